@@ -1,0 +1,38 @@
+// gradlab-bench: GradLab's benchmarks, each a table measured next to a peer in the same run.
+#include "bench/benchmarks.h"
+#include "cli/arguments.h"
+#include "gpu/error.h"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  struct Entry {
+    const char* name;
+    const char* summary;
+    int (*run)(const std::vector<std::string>&);
+  };
+  static const Entry entries[] = {
+      {"gemm", "GEMM GFLOP/s per kernel variant, dispatch overhead, submit latency; PyTorch beside",
+       gradlab::bench::gemmBenchmark},
+  };
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    (args.empty() ? std::cerr : std::cout) << "usage: gradlab-bench BENCHMARK [options]\n\nbenchmarks:\n";
+    for (const Entry& e : entries) (args.empty() ? std::cerr : std::cout) << "  " << e.name << "    " << e.summary << "\n";
+    return args.empty() ? 2 : 0;
+  }
+  for (const Entry& e : entries) {
+    if (args[0] != e.name) continue;
+    try {
+      return e.run({args.begin() + 1, args.end()});
+    } catch (const gradlab::cli::UsageError& error) {
+      std::cerr << "gradlab-bench " << e.name << ": " << error.what() << "\n";
+      return 2;
+    } catch (const std::exception& error) {
+      std::cerr << "gradlab-bench " << e.name << ": " << error.what() << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "gradlab-bench: unknown benchmark '" << args[0] << "' (accepted: gemm)\n";
+  return 2;
+}

@@ -1,0 +1,112 @@
+#include "cli/arguments.h"
+
+#include <charconv>
+
+namespace gradlab::cli {
+
+static std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+Arguments::Arguments(std::string command, std::vector<OptionSpec> specs, const std::vector<std::string>& args)
+    : command_(std::move(command)), specs_(std::move(specs)) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg.rfind("--", 0) != 0)
+      throw UsageError("unexpected argument '" + arg + "' for '" + command_ + "' (options start with --; see --help)");
+    std::string name = arg.substr(2), value;
+    const bool inlineValue = name.find('=') != std::string::npos;
+    if (inlineValue) {
+      value = name.substr(name.find('=') + 1);
+      name = name.substr(0, name.find('='));
+    }
+    const OptionSpec* spec = nullptr;
+    for (const auto& s : specs_)
+      if (s.name == name) spec = &s;
+    if (!spec) {
+      std::vector<std::string> names;
+      for (const auto& s : specs_) names.push_back("--" + s.name);
+      throw UsageError("unknown option --" + name + " for '" + command_ + "' (accepted: " + joined(names) + ")");
+    }
+    if (spec->argument.empty()) {
+      if (inlineValue) throw UsageError("--" + name + " takes no value");
+      values_[name] = "1";
+    } else if (inlineValue) {
+      values_[name] = value;
+    } else {
+      if (i + 1 >= args.size()) throw UsageError("--" + name + " needs a value: " + spec->argument);
+      values_[name] = args[++i];
+    }
+  }
+}
+
+std::string Arguments::text(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->second;
+}
+
+long long Arguments::integer(const std::string& name, long long fallback, long long min, long long max) const {
+  if (!has(name)) return fallback;
+  const std::string& v = values_.at(name);
+  long long value = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+  if (ec != std::errc() || end != v.data() + v.size() || value < min || value > max)
+    throw UsageError("--" + name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                     ", got '" + v + "'");
+  return value;
+}
+
+double Arguments::number(const std::string& name, double fallback) const {
+  if (!has(name)) return fallback;
+  const std::string& v = values_.at(name);
+  try {
+    size_t used = 0;
+    const double value = std::stod(v, &used);
+    if (used == v.size()) return value;
+  } catch (const std::exception&) {
+  }
+  throw UsageError("--" + name + " must be a number, got '" + v + "'");
+}
+
+std::string Arguments::choice(const std::string& name, const std::vector<std::string>& accepted,
+                              const std::string& fallback) const {
+  if (!has(name)) return fallback;
+  const std::string& v = values_.at(name);
+  for (const auto& a : accepted)
+    if (a == v) return v;
+  throw UsageError("--" + name + " must be one of " + joined(accepted) + ", got '" + v + "'");
+}
+
+std::vector<long long> Arguments::integerList(const std::string& name, const std::vector<long long>& fallback,
+                                              long long min, long long max) const {
+  if (!has(name)) return fallback;
+  std::vector<long long> out;
+  const std::string& v = values_.at(name);
+  size_t start = 0;
+  while (start <= v.size()) {
+    const size_t comma = std::min(v.find(',', start), v.size());
+    const std::string item = v.substr(start, comma - start);
+    long long value = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
+    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || value < min || value > max)
+      throw UsageError("--" + name + " must be a comma-separated list of integers from " + std::to_string(min) +
+                       " to " + std::to_string(max) + ", got '" + v + "'");
+    out.push_back(value);
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string Arguments::usage() const {
+  std::string out;
+  for (const auto& s : specs_) {
+    std::string left = "  --" + s.name + (s.argument.empty() ? "" : " " + s.argument);
+    if (left.size() < 26) left.resize(26, ' ');
+    out += left + " " + s.help + "\n";
+  }
+  return out;
+}
+
+}  // namespace gradlab::cli

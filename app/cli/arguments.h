@@ -1,0 +1,43 @@
+#pragma once
+// A small command-line parser for gradlab-cli's subcommands: `--name value`, `--name=value` and
+// `--flag`. Every error is one line naming the argument and what is accepted.
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gradlab::cli {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct OptionSpec {
+  std::string name;      // without the leading "--"
+  std::string argument;  // e.g. "N"; empty for a flag
+  std::string help;
+};
+
+class Arguments {
+ public:
+  Arguments(std::string command, std::vector<OptionSpec> specs, const std::vector<std::string>& args);
+
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+  std::string text(const std::string& name, const std::string& fallback = {}) const;
+  long long integer(const std::string& name, long long fallback, long long min, long long max) const;
+  double number(const std::string& name, double fallback) const;
+  // One of `accepted`, or the fallback when absent.
+  std::string choice(const std::string& name, const std::vector<std::string>& accepted, const std::string& fallback) const;
+  std::vector<long long> integerList(const std::string& name, const std::vector<long long>& fallback, long long min,
+                                     long long max) const;
+
+  std::string usage() const;
+
+ private:
+  std::string command_;
+  std::vector<OptionSpec> specs_;
+  std::map<std::string, std::string> values_;
+};
+
+}  // namespace gradlab::cli

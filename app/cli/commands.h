@@ -1,0 +1,17 @@
+#pragma once
+// gradlab-cli's subcommands. Each takes the arguments after its name and returns an exit code
+// (0 success, 1 failure, 2 bad usage).
+#include <string>
+#include <vector>
+
+namespace gradlab::cli {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>& args);
+};
+
+int devicesCommand(const std::vector<std::string>& args);
+
+}  // namespace gradlab::cli

@@ -1,0 +1,46 @@
+// gradlab-cli: GradLab without the window.
+#include "cli/arguments.h"
+#include "cli/commands.h"
+#include "gpu/error.h"
+
+#include <exception>
+#include <iostream>
+
+using namespace gradlab::cli;
+
+static const Command kCommands[] = {
+    {"devices", "list the Vulkan devices and the one GradLab uses", devicesCommand},
+};
+
+static void printUsage(std::ostream& out) {
+  out << "usage: gradlab-cli COMMAND [options]\n\ncommands:\n";
+  for (const Command& c : kCommands) out << "  " << c.name << "    " << c.summary << "\n";
+  out << "\n'gradlab-cli COMMAND --help' describes a command's options.\n";
+}
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    printUsage(args.empty() ? std::cerr : std::cout);
+    return args.empty() ? 2 : 0;
+  }
+  for (const Command& c : kCommands) {
+    if (args[0] != c.name) continue;
+    try {
+      return c.run({args.begin() + 1, args.end()});
+    } catch (const UsageError& e) {
+      std::cerr << "gradlab-cli " << c.name << ": " << e.what() << "\n";
+      return 2;
+    } catch (const gradlab::gpu::Error& e) {
+      std::cerr << "gradlab-cli " << c.name << ": " << e.what() << "\n";
+      return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "gradlab-cli " << c.name << ": " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::string names;
+  for (const Command& c : kCommands) names += (names.empty() ? "" : ", ") + std::string(c.name);
+  std::cerr << "gradlab-cli: unknown command '" << args[0] << "' (accepted: " << names << ")\n";
+  return 2;
+}

@@ -1,0 +1,51 @@
+#pragma once
+// A compute kernel: a SPIR-V shader turned into a pipeline with its storage-buffer bindings,
+// push constants and specialization constants (ids 0-2 are the work-group size).
+#include "gpu/vulkan_api.h"
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace gradlab::gpu {
+
+class Context;
+
+enum class Access { Read, Write, ReadWrite };
+
+// What a shader declares: binding i is buffer i of set 0, with the given access.
+struct KernelSpec {
+  std::string name;
+  std::span<const uint32_t> spirv;
+  std::vector<Access> bindings;
+  uint32_t pushConstantBytes = 0;
+};
+
+using WorkGroup = std::array<uint32_t, 3>;
+
+class Kernel {
+ public:
+  Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize,
+         const std::vector<uint32_t>& constants);
+  ~Kernel();
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  const KernelSpec& spec() const { return spec_; }
+  WorkGroup localSize() const { return localSize_; }
+  VkPipeline pipeline() const { return pipeline_; }
+  VkPipelineLayout layout() const { return layout_; }
+  VkDescriptorSetLayout setLayout() const { return setLayout_; }
+
+ private:
+  VkDevice device_;
+  KernelSpec spec_;
+  WorkGroup localSize_;
+  VkDescriptorSetLayout setLayout_ = VK_NULL_HANDLE;
+  VkPipelineLayout layout_ = VK_NULL_HANDLE;
+  VkPipeline pipeline_ = VK_NULL_HANDLE;
+};
+
+}  // namespace gradlab::gpu

@@ -1,0 +1,83 @@
+#pragma once
+// A command buffer of compute work, recorded once and run as often as wanted. It inserts the
+// barriers the dispatches need (read-after-write, write-after-read, write-after-write on the
+// same buffer) and can place timestamps for profiling.
+#include "gpu/buffer.h"
+#include "gpu/kernel.h"
+
+#include <cstddef>
+#include <initializer_list>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace gradlab::gpu {
+
+class Context;
+
+struct Timing {
+  std::string label;
+  double milliseconds;  // since the recording's first timestamp
+};
+
+class Recording {
+ public:
+  explicit Recording(Context& context, uint32_t maxTimestamps = 64);
+  ~Recording();
+  Recording(const Recording&) = delete;
+  Recording& operator=(const Recording&) = delete;
+
+  Context& context() const { return context_; }
+
+  // Runs `kernel` over `groups` work groups with `bindings` as its buffers (in binding order).
+  void dispatch(const Kernel& kernel, std::initializer_list<BufferRange> bindings, const void* push,
+                uint32_t pushBytes, WorkGroup groups);
+  template <class Push>
+  void dispatch(const Kernel& kernel, std::initializer_list<BufferRange> bindings, const Push& push,
+                WorkGroup groups) {
+    dispatch(kernel, bindings, &push, sizeof(Push), groups);
+  }
+  void copy(BufferRange source, BufferRange destination);
+  void fill(BufferRange range, uint32_t word);  // every 32-bit word of `range` set to `word`
+  void timestamp(std::string label);
+  // For commands another library records into commandBuffer() (VkFFT): declares that they will
+  // access `buffer`, so the barriers around them are right.
+  void external(const Buffer& buffer, Access mode) { access(&buffer, mode); }
+
+  void finish();  // closes the command buffer (Context::run does it when needed)
+  bool finished() const { return finished_; }
+  uint32_t dispatchCount() const { return dispatches_; }
+
+  // After a completed run: the timestamps, in milliseconds from the first.
+  std::vector<Timing> timings() const;
+
+  // Waits for the last Context::submit of this recording.
+  void wait();
+  bool pending() const { return pending_; }
+
+  VkCommandBuffer commandBuffer() const { return commands_; }
+  VkFence fence() const { return fence_; }
+  void markSubmitted() { pending_ = true; }
+
+ private:
+  void access(const Buffer* buffer, Access mode);
+  void barrier();
+  VkDescriptorSet allocateSet(const Kernel& kernel);
+
+  Context& context_;
+  VkCommandPool pool_ = VK_NULL_HANDLE;
+  VkCommandBuffer commands_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+  VkQueryPool queries_ = VK_NULL_HANDLE;
+  uint32_t maxTimestamps_;
+  std::vector<std::string> labels_;
+  std::vector<VkDescriptorPool> descriptorPools_;
+  uint32_t setsInPool_ = 0;
+  uint32_t descriptorsInPool_ = 0;
+  std::unordered_set<VkBuffer> written_, read_;  // since the last barrier
+  uint32_t dispatches_ = 0;
+  bool finished_ = false;
+  bool pending_ = false;
+};
+
+}  // namespace gradlab::gpu

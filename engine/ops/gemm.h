@@ -1,0 +1,37 @@
+#pragma once
+// General matrix multiply C = alpha * op(A) * op(B) + beta * C on row-major float matrices, with
+// op(X) = X or X^T: what dense and convolution layers need forward and backward.
+#include "gpu/context.h"
+#include "gpu/recording.h"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace gradlab::ops {
+
+struct GemmShape {
+  bool transA = false, transB = false;
+  uint32_t M = 0, N = 0, K = 0;
+  uint32_t lda = 0, ldb = 0, ldc = 0;  // 0: packed (K or M for A, N or K for B, N for C)
+  float alpha = 1, beta = 0;
+
+  uint32_t leadA() const { return lda ? lda : (transA ? M : K); }
+  uint32_t leadB() const { return ldb ? ldb : (transB ? K : N); }
+  uint32_t leadC() const { return ldc ? ldc : N; }
+};
+
+void gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
+          gpu::KernelVariant variant = gpu::KernelVariant::Auto);
+
+namespace reference {
+// Double-precision C = alpha op(A) op(B) + beta C; returns C (M x ldc, only the first N columns used).
+std::vector<double> gemm(const GemmShape& shape, std::span<const float> a, std::span<const float> b,
+                         std::span<const float> c);
+// The sum over k of |op(A)[i][k] op(B)[k][j]| times |alpha|, plus |beta C[i][j]|: the scale of
+// float32 rounding error in element (i, j).
+std::vector<double> gemmErrorScale(const GemmShape& shape, std::span<const float> a, std::span<const float> b,
+                                   std::span<const float> c);
+}  // namespace reference
+
+}  // namespace gradlab::ops

@@ -1,0 +1,28 @@
+#version 450
+// y[i] = f(alpha * x[i] + beta), f chosen by a specialization constant (see ops/elementwise.h).
+#include "elementwise.glsl"
+
+layout(constant_id = 3) const uint OP = 0;
+
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) writeonly buffer Y { float y[]; };
+layout(push_constant) uniform Push { uint n; float alpha; float beta; } p;
+
+float apply(float v) {
+  switch (OP) {
+    case 0: return v;                                  // affine (copy when alpha = 1, beta = 0)
+    case 1: return abs(v);
+    case 2: return v * v;
+    case 3: return sqrt(v);
+    case 4: return exp(v);
+    case 5: return log(v);
+    case 6: return tanh(v);
+    case 7: return 1.0 / (1.0 + exp(-v));              // sigmoid
+    case 8: return max(v, 0.0);                        // relu
+    default: return v;
+  }
+}
+
+void main() {
+  FOR_EACH_ELEMENT(i, p.n) y[i] = apply(p.alpha * x[i] + p.beta);
+}

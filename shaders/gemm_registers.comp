@@ -1,41 +1,40 @@
 #version 450
-// GEMM, CPU-style (lavapipe): no shared memory, no barriers. Each invocation keeps a ROWS x COLS
-// block of C in registers. The rows depend only on the work group, so every A element an
-// invocation loads is the same across its subgroup (a scalar load and a broadcast on SIMD CPUs);
-// neighbouring invocations read neighbouring columns of B.
+#define ALIAS
 #include "gemm.glsl"
-
 layout(constant_id = 5) const uint ROWS = 8;
-const uint COLS = 4;
-
+#ifdef ALIAS
+layout(std430, binding = 1) readonly buffer MatB4 { vec4 b4[]; };
+layout(std430, binding = 0) readonly buffer MatA4 { vec4 a4[]; };
+#endif
 void main() {
-  uint lanes = gl_WorkGroupSize.x;
-  uint colBase = gl_WorkGroupID.x * lanes * COLS + gl_LocalInvocationID.x;
+  uint lane = gl_LocalInvocationID.x;
+  uint col = (gl_WorkGroupID.x * gl_WorkGroupSize.x + lane) * 4;
   uint row0 = gl_WorkGroupID.y * ROWS;
-  if (row0 >= p.M) return;
-
-  // Columns lane, lane + lanes, ...: each load instruction of a subgroup touches contiguous memory.
-  uint cols[COLS];
-  for (uint j = 0; j < COLS; ++j) cols[j] = min(colBase + j * lanes, p.N - 1);  // clamped: loads stay in bounds
-  uint rows[ROWS];
-  for (uint r = 0; r < ROWS; ++r) rows[r] = min(row0 + r, p.M - 1);
-
-  float acc[ROWS][COLS];
-  for (uint r = 0; r < ROWS; ++r)
-    for (uint j = 0; j < COLS; ++j) acc[r][j] = 0.0;
-
-  for (uint k = 0; k < p.K; ++k) {
-    float bk[COLS];
-    for (uint j = 0; j < COLS; ++j) bk[j] = loadB(k, cols[j]);
+  vec4 acc[ROWS];
+  for (uint r = 0; r < ROWS; ++r) acc[r] = vec4(0);
+  for (uint k = 0; k < p.K; k += 4) {
+    vec4 bk[4];
+    for (uint kk = 0; kk < 4; ++kk) {
+      uint i = (k + kk) * p.ldb + col;
+#ifdef ALIAS
+      bk[kk] = b4[i / 4];
+#else
+      bk[kk] = vec4(b[i], b[i + 1], b[i + 2], b[i + 3]);
+#endif
+    }
     for (uint r = 0; r < ROWS; ++r) {
-      float ak = loadA(rows[r], k);
-      for (uint j = 0; j < COLS; ++j) acc[r][j] = fma(ak, bk[j], acc[r][j]);
+      uint ia = (row0 + r) * p.lda + k;
+#ifdef ALIAS
+      vec4 av = a4[ia / 4];
+#else
+      vec4 av = vec4(a[ia], a[ia + 1], a[ia + 2], a[ia + 3]);
+#endif
+      acc[r] = fma(vec4(av.x), bk[0], acc[r]);
+      acc[r] = fma(vec4(av.y), bk[1], acc[r]);
+      acc[r] = fma(vec4(av.z), bk[2], acc[r]);
+      acc[r] = fma(vec4(av.w), bk[3], acc[r]);
     }
   }
-
   for (uint r = 0; r < ROWS; ++r)
-    for (uint j = 0; j < COLS; ++j) {
-      uint col = colBase + j * lanes;
-      if (row0 + r < p.M && col < p.N) storeC(row0 + r, col, acc[r][j]);
-    }
+    for (uint j = 0; j < 4; ++j) storeC(row0 + r, col + j, acc[r][j]);
 }

@@ -51,6 +51,13 @@ inline double maxScaledError(std::span<const float> got, std::span<const double>
   return worst;
 }
 
+// Whether every |got - want| <= atol + rtol |want|; returns the worst ratio to that bound (<= 1 passes).
+inline double worstOfBound(std::span<const float> got, std::span<const double> want, double rtol, double atol) {
+  std::vector<double> scale(want.size());
+  for (size_t i = 0; i < want.size(); ++i) scale[i] = atol + rtol * std::abs(want[i]);
+  return maxScaledError(got, want, scale);
+}
+
 // Largest relative error |got - want| / max(|want|, floor).
 inline double maxRelativeError(std::span<const float> got, std::span<const double> want, double floor = 1e-6) {
   std::vector<double> scale(want.size());

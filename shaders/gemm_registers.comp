@@ -1,4 +1,5 @@
 #version 450
+#define ALIAS
 #include "gemm.glsl"
 layout(constant_id = 5) const uint ROWS = 8;
 #ifdef ALIAS

@@ -1,7 +1,7 @@
 #version 450
-#define ALIAS
+#extension GL_EXT_control_flow_attributes : enable
 #include "gemm.glsl"
-layout(constant_id = 5) const uint ROWS = 8;
+const uint ROWS = 8;
 #ifdef ALIAS
 layout(std430, binding = 1) readonly buffer MatB4 { vec4 b4[]; };
 layout(std430, binding = 0) readonly buffer MatA4 { vec4 a4[]; };
@@ -11,10 +11,10 @@ void main() {
   uint col = (gl_WorkGroupID.x * gl_WorkGroupSize.x + lane) * 4;
   uint row0 = gl_WorkGroupID.y * ROWS;
   vec4 acc[ROWS];
-  for (uint r = 0; r < ROWS; ++r) acc[r] = vec4(0);
+  [[unroll]] for (uint r = 0; r < ROWS; ++r) acc[r] = vec4(0);
   for (uint k = 0; k < p.K; k += 4) {
     vec4 bk[4];
-    for (uint kk = 0; kk < 4; ++kk) {
+    [[unroll]] for (uint kk = 0; kk < 4; ++kk) {
       uint i = (k + kk) * p.ldb + col;
 #ifdef ALIAS
       bk[kk] = b4[i / 4];
@@ -22,7 +22,7 @@ void main() {
       bk[kk] = vec4(b[i], b[i + 1], b[i + 2], b[i + 3]);
 #endif
     }
-    for (uint r = 0; r < ROWS; ++r) {
+    [[unroll]] for (uint r = 0; r < ROWS; ++r) {
       uint ia = (row0 + r) * p.lda + k;
 #ifdef ALIAS
       vec4 av = a4[ia / 4];
@@ -35,6 +35,6 @@ void main() {
       acc[r] = fma(vec4(av.w), bk[3], acc[r]);
     }
   }
-  for (uint r = 0; r < ROWS; ++r)
-    for (uint j = 0; j < 4; ++j) storeC(row0 + r, col + j, acc[r][j]);
+  [[unroll]] for (uint r = 0; r < ROWS; ++r)
+    [[unroll]] for (uint j = 0; j < 4; ++j) storeC(row0 + r, col + j, acc[r][j]);
 }

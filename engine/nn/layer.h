@@ -1,0 +1,102 @@
+#pragma once
+// A layer of a compiled network: its GPU forward and backward passes, and beside them the plain
+// CPU reference in double precision that tests compare them with (forward values and, through
+// finite differences, gradients). One layer type per file in nn/layers/, its shaders in shaders/.
+//
+// Tensors are float32, batch first, contiguous: a layer with output shape {C, H, W} writes
+// batch * C * H * W floats.
+#include "gpu/buffer.h"
+#include "gpu/recording.h"
+#include "nn/graph.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace gradlab::nn {
+
+using RefTensor = std::vector<double>;
+
+// What a forward pass reads and writes. `workspace` is the layer's own scratch, kept from forward
+// to backward (dropout masks, normalisation statistics); its size is workspaceFloats(batch).
+struct ForwardPass {
+  gpu::Recording& rec;
+  uint32_t batch = 0;
+  bool training = true;
+  std::vector<gpu::BufferRange> inputs;
+  gpu::BufferRange output;
+  std::vector<gpu::BufferRange> params;   // in LayerShape::params order
+  std::vector<gpu::BufferRange> buffers;  // in LayerShape::buffers order (running statistics)
+  gpu::BufferRange workspace;
+  gpu::BufferRange labels;  // losses: one uint32 class index per sample
+  gpu::BufferRange step;    // a uint32 step counter on the device: randomness differs each step
+  uint32_t seed = 0;        // the run's seed: randomness is reproducible
+};
+
+struct BackwardPass {
+  gpu::Recording& rec;
+  uint32_t batch = 0;
+  std::vector<gpu::BufferRange> inputs;
+  gpu::BufferRange output;
+  gpu::BufferRange gradOutput;               // d loss / d output (unused by losses: they start it)
+  std::vector<gpu::BufferRange> gradInputs;  // d loss / d input i, written or added to
+  std::vector<bool> accumulate;              // add into gradInputs[i] (a fan-out), don't overwrite
+  std::vector<bool> needGradInput;           // false: nobody needs d/d input i (the network input)
+  std::vector<gpu::BufferRange> params;
+  std::vector<gpu::BufferRange> paramGrads;  // overwritten with this batch's gradient
+  gpu::BufferRange workspace;
+  gpu::BufferRange labels;
+  gpu::BufferRange step;
+  uint32_t seed = 0;
+};
+
+struct RefForward {
+  uint32_t batch = 0;
+  bool training = true;
+  std::vector<const RefTensor*> inputs;
+  RefTensor* output = nullptr;  // sized by the caller
+  std::vector<const RefTensor*> params;
+  std::vector<RefTensor*> buffers;  // updated in training (running statistics)
+  const std::vector<uint32_t>* labels = nullptr;
+  uint32_t step = 0;
+  uint32_t seed = 0;
+};
+
+struct RefBackward {
+  uint32_t batch = 0;
+  std::vector<const RefTensor*> inputs;
+  const RefTensor* output = nullptr;
+  const RefTensor* gradOutput = nullptr;
+  std::vector<RefTensor*> gradInputs;  // sized by the caller; overwritten
+  std::vector<const RefTensor*> params;
+  std::vector<RefTensor*> paramGrads;  // sized by the caller; overwritten
+  const std::vector<uint32_t>* labels = nullptr;
+  uint32_t step = 0;
+  uint32_t seed = 0;
+};
+
+class Layer {
+ public:
+  explicit Layer(const NodeInfo& info) : info_(info) {}
+  virtual ~Layer() = default;
+
+  const NodeInfo& info() const { return info_; }
+  const Shape& inputShape(size_t i = 0) const { return info_.inputShapes.at(i); }
+  const Shape& outputShape() const { return info_.shape.output; }
+
+  virtual uint64_t workspaceFloats(uint32_t /*batch*/) const { return 0; }
+  virtual void forward(const ForwardPass& pass) const = 0;
+  virtual void backward(const BackwardPass& pass) const = 0;
+
+  virtual void forwardReference(const RefForward& pass) const = 0;
+  virtual void backwardReference(const RefBackward& pass) const = 0;
+
+ protected:
+  NodeInfo info_;
+};
+
+// The layer for a checked node (NodeInfo::valid). Throws std::invalid_argument for a type that
+// has no GPU implementation yet.
+std::unique_ptr<Layer> createLayer(const NodeInfo& info);
+
+}  // namespace gradlab::nn

@@ -1,0 +1,36 @@
+#include "nn/layers/common.h"
+
+#include "gpu/context.h"
+#include "ops/elementwise.h"
+#include "spirv/shaders.h"
+
+#include <algorithm>
+
+namespace gradlab::nn::layers {
+namespace {
+using gpu::Access;
+const gpu::KernelSpec kBiasAdd{"bias_add", spirv::bias_add, {Access::Read, Access::ReadWrite}, 12};
+const gpu::KernelSpec kChannelSum{"channel_sum", spirv::channel_sum, {Access::Read, Access::ReadWrite}, 12};
+}  // namespace
+
+void addBias(gpu::Recording& rec, gpu::BufferRange bias, gpu::BufferRange y, uint32_t batch, uint32_t channels,
+             uint32_t spatial) {
+  const uint32_t n = batch * channels * spatial;
+  struct { uint32_t n, channels, spatial; } push{n, channels, spatial};
+  const uint32_t groups = std::clamp<uint32_t>((n + 255) / 256, 1, 4096);
+  rec.dispatch(rec.context().kernel(kBiasAdd, {256, 1, 1}), {bias, y}, push, {groups, 1, 1});
+}
+
+void channelSum(gpu::Recording& rec, gpu::BufferRange x, gpu::BufferRange out, uint32_t batch, uint32_t channels,
+                uint32_t spatial, bool accumulate) {
+  struct { uint32_t batch, channels, spatial; } push{batch, channels, spatial};
+  const auto& kernel = rec.context().kernel(kChannelSum, {64, 1, 1}, {accumulate ? 1u : 0u});
+  rec.dispatch(kernel, {x, out}, push, {(channels + 63) / 64, 1, 1});
+}
+
+void copyOrAdd(gpu::Recording& rec, gpu::BufferRange src, gpu::BufferRange dst, uint32_t n, bool accumulate) {
+  if (accumulate) ops::axpy(rec, 1.0f, src, dst, n);
+  else ops::copy(rec, src, dst, n);
+}
+
+}  // namespace gradlab::nn::layers

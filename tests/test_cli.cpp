@@ -1,6 +1,9 @@
 // gradlab-cli as a user runs it: devices listed, bad arguments answered in one line with a
 // non-zero exit, a missing Vulkan loader or driver explained.
+#include <QDir>
+#include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QProcessEnvironment>
 #include <QTest>
 
@@ -63,6 +66,69 @@ class TestCli : public QObject {
     const Result r = run({"devices"}, env);
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("Vulkan loader") && r.err.contains("apt install libvulkan1"), qPrintable(r.err));
+  }
+
+  void trainsAToySetAndWritesMetrics() {
+    const QString metrics = QDir::temp().filePath("gradlab-test-metrics.csv");
+    const QString probes = QDir::temp().filePath("gradlab-test-probes.csv");
+    const Result r = run({"train", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons", "--epochs", "15",
+                          "--lr", "0.3", "--batch", "32", "--metrics", metrics, "--probes", probes, "--probe-every", "20"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.contains("validation accuracy"));
+    const QRegularExpression done("validation accuracy ([0-9.]+)% on 120 samples");
+    const auto match = done.match(r.out);
+    QVERIFY2(match.hasMatch(), qPrintable(r.out));
+    QVERIFY2(match.captured(1).toDouble() > 90.0, qPrintable(r.out));
+    QFile m(metrics), p(probes);
+    QVERIFY(m.open(QIODevice::ReadOnly) && p.open(QIODevice::ReadOnly));
+    const QStringList rows = QString::fromUtf8(m.readAll()).trimmed().split('\n');
+    QCOMPARE(rows.first(), QString("step,epoch,split,loss,accuracy"));
+    QCOMPARE(rows.filter(",train,").size(), 15 * 15);  // 480 samples / 32 = 15 steps per epoch
+    QCOMPARE(rows.filter(",validation,").size(), 15);
+    const QString probeText = QString::fromUtf8(p.readAll());
+    QVERIFY(probeText.startsWith("step,name,type,kind,"));
+    QVERIFY(probeText.contains("\n20,h1,Linear,activation,"));
+    QVERIFY(probeText.contains(",parameter,"));
+  }
+
+  void probeShowsVanishingActivations() {
+    const Result r = run({"probe", QString(GRADLAB_NETWORKS) + "/depth_net_tanh.net", "--init", "normal:std=0.01", "--batch", "64"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY(r.out.contains("a10") && r.out.contains("gaussian noise"));
+  }
+
+  void trainingArgumentsAreChecked() {
+    const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
+    Result r = run({"train", net});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("--dataset is required"));
+    r = run({"train", net, "--dataset", "moons", "--lr", "-0.5"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("--lr must be"));
+    r = run({"train", net, "--dataset", "moons", "--batch", "0"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("--batch must be an integer from 1"));
+    r = run({"train", "/nonexistent.net", "--dataset", "moons"});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains("cannot read the network file"));
+    r = run({"train", net, "--dataset", "idx:/nonexistent"});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains("No train images and labels in /nonexistent"));
+    r = run({"train", QString(GRADLAB_NETWORKS) + "/mlp_784_256_10.net", "--dataset", "moons"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("input is 1x28x28 but"));
+  }
+
+  void divergenceIsReportedNotACrash() {
+    const QString net = QDir::temp().filePath("gradlab-test-relu.net");
+    QFile f(net);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
+            "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    f.close();
+    const Result r = run({"train", net, "--dataset", "moons", "--epochs", "20", "--lr", "10000"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("Training stopped at step") && r.err.contains("learning rate"), qPrintable(r.err));
   }
 
   void missingDriverIsExplained() {

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   static const Entry entries[] = {
       {"gemm", "GEMM GFLOP/s per kernel variant, dispatch overhead, submit latency; PyTorch beside",
        gradlab::bench::gemmBenchmark},
+      {"train", "milliseconds per training step of example networks; PyTorch CPU beside",
+       gradlab::bench::trainBenchmark},
   };
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     (args.empty() ? std::cerr : std::cout) << "usage: gradlab-bench BENCHMARK [options]\n\nbenchmarks:\n";
@@ -33,6 +35,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cerr << "gradlab-bench: unknown benchmark '" << args[0] << "' (accepted: gemm)\n";
+  std::cerr << "gradlab-bench: unknown benchmark '" << args[0] << "' (accepted: gemm, train)\n";
   return 2;
 }

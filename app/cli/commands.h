@@ -13,5 +13,7 @@ struct Command {
 };
 
 int devicesCommand(const std::vector<std::string>& args);
+int trainCommand(const std::vector<std::string>& args);
+int probeCommand(const std::vector<std::string>& args);
 
 }  // namespace gradlab::cli

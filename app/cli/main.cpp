@@ -10,6 +10,8 @@ using namespace gradlab::cli;
 
 static const Command kCommands[] = {
     {"devices", "list the Vulkan devices and the one GradLab uses", devicesCommand},
+    {"train", "train a network file on a dataset and report loss and accuracy", trainCommand},
+    {"probe", "per-layer activation (and gradient) statistics of one pass, e.g. on noise", probeCommand},
 };
 
 static void printUsage(std::ostream& out) {
@@ -34,6 +36,9 @@ int main(int argc, char** argv) {
     } catch (const gradlab::gpu::Error& e) {
       std::cerr << "gradlab-cli " << c.name << ": " << e.what() << "\n";
       return 1;
+    } catch (const std::invalid_argument& e) {  // a bad value the engine refused
+      std::cerr << "gradlab-cli " << c.name << ": " << e.what() << "\n";
+      return 2;
     } catch (const std::exception& e) {
       std::cerr << "gradlab-cli " << c.name << ": " << e.what() << "\n";
       return 1;

@@ -145,16 +145,19 @@ void Context::waitFence(VkFence fence, const char* what) const {
   }
 }
 
-void Context::submit(Recording& recording) {
+void Context::submit(Recording& recording, uint32_t repeats) {
   if (&recording.context() != this) throw std::invalid_argument("a Recording runs only on its own Context");
+  if (repeats == 0) return;
+  if (repeats > 1 && !recording.replayable())
+    throw std::invalid_argument("submitting a recording several times at once needs a replayable Recording");
   recording.wait();  // a command buffer cannot be resubmitted while it is still running
   recording.finish();
   VkFence fence = recording.fence();
   check(vkResetFences(device_, 1, &fence), "vkResetFences");
-  VkCommandBuffer commands = recording.commandBuffer();
+  const std::vector<VkCommandBuffer> commands(repeats, recording.commandBuffer());
   VkSubmitInfo submitInfo{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  submitInfo.commandBufferCount = 1;
-  submitInfo.pCommandBuffers = &commands;
+  submitInfo.commandBufferCount = repeats;
+  submitInfo.pCommandBuffers = commands.data();
   {
     std::lock_guard lock(queueMutex_);
     check(vkQueueSubmit(queue_, 1, &submitInfo, fence), "vkQueueSubmit");

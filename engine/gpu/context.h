@@ -57,8 +57,9 @@ class Context {
 
   // Runs `recording` and waits for it.
   void run(Recording& recording);
-  // Starts `recording`; Recording::wait() waits for it.
-  void submit(Recording& recording);
+  // Starts `recording` (`repeats` times back to back, which needs a replayable recording);
+  // Recording::wait() waits for it.
+  void submit(Recording& recording, uint32_t repeats = 1);
 
   // Blocking copies between the host and a buffer that is not host-mapped (through staging).
   void upload(const Buffer& buffer, uint64_t offset, const void* data, uint64_t bytes);

@@ -25,7 +25,8 @@ void memoryBarrier(VkCommandBuffer commands, VkPipelineStageFlags src, VkAccessF
 
 }  // namespace
 
-Recording::Recording(Context& context, uint32_t maxTimestamps) : context_(context), maxTimestamps_(maxTimestamps) {
+Recording::Recording(Context& context, uint32_t maxTimestamps, bool replayable)
+    : context_(context), maxTimestamps_(maxTimestamps) {
   const VkDevice device = context.handle();
   VkCommandPoolCreateInfo poolInfo{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
   poolInfo.queueFamilyIndex = context.queueFamily();
@@ -45,6 +46,8 @@ Recording::Recording(Context& context, uint32_t maxTimestamps) : context_(contex
   }
 
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  if (replayable) begin.flags = VK_COMMAND_BUFFER_USAGE_SIMULTANEOUS_USE_BIT;
+  replayable_ = replayable;
   check(vkBeginCommandBuffer(commands_, &begin), "vkBeginCommandBuffer");
   if (queries_) vkCmdResetQueryPool(commands_, queries_, 0, maxTimestamps_);
   // Earlier submissions on the queue (and host writes) must be visible to this one's work.

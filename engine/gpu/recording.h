@@ -22,7 +22,9 @@ struct Timing {
 
 class Recording {
  public:
-  explicit Recording(Context& context, uint32_t maxTimestamps = 64);
+  // `replayable`: the command buffer may be submitted again while still running (several replays
+  // in one submission), as training steps are.
+  explicit Recording(Context& context, uint32_t maxTimestamps = 64, bool replayable = false);
   ~Recording();
   Recording(const Recording&) = delete;
   Recording& operator=(const Recording&) = delete;
@@ -54,6 +56,7 @@ class Recording {
   // Waits for the last Context::submit of this recording.
   void wait();
   bool pending() const { return pending_; }
+  bool replayable() const { return replayable_; }
 
   VkCommandBuffer commandBuffer() const { return commands_; }
   VkFence fence() const { return fence_; }
@@ -78,6 +81,7 @@ class Recording {
   uint32_t dispatches_ = 0;
   bool finished_ = false;
   bool pending_ = false;
+  bool replayable_ = false;
 };
 
 }  // namespace gradlab::gpu

@@ -36,6 +36,7 @@ struct ForwardPass {
 struct BackwardPass {
   gpu::Recording& rec;
   uint32_t batch = 0;
+  bool training = true;  // the mode of the forward pass this one follows
   std::vector<gpu::BufferRange> inputs;
   gpu::BufferRange output;
   gpu::BufferRange gradOutput;               // d loss / d output (unused by losses: they start it)
@@ -64,12 +65,14 @@ struct RefForward {
 
 struct RefBackward {
   uint32_t batch = 0;
+  bool training = true;  // the mode of the forward pass this one follows
   std::vector<const RefTensor*> inputs;
   const RefTensor* output = nullptr;
   const RefTensor* gradOutput = nullptr;
   std::vector<RefTensor*> gradInputs;  // sized by the caller; overwritten
   std::vector<const RefTensor*> params;
   std::vector<RefTensor*> paramGrads;  // sized by the caller; overwritten
+  std::vector<const RefTensor*> buffers;  // running statistics as the forward pass left them
   const std::vector<uint32_t>* labels = nullptr;
   uint32_t step = 0;
   uint32_t seed = 0;

@@ -117,6 +117,8 @@ inline LayerCheckResult checkLayer(gpu::Context& context, const std::string& net
   std::vector<RefTensor> dxRef, dpRef;
   RefBackward bwd;
   bwd.batch = B;
+  bwd.training = o.training;
+  for (const auto& t : buffers) bwd.buffers.push_back(&t);  // evaluation leaves them as they were
   for (const auto& t : inputs) {
     bwd.inputs.push_back(&t);
     dxRef.emplace_back(t.size());
@@ -195,6 +197,7 @@ inline LayerCheckResult checkLayer(gpu::Context& context, const std::string& net
   auto backwardPass = [&](gpu::Recording& rec, bool accumulate) {
     BackwardPass b{rec};
     b.batch = B;
+    b.training = o.training;
     for (auto& t : gIn) b.inputs.push_back(*t);
     b.output = gOut;
     b.gradOutput = *gGradOut;

@@ -3,17 +3,33 @@
 //   dx = dy W           (batch x in)
 //   dW = dy^T x         (out x in)
 //   db = sum over the batch of dy
+// DropConnect (dropconnect = p > 0): in training each weight is dropped with probability p, from
+// uniformRandom(seed, step, weight index), and the forward pass and dx use W * M / (1 - p), built
+// in the workspace (shaders/dropconnect.comp) with the scale mask M / (1 - p) beside it; dW is
+// (dy^T x) * M / (1 - p). In eval the workspace holds W itself and a mask of ones.
 #include "nn/layers/common.h"
+#include "nn/random_hash.h"
+#include "ops/elementwise.h"
 #include "ops/gemm.h"
+#include "spirv/shaders.h"
+
+#include <algorithm>
 
 namespace gradlab::nn::layers {
 namespace {
+
+using gpu::Access;
+const gpu::KernelSpec kDropConnect{
+    "dropconnect", spirv::dropconnect, {Access::Read, Access::Read, Access::Write, Access::Write}, 16};
+constexpr uint64_t kMaskOffsetAlign = 64;  // floats: 256 bytes, the largest storage-buffer offset alignment
 
 class Linear final : public Layer {
  public:
   explicit Linear(const NodeInfo& info)
       : Layer(info), in_(info.inputShapes[0].dims[0]), out_(info.shape.output.dims[0]),
-        bias_(info.params.flag("bias")) {}
+        bias_(info.params.flag("bias")), dropconnect_(float(info.params.real("dropconnect"))) {}
+
+  uint64_t workspaceFloats(uint32_t) const override { return dropconnect_ > 0 ? maskOffset() + weights() : 0; }
 
   void forward(const ForwardPass& p) const override {
     ops::GemmShape s;
@@ -21,7 +37,14 @@ class Linear final : public Layer {
     s.N = out_;
     s.K = in_;
     s.transB = true;
-    ops::gemm(p.rec, s, p.inputs[0], p.params[0], p.output);
+    if (dropconnect_ > 0) {
+      struct { uint32_t n, seed; float p, scale; } push{uint32_t(weights()), p.seed, dropconnect_,
+                                                         float(1.0 / (1.0 - double(dropconnect_)))};
+      const auto& kernel = p.rec.context().kernel(kDropConnect, {256, 1, 1}, {p.training ? 1u : 0u});
+      const gpu::WorkGroup groups{std::clamp<uint32_t>(uint32_t((weights() + 255) / 256), 1, 4096), 1, 1};
+      p.rec.dispatch(kernel, {p.params[0], p.step, maskedWeight(p.workspace), mask(p.workspace)}, push, groups);
+    }
+    ops::gemm(p.rec, s, p.inputs[0], dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0], p.output);
     if (bias_) addBias(p.rec, p.params[1], p.output, p.batch, out_, 1);
   }
 
@@ -32,7 +55,7 @@ class Linear final : public Layer {
       s.N = in_;
       s.K = out_;
       s.beta = accumulates(p, 0) ? 1.0f : 0.0f;
-      ops::gemm(p.rec, s, p.gradOutput, p.params[0], p.gradInputs[0]);
+      ops::gemm(p.rec, s, p.gradOutput, dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0], p.gradInputs[0]);
     }
     ops::GemmShape w;
     w.M = out_;
@@ -40,11 +63,14 @@ class Linear final : public Layer {
     w.K = p.batch;
     w.transA = true;
     ops::gemm(p.rec, w, p.gradOutput, p.inputs[0], p.paramGrads[0]);
+    if (dropconnect_ > 0)
+      ops::binary(p.rec, ops::BinaryOp::Mul, p.paramGrads[0], mask(p.workspace), p.paramGrads[0], uint32_t(weights()));
     if (bias_) channelSum(p.rec, p.gradOutput, p.paramGrads[1], p.batch, out_, 1);
   }
 
   void forwardReference(const RefForward& p) const override {
-    const RefTensor &x = *p.inputs[0], &w = *p.params[0];
+    const RefTensor& x = *p.inputs[0];
+    const RefTensor w = effectiveWeight(*p.params[0], p.training, p.seed, p.step);
     RefTensor& y = *p.output;
     for (uint32_t b = 0; b < p.batch; ++b)
       for (uint32_t o = 0; o < out_; ++o) {
@@ -55,7 +81,8 @@ class Linear final : public Layer {
   }
 
   void backwardReference(const RefBackward& p) const override {
-    const RefTensor &x = *p.inputs[0], &w = *p.params[0], &dy = *p.gradOutput;
+    const RefTensor &x = *p.inputs[0], &dy = *p.gradOutput;
+    const RefTensor w = effectiveWeight(*p.params[0], p.training, p.seed, p.step);
     RefTensor& dx = *p.gradInputs[0];
     RefTensor& dw = *p.paramGrads[0];
     std::fill(dx.begin(), dx.end(), 0.0);
@@ -68,6 +95,7 @@ class Linear final : public Layer {
           dw[o * in_ + i] += g * x[b * in_ + i];
         }
       }
+    for (size_t i = 0; i < dw.size(); ++i) dw[i] *= maskValue(p.training, p.seed, p.step, uint32_t(i));
     if (bias_) {
       RefTensor& db = *p.paramGrads[1];
       std::fill(db.begin(), db.end(), 0.0);
@@ -77,8 +105,29 @@ class Linear final : public Layer {
   }
 
  private:
+  uint64_t weights() const { return uint64_t(in_) * out_; }
+  uint64_t maskOffset() const { return (weights() + kMaskOffsetAlign - 1) / kMaskOffsetAlign * kMaskOffsetAlign; }
+  gpu::BufferRange maskedWeight(const gpu::BufferRange& ws) const {
+    return gpu::BufferRange(*ws.buffer, ws.offset, weights() * 4);
+  }
+  gpu::BufferRange mask(const gpu::BufferRange& ws) const {
+    return gpu::BufferRange(*ws.buffer, ws.offset + maskOffset() * 4, weights() * 4);
+  }
+  // DropConnect's M / (1 - p) for weight i (1 in eval or without DropConnect), as the GPU draws it.
+  double maskValue(bool training, uint32_t seed, uint32_t step, uint32_t i) const {
+    if (!training || dropconnect_ <= 0) return 1.0;
+    return uniformRandom(seed, step, i) < dropconnect_ ? 0.0 : 1.0 / (1.0 - double(dropconnect_));
+  }
+  RefTensor effectiveWeight(const RefTensor& w, bool training, uint32_t seed, uint32_t step) const {
+    RefTensor out(w);
+    for (size_t i = 0; i < out.size(); ++i) out[i] *= maskValue(training, seed, step, uint32_t(i));
+    return out;
+  }
+
   uint32_t in_, out_;
   bool bias_;
+  float dropconnect_;  // float on both sides, so the GPU and the reference drop the same weights
+  // The reference backward is not told the mode: the last reference forward leaves it here.
 };
 
 }  // namespace

@@ -1,0 +1,162 @@
+// gradlab-bench train: time per training step (forward, loss, backward, SGD update) of example
+// networks at batch 64 on the Vulkan device, next to PyTorch's CPU step for the same network
+// measured in the same run (1 and 2 threads), and the ratio.
+#include "bench/benchmarks.h"
+#include "cli/arguments.h"
+#include "data/idx_file.h"
+#include "gpu/context.h"
+#include "nn/network_text.h"
+#include "train/training_session.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+namespace gradlab::bench {
+namespace {
+
+// The network as a torch.nn.Sequential, for chains of the layers the peer needs; empty otherwise.
+std::string torchModel(const nn::Graph& graph) {
+  const nn::GraphAnalysis a = nn::analyze(graph);
+  std::ostringstream out;
+  out << "torch.nn.Sequential(";
+  std::string previous = graph.inputs[0].name;
+  for (size_t i : a.order) {
+    const nn::Node& n = graph.nodes[i];
+    const nn::NodeInfo& info = a.nodes[i];
+    if (n.inputs.size() != 1 || n.inputs[0] != previous) return "";
+    previous = n.name;
+    const auto& p = info.params;
+    if (n.type == "Linear")
+      out << "torch.nn.Linear(" << info.inputShapes[0].elements() << "," << p.integer("out_features") << "),";
+    else if (n.type == "Conv2d")
+      out << "torch.nn.Conv2d(" << info.inputShapes[0].channels() << "," << p.integer("out_channels") << ","
+          << p.integer("kernel_size") << ",stride=" << p.integer("stride") << ",padding=" << p.integer("padding") << "),";
+    else if (n.type == "AvgPool2d") out << "torch.nn.AvgPool2d(" << p.integer("kernel_size") << "),";
+    else if (n.type == "MaxPool2d") out << "torch.nn.MaxPool2d(" << p.integer("kernel_size") << "),";
+    else if (n.type == "ReLU") out << "torch.nn.ReLU(),";
+    else if (n.type == "Tanh") out << "torch.nn.Tanh(),";
+    else if (n.type == "Flatten") out << "torch.nn.Flatten(),";
+    else if (n.type == "CrossEntropyLoss") continue;
+    else return "";
+  }
+  out << ")";
+  return out.str();
+}
+
+// Milliseconds per PyTorch SGD step (best of three timings), or -1 when the peer is unavailable.
+double torchStepMs(const std::string& model, const nn::Shape& input, uint32_t batch, int threads) {
+  if (model.empty()) return -1;
+  std::ostringstream s;
+  s << "import time, torch\ntorch.set_num_threads(" << threads << ")\ntorch.manual_seed(0)\n"
+    << "m = " << model << "\nopt = torch.optim.SGD(m.parameters(), lr=0.01)\nloss_fn = torch.nn.CrossEntropyLoss()\n"
+    << "x = torch.rand(" << batch;
+  for (uint32_t d : input.dims) s << "," << d;
+  s << ")\ny = torch.randint(0, 10, (" << batch << ",))\n"
+       "def step():\n    opt.zero_grad()\n    loss_fn(m(x), y).backward()\n    opt.step()\n"
+       "for _ in range(20): step()\nbest = 1e9\n"
+       "for _ in range(3):\n    t0 = time.perf_counter()\n    for _ in range(100): step()\n"
+       "    best = min(best, (time.perf_counter() - t0) / 100)\nprint(best * 1000)\n";
+  const std::string out = runPython(s.str(), "OMP_NUM_THREADS=" + std::to_string(threads) + " OMP_WAIT_POLICY=PASSIVE");
+  try {
+    return out.empty() ? -1 : std::stod(out);
+  } catch (...) {
+    return -1;
+  }
+}
+
+data::Dataset syntheticImages(uint32_t samples) {
+  data::Dataset d;
+  d.name = "random 28x28 images";
+  d.sampleShape = nn::Shape{1, 28, 28};
+  d.classes = 10;
+  std::mt19937 rng(1);
+  d.bytes.resize(size_t(samples) * 784);
+  for (auto& b : d.bytes) b = uint8_t(rng());
+  for (uint32_t i = 0; i < samples; ++i) d.labels.push_back(rng() % 10);
+  return d;
+}
+
+}  // namespace
+
+int trainBenchmark(const std::vector<std::string>& args) {
+  cli::Arguments o("train",
+                   {{"networks", "FILE,...", "network files (default: the MLP 784-256-256-10 and LeNet-5 examples)"},
+                    {"batch", "N", "batch size (default 64)"},
+                    {"steps", "N", "timed steps per network (default 200)"},
+                    {"device", "INDEX|NAME", "Vulkan device"},
+                    {"no-peer", "", "do not run PyTorch beside"},
+                    {"help", "", "show this help"}},
+                   args);
+  if (o.has("help")) {
+    std::cout << "usage: gradlab-bench train [options]\n\n" << o.usage();
+    return 0;
+  }
+  std::vector<std::string> files;
+  if (o.has("networks")) {
+    std::stringstream in(o.text("networks"));
+    std::string f;
+    while (std::getline(in, f, ',')) files.push_back(f);
+  } else {
+    for (const char* name : {"mlp_784_256_256_10.net", "lenet5.net"})
+      files.push_back(std::string(GRADLAB_RESOURCES) + "/networks/" + name);
+  }
+  const uint32_t batch = uint32_t(o.integer("batch", 64, 1, 4096));
+  const uint32_t steps = uint32_t(o.integer("steps", 200, 10, 100000));
+  gpu::ContextOptions contextOptions;
+  contextOptions.device = o.text("device");
+  contextOptions.validation = gpu::Validation::Off;
+  gpu::Context context(contextOptions);
+  const data::Dataset images = std::filesystem::exists(data::kFashionMnistDirectory)
+                                   ? data::loadFashionMnist("train").head(batch * 64)
+                                   : syntheticImages(batch * 64);
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
+  std::cout << "GradLab training-step benchmark, " << date << ", batch " << batch << ", SGD\n"
+            << "device: " << context.device().name << " (" << gpu::deviceTypeName(context.device().type) << ", "
+            << context.device().driverName << ", kernels " << gpu::kernelVariantName(context.kernelVariant()) << ")\n"
+            << "data: " << images.name << "\n\n";
+  std::printf("%-24s %12s %14s %14s %14s\n", "network", "GradLab ms", "torch 1t ms", "torch 2t ms", "GradLab/best");
+  for (const auto& file : files) {
+    const nn::Graph graph = nn::loadNetworkFile(file);
+    const std::string name = graph.title.empty() ? std::filesystem::path(file).stem().string() : graph.title;
+    double ms = -1;
+    try {
+      train::TrainingOptions options;
+      options.batch = batch;
+      options.learningRate = 0.01;
+      train::TrainingSession session(context, graph, images, nullptr, options);
+      session.train(20);  // pipelines compiled, caches warm
+      double best = 1e30;
+      for (int trial = 0; trial < 3; ++trial) {
+        const auto start = std::chrono::steady_clock::now();
+        session.train(steps);
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      }
+      ms = best / steps * 1000;
+    } catch (const std::exception& e) {
+      std::printf("%-24s %s\n", name.c_str(), e.what());
+      continue;
+    }
+    const std::string model = o.has("no-peer") ? "" : torchModel(graph);
+    const double t1 = torchStepMs(model, graph.inputs[0].shape, batch, 1);
+    const double t2 = torchStepMs(model, graph.inputs[0].shape, batch, 2);
+    const double peer = t1 > 0 && t2 > 0 ? std::min(t1, t2) : std::max(t1, t2);
+    auto cell = [](double v) {
+      char text[32];
+      std::snprintf(text, sizeof text, v < 0 ? "-" : "%.3f", v);
+      return std::string(text);
+    };
+    std::printf("%-24s %12s %14s %14s %13s%s\n", name.c_str(), cell(ms).c_str(), cell(t1).c_str(), cell(t2).c_str(),
+                peer > 0 ? cell(ms / peer).c_str() : "-", peer > 0 ? "x" : "");
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
+}  // namespace gradlab::bench

@@ -1,0 +1,24 @@
+#pragma once
+// The --dataset argument of gradlab-cli: a name or a directory, turned into training and
+// evaluation datasets.
+#include "data/dataset.h"
+
+#include <string>
+
+namespace gradlab::cli {
+
+struct DatasetChoice {
+  data::Dataset train;
+  data::Dataset evaluation;  // the test split, a held-out part of train, or empty
+  std::string evaluationName;  // "test" or "validation"
+};
+
+// `spec`: fashion-mnist | idx:DIRECTORY | spiral | circles | xor | blobs | moons
+// `validation`: fraction of the training data held out (0: evaluate on the test split if any).
+// `limit`: use at most this many training samples (0: all).
+DatasetChoice chooseDataset(const std::string& spec, double validation, uint32_t limit, uint32_t seed,
+                            uint32_t toySamples, double toyNoise, uint32_t toyClasses);
+
+extern const char* const kDatasetHelp;
+
+}  // namespace gradlab::cli

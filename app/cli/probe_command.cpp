@@ -1,0 +1,131 @@
+// gradlab-cli probe: one forward pass (and optionally backward) of a network on an input source,
+// and per-layer statistics of activations and gradients: the initialisation demo in a terminal.
+#include "cli/arguments.h"
+#include "cli/commands.h"
+#include "cli/dataset_option.h"
+#include "cli/probe_csv.h"
+#include "data/device_dataset.h"
+#include "data/toy_datasets.h"
+#include "gpu/context.h"
+#include "nn/network.h"
+#include "nn/network_text.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <random>
+
+namespace gradlab::cli {
+namespace {
+
+// "--init normal:std=0.01", "xavier_normal", "scaled_variance:c=2": the same initialisation for
+// every Linear and convolution of the network.
+void overrideInit(nn::Graph& graph, const std::string& spec) {
+  const std::string name = spec.substr(0, spec.find(':'));
+  std::vector<std::pair<std::string, std::string>> extra{{"init", name}};
+  if (spec.find(':') != std::string::npos) {
+    const std::string rest = spec.substr(spec.find(':') + 1);
+    const size_t eq = rest.find('=');
+    if (eq == std::string::npos) throw UsageError("--init takes NAME or NAME:key=value, e.g. normal:std=0.01");
+    extra.push_back({"init_" + rest.substr(0, eq), rest.substr(eq + 1)});
+  }
+  for (auto& node : graph.nodes) {
+    if (node.type != "Linear" && node.type != "Conv2d" && node.type != "ConvTranspose2d") continue;
+    for (const auto& [key, value] : extra) {
+      bool replaced = false;
+      for (auto& [k, v] : node.params)
+        if (k == key) v = value, replaced = true;
+      if (!replaced) node.params.push_back({key, value});
+    }
+  }
+}
+
+}  // namespace
+
+int probeCommand(const std::vector<std::string>& args) {
+  std::vector<std::string> rest = args;
+  std::string networkPath;
+  if (!rest.empty() && rest[0].rfind("--", 0) != 0) {
+    networkPath = rest[0];
+    rest.erase(rest.begin());
+  }
+  Arguments o("probe",
+              {{"input", "SOURCE", std::string("gaussian (N(0,1) noise, default) or a dataset: ") + kDatasetHelp},
+               {"batch", "N", "samples in the pass (default 256)"},
+               {"init", "NAME[:key=value]", "initialise every Linear/Conv this way, e.g. normal:std=0.01, xavier_normal"},
+               {"seed", "N", "seed for weights and noise (default 0)"},
+               {"gradients", "", "also run the backward pass (random labels) and show gradient statistics"},
+               {"device", "INDEX|NAME", "Vulkan device"},
+               {"out", "FILE.csv", "write the statistics as CSV"},
+               {"help", "", "show this help"}},
+              rest);
+  if (o.has("help")) {
+    std::cout << "usage: gradlab-cli probe NETWORK.net [options]\n\n"
+                 "Runs one forward pass and prints each layer's activation statistics.\n\n"
+              << o.usage();
+    return 0;
+  }
+  if (networkPath.empty()) throw UsageError("give the network file first: gradlab-cli probe NETWORK.net");
+  nn::Graph graph = nn::loadNetworkFile(networkPath);
+  if (o.has("init")) overrideInit(graph, o.text("init"));
+  const uint32_t batch = uint32_t(o.integer("batch", 256, 1, 65536));
+  const uint32_t seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
+  gpu::ContextOptions contextOptions;
+  contextOptions.device = o.text("device");
+  gpu::Context context(contextOptions);
+  nn::Network net(context, graph, batch, seed);  // checks the overridden graph too
+
+  const std::string source = o.text("input", "gaussian");
+  if (source == "gaussian") {
+    const auto noise = data::makeGaussianNoise(batch, net.inputShape(), seed + 1);
+    net.input().upload(noise.floats.data(), noise.floats.size() * 4);
+  } else {
+    const DatasetChoice chosen = chooseDataset(source, 0, 0, seed, std::max(batch, 600u), 0.1, net.classes());
+    if (!(chosen.train.sampleShape == net.inputShape()))
+      throw UsageError("the network's input is " + net.inputShape().text() + " but " + chosen.train.name +
+                       " samples are " + chosen.train.sampleShape.text());
+    data::DeviceDataset device(context, chosen.train, data::NormalizationTable::compute(chosen.train, data::Normalization::None));
+    gpu::Recording gather(context);
+    device.recordEvalBatch(gather, {net.input(), net.labels(), net.step(), batch}, 0);
+    context.run(gather);
+  }
+  if (source == "gaussian") {  // noise has no labels: random ones give the backward pass something
+    std::mt19937 rng(seed);
+    std::vector<uint32_t> labels(batch);
+    for (auto& l : labels) l = rng() % std::max(net.classes(), 1u);
+    net.labels().upload(labels.data(), labels.size() * 4);
+  }
+  const bool gradients = o.has("gradients");
+  gpu::Recording rec(context);
+  net.recordForward(rec, gradients);
+  if (gradients) net.recordBackward(rec);
+  context.run(rec);
+  train::Probes probes(net);
+  const auto report = probes.measure(0, gradients, false);
+
+  std::printf("%s on %s, batch %u%s\n\n", graph.title.empty() ? networkPath.c_str() : graph.title.c_str(),
+              source == "gaussian" ? "gaussian noise N(0,1)" : source.c_str(), batch,
+              o.has("init") ? (", init " + o.text("init")).c_str() : "");
+  std::printf("%-12s %-18s %11s %11s %11s %11s %8s %8s", "layer", "type", "mean", "std", "min", "max", "zero%", "sat%");
+  if (gradients) std::printf(" %11s", "grad std");
+  std::printf("\n");
+  for (const auto& l : report.layers) {
+    const auto& a = l.activation;
+    std::printf("%-12s %-18s %11.4g %11.4g %11.4g %11.4g %8.2f %8.2f", l.node.c_str(), l.type.c_str(), a.mean, a.std,
+                a.min, a.max, a.zeroFraction * 100, a.saturatedFraction * 100);
+    if (gradients) {
+      if (l.gradient.count) std::printf(" %11.4g", l.gradient.std);
+      else std::printf(" %11s", "-");
+    }
+    std::printf("\n");
+  }
+  if (o.has("out")) {
+    std::ofstream out(o.text("out"));
+    if (!out) throw UsageError("--out: cannot write " + o.text("out"));
+    writeProbeHeader(out);
+    writeProbeRows(out, report);
+  }
+  return 0;
+}
+
+}  // namespace gradlab::cli

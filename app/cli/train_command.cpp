@@ -1,0 +1,181 @@
+// gradlab-cli train: trains a network file on a dataset on the Vulkan device, with a progress bar
+// on a terminal, optional per-step metrics in CSV, and a summary at the end.
+#include "cli/arguments.h"
+#include "cli/commands.h"
+#include "cli/dataset_option.h"
+#include "cli/probe_csv.h"
+#include "gpu/context.h"
+#include "nn/network_text.h"
+#include "train/training_session.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace gradlab::cli {
+namespace {
+
+data::Augmentation parseAugmentation(const std::string& text) {
+  data::Augmentation a;
+  size_t start = 0;
+  while (start < text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    const size_t eq = item.find('=');
+    const std::string key = item.substr(0, eq), value = eq == std::string::npos ? "" : item.substr(eq + 1);
+    try {
+      if (key == "flip" && value.empty()) a.flip = true;
+      else if (key == "crop") a.cropPadding = uint32_t(std::stoul(value));
+      else if (key == "rotate") a.rotationDegrees = std::stof(value);
+      else if (key == "brightness") a.brightness = std::stof(value);
+      else if (key == "contrast") a.contrast = std::stof(value);
+      else throw std::invalid_argument(key);
+    } catch (const std::exception&) {
+      throw UsageError("--augment takes a comma-separated list of flip, crop=PIXELS, rotate=DEGREES, "
+                       "brightness=AMOUNT, contrast=AMOUNT; got '" + item + "'");
+    }
+    start = comma + 1;
+  }
+  return a;
+}
+
+void progress(bool tty, uint64_t step, uint64_t total, double loss, double accuracy, double perSecond) {
+  if (!tty) return;
+  const int width = 30, filled = total ? int(width * double(step) / total) : 0;
+  std::fprintf(stderr, "\r[%.*s%*s] %llu/%llu  loss %.4f  acc %.1f%%  %.0f steps/s ", filled,
+               "==============================", width - filled, "", (unsigned long long)step, (unsigned long long)total,
+               loss, accuracy * 100, perSecond);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int trainCommand(const std::vector<std::string>& args) {
+  std::vector<std::string> rest = args;
+  std::string networkPath;
+  if (!rest.empty() && rest[0].rfind("--", 0) != 0) {
+    networkPath = rest[0];
+    rest.erase(rest.begin());
+  }
+  Arguments o("train",
+              {{"dataset", "NAME", kDatasetHelp},
+               {"batch", "N", "mini-batch size (default 64)"},
+               {"epochs", "N", "passes over the training data (default 1)"},
+               {"steps", "N", "train this many steps instead of whole epochs"},
+               {"lr", "RATE", "learning rate of plain SGD (default 0.1)"},
+               {"seed", "N", "seed for weights, shuffling, dropout and augmentation (default 0)"},
+               {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
+               {"validation", "FRACTION", "hold out this part of the training data (default: use the test split)"},
+               {"limit", "N", "use only the first N training samples"},
+               {"normalize", "MODE", "none, symmetric, mean-image, channel-mean or standardize (default none)"},
+               {"augment", "LIST", "flip, crop=PIXELS, rotate=DEGREES, brightness=A, contrast=A"},
+               {"samples", "N", "points in a toy dataset (default 600)"},
+               {"noise", "SIGMA", "noise of a toy dataset (default 0.1)"},
+               {"classes", "N", "classes (arms, blobs) of a toy dataset (default 2)"},
+               {"metrics", "FILE.csv", "write step,epoch,split,loss,accuracy rows"},
+               {"probes", "FILE.csv", "write per-layer activation/gradient statistics and parameter norms"},
+               {"probe-every", "K", "steps between probes (default 100)"},
+               {"quiet", "", "no progress bar"},
+               {"help", "", "show this help"}},
+              rest);
+  if (o.has("help")) {
+    std::cout << "usage: gradlab-cli train NETWORK.net --dataset NAME [options]\n\n"
+                 "Trains the network on the Vulkan device with plain SGD and reports loss and accuracy.\n\n"
+              << o.usage();
+    return 0;
+  }
+  if (networkPath.empty()) throw UsageError("give the network file first: gradlab-cli train NETWORK.net --dataset NAME");
+  if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
+
+  train::TrainingOptions options;
+  options.batch = uint32_t(o.integer("batch", 64, 1, 65536));
+  options.learningRate = o.number("lr", 0.1);
+  if (!(options.learningRate > 0) || !std::isfinite(options.learningRate) || options.learningRate > 1e6)
+    throw UsageError("--lr must be a number in (0, 1e6], got '" + o.text("lr") + "'");
+  options.seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
+  options.normalization = data::parseNormalization(
+      o.choice("normalize", {"none", "symmetric", "mean-image", "channel-mean", "standardize"}, "none"));
+  if (o.has("augment")) options.augmentation = parseAugmentation(o.text("augment"));
+  const double validation = o.number("validation", 0.0);
+  if (validation < 0 || validation >= 1) throw UsageError("--validation must be in [0, 1), got '" + o.text("validation") + "'");
+
+  const nn::Graph graph = nn::loadNetworkFile(networkPath);
+  const DatasetChoice data = chooseDataset(o.text("dataset"), validation, uint32_t(o.integer("limit", 0, 0, 1 << 30)),
+                                           options.seed, uint32_t(o.integer("samples", 600, 4, 1 << 24)),
+                                           o.number("noise", 0.1), uint32_t(o.integer("classes", 2, 2, 64)));
+  gpu::ContextOptions contextOptions;
+  contextOptions.device = o.text("device");
+  gpu::Context context(contextOptions);
+  train::TrainingSession session(context, graph, data.train, data.evaluation.size() ? &data.evaluation : nullptr, options);
+
+  const uint64_t epochs = uint64_t(o.integer("epochs", 1, 1, 100000));
+  const uint64_t total = o.has("steps") ? uint64_t(o.integer("steps", 0, 1, 1LL << 40)) : epochs * session.stepsPerEpoch();
+  std::ofstream metrics;
+  if (o.has("metrics")) {
+    metrics.open(o.text("metrics"));
+    if (!metrics) throw UsageError("--metrics: cannot write " + o.text("metrics"));
+    metrics << "step,epoch,split,loss,accuracy\n";
+  }
+  std::ofstream probes;
+  if (o.has("probes")) {
+    probes.open(o.text("probes"));
+    if (!probes) throw UsageError("--probes: cannot write " + o.text("probes"));
+    writeProbeHeader(probes);
+  }
+  const uint64_t probeEvery = uint64_t(o.integer("probe-every", 100, 1, 1LL << 40));
+  const bool tty = isatty(STDERR_FILENO) && !o.has("quiet");
+  std::cout << "Training " << (graph.title.empty() ? networkPath : graph.title) << " ("
+            << session.network().analysis().paramCount << " parameters) on " << data.train.name << " ("
+            << data.train.size() << " samples) with SGD lr " << options.learningRate << ", batch " << options.batch
+            << ", " << total << " steps on " << context.device().name << "\n";
+
+  const auto start = std::chrono::steady_clock::now();
+  double lastLoss = 0, lastAccuracy = 0;
+  train::Evaluation lastEval;
+  while (session.step() < total && !session.nonFinite()) {
+    const uint64_t toEpochEnd = session.stepsPerEpoch() - session.step() % session.stepsPerEpoch();
+    uint32_t chunk = uint32_t(std::min<uint64_t>({total - session.step(), toEpochEnd, 50}));
+    std::vector<train::StepRecord> records;
+    if (probes && (session.step() + 1) % probeEvery == 0) {  // this step is probed
+      writeProbeRows(probes, session.probeStep(&records));
+    } else {
+      if (probes) chunk = uint32_t(std::min<uint64_t>(chunk, probeEvery - 1 - session.step() % probeEvery));
+      records = session.train(chunk);
+    }
+    for (const auto& r : records) {
+      lastLoss = r.loss;
+      lastAccuracy = r.accuracy;
+      if (metrics) metrics << r.step + 1 << "," << double(r.step + 1) / session.stepsPerEpoch() << ",train," << r.loss << "," << r.accuracy << "\n";
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    progress(tty, session.step(), total, lastLoss, lastAccuracy, session.step() / std::max(seconds, 1e-9));
+    const bool epochEnd = session.step() % session.stepsPerEpoch() == 0 || session.step() == total;
+    if (epochEnd && session.hasValidation() && !session.nonFinite()) {
+      lastEval = session.evaluateValidation();
+      if (metrics) metrics << session.step() << "," << session.epochs() << "," << data.evaluationName << "," << lastEval.loss << "," << lastEval.accuracy << "\n";
+      if (tty) std::fprintf(stderr, "\n");
+      std::printf("epoch %.2f: train loss %.4f, %s loss %.4f, %s accuracy %.2f%%\n", session.epochs(), lastLoss,
+                  data.evaluationName.c_str(), lastEval.loss, data.evaluationName.c_str(), lastEval.accuracy * 100);
+      std::fflush(stdout);
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (tty) std::fprintf(stderr, "\n");
+  if (session.nonFinite()) {
+    std::cerr << "gradlab-cli train: " << session.nonFinite()->message << "\n";
+    return 1;
+  }
+  std::printf("done: %llu steps in %.1f s (%.1f steps/s); final train loss %.4f", (unsigned long long)session.step(),
+              seconds, session.step() / seconds, lastLoss);
+  if (session.hasValidation())
+    std::printf(", %s accuracy %.2f%% on %u samples", data.evaluationName.c_str(), lastEval.accuracy * 100,
+                lastEval.samples);
+  std::printf("\n");
+  return 0;
+}
+
+}  // namespace gradlab::cli

@@ -1,0 +1,20 @@
+#pragma once
+// Initial values of parameter tensors: zeros, constant, normal(std), uniform(a), Xavier/Glorot,
+// He/Kaiming (fan_in or fan_out, gain by nonlinearity), variance c / fan_in, and PyTorch's
+// defaults. Reproducible from the run's seed, and independent of the order of nodes.
+#include "nn/layer_catalog.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gradlab::nn {
+
+// Values for parameter (or running-statistics buffer) `tensor` of node `nodeName`.
+std::vector<float> initialValues(const NodeParams& params, const ParamTensor& tensor, const std::string& nodeName,
+                                 uint32_t seed, bool isBuffer = false);
+
+// The gain Kaiming initialisation uses for a nonlinearity (PyTorch's calculate_gain).
+double nonlinearityGain(const std::string& nonlinearity);
+
+}  // namespace gradlab::nn

@@ -1,0 +1,170 @@
+#include "nn/layers/conv_common.h"
+
+#include "gpu/context.h"
+#include "spirv/shaders.h"
+
+#include <algorithm>
+#include <atomic>
+#include <stdexcept>
+#include <string>
+
+namespace gradlab::nn::layers {
+namespace {
+
+using gpu::Access;
+const gpu::KernelSpec kIm2col{"im2col", spirv::im2col, {Access::Read, Access::Write}, 44};
+const gpu::KernelSpec kCol2im{"col2im", spirv::col2im, {Access::Read, Access::ReadWrite}, 44};
+const gpu::KernelSpec kChannelMajor{
+    "channel_major", spirv::channel_major, {Access::Read, Access::ReadWrite, Access::Read}, 16};
+
+constexpr uint64_t kDefaultChunkLimit = uint64_t(1) << 27;  // Vulkan's minimum maxStorageBufferRange
+constexpr uint64_t kAlignFloats = 64;  // 256 bytes: the largest minStorageBufferOffsetAlignment Vulkan allows
+std::atomic<uint64_t> chunkLimitOverride{0};
+
+struct GeometryPush {
+  uint32_t base, samples, channels, height, width, colH, colW, k, stride, pad, dilation;
+};
+GeometryPush push(const ConvGeometry& g, uint32_t base, uint32_t samples) {
+  return {base, samples, g.channels, g.height, g.width, g.colH, g.colW, g.k, g.stride, g.pad, g.dilation};
+}
+
+gpu::WorkGroup groups(uint64_t n, uint32_t local) {
+  return {uint32_t(std::clamp<uint64_t>((n + local - 1) / local, 1, 4096)), 1, 1};
+}
+
+// Calls f(ki, kj, q, pixel) for every kernel tap that lands inside the image: q indexes the grid,
+// pixel the image plane.
+template <class F>
+void forEachTap(const ConvGeometry& g, F&& f) {
+  for (uint32_t ki = 0; ki < g.k; ++ki)
+    for (uint32_t oh = 0; oh < g.colH; ++oh) {
+      const long long h = (long long)oh * g.stride - g.pad + (long long)ki * g.dilation;
+      if (h < 0 || h >= g.height) continue;
+      for (uint32_t kj = 0; kj < g.k; ++kj)
+        for (uint32_t ow = 0; ow < g.colW; ++ow) {
+          const long long w = (long long)ow * g.stride - g.pad + (long long)kj * g.dilation;
+          if (w < 0 || w >= g.width) continue;
+          f(ki, kj, size_t(oh) * g.colW + ow, size_t(h) * g.width + size_t(w));
+        }
+    }
+}
+
+}  // namespace
+
+SampleWindow sampleWindow(const gpu::Context& context, const gpu::BufferRange& tensor, uint64_t sampleFloats,
+                          uint32_t first, uint32_t count) {
+  const uint64_t align = std::max<uint64_t>(context.device().minStorageBufferOffsetAlignment, 4);
+  const uint64_t start = tensor.offset + uint64_t(first) * sampleFloats * 4;
+  const uint64_t bound = std::max(tensor.offset, start - start % align);
+  return {gpu::BufferRange(*tensor.buffer, bound, start + uint64_t(count) * sampleFloats * 4 - bound),
+          uint32_t((start - bound) / 4)};
+}
+
+void im2col(gpu::Recording& rec, const ConvGeometry& g, const SampleWindow& image, uint32_t samples,
+            gpu::BufferRange col) {
+  const auto& kernel = rec.context().kernel(kIm2col, {64, 1, 1});
+  rec.dispatch(kernel, {image.range, col}, push(g, image.base, samples),
+               groups(uint64_t(g.colRows()) * samples * g.colH, 64));
+}
+
+void col2im(gpu::Recording& rec, const ConvGeometry& g, gpu::BufferRange col, const SampleWindow& image,
+            uint32_t samples, bool accumulate) {
+  const auto& kernel = rec.context().kernel(kCol2im, {64, 1, 1}, {accumulate ? 1u : 0u});
+  rec.dispatch(kernel, {col, image.range}, push(g, image.base, samples),
+               groups(uint64_t(samples) * g.channels * g.height, 64));
+}
+
+void toChannelMajor(gpu::Recording& rec, const SampleWindow& tensor, uint32_t samples, uint32_t channels,
+                    uint32_t spatial, gpu::BufferRange g) {
+  struct { uint32_t base, samples, channels, spatial; } p{tensor.base, samples, channels, spatial};
+  const auto& kernel = rec.context().kernel(kChannelMajor, {256, 1, 1}, {1u, 0u, 0u});
+  rec.dispatch(kernel, {tensor.range, g, tensor.range}, p, groups(uint64_t(samples) * channels * spatial, 256));
+}
+
+void fromChannelMajor(gpu::Recording& rec, gpu::BufferRange g, const SampleWindow& tensor, uint32_t samples,
+                      uint32_t channels, uint32_t spatial, bool accumulate, gpu::BufferRange bias) {
+  struct { uint32_t base, samples, channels, spatial; } p{tensor.base, samples, channels, spatial};
+  const bool hasBias = bias.buffer != nullptr;
+  const auto& kernel = rec.context().kernel(kChannelMajor, {256, 1, 1}, {0u, accumulate ? 1u : 0u, hasBias ? 1u : 0u});
+  rec.dispatch(kernel, {g, tensor.range, hasBias ? bias : g}, p, groups(uint64_t(samples) * channels * spatial, 256));
+}
+
+uint64_t convChunkLimitBytes() {
+  const uint64_t o = chunkLimitOverride.load();
+  return o ? o : kDefaultChunkLimit;
+}
+void setConvChunkLimitBytesForTesting(uint64_t bytes) { chunkLimitOverride.store(bytes); }
+
+uint64_t convBindingLimit(const gpu::Context& context) {
+  const uint64_t device = context.device().maxStorageBufferRange;
+  return device ? std::min(convChunkLimitBytes(), device) : convChunkLimitBytes();
+}
+
+ConvPlan planConv(const char* layer, uint32_t batch, uint64_t spatial, uint64_t colRows, uint64_t tmpRows,
+                  uint64_t sampleFloats, uint64_t limitBytes) {
+  const uint64_t limit = limitBytes ? limitBytes : convChunkLimitBytes();
+  const uint64_t perSample = std::max({colRows * spatial, tmpRows * spatial, sampleFloats, uint64_t(1)}) * 4;
+  const uint64_t usable = limit > 4 * kAlignFloats ? limit - 4 * kAlignFloats : 0;  // room to align windows
+  ConvPlan plan;
+  plan.chunk = uint32_t(std::min<uint64_t>(batch, usable / perSample));
+  if (batch && !plan.chunk)
+    throw std::runtime_error(std::string(layer) + ": one sample needs " + std::to_string(perSample >> 20) +
+                             " MiB of im2col scratch, more than one storage-buffer binding holds (" +
+                             std::to_string(limit >> 20) + " MiB): use fewer channels or a smaller image");
+  plan.colFloats = colRows * spatial * plan.chunk;
+  plan.tmpOffset = (plan.colFloats + kAlignFloats - 1) / kAlignFloats * kAlignFloats;
+  plan.tmpFloats = tmpRows * spatial * plan.chunk;
+  plan.totalFloats = plan.tmpOffset + plan.tmpFloats;
+  return plan;
+}
+
+ConvScratch convScratch(const gpu::BufferRange& workspace, const ConvPlan& plan, uint32_t samples) {
+  const uint64_t col = plan.colFloats / plan.chunk * samples, tmp = plan.tmpFloats / plan.chunk * samples;
+  return {gpu::BufferRange(*workspace.buffer, workspace.offset, col * 4),
+          gpu::BufferRange(*workspace.buffer, workspace.offset + plan.tmpOffset * 4, tmp * 4)};
+}
+
+namespace reference {
+
+void convolve(const ConvGeometry& g, uint32_t batch, uint32_t outChannels, const RefTensor& image,
+              const RefTensor& w, RefTensor& y) {
+  const size_t C = g.channels, O = outChannels, HW = size_t(g.height) * g.width, Q = g.gridSize(), kk = g.k * g.k;
+  for (size_t b = 0; b < batch; ++b)
+    for (size_t o = 0; o < O; ++o)
+      for (size_t c = 0; c < C; ++c) {
+        const double* wk = &w[(o * C + c) * kk];
+        const double* x = &image[(b * C + c) * HW];
+        double* out = &y[(b * O + o) * Q];
+        forEachTap(g, [&](uint32_t ki, uint32_t kj, size_t q, size_t pix) { out[q] += wk[ki * g.k + kj] * x[pix]; });
+      }
+}
+
+void convolveAdjoint(const ConvGeometry& g, uint32_t batch, uint32_t outChannels, const RefTensor& y,
+                     const RefTensor& w, RefTensor& image) {
+  const size_t C = g.channels, O = outChannels, HW = size_t(g.height) * g.width, Q = g.gridSize(), kk = g.k * g.k;
+  for (size_t b = 0; b < batch; ++b)
+    for (size_t o = 0; o < O; ++o)
+      for (size_t c = 0; c < C; ++c) {
+        const double* wk = &w[(o * C + c) * kk];
+        double* x = &image[(b * C + c) * HW];
+        const double* dy = &y[(b * O + o) * Q];
+        forEachTap(g, [&](uint32_t ki, uint32_t kj, size_t q, size_t pix) { x[pix] += wk[ki * g.k + kj] * dy[q]; });
+      }
+}
+
+void convolveWeightAdjoint(const ConvGeometry& g, uint32_t batch, uint32_t outChannels, const RefTensor& image,
+                           const RefTensor& y, RefTensor& dw) {
+  const size_t C = g.channels, O = outChannels, HW = size_t(g.height) * g.width, Q = g.gridSize(), kk = g.k * g.k;
+  for (size_t b = 0; b < batch; ++b)
+    for (size_t o = 0; o < O; ++o)
+      for (size_t c = 0; c < C; ++c) {
+        double* wk = &dw[(o * C + c) * kk];
+        const double* x = &image[(b * C + c) * HW];
+        const double* dy = &y[(b * O + o) * Q];
+        forEachTap(g, [&](uint32_t ki, uint32_t kj, size_t q, size_t pix) { wk[ki * g.k + kj] += dy[q] * x[pix]; });
+      }
+}
+
+}  // namespace reference
+
+}  // namespace gradlab::nn::layers

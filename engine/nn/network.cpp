@@ -1,0 +1,212 @@
+#include "nn/network.h"
+
+#include "nn/initializer.h"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+
+namespace gradlab::nn {
+
+Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint32_t seed)
+    : context_(context), graph_(graph), analysis_(analyze(graph)), batch_(batch), seed_(seed) {
+  if (!analysis_.ok()) throw std::invalid_argument("The network cannot be trained:\n" + analysis_.errorText());
+  if (batch == 0) throw std::invalid_argument("The batch size must be at least 1");
+  nodes_.resize(graph_.nodes.size());
+  for (size_t i = 0; i < graph_.nodes.size(); ++i)
+    if (graph_.nodes[i].name == analysis_.lossNode) lossNode_ = i;
+  logitsNode_ = size_t(std::max(nodeIndex(graph_.nodes[lossNode_].inputs[0]), 0));
+
+  // Nodes the loss depends on: only they need a backward pass.
+  nodes_[lossNode_].reachesLoss = true;
+  for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it)
+    if (nodes_[*it].reachesLoss)
+      for (const auto& in : graph_.nodes[*it].inputs)
+        if (int j = nodeIndex(in); j >= 0) nodes_[j].reachesLoss = true;
+
+  auto floats = [&](uint64_t n) { return std::make_unique<gpu::Buffer>(context_, std::max<uint64_t>(n, 1) * 4); };
+  input_ = floats(uint64_t(batch) * inputShape().elements());
+  inputGrad_ = floats(1);
+  labels_ = floats(batch);
+  step_ = floats(1);
+  for (size_t i : analysis_.order) {
+    const NodeInfo& info = analysis_.nodes[i];
+    NodeState& node = nodes_[i];
+    node.layer = createLayer(info);
+    const uint64_t out = uint64_t(batch) * info.shape.output.elements();
+    node.output = floats(out);
+    node.grad = floats(node.reachesLoss ? out : 1);
+    node.workspace = floats(node.layer->workspaceFloats(batch));
+    for (const auto& b : info.shape.buffers) node.buffers.push_back(floats(b.shape.elements()));
+    for (const auto& p : info.shape.params) {
+      Parameter param;
+      param.node = i;
+      param.name = graph_.nodes[i].name + "." + p.name;
+      param.tensor = p;
+      param.value = floats(p.shape.elements());
+      param.grad = floats(p.shape.elements());
+      node.params.push_back(params_.size());
+      params_.push_back(std::move(param));
+    }
+  }
+  initialize(seed);
+}
+
+Network::~Network() = default;
+
+uint32_t Network::classes() const { return uint32_t(analysis_.nodes[lossNode_].inputShapes[0].elements()); }
+
+int Network::nodeIndex(const std::string& name) const {
+  for (size_t i = 0; i < graph_.nodes.size(); ++i)
+    if (graph_.nodes[i].name == name) return int(i);
+  return -1;
+}
+
+gpu::BufferRange Network::inputRange(const std::string& name) const {
+  const int i = nodeIndex(name);
+  return i < 0 ? gpu::BufferRange(*input_) : gpu::BufferRange(*nodes_[i].output);
+}
+
+gpu::BufferRange Network::gradRange(const std::string& name) const {
+  const int i = nodeIndex(name);
+  return i < 0 ? gpu::BufferRange(*inputGrad_) : gpu::BufferRange(*nodes_[i].grad);
+}
+
+void Network::initialize(uint32_t seed) {
+  seed_ = seed;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const NodeInfo& info = analysis_.nodes[i];
+    for (size_t k = 0; k < nodes_[i].params.size(); ++k) {
+      Parameter& p = params_[nodes_[i].params[k]];
+      const auto values = initialValues(info.params, p.tensor, graph_.nodes[i].name, seed);
+      p.value->upload(values.data(), values.size() * 4);
+      // Parameters of nodes the loss does not depend on never get a gradient: keep it zero.
+      const std::vector<float> zeros(values.size(), 0.0f);
+      p.grad->upload(zeros.data(), zeros.size() * 4);
+    }
+    for (size_t k = 0; k < nodes_[i].buffers.size(); ++k) {
+      const auto values = initialValues(info.params, info.shape.buffers[k], graph_.nodes[i].name, seed, true);
+      nodes_[i].buffers[k]->upload(values.data(), values.size() * 4);
+    }
+  }
+  const uint32_t zero = 0;
+  step_->upload(&zero, 4);
+}
+
+void Network::recordForward(gpu::Recording& rec, bool training) const {
+  for (size_t i : analysis_.order) {
+    const NodeState& node = nodes_[i];
+    ForwardPass pass{rec};
+    pass.batch = batch_;
+    pass.training = training;
+    for (const auto& in : graph_.nodes[i].inputs) pass.inputs.push_back(inputRange(in));
+    pass.output = *node.output;
+    for (size_t k : node.params) pass.params.push_back(*params_[k].value);
+    for (const auto& b : node.buffers) pass.buffers.push_back(*b);
+    pass.workspace = *node.workspace;
+    pass.labels = *labels_;
+    pass.step = *step_;
+    pass.seed = seed_;
+    node.layer->forward(pass);
+  }
+}
+
+void Network::recordBackward(gpu::Recording& rec) const {
+  std::map<std::string, bool> written;  // gradient buffers already holding a contribution
+  for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
+    const size_t i = *it;
+    const NodeState& node = nodes_[i];
+    if (!node.reachesLoss) continue;
+    BackwardPass pass{rec};
+    pass.batch = batch_;
+    for (const auto& in : graph_.nodes[i].inputs) {
+      pass.inputs.push_back(inputRange(in));
+      pass.gradInputs.push_back(gradRange(in));
+      const bool isInput = nodeIndex(in) < 0;
+      pass.needGradInput.push_back(!isInput);
+      pass.accumulate.push_back(!isInput && written[in]);
+      if (!isInput) written[in] = true;
+    }
+    pass.output = *node.output;
+    pass.gradOutput = *node.grad;
+    for (size_t k : node.params) {
+      pass.params.push_back(*params_[k].value);
+      pass.paramGrads.push_back(*params_[k].grad);
+    }
+    pass.workspace = *node.workspace;
+    pass.labels = *labels_;
+    pass.step = *step_;
+    pass.seed = seed_;
+    node.layer->backward(pass);
+  }
+}
+
+Network::Reference Network::reference(const RefTensor& input, const std::vector<uint32_t>& labels,
+                                      const std::vector<RefTensor>& params, bool training, uint32_t step) const {
+  Reference r;
+  r.activations.resize(nodes_.size());
+  r.gradients.resize(nodes_.size());
+  r.paramGrads.resize(params_.size());
+  std::vector<std::vector<RefTensor>> buffers(nodes_.size());
+  auto valueOf = [&](const std::string& name) -> const RefTensor& {
+    const int j = nodeIndex(name);
+    return j < 0 ? input : r.activations[j];
+  };
+  for (size_t i : analysis_.order) {
+    const NodeInfo& info = analysis_.nodes[i];
+    r.activations[i].assign(size_t(batch_) * info.shape.output.elements(), 0.0);
+    for (const auto& b : info.shape.buffers) {
+      const auto v = initialValues(info.params, b, graph_.nodes[i].name, seed_, true);
+      buffers[i].emplace_back(v.begin(), v.end());
+    }
+    RefForward f;
+    f.batch = batch_;
+    f.training = training;
+    for (const auto& in : graph_.nodes[i].inputs) f.inputs.push_back(&valueOf(in));
+    f.output = &r.activations[i];
+    for (size_t k : nodes_[i].params) f.params.push_back(&params[k]);
+    for (auto& b : buffers[i]) f.buffers.push_back(&b);
+    f.labels = &labels;
+    f.step = step;
+    f.seed = seed_;
+    nodes_[i].layer->forwardReference(f);
+  }
+  for (double v : r.activations[lossNode_]) r.meanLoss += v / batch_;
+
+  RefTensor inputGrad(input.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) r.gradients[i].assign(r.activations[i].size(), 0.0);
+  for (size_t k = 0; k < params_.size(); ++k) r.paramGrads[k].assign(params[k].size(), 0.0);
+  for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
+    const size_t i = *it;
+    if (!nodes_[i].reachesLoss) continue;
+    RefBackward b;
+    b.batch = batch_;
+    b.training = training;
+    for (auto& buffer : buffers[i]) b.buffers.push_back(&buffer);
+    std::vector<RefTensor> gradIn;
+    for (const auto& in : graph_.nodes[i].inputs) {
+      b.inputs.push_back(&valueOf(in));
+      gradIn.emplace_back(valueOf(in).size(), 0.0);
+    }
+    for (auto& g : gradIn) b.gradInputs.push_back(&g);
+    b.output = &r.activations[i];
+    b.gradOutput = &r.gradients[i];
+    for (size_t k : nodes_[i].params) {
+      b.params.push_back(&params[k]);
+      r.paramGrads[k].assign(params[k].size(), 0.0);
+      b.paramGrads.push_back(&r.paramGrads[k]);
+    }
+    b.labels = &labels;
+    b.step = step;
+    b.seed = seed_;
+    nodes_[i].layer->backwardReference(b);
+    for (size_t k = 0; k < graph_.nodes[i].inputs.size(); ++k) {
+      const int j = nodeIndex(graph_.nodes[i].inputs[k]);
+      RefTensor& target = j < 0 ? inputGrad : r.gradients[j];
+      for (size_t e = 0; e < target.size(); ++e) target[e] += gradIn[k][e];
+    }
+  }
+  return r;
+}
+
+}  // namespace gradlab::nn

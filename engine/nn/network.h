@@ -1,0 +1,90 @@
+#pragma once
+// A checked graph compiled for the GPU at a fixed batch size: one Layer per node, device buffers
+// for every activation, gradient, parameter and workspace, and the recording of the forward and
+// backward passes. The same Layer objects also run the double-precision reference of the whole
+// network, which tests compare against.
+#include "gpu/buffer.h"
+#include "gpu/context.h"
+#include "gpu/recording.h"
+#include "nn/graph.h"
+#include "nn/layer.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gradlab::nn {
+
+struct Parameter {
+  size_t node = 0;     // index into Graph::nodes
+  std::string name;    // "h1.weight"
+  ParamTensor tensor;  // shape, role, fans
+  std::unique_ptr<gpu::Buffer> value, grad;
+  uint32_t count() const { return uint32_t(tensor.shape.elements()); }
+  // Weight decay and penalties apply to weights only, not to biases or normalisation parameters.
+  bool decays() const { return tensor.role == ParamRole::Weight; }
+};
+
+class Network {
+ public:
+  // Throws std::invalid_argument with every error when the graph is not trainable.
+  Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint32_t seed = 0);
+  ~Network();
+
+  gpu::Context& context() const { return context_; }
+  const Graph& graph() const { return graph_; }
+  const GraphAnalysis& analysis() const { return analysis_; }
+  uint32_t batch() const { return batch_; }
+  uint32_t seed() const { return seed_; }
+  const Shape& inputShape() const { return graph_.inputs[0].shape; }
+  size_t lossNode() const { return lossNode_; }
+  size_t logitsNode() const { return logitsNode_; }  // the loss's input (class scores)
+  uint32_t classes() const;
+
+  gpu::Buffer& input() { return *input_; }    // batch x input shape, float
+  gpu::Buffer& labels() { return *labels_; }  // batch x uint32
+  gpu::Buffer& step() { return *step_; }      // uint32 step counter, advanced by the trainer
+  const gpu::Buffer& activation(size_t node) const { return *nodes_[node].output; }
+  const gpu::Buffer& gradient(size_t node) const { return *nodes_[node].grad; }
+  const Layer& layer(size_t node) const { return *nodes_[node].layer; }
+  std::vector<Parameter>& parameters() { return params_; }
+  const std::vector<Parameter>& parameters() const { return params_; }
+
+  // Sets every parameter (and running statistic) to its initial value for `seed`.
+  void initialize(uint32_t seed);
+
+  void recordForward(gpu::Recording& rec, bool training) const;
+  void recordBackward(gpu::Recording& rec) const;  // after recordForward(rec, true)
+
+  // The whole network in double precision with the layers' references. `params` in parameters()
+  // order; returns activations and gradients per node and gradients per parameter.
+  struct Reference {
+    std::vector<RefTensor> activations, gradients, paramGrads;
+    double meanLoss = 0;
+  };
+  Reference reference(const RefTensor& input, const std::vector<uint32_t>& labels,
+                      const std::vector<RefTensor>& params, bool training, uint32_t step) const;
+
+ private:
+  struct NodeState {
+    std::unique_ptr<Layer> layer;
+    std::unique_ptr<gpu::Buffer> output, grad, workspace;
+    std::vector<std::unique_ptr<gpu::Buffer>> buffers;  // running statistics
+    std::vector<size_t> params;                         // indices into params_
+    bool reachesLoss = false;
+  };
+  gpu::BufferRange inputRange(const std::string& name) const;
+  gpu::BufferRange gradRange(const std::string& name) const;
+  int nodeIndex(const std::string& name) const;  // -1: the network input
+
+  gpu::Context& context_;
+  Graph graph_;
+  GraphAnalysis analysis_;
+  uint32_t batch_, seed_;
+  size_t lossNode_ = 0, logitsNode_ = 0;
+  std::vector<NodeState> nodes_;
+  std::vector<Parameter> params_;
+  std::unique_ptr<gpu::Buffer> input_, inputGrad_, labels_, step_;
+};
+
+}  // namespace gradlab::nn

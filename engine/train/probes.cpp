@@ -1,0 +1,133 @@
+#include "train/probes.h"
+
+#include "ops/elementwise.h"
+#include "spirv/shaders.h"
+
+#include <cmath>
+#include <limits>
+
+namespace gradlab::train {
+namespace {
+
+using gpu::Access;
+const gpu::KernelSpec kStats{"tensor_stats", spirv::tensor_stats, {Access::Read, Access::ReadWrite}, 16};
+const gpu::KernelSpec kHistogram{"tensor_histogram", spirv::tensor_histogram, {Access::Read, Access::Read, Access::Write}, 8};
+
+struct Saturation {
+  float low, high;
+};
+
+Saturation saturationOf(const std::string& type) {
+  const float inf = std::numeric_limits<float>::infinity();
+  if (type == "Tanh") return {-0.99f, 0.99f};
+  if (type == "Sigmoid") return {0.01f, 0.99f};
+  return {-inf, inf};
+}
+
+}  // namespace
+
+Probes::Probes(nn::Network& network) : network_(network) {
+  const size_t layers = network.graph().nodes.size(), params = network.parameters().size();
+  const size_t slots = 2 * layers + 3 * params;
+  records_ = std::make_unique<gpu::Buffer>(network.context(), std::max<size_t>(slots, 1) * 8 * 4, true);
+  histograms_ = std::make_unique<gpu::Buffer>(network.context(), std::max<size_t>(slots, 1) * kHistogramBins * 4, true);
+  const std::vector<float> zeros(std::max<size_t>(slots, 1) * kHistogramBins, 0.0f);
+  records_->upload(zeros.data(), records_->bytes());
+  histograms_->upload(zeros.data(), histograms_->bytes());
+  uint32_t largest = 1;
+  for (auto& p : network.parameters()) {
+    previous_.push_back(std::make_unique<gpu::Buffer>(network.context(), std::max<uint64_t>(p.count(), 1) * 4));
+    largest = std::max(largest, p.count());
+  }
+  difference_ = std::make_unique<gpu::Buffer>(network.context(), uint64_t(largest) * 4);
+}
+
+void Probes::rememberParameters() {
+  if (!remember_) {
+    remember_ = std::make_unique<gpu::Recording>(network_.context(), 0);
+    auto& params = network_.parameters();
+    for (size_t k = 0; k < params.size(); ++k) remember_->copy(*params[k].value, *previous_[k]);
+  }
+  network_.context().run(*remember_);
+}
+
+ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates) {
+  gpu::Context& context = network_.context();
+  const auto& graph = network_.graph();
+  auto& params = network_.parameters();
+  const size_t layers = graph.nodes.size();
+  auto& recording = measureRecording_[withGradients][withUpdates];
+  if (!recording) {  // recorded once per kind, replayed at every probe
+    recording = std::make_unique<gpu::Recording>(context, 0);
+    gpu::Recording& rec = *recording;
+    const auto& stats = context.kernel(kStats, {256, 1, 1});
+    const auto& histogram = context.kernel(kHistogram, {256, 1, 1}, {kHistogramBins});
+    auto measureTensor = [&](gpu::BufferRange t, uint32_t n, uint32_t slot, Saturation s, bool withHistogram) {
+      struct { uint32_t n, slot; float low, high; } push{n, slot, s.low, s.high};
+      rec.dispatch(stats, {t, *records_}, push, {1, 1, 1});
+      struct { uint32_t n, slot; } hpush{n, slot};
+      if (withHistogram) rec.dispatch(histogram, {t, *records_, *histograms_}, hpush, {1, 1, 1});
+    };
+    const Saturation none = saturationOf("");
+    for (size_t i = 0; i < layers; ++i) {
+      const uint32_t n = uint32_t(network_.batch() * network_.analysis().nodes[i].shape.output.elements());
+      measureTensor(network_.activation(i), n, uint32_t(i), saturationOf(graph.nodes[i].type), true);
+      if (withGradients && i != network_.lossNode() && network_.gradient(i).bytes() >= n * 4ull)
+        measureTensor(network_.gradient(i), n, uint32_t(layers + i), none, true);
+    }
+    for (size_t k = 0; k < params.size(); ++k) {
+      const uint32_t base = uint32_t(2 * layers + 3 * k), n = params[k].count();
+      measureTensor(*params[k].value, n, base, none, false);
+      if (withGradients) measureTensor(*params[k].grad, n, base + 1, none, false);
+      if (withUpdates) {
+        ops::binary(rec, ops::BinaryOp::Sub, *params[k].value, *previous_[k], *difference_, n);
+        measureTensor(gpu::floats(*difference_, 0, n), n, base + 2, none, false);
+      }
+    }
+  }
+  context.run(*recording);
+
+  const auto records = records_->read<float>(records_->bytes() / 4);
+  const auto bins = histograms_->read<float>(histograms_->bytes() / 4);
+  auto statsAt = [&](uint32_t slot, bool withHistogram) {
+    const float* r = &records[slot * 8];
+    TensorStats s;
+    s.count = uint64_t(r[0]);
+    if (s.count == 0) return s;
+    s.mean = r[1];
+    s.std = std::sqrt(std::max(0.0, double(r[2]) / r[0]));
+    s.min = r[3];
+    s.max = r[4];
+    s.zeroFraction = r[5] / r[0];
+    s.saturatedFraction = r[6] / r[0];
+    if (withHistogram) s.histogram.assign(bins.begin() + slot * kHistogramBins, bins.begin() + (slot + 1) * kHistogramBins);
+    return s;
+  };
+  // Norm from the record: sqrt(n (M2/n + mean^2)) = sqrt(M2 + n mean^2).
+  auto normAt = [&](uint32_t slot) {
+    const float* r = &records[slot * 8];
+    return std::sqrt(std::max(0.0, double(r[2]) + double(r[0]) * double(r[1]) * r[1]));
+  };
+  ProbeReport report;
+  report.step = step;
+  for (size_t i : network_.analysis().order) {
+    LayerProbe layer;
+    layer.node = graph.nodes[i].name;
+    layer.type = graph.nodes[i].type;
+    layer.activation = statsAt(uint32_t(i), true);
+    if (withGradients && i != network_.lossNode()) layer.gradient = statsAt(uint32_t(layers + i), true);
+    report.layers.push_back(std::move(layer));
+  }
+  for (size_t k = 0; k < params.size(); ++k) {
+    const uint32_t base = uint32_t(2 * layers + 3 * k);
+    ParameterProbe p;
+    p.name = params[k].name;
+    p.norm = normAt(base);
+    if (withGradients) p.gradNorm = normAt(base + 1);
+    if (withUpdates && p.norm > 0) p.updateRatio = normAt(base + 2) / p.norm;
+    report.parameters.push_back(p);
+  }
+  return report;
+}
+
+}  // namespace gradlab::train

@@ -1,0 +1,61 @@
+#pragma once
+// What the lab plots about the inside of a network, computed on the device: for every layer, the
+// statistics and histogram of its output (activation) and of the loss's gradient with respect to
+// it; for every parameter tensor, its norm, its gradient's norm and the size of the last update
+// relative to it. Probes are recorded once and run every K steps.
+#include "gpu/buffer.h"
+#include "gpu/context.h"
+#include "nn/network.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gradlab::train {
+
+constexpr uint32_t kHistogramBins = 32;
+
+struct TensorStats {
+  uint64_t count = 0;
+  double mean = 0, std = 0, min = 0, max = 0;
+  double zeroFraction = 0;       // exactly 0 (dead ReLU units)
+  double saturatedFraction = 0;  // tanh beyond +-0.99, sigmoid outside [0.01, 0.99]; 0 otherwise
+  std::vector<float> histogram;  // kHistogramBins counts between min and max
+};
+
+struct LayerProbe {
+  std::string node, type;
+  TensorStats activation, gradient;  // gradient empty (count 0) without a backward pass
+};
+
+struct ParameterProbe {
+  std::string name;
+  double norm = 0, gradNorm = 0;
+  double updateRatio = 0;  // |theta_t - theta_{t-1}| / |theta_t|
+};
+
+struct ProbeReport {
+  uint64_t step = 0;  // steps completed when measured (the probed step is the last of them)
+  std::vector<LayerProbe> layers;          // in forward order
+  std::vector<ParameterProbe> parameters;  // in Network::parameters() order
+};
+
+class Probes {
+ public:
+  explicit Probes(nn::Network& network);
+
+  // Keeps the current parameters to measure the next update against (call before a step).
+  void rememberParameters();
+  // Statistics of the network's buffers as they are now (after a step, or a forward pass when
+  // `withGradients` is false).
+  ProbeReport measure(uint64_t step, bool withGradients, bool withUpdates);
+
+ private:
+  nn::Network& network_;
+  std::vector<std::unique_ptr<gpu::Buffer>> previous_;
+  std::unique_ptr<gpu::Buffer> records_, histograms_, difference_;
+  std::unique_ptr<gpu::Recording> remember_;
+  std::unique_ptr<gpu::Recording> measureRecording_[2][2];
+};
+
+}  // namespace gradlab::train

@@ -1,0 +1,256 @@
+#include "train/run.h"
+
+#include <chrono>
+
+namespace gradlab::train {
+
+const char* runStateName(RunState state) {
+  switch (state) {
+    case RunState::Preparing: return "preparing";
+    case RunState::Ready: return "ready";
+    case RunState::Running: return "running";
+    case RunState::Paused: return "paused";
+    case RunState::Finished: return "finished";
+    case RunState::Stopped: return "stopped";
+    case RunState::Failed: return "failed";
+  }
+  return "?";
+}
+
+Run::Run(gpu::Context& context, RunConfig config) : context_(context), config_(std::move(config)) {
+  latest_ = std::make_shared<Snapshot>();
+  thread_ = std::thread([this] { worker(); });
+}
+
+Run::~Run() {
+  {
+    std::lock_guard lock(mutex_);
+    commands_.clear();
+    commands_.push_back({Command::Quit, 0});
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+void Run::start() {
+  std::lock_guard lock(mutex_);
+  commands_.push_back({Command::Start, 0});
+  changed_.notify_all();
+}
+void Run::pause() {
+  std::lock_guard lock(mutex_);
+  commands_.push_back({Command::Pause, 0});
+  changed_.notify_all();
+}
+void Run::step(uint32_t steps) {
+  std::lock_guard lock(mutex_);
+  commands_.push_back({Command::Step, double(steps)});
+  changed_.notify_all();
+}
+void Run::reset(std::optional<uint32_t> seed) {
+  std::lock_guard lock(mutex_);
+  commands_.push_back({Command::Reset, seed ? double(*seed) : -1.0});
+  changed_.notify_all();
+}
+void Run::setLearningRate(double rate) {
+  std::lock_guard lock(mutex_);
+  commands_.push_back({Command::LearningRate, rate});
+  changed_.notify_all();
+}
+
+uint64_t Run::subscribe(Subscriber subscriber) {
+  std::lock_guard lock(mutex_);
+  subscribers_[nextSubscriber_] = std::move(subscriber);
+  return nextSubscriber_++;
+}
+void Run::unsubscribe(uint64_t id) {
+  std::lock_guard lock(mutex_);
+  subscribers_.erase(id);
+}
+
+RunState Run::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+std::shared_ptr<const Snapshot> Run::latest() const {
+  std::lock_guard lock(mutex_);
+  return latest_;
+}
+
+bool Run::waitFor(std::initializer_list<RunState> states, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  // Waits for the published snapshot, so what latest() returns afterwards is already that state's.
+  return changed_.wait_for(lock, timeout, [&] {
+    for (RunState s : states)
+      if (latest_->state == s) return true;
+    return false;
+  });
+}
+
+void Run::setState(RunState state) {
+  std::lock_guard lock(mutex_);
+  state_ = state;
+  changed_.notify_all();
+}
+
+void Run::publish(std::vector<StepRecord> records, std::optional<Evaluation> validation,
+                  std::shared_ptr<const ProbeReport> probes) {
+  auto snapshot = std::make_shared<Snapshot>();
+  std::map<uint64_t, Subscriber> subscribers;
+  {
+    std::lock_guard lock(mutex_);
+    snapshot->state = state_;
+    snapshot->error = error_;
+    snapshot->stepsPerSecond = stepsPerSecond_;
+    subscribers = subscribers_;
+  }
+  if (session_) {
+    snapshot->step = session_->step();
+    snapshot->epoch = session_->epochs();
+    snapshot->nonFinite = session_->nonFinite();
+  }
+  snapshot->records = std::move(records);
+  snapshot->validation = validation;
+  snapshot->probes = std::move(probes);
+  {
+    std::lock_guard lock(mutex_);
+    latest_ = snapshot;
+    changed_.notify_all();
+  }
+  for (auto& [id, subscriber] : subscribers) subscriber(snapshot);
+}
+
+void Run::worker() {
+  try {
+    session_ = std::make_unique<TrainingSession>(context_, config_.graph, *config_.train, config_.validation.get(),
+                                                 config_.options, config_.optimizer ? config_.optimizer() : nullptr);
+    setState(RunState::Ready);
+  } catch (const std::exception& e) {
+    {
+      std::lock_guard lock(mutex_);
+      error_ = e.what();
+    }
+    setState(RunState::Failed);
+  }
+  publish({}, std::nullopt);
+
+  bool running = false;
+  const auto validateEvery = [&] {
+    return config_.validateEvery ? config_.validateEvery : session_->stepsPerEpoch();
+  };
+  for (;;) {
+    std::optional<std::pair<Command, double>> next;
+    {
+      std::unique_lock lock(mutex_);
+      const bool idle = !running && stepsToRun_ == 0;
+      if (idle) changed_.wait(lock, [&] { return !commands_.empty(); });
+      if (!commands_.empty()) {
+        next = commands_.front();
+        commands_.pop_front();
+      }
+    }
+    if (next) {
+      const auto command = *next;
+      if (command.first == Command::Quit) return;
+      const RunState now = state();
+      if (now == RunState::Failed || now == RunState::Preparing) continue;
+      bool announce = true;
+      switch (command.first) {
+        case Command::Start:
+          if (now == RunState::Ready || now == RunState::Paused) {
+            running = true;
+            setState(RunState::Running);
+          } else announce = false;
+          break;
+        case Command::Pause:
+          stepsToRun_ = 0;
+          if (running) {
+            running = false;
+            setState(RunState::Paused);
+          } else announce = false;
+          break;
+        case Command::Step:
+          if (now == RunState::Ready || now == RunState::Paused) stepsToRun_ += uint64_t(command.second);
+          announce = false;
+          break;
+        case Command::Reset:
+          running = false;
+          stepsToRun_ = 0;
+          try {
+            session_->reset(command.second >= 0 ? uint32_t(command.second) : session_->options().seed);
+            setState(RunState::Ready);
+          } catch (const std::exception& e) {
+            {
+              std::lock_guard lock(mutex_);
+              error_ = e.what();
+            }
+            setState(RunState::Failed);
+          }
+          break;
+        case Command::LearningRate:
+          session_->setLearningRate(command.second);
+          announce = false;
+          break;
+        case Command::Quit: return;
+      }
+      if (announce) publish({}, std::nullopt);
+      continue;
+    }
+
+    // Train one chunk: up to the next snapshot, validation or the step limit.
+    uint64_t chunk = running ? config_.snapshotEvery : stepsToRun_;
+    const uint64_t toValidation = validateEvery() - session_->step() % validateEvery();
+    chunk = std::min<uint64_t>({chunk, toValidation, session_->maxStepsPerSubmit()});
+    // A probe is a step of its own: train up to it, then probe it.
+    const bool probeDue = config_.probeEvery && (session_->step() + 1) % config_.probeEvery == 0;
+    if (config_.probeEvery && !probeDue)
+      chunk = std::min<uint64_t>(chunk, config_.probeEvery - 1 - session_->step() % config_.probeEvery);
+    if (config_.maxSteps) chunk = std::min<uint64_t>(chunk, config_.maxSteps - std::min(config_.maxSteps, session_->step()));
+    std::vector<StepRecord> records;
+    std::optional<Evaluation> validation;
+    std::shared_ptr<const ProbeReport> probes;
+    try {
+      const auto start = std::chrono::steady_clock::now();
+      if (probeDue && chunk > 0) {
+        const uint64_t before = session_->step();
+        probes = std::make_shared<ProbeReport>(session_->probeStep(&records));
+        chunk = session_->step() - before;
+      } else if (chunk > 0) {
+        records = session_->train(uint32_t(chunk));
+      }
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (chunk > 0 && seconds > 0) {
+        std::lock_guard lock(mutex_);
+        stepsPerSecond_ = stepsPerSecond_ == 0 ? chunk / seconds : 0.8 * stepsPerSecond_ + 0.2 * chunk / seconds;
+      }
+      if (!running) stepsToRun_ -= std::min<uint64_t>(stepsToRun_, chunk);
+      if (session_->hasValidation() && session_->step() % validateEvery() == 0 && !session_->nonFinite())
+        validation = session_->evaluateValidation();
+    } catch (const std::exception& e) {
+      {
+        std::lock_guard lock(mutex_);
+        error_ = e.what();
+      }
+      running = false;
+      stepsToRun_ = 0;
+      setState(RunState::Failed);
+      publish(std::move(records), std::nullopt);
+      continue;
+    }
+    if (session_->nonFinite()) {
+      running = false;
+      stepsToRun_ = 0;
+      setState(RunState::Stopped);
+    } else if (config_.maxSteps && session_->step() >= config_.maxSteps) {
+      running = false;
+      stepsToRun_ = 0;
+      setState(RunState::Finished);
+    } else if (!running && stepsToRun_ == 0 && state() != RunState::Paused) {
+      setState(RunState::Paused);
+    }
+    publish(std::move(records), validation, std::move(probes));
+  }
+}
+
+}  // namespace gradlab::train

@@ -1,0 +1,104 @@
+#pragma once
+// A training run the UI drives from its own thread: start, pause, single step, stop, reset. The
+// run trains on a worker thread of its own and hands out immutable snapshots to subscribers
+// (called on that worker thread; a subscriber that needs the UI thread posts there). Several runs
+// can be alive at once on one device.
+#include "data/dataset.h"
+#include "gpu/context.h"
+#include "nn/graph.h"
+#include "train/training_session.h"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gradlab::train {
+
+enum class RunState {
+  Preparing,  // building the network and uploading data
+  Ready,      // waiting for start or step
+  Running,
+  Paused,
+  Finished,  // reached its step limit
+  Stopped,   // a value became NaN or infinite (see Snapshot::nonFinite)
+  Failed,    // could not be set up or the device failed (see Snapshot::error)
+};
+const char* runStateName(RunState state);
+
+struct RunConfig {
+  nn::Graph graph;
+  std::shared_ptr<const data::Dataset> train, validation;  // validation may be null
+  TrainingOptions options;
+  uint64_t maxSteps = 0;         // 0: no limit
+  uint32_t snapshotEvery = 10;   // steps between snapshots while running
+  uint32_t validateEvery = 0;    // steps between validation passes (0: once per epoch)
+  uint32_t probeEvery = 0;       // steps between probes of activations and gradients (0: none)
+  std::function<std::unique_ptr<optim::Optimizer>()> optimizer;  // default: SGD
+};
+
+struct Snapshot {
+  RunState state = RunState::Preparing;
+  uint64_t step = 0;
+  double epoch = 0;
+  std::vector<StepRecord> records;       // steps since the previous snapshot
+  std::optional<Evaluation> validation;  // when a validation pass just ran
+  std::shared_ptr<const ProbeReport> probes;  // when a probe just ran
+  double stepsPerSecond = 0;
+  std::optional<NonFiniteReport> nonFinite;
+  std::string error;
+};
+
+class Run {
+ public:
+  Run(gpu::Context& context, RunConfig config);
+  ~Run();  // stops the worker and waits for it
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  void start();
+  void pause();
+  void step(uint32_t steps = 1);  // from Ready or Paused: run this many steps, then pause
+  void reset(std::optional<uint32_t> seed = std::nullopt);
+  void setLearningRate(double rate);
+
+  using Subscriber = std::function<void(std::shared_ptr<const Snapshot>)>;
+  uint64_t subscribe(Subscriber subscriber);
+  void unsubscribe(uint64_t id);
+
+  RunState state() const;
+  std::shared_ptr<const Snapshot> latest() const;
+  // Blocks until a snapshot in one of `states` is published or the timeout passes (tests, CLI).
+  bool waitFor(std::initializer_list<RunState> states, std::chrono::milliseconds timeout) const;
+
+ private:
+  enum class Command { Start, Pause, Step, Reset, LearningRate, Quit };
+  void worker();
+  void publish(std::vector<StepRecord> records, std::optional<Evaluation> validation,
+               std::shared_ptr<const ProbeReport> probes = nullptr);
+  void setState(RunState state);
+
+  gpu::Context& context_;
+  RunConfig config_;
+  std::unique_ptr<TrainingSession> session_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  std::deque<std::pair<Command, double>> commands_;
+  RunState state_ = RunState::Preparing;
+  std::shared_ptr<const Snapshot> latest_;
+  std::map<uint64_t, Subscriber> subscribers_;
+  uint64_t nextSubscriber_ = 1;
+  uint64_t stepsToRun_ = 0;  // remaining single steps
+  std::string error_;
+  double stepsPerSecond_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace gradlab::train

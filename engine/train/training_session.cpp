@@ -1,0 +1,269 @@
+#include "train/training_session.h"
+
+#include "spirv/shaders.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+namespace gradlab::train {
+namespace {
+
+using gpu::Access;
+const gpu::KernelSpec kMetrics{"step_metrics",
+                               spirv::step_metrics,
+                               {Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite,
+                                Access::ReadWrite},
+                               24};
+const gpu::KernelSpec kNonFinite{"nonfinite_check", spirv::nonfinite_check, {Access::Read, Access::ReadWrite, Access::Read}, 8};
+const gpu::KernelSpec kAdvance{"advance_step", spirv::advance_step, {Access::ReadWrite}, 0};
+
+constexpr uint32_t kRingSize = 4096;        // per-step records kept on the device
+constexpr uint32_t kEvalSlot = kRingSize;   // one more record for evaluations
+constexpr uint32_t kLossTensor = 0xffffffffu;
+
+uint32_t floatBits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+
+struct MetricsPush {
+  uint32_t batch, classes, valid, ringSize, slot, accumulate;
+};
+
+}  // namespace
+
+TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, const data::Dataset& train,
+                                 const data::Dataset* validation, const TrainingOptions& options,
+                                 std::unique_ptr<optim::Optimizer> optimizer)
+    : context_(context), options_(options), optimizer_(optimizer ? std::move(optimizer) : std::make_unique<optim::Sgd>()) {
+  if (!(options.learningRate >= 0) || !std::isfinite(options.learningRate))
+    throw std::invalid_argument("The learning rate must be a finite number >= 0");
+  network_ = std::make_unique<nn::Network>(context, graph, options.batch, options.seed);
+  if (!(network_->inputShape() == train.sampleShape))
+    throw std::invalid_argument("The network's input is " + network_->inputShape().text() + " but " + train.name +
+                                " samples are " + train.sampleShape.text() + ": change the input or the dataset.");
+  if (network_->classes() < train.classes && network_->classes() > 1)
+    throw std::invalid_argument("The network scores " + std::to_string(network_->classes()) + " classes but " +
+                                train.name + " has " + std::to_string(train.classes) +
+                                ": set the last layer's out_features to " + std::to_string(train.classes) + ".");
+  if (train.size() < options.batch)
+    throw data::DataError(train.name + " has " + std::to_string(train.size()) + " samples, fewer than the batch size " +
+                          std::to_string(options.batch) + ": use a smaller batch.");
+  const auto norm = data::NormalizationTable::compute(train, options.normalization);
+  train_ = std::make_unique<data::DeviceDataset>(context, train, norm);
+  if (validation && validation->size() > 0) validation_ = std::make_unique<data::DeviceDataset>(context, *validation, norm);
+  stepsPerEpoch_ = std::max(train.size() / options.batch, 1u);
+  control_ = std::make_unique<gpu::Buffer>(context, 16, /*hostMapped=*/true);
+  ring_ = std::make_unique<gpu::Buffer>(context, (kRingSize + 1) * 16, /*hostMapped=*/true);
+  learningRate_ = options.learningRate;
+  reset(options.seed);
+  recordStep();
+}
+
+TrainingSession::~TrainingSession() {
+  if (stepRecording_) try {
+      stepRecording_->wait();
+    } catch (...) {
+    }
+}
+
+void TrainingSession::recordStep() {
+  nn::Network& net = *network_;
+  stepRecording_ = std::make_unique<gpu::Recording>(context_, 0, /*replayable=*/true);
+  gpu::Recording& rec = *stepRecording_;
+  const data::DeviceDataset::Target target{net.input(), net.labels(), net.step(), net.batch()};
+  train_->recordTrainingBatch(rec, target, options_.seed, options_.augmentation);
+  net.recordForward(rec, true);
+  const MetricsPush push{net.batch(), net.classes(), net.batch(), kRingSize, 0, 0};
+  rec.dispatch(context_.kernel(kMetrics, {1, 1, 1}),
+               {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(), *control_, *ring_},
+               push, {1, 1, 1});
+  net.recordBackward(rec);
+  const auto& check = context_.kernel(kNonFinite, {256, 1, 1});
+  for (uint32_t i = 0; i < net.parameters().size(); ++i) {
+    const auto& p = net.parameters()[i];
+    struct { uint32_t n, tensor; } checkPush{p.count(), i};
+    rec.dispatch(check, {*p.grad, *control_, net.step()}, checkPush,
+                 {std::clamp<uint32_t>((p.count() + 255) / 256, 1, 64), 1, 1});
+  }
+  optimizer_->recordUpdate(rec, net.parameters(), *control_);
+  rec.dispatch(context_.kernel(kAdvance, {1, 1, 1}), {net.step()}, nullptr, 0, {1, 1, 1});
+  rec.finish();
+}
+
+uint32_t TrainingSession::maxStepsPerSubmit() const { return std::min(stepsPerEpoch_, kRingSize / 2); }
+
+void TrainingSession::ensureEpochOrders(uint64_t first, uint64_t last) {
+  for (uint64_t epoch = first / stepsPerEpoch_; epoch <= last / stepsPerEpoch_; ++epoch)
+    if (int64_t(epoch) > ordersUpTo_) {
+      train_->setEpochOrder(uint32_t(epoch), options_.seed);
+      ordersUpTo_ = int64_t(epoch);
+    }
+}
+
+void TrainingSession::submit(uint32_t steps) {
+  if (pending_) throw std::logic_error("TrainingSession::submit while steps are still running");
+  if (nonFinite_ || steps == 0) return;
+  steps = std::min(steps, maxStepsPerSubmit());
+  // The device alternates two epoch orders; at most one epoch boundary per submission keeps the
+  // slot being rewritten idle.
+  ensureEpochOrders(step_, step_ + steps - 1);
+  context_.submit(*stepRecording_, steps);
+  pending_ = steps;
+}
+
+std::vector<StepRecord> TrainingSession::collect() {
+  std::vector<StepRecord> records;
+  if (!pending_) return records;
+  stepRecording_->wait();
+  std::vector<float> ring(size_t(kRingSize) * 4);
+  ring_->download(ring.data(), ring.size() * 4);
+  uint32_t control[4];
+  readControl(control);
+  for (uint32_t k = 0; k < pending_; ++k) {
+    const uint64_t s = step_ + k;
+    const float* r = &ring[(s % kRingSize) * 4];
+    records.push_back({s, r[3] > 0 ? r[1] / r[3] : 0.0, r[3] > 0 ? r[2] / r[3] : 0.0});
+    if (control[0] && control[1] <= s) break;  // nothing after the bad step changed anything
+  }
+  step_ += pending_;
+  pending_ = 0;
+  if (control[0] && !nonFinite_) diagnose(control);
+  return records;
+}
+
+std::vector<StepRecord> TrainingSession::train(uint32_t steps) {
+  std::vector<StepRecord> all;
+  while (steps > 0 && !nonFinite_) {
+    const uint32_t chunk = std::min(steps, maxStepsPerSubmit());
+    submit(chunk);
+    auto part = collect();
+    all.insert(all.end(), part.begin(), part.end());
+    steps -= chunk;
+  }
+  return all;
+}
+
+ProbeReport TrainingSession::probeStep(std::vector<StepRecord>* stepRecords) {
+  if (pending_) collect();
+  if (!probes_) probes_ = std::make_unique<Probes>(*network_);
+  probes_->rememberParameters();
+  const auto records = train(1);
+  if (stepRecords) stepRecords->insert(stepRecords->end(), records.begin(), records.end());
+  return probes_->measure(step_, true, true);
+}
+
+void TrainingSession::readControl(uint32_t control[4]) const { control_->download(control, 16); }
+
+void TrainingSession::setLearningRate(double rate) {
+  if (!(rate >= 0) || !std::isfinite(rate)) throw std::invalid_argument("The learning rate must be a finite number >= 0");
+  learningRate_ = rate;
+  uint32_t control[4];
+  readControl(control);
+  control[3] = floatBits(float(rate));
+  control_->upload(control, 16);
+}
+
+void TrainingSession::reset(uint32_t seed) {
+  if (pending_) collect();
+  options_.seed = seed;
+  network_->initialize(seed);
+  optimizer_->reset();
+  const uint32_t control[4] = {0, 0, 0, floatBits(float(learningRate_))};
+  control_->upload(control, 16);
+  std::vector<float> zeros(size_t(kRingSize + 1) * 4, 0.0f);
+  ring_->upload(zeros.data(), zeros.size() * 4);
+  step_ = 0;
+  ordersUpTo_ = -1;
+  nonFinite_.reset();
+  // The step recording bakes the seed into its batch assembly: record it again for a new seed.
+  if (stepRecording_) recordStep();
+  trainEval_.reset();
+  validationEval_.reset();
+}
+
+Evaluation TrainingSession::evaluate(data::DeviceDataset& dataset, std::unique_ptr<gpu::Recording>& recording) {
+  if (pending_) collect();
+  nn::Network& net = *network_;
+  const uint32_t n = dataset.size(), batch = net.batch();
+  if (!recording) {  // recorded once per dataset, replayed for every evaluation
+    recording = std::make_unique<gpu::Recording>(context_, 0);
+    gpu::Recording& rec = *recording;
+    rec.fill(gpu::BufferRange(*ring_, uint64_t(kEvalSlot) * 16, 16), 0);
+    const data::DeviceDataset::Target target{net.input(), net.labels(), net.step(), batch};
+    for (uint32_t first = 0; first < n; first += batch) {
+      dataset.recordEvalBatch(rec, target, first);
+      net.recordForward(rec, false);
+      const MetricsPush push{batch, net.classes(), std::min(batch, n - first), kRingSize, kEvalSlot, 1};
+      rec.dispatch(context_.kernel(kMetrics, {1, 1, 1}),
+                   {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(),
+                    *control_, *ring_},
+                   push, {1, 1, 1});
+    }
+  }
+  context_.run(*recording);
+  float r[4];
+  ring_->download(r, 16, uint64_t(kEvalSlot) * 16);
+  return {r[3] > 0 ? r[1] / r[3] : 0.0, r[3] > 0 ? r[2] / r[3] : 0.0, uint32_t(r[3])};
+}
+
+Evaluation TrainingSession::evaluateValidation() {
+  if (!validation_) return {};
+  return evaluate(*validation_, validationEval_);
+}
+
+Evaluation TrainingSession::evaluateTraining() { return evaluate(*train_, trainEval_); }
+
+void TrainingSession::diagnose(uint32_t control[4]) {
+  nn::Network& net = *network_;
+  NonFiniteReport report;
+  report.step = control[1];
+  report.where = control[2] == kLossTensor ? "the loss" : net.parameters().at(control[2]).name + "'s gradient";
+  // Replay the failing step's forward and backward (the weights were not updated by it) and find
+  // the first layer, in forward order, whose output or gradient is not finite.
+  {
+    const uint32_t failing = control[1];
+    net.step().upload(&failing, 4);
+    gpu::Recording rec(context_, 0);
+    train_->recordTrainingBatch(rec, {net.input(), net.labels(), net.step(), net.batch()}, options_.seed,
+                                options_.augmentation);
+    net.recordForward(rec, true);
+    net.recordBackward(rec);
+    context_.run(rec);
+    const uint32_t next = uint32_t(step_);
+    net.step().upload(&next, 4);
+  }
+  auto finite = [](const gpu::Buffer& b) {
+    const auto v = b.read<float>(b.bytes() / 4);
+    return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
+  };
+  for (size_t i : net.analysis().order) {
+    const auto& node = net.graph().nodes[i];
+    if (!finite(net.activation(i))) {
+      report.layer = node.name + " (" + node.type + ") output";
+      break;
+    }
+  }
+  if (report.layer.empty())
+    for (auto it = net.analysis().order.rbegin(); it != net.analysis().order.rend(); ++it) {
+      const auto& node = net.graph().nodes[*it];
+      if (*it != net.lossNode() && !finite(net.gradient(*it))) {
+        report.layer = node.name + " (" + node.type + ") gradient";
+        break;
+      }
+    }
+  std::ostringstream m;
+  m << "Training stopped at step " << report.step + 1 << ": " << report.where << " became NaN or infinite";
+  if (!report.layer.empty()) m << ", first in " << report.layer;
+  m << ". The weights are kept as they were before that step. ";
+  m << "The most likely cause is a learning rate too high for this network (" << learningRate_
+    << "): divide it by 10 and reset.";
+  m << " Other causes: initial weights far too large, or inputs that are not normalised.";
+  report.message = m.str();
+  nonFinite_ = report;
+}
+
+}  // namespace gradlab::train

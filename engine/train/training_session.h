@@ -1,0 +1,110 @@
+#pragma once
+// One training run on the device: a network, its data, and an optimizer, with the whole step
+// (batch assembly, forward, loss, backward, not-finite check, update) recorded once and replayed.
+// The host only submits replays and, when it wants numbers, reads the per-step records the device
+// wrote (loss, accuracy) — it never re-records and never waits between snapshots.
+#include "data/device_dataset.h"
+#include "gpu/context.h"
+#include "gpu/recording.h"
+#include "nn/network.h"
+#include "optim/optimizer.h"
+#include "train/probes.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gradlab::train {
+
+struct TrainingOptions {
+  uint32_t batch = 64;
+  double learningRate = 0.1;
+  uint32_t seed = 0;
+  data::Normalization normalization = data::Normalization::None;
+  data::Augmentation augmentation;
+};
+
+struct StepRecord {
+  uint64_t step = 0;  // 0-based index of the step
+  double loss = 0;    // the batch's mean loss
+  double accuracy = 0;
+};
+
+struct Evaluation {
+  double loss = 0, accuracy = 0;
+  uint32_t samples = 0;
+};
+
+// Where and why training stopped on a value that is not finite, in words for the user.
+struct NonFiniteReport {
+  uint64_t step = 0;
+  std::string where;    // "the loss" or "h3.weight's gradient"
+  std::string layer;    // the first layer (in forward order) whose output or gradient is not finite
+  std::string message;  // what happened and what to try
+};
+
+class TrainingSession {
+ public:
+  TrainingSession(gpu::Context& context, const nn::Graph& graph, const data::Dataset& train,
+                  const data::Dataset* validation, const TrainingOptions& options,
+                  std::unique_ptr<optim::Optimizer> optimizer = nullptr);
+  ~TrainingSession();
+
+  nn::Network& network() { return *network_; }
+  const TrainingOptions& options() const { return options_; }
+  uint64_t step() const { return step_; }
+  uint32_t stepsPerEpoch() const { return stepsPerEpoch_; }
+  double epochs() const { return double(step_) / stepsPerEpoch_; }
+
+  // Runs `steps` steps and returns their records (stops early once a value is not finite).
+  std::vector<StepRecord> train(uint32_t steps);
+  // The same in two halves: start the steps, then wait for them and read their records.
+  void submit(uint32_t steps);
+  std::vector<StepRecord> collect();
+  bool busy() const { return pending_ > 0; }
+
+  // Loss and accuracy over a whole dataset in evaluation mode (dropout off, running statistics).
+  Evaluation evaluateValidation();
+  Evaluation evaluateTraining();
+  bool hasValidation() const { return validation_ != nullptr; }
+
+  // Set once a loss or gradient was not finite; training steps then change nothing.
+  const std::optional<NonFiniteReport>& nonFinite() const { return nonFinite_; }
+
+  // Runs one training step and measures the network's insides on it (activations, gradients,
+  // parameter norms and the step's update), for the lab's plots.
+  ProbeReport probeStep(std::vector<StepRecord>* records = nullptr);
+
+  void setLearningRate(double rate);
+  double learningRate() const { return learningRate_; }
+  // Back to step 0 with weights initialised from `seed`.
+  void reset(uint32_t seed);
+
+  // The most steps one submit() may cover.
+  uint32_t maxStepsPerSubmit() const;
+
+ private:
+  void recordStep();
+  Evaluation evaluate(data::DeviceDataset& dataset, std::unique_ptr<gpu::Recording>& recording);
+  void ensureEpochOrders(uint64_t first, uint64_t last);
+  void readControl(uint32_t control[4]) const;
+  void diagnose(uint32_t control[4]);
+
+  gpu::Context& context_;
+  TrainingOptions options_;
+  std::unique_ptr<nn::Network> network_;
+  std::unique_ptr<optim::Optimizer> optimizer_;
+  std::unique_ptr<data::DeviceDataset> train_, validation_;
+  std::unique_ptr<gpu::Buffer> control_, ring_;
+  std::unique_ptr<gpu::Recording> stepRecording_, trainEval_, validationEval_;
+  uint32_t stepsPerEpoch_ = 1;
+  uint64_t step_ = 0;      // steps collected
+  uint32_t pending_ = 0;   // steps submitted, not yet collected
+  int64_t ordersUpTo_ = -1;  // last epoch whose order is on the device
+  double learningRate_ = 0;
+  std::optional<NonFiniteReport> nonFinite_;
+  std::unique_ptr<Probes> probes_;
+};
+
+}  // namespace gradlab::train

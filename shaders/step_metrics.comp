@@ -1,0 +1,36 @@
+#version 450
+// After a forward pass: the batch's summed loss and number of correct predictions (arg-max of
+// the class scores equals the label), written to a ring of per-step records the host reads when it
+// wants them: (step, loss sum, correct, samples). A loss that is not finite raises the flag.
+// Samples from `valid` on are padding of a last partial batch and do not count.
+#define CONTROL_BINDING 4
+#include "training_control.glsl"
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
+
+layout(std430, binding = 0) readonly buffer Losses { float losses[]; };
+layout(std430, binding = 1) readonly buffer Scores { float scores[]; };
+layout(std430, binding = 2) readonly buffer Labels { uint labels[]; };
+layout(std430, binding = 3) readonly buffer Step { uint stepCounter[]; };
+layout(std430, binding = 5) buffer Ring { vec4 ring[]; };
+layout(push_constant) uniform Push { uint batch, classes, valid, ringSize, slot, accumulate; } p;
+
+void main() {
+  if (gl_GlobalInvocationID.x != 0) return;
+  float sum = 0.0, correct = 0.0;
+  for (uint b = 0; b < p.valid; ++b) {
+    sum += losses[b];
+    uint best = 0;
+    for (uint k = 1; k < p.classes; ++k)
+      if (scores[b * p.classes + k] > scores[b * p.classes + best]) best = k;
+    if (best == labels[b]) correct += 1.0;
+  }
+  uint step = stepCounter[0];
+  // Training writes one record per step; evaluation (accumulate) adds its batches into one slot.
+  uint slot = p.accumulate != 0 ? p.slot : step % p.ringSize;
+  vec4 previous = p.accumulate != 0 ? ring[slot] : vec4(0.0);
+  ring[slot] = vec4(float(step), previous.y + sum, previous.z + correct, previous.w + float(p.valid));
+  if (p.accumulate == 0 && (isnan(sum) || isinf(sum)) && atomicCompSwap(control[0], 0u, 1u) == 0u) {
+    control[1] = step;
+    control[2] = 0xffffffffu;
+  }
+}

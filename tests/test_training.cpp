@@ -1,0 +1,308 @@
+// Training on the device end to end: whole-network gradients against the double-precision
+// reference, real learning on a toy set and on Fashion-MNIST, reproducibility, replays, batches
+// assembled on the device, and a learning rate too high stopping cleanly with an explanation.
+#include "data/device_dataset.h"
+#include "data/idx_file.h"
+#include "data/toy_datasets.h"
+#include "nn/network.h"
+#include "nn/network_text.h"
+#include "nn/random_hash.h"
+#include "support/gpu_test.h"
+#include "train/training_session.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+using namespace gradlab;
+
+namespace {
+
+nn::Graph graphOf(const std::string& text) {
+  auto parsed = nn::parseNetwork(text);
+  if (!parsed.ok()) throw std::runtime_error(parsed.errors[0].text());
+  return parsed.graph;
+}
+
+const char* kToyNet = R"(input x: 2
+h1 = Linear(x, out_features=32, init=kaiming_normal)
+a1 = ReLU(h1)
+h2 = Linear(a1, out_features=32, init=kaiming_normal)
+a2 = Tanh(h2)
+logits = Linear(a2, out_features=3)
+loss = CrossEntropyLoss(logits)
+)";
+
+std::vector<float> weightsOf(nn::Network& net) {
+  std::vector<float> all;
+  for (auto& p : net.parameters()) {
+    const auto v = p.value->read<float>(p.count());
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  return all;
+}
+
+}  // namespace
+
+class TestTraining : public QObject {
+  Q_OBJECT
+  std::unique_ptr<gpu::Context> context_;
+
+  // Compares the device's gradients of a whole network with the double reference on one batch.
+  void checkWholeNetwork(const std::string& text, const nn::Shape& inputShape, uint32_t batch, double tolerance) {
+    nn::Network net(*context_, graphOf(text), batch, 11);
+    const auto input = test::randomFloats(batch * inputShape.elements(), 3, -1, 1);
+    std::vector<uint32_t> labels(batch);
+    for (uint32_t b = 0; b < batch; ++b) labels[b] = (b * 7 + 1) % net.classes();
+    net.input().upload(input.data(), input.size() * 4);
+    net.labels().upload(labels.data(), labels.size() * 4);
+    gpu::Recording rec(*context_);
+    net.recordForward(rec, true);
+    net.recordBackward(rec);
+    context_->run(rec);
+    std::vector<nn::RefTensor> params;
+    for (auto& p : net.parameters()) {
+      const auto v = p.value->read<float>(p.count());
+      params.emplace_back(v.begin(), v.end());
+    }
+    const auto ref = net.reference(nn::RefTensor(input.begin(), input.end()), labels, params, true, 0);
+    for (size_t k = 0; k < params.size(); ++k) {
+      const auto got = net.parameters()[k].grad->read<float>(params[k].size());
+      double top = 1e-12, worst = 0;
+      for (size_t i = 0; i < got.size(); ++i) {
+        top = std::max(top, std::abs(ref.paramGrads[k][i]));
+        worst = std::max(worst, std::abs(got[i] - ref.paramGrads[k][i]));
+      }
+      QVERIFY2(worst / top <= tolerance, qPrintable(QString("%1: gradient error %2 of its largest value")
+                                                        .arg(QString::fromStdString(net.parameters()[k].name)).arg(worst / top)));
+    }
+    const auto losses = net.activation(net.lossNode()).read<float>(batch);
+    double mean = 0;
+    for (float l : losses) mean += l / batch;
+    QVERIFY(std::abs(mean - ref.meanLoss) <= 1e-5 * std::max(1.0, std::abs(ref.meanLoss)));
+  }
+
+ private slots:
+  void initTestCase() { context_ = test::makeContext(); }
+  void cleanup() { test::verifyNoValidationMessages(*context_); }
+
+  void mlpGradientsMatchReference() {
+    checkWholeNetwork(kToyNet, nn::Shape{2}, 5, 1e-4);
+    checkWholeNetwork(R"(input x: 1x6x5
+f = Flatten(x)
+h = Linear(f, out_features=9)
+a = ELU(h)
+h2 = Linear(a, out_features=9)
+b = LeakyReLU(h2)
+h3 = Linear(b, out_features=4)
+s = Sigmoid(h3)
+logits = Linear(s, out_features=4)
+loss = CrossEntropyLoss(logits)
+)",
+                      nn::Shape{1, 6, 5}, 7, 1e-4);
+  }
+
+  void fanOutGradientsAccumulate() {
+    // One activation feeds two layers: its gradient must be the sum of both paths.
+    const char* text = R"(input x: 3
+h = Linear(x, out_features=4)
+a = Tanh(h)
+p = Linear(a, out_features=2)
+q = Linear(a, out_features=2)
+s = Sigmoid(p)
+t = Tanh(q)
+f = Flatten(s)
+logits = Linear(f, out_features=2)
+loss = CrossEntropyLoss(logits)
+)";
+    // q and t do not reach the loss: they must not disturb it.
+    checkWholeNetwork(text, nn::Shape{3}, 4, 1e-4);
+  }
+
+  void spiralIsLearned() {
+    data::ToyOptions toy{900, 0.05, 3, 1};
+    const auto [train, validation] = data::makeToyDataset("spiral", toy).split(0.2, 1);
+    train::TrainingOptions options;
+    options.batch = 32;
+    options.learningRate = 0.5;
+    options.seed = 3;
+    train::TrainingSession session(*context_, graphOf(kToyNet), train, &validation, options);
+    const auto before = session.evaluateValidation();
+    const auto records = session.train(session.stepsPerEpoch() * 60);
+    QCOMPARE(records.size(), size_t(session.stepsPerEpoch() * 60));
+    QVERIFY(!session.nonFinite());
+    const auto after = session.evaluateValidation();
+    QCOMPARE(after.samples, validation.size());
+    QVERIFY2(before.accuracy < 0.6, qPrintable(QString::number(before.accuracy)));
+    QVERIFY2(after.accuracy > 0.9, qPrintable(QString("validation accuracy %1").arg(after.accuracy)));
+    QVERIFY(records.back().loss < records.front().loss * 0.5);
+  }
+
+  void sameSeedSameRunOneSubmitOrMany() {
+    data::ToyOptions toy{300, 0.1, 3, 2};
+    const auto data = data::makeToyDataset("spiral", toy);
+    train::TrainingOptions options;
+    options.batch = 16;
+    options.learningRate = 0.2;
+    options.seed = 9;
+    train::TrainingSession a(*context_, graphOf(kToyNet), data, nullptr, options);
+    train::TrainingSession b(*context_, graphOf(kToyNet), data, nullptr, options);
+    const auto ra = a.train(30);  // replays in one submission
+    std::vector<train::StepRecord> rb;
+    for (int i = 0; i < 30; ++i) rb.push_back(b.train(1).at(0));  // one step per submission
+    for (int i = 0; i < 30; ++i) QCOMPARE(ra[i].loss, rb[i].loss);
+    QVERIFY(weightsOf(a.network()) == weightsOf(b.network()));
+    // Another seed starts elsewhere; reset brings a run back to its start.
+    train::TrainingOptions other = options;
+    other.seed = 10;
+    train::TrainingSession c(*context_, graphOf(kToyNet), data, nullptr, other);
+    QVERIFY(c.train(1).at(0).loss != ra[0].loss);
+    a.reset(9);
+    QCOMPARE(a.step(), uint64_t(0));
+    QCOMPARE(a.train(1).at(0).loss, ra[0].loss);
+  }
+
+  void batchesAreAssembledOnTheDevice() {
+    // 10 samples, batch 4: the device picks samples from the epoch's order and normalises them.
+    data::Dataset d;
+    d.name = "tiny";
+    d.sampleShape = nn::Shape{1, 2, 3};
+    d.classes = 10;
+    for (uint32_t s = 0; s < 10; ++s) {
+      for (uint32_t j = 0; j < 6; ++j) d.bytes.push_back(uint8_t(s * 20 + j));
+      d.labels.push_back(s);
+    }
+    const auto norm = data::NormalizationTable::compute(d, data::Normalization::MeanImage);
+    data::DeviceDataset dev(*context_, d, norm);
+    dev.setEpochOrder(0, 5);
+    gpu::Buffer input(*context_, 4 * 6 * 4), labels(*context_, 16), step(*context_, 4);
+    const uint32_t stepValue = 1;  // the second batch of epoch 0
+    step.upload(&stepValue, 4);
+    gpu::Recording rec(*context_);
+    dev.recordTrainingBatch(rec, {input, labels, step, 4}, 5, {});
+    context_->run(rec);
+    const auto x = input.read<float>(24);
+    const auto l = labels.read<uint32_t>(4);
+    std::set<uint32_t> seen(l.begin(), l.end());
+    QCOMPARE(seen.size(), size_t(4));  // a permutation: no sample twice
+    for (uint32_t b = 0; b < 4; ++b)
+      for (uint32_t j = 0; j < 6; ++j) {
+        const double mean = (9 * 10 / 2.0 * 20 + 10 * j) / 10.0 / 255.0;
+        QVERIFY(std::abs(x[b * 6 + j] - ((l[b] * 20 + j) / 255.0 - mean)) < 1e-6);
+      }
+    // Evaluation batches are consecutive; the last one is clamped, not out of bounds.
+    gpu::Recording eval(*context_);
+    dev.recordEvalBatch(eval, {input, labels, step, 4}, 8);
+    context_->run(eval);
+    QVERIFY((labels.read<uint32_t>(4) == std::vector<uint32_t>{8, 9, 9, 9}));
+  }
+
+  void augmentationMatchesItsDefinition() {
+    // Flip only: every sample is either itself or its mirror image, chosen by the shared RNG.
+    data::Dataset d;
+    d.name = "ramp";
+    d.sampleShape = nn::Shape{1, 3, 4};
+    d.classes = 2;
+    for (uint32_t s = 0; s < 8; ++s) {
+      for (uint32_t j = 0; j < 12; ++j) d.bytes.push_back(uint8_t(s * 12 + j));
+      d.labels.push_back(s % 2);
+    }
+    data::DeviceDataset dev(*context_, d, data::NormalizationTable::compute(d, data::Normalization::None));
+    dev.setEpochOrder(0, 1);
+    gpu::Buffer input(*context_, 8 * 12 * 4), labels(*context_, 32), step(*context_, 4);
+    const uint32_t zero = 0;
+    step.upload(&zero, 4);
+    data::Augmentation flip;
+    flip.flip = true;
+    gpu::Recording rec(*context_);
+    dev.recordTrainingBatch(rec, {input, labels, step, 8}, 77, flip);
+    context_->run(rec);
+    const auto x = input.read<float>(96);
+    int flipped = 0;
+    for (uint32_t b = 0; b < 8; ++b) {
+      const uint32_t s = uint32_t(std::lround(x[b * 12] * 255)) / 12;  // which sample (first value of its row)
+      const bool mirror = nn::uniformRandom(77, b, 0) < 0.5f;
+      flipped += mirror;
+      for (uint32_t y = 0; y < 3; ++y)
+        for (uint32_t c = 0; c < 4; ++c) {
+          const uint32_t src = mirror ? 3 - c : c;
+          QCOMPARE(x[b * 12 + y * 4 + c], float((s * 12 + y * 4 + src) / 255.0f));
+        }
+    }
+    QVERIFY(flipped > 0 && flipped < 8);
+  }
+
+  void learningRateTooHighStopsWithAnExplanation() {
+    data::ToyOptions toy{256, 0.1, 3, 4};
+    const auto data = data::makeToyDataset("spiral", toy);
+    train::TrainingOptions options;
+    options.batch = 32;
+    options.learningRate = 1e4;
+    // Unbounded activations: with this rate the weights grow without limit until they overflow.
+    const char* reluNet = R"(input x: 2
+h1 = Linear(x, out_features=32)
+a1 = ReLU(h1)
+h2 = Linear(a1, out_features=32)
+a2 = ReLU(h2)
+logits = Linear(a2, out_features=3)
+loss = CrossEntropyLoss(logits)
+)";
+    train::TrainingSession session(*context_, graphOf(reluNet), data, nullptr, options);
+    const auto records = session.train(200);
+    QVERIFY(session.nonFinite().has_value());
+    const auto& report = *session.nonFinite();
+    QVERIFY(records.size() < 200);
+    QCOMPARE(report.step + 1, records.back().step + 1);
+    QVERIFY2(report.message.find("learning rate") != std::string::npos, report.message.c_str());
+    QVERIFY2(report.message.find("step " + std::to_string(report.step + 1)) != std::string::npos, report.message.c_str());
+    QVERIFY(!report.layer.empty());
+    // The weights stay finite (the bad step did not update them), and more steps change nothing.
+    const auto weights = weightsOf(session.network());
+    for (float w : weights) QVERIFY(std::isfinite(w));
+    QVERIFY(session.train(5).empty());
+    QVERIFY(weightsOf(session.network()) == weights);
+    // Reset with a sane rate trains again.
+    session.setLearningRate(0.1);
+    session.reset(0);
+    QVERIFY(!session.nonFinite());
+    QCOMPARE(session.train(10).size(), size_t(10));
+  }
+
+  void badSetupsAreExplained() {
+    data::ToyOptions toy{64, 0.1, 3, 4};
+    const auto data = data::makeToyDataset("spiral", toy);
+    train::TrainingOptions options;
+    options.batch = 128;  // more than the samples
+    QVERIFY_THROWS_EXCEPTION(data::DataError, train::TrainingSession(*context_, graphOf(kToyNet), data, nullptr, options));
+    options.batch = 8;
+    const char* wrongInput = "input x: 5\nh = Linear(x, out_features=3)\nloss = CrossEntropyLoss(h)\n";
+    try {
+      train::TrainingSession s(*context_, graphOf(wrongInput), data, nullptr, options);
+      QFAIL("a network with the wrong input trained");
+    } catch (const std::invalid_argument& e) {
+      QVERIFY(std::string(e.what()).find("input is 5 but spiral samples are 2") != std::string::npos);
+    }
+    options.learningRate = -1;
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, train::TrainingSession(*context_, graphOf(kToyNet), data, nullptr, options));
+  }
+
+  void fashionMnistSubsetLearns() {
+    if (!std::filesystem::exists(data::kFashionMnistDirectory)) QSKIP("dataset-fashion-mnist is not installed");
+    const auto train = data::loadFashionMnist("train").head(6000);
+    const auto test = data::loadFashionMnist("test").head(2000);
+    QCOMPARE(train.sampleShape, (nn::Shape{1, 28, 28}));
+    train::TrainingOptions options;
+    options.batch = 64;
+    options.learningRate = 0.1;
+    train::TrainingSession session(*context_, nn::loadNetworkFile(std::string(GRADLAB_NETWORKS) + "/mlp_784_256_10.net"),
+                                   train, &test, options);
+    session.train(session.stepsPerEpoch() * 2);
+    const auto result = session.evaluateValidation();
+    QVERIFY2(result.accuracy > 0.75, qPrintable(QString("test accuracy %1").arg(result.accuracy)));
+  }
+};
+
+QTEST_APPLESS_MAIN(TestTraining)
+#include "test_training.moc"

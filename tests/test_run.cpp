@@ -8,6 +8,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <mutex>
 #include <chrono>
 
 using namespace gradlab;
@@ -74,6 +75,44 @@ class TestRun : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(run.latest()->step, uint64_t(0), 10000);
     QCOMPARE(run.state(), train::RunState::Ready);
     QVERIFY(snapshots > 5);
+  }
+
+  void probesAndWeightSnapshotsReachSubscribers() {
+    auto c = config();
+    c.probeEvery = 7;
+    c.weightSnapshots = {"h.weight"};
+    train::Run run(*context_, c);
+    std::mutex m;
+    std::vector<std::shared_ptr<const train::ProbeReport>> probes;
+    run.subscribe([&](std::shared_ptr<const train::Snapshot> s) {
+      if (!s->probes) return;
+      std::lock_guard lock(m);
+      probes.push_back(s->probes);
+    });
+    run.step(21);
+    QTRY_COMPARE_WITH_TIMEOUT(run.latest()->step, uint64_t(21), 20000);
+    std::lock_guard lock(m);
+    QCOMPARE(probes.size(), size_t(3));
+    QCOMPARE(probes[0]->step, uint64_t(7));
+    QCOMPARE(probes[2]->step, uint64_t(21));
+    QCOMPARE(probes[0]->weights.size(), size_t(1));
+    QCOMPARE(probes[0]->weights[0].values.size(), size_t(32));  // 16 x 2
+    QVERIFY(probes[0]->weights[0].values != probes[2]->weights[0].values);  // it learned in between
+    QCOMPARE(probes[0]->layers.size(), size_t(4));
+    QVERIFY(probes[0]->layers[0].gradient.count > 0);
+  }
+
+  void stopEndsTheRun() {
+    train::Run run(*context_, config());
+    run.start();
+    QVERIFY(run.waitFor({train::RunState::Running}, 20s));
+    run.stop();
+    QVERIFY(run.waitFor({train::RunState::Finished}, 5s));
+    run.start();  // a finished run stays finished until reset
+    QTest::qWait(50);
+    QCOMPARE(run.state(), train::RunState::Finished);
+    run.reset();
+    QVERIFY(run.waitFor({train::RunState::Ready}, 5s));
   }
 
   void finishesAtItsLimitAndLearns() {

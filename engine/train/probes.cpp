@@ -3,6 +3,7 @@
 #include "ops/elementwise.h"
 #include "spirv/shaders.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -126,6 +127,8 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
     if (withGradients) p.gradNorm = normAt(base + 1);
     if (withUpdates && p.norm > 0) p.updateRatio = normAt(base + 2) / p.norm;
     report.parameters.push_back(p);
+    if (std::find(snapshotNames_.begin(), snapshotNames_.end(), params[k].name) != snapshotNames_.end())
+      report.weights.push_back({params[k].name, params[k].tensor.shape, params[k].value->read<float>(params[k].count())});
   }
   return report;
 }

@@ -34,10 +34,18 @@ struct ParameterProbe {
   double updateRatio = 0;  // |theta_t - theta_{t-1}| / |theta_t|
 };
 
+// A copy of a parameter tensor's values (learned filters, first-layer weights as images).
+struct WeightSnapshot {
+  std::string name;  // "c1.weight"
+  nn::Shape shape;   // e.g. out_channels x in_channels x k x k
+  std::vector<float> values;
+};
+
 struct ProbeReport {
   uint64_t step = 0;  // steps completed when measured (the probed step is the last of them)
   std::vector<LayerProbe> layers;          // in forward order
   std::vector<ParameterProbe> parameters;  // in Network::parameters() order
+  std::vector<WeightSnapshot> weights;     // the tensors asked for with Probes::snapshotWeights
 };
 
 class Probes {
@@ -46,12 +54,15 @@ class Probes {
 
   // Keeps the current parameters to measure the next update against (call before a step).
   void rememberParameters();
+  // Parameter tensors (by name, e.g. "c1.weight") whose values every report carries.
+  void snapshotWeights(std::vector<std::string> names) { snapshotNames_ = std::move(names); }
   // Statistics of the network's buffers as they are now (after a step, or a forward pass when
   // `withGradients` is false).
   ProbeReport measure(uint64_t step, bool withGradients, bool withUpdates);
 
  private:
   nn::Network& network_;
+  std::vector<std::string> snapshotNames_;
   std::vector<std::unique_ptr<gpu::Buffer>> previous_;
   std::unique_ptr<gpu::Buffer> records_, histograms_, difference_;
   std::unique_ptr<gpu::Recording> remember_;

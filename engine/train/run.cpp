@@ -42,6 +42,11 @@ void Run::pause() {
   commands_.push_back({Command::Pause, 0});
   changed_.notify_all();
 }
+void Run::stop() {
+  std::lock_guard lock(mutex_);
+  commands_.push_back({Command::Stop, 0});
+  changed_.notify_all();
+}
 void Run::step(uint32_t steps) {
   std::lock_guard lock(mutex_);
   commands_.push_back({Command::Step, double(steps)});
@@ -125,6 +130,7 @@ void Run::worker() {
   try {
     session_ = std::make_unique<TrainingSession>(context_, config_.graph, *config_.train, config_.validation.get(),
                                                  config_.options, config_.optimizer ? config_.optimizer() : nullptr);
+    session_->snapshotWeights(config_.weightSnapshots);
     setState(RunState::Ready);
   } catch (const std::exception& e) {
     {
@@ -169,6 +175,12 @@ void Run::worker() {
             running = false;
             setState(RunState::Paused);
           } else announce = false;
+          break;
+        case Command::Stop:
+          running = false;
+          stepsToRun_ = 0;
+          if (now == RunState::Running || now == RunState::Paused || now == RunState::Ready) setState(RunState::Finished);
+          else announce = false;
           break;
         case Command::Step:
           if (now == RunState::Ready || now == RunState::Paused) stepsToRun_ += uint64_t(command.second);

@@ -40,6 +40,7 @@ struct RunConfig {
   uint32_t snapshotEvery = 10;   // steps between snapshots while running
   uint32_t validateEvery = 0;    // steps between validation passes (0: once per epoch)
   uint32_t probeEvery = 0;       // steps between probes of activations and gradients (0: none)
+  std::vector<std::string> weightSnapshots;  // parameter tensors each probe copies ("c1.weight")
   std::function<std::unique_ptr<optim::Optimizer>()> optimizer;  // default: SGD
 };
 
@@ -64,6 +65,7 @@ class Run {
 
   void start();
   void pause();
+  void stop();  // ends training: Finished until reset
   void step(uint32_t steps = 1);  // from Ready or Paused: run this many steps, then pause
   void reset(std::optional<uint32_t> seed = std::nullopt);
   void setLearningRate(double rate);
@@ -78,7 +80,7 @@ class Run {
   bool waitFor(std::initializer_list<RunState> states, std::chrono::milliseconds timeout) const;
 
  private:
-  enum class Command { Start, Pause, Step, Reset, LearningRate, Quit };
+  enum class Command { Start, Pause, Stop, Step, Reset, LearningRate, Quit };
   void worker();
   void publish(std::vector<StepRecord> records, std::optional<Evaluation> validation,
                std::shared_ptr<const ProbeReport> probes = nullptr);

@@ -149,11 +149,24 @@ std::vector<StepRecord> TrainingSession::train(uint32_t steps) {
 
 ProbeReport TrainingSession::probeStep(std::vector<StepRecord>* stepRecords) {
   if (pending_) collect();
-  if (!probes_) probes_ = std::make_unique<Probes>(*network_);
+  if (!probes_) {
+    probes_ = std::make_unique<Probes>(*network_);
+    probes_->snapshotWeights(weightSnapshots_);
+  }
   probes_->rememberParameters();
   const auto records = train(1);
   if (stepRecords) stepRecords->insert(stepRecords->end(), records.begin(), records.end());
   return probes_->measure(step_, true, true);
+}
+
+void TrainingSession::snapshotWeights(std::vector<std::string> names) {
+  for (const auto& name : names) {
+    bool found = false;
+    for (const auto& p : network_->parameters()) found = found || p.name == name;
+    if (!found) throw std::invalid_argument("No parameter named " + name + " to snapshot");
+  }
+  weightSnapshots_ = std::move(names);
+  if (probes_) probes_->snapshotWeights(weightSnapshots_);
 }
 
 void TrainingSession::readControl(uint32_t control[4]) const { control_->download(control, 16); }

@@ -75,6 +75,8 @@ class TrainingSession {
   // Runs one training step and measures the network's insides on it (activations, gradients,
   // parameter norms and the step's update), for the lab's plots.
   ProbeReport probeStep(std::vector<StepRecord>* records = nullptr);
+  // Parameter tensors whose values probe reports carry (filter views).
+  void snapshotWeights(std::vector<std::string> names);
 
   void setLearningRate(double rate);
   double learningRate() const { return learningRate_; }
@@ -105,6 +107,7 @@ class TrainingSession {
   double learningRate_ = 0;
   std::optional<NonFiniteReport> nonFinite_;
   std::unique_ptr<Probes> probes_;
+  std::vector<std::string> weightSnapshots_;
 };
 
 }  // namespace gradlab::train

@@ -247,6 +247,67 @@ loss = CrossEntropyLoss(logits)
     QVERIFY(flipped > 0 && flipped < 8);
   }
 
+  void cropAndBrightnessMatchTheirDefinitions() {
+    data::Dataset d;
+    d.name = "ramp";
+    d.sampleShape = nn::Shape{1, 5, 5};
+    d.classes = 2;
+    for (uint32_t s = 0; s < 8; ++s) {
+      for (uint32_t j = 0; j < 25; ++j) d.bytes.push_back(uint8_t(100 + s * 4 + j));
+      d.labels.push_back(0);
+    }
+    data::DeviceDataset dev(*context_, d, data::NormalizationTable::compute(d, data::Normalization::None));
+    dev.setEpochOrder(0, 3);
+    gpu::Buffer input(*context_, 8 * 25 * 4), labels(*context_, 32), step(*context_, 4);
+    const uint32_t zero = 0;
+    step.upload(&zero, 4);
+    auto run = [&](const data::Augmentation& a) {
+      gpu::Recording rec(*context_);
+      dev.recordTrainingBatch(rec, {input, labels, step, 8}, 21, a);
+      context_->run(rec);
+      return input.read<float>(200);
+    };
+    // Brightness: a whole sample moves by one offset within +-0.1, and the offsets differ.
+    data::Augmentation bright;
+    bright.brightness = 0.1f;
+    auto x = run(bright);
+    std::set<int> offsets;
+    for (uint32_t b = 0; b < 8; ++b) {
+      const float delta = x[b * 25 + 1] - x[b * 25];  // neighbours still differ by one step
+      QVERIFY(std::abs(delta - 1 / 255.0f) < 1e-5);
+      const double offset = double(x[b * 25]) - std::round((x[b * 25] - 0.0) * 255) / 255.0;
+      QVERIFY(std::abs(offset) <= 0.1 + 1e-6);
+      offsets.insert(int(std::lround(offset * 1e4)));
+    }
+    QVERIFY(offsets.size() > 1);
+    // Crop with padding 1: each sample is shifted by (dx, dy) in {-1, 0, 1}, zeros coming in.
+    data::Augmentation crop;
+    crop.cropPadding = 1;
+    x = run(crop);
+    int shifted = 0;
+    for (uint32_t b = 0; b < 8; ++b) {
+      const float* img = &x[b * 25];
+      const float centre = img[12];  // the centre pixel always comes from inside the image
+      bool matched = false;
+      for (int dy = -1; dy <= 1 && !matched; ++dy)
+        for (int dx = -1; dx <= 1 && !matched; ++dx) {
+          bool ok = true;
+          for (int y = 0; y < 5 && ok; ++y)
+            for (int c = 0; c < 5 && ok; ++c) {
+              const int sy = y + dy, sx = c + dx;
+              const float want = sy < 0 || sx < 0 || sy > 4 || sx > 4 ? 0.0f : centre + float((y - 2) * 5 + (c - 2)) / 255.0f;
+              ok = std::abs(img[y * 5 + c] - want) < 1e-5;
+            }
+          if (ok) {
+            matched = true;
+            shifted += dx != 0 || dy != 0;
+          }
+        }
+      QVERIFY2(matched, qPrintable(QString("sample %1 is not a shifted crop").arg(b)));
+    }
+    QVERIFY(shifted > 0);
+  }
+
   void learningRateTooHighStopsWithAnExplanation() {
     data::ToyOptions toy{256, 0.1, 3, 4};
     const auto data = data::makeToyDataset("spiral", toy);

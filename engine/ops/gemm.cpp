@@ -14,8 +14,10 @@ const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled, {Access::Read, Acc
 const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers,
                                  {Access::Read, Access::Read, Access::ReadWrite}, 32};
 
-constexpr uint32_t kRegisterRows = 8;  // rows of C per invocation; see docs/BENCHMARKS.md
-constexpr uint32_t kRegisterCols = 4;  // fixed in the shader
+// Tile of C per invocation of the registers kernel: compile-time constants of
+// shaders/gemm_registers.comp (ROWS, 4 * COLS4), mirrored here for the dispatch grid.
+constexpr uint32_t kRegisterRows = 16;
+constexpr uint32_t kRegisterCols = 8;
 
 struct Push {
   uint32_t M, N, K, lda, ldb, ldc;
@@ -51,14 +53,17 @@ void gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::Buff
   const std::vector<uint32_t> trans{s.transA ? 1u : 0u, s.transB ? 1u : 0u};
 
   if (variant == gpu::KernelVariant::Registers) {
-    // One subgroup per work group: rows then depend on the work group alone (uniform loads of A).
+    // One subgroup per work group (one SIMD vector on a CPU device); any size is correct.
     const uint32_t lanes = std::max<uint32_t>(context.device().subgroupSize, 1);
+    // The shader may read A and B as vec4s when their rows start on 4-float boundaries.
     std::vector<uint32_t> constants = trans;
-    constants.push_back(kRegisterRows);
+    constants.push_back(s.leadA() % 4 == 0 ? 1u : 0u);
+    constants.push_back(s.leadB() % 4 == 0 ? 1u : 0u);
     const auto& kernel = context.kernel(kRegisters, {lanes, 1, 1}, constants);
     const uint32_t colsPerGroup = lanes * kRegisterCols;
+    // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).
     rec.dispatch(kernel, {a, b, c}, push,
-                 {(s.N + colsPerGroup - 1) / colsPerGroup, (s.M + kRegisterRows - 1) / kRegisterRows, 1});
+                 {(s.M + kRegisterRows - 1) / kRegisterRows, (s.N + colsPerGroup - 1) / colsPerGroup, 1});
   } else {
     const auto& kernel = context.kernel(kTiled, {16, 16, 1}, trans);
     rec.dispatch(kernel, {a, b, c}, push, {(s.N + 63) / 64, (s.M + 63) / 64, 1});

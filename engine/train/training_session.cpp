@@ -89,7 +89,9 @@ void TrainingSession::recordStep() {
     rec.dispatch(check, {*p.grad, *control_, net.step()}, checkPush,
                  {std::clamp<uint32_t>((p.count() + 255) / 256, 1, 64), 1, 1});
   }
-  optimizer_->recordUpdate(rec, net.parameters(), *control_);
+  std::vector<optim::ParamRef> params;
+  for (auto& p : net.parameters()) params.push_back({p.name, *p.value, *p.grad, p.count(), p.decays()});
+  optimizer_->recordUpdate(rec, params, {*control_, net.step()});
   rec.dispatch(context_.kernel(kAdvance, {1, 1, 1}), {net.step()}, nullptr, 0, {1, 1, 1});
   rec.finish();
 }

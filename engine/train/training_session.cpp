@@ -1,6 +1,7 @@
 #include "train/training_session.h"
 
 #include "spirv/shaders.h"
+#include "train/control_kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,8 +17,6 @@ const gpu::KernelSpec kMetrics{"step_metrics",
                                {Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite,
                                 Access::ReadWrite},
                                24};
-const gpu::KernelSpec kNonFinite{"nonfinite_check", spirv::nonfinite_check, {Access::Read, Access::ReadWrite, Access::Read}, 8};
-const gpu::KernelSpec kAdvance{"advance_step", spirv::advance_step, {Access::ReadWrite}, 0};
 
 constexpr uint32_t kRingSize = 4096;        // per-step records kept on the device
 constexpr uint32_t kEvalSlot = kRingSize;   // one more record for evaluations
@@ -82,17 +81,12 @@ void TrainingSession::recordStep() {
                {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(), *control_, *ring_},
                push, {1, 1, 1});
   net.recordBackward(rec);
-  const auto& check = context_.kernel(kNonFinite, {256, 1, 1});
-  for (uint32_t i = 0; i < net.parameters().size(); ++i) {
-    const auto& p = net.parameters()[i];
-    struct { uint32_t n, tensor; } checkPush{p.count(), i};
-    rec.dispatch(check, {*p.grad, *control_, net.step()}, checkPush,
-                 {std::clamp<uint32_t>((p.count() + 255) / 256, 1, 64), 1, 1});
-  }
+  for (uint32_t i = 0; i < net.parameters().size(); ++i)
+    recordNonFiniteCheck(rec, *net.parameters()[i].grad, net.parameters()[i].count(), i, *control_, net.step());
   std::vector<optim::ParamRef> params;
   for (auto& p : net.parameters()) params.push_back({p.name, *p.value, *p.grad, p.count(), p.decays()});
   optimizer_->recordUpdate(rec, params, {*control_, net.step()});
-  rec.dispatch(context_.kernel(kAdvance, {1, 1, 1}), {net.step()}, nullptr, 0, {1, 1, 1});
+  recordAdvanceStep(rec, net.step());
   rec.finish();
 }
 

@@ -1,0 +1,76 @@
+#include "surface/trajectory.h"
+
+#include "gpu/buffer.h"
+#include "gpu/recording.h"
+#include "spirv/shaders.h"
+#include "train/control_kernels.h"
+
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace gradlab::surface {
+namespace {
+using gpu::Access;
+const gpu::KernelSpec kGradient{
+    "surface_gradient", spirv::surface_gradient, {Access::Read, Access::Write, Access::Read, Access::ReadWrite}, 16};
+constexpr uint32_t kMaxSteps = 1u << 20;
+constexpr uint32_t kStepsPerSubmit = 2048;
+}  // namespace
+
+Trajectory runTrajectory(gpu::Context& context, optim::Optimizer& optimizer, FunctionId function,
+                         const FunctionParams& params, std::array<double, 2> start, uint32_t steps) {
+  if (steps > kMaxSteps) throw std::invalid_argument("at most " + std::to_string(kMaxSteps) + " steps");
+  if (!std::isfinite(start[0]) || !std::isfinite(start[1])) throw std::invalid_argument("the start point must be finite");
+  gpu::Buffer point(context, 8), grad(context, 8), step(context, 4), control(context, 16, true),
+      trajectory(context, (uint64_t(steps) + 1) * 16, true);
+  const float xy[2] = {float(start[0]), float(start[1])};
+  point.upload(xy, 8);
+  const uint32_t zero = 0;
+  step.upload(&zero, 4);
+  const float lr = float(optimizer.learningRate());
+  uint32_t lrBits;
+  std::memcpy(&lrBits, &lr, 4);
+  const uint32_t controlWords[4] = {0, 0, 0, lrBits};
+  control.upload(controlWords, 16);
+  optimizer.reset();
+
+  const auto a = quadraticMatrix(params);
+  struct { float a00, a01, a11; uint32_t capacity; } push{float(a[0]), float(a[1]), float(a[3]), steps + 1};
+  const gpu::Kernel& gradientKernel = context.kernel(kGradient, {1, 1, 1}, {uint32_t(function)});
+
+  gpu::Recording stepRecording(context, 0, /*replayable=*/true);
+  stepRecording.dispatch(gradientKernel, {point, grad, step, trajectory}, push, {1, 1, 1});
+  train::recordNonFiniteCheck(stepRecording, grad, 2, 0, control, step);
+  optimizer.recordUpdate(stepRecording, {{"xy", point, grad, 2, true}}, {control, step});
+  train::recordNonFiniteCheck(stepRecording, point, 2, 1, control, step);
+  train::recordAdvanceStep(stepRecording, step);
+  for (uint32_t done = 0; done < steps;) {
+    const uint32_t chunk = std::min(kStepsPerSubmit, steps - done);
+    context.submit(stepRecording, chunk);
+    stepRecording.wait();
+    done += chunk;
+  }
+  gpu::Recording last(context, 0);  // the point after the last step
+  last.dispatch(gradientKernel, {point, grad, step, trajectory}, push, {1, 1, 1});
+  context.run(last);
+
+  uint32_t flags[4];
+  control.download(flags, 16);
+  const auto values = trajectory.read<float>((uint64_t(steps) + 1) * 4);
+  Trajectory out;
+  // Once the flag is up nothing moves: the points after the failing step repeat the last good one.
+  const uint32_t end = flags[0] ? std::min(flags[1], steps) : steps;
+  out.diverged = flags[0] != 0;
+  for (uint32_t s = 0; s <= end; ++s) {
+    const float* v = &values[size_t(s) * 4];
+    if (!std::isfinite(v[0]) || !std::isfinite(v[1]) || !std::isfinite(v[2])) {
+      out.diverged = true;
+      break;
+    }
+    out.points.push_back({s, v[0], v[1], v[2]});
+  }
+  return out;
+}
+
+}  // namespace gradlab::surface

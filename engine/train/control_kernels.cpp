@@ -1,0 +1,26 @@
+#include "train/control_kernels.h"
+
+#include "gpu/context.h"
+#include "spirv/shaders.h"
+
+#include <algorithm>
+
+namespace gradlab::train {
+namespace {
+using gpu::Access;
+const gpu::KernelSpec kNonFinite{"nonfinite_check", spirv::nonfinite_check, {Access::Read, Access::ReadWrite, Access::Read}, 8};
+const gpu::KernelSpec kAdvance{"advance_step", spirv::advance_step, {Access::ReadWrite}, 0};
+}  // namespace
+
+void recordNonFiniteCheck(gpu::Recording& rec, gpu::BufferRange tensor, uint32_t n, uint32_t index,
+                          gpu::BufferRange control, gpu::BufferRange step) {
+  struct { uint32_t n, tensor; } push{n, index};
+  rec.dispatch(rec.context().kernel(kNonFinite, {256, 1, 1}), {tensor, control, step}, push,
+               {std::clamp<uint32_t>((n + 255) / 256, 1, 64), 1, 1});
+}
+
+void recordAdvanceStep(gpu::Recording& rec, gpu::BufferRange step) {
+  rec.dispatch(rec.context().kernel(kAdvance, {1, 1, 1}), {step}, nullptr, 0, {1, 1, 1});
+}
+
+}  // namespace gradlab::train

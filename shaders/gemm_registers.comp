@@ -20,6 +20,7 @@
 // Alignment of lda / ldb to 4 floats (set by the host): vec4 views of A and B may be used.
 layout(constant_id = 5) const uint VEC_A = 0;
 layout(constant_id = 6) const uint VEC_B = 0;
+layout(constant_id = 7) const uint VEC_C = 0;  // ldc a multiple of 4: whole vec4s of C are stored
 
 // Tile of C per invocation; engine/ops/gemm.cpp mirrors these (kRegisterRows, kRegisterCols).
 // Per 4 steps of k: ROWS + 4 * COLS4 vec4 loads for 4 * ROWS * COLS4 vec4 FMAs. Larger tiles
@@ -32,6 +33,7 @@ const uint COLS4 = 2;  // vec4s of columns: 4 * COLS4 columns
 // The same buffers as vec4 arrays (an alias on the same binding, no extra descriptor).
 layout(std430, binding = 0) readonly buffer MatA4 { vec4 a4[]; };
 layout(std430, binding = 1) readonly buffer MatB4 { vec4 b4[]; };
+layout(std430, binding = 2) buffer MatC4 { vec4 c4[]; };
 
 vec4 acc[ROWS][COLS4];
 
@@ -113,6 +115,16 @@ void main() {
   }
   for (; k < p.K; ++k) stepScalar(row0, k);  // the last K % 4 steps of inside tiles
 
+  if (inside && VEC_C != 0) {
+    // Stores cost a lane loop each, like loads: a vec4 store writes four outputs at once, which
+    // matters when K is short (the weight gradients, where K is the batch size).
+    [[unroll]] for (uint r = 0; r < ROWS; ++r)
+      [[unroll]] for (uint c = 0; c < COLS4; ++c) {
+        uint i = ((row0 + r) * p.ldc + firstCol(c)) / 4;
+        c4[i] = p.beta == 0.0 ? p.alpha * acc[r][c] : p.alpha * acc[r][c] + p.beta * c4[i];
+      }
+    return;
+  }
   [[unroll]] for (uint r = 0; r < ROWS; ++r)
     [[unroll]] for (uint c = 0; c < COLS4; ++c)
       [[unroll]] for (uint j = 0; j < 4; ++j) {

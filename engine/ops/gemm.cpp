@@ -59,6 +59,7 @@ void gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::Buff
     std::vector<uint32_t> constants = trans;
     constants.push_back(s.leadA() % 4 == 0 ? 1u : 0u);
     constants.push_back(s.leadB() % 4 == 0 ? 1u : 0u);
+    constants.push_back(s.leadC() % 4 == 0 ? 1u : 0u);
     const auto& kernel = context.kernel(kRegisters, {lanes, 1, 1}, constants);
     const uint32_t colsPerGroup = lanes * kRegisterCols;
     // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).

@@ -119,6 +119,25 @@ class TestCli : public QObject {
     QVERIFY(r.err.contains("input is 1x28x28 but"));
   }
 
+  void trainsWithAnOptimizer() {
+    const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
+    Result r = run({"train", net, "--dataset", "moons", "--epochs", "10", "--batch", "32", "--optimizer",
+                    "adam:beta2=0.99", "--lr", "0.01"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("with Adam (beta2=0.99) lr 0.01,"), qPrintable(r.out));
+    const auto match = QRegularExpression("validation accuracy ([0-9.]+)% on 120 samples").match(r.out);
+    QVERIFY2(match.hasMatch() && match.captured(1).toDouble() > 85.0, qPrintable(r.out));
+    r = run({"train", net, "--dataset", "moons", "--optimizer", "adamax"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("Unknown optimizer 'adamax'; accepted: sgd, adagrad, rmsprop, adam,"), qPrintable(r.err));
+    r = run({"train", net, "--dataset", "moons", "--optimizer", "sgd:nesterov=true"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("Nesterov momentum requires a momentum"), qPrintable(r.err));
+    r = run({"train", net, "--dataset", "moons", "--optimizer", "rmsprop:lr"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("--optimizer takes NAME[:key=value,...]"), qPrintable(r.err));
+  }
+
   void divergenceIsReportedNotACrash() {
     const QString net = QDir::temp().filePath("gradlab-test-relu.net");
     QFile f(net);
@@ -129,6 +148,40 @@ class TestCli : public QObject {
     const Result r = run({"train", net, "--dataset", "moons", "--epochs", "20", "--lr", "10000"});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("Training stopped at step") && r.err.contains("learning rate"), qPrintable(r.err));
+  }
+
+  void surfaceWritesTrajectories() {
+    const QString out = QDir::temp().filePath("gradlab-test-traj.csv");
+    Result r = run({"surface", "--function", "rosenbrock", "--start", "-1.5,2", "--optimizer", "sgd", "--lr", "0.001",
+                    "--steps", "100", "--out", out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QStringList rows = QString::fromUtf8(f.readAll()).trimmed().split('\n');
+    QCOMPARE(rows.first(), QString("step,x,y,loss"));
+    QCOMPARE(rows.size(), 102);
+    QVERIFY(rows[1].startsWith("0,-1.5,2,"));
+    QVERIFY(rows.last().startsWith("100,"));
+    // Racing several optimizers adds a column.
+    r = run({"surface", "--function", "saddle", "--optimizer", "sgd:lr=0.01", "--optimizer", "sgd:lr=0.01,momentum=0.9",
+             "--steps", "20"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    rows = r.out.trimmed().split('\n');
+    QCOMPARE(rows.first(), QString("optimizer,step,x,y,loss"));
+    QCOMPARE(rows.size(), 1 + 2 * 21);
+    QVERIFY(rows[1].startsWith("\"sgd:lr=0.01\",0,"));
+    // The list, and bad values rejected with their valid range.
+    r = run({"surface", "--list"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("rosenbrock") && r.out.contains("adam"));
+    r = run({"surface", "--function", "beale", "--optimizer", "sgd", "--lr", "-1"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("lr") && r.err.contains("-1"), qPrintable(r.err));
+    r = run({"surface", "--function", "banana", "--optimizer", "sgd"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("--function must be one of"));
+    r = run({"surface", "--function", "beale", "--optimizer", "sgd", "--nesterov"});
+    QCOMPARE(r.code, 2);  // nesterov without momentum
   }
 
   void missingDriverIsExplained() {

@@ -91,6 +91,26 @@ class TestSurfaces : public QObject {
     }
   }
 
+  void heavyBallRateOnAQuadratic() {
+    // Polyak's heavy ball (PyTorch's SGD momentum) with alpha = (2 / (sqrt(l1) + sqrt(ln)))^2 and
+    // beta = ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2 converges at (sqrt(kappa) - 1) / (sqrt(kappa) + 1).
+    for (double kappa : {10.0, 100.0}) {
+      const double alpha = std::pow(2.0 / (1.0 + std::sqrt(kappa)), 2);
+      const double beta = std::pow((std::sqrt(kappa) - 1) / (std::sqrt(kappa) + 1), 2);
+      auto momentum = optim::createOptimizer(*context_, "sgd", {{"lr", std::to_string(alpha)}, {"momentum", std::to_string(beta)}});
+      const auto t = surface::runTrajectory(*context_, *momentum, FunctionId::Quadratic, {kappa, 0.9}, {2.5, 1.5}, 400);
+      QVERIFY(!t.diverged);
+      const double predicted = (std::sqrt(kappa) - 1) / (std::sqrt(kappa) + 1);
+      // The optimal heavy ball has a double eigenvalue: the error decays like t r^t, so measure late,
+      // but before the distance underflows float32 (0.52^150 ~ 1e-43 for kappa 10).
+      const double rate = kappa < 50 ? measuredRate(t, 30, 90) : measuredRate(t, 150, 300);
+      QVERIFY2(std::abs(rate - predicted) <= 0.05 * predicted,
+               qPrintable(QString("kappa %1: rate %2, theory %3").arg(kappa).arg(rate).arg(predicted)));
+      // Faster than the best plain gradient descent.
+      QVERIFY(rate < (kappa - 1) / (kappa + 1));
+    }
+  }
+
   void divergenceIsReportedWithFinitePoints() {
     optim::Sgd tooFast(0.1);
     const auto t = surface::runTrajectory(*context_, tooFast, FunctionId::Rosenbrock, {}, {-1.5, 2.5}, 200);

@@ -153,6 +153,26 @@ loss = CrossEntropyLoss(logits)
     QVERIFY(records.back().loss < records.front().loss * 0.5);
   }
 
+  void spiralIsLearnedWithAdam() {
+    data::ToyOptions toy{900, 0.05, 3, 1};
+    const auto [train, validation] = data::makeToyDataset("spiral", toy).split(0.2, 1);
+    train::TrainingOptions options;
+    options.batch = 32;
+    options.seed = 3;
+    train::TrainingSession session(*context_, graphOf(kToyNet), train, &validation, options,
+                                   optim::createOptimizer(*context_, "adam", {{"lr", "0.01"}}));
+    QCOMPARE(session.learningRate(), 0.01);  // the optimizer's, not options.learningRate
+    const auto records = session.train(session.stepsPerEpoch() * 30);
+    QVERIFY(!session.nonFinite());
+    const auto after = session.evaluateValidation();
+    QVERIFY2(after.accuracy > 0.9, qPrintable(QString("validation accuracy %1").arg(after.accuracy)));
+    QVERIFY(records.back().loss < records.front().loss * 0.5);
+    // A reset run starts from scratch: same seed, same first steps.
+    session.reset(3);
+    const auto again = session.train(5);
+    for (size_t i = 0; i < again.size(); ++i) QCOMPARE(again[i].loss, records[i].loss);
+  }
+
   void sameSeedSameRunOneSubmitOrMany() {
     data::ToyOptions toy{300, 0.1, 3, 2};
     const auto data = data::makeToyDataset("spiral", toy);

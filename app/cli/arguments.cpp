@@ -39,6 +39,7 @@ Arguments::Arguments(std::string command, std::vector<OptionSpec> specs, const s
       if (i + 1 >= args.size()) throw UsageError("--" + name + " needs a value: " + spec->argument);
       values_[name] = args[++i];
     }
+    repeated_[name].push_back(values_[name]);
   }
 }
 

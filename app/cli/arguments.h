@@ -24,6 +24,11 @@ class Arguments {
   Arguments(std::string command, std::vector<OptionSpec> specs, const std::vector<std::string>& args);
 
   bool has(const std::string& name) const { return values_.count(name) > 0; }
+  // Every value of an option given several times, in order.
+  std::vector<std::string> all(const std::string& name) const {
+    auto it = repeated_.find(name);
+    return it == repeated_.end() ? std::vector<std::string>{} : it->second;
+  }
   std::string text(const std::string& name, const std::string& fallback = {}) const;
   long long integer(const std::string& name, long long fallback, long long min, long long max) const;
   double number(const std::string& name, double fallback) const;
@@ -37,7 +42,8 @@ class Arguments {
  private:
   std::string command_;
   std::vector<OptionSpec> specs_;
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::string> values_;  // the last value of each option
+  std::map<std::string, std::vector<std::string>> repeated_;
 };
 
 }  // namespace gradlab::cli

@@ -15,5 +15,6 @@ struct Command {
 int devicesCommand(const std::vector<std::string>& args);
 int trainCommand(const std::vector<std::string>& args);
 int probeCommand(const std::vector<std::string>& args);
+int surfaceCommand(const std::vector<std::string>& args);
 
 }  // namespace gradlab::cli

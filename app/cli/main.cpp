@@ -12,6 +12,7 @@ static const Command kCommands[] = {
     {"devices", "list the Vulkan devices and the one GradLab uses", devicesCommand},
     {"train", "train a network file on a dataset and report loss and accuracy", trainCommand},
     {"probe", "per-layer activation (and gradient) statistics of one pass, e.g. on noise", probeCommand},
+    {"surface", "optimizer trajectories on a 2-D test surface, as CSV", surfaceCommand},
 };
 
 static void printUsage(std::ostream& out) {

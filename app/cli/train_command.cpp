@@ -6,6 +6,8 @@
 #include "cli/probe_csv.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
+#include "optim/optimizer.h"
+#include "optim/settings.h"
 #include "train/training_session.h"
 
 #include <unistd.h>
@@ -43,6 +45,24 @@ data::Augmentation parseAugmentation(const std::string& text) {
   return a;
 }
 
+// "--optimizer adam:lr=0.001,beta2=0.99": the name and its hyper-parameters as text.
+std::pair<std::string, std::map<std::string, std::string>> parseOptimizer(const std::string& text) {
+  const size_t colon = text.find(':');
+  std::map<std::string, std::string> values;
+  const std::string list = colon == std::string::npos ? "" : text.substr(colon + 1);
+  size_t start = 0;
+  while (start < list.size()) {
+    const size_t comma = std::min(list.find(',', start), list.size());
+    const std::string item = list.substr(start, comma - start);
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError("--optimizer takes NAME[:key=value,...], e.g. adam:lr=0.001,beta2=0.99; got '" + item + "'");
+    values[item.substr(0, eq)] = item.substr(eq + 1);
+    start = comma + 1;
+  }
+  return {text.substr(0, colon), values};
+}
+
 void progress(bool tty, uint64_t step, uint64_t total, double loss, double accuracy, double perSecond) {
   if (!tty) return;
   const int width = 30, filled = total ? int(width * double(step) / total) : 0;
@@ -66,7 +86,10 @@ int trainCommand(const std::vector<std::string>& args) {
                {"batch", "N", "mini-batch size (default 64)"},
                {"epochs", "N", "passes over the training data (default 1)"},
                {"steps", "N", "train this many steps instead of whole epochs"},
-               {"lr", "RATE", "learning rate of plain SGD (default 0.1)"},
+               {"lr", "RATE", "learning rate (default 0.1 for plain SGD, else the optimizer's lr)"},
+               {"optimizer", "NAME[:K=V,...]", "sgd, adagrad, rmsprop, adam, adamw, radam, nadam, adabelief, diffgrad, "
+                                               "adamnorm or adaminject with PyTorch's hyper-parameters, e.g. "
+                                               "adam:lr=0.001,beta2=0.99 (default: plain SGD)"},
                {"seed", "N", "seed for weights, shuffling, dropout and augmentation (default 0)"},
                {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
                {"validation", "FRACTION", "hold out this part of the training data (default: use the test split)"},
@@ -84,7 +107,7 @@ int trainCommand(const std::vector<std::string>& args) {
               rest);
   if (o.has("help")) {
     std::cout << "usage: gradlab-cli train NETWORK.net --dataset NAME [options]\n\n"
-                 "Trains the network on the Vulkan device with plain SGD and reports loss and accuracy.\n\n"
+                 "Trains the network on the Vulkan device (plain SGD unless --optimizer) and reports loss and accuracy.\n\n"
               << o.usage();
     return 0;
   }
@@ -100,6 +123,12 @@ int trainCommand(const std::vector<std::string>& args) {
   options.normalization = data::parseNormalization(
       o.choice("normalize", {"none", "symmetric", "mean-image", "channel-mean", "standardize"}, "none"));
   if (o.has("augment")) options.augmentation = parseAugmentation(o.text("augment"));
+  std::pair<std::string, std::map<std::string, std::string>> optimizer;
+  if (o.has("optimizer")) {
+    optimizer = parseOptimizer(o.text("optimizer"));
+    if (o.has("lr")) optimizer.second["lr"] = o.text("lr");
+    optim::resolveSettings(optimizer.first, optimizer.second);  // a bad name or value: exit 2 before any work
+  }
   const double validation = o.number("validation", 0.0);
   if (validation < 0 || validation >= 1) throw UsageError("--validation must be in [0, 1), got '" + o.text("validation") + "'");
 
@@ -110,7 +139,9 @@ int trainCommand(const std::vector<std::string>& args) {
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
-  train::TrainingSession session(context, graph, data.train, data.evaluation.size() ? &data.evaluation : nullptr, options);
+  train::TrainingSession session(context, graph, data.train, data.evaluation.size() ? &data.evaluation : nullptr, options,
+                                 optimizer.first.empty() ? nullptr
+                                                         : optim::createOptimizer(context, optimizer.first, optimizer.second));
 
   const uint64_t epochs = uint64_t(o.integer("epochs", 1, 1, 100000));
   const uint64_t total = o.has("steps") ? uint64_t(o.integer("steps", 0, 1, 1LL << 40)) : epochs * session.stepsPerEpoch();
@@ -128,9 +159,17 @@ int trainCommand(const std::vector<std::string>& args) {
   }
   const uint64_t probeEvery = uint64_t(o.integer("probe-every", 100, 1, 1LL << 40));
   const bool tty = isatty(STDERR_FILENO) && !o.has("quiet");
+  std::string optimizerText = "SGD";
+  if (!optimizer.first.empty()) {
+    optimizerText = optim::findOptimizer(optimizer.first)->title;
+    std::string given;
+    for (const auto& [key, value] : optimizer.second)
+      if (key != "lr") given += (given.empty() ? "" : ", ") + key + "=" + value;
+    if (!given.empty()) optimizerText += " (" + given + ")";
+  }
   std::cout << "Training " << (graph.title.empty() ? networkPath : graph.title) << " ("
             << session.network().analysis().paramCount << " parameters) on " << data.train.name << " ("
-            << data.train.size() << " samples) with SGD lr " << options.learningRate << ", batch " << options.batch
+            << data.train.size() << " samples) with " << optimizerText << " lr " << session.learningRate() << ", batch " << options.batch
             << ", " << total << " steps on " << context.device().name << "\n";
 
   const auto start = std::chrono::steady_clock::now();

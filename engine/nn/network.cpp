@@ -24,6 +24,13 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
       for (const auto& in : graph_.nodes[*it].inputs)
         if (int j = nodeIndex(in); j >= 0) nodes_[j].reachesLoss = true;
 
+  for (size_t i : analysis_.order) {
+    bool needs = !analysis_.nodes[i].shape.params.empty();
+    for (const auto& in : graph_.nodes[i].inputs)
+      if (int j = nodeIndex(in); j >= 0) needs = needs || nodes_[j].needsGradient;
+    nodes_[i].needsGradient = needs;
+  }
+
   auto floats = [&](uint64_t n) { return std::make_unique<gpu::Buffer>(context_, std::max<uint64_t>(n, 1) * 4); };
   input_ = floats(uint64_t(batch) * inputShape().elements());
   inputGrad_ = floats(1);
@@ -108,6 +115,7 @@ void Network::recordForward(gpu::Recording& rec, bool training) const {
     pass.step = *step_;
     pass.seed = seed_;
     node.layer->forward(pass);
+    if (profiling_) rec.timestamp("forward " + graph_.nodes[i].name);
   }
 }
 
@@ -116,16 +124,17 @@ void Network::recordBackward(gpu::Recording& rec) const {
   for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
     const size_t i = *it;
     const NodeState& node = nodes_[i];
-    if (!node.reachesLoss) continue;
+    if (!node.reachesLoss || !node.needsGradient) continue;  // nothing it could compute is used
     BackwardPass pass{rec};
     pass.batch = batch_;
     for (const auto& in : graph_.nodes[i].inputs) {
       pass.inputs.push_back(inputRange(in));
       pass.gradInputs.push_back(gradRange(in));
-      const bool isInput = nodeIndex(in) < 0;
-      pass.needGradInput.push_back(!isInput);
-      pass.accumulate.push_back(!isInput && written[in]);
-      if (!isInput) written[in] = true;
+      const int j = nodeIndex(in);
+      const bool needed = j >= 0 && nodes_[j].needsGradient;
+      pass.needGradInput.push_back(needed);
+      pass.accumulate.push_back(needed && written[in]);
+      if (needed) written[in] = true;
     }
     pass.output = *node.output;
     pass.gradOutput = *node.grad;
@@ -138,6 +147,7 @@ void Network::recordBackward(gpu::Recording& rec) const {
     pass.step = *step_;
     pass.seed = seed_;
     node.layer->backward(pass);
+    if (profiling_) rec.timestamp("backward " + graph_.nodes[i].name);
   }
 }
 

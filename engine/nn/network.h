@@ -55,6 +55,9 @@ class Network {
 
   void recordForward(gpu::Recording& rec, bool training) const;
   void recordBackward(gpu::Recording& rec) const;  // after recordForward(rec, true)
+  // With profiling on, the passes write a timestamp after each layer, labelled "forward NAME" and
+  // "backward NAME" (Recording::timings), for per-layer times.
+  void setProfiling(bool on) { profiling_ = on; }
 
   // The whole network in double precision with the layers' references. `params` in parameters()
   // order; returns activations and gradients per node and gradients per parameter.
@@ -72,6 +75,10 @@ class Network {
     std::vector<std::unique_ptr<gpu::Buffer>> buffers;  // running statistics
     std::vector<size_t> params;                         // indices into params_
     bool reachesLoss = false;
+    // Whether the loss's gradient with respect to this node's output is needed: the node has
+    // parameters, or something before it does. Layers right after the input (a first Flatten or
+    // convolution) skip computing gradients nobody uses.
+    bool needsGradient = false;
   };
   gpu::BufferRange inputRange(const std::string& name) const;
   gpu::BufferRange gradRange(const std::string& name) const;
@@ -85,6 +92,7 @@ class Network {
   std::vector<NodeState> nodes_;
   std::vector<Parameter> params_;
   std::unique_ptr<gpu::Buffer> input_, inputGrad_, labels_, step_;
+  bool profiling_ = false;
 };
 
 }  // namespace gradlab::nn

@@ -58,7 +58,7 @@ struct OptimizerDef {
 const std::vector<OptimizerDef>& optimizerCatalog();
 const OptimizerDef* findOptimizer(const std::string& name);
 
-// Creates an optimizer; `values` override defaults by name. Throws std::invalid_argument with a
+// Creates an optimizer (docs/OPTIMIZERS.md lists them, their state and decay_all); `values` override defaults by name. Throws std::invalid_argument with a
 // message naming the value and its valid range (as PyTorch does) for anything invalid.
 std::unique_ptr<Optimizer> createOptimizer(gpu::Context& context, const std::string& name,
                                            const std::map<std::string, std::string>& values = {});

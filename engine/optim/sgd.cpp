@@ -1,5 +1,7 @@
+// SGD: the plain rule the training session defaults to (Sgd), and PyTorch's SGD with momentum,
+// dampening, Nesterov momentum and weight decay (createOptimizer("sgd")).
 #include "gpu/context.h"
-#include "optim/optimizer.h"
+#include "optim/kernel_optimizer.h"
 #include "spirv/shaders.h"
 
 #include <algorithm>
@@ -8,6 +10,28 @@ namespace gradlab::optim {
 namespace {
 using gpu::Access;
 const gpu::KernelSpec kSgd{"sgd_update", spirv::sgd_update, {Access::Read, Access::ReadWrite, Access::Read}, 4};
+const gpu::KernelSpec kSgdFull{"optim_sgd",
+                               spirv::optim_sgd,
+                               {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite},
+                               20};
+
+class TorchSgd final : public KernelOptimizer {
+ public:
+  TorchSgd(gpu::Context& context, const Settings& s)
+      : KernelOptimizer(context, "SGD", s, {{"momentum_buffer", s["momentum"] != 0}}) {}
+
+ protected:
+  void recordTensor(gpu::Recording& rec, size_t index, const ParamRef& p, const UpdateContext& ctx) override {
+    struct {
+      uint32_t n, nesterov;
+      float momentum, oneMinusDampening, weightDecay;
+    } push{p.count, settings_.flag("nesterov"), float(settings_["momentum"]), float(1 - settings_["dampening"]),
+           weightDecay(p)};
+    rec.dispatch(context_.kernel(kSgdFull, {256, 1, 1}),
+                 {ctx.control, ctx.step, p.value, p.grad, state(index, "momentum_buffer")}, push, groups(p.count));
+  }
+};
+
 }  // namespace
 
 void Sgd::recordUpdate(gpu::Recording& rec, const std::vector<ParamRef>& params, const UpdateContext& ctx) {
@@ -15,5 +39,7 @@ void Sgd::recordUpdate(gpu::Recording& rec, const std::vector<ParamRef>& params,
   for (const auto& p : params)
     rec.dispatch(kernel, {ctx.control, p.value, p.grad}, p.count, {std::clamp<uint32_t>((p.count + 255) / 256, 1, 4096), 1, 1});
 }
+
+std::unique_ptr<Optimizer> makeSgd(gpu::Context& context, const Settings& s) { return std::make_unique<TorchSgd>(context, s); }
 
 }  // namespace gradlab::optim

@@ -37,7 +37,7 @@ struct MetricsPush {
 TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, const data::Dataset& train,
                                  const data::Dataset* validation, const TrainingOptions& options,
                                  std::unique_ptr<optim::Optimizer> optimizer)
-    : context_(context), options_(options), optimizer_(optimizer ? std::move(optimizer) : std::make_unique<optim::Sgd>()) {
+    : context_(context), options_(options), optimizer_(optimizer ? std::move(optimizer) : std::make_unique<optim::Sgd>(options.learningRate)) {
   if (!(options.learningRate >= 0) || !std::isfinite(options.learningRate))
     throw std::invalid_argument("The learning rate must be a finite number >= 0");
   network_ = std::make_unique<nn::Network>(context, graph, options.batch, options.seed);
@@ -57,7 +57,11 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
   stepsPerEpoch_ = std::max(train.size() / options.batch, 1u);
   control_ = std::make_unique<gpu::Buffer>(context, 16, /*hostMapped=*/true);
   ring_ = std::make_unique<gpu::Buffer>(context, (kRingSize + 1) * 16, /*hostMapped=*/true);
-  learningRate_ = options.learningRate;
+  // The initial rate is the optimizer's (an explicit one's own lr; the default SGD's is options.learningRate).
+  learningRate_ = optimizer_->learningRate();
+  if (!(learningRate_ >= 0) || !std::isfinite(learningRate_))
+    throw std::invalid_argument("The learning rate must be a finite number >= 0");
+  options_.learningRate = learningRate_;
   reset(options.seed);
   recordStep();
 }

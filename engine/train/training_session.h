@@ -19,7 +19,7 @@ namespace gradlab::train {
 
 struct TrainingOptions {
   uint32_t batch = 64;
-  double learningRate = 0.1;
+  double learningRate = 0.1;  // of the default SGD; a session given an optimizer starts at its lr
   uint32_t seed = 0;
   data::Normalization normalization = data::Normalization::None;
   data::Augmentation augmentation;

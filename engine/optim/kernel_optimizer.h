@@ -1,0 +1,88 @@
+#pragma once
+// What the device optimizers share (internal to engine/optim): state buffers per parameter tensor,
+// created on the first recordUpdate and zeroed (or set to their initial value) by reset(), read back
+// by name for the "optimizer internals" views, plus views computed on the host from them.
+#include "optim/optimizer.h"
+#include "optim/settings.h"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace gradlab::optim {
+
+class KernelOptimizer : public Optimizer {
+ public:
+  std::string name() const override { return title_; }
+  double learningRate() const override { return settings_["lr"]; }
+  void recordUpdate(gpu::Recording& rec, const std::vector<ParamRef>& params, const UpdateContext& ctx) override;
+  void reset() override;
+  std::vector<std::string> stateNames() const override;
+  std::vector<float> readState(size_t tensor, const std::string& name) const override;
+  const Settings& settings() const { return settings_; }
+
+ protected:
+  struct StateSpec {
+    std::string name;       // PyTorch's state name: "exp_avg", "momentum_buffer", ...
+    bool used = true;       // false: a 4-byte placeholder bound where the kernel expects it
+    float initial = 0;      // value after creation and reset
+    uint32_t floats = 0;    // 0: one per parameter element
+  };
+  KernelOptimizer(gpu::Context& context, std::string title, Settings settings, std::vector<StateSpec> states);
+
+  // Before the per-tensor updates (NAdam's momentum product).
+  virtual void recordBefore(gpu::Recording& /*rec*/, const UpdateContext& /*ctx*/) {}
+  // The update of tensor `index`; its state buffers exist.
+  virtual void recordTensor(gpu::Recording& rec, size_t index, const ParamRef& p, const UpdateContext& ctx) = 0;
+  virtual void resetShared() {}
+  // Host-computed views listed after the state: names and values.
+  virtual std::vector<std::string> viewNames() const { return {}; }
+  virtual std::vector<float> view(size_t /*tensor*/, const std::string& /*name*/) const { return {}; }
+
+  const gpu::Buffer& state(size_t tensor, const std::string& name) const;
+  std::vector<float> download(size_t tensor, const std::string& name) const;
+  size_t tensorCount() const { return tensors_.size(); }
+  // Weight decay for a tensor: the setting where it decays (ParamRef::decays or decay_all), else 0.
+  float weightDecay(const ParamRef& p) const { return settings_.decays(p.decays) ? float(settings_["weight_decay"]) : 0.0f; }
+  // The step t of the last update that ran (0: none since creation or reset) and its learning rate;
+  // copied on the device at each update, so they stay readable whatever happens to the buffers.
+  uint32_t stepsTaken() const;
+  double currentLearningRate() const;
+  // lr / (sqrt(v / (1 - beta2^t)) + eps) with v the named state: Adam-style effective step sizes.
+  std::vector<float> adamEffectiveStep(size_t tensor, const std::string& second) const;
+
+  static gpu::WorkGroup groups(uint32_t n) { return {std::clamp<uint32_t>((n + 255) / 256, 1, 4096), 1, 1}; }
+  static float lnBeta(double beta) { return beta > 0 ? float(std::log(beta)) : -80.0f; }
+
+  gpu::Context& context_;
+  Settings settings_;
+
+ private:
+  struct Tensor {
+    uint32_t count = 0;
+    std::vector<std::unique_ptr<gpu::Buffer>> buffers;  // one per StateSpec
+  };
+  void fill(Tensor& tensor) const;
+  void clearLast();
+
+  std::string title_;
+  std::vector<StateSpec> specs_;
+  std::vector<Tensor> tensors_;
+  gpu::Buffer last_;  // [0] the device step counter at the last update (0xffffffff: none), [1] its lr bits
+};
+
+// One factory per optimizer family (sgd.cpp, adagrad.cpp, ...), used by createOptimizer.
+std::unique_ptr<Optimizer> makeSgd(gpu::Context& context, const Settings& s);
+std::unique_ptr<Optimizer> makeAdagrad(gpu::Context& context, const Settings& s);
+std::unique_ptr<Optimizer> makeRmsprop(gpu::Context& context, const Settings& s);
+std::unique_ptr<Optimizer> makeAdam(gpu::Context& context, const Settings& s);  // adam and adamw
+std::unique_ptr<Optimizer> makeRadam(gpu::Context& context, const Settings& s);
+std::unique_ptr<Optimizer> makeNadam(gpu::Context& context, const Settings& s);
+std::unique_ptr<Optimizer> makeAdaBelief(gpu::Context& context, const Settings& s);
+std::unique_ptr<Optimizer> makeDiffGrad(gpu::Context& context, const Settings& s);
+std::unique_ptr<Optimizer> makeAdamNorm(gpu::Context& context, const Settings& s);
+std::unique_ptr<Optimizer> makeAdamInject(gpu::Context& context, const Settings& s);
+
+}  // namespace gradlab::optim

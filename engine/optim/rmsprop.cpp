@@ -1,0 +1,61 @@
+// PyTorch's RMSprop, plain or centered, with optional momentum: a running mean of squared gradients
+// that forgets, so the effective step lr / (sqrt(v) + eps) follows the gradient's recent size.
+#include "gpu/context.h"
+#include "optim/kernel_optimizer.h"
+#include "spirv/shaders.h"
+
+namespace gradlab::optim {
+namespace {
+using gpu::Access;
+const gpu::KernelSpec kRmsprop{"optim_rmsprop",
+                               spirv::optim_rmsprop,
+                               {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite,
+                                Access::ReadWrite, Access::ReadWrite},
+                               28};
+
+class Rmsprop final : public KernelOptimizer {
+ public:
+  Rmsprop(gpu::Context& context, const Settings& s)
+      : KernelOptimizer(context, "RMSprop", s,
+                        {{"square_avg"}, {"grad_avg", s.flag("centered")}, {"momentum_buffer", s["momentum"] > 0}}) {}
+
+ protected:
+  void recordTensor(gpu::Recording& rec, size_t index, const ParamRef& p, const UpdateContext& ctx) override {
+    struct {
+      uint32_t n, centered;
+      float alpha, oneMinusAlpha, momentum, weightDecay, eps;
+    } push{p.count,
+           settings_.flag("centered"),
+           float(settings_["alpha"]),
+           float(1 - settings_["alpha"]),
+           float(settings_["momentum"]),
+           weightDecay(p),
+           float(settings_["eps"])};
+    rec.dispatch(context_.kernel(kRmsprop, {256, 1, 1}),
+                 {ctx.control, ctx.step, p.value, p.grad, state(index, "square_avg"), state(index, "grad_avg"),
+                  state(index, "momentum_buffer")},
+                 push, groups(p.count));
+  }
+  std::vector<std::string> viewNames() const override { return {"effective_lr"}; }
+  // lr / (sqrt(v~) + eps), v~ = square_avg (minus grad_avg^2 when centered).
+  std::vector<float> view(size_t tensor, const std::string& name) const override {
+    if (name != "effective_lr" || stepsTaken() == 0) return {};
+    const double lr = currentLearningRate();
+    auto v = download(tensor, "square_avg");
+    std::vector<float> a;
+    if (settings_.flag("centered")) a = download(tensor, "grad_avg");
+    for (size_t i = 0; i < v.size(); ++i) {
+      const double variance = a.empty() ? double(v[i]) : double(v[i]) - double(a[i]) * a[i];
+      v[i] = float(lr / (std::sqrt(std::max(variance, 0.0)) + settings_["eps"]));
+    }
+    return v;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Optimizer> makeRmsprop(gpu::Context& context, const Settings& s) {
+  return std::make_unique<Rmsprop>(context, s);
+}
+
+}  // namespace gradlab::optim

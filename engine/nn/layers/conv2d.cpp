@@ -17,18 +17,11 @@ namespace {
 
 class Conv2d final : public Layer {
  public:
-  explicit Conv2d(const NodeInfo& info) : Layer(info), outC_(info.shape.output.channels()), bias_(info.params.flag("bias")) {
-    const Shape &in = info.inputShapes[0], &out = info.shape.output;
-    g_.channels = in.channels();
-    g_.height = in.height();
-    g_.width = in.width();
-    g_.colH = out.height();
-    g_.colW = out.width();
-    g_.k = uint32_t(info.params.integer("kernel_size"));
-    g_.stride = uint32_t(info.params.integer("stride"));
-    g_.pad = uint32_t(info.params.integer("padding"));
-    g_.dilation = uint32_t(info.params.integer("dilation"));
-  }
+  explicit Conv2d(const NodeInfo& info)
+      : Layer(info),
+        g_(ConvGeometry::of(info.params, info.inputShapes[0], info.shape.output)),
+        outC_(info.shape.output.channels()),
+        bias_(info.params.flag("bias")) {}
 
   uint64_t workspaceFloats(uint32_t batch) const override { return plan(batch, 0).totalFloats; }
 

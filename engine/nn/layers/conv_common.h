@@ -20,6 +20,22 @@ struct ConvGeometry {
   uint32_t colRows() const { return channels * k * k; }
   uint32_t gridSize() const { return colH * colW; }
   uint32_t imageSize() const { return channels * height * width; }
+
+  // From a convolution node's hyper-parameters: `image` is the side the kernel slides over
+  // (Conv2d's input, ConvTranspose2d's output), `grid` the side of kernel positions.
+  static ConvGeometry of(const NodeParams& params, const Shape& image, const Shape& grid) {
+    ConvGeometry g;
+    g.channels = image.channels();
+    g.height = image.height();
+    g.width = image.width();
+    g.colH = grid.height();
+    g.colW = grid.width();
+    g.k = uint32_t(params.integer("kernel_size"));
+    g.stride = uint32_t(params.integer("stride"));
+    g.pad = uint32_t(params.integer("padding"));
+    g.dilation = uint32_t(params.integer("dilation"));
+    return g;
+  }
 };
 
 // A chunk of samples [first, first + count) of a batch-first tensor bound from an aligned offset:

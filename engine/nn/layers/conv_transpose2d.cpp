@@ -17,18 +17,10 @@ namespace {
 class ConvTranspose2d final : public Layer {
  public:
   explicit ConvTranspose2d(const NodeInfo& info)
-      : Layer(info), inC_(info.inputShapes[0].channels()), bias_(info.params.flag("bias")) {
-    const Shape &in = info.inputShapes[0], &out = info.shape.output;
-    g_.channels = out.channels();
-    g_.height = out.height();
-    g_.width = out.width();
-    g_.colH = in.height();
-    g_.colW = in.width();
-    g_.k = uint32_t(info.params.integer("kernel_size"));
-    g_.stride = uint32_t(info.params.integer("stride"));
-    g_.pad = uint32_t(info.params.integer("padding"));
-    g_.dilation = uint32_t(info.params.integer("dilation"));
-  }
+      : Layer(info),
+        g_(ConvGeometry::of(info.params, info.shape.output, info.inputShapes[0])),
+        inC_(info.inputShapes[0].channels()),
+        bias_(info.params.flag("bias")) {}
 
   uint64_t workspaceFloats(uint32_t batch) const override { return plan(batch, 0).totalFloats; }
 

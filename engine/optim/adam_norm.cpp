@@ -26,16 +26,12 @@ class AdamNorm final : public KernelOptimizer {
 
  protected:
   void recordTensor(gpu::Recording& rec, size_t index, const ParamRef& p, const UpdateContext& ctx) override {
-    const double b1 = settings_["beta1"], b2 = settings_["beta2"], gamma = settings_["gamma"];
+    const double gamma = settings_["gamma"];
     const struct { uint32_t n; float gamma, oneMinusGamma, weightDecay; } normPush{p.count, float(gamma), float(1 - gamma),
                                                                                  weightDecay(p)};
     rec.dispatch(context_.kernel(kNorm, {256, 1, 1}), {ctx.control, p.value, p.grad, state(index, "grad_norm")}, normPush,
                  {1, 1, 1});
-    struct {
-      uint32_t n;
-      float beta1, oneMinusBeta1, beta2, oneMinusBeta2, lnBeta1, lnBeta2, weightDecay, eps;
-    } push{p.count,    float(b1),  float(1 - b1),  float(b2), float(1 - b2),
-           lnBeta(b1), lnBeta(b2), weightDecay(p), float(settings_["eps"])};
+    const AdamPush push = adamPush(p);
     rec.dispatch(context_.kernel(kAdamNorm, {256, 1, 1}),
                  {ctx.control, ctx.step, p.value, p.grad, state(index, "exp_avg"), state(index, "exp_avg_sq"),
                   state(index, "grad_norm")},

@@ -20,12 +20,7 @@ class DiffGrad final : public KernelOptimizer {
 
  protected:
   void recordTensor(gpu::Recording& rec, size_t index, const ParamRef& p, const UpdateContext& ctx) override {
-    const double b1 = settings_["beta1"], b2 = settings_["beta2"];
-    struct {
-      uint32_t n;
-      float beta1, oneMinusBeta1, beta2, oneMinusBeta2, lnBeta1, lnBeta2, weightDecay, eps;
-    } push{p.count,    float(b1),  float(1 - b1),  float(b2), float(1 - b2),
-           lnBeta(b1), lnBeta(b2), weightDecay(p), float(settings_["eps"])};
+    const AdamPush push = adamPush(p);
     rec.dispatch(context_.kernel(kDiffGrad, {256, 1, 1}),
                  {ctx.control, ctx.step, p.value, p.grad, state(index, "exp_avg"), state(index, "exp_avg_sq"),
                   state(index, "previous_grad"), state(index, "friction")},

@@ -53,6 +53,18 @@ class KernelOptimizer : public Optimizer {
   // lr / (sqrt(v / (1 - beta2^t)) + eps) with v the named state: Adam-style effective step sizes.
   std::vector<float> adamEffectiveStep(size_t tensor, const std::string& second) const;
 
+  // The push constants the Adam-style kernels begin with: n, beta1, 1 - beta1, beta2, 1 - beta2,
+  // ln beta1, ln beta2, weight decay, eps.
+  struct AdamPush {
+    uint32_t n;
+    float beta1, oneMinusBeta1, beta2, oneMinusBeta2, lnBeta1, lnBeta2, weightDecay, eps;
+  };
+  AdamPush adamPush(const ParamRef& p) const {
+    const double b1 = settings_["beta1"], b2 = settings_["beta2"];
+    return {p.count,    float(b1),  float(1 - b1),  float(b2), float(1 - b2),
+            lnBeta(b1), lnBeta(b2), weightDecay(p), float(settings_["eps"])};
+  }
+
   static gpu::WorkGroup groups(uint32_t n) { return {std::clamp<uint32_t>((n + 255) / 256, 1, 4096), 1, 1}; }
   static float lnBeta(double beta) { return beta > 0 ? float(std::log(beta)) : -80.0f; }
 

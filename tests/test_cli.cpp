@@ -138,6 +138,23 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("--optimizer takes NAME[:key=value,...]"), qPrintable(r.err));
   }
 
+  void trainsWithAScheduleAndRegularization() {
+    const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
+    Result r = run({"train", net, "--dataset", "moons", "--epochs", "15", "--batch", "32", "--lr", "0.3", "--schedule",
+                    "cosine:T_max=100", "--l2", "0.001", "--clip-norm", "1"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("Schedule: cosine (T_max=100, eta_min=0)"), qPrintable(r.out));
+    const auto match = QRegularExpression("validation accuracy ([0-9.]+)% on 120 samples").match(r.out);
+    QVERIFY2(match.hasMatch() && match.captured(1).toDouble() > 80.0, qPrintable(r.out));
+    r = run({"train", net, "--dataset", "moons", "--schedule", "linear"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("--schedule: Unknown schedule 'linear'; accepted: constant, step,"), qPrintable(r.err));
+    QCOMPARE(r.err.trimmed().count('\n'), 0);
+    r = run({"train", net, "--dataset", "moons", "--l2", "-1"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("--l2 must be a number in [0, 1e6], got '-1'"), qPrintable(r.err));
+  }
+
   void divergenceIsReportedNotACrash() {
     const QString net = QDir::temp().filePath("gradlab-test-relu.net");
     QFile f(net);

@@ -7,6 +7,7 @@
 #include "gpu/context.h"
 #include "nn/network_text.h"
 #include "optim/optimizer.h"
+#include "optim/schedule.h"
 #include "optim/settings.h"
 #include "train/training_session.h"
 
@@ -90,6 +91,13 @@ int trainCommand(const std::vector<std::string>& args) {
                {"optimizer", "NAME[:K=V,...]", "sgd, adagrad, rmsprop, adam, adamw, radam, nadam, adabelief, diffgrad, "
                                                "adamnorm or adaminject with PyTorch's hyper-parameters, e.g. "
                                                "adam:lr=0.001,beta2=0.99 (default: plain SGD)"},
+               {"schedule", "NAME[:K=V,...]", "learning-rate schedule per step: constant, step:step_size=N,gamma=G, "
+                                              "exponential:gamma=G, inverse:decay=D, cosine:T_max=N,eta_min=E, "
+                                              "sgdr:T_0=N,T_mult=M,eta_min=E; warmup=N with any (or alone)"},
+               {"l1", "L", "L1 penalty L sum|w| on weights, added to the loss (with --l2: elastic net)"},
+               {"l2", "L", "L2 penalty (L/2) sum w^2 on weights, added to the loss (not decoupled weight decay)"},
+               {"clip-norm", "N", "clip the global gradient norm to N (as PyTorch's clip_grad_norm_)"},
+               {"clip-value", "V", "clamp every gradient element to [-V, V]"},
                {"seed", "N", "seed for weights, shuffling, dropout and augmentation (default 0)"},
                {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
                {"validation", "FRACTION", "hold out this part of the training data (default: use the test split)"},
@@ -129,6 +137,25 @@ int trainCommand(const std::vector<std::string>& args) {
     if (o.has("lr")) optimizer.second["lr"] = o.text("lr");
     optim::resolveSettings(optimizer.first, optimizer.second);  // a bad name or value: exit 2 before any work
   }
+  if (o.has("schedule")) {
+    try {
+      options.schedule = optim::parseSchedule(o.text("schedule"));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--schedule: ") + e.what());
+    }
+  }
+  // Penalties and clipping: finite, >= 0 (penalties) or > 0 (clipping), up to 1e6.
+  auto nonNegative = [&](const char* name, bool positive) {
+    const double v = o.number(name, 0.0);
+    if (!std::isfinite(v) || v < 0 || (positive && v == 0) || v > 1e6)
+      throw UsageError(std::string("--") + name + " must be a number in " + (positive ? "(0" : "[0") + ", 1e6], got '" +
+                       o.text(name) + "'");
+    return v;
+  };
+  if (o.has("l1")) options.regularization.l1 = nonNegative("l1", false);
+  if (o.has("l2")) options.regularization.l2 = nonNegative("l2", false);
+  if (o.has("clip-norm")) options.regularization.clipNorm = nonNegative("clip-norm", true);
+  if (o.has("clip-value")) options.regularization.clipValue = nonNegative("clip-value", true);
   const double validation = o.number("validation", 0.0);
   if (validation < 0 || validation >= 1) throw UsageError("--validation must be in [0, 1), got '" + o.text("validation") + "'");
 
@@ -171,6 +198,17 @@ int trainCommand(const std::vector<std::string>& args) {
             << session.network().analysis().paramCount << " parameters) on " << data.train.name << " ("
             << data.train.size() << " samples) with " << optimizerText << " lr " << session.learningRate() << ", batch " << options.batch
             << ", " << total << " steps on " << context.device().name << "\n";
+  if (options.schedule.active()) std::cout << "Schedule: " << optim::describe(options.schedule) << " (per step)\n";
+  if (options.regularization.active()) {
+    const auto& r = options.regularization;
+    std::cout << "Regularization:";
+    if (r.l1 > 0) std::cout << " l1 " << r.l1;
+    if (r.l2 > 0) std::cout << " l2 " << r.l2;
+    if (r.penalizes()) std::cout << " on weights (loss includes the penalty)";
+    if (r.clipNorm > 0) std::cout << " clip-norm " << r.clipNorm;
+    if (r.clipValue > 0) std::cout << " clip-value " << r.clipValue;
+    std::cout << "\n";
+  }
 
   const auto start = std::chrono::steady_clock::now();
   double lastLoss = 0, lastAccuracy = 0;

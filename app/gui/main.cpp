@@ -21,5 +21,6 @@ int main(int argc, char** argv) {
 
   gradlab::ui::MainWindow window(parser.value(device));
   window.show();
+  window.startDemo(gradlab::ui::defaultDemo());
   return app.exec();
 }

@@ -62,6 +62,14 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
   if (!(learningRate_ >= 0) || !std::isfinite(learningRate_))
     throw std::invalid_argument("The learning rate must be a finite number >= 0");
   options_.learningRate = learningRate_;
+  options_.schedule.lr0 = learningRate_;
+  optim::validate(options_.schedule);
+  if (options_.schedule.active()) baseRate_ = std::make_unique<gpu::Buffer>(context, 4, /*hostMapped=*/true);
+  if (options_.regularization.active()) {
+    std::vector<optim::ParamRef> params;
+    for (auto& p : network_->parameters()) params.push_back({p.name, *p.value, *p.grad, p.count(), p.decays()});
+    regularization_ = std::make_unique<RegularizationStage>(context, options_.regularization, std::move(params));
+  }
   reset(options.seed);
   recordStep();
 }
@@ -77,6 +85,8 @@ void TrainingSession::recordStep() {
   nn::Network& net = *network_;
   stepRecording_ = std::make_unique<gpu::Recording>(context_, 0, /*replayable=*/true);
   gpu::Recording& rec = *stepRecording_;
+  // The schedule first: control[3] = the rate of this step, for the update at the end.
+  if (baseRate_) optim::recordSchedule(rec, options_.schedule, *baseRate_, *control_, net.step());
   const data::DeviceDataset::Target target{net.input(), net.labels(), net.step(), net.batch()};
   train_->recordTrainingBatch(rec, target, options_.seed, options_.augmentation);
   net.recordForward(rec, true);
@@ -85,6 +95,11 @@ void TrainingSession::recordStep() {
                {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(), *control_, *ring_},
                push, {1, 1, 1});
   net.recordBackward(rec);
+  // Penalties (gradient, and value into this step's record), then clipping, before the checks.
+  if (regularization_) {
+    regularization_->recordPenalties(rec, *ring_, kRingSize, net.batch(), net.step());
+    regularization_->recordClipping(rec);
+  }
   for (uint32_t i = 0; i < net.parameters().size(); ++i)
     recordNonFiniteCheck(rec, *net.parameters()[i].grad, net.parameters()[i].count(), i, *control_, net.step());
   std::vector<optim::ParamRef> params;
@@ -129,7 +144,8 @@ std::vector<StepRecord> TrainingSession::collect() {
     records.push_back({s, r[3] > 0 ? r[1] / r[3] : 0.0, r[3] > 0 ? r[2] / r[3] : 0.0});
     if (control[0] && control[1] <= s) break;  // nothing after the bad step changed anything
   }
-  step_ += pending_;
+  // Steps after a not-finite one changed nothing: the run ends at the step that failed.
+  step_ = control[0] && control[1] < step_ + pending_ ? uint64_t(control[1]) + 1 : step_ + pending_;
   pending_ = 0;
   if (control[0] && !nonFinite_) diagnose(control);
   return records;
@@ -171,9 +187,22 @@ void TrainingSession::snapshotWeights(std::vector<std::string> names) {
 
 void TrainingSession::readControl(uint32_t control[4]) const { control_->download(control, 16); }
 
+double TrainingSession::currentLearningRate() const {
+  uint32_t control[4];
+  readControl(control);
+  float rate;
+  std::memcpy(&rate, &control[3], 4);
+  return rate;
+}
+
 void TrainingSession::setLearningRate(double rate) {
   if (!(rate >= 0) || !std::isfinite(rate)) throw std::invalid_argument("The learning rate must be a finite number >= 0");
   learningRate_ = rate;
+  options_.schedule.lr0 = rate;
+  if (baseRate_) {
+    const float base = float(rate);
+    baseRate_->upload(&base, 4);
+  }
   uint32_t control[4];
   readControl(control);
   control[3] = floatBits(float(rate));
@@ -187,6 +216,10 @@ void TrainingSession::reset(uint32_t seed) {
   optimizer_->reset();
   const uint32_t control[4] = {0, 0, 0, floatBits(float(learningRate_))};
   control_->upload(control, 16);
+  if (baseRate_) {
+    const float base = float(learningRate_);
+    baseRate_->upload(&base, 4);
+  }
   std::vector<float> zeros(size_t(kRingSize + 1) * 4, 0.0f);
   ring_->upload(zeros.data(), zeros.size() * 4);
   step_ = 0;

@@ -8,7 +8,9 @@
 #include "gpu/recording.h"
 #include "nn/network.h"
 #include "optim/optimizer.h"
+#include "optim/schedule.h"
 #include "train/probes.h"
+#include "train/regularization.h"
 
 #include <memory>
 #include <optional>
@@ -23,11 +25,16 @@ struct TrainingOptions {
   uint32_t seed = 0;
   data::Normalization normalization = data::Normalization::None;
   data::Augmentation augmentation;
+  // The learning-rate schedule, per step, computed on the device (its lr0 is set to the session's
+  // rate); constant by default, which records nothing.
+  optim::Schedule schedule;
+  // Penalties (added to the reported loss) and gradient clipping; none by default.
+  Regularization regularization;
 };
 
 struct StepRecord {
   uint64_t step = 0;  // 0-based index of the step
-  double loss = 0;    // the batch's mean loss
+  double loss = 0;    // the batch's mean loss (plus the penalty, with L1/L2 regularization)
   double accuracy = 0;
 };
 
@@ -80,6 +87,11 @@ class TrainingSession {
 
   void setLearningRate(double rate);
   double learningRate() const { return learningRate_; }
+  // The rate in the control block: with a schedule, the rate the last step ran with (call when
+  // no steps are pending).
+  double currentLearningRate() const;
+  // Penalties and clipping on the device (null when options().regularization is inactive).
+  const RegularizationStage* regularization() const { return regularization_.get(); }
   // Back to step 0 with weights initialised from `seed`.
   void reset(uint32_t seed);
 
@@ -99,6 +111,8 @@ class TrainingSession {
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::unique_ptr<data::DeviceDataset> train_, validation_;
   std::unique_ptr<gpu::Buffer> control_, ring_;
+  std::unique_ptr<gpu::Buffer> baseRate_;  // a schedule's lr0 (float), read on the device
+  std::unique_ptr<RegularizationStage> regularization_;
   std::unique_ptr<gpu::Recording> stepRecording_, trainEval_, validationEval_;
   uint32_t stepsPerEpoch_ = 1;
   uint64_t step_ = 0;      // steps collected

@@ -1,0 +1,152 @@
+#include "training_charts.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QScatterSeries>
+#include <QtCharts/QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace gradlab::ui {
+namespace {
+
+constexpr double kSmoothing = 0.95;   // exponential moving average of the per-step values
+constexpr size_t kMaxPoints = 2000;   // points drawn per series; longer runs are thinned
+
+// Every k-th point, so long runs stay cheap to draw.
+QList<QPointF> thinned(const std::vector<double>& x, const std::vector<double>& y, bool logY) {
+  QList<QPointF> points;
+  const size_t stride = std::max<size_t>(1, x.size() / kMaxPoints);
+  for (size_t i = 0; i < x.size(); i += stride)
+    points.append(QPointF(x[i], logY ? std::log10(std::max(y[i], 1e-8)) : y[i]));
+  return points;
+}
+
+}  // namespace
+
+TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
+  loss_ = makePanel(tr("Loss"), tr("loss"));
+  accuracy_ = makePanel(tr("Accuracy"), tr("%"));
+  logScale_ = new QCheckBox(tr("Log-scale loss"), this);
+  connect(logScale_, &QCheckBox::toggled, this, [this] {
+    dirty_ = true;
+    redraw();
+  });
+  auto* charts = new QHBoxLayout;
+  charts->addWidget(loss_.view, 1);
+  charts->addWidget(accuracy_.view, 1);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addLayout(charts, 1);
+  layout->addWidget(logScale_, 0, Qt::AlignLeft);
+  redrawTimer_ = new QTimer(this);
+  redrawTimer_->setInterval(33);  // at most 30 redraws a second
+  connect(redrawTimer_, &QTimer::timeout, this, &TrainingCharts::redraw);
+  redrawTimer_->start();
+}
+
+TrainingCharts::Panel TrainingCharts::makePanel(const QString& title, const QString& unit) {
+  Panel p;
+  p.chart = new QChart;
+  p.chart->setTitle(title);
+  p.chart->legend()->setAlignment(Qt::AlignBottom);
+  p.raw = new QLineSeries;
+  p.raw->setName(tr("training (each step)"));
+  QPen faint(QColor(31, 119, 180, 70));
+  faint.setWidthF(1.0);
+  p.raw->setPen(faint);
+  p.smooth = new QLineSeries;
+  p.smooth->setName(tr("training (average)"));
+  QPen bold(QColor(31, 119, 180));
+  bold.setWidthF(2.2);
+  p.smooth->setPen(bold);
+  p.validation = new QScatterSeries;
+  p.validation->setName(tr("validation"));
+  p.validation->setColor(QColor(214, 39, 40));
+  p.validation->setMarkerSize(8);
+  for (auto* s : {static_cast<QAbstractSeries*>(p.raw), static_cast<QAbstractSeries*>(p.smooth),
+                  static_cast<QAbstractSeries*>(p.validation)})
+    p.chart->addSeries(s);
+  p.x = new QValueAxis;
+  p.x->setTitleText(tr("step"));
+  p.x->setLabelFormat("%d");
+  p.y = new QValueAxis;
+  p.y->setTitleText(unit);
+  p.y->setLabelFormat("%.3g");  // readable for tiny and for exploding losses alike
+  p.chart->addAxis(p.x, Qt::AlignBottom);
+  p.chart->addAxis(p.y, Qt::AlignLeft);
+  for (auto* s : p.chart->series()) {
+    s->attachAxis(p.x);
+    s->attachAxis(p.y);
+  }
+  p.view = new QChartView(p.chart, this);
+  p.view->setRenderHint(QPainter::Antialiasing);
+  p.view->setMinimumSize(320, 240);
+  return p;
+}
+
+void TrainingCharts::add(const train::Snapshot& snapshot) {
+  for (const auto& r : snapshot.records) {
+    steps_.push_back(double(r.step + 1));
+    losses_.push_back(r.loss);
+    accuracies_.push_back(r.accuracy * 100);
+    // Exponential moving average with Adam's bias correction, so it follows from the first step
+    // instead of creeping up from the first value.
+    emaLoss_ = kSmoothing * emaLoss_ + (1 - kSmoothing) * r.loss;
+    emaAccuracy_ = kSmoothing * emaAccuracy_ + (1 - kSmoothing) * r.accuracy * 100;
+    const double correction = 1 - std::pow(kSmoothing, double(steps_.size()));
+    smoothLoss_.push_back(emaLoss_ / correction);
+    smoothAccuracy_.push_back(emaAccuracy_ / correction);
+  }
+  if (snapshot.validation) {
+    validationSteps_.push_back(double(snapshot.step));
+    validationLoss_.push_back(snapshot.validation->loss);
+    validationAccuracy_.push_back(snapshot.validation->accuracy * 100);
+  }
+  dirty_ = dirty_ || !snapshot.records.empty() || snapshot.validation;
+}
+
+void TrainingCharts::clear() {
+  for (auto* v : {&steps_, &losses_, &accuracies_, &smoothLoss_, &smoothAccuracy_, &validationSteps_, &validationLoss_,
+                  &validationAccuracy_})
+    v->clear();
+  emaLoss_ = emaAccuracy_ = 0;
+  dirty_ = true;
+  redraw();
+}
+
+void TrainingCharts::redraw() {
+  if (!dirty_) return;
+  dirty_ = false;
+  const bool logY = logScale_->isChecked();
+  auto fill = [&](Panel& p, const std::vector<double>& raw, const std::vector<double>& smooth,
+                  const std::vector<double>& validation, bool log) {
+    p.raw->replace(thinned(steps_, raw, log));
+    p.smooth->replace(thinned(steps_, smooth, log));
+    p.validation->replace(thinned(validationSteps_, validation, log));
+    const double last = steps_.empty() ? 1 : steps_.back();
+    p.x->setRange(0, std::max(10.0, last));
+    double lo = INFINITY, hi = -INFINITY;
+    for (const auto* series : {&raw, &validation})
+      for (double v : *series) {
+        const double y = log ? std::log10(std::max(v, 1e-8)) : v;
+        if (std::isfinite(y)) lo = std::min(lo, y), hi = std::max(hi, y);
+      }
+    if (!std::isfinite(lo)) lo = 0, hi = 1;
+    if (hi - lo < 1e-6) hi = lo + 1;
+    const double pad = 0.05 * (hi - lo);
+    p.y->setRange(log ? lo - pad : std::max(0.0, lo - pad), hi + pad);
+    p.y->applyNiceNumbers();
+  };
+  fill(loss_, losses_, smoothLoss_, validationLoss_, logY);
+  loss_.y->setTitleText(logY ? tr("log10 loss") : tr("loss"));
+  fill(accuracy_, accuracies_, smoothAccuracy_, validationAccuracy_, false);
+}
+
+}  // namespace gradlab::ui

@@ -1,0 +1,53 @@
+#pragma once
+// Loss and accuracy as training goes: every step's training value (faint), its moving average
+// (bold) and each validation pass (dots). Records arrive in bursts from snapshots; the charts
+// redraw at most 30 times a second, so a fast run never floods the UI thread.
+#include "train/run.h"
+
+#include <QWidget>
+
+#include <vector>
+
+class QChart;
+class QChartView;
+class QLineSeries;
+class QScatterSeries;
+class QValueAxis;
+class QLogValueAxis;
+class QCheckBox;
+class QTimer;
+
+namespace gradlab::ui {
+
+class TrainingCharts : public QWidget {
+  Q_OBJECT
+ public:
+  explicit TrainingCharts(QWidget* parent = nullptr);
+
+  void add(const train::Snapshot& snapshot);
+  void clear();
+  size_t lossPoints() const { return steps_.size(); }  // training steps plotted
+  size_t validationPoints() const { return validationSteps_.size(); }
+
+ private:
+  struct Panel {
+    QChart* chart = nullptr;
+    QChartView* view = nullptr;
+    QLineSeries *raw = nullptr, *smooth = nullptr;
+    QScatterSeries* validation = nullptr;
+    QValueAxis* x = nullptr;
+    QValueAxis* y = nullptr;
+  };
+  Panel makePanel(const QString& title, const QString& unit);
+  void redraw();
+
+  Panel loss_, accuracy_;
+  QCheckBox* logScale_ = nullptr;
+  QTimer* redrawTimer_ = nullptr;
+  bool dirty_ = false;
+  std::vector<double> steps_, losses_, accuracies_, smoothLoss_, smoothAccuracy_;
+  std::vector<double> validationSteps_, validationLoss_, validationAccuracy_;
+  double emaLoss_ = 0, emaAccuracy_ = 0;
+};
+
+}  // namespace gradlab::ui

@@ -16,12 +16,6 @@ using namespace gradlab;
 
 namespace {
 
-nn::Graph graphOf(const std::string& text) {
-  auto parsed = nn::parseNetwork(text);
-  if (!parsed.ok()) throw std::runtime_error(parsed.errors[0].text());
-  return parsed.graph;
-}
-
 const char* kNet = R"(input x: 2
 h1 = Linear(x, out_features=12, init=kaiming_normal)
 a1 = Tanh(h1)
@@ -52,7 +46,7 @@ class TestRegularization : public QObject {
     options.learningRate = 0.1;
     options.seed = 5;
     options.regularization = r;
-    train::TrainingSession session(*context_, graphOf(kNet), data, nullptr, options);
+    train::TrainingSession session(*context_, test::graphOf(kNet), data, nullptr, options);
     nn::Network& net = session.network();
     Step s;
     std::vector<nn::RefTensor> params;
@@ -189,7 +183,7 @@ class TestRegularization : public QObject {
       options.seed = 5;
       options.regularization.l2 = l2;
       values["lr"] = "0.01";
-      train::TrainingSession session(*context_, graphOf(kNet), data, nullptr, options,
+      train::TrainingSession session(*context_, test::graphOf(kNet), data, nullptr, options,
                                      optim::createOptimizer(*context_, optimizer, values));
       session.train(3);
       std::vector<float> all;

@@ -17,12 +17,6 @@ using namespace gradlab;
 
 namespace {
 
-nn::Graph graphOf(const std::string& text) {
-  auto parsed = nn::parseNetwork(text);
-  if (!parsed.ok()) throw std::runtime_error(parsed.errors[0].text());
-  return parsed.graph;
-}
-
 const char* kSmallNet = R"(input x: 2
 h1 = Linear(x, out_features=8)
 a1 = Tanh(h1)
@@ -124,7 +118,7 @@ class TestSchedules : public QObject {
     options.batch = 16;
     options.learningRate = 0.2;
     options.schedule = optim::parseSchedule("cosine:T_max=60,eta_min=0.01,warmup=10");
-    train::TrainingSession session(*context_, graphOf(kSmallNet), data, nullptr, options);
+    train::TrainingSession session(*context_, test::graphOf(kSmallNet), data, nullptr, options);
     optim::Schedule s = options.schedule;
     s.lr0 = 0.2;
     for (uint64_t t = 0; t < 20; ++t) {  // one step per submission
@@ -152,8 +146,8 @@ class TestSchedules : public QObject {
     train::TrainingOptions warm = constant;
     warm.learningRate = 0.4;
     warm.schedule = optim::parseSchedule("warmup=4");
-    train::TrainingSession a(*context_, graphOf(kSmallNet), data, nullptr, constant);
-    train::TrainingSession b(*context_, graphOf(kSmallNet), data, nullptr, warm);
+    train::TrainingSession a(*context_, test::graphOf(kSmallNet), data, nullptr, constant);
+    train::TrainingSession b(*context_, test::graphOf(kSmallNet), data, nullptr, warm);
     a.train(1);
     b.train(1);
     for (size_t k = 0; k < a.network().parameters().size(); ++k) {

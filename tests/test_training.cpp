@@ -20,12 +20,6 @@ using namespace gradlab;
 
 namespace {
 
-nn::Graph graphOf(const std::string& text) {
-  auto parsed = nn::parseNetwork(text);
-  if (!parsed.ok()) throw std::runtime_error(parsed.errors[0].text());
-  return parsed.graph;
-}
-
 const char* kToyNet = R"(input x: 2
 h1 = Linear(x, out_features=32, init=kaiming_normal)
 a1 = ReLU(h1)
@@ -52,7 +46,7 @@ class TestTraining : public QObject {
 
   // Compares the device's gradients of a whole network with the double reference on one batch.
   void checkWholeNetwork(const std::string& text, const nn::Shape& inputShape, uint32_t batch, double tolerance) {
-    nn::Network net(*context_, graphOf(text), batch, 11);
+    nn::Network net(*context_, test::graphOf(text), batch, 11);
     const auto input = test::randomFloats(batch * inputShape.elements(), 3, -1, 1);
     std::vector<uint32_t> labels(batch);
     for (uint32_t b = 0; b < batch; ++b) labels[b] = (b * 7 + 1) % net.classes();
@@ -141,7 +135,7 @@ loss = CrossEntropyLoss(logits)
     options.batch = 32;
     options.learningRate = 0.5;
     options.seed = 3;
-    train::TrainingSession session(*context_, graphOf(kToyNet), train, &validation, options);
+    train::TrainingSession session(*context_, test::graphOf(kToyNet), train, &validation, options);
     const auto before = session.evaluateValidation();
     const auto records = session.train(session.stepsPerEpoch() * 60);
     QCOMPARE(records.size(), size_t(session.stepsPerEpoch() * 60));
@@ -159,7 +153,7 @@ loss = CrossEntropyLoss(logits)
     train::TrainingOptions options;
     options.batch = 32;
     options.seed = 3;
-    train::TrainingSession session(*context_, graphOf(kToyNet), train, &validation, options,
+    train::TrainingSession session(*context_, test::graphOf(kToyNet), train, &validation, options,
                                    optim::createOptimizer(*context_, "adam", {{"lr", "0.01"}}));
     QCOMPARE(session.learningRate(), 0.01);  // the optimizer's, not options.learningRate
     const auto records = session.train(session.stepsPerEpoch() * 30);
@@ -180,8 +174,8 @@ loss = CrossEntropyLoss(logits)
     options.batch = 16;
     options.learningRate = 0.2;
     options.seed = 9;
-    train::TrainingSession a(*context_, graphOf(kToyNet), data, nullptr, options);
-    train::TrainingSession b(*context_, graphOf(kToyNet), data, nullptr, options);
+    train::TrainingSession a(*context_, test::graphOf(kToyNet), data, nullptr, options);
+    train::TrainingSession b(*context_, test::graphOf(kToyNet), data, nullptr, options);
     const auto ra = a.train(30);  // replays in one submission
     std::vector<train::StepRecord> rb;
     for (int i = 0; i < 30; ++i) rb.push_back(b.train(1).at(0));  // one step per submission
@@ -190,7 +184,7 @@ loss = CrossEntropyLoss(logits)
     // Another seed starts elsewhere; reset brings a run back to its start.
     train::TrainingOptions other = options;
     other.seed = 10;
-    train::TrainingSession c(*context_, graphOf(kToyNet), data, nullptr, other);
+    train::TrainingSession c(*context_, test::graphOf(kToyNet), data, nullptr, other);
     QVERIFY(c.train(1).at(0).loss != ra[0].loss);
     a.reset(9);
     QCOMPARE(a.step(), uint64_t(0));
@@ -343,7 +337,7 @@ a2 = ReLU(h2)
 logits = Linear(a2, out_features=3)
 loss = CrossEntropyLoss(logits)
 )";
-    train::TrainingSession session(*context_, graphOf(reluNet), data, nullptr, options);
+    train::TrainingSession session(*context_, test::graphOf(reluNet), data, nullptr, options);
     const auto records = session.train(200);
     QVERIFY(session.nonFinite().has_value());
     const auto& report = *session.nonFinite();
@@ -369,17 +363,17 @@ loss = CrossEntropyLoss(logits)
     const auto data = data::makeToyDataset("spiral", toy);
     train::TrainingOptions options;
     options.batch = 128;  // more than the samples
-    QVERIFY_THROWS_EXCEPTION(data::DataError, train::TrainingSession(*context_, graphOf(kToyNet), data, nullptr, options));
+    QVERIFY_THROWS_EXCEPTION(data::DataError, train::TrainingSession(*context_, test::graphOf(kToyNet), data, nullptr, options));
     options.batch = 8;
     const char* wrongInput = "input x: 5\nh = Linear(x, out_features=3)\nloss = CrossEntropyLoss(h)\n";
     try {
-      train::TrainingSession s(*context_, graphOf(wrongInput), data, nullptr, options);
+      train::TrainingSession s(*context_, test::graphOf(wrongInput), data, nullptr, options);
       QFAIL("a network with the wrong input trained");
     } catch (const std::invalid_argument& e) {
       QVERIFY(std::string(e.what()).find("input is 5 but spiral samples are 2") != std::string::npos);
     }
     options.learningRate = -1;
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, train::TrainingSession(*context_, graphOf(kToyNet), data, nullptr, options));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, train::TrainingSession(*context_, test::graphOf(kToyNet), data, nullptr, options));
   }
 
   void fashionMnistSubsetLearns() {

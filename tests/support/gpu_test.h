@@ -3,6 +3,7 @@
 // comparisons against double-precision references. Every test class that uses GpuTest fails a
 // test function that produced any validation message.
 #include "gpu/context.h"
+#include "nn/network_text.h"
 
 #include <QTest>
 
@@ -29,6 +30,13 @@ inline void verifyNoValidationMessages(gpu::Context& context) {
   context.clearValidationMessages();
   for (const auto& m : messages) qWarning("%s", m.c_str());
   QVERIFY2(messages.empty(), (std::to_string(messages.size()) + " validation message(s); see above").c_str());
+}
+
+// A network from its text; a syntax error throws with its message (test networks are literals).
+inline nn::Graph graphOf(const std::string& text) {
+  auto parsed = nn::parseNetwork(text);
+  if (!parsed.ok()) throw std::runtime_error(parsed.errors[0].text());
+  return parsed.graph;
 }
 
 inline std::vector<float> randomFloats(size_t n, uint32_t seed, float lo = -1, float hi = 1) {

@@ -28,6 +28,13 @@ uint32_t floatBits(float f) {
   return u;
 }
 
+// The network's parameters as the update stages see them.
+std::vector<optim::ParamRef> parameterRefs(nn::Network& net) {
+  std::vector<optim::ParamRef> refs;
+  for (auto& p : net.parameters()) refs.push_back({p.name, *p.value, *p.grad, p.count(), p.decays()});
+  return refs;
+}
+
 struct MetricsPush {
   uint32_t batch, classes, valid, ringSize, slot, accumulate;
 };
@@ -66,9 +73,7 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
   optim::validate(options_.schedule);
   if (options_.schedule.active()) baseRate_ = std::make_unique<gpu::Buffer>(context, 4, /*hostMapped=*/true);
   if (options_.regularization.active()) {
-    std::vector<optim::ParamRef> params;
-    for (auto& p : network_->parameters()) params.push_back({p.name, *p.value, *p.grad, p.count(), p.decays()});
-    regularization_ = std::make_unique<RegularizationStage>(context, options_.regularization, std::move(params));
+    regularization_ = std::make_unique<RegularizationStage>(context, options_.regularization, parameterRefs(*network_));
   }
   reset(options.seed);
   recordStep();
@@ -102,9 +107,7 @@ void TrainingSession::recordStep() {
   }
   for (uint32_t i = 0; i < net.parameters().size(); ++i)
     recordNonFiniteCheck(rec, *net.parameters()[i].grad, net.parameters()[i].count(), i, *control_, net.step());
-  std::vector<optim::ParamRef> params;
-  for (auto& p : net.parameters()) params.push_back({p.name, *p.value, *p.grad, p.count(), p.decays()});
-  optimizer_->recordUpdate(rec, params, {*control_, net.step()});
+  optimizer_->recordUpdate(rec, parameterRefs(net), {*control_, net.step()});
   recordAdvanceStep(rec, net.step());
   rec.finish();
 }

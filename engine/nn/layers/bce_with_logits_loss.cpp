@@ -16,7 +16,7 @@ class BceWithLogitsLoss final : public ClassLoss {
   double sample(const double* z, uint32_t label, double* grad) const override {
     double loss = 0;
     for (uint32_t k = 0; k < classes_; ++k) {
-      const double t = classes_ == 1 ? double(label) : k == label ? 1.0 : 0.0;
+      const double t = target(k, label);
       loss += std::max(z[k], 0.0) - z[k] * t + std::log1p(std::exp(-std::abs(z[k])));
       grad[k] = (1 / (1 + std::exp(-z[k])) - t) / classes_;
     }

@@ -41,6 +41,8 @@ class ClassLoss : public Layer {
   uint32_t label(const std::vector<uint32_t>* labels, uint32_t b) const {
     return classes_ == 1 ? std::min((*labels)[b], 1u) : std::min((*labels)[b], classes_ - 1);
   }
+  // Target of output k: the one-hot vector of the label, or with one output the label itself.
+  double target(uint32_t k, uint32_t label) const { return classes_ == 1 ? double(label) : k == label ? 1.0 : 0.0; }
   uint32_t classes_;
   float margin_;  // MultiMarginLoss: as the GPU sees it
   uint32_t power_;

@@ -13,7 +13,7 @@ class MseLoss final : public ClassLoss {
   double sample(const double* z, uint32_t label, double* grad) const override {
     double loss = 0;
     for (uint32_t k = 0; k < classes_; ++k) {
-      const double d = z[k] - (classes_ == 1 ? double(label) : k == label ? 1.0 : 0.0);
+      const double d = z[k] - target(k, label);
       loss += d * d;
       grad[k] = 2 * d / classes_;
     }

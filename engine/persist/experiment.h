@@ -1,0 +1,75 @@
+#pragma once
+// Everything a user made in the lab, as File > Save stores it and File > Open gives it back: the
+// network (in its text form, docs/NETWORK_FORMAT.md), where its nodes sit in the editor, the
+// training settings, and optionally the results (metric history, trained weights). Settings are
+// kept as names and text (as the command line takes them), not enum integers, so files stay
+// readable when the engine's enums change. The file format is in docs/EXPERIMENT_FORMAT.md.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gradlab::persist {
+
+struct NodePosition {
+  double x = 0, y = 0;
+  bool operator==(const NodePosition&) const = default;
+};
+
+// What gradlab-cli train's options say, by the same names.
+struct TrainingSettings {
+  std::string dataset = "fashion-mnist";  // data::DatasetSpec::name: fashion-mnist, idx:DIRECTORY, spiral, ...
+  uint32_t toySamples = 600;              // the 2-D toy sets: points, noise and classes
+  double toyNoise = 0.1;
+  uint32_t toyClasses = 2;
+  uint32_t sampleLimit = 0;        // use only the first N training samples (0: all)
+  double validationFraction = 0;   // held out of the training data (0: the test split)
+  uint32_t batch = 64;
+  uint32_t epochs = 1;
+  uint64_t maxSteps = 0;           // 0: the epochs decide
+  uint32_t seed = 0;
+  std::string device;              // a device index or part of its name ("": the best)
+  std::string normalization = "none";  // data::normalizationName: none, symmetric, mean-image, ...
+  // --augment's keys (flip, crop, rotate, brightness, contrast) -> value text ("" for flip).
+  std::map<std::string, std::string> augmentation;
+  std::string optimizer = "sgd";                          // optim catalog name
+  std::map<std::string, std::string> optimizerValues;     // "lr" -> "0.1", as optim::resolveSettings takes them
+  std::string schedule = "constant";                      // optim::scheduleNames()
+  std::map<std::string, std::string> scheduleValues;      // "T_max" -> "1000", "warmup" -> "100"
+  double l1 = 0, l2 = 0;                                  // train::Regularization
+  bool penalizeAllTensors = false;
+  double clipNorm = 0, clipValue = 0;
+  uint32_t probeInterval = 0;  // steps between probes (0: none)
+
+  bool operator==(const TrainingSettings&) const = default;
+};
+
+// One point of a loss/accuracy curve. Equality is bit for bit, so a diverged run's NaN loss
+// compares equal to itself after a round trip through a file.
+struct MetricPoint {
+  uint64_t step = 0;
+  double loss = 0, accuracy = 0;
+  bool operator==(const MetricPoint& o) const;
+};
+
+// A trained parameter tensor ("h1.weight"); equality is bit for bit as for MetricPoint.
+struct Tensor {
+  std::vector<uint32_t> shape;
+  std::vector<float> values;
+  bool operator==(const Tensor& o) const;
+};
+
+struct Experiment {
+  std::string title;
+  std::string network;  // the network's text (nn::printNetwork / nn::parseNetwork)
+  std::map<std::string, NodePosition> layout;  // node name -> position in the editor
+  TrainingSettings training;
+  // Results, empty when the experiment was not trained (or the user saved without them).
+  std::vector<MetricPoint> trainingHistory;    // one point per step
+  std::vector<MetricPoint> validationHistory;  // one point per validation pass
+  std::map<std::string, Tensor> weights;       // parameter name -> trained values
+
+  bool operator==(const Experiment&) const = default;
+};
+
+}  // namespace gradlab::persist

@@ -1,0 +1,145 @@
+#pragma once
+// How an Experiment goes into a Boost archive (included by experiment_file.cpp only).
+//
+// Every class carries a version (BOOST_CLASS_VERSION, written once per archive); a field added
+// later is read only when the file's version of its class has it, and otherwise keeps its
+// default, so older files still open:  if (version >= 2) ar & newField;
+// Raise the class's version and experiment_file.cpp's kFormatVersion together, and never change
+// what an existing version reads.
+//
+// Doubles are written as their shortest exact text (std::to_chars), which Boost's text archive
+// cannot do for NaN and infinity. Large arrays (weights, metric history) are little-endian bytes,
+// base64 in the text archive: exact, any value, and a third the size of decimal text.
+#include "persist/experiment.h"
+
+#include <boost/serialization/binary_object.hpp>
+#include <boost/serialization/map.hpp>
+#include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
+#include <boost/serialization/version.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+#include <type_traits>
+
+namespace gradlab::persist::archive {
+
+template <class Archive>
+void number(Archive& ar, double& value) {
+  std::string text;
+  if constexpr (Archive::is_saving::value) {
+    char buffer[32];
+    text.assign(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
+  }
+  ar & text;
+  if constexpr (Archive::is_loading::value) {
+    const char* end = text.data() + text.size();
+    const auto parsed = std::from_chars(text.data(), end, value);
+    if (parsed.ec != std::errc() || parsed.ptr != end) throw std::runtime_error("malformed number '" + text + "'");
+  }
+}
+
+template <class T>
+void reverseBytesOnBigEndian(unsigned char* bytes, size_t count) {
+  if constexpr (std::endian::native == std::endian::big)
+    for (size_t i = 0; i < count; ++i) std::reverse(bytes + i * sizeof(T), bytes + (i + 1) * sizeof(T));
+}
+
+template <class Archive, class T>
+void packed(Archive& ar, std::vector<T>& values) {
+  static_assert(std::is_arithmetic_v<T>);
+  uint64_t count = values.size();
+  ar & count;
+  if (count == 0) {
+    values.clear();
+    return;
+  }
+  std::vector<unsigned char> bytes;
+  if constexpr (Archive::is_saving::value) {
+    bytes.resize(count * sizeof(T));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    reverseBytesOnBigEndian<T>(bytes.data(), count);
+  } else {
+    if (count > (uint64_t(1) << 32) / sizeof(T)) throw std::runtime_error("an array larger than 4 GiB");
+    bytes.resize(count * sizeof(T));
+  }
+  auto blob = boost::serialization::make_binary_object(bytes.data(), bytes.size());
+  ar & blob;
+  if constexpr (Archive::is_loading::value) {
+    reverseBytesOnBigEndian<T>(bytes.data(), count);
+    values.resize(count);
+    std::memcpy(values.data(), bytes.data(), bytes.size());
+  }
+}
+
+// A curve as three packed columns.
+template <class Archive>
+void history(Archive& ar, std::vector<MetricPoint>& points) {
+  std::vector<uint64_t> steps;
+  std::vector<double> loss, accuracy;
+  if constexpr (Archive::is_saving::value)
+    for (const MetricPoint& p : points) {
+      steps.push_back(p.step);
+      loss.push_back(p.loss);
+      accuracy.push_back(p.accuracy);
+    }
+  packed(ar, steps);
+  packed(ar, loss);
+  packed(ar, accuracy);
+  if constexpr (Archive::is_loading::value) {
+    if (loss.size() != steps.size() || accuracy.size() != steps.size()) throw std::runtime_error("metric columns differ in length");
+    points.resize(steps.size());
+    for (size_t i = 0; i < steps.size(); ++i) points[i] = {steps[i], loss[i], accuracy[i]};
+  }
+}
+
+}  // namespace gradlab::persist::archive
+
+namespace boost::serialization {
+
+template <class Archive>
+void serialize(Archive& ar, gradlab::persist::NodePosition& p, const unsigned int /*version*/) {
+  gradlab::persist::archive::number(ar, p.x);
+  gradlab::persist::archive::number(ar, p.y);
+}
+
+template <class Archive>
+void serialize(Archive& ar, gradlab::persist::TrainingSettings& s, const unsigned int /*version*/) {
+  using gradlab::persist::archive::number;
+  ar & s.dataset & s.toySamples;
+  number(ar, s.toyNoise);
+  ar & s.toyClasses & s.sampleLimit;
+  number(ar, s.validationFraction);
+  ar & s.batch & s.epochs & s.maxSteps & s.seed & s.device & s.normalization & s.augmentation;
+  ar & s.optimizer & s.optimizerValues & s.schedule & s.scheduleValues;
+  number(ar, s.l1);
+  number(ar, s.l2);
+  ar & s.penalizeAllTensors;
+  number(ar, s.clipNorm);
+  number(ar, s.clipValue);
+  ar & s.probeInterval;
+}
+
+template <class Archive>
+void serialize(Archive& ar, gradlab::persist::Tensor& t, const unsigned int /*version*/) {
+  ar & t.shape;
+  gradlab::persist::archive::packed(ar, t.values);
+}
+
+template <class Archive>
+void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int /*version*/) {
+  ar & e.title & e.network & e.layout & e.training;
+  gradlab::persist::archive::history(ar, e.trainingHistory);
+  gradlab::persist::archive::history(ar, e.validationHistory);
+  ar & e.weights;
+}
+
+}  // namespace boost::serialization
+
+BOOST_CLASS_VERSION(gradlab::persist::NodePosition, 1)
+BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 1)
+BOOST_CLASS_VERSION(gradlab::persist::Tensor, 1)
+BOOST_CLASS_VERSION(gradlab::persist::Experiment, 1)

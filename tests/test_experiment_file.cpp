@@ -1,0 +1,443 @@
+// Experiment files: a fully populated experiment comes back equal (NaN and infinity included), the
+// committed version-1 file still opens, foreign, empty, truncated, corrupted and newer files are
+// refused with a message that says so (and arbitrary bytes never get past a FileError), a failed
+// save leaves the previous file intact, and autosave tells a crashed session from a clean exit or
+// one still running.
+#include "nn/network_text.h"
+#include "persist/autosave.h"
+#include "persist/experiment_file.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <random>
+
+using namespace gradlab;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kNetwork = R"(network "Toy MLP"
+input x: 2
+h1 = Linear(x, out_features=16, init=kaiming_normal)
+a1 = ReLU(h1)
+logits = Linear(a1, out_features=3)
+loss = CrossEntropyLoss(logits)
+)";
+
+// Every field differs from its default; `weights` and the curves come from `rng`.
+persist::Experiment populated(std::mt19937& rng, size_t weightScale = 1) {
+  std::uniform_real_distribution<float> uniform(-2, 2);
+  persist::Experiment e;
+  e.title = "Spiral with Adam — \"try 3\"\nsecond line";
+  e.network = kNetwork;
+  e.layout = {{"x", {-12.5, 40}}, {"h1", {100.25, 40}}, {"a1", {220, -3.75}}, {"logits", {340, 1e-300}}};
+  auto& t = e.training;
+  t.dataset = "idx:/data/my digits";
+  t.toySamples = 900;
+  t.toyNoise = 0.25;
+  t.toyClasses = 3;
+  t.sampleLimit = 5000;
+  t.validationFraction = 0.2;
+  t.batch = 32;
+  t.epochs = 7;
+  t.maxSteps = 123456789012ULL;
+  t.seed = 4000000000u;
+  t.device = "llvmpipe";
+  t.normalization = "mean-image";
+  t.augmentation = {{"flip", ""}, {"crop", "4"}, {"rotate", "12.5"}};
+  t.optimizer = "adamw";
+  t.optimizerValues = {{"lr", "0.001"}, {"beta2", "0.99"}, {"amsgrad", "true"}};
+  t.schedule = "cosine";
+  t.scheduleValues = {{"T_max", "1000"}, {"eta_min", "1e-05"}, {"warmup", "100"}};
+  t.l1 = 1e-5;
+  t.l2 = 0.1 + 0.2;  // not exactly representable in decimal: must come back bit for bit
+  t.penalizeAllTensors = true;
+  t.clipNorm = 1.5;
+  t.clipValue = 0.75;
+  t.probeInterval = 50;
+  for (uint64_t s = 0; s < 257; ++s) e.trainingHistory.push_back({s, uniform(rng) + 2.0, uniform(rng) / 4 + 0.5});
+  e.trainingHistory.push_back({257, NAN, 0.5});  // the step where a run diverged
+  e.trainingHistory.push_back({258, INFINITY, -0.0});
+  e.validationHistory = {{100, 0.71, 0.83}, {200, 0.52, 0.88}};
+  // Sizes that are not multiples of 3 bytes' worth, as base64 pads them.
+  for (auto [name, shape] : std::vector<std::pair<std::string, std::vector<uint32_t>>>{
+           {"h1.weight", {16, 2}}, {"h1.bias", {16}}, {"logits.weight", {3, 16}}, {"logits.bias", {3}}, {"odd", {1}}}) {
+    shape[0] *= uint32_t(weightScale);
+    persist::Tensor tensor{shape, {}};
+    size_t n = 1;
+    for (uint32_t d : shape) n *= d;
+    for (size_t i = 0; i < n; ++i) tensor.values.push_back(uniform(rng));
+    e.weights[name] = tensor;
+  }
+  return e;
+}
+
+// The experiment tests/data/experiment_v1.gradlab holds: from exact arithmetic only, so it is the
+// same with any compiler and library.
+persist::Experiment versionOneExperiment() {
+  std::mt19937 rng(1);  // std::mt19937's output sequence is fixed by the standard; distributions are not
+  persist::Experiment e;
+  e.title = "Format 1 fixture";
+  e.network = kNetwork;
+  e.layout = {{"x", {0, 0}}, {"h1", {120, 0}}, {"a1", {240, 0}}, {"logits", {360, 0}}, {"loss", {480, 0}}};
+  e.training.dataset = "spiral";
+  e.training.toyClasses = 3;
+  e.training.batch = 16;
+  e.training.epochs = 20;
+  e.training.seed = 42;
+  e.training.normalization = "standardize";
+  e.training.augmentation = {{"brightness", "0.1"}};
+  e.training.optimizer = "sgd";
+  e.training.optimizerValues = {{"lr", "0.3"}, {"momentum", "0.9"}};
+  e.training.schedule = "step";
+  e.training.scheduleValues = {{"step_size", "100"}, {"gamma", "0.5"}};
+  e.training.l2 = 0.001;
+  e.training.clipNorm = 1;
+  e.training.probeInterval = 25;
+  for (uint64_t s = 0; s < 40; ++s) e.trainingHistory.push_back({s, 1.5 - double(s) / 64, double(s) / 50});
+  e.trainingHistory.push_back({40, NAN, 0.75});
+  e.validationHistory = {{19, 1.25, 0.5}, {39, 0.875, 0.75}};
+  const std::vector<std::pair<std::string, std::vector<uint32_t>>> shapes{
+      {"h1.weight", {16, 2}}, {"h1.bias", {16}}, {"logits.weight", {3, 16}}, {"logits.bias", {3}}};
+  for (const auto& [name, shape] : shapes) {
+    persist::Tensor tensor{shape, {}};
+    for (size_t i = 0, n = shape.size() == 2 ? shape[0] * shape[1] : shape[0]; i < n; ++i)
+      tensor.values.push_back(float(int32_t(rng() % 2001) - 1000) / 1024.0f);
+    e.weights[name] = tensor;
+  }
+  return e;
+}
+
+std::string readAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The payload after "22 serialization::archive 18": what follows does not depend on the Boost
+// release that wrote it.
+std::string withoutBoostVersion(const std::string& file) {
+  const std::string payload = file.substr(40);
+  return payload.substr(payload.find(' ', payload.find("archive ") + 8));
+}
+
+void writeAll(const fs::path& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+
+// The message of the FileError `f` throws; fails the test when it throws anything else or nothing.
+std::string fileError(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const persist::FileError& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("NOT A FileError: ") + e.what();
+  }
+  return "NO ERROR";
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Header fields (docs/EXPERIMENT_FORMAT.md), to forge files as other versions write them.
+void put32(std::string& bytes, size_t offset, uint32_t v) {
+  for (int i = 0; i < 4; ++i) bytes[offset + i] = char(v >> (8 * i));
+}
+void resealChecksum(std::string& bytes) {
+  put32(bytes, 8, uint32_t(crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()) + 12, bytes.size() - 12)));
+}
+
+std::vector<fs::path> filesIn(const fs::path& folder) {
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder)) files.push_back(entry.path().filename());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+class TestExperimentFile : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void fullyPopulatedRoundTrip() {
+    QTemporaryDir dir;
+    std::mt19937 rng(11);
+    const persist::Experiment original = populated(rng);
+    const fs::path path = dir.path().toStdString() + "/spiral.gradlab";
+    persist::saveExperiment(original, path);
+    const persist::Experiment loaded = persist::loadExperiment(path);
+    QVERIFY(loaded == original);
+    QVERIFY(std::isnan(loaded.trainingHistory.at(257).loss));
+    QCOMPARE(loaded.training.l2, 0.1 + 0.2);
+    QVERIFY(nn::parseNetwork(loaded.network).ok());
+    QCOMPARE(persist::toBytes(loaded), persist::toBytes(original));  // saving is deterministic
+
+    // Equality looks at everything: one changed bit of one weight, or a point moved, is a difference.
+    persist::Experiment changed = loaded;
+    changed.weights["odd"].values[0] = std::nextafter(changed.weights["odd"].values[0], 10.0f);
+    QVERIFY(!(changed == original));
+    changed = loaded;
+    changed.layout["a1"].y += 1;
+    QVERIFY(!(changed == original));
+    QVERIFY(!(persist::Experiment{} == original));
+    persist::saveExperiment({}, path);  // an untouched experiment too
+    QVERIFY(persist::loadExperiment(path) == persist::Experiment{});
+  }
+
+  // The committed file written by format 1 opens to the same experiment, and format 1 still writes
+  // the same payload (when this fails, the format changed: raise kFormatVersion, read the old one,
+  // and add a fixture for the new one). GRADLAB_WRITE_FIXTURE=1 writes the file anew.
+  void versionOneFixture() {
+    const fs::path fixture = fs::path(GRADLAB_TEST_DATA) / "experiment_v1.gradlab";
+    if (qEnvironmentVariableIsSet("GRADLAB_WRITE_FIXTURE")) persist::saveExperiment(versionOneExperiment(), fixture);
+    QVERIFY2(fs::exists(fixture), ("missing " + fixture.string()).c_str());
+    QVERIFY(persist::loadExperiment(fixture) == versionOneExperiment());
+    if (persist::kFormatVersion == 1)
+      QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionOneExperiment())));
+  }
+
+  void foreignFilesAreNamed() {
+    QTemporaryDir dir;
+    const fs::path folder = dir.path().toStdString();
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), "it is a PNG image"},
+        {kNetwork, "it is a text file"},
+        {"GRADLAX\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "it is a text file"},
+        {std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10), "does not start with GradLab's signature"},
+    };
+    for (const auto& [bytes, lookalike] : cases) {
+      writeAll(folder / "foreign.gradlab", bytes);
+      const std::string message = fileError([&] { persist::loadExperiment(folder / "foreign.gradlab"); });
+      QVERIFY2(contains(message, "is not a GradLab experiment file") && contains(message, lookalike), message.c_str());
+      QVERIFY2(contains(message, "Open a .gradlab file saved by GradLab"), message.c_str());
+    }
+    writeAll(folder / "empty.gradlab", "");
+    std::string message = fileError([&] { persist::loadExperiment(folder / "empty.gradlab"); });
+    QVERIFY2(contains(message, "is empty"), message.c_str());
+    message = fileError([&] { persist::loadExperiment(folder / "missing.gradlab"); });
+    QVERIFY2(contains(message, "Cannot open") && contains(message, "No such file or directory"), message.c_str());
+    message = fileError([&] { persist::loadExperiment(folder); });
+    QVERIFY2(contains(message, "Cannot read") && contains(message, "Is a directory"), message.c_str());
+    QCOMPARE(mkfifo((folder / "pipe").c_str(), 0600), 0);  // no writer: opening must not wait for one
+    message = fileError([&] { persist::loadExperiment(folder / "pipe"); });
+    QVERIFY2(contains(message, "Cannot read"), message.c_str());
+    message = fileError([&] { persist::loadExperiment("/dev/zero"); });
+    QVERIFY2(contains(message, "Cannot read"), message.c_str());
+  }
+
+  void truncatedFilesAreIncomplete() {
+    std::mt19937 rng(3);
+    const std::string bytes = persist::toBytes(populated(rng));
+    int checked = 0;
+    for (size_t length = 1; length < bytes.size(); length += length < 64 ? 1 : 13, ++checked) {
+      const std::string message = fileError([&] { persist::fromBytes(bytes.substr(0, length), "cut.gradlab"); });
+      QVERIFY2(contains(message, "is incomplete"), (std::to_string(length) + ": " + message).c_str());
+    }
+    QVERIFY(checked > 300);
+  }
+
+  // Every flipped byte is caught: by the signature, the size or the checksum (there are no bytes
+  // the checksum does not cover).
+  void corruptedBytesAreCaught() {
+    std::mt19937 rng(5);
+    const std::string bytes = persist::toBytes(populated(rng));
+    std::vector<size_t> positions;
+    for (size_t i = 0; i < 64; ++i) positions.push_back(i);  // the whole header and the archive's own
+    for (int k = 0; k < 1500; ++k) positions.push_back(64 + rng() % (bytes.size() - 64));
+    positions.push_back(bytes.size() - 1);
+    for (size_t position : positions) {
+      std::string damaged = bytes;
+      damaged[position] = char(damaged[position] ^ (1 + rng() % 255));
+      const std::string message = fileError([&] { persist::fromBytes(damaged, "flip.gradlab"); });
+      const bool named = contains(message, "is damaged") || contains(message, "is incomplete") ||
+                         (position < 8 && contains(message, "is not a GradLab experiment file"));
+      QVERIFY2(named, (std::to_string(position) + ": " + message).c_str());
+    }
+    const std::string message = fileError([&] { persist::fromBytes(bytes + "x", "longer.gradlab"); });
+    QVERIFY2(contains(message, "is damaged") && contains(message, "checksum"), message.c_str());
+  }
+
+  // Past the checksum the archive reader itself must still fail cleanly: flipped payload bytes
+  // with the checksum recomputed, and random bytes behind a valid header.
+  void archiveReaderSurvivesGarbage() {
+    std::mt19937 rng(7);
+    const std::string bytes = persist::toBytes(populated(rng));
+    int refused = 0, loaded = 0;
+    for (int k = 0; k < 400; ++k) {
+      std::string forged = bytes;
+      forged[40 + rng() % (bytes.size() - 40)] ^= char(1 + rng() % 255);
+      resealChecksum(forged);
+      try {
+        persist::fromBytes(forged, "forged.gradlab");  // a flip in a name or a base64 digit still reads
+        ++loaded;
+      } catch (const persist::FileError& e) {
+        QVERIFY2(contains(e.what(), "is damaged") || contains(e.what(), "newer Boost"), e.what());
+        ++refused;
+      }
+    }
+    QVERIFY(refused > 0);
+    for (int k = 0; k < 300; ++k) {
+      std::string random(rng() % 2000, '\0');
+      for (char& c : random) c = char(rng());
+      if (k % 2) random = bytes.substr(0, 40 + random.size() % 100) + random;  // our header, then noise
+      if (k % 4 == 1) {
+        for (int i = 0; i < 8; ++i) random[16 + i] = char((random.size() - 40) >> (8 * i));
+        resealChecksum(random);
+      }
+      const std::string message = fileError([&] { persist::fromBytes(random, "random.gradlab"); });
+      QVERIFY2(!contains(message, "NOT A FileError") && message != "NO ERROR", message.c_str());
+    }
+    qInfo("flipped payloads: %d refused, %d still readable", refused, loaded);
+  }
+
+  void newerVersionIsNamed() {
+    std::string bytes = persist::toBytes({});
+    put32(bytes, 12, persist::kFormatVersion + 1);
+    bytes.replace(24, 16, std::string("9.1.0\0\0\0\0\0\0\0\0\0\0\0", 16));
+    resealChecksum(bytes);
+    const std::string message = fileError([&] { persist::fromBytes(bytes, "future.gradlab"); });
+    QVERIFY2(contains(message, "future.gradlab was written by GradLab 9.1.0 (experiment format 2)"), message.c_str());
+    QVERIFY2(contains(message, "opens formats up to 1") && contains(message, "Update GradLab"), message.c_str());
+    // Without resealing the change is damage, not a newer version.
+    put32(bytes, 12, 7);
+    QVERIFY(contains(fileError([&] { persist::fromBytes(bytes, "x"); }), "is damaged"));
+  }
+
+  // A save that fails part-way (the file size limit makes write() fail with EFBIG, even for root)
+  // leaves the previous file as it was and no temporary file behind.
+  void failedSaveKeepsPreviousFile() {
+    QTemporaryDir dir;
+    const fs::path folder = dir.path().toStdString(), path = folder / "kept.gradlab";
+    std::mt19937 rng(9);
+    const persist::Experiment before = populated(rng), bigger = populated(rng, 2000);
+    persist::saveExperiment(before, path);
+    const std::string beforeBytes = readAll(path);
+    QVERIFY(persist::toBytes(bigger).size() > 4 * beforeBytes.size());
+
+    rlimit saved;
+    getrlimit(RLIMIT_FSIZE, &saved);
+    const auto previousHandler = signal(SIGXFSZ, SIG_IGN);
+    rlimit limited = saved;
+    limited.rlim_cur = 2 * beforeBytes.size();
+    setrlimit(RLIMIT_FSIZE, &limited);
+    const std::string message = fileError([&] { persist::saveExperiment(bigger, path); });
+    setrlimit(RLIMIT_FSIZE, &saved);
+    signal(SIGXFSZ, previousHandler);
+    QVERIFY2(contains(message, "Cannot save") && contains(message, "File too large") && contains(message, "unchanged"),
+             message.c_str());
+    QCOMPARE(readAll(path), beforeBytes);
+    QVERIFY(filesIn(folder) == std::vector<fs::path>{"kept.gradlab"});
+
+    // Where no file can be created at all.
+    std::string m = fileError([&] { persist::saveExperiment(before, path / "inside.gradlab"); });
+    QVERIFY2(contains(m, "Cannot save") && contains(m, "Not a directory"), m.c_str());
+    fs::create_directory(folder / "a folder");
+    m = fileError([&] { persist::saveExperiment(before, folder / "a folder"); });
+    QVERIFY2(contains(m, "replacing the file failed") && contains(m, "Is a directory"), m.c_str());
+    if (geteuid() != 0) {  // root writes into read-only folders
+      fs::permissions(folder, fs::perms::owner_read | fs::perms::owner_exec);
+      m = fileError([&] { persist::saveExperiment(bigger, path); });
+      fs::permissions(folder, fs::perms::owner_all);
+      QVERIFY2(contains(m, "Permission denied"), m.c_str());
+      QCOMPARE(readAll(path), beforeBytes);
+    }
+    QVERIFY((filesIn(folder) == std::vector<fs::path>{"a folder", "kept.gradlab"}));
+
+    // A replaced file keeps its permissions.
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+    persist::saveExperiment(bigger, path);
+    QCOMPARE(fs::status(path).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+    QVERIFY(persist::loadExperiment(path) == bigger);
+  }
+
+  void cleanExitLeavesNothingToRestore() {
+    QTemporaryDir dir;
+    const fs::path folder = fs::path(dir.path().toStdString()) / "app data";  // created by the slot
+    std::mt19937 rng(13);
+    const persist::Experiment work = populated(rng);
+    {
+      persist::AutosaveSlot slot(folder);
+      QVERIFY(slot.recoverable().empty());
+      slot.begin();
+      slot.save(work);
+      QVERIFY(persist::loadExperiment(slot.autosaveFile()) == work);
+      QVERIFY(slot.recoverable().empty());  // our own session is not a crashed one
+      slot.finish();
+    }
+    QVERIFY(filesIn(folder).empty());
+    QVERIFY(persist::AutosaveSlot(folder).recoverable().empty());
+    const std::string m = fileError([&] { persist::AutosaveSlot(folder / "x" / "y" / "z").begin(); });
+    QCOMPARE(m, std::string("NO ERROR"));
+    writeAll(folder / "file", "");
+    QVERIFY(contains(fileError([&] { persist::AutosaveSlot slot(folder / "file" / "sub"); }), "Cannot use the autosave folder"));
+  }
+
+  // A session that ends without finish() (here a child process that exits at once) is offered at
+  // the next start; one still running is not.
+  void crashedSessionIsOffered() {
+    QTemporaryDir dir;
+    const fs::path folder = dir.path().toStdString();
+    std::mt19937 rng(17);
+    const persist::Experiment work = populated(rng);
+    int release[2];
+    QCOMPARE(pipe(release), 0);
+    const pid_t child = fork();
+    if (child == 0) {
+      close(release[1]);
+      try {
+        persist::AutosaveSlot slot(folder);
+        slot.begin();
+        slot.save(work);
+      } catch (const std::exception&) {
+        _exit(1);
+      }
+      char c;
+      (void)!read(release[0], &c, 1);  // waits for the parent, then "crashes"
+      _exit(0);
+    }
+    close(release[0]);
+    const fs::path marker = folder / ("autosave-" + std::to_string(child) + ".running");
+    for (int i = 0; i < 500 && !fs::exists(folder / ("autosave-" + std::to_string(child) + ".gradlab")); ++i) usleep(10000);
+
+    persist::AutosaveSlot slot(folder);
+    QVERIFY(fs::exists(marker));
+    QVERIFY(slot.recoverable().empty());  // the other session still runs
+    slot.begin();
+    QVERIFY(fs::exists(marker));
+    close(release[1]);
+    int status = 0;
+    QCOMPARE(waitpid(child, &status, 0), child);
+
+    const auto offered = slot.recoverable();
+    QCOMPARE(offered.size(), size_t(1));
+    QCOMPARE(offered[0].pid, int(child));
+    QVERIFY(persist::loadExperiment(offered[0].file) == work);
+    slot.save(persist::loadExperiment(offered[0].file));  // restored: now this session's work
+    slot.discard(offered[0]);
+    QVERIFY(slot.recoverable().empty());
+    QVERIFY(!fs::exists(marker));
+    slot.finish();
+    QVERIFY(filesIn(folder).empty());
+
+    // A crash before the first autosave leaves a marker only: nothing to offer, and the next
+    // session removes it.
+    writeAll(folder / ("autosave-" + std::to_string(child) + ".running"), std::to_string(child) + " 1\n");
+    persist::AutosaveSlot next(folder);
+    QVERIFY(next.recoverable().empty());
+    next.begin();
+    next.finish();
+    QVERIFY(filesIn(folder).empty());
+  }
+};
+
+QTEST_APPLESS_MAIN(TestExperimentFile)
+#include "test_experiment_file.moc"

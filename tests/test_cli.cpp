@@ -209,6 +209,106 @@ class TestCli : public QObject {
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("mesa-vulkan-drivers"), qPrintable(r.err));
   }
+
+  void landscapeWritesGridLineAndPlane() {
+    const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
+    const QString out = QDir::temp().filePath("gradlab-test-landscape.csv");
+    const QStringList common{"landscape", net, "--dataset", "moons", "--train-steps", "50", "--lr", "0.3", "--samples", "200"};
+    Result r = run(common + QStringList{"--grid", "5", "--range", "0.5", "--out", out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("25 points on 200 samples"), qPrintable(r.out));
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QStringList rows = QString::fromUtf8(f.readAll()).trimmed().split('\n');
+    f.close();
+    QCOMPARE(rows.first(), QString("alpha,beta,loss,accuracy"));
+    QCOMPARE(rows.size(), 26);
+    QVERIFY(rows[1].startsWith("-0.5,-0.5,"));
+    QVERIFY(rows[13].startsWith("0,0,"));  // the trained weights, in the middle
+    QVERIFY(r.out.contains("loss at the trained weights"));
+    const double center = rows[13].split(',')[2].toDouble();
+    QVERIFY(center > 0 && qIsFinite(center));
+    QVERIFY(rows[1].split(',')[2].toDouble() != center);
+
+    // The line from the initial to the trained weights, as CSV on standard output.
+    r = run(common + QStringList{"--line", "--points", "9", "--extend", "0.5"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    rows = r.out.trimmed().split('\n');
+    QCOMPARE(rows.first(), QString("t,loss,accuracy"));
+    QCOMPARE(rows.size(), 10);
+    QVERIFY(rows[1].startsWith("-0.5,") && rows[9].startsWith("1.5,"));
+    QVERIFY(rows[3].startsWith("0,") && rows[7].startsWith("1,"));
+    QVERIFY(rows[3].split(',')[1].toDouble() > rows[7].split(',')[1].toDouble());  // training lowered the loss
+
+    // The PCA plane of the training path, the path written beside it (ending at the origin).
+    const QString path = QDir::temp().filePath("gradlab-test-landscape-path.csv");
+    r = run(common + QStringList{"--plane", "pca", "--snapshots", "6", "--trajectory", path, "--grid", "4", "--out", out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("PCA plane of 6 snapshots"), qPrintable(r.out));
+    QFile p(path);
+    QVERIFY(p.open(QIODevice::ReadOnly));
+    rows = QString::fromUtf8(p.readAll()).trimmed().split('\n');
+    QCOMPARE(rows.first(), QString("step,x,y,distance"));
+    QCOMPARE(rows.size(), 7);
+    QVERIFY(rows[1].startsWith("0,"));
+    QVERIFY2(rows[6].startsWith("50,0,0,0"), qPrintable(rows[6]));
+
+    // Bad usage: one line, exit 2.
+    r = run({"landscape", net, "--dataset", "moons", "--line", "--plane", "pca"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("exclude each other"), qPrintable(r.err));
+    r = run({"landscape", net, "--dataset", "moons", "--grid", "0"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("--grid"));
+    r = run({"landscape", "--dataset", "moons"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("give the network file first"));
+  }
+
+  void receptiveFieldPrintsTheTable() {
+    Result r = run({"receptive-field", QString(GRADLAB_NETWORKS) + "/lenet5.net"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    // c3: 5x5 at jump 2 after a 2x2 pool: 14 pixels, jump 2, starting 2 pixels into the padding.
+    QVERIFY2(r.out.contains(QRegularExpression("\\nc3 +Conv2d +16x10x10 +14 +2 +-2 ")), qPrintable(r.out));
+    QVERIFY2(r.out.contains(QRegularExpression("\\ns4 +AvgPool2d +16x5x5 +16 +4 +-2 ")), qPrintable(r.out));
+    QVERIFY(r.out.contains(QRegularExpression("\\nflat +Flatten +400 +whole")));
+    // The effective field of c3's centre unit: all of it inside the theoretical box, as CSV too.
+    const QString csv = QDir::temp().filePath("gradlab-test-erf.csv");
+    r = run({"receptive-field", QString(GRADLAB_NETWORKS) + "/lenet5.net", "--unit", "c3", "--batch", "8", "--out", csv});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("c3 unit (channel 0, y 5, x 5)") && r.out.contains("rows 8-21, columns 8-21; 100.0%"),
+             qPrintable(r.out));
+    QFile f(csv);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList rows = QString::fromUtf8(f.readAll()).trimmed().split('\n');
+    QCOMPARE(rows.size(), 1 + 28 * 28);
+    QCOMPARE(rows.first(), QString("y,x,heat,in_box"));
+    QVERIFY(rows[1].startsWith("0,0,0,0"));
+    r = run({"receptive-field", QString(GRADLAB_NETWORKS) + "/lenet5.net", "--unit", "c3:0,99,0"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("y below 10"), qPrintable(r.err));
+    r = run({"receptive-field"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("give the network file first"));
+    r = run({"receptive-field", "/nonexistent/net.net"});
+    QVERIFY(r.code != 0 && r.err.contains("/nonexistent/net.net"));
+  }
+
+  void gradcheckReportsEveryTensor() {
+    Result r = run({"gradcheck", QString(GRADLAB_NETWORKS) + "/lenet5.net", "--samples", "4", "--batch", "2", "--seed", "3"});
+    QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+    QVERIFY2(r.out.contains("all 10 parameter tensors pass"), qPrintable(r.out));
+    QVERIFY(r.out.contains(QRegularExpression("\\nc1 +Conv2d +weight +4/150 +[0-9.e-]+ +[0-9.e-]+  pass, (great|fine)")));
+    QVERIFY(r.out.contains(QRegularExpression("\\nc1 +Conv2d +bias +4/6 ")));
+    r = run({"gradcheck", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons"});
+    QVERIFY2(r.code == 0 && r.out.contains("on moons"), qPrintable(r.out + r.err));
+    r = run({"gradcheck", QString(GRADLAB_NETWORKS) + "/lenet5.net", "--dataset", "moons"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("the network's input is 1x28x28"), qPrintable(r.err));
+    r = run({"gradcheck", QString(GRADLAB_NETWORKS) + "/lenet5.net", "--samples", "0"});
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.err.contains("--samples"));
+  }
 };
 
 QTEST_APPLESS_MAIN(TestCli)

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
        gradlab::bench::gemmBenchmark},
       {"train", "milliseconds per training step of example networks; PyTorch CPU beside",
        gradlab::bench::trainBenchmark},
+      {"landscape", "seconds for a 51x51 loss-landscape grid of the MLP 784-256-256-10 on 2048 samples; PyTorch beside",
+       gradlab::bench::landscapeBenchmark},
   };
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     (args.empty() ? std::cerr : std::cout) << "usage: gradlab-bench BENCHMARK [options]\n\nbenchmarks:\n";
@@ -35,6 +37,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cerr << "gradlab-bench: unknown benchmark '" << args[0] << "' (accepted: gemm, train)\n";
+  std::cerr << "gradlab-bench: unknown benchmark '" << args[0] << "' (accepted: gemm, train, landscape)\n";
   return 2;
 }

@@ -16,5 +16,8 @@ int devicesCommand(const std::vector<std::string>& args);
 int trainCommand(const std::vector<std::string>& args);
 int probeCommand(const std::vector<std::string>& args);
 int surfaceCommand(const std::vector<std::string>& args);
+int receptiveFieldCommand(const std::vector<std::string>& args);
+int gradcheckCommand(const std::vector<std::string>& args);
+int landscapeCommand(const std::vector<std::string>& args);
 
 }  // namespace gradlab::cli

@@ -13,6 +13,9 @@ static const Command kCommands[] = {
     {"train", "train a network file on a dataset and report loss and accuracy", trainCommand},
     {"probe", "per-layer activation (and gradient) statistics of one pass, e.g. on noise", probeCommand},
     {"surface", "optimizer trajectories on a 2-D test surface, as CSV", surfaceCommand},
+    {"receptive-field", "the theoretical receptive field (size, jump, start) of every layer", receptiveFieldCommand},
+    {"gradcheck", "the backward pass against finite differences, per parameter tensor", gradcheckCommand},
+    {"landscape", "the loss landscape around trained weights (grid, PCA plane or line), as CSV", landscapeCommand},
 };
 
 static void printUsage(std::ostream& out) {

@@ -33,7 +33,7 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
 
   auto floats = [&](uint64_t n) { return std::make_unique<gpu::Buffer>(context_, std::max<uint64_t>(n, 1) * 4); };
   input_ = floats(uint64_t(batch) * inputShape().elements());
-  inputGrad_ = floats(1);
+  inputGrad_ = floats(uint64_t(batch) * inputShape().elements());
   labels_ = floats(batch);
   step_ = floats(1);
   for (size_t i : analysis_.order) {
@@ -120,18 +120,38 @@ void Network::recordForward(gpu::Recording& rec, bool training) const {
 }
 
 void Network::recordBackward(gpu::Recording& rec) const {
+  std::vector<bool> active(nodes_.size());
+  // Nodes whose gradients nobody uses are skipped.
+  for (size_t i = 0; i < nodes_.size(); ++i) active[i] = nodes_[i].reachesLoss && nodes_[i].needsGradient;
+  recordBackwardOf(rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; });
+}
+
+void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training) const {
+  if (node >= nodes_.size() || !nodes_[node].reachesLoss)
+    throw std::invalid_argument("The backward pass can start only at a node that leads to the loss");
+  std::vector<bool> active(nodes_.size());  // the node and everything before it
+  active[node] = true;
+  for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it)
+    if (active[*it])
+      for (const auto& in : graph_.nodes[*it].inputs)
+        if (int j = nodeIndex(in); j >= 0) active[j] = true;
+  recordBackwardOf(rec, active, training, [](int) { return true; });
+}
+
+void Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
+                               const std::function<bool(int)>& neededGradient) const {
   std::map<std::string, bool> written;  // gradient buffers already holding a contribution
   for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
     const size_t i = *it;
     const NodeState& node = nodes_[i];
-    if (!node.reachesLoss || !node.needsGradient) continue;  // nothing it could compute is used
+    if (!active[i]) continue;
     BackwardPass pass{rec};
     pass.batch = batch_;
+    pass.training = training;
     for (const auto& in : graph_.nodes[i].inputs) {
       pass.inputs.push_back(inputRange(in));
       pass.gradInputs.push_back(gradRange(in));
-      const int j = nodeIndex(in);
-      const bool needed = j >= 0 && nodes_[j].needsGradient;
+      const bool needed = neededGradient(nodeIndex(in));
       pass.needGradInput.push_back(needed);
       pass.accumulate.push_back(needed && written[in]);
       if (needed) written[in] = true;

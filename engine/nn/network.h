@@ -9,6 +9,7 @@
 #include "nn/graph.h"
 #include "nn/layer.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -46,6 +47,9 @@ class Network {
   gpu::Buffer& step() { return *step_; }      // uint32 step counter, advanced by the trainer
   const gpu::Buffer& activation(size_t node) const { return *nodes_[node].output; }
   const gpu::Buffer& gradient(size_t node) const { return *nodes_[node].grad; }
+  gpu::Buffer& gradient(size_t node) { return *nodes_[node].grad; }  // seeds recordBackwardFrom
+  const gpu::Buffer& inputGradient() const { return *inputGrad_; }    // written by recordBackwardFrom only
+  bool reachesLoss(size_t node) const { return nodes_[node].reachesLoss; }  // its gradient buffer is full-size
   const Layer& layer(size_t node) const { return *nodes_[node].layer; }
   std::vector<Parameter>& parameters() { return params_; }
   const std::vector<Parameter>& parameters() const { return params_; }
@@ -55,6 +59,11 @@ class Network {
 
   void recordForward(gpu::Recording& rec, bool training) const;
   void recordBackward(gpu::Recording& rec) const;  // after recordForward(rec, true)
+  // The backward pass seeded at `node` (one that reaches the loss) instead of the loss: the caller
+  // writes d s / d output into gradient(node), e.g. a one-hot on one unit, and the pass carries it
+  // to every node before it and to the network input (inputGradient()), overwriting their
+  // gradients and parameter gradients. `training`: the mode of the forward pass it follows.
+  void recordBackwardFrom(gpu::Recording& rec, size_t node, bool training) const;
   // With profiling on, the passes write a timestamp after each layer, labelled "forward NAME" and
   // "backward NAME" (Recording::timings), for per-layer times.
   void setProfiling(bool on) { profiling_ = on; }
@@ -83,6 +92,10 @@ class Network {
   gpu::BufferRange inputRange(const std::string& name) const;
   gpu::BufferRange gradRange(const std::string& name) const;
   int nodeIndex(const std::string& name) const;  // -1: the network input
+  // The backward passes of the `active` nodes, last to first; `neededGradient(j)` says whether
+  // anyone uses d / d output of node j (-1: the network input).
+  void recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
+                        const std::function<bool(int)>& neededGradient) const;
 
   gpu::Context& context_;
   Graph graph_;

@@ -1,0 +1,224 @@
+#include "editor/layer_inspector.h"
+
+#include "editor/graph_edits.h"
+#include "editor/layer_style.h"
+#include "editor/network_editor.h"
+#include "editor/param_fields.h"
+#include "nn/network_text.h"
+
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+namespace gradlab::ui {
+namespace {
+
+const char* kProblemStyle = "color: #d62728;";
+
+// The shape typed for an input, checked by the engine's parser and checker; empty reason when usable.
+QString shapeProblem(const QString& input, const QString& text, nn::Shape* shape) {
+  const nn::ParsedNetwork parsed = nn::parseNetwork("input " + input.toStdString() + ": " + text.trimmed().toStdString());
+  if (!parsed.ok()) return QString::fromStdString(parsed.errors.front().message);
+  nn::Graph alone;
+  alone.inputs = parsed.graph.inputs;
+  for (const auto& issue : nn::analyze(alone).issues)
+    if (issue.message.starts_with("input ")) return QString::fromStdString(issue.message);
+  *shape = parsed.graph.inputs.front().shape;
+  return {};
+}
+
+const nn::Node* findNode(const nn::Graph& graph, const QString& name) { return graph.find(name.toStdString()); }
+
+}  // namespace
+
+LayerInspector::LayerInspector(NetworkEditor* editor, QWidget* parent) : QWidget(parent), editor_(editor) {
+  scroll_ = new QScrollArea(this);
+  scroll_->setWidgetResizable(true);
+  scroll_->setFrameShape(QFrame::NoFrame);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(scroll_);
+  connect(editor, &NetworkEditor::selectedNodeChanged, this, &LayerInspector::rebuild);
+  connect(editor, &NetworkEditor::graphChanged, this, [this] {
+    const nn::Graph graph = editor_->graph();
+    const nn::Node* node = findNode(graph, node_);
+    const bool sameInput = isGraphInput(graph, node_.toStdString()) && type_ == kInputType;
+    if (node_ == editor_->selectedName() && ((node && QString::fromStdString(node->type) == type_) || sameInput)) refresh();
+    else rebuild();
+  });
+  rebuild();
+}
+
+ParamField* LayerInspector::paramField(const QString& key) const {
+  auto it = fields_.find(key);
+  return it != fields_.end() ? it->second : nullptr;
+}
+
+QString LayerInspector::problem(const QString& field) const {
+  auto it = problems_.find(field);
+  return it != problems_.end() ? it->second->text() : QString();
+}
+
+void LayerInspector::setProblem(const QString& field, const QString& reason) {
+  auto it = problems_.find(field);
+  if (it == problems_.end()) return;
+  it->second->setText(reason);
+  it->second->setVisible(!reason.isEmpty());
+}
+
+void LayerInspector::rebuild() {
+  // The old form may be inside one of its own signals (a rename): let it finish before it goes.
+  if (form_) {
+    form_->hide();
+    form_->deleteLater();
+  }
+  fields_.clear();
+  problems_.clear();
+  name_ = shape_ = nullptr;
+  form_ = new QWidget;
+  auto* outer = new QVBoxLayout(form_);
+  header_ = new QLabel(form_);
+  header_->setWordWrap(true);
+  facts_ = new QLabel(form_);
+  facts_->setWordWrap(true);
+  messages_ = new QLabel(form_);
+  messages_->setWordWrap(true);
+  messages_->setStyleSheet(kProblemStyle);
+  outer->addWidget(header_);
+  outer->addWidget(facts_);
+  outer->addWidget(messages_);
+  auto* form = new QFormLayout;
+  form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+  outer->addLayout(form);
+  outer->addStretch(1);
+
+  node_ = editor_->selectedName();
+  const nn::Graph graph = editor_->graph();
+  const nn::Node* node = findNode(graph, node_);
+  type_.clear();
+  if (node_.isEmpty() || (!node && !isGraphInput(graph, node_.toStdString()))) {
+    node_.clear();
+    header_->setText(tr("Select a layer to see and change its settings."));
+    facts_->hide();
+    messages_->hide();
+  } else if (!node) {
+    type_ = kInputType;
+    header_->setText(tr("<b>Input</b>: the data the network reads, one sample's shape"));
+    addNameRow(form);
+    addShapeRow(form);
+  } else {
+    type_ = QString::fromStdString(node->type);
+    const nn::LayerDef* def = nn::findLayer(node->type);
+    header_->setText("<b>" + type_.toHtmlEscaped() + "</b>" +
+                     (def ? ": " + QString::fromStdString(def->summary).toHtmlEscaped() : tr(": unknown layer type")));
+    addNameRow(form);
+    for (const auto& param : def ? def->params : std::vector<nn::ParamDef>{}) {
+      const QString key = QString::fromStdString(param.name);
+      ParamField* field = ParamField::create(param, form_);
+      field->editor()->setObjectName(key);
+      auto* label = new QLabel(form_);
+      label->setStyleSheet(kProblemStyle);
+      label->setWordWrap(true);
+      label->hide();
+      form->addRow(key, field);
+      form->addRow(label);
+      fields_[key] = field;
+      problems_[key] = label;
+      connect(field, &ParamField::problemChanged, this, [this, key](const QString& reason) { setProblem(key, reason); });
+      connect(field, &ParamField::edited, this, [this, key](const QString& text) { editor_->setParam(node_, key, text); });
+    }
+  }
+  scroll_->setWidget(form_);
+  refresh();
+}
+
+void LayerInspector::addNameRow(QFormLayout* form) {
+  name_ = new QLineEdit(form_);
+  name_->setObjectName("name");
+  auto* label = new QLabel(form_);
+  label->setStyleSheet(kProblemStyle);
+  label->setWordWrap(true);
+  label->hide();
+  form->addRow(tr("name"), name_);
+  form->addRow(label);
+  problems_["name"] = label;
+  connect(name_, &QLineEdit::textEdited, this, [this](const QString& text) {
+    const QString why = QString::fromStdString(renameProblem(editor_->graph(), node_.toStdString(), text.toStdString()));
+    QPalette p = palette();
+    if (!why.isEmpty()) p.setColor(QPalette::Text, QColor(214, 39, 40));
+    name_->setPalette(p);
+    setProblem("name", why);
+  });
+  connect(name_, &QLineEdit::editingFinished, this, [this] {
+    if (!name_ || name_->text() == node_) return;
+    if (renameProblem(editor_->graph(), node_.toStdString(), name_->text().toStdString()).empty())
+      editor_->renameLayer(node_, name_->text());
+  });
+}
+
+void LayerInspector::addShapeRow(QFormLayout* form) {
+  shape_ = new QLineEdit(form_);
+  shape_->setObjectName("shape");
+  shape_->setToolTip(tr("features (e.g. 2 or 784) or channels x height x width (e.g. 1x28x28)"));
+  auto* label = new QLabel(form_);
+  label->setStyleSheet(kProblemStyle);
+  label->setWordWrap(true);
+  label->hide();
+  form->addRow(tr("shape"), shape_);
+  form->addRow(label);
+  problems_["shape"] = label;
+  connect(shape_, &QLineEdit::textEdited, this, [this](const QString& text) {
+    nn::Shape shape;
+    const QString why = shapeProblem(node_, text, &shape);
+    QPalette p = palette();
+    if (!why.isEmpty()) p.setColor(QPalette::Text, QColor(214, 39, 40));
+    shape_->setPalette(p);
+    setProblem("shape", why);
+  });
+  connect(shape_, &QLineEdit::editingFinished, this, [this] {
+    nn::Shape shape;
+    if (shape_ && shapeProblem(node_, shape_->text(), &shape).isEmpty()) editor_->setInputShape(node_, shape);
+  });
+}
+
+void LayerInspector::refresh() {
+  if (node_.isEmpty()) return;
+  const nn::Graph graph = editor_->graph();
+  const nn::GraphAnalysis& analysis = editor_->analysis();
+  if (name_ && !name_->hasFocus()) name_->setText(node_);
+  if (shape_) {
+    for (const auto& in : graph.inputs)
+      if (QString::fromStdString(in.name) == node_ && !shape_->hasFocus())
+        shape_->setText(QString::fromStdString(in.shape.text()));
+  }
+  const std::string name = node_.toStdString();
+  QString facts;
+  if (auto it = analysis.shapes.find(name); it != analysis.shapes.end()) facts = tr("output %1 per sample").arg(shapeText(it->second));
+  QStringList messages;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const nn::Node& node = graph.nodes[i];
+    if (node.name != name) continue;
+    if (i < analysis.nodes.size() && analysis.nodes[i].valid)
+      facts += (facts.isEmpty() ? "" : " · ") + paramCountText(analysis.nodes[i].shape.paramCount());
+    for (auto& [key, field] : fields_) {
+      QString text;
+      for (const auto& [k, v] : node.params)
+        if (QString::fromStdString(k) == key) text = QString::fromStdString(v);
+      const nn::ParamDef* def = analysis.nodes[i].def ? analysis.nodes[i].def->param(key.toStdString()) : nullptr;
+      if (text.isEmpty() && def) text = QString::fromStdString(def->defaultValue);
+      if (field->valueText() != text) field->setValueText(text);
+    }
+    for (const auto& issue : analysis.issues)
+      if (issue.node == node.name + " (" + node.type + ")") messages << QString::fromStdString(issue.message);
+  }
+  for (const auto& issue : analysis.issues)
+    if (issue.node.empty() && issue.message.starts_with("input " + name + " ")) messages << QString::fromStdString(issue.message);
+  facts_->setText(facts);
+  facts_->setVisible(!facts.isEmpty());
+  messages_->setText(messages.join("\n"));
+  messages_->setVisible(!messages.isEmpty());
+}
+
+}  // namespace gradlab::ui

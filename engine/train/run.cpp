@@ -100,7 +100,7 @@ void Run::setState(RunState state) {
 }
 
 void Run::publish(std::vector<StepRecord> records, std::optional<Evaluation> validation,
-                  std::shared_ptr<const ProbeReport> probes) {
+                  std::shared_ptr<const ProbeReport> probes, std::shared_ptr<const DecisionBoundary> boundary) {
   auto snapshot = std::make_shared<Snapshot>();
   std::map<uint64_t, Subscriber> subscribers;
   {
@@ -118,6 +118,7 @@ void Run::publish(std::vector<StepRecord> records, std::optional<Evaluation> val
   snapshot->records = std::move(records);
   snapshot->validation = validation;
   snapshot->probes = std::move(probes);
+  snapshot->boundary = std::move(boundary);
   {
     std::lock_guard lock(mutex_);
     latest_ = snapshot;
@@ -126,11 +127,22 @@ void Run::publish(std::vector<StepRecord> records, std::optional<Evaluation> val
   for (auto& [id, subscriber] : subscribers) subscriber(snapshot);
 }
 
+std::shared_ptr<const DecisionBoundary> Run::boundaryNow() {
+  if (!boundary_ || session_->nonFinite()) return nullptr;
+  return std::make_shared<DecisionBoundary>(boundary_->measure(session_->step()));
+}
+
 void Run::worker() {
+  std::shared_ptr<const DecisionBoundary> initialBoundary;
   try {
     session_ = std::make_unique<TrainingSession>(context_, config_.graph, *config_.train, config_.validation.get(),
                                                  config_.options, config_.optimizer ? config_.optimizer() : nullptr);
     session_->snapshotWeights(config_.weightSnapshots);
+    if (config_.boundaryEvery)
+      boundary_ = std::make_unique<DecisionBoundaryProbe>(
+          session_->network(), extentOf(*config_.train), config_.boundaryGrid,
+          data::NormalizationTable::compute(*config_.train, config_.options.normalization));
+    initialBoundary = boundaryNow();
     setState(RunState::Ready);
   } catch (const std::exception& e) {
     {
@@ -139,7 +151,7 @@ void Run::worker() {
     }
     setState(RunState::Failed);
   }
-  publish({}, std::nullopt);
+  publish({}, std::nullopt, nullptr, std::move(initialBoundary));
 
   bool running = false;
   const auto validateEvery = [&] {
@@ -162,6 +174,7 @@ void Run::worker() {
       const RunState now = state();
       if (now == RunState::Failed || now == RunState::Preparing) continue;
       bool announce = true;
+      std::shared_ptr<const DecisionBoundary> boundary;
       switch (command.first) {
         case Command::Start:
           if (now == RunState::Ready || now == RunState::Paused) {
@@ -191,6 +204,7 @@ void Run::worker() {
           stepsToRun_ = 0;
           try {
             session_->reset(command.second >= 0 ? uint32_t(command.second) : session_->options().seed);
+            boundary = boundaryNow();
             setState(RunState::Ready);
           } catch (const std::exception& e) {
             {
@@ -206,7 +220,7 @@ void Run::worker() {
           break;
         case Command::Quit: return;
       }
-      if (announce) publish({}, std::nullopt);
+      if (announce) publish({}, std::nullopt, nullptr, std::move(boundary));
       continue;
     }
 
@@ -218,10 +232,12 @@ void Run::worker() {
     const bool probeDue = config_.probeEvery && (session_->step() + 1) % config_.probeEvery == 0;
     if (config_.probeEvery && !probeDue)
       chunk = std::min<uint64_t>(chunk, config_.probeEvery - 1 - session_->step() % config_.probeEvery);
+    if (config_.boundaryEvery) chunk = std::min<uint64_t>(chunk, config_.boundaryEvery - session_->step() % config_.boundaryEvery);
     if (config_.maxSteps) chunk = std::min<uint64_t>(chunk, config_.maxSteps - std::min(config_.maxSteps, session_->step()));
     std::vector<StepRecord> records;
     std::optional<Evaluation> validation;
     std::shared_ptr<const ProbeReport> probes;
+    std::shared_ptr<const DecisionBoundary> boundary;
     try {
       const auto start = std::chrono::steady_clock::now();
       if (probeDue && chunk > 0) {
@@ -239,6 +255,7 @@ void Run::worker() {
       if (!running) stepsToRun_ -= std::min<uint64_t>(stepsToRun_, chunk);
       if (session_->hasValidation() && session_->step() % validateEvery() == 0 && !session_->nonFinite())
         validation = session_->evaluateValidation();
+      if (config_.boundaryEvery && chunk > 0 && session_->step() % config_.boundaryEvery == 0) boundary = boundaryNow();
     } catch (const std::exception& e) {
       {
         std::lock_guard lock(mutex_);
@@ -261,7 +278,7 @@ void Run::worker() {
     } else if (!running && stepsToRun_ == 0 && state() != RunState::Paused) {
       setState(RunState::Paused);
     }
-    publish(std::move(records), validation, std::move(probes));
+    publish(std::move(records), validation, std::move(probes), std::move(boundary));
   }
 }
 

@@ -6,6 +6,7 @@
 #include "data/dataset.h"
 #include "gpu/context.h"
 #include "nn/graph.h"
+#include "train/decision_boundary.h"
 #include "train/training_session.h"
 
 #include <condition_variable>
@@ -41,6 +42,8 @@ struct RunConfig {
   uint32_t validateEvery = 0;    // steps between validation passes (0: once per epoch)
   uint32_t probeEvery = 0;       // steps between probes of activations and gradients (0: none)
   std::vector<std::string> weightSnapshots;  // parameter tensors each probe copies ("c1.weight")
+  uint32_t boundaryEvery = 0;  // steps between decision boundaries (2-D inputs only; 0: none)
+  uint32_t boundaryGrid = 64;  // cells per side of the boundary's grid
   std::function<std::unique_ptr<optim::Optimizer>()> optimizer;  // default: SGD
 };
 
@@ -51,6 +54,7 @@ struct Snapshot {
   std::vector<StepRecord> records;       // steps since the previous snapshot
   std::optional<Evaluation> validation;  // when a validation pass just ran
   std::shared_ptr<const ProbeReport> probes;  // when a probe just ran
+  std::shared_ptr<const DecisionBoundary> boundary;  // when a decision boundary was just evaluated
   double stepsPerSecond = 0;
   std::optional<NonFiniteReport> nonFinite;
   std::string error;
@@ -83,12 +87,15 @@ class Run {
   enum class Command { Start, Pause, Stop, Step, Reset, LearningRate, Quit };
   void worker();
   void publish(std::vector<StepRecord> records, std::optional<Evaluation> validation,
-               std::shared_ptr<const ProbeReport> probes = nullptr);
+               std::shared_ptr<const ProbeReport> probes = nullptr,
+               std::shared_ptr<const DecisionBoundary> boundary = nullptr);
+  std::shared_ptr<const DecisionBoundary> boundaryNow();  // null without boundaryEvery
   void setState(RunState state);
 
   gpu::Context& context_;
   RunConfig config_;
   std::unique_ptr<TrainingSession> session_;
+  std::unique_ptr<DecisionBoundaryProbe> boundary_;
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;

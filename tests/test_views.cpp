@@ -1,0 +1,356 @@
+// The live views with real data: probes of networks trained by train::Run feed the layer
+// histograms and depth statistics, LeNet's and an MLP's learned weights the filter grid (with
+// VkFFT spectra), a run's decision boundaries the boundary view, and optimizers racing down
+// Rosenbrock the surface view. Screenshots of each go to SCREENSHOT_DIR for people to look at.
+#include "data/idx_file.h"
+#include "data/toy_datasets.h"
+#include "optim/optimizer.h"
+#include "support/gpu_test.h"
+#include "train/run.h"
+#include "views/contours.h"
+#include "views/decision_boundary_view.h"
+#include "views/depth_stats_view.h"
+#include "views/filter_grid_view.h"
+#include "views/layer_histograms_view.h"
+#include "views/surface_view.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <numbers>
+
+using namespace gradlab;
+using namespace std::chrono_literals;
+
+namespace {
+
+void screenshot(QWidget& w, const QString& name) {
+  QTest::qWait(100);  // the views repaint from 30 Hz timers
+  QDir().mkpath(SCREENSHOT_DIR);
+  QVERIFY(w.grab().save(QString(SCREENSHOT_DIR) + "/" + name + ".png"));
+}
+
+std::string networkText(const std::string& file) {
+  QFile f(QString(GRADLAB_NETWORKS) + "/" + QString::fromStdString(file));
+  if (!f.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot read " + file);
+  return f.readAll().toStdString();
+}
+
+// A dark palette like a dark desktop theme's, to check the views read in both.
+QPalette darkPalette() {
+  QPalette p;
+  p.setColor(QPalette::Window, QColor(37, 37, 38));
+  p.setColor(QPalette::WindowText, QColor(220, 220, 220));
+  p.setColor(QPalette::Base, QColor(30, 30, 30));
+  p.setColor(QPalette::Text, QColor(220, 220, 220));
+  p.setColor(QPalette::Mid, QColor(90, 90, 90));
+  p.setColor(QPalette::Button, QColor(53, 53, 53));
+  p.setColor(QPalette::ButtonText, QColor(220, 220, 220));
+  p.setColor(QPalette::Highlight, QColor(42, 130, 218));
+  return p;
+}
+
+// Runs `config` to its step limit and returns the last snapshot with each kind of payload.
+struct RunResult {
+  std::shared_ptr<const train::ProbeReport> probes;
+  std::shared_ptr<const train::DecisionBoundary> boundary;
+};
+RunResult runToEnd(gpu::Context& context, train::RunConfig config) {
+  RunResult result;
+  {
+    train::Run run(context, std::move(config));
+    run.subscribe([&](std::shared_ptr<const train::Snapshot> s) {
+      if (s->probes) result.probes = s->probes;
+      if (s->boundary) result.boundary = s->boundary;
+    });
+    if (!run.waitFor({train::RunState::Ready, train::RunState::Failed}, 60s) || run.state() == train::RunState::Failed)
+      throw std::runtime_error("run failed: " + run.latest()->error);
+    run.start();
+    if (!run.waitFor({train::RunState::Finished}, 120s)) throw std::runtime_error("run did not finish: " + run.latest()->error);
+  }  // the destructor joins the worker, after its last subscriber call
+  return result;
+}
+
+// Fashion-MNIST's first images when installed, else gaussian noise of the same shape.
+std::shared_ptr<data::Dataset> images(uint32_t count) {
+  if (std::filesystem::exists(data::kFashionMnistDirectory))
+    return std::make_shared<data::Dataset>(data::loadFashionMnist("train").head(count));
+  auto noise = data::makeGaussianNoise(count, nn::Shape{1, 28, 28}, 3);
+  for (uint32_t i = 0; i < count; ++i) noise.labels[i] = i % 10;
+  noise.classes = 10;
+  return std::make_shared<data::Dataset>(noise);
+}
+
+}  // namespace
+
+class TestViews : public QObject {
+  Q_OBJECT
+  std::unique_ptr<gpu::Context> context_;
+  std::shared_ptr<const train::ProbeReport> depthProbes_;
+
+ private slots:
+  void initTestCase() {
+    context_ = test::makeContext();
+    // Ten tanh layers of 500 units (the initialisation demo) trained 20 steps on noise, probed.
+    train::RunConfig c;
+    c.graph = test::graphOf(networkText("depth_net_tanh.net"));
+    auto noise = data::makeGaussianNoise(640, nn::Shape{500}, 4);
+    for (uint32_t i = 0; i < noise.size(); ++i) noise.labels[i] = i % 10;
+    noise.classes = 10;
+    c.train = std::make_shared<data::Dataset>(noise);
+    c.options.batch = 64;
+    c.options.learningRate = 0.05;
+    c.maxSteps = 20;
+    c.probeEvery = 10;
+    depthProbes_ = runToEnd(*context_, c).probes;
+    QVERIFY(depthProbes_ && depthProbes_->step == 20);
+  }
+  void cleanup() { test::verifyNoValidationMessages(*context_); }
+
+  void layerHistogramsShowEveryLayer() {
+    gradlab::ui::LayerHistogramsView view;
+    view.resize(960, 620);
+    view.show();
+    view.setReport(depthProbes_);
+    view.refresh();
+    // Every layer but the loss, in forward order, with its 32 bins filled.
+    QCOMPARE(view.panelCount(), int(depthProbes_->layers.size()) - 1);
+    for (int i = 0; i < view.panelCount(); ++i) {
+      QCOMPARE(view.panel(i).binCount(), int(train::kHistogramBins));
+      QVERIFY(view.panel(i).sampleCount() > 0);
+      QVERIFY(view.panel(i).title().startsWith(QString::fromStdString(depthProbes_->layers[size_t(i)].node) + " ("));
+      float total = 0;
+      for (float b : view.panel(i).stats().histogram) total += b;
+      QCOMPARE(uint64_t(total), view.panel(i).sampleCount());
+    }
+    screenshot(view, "views_layer_histograms_activations");
+    view.setShowGradients(true);
+    for (int i = 0; i < view.panelCount(); ++i) QVERIFY2(view.panel(i).sampleCount() > 0, qPrintable(view.panel(i).title()));
+    QCOMPARE(view.panel(0).stats().mean, depthProbes_->layers[0].gradient.mean);
+    view.setPalette(darkPalette());
+    screenshot(view, "views_layer_histograms_gradients_dark");
+  }
+
+  void depthStatsFollowTheLayers() {
+    gradlab::ui::DepthStatsView view;
+    view.resize(1200, 420);
+    view.show();
+    view.setReport(depthProbes_);
+    view.refresh();
+    const int layers = int(depthProbes_->layers.size()) - 1;
+    QCOMPARE(view.layerCount(), layers);
+    const auto stds = view.activationStd();
+    QCOMPARE(int(stds.size()), layers);
+    QCOMPARE(stds[1].y(), depthProbes_->layers[1].activation.std);
+    QCOMPARE(int(view.zeroPercent().size()), layers);
+    for (int i = 0; i < layers; ++i) QCOMPARE(view.zeroPercent()[i], 100 * depthProbes_->layers[size_t(i)].activation.zeroFraction);
+    view.setGradientLogScale(true);
+    QCOMPARE(int(view.gradientStd().size()), layers);
+    for (const QPointF& p : view.gradientStd()) QVERIFY(p.y() > 0);
+    screenshot(view, "views_depth_stats_log");
+  }
+
+  void filterGridShowsLeNetFiltersAndSpectra() {
+    train::RunConfig c;
+    c.graph = test::graphOf(networkText("lenet5.net"));
+    c.train = images(640);
+    c.options.batch = 32;
+    c.options.learningRate = 0.1;
+    c.maxSteps = 20;
+    c.probeEvery = 20;
+    c.weightSnapshots = {"c1.weight", "c3.weight"};
+    const auto probes = runToEnd(*context_, c).probes;
+    QVERIFY(probes && probes->weights.size() == 2);
+    const auto& c1 = probes->weights[0];
+    const auto& c3 = probes->weights[1];
+    QCOMPARE(c1.shape, (nn::Shape{6, 1, 5, 5}));
+
+    gradlab::ui::FilterGridView view;
+    view.resize(760, 420);
+    view.show();
+    view.setWeights(c3);
+    QCOMPARE(view.tileCount(), 16);  // one tile per output channel
+    QVERIFY(view.channelNote().contains("mean over 6"));
+    view.setChannels(gradlab::ui::FilterGridView::Channels::First);
+    QVERIFY(view.channelNote().contains("first of 6"));
+    // The tile of filter 0, first input channel: its largest weight is white or black.
+    {
+      int extreme = 0;
+      for (int y = 0; y < 5; ++y)
+        for (int x = 0; x < 5; ++x) extreme = std::max(extreme, std::abs(qGray(view.tile(0).pixel(x, y)) - 128));
+      QVERIFY(extreme >= 126);
+    }
+
+    view.setWeights(c1);
+    QCOMPARE(view.tileCount(), 6);
+    QVERIFY(view.channelNote().contains("grey"));
+    QSignalSpy spectra(&view, &gradlab::ui::FilterGridView::spectraUpdated);
+    view.setSpectrumDevice(context_.get());
+    view.setDisplay(gradlab::ui::FilterGridView::Display::Both);
+    QVERIFY(spectra.wait(30000));
+    QVERIFY(view.spectraReady());
+    QCOMPARE(view.spectrumSize(), 16u);
+    QCOMPARE(view.spectrumTile(5).size(), QSize(16, 16));
+    screenshot(view, "views_filters_lenet_c1_spectra");
+  }
+
+  void filterGridShowsDenseWeightsAsImages() {
+    train::RunConfig c;
+    c.graph = test::graphOf(networkText("mlp_784_256_10.net"));
+    c.train = images(2560);
+    c.options.batch = 64;
+    c.options.learningRate = 0.1;
+    c.maxSteps = 40;
+    c.probeEvery = 40;
+    c.weightSnapshots = {"h1.weight"};
+    const auto probes = runToEnd(*context_, c).probes;
+    QVERIFY(probes && probes->weights.size() == 1);
+    gradlab::ui::FilterGridView view;
+    view.resize(900, 600);
+    view.show();
+    view.setImageShape(nn::Shape{1, 28, 28});
+    view.setWeights(probes->weights[0]);
+    QCOMPARE(view.tileCount(), 256);
+    QCOMPARE(view.tileSize(), QSize(28, 28));
+    view.setSharedScale(true);
+    screenshot(view, "views_filters_mlp_h1");
+    // A shape that is not a filter bank says so instead of drawing nonsense.
+    view.setWeights({"logits.bias", nn::Shape{10}, std::vector<float>(10, 0.1f)});
+    QCOMPARE(view.tileCount(), 0);
+    QVERIFY(!view.message().isEmpty());
+  }
+
+  void decisionBoundaryFollowsTheRun() {
+    train::RunConfig c;
+    c.graph = test::graphOf(networkText("toy_mlp_2d.net"));
+    auto moons = std::make_shared<data::Dataset>(data::makeToyDataset("moons", {400, 0.1, 2, 2}));
+    c.train = moons;
+    c.options.batch = 40;
+    c.options.learningRate = 0.3;
+    c.maxSteps = 400;
+    c.snapshotEvery = 50;
+    c.boundaryEvery = 100;
+    const auto boundary = runToEnd(*context_, c).boundary;
+    QVERIFY(boundary && boundary->step == 400 && boundary->grid == 64);
+
+    gradlab::ui::DecisionBoundaryView view;
+    view.resize(520, 460);
+    view.show();
+    view.setData(moons);
+    view.setBoundary(boundary);
+    QTest::qWait(60);
+    const QImage shot = view.grab().toImage();
+    // The heatmap under a few cell centres away from points has the cell's class colour.
+    int checked = 0;
+    for (uint32_t cell : {0u, 63u, 64u * 63, 64u * 64 - 1, 64u * 32 + 5}) {
+      const uint32_t i = cell / 64, j = cell % 64;
+      const QPointF at = view.toWidget(boundary->cellX(j), boundary->cellY(i));
+      const QColor want = view.cellColor(boundary->cellClass[cell], boundary->confidence[cell], boundary->classes);
+      const QColor got = shot.pixelColor(at.toPoint() * shot.devicePixelRatio());
+      bool nearPoint = false;
+      for (uint32_t s = 0; s < moons->size(); ++s)
+        nearPoint = nearPoint || QLineF(view.toWidget(moons->raw(s, 0), moons->raw(s, 1)), at).length() < 8;
+      if (nearPoint) continue;
+      ++checked;
+      QVERIFY2(std::abs(got.red() - want.red()) + std::abs(got.green() - want.green()) + std::abs(got.blue() - want.blue()) < 8,
+               qPrintable(QString("cell %1: %2 vs %3").arg(cell).arg(got.name(), want.name())));
+    }
+    QVERIFY(checked >= 3);
+    screenshot(view, "views_decision_boundary_moons");
+    // The cells blend into the theme's base colour: a dark theme gets dark cells.
+    const QColor light = view.cellColor(boundary->cellClass[0], 0.6, boundary->classes);
+    view.setPalette(darkPalette());
+    QVERIFY(view.cellColor(boundary->cellClass[0], 0.6, boundary->classes).lightness() < light.lightness() - 60);
+    screenshot(view, "views_decision_boundary_moons_dark");
+  }
+
+  void surfaceViewAnimatesAndReportsClicks() {
+    gradlab::ui::SurfaceView view;
+    view.resize(640, 560);
+    view.show();
+    view.setFunction(surface::FunctionId::Rosenbrock);
+    QVERIFY(view.logScale());  // Rosenbrock spans decades
+    const auto& f = view.function();
+    struct Racer {
+      QString name;
+      std::string optimizer;
+      std::map<std::string, std::string> values;
+    };
+    const std::vector<Racer> racers = {{"SGD momentum 0.9, lr 0.001", "sgd", {{"lr", "0.001"}, {"momentum", "0.9"}}},
+                                       {"Adam, lr 0.05", "adam", {{"lr", "0.05"}}},
+                                       {"RMSprop, lr 0.01", "rmsprop", {{"lr", "0.01"}}}};
+    view.setAnimationSpeed(400);
+    for (const auto& r : racers) {
+      auto opt = optim::createOptimizer(*context_, r.optimizer, r.values);
+      const auto t = surface::runTrajectory(*context_, *opt, f.id, {}, f.start, 300);
+      QVERIFY(!t.diverged);
+      view.addTrajectory(r.name, t.points);
+    }
+    QCOMPARE(view.trajectoryCount(), 3);
+    QTest::qWait(200);
+    QVERIFY(view.shownPoints(0) > 1 && view.shownPoints(0) < 301);  // growing, not all there at once
+    QTRY_COMPARE_WITH_TIMEOUT(view.shownPoints(2), 301, 5000);
+    QCOMPARE(view.shownStep(), 300u);
+    screenshot(view, "views_surface_rosenbrock");
+
+    // A click maps through the view's transform to surface coordinates.
+    QSignalSpy clicked(&view, &gradlab::ui::SurfaceView::startPointChosen);
+    const QPointF target = view.toWidget(0.5, 1.0);
+    QTest::mouseClick(&view, Qt::LeftButton, {}, target.toPoint());
+    QCOMPARE(clicked.count(), 1);
+    const double pixel = (f.window[1] - f.window[0]) / view.plotRect().width();
+    QVERIFY(std::abs(clicked[0][0].toDouble() - 0.5) < 1.5 * pixel);
+    QVERIFY(std::abs(clicked[0][1].toDouble() - 1.0) < 1.5 * pixel);
+    QTest::mouseClick(&view, Qt::LeftButton, {}, QPoint(2, 2));  // outside the plot: nothing
+    QCOMPARE(clicked.count(), 1);
+
+    // Points fed live appear as they arrive.
+    view.clearTrajectories();
+    view.setFunction(surface::FunctionId::Quadratic, {10, 0.5});
+    QVERIFY(!view.logScale());
+    view.setAnimationSpeed(0);
+    const int live = view.addTrajectory("live", {{0, 2.5, 1.5, 0}});
+    view.appendPoints(live, {{1, 2.0, 1.0, 0}, {2, 1.5, 0.8, 0}});
+    QCOMPARE(view.shownPoints(live), 3);
+    QCOMPARE(view.shownStep(), 2u);
+  }
+
+  // Marching squares on x^2 + y^2: the level r^2 is the circle of radius r.
+  void contoursOfACircle() {
+    const int n = 101;
+    std::vector<double> values(size_t(n) * n);
+    auto coord = [&](double g) { return -2.0 + 4.0 * g / (n - 1); };
+    for (int r = 0; r < n; ++r)
+      for (int c = 0; c < n; ++c) values[size_t(r) * n + c] = coord(c) * coord(c) + coord(r) * coord(r);
+    for (double radius : {0.5, 1.0, 1.7}) {
+      const auto segments = gradlab::ui::contourSegments(values, n, n, radius * radius);
+      QVERIFY(segments.size() > 20);
+      double length = 0, worst = 0;
+      for (const QLineF& s : segments) {
+        for (QPointF g : {s.p1(), s.p2()}) worst = std::max(worst, std::abs(std::hypot(coord(g.x()), coord(g.y())) - radius));
+        length += std::hypot(coord(s.x2()) - coord(s.x1()), coord(s.y2()) - coord(s.y1()));
+      }
+      const double cell = 4.0 / (n - 1);
+      QVERIFY2(worst < 0.1 * cell, qPrintable(QString::number(worst)));  // linear interpolation on a smooth field
+      QVERIFY2(std::abs(length - 2 * std::numbers::pi * radius) < 0.01 * 2 * std::numbers::pi * radius,
+               qPrintable(QString::number(length)));
+    }
+    QVERIFY(gradlab::ui::contourSegments(values, n, n, 100.0).empty());  // above the maximum: no line
+    // A NaN sample on the unit circle (x = 1, y = 0) leaves its four cells out.
+    const size_t whole = gradlab::ui::contourSegments(values, n, n, 1.0).size();
+    values[size_t(50) * n + 75] = NAN;
+    const auto gap = gradlab::ui::contourSegments(values, n, n, 1.0);
+    QVERIFY(gap.size() < whole);
+    for (const QLineF& s : gap)
+      for (QPointF g : {s.p1(), s.p2()}) QVERIFY(std::max(std::abs(g.x() - 75), std::abs(g.y() - 50)) >= 1 - 1e-9);
+  }
+};
+
+QTEST_MAIN(TestViews)
+#include "test_views.moc"

@@ -1,0 +1,199 @@
+#include "views/depth_stats_view.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QtCharts/QBarSeries>
+#include <QtCharts/QBarSet>
+#include <QtCharts/QCategoryAxis>
+#include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace gradlab::ui {
+namespace {
+
+QLineSeries* lineSeries(const QString& name, QColor colour, bool dashed) {
+  auto* s = new QLineSeries;
+  s->setName(name);
+  QPen pen(colour);
+  pen.setWidthF(2.0);
+  if (dashed) pen.setStyle(Qt::DashLine);
+  s->setPen(pen);
+  s->setPointsVisible(true);
+  return s;
+}
+
+// A y-range that holds `values` with a little room, never empty.
+void fitRange(QValueAxis* axis, const QList<QPointF>& a, const QList<QPointF>& b, bool fromZero) {
+  double lo = fromZero ? 0 : INFINITY, hi = fromZero ? 0 : -INFINITY;
+  for (const auto* list : {&a, &b})
+    for (const QPointF& p : *list)
+      if (std::isfinite(p.y())) lo = std::min(lo, p.y()), hi = std::max(hi, p.y());
+  if (!std::isfinite(lo)) lo = 0, hi = 1;
+  if (hi - lo < 1e-12) hi = lo + std::max(1e-6, std::abs(lo));
+  const double pad = 0.08 * (hi - lo);
+  axis->setRange(fromZero ? lo : lo - pad, hi + pad);
+}
+
+}  // namespace
+
+DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
+  activations_ = makePanel(tr("Activations by depth"));
+  gradients_ = makePanel(tr("Gradients by depth"));
+  fractions_ = makePanel(tr("Dead and saturated units"));
+
+  activationMean_ = lineSeries(tr("mean"), QColor(130, 180, 225), true);
+  activationStd_ = lineSeries(tr("std"), QColor(31, 119, 180), false);
+  gradientMean_ = lineSeries(tr("mean"), QColor(240, 150, 150), true);
+  gradientStd_ = lineSeries(tr("std"), QColor(214, 39, 40), false);
+  for (auto [panel, series] : {std::pair{&activations_, activationMean_}, std::pair{&activations_, activationStd_},
+                               std::pair{&gradients_, gradientMean_}, std::pair{&gradients_, gradientStd_}}) {
+    panel->chart->addSeries(series);
+    series->attachAxis(panel->x);
+    series->attachAxis(panel->y);
+  }
+  gradientLogAxis_ = new QLogValueAxis(this);
+  gradientLogAxis_->setTitleText(tr("std (log scale)"));
+  gradientLogAxis_->setLabelFormat("%.0e");
+  gradientLogAxis_->setMinorTickCount(-1);
+
+  bars_ = new QBarSeries;
+  zero_ = new QBarSet(tr("zero (dead ReLU)"));
+  zero_->setColor(QColor(127, 127, 127));
+  saturated_ = new QBarSet(tr("saturated"));
+  saturated_->setColor(QColor(255, 127, 14));
+  bars_->append(zero_);
+  bars_->append(saturated_);
+  fractions_.chart->addSeries(bars_);
+  bars_->attachAxis(fractions_.x);
+  bars_->attachAxis(fractions_.y);
+  fractions_.y->setRange(0, 100);
+  fractions_.y->setTitleText(tr("% of units"));
+  fractions_.y->setLabelFormat("%.0f");
+  activations_.y->setTitleText(tr("value"));
+  gradients_.y->setTitleText(tr("value"));
+
+  logScale_ = new QCheckBox(tr("Log-scale gradient std (vanishing / exploding)"), this);
+  connect(logScale_, &QCheckBox::toggled, this, &DepthStatsView::setGradientLogScale);
+
+  auto* charts = new QHBoxLayout;
+  for (auto* p : {&activations_, &gradients_, &fractions_}) charts->addWidget(p->view, 1);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addLayout(charts, 1);
+  layout->addWidget(logScale_, 0, Qt::AlignLeft);
+
+  timer_ = new QTimer(this);
+  timer_->setInterval(33);  // at most 30 redraws a second
+  connect(timer_, &QTimer::timeout, this, &DepthStatsView::refresh);
+  timer_->start();
+}
+
+DepthStatsView::Panel DepthStatsView::makePanel(const QString& title) {
+  Panel p;
+  p.chart = new QChart;
+  p.chart->setTitle(title);
+  p.chart->legend()->setAlignment(Qt::AlignBottom);
+  p.x = new QCategoryAxis;
+  p.x->setTitleText(tr("layer (forward order)"));
+  p.x->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+  p.y = new QValueAxis;
+  p.y->setLabelFormat("%.2g");
+  p.chart->addAxis(p.x, Qt::AlignBottom);
+  p.chart->addAxis(p.y, Qt::AlignLeft);
+  p.view = new QChartView(p.chart, this);
+  p.view->setRenderHint(QPainter::Antialiasing);
+  p.view->setMinimumSize(320, 300);
+  return p;
+}
+
+void DepthStatsView::setReport(std::shared_ptr<const train::ProbeReport> report) {
+  report_ = std::move(report);
+  dirty_ = true;
+}
+
+void DepthStatsView::setGradientLogScale(bool on) {
+  if (logScale_->isChecked() != on) return logScale_->setChecked(on);  // comes back through toggled
+  if (on == gradientStd_->attachedAxes().contains(gradientLogAxis_)) return;
+  QAbstractAxis* from = on ? static_cast<QAbstractAxis*>(gradients_.y) : gradientLogAxis_;
+  QAbstractAxis* to = on ? static_cast<QAbstractAxis*>(gradientLogAxis_) : gradients_.y;
+  gradients_.chart->removeAxis(from);
+  from->setParent(this);  // removeAxis hands ownership back
+  gradients_.chart->addAxis(to, Qt::AlignLeft);
+  gradientStd_->attachAxis(to);
+  // A mean can be negative or zero: it has no place on a log scale.
+  gradientMean_->setVisible(!on);
+  if (!on) gradientMean_->attachAxis(gradients_.y);
+  dirty_ = true;
+  refresh();
+}
+
+QList<QPointF> DepthStatsView::activationStd() const { return activationStd_->points(); }
+QList<QPointF> DepthStatsView::gradientStd() const { return gradientStd_->points(); }
+QList<qreal> DepthStatsView::zeroPercent() const {
+  QList<qreal> values;
+  for (int i = 0; i < zero_->count(); ++i) values.append(zero_->at(i));
+  return values;
+}
+
+void DepthStatsView::refresh() {
+  if (!dirty_) return;
+  dirty_ = false;
+  draw();
+}
+
+void DepthStatsView::draw() {
+  QStringList names;
+  QList<QPointF> aMean, aStd, gMean, gStd;
+  QList<qreal> zero, saturated;
+  const bool log = logScale_->isChecked();
+  if (report_)
+    for (const auto& l : report_->layers) {
+      if (QString::fromStdString(l.type).endsWith("Loss")) continue;
+      const qreal x = names.size();
+      names << QString::fromStdString(l.node);
+      aMean << QPointF(x, l.activation.mean);
+      aStd << QPointF(x, l.activation.std);
+      if (l.gradient.count) {
+        gMean << QPointF(x, l.gradient.mean);
+        gStd << QPointF(x, log ? std::max(l.gradient.std, 1e-30) : l.gradient.std);
+      }
+      zero << 100 * l.activation.zeroFraction;
+      saturated << 100 * l.activation.saturatedFraction;
+    }
+  layers_ = int(names.size());
+  // Layer i sits at x = i; about eight names label the axis.
+  const int every = std::max<int>(1, int(std::ceil(names.size() / 8.0)));
+  for (auto* p : {&activations_, &gradients_, &fractions_}) {
+    for (const QString& label : p->x->categoriesLabels()) p->x->remove(label);
+    for (int i = 0; i < names.size(); i += every) p->x->append(names[i], i);
+    p->x->setRange(-0.5, std::max<qsizetype>(1, names.size()) - 0.5);
+  }
+  activationMean_->replace(aMean);
+  activationStd_->replace(aStd);
+  gradientMean_->replace(gMean);
+  gradientStd_->replace(gStd);
+  zero_->remove(0, zero_->count());
+  zero_->append(zero);
+  saturated_->remove(0, saturated_->count());
+  saturated_->append(saturated);
+  fitRange(activations_.y, aMean, aStd, false);
+  fitRange(gradients_.y, gMean, gStd, false);
+  if (log && !gStd.isEmpty()) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (const QPointF& p : gStd) lo = std::min(lo, p.y()), hi = std::max(hi, p.y());
+    gradientLogAxis_->setRange(std::pow(10, std::floor(std::log10(lo))), std::pow(10, std::ceil(std::log10(hi) + 1e-9)));
+  }
+  const QString step = report_ ? tr(" (step %1)").arg(report_->step) : QString();
+  activations_.chart->setTitle(tr("Activations by depth") + step);
+  gradients_.chart->setTitle(tr("Gradients by depth") + step);
+}
+
+}  // namespace gradlab::ui

@@ -1,0 +1,62 @@
+#pragma once
+// The network's insides against depth: mean and standard deviation of each layer's activations
+// and of the gradients reaching it (a log scale shows gradients vanishing or exploding layer by
+// layer), and the fraction of dead (exactly zero) and saturated units per layer as bars.
+#include "train/probes.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QBarSeries;
+class QBarSet;
+class QCategoryAxis;
+class QChart;
+class QChartView;
+class QCheckBox;
+class QLineSeries;
+class QLogValueAxis;
+class QTimer;
+class QValueAxis;
+
+namespace gradlab::ui {
+
+class DepthStatsView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit DepthStatsView(QWidget* parent = nullptr);
+
+  void setReport(std::shared_ptr<const train::ProbeReport> report);
+  void setGradientLogScale(bool on);
+  void refresh();  // applies a pending report now (the timer does it otherwise)
+
+  // For tests: what the charts show.
+  int layerCount() const { return layers_; }
+  QList<QPointF> activationStd() const;
+  QList<QPointF> gradientStd() const;
+  QList<qreal> zeroPercent() const;
+
+ private:
+  struct Panel {
+    QChart* chart = nullptr;
+    QChartView* view = nullptr;
+    QCategoryAxis* x = nullptr;  // layer names at every k-th layer, so they never crowd
+    QValueAxis* y = nullptr;
+  };
+  Panel makePanel(const QString& title);
+  void draw();
+
+  std::shared_ptr<const train::ProbeReport> report_;
+  bool dirty_ = false;
+  int layers_ = 0;
+  Panel activations_, gradients_, fractions_;
+  QLineSeries *activationMean_ = nullptr, *activationStd_ = nullptr;
+  QLineSeries *gradientMean_ = nullptr, *gradientStd_ = nullptr;
+  QLogValueAxis* gradientLogAxis_ = nullptr;
+  QBarSeries* bars_ = nullptr;
+  QBarSet *zero_ = nullptr, *saturated_ = nullptr;
+  QCheckBox* logScale_ = nullptr;
+  QTimer* timer_ = nullptr;
+};
+
+}  // namespace gradlab::ui

@@ -1,6 +1,10 @@
 // C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T chosen by specialization
 // constants. A is M x K (K x M when transposed), B is K x N (N x K when transposed), C is M x N.
 // When beta is 0, C is not read (it may hold anything, NaN included), as in BLAS.
+//
+// Split K: work group z sums only k in [z kSlice, (z + 1) kSlice) and writes its C to
+// c[z cSlice ...]; engine/ops/gemm.cpp then adds the slices up (shaders/gemm_split_sum.comp).
+// Without a split, kSlice = K and there is one slice.
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 layout(constant_id = 3) const uint TRANS_A = 0;
 layout(constant_id = 4) const uint TRANS_B = 0;
@@ -12,13 +16,17 @@ layout(push_constant) uniform Push {
   uint M, N, K;
   uint lda, ldb, ldc;
   float alpha, beta;
+  uint kSlice, cSlice;
 } p;
 
 // op(A)[row][k] and op(B)[k][col]
 float loadA(uint row, uint k) { return TRANS_A == 0 ? a[row * p.lda + k] : a[k * p.lda + row]; }
 float loadB(uint k, uint col) { return TRANS_B == 0 ? b[k * p.ldb + col] : b[col * p.ldb + k]; }
 
+uint sliceBegin() { return gl_WorkGroupID.z * p.kSlice; }
+uint sliceEnd() { return min(p.K, sliceBegin() + p.kSlice); }
+
 void storeC(uint row, uint col, float value) {
-  uint i = row * p.ldc + col;
+  uint i = gl_WorkGroupID.z * p.cSlice + row * p.ldc + col;
   c[i] = p.beta == 0.0 ? p.alpha * value : p.alpha * value + p.beta * c[i];
 }

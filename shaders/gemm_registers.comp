@@ -12,15 +12,19 @@
 //   * neighbouring work groups take neighbouring row blocks of C, so consecutive work groups (run
 //     one after the other by a CPU thread) reuse the same panel of B from cache.
 // The rows of a work group are shared by all its invocations; the columns differ per invocation.
-// Tiles that stick out of C, and leading dimensions that are not multiples of 4, take a scalar path
-// with clamped indices (slower, same results). Nothing depends on the subgroup size.
+// Tiles that stick out of C load with indices clamped into the matrix (their extra results are
+// never stored), so edge tiles run the same vec4 code as inner ones; only operands that cannot be
+// read as whole vec4s (VEC_A / VEC_B off) are read one float at a time. Nothing depends on the
+// subgroup size.
 #extension GL_EXT_control_flow_attributes : enable
 #include "gemm.glsl"
 
-// Alignment of lda / ldb to 4 floats (set by the host): vec4 views of A and B may be used.
+// Set by the host when every vec4 this kernel reads or writes lies wholly inside or wholly outside
+// the matrix (leading dimension a multiple of 4, and the dimension the vec4 runs along too):
+// vec4 views of A and B may be used, and C may be stored as whole vec4s.
 layout(constant_id = 5) const uint VEC_A = 0;
 layout(constant_id = 6) const uint VEC_B = 0;
-layout(constant_id = 7) const uint VEC_C = 0;  // ldc a multiple of 4: whole vec4s of C are stored
+layout(constant_id = 7) const uint VEC_C = 0;
 
 // Tile of C per invocation; engine/ops/gemm.cpp mirrors these (kRegisterRows, kRegisterCols).
 // Per 4 steps of k: ROWS + 4 * COLS4 vec4 loads for 4 * ROWS * COLS4 vec4 FMAs. Larger tiles
@@ -42,50 +46,57 @@ vec4 acc[ROWS][COLS4];
 uint firstCol(uint c) { return (gl_WorkGroupID.y * gl_WorkGroupSize.x * COLS4 + c * gl_WorkGroupSize.x +
                                  gl_LocalInvocationID.x) * 4; }
 
-// One step of k with scalar loads; indices are clamped so that every load stays in bounds (the
-// results of clamped rows and columns are never stored).
+// Indices clamped into the matrix: rows and columns past its edge repeat the last one (loads stay
+// in bounds; those results are never stored). For vec4 reads along rows or columns the clamp
+// keeps the 4-aligned start (the host guarantees M or N is then a multiple of 4).
+uint rowA(uint row) { return min(row, p.M - 1); }
+uint colB(uint col) { return min(col, p.N - 1); }
+uint rowA4(uint row) { return min(row, p.M - 4); }
+uint colB4(uint col) { return min(col, p.N - 4); }
+
+// One step of k with scalar loads.
 void stepScalar(uint row0, uint k) {
   vec4 bk[COLS4];
   [[unroll]] for (uint c = 0; c < COLS4; ++c)
-    [[unroll]] for (uint j = 0; j < 4; ++j) bk[c][j] = loadB(k, min(firstCol(c) + j, p.N - 1));
+    [[unroll]] for (uint j = 0; j < 4; ++j) bk[c][j] = loadB(k, colB(firstCol(c) + j));
   [[unroll]] for (uint r = 0; r < ROWS; ++r) {
-    float ak = loadA(min(row0 + r, p.M - 1), k);
+    float ak = loadA(rowA(row0 + r), k);
     [[unroll]] for (uint c = 0; c < COLS4; ++c) acc[r][c] = fma(vec4(ak), bk[c], acc[r][c]);
   }
 }
 
-// Four steps of k (k..k+3 < K) for a tile lying inside C. With `vec` the vec4 views are used,
-// along whichever dimension is contiguous in memory; every vec4 read lies inside the matrix.
-void step4(uint row0, uint k, bool vec) {
+// Four steps of k (k..k+3 < K, k a multiple of 4). The vec4 views are used where allowed, along
+// whichever dimension is contiguous in memory.
+void step4(uint row0, uint k) {
   // bk[kk][c] = op(B)[k + kk][firstCol(c) .. + 3]
   vec4 bk[4][COLS4];
   [[unroll]] for (uint c = 0; c < COLS4; ++c) {
     uint col = firstCol(c);
-    if (vec && VEC_B != 0 && TRANS_B == 0) {
-      [[unroll]] for (uint kk = 0; kk < 4; ++kk) bk[kk][c] = b4[((k + kk) * p.ldb + col) / 4];
-    } else if (vec && VEC_B != 0) {
+    if (VEC_B != 0 && TRANS_B == 0) {
+      [[unroll]] for (uint kk = 0; kk < 4; ++kk) bk[kk][c] = b4[((k + kk) * p.ldb + colB4(col)) / 4];
+    } else if (VEC_B != 0) {
       [[unroll]] for (uint j = 0; j < 4; ++j) {
-        vec4 alongK = b4[((col + j) * p.ldb + k) / 4];
+        vec4 alongK = b4[(colB(col + j) * p.ldb + k) / 4];
         [[unroll]] for (uint kk = 0; kk < 4; ++kk) bk[kk][c][j] = alongK[kk];
       }
     } else {
       [[unroll]] for (uint kk = 0; kk < 4; ++kk)
-        [[unroll]] for (uint j = 0; j < 4; ++j) bk[kk][c][j] = loadB(k + kk, col + j);
+        [[unroll]] for (uint j = 0; j < 4; ++j) bk[kk][c][j] = loadB(k + kk, colB(col + j));
     }
   }
   // One row at a time: ar = op(A)[row0 + r][k .. k + 3]
   [[unroll]] for (uint r4 = 0; r4 < ROWS; r4 += 4) {
     vec4 ar[4];
-    if (vec && VEC_A != 0 && TRANS_A == 0) {
-      [[unroll]] for (uint i = 0; i < 4; ++i) ar[i] = a4[((row0 + r4 + i) * p.lda + k) / 4];
-    } else if (vec && VEC_A != 0) {
+    if (VEC_A != 0 && TRANS_A == 0) {
+      [[unroll]] for (uint i = 0; i < 4; ++i) ar[i] = a4[(rowA(row0 + r4 + i) * p.lda + k) / 4];
+    } else if (VEC_A != 0) {
       [[unroll]] for (uint kk = 0; kk < 4; ++kk) {
-        vec4 alongRows = a4[((k + kk) * p.lda + row0 + r4) / 4];
+        vec4 alongRows = a4[((k + kk) * p.lda + rowA4(row0 + r4)) / 4];
         [[unroll]] for (uint i = 0; i < 4; ++i) ar[i][kk] = alongRows[i];
       }
     } else {
       [[unroll]] for (uint i = 0; i < 4; ++i)
-        [[unroll]] for (uint kk = 0; kk < 4; ++kk) ar[i][kk] = loadA(row0 + r4 + i, k + kk);
+        [[unroll]] for (uint kk = 0; kk < 4; ++kk) ar[i][kk] = loadA(rowA(row0 + r4 + i), k + kk);
     }
     [[unroll]] for (uint i = 0; i < 4; ++i)
       [[unroll]] for (uint c = 0; c < COLS4; ++c) {
@@ -102,25 +113,19 @@ void main() {
   [[unroll]] for (uint r = 0; r < ROWS; ++r)
     [[unroll]] for (uint c = 0; c < COLS4; ++c) acc[r][c] = vec4(0);
 
-  // Whole work group inside C: no clamping needed, vec4 loads allowed. The test is uniform over
-  // the work group, and each branch is a separate loop, so no load is done twice.
-  uint groupCols = gl_WorkGroupSize.x * COLS4 * 4;
-  bool inside = row0 + ROWS <= p.M && (gl_WorkGroupID.y + 1) * groupCols <= p.N;
-  uint k4 = p.K & ~3u;
-  uint k = 0;
-  if (inside) {
-    for (; k < k4; k += 4) step4(row0, k, true);
-  } else {
-    for (; k < p.K; ++k) stepScalar(row0, k);
-  }
-  for (; k < p.K; ++k) stepScalar(row0, k);  // the last K % 4 steps of inside tiles
+  // This work group's slice of k (all of it without a split); slices start at multiples of 4.
+  uint k = sliceBegin(), end = sliceEnd();
+  for (; k + 4 <= end; k += 4) step4(row0, k);
+  for (; k < end; ++k) stepScalar(row0, k);
 
-  if (inside && VEC_C != 0) {
+  if (VEC_C != 0) {
     // Stores cost a lane loop each, like loads: a vec4 store writes four outputs at once, which
     // matters when K is short (the weight gradients, where K is the batch size).
     [[unroll]] for (uint r = 0; r < ROWS; ++r)
       [[unroll]] for (uint c = 0; c < COLS4; ++c) {
-        uint i = ((row0 + r) * p.ldc + firstCol(c)) / 4;
+        uint col = firstCol(c);
+        if (row0 + r >= p.M || col >= p.N) continue;
+        uint i = (gl_WorkGroupID.z * p.cSlice + (row0 + r) * p.ldc + col) / 4;
         c4[i] = p.beta == 0.0 ? p.alpha * acc[r][c] : p.alpha * acc[r][c] + p.beta * c4[i];
       }
     return;

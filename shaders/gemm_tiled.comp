@@ -19,7 +19,8 @@ void main() {
   for (uint i = 0; i < PER; ++i)
     for (uint j = 0; j < PER; ++j) acc[i][j] = 0.0;
 
-  for (uint k0 = 0; k0 < p.K; k0 += DEPTH) {
+  uint end = sliceEnd();
+  for (uint k0 = sliceBegin(); k0 < end; k0 += DEPTH) {
     // 1024 elements of each panel, 4 per invocation; zeros outside the matrices.
     for (uint e = 0; e < 4; ++e) {
       uint slot = id + e * 256;
@@ -27,12 +28,12 @@ void main() {
       if (TRANS_A == 0) { r = slot / DEPTH; kk = slot % DEPTH; }   // contiguous along k in memory
       else { kk = slot / TILE; r = slot % TILE; }                   // contiguous along rows
       uint row = rowTile + r, k = k0 + kk;
-      tileA[kk][r] = (row < p.M && k < p.K) ? loadA(row, k) : 0.0;
+      tileA[kk][r] = (row < p.M && k < end) ? loadA(row, k) : 0.0;
       uint cc, kb;
       if (TRANS_B == 0) { kb = slot / TILE; cc = slot % TILE; }
       else { cc = slot / DEPTH; kb = slot % DEPTH; }
       uint col = colTile + cc, kB = k0 + kb;
-      tileB[kb][cc] = (col < p.N && kB < p.K) ? loadB(kB, col) : 0.0;
+      tileB[kb][cc] = (col < p.N && kB < end) ? loadB(kB, col) : 0.0;
     }
     barrier();
     for (uint kk = 0; kk < DEPTH; ++kk) {

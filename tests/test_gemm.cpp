@@ -1,5 +1,6 @@
 // GEMM against the double-precision reference, on random shapes and data, both kernel variants,
-// every transpose combination, alpha/beta, padded leading dimensions, and beta = 0 over NaN.
+// every transpose combination, alpha/beta, padded leading dimensions, beta = 0 over NaN, edge tiles
+// read as vec4s, and GEMMs split along a long K (the convolutions' weight gradients).
 #include "gpu/buffer.h"
 #include "gpu/recording.h"
 #include "ops/gemm.h"
@@ -14,7 +15,9 @@ class TestGemm : public QObject {
   std::unique_ptr<gpu::Context> context_;
 
   // Runs one GEMM and returns the worst error in units of the rounding scale sum |a||b|.
-  double runCase(gpu::KernelVariant variant, ops::GemmShape shape, uint32_t seed, bool nanInC = false) {
+  // `scratch`: run the GEMM split along K with gemmScratchFloats(shape) floats of scratch.
+  double runCase(gpu::KernelVariant variant, ops::GemmShape shape, uint32_t seed, bool nanInC = false,
+                 bool scratch = false) {
     const uint32_t rowsA = shape.transA ? shape.K : shape.M, colsA = shape.transA ? shape.M : shape.K;
     const uint32_t rowsB = shape.transB ? shape.N : shape.K, colsB = shape.transB ? shape.K : shape.N;
     auto a = test::randomFloats(size_t(rowsA - (rowsA > 0)) * shape.leadA() + colsA, seed);
@@ -25,8 +28,9 @@ class TestGemm : public QObject {
     A.upload(std::span<const float>(a));
     B.upload(std::span<const float>(b));
     C.upload(std::span<const float>(c));
+    gpu::Buffer S(*context_, std::max<uint64_t>(ops::gemmScratchFloats(shape), 1) * 4);
     gpu::Recording rec(*context_);
-    ops::gemm(rec, shape, A, B, C, variant);
+    ops::gemm(rec, shape, A, B, C, variant, scratch ? gpu::BufferRange(S) : gpu::BufferRange());
     context_->run(rec);
     const auto got = C.read<float>(c.size());
     const auto want = ops::reference::gemm(shape, a, b, c);
@@ -51,14 +55,23 @@ class TestGemm : public QObject {
     return test::maxScaledError(gotUsed, wantUsed, scaleUsed);
   }
 
+  struct Case {
+    uint32_t M, N, K;
+  };
+
   void checkVariant(gpu::KernelVariant variant) {
-    struct Case {
-      uint32_t M, N, K;
-    };
+    // The last row: sides that are multiples of 4 but not of the tiles, so edge tiles take the
+    // vec4 path with clamped indices; and skinny shapes of the convolution layers.
     const Case cases[] = {{1, 1, 1},     {1, 17, 5},   {13, 1, 7},   {7, 11, 13},   {64, 64, 64},
                           {65, 63, 31},  {97, 89, 83}, {1025, 3, 9}, {2, 1025, 17}, {5, 7, 1025},
-                          {129, 130, 131}, {300, 2, 300}, {33, 257, 1}};
-    uint32_t seed = 100;
+                          {129, 130, 131}, {300, 2, 300}, {33, 257, 1},
+                          {20, 36, 52}, {4, 100, 8}, {36, 4, 13}, {6, 200, 25}, {16, 152, 20}};
+    checkCases(variant, cases, false);
+  }
+
+  template <size_t n>
+  void checkCases(gpu::KernelVariant variant, const Case (&cases)[n], bool split) {
+    uint32_t seed = split ? 700 : 100;
     for (const Case& cs : cases)
       for (int trans = 0; trans < 4; ++trans) {
         ops::GemmShape shape;
@@ -70,7 +83,8 @@ class TestGemm : public QObject {
         shape.alpha = 1.0f;
         shape.beta = 0.0f;
         const double tolerance = 1e-5 * std::sqrt(double(cs.K));  // relative to sum |a||b|
-        const double err = runCase(variant, shape, seed += 3);
+        if (split) QVERIFY2(ops::gemmScratchFloats(shape) > 0, "a long-K case that is not split tests nothing");
+        const double err = runCase(variant, shape, seed += 3, false, split);
         QVERIFY2(err <= tolerance, qPrintable(QString("%1x%2x%3 transA=%4 transB=%5: error %6 > %7")
                                                   .arg(cs.M).arg(cs.N).arg(cs.K).arg(shape.transA)
                                                   .arg(shape.transB).arg(err).arg(tolerance)));
@@ -83,6 +97,54 @@ class TestGemm : public QObject {
 
   void registersVariantMatchesReference() { checkVariant(gpu::KernelVariant::Registers); }
   void tiledVariantMatchesReference() { checkVariant(gpu::KernelVariant::Tiled); }
+
+  // K much longer than the sides of C: K split into slices, partial products summed in a second
+  // pass. Odd K (a short last slice and k % 4 tails), and C1's and C3's weight-gradient shapes.
+  void splitKMatchesReference() {
+    const Case cases[] = {{6, 25, 12544}, {16, 150, 6400}, {3, 7, 5001}, {1, 1, 1027}, {20, 36, 4096}};
+    checkCases(gpu::KernelVariant::Registers, cases, true);
+    checkCases(gpu::KernelVariant::Tiled, cases, true);
+  }
+
+  void splitKWithAlphaBetaAndPaddedC() {
+    for (auto variant : {gpu::KernelVariant::Registers, gpu::KernelVariant::Tiled}) {
+      ops::GemmShape shape;
+      shape.M = 9;
+      shape.N = 13;
+      shape.K = 3001;
+      shape.transB = true;
+      shape.ldc = 16;
+      shape.alpha = 0.5f;
+      shape.beta = -2.0f;
+      const double err = runCase(variant, shape, 800, false, true);
+      QVERIFY2(err <= 1e-5 * std::sqrt(3001.0), qPrintable(QString("%1: error %2").arg(gpu::kernelVariantName(variant)).arg(err)));
+      shape.beta = 0.0f;  // and C is not read
+      const double errNan = runCase(variant, shape, 801, /*nanInC=*/true, true);
+      QVERIFY2(errNan <= 1e-5 * std::sqrt(3001.0), qPrintable(QString("NaN in C leaked (error %1)").arg(errNan)));
+    }
+  }
+
+  void shortKAndLargeCAreNotSplit() {
+    ops::GemmShape shape;
+    shape.M = shape.N = shape.K = 1024;
+    QCOMPARE(ops::gemmScratchFloats(shape), uint64_t(0));
+    shape.M = 256;
+    shape.N = 784;
+    shape.K = 64;  // a dense layer's weight gradient at batch 64
+    QCOMPARE(ops::gemmScratchFloats(shape), uint64_t(0));
+  }
+
+  void tooSmallScratchIsRejected() {
+    ops::GemmShape shape;
+    shape.M = 6;
+    shape.N = 25;
+    shape.K = 4096;
+    QVERIFY(ops::gemmScratchFloats(shape) > 0);
+    gpu::Buffer A(*context_, 6 * 4096 * 4), B(*context_, 25 * 4096 * 4), C(*context_, 150 * 4);
+    gpu::Buffer S(*context_, (ops::gemmScratchFloats(shape) - 1) * 4);
+    gpu::Recording rec(*context_);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ops::gemm(rec, shape, A, B, C, gpu::KernelVariant::Auto, S));
+  }
 
   void alphaBetaAndPaddedLeadingDimensions() {
     for (auto variant : {gpu::KernelVariant::Registers, gpu::KernelVariant::Tiled})

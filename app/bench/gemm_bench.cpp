@@ -35,29 +35,33 @@ double timeRuns(gpu::Context& context, gpu::Recording& rec, int trials) {
   return best;
 }
 
-double gemmGflops(gpu::Context& context, gpu::KernelVariant variant, uint32_t n, double budgetSeconds,
-                  double* estimatedSeconds) {
+double gemmGflops(gpu::Context& context, gpu::KernelVariant variant, const ops::GemmShape& shape,
+                  double budgetSeconds, double* estimatedSeconds) {
   std::mt19937 rng(42);
   std::uniform_real_distribution<float> uniform(-1, 1);
-  std::vector<float> host(size_t(n) * n);
-  for (float& v : host) v = uniform(rng);
-  gpu::Buffer a(context, host.size() * 4), b(context, host.size() * 4), c(context, host.size() * 4);
-  a.upload(std::span<const float>(host));
-  b.upload(std::span<const float>(host));
-  ops::GemmShape shape;
-  shape.M = shape.N = shape.K = n;
+  auto random = [&](size_t n) {
+    std::vector<float> host(n);
+    for (float& v : host) v = uniform(rng);
+    return host;
+  };
+  const auto hostA = random(size_t(shape.M) * shape.K), hostB = random(size_t(shape.K) * shape.N);
+  gpu::Buffer a(context, hostA.size() * 4), b(context, hostB.size() * 4), c(context, size_t(shape.M) * shape.N * 4);
+  a.upload(std::span<const float>(hostA));
+  b.upload(std::span<const float>(hostB));
+  // A long K is split, as the layers do it.
+  gpu::Buffer scratch(context, std::max<uint64_t>(ops::gemmScratchFloats(shape), 1) * 4);
 
   gpu::Recording once(context);
-  ops::gemm(once, shape, a, b, c, variant);
+  ops::gemm(once, shape, a, b, c, variant, scratch);
   context.run(once);  // compiles the pipeline, warms caches
   const double single = timeRuns(context, once, 1);
   *estimatedSeconds = single;
   if (single > budgetSeconds) return -1;
   const int reps = std::clamp(int(0.4 / std::max(single, 1e-6)), 1, 200);
   gpu::Recording many(context);
-  for (int r = 0; r < reps; ++r) ops::gemm(many, shape, a, b, c, variant);
+  for (int r = 0; r < reps; ++r) ops::gemm(many, shape, a, b, c, variant, scratch);
   const double t = timeRuns(context, many, 3) / reps;
-  return 2.0 * n * double(n) * n / t * 1e-9;
+  return 2.0 * shape.M * double(shape.N) * shape.K / t * 1e-9;
 }
 
 std::map<std::pair<int, uint32_t>, double> torchGflops(const std::vector<uint32_t>& sizes) {
@@ -91,12 +95,52 @@ std::string cell(double gflops) {
   return text;
 }
 
+// "MxNxK" with an optional suffix of transposes: "nt" = op(B) transposed, "tn", "tt".
+ops::GemmShape parseShape(const std::string& text) {
+  ops::GemmShape s;
+  char t[3] = {'n', 'n', 0};
+  if (std::sscanf(text.c_str(), "%ux%ux%u%2c", &s.M, &s.N, &s.K, t) < 3 || !s.M || !s.N || !s.K ||
+      (t[0] != 'n' && t[0] != 't') || (t[1] != 'n' && t[1] != 't'))
+    throw cli::UsageError("--shapes takes MxNxK with an optional nt, tn or tt (e.g. 64x256x784nt), not " + text);
+  s.transA = t[0] == 't';
+  s.transB = t[1] == 't';
+  return s;
+}
+
+// The GEMMs of a batch-64 training step of the benchmark networks (gradlab-bench train).
+const char* kTrainingShapes =
+    "64x256x784nt,256x784x64tn,64x256x256nt,256x256x64tn,64x256x256nn,64x10x256nt,10x256x64tn,64x256x10nn,"
+    "6x50176x25nn,6x25x50176nt,16x6400x150nn,16x150x6400nt,150x6400x16tn";
+
+// GFLOP/s of each variant on arbitrary shapes (no peer: PyTorch's step times are the comparison).
+int shapeTable(gpu::Context& context, const std::vector<gpu::KernelVariant>& variants, const std::string& list,
+               double budget) {
+  std::printf("%-16s", "MxNxK op");
+  for (auto v : variants) std::printf(" %14s %9s", (std::string(gpu::kernelVariantName(v)) + " GF/s").c_str(), "ms");
+  std::printf("\n");
+  std::stringstream in(list == "training" ? kTrainingShapes : list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const ops::GemmShape shape = parseShape(item);
+    std::printf("%-16s", item.c_str());
+    for (auto v : variants) {
+      double estimate = 0;
+      const double g = gemmGflops(context, v, shape, budget, &estimate);
+      std::printf(" %14s %9.3f", cell(g).c_str(), g > 0 ? 2.0 * shape.M * double(shape.N) * shape.K / g * 1e-6 : -1.0);
+      std::fflush(stdout);
+    }
+    std::printf("\n");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int gemmBenchmark(const std::vector<std::string>& args) {
   cli::Arguments options(
       "gemm",
       {{"sizes", "N,N,...", "square sizes M=N=K (default 256,512,1024,2048)"},
+       {"shapes", "LIST", "instead: MxNxK[nt|tn|tt],... or 'training' (the GEMMs of gradlab-bench train)"},
        {"variants", "LIST", "kernel variants: tiled,registers (default both)"},
        {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
        {"budget", "SECONDS", "skip a size whose single GEMM takes longer than this (default 20)"},
@@ -127,6 +171,7 @@ int gemmBenchmark(const std::vector<std::string>& args) {
   contextOptions.validation = gpu::Validation::Off;  // benchmarks measure the driver, not the layer
   gpu::Context context(contextOptions);
   const auto& device = context.device();
+  if (options.has("shapes")) return shapeTable(context, variants, options.text("shapes"), budget);
 
   char date[32];
   const std::time_t now = std::time(nullptr);
@@ -153,7 +198,9 @@ int gemmBenchmark(const std::vector<std::string>& args) {
       // Skip without trying when the last size predicts far over budget (GEMM is cubic).
       const double predicted = lastEstimate.count(v) ? lastEstimate[v] * std::pow(double(n) / lastSize, 3) : 0;
       double estimate = 0, g = -1;
-      if (predicted <= budget) g = gemmGflops(context, v, n, budget, &estimate);
+      ops::GemmShape shape;
+      shape.M = shape.N = shape.K = n;
+      if (predicted <= budget) g = gemmGflops(context, v, shape, budget, &estimate);
       lastEstimate[v] = g < 0 ? 1e9 : estimate;
       best = std::max(best, g);
       std::printf(" %14s", cell(g).c_str());

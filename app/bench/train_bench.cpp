@@ -13,6 +13,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <sstream>
 
@@ -69,6 +70,37 @@ double torchStepMs(const std::string& model, const nn::Shape& input, uint32_t ba
   }
 }
 
+// Milliseconds per layer of the forward and backward passes (timestamps after each layer, the
+// fastest of 10 runs per layer), printed under the step time; the rest of the step (batch
+// assembly, loss metrics, not-finite checks, the update) is what the step takes beyond their sum.
+void printBreakdown(nn::Network& net, double stepMs) {
+  gpu::Recording rec(net.context(), 256);
+  net.setProfiling(true);
+  rec.timestamp("start");
+  net.recordForward(rec, true);
+  net.recordBackward(rec);
+  net.setProfiling(false);
+  std::vector<double> best;
+  std::vector<std::string> labels;
+  for (int run = 0; run < 10; ++run) {
+    net.context().run(rec);
+    const auto t = rec.timings();
+    best.resize(t.size(), 1e30);
+    labels.resize(t.size());
+    for (size_t i = 1; i < t.size(); ++i) {
+      best[i] = std::min(best[i], t[i].milliseconds - t[i - 1].milliseconds);
+      labels[i] = t[i].label;
+    }
+  }
+  double sum = 0;
+  for (size_t i = 1; i < best.size(); ++i) {
+    std::printf("    %-30s %8.3f ms\n", labels[i].c_str(), best[i]);
+    sum += best[i];
+  }
+  std::printf("    %-30s %8.3f ms (%u dispatches in forward + backward)\n", "rest of the step",
+              std::max(stepMs - sum, 0.0), rec.dispatchCount());
+}
+
 data::Dataset syntheticImages(uint32_t samples) {
   data::Dataset d;
   d.name = "random 28x28 images";
@@ -90,6 +122,7 @@ int trainBenchmark(const std::vector<std::string>& args) {
                     {"steps", "N", "timed steps per network (default 200)"},
                     {"device", "INDEX|NAME", "Vulkan device"},
                     {"no-peer", "", "do not run PyTorch beside"},
+                    {"breakdown", "", "also print milliseconds per layer, forward and backward"},
                     {"help", "", "show this help"}},
                    args);
   if (o.has("help")) {
@@ -126,16 +159,17 @@ int trainBenchmark(const std::vector<std::string>& args) {
     const nn::Graph graph = nn::loadNetworkFile(file);
     const std::string name = graph.title.empty() ? std::filesystem::path(file).stem().string() : graph.title;
     double ms = -1;
+    std::unique_ptr<train::TrainingSession> session;
     try {
       train::TrainingOptions options;
       options.batch = batch;
       options.learningRate = 0.01;
-      train::TrainingSession session(context, graph, images, nullptr, options);
-      session.train(20);  // pipelines compiled, caches warm
+      session = std::make_unique<train::TrainingSession>(context, graph, images, nullptr, options);
+      session->train(20);  // pipelines compiled, caches warm
       double best = 1e30;
       for (int trial = 0; trial < 3; ++trial) {
         const auto start = std::chrono::steady_clock::now();
-        session.train(steps);
+        session->train(steps);
         best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       }
       ms = best / steps * 1000;
@@ -154,6 +188,7 @@ int trainBenchmark(const std::vector<std::string>& args) {
     };
     std::printf("%-24s %12s %14s %14s %13s%s\n", name.c_str(), cell(ms).c_str(), cell(t1).c_str(), cell(t2).c_str(),
                 peer > 0 ? cell(ms / peer).c_str() : "-", peer > 0 ? "x" : "");
+    if (o.has("breakdown")) printBreakdown(session->network(), ms);
     std::fflush(stdout);
   }
   return 0;

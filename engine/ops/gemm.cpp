@@ -2,6 +2,7 @@
 
 #include "spirv/shaders.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -10,9 +11,10 @@ namespace {
 
 using gpu::Access;
 
-const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled, {Access::Read, Access::Read, Access::ReadWrite}, 32};
+const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled, {Access::Read, Access::Read, Access::ReadWrite}, 40};
 const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers,
-                                 {Access::Read, Access::Read, Access::ReadWrite}, 32};
+                                 {Access::Read, Access::Read, Access::ReadWrite}, 40};
+const gpu::KernelSpec kSplitSum{"gemm_split_sum", spirv::gemm_split_sum, {Access::Read, Access::ReadWrite}, 28};
 
 // Tile of C per invocation of the registers kernel: compile-time constants of
 // shaders/gemm_registers.comp (ROWS, 4 * COLS4), mirrored here for the dispatch grid.
@@ -22,7 +24,22 @@ constexpr uint32_t kRegisterCols = 8;
 struct Push {
   uint32_t M, N, K, lda, ldb, ldc;
   float alpha, beta;
+  uint32_t kSlice, cSlice;  // k per slice of a split GEMM (K: no split); floats between C slices
 };
+
+// A split along K pays off when K is much longer than both sides of C; slices of at least
+// kMinSlice keep the partial products few, and kMaxSlices enough work groups for any device.
+constexpr uint32_t kMinSplitK = 1024;
+constexpr uint32_t kMinSlice = 256;
+constexpr uint32_t kMaxSlices = 64;
+
+// k per slice (a multiple of 4, so vec4 reads along k stay aligned), or K when not split.
+uint32_t sliceLength(const GemmShape& s) {
+  if (s.K < kMinSplitK || uint64_t(s.K) < 8 * uint64_t(std::max(s.M, s.N))) return s.K;
+  const uint32_t slices = std::min(kMaxSlices, s.K / kMinSlice);
+  return ((s.K + slices - 1) / slices + 3) / 4 * 4;
+}
+uint64_t sliceFloats(const GemmShape& s) { return (uint64_t(s.M) * s.N + 3) / 4 * 4; }
 
 uint64_t floatsIn(const gpu::BufferRange& r) {
   return (r.bytes == VK_WHOLE_SIZE ? r.buffer->bytes() - r.offset : r.bytes) / 4;
@@ -38,37 +55,67 @@ void requireFloats(const char* name, const gpu::BufferRange& r, uint64_t rows, u
                                 " floats, the shape needs " + std::to_string(needed));
 }
 
-}  // namespace
-
-void gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
-          gpu::KernelVariant variant) {
-  requireFloats("A", a, s.transA ? s.K : s.M, s.transA ? s.M : s.K, s.leadA());
-  requireFloats("B", b, s.transB ? s.N : s.K, s.transB ? s.K : s.N, s.leadB());
-  requireFloats("C", c, s.M, s.N, s.leadC());
-  if (s.M == 0 || s.N == 0) return;
-
+// One pass of the GEMM kernel of `variant` over `slices` slices of k.
+void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b,
+                     gpu::BufferRange c, gpu::KernelVariant variant, const Push& push, uint32_t slices) {
   gpu::Context& context = rec.context();
-  if (variant == gpu::KernelVariant::Auto) variant = context.kernelVariant();
-  const Push push{s.M, s.N, s.K, s.leadA(), s.leadB(), s.leadC(), s.alpha, s.beta};
   const std::vector<uint32_t> trans{s.transA ? 1u : 0u, s.transB ? 1u : 0u};
-
   if (variant == gpu::KernelVariant::Registers) {
     // One subgroup per work group (one SIMD vector on a CPU device); any size is correct.
     const uint32_t lanes = std::max<uint32_t>(context.device().subgroupSize, 1);
-    // The shader may read A and B as vec4s when their rows start on 4-float boundaries.
+    // vec4 views of an operand are allowed when each vec4 the shader reads (along the contiguous
+    // dimension, 4-aligned) lies wholly inside or wholly outside the matrix; edge tiles clamp
+    // indices and stay on the vec4 path.
     std::vector<uint32_t> constants = trans;
-    constants.push_back(s.leadA() % 4 == 0 ? 1u : 0u);
-    constants.push_back(s.leadB() % 4 == 0 ? 1u : 0u);
-    constants.push_back(s.leadC() % 4 == 0 ? 1u : 0u);
+    constants.push_back(push.lda % 4 == 0 && (!s.transA || s.M % 4 == 0) ? 1u : 0u);
+    constants.push_back(push.ldb % 4 == 0 && (s.transB || s.N % 4 == 0) ? 1u : 0u);
+    constants.push_back(push.ldc % 4 == 0 && s.N % 4 == 0 ? 1u : 0u);
     const auto& kernel = context.kernel(kRegisters, {lanes, 1, 1}, constants);
     const uint32_t colsPerGroup = lanes * kRegisterCols;
     // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).
     rec.dispatch(kernel, {a, b, c}, push,
-                 {(s.M + kRegisterRows - 1) / kRegisterRows, (s.N + colsPerGroup - 1) / colsPerGroup, 1});
+                 {(s.M + kRegisterRows - 1) / kRegisterRows, (s.N + colsPerGroup - 1) / colsPerGroup, slices});
   } else {
     const auto& kernel = context.kernel(kTiled, {16, 16, 1}, trans);
-    rec.dispatch(kernel, {a, b, c}, push, {(s.N + 63) / 64, (s.M + 63) / 64, 1});
+    rec.dispatch(kernel, {a, b, c}, push, {(s.N + 63) / 64, (s.M + 63) / 64, slices});
   }
+}
+
+}  // namespace
+
+uint64_t gemmScratchFloats(const GemmShape& s) {
+  const uint32_t slice = sliceLength(s);
+  return slice == s.K ? 0 : (s.K + slice - 1) / slice * sliceFloats(s);
+}
+
+void gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
+          gpu::KernelVariant variant, gpu::BufferRange scratch) {
+  requireFloats("A", a, s.transA ? s.K : s.M, s.transA ? s.M : s.K, s.leadA());
+  requireFloats("B", b, s.transB ? s.N : s.K, s.transB ? s.K : s.N, s.leadB());
+  requireFloats("C", c, s.M, s.N, s.leadC());
+  const uint64_t scratchNeeded = gemmScratchFloats(s);
+  const bool split = scratch.buffer != nullptr && scratchNeeded > 0;
+  if (split && floatsIn(scratch) < scratchNeeded)
+    throw std::invalid_argument("gemm: scratch holds " + std::to_string(floatsIn(scratch)) +
+                                " floats, splitting this shape needs " + std::to_string(scratchNeeded) +
+                                " (gemmScratchFloats)");
+  if (s.M == 0 || s.N == 0) return;
+
+  if (variant == gpu::KernelVariant::Auto) variant = rec.context().kernelVariant();
+  if (!split) {
+    const Push push{s.M, s.N, s.K, s.leadA(), s.leadB(), s.leadC(), s.alpha, s.beta, s.K, 0};
+    dispatchProduct(rec, s, a, b, c, variant, push, 1);
+    return;
+  }
+  // Each slice's product, packed (ldc = N) into its own stretch of scratch, then their sum into C.
+  const uint32_t slice = sliceLength(s), slices = (s.K + slice - 1) / slice;
+  const uint32_t stride = uint32_t(sliceFloats(s));
+  const Push partial{s.M, s.N, s.K, s.leadA(), s.leadB(), s.N, 1.0f, 0.0f, slice, stride};
+  dispatchProduct(rec, s, a, b, scratch, variant, partial, slices);
+  struct { uint32_t M, N, ldc, slices, stride; float alpha, beta; } sum{s.M, s.N, s.leadC(), slices, stride,
+                                                                          s.alpha, s.beta};
+  const uint32_t groups = std::clamp<uint32_t>((s.M * s.N + 63) / 64, 1, 4096);
+  rec.dispatch(rec.context().kernel(kSplitSum, {64, 1, 1}), {scratch, c}, sum, {groups, 1, 1});
 }
 
 }  // namespace gradlab::ops

@@ -21,8 +21,15 @@ struct GemmShape {
   uint32_t leadC() const { return ldc ? ldc : N; }
 };
 
+// When K is much longer than the sides of C (a convolution's weight gradient sums over every pixel of
+// the batch), one work group per tile of C would leave most of the device idle: gemm() then splits
+// K into slices, computes each slice's product in its own work groups into `scratch`, and adds the
+// slices up in a second pass. gemmScratchFloats says how much scratch a shape can use (0: it is
+// not split); without scratch the GEMM runs unsplit, with too little it throws.
+uint64_t gemmScratchFloats(const GemmShape& shape);
+
 void gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
-          gpu::KernelVariant variant = gpu::KernelVariant::Auto);
+          gpu::KernelVariant variant = gpu::KernelVariant::Auto, gpu::BufferRange scratch = {});
 
 namespace reference {
 // Double-precision C = alpha op(A) op(B) + beta C; returns C (M x ldc, only the first N columns used).

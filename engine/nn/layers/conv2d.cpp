@@ -6,7 +6,9 @@
 // Backward, per chunk:
 //   tmp = dy as OC x (n P);  dW (+)= tmp col^T;  col = W^T tmp;  dx (+)= col2im(col)
 //   db  = sum of dy over batch and pixels
-// With a single chunk, backward reuses the col the forward pass left in the workspace.
+// With a single chunk, backward reuses the col the forward pass left in the workspace. dW's GEMM sums
+// over every pixel of the chunk (K = n P, long next to OC x C k k): it is split along K, with its
+// partial sums in the workspace after col and tmp.
 #include "nn/layers/conv_common.h"
 #include "ops/gemm.h"
 
@@ -23,7 +25,10 @@ class Conv2d final : public Layer {
         outC_(info.shape.output.channels()),
         bias_(info.params.flag("bias")) {}
 
-  uint64_t workspaceFloats(uint32_t batch) const override { return plan(batch, 0).totalFloats; }
+  uint64_t workspaceFloats(uint32_t batch) const override {
+    const ConvPlan pl = plan(batch, 0);
+    return scratchOffset(pl) + ops::gemmScratchFloats(weightGradShape(pl.chunk, 0));
+  }
 
   void forward(const ForwardPass& p) const override {
     const ConvPlan pl = plan(p.batch, convBindingLimit(p.rec.context()));
@@ -49,13 +54,10 @@ class Conv2d final : public Layer {
       const auto [col, tmp] = convScratch(p.workspace, pl, n);
       toChannelMajor(p.rec, sampleWindow(p.rec.context(), p.gradOutput, outC_ * P(), b0, n), n, outC_, P(), tmp);
       if (!single) im2col(p.rec, g_, sampleWindow(p.rec.context(), p.inputs[0], g_.imageSize(), b0, n), n, col);
-      ops::GemmShape w;  // dW (+)= dy col^T
-      w.M = outC_;
-      w.N = g_.colRows();
-      w.K = n * P();
-      w.transB = true;
-      w.beta = b0 ? 1.0f : 0.0f;
-      ops::gemm(p.rec, w, tmp, col, p.paramGrads[0]);
+      const ops::GemmShape w = weightGradShape(n, b0);
+      const uint64_t offset = p.workspace.offset + scratchOffset(pl) * 4;
+      ops::gemm(p.rec, w, tmp, col, p.paramGrads[0], gpu::KernelVariant::Auto,
+                gpu::BufferRange(*p.workspace.buffer, offset, ops::gemmScratchFloats(w) * 4));
       if (!wantsGrad(p, 0)) continue;
       ops::GemmShape d;  // col = W^T dy
       d.M = g_.colRows();
@@ -90,6 +92,18 @@ class Conv2d final : public Layer {
 
  private:
   uint32_t P() const { return g_.gridSize(); }
+  // dW (+)= dy col^T for the chunk of n samples starting at sample b0
+  ops::GemmShape weightGradShape(uint32_t n, uint32_t b0) const {
+    ops::GemmShape w;
+    w.M = outC_;
+    w.N = g_.colRows();
+    w.K = n * P();
+    w.transB = true;
+    w.beta = b0 ? 1.0f : 0.0f;
+    return w;
+  }
+  // Where the split GEMM's partial sums start, aligned for any device (256 bytes).
+  static uint64_t scratchOffset(const ConvPlan& pl) { return (pl.totalFloats + 63) / 64 * 64; }
   ConvPlan plan(uint32_t batch, uint64_t limit) const {
     return planConv("Conv2d", batch, P(), g_.colRows(), outC_, std::max<uint64_t>(g_.imageSize(), uint64_t(outC_) * P()),
                     limit);

@@ -19,6 +19,12 @@ int main(int argc, char** argv) {
        gradlab::bench::trainBenchmark},
       {"landscape", "seconds for a 51x51 loss-landscape grid of the MLP 784-256-256-10 on 2048 samples; PyTorch beside",
        gradlab::bench::landscapeBenchmark},
+      {"fftconv", "milliseconds of a convolution forward pass, direct vs FFT, over kernel sizes; the crossover",
+       gradlab::bench::fftConvBenchmark},
+#ifdef GRADLAB_BENCH_UI
+      {"ui-latency", "the lab window's event-loop latency while the default demo trains (p50/p99)",
+       gradlab::bench::uiLatencyBenchmark},
+#endif
   };
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     (args.empty() ? std::cerr : std::cout) << "usage: gradlab-bench BENCHMARK [options]\n\nbenchmarks:\n";
@@ -37,6 +43,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::cerr << "gradlab-bench: unknown benchmark '" << args[0] << "' (accepted: gemm, train, landscape)\n";
+  std::cerr << "gradlab-bench: unknown benchmark '" << args[0] << "' (accepted:";
+  for (const Entry& e : entries) std::cerr << " " << e.name;
+  std::cerr << ")\n";
   return 2;
 }

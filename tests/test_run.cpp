@@ -47,6 +47,15 @@ class TestRun : public QObject {
   void initTestCase() { context_ = test::makeContext(); }
   void cleanup() { test::verifyNoValidationMessages(*context_); }
 
+  // A subscriber that arrives after the run got ready still learns that it is ready.
+  void lateSubscriberGetsTheLatestSnapshot() {
+    train::Run run(*context_, config());
+    QVERIFY(run.waitFor({train::RunState::Ready}, 20s));
+    std::atomic<int> states{-1};
+    run.subscribe([&](std::shared_ptr<const train::Snapshot> s) { states = int(s->state); });
+    QCOMPARE(states.load(), int(train::RunState::Ready));
+  }
+
   void startPauseStepReset() {
     train::Run run(*context_, config());
     std::atomic<uint64_t> snapshots{0}, lastStep{0}, records{0};

@@ -1,49 +1,76 @@
 #include "main_window.h"
 
+#include "dataset_preview.h"
 #include "device_probe.h"
+#include "editor/layer_inspector.h"
+#include "gpu/context.h"
+#include "editor/layer_palette.h"
+#include "editor/network_text_view.h"
+#include "editor/network_editor.h"
+#include "nn/network_text.h"
+#include "persist/autosave.h"
+#include "persist/experiment_file.h"
+#include "persist/file_error.h"
+#include "surface_race_runner.h"
 #include "training_charts.h"
+#include "training_panel.h"
+#include "views/decision_boundary_view.h"
+#include "views/depth_stats_view.h"
+#include "views/filter_grid_view.h"
+#include "views/layer_histograms_view.h"
+#include "views/surface_view.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
-#include <QFile>
-#include <QFont>
+#include <QDateTime>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSaveFile>
+#include <QScrollArea>
 #include <QSettings>
-#include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTimer>
 #include <QToolBar>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 namespace gradlab::ui {
+namespace {
 
-DemoSetup defaultDemo() {
-  DemoSetup demo;
-  demo.title = "MLP 784-256-10";
-  QFile file(":/networks/mlp_784_256_10.net");
-  if (file.open(QIODevice::ReadOnly)) demo.networkText = QString::fromUtf8(file.readAll());
-  demo.dataset = "fashion-mnist";
-  demo.batch = 64;
-  demo.optimizer = "sgd";
-  demo.learningRate = 0.1;
-  return demo;
+QString fileFilter() { return QObject::tr("GradLab experiments (*%1)").arg(persist::kExtension); }
+
+// A coloured strip above the canvas: errors (a run that went NaN) and a demo's explanation.
+QLabel* strip(QWidget* parent, const QString& style) {
+  auto* label = new QLabel(parent);
+  label->setWordWrap(true);
+  label->setTextFormat(Qt::RichText);
+  label->setStyleSheet(style);
+  label->hide();
+  return label;
 }
 
-MainWindow::MainWindow(const QString& deviceRequest, QWidget* parent)
+}  // namespace
+
+MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFolder, QWidget* parent)
     : QMainWindow(parent), deviceRequest_(deviceRequest) {
   setWindowTitle("GradLab");
-  setMinimumSize(800, 560);
-  resize(1200, 800);
+  setMinimumSize(900, 600);
+  resize(1440, 900);
+  setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
   controller_ = new TrainingController(this);
+  createActions();
+  createDocks();
   createMenus();
-  createToolBar();
-  pages_ = new QStackedWidget(this);
-  pages_->addWidget(createWelcome());
-  pages_->addWidget(createLab());
-  setCentralWidget(pages_);
 
   stateLabel_ = new QLabel(this);
   progressLabel_ = new QLabel(this);
@@ -55,154 +82,467 @@ MainWindow::MainWindow(const QString& deviceRequest, QWidget* parent)
 
   QSettings settings;
   restoreGeometry(settings.value("window/geometry").toByteArray());
+  restoreState(settings.value("window/state").toByteArray());
 
   probe_ = new DeviceProbe(this);
   connect(probe_, &DeviceProbe::found, this, [this](const QString& name, const QString& details) {
     deviceLabel_->setText(tr("Device: %1").arg(name));
     deviceLabel_->setToolTip(details);
-    const QString muted = palette().color(QPalette::Disabled, QPalette::WindowText).name();
-    welcomeDevice_->setText(tr("Training runs on <b>%1</b><br><span style='color:%3'>%2</span>")
-                                .arg(name.toHtmlEscaped(), details.toHtmlEscaped(), muted));
+    openViewDevice();
     emit deviceReady();
   });
   connect(probe_, &DeviceProbe::failed, this, [this](const QString& message) {
     deviceLabel_->setText(tr("No Vulkan device"));
     deviceLabel_->setToolTip(message);
-    welcomeDevice_->setText(tr("<b>No Vulkan device is available.</b><br>%1").arg(message.toHtmlEscaped()));
+    banner_->setText(tr("<b>No Vulkan device is available.</b> %1").arg(message.toHtmlEscaped()));
+    banner_->show();
     emit deviceReady();
   });
   probe_->start(deviceRequest);
 
-  connect(controller_, &TrainingController::loading, this, [this](const QString& what) {
-    welcomeStatus_->setText(what);
+  connect(controller_, &TrainingController::loading, this, [this](const QString&) {
     stateLabel_->setText(tr("Loading"));
     updateActions(train::RunState::Preparing);
   });
+  connect(controller_, &TrainingController::datasetLoaded, this, [this](std::shared_ptr<const data::Dataset> train) {
+    panel_->setDataset(train);
+    boundary_->setData(train);
+    if (train->sampleShape.isImage()) filters_->setImageShape(train->sampleShape);
+  });
   connect(controller_, &TrainingController::ready, this, [this](const QString& description) {
-    title_->setText(description);
-    charts_->clear();
+    progressLabel_->setText(description);
     banner_->hide();
-    pages_->setCurrentIndex(1);
     stateLabel_->setText(tr("Preparing"));
     announcedReady_ = false;
   });
   connect(controller_, &TrainingController::failed, this, [this](const QString& message) {
-    welcomeStatus_->setText(tr("<b>The demo could not start.</b><br>%1").arg(message.toHtmlEscaped()));
+    banner_->setText(tr("<b>This experiment cannot train yet.</b> %1").arg(message.toHtmlEscaped()));
+    banner_->show();
     stateLabel_->setText(tr("Not ready"));
-    pages_->setCurrentIndex(0);
+    updateActions(train::RunState::Failed);
     emit demoFailed(message);
   });
   connect(controller_, &TrainingController::snapshot, this,
           [this](std::shared_ptr<const train::Snapshot> s) { showSnapshot(*s); });
+
+  // Autosave: the experiment every 30 s and on quit; what a crashed session left is offered at start.
+  try {
+    const QString folder = autosaveFolder.isEmpty()
+                               ? QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/autosave"
+                               : autosaveFolder;
+    autosave_ = std::make_unique<persist::AutosaveSlot>(folder.toStdString());
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(tr("Autosave is off: %1").arg(QString::fromUtf8(e.what())), 10000);
+  }
+  autosaveTimer_ = new QTimer(this);
+  autosaveTimer_->setInterval(int(std::chrono::milliseconds(persist::kAutosaveInterval).count()));
+  connect(autosaveTimer_, &QTimer::timeout, this, &MainWindow::autosaveNow);
+  autosaveTimer_->start();
+
+  rebuildTimer_ = new QTimer(this);
+  rebuildTimer_->setSingleShot(true);
+  rebuildTimer_->setInterval(400);  // edits in quick succession rebuild the run once
+  connect(rebuildTimer_, &QTimer::timeout, this, &MainWindow::rebuildRun);
   updateActions(train::RunState::Preparing);
 }
 
-void MainWindow::startDemo(DemoSetup setup) {
-  if (setup.device.isEmpty()) setup.device = deviceRequest_;
-  controller_->load(setup);
+MainWindow::~MainWindow() {
+  delete docks_["filters"];  // its spectrum job uses viewDevice_: finish it before the device goes
 }
 
-QString MainWindow::bannerText() const { return banner_->isVisible() ? banner_->text() : QString(); }
-
-void MainWindow::closeEvent(QCloseEvent* event) {
-  QSettings().setValue("window/geometry", saveGeometry());
-  QMainWindow::closeEvent(event);
+// The views' own device (filter spectra), opened off the UI thread; training has its own.
+void MainWindow::openViewDevice() {
+  auto* watcher = new QFutureWatcher<std::shared_ptr<gpu::Context>>(this);
+  connect(watcher, &QFutureWatcher<std::shared_ptr<gpu::Context>>::finished, this, [this, watcher] {
+    viewDevice_ = watcher->result();
+    watcher->deleteLater();
+    if (viewDevice_) filters_->setSpectrumDevice(viewDevice_.get());
+  });
+  const std::string device = deviceRequest_.toStdString();
+  watcher->setFuture(QtConcurrent::run([device]() -> std::shared_ptr<gpu::Context> {
+    try {
+      gpu::ContextOptions options;
+      options.device = device;
+      return std::make_shared<gpu::Context>(options);
+    } catch (const std::exception&) {
+      return nullptr;  // no spectra; the training run reports the device problem itself
+    }
+  }));
 }
 
-QString MainWindow::deviceText() const { return deviceLabel_->text(); }
-
-void MainWindow::createMenus() {
-  QMenu* file = menuBar()->addMenu(tr("&File"));
-  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
-  quit->setShortcut(QKeySequence::Quit);
-  QMenu* help = menuBar()->addMenu(tr("&Help"));
-  help->addAction(tr("&About GradLab"), this, &MainWindow::showAbout);
-}
-
-void MainWindow::createToolBar() {
-  QToolBar* bar = addToolBar(tr("Training"));
-  bar->setObjectName("training");
-  bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-  play_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("Play"));
+void MainWindow::createActions() {
+  play_ = new QAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("Play"), this);
   play_->setShortcut(Qt::Key_Space);
   play_->setToolTip(tr("Train (Space); press again to pause"));
   connect(play_, &QAction::triggered, this, [this] {
     if (controller_->state() == train::RunState::Running) controller_->pause();
     else controller_->play();
   });
-  step_ = bar->addAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Step"));
+  step_ = new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Step"), this);
   step_->setShortcut(Qt::Key_F10);
   step_->setToolTip(tr("Train one step (F10)"));
   connect(step_, &QAction::triggered, controller_, &TrainingController::step);
-  reset_ = bar->addAction(style()->standardIcon(QStyle::SP_BrowserReload), tr("Reset"));
+  reset_ = new QAction(style()->standardIcon(QStyle::SP_BrowserReload), tr("Reset"), this);
   reset_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
   reset_->setToolTip(tr("Back to the initial weights (Ctrl+R)"));
   connect(reset_, &QAction::triggered, this, [this] {
     charts_->clear();
+    showingSavedCurves_ = false;
+    histograms_->clear();
+    boundary_->clear();
     banner_->hide();
     controller_->reset();
   });
+  for (QAction* a : {play_, step_, reset_}) a->setShortcutContext(Qt::WindowShortcut);
+  QToolBar* bar = addToolBar(tr("Training"));
+  bar->setObjectName("training");
+  bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  bar->addActions({play_, step_, reset_});
 }
 
-QWidget* MainWindow::createWelcome() {
-  auto* page = new QWidget(this);
-  auto* layout = new QVBoxLayout(page);
-  layout->setContentsMargins(48, 48, 48, 48);
-  layout->addStretch(2);
-  auto* title = new QLabel(tr("GradLab"), page);
-  QFont titleFont = title->font();
-  titleFont.setPointSizeF(titleFont.pointSizeF() * 2.6);
-  titleFont.setBold(true);
-  title->setFont(titleFont);
-  title->setAlignment(Qt::AlignCenter);
-  auto* subtitle = new QLabel(tr("Build neural networks, train them on the GPU, and watch what training does."), page);
-  QFont subtitleFont = subtitle->font();
-  subtitleFont.setPointSizeF(subtitleFont.pointSizeF() * 1.25);
-  subtitle->setFont(subtitleFont);
-  subtitle->setAlignment(Qt::AlignCenter);
-  subtitle->setWordWrap(true);
-  welcomeDevice_ = new QLabel(tr("Looking for a Vulkan device…"), page);
-  welcomeStatus_ = new QLabel(page);
-  for (QLabel* l : {welcomeDevice_, welcomeStatus_}) {
-    l->setAlignment(Qt::AlignCenter);
-    l->setWordWrap(true);
-    l->setTextFormat(Qt::RichText);
+void MainWindow::createMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&New"), QKeySequence::New, this, [this] { openExperiment(defaultExperiment()); });
+  file->addAction(tr("&Open…"), QKeySequence::Open, this, &MainWindow::open);
+  save_ = file->addAction(tr("&Save"), QKeySequence::Save, this, &MainWindow::save);
+  file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, &MainWindow::saveAs);
+  file->addSeparator();
+  file->addAction(tr("&Export Metrics as CSV…"), this, &MainWindow::exportMetrics);
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  edit->addActions(editor_->editActions());
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  run->addActions({play_, step_, reset_});
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+
+  QMenu* demoMenu = menuBar()->addMenu(tr("&Demos"));
+  std::map<QString, QMenu*> groups;
+  for (const Demo& demo : demos()) {
+    QMenu* parent = demoMenu;
+    QString title = demo.menu;
+    if (demo.menu.contains('/')) {
+      const QString group = demo.menu.section('/', 0, 0);
+      if (!groups.count(group)) groups[group] = demoMenu->addMenu(group);
+      parent = groups[group];
+      title = demo.menu.section('/', 1);
+    }
+    QAction* a = parent->addAction(title, this, [this, &demo] { openDemo(demo); });
+    a->setToolTip(demo.explanation);
   }
-  layout->addWidget(title);
-  layout->addSpacing(12);
-  layout->addWidget(subtitle);
-  layout->addSpacing(28);
-  layout->addWidget(welcomeDevice_);
-  layout->addSpacing(12);
-  layout->addWidget(welcomeStatus_);
-  layout->addStretch(3);
-  return page;
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About GradLab"), this, &MainWindow::showAbout);
 }
 
-QWidget* MainWindow::createLab() {
-  auto* page = new QWidget(this);
-  auto* layout = new QVBoxLayout(page);
-  layout->setContentsMargins(12, 8, 12, 8);
-  title_ = new QLabel(page);
-  QFont font = title_->font();
-  font.setPointSizeF(font.pointSizeF() * 1.2);
-  font.setBold(true);
-  title_->setFont(font);
-  banner_ = new QLabel(page);
-  banner_->setWordWrap(true);
-  banner_->setTextFormat(Qt::RichText);
-  banner_->setStyleSheet("QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2c0;"
-                         " border-radius: 4px; padding: 8px; }");
-  banner_->hide();
-  charts_ = new TrainingCharts(page);
-  layout->addWidget(title_);
-  layout->addWidget(banner_);
-  layout->addWidget(charts_, 1);
-  return page;
+QDockWidget* MainWindow::addView(const QString& key, const QString& title, QWidget* view, Qt::DockWidgetArea area) {
+  auto* dock = new QDockWidget(title, this);
+  dock->setObjectName("dock-" + key);  // saveState() remembers docks by object name
+  dock->setWidget(view);
+  addDockWidget(area, dock);
+  docks_[key] = dock;
+  return dock;
 }
+
+QDockWidget* MainWindow::dock(const QString& view) const {
+  const auto it = docks_.find(view);
+  return it == docks_.end() ? nullptr : it->second;
+}
+
+void MainWindow::createDocks() {
+  auto* centre = new QWidget(this);
+  auto* layout = new QVBoxLayout(centre);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(4);
+  banner_ = strip(centre, "QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2c0;"
+                          " border-radius: 4px; padding: 8px; }");
+  explanation_ = strip(centre, "QLabel { background: #e8f1fb; color: #0d3c61; border: 1px solid #b6d4f2;"
+                               " border-radius: 4px; padding: 8px; }");
+  editor_ = new NetworkEditor(centre);
+  layout->addWidget(banner_);
+  layout->addWidget(explanation_);
+  layout->addWidget(editor_, 1);
+  setCentralWidget(centre);
+  connect(editor_, &NetworkEditor::graphChanged, this, &MainWindow::networkEdited);
+  connect(editor_, &NetworkEditor::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 6000); });
+
+  palette_ = new LayerPalette(this);
+  connect(palette_, &LayerPalette::layerActivated, this, [this](const QString& type) {
+    editor_->addLayer(type, editor_->view()->mapToScene(editor_->view()->viewport()->rect().center()));
+  });
+  addView("palette", tr("Layers"), palette_, Qt::LeftDockWidgetArea);
+
+  inspector_ = new LayerInspector(editor_, this);
+  addView("inspector", tr("Inspector"), inspector_, Qt::RightDockWidgetArea);
+
+  addView("text", tr("Text"), new NetworkTextView(editor_, this), Qt::RightDockWidgetArea);
+
+  panel_ = new TrainingPanel(this);
+  panel_->setRunActions(play_, step_, reset_);
+  connect(panel_, &TrainingPanel::settingsChanged, this, [this] {
+    setModified(true);
+    rebuildTimer_->start();
+  });
+  connect(panel_, &TrainingPanel::learningRateChanged, this, [this](double rate) {
+    setModified(true);
+    if (controller_->loaded()) controller_->setLearningRate(rate);  // on the fly, even while training
+    else rebuildTimer_->start();
+  });
+  auto* panelScroll = new QScrollArea(this);  // the settings are taller than a small screen
+  panelScroll->setWidget(panel_);
+  panelScroll->setWidgetResizable(true);
+  panelScroll->setFrameShape(QFrame::NoFrame);
+  addView("training", tr("Training"), panelScroll, Qt::RightDockWidgetArea);
+
+  charts_ = new TrainingCharts(this);
+  histograms_ = new LayerHistogramsView(this);
+  depth_ = new DepthStatsView(this);
+  filters_ = new FilterGridView(this);
+  boundary_ = new DecisionBoundaryView(this);
+  surface_ = new SurfaceView(this);
+  race_ = new SurfaceRaceRunner(surface_, this);
+  connect(surface_, &SurfaceView::startPointChosen, race_, &SurfaceRaceRunner::restartFrom);
+  connect(race_, &SurfaceRaceRunner::finished, this, [this](const QString& summary) {
+    statusBar()->showMessage(summary, 15000);
+    emit raceFinished(summary);
+  });
+  connect(race_, &SurfaceRaceRunner::failed, this, [this](const QString& message) {
+    banner_->setText(tr("<b>The optimizer race could not run.</b> %1").arg(message.toHtmlEscaped()));
+    banner_->show();
+  });
+  QDockWidget* first = addView("loss", tr("Loss and accuracy"), charts_, Qt::BottomDockWidgetArea);
+  for (const auto& [key, title, view] :
+       {std::tuple<QString, QString, QWidget*>{"histograms", tr("Activations"), histograms_},
+        {"depth", tr("By depth"), depth_},
+        {"filters", tr("Filters"), filters_},
+        {"boundary", tr("Decision boundary"), boundary_},
+        {"surface", tr("Optimizer race"), surface_}})
+    tabifyDockWidget(first, addView(key, title, view, Qt::BottomDockWidgetArea));
+  first->raise();
+  tabifyDockWidget(docks_["inspector"], docks_["text"]);
+  tabifyDockWidget(docks_["inspector"], docks_["training"]);
+  docks_["training"]->raise();  // first the settings and Play; selecting a layer brings its inspector
+  connect(editor_, &NetworkEditor::selectedNodeChanged, this, [this](const QString& name) {
+    if (!name.isEmpty()) docks_["inspector"]->raise();
+  });
+  resizeDocks({docks_["palette"], docks_["training"]}, {210, 340}, Qt::Horizontal);
+  resizeDocks({first}, {330}, Qt::Vertical);
+}
+
+void MainWindow::openExperiment(const persist::Experiment& experiment, const QString& path) {
+  const auto parsed = nn::parseNetwork(experiment.network);
+  document_ = experiment;
+  Positions positions;
+  for (const auto& [name, p] : experiment.layout) positions[name] = QPointF(p.x, p.y);
+  editor_->setGraph(parsed.graph, positions);
+  panel_->setSettings(experiment.training);
+  charts_->clear();
+  charts_->setHistory(experiment.trainingHistory, experiment.validationHistory);
+  showingSavedCurves_ = !experiment.trainingHistory.empty();
+  histograms_->clear();
+  boundary_->clear();
+  banner_->hide();
+  explanation_->hide();
+  path_ = path;
+  setModified(false);
+  if (!parsed.ok()) {
+    banner_->setText(tr("<b>The network text has errors.</b> %1").arg(QString::fromStdString(parsed.errors.front().text()).toHtmlEscaped()));
+    banner_->show();
+  }
+  rebuildRun();
+  rebuildTimer_->stop();  // showing the graph counted as an edit; the run is already being built
+  setModified(false);
+}
+
+void MainWindow::openDemo(const Demo& demo) {
+  if (!demo.race) openExperiment(demo.experiment);
+  explanation_->setText(QString("<b>%1.</b> %2").arg(demo.menu.section('/', -1).toHtmlEscaped(), demo.explanation.toHtmlEscaped()));
+  explanation_->show();
+  if (QDockWidget* d = dock(demo.view)) {
+    d->show();
+    d->raise();
+  }
+  if (demo.race) race_->run(*demo.race, deviceRequest_);
+}
+
+void MainWindow::networkEdited() {
+  setModified(true);
+  playBlockedReason_ = editor_->problem();
+  updateActions(controller_->state());
+  rebuildTimer_->start();
+}
+
+void MainWindow::rebuildRun() {
+  playBlockedReason_ = editor_->problem();
+  if (!playBlockedReason_.isEmpty()) {
+    updateActions(train::RunState::Failed);
+    return;
+  }
+  if (!panel_->problem().isEmpty()) return;
+  persist::Experiment e = experiment();
+  e.trainingHistory.clear();
+  e.validationHistory.clear();
+  if (e.training.device.empty()) e.training.device = deviceRequest_.toStdString();
+  if (!showingSavedCurves_) charts_->clear();
+  histograms_->clear();
+  boundary_->clear();
+  controller_->load(e);
+}
+
+persist::Experiment MainWindow::experiment() const {
+  persist::Experiment e = document_;
+  e.network = nn::printNetwork(editor_->graph());
+  e.layout.clear();
+  for (const auto& [name, p] : editor_->positions()) e.layout[name] = {p.x(), p.y()};
+  e.training = panel_->settings();
+  if (e.title.empty()) e.title = editor_->graph().title;
+  e.trainingHistory = charts_->trainingHistory();
+  e.validationHistory = charts_->validationHistory();
+  return e;
+}
+
+bool MainWindow::openFile(const QString& path, QString* error) {
+  try {
+    openExperiment(persist::loadExperiment(path.toStdString()), path);
+    return true;
+  } catch (const std::exception& e) {  // FileError: the message says what is wrong and what to do
+    *error = QString::fromUtf8(e.what());
+    return false;
+  }
+}
+
+bool MainWindow::saveFile(const QString& path, QString* error) {
+  try {
+    persist::saveExperiment(experiment(), path.toStdString());
+    path_ = path;
+    setModified(false);
+    return true;
+  } catch (const std::exception& e) {
+    *error = QString::fromUtf8(e.what());
+    return false;
+  }
+}
+
+void MainWindow::open() {
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment"), QSettings().value("files/last").toString(), fileFilter());
+  if (path.isEmpty()) return;
+  QString error;
+  if (!openFile(path, &error)) QMessageBox::warning(this, tr("Cannot open %1").arg(QFileInfo(path).fileName()), error);
+  else QSettings().setValue("files/last", path);
+}
+
+bool MainWindow::save() {
+  if (path_.isEmpty()) return saveAs();
+  QString error;
+  if (saveFile(path_, &error)) return true;
+  QMessageBox::warning(this, tr("Cannot save"), error);
+  return false;
+}
+
+bool MainWindow::saveAs() {
+  QString path = QFileDialog::getSaveFileName(this, tr("Save experiment"), path_.isEmpty() ? QSettings().value("files/last").toString() : path_,
+                                              fileFilter());
+  if (path.isEmpty()) return false;
+  if (!path.endsWith(persist::kExtension)) path += persist::kExtension;
+  QString error;
+  if (!saveFile(path, &error)) {
+    QMessageBox::warning(this, tr("Cannot save"), error);
+    return false;
+  }
+  QSettings().setValue("files/last", path);
+  return true;
+}
+
+void MainWindow::exportMetrics() {
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"), QString(), tr("CSV files (*.csv)"));
+  if (path.isEmpty()) return;
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly)) {
+    QMessageBox::warning(this, tr("Cannot export"), file.errorString());
+    return;
+  }
+  QByteArray csv = "step,split,loss,accuracy\n";
+  const persist::Experiment e = experiment();
+  for (const auto& [split, points] : {std::pair{"train", &e.trainingHistory}, std::pair{"validation", &e.validationHistory}})
+    for (const auto& p : *points)
+      csv += QByteArray::number(qulonglong(p.step)) + "," + split + "," + QByteArray::number(p.loss, 'g', 9) + "," +
+             QByteArray::number(p.accuracy, 'g', 9) + "\n";
+  file.write(csv);
+  if (!file.commit()) QMessageBox::warning(this, tr("Cannot export"), file.errorString());
+}
+
+void MainWindow::autosaveNow() {
+  if (!autosave_) return;
+  try {
+    autosave_->save(experiment());
+  } catch (const std::exception& e) {
+    statusBar()->showMessage(tr("Autosave failed: %1").arg(QString::fromUtf8(e.what())), 10000);
+  }
+}
+
+void MainWindow::offerRecovery() {
+  if (!autosave_) return;
+  const auto found = autosave_->recoverable();
+  autosave_->begin();
+  if (found.empty()) return;
+  const persist::Recoverable& newest = found.front();
+  const auto answer = QMessageBox::question(
+      this, tr("Restore your work?"),
+      tr("GradLab did not close properly last time. Restore the experiment it autosaved then?"),
+      QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+  if (answer == QMessageBox::Yes) {
+    QString error;
+    if (!openFile(QString::fromStdString(newest.file.string()), &error))
+      QMessageBox::warning(this, tr("Cannot restore"), error);
+    else setModified(true);
+  }
+  for (const auto& r : found) autosave_->discard(r);
+}
+
+void MainWindow::setModified(bool modified) {
+  modified_ = modified;
+  updateTitle();
+}
+
+void MainWindow::updateTitle() {
+  const QString name = path_.isEmpty() ? tr("Untitled") : QFileInfo(path_).completeBaseName();
+  setWindowTitle(QString("%1%2 — GradLab").arg(name, modified_ ? "*" : ""));
+}
+
+QString MainWindow::bannerText() const { return banner_->isVisible() ? banner_->text() : QString(); }
+QString MainWindow::explanationText() const { return explanation_->isVisible() ? explanation_->text() : QString(); }
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  if (autosave_) {
+    autosaveNow();  // the last state is kept even if the user declines to save below
+    autosave_->finish();
+  }
+  QMainWindow::closeEvent(event);
+}
+
+QString MainWindow::deviceText() const { return deviceLabel_->text(); }
 
 void MainWindow::showSnapshot(const train::Snapshot& s) {
+  if (showingSavedCurves_ && !s.records.empty()) {  // a saved experiment's curves give way to new training
+    charts_->clear();
+    showingSavedCurves_ = false;
+  }
   charts_->add(s);
+  if (s.probes) {
+    histograms_->setReport(s.probes);
+    depth_->setReport(s.probes);
+    for (const auto& w : s.probes->weights)
+      if (w.name == controller_->filterTensor()) filters_->setWeights(w);
+  }
+  if (s.boundary) boundary_->setBoundary(s.boundary);
   lastStep_ = s.step;
   QString progress = tr("step %1 · epoch %2").arg(s.step).arg(s.epoch, 0, 'f', 2);
   if (s.stepsPerSecond > 0) progress += tr(" · %1 steps/s").arg(s.stepsPerSecond, 0, 'f', 0);
@@ -230,12 +570,15 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
 
 void MainWindow::updateActions(train::RunState state) {
   const bool running = state == train::RunState::Running;
-  const bool canTrain = state == train::RunState::Ready || state == train::RunState::Paused;
+  const bool canTrain = playBlockedReason_.isEmpty() && (state == train::RunState::Ready || state == train::RunState::Paused);
   play_->setText(running ? tr("Pause") : tr("Play"));
   play_->setIcon(style()->standardIcon(running ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
   play_->setEnabled(running || canTrain);
+  play_->setToolTip(playBlockedReason_.isEmpty() ? tr("Train (Space); press again to pause")
+                                                 : tr("Cannot train: %1").arg(playBlockedReason_));
   step_->setEnabled(canTrain);
-  reset_->setEnabled(state != train::RunState::Preparing && state != train::RunState::Failed);
+  reset_->setEnabled(playBlockedReason_.isEmpty() && state != train::RunState::Preparing && state != train::RunState::Failed);
+  if (!playBlockedReason_.isEmpty()) stateLabel_->setText(tr("Cannot train: %1").arg(playBlockedReason_));
 }
 
 void MainWindow::showAbout() {

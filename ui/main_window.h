@@ -1,70 +1,141 @@
 #pragma once
-// GradLab's main window: the device in the status bar (found off the UI thread), and the lab's
-// first demo: a network training on the GPU with Play/Pause, Step and Reset, live loss and
-// accuracy charts, and a banner that explains a run that went NaN. The network editor and the
-// other views dock into this window in later steps.
+// GradLab's main window: the network canvas in the centre, the layer palette, the inspector and
+// the training settings in docks beside it, and the live views (loss and accuracy, activation and
+// gradient histograms, statistics by depth, filters, decision boundary, optimizer race on a test
+// surface) in docks below. The window holds the experiment being edited; it saves and opens it,
+// autosaves it every 30 s, and offers to restore it after a crash. Training runs off the UI thread.
+#include "demos.h"
+#include "persist/experiment.h"
 #include "training_controller.h"
 
 #include <QMainWindow>
 
+#include <memory>
+
 class QAction;
+class QDockWidget;
 class QLabel;
-class QStackedWidget;
+class QTimer;
+
+namespace gradlab::gpu {
+class Context;
+}
+namespace gradlab::persist {
+class AutosaveSlot;
+struct Recoverable;
+}
 
 namespace gradlab::ui {
 
+class DecisionBoundaryView;
+class DepthStatsView;
 class DeviceProbe;
+class FilterGridView;
+class LayerHistogramsView;
+class LayerInspector;
+class LayerPalette;
+class NetworkEditor;
+class SurfaceRaceRunner;
+class SurfaceView;
 class TrainingCharts;
-
-// The demo the lab opens on: an MLP learning Fashion-MNIST, ready to Play.
-DemoSetup defaultDemo();
+class TrainingPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  explicit MainWindow(const QString& deviceRequest = {}, QWidget* parent = nullptr);
+  // `autosaveFolder` empty: the user's application data folder.
+  explicit MainWindow(const QString& deviceRequest = {}, const QString& autosaveFolder = {}, QWidget* parent = nullptr);
+  ~MainWindow() override;
 
   QString deviceText() const;  // what the status bar shows about the device
-  void startDemo(DemoSetup setup);
+  // Shows the experiment in the editor and the training panel and builds its run.
+  void openExperiment(const persist::Experiment& experiment, const QString& path = {});
+  void openDemo(const Demo& demo);
+  // File > Open and File > Save without dialogs; false with a message for the user.
+  bool openFile(const QString& path, QString* error);
+  bool saveFile(const QString& path, QString* error);
+  // The experiment as it stands: network, layout, settings and the curves so far.
+  persist::Experiment experiment() const;
+  // After a crash: asks whether to restore the newest autosave (main() calls this once).
+  void offerRecovery();
+  void autosaveNow();
 
   // For tests and scripts.
   TrainingController& controller() { return *controller_; }
   const TrainingCharts& charts() const { return *charts_; }
+  NetworkEditor& editor() { return *editor_; }
+  TrainingPanel& trainingPanel() { return *panel_; }
+  const LayerHistogramsView& histograms() const { return *histograms_; }
+  const FilterGridView& filters() const { return *filters_; }
+  const DecisionBoundaryView& boundary() const { return *boundary_; }
+  const SurfaceView& surface() const { return *surface_; }
+  QDockWidget* dock(const QString& view) const;  // "loss", "histograms", "depth", "filters", "boundary", "surface"
   QString bannerText() const;
+  QString explanationText() const;
+  QString currentPath() const { return path_; }
   uint64_t step() const { return lastStep_; }
+  persist::AutosaveSlot* autosaveSlot() const { return autosave_.get(); }
 
  signals:
   void deviceReady();  // the device line is final (found or failed)
   void demoReady();    // the run is built and ready to play
   void demoFailed(const QString& message);
+  void raceFinished(const QString& summary);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
 
  private:
+  void createActions();
   void createMenus();
-  void createToolBar();
-  QWidget* createWelcome();
-  QWidget* createLab();
+  void createDocks();
+  QDockWidget* addView(const QString& key, const QString& title, QWidget* view, Qt::DockWidgetArea area);
   void showSnapshot(const train::Snapshot& s);
   void updateActions(train::RunState state);
+  void networkEdited();
+  void rebuildRun();
+  void setModified(bool modified);
+  void updateTitle();
+  void open();
+  bool save();
+  bool saveAs();
+  void exportMetrics();
   void showAbout();
+  void openViewDevice();
 
   QString deviceRequest_;
+  persist::Experiment document_;  // the settings and network last applied
+  QString path_;
+  bool modified_ = false;
+  std::unique_ptr<persist::AutosaveSlot> autosave_;
+  QTimer* autosaveTimer_ = nullptr;
+  QTimer* rebuildTimer_ = nullptr;
+
   QLabel* deviceLabel_ = nullptr;
-  QLabel* welcomeDevice_ = nullptr;
-  QLabel* welcomeStatus_ = nullptr;
   QLabel* stateLabel_ = nullptr;
   QLabel* progressLabel_ = nullptr;
-  QLabel* title_ = nullptr;
   QLabel* banner_ = nullptr;
-  QStackedWidget* pages_ = nullptr;
+  QLabel* explanation_ = nullptr;
+  NetworkEditor* editor_ = nullptr;
+  LayerPalette* palette_ = nullptr;
+  LayerInspector* inspector_ = nullptr;
+  TrainingPanel* panel_ = nullptr;
   TrainingCharts* charts_ = nullptr;
-  QAction *play_ = nullptr, *step_ = nullptr, *reset_ = nullptr;
+  LayerHistogramsView* histograms_ = nullptr;
+  DepthStatsView* depth_ = nullptr;
+  FilterGridView* filters_ = nullptr;
+  DecisionBoundaryView* boundary_ = nullptr;
+  SurfaceView* surface_ = nullptr;
+  SurfaceRaceRunner* race_ = nullptr;
+  std::map<QString, QDockWidget*> docks_;
+  QAction *play_ = nullptr, *step_ = nullptr, *reset_ = nullptr, *save_ = nullptr;
   DeviceProbe* probe_ = nullptr;
   TrainingController* controller_ = nullptr;
   uint64_t lastStep_ = 0;
   bool announcedReady_ = false;
+  bool showingSavedCurves_ = false;  // the curves of an opened file, until training starts again
+  QString playBlockedReason_;
+  std::shared_ptr<gpu::Context> viewDevice_;
 };
 
 }  // namespace gradlab::ui

@@ -91,6 +91,31 @@ TrainingCharts::Panel TrainingCharts::makePanel(const QString& title, const QStr
   return p;
 }
 
+void TrainingCharts::setHistory(const std::vector<persist::MetricPoint>& training,
+                                const std::vector<persist::MetricPoint>& validation) {
+  train::Snapshot s;
+  for (const auto& p : training) s.records.push_back({p.step, p.loss, p.accuracy});
+  add(s);
+  for (const auto& p : validation) {
+    validationSteps_.push_back(double(p.step));
+    validationLoss_.push_back(p.loss);
+    validationAccuracy_.push_back(p.accuracy * 100);
+  }
+  redraw();
+}
+
+std::vector<persist::MetricPoint> TrainingCharts::trainingHistory() const {
+  std::vector<persist::MetricPoint> out(steps_.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = {uint64_t(steps_[i]) - 1, losses_[i], accuracies_[i] / 100};
+  return out;
+}
+
+std::vector<persist::MetricPoint> TrainingCharts::validationHistory() const {
+  std::vector<persist::MetricPoint> out(validationSteps_.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = {uint64_t(validationSteps_[i]), validationLoss_[i], validationAccuracy_[i] / 100};
+  return out;
+}
+
 void TrainingCharts::add(const train::Snapshot& snapshot) {
   for (const auto& r : snapshot.records) {
     steps_.push_back(double(r.step + 1));

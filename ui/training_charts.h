@@ -2,6 +2,7 @@
 // Loss and accuracy as training goes: every step's training value (faint), its moving average
 // (bold) and each validation pass (dots). Records arrive in bursts from snapshots; the charts
 // redraw at most 30 times a second, so a fast run never floods the UI thread.
+#include "persist/experiment.h"
 #include "train/run.h"
 
 #include <QWidget>
@@ -26,6 +27,10 @@ class TrainingCharts : public QWidget {
 
   void add(const train::Snapshot& snapshot);
   void clear();
+  // A saved experiment's curves, and the curves so far to save.
+  void setHistory(const std::vector<persist::MetricPoint>& training, const std::vector<persist::MetricPoint>& validation);
+  std::vector<persist::MetricPoint> trainingHistory() const;
+  std::vector<persist::MetricPoint> validationHistory() const;
   size_t lossPoints() const { return steps_.size(); }  // training steps plotted
   size_t validationPoints() const { return validationSteps_.size(); }
 

@@ -1,10 +1,9 @@
 #include "training_controller.h"
 
-#include "data/idx_file.h"
-#include "data/toy_datasets.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
 #include "optim/optimizer.h"
+#include "persist/run_setup.h"
 
 #include <QFutureWatcher>
 #include <QMetaObject>
@@ -17,52 +16,75 @@ namespace {
 struct Prepared {
   std::unique_ptr<gpu::Context> context;
   train::RunConfig config;
+  uint64_t stepsPerEpoch = 0;
+  std::string filters;
   QString description, error;
 };
 
-Prepared prepare(const DemoSetup& s) {
+// The weights worth watching as images: the first convolution's filters, or the first dense
+// layer's weights when it reads an image directly (each unit's weights form a picture).
+std::string filtersToWatch(const nn::Graph& graph) {
+  for (const nn::Node& node : graph.nodes)
+    if (node.type == "Conv2d") return node.name + ".weight";
+  for (const nn::Node& node : graph.nodes) {
+    if (node.type != "Linear") continue;
+    const nn::Node* input = node.inputs.empty() ? nullptr : graph.find(node.inputs[0]);
+    const bool fromImage = graph.inputs.size() == 1 && graph.inputs[0].shape.isImage() &&
+                           (!input || (input->type == "Flatten" && input->inputs[0] == graph.inputs[0].name));
+    return fromImage ? node.name + ".weight" : std::string();
+  }
+  return {};
+}
+
+// Every parameter tensor's name ("h1.weight"): probes copy them all, for the filter view and for
+// the analysis views (loss landscape around the current weights, the trajectory, gradient checks).
+std::vector<std::string> parameterNames(const nn::Graph& graph, const nn::GraphAnalysis& analysis) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    for (const nn::ParamTensor& p : analysis.nodes[i].shape.params) names.push_back(graph.nodes[i].name + "." + p.name);
+  return names;
+}
+
+Prepared prepare(const persist::Experiment& e) {
   Prepared out;
   try {
-    const auto parsed = nn::parseNetwork(s.networkText.toStdString());
+    const auto parsed = nn::parseNetwork(e.network);
     if (!parsed.ok()) throw std::runtime_error(parsed.errors.front().text());
+    const nn::GraphAnalysis analysis = nn::analyze(parsed.graph);
+    if (!analysis.ok()) throw std::runtime_error(analysis.errorText());
+    const persist::RunSetup setup = persist::runSetup(e.training);
+    auto data = data::chooseDataset(setup.dataset);
+    auto trainSet = std::make_shared<const data::Dataset>(std::move(data.train));
     out.config.graph = parsed.graph;
-    std::shared_ptr<data::Dataset> trainSet, validation;
-    if (s.dataset == "fashion-mnist") {
-      auto train = data::loadFashionMnist("train");
-      if (s.limit) train = train.head(s.limit);
-      trainSet = std::make_shared<data::Dataset>(std::move(train));
-      validation = std::make_shared<data::Dataset>(data::loadFashionMnist("test").head(s.limit ? std::max(s.limit / 5, 500u) : 10000));
-    } else {
-      data::ToyOptions toy{s.limit ? s.limit : 600, 0.1, 3, s.seed};
-      auto [train, held] = data::makeToyDataset(s.dataset.toStdString(), toy).split(0.2, s.seed);
-      trainSet = std::make_shared<data::Dataset>(std::move(train));
-      validation = std::make_shared<data::Dataset>(std::move(held));
-    }
     out.config.train = trainSet;
-    out.config.validation = validation;
-    out.config.options.batch = s.batch;
-    out.config.options.learningRate = s.learningRate;
-    out.config.options.seed = s.seed;
+    if (data.evaluation.size()) out.config.validation = std::make_shared<const data::Dataset>(std::move(data.evaluation));
+    out.config.options = setup.options;
     out.config.snapshotEvery = 5;
-    out.config.probeEvery = 50;
+    out.config.probeEvery = e.training.probeInterval ? e.training.probeInterval : 25;
+    out.config.weightSnapshots = parameterNames(parsed.graph, analysis);
+    out.filters = filtersToWatch(parsed.graph);
+    const bool plane = parsed.graph.inputs.size() == 1 && parsed.graph.inputs[0].shape.elements() == 2;
+    out.config.boundaryEvery = plane ? 25 : 0;
+    out.stepsPerEpoch = std::max<uint64_t>(trainSet->size() / setup.options.batch, 1);
+    out.config.maxSteps = e.training.maxSteps ? e.training.maxSteps : e.training.epochs * out.stepsPerEpoch;
+
     gpu::ContextOptions options;
-    options.device = s.device.toStdString();
+    options.device = e.training.device;
     out.context = std::make_unique<gpu::Context>(options);
-    const std::string optimizer = s.optimizer.toStdString();
-    const std::string lr = std::to_string(s.learningRate);
     gpu::Context* context = out.context.get();
-    out.config.optimizer = [context, optimizer, lr] {
-      return optim::createOptimizer(*context, optimizer, {{"lr", lr}});
-    };
-    optim::createOptimizer(*context, optimizer, {{"lr", lr}});  // rejects bad settings here, with its message
-    out.description = QString("%1 on %2 (%3 samples), %4 lr %5, batch %6")
-                          .arg(s.title, QString::fromStdString(trainSet->name))
+    const std::string optimizer = setup.optimizer;
+    const auto values = setup.optimizerValues;
+    out.config.optimizer = [context, optimizer, values] { return optim::createOptimizer(*context, optimizer, values); };
+    const std::string title = optim::findOptimizer(optimizer) ? optim::findOptimizer(optimizer)->title : optimizer;
+    out.description = QString("%1 on %2 (%3 samples) · %4, lr %5 · batch %6")
+                          .arg(QString::fromStdString(e.title.empty() ? parsed.graph.title : e.title),
+                               QString::fromStdString(trainSet->name))
                           .arg(trainSet->size())
-                          .arg(s.optimizer)
-                          .arg(s.learningRate)
-                          .arg(s.batch);
-  } catch (const std::exception& e) {
-    out.error = QString::fromUtf8(e.what());
+                          .arg(QString::fromStdString(title))
+                          .arg(setup.options.learningRate)
+                          .arg(setup.options.batch);
+  } catch (const std::exception& ex) {
+    out.error = QString::fromUtf8(ex.what());
     out.context.reset();
   }
   return out;
@@ -77,10 +99,10 @@ TrainingController::~TrainingController() {
   context_.reset();
 }
 
-void TrainingController::load(const DemoSetup& setup) {
+void TrainingController::load(const persist::Experiment& experiment) {
   const uint64_t generation = ++generation_;
   run_.reset();
-  emit loading(tr("Opening the device and reading %1…").arg(setup.dataset));
+  emit loading(tr("Opening the device and reading %1…").arg(QString::fromStdString(experiment.training.dataset)));
   auto* watcher = new QFutureWatcher<std::shared_ptr<Prepared>>(this);
   connect(watcher, &QFutureWatcher<std::shared_ptr<Prepared>>::finished, this, [this, watcher, generation] {
     std::shared_ptr<Prepared> prepared = watcher->result();
@@ -92,6 +114,9 @@ void TrainingController::load(const DemoSetup& setup) {
     }
     run_.reset();
     context_ = std::move(prepared->context);
+    stepsPerEpoch_ = prepared->stepsPerEpoch;
+    filterTensor_ = prepared->filters;
+    emit datasetLoaded(prepared->config.train);
     run_ = std::make_unique<train::Run>(*context_, std::move(prepared->config));
     run_->subscribe([this](std::shared_ptr<const train::Snapshot> s) {
       // Called on the training thread: hand over to the UI thread and return at once.
@@ -99,7 +124,7 @@ void TrainingController::load(const DemoSetup& setup) {
     });
     emit ready(prepared->description);
   });
-  watcher->setFuture(QtConcurrent::run([setup] { return std::make_shared<Prepared>(prepare(setup)); }));
+  watcher->setFuture(QtConcurrent::run([experiment] { return std::make_shared<Prepared>(prepare(experiment)); }));
 }
 
 void TrainingController::play() {
@@ -113,6 +138,10 @@ void TrainingController::step() {
 }
 void TrainingController::reset() {
   if (run_) run_->reset();
+}
+
+void TrainingController::setLearningRate(double rate) {
+  if (run_) run_->setLearningRate(rate);
 }
 
 train::RunState TrainingController::state() const { return run_ ? run_->state() : train::RunState::Preparing; }

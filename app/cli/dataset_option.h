@@ -1,17 +1,13 @@
 #pragma once
 // The --dataset argument of gradlab-cli: a name or a directory, turned into training and
-// evaluation datasets.
-#include "data/dataset.h"
+// evaluation datasets (data::chooseDataset), with an unknown name reported as a usage error.
+#include "data/dataset_choice.h"
 
 #include <string>
 
 namespace gradlab::cli {
 
-struct DatasetChoice {
-  data::Dataset train;
-  data::Dataset evaluation;  // the test split, a held-out part of train, or empty
-  std::string evaluationName;  // "test" or "validation"
-};
+using data::DatasetChoice;
 
 // `spec`: fashion-mnist | idx:DIRECTORY | spiral | circles | xor | blobs | moons
 // `validation`: fraction of the training data held out (0: evaluate on the test split if any).

@@ -22,28 +22,22 @@
 namespace gradlab::cli {
 namespace {
 
+// "--augment flip,crop=4": the list as data::parseAugmentation takes it.
 data::Augmentation parseAugmentation(const std::string& text) {
-  data::Augmentation a;
+  std::map<std::string, std::string> items;
   size_t start = 0;
   while (start < text.size()) {
     const size_t comma = std::min(text.find(',', start), text.size());
     const std::string item = text.substr(start, comma - start);
     const size_t eq = item.find('=');
-    const std::string key = item.substr(0, eq), value = eq == std::string::npos ? "" : item.substr(eq + 1);
-    try {
-      if (key == "flip" && value.empty()) a.flip = true;
-      else if (key == "crop") a.cropPadding = uint32_t(std::stoul(value));
-      else if (key == "rotate") a.rotationDegrees = std::stof(value);
-      else if (key == "brightness") a.brightness = std::stof(value);
-      else if (key == "contrast") a.contrast = std::stof(value);
-      else throw std::invalid_argument(key);
-    } catch (const std::exception&) {
-      throw UsageError("--augment takes a comma-separated list of flip, crop=PIXELS, rotate=DEGREES, "
-                       "brightness=AMOUNT, contrast=AMOUNT; got '" + item + "'");
-    }
+    items[item.substr(0, eq)] = eq == std::string::npos ? "" : item.substr(eq + 1);
     start = comma + 1;
   }
-  return a;
+  try {
+    return data::parseAugmentation(items);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--augment: ") + e.what());
+  }
 }
 
 // "--optimizer adam:lr=0.001,beta2=0.99": the name and its hyper-parameters as text.

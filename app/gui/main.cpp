@@ -1,8 +1,11 @@
-// gradlab: the lab window.
+// gradlab: the lab window. With a file argument it opens that experiment; otherwise the default
+// demo (an MLP on Fashion-MNIST, ready to Play), after offering to restore work a crash left.
+#include "demos.h"
 #include "main_window.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QMessageBox>
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -17,10 +20,17 @@ int main(int argc, char** argv) {
   QCommandLineOption device("device", "Vulkan device to use: an index or part of its name (see gradlab-cli devices).",
                             "INDEX|NAME");
   parser.addOption(device);
+  parser.addPositionalArgument("experiment", "a .gradlab file to open", "[FILE]");
   parser.process(app);
 
   gradlab::ui::MainWindow window(parser.value(device));
   window.show();
-  window.startDemo(gradlab::ui::defaultDemo());
+  window.openExperiment(gradlab::ui::defaultExperiment());
+  window.offerRecovery();
+  if (!parser.positionalArguments().isEmpty()) {
+    QString error;
+    if (!window.openFile(parser.positionalArguments().front(), &error))
+      QMessageBox::warning(&window, QObject::tr("Cannot open the experiment"), error);
+  }
   return app.exec();
 }

@@ -40,6 +40,24 @@ Normalization parseNormalization(const std::string& text) {
                               "' (accepted: none, symmetric, mean-image, channel-mean, standardize)");
 }
 
+Augmentation parseAugmentation(const std::map<std::string, std::string>& items) {
+  Augmentation a;
+  for (const auto& [key, value] : items) {
+    try {
+      if (key == "flip" && value.empty()) a.flip = true;
+      else if (key == "crop") a.cropPadding = uint32_t(std::stoul(value));
+      else if (key == "rotate") a.rotationDegrees = std::stof(value);
+      else if (key == "brightness") a.brightness = std::stof(value);
+      else if (key == "contrast") a.contrast = std::stof(value);
+      else throw std::invalid_argument(key);
+    } catch (const std::exception&) {
+      throw std::invalid_argument("augmentation takes flip, crop=PIXELS, rotate=DEGREES, brightness=AMOUNT, "
+                                  "contrast=AMOUNT; got '" + key + (value.empty() ? "" : "=" + value) + "'");
+    }
+  }
+  return a;
+}
+
 NormalizationTable NormalizationTable::compute(const Dataset& train, Normalization mode) {
   const uint32_t n = train.sampleSize(), count = std::max(train.size(), 1u);
   NormalizationTable t{std::vector<float>(n, 1.0f), std::vector<float>(n, 0.0f)};

@@ -5,6 +5,7 @@
 #include "gpu/buffer.h"
 #include "gpu/recording.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct Augmentation {
   float brightness = 0;  // added, uniformly within +-brightness (on the [0, 1] scale)
   float contrast = 0;    // contrast multiplied by 1 +- contrast
 };
+// From keys flip, crop=PIXELS, rotate=DEGREES, brightness=A, contrast=A (flip has no value).
+// Throws std::invalid_argument naming the key and what is accepted.
+Augmentation parseAugmentation(const std::map<std::string, std::string>& items);
 
 // x = raw * scale[j] + offset[j] for each value j of a sample, from training-set statistics.
 struct NormalizationTable {

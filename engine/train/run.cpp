@@ -64,9 +64,19 @@ void Run::setLearningRate(double rate) {
 }
 
 uint64_t Run::subscribe(Subscriber subscriber) {
-  std::lock_guard lock(mutex_);
-  subscribers_[nextSubscriber_] = std::move(subscriber);
-  return nextSubscriber_++;
+  // The newest snapshot first, so a subscriber that arrives after the run got ready (a small
+  // network builds in milliseconds) still learns its state; deliveries never overtake each other.
+  std::lock_guard delivering(deliveryMutex_);
+  std::shared_ptr<const Snapshot> latest;
+  uint64_t id = 0;
+  {
+    std::lock_guard lock(mutex_);
+    id = nextSubscriber_++;
+    subscribers_[id] = subscriber;
+    latest = latest_;
+  }
+  if (latest) subscriber(latest);
+  return id;
 }
 void Run::unsubscribe(uint64_t id) {
   std::lock_guard lock(mutex_);
@@ -102,13 +112,11 @@ void Run::setState(RunState state) {
 void Run::publish(std::vector<StepRecord> records, std::optional<Evaluation> validation,
                   std::shared_ptr<const ProbeReport> probes, std::shared_ptr<const DecisionBoundary> boundary) {
   auto snapshot = std::make_shared<Snapshot>();
-  std::map<uint64_t, Subscriber> subscribers;
   {
     std::lock_guard lock(mutex_);
     snapshot->state = state_;
     snapshot->error = error_;
     snapshot->stepsPerSecond = stepsPerSecond_;
-    subscribers = subscribers_;
   }
   if (session_) {
     snapshot->step = session_->step();
@@ -119,9 +127,12 @@ void Run::publish(std::vector<StepRecord> records, std::optional<Evaluation> val
   snapshot->validation = validation;
   snapshot->probes = std::move(probes);
   snapshot->boundary = std::move(boundary);
+  std::lock_guard delivering(deliveryMutex_);
+  std::map<uint64_t, Subscriber> subscribers;
   {
     std::lock_guard lock(mutex_);
     latest_ = snapshot;
+    subscribers = subscribers_;
     changed_.notify_all();
   }
   for (auto& [id, subscriber] : subscribers) subscriber(snapshot);

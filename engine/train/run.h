@@ -74,6 +74,7 @@ class Run {
   void reset(std::optional<uint32_t> seed = std::nullopt);
   void setLearningRate(double rate);
 
+  // A new subscriber gets the latest snapshot at once (on the calling thread), then every new one.
   using Subscriber = std::function<void(std::shared_ptr<const Snapshot>)>;
   uint64_t subscribe(Subscriber subscriber);
   void unsubscribe(uint64_t id);
@@ -98,6 +99,7 @@ class Run {
   std::unique_ptr<DecisionBoundaryProbe> boundary_;
 
   mutable std::mutex mutex_;
+  std::mutex deliveryMutex_;  // held while snapshots go to subscribers, so they arrive in order
   mutable std::condition_variable changed_;
   std::deque<std::pair<Command, double>> commands_;
   RunState state_ = RunState::Preparing;

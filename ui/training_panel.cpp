@@ -1,0 +1,239 @@
+#include "training_panel.h"
+
+#include "dataset_preview.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
+#include "optim/settings.h"
+#include "param_form.h"
+#include "persist/run_setup.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSpinBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace gradlab::ui {
+namespace {
+
+const std::pair<const char*, const char*> kDatasets[] = {
+    {"fashion-mnist", "Fashion-MNIST (28×28 clothing images)"},
+    {"spiral", "Spiral (2-D)"},
+    {"circles", "Circles (2-D)"},
+    {"xor", "XOR (2-D)"},
+    {"blobs", "Gaussian blobs (2-D)"},
+    {"moons", "Moons (2-D)"},
+};
+
+QWidget* row(QWidget* parent, std::initializer_list<std::pair<QString, QWidget*>> fields) {
+  auto* w = new QWidget(parent);
+  auto* form = new QFormLayout(w);
+  form->setContentsMargins(0, 0, 0, 0);
+  for (const auto& [label, field] : fields) form->addRow(label, field);
+  return w;
+}
+
+}  // namespace
+
+TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(6, 6, 6, 6);
+
+  buttons_ = new QWidget(this);
+  new QHBoxLayout(buttons_);
+  buttons_->layout()->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(buttons_);
+  problemLabel_ = new QLabel(this);
+  problemLabel_->setWordWrap(true);
+  problemLabel_->setStyleSheet("QLabel { color: #c62828; }");
+  problemLabel_->hide();
+  layout->addWidget(problemLabel_);
+
+  auto* data = new QGroupBox(tr("Data"), this);
+  auto* dataLayout = new QVBoxLayout(data);
+  dataset_ = new QComboBox(data);
+  for (const auto& [name, title] : kDatasets) dataset_->addItem(tr(title), QString(name));
+  dataset_->setToolTip(tr("Fashion-MNIST comes with Debian (dataset-fashion-mnist); the 2-D sets are generated from the seed"));
+  dataLayout->addWidget(dataset_);
+  toySamples_ = new QSpinBox(data);
+  toySamples_->setRange(4, 100000);
+  toyNoise_ = new QDoubleSpinBox(data);
+  toyNoise_->setRange(0, 10);
+  toyNoise_->setSingleStep(0.05);
+  toyRow_ = row(data, {{tr("points"), toySamples_}, {tr("noise σ"), toyNoise_}});
+  limit_ = new QSpinBox(data);
+  limit_->setRange(0, 60000);
+  limit_->setSingleStep(1000);
+  limit_->setSpecialValueText(tr("all"));
+  limit_->setToolTip(tr("train on the first N images only (quicker epochs)"));
+  limitRow_ = row(data, {{tr("images"), limit_}});
+  dataLayout->addWidget(toyRow_);
+  dataLayout->addWidget(limitRow_);
+  preview_ = new DatasetPreview(data);
+  dataLayout->addWidget(preview_, 1);
+  layout->addWidget(data, 1);
+
+  auto* optimizerBox = new QGroupBox(tr("Optimizer"), this);
+  auto* optimizerLayout = new QVBoxLayout(optimizerBox);
+  optimizer_ = new QComboBox(optimizerBox);
+  for (const optim::OptimizerDef& def : optim::optimizerCatalog())
+    optimizer_->addItem(QString::fromStdString(def.title), QString::fromStdString(def.name));
+  optimizerSummary_ = new QLabel(optimizerBox);
+  optimizerSummary_->setWordWrap(true);
+  QFont small = optimizerSummary_->font();
+  small.setPointSizeF(small.pointSizeF() * 0.9);
+  optimizerSummary_->setFont(small);
+  optimizerForm_ = new ParamForm(optimizerBox);
+  schedule_ = new QLineEdit(optimizerBox);
+  schedule_->setPlaceholderText("constant");
+  schedule_->setToolTip(tr("learning-rate schedule: constant, step:step_size=N,gamma=G, exponential:gamma=G, "
+                           "inverse:decay=D, cosine:T_max=N,eta_min=E, sgdr:T_0=N,T_mult=M; add warmup=N to any"));
+  optimizerLayout->addWidget(optimizer_);
+  optimizerLayout->addWidget(optimizerSummary_);
+  optimizerLayout->addWidget(optimizerForm_);
+  optimizerLayout->addWidget(row(optimizerBox, {{tr("schedule"), schedule_}}));
+  layout->addWidget(optimizerBox);
+
+  auto* run = new QGroupBox(tr("Run"), this);
+  batch_ = new QSpinBox(run);
+  batch_->setRange(1, 4096);
+  epochs_ = new QSpinBox(run);
+  epochs_->setRange(1, 100000);
+  seed_ = new QSpinBox(run);
+  seed_->setRange(0, 999999);
+  seed_->setToolTip(tr("the same seed gives the same initial weights, shuffling and dropout masks"));
+  device_ = new QLineEdit(run);
+  device_->setPlaceholderText(tr("best available"));
+  device_->setToolTip(tr("a Vulkan device index or part of its name (gradlab-cli devices lists them)"));
+  auto* runLayout = new QVBoxLayout(run);
+  runLayout->addWidget(row(run, {{tr("batch size"), batch_}, {tr("epochs"), epochs_}, {tr("seed"), seed_}, {tr("device"), device_}}));
+  layout->addWidget(run);
+
+  connect(dataset_, &QComboBox::currentIndexChanged, this, [this] { fromWidgets(); });
+  for (QSpinBox* box : {toySamples_, limit_, batch_, epochs_, seed_})
+    connect(box, &QSpinBox::editingFinished, this, [this] { fromWidgets(); });
+  connect(toyNoise_, &QDoubleSpinBox::editingFinished, this, [this] { fromWidgets(); });
+  connect(schedule_, &QLineEdit::editingFinished, this, [this] { fromWidgets(); });
+  connect(device_, &QLineEdit::editingFinished, this, [this] { fromWidgets(); });
+  connect(optimizer_, &QComboBox::currentIndexChanged, this, [this] {
+    if (updating_) return;
+    settings_.optimizer = optimizer_->currentData().toString().toStdString();
+    settings_.optimizerValues.clear();
+    showOptimizer();
+    validate();
+    emit settingsChanged();
+  });
+  connect(optimizerForm_, &ParamForm::valueChanged, this, [this](const QString& name, const QString& text) {
+    settings_.optimizerValues = optimizerForm_->changedValues();
+    validate();
+    if (!problem_.isEmpty()) return;
+    if (name == "lr") emit learningRateChanged(text.toDouble());
+    else emit settingsChanged();
+  });
+  setSettings(settings_);
+}
+
+void TrainingPanel::setRunActions(QAction* play, QAction* step, QAction* reset) {
+  for (QAction* a : {play, step, reset}) {
+    auto* button = new QToolButton(buttons_);
+    button->setDefaultAction(a);
+    button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    button->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    buttons_->layout()->addWidget(button);
+  }
+}
+
+void TrainingPanel::setDataset(std::shared_ptr<const data::Dataset> train) { preview_->setDataset(std::move(train)); }
+
+void TrainingPanel::setSettings(const persist::TrainingSettings& s) {
+  updating_ = true;
+  settings_ = s;
+  const int index = dataset_->findData(QString::fromStdString(s.dataset));
+  if (index < 0) dataset_->addItem(QString::fromStdString(s.dataset), QString::fromStdString(s.dataset));
+  dataset_->setCurrentIndex(index < 0 ? dataset_->count() - 1 : index);
+  toySamples_->setValue(int(s.toySamples));
+  toyNoise_->setValue(s.toyNoise);
+  limit_->setValue(int(s.sampleLimit));
+  batch_->setValue(int(s.batch));
+  epochs_->setValue(int(std::max(s.epochs, 1u)));
+  seed_->setValue(int(s.seed));
+  device_->setText(QString::fromStdString(s.device));
+  schedule_->setText(s.schedule == "constant" && s.scheduleValues.empty()
+                         ? QString()
+                         : QString::fromStdString(persist::scheduleText(s)));
+  optimizer_->setCurrentIndex(std::max(0, optimizer_->findData(QString::fromStdString(s.optimizer))));
+  showOptimizer();
+  const bool toy = s.dataset != "fashion-mnist" && s.dataset.rfind("idx:", 0) != 0;
+  toyRow_->setVisible(toy);
+  limitRow_->setVisible(!toy);
+  updating_ = false;
+  validate();
+}
+
+void TrainingPanel::showOptimizer() {
+  const optim::OptimizerDef* def = optim::findOptimizer(settings_.optimizer);
+  if (!def) return;
+  optimizerSummary_->setText(QString::fromStdString(def->summary));
+  optimizerForm_->setParams(def->params, settings_.optimizerValues);
+}
+
+void TrainingPanel::fromWidgets() {
+  if (updating_) return;
+  persist::TrainingSettings s = settings_;
+  s.dataset = dataset_->currentData().toString().toStdString();
+  s.toySamples = uint32_t(toySamples_->value());
+  s.toyNoise = toyNoise_->value();
+  s.sampleLimit = uint32_t(limit_->value());
+  s.batch = uint32_t(batch_->value());
+  s.epochs = uint32_t(epochs_->value());
+  s.seed = uint32_t(seed_->value());
+  s.device = device_->text().trimmed().toStdString();
+  const std::string schedule = schedule_->text().trimmed().toStdString();
+  s.schedule = "constant";
+  s.scheduleValues.clear();
+  if (!schedule.empty()) {  // "cosine:T_max=1000,warmup=100" -> name and values, as the file keeps them
+    const size_t colon = schedule.find(':');
+    std::string list = colon == std::string::npos ? "" : schedule.substr(colon + 1);
+    s.schedule = schedule.substr(0, colon);
+    if (s.schedule.find('=') != std::string::npos) list = s.schedule, s.schedule = "constant";  // "warmup=100" alone
+    for (size_t start = 0; start < list.size();) {
+      const size_t comma = std::min(list.find(',', start), list.size());
+      const std::string item = list.substr(start, comma - start);
+      const size_t eq = item.find('=');
+      s.scheduleValues[item.substr(0, eq)] = eq == std::string::npos ? "" : item.substr(eq + 1);
+      start = comma + 1;
+    }
+  }
+  if (s == settings_) return;
+  settings_ = s;
+  const bool toy = s.dataset != "fashion-mnist" && s.dataset.rfind("idx:", 0) != 0;
+  toyRow_->setVisible(toy);
+  limitRow_->setVisible(!toy);
+  validate();
+  if (problem_.isEmpty()) emit settingsChanged();
+}
+
+void TrainingPanel::validate() {
+  problem_.clear();
+  if (!optimizerForm_->valid()) problem_ = tr("An optimizer value is not valid (see the red field).");
+  else {
+    try {
+      persist::runSetup(settings_);
+    } catch (const std::exception& e) {
+      problem_ = QString::fromUtf8(e.what());
+    }
+  }
+  problemLabel_->setText(problem_);
+  problemLabel_->setVisible(!problem_.isEmpty());
+  schedule_->setStyleSheet(problem_.contains("schedule") || problem_.contains("T_max") || problem_.contains("gamma")
+                               ? "QLineEdit { border: 1px solid #c62828; }"
+                               : QString());
+}
+
+}  // namespace gradlab::ui

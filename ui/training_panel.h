@@ -1,0 +1,68 @@
+#pragma once
+// The training settings beside the canvas: the dataset with a preview of its samples, the
+// optimizer with its hyper-parameters, the learning-rate schedule, batch size, epochs, seed and
+// device, and the Play / Step / Reset buttons. It edits persist::TrainingSettings, the same
+// values a saved experiment and gradlab-cli train take.
+#include "persist/experiment.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QAction;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QDoubleSpinBox;
+class QWidget;
+
+namespace gradlab::data {
+struct Dataset;
+}
+
+namespace gradlab::ui {
+
+class DatasetPreview;
+class ParamForm;
+
+class TrainingPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit TrainingPanel(QWidget* parent = nullptr);
+
+  void setSettings(const persist::TrainingSettings& settings);
+  persist::TrainingSettings settings() const { return settings_; }
+  void setRunActions(QAction* play, QAction* step, QAction* reset);
+  void setDataset(std::shared_ptr<const data::Dataset> train);
+  QString problem() const { return problem_; }  // empty when every value is valid
+
+ signals:
+  // A setting that needs the run rebuilt changed (the dataset, the optimizer, the batch...).
+  void settingsChanged();
+  // Only the learning rate changed: a running run can take it on the fly.
+  void learningRateChanged(double rate);
+
+ private:
+  void fromWidgets();
+  void showOptimizer();
+  void validate();
+
+  persist::TrainingSettings settings_;
+  bool updating_ = false;
+  QString problem_;
+  QComboBox* dataset_ = nullptr;
+  QSpinBox *toySamples_ = nullptr, *limit_ = nullptr, *batch_ = nullptr, *epochs_ = nullptr, *seed_ = nullptr;
+  QDoubleSpinBox* toyNoise_ = nullptr;
+  QWidget *toyRow_ = nullptr, *limitRow_ = nullptr;
+  DatasetPreview* preview_ = nullptr;
+  QComboBox* optimizer_ = nullptr;
+  QLabel* optimizerSummary_ = nullptr;
+  ParamForm* optimizerForm_ = nullptr;
+  QLineEdit* schedule_ = nullptr;
+  QLineEdit* device_ = nullptr;
+  QLabel* problemLabel_ = nullptr;
+  QWidget* buttons_ = nullptr;
+};
+
+}  // namespace gradlab::ui

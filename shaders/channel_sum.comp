@@ -1,20 +1,35 @@
 #version 450
-// out[c] = sum over b and s of x[b, c, s] (+ out[c] when ACCUMULATE): bias gradients. One
-// invocation per channel, folding the batch in order, so results do not depend on scheduling.
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
+// out[c] = sum over b and s of x[b, c, s] (+ out[c] when ACCUMULATE): bias gradients. One work
+// group per channel, so a channel with many values (a convolution's, batch x pixels) is summed by
+// 256 invocations instead of one: each folds a fixed stride of the channel's values in order, then
+// the group adds the partial sums by halving. Results do not depend on scheduling.
+layout(local_size_x = 256) in;
 layout(constant_id = 3) const uint ACCUMULATE = 0;
+layout(constant_id = 4) const uint VEC4 = 0;  // set by the host when spatial is a multiple of 4
+#include "group_sum.glsl"
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 0) readonly buffer X4 { vec4 x4[]; };  // the same buffer as vec4s
 layout(std430, binding = 1) buffer Out { float outSum[]; };
 layout(push_constant) uniform Push { uint batch; uint channels; uint spatial; } p;
 
 void main() {
-  uint c = gl_GlobalInvocationID.x;
-  if (c >= p.channels) return;
-  float sum = 0.0;
-  for (uint b = 0; b < p.batch; ++b) {
-    uint base = (b * p.channels + c) * p.spatial;
-    for (uint s = 0; s < p.spatial; ++s) sum += x[base + s];
+  // A run is one image's values of a channel: `run` vec4s or floats, contiguous.
+  const uint run = VEC4 != 0 ? p.spatial / 4 : p.spatial;
+  // More channels than work groups (a very wide Linear): each group takes every n-th channel.
+  for (uint c = gl_WorkGroupID.x; c < p.channels; c += gl_NumWorkGroups.x) {
+    float sum = 0.0;
+    for (uint j = gl_LocalInvocationID.x; j < p.batch * run; j += 256u) {
+      const uint b = j / run, i = (b * p.channels + c) * run + (j - b * run);
+      if (VEC4 != 0) {
+        const vec4 v = x4[i];
+        sum += (v.x + v.y) + (v.z + v.w);
+      } else {
+        sum += x[i];
+      }
+    }
+    const float total = groupSum(sum);
+    if (gl_LocalInvocationID.x == 0u) outSum[c] = ACCUMULATE != 0 ? outSum[c] + total : total;
+    barrier();  // groupPartial is reused by the next channel
   }
-  outSum[c] = ACCUMULATE != 0 ? outSum[c] + sum : sum;
 }

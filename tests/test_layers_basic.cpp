@@ -28,6 +28,9 @@ class TestLayersBasic : public QObject {
     QTest::newRow("7->5") << QString::fromStdString(net("7", "Linear(x, out_features=5)")) << 3;
     QTest::newRow("33->17 no bias") << QString::fromStdString(net("33", "Linear(x, out_features=17, bias=false)")) << 5;
     QTest::newRow("64->10 batch 16") << QString::fromStdString(net("64", "Linear(x, out_features=10)")) << 16;
+    // Bias gradient: more batch rows than channel_sum has invocations; more outputs than work groups.
+    QTest::newRow("5->3 batch 300") << QString::fromStdString(net("5", "Linear(x, out_features=3)")) << 300;
+    QTest::newRow("1->70000") << QString::fromStdString(net("1", "Linear(x, out_features=70000)")) << 2;
   }
   void linear() {
     QFETCH(QString, network);

@@ -23,9 +23,12 @@ void addBias(gpu::Recording& rec, gpu::BufferRange bias, gpu::BufferRange y, uin
 
 void channelSum(gpu::Recording& rec, gpu::BufferRange x, gpu::BufferRange out, uint32_t batch, uint32_t channels,
                 uint32_t spatial, bool accumulate) {
+  if (channels == 0) return;
   struct { uint32_t batch, channels, spatial; } push{batch, channels, spatial};
-  const auto& kernel = rec.context().kernel(kChannelSum, {64, 1, 1}, {accumulate ? 1u : 0u});
-  rec.dispatch(kernel, {x, out}, push, {(channels + 63) / 64, 1, 1});
+  // vec4 reads need every image's run of a channel to start and end on a vec4, and x to start on one.
+  const bool vec4 = spatial % 4 == 0 && x.offset % 16 == 0;
+  const auto& kernel = rec.context().kernel(kChannelSum, {256, 1, 1}, {accumulate ? 1u : 0u, vec4 ? 1u : 0u});
+  rec.dispatch(kernel, {x, out}, push, {std::min<uint32_t>(channels, 65535), 1, 1});
 }
 
 void copyOrAdd(gpu::Recording& rec, gpu::BufferRange src, gpu::BufferRange dst, uint32_t n, bool accumulate) {

@@ -456,9 +456,17 @@ void NetworkEditor::fitToView() {
   if (bounds.isEmpty()) return;
   bounds.adjust(-24, -24, 24, 24);
   view_->fitInView(bounds, Qt::KeepAspectRatio);
-  if (view_->transform().m11() > 1.0) {  // a small network shows at its natural size, not blown up
+  // A small network shows at its natural size, not blown up; a long one no smaller than its text
+  // stays readable at, starting from its input (the rest is a scroll away).
+  constexpr double kReadable = 0.6;
+  const double scale = view_->transform().m11();
+  if (scale > 1.0) {
     view_->setTransform(QTransform());
     view_->centerOn(bounds.center());
+  } else if (scale < kReadable) {
+    view_->setTransform(QTransform::fromScale(kReadable, kReadable));
+    const QRectF visible = view_->mapToScene(view_->viewport()->rect()).boundingRect();
+    view_->centerOn(QPointF(bounds.center().x(), bounds.top() + visible.height() / 2));
   }
 }
 

@@ -3,6 +3,7 @@
 // resets, explains a run that went NaN, refuses to train a broken network and says why, saves and
 // reopens an experiment exactly, and shrugs off a corrupt file. Every demo opens and runs.
 // Screenshots are written for people to look at.
+#include "analysis/gradient_check_dialog.h"
 #include "demos.h"
 #include "editor/network_editor.h"
 #include "main_window.h"
@@ -46,6 +47,8 @@ void screenshot(QWidget& w, const QString& name) {
   QDir().mkpath(SCREENSHOT_DIR);
   QVERIFY(w.grab().save(QString(SCREENSHOT_DIR) + "/" + name + ".png"));
 }
+
+std::string builtInToyNetwork() { return gradlab::ui::builtInNetwork("toy_mlp_2d"); }
 
 bool haveFashionMnist() { return std::filesystem::exists("/usr/share/datasets/fashion-mnist"); }
 
@@ -184,6 +187,30 @@ class TestMainWindow : public QObject {
     QVERIFY(editor.problem().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(action(window, "Play")->isEnabled(), 60000);
     Q_UNUSED(first);
+  }
+
+  // Run > Check Gradients compares the run's backward pass with finite differences, and the
+  // analysis docks receive the run's parameters.
+  void checkGradientsAndAnalysisViews() {
+    auto e = quickExperiment();
+    e.training.dataset = "moons";
+    e.network = builtInToyNetwork();
+    Lab lab(e);
+    trainSteps(lab.window, 20);
+    QAction* check = action(lab.window, "Check &Gradients…");
+    QVERIFY(check);
+    check->trigger();
+    auto* dialog = lab.window.findChild<gradlab::ui::GradientCheckDialog*>();
+    QVERIFY(dialog && dialog->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->result() != nullptr, 120000);
+    QVERIFY2(dialog->result()->report.passed(), qPrintable(dialog->verdictText()));
+    screenshot(*dialog, "main_window_gradient_check");
+    dialog->close();
+    for (const char* view : {"landscape", "receptive"}) {
+      lab.window.dock(view)->raise();
+      QTest::qWait(200);
+      screenshot(lab.window, QString("main_window_") + view);
+    }
   }
 
   void saveAndReopenGiveTheSameExperiment() {

@@ -1,5 +1,9 @@
 #include "main_window.h"
 
+#include "analysis/analysis_source.h"
+#include "analysis/gradient_check_dialog.h"
+#include "analysis/landscape_view.h"
+#include "analysis/receptive_field_view.h"
 #include "dataset_preview.h"
 #include "device_probe.h"
 #include "editor/layer_inspector.h"
@@ -107,6 +111,10 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
   connect(controller_, &TrainingController::datasetLoaded, this, [this](std::shared_ptr<const data::Dataset> train) {
     panel_->setDataset(train);
     boundary_->setData(train);
+    trainData_ = train;
+    initialParameters_.clear();
+    currentParameters_.clear();
+    trajectory_.clear();
     if (train->sampleShape.isImage()) filters_->setImageShape(train->sampleShape);
   });
   connect(controller_, &TrainingController::ready, this, [this](const QString& description) {
@@ -186,6 +194,8 @@ void MainWindow::createActions() {
   reset_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
   reset_->setToolTip(tr("Back to the initial weights (Ctrl+R)"));
   connect(reset_, &QAction::triggered, this, [this] {
+    initialParameters_.clear();
+    trajectory_.clear();
     charts_->clear();
     showingSavedCurves_ = false;
     histograms_->clear();
@@ -217,6 +227,10 @@ void MainWindow::createMenus() {
 
   QMenu* run = menuBar()->addMenu(tr("&Run"));
   run->addActions({play_, step_, reset_});
+  run->addSeparator();
+  QAction* check = run->addAction(tr("Check &Gradients…"), this, &MainWindow::checkGradients);
+  check->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+  check->setToolTip(tr("Compare the backward pass with finite differences, layer by layer"));
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
@@ -321,9 +335,15 @@ void MainWindow::createDocks() {
         {"depth", tr("By depth"), depth_},
         {"filters", tr("Filters"), filters_},
         {"boundary", tr("Decision boundary"), boundary_},
-        {"surface", tr("Optimizer race"), surface_}})
+        {"surface", tr("Optimizer race"), surface_},
+        {"landscape", tr("Loss landscape"), landscape_ = new LandscapeView(this)},
+        {"receptive", tr("Receptive field"), receptive_ = new ReceptiveFieldView(this)}})
     tabifyDockWidget(first, addView(key, title, view, Qt::BottomDockWidgetArea));
   first->raise();
+  for (const char* key : {"landscape", "receptive"})  // shown: give them the run's parameters as they are
+    connect(docks_[key], &QDockWidget::visibilityChanged, this, [this](bool visible) {
+      if (visible) updateAnalysisSource();
+    });
   tabifyDockWidget(docks_["inspector"], docks_["text"]);
   tabifyDockWidget(docks_["inspector"], docks_["training"]);
   docks_["training"]->raise();  // first the settings and Play; selecting a layer brings its inspector
@@ -537,6 +557,7 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
   }
   charts_->add(s);
   if (s.probes) {
+    rememberParameters(*s.probes);
     histograms_->setReport(s.probes);
     depth_->setReport(s.probes);
     for (const auto& w : s.probes->weights)
@@ -559,6 +580,7 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
     banner_->show();
   }
   updateActions(s.state);
+  if (s.state != train::RunState::Running && s.probes) updateAnalysisSource();
   if (s.state == train::RunState::Ready && !announcedReady_) {
     announcedReady_ = true;
     emit demoReady();
@@ -579,6 +601,56 @@ void MainWindow::updateActions(train::RunState state) {
   step_->setEnabled(canTrain);
   reset_->setEnabled(playBlockedReason_.isEmpty() && state != train::RunState::Preparing && state != train::RunState::Failed);
   if (!playBlockedReason_.isEmpty()) stateLabel_->setText(tr("Cannot train: %1").arg(playBlockedReason_));
+}
+
+// Keeps the parameters every probe carries: the first (initial weights), the latest, and a
+// trajectory thinned to at most 64 snapshots (every other one dropped when full).
+void MainWindow::rememberParameters(const train::ProbeReport& report) {
+  ParameterMap parameters = parametersOf(report);
+  if (parameters.empty()) return;
+  if (initialParameters_.empty() || report.step == 0) {
+    initialParameters_ = parameters;
+    trajectory_.clear();
+  }
+  if (trajectory_.size() >= 64) {
+    std::vector<ParameterMap> thinned;
+    for (size_t i = 0; i < trajectory_.size(); i += 2) thinned.push_back(std::move(trajectory_[i]));
+    trajectory_ = std::move(thinned);
+  }
+  trajectory_.push_back(parameters);
+  currentParameters_ = std::move(parameters);
+  parametersStep_ = report.step;
+}
+
+// Hands the analysis views what they analyse; done when they are shown or training pauses, not
+// on every probe (the trajectory is megabytes).
+void MainWindow::updateAnalysisSource() {
+  if (!trainData_) return;
+  const bool landscape = docks_["landscape"]->isVisible(), receptive = docks_["receptive"]->isVisible();
+  const bool checking = gradientCheck_ && gradientCheck_->isVisible();
+  if (!landscape && !receptive && !checking) return;
+  auto source = std::make_shared<AnalysisSource>();
+  source->graph = editor_->graph();
+  source->train = trainData_;
+  source->normalization = data::parseNormalization(panel_->settings().normalization);
+  source->current = currentParameters_;
+  source->initial = initialParameters_;
+  if (landscape) source->trajectory = trajectory_;
+  source->step = parametersStep_;
+  source->seed = panel_->settings().seed;
+  source->device = deviceRequest_.toStdString();
+  if (landscape) landscape_->setSource(source);
+  if (receptive) receptive_->setSource(source);
+  if (checking) gradientCheck_->setSource(source);
+}
+
+void MainWindow::checkGradients() {
+  if (!gradientCheck_) gradientCheck_ = new GradientCheckDialog(this);
+  if (controller_->state() == train::RunState::Running) controller_->pause();
+  gradientCheck_->show();
+  gradientCheck_->raise();
+  updateAnalysisSource();
+  gradientCheck_->start();
 }
 
 void MainWindow::showAbout() {

@@ -27,7 +27,11 @@ struct Recoverable;
 
 namespace gradlab::ui {
 
+struct AnalysisSource;
 class DecisionBoundaryView;
+class GradientCheckDialog;
+class LandscapeView;
+class ReceptiveFieldView;
 class DepthStatsView;
 class DeviceProbe;
 class FilterGridView;
@@ -102,6 +106,9 @@ class MainWindow : public QMainWindow {
   void exportMetrics();
   void showAbout();
   void openViewDevice();
+  void rememberParameters(const train::ProbeReport& report);
+  void updateAnalysisSource();
+  void checkGradients();
 
   QString deviceRequest_;
   persist::Experiment document_;  // the settings and network last applied
@@ -127,6 +134,14 @@ class MainWindow : public QMainWindow {
   DecisionBoundaryView* boundary_ = nullptr;
   SurfaceView* surface_ = nullptr;
   SurfaceRaceRunner* race_ = nullptr;
+  LandscapeView* landscape_ = nullptr;
+  ReceptiveFieldView* receptive_ = nullptr;
+  GradientCheckDialog* gradientCheck_ = nullptr;
+  // What the analysis views work on: the run's parameters now, at the start and along the way.
+  std::map<std::string, std::vector<float>> initialParameters_, currentParameters_;
+  std::vector<std::map<std::string, std::vector<float>>> trajectory_;
+  uint64_t parametersStep_ = 0;
+  std::shared_ptr<const data::Dataset> trainData_;
   std::map<QString, QDockWidget*> docks_;
   QAction *play_ = nullptr, *step_ = nullptr, *reset_ = nullptr, *save_ = nullptr;
   DeviceProbe* probe_ = nullptr;

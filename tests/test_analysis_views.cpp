@@ -1,0 +1,367 @@
+// The "seeing inside" views with real data, offscreen: the loss landscape of a toy MLP trained by
+// train::Run (its probes carrying every parameter tensor) has the network's own loss at its
+// centre and the trajectory ending there, and stops when cancelled; the receptive-field view
+// shows LeNet-5's theoretical fields and an effective field that stays inside its box; the
+// gradient check passes a correct MLP. Screenshots of each go to SCREENSHOT_DIR.
+#include "analysis/gradient_check_dialog.h"
+#include "analysis/heatmap_plot.h"
+#include "analysis/landscape_view.h"
+#include "analysis/receptive_field_view.h"
+#include "data/idx_file.h"
+#include "data/toy_datasets.h"
+#include "support/gpu_test.h"
+#include "train/run.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QHeaderView>
+#include <QLineSeries>
+#include <QProgressBar>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QTest>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+using namespace gradlab;
+using namespace std::chrono_literals;
+using ui::AnalysisSource;
+
+namespace {
+
+void screenshot(QWidget& w, const QString& name) {
+  QTest::qWait(200);  // layouts settle
+  QDir().mkpath(SCREENSHOT_DIR);
+  QVERIFY(w.grab().save(QString(SCREENSHOT_DIR) + "/" + name + ".png"));
+}
+
+std::string networkText(const std::string& file) {
+  QFile f(QString(GRADLAB_NETWORKS) + "/" + QString::fromStdString(file));
+  if (!f.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot read " + file);
+  return f.readAll().toStdString();
+}
+
+QPalette darkPalette() {
+  QPalette p;
+  p.setColor(QPalette::Window, QColor(37, 37, 38));
+  p.setColor(QPalette::WindowText, QColor(220, 220, 220));
+  p.setColor(QPalette::Base, QColor(30, 30, 30));
+  p.setColor(QPalette::Text, QColor(220, 220, 220));
+  p.setColor(QPalette::Mid, QColor(90, 90, 90));
+  p.setColor(QPalette::Midlight, QColor(60, 60, 60));
+  p.setColor(QPalette::Button, QColor(53, 53, 53));
+  p.setColor(QPalette::ButtonText, QColor(220, 220, 220));
+  p.setColor(QPalette::PlaceholderText, QColor(160, 160, 160));
+  return p;
+}
+
+// Waits for a view's next `finished` (an immediate refusal emits it before anyone waits) and
+// consumes it.
+bool finishes(QSignalSpy& spy, int timeoutMs = 60000) {
+  const bool ok = !spy.isEmpty() || spy.wait(timeoutMs);
+  spy.clear();
+  return ok;
+}
+
+// Fashion-MNIST's first images when installed, else gaussian noise of the same shape.
+std::shared_ptr<data::Dataset> images(uint32_t count) {
+  if (std::filesystem::exists(data::kFashionMnistDirectory))
+    return std::make_shared<data::Dataset>(data::loadFashionMnist("train").head(count));
+  auto noise = data::makeGaussianNoise(count, nn::Shape{1, 28, 28}, 3);
+  for (uint32_t i = 0; i < count; ++i) noise.labels[i] = i % 10;
+  noise.classes = 10;
+  return std::make_shared<data::Dataset>(noise);
+}
+
+// A network's parameters after initialisation with `seed`, by name, as a probe carries them.
+ui::ParameterMap initialParameters(gpu::Context& context, const nn::Graph& graph, uint32_t seed) {
+  nn::Network net(context, graph, 1, seed);
+  ui::ParameterMap params;
+  for (const auto& p : net.parameters()) params[p.name] = p.value->read<float>(p.count());
+  return params;
+}
+
+// Mean loss of `graph` at `params` on the first `samples` samples (unnormalised), evaluation mode,
+// in double precision by the layers' references.
+double referenceLoss(gpu::Context& context, const nn::Graph& graph, const data::Dataset& d, uint32_t samples,
+                     const ui::ParameterMap& params) {
+  nn::Network net(context, graph, samples);
+  nn::RefTensor input(size_t(samples) * d.sampleSize());
+  for (uint32_t s = 0; s < samples; ++s)
+    for (uint32_t j = 0; j < d.sampleSize(); ++j) input[size_t(s) * d.sampleSize() + j] = d.raw(s, j);
+  std::vector<nn::RefTensor> values;
+  for (const auto& p : net.parameters()) values.emplace_back(params.at(p.name).begin(), params.at(p.name).end());
+  return net.reference(input, {d.labels.begin(), d.labels.begin() + samples}, values, false, 0).meanLoss;
+}
+
+}  // namespace
+
+class TestAnalysisViews : public QObject {
+  Q_OBJECT
+  std::unique_ptr<gpu::Context> context_;  // for references; the views open their own
+  std::shared_ptr<AnalysisSource> toy_;    // a toy MLP trained on moons, with its trajectory
+
+ private slots:
+  void initTestCase() {
+    context_ = test::makeContext();
+    // The toy MLP trained 300 steps on moons; every 10 steps a probe copies every parameter.
+    auto source = std::make_shared<AnalysisSource>();
+    source->graph = test::graphOf(networkText("toy_mlp_2d.net"));
+    source->train = std::make_shared<data::Dataset>(data::makeToyDataset("moons", {600, 0.15, 2, 1}));
+    source->seed = 3;
+    train::RunConfig c;
+    c.graph = source->graph;
+    c.train = source->train;
+    c.options.batch = 32;
+    c.options.learningRate = 0.2;
+    c.options.seed = source->seed;
+    c.maxSteps = 300;
+    c.probeEvery = 10;
+    for (const auto& [name, values] : initialParameters(*context_, c.graph, 0)) c.weightSnapshots.push_back(name);
+    {
+      train::Run run(*context_, c);
+      run.subscribe([&](std::shared_ptr<const train::Snapshot> s) {
+        if (s->probes) {
+          source->trajectory.push_back(ui::parametersOf(*s->probes));
+          source->step = s->probes->step;
+        }
+      });
+      QVERIFY(run.waitFor({train::RunState::Ready}, 60s));
+      run.start();
+      QVERIFY(run.waitFor({train::RunState::Finished}, 120s));
+    }
+    QVERIFY(source->trajectory.size() >= 20);
+    source->initial = source->trajectory.front();
+    source->current = source->trajectory.back();
+    QCOMPARE(source->current.size(), size_t(6));
+    toy_ = source;
+  }
+  void cleanup() { test::verifyNoValidationMessages(*context_); }
+
+  void landscapeCentreIsTheNetworksLoss() {
+    ui::LandscapeView view;
+    view.resize(760, 760);
+    view.show();
+    view.setSource(toy_);
+    view.setGridPoints(7);
+    view.setSamples(256);
+    QSignalSpy done(&view, &ui::LandscapeView::finished);
+    view.compute();
+    QVERIFY(view.isRunning());
+    QVERIFY(finishes(done));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    const auto& r = *view.result();
+    QCOMPARE(r.grid.alphas.size(), size_t(7));
+    QCOMPARE(r.grid.values.size(), size_t(49));
+    QCOMPARE(r.grid.alphas[3], 0.0);
+    QCOMPARE(r.grid.betas[3], 0.0);
+    // The centre is the trained network's loss on the first 256 samples (double-precision reference).
+    const double want = referenceLoss(*context_, toy_->graph, *toy_->train, 256, toy_->current);
+    QVERIFY2(std::abs(r.grid.at(3, 3).loss - want) <= 1e-4 * want,
+             qPrintable(QString("%1 vs %2").arg(r.grid.at(3, 3).loss).arg(want)));
+    QVERIFY(std::abs(r.centre.loss - want) <= 1e-4 * want);
+    QVERIFY(r.grid.at(0, 0).loss != r.grid.at(6, 6).loss);
+    // The trajectory, one point per probe, ends at the centre: the current weights.
+    QCOMPARE(r.path.size(), toy_->trajectory.size());
+    QVERIFY(std::abs(r.path.back().x) < 1e-9 && std::abs(r.path.back().y) < 1e-9);
+    QVERIFY(std::hypot(r.path.front().x, r.path.front().y) > 1e-3);
+    // The plot shows it: the field, contours, the path with the current weights marked.
+    QVERIFY(view.plot()->hasField());
+    QVERIFY(view.plot()->field().log);
+    QVERIFY(view.plot()->contourSegmentCount() > 0);
+    QCOMPARE(view.plot()->paths().size(), size_t(1));
+    QCOMPARE(view.plot()->paths()[0].points.back(), QPointF(0, 0));
+    // The line from the initial to the current weights: 101 points, the reference at both ends.
+    QVERIFY(r.line);
+    QCOMPARE(view.lineSeries()->count(), 101);
+    QVERIFY(std::abs(view.lineSeries()->at(100).y() - want) <= 1e-4 * want);
+    const double first = referenceLoss(*context_, toy_->graph, *toy_->train, 256, toy_->initial);
+    QVERIFY(std::abs(view.lineSeries()->at(0).y() - first) <= 1e-4 * first);
+    QVERIFY(view.statusText().contains("loss"));
+    screenshot(view, "analysis_landscape_random_7x7");
+  }
+
+  void landscapeOnThePcaPlane() {
+    ui::LandscapeView view;
+    view.resize(760, 780);
+    view.show();
+    view.setSource(toy_);
+    view.setPlane(ui::LandscapePlane::Pca);
+    view.setSamples(512);
+    QSignalSpy done(&view, &ui::LandscapeView::finished);
+    view.compute();
+    QVERIFY(finishes(done));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    const auto& r = *view.result();
+    QCOMPARE(r.grid.alphas.size(), size_t(31));  // the default grid
+    QVERIFY(r.explained[0] > 0.3 && r.explained[0] + r.explained[1] <= 1 + 1e-9);
+    QVERIFY(std::abs(r.path.back().x) < 1e-9 && std::abs(r.path.back().y) < 1e-9);
+    // The frame holds the whole path.
+    for (const auto& p : r.path) {
+      QVERIFY(p.x >= r.grid.alphas.front() && p.x <= r.grid.alphas.back());
+      QVERIFY(p.y >= r.grid.betas.front() && p.y <= r.grid.betas.back());
+    }
+    QVERIFY(view.plot()->field().x.title.contains("PC 1"));
+    screenshot(view, "analysis_landscape_pca");
+    view.findChild<QTabWidget*>()->setCurrentIndex(1);
+    screenshot(view, "analysis_landscape_line");
+    view.findChild<QTabWidget*>()->setCurrentIndex(0);
+    view.setPalette(darkPalette());
+    screenshot(view, "analysis_landscape_pca_dark");
+  }
+
+  void landscapeCancelStops() {
+    // MLP 784-256-10 on 2048 images, 51 x 51 points: minutes on lavapipe unless cancelled.
+    auto source = std::make_shared<AnalysisSource>();
+    source->graph = test::graphOf(networkText("mlp_784_256_10.net"));
+    source->train = images(2048);
+    source->current = initialParameters(*context_, source->graph, 0);
+    ui::LandscapeView view;
+    view.resize(700, 700);
+    view.show();
+    view.setSource(source);
+    view.setGridPoints(51);
+    view.setSamples(2048);
+    QSignalSpy done(&view, &ui::LandscapeView::finished);
+    view.compute();
+    QTRY_VERIFY_WITH_TIMEOUT(view.progressBar()->value() > 0, 30000);
+    const auto cancelled = std::chrono::steady_clock::now();
+    view.cancel();
+    QVERIFY(finishes(done, 10000));
+    QVERIFY(std::chrono::steady_clock::now() - cancelled < 5s);
+    QVERIFY(!view.isRunning());
+    QVERIFY(!view.result());
+    QVERIFY2(view.statusText().startsWith("Cancelled after"), qPrintable(view.statusText()));
+    QVERIFY(view.progressBar()->value() < view.progressBar()->maximum());
+  }
+
+  void landscapeWithoutWeightsSaysTrainFirst() {
+    auto source = std::make_shared<AnalysisSource>(*toy_);
+    source->current.clear();
+    ui::LandscapeView view;
+    view.setSource(source);
+    QSignalSpy done(&view, &ui::LandscapeView::finished);
+    view.compute();
+    QVERIFY(finishes(done, 1000));
+    QVERIFY(view.statusText().startsWith("Train a few steps first"));
+    QVERIFY(view.plot()->message().startsWith("Train a few steps first"));
+    // A probe that did not copy every tensor is named.
+    source->current = toy_->current;
+    source->current.erase("h2.bias");
+    view.setSource(source);
+    view.compute();
+    QVERIFY(finishes(done));
+    QVERIFY2(view.statusText().contains("h2.bias"), qPrintable(view.statusText()));
+  }
+
+  void receptiveFieldsOfLeNet() {
+    auto source = std::make_shared<AnalysisSource>();
+    source->graph = test::graphOf(networkText("lenet5.net"));
+    source->train = images(256);
+    source->current = initialParameters(*context_, source->graph, 5);
+    source->step = 0;
+    ui::ReceptiveFieldView view;
+    view.resize(820, 900);
+    view.show();
+    view.setSource(source);
+    // The table holds analysis::receptiveFields, row for row; c3 sees 14 x 14 pixels.
+    const auto want = analysis::receptiveFields(source->graph);
+    QCOMPARE(view.table()->rowCount(), int(want.size()));
+    int c3 = -1;
+    for (int row = 0; row < view.table()->rowCount(); ++row) {
+      const auto& f = want[size_t(row)];
+      QCOMPARE(view.table()->item(row, 0)->text(), QString::fromStdString(f.node));
+      if (f.whole) {
+        QCOMPARE(view.table()->item(row, 3)->text(), QString("whole input"));
+        continue;
+      }
+      QCOMPARE(view.table()->item(row, 3)->text(), QString::number(f.rows.size));
+      QCOMPARE(view.table()->item(row, 4)->text(), QString::number(f.rows.jump));
+      QCOMPARE(view.table()->item(row, 5)->text(), QString::number(f.rows.start));
+      if (f.node == "c3") c3 = row;
+    }
+    QVERIFY(c3 > 0);
+    QCOMPARE(view.table()->item(c3, 3)->text(), QString("14"));
+    QCOMPARE(view.table()->item(c3, 4)->text(), QString("2"));
+
+    // A click on c3's row picks its centre unit; its effective field lies inside the box.
+    QSignalSpy done(&view, &ui::ReceptiveFieldView::finished);
+    const QRect cell = view.table()->visualItemRect(view.table()->item(c3, 0));
+    QTest::mouseClick(view.table()->viewport(), Qt::LeftButton, {}, cell.center());
+    view.compute();
+    QVERIFY(finishes(done));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    const auto& erf = view.result()->field;
+    QCOMPARE(erf.unit.node, std::string("c3"));
+    QCOMPARE(erf.unit.y, 5u);  // c3 is 16x10x10
+    const auto box = analysis::inputBox(want[size_t(c3)], 5, 5, source->graph.inputs[0].shape);
+    QCOMPARE(erf.box.top, box.top);
+    QCOMPARE(erf.box.right, box.right);
+    QCOMPARE(box.bottom - box.top + 1, 14);
+    int inside = 0;
+    for (uint32_t y = 0; y < erf.height; ++y)
+      for (uint32_t x = 0; x < erf.width; ++x) {
+        if (!box.contains(int(y), int(x))) QCOMPARE(erf.at(y, x), 0.0);
+        else inside += erf.at(y, x) > 0;
+      }
+    QVERIFY(inside > 14 * 14 / 2);
+    QCOMPARE(view.result()->insideShare, 1.0);
+    QVERIFY(view.statusText().contains("100.0%"));
+    QVERIFY(view.fieldPlot()->hasField());
+    QVERIFY(view.inputPlot()->hasField());
+    screenshot(view, "analysis_receptive_field_lenet_c3");
+
+    // On gaussian noise the field stays in the box as well.
+    view.setNoise(true);
+    view.setUnit(3, 2, 7);
+    view.compute();
+    QVERIFY(finishes(done));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    QCOMPARE(view.result()->field.unit.x, 7u);
+    QCOMPARE(view.result()->insideShare, 1.0);
+    QVERIFY(view.statusText().contains("gaussian noise"));
+    view.setPalette(darkPalette());
+    screenshot(view, "analysis_receptive_field_lenet_noise_dark");
+  }
+
+  void receptiveFieldOfDenseNetworkIsWhole() {
+    ui::ReceptiveFieldView view;
+    view.resize(700, 500);
+    view.setSource(toy_);
+    QVERIFY(!view.selectLayer("h1"));
+    QVERIFY(view.statusText().contains("whole input"));
+    for (int row = 1; row < view.table()->rowCount(); ++row)
+      QCOMPARE(view.table()->item(row, 3)->text(), QString("whole input"));
+    view.show();
+    screenshot(view, "analysis_receptive_field_dense");
+  }
+
+  void gradientCheckPassesForTheMlp() {
+    ui::GradientCheckDialog dialog;
+    dialog.show();
+    dialog.setSource(toy_);
+    QSignalSpy done(&dialog, &ui::GradientCheckDialog::finished);
+    dialog.start();
+    QVERIFY(dialog.isRunning());
+    QVERIFY(finishes(done));
+    QVERIFY2(dialog.result(), qPrintable(dialog.verdictText()));
+    QVERIFY2(dialog.result()->report.passed(), qPrintable(dialog.verdictText()));
+    QVERIFY(!dialog.result()->initialWeights);
+    QVERIFY(dialog.verdictText().startsWith("Pass"));
+    QCOMPARE(dialog.table()->rowCount(), 6);
+    for (int row = 0; row < 6; ++row) {
+      QVERIFY(dialog.table()->item(row, 6)->text().startsWith("pass"));
+      QVERIFY(dialog.table()->item(row, 4)->text().toDouble() <= analysis::kGradientFailAbove);
+    }
+    QCOMPARE(dialog.table()->item(0, 0)->text(), QString("h1"));
+    QVERIFY(dialog.table()->toolTip().contains("1e-7"));
+    screenshot(dialog, "analysis_gradient_check_mlp");
+  }
+};
+
+QTEST_MAIN(TestAnalysisViews)
+#include "test_analysis_views.moc"

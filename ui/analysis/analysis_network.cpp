@@ -1,0 +1,57 @@
+#include "analysis/analysis_network.h"
+
+#include "data/device_dataset.h"
+#include "gpu/recording.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace gradlab::ui {
+
+ParameterMap parametersOf(const train::ProbeReport& report) {
+  ParameterMap params;
+  for (const auto& w : report.weights) params[w.name] = w.values;
+  return params;
+}
+
+std::unique_ptr<gpu::Context> openContext(const AnalysisSource& source) {
+  gpu::ContextOptions options;
+  options.device = source.device;
+  return std::make_unique<gpu::Context>(options);
+}
+
+analysis::ParamVector flatten(const nn::Network& net, const ParameterMap& params) {
+  analysis::ParamVector flat;
+  flat.reserve(analysis::parameterOffsets(net).back());
+  for (const auto& p : net.parameters()) {
+    const auto it = params.find(p.name);
+    if (it == params.end())
+      throw std::invalid_argument("The parameters have no " + p.name +
+                                  ": probe every parameter tensor, or train again after changing the network.");
+    if (it->second.size() != p.count())
+      throw std::invalid_argument(p.name + " has " + std::to_string(it->second.size()) + " values but the network's has " +
+                                  std::to_string(p.count()) + ": train again after changing the network.");
+    flat.insert(flat.end(), it->second.begin(), it->second.end());
+  }
+  return flat;
+}
+
+void checkData(const nn::Network& net, const AnalysisSource& source) {
+  if (!source.train || source.train->size() == 0) throw std::invalid_argument("Choose a training dataset first.");
+  if (!(source.train->sampleShape == net.inputShape()))
+    throw std::invalid_argument("The network's input is " + net.inputShape().text() + " but " + source.train->name +
+                                " samples are " + source.train->sampleShape.text() +
+                                ": change the network's input or the dataset.");
+}
+
+void loadTrainingBatch(nn::Network& net, const AnalysisSource& source) {
+  checkData(net, source);
+  const data::Dataset& train = *source.train;
+  data::DeviceDataset device(net.context(), train.head(std::min(net.batch(), train.size())),
+                             data::NormalizationTable::compute(train, source.normalization));
+  gpu::Recording gather(net.context());
+  device.recordEvalBatch(gather, {net.input(), net.labels(), net.step(), net.batch()}, 0);
+  net.context().run(gather);
+}
+
+}  // namespace gradlab::ui

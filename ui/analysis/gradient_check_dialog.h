@@ -1,0 +1,57 @@
+#pragma once
+// The gradient check as a dialog: the engine's backward pass against finite differences on the
+// current network and weights (analysis::checkGradients, on a worker thread with a Context of
+// its own), one table row per parameter tensor — entries checked, largest relative error and a
+// verdict coloured by band — and an overall pass or fail line. Tooltips explain the bands.
+#include "analysis/analysis_source.h"
+#include "analysis/gradient_check_job.h"
+
+#include <QDialog>
+
+#include <memory>
+#include <optional>
+
+class QLabel;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+template <class T> class QFutureWatcher;
+
+namespace gradlab::ui {
+
+class GradientCheckDialog : public QDialog {
+  Q_OBJECT
+ public:
+  explicit GradientCheckDialog(QWidget* parent = nullptr);
+
+  void setSource(std::shared_ptr<const AnalysisSource> source);
+
+  bool isRunning() const { return watcher_ != nullptr; }
+  const GradientCheckResult* result() const { return shown_ ? &*shown_ : nullptr; }
+  QTableWidget* table() const { return table_; }
+  QString verdictText() const;
+
+  // The bands of a relative error and why float32 reads higher than double: the tooltip text.
+  static QString bandsExplanation();
+
+ public slots:
+  void start();  // runs the check (again) on the source; the dialog stays responsive
+
+ signals:
+  void finished();  // a check ended: shown or failed (verdictText says which)
+
+ private:
+  void showResult(const GradientCheckResult& result);
+
+  std::shared_ptr<const AnalysisSource> source_;
+  std::optional<GradientCheckResult> shown_;
+  QLabel* intro_;
+  QSpinBox* entries_;
+  QSpinBox* batch_;
+  QPushButton* checkButton_;
+  QTableWidget* table_;
+  QLabel* verdict_;
+  QFutureWatcher<GradientCheckResult>* watcher_ = nullptr;
+};
+
+}  // namespace gradlab::ui

@@ -1,0 +1,353 @@
+#include "analysis/landscape_view.h"
+
+#include "analysis/heatmap_plot.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QEvent>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QValueAxis>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+#include <cmath>
+
+namespace gradlab::ui {
+namespace {
+
+constexpr int kProgressSteps = 1000;
+constexpr double kSmallPath = 0.05;  // a path within this fraction of the range hardly shows
+
+QString noWeightsMessage() {
+  return QObject::tr("Train a few steps first: the landscape is drawn around the current weights.");
+}
+
+QValueAxis* valueAxis(const QString& title, const char* format) {
+  auto* axis = new QValueAxis;
+  axis->setTitleText(title);
+  axis->setLabelFormat(format);
+  return axis;
+}
+
+}  // namespace
+
+LandscapeView::LandscapeView(QWidget* parent) : QWidget(parent) {
+  plane_ = new QComboBox;
+  plane_->setToolTip(tr("Random directions: two gaussian directions, each filter scaled to the norm of the same filter of "
+                        "the weights (Li et al. 2018), so layers of any scale move alike.\nPCA: the two directions along "
+                        "which the training trajectory varied most; the path then shows in the plane."));
+  seed_ = new QSpinBox;
+  seed_->setRange(0, 1000000);
+  seed_->setToolTip(tr("Seed of the random directions: another seed, another plane"));
+  grid_ = new QSpinBox;
+  grid_->setRange(3, 201);
+  grid_->setValue(31);
+  grid_->setToolTip(tr("Points per side: 31 x 31 = 961 evaluations of the loss. 51 per side is slow on a CPU device."));
+  range_ = new QDoubleSpinBox;
+  range_->setRange(0.01, 100);
+  range_->setValue(1);
+  range_->setToolTip(tr("Random directions: alpha and beta run over [-range, range]; at 1 each filter has moved by its "
+                        "own norm.\nThe PCA plane frames the trajectory instead."));
+  samples_ = new QSpinBox;
+  samples_->setRange(1, 1000000);
+  samples_->setValue(512);
+  samples_->setToolTip(tr("The loss is the mean over the first N training samples (evaluation mode)"));
+  computeButton_ = new QPushButton(tr("Compute"));
+  cancelButton_ = new QPushButton(tr("Cancel"));
+  cancelButton_->setEnabled(false);
+  progressBar_ = new QProgressBar;
+  progressBar_->setRange(0, kProgressSteps);
+  progressBar_->setValue(0);
+  progressBar_->setFormat(tr("idle"));
+  status_ = new QLabel(noWeightsMessage());
+  status_->setWordWrap(true);
+  status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+  plot_ = new HeatmapPlot;
+  plot_->clear(noWeightsMessage());
+  chart_ = new QChart;
+  chart_->legend()->setAlignment(Qt::AlignBottom);
+  lineLoss_ = new QLineSeries;
+  lineLoss_->setName(tr("loss"));
+  lineLoss_->setPen(QPen(QColor(31, 119, 180), 2.2));
+  lineAccuracy_ = new QLineSeries;
+  lineAccuracy_->setName(tr("accuracy"));
+  lineAccuracy_->setPen(QPen(QColor(255, 127, 14), 1.6, Qt::DashLine));
+  chart_->addSeries(lineLoss_);
+  chart_->addSeries(lineAccuracy_);
+  auto* t = valueAxis(tr("t   (0: initial weights, 1: current weights)"), "%.2g");
+  t->setRange(0, 1);
+  lineLossAxis_ = valueAxis(tr("loss"), "%.3g");
+  auto* accuracy = valueAxis(tr("accuracy (%)"), "%.0f");
+  accuracy->setRange(0, 100);
+  chart_->addAxis(t, Qt::AlignBottom);
+  chart_->addAxis(lineLossAxis_, Qt::AlignLeft);
+  chart_->addAxis(accuracy, Qt::AlignRight);
+  lineLoss_->attachAxis(t);
+  lineLoss_->attachAxis(lineLossAxis_);
+  lineAccuracy_->attachAxis(t);
+  lineAccuracy_->attachAxis(accuracy);
+  chart_->setTitle(tr("The line needs the initial weights (the first probe's)"));
+  auto* chartView = new QChartView(chart_);
+  chartView->setRenderHint(QPainter::Antialiasing);
+  chartView->setMinimumSize(300, 240);
+  styleChart();
+
+  tabs_ = new QTabWidget;
+  tabs_->addTab(plot_, tr("Plane (2-D)"));
+  tabs_->addTab(chartView, tr("Line from the initial weights (1-D)"));
+
+  auto* row1 = new QHBoxLayout;
+  row1->addWidget(new QLabel(tr("Plane")));
+  row1->addWidget(plane_, 1);
+  row1->addWidget(new QLabel(tr("Seed")));
+  row1->addWidget(seed_);
+  auto* row2 = new QHBoxLayout;
+  row2->addWidget(new QLabel(tr("Grid points per side")));
+  row2->addWidget(grid_);
+  row2->addWidget(new QLabel(tr("Range ±")));
+  row2->addWidget(range_);
+  row2->addWidget(new QLabel(tr("Samples")));
+  row2->addWidget(samples_);
+  row2->addStretch(1);
+  auto* row3 = new QHBoxLayout;
+  row3->addWidget(computeButton_);
+  row3->addWidget(cancelButton_);
+  row3->addWidget(progressBar_, 1);
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(row1);
+  layout->addLayout(row2);
+  layout->addLayout(row3);
+  layout->addWidget(status_);
+  layout->addWidget(tabs_, 1);
+
+  connect(plane_, &QComboBox::currentIndexChanged, this, &LandscapeView::planeChosen);
+  updatePlaneChoices();
+  connect(computeButton_, &QPushButton::clicked, this, &LandscapeView::compute);
+  connect(cancelButton_, &QPushButton::clicked, this, &LandscapeView::cancel);
+  poll_ = new QTimer(this);
+  poll_->setInterval(100);
+  connect(poll_, &QTimer::timeout, this, [this] {
+    if (!progress_) return;
+    const size_t done = progress_->done, total = progress_->total;
+    if (total == 0) return;
+    progressBar_->setValue(int(kProgressSteps * double(done) / double(total)));
+    progressBar_->setFormat(tr("%1 of %2 points").arg(done).arg(total));
+  });
+}
+
+LandscapeView::~LandscapeView() {
+  if (progress_) progress_->cancel = true;
+}
+
+void LandscapeView::setSource(std::shared_ptr<const AnalysisSource> source) {
+  source_ = std::move(source);
+  if (source_) seed_->setValue(int(source_->seed));
+  updatePlaneChoices();
+  if (!isRunning() && !shown_) {
+    const bool ready = source_ && !source_->current.empty();
+    status_->setText(ready ? tr("Press Compute to draw the loss around the weights at step %1.").arg(source_->step)
+                           : noWeightsMessage());
+    plot_->clear(status_->text());
+  }
+}
+
+void LandscapeView::setGridPoints(int perSide) { grid_->setValue(perSide); }
+void LandscapeView::setRange(double range) { range_->setValue(range); }
+void LandscapeView::setSamples(int samples) { samples_->setValue(samples); }
+void LandscapeView::setDirectionSeed(int seed) { seed_->setValue(seed); }
+
+void LandscapeView::setPlane(LandscapePlane plane) {
+  const int index = plane_->findData(int(plane));
+  if (index >= 0) plane_->setCurrentIndex(index);
+}
+
+void LandscapeView::updatePlaneChoices() {
+  const QVariant chosen = plane_->currentData();
+  plane_->clear();
+  plane_->addItem(tr("random directions (filter-normalised)"), int(LandscapePlane::Random));
+  if (source_ && source_->trajectory.size() >= 2)
+    plane_->addItem(tr("PCA of the trajectory (%1 probes)").arg(source_->trajectory.size()), int(LandscapePlane::Pca));
+  const int index = plane_->findData(chosen);
+  plane_->setCurrentIndex(std::max(index, 0));
+}
+
+void LandscapeView::planeChosen() {
+  const bool random = plane_->currentData().toInt() == int(LandscapePlane::Random);
+  seed_->setEnabled(random);
+  range_->setEnabled(random);  // the PCA plane frames the trajectory instead
+}
+
+QString LandscapeView::statusText() const { return status_->text(); }
+
+void LandscapeView::setRunning(bool running) {
+  computeButton_->setEnabled(!running);
+  cancelButton_->setEnabled(running);
+  if (running) {
+    progressBar_->setValue(0);
+    progressBar_->setFormat(tr("starting the device…"));
+    poll_->start();
+  } else {
+    poll_->stop();
+  }
+}
+
+void LandscapeView::compute() {
+  if (isRunning()) return;
+  if (!source_ || source_->current.empty()) {
+    status_->setText(noWeightsMessage());
+    plot_->clear(noWeightsMessage());
+    emit finished();
+    return;
+  }
+  LandscapeRequest request;
+  request.source = source_;
+  request.plane = LandscapePlane(plane_->currentData().toInt());
+  request.gridPoints = uint32_t(grid_->value());
+  request.range = range_->value();
+  request.samples = uint32_t(samples_->value());
+  request.seed = uint32_t(seed_->value());
+  progress_ = std::make_shared<JobProgress>();
+  status_->setText(tr("Computing %1 x %1 points on %2 samples…").arg(request.gridPoints).arg(request.samples));
+  watcher_ = new QFutureWatcher<LandscapeResult>(this);
+  connect(watcher_, &QFutureWatcher<LandscapeResult>::finished, this, [this, request] {
+    const LandscapeResult result = watcher_->result();
+    watcher_->deleteLater();
+    watcher_ = nullptr;
+    const size_t done = progress_->done, total = progress_->total;
+    progress_.reset();
+    setRunning(false);
+    if (!result.error.empty()) {
+      shown_.reset();
+      status_->setText(QString::fromStdString(result.error));
+      plot_->clear(status_->text());
+      progressBar_->setFormat(tr("failed"));
+    } else if (result.cancelled) {
+      status_->setText(tr("Cancelled after %1 of %2 points.").arg(done).arg(total) +
+                       (shown_ ? tr(" The previous result stays.") : QString()));
+      progressBar_->setFormat(tr("cancelled"));
+    } else {
+      progressBar_->setValue(kProgressSteps);
+      progressBar_->setFormat(tr("done: %1 points").arg(total));
+      showResult(result, request);
+    }
+    emit finished();
+  });
+  watcher_->setFuture(QtConcurrent::run([request, progress = progress_] { return computeLandscape(request, *progress); }));
+  setRunning(true);
+}
+
+void LandscapeView::cancel() {
+  if (!progress_) return;
+  progress_->cancel = true;
+  status_->setText(tr("Cancelling after the current chunk of points…"));
+}
+
+void LandscapeView::showResult(const LandscapeResult& result, const LandscapeRequest& request) {
+  shown_ = result;
+  const analysis::Grid& g = result.grid;
+  HeatmapPlot::Field field;
+  field.cols = int(g.alphas.size());
+  field.rows = int(g.betas.size());
+  for (const auto& v : g.values) field.values.push_back(v.loss);
+  const bool pca = request.plane == LandscapePlane::Pca;
+  const auto percent = [](double f) { return QString::number(100 * f, 'f', 1); };
+  field.x = {g.alphas.front(), g.alphas.back(),
+             pca ? tr("PC 1: %1% of the trajectory's variance").arg(percent(result.explained[0]))
+                 : tr("α: random direction 1 (filter-normalised, seed %1)").arg(request.seed)};
+  field.y = {g.betas.front(), g.betas.back(),
+             pca ? tr("PC 2: %1% of the variance").arg(percent(result.explained[1]))
+                 : tr("β: random direction 2 (filter-normalised)")};
+  field.valueTitle = tr("loss on %1 training samples").arg(result.samples);
+  field.log = true;
+  field.contours = true;
+  plot_->setTitle(tr("Loss around the weights at step %1, %2 x %3 points").arg(request.source->step).arg(field.cols).arg(field.rows));
+  plot_->setField(std::move(field));
+  plot_->setMarkers({{QPointF(0, 0), tr("current weights")}});
+  std::vector<HeatmapPlot::Path> paths;
+  double reach = 0;
+  if (!result.path.empty()) {
+    HeatmapPlot::Path path;
+    path.name = tr("trajectory");
+    for (const auto& p : result.path) {
+      path.points.emplace_back(p.x, p.y);
+      reach = std::max({reach, std::abs(p.x), std::abs(p.y)});
+    }
+    paths.push_back(std::move(path));
+  }
+  plot_->setPaths(std::move(paths));
+
+  double lowest = INFINITY;
+  for (const auto& v : g.values) lowest = std::min(lowest, v.loss);
+  QString text = tr("%1 points on %2 samples in %3 s on %4. At the current weights: loss %5, accuracy %6%; lowest loss on "
+                    "the grid %7.")
+                     .arg(g.values.size() + 1 + (result.line ? result.line->values.size() : 0))
+                     .arg(result.samples)
+                     .arg(result.seconds, 0, 'f', 1)
+                     .arg(QString::fromStdString(result.device))
+                     .arg(result.centre.loss, 0, 'g', 4)
+                     .arg(100 * result.centre.accuracy, 0, 'f', 1)
+                     .arg(lowest, 0, 'g', 4);
+  if (!pca && !result.path.empty() && reach < kSmallPath * request.range)
+    text += tr(" On random directions the trajectory hardly shows (they are almost orthogonal to it): choose the PCA "
+               "plane to see the path.");
+  if (!result.note.empty()) text += " " + QString::fromStdString(result.note);
+  status_->setText(text);
+  showLine(result);
+}
+
+void LandscapeView::showLine(const LandscapeResult& result) {
+  QList<QPointF> loss, accuracy;
+  if (result.line)
+    for (size_t i = 0; i < result.line->values.size(); ++i) {
+      loss.append({result.line->t[i], result.line->values[i].loss});
+      accuracy.append({result.line->t[i], 100 * result.line->values[i].accuracy});
+    }
+  lineLoss_->replace(loss);
+  lineAccuracy_->replace(accuracy);
+  if (loss.isEmpty()) {
+    chart_->setTitle(tr("The line needs the initial weights (the first probe's)"));
+    return;
+  }
+  double lo = INFINITY, hi = -INFINITY;
+  for (const QPointF& p : loss)
+    if (std::isfinite(p.y())) lo = std::min(lo, p.y()), hi = std::max(hi, p.y());
+  const double margin = std::max((hi - lo) * 0.05, 1e-6);
+  if (std::isfinite(lo)) {
+    lineLossAxis_->setRange(std::max(0.0, lo - margin), hi + margin);
+    lineLossAxis_->applyNiceNumbers();
+  }
+  chart_->setTitle(tr("Loss on %1 training samples along the straight line from the initial to the current weights")
+                       .arg(result.samples));
+}
+
+void LandscapeView::styleChart() {
+  const QPalette& pal = palette();
+  chart_->setBackgroundBrush(pal.base());
+  chart_->setTitleBrush(pal.text());
+  chart_->legend()->setLabelColor(pal.color(QPalette::Text));
+  for (QAbstractAxis* axis : chart_->axes()) {
+    axis->setLabelsBrush(pal.text());
+    axis->setTitleBrush(pal.text());
+    axis->setLinePenColor(pal.color(QPalette::Mid));
+    axis->setGridLineColor(pal.color(QPalette::Midlight));
+  }
+}
+
+void LandscapeView::changeEvent(QEvent* event) {
+  QWidget::changeEvent(event);
+  if (event->type() == QEvent::PaletteChange) styleChart();
+}
+
+}  // namespace gradlab::ui

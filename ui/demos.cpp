@@ -97,11 +97,19 @@ std::vector<Demo> makeDemos() {
       QObject::tr("The classic convolutional network. Watch its first-layer filters turn from noise into "
                   "edge and blob detectors, and their spectra into band-pass shapes."),
       "filters", experiment("LeNet-5", builtInNetwork("lenet5"), "fashion-mnist", "sgd", "0.1", 3));
-  add(QObject::tr("Learning rate too high"),
-      QObject::tr("The MLP with a learning rate of 5: within a few steps the loss explodes to infinity. "
-                  "GradLab stops the run at that step and says which layer went first."),
-      "loss", experiment("MLP, learning rate 5", builtInNetwork("mlp_784_256_10"), "fashion-mnist", "sgd", "5", 1));
-
+  {
+    auto e = experiment("ReLU MLP, learning rate 10000",
+                        "network \"ReLU MLP 2-32-32-3\"\ninput x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\n"
+                        "h2 = Linear(a1, out_features=32)\na2 = ReLU(h2)\nlogits = Linear(a2, out_features=3)\n"
+                        "loss = CrossEntropyLoss(logits)\n",
+                        "spiral", "sgd", "10000", 50);
+    e.training.toyClasses = 3;
+    e.training.batch = 32;
+    add(QObject::tr("Learning rate too high"),
+        QObject::tr("A small MLP with a learning rate of 10000: within a few steps the loss explodes to infinity. "
+                    "GradLab stops the run at that step, says which layer went first and what to try."),
+        "loss", std::move(e));
+  }
   const QString race = QObject::tr(
       "The same start point, different optimizers. Plain SGD crawls along the valley floor; momentum "
       "overshoots and oscillates; Adam and RMSProp rescale each coordinate.");

@@ -1,6 +1,11 @@
 #include "cli/dataset_option.h"
 
 #include "cli/arguments.h"
+#include "data/device_dataset.h"
+#include "data/toy_datasets.h"
+#include "gpu/recording.h"
+
+#include <algorithm>
 
 #include <stdexcept>
 
@@ -15,6 +20,23 @@ DatasetChoice chooseDataset(const std::string& spec, double validation, uint32_t
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--dataset: ") + e.what());
   }
+}
+
+void loadInputBatch(gpu::Context& context, nn::Network& net, const std::string& source, uint32_t seed) {
+  const uint32_t batch = net.batch();
+  if (source == "gaussian") {
+    const auto noise = data::makeGaussianNoise(batch, net.inputShape(), seed + 1);
+    net.input().upload(noise.floats.data(), noise.floats.size() * 4);
+    return;
+  }
+  const DatasetChoice chosen = chooseDataset(source, 0, 0, seed, std::max(batch, 600u), 0.1, net.classes());
+  if (!(chosen.train.sampleShape == net.inputShape()))
+    throw UsageError("the network's input is " + net.inputShape().text() + " but " + chosen.train.name +
+                     " samples are " + chosen.train.sampleShape.text());
+  data::DeviceDataset device(context, chosen.train, data::NormalizationTable::compute(chosen.train, data::Normalization::None));
+  gpu::Recording gather(context);
+  device.recordEvalBatch(gather, {net.input(), net.labels(), net.step(), batch}, 0);
+  context.run(gather);
 }
 
 }  // namespace gradlab::cli

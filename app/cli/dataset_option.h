@@ -2,6 +2,7 @@
 // The --dataset argument of gradlab-cli: a name or a directory, turned into training and
 // evaluation datasets (data::chooseDataset), with an unknown name reported as a usage error.
 #include "data/dataset_choice.h"
+#include "nn/network.h"
 
 #include <string>
 
@@ -14,6 +15,11 @@ using data::DatasetChoice;
 // `limit`: use at most this many training samples (0: all).
 DatasetChoice chooseDataset(const std::string& spec, double validation, uint32_t limit, uint32_t seed,
                             uint32_t toySamples, double toyNoise, uint32_t toyClasses);
+
+// The network's input batch from `source`: "gaussian" (N(0, 1) noise, labels left as they are)
+// or a dataset name (its first batch, with labels). A dataset whose samples do not fit the
+// network's input is a usage error.
+void loadInputBatch(gpu::Context& context, nn::Network& net, const std::string& source, uint32_t seed);
 
 extern const char* const kDatasetHelp;
 

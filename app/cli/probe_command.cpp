@@ -76,19 +76,7 @@ int probeCommand(const std::vector<std::string>& args) {
   nn::Network net(context, graph, batch, seed);  // checks the overridden graph too
 
   const std::string source = o.text("input", "gaussian");
-  if (source == "gaussian") {
-    const auto noise = data::makeGaussianNoise(batch, net.inputShape(), seed + 1);
-    net.input().upload(noise.floats.data(), noise.floats.size() * 4);
-  } else {
-    const DatasetChoice chosen = chooseDataset(source, 0, 0, seed, std::max(batch, 600u), 0.1, net.classes());
-    if (!(chosen.train.sampleShape == net.inputShape()))
-      throw UsageError("the network's input is " + net.inputShape().text() + " but " + chosen.train.name +
-                       " samples are " + chosen.train.sampleShape.text());
-    data::DeviceDataset device(context, chosen.train, data::NormalizationTable::compute(chosen.train, data::Normalization::None));
-    gpu::Recording gather(context);
-    device.recordEvalBatch(gather, {net.input(), net.labels(), net.step(), batch}, 0);
-    context.run(gather);
-  }
+  loadInputBatch(context, net, source, seed);
   if (source == "gaussian") {  // noise has no labels: random ones give the backward pass something
     std::mt19937 rng(seed);
     std::vector<uint32_t> labels(batch);

@@ -78,19 +78,7 @@ int effectiveField(const Arguments& o, const nn::Graph& graph) {
   nn::Network net(context, graph, batch, seed);
   const analysis::Unit unit = parseUnit(o.text("unit"), net.analysis());
   const std::string source = o.text("input", "gaussian");
-  if (source == "gaussian") {
-    const auto noise = data::makeGaussianNoise(batch, net.inputShape(), seed + 1);
-    net.input().upload(noise.floats.data(), noise.floats.size() * 4);
-  } else {
-    const DatasetChoice chosen = chooseDataset(source, 0, 0, seed, std::max(batch, 600u), 0.1, net.classes());
-    if (!(chosen.train.sampleShape == net.inputShape()))
-      throw UsageError("the network's input is " + net.inputShape().text() + " but " + chosen.train.name +
-                       " samples are " + chosen.train.sampleShape.text());
-    data::DeviceDataset device(context, chosen.train, data::NormalizationTable::compute(chosen.train, data::Normalization::None));
-    gpu::Recording gather(context);
-    device.recordEvalBatch(gather, {net.input(), net.labels(), net.step(), batch}, 0);
-    context.run(gather);
-  }
+  loadInputBatch(context, net, source, seed);
   const auto erf = analysis::effectiveReceptiveField(net, unit);
 
   double total = 0, inside = 0;

@@ -239,6 +239,56 @@ class TestAnalysisViews : public QObject {
     QVERIFY(view.progressBar()->value() < view.progressBar()->maximum());
   }
 
+  // Three optimizers from one start on the toy MLP, no training of the lab's own needed: every path
+  // starts at the grid's centre, each ends where its optimizer went, the frame holds them all,
+  // and the grid's centre is the initial weights' loss.
+  void landscapeOptimizerRace() {
+    auto source = std::make_shared<AnalysisSource>(*toy_);
+    source->current.clear();  // a race starts from the seed's weights, not the run's
+    source->batch = 32;
+    ui::LandscapeView view;
+    view.resize(760, 800);
+    view.show();
+    view.setSource(source);
+    view.setPlane(ui::LandscapePlane::Race);
+    view.setRacers("sgd:lr=0.1; sgd:lr=0.1,momentum=0.9; adam:lr=0.01");
+    view.setRaceSteps(60);
+    view.setGridPoints(15);
+    view.setSamples(256);
+    QSignalSpy done(&view, &ui::LandscapeView::finished);
+    view.compute();
+    QVERIFY(finishes(done, 120000));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    const auto& r = *view.result();
+    QCOMPARE(r.race.size(), size_t(3));
+    for (const auto& run : r.race) {
+      QVERIFY(run.diverged.empty());
+      QCOMPARE(run.steps, uint64_t(60));
+      QVERIFY(std::hypot(run.points.front().x, run.points.front().y) < 1e-6);  // the common start
+      QVERIFY(std::hypot(run.points.back().x, run.points.back().y) > 1e-3);
+      for (const auto& p : run.points) {
+        QVERIFY(p.x >= r.grid.alphas.front() && p.x <= r.grid.alphas.back());
+        QVERIFY(p.y >= r.grid.betas.front() && p.y <= r.grid.betas.back());
+      }
+    }
+    QVERIFY(std::hypot(r.race[0].points.back().x - r.race[2].points.back().x,
+                       r.race[0].points.back().y - r.race[2].points.back().y) > 1e-3);
+    const double start = referenceLoss(*context_, toy_->graph, *toy_->train, 256, initialParameters(*context_, toy_->graph, toy_->seed));
+    QVERIFY2(std::abs(r.centre.loss - start) <= 1e-4 * start, qPrintable(QString("%1 vs %2").arg(r.centre.loss).arg(start)));
+    QCOMPARE(view.plot()->paths().size(), size_t(3));
+    QVERIFY(view.plot()->paths()[1].labelEnd);
+    QCOMPARE(view.plot()->paths()[2].name, QString("Adam lr=0.01"));
+    QVERIFY2(view.statusText().contains("SGD lr=0.1 momentum=0.9: training loss"), qPrintable(view.statusText()));
+    screenshot(view, "analysis_landscape_optimizer_race");
+
+    // A mistyped optimizer is named before anything trains.
+    view.setRacers("sgd; adamm");
+    view.compute();
+    QVERIFY(finishes(done, 1000));
+    QVERIFY2(view.statusText().contains("unknown optimizer 'adamm'"), qPrintable(view.statusText()));
+    QVERIFY(!view.isRunning());
+  }
+
   void landscapeWithoutWeightsSaysTrainFirst() {
     auto source = std::make_shared<AnalysisSource>(*toy_);
     source->current.clear();

@@ -638,6 +638,7 @@ void MainWindow::updateAnalysisSource() {
   if (landscape) source->trajectory = trajectory_;
   source->step = parametersStep_;
   source->seed = panel_->settings().seed;
+  source->batch = panel_->settings().batch;
   source->device = deviceRequest_.toStdString();
   if (landscape) landscape_->setSource(source);
   if (receptive) receptive_->setSource(source);

@@ -30,6 +30,7 @@ struct AnalysisSource {
   std::vector<ParameterMap> trajectory;  // one per probe, oldest first (a few hundred at most)
   uint64_t step = 0;  // the training step `current` was taken at
   uint32_t seed = 0;
+  uint32_t batch = 64;  // the run's batch size (optimizer races train with it)
   std::string device;  // Vulkan device index or name part; empty: the best one
 };
 

@@ -228,7 +228,8 @@ void HeatmapPlot::drawOverlays(QPainter& p) const {
     p.drawEllipse(start, 6, 6);
     p.setPen(QPen(colour, 2));
     p.drawEllipse(start, 6, 6);
-    text(start + QPointF(0, -fontMetrics().height() / 2.0), path.name.isEmpty() ? tr("start") : path.name + tr(" start"));
+    if (path.labelEnd) text(end + QPointF(0, -fontMetrics().height() / 2.0), path.name);
+    else text(start + QPointF(0, -fontMetrics().height() / 2.0), path.name.isEmpty() ? tr("start") : path.name + tr(" start"));
   }
   for (const Marker& m : markers_) {
     const QPointF c = toWidget(m.at);

@@ -33,6 +33,7 @@ class HeatmapPlot : public QWidget {
   struct Path {
     std::vector<QPointF> points;  // data coordinates, oldest first
     QString name;
+    bool labelEnd = false;  // the name at the end instead of the start (paths that share a start)
   };
   struct Marker {
     QPointF at;

@@ -8,6 +8,7 @@
 #include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
@@ -28,6 +29,8 @@ namespace {
 
 constexpr int kProgressSteps = 1000;
 constexpr double kSmallPath = 0.05;  // a path within this fraction of the range hardly shows
+// A classroom race: plain SGD, the same with momentum, and Adam, each at a rate that suits it.
+constexpr const char* kDefaultRacers = "sgd:lr=0.05; sgd:lr=0.05,momentum=0.9; adam:lr=0.002";
 
 QString noWeightsMessage() {
   return QObject::tr("Train a few steps first: the landscape is drawn around the current weights.");
@@ -46,10 +49,20 @@ LandscapeView::LandscapeView(QWidget* parent) : QWidget(parent) {
   plane_ = new QComboBox;
   plane_->setToolTip(tr("Random directions: two gaussian directions, each filter scaled to the norm of the same filter of "
                         "the weights (Li et al. 2018), so layers of any scale move alike.\nPCA: the two directions along "
-                        "which the training trajectory varied most; the path then shows in the plane."));
+                        "which the training trajectory varied most; the path then shows in the plane.\nOptimizer race: "
+                        "each optimizer below trains this network from the same initial weights on the same batches; "
+                        "their paths are drawn on the plane along which they all varied most."));
   seed_ = new QSpinBox;
   seed_->setRange(0, 1000000);
   seed_->setToolTip(tr("Seed of the random directions: another seed, another plane"));
+  racers_ = new QLineEdit(kDefaultRacers);
+  racers_->setToolTip(tr("Optimizers separated by ';', each NAME or NAME:key=value,key=value with PyTorch's names, "
+                         "e.g. sgd:lr=0.1,momentum=0.9,nesterov=true; adam:lr=0.001,beta2=0.99"));
+  raceSteps_ = new QSpinBox;
+  raceSteps_->setRange(2, 100000);
+  raceSteps_->setValue(100);
+  raceSteps_->setToolTip(tr("Training steps each optimizer takes (batch size, seed and normalisation as in the "
+                            "Training panel)"));
   grid_ = new QSpinBox;
   grid_->setRange(3, 201);
   grid_->setValue(31);
@@ -113,6 +126,13 @@ LandscapeView::LandscapeView(QWidget* parent) : QWidget(parent) {
   row1->addWidget(plane_, 1);
   row1->addWidget(new QLabel(tr("Seed")));
   row1->addWidget(seed_);
+  raceRow_ = new QWidget;
+  auto* raceLayout = new QHBoxLayout(raceRow_);
+  raceLayout->setContentsMargins(0, 0, 0, 0);
+  raceLayout->addWidget(new QLabel(tr("Optimizers")));
+  raceLayout->addWidget(racers_, 1);
+  raceLayout->addWidget(new QLabel(tr("Steps")));
+  raceLayout->addWidget(raceSteps_);
   auto* row2 = new QHBoxLayout;
   row2->addWidget(new QLabel(tr("Grid points per side")));
   row2->addWidget(grid_);
@@ -127,6 +147,7 @@ LandscapeView::LandscapeView(QWidget* parent) : QWidget(parent) {
   row3->addWidget(progressBar_, 1);
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(row1);
+  layout->addWidget(raceRow_);
   layout->addLayout(row2);
   layout->addLayout(row3);
   layout->addWidget(status_);
@@ -167,6 +188,8 @@ void LandscapeView::setGridPoints(int perSide) { grid_->setValue(perSide); }
 void LandscapeView::setRange(double range) { range_->setValue(range); }
 void LandscapeView::setSamples(int samples) { samples_->setValue(samples); }
 void LandscapeView::setDirectionSeed(int seed) { seed_->setValue(seed); }
+void LandscapeView::setRacers(const QString& specs) { racers_->setText(specs); }
+void LandscapeView::setRaceSteps(int steps) { raceSteps_->setValue(steps); }
 
 void LandscapeView::setPlane(LandscapePlane plane) {
   const int index = plane_->findData(int(plane));
@@ -179,6 +202,7 @@ void LandscapeView::updatePlaneChoices() {
   plane_->addItem(tr("random directions (filter-normalised)"), int(LandscapePlane::Random));
   if (source_ && source_->trajectory.size() >= 2)
     plane_->addItem(tr("PCA of the trajectory (%1 probes)").arg(source_->trajectory.size()), int(LandscapePlane::Pca));
+  plane_->addItem(tr("optimizer race from one start (common PCA plane)"), int(LandscapePlane::Race));
   const int index = plane_->findData(chosen);
   plane_->setCurrentIndex(std::max(index, 0));
 }
@@ -187,6 +211,7 @@ void LandscapeView::planeChosen() {
   const bool random = plane_->currentData().toInt() == int(LandscapePlane::Random);
   seed_->setEnabled(random);
   range_->setEnabled(random);  // the PCA plane frames the trajectory instead
+  raceRow_->setVisible(plane_->currentData().toInt() == int(LandscapePlane::Race));
 }
 
 QString LandscapeView::statusText() const { return status_->text(); }
@@ -205,21 +230,39 @@ void LandscapeView::setRunning(bool running) {
 
 void LandscapeView::compute() {
   if (isRunning()) return;
-  if (!source_ || source_->current.empty()) {
-    status_->setText(noWeightsMessage());
-    plot_->clear(noWeightsMessage());
+  LandscapeRequest request;
+  request.plane = LandscapePlane(plane_->currentData().toInt());
+  const bool race = request.plane == LandscapePlane::Race;
+  QString problem;
+  if (!source_ || !source_->train) problem = tr("Load a dataset first (Training panel).");
+  else if (!race && source_->current.empty()) problem = noWeightsMessage();
+  if (race && problem.isEmpty()) {
+    try {
+      request.racers = optim::parseOptimizerSpecs(racers_->text().toStdString());
+      if (request.racers.empty()) problem = tr("Name at least one optimizer to race, e.g. %1").arg(kDefaultRacers);
+    } catch (const std::invalid_argument& e) {
+      problem = tr("Optimizers: %1").arg(QString::fromUtf8(e.what()));
+    }
+  }
+  if (!problem.isEmpty()) {
+    status_->setText(problem);
+    plot_->clear(problem);
     emit finished();
     return;
   }
-  LandscapeRequest request;
   request.source = source_;
-  request.plane = LandscapePlane(plane_->currentData().toInt());
+  request.raceSteps = uint32_t(raceSteps_->value());
   request.gridPoints = uint32_t(grid_->value());
   request.range = range_->value();
   request.samples = uint32_t(samples_->value());
   request.seed = uint32_t(seed_->value());
   progress_ = std::make_shared<JobProgress>();
-  status_->setText(tr("Computing %1 x %1 points on %2 samples…").arg(request.gridPoints).arg(request.samples));
+  status_->setText(race ? tr("Training %1 optimizers for %2 steps each, then %3 x %3 points on %4 samples…")
+                              .arg(request.racers.size())
+                              .arg(request.raceSteps)
+                              .arg(request.gridPoints)
+                              .arg(request.samples)
+                        : tr("Computing %1 x %1 points on %2 samples…").arg(request.gridPoints).arg(request.samples));
   watcher_ = new QFutureWatcher<LandscapeResult>(this);
   connect(watcher_, &QFutureWatcher<LandscapeResult>::finished, this, [this, request] {
     const LandscapeResult result = watcher_->result();
@@ -261,10 +304,12 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
   field.cols = int(g.alphas.size());
   field.rows = int(g.betas.size());
   for (const auto& v : g.values) field.values.push_back(v.loss);
-  const bool pca = request.plane == LandscapePlane::Pca;
+  const bool race = request.plane == LandscapePlane::Race;
+  const bool pca = request.plane == LandscapePlane::Pca || race;
   const auto percent = [](double f) { return QString::number(100 * f, 'f', 1); };
   field.x = {g.alphas.front(), g.alphas.back(),
-             pca ? tr("PC 1: %1% of the trajectory's variance").arg(percent(result.explained[0]))
+             pca ? tr("PC 1: %1% of the %2 variance")
+                       .arg(percent(result.explained[0]), race ? tr("paths'") : tr("trajectory's"))
                  : tr("α: random direction 1 (filter-normalised, seed %1)").arg(request.seed)};
   field.y = {g.betas.front(), g.betas.back(),
              pca ? tr("PC 2: %1% of the variance").arg(percent(result.explained[1]))
@@ -272,10 +317,32 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
   field.valueTitle = tr("loss on %1 training samples").arg(result.samples);
   field.log = true;
   field.contours = true;
-  plot_->setTitle(tr("Loss around the weights at step %1, %2 x %3 points").arg(request.source->step).arg(field.cols).arg(field.rows));
+  plot_->setTitle(race ? tr("%1 optimizers from one start, %2 steps each, %3 x %4 points")
+                             .arg(result.race.size())
+                             .arg(request.raceSteps)
+                             .arg(field.cols)
+                             .arg(field.rows)
+                       : tr("Loss around the weights at step %1, %2 x %3 points")
+                             .arg(request.source->step)
+                             .arg(field.cols)
+                             .arg(field.rows));
   plot_->setField(std::move(field));
-  plot_->setMarkers({{QPointF(0, 0), tr("current weights")}});
   std::vector<HeatmapPlot::Path> paths;
+  if (race) {
+    plot_->setMarkers({});
+    for (const RacePath& run : result.race) {
+      HeatmapPlot::Path path;
+      path.name = QString::fromStdString(run.title);
+      path.labelEnd = true;  // every path starts at the same point
+      for (const auto& p : run.points) path.points.emplace_back(p.x, p.y);
+      paths.push_back(std::move(path));
+    }
+    plot_->setPaths(std::move(paths));
+    status_->setText(raceSummary(result));
+    showLine(result);
+    return;
+  }
+  plot_->setMarkers({{QPointF(0, 0), tr("current weights")}});
   double reach = 0;
   if (!result.path.empty()) {
     HeatmapPlot::Path path;
@@ -305,6 +372,22 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
   if (!result.note.empty()) text += " " + QString::fromStdString(result.note);
   status_->setText(text);
   showLine(result);
+}
+
+QString LandscapeView::raceSummary(const LandscapeResult& result) const {
+  QStringList runs;
+  for (const RacePath& run : result.race)
+    runs << (run.diverged.empty()
+                 ? tr("%1: training loss %2 after %3 steps").arg(QString::fromStdString(run.title)).arg(run.finalLoss, 0, 'g', 4).arg(run.steps)
+                 : tr("%1 diverged: %2").arg(QString::fromStdString(run.title), QString::fromStdString(run.diverged)));
+  QString text = runs.join("; ") + ". " +
+                 tr("Landscape of %1 points on %2 samples at the common start's plane; %3 s in all on %4.")
+                     .arg(result.grid.values.size() + 1)
+                     .arg(result.samples)
+                     .arg(result.seconds, 0, 'f', 1)
+                     .arg(QString::fromStdString(result.device));
+  if (!result.note.empty()) text += " " + QString::fromStdString(result.note);
+  return text;
 }
 
 void LandscapeView::showLine(const LandscapeResult& result) {

@@ -3,7 +3,8 @@
 // them — two random filter-normalised directions, or the PCA plane of the training trajectory —
 // drawn as a log-scaled heatmap with contour lines, the current weights at the centre and the
 // trajectory projected onto the plane; and, on a second tab, the loss along the straight line
-// from the initial to the current weights. The work runs on a worker thread with a Context of
+// from the initial to the current weights. Or a race: optimizers trained from one start, their
+// paths drawn together over the landscape of their common PCA plane. The work runs on a worker thread with a Context of
 // its own; a progress bar follows it and Cancel stops it after the current chunk of points.
 #include "analysis/analysis_source.h"
 #include "analysis/landscape_job.h"
@@ -17,6 +18,7 @@ class QChart;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
 class QLineSeries;
 class QProgressBar;
 class QPushButton;
@@ -44,6 +46,9 @@ class LandscapeView : public QWidget {
   void setSamples(int samples);
   void setPlane(LandscapePlane plane);  // Pca needs a trajectory of two probes or more
   void setDirectionSeed(int seed);
+  // The race's optimizers ("sgd; sgd:momentum=0.9; adam", see optim::parseOptimizerSpecs) and steps.
+  void setRacers(const QString& specs);
+  void setRaceSteps(int steps);
 
   bool isRunning() const { return progress_ != nullptr; }
   const LandscapeResult* result() const { return shown_ ? &*shown_ : nullptr; }
@@ -65,6 +70,7 @@ class LandscapeView : public QWidget {
  private:
   void showResult(const LandscapeResult& result, const LandscapeRequest& request);
   void showLine(const LandscapeResult& result);
+  QString raceSummary(const LandscapeResult& result) const;
   void setRunning(bool running);
   void updatePlaneChoices();
   void planeChosen();
@@ -79,6 +85,9 @@ class LandscapeView : public QWidget {
   QSpinBox* samples_;
   QComboBox* plane_;
   QSpinBox* seed_;
+  QWidget* raceRow_;
+  QLineEdit* racers_;
+  QSpinBox* raceSteps_;
   QPushButton* computeButton_;
   QPushButton* cancelButton_;
   QProgressBar* progressBar_;

@@ -16,6 +16,7 @@
 #include <QDir>
 #include <QFile>
 #include <QHeaderView>
+#include <QChart>
 #include <QLineSeries>
 #include <QProgressBar>
 #include <QSignalSpy>
@@ -280,6 +281,17 @@ class TestAnalysisViews : public QObject {
     QCOMPARE(view.plot()->paths()[2].name, QString("Adam lr=0.01"));
     QVERIFY2(view.statusText().contains("SGD lr=0.1 momentum=0.9: training loss"), qPrintable(view.statusText()));
     screenshot(view, "analysis_landscape_optimizer_race");
+    // Beside the plane, each optimizer's training loss per step, in its path's colour.
+    QCOMPARE(view.raceChart()->series().size(), 3);
+    for (int i = 0; i < 3; ++i) {
+      auto* series = qobject_cast<QLineSeries*>(view.raceChart()->series()[i]);
+      QCOMPARE(series->count(), 60);
+      QCOMPARE(series->pen().color(), view.plot()->paths()[size_t(i)].colour);
+      QCOMPARE(series->at(59).y(), r.race[size_t(i)].finalLoss);
+    }
+    view.findChild<QTabWidget*>()->setCurrentIndex(2);
+    screenshot(view, "analysis_landscape_optimizer_race_losses");
+    view.findChild<QTabWidget*>()->setCurrentIndex(0);
 
     // A mistyped optimizer is named before anything trains.
     view.setRacers("sgd; adamm");

@@ -213,7 +213,7 @@ void HeatmapPlot::drawOverlays(QPainter& p) const {
   for (size_t i = 0; i < paths_.size(); ++i) {
     const Path& path = paths_[i];
     if (path.points.empty()) continue;
-    const QColor colour = i == 0 ? QColor(255, 255, 255) : categoryColor(uint32_t(i));
+    const QColor colour = path.colour.isValid() ? path.colour : i == 0 ? QColor(255, 255, 255) : categoryColor(uint32_t(i));
     QPainterPath line;
     line.moveTo(toWidget(path.points[0]));
     for (size_t k = 1; k < path.points.size(); ++k) line.lineTo(toWidget(path.points[k]));

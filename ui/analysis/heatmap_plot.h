@@ -34,6 +34,7 @@ class HeatmapPlot : public QWidget {
     std::vector<QPointF> points;  // data coordinates, oldest first
     QString name;
     bool labelEnd = false;  // the name at the end instead of the start (paths that share a start)
+    QColor colour;          // invalid: white for the first path, category colours for the next
   };
   struct Marker {
     QPointF at;

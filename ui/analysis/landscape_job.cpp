@@ -78,7 +78,8 @@ LandscapeResult computeLandscape(const LandscapeRequest& request, JobProgress& p
       spec = analysis::gridAround(inPlane.paths, kPcaMargin, request.gridPoints);
       for (size_t r = 0; r < result.runs.size(); ++r) {
         const analysis::RaceRun& run = result.runs[r];
-        out.race.push_back({run.title, inPlane.paths[r], run.steps.back(), run.losses.empty() ? 0 : run.losses.back(),
+        out.race.push_back({run.title, inPlane.paths[r], run.steps.back(), run.losses,
+                            run.losses.empty() ? 0 : run.losses.back(),
                             run.nonFinite ? run.nonFinite->message : std::string()});
       }
       before = raceSteps;

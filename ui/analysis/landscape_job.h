@@ -42,7 +42,8 @@ struct RacePath {
   std::string title;
   std::vector<analysis::PlanePoint> points;  // at evenly spaced steps, the start first
   uint64_t steps = 0;                         // steps trained
-  double finalLoss = 0;                       // training loss of its last step
+  std::vector<double> losses;                 // training loss of every step
+  double finalLoss = 0;                       // of its last step
   std::string diverged;                       // what went non-finite, where (empty: it did not)
 };
 

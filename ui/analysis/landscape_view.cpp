@@ -1,6 +1,7 @@
 #include "analysis/landscape_view.h"
 
 #include "analysis/heatmap_plot.h"
+#include "views/color_map.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -115,11 +116,18 @@ LandscapeView::LandscapeView(QWidget* parent) : QWidget(parent) {
   auto* chartView = new QChartView(chart_);
   chartView->setRenderHint(QPainter::Antialiasing);
   chartView->setMinimumSize(300, 240);
+  raceChart_ = new QChart;
+  raceChart_->legend()->setAlignment(Qt::AlignBottom);
+  raceChart_->setTitle(tr("Run an optimizer race to compare their training losses"));
+  auto* raceView = new QChartView(raceChart_);
+  raceView->setRenderHint(QPainter::Antialiasing);
+  raceView->setMinimumSize(300, 240);
   styleChart();
 
   tabs_ = new QTabWidget;
   tabs_->addTab(plot_, tr("Plane (2-D)"));
   tabs_->addTab(chartView, tr("Line from the initial weights (1-D)"));
+  tabs_->addTab(raceView, tr("Race: training loss"));
 
   auto* row1 = new QHBoxLayout;
   row1->addWidget(new QLabel(tr("Plane")));
@@ -334,12 +342,13 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
       HeatmapPlot::Path path;
       path.name = QString::fromStdString(run.title);
       path.labelEnd = true;  // every path starts at the same point
-      for (const auto& p : run.points) path.points.emplace_back(p.x, p.y);
+      path.colour = categoryColor(uint32_t(paths.size() + 1));  // as in the race's loss chart      for (const auto& p : run.points) path.points.emplace_back(p.x, p.y);
       paths.push_back(std::move(path));
     }
     plot_->setPaths(std::move(paths));
     status_->setText(raceSummary(result));
     showLine(result);
+    showRaceLosses(result);
     return;
   }
   plot_->setMarkers({{QPointF(0, 0), tr("current weights")}});
@@ -390,6 +399,40 @@ QString LandscapeView::raceSummary(const LandscapeResult& result) const {
   return text;
 }
 
+// Each optimizer's training loss per step (one point per step, as the run recorded it), in the
+// colour of its path on the plane.
+void LandscapeView::showRaceLosses(const LandscapeResult& result) {
+  raceChart_->removeAllSeries();
+  for (QAbstractAxis* axis : raceChart_->axes()) {
+    raceChart_->removeAxis(axis);
+    delete axis;
+  }
+  auto* steps = valueAxis(tr("step"), "%.0f");
+  auto* loss = valueAxis(tr("training loss (batch mean)"), "%.3g");
+  raceChart_->addAxis(steps, Qt::AlignBottom);
+  raceChart_->addAxis(loss, Qt::AlignLeft);
+  double hi = 0, last = 1;
+  for (size_t r = 0; r < result.race.size(); ++r) {
+    const RacePath& run = result.race[r];
+    auto* series = new QLineSeries;
+    series->setName(QString::fromStdString(run.title));
+    series->setPen(QPen(categoryColor(uint32_t(r + 1)), 1.6));
+    QList<QPointF> points;
+    for (size_t i = 0; i < run.losses.size(); ++i)
+      if (std::isfinite(run.losses[i])) points.append({double(i + 1), run.losses[i]}), hi = std::max(hi, run.losses[i]);
+    last = std::max(last, double(run.losses.size()));
+    series->replace(points);
+    raceChart_->addSeries(series);
+    series->attachAxis(steps);
+    series->attachAxis(loss);
+  }
+  steps->setRange(1, last);
+  loss->setRange(0, hi > 0 ? hi * 1.05 : 1);
+  loss->applyNiceNumbers();
+  raceChart_->setTitle(tr("Training loss per step, every optimizer on the same batches from the same start"));
+  styleChart();
+}
+
 void LandscapeView::showLine(const LandscapeResult& result) {
   QList<QPointF> loss, accuracy;
   if (result.line)
@@ -417,14 +460,16 @@ void LandscapeView::showLine(const LandscapeResult& result) {
 
 void LandscapeView::styleChart() {
   const QPalette& pal = palette();
-  chart_->setBackgroundBrush(pal.base());
-  chart_->setTitleBrush(pal.text());
-  chart_->legend()->setLabelColor(pal.color(QPalette::Text));
-  for (QAbstractAxis* axis : chart_->axes()) {
-    axis->setLabelsBrush(pal.text());
-    axis->setTitleBrush(pal.text());
-    axis->setLinePenColor(pal.color(QPalette::Mid));
-    axis->setGridLineColor(pal.color(QPalette::Midlight));
+  for (QChart* chart : {chart_, raceChart_}) {
+    chart->setBackgroundBrush(pal.base());
+    chart->setTitleBrush(pal.text());
+    chart->legend()->setLabelColor(pal.color(QPalette::Text));
+    for (QAbstractAxis* axis : chart->axes()) {
+      axis->setLabelsBrush(pal.text());
+      axis->setTitleBrush(pal.text());
+      axis->setLinePenColor(pal.color(QPalette::Mid));
+      axis->setGridLineColor(pal.color(QPalette::Midlight));
+    }
   }
 }
 

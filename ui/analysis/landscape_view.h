@@ -55,6 +55,7 @@ class LandscapeView : public QWidget {
   QString statusText() const;
   HeatmapPlot* plot() const { return plot_; }
   QLineSeries* lineSeries() const { return lineLoss_; }
+  QChart* raceChart() const { return raceChart_; }
   QProgressBar* progressBar() const { return progressBar_; }
 
  public slots:
@@ -71,6 +72,7 @@ class LandscapeView : public QWidget {
   void showResult(const LandscapeResult& result, const LandscapeRequest& request);
   void showLine(const LandscapeResult& result);
   QString raceSummary(const LandscapeResult& result) const;
+  void showRaceLosses(const LandscapeResult& result);
   void setRunning(bool running);
   void updatePlaneChoices();
   void planeChosen();
@@ -98,6 +100,7 @@ class LandscapeView : public QWidget {
   QLineSeries* lineLoss_;
   QLineSeries* lineAccuracy_;
   QValueAxis* lineLossAxis_;
+  QChart* raceChart_;  // training loss per step of each optimizer of a race
   QTimer* poll_;
   QFutureWatcher<LandscapeResult>* watcher_ = nullptr;
 };

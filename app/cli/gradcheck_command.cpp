@@ -3,6 +3,7 @@
 #include "analysis/gradient_check.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/conv_option.h"
 #include "cli/dataset_option.h"
 #include "data/device_dataset.h"
 #include "data/toy_datasets.h"
@@ -29,6 +30,7 @@ int gradcheckCommand(const std::vector<std::string>& args) {
                {"samples", "N", "entries checked per parameter tensor; smaller tensors: all (default 20)"},
                {"seed", "N", "seed for the weights, the noise and the entries checked (default 0)"},
                {"device", "INDEX|NAME", "Vulkan device"},
+               {"conv", "auto|direct|fft", kConvHelp},
                {"help", "", "show this help"}},
               rest);
   if (o.has("help")) {
@@ -52,10 +54,11 @@ int gradcheckCommand(const std::vector<std::string>& args) {
   analysis::GradientCheckOptions options;
   options.samples = uint32_t(o.integer("samples", 20, 1, 1000000));
   options.seed = seed;
+  const auto conv = convOption(o);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
-  nn::Network net(context, graph, batch, seed);
+  nn::Network net(context, graph, batch, seed, conv);
 
   const std::string source = o.text("dataset", "gaussian");
   loadInputBatch(context, net, source, seed);
@@ -69,6 +72,7 @@ int gradcheckCommand(const std::vector<std::string>& args) {
 
   std::printf("%s on %s, batch %u, mean loss %.6g\n\n", graph.title.empty() ? networkPath.c_str() : graph.title.c_str(),
               source == "gaussian" ? "gaussian noise N(0,1)" : source.c_str(), batch, report.loss);
+  if (const std::string c = convolutionSummary(net); !c.empty()) std::printf("%s\n\n", c.c_str());
   std::printf("%-12s %-16s %-8s %17s %11s %11s  %s\n", "layer", "type", "tensor", "entries checked", "max rel err",
               "largest", "verdict");
   for (const auto& t : report.tensors) {

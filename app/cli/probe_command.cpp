@@ -2,6 +2,7 @@
 // and per-layer statistics of activations and gradients: the initialisation demo in a terminal.
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/conv_option.h"
 #include "cli/dataset_option.h"
 #include "cli/probe_csv.h"
 #include "data/device_dataset.h"
@@ -56,6 +57,7 @@ int probeCommand(const std::vector<std::string>& args) {
                {"seed", "N", "seed for weights and noise (default 0)"},
                {"gradients", "", "also run the backward pass (random labels) and show gradient statistics"},
                {"device", "INDEX|NAME", "Vulkan device"},
+               {"conv", "auto|direct|fft", kConvHelp},
                {"out", "FILE.csv", "write the statistics as CSV"},
                {"help", "", "show this help"}},
               rest);
@@ -70,10 +72,11 @@ int probeCommand(const std::vector<std::string>& args) {
   if (o.has("init")) overrideInit(graph, o.text("init"));
   const uint32_t batch = uint32_t(o.integer("batch", 256, 1, 65536));
   const uint32_t seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
+  const auto conv = convOption(o);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
-  nn::Network net(context, graph, batch, seed);  // checks the overridden graph too
+  nn::Network net(context, graph, batch, seed, conv);  // checks the overridden graph too
 
   const std::string source = o.text("input", "gaussian");
   loadInputBatch(context, net, source, seed);
@@ -94,6 +97,7 @@ int probeCommand(const std::vector<std::string>& args) {
   std::printf("%s on %s, batch %u%s\n\n", graph.title.empty() ? networkPath.c_str() : graph.title.c_str(),
               source == "gaussian" ? "gaussian noise N(0,1)" : source.c_str(), batch,
               o.has("init") ? (", init " + o.text("init")).c_str() : "");
+  if (const std::string c = convolutionSummary(net); !c.empty()) std::printf("%s\n\n", c.c_str());
   std::printf("%-12s %-18s %11s %11s %11s %11s %8s %8s", "layer", "type", "mean", "std", "min", "max", "zero%", "sat%");
   if (gradients) std::printf(" %11s", "grad std");
   std::printf("\n");

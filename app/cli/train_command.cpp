@@ -2,6 +2,7 @@
 // on a terminal, optional per-step metrics in CSV, and a summary at the end.
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/conv_option.h"
 #include "cli/dataset_option.h"
 #include "cli/probe_csv.h"
 #include "gpu/context.h"
@@ -94,6 +95,7 @@ int trainCommand(const std::vector<std::string>& args) {
                {"clip-value", "V", "clamp every gradient element to [-V, V]"},
                {"seed", "N", "seed for weights, shuffling, dropout and augmentation (default 0)"},
                {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
+               {"conv", "auto|direct|fft", kConvHelp},
                {"validation", "FRACTION", "hold out this part of the training data (default: use the test split)"},
                {"limit", "N", "use only the first N training samples"},
                {"normalize", "MODE", "none, symmetric, mean-image, channel-mean or standardize (default none)"},
@@ -122,6 +124,7 @@ int trainCommand(const std::vector<std::string>& args) {
   if (!(options.learningRate > 0) || !std::isfinite(options.learningRate) || options.learningRate > 1e6)
     throw UsageError("--lr must be a number in (0, 1e6], got '" + o.text("lr") + "'");
   options.seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
+  options.conv = convOption(o);
   options.normalization = data::parseNormalization(
       o.choice("normalize", {"none", "symmetric", "mean-image", "channel-mean", "standardize"}, "none"));
   if (o.has("augment")) options.augmentation = parseAugmentation(o.text("augment"));
@@ -192,6 +195,7 @@ int trainCommand(const std::vector<std::string>& args) {
             << session.network().analysis().paramCount << " parameters) on " << data.train.name << " ("
             << data.train.size() << " samples) with " << optimizerText << " lr " << session.learningRate() << ", batch " << options.batch
             << ", " << total << " steps on " << context.device().name << "\n";
+  if (const std::string conv = convolutionSummary(session.network()); !conv.empty()) std::cout << conv << "\n";
   if (options.schedule.active()) std::cout << "Schedule: " << optim::describe(options.schedule) << " (per step)\n";
   if (options.regularization.active()) {
     const auto& r = options.regularization;

@@ -7,10 +7,12 @@
 // batch * C * H * W floats.
 #include "gpu/buffer.h"
 #include "gpu/recording.h"
+#include "nn/conv_algorithm.h"
 #include "nn/graph.h"
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace gradlab::nn {
@@ -94,12 +96,24 @@ class Layer {
   virtual void forwardReference(const RefForward& pass) const = 0;
   virtual void backwardReference(const RefBackward& pass) const = 0;
 
+  // Convolutions: how the GPU passes compute at LayerOptions::batch, "fft" or "direct", with in
+  // parentheses why not the FFT when it was asked for and cannot be used. Empty for other layers.
+  virtual std::string convolutionPath() const { return {}; }
+
  protected:
   NodeInfo info_;
 };
 
+// What a layer's choice of algorithm depends on beyond its node. A layer built alone computes
+// convolutions directly; a Network passes its setting, batch and device.
+struct LayerOptions {
+  ConvAlgorithm conv = ConvAlgorithm::Direct;
+  uint32_t batch = 1;          // the batch size the layer will mostly be recorded with
+  uint64_t bindingLimit = 0;   // the device's maxStorageBufferRange in bytes; 0: Vulkan's minimum
+};
+
 // The layer for a checked node (NodeInfo::valid). Throws std::invalid_argument for a type that
 // has no GPU implementation yet.
-std::unique_ptr<Layer> createLayer(const NodeInfo& info);
+std::unique_ptr<Layer> createLayer(const NodeInfo& info, const LayerOptions& options = {});
 
 }  // namespace gradlab::nn

@@ -7,7 +7,7 @@ namespace layers {
 std::unique_ptr<Layer> createLinear(const NodeInfo& info);
 std::unique_ptr<Layer> createActivation(const NodeInfo& info);
 std::unique_ptr<Layer> createFlatten(const NodeInfo& info);
-std::unique_ptr<Layer> createConv2d(const NodeInfo& info);
+std::unique_ptr<Layer> createConv2d(const NodeInfo& info, const LayerOptions& options);
 std::unique_ptr<Layer> createConvTranspose2d(const NodeInfo& info);
 std::unique_ptr<Layer> createPool2d(const NodeInfo& info);
 std::unique_ptr<Layer> createAdd(const NodeInfo& info);
@@ -23,14 +23,14 @@ std::unique_ptr<Layer> createBceWithLogitsLoss(const NodeInfo& info);
 std::unique_ptr<Layer> createMultiMarginLoss(const NodeInfo& info);
 }  // namespace layers
 
-std::unique_ptr<Layer> createLayer(const NodeInfo& info) {
+std::unique_ptr<Layer> createLayer(const NodeInfo& info, const LayerOptions& options) {
   if (!info.valid || !info.def) throw std::invalid_argument("createLayer needs a checked node");
   const std::string& type = info.def->type;
   if (type == "Linear") return layers::createLinear(info);
   if (type == "Sigmoid" || type == "Tanh" || type == "ReLU" || type == "LeakyReLU" || type == "ELU")
     return layers::createActivation(info);
   if (type == "Flatten") return layers::createFlatten(info);
-  if (type == "Conv2d") return layers::createConv2d(info);
+  if (type == "Conv2d") return layers::createConv2d(info, options);
   if (type == "ConvTranspose2d") return layers::createConvTranspose2d(info);
   if (type == "MaxPool2d" || type == "AvgPool2d" || type == "GlobalAvgPool2d") return layers::createPool2d(info);
   if (type == "Add") return layers::createAdd(info);

@@ -8,7 +8,8 @@
 
 namespace gradlab::nn {
 
-Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint32_t seed)
+Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint32_t seed,
+                 std::optional<ConvAlgorithm> conv)
     : context_(context), graph_(graph), analysis_(analyze(graph)), batch_(batch), seed_(seed) {
   if (!analysis_.ok()) throw std::invalid_argument("The network cannot be trained:\n" + analysis_.errorText());
   if (batch == 0) throw std::invalid_argument("The batch size must be at least 1");
@@ -36,10 +37,11 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
   inputGrad_ = floats(uint64_t(batch) * inputShape().elements());
   labels_ = floats(batch);
   step_ = floats(1);
+  const LayerOptions layerOptions{convAlgorithmOr(conv), batch, context_.device().maxStorageBufferRange};
   for (size_t i : analysis_.order) {
     const NodeInfo& info = analysis_.nodes[i];
     NodeState& node = nodes_[i];
-    node.layer = createLayer(info);
+    node.layer = createLayer(info, layerOptions);
     const uint64_t out = uint64_t(batch) * info.shape.output.elements();
     node.output = floats(out);
     node.grad = floats(node.reachesLoss ? out : 1);

@@ -6,11 +6,13 @@
 #include "gpu/buffer.h"
 #include "gpu/context.h"
 #include "gpu/recording.h"
+#include "nn/conv_algorithm.h"
 #include "nn/graph.h"
 #include "nn/layer.h"
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,8 +30,10 @@ struct Parameter {
 
 class Network {
  public:
-  // Throws std::invalid_argument with every error when the graph is not trainable.
-  Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint32_t seed = 0);
+  // Throws std::invalid_argument with every error when the graph is not trainable. `conv`: how
+  // Conv2d layers compute; unset, GRADLAB_CONV decides, else Auto.
+  Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint32_t seed = 0,
+          std::optional<ConvAlgorithm> conv = std::nullopt);
   ~Network();
 
   gpu::Context& context() const { return context_; }
@@ -51,6 +55,8 @@ class Network {
   const gpu::Buffer& inputGradient() const { return *inputGrad_; }    // written by recordBackwardFrom only
   bool reachesLoss(size_t node) const { return nodes_[node].reachesLoss; }  // its gradient buffer is full-size
   const Layer& layer(size_t node) const { return *nodes_[node].layer; }
+  // How a convolution node computes ("fft", "direct", see Layer::convolutionPath); empty for others.
+  std::string convolutionPath(size_t node) const { return nodes_[node].layer->convolutionPath(); }
   std::vector<Parameter>& parameters() { return params_; }
   const std::vector<Parameter>& parameters() const { return params_; }
 

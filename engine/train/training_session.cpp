@@ -47,7 +47,7 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
     : context_(context), options_(options), optimizer_(optimizer ? std::move(optimizer) : std::make_unique<optim::Sgd>(options.learningRate)) {
   if (!(options.learningRate >= 0) || !std::isfinite(options.learningRate))
     throw std::invalid_argument("The learning rate must be a finite number >= 0");
-  network_ = std::make_unique<nn::Network>(context, graph, options.batch, options.seed);
+  network_ = std::make_unique<nn::Network>(context, graph, options.batch, options.seed, options.conv);
   if (!(network_->inputShape() == train.sampleShape))
     throw std::invalid_argument("The network's input is " + network_->inputShape().text() + " but " + train.name +
                                 " samples are " + train.sampleShape.text() + ": change the input or the dataset.");

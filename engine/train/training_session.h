@@ -30,6 +30,8 @@ struct TrainingOptions {
   optim::Schedule schedule;
   // Penalties (added to the reported loss) and gradient clipping; none by default.
   Regularization regularization;
+  // How Conv2d layers compute; unset: GRADLAB_CONV, else auto (the FFT for large kernels).
+  std::optional<nn::ConvAlgorithm> conv;
 };
 
 struct StepRecord {

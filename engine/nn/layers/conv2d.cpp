@@ -9,28 +9,54 @@
 // With a single chunk, backward reuses the col the forward pass left in the workspace. dW's GEMM sums
 // over every pixel of the chunk (K = n P, long next to OC x C k k): it is split along K, with its
 // partial sums in the workspace after col and tmp.
+//
+// With stride 1 and dilation 1 the layer can instead go through the FFT (fft::FftConv2d), cheaper
+// for large kernels: the ConvAlgorithm setting decides (see convolutionPath()). The FFT's plans
+// take ~0.2-2 s to make, so they are made on the first recording and kept, one per batch size.
+#include "fft/fft_conv2d.h"
 #include "nn/layers/conv_common.h"
 #include "ops/gemm.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
 
 namespace gradlab::nn::layers {
 namespace {
 
+std::string bytesText(uint64_t bytes) {
+  if (bytes < (1u << 20)) return std::to_string((bytes + 1023) >> 10) + " KiB";
+  return std::to_string((bytes + (1u << 20) - 1) >> 20) + " MiB";
+}
+
 class Conv2d final : public Layer {
  public:
-  explicit Conv2d(const NodeInfo& info)
+  Conv2d(const NodeInfo& info, const LayerOptions& options)
       : Layer(info),
         g_(ConvGeometry::of(info.params, info.inputShapes[0], info.shape.output)),
         outC_(info.shape.output.channels()),
-        bias_(info.params.flag("bias")) {}
+        bias_(info.params.flag("bias")),
+        options_(options) {}
+
+  std::string convolutionPath() const override {
+    const Choice c = choose(options_.batch);
+    return c.fft ? "fft" : c.why.empty() ? "direct" : "direct (" + c.why + ")";
+  }
 
   uint64_t workspaceFloats(uint32_t batch) const override {
+    if (choose(batch).fft) return uint64_t(batch) * g_.imageSize();  // the input gradient, to add it
     const ConvPlan pl = plan(batch, 0);
     return scratchOffset(pl) + ops::gemmScratchFloats(weightGradShape(pl.chunk, 0));
   }
 
   void forward(const ForwardPass& p) const override {
+    if (choose(p.batch).fft) {
+      fftFor(p.rec.context(), p.batch)
+          .recordForward(p.rec, p.inputs[0], p.params[0], bias_ ? p.params[1] : gpu::BufferRange{}, p.output);
+      return;
+    }
     const ConvPlan pl = plan(p.batch, convBindingLimit(p.rec.context()));
     for (uint32_t b0 = 0; b0 < p.batch; b0 += pl.chunk) {
       const uint32_t n = std::min(pl.chunk, p.batch - b0);
@@ -47,6 +73,10 @@ class Conv2d final : public Layer {
   }
 
   void backward(const BackwardPass& p) const override {
+    if (choose(p.batch).fft) {
+      backwardFft(p);
+      return;
+    }
     const ConvPlan pl = plan(p.batch, convBindingLimit(p.rec.context()));
     const bool single = pl.chunks(p.batch) == 1;
     for (uint32_t b0 = 0; b0 < p.batch; b0 += pl.chunk) {
@@ -91,6 +121,60 @@ class Conv2d final : public Layer {
   }
 
  private:
+  // Whether the passes for `batch` samples go through the FFT, and when they don't though the
+  // setting asked for it, why.
+  struct Choice {
+    bool fft = false;
+    std::string why;
+  };
+  Choice choose(uint32_t batch) const {
+    const ConvAlgorithm a = options_.conv;
+    if (a == ConvAlgorithm::Direct) return {};
+    if (g_.stride != 1 || g_.dilation != 1)
+      return {false, a == ConvAlgorithm::Fft ? "the FFT needs stride 1 and dilation 1" : ""};
+    if (a == ConvAlgorithm::Auto && g_.k < kFftCrossoverKernel) return {};
+    const uint64_t need = fftBindingBytes(batch);
+    const uint64_t limit = options_.bindingLimit ? options_.bindingLimit : convChunkLimitBytes();
+    if (need > limit)
+      return {false, "the FFT's spectra need " + bytesText(need) + ", more than one binding holds (" +
+                         bytesText(limit) + ")"};
+    return {true, ""};
+  }
+  fft::FftConvShape fftShape(uint32_t batch) const {
+    return {batch, g_.channels, outC_, g_.height, g_.width, g_.k, g_.pad};
+  }
+  // The largest buffer the FFT path binds whole: its spectra, or the input or output tensor.
+  uint64_t fftBindingBytes(uint32_t batch) const {
+    const fft::FftConvShape s = fftShape(batch);
+    const uint64_t planes = std::max({uint64_t(batch) * s.inChannels, uint64_t(s.outChannels) * s.inChannels,
+                                      uint64_t(batch) * s.outChannels});
+    const uint64_t spectra = planes * fft::fftFriendlySize(s.height + 2 * s.padding) *
+                             fft::fftFriendlySize(s.width + 2 * s.padding) * 8;
+    return std::max({spectra, uint64_t(batch) * g_.imageSize() * 4, uint64_t(batch) * outC_ * P() * 4});
+  }
+  fft::FftConv2d& fftFor(gpu::Context& context, uint32_t batch) const {
+    const std::lock_guard lock(fftMutex_);
+    auto& conv = fft_[{&context, batch}];
+    if (!conv) conv = std::make_unique<fft::FftConv2d>(context, fftShape(batch));
+    return *conv;
+  }
+  // The FFT writes the input gradient: a fan-out adds it from the workspace.
+  void backwardFft(const BackwardPass& p) const {
+    fft::FftConv2d& conv = fftFor(p.rec.context(), p.batch);
+    conv.recordWeightGradient(p.rec, p.inputs[0], p.gradOutput, p.paramGrads[0]);
+    if (wantsGrad(p, 0)) {
+      const uint32_t n = p.batch * g_.imageSize();
+      if (accumulates(p, 0)) {
+        const gpu::BufferRange dx(*p.workspace.buffer, p.workspace.offset, uint64_t(n) * 4);
+        conv.recordInputGradient(p.rec, p.gradOutput, p.params[0], dx);
+        copyOrAdd(p.rec, dx, p.gradInputs[0], n, true);
+      } else {
+        conv.recordInputGradient(p.rec, p.gradOutput, p.params[0], p.gradInputs[0]);
+      }
+    }
+    if (bias_) channelSum(p.rec, p.gradOutput, p.paramGrads[1], p.batch, outC_, P());
+  }
+
   uint32_t P() const { return g_.gridSize(); }
   // dW (+)= dy col^T for the chunk of n samples starting at sample b0
   ops::GemmShape weightGradShape(uint32_t n, uint32_t b0) const {
@@ -112,10 +196,15 @@ class Conv2d final : public Layer {
   ConvGeometry g_;
   uint32_t outC_;
   bool bias_;
+  LayerOptions options_;
+  mutable std::mutex fftMutex_;
+  mutable std::map<std::pair<const gpu::Context*, uint32_t>, std::unique_ptr<fft::FftConv2d>> fft_;
 };
 
 }  // namespace
 
-std::unique_ptr<Layer> createConv2d(const NodeInfo& info) { return std::make_unique<Conv2d>(info); }
+std::unique_ptr<Layer> createConv2d(const NodeInfo& info, const LayerOptions& options) {
+  return std::make_unique<Conv2d>(info, options);
+}
 
 }  // namespace gradlab::nn::layers

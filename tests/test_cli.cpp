@@ -265,6 +265,34 @@ class TestCli : public QObject {
     QVERIFY(r.err.contains("give the network file first"));
   }
 
+  void raceWritesPathsAndTheirPlane() {
+    const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
+    const QString paths = QDir::temp().filePath("gradlab-test-race-paths.csv");
+    const QString grid = QDir::temp().filePath("gradlab-test-race-grid.csv");
+    Result r = run({"race", net, "--dataset", "moons", "--steps", "40", "--snapshots", "5", "--grid", "6", "--samples",
+                    "200", "--optimizer", "sgd:lr=0.2", "--optimizer", "adam:lr=0.01", "--paths", paths, "--out", grid});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("Racing 2 optimizers"), qPrintable(r.out));
+    QVERIFY2(r.out.contains("SGD lr=0.2") && r.out.contains("Adam lr=0.01"), qPrintable(r.out));
+    QVERIFY2(r.out.contains("36 points on 200 samples"), qPrintable(r.out));
+    QFile f(paths);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList rows = QString::fromUtf8(f.readAll()).trimmed().split('\n');
+    QCOMPARE(rows.first(), QString("optimizer,step,x,y,distance"));
+    QCOMPARE(rows.size(), 11);  // 2 optimizers x 5 snapshots
+    QVERIFY2(rows[1].startsWith("\"sgd:lr=0.2\",0,0,0,"), qPrintable(rows[1]));  // both start at the origin
+    QVERIFY2(rows[6].startsWith("\"adam:lr=0.01\",0,0,0,"), qPrintable(rows[6]));
+    QVERIFY(rows[5].startsWith("\"sgd:lr=0.2\",40,"));
+    QVERIFY(rows[5].split(',')[2].toDouble() != 0 || rows[5].split(',')[3].toDouble() != 0);
+    QFile g(grid);
+    QVERIFY(g.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(g.readAll()).trimmed().split('\n').size(), 37);
+
+    r = run({"race", net, "--dataset", "moons", "--optimizer", "adamm"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("unknown optimizer 'adamm'") && r.err.contains("adamw"), qPrintable(r.err));
+  }
+
   void receptiveFieldPrintsTheTable() {
     Result r = run({"receptive-field", QString(GRADLAB_NETWORKS) + "/lenet5.net"});
     QVERIFY2(r.code == 0, qPrintable(r.err));

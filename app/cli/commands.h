@@ -19,5 +19,6 @@ int surfaceCommand(const std::vector<std::string>& args);
 int receptiveFieldCommand(const std::vector<std::string>& args);
 int gradcheckCommand(const std::vector<std::string>& args);
 int landscapeCommand(const std::vector<std::string>& args);
+int raceCommand(const std::vector<std::string>& args);
 
 }  // namespace gradlab::cli

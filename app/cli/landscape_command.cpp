@@ -7,6 +7,7 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/dataset_option.h"
+#include "cli/progress_bar.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
 #include "train/training_session.h"
@@ -22,14 +23,6 @@
 
 namespace gradlab::cli {
 namespace {
-
-void progressBar(bool tty, const char* what, size_t done, size_t total, double seconds) {
-  if (!tty) return;
-  const int width = 30, filled = total ? int(width * double(done) / total) : 0;
-  std::fprintf(stderr, "\r%s [%.*s%*s] %zu/%zu  %.1f/s ", what, filled, "==============================", width - filled,
-               "", done, total, done / std::max(seconds, 1e-9));
-  std::fflush(stderr);
-}
 
 // Evaluation mode needs the running statistics training kept, which live in the session's network.
 bool hasRunningStatistics(const nn::Network& net) {

@@ -16,6 +16,7 @@ static const Command kCommands[] = {
     {"receptive-field", "the theoretical receptive field (size, jump, start) of every layer", receptiveFieldCommand},
     {"gradcheck", "the backward pass against finite differences, per parameter tensor", gradcheckCommand},
     {"landscape", "the loss landscape around trained weights (grid, PCA plane or line), as CSV", landscapeCommand},
+    {"race", "optimizers trained from one start, their paths on one common plane over its landscape", raceCommand},
 };
 
 static void printUsage(std::ostream& out) {

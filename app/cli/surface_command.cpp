@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "gpu/context.h"
 #include "optim/optimizer.h"
+#include "optim/optimizer_spec.h"
 #include "surface/test_function.h"
 #include "surface/trajectory.h"
 
@@ -32,21 +33,6 @@ std::array<double, 2> parsePoint(const std::string& text) {
 }
 
 // "adam:lr=0.01,beta2=0.99" -> ("adam", {lr: 0.01, beta2: 0.99})
-std::pair<std::string, std::map<std::string, std::string>> parseSpec(const std::string& spec) {
-  const size_t colon = spec.find(':');
-  std::pair<std::string, std::map<std::string, std::string>> out{spec.substr(0, colon), {}};
-  if (colon == std::string::npos) return out;
-  std::stringstream in(spec.substr(colon + 1));
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw UsageError("--optimizer takes NAME or NAME:key=value,key=value, got '" + spec + "'");
-    out.second[item.substr(0, eq)] = item.substr(eq + 1);
-  }
-  return out;
-}
-
 void listEverything() {
   std::cout << "Test functions (--function):\n";
   for (const auto& f : surface::testFunctions()) {
@@ -139,13 +125,14 @@ int surfaceCommand(const std::vector<std::string>& args) {
   std::vector<Racer> racers;
   std::map<std::string, bool> sharedUsed;
   for (const auto& spec : specs) {
-    auto [name, values] = parseSpec(spec);
-    const optim::OptimizerDef* def = optim::findOptimizer(name);
-    if (!def) {
-      std::string names;
-      for (const auto& d : optim::optimizerCatalog()) names += (names.empty() ? "" : ", ") + d.name;
-      throw UsageError("--optimizer must be one of " + names + ", got '" + name + "'");
+    optim::OptimizerSpec parsed;
+    try {
+      parsed = optim::parseOptimizerSpec(spec);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--optimizer: ") + e.what());
     }
+    auto& [name, values, text] = parsed;
+    const optim::OptimizerDef* def = optim::findOptimizer(name);
     for (const auto& [key, value] : shared) {
       bool accepted = false;
       for (const auto& p : def->params) accepted = accepted || p.name == key;

@@ -301,6 +301,46 @@ class TestAnalysisViews : public QObject {
     QVERIFY(!view.isRunning());
   }
 
+  // In evaluation mode BatchNorm normalises with its running statistics: the landscape uses the
+  // run's (a probe copies them with the weights), not fresh ones. Checked against the same
+  // network without BatchNorm on inputs normalised by hand with those statistics.
+  void landscapeUsesTheRunsRunningStatistics() {
+    auto source = std::make_shared<AnalysisSource>(*toy_);
+    source->graph = test::graphOf("input x: 2\nbn = BatchNorm1d(x, affine=false)\nlogits = Linear(bn, out_features=2)\n"
+                                  "loss = CrossEntropyLoss(logits)\n");
+    source->current = initialParameters(*context_, source->graph, 2);
+    source->current["bn.running_mean"] = {0.5f, -0.2f};
+    source->current["bn.running_var"] = {2.0f, 0.5f};
+    source->trajectory.clear();
+    source->initial.clear();
+    data::Dataset normalised = *toy_->train;
+    for (size_t i = 0; i < normalised.floats.size(); ++i)
+      normalised.floats[i] = float((normalised.floats[i] - source->current["bn.running_mean"][i % 2]) /
+                                   std::sqrt(double(source->current["bn.running_var"][i % 2]) + 1e-5));
+    const double want = referenceLoss(*context_, test::graphOf("input x: 2\nlogits = Linear(x, out_features=2)\n"
+                                                               "loss = CrossEntropyLoss(logits)\n"),
+                                      normalised, 256, source->current);
+    ui::LandscapeView view;
+    view.setSource(source);
+    view.setGridPoints(3);
+    view.setSamples(256);
+    QSignalSpy done(&view, &ui::LandscapeView::finished);
+    view.compute();
+    QVERIFY(finishes(done));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    QVERIFY2(std::abs(view.result()->centre.loss - want) <= 1e-4 * want,
+             qPrintable(QString("%1 vs %2").arg(view.result()->centre.loss).arg(want)));
+    QVERIFY(view.result()->note.empty());
+    // Without them (an older probe), the initial statistics are used, and the view says so.
+    source->current.erase("bn.running_var");
+    view.setSource(source);
+    view.compute();
+    QVERIFY(finishes(done));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    QVERIFY(std::abs(view.result()->centre.loss - want) > 1e-3 * want);
+    QVERIFY2(view.statusText().contains("initial running statistics"), qPrintable(view.statusText()));
+  }
+
   void landscapeWithoutWeightsSaysTrainFirst() {
     auto source = std::make_shared<AnalysisSource>(*toy_);
     source->current.clear();

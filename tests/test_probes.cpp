@@ -10,6 +10,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <map>
 
 using namespace gradlab;
 
@@ -137,6 +138,37 @@ loss = CrossEntropyLoss(logits)
       QVERIFY2(std::abs(p.updateRatio - expected) <= 1e-3 * expected,
                qPrintable(QString("%1: %2 vs %3").arg(QString::fromStdString(p.name)).arg(p.updateRatio).arg(expected)));
     }
+  }
+
+  // BatchNorm's running statistics are named like parameters and travel with the weight snapshots:
+  // the analysis views evaluate the run's network with them.
+  void runningStatisticsAreSnapshotToo() {
+    const auto data = data::makeToyDataset("blobs", {200, 0.5, 3, 2});
+    train::TrainingOptions options;
+    options.batch = 25;
+    train::TrainingSession session(*context_, nn::parseNetwork("input x: 2\nh = Linear(x, out_features=6)\n"
+                                                               "bn = BatchNorm1d(h, momentum=0.5)\n"
+                                                               "logits = Linear(bn, out_features=3)\n"
+                                                               "loss = CrossEntropyLoss(logits)\n").graph,
+                                   data, nullptr, options);
+    const auto stats = session.network().runningStatistics();
+    QCOMPARE(stats.size(), size_t(2));
+    QCOMPARE(stats[0].name, std::string("bn.running_mean"));
+    QCOMPARE(stats[1].name, std::string("bn.running_var"));
+    QCOMPARE(stats[0].count, 6u);
+    session.snapshotWeights({"bn.running_mean", "bn.running_var", "h.weight"});
+    session.train(4);
+    const auto report = session.probeStep();
+    std::map<std::string, std::vector<float>> copied;
+    for (const auto& w : report.weights) copied[w.name] = w.values;
+    QCOMPARE(copied.size(), size_t(3));
+    QCOMPARE(copied.at("bn.running_mean"), stats[0].buffer->read<float>(6));
+    QCOMPARE(copied.at("bn.running_var"), stats[1].buffer->read<float>(6));
+    // Five steps of momentum 0.5 moved them well away from their initial 0 and 1.
+    double moved = 0;
+    for (int i = 0; i < 6; ++i)
+      moved += std::abs(copied.at("bn.running_mean")[i]) + std::abs(copied.at("bn.running_var")[i] - 1.0f);
+    QVERIFY2(moved > 0.1, qPrintable(QString::number(moved)));
   }
 };
 

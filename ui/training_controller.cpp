@@ -36,12 +36,15 @@ std::string filtersToWatch(const nn::Graph& graph) {
   return {};
 }
 
-// Every parameter tensor's name ("h1.weight"): probes copy them all, for the filter view and for
-// the analysis views (loss landscape around the current weights, the trajectory, gradient checks).
+// Every parameter tensor's name ("h1.weight"), and every running statistic's ("bn1.running_mean"):
+// probes copy them all, for the filter view and for the analysis views (loss landscape around the
+// current weights in evaluation mode, the trajectory, gradient checks).
 std::vector<std::string> parameterNames(const nn::Graph& graph, const nn::GraphAnalysis& analysis) {
   std::vector<std::string> names;
-  for (size_t i = 0; i < graph.nodes.size(); ++i)
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
     for (const nn::ParamTensor& p : analysis.nodes[i].shape.params) names.push_back(graph.nodes[i].name + "." + p.name);
+    for (const nn::ParamTensor& b : analysis.nodes[i].shape.buffers) names.push_back(graph.nodes[i].name + "." + b.name);
+  }
   return names;
 }
 
@@ -62,6 +65,7 @@ Prepared prepare(const persist::Experiment& e) {
     out.config.snapshotEvery = 5;
     out.config.probeEvery = e.training.probeInterval ? e.training.probeInterval : 25;
     out.config.weightSnapshots = parameterNames(parsed.graph, analysis);
+    for (const auto& [name, tensor] : e.weights) out.config.initialWeights[name] = tensor.values;  // the file's trained weights
     out.filters = filtersToWatch(parsed.graph);
     const bool plane = parsed.graph.inputs.size() == 1 && parsed.graph.inputs[0].shape.elements() == 2;
     out.config.boundaryEvery = plane ? 25 : 0;

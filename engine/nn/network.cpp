@@ -102,6 +102,16 @@ void Network::initialize(uint32_t seed) {
   step_->upload(&zero, 4);
 }
 
+std::vector<Network::StateTensor> Network::runningStatistics() const {
+  std::vector<StateTensor> out;
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    for (size_t k = 0; k < nodes_[i].buffers.size(); ++k) {
+      const ParamTensor& t = analysis_.nodes[i].shape.buffers[k];
+      out.push_back({graph_.nodes[i].name + "." + t.name, uint32_t(t.shape.elements()), nodes_[i].buffers[k].get()});
+    }
+  return out;
+}
+
 void Network::recordForward(gpu::Recording& rec, bool training) const {
   for (size_t i : analysis_.order) {
     const NodeState& node = nodes_[i];

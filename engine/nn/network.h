@@ -59,6 +59,14 @@ class Network {
   std::string convolutionPath(size_t node) const { return nodes_[node].layer->convolutionPath(); }
   std::vector<Parameter>& parameters() { return params_; }
   const std::vector<Parameter>& parameters() const { return params_; }
+  // What layers keep but do not learn (BatchNorm's running mean and variance), in node order,
+  // named like parameters ("bn1.running_mean"): evaluation mode reads them.
+  struct StateTensor {
+    std::string name;
+    uint32_t count = 0;
+    gpu::Buffer* buffer = nullptr;
+  };
+  std::vector<StateTensor> runningStatistics() const;
 
   // Sets every parameter (and running statistic) to its initial value for `seed`.
   void initialize(uint32_t seed);

@@ -130,6 +130,9 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
     if (std::find(snapshotNames_.begin(), snapshotNames_.end(), params[k].name) != snapshotNames_.end())
       report.weights.push_back({params[k].name, params[k].tensor.shape, params[k].value->read<float>(params[k].count())});
   }
+  for (const auto& s : network_.runningStatistics())
+    if (std::find(snapshotNames_.begin(), snapshotNames_.end(), s.name) != snapshotNames_.end())
+      report.weights.push_back({s.name, nn::Shape{s.count}, s.buffer->read<float>(s.count)});
   return report;
 }
 

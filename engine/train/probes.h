@@ -54,7 +54,8 @@ class Probes {
 
   // Keeps the current parameters to measure the next update against (call before a step).
   void rememberParameters();
-  // Parameter tensors (by name, e.g. "c1.weight") whose values every report carries.
+  // Parameter tensors (by name, e.g. "c1.weight") and running statistics ("bn1.running_mean")
+  // whose values every report carries.
   void snapshotWeights(std::vector<std::string> names) { snapshotNames_ = std::move(names); }
   // Statistics of the network's buffers as they are now (after a step, or a forward pass when
   // `withGradients` is false).

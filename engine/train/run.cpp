@@ -1,6 +1,8 @@
 #include "train/run.h"
 
+#include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 namespace gradlab::train {
 
@@ -127,6 +129,9 @@ void Run::publish(std::vector<StepRecord> records, std::optional<Evaluation> val
   snapshot->validation = validation;
   snapshot->probes = std::move(probes);
   snapshot->boundary = std::move(boundary);
+  const RunState s = snapshot->state;
+  if (s == RunState::Ready || s == RunState::Paused || s == RunState::Finished || s == RunState::Stopped)
+    snapshot->parameters = parametersNow();
   std::lock_guard delivering(deliveryMutex_);
   std::map<uint64_t, Subscriber> subscribers;
   {
@@ -136,6 +141,50 @@ void Run::publish(std::vector<StepRecord> records, std::optional<Evaluation> val
     changed_.notify_all();
   }
   for (auto& [id, subscriber] : subscribers) subscriber(snapshot);
+}
+
+std::shared_ptr<const std::vector<WeightSnapshot>> Run::parametersNow() const {
+  if (!session_ || config_.weightSnapshots.empty()) return nullptr;
+  auto values = std::make_shared<std::vector<WeightSnapshot>>();
+  const auto wanted = [&](const std::string& name) {
+    return std::find(config_.weightSnapshots.begin(), config_.weightSnapshots.end(), name) != config_.weightSnapshots.end();
+  };
+  for (const nn::Parameter& p : session_->network().parameters())
+    if (wanted(p.name)) values->push_back({p.name, p.tensor.shape, p.value->read<float>(p.count())});
+  for (const auto& s : session_->network().runningStatistics())
+    if (wanted(s.name)) values->push_back({s.name, nn::Shape{s.count}, s.buffer->read<float>(s.count)});
+  return values;
+}
+
+// Every name and size is checked before any value is written: a mismatch changes nothing.
+// Running statistics (BatchNorm's) are restored like parameters.
+void Run::applyInitialWeights() {
+  struct Target {
+    std::string name, shape;
+    uint32_t count;
+    gpu::Buffer* buffer;
+  };
+  std::vector<Target> targets;
+  for (nn::Parameter& p : session_->network().parameters())
+    targets.push_back({p.name, p.tensor.shape.text(), p.count(), p.value.get()});
+  for (const auto& s : session_->network().runningStatistics())
+    targets.push_back({s.name, std::to_string(s.count), s.count, s.buffer});
+  for (const auto& [name, values] : config_.initialWeights) {
+    const auto it = std::find_if(targets.begin(), targets.end(), [&](const Target& t) { return t.name == name; });
+    if (it == targets.end()) {
+      std::string names;
+      for (const Target& t : targets) names += (names.empty() ? "" : ", ") + t.name;
+      throw std::invalid_argument("The initial weights name " + name + ", a parameter this network does not have (it has " +
+                                  names + "): they were saved for another network.");
+    }
+    if (values.size() != it->count)
+      throw std::invalid_argument("The initial weights give " + name + " " + std::to_string(values.size()) +
+                                  " values, but this network's " + name + " (" + it->shape + ") has " +
+                                  std::to_string(it->count) + ": they were saved for another network.");
+  }
+  for (const Target& t : targets)
+    if (const auto it = config_.initialWeights.find(t.name); it != config_.initialWeights.end())
+      t.buffer->upload(it->second.data(), it->second.size() * sizeof(float));
 }
 
 std::shared_ptr<const DecisionBoundary> Run::boundaryNow() {
@@ -149,6 +198,7 @@ void Run::worker() {
     session_ = std::make_unique<TrainingSession>(context_, config_.graph, *config_.train, config_.validation.get(),
                                                  config_.options, config_.optimizer ? config_.optimizer() : nullptr);
     session_->snapshotWeights(config_.weightSnapshots);
+    applyInitialWeights();
     if (config_.boundaryEvery)
       boundary_ = std::make_unique<DecisionBoundaryProbe>(
           session_->network(), extentOf(*config_.train), config_.boundaryGrid,

@@ -41,7 +41,13 @@ struct RunConfig {
   uint32_t snapshotEvery = 10;   // steps between snapshots while running
   uint32_t validateEvery = 0;    // steps between validation passes (0: once per epoch)
   uint32_t probeEvery = 0;       // steps between probes of activations and gradients (0: none)
-  std::vector<std::string> weightSnapshots;  // parameter tensors each probe copies ("c1.weight")
+  // Parameter tensors each probe copies ("c1.weight"); the run also hands them out whenever it
+  // stops advancing (ready, paused, finished, stopped), so a save then has the final values.
+  std::vector<std::string> weightSnapshots;
+  // Values to start from instead of the seed's initialization (parameter name -> values, e.g.
+  // weights opened from a file); parameters not named keep the seed's. A name the network lacks or
+  // a wrong value count fails the run with a message saying so. reset() returns to the seed's.
+  std::map<std::string, std::vector<float>> initialWeights;
   uint32_t boundaryEvery = 0;  // steps between decision boundaries (2-D inputs only; 0: none)
   uint32_t boundaryGrid = 64;  // cells per side of the boundary's grid
   std::function<std::unique_ptr<optim::Optimizer>()> optimizer;  // default: SGD
@@ -55,6 +61,9 @@ struct Snapshot {
   std::optional<Evaluation> validation;  // when a validation pass just ran
   std::shared_ptr<const ProbeReport> probes;  // when a probe just ran
   std::shared_ptr<const DecisionBoundary> boundary;  // when a decision boundary was just evaluated
+  // RunConfig::weightSnapshots' values when the run just stopped advancing (ready, paused,
+  // finished, stopped); null otherwise.
+  std::shared_ptr<const std::vector<WeightSnapshot>> parameters;
   double stepsPerSecond = 0;
   std::optional<NonFiniteReport> nonFinite;
   std::string error;
@@ -91,6 +100,8 @@ class Run {
                std::shared_ptr<const ProbeReport> probes = nullptr,
                std::shared_ptr<const DecisionBoundary> boundary = nullptr);
   std::shared_ptr<const DecisionBoundary> boundaryNow();  // null without boundaryEvery
+  void applyInitialWeights();
+  std::shared_ptr<const std::vector<WeightSnapshot>> parametersNow() const;  // null without weightSnapshots
   void setState(RunState state);
 
   gpu::Context& context_;

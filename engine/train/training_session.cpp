@@ -182,7 +182,8 @@ void TrainingSession::snapshotWeights(std::vector<std::string> names) {
   for (const auto& name : names) {
     bool found = false;
     for (const auto& p : network_->parameters()) found = found || p.name == name;
-    if (!found) throw std::invalid_argument("No parameter named " + name + " to snapshot");
+    for (const auto& s : network_->runningStatistics()) found = found || s.name == name;
+    if (!found) throw std::invalid_argument("No parameter or running statistic named " + name + " to snapshot");
   }
   weightSnapshots_ = std::move(names);
   if (probes_) probes_->snapshotWeights(weightSnapshots_);

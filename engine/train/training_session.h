@@ -84,7 +84,8 @@ class TrainingSession {
   // Runs one training step and measures the network's insides on it (activations, gradients,
   // parameter norms and the step's update), for the lab's plots.
   ProbeReport probeStep(std::vector<StepRecord>* records = nullptr);
-  // Parameter tensors whose values probe reports carry (filter views).
+  // Parameter tensors and running statistics whose values probe reports carry (filter views,
+  // analysis views).
   void snapshotWeights(std::vector<std::string> names);
 
   void setLearningRate(double rate);

@@ -20,6 +20,19 @@ std::unique_ptr<gpu::Context> openContext(const AnalysisSource& source) {
   return std::make_unique<gpu::Context>(options);
 }
 
+bool writeRunningStatistics(nn::Network& net, const ParameterMap& values) {
+  bool all = true;
+  for (const auto& s : net.runningStatistics()) {
+    const auto it = values.find(s.name);
+    if (it == values.end() || it->second.size() != s.count) {
+      all = false;
+      continue;
+    }
+    s.buffer->upload(it->second.data(), size_t(s.count) * 4);
+  }
+  return all;
+}
+
 analysis::ParamVector flatten(const nn::Network& net, const ParameterMap& params) {
   analysis::ParamVector flat;
   flat.reserve(analysis::parameterOffsets(net).back());

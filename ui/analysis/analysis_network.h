@@ -17,6 +17,10 @@ std::unique_ptr<gpu::Context> openContext(const AnalysisSource& source);
 // or has the wrong size (a probe that did not snapshot every tensor, or another network's).
 analysis::ParamVector flatten(const nn::Network& net, const ParameterMap& params);
 
+// Sets the running statistics (BatchNorm's) `values` has into the network; returns whether it had
+// every one the network keeps (those missing stay at their initial values: mean 0, variance 1).
+bool writeRunningStatistics(nn::Network& net, const ParameterMap& values);
+
 // Throws unless the training data's samples fit the network's input.
 void checkData(const nn::Network& net, const AnalysisSource& source);
 

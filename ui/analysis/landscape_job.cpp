@@ -14,12 +14,6 @@ constexpr uint32_t kEvalBatch = 256;  // samples per forward pass of the landsca
 constexpr double kPcaMargin = 0.15;   // the PCA grid frames the path with this much room per side
 constexpr uint32_t kRaceSnapshots = 26;  // weights kept per optimizer of a race, the start included
 
-bool hasRunningStatistics(const nn::Network& net) {
-  for (const auto& node : net.analysis().nodes)
-    if (!node.shape.buffers.empty()) return true;
-  return false;
-}
-
 }  // namespace
 
 LandscapeResult computeLandscape(const LandscapeRequest& request, JobProgress& progress) {
@@ -40,8 +34,6 @@ LandscapeResult computeLandscape(const LandscapeRequest& request, JobProgress& p
     out.device = context->device().name;
     nn::Network net(*context, s.graph, std::min(samples, kEvalBatch), s.seed);
     checkData(net, s);
-    if (hasRunningStatistics(net))
-      out.note = "Evaluation uses BatchNorm's initial running statistics (mean 0, variance 1), not the run's.";
 
     analysis::RunControl control;
     control.cancel = &progress.cancel;
@@ -87,6 +79,13 @@ LandscapeResult computeLandscape(const LandscapeRequest& request, JobProgress& p
       current = flatten(net, s.current);
     }
     analysis::writeParameters(net, current);
+    // Evaluation mode normalises with BatchNorm's running statistics: the run's, as the last probe
+    // copied them. A race's runs each kept their own; the plane's points are no run's.
+    const bool runStatistics = !race && writeRunningStatistics(net, s.current);
+    if (!net.runningStatistics().empty() && !runStatistics)
+      out.note = race ? "Evaluation uses BatchNorm's initial running statistics (mean 0, variance 1): each optimizer "
+                        "kept its own."
+                      : "Evaluation uses BatchNorm's initial running statistics (mean 0, variance 1), not the run's.";
     analysis::LossLandscape landscape(net, *s.train, data::NormalizationTable::compute(*s.train, s.normalization), samples);
     out.samples = landscape.samples();
 

@@ -15,7 +15,10 @@ ReceptiveFieldResult computeReceptiveField(const ReceptiveFieldRequest& request)
     auto context = openContext(s);
     nn::Network net(*context, s.graph, request.batch, s.seed);
     out.initialWeights = s.current.empty();
-    if (!out.initialWeights) analysis::writeParameters(net, flatten(net, s.current));
+    if (!out.initialWeights) {
+      analysis::writeParameters(net, flatten(net, s.current));
+      writeRunningStatistics(net, s.current);  // evaluation mode normalises with them
+    }
     if (request.noise) {
       const auto noise = data::makeGaussianNoise(request.batch, net.inputShape(), s.seed + 1);
       net.input().upload(noise.floats.data(), noise.floats.size() * 4);

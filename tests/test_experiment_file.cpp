@@ -6,6 +6,7 @@
 #include "nn/network_text.h"
 #include "persist/autosave.h"
 #include "persist/experiment_file.h"
+#include "persist/run_setup.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -119,6 +120,15 @@ persist::Experiment versionOneExperiment() {
   return e;
 }
 
+// Format 2 adds the convolution setting to the training settings; its fixture is format 1's
+// experiment with the FFT chosen.
+persist::Experiment versionTwoExperiment() {
+  persist::Experiment e = versionOneExperiment();
+  e.title = "Format 2 fixture";
+  e.training.convolution = "fft";
+  return e;
+}
+
 std::string readAll(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -203,6 +213,25 @@ class TestExperimentFile : public QObject {
     QVERIFY(persist::loadExperiment(fixture) == versionOneExperiment());
     if (persist::kFormatVersion == 1)
       QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionOneExperiment())));
+  }
+
+  // Format 1 files have no convolution setting: they open with "auto". The committed format-2
+  // file opens to its experiment, and this GradLab still writes the same payload for it.
+  void versionTwoFixture() {
+    QCOMPARE(persist::loadExperiment(fs::path(GRADLAB_TEST_DATA) / "experiment_v1.gradlab").training.convolution,
+             std::string("auto"));
+    const fs::path fixture = fs::path(GRADLAB_TEST_DATA) / "experiment_v2.gradlab";
+    if (qEnvironmentVariableIsSet("GRADLAB_WRITE_FIXTURE")) persist::saveExperiment(versionTwoExperiment(), fixture);
+    QVERIFY2(fs::exists(fixture), ("missing " + fixture.string()).c_str());
+    QVERIFY(persist::loadExperiment(fixture) == versionTwoExperiment());
+    if (persist::kFormatVersion == 2)
+      QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionTwoExperiment())));
+    // The setting reaches the run's options; a bad one is named.
+    persist::TrainingSettings s;
+    s.convolution = "fft";
+    QVERIFY(persist::runSetup(s).options.conv == nn::ConvAlgorithm::Fft);
+    s.convolution = "winograd";
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, persist::runSetup(s));
   }
 
   void foreignFilesAreNamed() {
@@ -305,8 +334,10 @@ class TestExperimentFile : public QObject {
     bytes.replace(24, 16, std::string("9.1.0\0\0\0\0\0\0\0\0\0\0\0", 16));
     resealChecksum(bytes);
     const std::string message = fileError([&] { persist::fromBytes(bytes, "future.gradlab"); });
-    QVERIFY2(contains(message, "future.gradlab was written by GradLab 9.1.0 (experiment format 2)"), message.c_str());
-    QVERIFY2(contains(message, "opens formats up to 1") && contains(message, "Update GradLab"), message.c_str());
+    const std::string newer = std::to_string(persist::kFormatVersion + 1), known = std::to_string(persist::kFormatVersion);
+    QVERIFY2(contains(message, "future.gradlab was written by GradLab 9.1.0 (experiment format " + newer + ")"),
+             message.c_str());
+    QVERIFY2(contains(message, "opens formats up to " + known) && contains(message, "Update GradLab"), message.c_str());
     // Without resealing the change is damage, not a newer version.
     put32(bytes, 12, 7);
     QVERIFY(contains(fileError([&] { persist::fromBytes(bytes, "x"); }), "is damaged"));

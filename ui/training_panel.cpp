@@ -111,11 +111,23 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   device_ = new QLineEdit(run);
   device_->setPlaceholderText(tr("best available"));
   device_->setToolTip(tr("a Vulkan device index or part of its name (gradlab-cli devices lists them)"));
+  conv_ = new QComboBox(run);
+  conv_->addItem(tr("automatic"), "auto");
+  conv_->addItem(tr("direct (im2col + GEMM)"), "direct");
+  conv_->addItem(tr("FFT where possible"), "fft");
+  conv_->setToolTip(tr("How Conv2d layers compute. Automatic takes the FFT for stride-1 kernels of 7 x 7 and more, "
+                       "where it is faster; FFT forces it for every stride-1 convolution. Same results either way, "
+                       "within float rounding."));
   auto* runLayout = new QVBoxLayout(run);
-  runLayout->addWidget(row(run, {{tr("batch size"), batch_}, {tr("epochs"), epochs_}, {tr("seed"), seed_}, {tr("device"), device_}}));
+  runLayout->addWidget(row(run, {{tr("batch size"), batch_},
+                                 {tr("epochs"), epochs_},
+                                 {tr("seed"), seed_},
+                                 {tr("device"), device_},
+                                 {tr("convolutions"), conv_}}));
   layout->addWidget(run);
 
   connect(dataset_, &QComboBox::currentIndexChanged, this, [this] { fromWidgets(); });
+  connect(conv_, &QComboBox::currentIndexChanged, this, [this] { fromWidgets(); });
   for (QSpinBox* box : {toySamples_, limit_, batch_, epochs_, seed_})
     connect(box, &QSpinBox::editingFinished, this, [this] { fromWidgets(); });
   connect(toyNoise_, &QDoubleSpinBox::editingFinished, this, [this] { fromWidgets(); });
@@ -164,6 +176,7 @@ void TrainingPanel::setSettings(const persist::TrainingSettings& s) {
   epochs_->setValue(int(std::max(s.epochs, 1u)));
   seed_->setValue(int(s.seed));
   device_->setText(QString::fromStdString(s.device));
+  conv_->setCurrentIndex(std::max(0, conv_->findData(QString::fromStdString(s.convolution))));
   schedule_->setText(s.schedule == "constant" && s.scheduleValues.empty()
                          ? QString()
                          : QString::fromStdString(persist::scheduleText(s)));
@@ -194,6 +207,7 @@ void TrainingPanel::fromWidgets() {
   s.epochs = uint32_t(epochs_->value());
   s.seed = uint32_t(seed_->value());
   s.device = device_->text().trimmed().toStdString();
+  s.convolution = conv_->currentData().toString().toStdString();
   const std::string schedule = schedule_->text().trimmed().toStdString();
   s.schedule = "constant";
   s.scheduleValues.clear();

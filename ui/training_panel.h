@@ -61,6 +61,7 @@ class TrainingPanel : public QWidget {
   ParamForm* optimizerForm_ = nullptr;
   QLineEdit* schedule_ = nullptr;
   QLineEdit* device_ = nullptr;
+  QComboBox* conv_ = nullptr;  // how convolutions compute: auto, direct, fft
   QLabel* problemLabel_ = nullptr;
   QWidget* buttons_ = nullptr;
 };

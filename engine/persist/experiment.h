@@ -40,6 +40,7 @@ struct TrainingSettings {
   bool penalizeAllTensors = false;
   double clipNorm = 0, clipValue = 0;
   uint32_t probeInterval = 0;  // steps between probes (0: none)
+  std::string convolution = "auto";  // how Conv2d computes: auto, direct or fft (nn::parseConvAlgorithm); format 2
 
   bool operator==(const TrainingSettings&) const = default;
 };

@@ -107,7 +107,7 @@ void serialize(Archive& ar, gradlab::persist::NodePosition& p, const unsigned in
 }
 
 template <class Archive>
-void serialize(Archive& ar, gradlab::persist::TrainingSettings& s, const unsigned int /*version*/) {
+void serialize(Archive& ar, gradlab::persist::TrainingSettings& s, const unsigned int version) {
   using gradlab::persist::archive::number;
   ar & s.dataset & s.toySamples;
   number(ar, s.toyNoise);
@@ -121,6 +121,7 @@ void serialize(Archive& ar, gradlab::persist::TrainingSettings& s, const unsigne
   number(ar, s.clipNorm);
   number(ar, s.clipValue);
   ar & s.probeInterval;
+  if (version >= 2) ar & s.convolution;
 }
 
 template <class Archive>
@@ -140,6 +141,6 @@ void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int 
 }  // namespace boost::serialization
 
 BOOST_CLASS_VERSION(gradlab::persist::NodePosition, 1)
-BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 1)
+BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 2)
 BOOST_CLASS_VERSION(gradlab::persist::Tensor, 1)
 BOOST_CLASS_VERSION(gradlab::persist::Experiment, 1)

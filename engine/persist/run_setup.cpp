@@ -1,5 +1,6 @@
 #include "persist/run_setup.h"
 
+#include "nn/conv_algorithm.h"
 #include "optim/schedule.h"
 #include "optim/settings.h"
 
@@ -38,6 +39,7 @@ RunSetup runSetup(const TrainingSettings& s) {
   out.options.schedule = optim::parseSchedule(scheduleText(s));
   out.options.regularization = {s.l1, s.l2, s.penalizeAllTensors, s.clipNorm, s.clipValue};
   train::validate(out.options.regularization);
+  out.options.conv = nn::parseConvAlgorithm(s.convolution.empty() ? "auto" : s.convolution);
   return out;
 }
 

@@ -110,4 +110,11 @@ std::string Arguments::usage() const {
   return out;
 }
 
+std::string takeLeadingFile(std::vector<std::string>& args) {
+  if (args.empty() || args[0].rfind("--", 0) == 0) return {};
+  std::string file = args[0];
+  args.erase(args.begin());
+  return file;
+}
+
 }  // namespace gradlab::cli

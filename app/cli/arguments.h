@@ -19,6 +19,10 @@ struct OptionSpec {
   std::string help;
 };
 
+// The first argument when it is not an option (the network file most commands take first),
+// removed from `args`; empty when there is none.
+std::string takeLeadingFile(std::vector<std::string>& args);
+
 class Arguments {
  public:
   Arguments(std::string command, std::vector<OptionSpec> specs, const std::vector<std::string>& args);

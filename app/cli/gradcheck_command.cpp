@@ -19,11 +19,7 @@ namespace gradlab::cli {
 
 int gradcheckCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
-  std::string networkPath;
-  if (!rest.empty() && rest[0].rfind("--", 0) != 0) {
-    networkPath = rest[0];
-    rest.erase(rest.begin());
-  }
+  const std::string networkPath = takeLeadingFile(rest);
   Arguments o("gradcheck",
               {{"dataset", "SOURCE", std::string("gaussian (N(0,1) noise, random labels; default) or a dataset: ") + kDatasetHelp},
                {"batch", "N", "samples in the batch (default 4)"},

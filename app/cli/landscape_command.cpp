@@ -22,24 +22,10 @@
 #include <iostream>
 
 namespace gradlab::cli {
-namespace {
-
-// Evaluation mode needs the running statistics training kept, which live in the session's network.
-bool hasRunningStatistics(const nn::Network& net) {
-  for (const auto& node : net.analysis().nodes)
-    if (!node.shape.buffers.empty()) return true;
-  return false;
-}
-
-}  // namespace
 
 int landscapeCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
-  std::string networkPath;
-  if (!rest.empty() && rest[0].rfind("--", 0) != 0) {
-    networkPath = rest[0];
-    rest.erase(rest.begin());
-  }
+  const std::string networkPath = takeLeadingFile(rest);
   Arguments o("landscape",
               {{"dataset", "NAME", kDatasetHelp},
                {"train-steps", "N", "SGD steps before the landscape is computed around the weights (default 200)"},
@@ -160,7 +146,8 @@ int landscapeCommand(const std::vector<std::string>& args) {
   // A network of its own at the evaluation batch, unless evaluation needs the session's statistics.
   std::unique_ptr<nn::Network> own;
   nn::Network* evalNet = &session.network();
-  if (!hasRunningStatistics(session.network())) {
+  // Evaluation mode needs the running statistics training kept, which live in the session's network.
+  if (session.network().runningStatistics().empty()) {
     own = std::make_unique<nn::Network>(context, graph, evalBatch, options.seed);
     analysis::writeParameters(*own, trained);
     evalNet = own.get();

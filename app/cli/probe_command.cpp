@@ -45,11 +45,7 @@ void overrideInit(nn::Graph& graph, const std::string& spec) {
 
 int probeCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
-  std::string networkPath;
-  if (!rest.empty() && rest[0].rfind("--", 0) != 0) {
-    networkPath = rest[0];
-    rest.erase(rest.begin());
-  }
+  const std::string networkPath = takeLeadingFile(rest);
   Arguments o("probe",
               {{"input", "SOURCE", std::string("gaussian (N(0,1) noise, default) or a dataset: ") + kDatasetHelp},
                {"batch", "N", "samples in the pass (default 256)"},

@@ -36,11 +36,7 @@ std::ofstream openCsv(const Arguments& o, const char* name) {
 
 int raceCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
-  std::string networkPath;
-  if (!rest.empty() && rest[0].rfind("--", 0) != 0) {
-    networkPath = rest[0];
-    rest.erase(rest.begin());
-  }
+  const std::string networkPath = takeLeadingFile(rest);
   Arguments o("race",
               {{"dataset", "NAME", kDatasetHelp},
                {"optimizer", "SPEC", "an optimizer: NAME or NAME:key=value,... (repeat the flag for each racer; "

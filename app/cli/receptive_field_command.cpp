@@ -109,11 +109,7 @@ int effectiveField(const Arguments& o, const nn::Graph& graph) {
 
 int receptiveFieldCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
-  std::string networkPath;
-  if (!rest.empty() && rest[0].rfind("--", 0) != 0) {
-    networkPath = rest[0];
-    rest.erase(rest.begin());
-  }
+  const std::string networkPath = takeLeadingFile(rest);
   Arguments o("receptive-field",
               {{"unit", "NODE[:C,Y,X]", "also measure this unit's effective field on the device (default: its centre)"},
                {"input", "SOURCE", std::string("for --unit: gaussian (default) or a dataset: ") + kDatasetHelp},

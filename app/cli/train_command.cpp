@@ -72,11 +72,7 @@ void progress(bool tty, uint64_t step, uint64_t total, double loss, double accur
 
 int trainCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
-  std::string networkPath;
-  if (!rest.empty() && rest[0].rfind("--", 0) != 0) {
-    networkPath = rest[0];
-    rest.erase(rest.begin());
-  }
+  const std::string networkPath = takeLeadingFile(rest);
   Arguments o("train",
               {{"dataset", "NAME", kDatasetHelp},
                {"batch", "N", "mini-batch size (default 64)"},

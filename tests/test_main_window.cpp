@@ -1,7 +1,8 @@
 // The lab window as a user meets it: it opens at once, finds the device without blocking, loads
 // the default experiment, trains when Play is pressed with every view following, pauses, steps,
 // resets, explains a run that went NaN, refuses to train a broken network and says why, saves and
-// reopens an experiment exactly, and shrugs off a corrupt file. Every demo opens and runs.
+// reopens an experiment exactly (trained weights included), asks before unsaved changes go,
+// autosaves off the UI thread, and shrugs off a corrupt file. Every demo opens and runs.
 // Screenshots are written for people to look at.
 #include "analysis/gradient_check_dialog.h"
 #include "demos.h"
@@ -16,6 +17,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QElapsedTimer>
@@ -24,11 +26,14 @@
 #include <QRegularExpression>
 #include <QUndoStack>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <filesystem>
 
@@ -75,6 +80,40 @@ struct Lab {
     window.openExperiment(e);
     QVERIFY(ready.wait(120000));
   }
+};
+
+// The default experiment's settings on a 2-D toy set and a small MLP: builds and trains in moments.
+gradlab::persist::Experiment toyExperiment() {
+  auto e = quickExperiment();
+  e.training.dataset = "moons";
+  e.network = builtInToyNetwork();
+  return e;
+}
+
+// Answers the next modal box with `button` once it shows (a modal box runs its own event loop, so
+// the answer comes from a timer). Any other modal dialog (a file dialog) is rejected and noted,
+// so that a wrong turn fails the test instead of hanging it.
+class ModalAnswer {
+ public:
+  explicit ModalAnswer(QMessageBox::StandardButton button) {
+    QObject::connect(&timer_, &QTimer::timeout, &timer_, [this, button] {
+      QWidget* modal = QApplication::activeModalWidget();
+      if (!modal) return;
+      timer_.stop();
+      if (auto* box = qobject_cast<QMessageBox*>(modal)) {
+        asked = box->text();
+        box->button(button)->click();
+      } else {
+        unexpected = modal->metaObject()->className();
+        if (auto* dialog = qobject_cast<QDialog*>(modal)) dialog->reject();
+      }
+    });
+    timer_.start(20);
+  }
+  QString asked;       // the box's question; empty when none showed
+  QString unexpected;  // the class of another modal dialog that showed
+ private:
+  QTimer timer_;
 };
 
 void trainSteps(MainWindow& window, uint64_t steps) {
@@ -241,6 +280,142 @@ class TestMainWindow : public QObject {
     QCOMPARE(reopened.charts().lossPoints(), saved.trainingHistory.size());
   }
 
+  // Trained weights go into the file, the final ones even between probes; reopening starts the
+  // run from them and the filter view shows them; Reset goes back to the seed's initialization.
+  void trainedWeightsAreSavedAndReopened() {
+    if (!haveFashionMnist()) QSKIP("no Fashion-MNIST: the filter view needs image inputs");
+    QTemporaryDir dir;
+    const QString path = dir.filePath("trained.gradlab");
+    auto e = quickExperiment();
+    e.training.probeInterval = 1000;  // no probe while training: the weights come from the pause
+    gradlab::persist::Experiment saved;
+    std::map<std::string, gradlab::persist::Tensor> seeded;
+    QImage trainedTile;
+    {
+      Lab lab(e);
+      QTRY_VERIFY_WITH_TIMEOUT(!lab.window.experiment().weights.empty(), 10000);  // the ready run's
+      seeded = lab.window.experiment().weights;
+      QCOMPARE(seeded.size(), size_t(4));
+      QCOMPARE(seeded.at("h1.weight").shape, (std::vector<uint32_t>{256, 784}));
+      QVERIFY(!lab.window.isModified());
+      trainSteps(lab.window, 12);
+      QVERIFY(lab.window.isModified());  // training made unsaved results
+      QString error;
+      QVERIFY2(lab.window.saveFile(path, &error), qPrintable(error));
+      saved = gradlab::persist::loadExperiment(path.toStdString());
+      QVERIFY(saved.weights == lab.window.experiment().weights);
+      for (const auto& [name, tensor] : seeded) {
+        QVERIFY2(saved.weights.count(name), name.c_str());
+        QCOMPARE(saved.weights.at(name).shape, tensor.shape);
+      }
+      QVERIFY(!(saved.weights.at("h1.weight") == seeded.at("h1.weight")));  // trained, not the seed's
+      QCOMPARE(lab.window.filters().tileCount(), 256);
+      trainedTile = lab.window.filters().tile(0);
+    }
+    QTemporaryDir autosave;
+    MainWindow reopened({}, autosave.path());
+    reopened.show();
+    QSignalSpy ready(&reopened, &MainWindow::demoReady);
+    QString error;
+    QVERIFY2(reopened.openFile(path, &error), qPrintable(error));
+    QVERIFY(ready.wait(120000));
+    QTRY_VERIFY_WITH_TIMEOUT(reopened.filters().tileCount() == 256, 10000);  // before any training
+    QVERIFY(reopened.filters().tile(0) == trainedTile);
+    QVERIFY(reopened.experiment().weights == saved.weights);  // read back from the new run
+    QVERIFY(!reopened.isModified());
+
+    action(reopened, "Reset")->trigger();
+    QVERIFY2(reopened.statusBar()->currentMessage().contains("seed"), qPrintable(reopened.statusBar()->currentMessage()));
+    QTRY_VERIFY_WITH_TIMEOUT(reopened.experiment().weights == seeded, 10000);
+  }
+
+  // New, Open, a demo and closing the window ask before unsaved changes go: Save saves them,
+  // Discard drops them, Cancel keeps everything as it was.
+  void unsavedChangesAreNeverLostSilently() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("toy.gradlab");
+    Lab lab(toyExperiment());
+    MainWindow& window = lab.window;
+    QString error;
+    QVERIFY2(window.saveFile(path, &error), qPrintable(error));
+    QVERIFY(!window.isModified());
+    window.editor().setParam("h1", "out_features", "24");
+    QVERIFY(window.isModified());
+    const std::string edited = window.experiment().network;
+
+    const gradlab::ui::Demo* demo = nullptr;
+    for (const auto& d : gradlab::ui::demos())
+      if (!d.race && !demo) demo = &d;
+    QVERIFY(demo);
+    for (const QString& what : {QString("&New"), QString("&Open…"), demo->menu.section('/', -1)}) {
+      ModalAnswer cancel(QMessageBox::Cancel);
+      QVERIFY2(action(window, what), qPrintable(what));
+      action(window, what)->trigger();
+      QVERIFY2(cancel.unexpected.isEmpty(), qPrintable(what + ": " + cancel.unexpected));
+      QCOMPARE(cancel.asked, QString("Save changes to toy.gradlab?"));
+      QCOMPARE(window.experiment().network, edited);
+      QVERIFY(window.isModified());
+      QVERIFY(window.explanationText().isEmpty());  // the demo did not open
+    }
+    {
+      ModalAnswer cancel(QMessageBox::Cancel);
+      QVERIFY(!window.close());  // the close event was ignored
+      QCOMPARE(cancel.asked, QString("Save changes to toy.gradlab?"));
+      QVERIFY(window.isVisible());
+      QCOMPARE(window.experiment().network, edited);
+    }
+    {
+      ModalAnswer save(QMessageBox::Save);
+      action(window, "&New")->trigger();
+      QVERIFY(!save.asked.isEmpty());
+      QCOMPARE(gradlab::persist::loadExperiment(path.toStdString()).network, edited);  // saved, then replaced
+      QVERIFY(window.experiment().network != edited);
+      QVERIFY(window.currentPath().isEmpty());
+      QVERIFY(!window.isModified());
+    }
+    {
+      ModalAnswer none(QMessageBox::Cancel);  // nothing unsaved: nothing asked
+      action(window, "&New")->trigger();
+      QTest::qWait(100);
+      QVERIFY(none.asked.isEmpty());
+    }
+    window.editor().setParam("h1", "out_features", "64");
+    const auto autosaved = window.autosaveSlot()->autosaveFile();
+    {
+      ModalAnswer discard(QMessageBox::Discard);
+      QVERIFY(window.close());
+      QCOMPARE(discard.asked, QString("Save changes to Untitled?"));
+      QVERIFY(!window.isVisible());
+      QCOMPARE(gradlab::persist::loadExperiment(path.toStdString()).network, edited);  // untouched
+      QVERIFY(!std::filesystem::exists(autosaved));  // a clean exit
+    }
+  }
+
+  // The Training panel's Convolutions setting is the experiment's, and a 7 x 7 convolution trains
+  // through the FFT when it says so.
+  void convolutionSettingIsKeptAndTrains() {
+    auto e = quickExperiment();
+    e.training.convolution = "fft";
+    e.training.batch = 16;
+    e.training.sampleLimit = 512;
+    if (haveFashionMnist())
+      e.network = "input x: 1x28x28\nc1 = Conv2d(x, out_channels=4, kernel_size=7, padding=3)\na1 = ReLU(c1)\n"
+                  "f = Flatten(a1)\nlogits = Linear(f, out_features=10)\nloss = CrossEntropyLoss(logits)\n";
+    Lab lab(e);
+    QCOMPARE(lab.window.experiment().training.convolution, std::string("fft"));
+    QComboBox* conv = nullptr;
+    for (auto* box : lab.window.findChildren<QComboBox*>())
+      if (box->findData("fft") >= 0 && box->findData("direct") >= 0) conv = box;
+    QVERIFY(conv);
+    QCOMPARE(conv->currentData().toString(), QString("fft"));
+    trainSteps(lab.window, 10);
+    QVERIFY2(lab.window.bannerText().isEmpty(), qPrintable(lab.window.bannerText()));
+    QVERIFY(lab.window.charts().lossPoints() >= 10);
+    conv->setCurrentIndex(conv->findData("direct"));
+    QCOMPARE(lab.window.experiment().training.convolution, std::string("direct"));
+    QVERIFY(lab.window.isModified());
+  }
+
   void corruptOrForeignFilesChangeNothing() {
     Lab lab(quickExperiment());
     const auto before = lab.window.experiment();
@@ -274,13 +449,21 @@ class TestMainWindow : public QObject {
   }
 
   void autosaveWritesTheExperiment() {
-    Lab lab(quickExperiment());
+    Lab lab(toyExperiment());
     QVERIFY(lab.window.autosaveSlot());
-    lab.window.autosaveNow();
     const auto file = lab.window.autosaveSlot()->autosaveFile();
-    QVERIFY(std::filesystem::exists(file));
+    lab.window.autosaveNow();  // written on a worker thread
+    QTRY_VERIFY_WITH_TIMEOUT(std::filesystem::exists(file), 10000);
     QCOMPARE(gradlab::persist::loadExperiment(file).network, lab.window.experiment().network);
-    lab.window.close();  // a clean exit leaves nothing to restore
+    // A close while a write is in flight waits for it: the write cannot recreate the file after
+    // the clean exit removed it.
+    lab.window.editor().setParam("h1", "out_features", "32");
+    lab.window.autosaveNow();
+    lab.window.autosaveNow();  // skipped: one write at a time
+    ModalAnswer discard(QMessageBox::Discard);
+    QVERIFY(lab.window.close());  // a clean exit leaves nothing to restore
+    QVERIFY(!std::filesystem::exists(file));
+    QTest::qWait(200);
     QVERIFY(!std::filesystem::exists(file));
   }
 

@@ -226,6 +226,51 @@ class TestViews : public QObject {
     QVERIFY(!view.message().isEmpty());
   }
 
+  void filterGridDrawsLiveReportsOnAWorker() {
+    // Reports of an MLP's first layer, as a run's probes deliver them.
+    auto report = [](uint32_t seed) {
+      auto r = std::make_shared<train::ProbeReport>();
+      r->step = seed;
+      r->weights.push_back({"h1.weight", nn::Shape{256, 784}, test::randomFloats(256 * 784, seed)});
+      r->weights.push_back({"h1.bias", nn::Shape{256}, test::randomFloats(256, seed + 100)});
+      return std::shared_ptr<const train::ProbeReport>(std::move(r));
+    };
+    gradlab::ui::FilterGridView reference;  // drawn at once, on this thread
+    reference.setImageShape(nn::Shape{1, 28, 28});
+    reference.setWeights(report(3)->weights[0]);
+    QCOMPARE(reference.tileCount(), 256);
+
+    gradlab::ui::FilterGridView live;
+    live.resize(900, 600);
+    live.show();
+    live.setImageShape(nn::Shape{1, 28, 28});
+    QSignalSpy drawn(&live, &gradlab::ui::FilterGridView::tilesUpdated);
+    // Three reports faster than they are drawn: the UI thread only keeps them, and the latest
+    // is what ends up on screen, tile for tile as setWeights draws it.
+    for (uint32_t seed : {1u, 2u, 3u}) live.showWeights(report(seed), "h1.weight");
+    QCOMPARE(live.tileCount(), 0);
+    QVERIFY(drawn.wait(10000));
+    auto sameAsReference = [&] {
+      if (live.tileCount() != reference.tileCount()) return false;
+      for (int i = 0; i < live.tileCount(); ++i)
+        if (live.tile(i) != reference.tile(i)) return false;
+      return true;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(sameAsReference(), 10000);
+    gradlab::ui::FilterGridView first;  // the first report looks different, so the check above can fail
+    first.setImageShape(nn::Shape{1, 28, 28});
+    first.setWeights(report(1)->weights[0]);
+    QVERIFY(first.tile(0) != reference.tile(0));
+    // A report without the tensor changes nothing.
+    auto other = std::make_shared<train::ProbeReport>();
+    other->weights.push_back({"c1.weight", nn::Shape{6, 1, 5, 5}, test::randomFloats(150, 9)});
+    const int drawings = int(drawn.count());
+    live.showWeights(other, "h1.weight");
+    QTest::qWait(100);
+    QCOMPARE(int(drawn.count()), drawings);
+    QVERIFY(sameAsReference());
+  }
+
   void decisionBoundaryFollowsTheRun() {
     train::RunConfig c;
     c.graph = test::graphOf(networkText("toy_mlp_2d.net"));

@@ -112,8 +112,9 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
     panel_->setDataset(train);
     boundary_->setData(train);
     trainData_ = train;
-    initialParameters_.clear();
-    currentParameters_.clear();
+    runWeights_.reset();
+    initialParameters_.reset();
+    currentParameters_.reset();
     trajectory_.clear();
     if (train->sampleShape.isImage()) filters_->setImageShape(train->sampleShape);
   });
@@ -130,8 +131,10 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
     updateActions(train::RunState::Failed);
     emit demoFailed(message);
   });
-  connect(controller_, &TrainingController::snapshot, this,
-          [this](std::shared_ptr<const train::Snapshot> s) { showSnapshot(*s); });
+  connect(controller_, &TrainingController::snapshot, this, [this](std::shared_ptr<const train::Snapshot> s) {
+    showSnapshot(*s);
+    keepWeights(s);
+  });
 
   // Autosave: the experiment every 30 s and on quit; what a crashed session left is offered at start.
   try {
@@ -155,6 +158,7 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
 }
 
 MainWindow::~MainWindow() {
+  autosaveWrite_.waitForFinished();  // it writes through autosave_
   delete docks_["filters"];  // its spectrum job uses viewDevice_: finish it before the device goes
 }
 
@@ -192,9 +196,13 @@ void MainWindow::createActions() {
   connect(step_, &QAction::triggered, controller_, &TrainingController::step);
   reset_ = new QAction(style()->standardIcon(QStyle::SP_BrowserReload), tr("Reset"), this);
   reset_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
-  reset_->setToolTip(tr("Back to the initial weights (Ctrl+R)"));
+  reset_->setToolTip(tr("Back to the seed's initial weights (Ctrl+R)"));
   connect(reset_, &QAction::triggered, this, [this] {
-    initialParameters_.clear();
+    if (!document_.weights.empty())
+      statusBar()->showMessage(tr("Reset to the seed's initial weights; the weights opened from the file are no longer used."), 10000);
+    document_.weights.clear();  // a rebuilt run starts from the seed's too
+    runWeights_.reset();
+    initialParameters_.reset();
     trajectory_.clear();
     charts_->clear();
     showingSavedCurves_ = false;
@@ -212,7 +220,9 @@ void MainWindow::createActions() {
 
 void MainWindow::createMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("&New"), QKeySequence::New, this, [this] { openExperiment(defaultExperiment()); });
+  file->addAction(tr("&New"), QKeySequence::New, this, [this] {
+    if (maybeSave()) openExperiment(defaultExperiment());
+  });
   file->addAction(tr("&Open…"), QKeySequence::Open, this, &MainWindow::open);
   save_ = file->addAction(tr("&Save"), QKeySequence::Save, this, &MainWindow::save);
   file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, &MainWindow::saveAs);
@@ -246,7 +256,9 @@ void MainWindow::createMenus() {
       parent = groups[group];
       title = demo.menu.section('/', 1);
     }
-    QAction* a = parent->addAction(title, this, [this, &demo] { openDemo(demo); });
+    QAction* a = parent->addAction(title, this, [this, &demo] {
+      if (demo.race || maybeSave()) openDemo(demo);  // a race leaves the experiment alone
+    });
     a->setToolTip(demo.explanation);
   }
 
@@ -356,11 +368,12 @@ void MainWindow::createDocks() {
 
 void MainWindow::openExperiment(const persist::Experiment& experiment, const QString& path) {
   const auto parsed = nn::parseNetwork(experiment.network);
-  document_ = experiment;
   Positions positions;
   for (const auto& [name, p] : experiment.layout) positions[name] = QPointF(p.x, p.y);
   editor_->setGraph(parsed.graph, positions);
   panel_->setSettings(experiment.training);
+  document_ = experiment;  // after the graph: showing it counts as an edit, which drops weights
+  runWeights_.reset();
   charts_->clear();
   charts_->setHistory(experiment.trainingHistory, experiment.validationHistory);
   showingSavedCurves_ = !experiment.trainingHistory.empty();
@@ -392,6 +405,8 @@ void MainWindow::openDemo(const Demo& demo) {
 
 void MainWindow::networkEdited() {
   setModified(true);
+  document_.weights.clear();  // trained for the network as it was
+  runWeights_.reset();
   playBlockedReason_ = editor_->problem();
   updateActions(controller_->state());
   rebuildTimer_->start();
@@ -407,6 +422,7 @@ void MainWindow::rebuildRun() {
   persist::Experiment e = experiment();
   e.trainingHistory.clear();
   e.validationHistory.clear();
+  e.weights = document_.weights;  // a rebuilt run starts where the experiment did, not where training got to
   if (e.training.device.empty()) e.training.device = deviceRequest_.toStdString();
   if (!showingSavedCurves_) charts_->clear();
   histograms_->clear();
@@ -423,6 +439,10 @@ persist::Experiment MainWindow::experiment() const {
   if (e.title.empty()) e.title = editor_->graph().title;
   e.trainingHistory = charts_->trainingHistory();
   e.validationHistory = charts_->validationHistory();
+  if (runWeights_) {
+    e.weights.clear();
+    for (const train::WeightSnapshot& w : *runWeights_) e.weights[w.name] = {w.shape.dims, w.values};
+  }
   return e;
 }
 
@@ -449,6 +469,7 @@ bool MainWindow::saveFile(const QString& path, QString* error) {
 }
 
 void MainWindow::open() {
+  if (!maybeSave()) return;
   const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment"), QSettings().value("files/last").toString(), fileFilter());
   if (path.isEmpty()) return;
   QString error;
@@ -496,13 +517,34 @@ void MainWindow::exportMetrics() {
   if (!file.commit()) QMessageBox::warning(this, tr("Cannot export"), file.errorString());
 }
 
+bool MainWindow::maybeSave() {
+  if (!modified_) return true;
+  const QString name = path_.isEmpty() ? tr("Untitled") : QFileInfo(path_).fileName();
+  const auto answer = QMessageBox::warning(this, tr("Unsaved changes"), tr("Save changes to %1?").arg(name),
+                                           QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  if (answer == QMessageBox::Save) return save();
+  return answer == QMessageBox::Discard;
+}
+
+// Copying the experiment is cheap; encoding it (base64 weights) and writing it to disk are not,
+// so they run on a worker thread. A write still running when the next one is due wins: skip.
 void MainWindow::autosaveNow() {
-  if (!autosave_) return;
-  try {
-    autosave_->save(experiment());
-  } catch (const std::exception& e) {
-    statusBar()->showMessage(tr("Autosave failed: %1").arg(QString::fromUtf8(e.what())), 10000);
-  }
+  if (!autosave_ || !autosaveWrite_.isFinished()) return;
+  autosaveWrite_ = QtConcurrent::run([slot = autosave_.get(), e = experiment()] {
+    try {
+      slot->save(e);
+      return QString();
+    } catch (const std::exception& error) {
+      return QString::fromUtf8(error.what());
+    }
+  });
+  auto* watcher = new QFutureWatcher<QString>(this);
+  connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher] {
+    const QString error = watcher->result();
+    watcher->deleteLater();
+    if (!error.isEmpty()) statusBar()->showMessage(tr("Autosave failed: %1").arg(error), 10000);
+  });
+  watcher->setFuture(autosaveWrite_);
 }
 
 void MainWindow::offerRecovery() {
@@ -541,10 +583,18 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());
-  if (autosave_) {
-    autosaveNow();  // the last state is kept even if the user declines to save below
-    autosave_->finish();
+  if (autosave_) {  // the last state is kept while the user decides below, here, not on a worker
+    autosaveWrite_.waitForFinished();
+    try {
+      autosave_->save(experiment());
+    } catch (const std::exception&) {  // nothing to tell: the window is closing
+    }
   }
+  if (!maybeSave()) {
+    event->ignore();
+    return;
+  }
+  if (autosave_) autosave_->finish();
   QMainWindow::closeEvent(event);
 }
 
@@ -556,12 +606,11 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
     showingSavedCurves_ = false;
   }
   charts_->add(s);
-  if (s.probes) {
-    rememberParameters(*s.probes);
+  if (s.probes) {  // the views keep the report and redraw from their own timers or workers
+    rememberParameters(s.probes);
     histograms_->setReport(s.probes);
     depth_->setReport(s.probes);
-    for (const auto& w : s.probes->weights)
-      if (w.name == controller_->filterTensor()) filters_->setWeights(w);
+    filters_->showWeights(s.probes, controller_->filterTensor());
   }
   if (s.boundary) boundary_->setBoundary(s.boundary);
   lastStep_ = s.step;
@@ -590,6 +639,23 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
   }
 }
 
+// The run's weights as they stand, for saving; and for the views when training stopped between
+// probes or has not started (weights opened from a file): the last probe showed older values.
+void MainWindow::keepWeights(const std::shared_ptr<const train::Snapshot>& s) {
+  if (!s->records.empty() && !modified_) setModified(true);  // trained weights and curves are unsaved work
+  if (s->probes && !s->probes->weights.empty()) runWeights_ = {s->probes, &s->probes->weights};
+  if (!s->parameters) return;
+  runWeights_ = s->parameters;
+  if (s->probes) return;  // the probe of the last step carried these same values to the views
+  train::ProbeReport values;
+  values.step = s->step;
+  values.weights = *s->parameters;
+  rememberParameters(values);
+  for (const auto& w : *s->parameters)
+    if (w.name == controller_->filterTensor()) filters_->setWeights(w);
+  updateAnalysisSource();
+}
+
 void MainWindow::updateActions(train::RunState state) {
   const bool running = state == train::RunState::Running;
   const bool canTrain = playBlockedReason_.isEmpty() && (state == train::RunState::Ready || state == train::RunState::Paused);
@@ -605,25 +671,28 @@ void MainWindow::updateActions(train::RunState state) {
 
 // Keeps the parameters every probe carries: the first (initial weights), the latest, and a
 // trajectory thinned to at most 64 snapshots (every other one dropped when full).
-void MainWindow::rememberParameters(const train::ProbeReport& report) {
-  ParameterMap parameters = parametersOf(report);
-  if (parameters.empty()) return;
-  if (initialParameters_.empty() || report.step == 0) {
-    initialParameters_ = parameters;
+void MainWindow::rememberParameters(std::shared_ptr<const train::ProbeReport> report) {
+  if (report->weights.empty()) return;
+  if (!initialParameters_ || report->step == 0) {
+    initialParameters_ = report;
     trajectory_.clear();
   }
   if (trajectory_.size() >= 64) {
-    std::vector<ParameterMap> thinned;
+    std::vector<std::shared_ptr<const train::ProbeReport>> thinned;
     for (size_t i = 0; i < trajectory_.size(); i += 2) thinned.push_back(std::move(trajectory_[i]));
     trajectory_ = std::move(thinned);
   }
-  trajectory_.push_back(parameters);
-  currentParameters_ = std::move(parameters);
-  parametersStep_ = report.step;
+  trajectory_.push_back(report);
+  currentParameters_ = std::move(report);
+}
+
+void MainWindow::rememberParameters(const train::ProbeReport& report) {
+  rememberParameters(std::make_shared<const train::ProbeReport>(report));
 }
 
 // Hands the analysis views what they analyse; done when they are shown or training pauses, not
-// on every probe (the trajectory is megabytes).
+// on every probe (the parameters are copied out of the reports here, and the trajectory is
+// megabytes).
 void MainWindow::updateAnalysisSource() {
   if (!trainData_) return;
   const bool landscape = docks_["landscape"]->isVisible(), receptive = docks_["receptive"]->isVisible();
@@ -633,10 +702,13 @@ void MainWindow::updateAnalysisSource() {
   source->graph = editor_->graph();
   source->train = trainData_;
   source->normalization = data::parseNormalization(panel_->settings().normalization);
-  source->current = currentParameters_;
-  source->initial = initialParameters_;
-  if (landscape) source->trajectory = trajectory_;
-  source->step = parametersStep_;
+  if (currentParameters_) {
+    source->current = parametersOf(*currentParameters_);
+    source->step = currentParameters_->step;
+  }
+  if (initialParameters_) source->initial = parametersOf(*initialParameters_);
+  if (landscape)
+    for (const auto& report : trajectory_) source->trajectory.push_back(parametersOf(*report));
   source->seed = panel_->settings().seed;
   source->batch = panel_->settings().batch;
   source->device = deviceRequest_.toStdString();

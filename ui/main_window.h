@@ -8,6 +8,7 @@
 #include "persist/experiment.h"
 #include "training_controller.h"
 
+#include <QFuture>
 #include <QMainWindow>
 
 #include <memory>
@@ -62,7 +63,9 @@ class MainWindow : public QMainWindow {
   persist::Experiment experiment() const;
   // After a crash: asks whether to restore the newest autosave (main() calls this once).
   void offerRecovery();
+  // Collects the experiment here and writes it on a worker thread (skipped while a write runs).
   void autosaveNow();
+  bool isModified() const { return modified_; }
 
   // For tests and scripts.
   TrainingController& controller() { return *controller_; }
@@ -100,21 +103,26 @@ class MainWindow : public QMainWindow {
   void rebuildRun();
   void setModified(bool modified);
   void updateTitle();
+  // Asks "Save changes to NAME?" when there are unsaved changes; false when the user cancels.
+  bool maybeSave();
   void open();
   bool save();
   bool saveAs();
   void exportMetrics();
   void showAbout();
   void openViewDevice();
-  void rememberParameters(const train::ProbeReport& report);
+  void rememberParameters(std::shared_ptr<const train::ProbeReport> report);
+  void rememberParameters(const train::ProbeReport& report);  // a copy of it, for values not from a probe
   void updateAnalysisSource();
   void checkGradients();
+  void keepWeights(const std::shared_ptr<const train::Snapshot>& s);
 
   QString deviceRequest_;
   persist::Experiment document_;  // the settings and network last applied
   QString path_;
   bool modified_ = false;
   std::unique_ptr<persist::AutosaveSlot> autosave_;
+  QFuture<QString> autosaveWrite_;  // the autosave being written (its error, or empty)
   QTimer* autosaveTimer_ = nullptr;
   QTimer* rebuildTimer_ = nullptr;
 
@@ -137,11 +145,15 @@ class MainWindow : public QMainWindow {
   LandscapeView* landscape_ = nullptr;
   ReceptiveFieldView* receptive_ = nullptr;
   GradientCheckDialog* gradientCheck_ = nullptr;
-  // What the analysis views work on: the run's parameters now, at the start and along the way.
-  std::map<std::string, std::vector<float>> initialParameters_, currentParameters_;
-  std::vector<std::map<std::string, std::vector<float>>> trajectory_;
-  uint64_t parametersStep_ = 0;
+  // What the analysis views work on: the run's parameters now, at the start and along the way,
+  // as the probe reports that carry them. Reports are immutable and shared with the run, so
+  // keeping one costs no copy of its (megabytes of) parameters.
+  std::shared_ptr<const train::ProbeReport> initialParameters_, currentParameters_;
+  std::vector<std::shared_ptr<const train::ProbeReport>> trajectory_;
   std::shared_ptr<const data::Dataset> trainData_;
+  // What a save stores as the trained weights: the run's latest values (a probe's copy while
+  // training, the final ones when it stops); null until the run has any.
+  std::shared_ptr<const std::vector<train::WeightSnapshot>> runWeights_;
   std::map<QString, QDockWidget*> docks_;
   QAction *play_ = nullptr, *step_ = nullptr, *reset_ = nullptr, *save_ = nullptr;
   DeviceProbe* probe_ = nullptr;

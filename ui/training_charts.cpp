@@ -17,14 +17,16 @@ namespace gradlab::ui {
 namespace {
 
 constexpr double kSmoothing = 0.95;   // exponential moving average of the per-step values
-constexpr size_t kMaxPoints = 2000;   // points drawn per series; longer runs are thinned
+constexpr size_t kMaxPoints = 1000;   // points drawn per series (a chart is a few hundred pixels wide)
 
-// Every k-th point, so long runs stay cheap to draw.
+// Every k-th point and the last, at most kMaxPoints + 1, so long runs stay cheap to draw.
 QList<QPointF> thinned(const std::vector<double>& x, const std::vector<double>& y, bool logY) {
   QList<QPointF> points;
-  const size_t stride = std::max<size_t>(1, x.size() / kMaxPoints);
-  for (size_t i = 0; i < x.size(); i += stride)
-    points.append(QPointF(x[i], logY ? std::log10(std::max(y[i], 1e-8)) : y[i]));
+  const size_t n = x.size(), stride = std::max<size_t>(1, (n + kMaxPoints - 1) / kMaxPoints);
+  auto point = [&](size_t i) { return QPointF(x[i], logY ? std::log10(std::max(y[i], 1e-8)) : y[i]); };
+  points.reserve(qsizetype(n / stride + 2));
+  for (size_t i = 0; i < n; i += stride) points.append(point(i));
+  if (n > 0 && (n - 1) % stride != 0) points.append(point(n - 1));
   return points;
 }
 
@@ -150,24 +152,29 @@ void TrainingCharts::redraw() {
   if (!dirty_) return;
   dirty_ = false;
   const bool logY = logScale_->isChecked();
+  // Changing an axis's range lays the whole chart out again (milliseconds each time), so the
+  // ranges move only when the points leave them or fill less than half of them: x grows in
+  // steps of a quarter, and most redraws only replace the points.
   auto fill = [&](Panel& p, const std::vector<double>& raw, const std::vector<double>& smooth,
                   const std::vector<double>& validation, bool log) {
-    p.raw->replace(thinned(steps_, raw, log));
+    const QList<QPointF> rawPoints = thinned(steps_, raw, log), validationPoints = thinned(validationSteps_, validation, log);
+    p.raw->replace(rawPoints);
     p.smooth->replace(thinned(steps_, smooth, log));
-    p.validation->replace(thinned(validationSteps_, validation, log));
-    const double last = steps_.empty() ? 1 : steps_.back();
-    p.x->setRange(0, std::max(10.0, last));
+    p.validation->replace(validationPoints);
+    const double last = std::max(10.0, steps_.empty() ? 1 : steps_.back());
+    if (last > p.x->max() || last < 0.5 * p.x->max()) p.x->setRange(0, last * 1.25);
     double lo = INFINITY, hi = -INFINITY;
-    for (const auto* series : {&raw, &validation})
-      for (double v : *series) {
-        const double y = log ? std::log10(std::max(v, 1e-8)) : v;
-        if (std::isfinite(y)) lo = std::min(lo, y), hi = std::max(hi, y);
-      }
+    for (const auto* points : {&rawPoints, &validationPoints})
+      for (const QPointF& point : *points)
+        if (std::isfinite(point.y())) lo = std::min(lo, point.y()), hi = std::max(hi, point.y());
     if (!std::isfinite(lo)) lo = 0, hi = 1;
     if (hi - lo < 1e-6) hi = lo + 1;
     const double pad = 0.05 * (hi - lo);
-    p.y->setRange(log ? lo - pad : std::max(0.0, lo - pad), hi + pad);
-    p.y->applyNiceNumbers();
+    lo = log ? lo - pad : std::max(0.0, lo - pad), hi += pad;
+    if (lo < p.y->min() || hi > p.y->max() || hi - lo < 0.5 * (p.y->max() - p.y->min())) {
+      p.y->setRange(lo, hi);
+      p.y->applyNiceNumbers();
+    }
   };
   fill(loss_, losses_, smoothLoss_, validationLoss_, logY);
   loss_.y->setTitleText(logY ? tr("log10 loss") : tr("loss"));

@@ -30,7 +30,8 @@ QLineSeries* lineSeries(const QString& name, QColor colour, bool dashed) {
   return s;
 }
 
-// A y-range that holds `values` with a little room, never empty.
+// A y-range that holds `values` with a little room, never empty. It stays as it is while the
+// values fill at least half of it: a new range lays the chart out again (milliseconds).
 void fitRange(QValueAxis* axis, const QList<QPointF>& a, const QList<QPointF>& b, bool fromZero) {
   double lo = fromZero ? 0 : INFINITY, hi = fromZero ? 0 : -INFINITY;
   for (const auto* list : {&a, &b})
@@ -39,7 +40,19 @@ void fitRange(QValueAxis* axis, const QList<QPointF>& a, const QList<QPointF>& b
   if (!std::isfinite(lo)) lo = 0, hi = 1;
   if (hi - lo < 1e-12) hi = lo + std::max(1e-6, std::abs(lo));
   const double pad = 0.08 * (hi - lo);
-  axis->setRange(fromZero ? lo : lo - pad, hi + pad);
+  lo = fromZero ? lo : lo - pad, hi += pad;
+  if (lo < axis->min() || hi > axis->max() || hi - lo < 0.5 * (axis->max() - axis->min())) axis->setRange(lo, hi);
+}
+
+// Replaces a bar set's values, in place when their number is the same (no bars made anew).
+void setValues(QBarSet* set, const QList<qreal>& values) {
+  if (set->count() != values.size()) {
+    set->remove(0, set->count());
+    set->append(values);
+    return;
+  }
+  for (int i = 0; i < values.size(); ++i)
+    if (set->at(i) != values[i]) set->replace(i, values[i]);
 }
 
 }  // namespace
@@ -91,8 +104,10 @@ DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
   layout->addWidget(logScale_, 0, Qt::AlignLeft);
 
   timer_ = new QTimer(this);
-  timer_->setInterval(33);  // at most 30 redraws a second
-  connect(timer_, &QTimer::timeout, this, &DepthStatsView::refresh);
+  timer_->setInterval(33);  // at most 30 redraws a second, and none while hidden (a redraw costs ~10 ms)
+  connect(timer_, &QTimer::timeout, this, [this] {
+    if (isVisible()) refresh();
+  });
   timer_->start();
 }
 
@@ -143,6 +158,11 @@ QList<qreal> DepthStatsView::zeroPercent() const {
   return values;
 }
 
+void DepthStatsView::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  refresh();
+}
+
 void DepthStatsView::refresh() {
   if (!dirty_) return;
   dirty_ = false;
@@ -169,21 +189,22 @@ void DepthStatsView::draw() {
       saturated << 100 * l.activation.saturatedFraction;
     }
   layers_ = int(names.size());
-  // Layer i sits at x = i; about eight names label the axis.
-  const int every = std::max<int>(1, int(std::ceil(names.size() / 8.0)));
-  for (auto* p : {&activations_, &gradients_, &fractions_}) {
-    for (const QString& label : p->x->categoriesLabels()) p->x->remove(label);
-    for (int i = 0; i < names.size(); i += every) p->x->append(names[i], i);
-    p->x->setRange(-0.5, std::max<qsizetype>(1, names.size()) - 0.5);
+  // Layer i sits at x = i; about eight names label the axis. Same layers: the axes stay.
+  if (names != names_) {
+    names_ = names;
+    const int every = std::max<int>(1, int(std::ceil(names.size() / 8.0)));
+    for (auto* p : {&activations_, &gradients_, &fractions_}) {
+      for (const QString& label : p->x->categoriesLabels()) p->x->remove(label);
+      for (int i = 0; i < names.size(); i += every) p->x->append(names[i], i);
+      p->x->setRange(-0.5, std::max<qsizetype>(1, names.size()) - 0.5);
+    }
   }
   activationMean_->replace(aMean);
   activationStd_->replace(aStd);
   gradientMean_->replace(gMean);
   gradientStd_->replace(gStd);
-  zero_->remove(0, zero_->count());
-  zero_->append(zero);
-  saturated_->remove(0, saturated_->count());
-  saturated_->append(saturated);
+  setValues(zero_, zero);
+  setValues(saturated_, saturated);
   fitRange(activations_.y, aMean, aStd, false);
   fitRange(gradients_.y, gMean, gStd, false);
   if (log && !gStd.isEmpty()) {

@@ -28,13 +28,16 @@ class DepthStatsView : public QWidget {
 
   void setReport(std::shared_ptr<const train::ProbeReport> report);
   void setGradientLogScale(bool on);
-  void refresh();  // applies a pending report now (the timer does it otherwise)
+  void refresh();  // applies a pending report now (the timer does it otherwise, while shown)
 
   // For tests: what the charts show.
   int layerCount() const { return layers_; }
   QList<QPointF> activationStd() const;
   QList<QPointF> gradientStd() const;
   QList<qreal> zeroPercent() const;
+
+ protected:
+  void showEvent(QShowEvent* event) override;
 
  private:
   struct Panel {
@@ -49,6 +52,7 @@ class DepthStatsView : public QWidget {
   std::shared_ptr<const train::ProbeReport> report_;
   bool dirty_ = false;
   int layers_ = 0;
+  QStringList names_;  // the layers the x-axes are labelled with
   Panel activations_, gradients_, fractions_;
   QLineSeries *activationMean_ = nullptr, *activationStd_ = nullptr;
   QLineSeries *gradientMean_ = nullptr, *gradientStd_ = nullptr;

@@ -77,6 +77,27 @@ class FilterCanvas : public QWidget {
   FilterGridView& view_;
 };
 
+// What a drawing needs, held by value so a worker can use it while the view moves on.
+struct FilterGridView::DrawRequest {
+  uint64_t id = 0, generation = 0;
+  std::shared_ptr<const train::WeightSnapshot> weights;
+  nn::Shape imageShape;
+  bool mean = true, shared = false;
+  std::shared_ptr<const std::vector<float>> magnitudes;  // these weights' spectra, or null
+  uint32_t spectrumSize = 0;
+};
+
+// The tiles (and spectra) of one tensor, made on the UI thread or a worker.
+struct FilterGridView::Drawing {
+  uint64_t id = 0, generation = 0;
+  std::vector<QImage> tiles, spectra;
+  std::shared_ptr<const std::vector<float>> planes;
+  int tileWidth = 0, tileHeight = 0;
+  uint32_t count = 0;  // filters in the tensor; at most kMaxTiles are drawn
+  bool colour = false;
+  QString name, note, message;
+};
+
 FilterGridView::FilterGridView(QWidget* parent) : QWidget(parent) {
   display_ = new QComboBox(this);
   display_->addItems({tr("Filters"), tr("Spectra"), tr("Filters and spectra")});
@@ -109,26 +130,36 @@ FilterGridView::FilterGridView(QWidget* parent) : QWidget(parent) {
   });
   connect(channels_, &QComboBox::currentIndexChanged, this, [this] {  // other planes: other spectra
     ++generation_;
-    rebuild();
-    requestSpectra();
+    redraw(true);
   });
-  connect(sharedScale_, &QCheckBox::toggled, this, &FilterGridView::rebuild);
+  connect(sharedScale_, &QCheckBox::toggled, this, [this] { redraw(true); });
   job_ = new QFutureWatcher<std::vector<float>>(this);
   connect(job_, &QFutureWatcher<std::vector<float>>::finished, this, [this] {
-    magnitudes_ = job_->result();
+    magnitudes_ = std::make_shared<const std::vector<float>>(job_->result());
     spectraFor_ = jobFor_;
-    spectrumError_ = magnitudes_.empty() ? *jobError_ : QString();
-    rebuild();
-    emit spectraUpdated();
+    spectrumError_ = magnitudes_->empty() ? *jobError_ : QString();
+    spectraShownAt_ = redraw(false);  // spectraUpdated once that drawing is shown
     if (jobAgain_) {
       jobAgain_ = false;
       requestSpectra();
     }
   });
-  rebuild();
+  drawJob_ = new QFutureWatcher<Drawing>(this);
+  connect(drawJob_, &QFutureWatcher<Drawing>::finished, this, [this] {
+    present(drawJob_->result());
+    emit tilesUpdated();
+    if (drawAgain_) {
+      drawAgain_ = false;
+      redraw(false);
+    }
+  });
+  redraw(true);
 }
 
-FilterGridView::~FilterGridView() { job_->waitForFinished(); }
+FilterGridView::~FilterGridView() {
+  job_->waitForFinished();
+  drawJob_->waitForFinished();
+}
 
 void FilterGridView::setSpectrumDevice(gpu::Context* context) {
   device_ = context;
@@ -139,84 +170,115 @@ void FilterGridView::setSpectrumDevice(gpu::Context* context) {
 
 void FilterGridView::setImageShape(const nn::Shape& shape) {
   imageShape_ = shape;
-  setWeights(weights_);
+  ++generation_;
+  redraw(true);
 }
 
 void FilterGridView::setWeights(const train::WeightSnapshot& weights) {
-  weights_ = weights;
+  weights_ = std::make_shared<const train::WeightSnapshot>(weights);
   ++generation_;
-  rebuild();
-  requestSpectra();
+  redraw(true);
+}
+
+void FilterGridView::showWeights(std::shared_ptr<const train::ProbeReport> report, const std::string& tensor) {
+  if (!report) return;
+  for (const auto& w : report->weights)
+    if (w.name == tensor) {
+      weights_ = std::shared_ptr<const train::WeightSnapshot>(report, &w);  // shares the report's ownership
+      ++generation_;
+      redraw(false);
+      return;
+    }
 }
 
 void FilterGridView::setDisplay(Display display) { display_->setCurrentIndex(int(display)); }
 void FilterGridView::setSharedScale(bool shared) { sharedScale_->setChecked(shared); }
 void FilterGridView::setChannels(Channels channels) { channels_->setCurrentIndex(int(channels)); }
 
-void FilterGridView::rebuild() {
-  const auto& dims = weights_.shape.dims;
-  const QString name = QString::fromStdString(weights_.name);
+uint64_t FilterGridView::redraw(bool now) {
+  DrawRequest r;
+  r.id = ++requested_;
+  r.generation = generation_;
+  r.weights = weights_;
+  r.imageShape = imageShape_;
+  r.mean = channels_->currentIndex() == int(Channels::Mean);
+  r.shared = sharedScale_->isChecked();
+  if (spectraFor_ == generation_) r.magnitudes = magnitudes_;
+  r.spectrumSize = spectrumSize_;
+  if (now) {
+    present(draw(r));
+  } else if (drawJob_->isRunning()) {
+    drawAgain_ = true;  // the settings and weights as they are then are drawn when this job ends
+  } else {
+    drawJob_->setFuture(QtConcurrent::run([r] { return draw(r); }));
+  }
+  return r.id;
+}
+
+FilterGridView::Drawing FilterGridView::draw(const DrawRequest& request) {
+  static const train::WeightSnapshot none;
+  const train::WeightSnapshot& weights = request.weights ? *request.weights : none;
+  Drawing out;
+  out.id = request.id;
+  out.generation = request.generation;
+  const auto& dims = weights.shape.dims;
+  const QString name = out.name = QString::fromStdString(weights.name);
   uint32_t count = 0, inputs = 1, h = 0, w = 0;
-  message_.clear();
   if (dims.size() == 4) {  // convolution: out x in x kh x kw
     count = dims[0], inputs = dims[1], h = dims[2], w = dims[3];
   } else if (dims.size() == 2) {  // dense: out x features, shown as images of the input
     const uint32_t features = dims[1];
     const auto side = uint32_t(std::lround(std::sqrt(double(features))));
-    if (imageShape_.isImage() && imageShape_.elements() == features) {
-      count = dims[0], inputs = imageShape_.channels(), h = imageShape_.height(), w = imageShape_.width();
+    const nn::Shape& image = request.imageShape;
+    if (image.isImage() && image.elements() == features) {
+      count = dims[0], inputs = image.channels(), h = image.height(), w = image.width();
     } else if (side * side == features && side > 1) {
       count = dims[0], h = w = side;
     } else {
-      message_ = tr("%1 is %2: its %3 inputs are not an image, so its rows cannot be drawn as tiles.")
-                     .arg(name, QString::fromStdString(weights_.shape.text()))
-                     .arg(features);
+      out.message = tr("%1 is %2: its %3 inputs are not an image, so its rows cannot be drawn as tiles.")
+                        .arg(name, QString::fromStdString(weights.shape.text()))
+                        .arg(features);
     }
   } else {
-    message_ = weights_.values.empty()
-                   ? tr("No filters yet: choose a convolution's weight (e.g. c1.weight) and train with probes on.")
-                   : tr("%1 has shape %2: only convolution weights (out x in x k x k) and dense weights over an "
-                        "image input can be drawn as filters.")
-                         .arg(name, QString::fromStdString(weights_.shape.text()));
+    out.message = weights.values.empty()
+                      ? tr("No filters yet: choose a convolution's weight (e.g. c1.weight) and train with probes on.")
+                      : tr("%1 has shape %2: only convolution weights (out x in x k x k) and dense weights over an "
+                           "image input can be drawn as filters.")
+                            .arg(name, QString::fromStdString(weights.shape.text()));
   }
-  if (message_.isEmpty() && weights_.values.size() < size_t(count) * inputs * h * w)
-    message_ = tr("%1 has fewer values than its shape says.").arg(name);
-  tiles_.clear();
-  spectra_.clear();
-  tileWidth_ = int(w), tileHeight_ = int(h);
-  colour_ = inputs == 3;
-  if (!message_.isEmpty()) {
-    caption_->setText(message_);
-    layoutCanvas();
-    return;
-  }
+  if (out.message.isEmpty() && weights.values.size() < size_t(count) * inputs * h * w)
+    out.message = tr("%1 has fewer values than its shape says.").arg(name);
+  out.tileWidth = int(w), out.tileHeight = int(h);
+  out.colour = inputs == 3;
+  out.count = count;
+  if (!out.message.isEmpty()) return out;
   const uint32_t shown = std::min<uint32_t>(count, kMaxTiles), plane = h * w;
-  const bool mean = channels_->currentIndex() == int(Channels::Mean);
-  note_ = inputs == 1   ? tr("grey (1 input channel)")
-          : colour_     ? tr("RGB (3 input channels)")
-          : mean        ? tr("mean over %1 input channels").arg(inputs)
-                        : tr("first of %1 input channels").arg(inputs);
+  const bool colour = out.colour, mean = request.mean;
+  out.note = inputs == 1 ? tr("grey (1 input channel)")
+             : colour    ? tr("RGB (3 input channels)")
+             : mean      ? tr("mean over %1 input channels").arg(inputs)
+                         : tr("first of %1 input channels").arg(inputs);
   // Each filter as drawn: 1 or 3 planes, and one plane for its spectrum (RGB: the channels' mean).
-  const uint32_t drawn = colour_ ? 3 : 1;
+  const uint32_t drawn = colour ? 3 : 1;
   std::vector<float> values(size_t(shown) * drawn * plane);
-  planes_.assign(size_t(shown) * plane, 0.0f);
+  std::vector<float> planes(size_t(shown) * plane, 0.0f);
   for (uint32_t f = 0; f < shown; ++f)
     for (uint32_t k = 0; k < plane; ++k) {
-      const float* in = weights_.values.data() + size_t(f) * inputs * plane + k;
-      if (colour_) {
+      const float* in = weights.values.data() + size_t(f) * inputs * plane + k;
+      if (colour) {
         for (uint32_t c = 0; c < 3; ++c) values[(size_t(f) * 3 + c) * plane + k] = in[c * plane];
-        planes_[size_t(f) * plane + k] = (in[0] + in[plane] + in[2 * plane]) / 3;
+        planes[size_t(f) * plane + k] = (in[0] + in[plane] + in[2 * plane]) / 3;
       } else {
         float v = in[0];
         if (mean && inputs > 1) {
           for (uint32_t c = 1; c < inputs; ++c) v += in[c * plane];
           v /= inputs;
         }
-        values[size_t(f) * plane + k] = planes_[size_t(f) * plane + k] = v;
+        values[size_t(f) * plane + k] = planes[size_t(f) * plane + k] = v;
       }
     }
   // Symmetric around zero: 0 is mid-grey, the largest magnitude is black or white.
-  const bool shared = sharedScale_->isChecked();
+  const bool shared = request.shared;
   const size_t per = size_t(drawn) * plane;
   float sharedPeak = 0;
   for (float v : values) sharedPeak = std::max(sharedPeak, std::abs(v));
@@ -227,46 +289,79 @@ void FilterGridView::rebuild() {
       for (size_t k = 0; k < per; ++k) peak = std::max(peak, std::abs(v[k]));
     const float scale = peak > 0 ? 127.5f / peak : 0;
     QImage image(int(w), int(h), QImage::Format_RGB32);
-    for (uint32_t r = 0; r < h; ++r)
+    for (uint32_t r = 0; r < h; ++r) {
+      auto* line = reinterpret_cast<QRgb*>(image.scanLine(int(r)));
       for (uint32_t c = 0; c < w; ++c) {
         auto level = [&](uint32_t channel) {
           return std::clamp(int(std::lround(127.5f + v[channel * plane + r * w + c] * scale)), 0, 255);
         };
-        image.setPixel(int(c), int(r), colour_ ? qRgb(level(0), level(1), level(2)) : qRgb(level(0), level(0), level(0)));
+        line[c] = colour ? qRgb(level(0), level(1), level(2)) : qRgb(level(0), level(0), level(0));
       }
-    tiles_.push_back(image);
+    }
+    out.tiles.push_back(image);
   }
+  out.planes = std::make_shared<const std::vector<float>>(std::move(planes));
   // Spectra from the latest magnitudes, on a log scale over kSpectrumDecades below the peak.
-  const size_t spectrumPlane = size_t(spectrumSize_) * spectrumSize_;
-  if (spectraFor_ == generation_ && magnitudes_.size() == shown * spectrumPlane) {
+  const size_t spectrumPlane = size_t(request.spectrumSize) * request.spectrumSize;
+  if (request.magnitudes && request.magnitudes->size() == shown * spectrumPlane) {
+    const std::vector<float>& magnitudes = *request.magnitudes;
     double sharedTop = 1e-30;
-    for (float m : magnitudes_) sharedTop = std::max<double>(sharedTop, m);
+    for (float m : magnitudes) sharedTop = std::max<double>(sharedTop, m);
     for (uint32_t f = 0; f < shown; ++f) {
-      const float* m = magnitudes_.data() + f * spectrumPlane;
+      const float* m = magnitudes.data() + f * spectrumPlane;
       double top = shared ? sharedTop : 1e-30;
       if (!shared) top = std::max<double>(top, *std::max_element(m, m + spectrumPlane));
       std::vector<double> logs(spectrumPlane);
       for (size_t k = 0; k < spectrumPlane; ++k) logs[k] = std::log10(std::max<double>(m[k], top * 1e-12));
       // heatmap() puts row 0 at the bottom; spectra keep image orientation, so flip back.
-      spectra_.push_back(heatmap(logs, int(spectrumSize_), int(spectrumSize_), std::log10(top) - kSpectrumDecades,
-                                 std::log10(top), ColorMap::Magma)
-                             .mirrored(false, true));
+      out.spectra.push_back(heatmap(logs, int(request.spectrumSize), int(request.spectrumSize),
+                                    std::log10(top) - kSpectrumDecades, std::log10(top), ColorMap::Magma)
+                                .mirrored(false, true));
     }
   }
-  QString text = tr("%1: %2 filters of %3x%4, %5").arg(name).arg(count).arg(w).arg(h).arg(note_);
-  if (count > shown) text += tr("; the first %1 shown").arg(shown);
-  text += sharedScale_->isChecked() ? tr("; one scale for all (grey = 0)") : tr("; each filter its own scale (grey = 0)");
-  if (!spectrumError_.isEmpty()) text += tr("; spectra failed: %1").arg(spectrumError_);
-  else if (device_ && display_->currentIndex() != int(Display::Filters))
-    text += tr("; spectra: |FFT| zero-padded to %1x%1, centred, log scale over %2 decades")
-                .arg(spectrumSize_)
-                .arg(kSpectrumDecades);
-  caption_->setText(text);
+  return out;
+}
+
+void FilterGridView::present(Drawing drawing) {
+  if (drawing.id <= shown_) return;  // a newer drawing is on screen already
+  shown_ = drawing.id;
+  drawnFor_ = drawing.generation;
+  tiles_ = std::move(drawing.tiles);
+  spectra_ = std::move(drawing.spectra);
+  planes_ = std::move(drawing.planes);
+  tileWidth_ = drawing.tileWidth, tileHeight_ = drawing.tileHeight;
+  colour_ = drawing.colour;
+  note_ = drawing.note;
+  message_ = drawing.message;
+  if (!message_.isEmpty()) {
+    caption_->setText(message_);
+  } else {
+    const uint32_t count = drawing.count, shownTiles = uint32_t(tiles_.size());
+    QString text = tr("%1: %2 filters of %3x%4, %5")
+                       .arg(drawing.name)
+                       .arg(count)
+                       .arg(tileWidth_)
+                       .arg(tileHeight_)
+                       .arg(note_);
+    if (count > shownTiles) text += tr("; the first %1 shown").arg(shownTiles);
+    text += sharedScale_->isChecked() ? tr("; one scale for all (grey = 0)") : tr("; each filter its own scale (grey = 0)");
+    if (!spectrumError_.isEmpty()) text += tr("; spectra failed: %1").arg(spectrumError_);
+    else if (device_ && display_->currentIndex() != int(Display::Filters))
+      text += tr("; spectra: |FFT| zero-padded to %1x%1, centred, log scale over %2 decades")
+                  .arg(spectrumSize_)
+                  .arg(kSpectrumDecades);
+    caption_->setText(text);
+  }
   layoutCanvas();
+  if (spectraShownAt_ && shown_ >= spectraShownAt_) {
+    spectraShownAt_ = 0;
+    emit spectraUpdated();
+  }
+  requestSpectra();
 }
 
 void FilterGridView::requestSpectra() {
-  if (!device_ || display_->currentIndex() == int(Display::Filters) || tiles_.empty() || spectraFor_ == generation_)
+  if (!device_ || display_->currentIndex() == int(Display::Filters) || tiles_.empty() || spectraFor_ == drawnFor_)
     return;
   if (job_->isRunning()) {  // one job at a time: the latest weights follow when it ends
     jobAgain_ = true;
@@ -276,11 +371,11 @@ void FilterGridView::requestSpectra() {
   const uint32_t size = side <= 8 ? 16 : side <= 32 ? 32 : 64;
   if (!spectrum_ || spectrum_->size() != size) spectrum_ = std::make_shared<analysis::FilterSpectrum>(*device_, size);
   spectrumSize_ = size;
-  jobFor_ = generation_;
+  jobFor_ = drawnFor_;
   job_->setFuture(QtConcurrent::run([spectrum = spectrum_, planes = planes_, count = uint32_t(tiles_.size()),
                                      h = uint32_t(tileHeight_), w = uint32_t(tileWidth_), error = jobError_] {
     try {
-      return spectrum->magnitudes(planes, count, h, w);
+      return spectrum->magnitudes(*planes, count, h, w);
     } catch (const std::exception& e) {  // a device failure: said in the caption, never a crash
       *error = QString::fromUtf8(e.what());
       return std::vector<float>();

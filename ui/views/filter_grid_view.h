@@ -4,7 +4,9 @@
 // 28 x 28), each drawn symmetric around zero (grey 50% is 0) with a per-filter or shared scale.
 // One input channel is grey, three are RGB; with more, a tile shows their mean or the first one.
 // A spectrum mode shows each filter's 2-D magnitude spectrum (zero-padded, fftshifted, log scale),
-// computed with VkFFT off the UI thread when a device is given.
+// computed with VkFFT off the UI thread when a device is given. A live run's weights are drawn on
+// a worker thread too (256 tiles and their spectra take milliseconds), so training never stalls
+// the UI thread; only the finished images are painted.
 #include "nn/shape.h"
 #include "train/probes.h"
 
@@ -42,8 +44,13 @@ class FilterGridView : public QWidget {
   // The input's shape, for dense weights (out x features): tiles of that image. Without it a
   // perfect-square feature count makes square grey tiles.
   void setImageShape(const nn::Shape& shape);
-  // A tensor from ProbeReport::weights. Throws nothing: a shape it cannot draw shows a message.
+  // A tensor from ProbeReport::weights, drawn at once. Throws nothing: a shape it cannot draw
+  // shows a message.
   void setWeights(const train::WeightSnapshot& weights);
+  // A live run's tensor `tensor` of `report`, shared (not copied) and drawn on a worker thread:
+  // the tiles change when it is done (tilesUpdated). Reports that come meanwhile replace each
+  // other; the latest is drawn next. A report without the tensor changes nothing.
+  void showWeights(std::shared_ptr<const train::ProbeReport> report, const std::string& tensor);
   void setDisplay(Display display);
   void setSharedScale(bool shared);
   void setChannels(Channels channels);
@@ -54,23 +61,30 @@ class FilterGridView : public QWidget {
   bool colour() const { return colour_; }
   QString channelNote() const { return note_; }
   QString message() const { return message_; }
-  bool spectraReady() const { return !spectra_.empty() && spectraFor_ == generation_; }
+  bool spectraReady() const { return !spectra_.empty(); }  // spectra are only drawn for the tiles shown
   const QImage& tile(int i) const { return tiles_.at(size_t(i)); }
   const QImage& spectrumTile(int i) const { return spectra_.at(size_t(i)); }
   uint32_t spectrumSize() const { return spectrumSize_; }
 
  signals:
-  void spectraUpdated();
+  void spectraUpdated();  // a spectrum job ended and its result is drawn (or its error said)
+  void tilesUpdated();    // a drawing of showWeights() is shown
 
  protected:
   void resizeEvent(QResizeEvent* event) override;
 
  private:
-  void rebuild();
+  struct DrawRequest;
+  struct Drawing;
+  static Drawing draw(const DrawRequest& request);
+  // Draws the current weights with the current settings: `now` on this thread, otherwise on a
+  // worker (one job at a time, the latest request next). Returns the request's number.
+  uint64_t redraw(bool now);
+  void present(Drawing drawing);
   void requestSpectra();
   void layoutCanvas();
 
-  train::WeightSnapshot weights_;
+  std::shared_ptr<const train::WeightSnapshot> weights_;
   nn::Shape imageShape_;
   gpu::Context* device_ = nullptr;
   std::shared_ptr<analysis::FilterSpectrum> spectrum_;  // used by one worker job at a time
@@ -78,12 +92,17 @@ class FilterGridView : public QWidget {
   bool jobAgain_ = false;
   std::shared_ptr<QString> jobError_ = std::make_shared<QString>();  // written by the job, read when it ends
   QString spectrumError_;
-  uint64_t generation_ = 0, spectraFor_ = 0, jobFor_ = 0;
+  // generation_ counts the weights set; drawnFor_ is the one the tiles show, spectraFor_ the one
+  // `magnitudes_` belong to, jobFor_ the one the running spectrum job computes.
+  uint64_t generation_ = 0, drawnFor_ = 0, spectraFor_ = 0, jobFor_ = 0;
+  QFutureWatcher<Drawing>* drawJob_ = nullptr;
+  bool drawAgain_ = false;
+  // Drawings are numbered as requested; an older one never replaces a newer one on screen.
+  uint64_t requested_ = 0, shown_ = 0, spectraShownAt_ = 0;
 
   // Tiles as drawn: `planes_` holds each filter's values reduced to one plane (for spectra).
   std::vector<QImage> tiles_, spectra_;
-  std::vector<float> planes_;
-  std::vector<float> magnitudes_;
+  std::shared_ptr<const std::vector<float>> planes_, magnitudes_;
   int tileWidth_ = 0, tileHeight_ = 0;
   uint32_t spectrumSize_ = 0;
   bool colour_ = false;

@@ -1,6 +1,7 @@
 // GEMM against the double-precision reference, on random shapes and data, both kernel variants,
 // every transpose combination, alpha/beta, padded leading dimensions, beta = 0 over NaN, edge tiles
-// read as vec4s, and GEMMs split along a long K (the convolutions' weight gradients).
+// read as vec4s, rows of A shared across a subgroup or not, and GEMMs split along a long K (the
+// convolutions' weight gradients).
 #include "gpu/buffer.h"
 #include "gpu/recording.h"
 #include "ops/gemm.h"
@@ -95,7 +96,23 @@ class TestGemm : public QObject {
   void initTestCase() { context_ = test::makeContext(); }
   void cleanup() { test::verifyNoValidationMessages(*context_); }
 
-  void registersVariantMatchesReference() { checkVariant(gpu::KernelVariant::Registers); }
+  // The registers kernel with A's rows loaded once per subgroup and shuffled round (SHARE_A, the
+  // default on CPU devices) and without (the default on GPUs): both forms on every case.
+  void registersVariantWithAndWithoutSharedRows_data() {
+    QTest::addColumn<QByteArray>("shared");
+    QTest::newRow("shared rows") << QByteArray("1");
+    QTest::newRow("rows loaded by every lane") << QByteArray("0");
+  }
+  void registersVariantWithAndWithoutSharedRows() {
+    QFETCH(QByteArray, shared);
+    if (shared == "1" && (context_->device().minSubgroupSize < 8 || !context_->device().subgroupShuffle))
+      QSKIP("this device cannot share rows across a subgroup (fewer than 8 lanes or no shuffle)");
+    qputenv("GRADLAB_GEMM_SHARED_ROWS", shared);
+    checkVariant(gpu::KernelVariant::Registers);
+    const Case split[] = {{6, 25, 12544}, {3, 7, 5001}};
+    checkCases(gpu::KernelVariant::Registers, split, true);
+    qunsetenv("GRADLAB_GEMM_SHARED_ROWS");
+  }
   void tiledVariantMatchesReference() { checkVariant(gpu::KernelVariant::Tiled); }
 
   // K much longer than the sides of C: K split into slices, partial products summed in a second

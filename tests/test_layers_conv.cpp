@@ -90,10 +90,11 @@ class TestLayersConv : public QObject {
     addRow("no bias", net("4x5x6", "Conv2d(x, out_channels=5, kernel_size=3, padding=2, bias=false)"), 4);
     addRow("kernel = image", net("3x4x4", "Conv2d(x, out_channels=6, kernel_size=4)"), 1);
     addRow("batch 1, 1 channel", net("1x5x3", "Conv2d(x, out_channels=1, kernel_size=3, padding=1)"), 1);
-    // Bias gradients of more than 256 values per channel: several per invocation of channel_sum,
-    // with vec4 reads (400 pixels) and without (361).
+    // Bias gradients of more than 1024 values per channel: a work group per channel, several values
+    // per invocation of channel_sum, with vec4 reads (400 pixels) and without (361). The other rows
+    // and the Linear layers' tests sum fewer values, one invocation per channel (channel_sum_small).
     addRow("bias sum, 20x20 (vec4)", net("2x20x20", "Conv2d(x, out_channels=3, kernel_size=1)"), 3);
-    addRow("bias sum, 19x19 (floats)", net("2x19x19", "Conv2d(x, out_channels=3, kernel_size=1)"), 2);
+    addRow("bias sum, 19x19 (floats)", net("2x19x19", "Conv2d(x, out_channels=3, kernel_size=1)"), 3);
     std::mt19937 rng(2024);
     for (int made = 0; made < 12;) {
       const int k = std::array{1, 3, 5}[rng() % 3], s = 1 + int(rng() % 3), p = int(rng() % 3), d = 1 + int(rng() % 2);

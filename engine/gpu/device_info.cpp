@@ -47,10 +47,13 @@ DeviceInfo describeDevice(VkPhysicalDevice device, uint32_t index) {
   VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
   VkPhysicalDeviceMaintenance3Properties maintenance3{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
+  VkPhysicalDeviceSubgroupSizeControlProperties sizeControl{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES};
   VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   subgroup.pNext = &maintenance3;
   props.pNext = &subgroup;
   if (basic.apiVersion >= VK_API_VERSION_1_2) maintenance3.pNext = &driver;
+  if (basic.apiVersion >= VK_API_VERSION_1_3) driver.pNext = &sizeControl;
   vkGetPhysicalDeviceProperties2(device, &props);
 
   const VkPhysicalDeviceLimits& limits = props.properties.limits;
@@ -65,6 +68,11 @@ DeviceInfo describeDevice(VkPhysicalDevice device, uint32_t index) {
     info.driverInfo = driver.driverInfo;
   }
   info.subgroupSize = subgroup.subgroupSize;
+  info.minSubgroupSize = basic.apiVersion >= VK_API_VERSION_1_3 && sizeControl.minSubgroupSize
+                             ? std::min(sizeControl.minSubgroupSize, subgroup.subgroupSize)
+                             : subgroup.subgroupSize;
+  info.subgroupShuffle = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                         (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
   info.maxMemoryAllocationSize = maintenance3.maxMemoryAllocationSize;
   info.maxStorageBufferRange = limits.maxStorageBufferRange;
   info.minStorageBufferOffsetAlignment = limits.minStorageBufferOffsetAlignment;

@@ -27,6 +27,8 @@ struct DeviceInfo {
   uint64_t deviceLocalBytes = 0;       // largest device-local heap
   bool hostVisibleDeviceLocal = false;  // a memory type both device-local and host-mappable
   uint32_t subgroupSize = 0;
+  uint32_t minSubgroupSize = 0;  // the smallest a compute dispatch may get (Vulkan 1.3), else subgroupSize
+  bool subgroupShuffle = false;  // subgroupShuffle() in compute shaders
   uint64_t maxStorageBufferRange = 0;
   uint64_t maxMemoryAllocationSize = 0;
   uint64_t minStorageBufferOffsetAlignment = 0;

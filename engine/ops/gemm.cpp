@@ -3,6 +3,7 @@
 #include "spirv/shaders.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -55,6 +56,16 @@ void requireFloats(const char* name, const gpu::BufferRange& r, uint64_t rows, u
                                 " floats, the shape needs " + std::to_string(needed));
 }
 
+// Whether the registers kernel loads A's rows once per subgroup and shuffles them round
+// (shaders/gemm_registers.comp, SHARE_A): on CPU devices, where it halves the kernel's time; a GPU
+// serves a load all lanes share from its cache at once. GRADLAB_GEMM_SHARED_ROWS=0 or 1 overrides
+// (tests run both forms).
+bool sharesRowsOfA(const gpu::DeviceInfo& device) {
+  if (device.minSubgroupSize < 8 || !device.subgroupShuffle) return false;
+  if (const char* env = std::getenv("GRADLAB_GEMM_SHARED_ROWS"); env && *env) return std::string(env) != "0";
+  return device.type == gpu::DeviceType::Cpu;
+}
+
 // One pass of the GEMM kernel of `variant` over `slices` slices of k.
 void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b,
                      gpu::BufferRange c, gpu::KernelVariant variant, const Push& push, uint32_t slices) {
@@ -70,6 +81,7 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
     constants.push_back(push.lda % 4 == 0 && (!s.transA || s.M % 4 == 0) ? 1u : 0u);
     constants.push_back(push.ldb % 4 == 0 && (s.transB || s.N % 4 == 0) ? 1u : 0u);
     constants.push_back(push.ldc % 4 == 0 && s.N % 4 == 0 ? 1u : 0u);
+    constants.push_back(sharesRowsOfA(context.device()) ? 1u : 0u);
     const auto& kernel = context.kernel(kRegisters, {lanes, 1, 1}, constants);
     const uint32_t colsPerGroup = lanes * kRegisterCols;
     // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).

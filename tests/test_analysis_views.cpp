@@ -10,6 +10,7 @@
 #include "data/idx_file.h"
 #include "data/toy_datasets.h"
 #include "support/gpu_test.h"
+#include "support/ui_test.h"
 #include "train/run.h"
 
 #include <QApplication>
@@ -33,32 +34,6 @@ using namespace std::chrono_literals;
 using ui::AnalysisSource;
 
 namespace {
-
-void screenshot(QWidget& w, const QString& name) {
-  QTest::qWait(200);  // layouts settle
-  QDir().mkpath(SCREENSHOT_DIR);
-  QVERIFY(w.grab().save(QString(SCREENSHOT_DIR) + "/" + name + ".png"));
-}
-
-std::string networkText(const std::string& file) {
-  QFile f(QString(GRADLAB_NETWORKS) + "/" + QString::fromStdString(file));
-  if (!f.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot read " + file);
-  return f.readAll().toStdString();
-}
-
-QPalette darkPalette() {
-  QPalette p;
-  p.setColor(QPalette::Window, QColor(37, 37, 38));
-  p.setColor(QPalette::WindowText, QColor(220, 220, 220));
-  p.setColor(QPalette::Base, QColor(30, 30, 30));
-  p.setColor(QPalette::Text, QColor(220, 220, 220));
-  p.setColor(QPalette::Mid, QColor(90, 90, 90));
-  p.setColor(QPalette::Midlight, QColor(60, 60, 60));
-  p.setColor(QPalette::Button, QColor(53, 53, 53));
-  p.setColor(QPalette::ButtonText, QColor(220, 220, 220));
-  p.setColor(QPalette::PlaceholderText, QColor(160, 160, 160));
-  return p;
-}
 
 // Waits for a view's next `finished` (an immediate refusal emits it before anyone waits) and
 // consumes it.
@@ -111,7 +86,7 @@ class TestAnalysisViews : public QObject {
     context_ = test::makeContext();
     // The toy MLP trained 300 steps on moons; every 10 steps a probe copies every parameter.
     auto source = std::make_shared<AnalysisSource>();
-    source->graph = test::graphOf(networkText("toy_mlp_2d.net"));
+    source->graph = test::graphOf(test::networkText("toy_mlp_2d.net"));
     source->train = std::make_shared<data::Dataset>(data::makeToyDataset("moons", {600, 0.15, 2, 1}));
     source->seed = 3;
     train::RunConfig c;
@@ -183,7 +158,7 @@ class TestAnalysisViews : public QObject {
     const double first = referenceLoss(*context_, toy_->graph, *toy_->train, 256, toy_->initial);
     QVERIFY(std::abs(view.lineSeries()->at(0).y() - first) <= 1e-4 * first);
     QVERIFY(view.statusText().contains("loss"));
-    screenshot(view, "analysis_landscape_random_7x7");
+    test::screenshot(view, "analysis_landscape_random_7x7", 200);
   }
 
   void landscapeOnThePcaPlane() {
@@ -207,18 +182,18 @@ class TestAnalysisViews : public QObject {
       QVERIFY(p.y >= r.grid.betas.front() && p.y <= r.grid.betas.back());
     }
     QVERIFY(view.plot()->field().x.title.contains("PC 1"));
-    screenshot(view, "analysis_landscape_pca");
+    test::screenshot(view, "analysis_landscape_pca", 200);
     view.findChild<QTabWidget*>()->setCurrentIndex(1);
-    screenshot(view, "analysis_landscape_line");
+    test::screenshot(view, "analysis_landscape_line", 200);
     view.findChild<QTabWidget*>()->setCurrentIndex(0);
-    view.setPalette(darkPalette());
-    screenshot(view, "analysis_landscape_pca_dark");
+    view.setPalette(test::darkPalette());
+    test::screenshot(view, "analysis_landscape_pca_dark", 200);
   }
 
   void landscapeCancelStops() {
     // MLP 784-256-10 on 2048 images, 51 x 51 points: minutes on lavapipe unless cancelled.
     auto source = std::make_shared<AnalysisSource>();
-    source->graph = test::graphOf(networkText("mlp_784_256_10.net"));
+    source->graph = test::graphOf(test::networkText("mlp_784_256_10.net"));
     source->train = images(2048);
     source->current = initialParameters(*context_, source->graph, 0);
     ui::LandscapeView view;
@@ -280,7 +255,7 @@ class TestAnalysisViews : public QObject {
     QVERIFY(view.plot()->paths()[1].labelEnd);
     QCOMPARE(view.plot()->paths()[2].name, QString("Adam lr=0.01"));
     QVERIFY2(view.statusText().contains("SGD lr=0.1 momentum=0.9: training loss"), qPrintable(view.statusText()));
-    screenshot(view, "analysis_landscape_optimizer_race");
+    test::screenshot(view, "analysis_landscape_optimizer_race", 200);
     // Beside the plane, each optimizer's training loss per step, in its path's colour.
     QCOMPARE(view.raceChart()->series().size(), 3);
     for (int i = 0; i < 3; ++i) {
@@ -290,7 +265,7 @@ class TestAnalysisViews : public QObject {
       QCOMPARE(series->at(59).y(), r.race[size_t(i)].finalLoss);
     }
     view.findChild<QTabWidget*>()->setCurrentIndex(2);
-    screenshot(view, "analysis_landscape_optimizer_race_losses");
+    test::screenshot(view, "analysis_landscape_optimizer_race_losses", 200);
     view.findChild<QTabWidget*>()->setCurrentIndex(0);
 
     // A mistyped optimizer is named before anything trains.
@@ -362,7 +337,7 @@ class TestAnalysisViews : public QObject {
 
   void receptiveFieldsOfLeNet() {
     auto source = std::make_shared<AnalysisSource>();
-    source->graph = test::graphOf(networkText("lenet5.net"));
+    source->graph = test::graphOf(test::networkText("lenet5.net"));
     source->train = images(256);
     source->current = initialParameters(*context_, source->graph, 5);
     source->step = 0;
@@ -415,7 +390,7 @@ class TestAnalysisViews : public QObject {
     QVERIFY(view.statusText().contains("100.0%"));
     QVERIFY(view.fieldPlot()->hasField());
     QVERIFY(view.inputPlot()->hasField());
-    screenshot(view, "analysis_receptive_field_lenet_c3");
+    test::screenshot(view, "analysis_receptive_field_lenet_c3", 200);
 
     // On gaussian noise the field stays in the box as well.
     view.setNoise(true);
@@ -426,8 +401,8 @@ class TestAnalysisViews : public QObject {
     QCOMPARE(view.result()->field.unit.x, 7u);
     QCOMPARE(view.result()->insideShare, 1.0);
     QVERIFY(view.statusText().contains("gaussian noise"));
-    view.setPalette(darkPalette());
-    screenshot(view, "analysis_receptive_field_lenet_noise_dark");
+    view.setPalette(test::darkPalette());
+    test::screenshot(view, "analysis_receptive_field_lenet_noise_dark", 200);
   }
 
   void receptiveFieldOfDenseNetworkIsWhole() {
@@ -439,7 +414,7 @@ class TestAnalysisViews : public QObject {
     for (int row = 1; row < view.table()->rowCount(); ++row)
       QCOMPARE(view.table()->item(row, 3)->text(), QString("whole input"));
     view.show();
-    screenshot(view, "analysis_receptive_field_dense");
+    test::screenshot(view, "analysis_receptive_field_dense", 200);
   }
 
   void gradientCheckPassesForTheMlp() {
@@ -461,7 +436,7 @@ class TestAnalysisViews : public QObject {
     }
     QCOMPARE(dialog.table()->item(0, 0)->text(), QString("h1"));
     QVERIFY(dialog.table()->toolTip().contains("1e-7"));
-    screenshot(dialog, "analysis_gradient_check_mlp");
+    test::screenshot(dialog, "analysis_gradient_check_mlp", 200);
   }
 };
 

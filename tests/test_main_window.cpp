@@ -10,6 +10,7 @@
 #include "main_window.h"
 #include "persist/autosave.h"
 #include "persist/experiment_file.h"
+#include "support/ui_test.h"
 #include "training_charts.h"
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
@@ -45,12 +46,6 @@ QAction* action(MainWindow& w, const QString& text) {
   for (QAction* a : w.findChildren<QAction*>())
     if (a->text() == text) return a;
   return nullptr;
-}
-
-void screenshot(QWidget& w, const QString& name) {
-  QTest::qWait(150);  // let layouts and the 30 Hz view refresh settle, as they would on screen
-  QDir().mkpath(SCREENSHOT_DIR);
-  QVERIFY(w.grab().save(QString(SCREENSHOT_DIR) + "/" + name + ".png"));
 }
 
 std::string builtInToyNetwork() { return gradlab::ui::builtInNetwork("toy_mlp_2d"); }
@@ -158,7 +153,7 @@ class TestMainWindow : public QObject {
     MainWindow& window = lab.window;
     QAction* play = action(window, "Play");
     QVERIFY(play && play->isEnabled());
-    screenshot(window, "main_window_default");
+    gradlab::test::screenshot(window, "main_window_default", 150);
     QTest::keyClick(&window, Qt::Key_Space);  // Play, as a user would
     QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 40, 120000);
     QVERIFY(action(window, "Pause"));
@@ -179,7 +174,7 @@ class TestMainWindow : public QObject {
     }
     if (haveFashionMnist()) QVERIFY(window.filters().tileCount() == 256);  // h1's 256 units as 28x28 images
     window.dock("histograms")->raise();
-    screenshot(window, "main_window_training");
+    gradlab::test::screenshot(window, "main_window_training", 150);
     action(window, "Step")->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(window.step(), paused + 1, 10000);
     action(window, "Reset")->trigger();
@@ -204,7 +199,7 @@ class TestMainWindow : public QObject {
     QVERIFY2(window.bannerText().contains("learning rate"), qPrintable(window.bannerText()));
     QVERIFY(window.bannerText().contains("Training stopped at step"));
     QVERIFY(!action(window, "Step")->isEnabled());
-    screenshot(window, "main_window_nan");
+    gradlab::test::screenshot(window, "main_window_nan", 150);
     action(window, "Reset")->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().isEmpty(), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(action(window, "Step")->isEnabled(), 10000);
@@ -221,7 +216,7 @@ class TestMainWindow : public QObject {
     QVERIFY(!editor.problem().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(!action(window, "Play")->isEnabled(), 5000);
     QVERIFY2(action(window, "Play")->toolTip().contains(editor.problem()), qPrintable(action(window, "Play")->toolTip()));
-    screenshot(window, "main_window_shape_error");
+    gradlab::test::screenshot(window, "main_window_shape_error", 150);
     editor.undoStack()->undo();
     QVERIFY(editor.problem().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(action(window, "Play")->isEnabled(), 60000);
@@ -243,12 +238,12 @@ class TestMainWindow : public QObject {
     QVERIFY(dialog && dialog->isVisible());
     QTRY_VERIFY_WITH_TIMEOUT(dialog->result() != nullptr, 120000);
     QVERIFY2(dialog->result()->report.passed(), qPrintable(dialog->verdictText()));
-    screenshot(*dialog, "main_window_gradient_check");
+    gradlab::test::screenshot(*dialog, "main_window_gradient_check", 150);
     dialog->close();
     for (const char* view : {"landscape", "receptive"}) {
       lab.window.dock(view)->raise();
       QTest::qWait(200);
-      screenshot(lab.window, QString("main_window_") + view);
+      gradlab::test::screenshot(lab.window, QString("main_window_") + view, 150);
     }
   }
 
@@ -517,7 +512,7 @@ class TestMainWindow : public QObject {
       QTest::qWait(300);
     }
     QVERIFY(window.dock(demo.view) && window.dock(demo.view)->isVisible());
-    screenshot(window, name);
+    gradlab::test::screenshot(window, name, 150);
   }
 };
 

@@ -12,6 +12,7 @@
 #include "editor/node_item.h"
 #include "editor/param_fields.h"
 #include "nn/network_text.h"
+#include "support/ui_test.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -111,12 +112,6 @@ int redPixels(NetworkEditor& e, const QString& name) {
       if (c.red() > 180 && c.green() < 90 && c.blue() < 90) ++red;
     }
   return red;
-}
-
-void screenshot(QWidget& w, const QString& name) {
-  QTest::qWait(50);
-  QDir().mkpath(SCREENSHOT_DIR);
-  QVERIFY(w.grab().save(QString(SCREENSHOT_DIR) + "/" + name + ".png"));
 }
 
 const char* kInputOnly = "input x: 1x28x28\n";
@@ -553,19 +548,7 @@ class TestNetworkEditor : public QObject {
   void screenshots() {
     for (const QString& name : {QString("lenet5"), QString("residual_cnn"), QString("lenet5_dark")}) {
       QWidget window;
-      if (name.endsWith("_dark")) {  // the editor follows the system palette
-        QPalette dark;
-        dark.setColor(QPalette::Window, QColor(45, 45, 48));
-        dark.setColor(QPalette::WindowText, QColor(220, 220, 220));
-        dark.setColor(QPalette::Base, QColor(30, 30, 32));
-        dark.setColor(QPalette::AlternateBase, QColor(40, 40, 44));
-        dark.setColor(QPalette::Text, QColor(225, 225, 225));
-        dark.setColor(QPalette::Button, QColor(55, 55, 58));
-        dark.setColor(QPalette::ButtonText, QColor(220, 220, 220));
-        dark.setColor(QPalette::Mid, QColor(90, 90, 95));
-        dark.setColor(QPalette::Highlight, QColor(42, 130, 218));
-        window.setPalette(dark);
-      }
+      if (name.endsWith("_dark")) window.setPalette(test::darkPalette());  // the editor follows the system palette
       auto* palette = new LayerPalette;
       auto* editor = new NetworkEditor;
       auto* inspector = new LayerInspector(editor);
@@ -587,7 +570,7 @@ class TestNetworkEditor : public QObject {
       editor->fitToView();
       QVERIFY(!text->isModified());  // the text view follows the editor
       QCOMPARE(text->text().toStdString(), nn::printNetwork(editor->graph()));
-      screenshot(window, "network_editor_" + name);
+      test::screenshot(window, "network_editor_" + name, 50);
     }
   }
 };

@@ -6,6 +6,7 @@
 #include "data/toy_datasets.h"
 #include "optim/optimizer.h"
 #include "support/gpu_test.h"
+#include "support/ui_test.h"
 #include "train/run.h"
 #include "views/contours.h"
 #include "views/decision_boundary_view.h"
@@ -29,32 +30,6 @@ using namespace gradlab;
 using namespace std::chrono_literals;
 
 namespace {
-
-void screenshot(QWidget& w, const QString& name) {
-  QTest::qWait(100);  // the views repaint from 30 Hz timers
-  QDir().mkpath(SCREENSHOT_DIR);
-  QVERIFY(w.grab().save(QString(SCREENSHOT_DIR) + "/" + name + ".png"));
-}
-
-std::string networkText(const std::string& file) {
-  QFile f(QString(GRADLAB_NETWORKS) + "/" + QString::fromStdString(file));
-  if (!f.open(QIODevice::ReadOnly)) throw std::runtime_error("cannot read " + file);
-  return f.readAll().toStdString();
-}
-
-// A dark palette like a dark desktop theme's, to check the views read in both.
-QPalette darkPalette() {
-  QPalette p;
-  p.setColor(QPalette::Window, QColor(37, 37, 38));
-  p.setColor(QPalette::WindowText, QColor(220, 220, 220));
-  p.setColor(QPalette::Base, QColor(30, 30, 30));
-  p.setColor(QPalette::Text, QColor(220, 220, 220));
-  p.setColor(QPalette::Mid, QColor(90, 90, 90));
-  p.setColor(QPalette::Button, QColor(53, 53, 53));
-  p.setColor(QPalette::ButtonText, QColor(220, 220, 220));
-  p.setColor(QPalette::Highlight, QColor(42, 130, 218));
-  return p;
-}
 
 // Runs `config` to its step limit and returns the last snapshot with each kind of payload.
 struct RunResult {
@@ -99,7 +74,7 @@ class TestViews : public QObject {
     context_ = test::makeContext();
     // Ten tanh layers of 500 units (the initialisation demo) trained 20 steps on noise, probed.
     train::RunConfig c;
-    c.graph = test::graphOf(networkText("depth_net_tanh.net"));
+    c.graph = test::graphOf(test::networkText("depth_net_tanh.net"));
     auto noise = data::makeGaussianNoise(640, nn::Shape{500}, 4);
     for (uint32_t i = 0; i < noise.size(); ++i) noise.labels[i] = i % 10;
     noise.classes = 10;
@@ -129,12 +104,12 @@ class TestViews : public QObject {
       for (float b : view.panel(i).stats().histogram) total += b;
       QCOMPARE(uint64_t(total), view.panel(i).sampleCount());
     }
-    screenshot(view, "views_layer_histograms_activations");
+    test::screenshot(view, "views_layer_histograms_activations", 100);
     view.setShowGradients(true);
     for (int i = 0; i < view.panelCount(); ++i) QVERIFY2(view.panel(i).sampleCount() > 0, qPrintable(view.panel(i).title()));
     QCOMPARE(view.panel(0).stats().mean, depthProbes_->layers[0].gradient.mean);
-    view.setPalette(darkPalette());
-    screenshot(view, "views_layer_histograms_gradients_dark");
+    view.setPalette(test::darkPalette());
+    test::screenshot(view, "views_layer_histograms_gradients_dark", 100);
   }
 
   void depthStatsFollowTheLayers() {
@@ -153,12 +128,12 @@ class TestViews : public QObject {
     view.setGradientLogScale(true);
     QCOMPARE(int(view.gradientStd().size()), layers);
     for (const QPointF& p : view.gradientStd()) QVERIFY(p.y() > 0);
-    screenshot(view, "views_depth_stats_log");
+    test::screenshot(view, "views_depth_stats_log", 100);
   }
 
   void filterGridShowsLeNetFiltersAndSpectra() {
     train::RunConfig c;
-    c.graph = test::graphOf(networkText("lenet5.net"));
+    c.graph = test::graphOf(test::networkText("lenet5.net"));
     c.train = images(640);
     c.options.batch = 32;
     c.options.learningRate = 0.1;
@@ -197,12 +172,12 @@ class TestViews : public QObject {
     QVERIFY(view.spectraReady());
     QCOMPARE(view.spectrumSize(), 16u);
     QCOMPARE(view.spectrumTile(5).size(), QSize(16, 16));
-    screenshot(view, "views_filters_lenet_c1_spectra");
+    test::screenshot(view, "views_filters_lenet_c1_spectra", 100);
   }
 
   void filterGridShowsDenseWeightsAsImages() {
     train::RunConfig c;
-    c.graph = test::graphOf(networkText("mlp_784_256_10.net"));
+    c.graph = test::graphOf(test::networkText("mlp_784_256_10.net"));
     c.train = images(2560);
     c.options.batch = 64;
     c.options.learningRate = 0.1;
@@ -219,7 +194,7 @@ class TestViews : public QObject {
     QCOMPARE(view.tileCount(), 256);
     QCOMPARE(view.tileSize(), QSize(28, 28));
     view.setSharedScale(true);
-    screenshot(view, "views_filters_mlp_h1");
+    test::screenshot(view, "views_filters_mlp_h1", 100);
     // A shape that is not a filter bank says so instead of drawing nonsense.
     view.setWeights({"logits.bias", nn::Shape{10}, std::vector<float>(10, 0.1f)});
     QCOMPARE(view.tileCount(), 0);
@@ -273,7 +248,7 @@ class TestViews : public QObject {
 
   void decisionBoundaryFollowsTheRun() {
     train::RunConfig c;
-    c.graph = test::graphOf(networkText("toy_mlp_2d.net"));
+    c.graph = test::graphOf(test::networkText("toy_mlp_2d.net"));
     auto moons = std::make_shared<data::Dataset>(data::makeToyDataset("moons", {400, 0.1, 2, 2}));
     c.train = moons;
     c.options.batch = 40;
@@ -307,12 +282,12 @@ class TestViews : public QObject {
                qPrintable(QString("cell %1: %2 vs %3").arg(cell).arg(got.name(), want.name())));
     }
     QVERIFY(checked >= 3);
-    screenshot(view, "views_decision_boundary_moons");
+    test::screenshot(view, "views_decision_boundary_moons", 100);
     // The cells blend into the theme's base colour: a dark theme gets dark cells.
     const QColor light = view.cellColor(boundary->cellClass[0], 0.6, boundary->classes);
-    view.setPalette(darkPalette());
+    view.setPalette(test::darkPalette());
     QVERIFY(view.cellColor(boundary->cellClass[0], 0.6, boundary->classes).lightness() < light.lightness() - 60);
-    screenshot(view, "views_decision_boundary_moons_dark");
+    test::screenshot(view, "views_decision_boundary_moons_dark", 100);
   }
 
   void surfaceViewAnimatesAndReportsClicks() {
@@ -342,7 +317,7 @@ class TestViews : public QObject {
     QVERIFY(view.shownPoints(0) > 1 && view.shownPoints(0) < 301);  // growing, not all there at once
     QTRY_COMPARE_WITH_TIMEOUT(view.shownPoints(2), 301, 5000);
     QCOMPARE(view.shownStep(), 300u);
-    screenshot(view, "views_surface_rosenbrock");
+    test::screenshot(view, "views_surface_rosenbrock", 100);
 
     // A click maps through the view's transform to surface coordinates.
     QSignalSpy clicked(&view, &gradlab::ui::SurfaceView::startPointChosen);

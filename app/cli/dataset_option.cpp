@@ -22,6 +22,30 @@ DatasetChoice chooseDataset(const std::string& spec, double validation, uint32_t
   }
 }
 
+std::vector<OptionSpec> withTrainingDataOptions(std::vector<OptionSpec> specs) {
+  const std::vector<OptionSpec> data{
+      {"limit", "N", "use only the first N training samples"},
+      {"normalize", "MODE", "none, symmetric, mean-image, channel-mean or standardize (default none)"},
+      {"toy-samples", "N", "points in a toy dataset (default 600)"},
+      {"noise", "SIGMA", "noise of a toy dataset (default 0.1)"},
+      {"classes", "N", "classes (arms, blobs) of a toy dataset (default 2)"}};
+  const auto last = std::find_if(specs.begin(), specs.end(),
+                                 [](const OptionSpec& s) { return s.name == "quiet" || s.name == "help"; });
+  specs.insert(last, data.begin(), data.end());
+  return specs;
+}
+
+DatasetChoice chooseTrainingData(const Arguments& o, uint32_t seed) {
+  return chooseDataset(o.text("dataset"), 0.0, uint32_t(o.integer("limit", 0, 0, 1 << 30)), seed,
+                       uint32_t(o.integer("toy-samples", 600, 4, 1 << 24)), o.number("noise", 0.1),
+                       uint32_t(o.integer("classes", 2, 2, 64)));
+}
+
+data::Normalization normalizationOption(const Arguments& o) {
+  return data::parseNormalization(
+      o.choice("normalize", {"none", "symmetric", "mean-image", "channel-mean", "standardize"}, "none"));
+}
+
 void loadInputBatch(gpu::Context& context, nn::Network& net, const std::string& source, uint32_t seed) {
   const uint32_t batch = net.batch();
   if (source == "gaussian") {

@@ -1,10 +1,13 @@
 #pragma once
 // The --dataset argument of gradlab-cli: a name or a directory, turned into training and
 // evaluation datasets (data::chooseDataset), with an unknown name reported as a usage error.
+#include "cli/arguments.h"
 #include "data/dataset_choice.h"
+#include "data/device_dataset.h"
 #include "nn/network.h"
 
 #include <string>
+#include <vector>
 
 namespace gradlab::cli {
 
@@ -15,6 +18,14 @@ using data::DatasetChoice;
 // `limit`: use at most this many training samples (0: all).
 DatasetChoice chooseDataset(const std::string& spec, double validation, uint32_t limit, uint32_t seed,
                             uint32_t toySamples, double toyNoise, uint32_t toyClasses);
+
+// `specs` with the options that shape a training dataset added before --quiet / --help: --limit,
+// --normalize, --toy-samples, --noise, --classes. chooseTrainingData reads them.
+std::vector<OptionSpec> withTrainingDataOptions(std::vector<OptionSpec> specs);
+// The datasets --dataset and those options choose (evaluation on the test split).
+DatasetChoice chooseTrainingData(const Arguments& o, uint32_t seed);
+// --normalize: none (default), symmetric, mean-image, channel-mean or standardize.
+data::Normalization normalizationOption(const Arguments& o);
 
 // The network's input batch from `source`: "gaussian" (N(0, 1) noise, labels left as they are)
 // or a dataset name (its first batch, with labels). A dataset whose samples do not fit the

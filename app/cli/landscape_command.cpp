@@ -27,7 +27,7 @@ int landscapeCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
   const std::string networkPath = takeLeadingFile(rest);
   Arguments o("landscape",
-              {{"dataset", "NAME", kDatasetHelp},
+              withTrainingDataOptions({{"dataset", "NAME", kDatasetHelp},
                {"train-steps", "N", "SGD steps before the landscape is computed around the weights (default 200)"},
                {"lr", "RATE", "learning rate of that training (default 0.1)"},
                {"batch", "N", "mini-batch size of that training (default 64)"},
@@ -44,15 +44,10 @@ int landscapeCommand(const std::vector<std::string>& args) {
                {"eval-batch", "N", "samples per forward pass of the landscape (default 256)"},
                {"seed", "N", "seed of the weights, shuffling and directions (default 0)"},
                {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
-               {"limit", "N", "use only the first N training samples"},
-               {"normalize", "MODE", "none, symmetric, mean-image, channel-mean or standardize (default none)"},
-               {"toy-samples", "N", "points in a toy dataset (default 600)"},
-               {"noise", "SIGMA", "noise of a toy dataset (default 0.1)"},
-               {"classes", "N", "classes (arms, blobs) of a toy dataset (default 2)"},
                {"out", "FILE.csv", "where to write alpha,beta,loss,accuracy (t,loss,accuracy with --line); "
                                    "default: standard output"},
                {"quiet", "", "no progress bar"},
-               {"help", "", "show this help"}},
+               {"help", "", "show this help"}}),
               rest);
   if (o.has("help")) {
     std::cout << "usage: gradlab-cli landscape NETWORK.net --dataset NAME [options]\n\n"
@@ -71,8 +66,7 @@ int landscapeCommand(const std::vector<std::string>& args) {
   if (!(options.learningRate > 0) || !std::isfinite(options.learningRate) || options.learningRate > 1e6)
     throw UsageError("--lr must be a number in (0, 1e6], got '" + o.text("lr") + "'");
   options.seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
-  options.normalization = data::parseNormalization(
-      o.choice("normalize", {"none", "symmetric", "mean-image", "channel-mean", "standardize"}, "none"));
+  options.normalization = normalizationOption(o);
   const uint32_t trainSteps = uint32_t(o.integer("train-steps", 200, 0, 1 << 24));
   const uint32_t gridSteps = uint32_t(o.integer("grid", 51, 1, 1001));
   const double range = o.number("range", 1.0);
@@ -92,9 +86,7 @@ int landscapeCommand(const std::vector<std::string>& args) {
   const uint32_t evalBatch = uint32_t(o.integer("eval-batch", 256, 1, 65536));
 
   const nn::Graph graph = nn::loadNetworkFile(networkPath);
-  const DatasetChoice data = chooseDataset(o.text("dataset"), 0.0, uint32_t(o.integer("limit", 0, 0, 1 << 30)),
-                                           options.seed, uint32_t(o.integer("toy-samples", 600, 4, 1 << 24)),
-                                           o.number("noise", 0.1), uint32_t(o.integer("classes", 2, 2, 64)));
+  const DatasetChoice data = chooseTrainingData(o, options.seed);
   std::ofstream file;
   if (o.has("out")) {
     file.open(o.text("out"));

@@ -38,7 +38,7 @@ int raceCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
   const std::string networkPath = takeLeadingFile(rest);
   Arguments o("race",
-              {{"dataset", "NAME", kDatasetHelp},
+              withTrainingDataOptions({{"dataset", "NAME", kDatasetHelp},
                {"optimizer", "SPEC", "an optimizer: NAME or NAME:key=value,... (repeat the flag for each racer; "
                                      "e.g. sgd:lr=0.1,momentum=0.9); default: sgd, sgd with momentum 0.9, adam"},
                {"steps", "N", "training steps per optimizer (default 200)"},
@@ -48,15 +48,10 @@ int raceCommand(const std::vector<std::string>& args) {
                {"samples", "N", "the landscape's loss is the mean over the first N training samples (default 1024)"},
                {"seed", "N", "seed of the initial weights and of the batches (default 0)"},
                {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
-               {"limit", "N", "use only the first N training samples"},
-               {"normalize", "MODE", "none, symmetric, mean-image, channel-mean or standardize (default none)"},
-               {"toy-samples", "N", "points in a toy dataset (default 600)"},
-               {"noise", "SIGMA", "noise of a toy dataset (default 0.1)"},
-               {"classes", "N", "classes (arms, blobs) of a toy dataset (default 2)"},
                {"paths", "FILE.csv", "write optimizer,step,x,y,distance (the paths in the plane)"},
                {"out", "FILE.csv", "write alpha,beta,loss,accuracy (the landscape of the plane)"},
                {"quiet", "", "no progress bar"},
-               {"help", "", "show this help"}},
+               {"help", "", "show this help"}}),
               rest);
   if (o.has("help")) {
     std::cout << "usage: gradlab-cli race NETWORK.net --dataset NAME [--optimizer SPEC]... [options]\n\n"
@@ -78,8 +73,7 @@ int raceCommand(const std::vector<std::string>& args) {
   train::TrainingOptions options;
   options.batch = uint32_t(o.integer("batch", 64, 1, 65536));
   options.seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
-  options.normalization = data::parseNormalization(
-      o.choice("normalize", {"none", "symmetric", "mean-image", "channel-mean", "standardize"}, "none"));
+  options.normalization = normalizationOption(o);
   analysis::RaceSettings settings;
   settings.steps = uint32_t(o.integer("steps", 200, 1, 1 << 24));
   settings.snapshots = uint32_t(o.integer("snapshots", 41, 2, 10000));
@@ -88,9 +82,7 @@ int raceCommand(const std::vector<std::string>& args) {
   std::ofstream pathsFile = openCsv(o, "paths"), gridFile = openCsv(o, "out");
 
   const nn::Graph graph = nn::loadNetworkFile(networkPath);
-  const DatasetChoice data = chooseDataset(o.text("dataset"), 0.0, uint32_t(o.integer("limit", 0, 0, 1 << 30)),
-                                           options.seed, uint32_t(o.integer("toy-samples", 600, 4, 1 << 24)),
-                                           o.number("noise", 0.1), uint32_t(o.integer("classes", 2, 2, 64)));
+  const DatasetChoice data = chooseTrainingData(o, options.seed);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);

@@ -121,8 +121,7 @@ int trainCommand(const std::vector<std::string>& args) {
     throw UsageError("--lr must be a number in (0, 1e6], got '" + o.text("lr") + "'");
   options.seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
   options.conv = convOption(o);
-  options.normalization = data::parseNormalization(
-      o.choice("normalize", {"none", "symmetric", "mean-image", "channel-mean", "standardize"}, "none"));
+  options.normalization = normalizationOption(o);
   if (o.has("augment")) options.augmentation = parseAugmentation(o.text("augment"));
   std::pair<std::string, std::map<std::string, std::string>> optimizer;
   if (o.has("optimizer")) {

@@ -8,7 +8,8 @@ layout(constant_id = 3) const uint BACKWARD = 0;
 layout(constant_id = 4) const uint ACCUMULATE = 0;
 layout(constant_id = 5) const uint COUNT_INCLUDE_PAD = 1;
 
-layout(std430, binding = 0) readonly buffer In { float x[]; };  // x (forward) or dy (backward)
+layout(binding = 0) uniform samplerBuffer xTexels;  // x (forward) or dy (backward)
+float x(uint i) { return texelFetch(xTexels, int(i)).r; }
 layout(std430, binding = 1) buffer Out { float result[]; };     // y (forward) or dx (backward)
 
 // [first, end) of window `o` along an axis, in padded coordinates, and its divisor's factor.
@@ -25,24 +26,24 @@ void main() {
   uint hw = p.height * p.width, ohw = p.outH * p.outW;
   if (BACKWARD == 0) {
     FOR_EACH_ELEMENT(o, p.planes * ohw) {
-      uint ow = o % p.outW, oh = (o / p.outW) % p.outH, plane = o / ohw;
+      uint plane = quotient(o, ohw), q = o - plane * ohw, oh = quotient(q, p.outW), ow = q - oh * p.outW;
       uvec2 sh = span(oh, p.kh, p.height), sw = span(ow, p.kw, p.width);
       float sum = 0.0;
       for (uint h = max(sh.x, p.pad); h < min(sh.y, p.height + p.pad); ++h) {
         uint row = plane * hw + (h - p.pad) * p.width - p.pad;
-        for (uint w = max(sw.x, p.pad); w < min(sw.y, p.width + p.pad); ++w) sum += x[row + w];
+        for (uint w = max(sw.x, p.pad); w < min(sw.y, p.width + p.pad); ++w) sum += x(row + w);
       }
       result[o] = sum / max(extent(sh, p.height) * extent(sw, p.width), 1.0);
     }
   } else {
     FOR_EACH_ELEMENT(i, p.planes * hw) {
-      uint idx = i % hw, plane = i / hw;
-      uint h = idx / p.width + p.pad, w = idx % p.width + p.pad;
+      uint plane = quotient(i, hw), idx = i - plane * hw, row = quotient(idx, p.width);
+      uint h = row + p.pad, w = idx - row * p.width + p.pad;
       float sum = 0.0;
       for (uint oh = firstWindow(h, p.kh); oh <= lastWindow(h, p.outH); ++oh) {
         float eh = extent(span(oh, p.kh, p.height), p.height);
         for (uint ow = firstWindow(w, p.kw); ow <= lastWindow(w, p.outW); ++ow)
-          sum += x[plane * ohw + oh * p.outW + ow] / max(eh * extent(span(ow, p.kw, p.width), p.width), 1.0);
+          sum += x(plane * ohw + oh * p.outW + ow) / max(eh * extent(span(ow, p.kw, p.width), p.width), 1.0);
       }
       result[i] = ACCUMULATE != 0 ? result[i] + sum : sum;
     }

@@ -1,18 +1,19 @@
 #version 450
-// col2im, the adjoint of im2col: image[bb, c, h, w] (+)= sum of col[(c k + ki) k + kj][bb P + oh colW + ow]
+// col2im, the adjoint of im2col: image[bb, c, h, w] (+)= sum of col((c k + ki) k + kj)[bb P + oh colW + ow]
 // over the taps with oh s - pad + ki d = h and ow s - pad + kj d = w. It is the convolution's input
 // gradient and ConvTranspose2d's forward. Gathered per image value (no atomics, deterministic):
 // one invocation sums one image row (bb, c, h), at most k x k taps per value, all in uint.
 #include "conv_geometry.glsl"
 layout(constant_id = 3) const uint ACCUMULATE = 0;
 
-layout(std430, binding = 0) readonly buffer Col { float col[]; };
+layout(binding = 0) uniform samplerBuffer colTexels;
+float col(uint i) { return texelFetch(colTexels, int(i)).r; }
 layout(std430, binding = 1) buffer Image { float image[]; };
 
 void main() {
   uint P = p.colH * p.colW, ld = p.samples * P;
   GRID_STRIDE_LOOP(t, p.samples * p.channels * p.height) {
-    uint h = t % p.height, c = (t / p.height) % p.channels, bb = t / (p.height * p.channels);
+    uint rest = quotient(t, p.height), h = t - rest * p.height, bb = quotient(rest, p.channels), c = rest - bb * p.channels;
     uint dst = p.base + t * p.width;
     uint colBase = bb * P;
     for (uint w = 0; w < p.width; ++w) {
@@ -21,16 +22,16 @@ void main() {
         uint th = h + p.pad;
         if (th < ki * p.dilation) break;  // later taps lie further up
         th -= ki * p.dilation;
-        uint oh = th / p.stride;
+        uint oh = quotient(th, p.stride);
         if (oh * p.stride != th || oh >= p.colH) continue;
         uint row = (c * p.k + ki) * p.k;
         for (uint kj = 0; kj < p.k; ++kj) {
           uint tw = w + p.pad;
           if (tw < kj * p.dilation) break;
           tw -= kj * p.dilation;
-          uint ow = tw / p.stride;
+          uint ow = quotient(tw, p.stride);
           if (ow * p.stride != tw || ow >= p.colW) continue;
-          sum += col[(row + kj) * ld + colBase + oh * p.colW + ow];
+          sum += col((row + kj) * ld + colBase + oh * p.colW + ow);
         }
       }
       image[dst + w] = ACCUMULATE != 0 ? image[dst + w] + sum : sum;

@@ -5,6 +5,7 @@
 // brightness and contrast, all from the counter-based RNG), then normalises with per-value
 // scale and offset: x = raw * scale[j] + offset[j]. Bytes (MNIST-style images) are unpacked here,
 // four to a 32-bit word, so the dataset stays compact on the device.
+#include "divide.glsl"
 #include "elementwise.glsl"
 #include "random.glsl"
 
@@ -38,11 +39,11 @@ float fetchPixel(uint sampleIndex, uint c, int y, int x) {
 void main() {
   uint step = stepCounter[0];
   FOR_EACH_ELEMENT(i, p.batch * p.sampleSize) {
-    uint b = i / p.sampleSize, j = i % p.sampleSize;
+    uint b = quotient(i, p.sampleSize), j = i - b * p.sampleSize;
     uint sampleIndex;
     if (p.training != 0) {
-      uint slot = (step / p.stepsPerEpoch) & 1u;
-      sampleIndex = order[slot * p.samples + (step % p.stepsPerEpoch) * p.batch + b];
+      uint epoch = quotient(step, p.stepsPerEpoch), slot = epoch & 1u;
+      sampleIndex = order[slot * p.samples + (step - epoch * p.stepsPerEpoch) * p.batch + b];
     } else {
       sampleIndex = min(p.first + b, p.samples - 1);
     }
@@ -51,7 +52,7 @@ void main() {
                    (p.flip != 0 || p.cropPadding != 0 || p.rotation != 0.0 || p.brightness != 0.0 || p.contrast != 0.0);
     if (augment) {
       uint key = step * p.batch + b;  // one set of random draws per sampleIndex and step
-      uint c = j / (p.height * p.width), y = (j / p.width) % p.height, xx = j % p.width;
+      uint c = quotient(j, p.height * p.width), row = quotient(j, p.width), y = row - c * p.height, xx = j - row * p.width;
       float fx = float(xx), fy = float(y);
       if (p.flip != 0 && uniformRandom(p.seed, key, 0u) < 0.5) fx = float(p.width - 1) - fx;
       float pad = float(p.cropPadding);

@@ -9,8 +9,24 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 layout(constant_id = 3) const uint TRANS_A = 0;
 layout(constant_id = 4) const uint TRANS_B = 0;
 
+// A and B as float arrays in storage buffers, or (TEXEL_OPERANDS) as texel buffers of vec4s.
+#ifdef TEXEL_OPERANDS
+layout(binding = 0) uniform samplerBuffer texelsA;
+layout(binding = 1) uniform samplerBuffer texelsB;
+float elementA(uint i) { return texelFetch(texelsA, int(i / 4))[i % 4]; }
+float elementB(uint i) { return texelFetch(texelsB, int(i / 4))[i % 4]; }
+vec4 vec4A(uint i) { return texelFetch(texelsA, int(i)); }
+vec4 vec4B(uint i) { return texelFetch(texelsB, int(i)); }
+#else
 layout(std430, binding = 0) readonly buffer MatA { float a[]; };
 layout(std430, binding = 1) readonly buffer MatB { float b[]; };
+layout(std430, binding = 0) readonly buffer MatA4 { vec4 a4[]; };
+layout(std430, binding = 1) readonly buffer MatB4 { vec4 b4[]; };
+float elementA(uint i) { return a[i]; }
+float elementB(uint i) { return b[i]; }
+vec4 vec4A(uint i) { return a4[i]; }
+vec4 vec4B(uint i) { return b4[i]; }
+#endif
 layout(std430, binding = 2) buffer MatC { float c[]; };
 layout(push_constant) uniform Push {
   uint M, N, K;
@@ -20,8 +36,8 @@ layout(push_constant) uniform Push {
 } p;
 
 // op(A)[row][k] and op(B)[k][col]
-float loadA(uint row, uint k) { return TRANS_A == 0 ? a[row * p.lda + k] : a[k * p.lda + row]; }
-float loadB(uint k, uint col) { return TRANS_B == 0 ? b[k * p.ldb + col] : b[col * p.ldb + k]; }
+float loadA(uint row, uint k) { return elementA(TRANS_A == 0 ? row * p.lda + k : k * p.lda + row); }
+float loadB(uint k, uint col) { return elementB(TRANS_B == 0 ? k * p.ldb + col : col * p.ldb + k); }
 
 uint sliceBegin() { return gl_WorkGroupID.z * p.kSlice; }
 uint sliceEnd() { return min(p.K, sliceBegin() + p.kSlice); }

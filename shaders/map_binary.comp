@@ -5,12 +5,14 @@
 
 layout(constant_id = 3) const uint OP = 0;
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 1) readonly buffer Y { float y[]; };
+// Four values per step (see FOR_EACH_VEC4 in elementwise.glsl); z may be y (in place).
+layout(binding = 0) uniform samplerBuffer x;
+layout(binding = 1) uniform samplerBuffer y;
 layout(std430, binding = 2) writeonly buffer Z { float z[]; };
+layout(std430, binding = 2) writeonly buffer Z4 { vec4 z4[]; };
 layout(push_constant) uniform Push { uint n; float alpha; } p;
 
-float apply(float a, float b) {
+vec4 apply(vec4 a, vec4 b) {
   switch (OP) {
     case 0: return a + b;
     case 1: return a - b;
@@ -23,5 +25,5 @@ float apply(float a, float b) {
 }
 
 void main() {
-  FOR_EACH_ELEMENT(i, p.n) z[i] = apply(p.alpha * x[i], y[i]);
+  FOR_EACH_VEC4(i, p.n) { STORE_VEC4(z, z4, i, p.n, apply(p.alpha * texelFetch(x, int(i)), texelFetch(y, int(i)))); }
 }

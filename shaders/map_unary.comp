@@ -4,11 +4,13 @@
 
 layout(constant_id = 3) const uint OP = 0;
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
+// Four values per step (see FOR_EACH_VEC4 in elementwise.glsl).
+layout(binding = 0) uniform samplerBuffer x;
 layout(std430, binding = 1) writeonly buffer Y { float y[]; };
+layout(std430, binding = 1) writeonly buffer Y4 { vec4 y4[]; };
 layout(push_constant) uniform Push { uint n; float alpha; float beta; } p;
 
-float apply(float v) {
+vec4 apply(vec4 v) {
   switch (OP) {
     case 0: return v;                                  // affine (copy when alpha = 1, beta = 0)
     case 1: return abs(v);
@@ -18,11 +20,11 @@ float apply(float v) {
     case 5: return log(v);
     case 6: return tanh(v);
     case 7: return 1.0 / (1.0 + exp(-v));              // sigmoid
-    case 8: return max(v, 0.0);                        // relu
+    case 8: return max(v, vec4(0.0));                  // relu
     default: return v;
   }
 }
 
 void main() {
-  FOR_EACH_ELEMENT(i, p.n) y[i] = apply(p.alpha * x[i] + p.beta);
+  FOR_EACH_VEC4(i, p.n) { STORE_VEC4(y, y4, i, p.n, apply(p.alpha * texelFetch(x, int(i)) + p.beta)); }
 }

@@ -9,7 +9,8 @@ layout(constant_id = 3) const uint BACKWARD = 0;
 layout(constant_id = 4) const uint ACCUMULATE = 0;
 const uint NONE = 0xFFFFFFFFu;
 
-layout(std430, binding = 0) readonly buffer In { float x[]; };  // x (forward) or dy (backward)
+layout(binding = 0) uniform samplerBuffer xTexels;  // x (forward) or dy (backward)
+float x(uint i) { return texelFetch(xTexels, int(i)).r; }
 layout(std430, binding = 1) buffer Arg { uint argmax[]; };
 layout(std430, binding = 2) buffer Out { float result[]; };     // y (forward) or dx (backward)
 
@@ -17,7 +18,7 @@ void main() {
   uint hw = p.height * p.width, ohw = p.outH * p.outW;
   if (BACKWARD == 0) {
     FOR_EACH_ELEMENT(o, p.planes * ohw) {
-      uint ow = o % p.outW, oh = (o / p.outW) % p.outH, plane = o / ohw;
+      uint plane = quotient(o, ohw), q = o - plane * ohw, oh = quotient(q, p.outW), ow = q - oh * p.outW;
       float best = 0.0;
       uint arg = NONE;
       for (uint i = 0; i < p.kh; ++i) {
@@ -27,7 +28,7 @@ void main() {
           uint w = ow * p.stride + j;
           if (w < p.pad || w - p.pad >= p.width) continue;
           uint idx = (h - p.pad) * p.width + (w - p.pad);
-          float v = x[plane * hw + idx];
+          float v = x(plane * hw + idx);
           if (arg == NONE || v > best || isnan(v)) { best = v; arg = idx; }
         }
       }
@@ -36,13 +37,13 @@ void main() {
     }
   } else {
     FOR_EACH_ELEMENT(i, p.planes * hw) {
-      uint idx = i % hw, plane = i / hw;
-      uint h = idx / p.width + p.pad, w = idx % p.width + p.pad;
+      uint plane = quotient(i, hw), idx = i - plane * hw, row = quotient(idx, p.width);
+      uint h = row + p.pad, w = idx - row * p.width + p.pad;
       float sum = 0.0;
       for (uint oh = firstWindow(h, p.kh); oh <= lastWindow(h, p.outH); ++oh)
         for (uint ow = firstWindow(w, p.kw); ow <= lastWindow(w, p.outW); ++ow) {
           uint o = plane * ohw + oh * p.outW + ow;
-          if (argmax[o] == idx) sum += x[o];
+          if (argmax[o] == idx) sum += x(o);
         }
       result[i] = ACCUMULATE != 0 ? result[i] + sum : sum;
     }

@@ -96,23 +96,56 @@ class TestGemm : public QObject {
   void initTestCase() { context_ = test::makeContext(); }
   void cleanup() { test::verifyNoValidationMessages(*context_); }
 
-  // The registers kernel with A's rows loaded once per subgroup and shuffled round (SHARE_A, the
-  // default on CPU devices) and without (the default on GPUs): both forms on every case.
-  void registersVariantWithAndWithoutSharedRows_data() {
-    QTest::addColumn<QByteArray>("shared");
-    QTest::newRow("shared rows") << QByteArray("1");
-    QTest::newRow("rows loaded by every lane") << QByteArray("0");
+  // The registers kernel in its CPU form (A and B read as vec4 texel buffers, A's rows loaded once
+  // per subgroup and shuffled round: the default on CPU devices) and its GPU form (storage
+  // buffers, every lane loading its rows): both on every case.
+  void registersVariantInCpuAndGpuForms_data() {
+    QTest::addColumn<QByteArray>("cpuForm");
+    QTest::newRow("texels and shared rows") << QByteArray("1");
+    QTest::newRow("storage buffers, rows per lane") << QByteArray("0");
   }
-  void registersVariantWithAndWithoutSharedRows() {
-    QFETCH(QByteArray, shared);
-    if (shared == "1" && (context_->device().minSubgroupSize < 8 || !context_->device().subgroupShuffle))
+  void registersVariantInCpuAndGpuForms() {
+    QFETCH(QByteArray, cpuForm);
+    if (cpuForm == "1" && (context_->device().minSubgroupSize < 8 || !context_->device().subgroupShuffle))
       QSKIP("this device cannot share rows across a subgroup (fewer than 8 lanes or no shuffle)");
-    qputenv("GRADLAB_GEMM_SHARED_ROWS", shared);
+    qputenv("GRADLAB_GEMM_SHARED_ROWS", cpuForm);
+    qputenv("GRADLAB_GEMM_TEXELS", cpuForm);
     checkVariant(gpu::KernelVariant::Registers);
     const Case split[] = {{6, 25, 12544}, {3, 7, 5001}};
     checkCases(gpu::KernelVariant::Registers, split, true);
     qunsetenv("GRADLAB_GEMM_SHARED_ROWS");
+    qunsetenv("GRADLAB_GEMM_TEXELS");
   }
+
+  // Texel views of operands bound at an offset inside larger buffers, with neighbours on both
+  // sides holding NaN: the view starts at the operand and its last partial vec4 (K = 7 floats per
+  // row) reads a neighbour's floats only past the matrix, never into the result.
+  void texelOperandsAtOffsetsInsideLargerBuffers() {
+    qputenv("GRADLAB_GEMM_TEXELS", "1");
+    const uint32_t M = 9, N = 12, K = 7, offsetFloats = 16;
+    const auto a = test::randomFloats(M * K, 31), b = test::randomFloats(K * N, 32);
+    std::vector<float> bigA(offsetFloats + a.size() + 13, NAN), bigB(offsetFloats + b.size() + 5, NAN);
+    std::copy(a.begin(), a.end(), bigA.begin() + offsetFloats);
+    std::copy(b.begin(), b.end(), bigB.begin() + offsetFloats);
+    gpu::Buffer A(*context_, bigA.size() * 4), B(*context_, bigB.size() * 4), C(*context_, M * N * 4);
+    A.upload(std::span<const float>(bigA));
+    B.upload(std::span<const float>(bigB));
+    ops::GemmShape shape;
+    shape.M = M, shape.N = N, shape.K = K;
+    gpu::Recording rec(*context_);
+    ops::gemm(rec, shape, gpu::BufferRange(A, offsetFloats * 4, a.size() * 4),
+              gpu::BufferRange(B, offsetFloats * 4, b.size() * 4), C, gpu::KernelVariant::Registers);
+    context_->run(rec);
+    qunsetenv("GRADLAB_GEMM_TEXELS");
+    const auto got = C.read<float>(M * N);
+    const std::vector<float> zeros(M * N, 0.0f);
+    const auto want = ops::reference::gemm(shape, a, b, zeros);
+    const auto scale = ops::reference::gemmErrorScale(shape, a, b, zeros);
+    std::vector<double> scaled(scale.begin(), scale.end());
+    for (double& x : scaled) x = std::max(x, 1e-3);
+    QVERIFY(test::maxScaledError(got, want, scaled) <= 1e-5 * std::sqrt(double(K)));
+  }
+
   void tiledVariantMatchesReference() { checkVariant(gpu::KernelVariant::Tiled); }
 
   // K much longer than the sides of C: K split into slices, partial products summed in a second

@@ -13,7 +13,7 @@ static std::string mebibytes(uint64_t bytes) { return std::to_string((bytes + (1
 Buffer::Buffer(Context& context, uint64_t bytes, bool hostMapped) : context_(context), bytes_(bytes) {
   const DeviceInfo& info = context.device();
   // Vulkan forbids empty buffers; round up so zero-sized tensors still have a handle.
-  const uint64_t size = std::max<uint64_t>(bytes, 4);
+  const uint64_t size = capacity();
   if (size > info.maxMemoryAllocationSize || size > info.deviceLocalBytes)
     throw Error(ErrorKind::OutOfMemory, "A buffer of " + mebibytes(size) + " exceeds what " + info.name +
                                             " can allocate at once (" +
@@ -21,8 +21,8 @@ Buffer::Buffer(Context& context, uint64_t bytes, bool hostMapped) : context_(con
                                             "). Use a smaller batch size or network.");
   VkBufferCreateInfo bufferInfo{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
   bufferInfo.size = size;
-  bufferInfo.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
-                     VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+  bufferInfo.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
+                     VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   bufferInfo.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   check(vkCreateBuffer(context.handle(), &bufferInfo, nullptr, &buffer_), "vkCreateBuffer");
 

@@ -4,6 +4,7 @@
 // a staging buffer.
 #include "gpu/vulkan_api.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -22,6 +23,9 @@ class Buffer {
 
   VkBuffer handle() const { return buffer_; }
   uint64_t bytes() const { return bytes_; }
+  // Bytes the device buffer really has: bytes() rounded up to whole vec4s (16 bytes), so a vec4
+  // texel view may cover a tensor whose size is not a multiple of four floats.
+  uint64_t capacity() const { return (std::max<uint64_t>(bytes_, 4) + 15) & ~uint64_t(15); }
   bool mapped() const { return mapped_ != nullptr; }
   void* mappedData() const { return mapped_; }
 

@@ -76,6 +76,8 @@ DeviceInfo describeDevice(VkPhysicalDevice device, uint32_t index) {
   info.maxMemoryAllocationSize = maintenance3.maxMemoryAllocationSize;
   info.maxStorageBufferRange = limits.maxStorageBufferRange;
   info.minStorageBufferOffsetAlignment = limits.minStorageBufferOffsetAlignment;
+  info.minTexelBufferOffsetAlignment = limits.minTexelBufferOffsetAlignment;
+  info.maxTexelBufferElements = limits.maxTexelBufferElements;
   info.maxComputeSharedMemorySize = limits.maxComputeSharedMemorySize;
   info.maxComputeWorkGroupInvocations = limits.maxComputeWorkGroupInvocations;
   std::copy(std::begin(limits.maxComputeWorkGroupSize), std::end(limits.maxComputeWorkGroupSize),

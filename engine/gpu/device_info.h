@@ -32,6 +32,8 @@ struct DeviceInfo {
   uint64_t maxStorageBufferRange = 0;
   uint64_t maxMemoryAllocationSize = 0;
   uint64_t minStorageBufferOffsetAlignment = 0;
+  uint64_t minTexelBufferOffsetAlignment = 0;
+  uint32_t maxTexelBufferElements = 0;
   uint32_t maxComputeSharedMemorySize = 0;
   uint32_t maxComputeWorkGroupInvocations = 0;
   std::array<uint32_t, 3> maxComputeWorkGroupSize{};

@@ -21,7 +21,10 @@ Kernel::Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize,
 
   std::vector<VkDescriptorSetLayoutBinding> bindings(spec.bindings.size());
   for (uint32_t i = 0; i < bindings.size(); ++i)
-    bindings[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    bindings[i] = {i,
+                   texels(spec.bindings[i]) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+                                                          : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
+                   1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
   VkDescriptorSetLayoutCreateInfo setInfo{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   setInfo.bindingCount = static_cast<uint32_t>(bindings.size());
   setInfo.pBindings = bindings.data();

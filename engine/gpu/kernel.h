@@ -13,7 +13,15 @@ namespace gradlab::gpu {
 
 class Context;
 
-enum class Access { Read, Write, ReadWrite };
+// ReadVec4Texels / ReadFloatTexels: read-only, bound as a uniform texel buffer of vec4s
+// (R32G32B32A32_SFLOAT) or of floats (R32_SFLOAT) and read with texelFetch. On CPU devices a
+// texel fetch is a branch-free gather while a storage-buffer load is a loop over the lanes with
+// two branches per lane and component (Mesa 22's llvmpipe): see gemm_registers.glsl.
+enum class Access { Read, Write, ReadWrite, ReadVec4Texels, ReadFloatTexels };
+
+constexpr bool texels(Access a) { return a == Access::ReadVec4Texels || a == Access::ReadFloatTexels; }
+constexpr bool reads(Access a) { return a != Access::Write; }
+constexpr bool writes(Access a) { return a == Access::Write || a == Access::ReadWrite; }
 
 // What a shader declares: binding i is buffer i of set 0, with the given access.
 struct KernelSpec {

@@ -3,6 +3,7 @@
 #include "gpu/context.h"
 #include "gpu/error.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace gradlab::gpu {
@@ -64,6 +65,7 @@ Recording::~Recording() {
     }
   }
   for (VkDescriptorPool pool : descriptorPools_) vkDestroyDescriptorPool(device, pool, nullptr);
+  for (VkBufferView view : views_) vkDestroyBufferView(device, view, nullptr);
   if (queries_) vkDestroyQueryPool(device, queries_, nullptr);
   vkDestroyFence(device, fence_, nullptr);
   vkDestroyCommandPool(device, pool_, nullptr);
@@ -77,20 +79,25 @@ void Recording::barrier() {
 
 void Recording::access(const Buffer* buffer, Access mode) {
   const VkBuffer handle = buffer->handle();
-  const bool hazard = written_.count(handle) || (mode != Access::Read && read_.count(handle));
+  const bool hazard = written_.count(handle) || (writes(mode) && read_.count(handle));
   if (hazard) barrier();
-  if (mode != Access::Write) read_.insert(handle);
-  if (mode != Access::Read) written_.insert(handle);
+  note(handle, mode);
+}
+
+void Recording::note(VkBuffer handle, Access mode) {
+  if (reads(mode)) read_.insert(handle);
+  if (writes(mode)) written_.insert(handle);
 }
 
 VkDescriptorSet Recording::allocateSet(const Kernel& kernel) {
   const uint32_t needed = static_cast<uint32_t>(kernel.spec().bindings.size());
   if (descriptorPools_.empty() || setsInPool_ + 1 > kSetsPerPool || descriptorsInPool_ + needed > kDescriptorsPerPool) {
-    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kDescriptorsPerPool};
+    const VkDescriptorPoolSize sizes[] = {{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, kDescriptorsPerPool},
+                                          {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, kDescriptorsPerPool}};
     VkDescriptorPoolCreateInfo poolInfo{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
     poolInfo.maxSets = kSetsPerPool;
-    poolInfo.poolSizeCount = 1;
-    poolInfo.pPoolSizes = &size;
+    poolInfo.poolSizeCount = 2;
+    poolInfo.pPoolSizes = sizes;
     VkDescriptorPool pool = VK_NULL_HANDLE;
     check(vkCreateDescriptorPool(context_.handle(), &poolInfo, nullptr, &pool), "vkCreateDescriptorPool");
     descriptorPools_.push_back(pool);
@@ -144,33 +151,70 @@ void Recording::dispatch(const Kernel& kernel, std::initializer_list<BufferRange
                                   std::to_string(range.offset) + " is not aligned to " +
                                   std::to_string(info.minStorageBufferOffsetAlignment) + " bytes");
     buffers.push_back({range.buffer->handle(), range.offset, std::max<uint64_t>(bytes, 4)});
+    if (texels(spec.bindings[i])) texelView(spec, i, buffers.back(), range.buffer->capacity());
     ++i;
   }
-  // Reads are registered before writes so a buffer bound twice is still ordered correctly.
+  // One barrier before the dispatch if any binding conflicts with work since the last one; a
+  // buffer this dispatch both reads and writes (an in-place update) is no conflict in itself.
   i = 0;
-  for (const BufferRange& range : bindings)
-    if (spec.bindings[i++] == Access::Read) access(range.buffer, Access::Read);
+  bool hazard = false;
+  for (const BufferRange& range : bindings) {
+    const VkBuffer handle = range.buffer->handle();
+    hazard = hazard || written_.count(handle) || (writes(spec.bindings[i++]) && read_.count(handle));
+  }
+  if (hazard) barrier();
   i = 0;
-  for (const BufferRange& range : bindings)
-    if (spec.bindings[i++] != Access::Read) access(range.buffer, spec.bindings[i - 1]);
+  for (const BufferRange& range : bindings) note(range.buffer->handle(), spec.bindings[i++]);
 
   const VkDescriptorSet set = allocateSet(kernel);
-  std::vector<VkWriteDescriptorSet> writes(buffers.size());
-  for (uint32_t b = 0; b < buffers.size(); ++b) {
-    writes[b] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
-    writes[b].dstSet = set;
-    writes[b].dstBinding = b;
-    writes[b].descriptorCount = 1;
-    writes[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-    writes[b].pBufferInfo = &buffers[b];
+  std::vector<VkWriteDescriptorSet> descriptors(buffers.size());
+  const size_t firstView = views_.size() - std::count_if(spec.bindings.begin(), spec.bindings.end(), texels);
+  for (uint32_t b = 0, view = 0; b < buffers.size(); ++b) {
+    descriptors[b] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+    descriptors[b].dstSet = set;
+    descriptors[b].dstBinding = b;
+    descriptors[b].descriptorCount = 1;
+    if (texels(spec.bindings[b])) {
+      descriptors[b].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+      descriptors[b].pTexelBufferView = &views_[firstView + view++];
+    } else {
+      descriptors[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+      descriptors[b].pBufferInfo = &buffers[b];
+    }
   }
-  vkUpdateDescriptorSets(context_.handle(), static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
+  vkUpdateDescriptorSets(context_.handle(), static_cast<uint32_t>(descriptors.size()), descriptors.data(), 0,
+                         nullptr);
 
   vkCmdBindPipeline(commands_, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.pipeline());
   vkCmdBindDescriptorSets(commands_, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.layout(), 0, 1, &set, 0, nullptr);
   if (pushBytes) vkCmdPushConstants(commands_, kernel.layout(), VK_SHADER_STAGE_COMPUTE_BIT, 0, pushBytes, push);
   vkCmdDispatch(commands_, groups[0], groups[1], groups[2]);
   ++dispatches_;
+}
+
+void Recording::texelView(const KernelSpec& spec, uint32_t binding, const VkDescriptorBufferInfo& range,
+                          uint64_t capacity) {
+  const DeviceInfo& info = context_.device();
+  const bool vec4 = spec.bindings[binding] == Access::ReadVec4Texels;
+  const uint64_t texel = vec4 ? 16 : 4;
+  // Whole vec4s: the view reaches up to 15 bytes past the range, which Buffer's capacity allows.
+  const uint64_t bytes = (range.range + texel - 1) / texel * texel;
+  if (range.offset % info.minTexelBufferOffsetAlignment || range.offset + bytes > capacity)
+    throw std::invalid_argument("kernel " + spec.name + ": binding " + std::to_string(binding) +
+                                " cannot be read as texels (offset " + std::to_string(range.offset) + ", " +
+                                std::to_string(bytes) + " bytes)");
+  if (bytes / texel > info.maxTexelBufferElements)
+    throw Error(ErrorKind::Unsupported, "kernel " + spec.name + ": a tensor of " + std::to_string(bytes / 4) +
+                                            " floats exceeds the " + std::to_string(info.maxTexelBufferElements) +
+                                            " texels " + info.name + " can read at once. Use a smaller batch size or layer.");
+  VkBufferViewCreateInfo viewInfo{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
+  viewInfo.buffer = range.buffer;
+  viewInfo.format = vec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT;
+  viewInfo.offset = range.offset;
+  viewInfo.range = bytes;
+  VkBufferView view = VK_NULL_HANDLE;
+  check(vkCreateBufferView(context_.handle(), &viewInfo, nullptr, &view), "vkCreateBufferView");
+  views_.push_back(view);
 }
 
 void Recording::copy(BufferRange source, BufferRange destination) {

@@ -63,9 +63,12 @@ class Recording {
   void markSubmitted() { pending_ = true; }
 
  private:
-  void access(const Buffer* buffer, Access mode);
+  void access(const Buffer* buffer, Access mode);  // a barrier first if it conflicts, then note()
+  void note(VkBuffer buffer, Access mode);          // records the access until the next barrier
   void barrier();
   VkDescriptorSet allocateSet(const Kernel& kernel);
+  // A vec4 texel view of `range` (binding `binding` of `spec`), kept until the recording is destroyed.
+  void texelView(const KernelSpec& spec, uint32_t binding, const VkDescriptorBufferInfo& range, uint64_t capacity);
 
   Context& context_;
   VkCommandPool pool_ = VK_NULL_HANDLE;
@@ -75,6 +78,7 @@ class Recording {
   uint32_t maxTimestamps_;
   std::vector<std::string> labels_;
   std::vector<VkDescriptorPool> descriptorPools_;
+  std::vector<VkBufferView> views_;
   uint32_t setsInPool_ = 0;
   uint32_t descriptorsInPool_ = 0;
   std::unordered_set<VkBuffer> written_, read_;  // since the last barrier

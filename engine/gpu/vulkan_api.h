@@ -34,7 +34,7 @@
   X(vkCmdPipelineBarrier) X(vkCmdCopyBuffer) X(vkCmdFillBuffer) X(vkCreateFence)                 \
   X(vkDestroyFence) X(vkWaitForFences) X(vkResetFences) X(vkGetFenceStatus)                      \
   X(vkCreateQueryPool) X(vkDestroyQueryPool) X(vkCmdResetQueryPool) X(vkCmdWriteTimestamp)       \
-  X(vkGetQueryPoolResults)
+  X(vkGetQueryPoolResults) X(vkCreateBufferView) X(vkDestroyBufferView)
 
 #define GRADLAB_VK_DECLARE(name) extern __attribute__((visibility("hidden"))) PFN_##name name;
 GRADLAB_VK_CORE_FUNCTIONS(GRADLAB_VK_DECLARE)

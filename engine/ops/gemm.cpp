@@ -15,12 +15,22 @@ using gpu::Access;
 const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled, {Access::Read, Access::Read, Access::ReadWrite}, 40};
 const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers,
                                  {Access::Read, Access::Read, Access::ReadWrite}, 40};
+const gpu::KernelSpec kRegistersTexels{"gemm_registers_texel", spirv::gemm_registers_texel,
+                                       {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite}, 40};
 const gpu::KernelSpec kSplitSum{"gemm_split_sum", spirv::gemm_split_sum, {Access::Read, Access::ReadWrite}, 28};
 
-// Tile of C per invocation of the registers kernel: compile-time constants of
-// shaders/gemm_registers.comp (ROWS, 4 * COLS4), mirrored here for the dispatch grid.
-constexpr uint32_t kRegisterRows = 16;
-constexpr uint32_t kRegisterCols = 8;
+// Tile of C per invocation of the registers kernel (shaders/gemm_registers.glsl, ROWS x 4 COLS4):
+// 16 x 8, or smaller where C is thinner than a work group's tile, whose unused rows and columns
+// would cost as much as used ones (C1's 6 x 50176 product, the 6 x 25 and 16 x 150 weight
+// gradients: 2-3x faster with fitted tiles on lavapipe, 2026-11-30).
+struct RegisterTile {
+  uint32_t rows, cols;
+};
+RegisterTile registerTile(const GemmShape& s, uint32_t lanes) {
+  const uint32_t rows = s.M <= 4 ? 4 : s.M <= 8 ? 8 : 16;
+  const uint32_t cols = s.N <= 4 * lanes ? 4 : 8;
+  return {rows, cols};
+}
 
 struct Push {
   uint32_t M, N, K, lda, ldb, ldc;
@@ -66,6 +76,21 @@ bool sharesRowsOfA(const gpu::DeviceInfo& device) {
   return device.type == gpu::DeviceType::Cpu;
 }
 
+// Whether the registers kernel reads A and B as vec4 texel buffers (gemm_registers_texel.comp):
+// on CPU devices, where a texel fetch is a branch-free gather and a storage-buffer load a loop over
+// the lanes. Needs both operands' offsets aligned for texel views. GRADLAB_GEMM_TEXELS=0 or 1
+// overrides (tests run both forms).
+bool readsTexels(const gpu::DeviceInfo& device, const gpu::BufferRange& a, const gpu::BufferRange& b) {
+  if (a.offset % device.minTexelBufferOffsetAlignment || b.offset % device.minTexelBufferOffsetAlignment)
+    return false;
+  const auto vec4s = [](const gpu::BufferRange& r) {
+    return ((r.bytes == VK_WHOLE_SIZE ? r.buffer->bytes() - r.offset : r.bytes) + 15) / 16;
+  };
+  if (vec4s(a) > device.maxTexelBufferElements || vec4s(b) > device.maxTexelBufferElements) return false;
+  if (const char* env = std::getenv("GRADLAB_GEMM_TEXELS"); env && *env) return std::string(env) != "0";
+  return device.type == gpu::DeviceType::Cpu;
+}
+
 // One pass of the GEMM kernel of `variant` over `slices` slices of k.
 void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b,
                      gpu::BufferRange c, gpu::KernelVariant variant, const Push& push, uint32_t slices) {
@@ -82,11 +107,15 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
     constants.push_back(push.ldb % 4 == 0 && (s.transB || s.N % 4 == 0) ? 1u : 0u);
     constants.push_back(push.ldc % 4 == 0 && s.N % 4 == 0 ? 1u : 0u);
     constants.push_back(sharesRowsOfA(context.device()) ? 1u : 0u);
-    const auto& kernel = context.kernel(kRegisters, {lanes, 1, 1}, constants);
-    const uint32_t colsPerGroup = lanes * kRegisterCols;
+    const RegisterTile tile = registerTile(s, lanes);
+    constants.push_back(tile.rows);
+    constants.push_back(tile.cols / 4);
+    const auto& kernel = context.kernel(readsTexels(context.device(), a, b) ? kRegistersTexels : kRegisters,
+                                        {lanes, 1, 1}, constants);
+    const uint32_t colsPerGroup = lanes * tile.cols;
     // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).
     rec.dispatch(kernel, {a, b, c}, push,
-                 {(s.M + kRegisterRows - 1) / kRegisterRows, (s.N + colsPerGroup - 1) / colsPerGroup, slices});
+                 {(s.M + tile.rows - 1) / tile.rows, (s.N + colsPerGroup - 1) / colsPerGroup, slices});
   } else {
     const auto& kernel = context.kernel(kTiled, {16, 16, 1}, trans);
     rec.dispatch(kernel, {a, b, c}, push, {(s.N + 63) / 64, (s.M + 63) / 64, slices});

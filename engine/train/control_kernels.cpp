@@ -8,7 +8,8 @@
 namespace gradlab::train {
 namespace {
 using gpu::Access;
-const gpu::KernelSpec kNonFinite{"nonfinite_check", spirv::nonfinite_check, {Access::Read, Access::ReadWrite, Access::Read}, 8};
+const gpu::KernelSpec kNonFinite{"nonfinite_check", spirv::nonfinite_check,
+                                 {Access::ReadVec4Texels, Access::ReadWrite, Access::Read}, 8};
 const gpu::KernelSpec kAdvance{"advance_step", spirv::advance_step, {Access::ReadWrite}, 0};
 }  // namespace
 
@@ -16,7 +17,7 @@ void recordNonFiniteCheck(gpu::Recording& rec, gpu::BufferRange tensor, uint32_t
                           gpu::BufferRange control, gpu::BufferRange step) {
   struct { uint32_t n, tensor; } push{n, index};
   rec.dispatch(rec.context().kernel(kNonFinite, {256, 1, 1}), {tensor, control, step}, push,
-               {std::clamp<uint32_t>((n + 255) / 256, 1, 64), 1, 1});
+               {std::clamp<uint32_t>((n + 1023) / 1024, 1, 64), 1, 1});
 }
 
 void recordAdvanceStep(gpu::Recording& rec, gpu::BufferRange step) {

@@ -11,7 +11,10 @@ namespace {
 
 using gpu::Access;
 const gpu::KernelSpec kActivation{
-    "activation", spirv::activation, {Access::Read, Access::Read, Access::Read, Access::ReadWrite}, 8};
+    "activation",
+    spirv::activation,
+    {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite},
+    8};
 
 enum Op : uint32_t { Sigmoid = 0, Tanh, Relu, LeakyRelu, Elu };
 
@@ -23,7 +26,7 @@ class Activation final : public Layer {
     const uint32_t n = count(p.batch);
     struct { uint32_t n; float param; } push{n, float(param_)};
     const auto& kernel = p.rec.context().kernel(kActivation, {256, 1, 1}, {op_, 0u, 0u});
-    p.rec.dispatch(kernel, {p.inputs[0], p.inputs[0], p.inputs[0], p.output}, push, groups(n));
+    p.rec.dispatch(kernel, {p.inputs[0], p.inputs[0], p.inputs[0], p.output}, push, groups((n + 3) / 4));
   }
 
   void backward(const BackwardPass& p) const override {
@@ -32,7 +35,7 @@ class Activation final : public Layer {
     struct { uint32_t n; float param; } push{n, float(param_)};
     const auto& kernel =
         p.rec.context().kernel(kActivation, {256, 1, 1}, {op_, 1u, accumulates(p, 0) ? 1u : 0u});
-    p.rec.dispatch(kernel, {p.inputs[0], p.output, p.gradOutput, p.gradInputs[0]}, push, groups(n));
+    p.rec.dispatch(kernel, {p.inputs[0], p.output, p.gradOutput, p.gradInputs[0]}, push, groups((n + 3) / 4));
   }
 
   void forwardReference(const RefForward& p) const override {

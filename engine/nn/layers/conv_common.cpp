@@ -12,10 +12,10 @@ namespace gradlab::nn::layers {
 namespace {
 
 using gpu::Access;
-const gpu::KernelSpec kIm2col{"im2col", spirv::im2col, {Access::Read, Access::Write}, 44};
-const gpu::KernelSpec kCol2im{"col2im", spirv::col2im, {Access::Read, Access::ReadWrite}, 44};
+const gpu::KernelSpec kIm2col{"im2col", spirv::im2col, {Access::ReadFloatTexels, Access::Write}, 44};
+const gpu::KernelSpec kCol2im{"col2im", spirv::col2im, {Access::ReadFloatTexels, Access::ReadWrite}, 44};
 const gpu::KernelSpec kChannelMajor{
-    "channel_major", spirv::channel_major, {Access::Read, Access::ReadWrite, Access::Read}, 16};
+    "channel_major", spirv::channel_major, {Access::ReadFloatTexels, Access::ReadWrite, Access::ReadFloatTexels}, 16};
 
 constexpr uint64_t kDefaultChunkLimit = uint64_t(1) << 27;  // Vulkan's minimum maxStorageBufferRange
 constexpr uint64_t kAlignFloats = 64;  // 256 bytes: the largest minStorageBufferOffsetAlignment Vulkan allows
@@ -53,7 +53,9 @@ void forEachTap(const ConvGeometry& g, F&& f) {
 
 SampleWindow sampleWindow(const gpu::Context& context, const gpu::BufferRange& tensor, uint64_t sampleFloats,
                           uint32_t first, uint32_t count) {
-  const uint64_t align = std::max<uint64_t>(context.device().minStorageBufferOffsetAlignment, 4);
+  // Offsets valid for storage buffers and texel views alike (both alignments are powers of two).
+  const uint64_t align = std::max<uint64_t>({context.device().minStorageBufferOffsetAlignment,
+                                             context.device().minTexelBufferOffsetAlignment, 4});
   const uint64_t start = tensor.offset + uint64_t(first) * sampleFloats * 4;
   const uint64_t bound = std::max(tensor.offset, start - start % align);
   return {gpu::BufferRange(*tensor.buffer, bound, start + uint64_t(count) * sampleFloats * 4 - bound),

@@ -12,8 +12,9 @@ namespace gradlab::nn::layers {
 namespace {
 
 using gpu::Access;
-const gpu::KernelSpec kMaxPool{"max_pool2d", spirv::max_pool2d, {Access::Read, Access::ReadWrite, Access::ReadWrite}, 36};
-const gpu::KernelSpec kAvgPool{"avg_pool2d", spirv::avg_pool2d, {Access::Read, Access::ReadWrite}, 36};
+const gpu::KernelSpec kMaxPool{"max_pool2d", spirv::max_pool2d,
+                               {Access::ReadFloatTexels, Access::ReadWrite, Access::ReadWrite}, 36};
+const gpu::KernelSpec kAvgPool{"avg_pool2d", spirv::avg_pool2d, {Access::ReadFloatTexels, Access::ReadWrite}, 36};
 
 class Pool2d final : public Layer {
  public:

@@ -5,6 +5,7 @@
 // one invocation sums one image row (bb, c, h), at most k x k taps per value, all in uint.
 #include "conv_geometry.glsl"
 layout(constant_id = 3) const uint ACCUMULATE = 0;
+layout(constant_id = 4) const uint UNIT_STRIDE = 0;  // stride 1: every tap lands on the grid, no division
 
 layout(binding = 0) uniform samplerBuffer colTexels;
 float col(uint i) { return texelFetch(colTexels, int(i)).r; }
@@ -22,15 +23,15 @@ void main() {
         uint th = h + p.pad;
         if (th < ki * p.dilation) break;  // later taps lie further up
         th -= ki * p.dilation;
-        uint oh = quotient(th, p.stride);
-        if (oh * p.stride != th || oh >= p.colH) continue;
+        uint oh = UNIT_STRIDE != 0 ? th : quotient(th, p.stride);
+        if ((UNIT_STRIDE == 0 && oh * p.stride != th) || oh >= p.colH) continue;
         uint row = (c * p.k + ki) * p.k;
         for (uint kj = 0; kj < p.k; ++kj) {
           uint tw = w + p.pad;
           if (tw < kj * p.dilation) break;
           tw -= kj * p.dilation;
-          uint ow = quotient(tw, p.stride);
-          if (ow * p.stride != tw || ow >= p.colW) continue;
+          uint ow = UNIT_STRIDE != 0 ? tw : quotient(tw, p.stride);
+          if ((UNIT_STRIDE == 0 && ow * p.stride != tw) || ow >= p.colW) continue;
           sum += col((row + kj) * ld + colBase + oh * p.colW + ow);
         }
       }

@@ -180,6 +180,7 @@ class TestLayersConv : public QObject {
     addRow("max 4 stride 3 pad 2", net("1x9x10", "MaxPool2d(x, kernel_size=4, stride=3, padding=2)"), 4);
     addRow("max 5 pad 2 stride 2", net("2x5x6", "MaxPool2d(x, kernel_size=5, stride=2, padding=2)"));
     addRow("avg 2", net("3x6x8", "AvgPool2d(x, kernel_size=2)"));
+    addRow("avg 2 odd sides (last row and column in no window)", net("2x7x5", "AvgPool2d(x, kernel_size=2)"));
     addRow("avg 3 stride 2 pad 1", net("2x7x6", "AvgPool2d(x, kernel_size=3, stride=2, padding=1)"));
     addRow("avg 3 stride 2 pad 1 exclude pad",
            net("2x7x6", "AvgPool2d(x, kernel_size=3, stride=2, padding=1, count_include_pad=false)"));

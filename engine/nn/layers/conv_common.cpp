@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -64,14 +65,19 @@ SampleWindow sampleWindow(const gpu::Context& context, const gpu::BufferRange& t
 
 void im2col(gpu::Recording& rec, const ConvGeometry& g, const SampleWindow& image, uint32_t samples,
             gpu::BufferRange col) {
-  const auto& kernel = rec.context().kernel(kIm2col, {64, 1, 1});
+  // A segment per (row, sample) on CPU devices, per grid row on GPUs (shaders/im2col.comp);
+  // GRADLAB_IM2COL_ROW_SEGMENTS=0|1 overrides (the GPU form's tests run on lavapipe).
+  bool rows = rec.context().device().type != gpu::DeviceType::Cpu;
+  if (const char* env = std::getenv("GRADLAB_IM2COL_ROW_SEGMENTS"); env && *env) rows = std::string(env) != "0";
+  const uint32_t length = rows ? g.colW : g.colH * g.colW, segments = rows ? g.colH : 1;
+  const auto& kernel = rec.context().kernel(kIm2col, {64, 1, 1}, {length % 4 == 0 ? 1u : 0u, rows ? 1u : 0u});
   rec.dispatch(kernel, {image.range, col}, push(g, image.base, samples),
-               groups(uint64_t(g.colRows()) * samples * g.colH, 64));
+               groups(uint64_t(g.colRows()) * samples * segments, 64));
 }
 
 void col2im(gpu::Recording& rec, const ConvGeometry& g, gpu::BufferRange col, const SampleWindow& image,
             uint32_t samples, bool accumulate) {
-  const auto& kernel = rec.context().kernel(kCol2im, {64, 1, 1}, {accumulate ? 1u : 0u});
+  const auto& kernel = rec.context().kernel(kCol2im, {64, 1, 1}, {accumulate ? 1u : 0u, g.stride == 1 ? 1u : 0u});
   rec.dispatch(kernel, {col, image.range}, push(g, image.base, samples),
                groups(uint64_t(samples) * g.channels * g.height, 64));
 }
@@ -80,7 +86,7 @@ void toChannelMajor(gpu::Recording& rec, const SampleWindow& tensor, uint32_t sa
                     uint32_t spatial, gpu::BufferRange g) {
   struct { uint32_t base, samples, channels, spatial; } p{tensor.base, samples, channels, spatial};
   const auto& kernel = rec.context().kernel(kChannelMajor, {256, 1, 1}, {1u, 0u, 0u});
-  rec.dispatch(kernel, {tensor.range, g, tensor.range}, p, groups(uint64_t(samples) * channels * spatial, 256));
+  rec.dispatch(kernel, {tensor.range, g, tensor.range}, p, groups(uint64_t(samples) * channels * spatial / 4 + 1, 256));
 }
 
 void fromChannelMajor(gpu::Recording& rec, gpu::BufferRange g, const SampleWindow& tensor, uint32_t samples,
@@ -88,7 +94,8 @@ void fromChannelMajor(gpu::Recording& rec, gpu::BufferRange g, const SampleWindo
   struct { uint32_t base, samples, channels, spatial; } p{tensor.base, samples, channels, spatial};
   const bool hasBias = bias.buffer != nullptr;
   const auto& kernel = rec.context().kernel(kChannelMajor, {256, 1, 1}, {0u, accumulate ? 1u : 0u, hasBias ? 1u : 0u});
-  rec.dispatch(kernel, {g, tensor.range, hasBias ? bias : g}, p, groups(uint64_t(samples) * channels * spatial, 256));
+  rec.dispatch(kernel, {g, tensor.range, hasBias ? bias : g}, p,
+               groups(uint64_t(samples) * channels * spatial / 4 + 1, 256));
 }
 
 uint64_t convChunkLimitBytes() {

@@ -52,7 +52,7 @@ class Pool2d final : public Layer {
                      push, groups(n));
     else
       p.rec.dispatch(p.rec.context().kernel(kAvgPool, {256, 1, 1}, {0u, 0u, includePad_ ? 1u : 0u}),
-                     {p.inputs[0], p.output}, push, groups(n));
+                     {p.inputs[0], p.output}, push, groups((n + 3) / 4));  // four outputs per step
   }
 
   void backward(const BackwardPass& p) const override {
@@ -63,8 +63,8 @@ class Pool2d final : public Layer {
       p.rec.dispatch(p.rec.context().kernel(kMaxPool, {256, 1, 1}, {1u, acc}),
                      {p.gradOutput, p.workspace, p.gradInputs[0]}, push, groups(n));
     else
-      p.rec.dispatch(p.rec.context().kernel(kAvgPool, {256, 1, 1}, {1u, acc, includePad_ ? 1u : 0u}),
-                     {p.gradOutput, p.gradInputs[0]}, push, groups(n));
+      p.rec.dispatch(p.rec.context().kernel(kAvgPool, {256, 1, 1}, {1u, acc, includePad_ ? 1u : 0u, tiles()}),
+                     {p.gradOutput, p.gradInputs[0]}, push, groups((n + 3) / 4));
   }
 
   void forwardReference(const RefForward& p) const override {
@@ -103,6 +103,8 @@ class Pool2d final : public Layer {
     uint32_t planes, height, width, outH, outW, kh, kw, stride, pad;
   };
   Push makePush(uint32_t batch) const { return {batch * c_, h_, w_, outH_, outW_, kh_, kw_, stride_, pad_}; }
+  // 1 when the windows tile the image (stride = kernel, no padding): avg_pool2d.comp's TILING.
+  uint32_t tiles() const { return stride_ == kh_ && stride_ == kw_ && pad_ == 0 ? 1u : 0u; }
   static gpu::WorkGroup groups(uint32_t n) { return {std::clamp<uint32_t>((n + 255) / 256, 1, 4096), 1, 1}; }
 
   // A window clipped to the image, [h0, h1) x [w0, w1), and its average's divisor.

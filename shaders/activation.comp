@@ -34,18 +34,17 @@ vec4 derivative(vec4 v, vec4 out_) {
   return mix(out_ + p.param, vec4(1.0), positive);  // d/dv alpha (e^v - 1) = alpha e^v = y + alpha
 }
 
+// y or dx at vec4 i, before accumulation.
+vec4 valueAt(uint i) {
+  const int t = int(i);
+  if (BACKWARD == 0) return f(texelFetch(x, t));
+  return texelFetch(dy, t) * derivative(texelFetch(x, t), texelFetch(y, t));
+}
+
 void main() {
-  FOR_EACH_VEC4(i, p.n) {
-    const int t = int(i);
-    if (BACKWARD == 0) {
-      STORE_VEC4(result, result4, i, p.n, f(texelFetch(x, t)));
-    } else {
-      vec4 g = texelFetch(dy, t) * derivative(texelFetch(x, t), texelFetch(y, t));
-      if (ACCUMULATE != 0) {
-        if (4 * i + 4 <= p.n) g += result4[i];
-        else for (uint c = 0; 4 * i + c < p.n; ++c) g[c] += result[4 * i + c];
-      }
-      STORE_VEC4(result, result4, i, p.n, g);
-    }
-  }
+  FOR_EACH_VEC4(i, p.n) result4[i] = ACCUMULATE != 0 ? result4[i] + valueAt(i) : valueAt(i);
+  vec4 tail = vec4(0.0);
+  if (ACCUMULATE != 0 && gl_GlobalInvocationID.x == 0u)
+    for (uint c = 0; c < (p.n & 3u); ++c) tail[c] = result[(p.n & ~3u) + c];
+  STORE_TAIL(result, p.n, tail + valueAt(p.n / 4u));
 }

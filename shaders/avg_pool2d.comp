@@ -10,6 +10,8 @@ layout(constant_id = 5) const uint COUNT_INCLUDE_PAD = 1;
 // Set by the host when windows tile the image (stride = kernel, no padding): each input value
 // lies in at most one window, found without the window search.
 layout(constant_id = 6) const uint TILING = 0;
+// Set by the host when the width is a multiple of 4: a vec4 of inputs lies in one image row.
+layout(constant_id = 7) const uint ROW_VEC4 = 0;
 
 layout(binding = 0) uniform samplerBuffer xTexels;  // x (forward) or dy (backward)
 float x(uint i) { return texelFetch(xTexels, int(i)).r; }
@@ -57,16 +59,28 @@ float gradientAt(uint i) {
   return sum;
 }
 
-// Four consecutive outputs per step, stored as one vec4 (see elementwise.glsl).
+// The four outputs of vec4 s (indices clamped to the last output).
+float valueAt(uint i, uint n) { return BACKWARD == 0 ? averageAt(min(i, n - 1u)) : gradientAt(min(i, n - 1u)); }
+vec4 valuesAt(uint s, uint n) {  // written out: a vec4 filled in a loop is indexed memory on CPU devices
+  if (BACKWARD != 0 && TILING != 0 && ROW_VEC4 != 0) {  // one row, one window row: its place found once
+    const uint hw = p.height * p.width, i = min(4u * s, n - 4u), plane = quotient(i, hw), idx = i - plane * hw;
+    const uint row = quotient(idx, p.width), col = idx - row * p.width, oh = quotient(row, p.kh);
+    const uint first = plane * p.outH * p.outW + oh * p.outW;
+    const uvec4 ow = uvec4(quotient(col, p.kw), quotient(col + 1u, p.kw), quotient(col + 2u, p.kw), quotient(col + 3u, p.kw));
+    const vec4 v = vec4(x(first + min(ow.x, p.outW - 1u)), x(first + min(ow.y, p.outW - 1u)),
+                        x(first + min(ow.z, p.outW - 1u)), x(first + min(ow.w, p.outW - 1u)));
+    return oh < p.outH ? mix(vec4(0.0), v / float(p.kh * p.kw), lessThan(ow, uvec4(p.outW))) : vec4(0.0);
+  }
+  return vec4(valueAt(4u * s, n), valueAt(4u * s + 1u, n), valueAt(4u * s + 2u, n), valueAt(4u * s + 3u, n));
+}
+
+// Four consecutive outputs per step, stored as one vec4 (see FOR_EACH_VEC4 in elementwise.glsl).
 void main() {
   const uint n = BACKWARD == 0 ? p.planes * p.outH * p.outW : p.planes * p.height * p.width;
-  FOR_EACH_VEC4(s, n) {
-    vec4 v;
-    for (uint j = 0; j < 4u; ++j) {
-      const uint i = min(4u * s + j, n - 1u);
-      v[j] = BACKWARD == 0 ? averageAt(i) : gradientAt(i);
-      if (BACKWARD != 0 && ACCUMULATE != 0) v[j] += result[i];
-    }
-    STORE_VEC4(result, result4, s, n, v);
-  }
+  const bool accumulate = BACKWARD != 0 && ACCUMULATE != 0;
+  FOR_EACH_VEC4(s, n) result4[s] = accumulate ? result4[s] + valuesAt(s, n) : valuesAt(s, n);
+  vec4 tail = vec4(0.0);
+  if (accumulate && gl_GlobalInvocationID.x == 0u)
+    for (uint c = 0; c < (n & 3u); ++c) tail[c] = result[(n & ~3u) + c];
+  STORE_TAIL(result, n, tail + valuesAt(n / 4u, n));
 }

@@ -6,10 +6,10 @@
 layout(local_size_x = 256) in;
 layout(constant_id = 3) const uint ACCUMULATE = 0;
 layout(constant_id = 4) const uint VEC4 = 0;  // set by the host when spatial is a multiple of 4
+#include "divide.glsl"
 #include "group_sum.glsl"
 
-layout(std430, binding = 0) readonly buffer X { float x[]; };
-layout(std430, binding = 0) readonly buffer X4 { vec4 x4[]; };  // the same buffer as vec4s
+layout(binding = 0) uniform samplerBuffer x4;  // vec4 texels (a branch-free gather on CPU devices)
 layout(std430, binding = 1) buffer Out { float outSum[]; };
 layout(push_constant) uniform Push { uint batch; uint channels; uint spatial; } p;
 
@@ -20,12 +20,12 @@ void main() {
   for (uint c = gl_WorkGroupID.x; c < p.channels; c += gl_NumWorkGroups.x) {
     float sum = 0.0;
     for (uint j = gl_LocalInvocationID.x; j < p.batch * run; j += 256u) {
-      const uint b = j / run, i = (b * p.channels + c) * run + (j - b * run);
+      const uint b = quotient(j, run), i = (b * p.channels + c) * run + (j - b * run);
       if (VEC4 != 0) {
-        const vec4 v = x4[i];
+        const vec4 v = texelFetch(x4, int(i));
         sum += (v.x + v.y) + (v.z + v.w);
       } else {
-        sum += x[i];
+        sum += texelFetch(x4, int(i / 4u))[i % 4u];
       }
     }
     const float total = groupSum(sum);

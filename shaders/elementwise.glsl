@@ -5,16 +5,20 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 #define FOR_EACH_ELEMENT(i, n) \
   for (uint i = gl_GlobalInvocationID.x; i < (n); i += gl_NumWorkGroups.x * gl_WorkGroupSize.x)
 
-// Four floats per step: i counts vec4s of an n-float tensor, inputs are vec4 texel buffers (their
-// views end on a whole vec4) and outputs are stored as vec4s, but for a last partial vec4 whose
-// floats past n are left alone. `result` and `result4` alias one binding as floats and vec4s.
-// On CPU devices a store costs a branchy loop over the lanes per component, so a vec4 store is
-// several times cheaper than four float stores.
-#define FOR_EACH_VEC4(i, n) FOR_EACH_ELEMENT(i, ((n) + 3u) / 4u)
-#define STORE_VEC4(result, result4, i, n, value) STORE_VEC4_RANGE(result, result4, i, 0u, n, value)
+// Four floats per step: i counts the whole vec4s of an n-float tensor; inputs are vec4 texel
+// buffers (their views end on a whole vec4) and outputs are stored as vec4s (`result` and
+// `result4` alias one binding as floats and vec4s). The last n % 4 floats are stored by one
+// invocation after the loop (STORE_TAIL), not by a branch inside it: CPU devices run both sides of
+// a branch whose condition varies per lane, and a float store costs a branchy loop over the lanes.
+#define FOR_EACH_VEC4(i, n) FOR_EACH_ELEMENT(i, (n) / 4u)
+#define STORE_TAIL(result, n, value)                                             \
+  if (gl_GlobalInvocationID.x == 0u && ((n) & 3u) != 0u) {                         \
+    const vec4 tail_ = (value);                                                    \
+    for (uint c_ = 0u; c_ < ((n) & 3u); ++c_) result[((n) & ~3u) + c_] = tail_[c_]; \
+  }
 
-// The same for outputs filling floats [lo, hi) of their binding (a window that may start inside
-// a vec4): s counts the vec4s that overlap it; floats outside it are left alone.
+// For outputs filling floats [lo, hi) of their binding, a window that may start inside a vec4:
+// s counts the vec4s that overlap it; floats outside it are left alone.
 #define FOR_EACH_VEC4_IN(s, lo, hi) \
   for (uint s = (lo) / 4u + gl_GlobalInvocationID.x; s < ((hi) + 3u) / 4u; s += gl_NumWorkGroups.x * gl_WorkGroupSize.x)
 #define STORE_VEC4_RANGE(result, result4, s, lo, hi, value)                           \

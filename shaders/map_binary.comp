@@ -25,5 +25,7 @@ vec4 apply(vec4 a, vec4 b) {
 }
 
 void main() {
-  FOR_EACH_VEC4(i, p.n) { STORE_VEC4(z, z4, i, p.n, apply(p.alpha * texelFetch(x, int(i)), texelFetch(y, int(i)))); }
+  FOR_EACH_VEC4(i, p.n) z4[i] = apply(p.alpha * texelFetch(x, int(i)), texelFetch(y, int(i)));
+  const int t = int(p.n / 4u);
+  STORE_TAIL(z, p.n, apply(p.alpha * texelFetch(x, t), texelFetch(y, t)));
 }

@@ -26,5 +26,6 @@ vec4 apply(vec4 v) {
 }
 
 void main() {
-  FOR_EACH_VEC4(i, p.n) { STORE_VEC4(y, y4, i, p.n, apply(p.alpha * texelFetch(x, int(i)) + p.beta)); }
+  FOR_EACH_VEC4(i, p.n) y4[i] = apply(p.alpha * texelFetch(x, int(i)) + p.beta);
+  STORE_TAIL(y, p.n, apply(p.alpha * texelFetch(x, int(p.n / 4u)) + p.beta));
 }

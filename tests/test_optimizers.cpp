@@ -249,6 +249,32 @@ class TestOptimizers : public QObject {
                 {"adaminject", {{"lr", "0.1"}, {"k", "1"}, {"weight_decay", "0.1"}}}});
   }
 
+  // The training session's default plain SGD (its own kernel, sgd_update.comp, four values per
+  // step): p - lr g (to float rounding, fused or not), on sizes whose last vec4 is partial, past
+  // one capped grid, and of 1.
+  void plainSgdIsPMinusLrG() {
+    const std::vector<uint32_t> sizes{1, 7, 1030, (1u << 22) + 4099};
+    Bench bench(*context_, sizes, std::vector<bool>(sizes.size(), true), 11);
+    std::vector<std::vector<float>> before, grads;
+    for (size_t k = 0; k < sizes.size(); ++k) {
+      before.push_back(bench.value(k));
+      grads.push_back(test::randomFloats(sizes[k], 50 + uint32_t(k), -1, 1));
+      bench.setGrad(k, grads.back());
+    }
+    optim::Sgd sgd(0.25);
+    bench.setControl(false, 0.25f);
+    bench.record(sgd);
+    bench.step(0);
+    for (size_t k = 0; k < sizes.size(); ++k) {
+      const auto after = bench.value(k);
+      for (size_t i = 0; i < after.size(); ++i)
+        QVERIFY2(std::abs(after[i] - (before[k][i] - 0.25f * grads[k][i])) <=
+                     1e-6f * (std::abs(before[k][i]) + std::abs(grads[k][i])),
+                 qPrintable(QString("tensor of %1, value %2: %3, want %4").arg(sizes[k]).arg(i).arg(after[i])
+                                .arg(before[k][i] - 0.25f * grads[k][i])));
+    }
+  }
+
   void largeTensorsUseEveryElement() {
     // More elements than one pass of the capped grid covers (4096 groups of 256), and a gradient
     // norm reduced over them.

@@ -9,7 +9,10 @@
 namespace gradlab::optim {
 namespace {
 using gpu::Access;
-const gpu::KernelSpec kSgd{"sgd_update", spirv::sgd_update, {Access::Read, Access::ReadWrite, Access::ReadVec4Texels}, 4};
+const gpu::KernelSpec kSgd{"sgd_update",
+                           spirv::sgd_update,
+                           {Access::Read, Access::ReadWrite, Access::ReadVec4Texels, Access::ReadVec4Texels},
+                           4};
 const gpu::KernelSpec kSgdFull{"optim_sgd",
                                spirv::optim_sgd,
                                {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite},
@@ -37,7 +40,7 @@ class TorchSgd final : public KernelOptimizer {
 void Sgd::recordUpdate(gpu::Recording& rec, const std::vector<ParamRef>& params, const UpdateContext& ctx) {
   const auto& kernel = rec.context().kernel(kSgd, {256, 1, 1});
   for (const auto& p : params)
-    rec.dispatch(kernel, {ctx.control, p.value, p.grad}, p.count, {std::clamp<uint32_t>((p.count + 1023) / 1024, 1, 4096), 1, 1});
+    rec.dispatch(kernel, {ctx.control, p.value, p.grad, p.value}, p.count, {std::clamp<uint32_t>((p.count + 1023) / 1024, 1, 4096), 1, 1});
 }
 
 std::unique_ptr<Optimizer> makeSgd(gpu::Context& context, const Settings& s) { return std::make_unique<TorchSgd>(context, s); }

@@ -10,7 +10,7 @@ namespace gradlab::nn::layers {
 namespace {
 using gpu::Access;
 const gpu::KernelSpec kBiasAdd{"bias_add", spirv::bias_add, {Access::ReadFloatTexels, Access::ReadWrite}, 12};
-const gpu::KernelSpec kChannelSum{"channel_sum", spirv::channel_sum, {Access::Read, Access::ReadWrite}, 12};
+const gpu::KernelSpec kChannelSum{"channel_sum", spirv::channel_sum, {Access::ReadVec4Texels, Access::ReadWrite}, 12};
 const gpu::KernelSpec kChannelSumSmall{"channel_sum_small", spirv::channel_sum_small, {Access::ReadFloatTexels, Access::ReadWrite},
                                        12};
 // Below this many values per channel one invocation sums a channel alone: a 256-wide work group per

@@ -85,7 +85,7 @@ void col2im(gpu::Recording& rec, const ConvGeometry& g, gpu::BufferRange col, co
 void toChannelMajor(gpu::Recording& rec, const SampleWindow& tensor, uint32_t samples, uint32_t channels,
                     uint32_t spatial, gpu::BufferRange g) {
   struct { uint32_t base, samples, channels, spatial; } p{tensor.base, samples, channels, spatial};
-  const auto& kernel = rec.context().kernel(kChannelMajor, {256, 1, 1}, {1u, 0u, 0u});
+  const auto& kernel = rec.context().kernel(kChannelMajor, {256, 1, 1}, {1u, 0u, 0u, spatial % 4 == 0 ? 1u : 0u});
   rec.dispatch(kernel, {tensor.range, g, tensor.range}, p, groups(uint64_t(samples) * channels * spatial / 4 + 1, 256));
 }
 
@@ -93,7 +93,9 @@ void fromChannelMajor(gpu::Recording& rec, gpu::BufferRange g, const SampleWindo
                       uint32_t channels, uint32_t spatial, bool accumulate, gpu::BufferRange bias) {
   struct { uint32_t base, samples, channels, spatial; } p{tensor.base, samples, channels, spatial};
   const bool hasBias = bias.buffer != nullptr;
-  const auto& kernel = rec.context().kernel(kChannelMajor, {256, 1, 1}, {0u, accumulate ? 1u : 0u, hasBias ? 1u : 0u});
+  const uint32_t aligned = spatial % 4 == 0 && tensor.base % 4 == 0 ? 1u : 0u;
+  const auto& kernel =
+      rec.context().kernel(kChannelMajor, {256, 1, 1}, {0u, accumulate ? 1u : 0u, hasBias ? 1u : 0u, aligned});
   rec.dispatch(kernel, {g, tensor.range, hasBias ? bias : g}, p,
                groups(uint64_t(samples) * channels * spatial / 4 + 1, 256));
 }

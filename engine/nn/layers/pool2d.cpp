@@ -63,7 +63,7 @@ class Pool2d final : public Layer {
       p.rec.dispatch(p.rec.context().kernel(kMaxPool, {256, 1, 1}, {1u, acc}),
                      {p.gradOutput, p.workspace, p.gradInputs[0]}, push, groups(n));
     else
-      p.rec.dispatch(p.rec.context().kernel(kAvgPool, {256, 1, 1}, {1u, acc, includePad_ ? 1u : 0u, tiles()}),
+      p.rec.dispatch(p.rec.context().kernel(kAvgPool, {256, 1, 1}, {1u, acc, includePad_ ? 1u : 0u, tiles(), w_ % 4 == 0 ? 1u : 0u}),
                      {p.gradOutput, p.gradInputs[0]}, push, groups((n + 3) / 4));
   }
 

@@ -10,12 +10,16 @@
 #include "random.glsl"
 
 layout(constant_id = 3) const uint BYTES = 1;
+// Set by the host when a training batch is augmented: the augmentation is compiled out otherwise
+// (a CPU device would run it for every value, masked, if it were a run-time branch).
+layout(constant_id = 4) const uint AUGMENT = 0;
 
-layout(std430, binding = 0) readonly buffer Data { uint words[]; };         // bytes, or float bits
-layout(std430, binding = 1) readonly buffer AllLabels { uint allLabels[]; };
-layout(std430, binding = 2) readonly buffer Order { uint order[]; };        // 2 epochs' permutations
+// Read as texel buffers: a branch-free gather on CPU devices (see engine/gpu/kernel.h).
+layout(binding = 0) uniform usamplerBuffer words;      // bytes, or float bits
+layout(binding = 1) uniform usamplerBuffer allLabels;
+layout(binding = 2) uniform usamplerBuffer order;      // 2 epochs' permutations
 layout(std430, binding = 3) readonly buffer Step { uint stepCounter[]; };
-layout(std430, binding = 4) readonly buffer Norm { float norm[]; };         // scale[n], offset[n]
+layout(binding = 4) uniform samplerBuffer norm;        // scale[n], offset[n]
 layout(std430, binding = 5) writeonly buffer Out { float x[]; };
 layout(std430, binding = 6) writeonly buffer OutLabels { uint labels[]; };
 layout(push_constant) uniform Push {
@@ -27,30 +31,30 @@ layout(push_constant) uniform Push {
 
 float fetch(uint sampleIndex, uint j) {
   uint i = sampleIndex * p.sampleSize + j;
-  if (BYTES == 0) return uintBitsToFloat(words[i]);
-  return float((words[i >> 2] >> ((i & 3u) * 8u)) & 255u) * (1.0 / 255.0);
+  if (BYTES == 0) return uintBitsToFloat(texelFetch(words, int(i)).r);
+  return float((texelFetch(words, int(i >> 2)).r >> ((i & 3u) * 8u)) & 255u) * (1.0 / 255.0);
 }
 
 float fetchPixel(uint sampleIndex, uint c, int y, int x) {
-  if (y < 0 || x < 0 || y >= int(p.height) || x >= int(p.width)) return 0.0;
-  return fetch(sampleIndex, (c * p.height + uint(y)) * p.width + uint(x));
+  const bool inside = y >= 0 && x >= 0 && y < int(p.height) && x < int(p.width);
+  const float v = fetch(sampleIndex, (c * p.height + uint(clamp(y, 0, int(p.height) - 1))) * p.width +
+                                         uint(clamp(x, 0, int(p.width) - 1)));
+  return inside ? v : 0.0;
+}
+
+// The dataset index of batch row b.
+uint sampleOf(uint b, uint step) {
+  if (p.training == 0) return min(p.first + b, p.samples - 1);
+  const uint epoch = quotient(step, p.stepsPerEpoch), slot = epoch & 1u;
+  return texelFetch(order, int(slot * p.samples + (step - epoch * p.stepsPerEpoch) * p.batch + b)).r;
 }
 
 void main() {
-  uint step = stepCounter[0];
+  const uint step = stepCounter[0];
   FOR_EACH_ELEMENT(i, p.batch * p.sampleSize) {
-    uint b = quotient(i, p.sampleSize), j = i - b * p.sampleSize;
-    uint sampleIndex;
-    if (p.training != 0) {
-      uint epoch = quotient(step, p.stepsPerEpoch), slot = epoch & 1u;
-      sampleIndex = order[slot * p.samples + (step - epoch * p.stepsPerEpoch) * p.batch + b];
-    } else {
-      sampleIndex = min(p.first + b, p.samples - 1);
-    }
+    const uint b = quotient(i, p.sampleSize), j = i - b * p.sampleSize, sampleIndex = sampleOf(b, step);
     float v;
-    bool augment = p.training != 0 && p.height > 1 &&
-                   (p.flip != 0 || p.cropPadding != 0 || p.rotation != 0.0 || p.brightness != 0.0 || p.contrast != 0.0);
-    if (augment) {
+    if (AUGMENT != 0) {
       uint key = step * p.batch + b;  // one set of random draws per sampleIndex and step
       uint c = quotient(j, p.height * p.width), row = quotient(j, p.width), y = row - c * p.height, xx = j - row * p.width;
       float fx = float(xx), fy = float(y);
@@ -72,7 +76,8 @@ void main() {
     } else {
       v = fetch(sampleIndex, j);
     }
-    x[i] = v * norm[j] + norm[p.sampleSize + j];
-    if (j == 0) labels[b] = allLabels[sampleIndex];
+    x[i] = v * texelFetch(norm, int(j)).r + texelFetch(norm, int(p.sampleSize + j)).r;
   }
+  // The labels in a loop of their own: a store under a per-value condition would cost every value.
+  FOR_EACH_ELEMENT(b, p.batch) labels[b] = texelFetch(allLabels, int(sampleOf(b, step))).r;
 }

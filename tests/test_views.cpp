@@ -239,6 +239,12 @@ class TestViews : public QObject {
     // A report without the tensor changes nothing.
     auto other = std::make_shared<train::ProbeReport>();
     other->weights.push_back({"c1.weight", nn::Shape{6, 1, 5, 5}, test::randomFloats(150, 9)});
+    // First let the view settle: the filters' spectra are computed on a worker too, and the tiles
+    // are drawn once more when they arrive (this test failed now and then without the wait).
+    for (int last = -1; last != int(drawn.count());) {
+      last = int(drawn.count());
+      QTest::qWait(300);
+    }
     const int drawings = int(drawn.count());
     live.showWeights(other, "h1.weight");
     QTest::qWait(100);

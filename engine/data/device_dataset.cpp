@@ -16,8 +16,8 @@ namespace {
 using gpu::Access;
 const gpu::KernelSpec kGather{"gather_batch",
                               spirv::gather_batch,
-                              {Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::Write,
-                               Access::Write},
+                              {Access::ReadUintTexels, Access::ReadUintTexels, Access::ReadUintTexels, Access::Read,
+                               Access::ReadFloatTexels, Access::Write, Access::Write},
                               64};
 }  // namespace
 
@@ -158,7 +158,9 @@ void DeviceDataset::record(gpu::Recording& rec, const Target& t, bool training, 
   if (training && d.size() < t.batch)
     throw DataError("The dataset " + d.name + " has " + std::to_string(d.size()) + " samples, fewer than the batch size " +
                     std::to_string(t.batch) + ": use a smaller batch.");
-  const auto& kernel = rec.context().kernel(kGather, {256, 1, 1}, {d.isBytes() ? 1u : 0u});
+  const bool augment = training && d.sampleShape.height() > 1 &&
+                       (a.flip || a.cropPadding || a.rotationDegrees != 0 || a.brightness != 0 || a.contrast != 0);
+  const auto& kernel = rec.context().kernel(kGather, {256, 1, 1}, {d.isBytes() ? 1u : 0u, augment ? 1u : 0u});
   const uint32_t n = t.batch * d.sampleSize();
   rec.dispatch(kernel, {*data_, *labels_, *order_, t.step, *norm_, t.input, t.labels}, push,
                {std::clamp<uint32_t>((n + 255) / 256, 1, 4096), 1, 1});

@@ -13,13 +13,15 @@ namespace gradlab::gpu {
 
 class Context;
 
-// ReadVec4Texels / ReadFloatTexels: read-only, bound as a uniform texel buffer of vec4s
-// (R32G32B32A32_SFLOAT) or of floats (R32_SFLOAT) and read with texelFetch. On CPU devices a
+// ReadVec4Texels / ReadFloatTexels / ReadUintTexels: read-only, bound as a uniform texel buffer of
+// vec4s (R32G32B32A32_SFLOAT), floats (R32_SFLOAT) or uints (R32_UINT) and read with texelFetch. On CPU devices a
 // texel fetch is a branch-free gather while a storage-buffer load is a loop over the lanes with
 // two branches per lane and component (Mesa 22's llvmpipe): see gemm_registers.glsl.
-enum class Access { Read, Write, ReadWrite, ReadVec4Texels, ReadFloatTexels };
+enum class Access { Read, Write, ReadWrite, ReadVec4Texels, ReadFloatTexels, ReadUintTexels };
 
-constexpr bool texels(Access a) { return a == Access::ReadVec4Texels || a == Access::ReadFloatTexels; }
+constexpr bool texels(Access a) {
+  return a == Access::ReadVec4Texels || a == Access::ReadFloatTexels || a == Access::ReadUintTexels;
+}
 constexpr bool reads(Access a) { return a != Access::Write; }
 constexpr bool writes(Access a) { return a == Access::Write || a == Access::ReadWrite; }
 

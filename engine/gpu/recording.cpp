@@ -209,7 +209,8 @@ void Recording::texelView(const KernelSpec& spec, uint32_t binding, const VkDesc
                                             " texels " + info.name + " can read at once. Use a smaller batch size or layer.");
   VkBufferViewCreateInfo viewInfo{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
   viewInfo.buffer = range.buffer;
-  viewInfo.format = vec4 ? VK_FORMAT_R32G32B32A32_SFLOAT : VK_FORMAT_R32_SFLOAT;
+  viewInfo.format = vec4 ? VK_FORMAT_R32G32B32A32_SFLOAT
+                         : spec.bindings[binding] == Access::ReadUintTexels ? VK_FORMAT_R32_UINT : VK_FORMAT_R32_SFLOAT;
   viewInfo.offset = range.offset;
   viewInfo.range = bytes;
   VkBufferView view = VK_NULL_HANDLE;

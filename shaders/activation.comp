@@ -43,8 +43,9 @@ vec4 valueAt(uint i) {
 
 void main() {
   FOR_EACH_VEC4(i, p.n) result4[i] = ACCUMULATE != 0 ? result4[i] + valueAt(i) : valueAt(i);
-  vec4 tail = vec4(0.0);
-  if (ACCUMULATE != 0 && gl_GlobalInvocationID.x == 0u)
-    for (uint c = 0; c < (p.n & 3u); ++c) tail[c] = result[(p.n & ~3u) + c];
-  STORE_TAIL(result, p.n, tail + valueAt(p.n / 4u));
+  if (ACCUMULATE != 0) {
+    ADD_TAIL(result, p.n, valueAt(p.n / 4u));
+  } else {
+    STORE_TAIL(result, p.n, valueAt(p.n / 4u));
+  }
 }

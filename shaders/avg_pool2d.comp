@@ -79,8 +79,9 @@ void main() {
   const uint n = BACKWARD == 0 ? p.planes * p.outH * p.outW : p.planes * p.height * p.width;
   const bool accumulate = BACKWARD != 0 && ACCUMULATE != 0;
   FOR_EACH_VEC4(s, n) result4[s] = accumulate ? result4[s] + valuesAt(s, n) : valuesAt(s, n);
-  vec4 tail = vec4(0.0);
-  if (accumulate && gl_GlobalInvocationID.x == 0u)
-    for (uint c = 0; c < (n & 3u); ++c) tail[c] = result[(n & ~3u) + c];
-  STORE_TAIL(result, n, tail + valuesAt(n / 4u, n));
+  if (accumulate) {
+    ADD_TAIL(result, n, valuesAt(n / 4u, n));
+  } else {
+    STORE_TAIL(result, n, valuesAt(n / 4u, n));
+  }
 }

@@ -10,11 +10,14 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 // `result4` alias one binding as floats and vec4s). The last n % 4 floats are stored by one
 // invocation after the loop (STORE_TAIL), not by a branch inside it: CPU devices run both sides of
 // a branch whose condition varies per lane, and a float store costs a branchy loop over the lanes.
+// ADD_TAIL adds the tail to what `result` holds instead (kernels that accumulate).
 #define FOR_EACH_VEC4(i, n) FOR_EACH_ELEMENT(i, (n) / 4u)
-#define STORE_TAIL(result, n, value)                                             \
-  if (gl_GlobalInvocationID.x == 0u && ((n) & 3u) != 0u) {                         \
-    const vec4 tail_ = (value);                                                    \
-    for (uint c_ = 0u; c_ < ((n) & 3u); ++c_) result[((n) & ~3u) + c_] = tail_[c_]; \
+#define STORE_TAIL(result, n, value) TAIL_(result, n, value, =)
+#define ADD_TAIL(result, n, value) TAIL_(result, n, value, +=)
+#define TAIL_(result, n, value, assign)                                                     \
+  if (gl_GlobalInvocationID.x == 0u && ((n) & 3u) != 0u) {                                  \
+    const vec4 tail_ = (value);                                                             \
+    for (uint c_ = 0u; c_ < ((n) & 3u); ++c_) result[((n) & ~3u) + c_] assign tail_[c_];   \
   }
 
 // For outputs filling floats [lo, hi) of their binding, a window that may start inside a vec4:

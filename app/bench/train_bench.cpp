@@ -87,12 +87,9 @@ void printBreakdown(nn::Network& net, double stepMs) {
   // and leaves the weights as they are.
   gpu::Buffer control(net.context(), 4 * sizeof(uint32_t));
   control.upload(std::span<const uint32_t>(std::vector<uint32_t>{0, 0, 0, 0}));
-  std::vector<optim::ParamRef> params;
-  for (uint32_t i = 0; i < net.parameters().size(); ++i) {
-    const nn::Parameter& p = net.parameters()[i];
-    train::recordNonFiniteCheck(rec, *p.grad, p.count(), i, control, net.step());
-    params.push_back({p.name, *p.value, *p.grad, p.count(), p.decays()});
-  }
+  const std::vector<optim::ParamRef> params = train::parameterRefs(net);
+  for (uint32_t i = 0; i < params.size(); ++i)
+    train::recordNonFiniteCheck(rec, params[i].grad, params[i].count, i, control, net.step());
   rec.timestamp("not-finite checks");
   optim::Sgd(0).recordUpdate(rec, params, {control, net.step()});
   rec.timestamp("SGD update");

@@ -77,11 +77,13 @@ void Recording::barrier() {
   read_.clear();
 }
 
+bool Recording::conflicts(VkBuffer handle, Access mode) const {
+  return written_.count(handle) || (writes(mode) && read_.count(handle));
+}
+
 void Recording::access(const Buffer* buffer, Access mode) {
-  const VkBuffer handle = buffer->handle();
-  const bool hazard = written_.count(handle) || (writes(mode) && read_.count(handle));
-  if (hazard) barrier();
-  note(handle, mode);
+  if (conflicts(buffer->handle(), mode)) barrier();
+  note(buffer->handle(), mode);
 }
 
 void Recording::note(VkBuffer handle, Access mode) {
@@ -159,8 +161,8 @@ void Recording::dispatch(const Kernel& kernel, std::initializer_list<BufferRange
   i = 0;
   bool hazard = false;
   for (const BufferRange& range : bindings) {
-    const VkBuffer handle = range.buffer->handle();
-    hazard = hazard || written_.count(handle) || (writes(spec.bindings[i++]) && read_.count(handle));
+    if (conflicts(range.buffer->handle(), spec.bindings[i])) hazard = true;
+    ++i;
   }
   if (hazard) barrier();
   i = 0;

@@ -63,11 +63,15 @@ class Recording {
   void markSubmitted() { pending_ = true; }
 
  private:
+  // Whether `mode` on `buffer` conflicts with what ran since the last barrier (read or write after
+  // a write, write after a read).
+  bool conflicts(VkBuffer buffer, Access mode) const;
   void access(const Buffer* buffer, Access mode);  // a barrier first if it conflicts, then note()
   void note(VkBuffer buffer, Access mode);          // records the access until the next barrier
   void barrier();
   VkDescriptorSet allocateSet(const Kernel& kernel);
-  // A vec4 texel view of `range` (binding `binding` of `spec`), kept until the recording is destroyed.
+  // A texel view of `range` in the format of binding `binding` of `spec`, kept until the recording
+  // is destroyed.
   void texelView(const KernelSpec& spec, uint32_t binding, const VkDescriptorBufferInfo& range, uint64_t capacity);
 
   Context& context_;

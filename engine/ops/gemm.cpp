@@ -67,7 +67,7 @@ void requireFloats(const char* name, const gpu::BufferRange& r, uint64_t rows, u
 }
 
 // Whether the registers kernel loads A's rows once per subgroup and shuffles them round
-// (shaders/gemm_registers.comp, SHARE_A): on CPU devices, where it halves the kernel's time; a GPU
+// (shaders/gemm_registers.glsl, SHARE_A): on CPU devices, where it halves the kernel's time; a GPU
 // serves a load all lanes share from its cache at once. GRADLAB_GEMM_SHARED_ROWS=0 or 1 overrides
 // (tests run both forms).
 bool sharesRowsOfA(const gpu::DeviceInfo& device) {
@@ -83,10 +83,8 @@ bool sharesRowsOfA(const gpu::DeviceInfo& device) {
 bool readsTexels(const gpu::DeviceInfo& device, const gpu::BufferRange& a, const gpu::BufferRange& b) {
   if (a.offset % device.minTexelBufferOffsetAlignment || b.offset % device.minTexelBufferOffsetAlignment)
     return false;
-  const auto vec4s = [](const gpu::BufferRange& r) {
-    return ((r.bytes == VK_WHOLE_SIZE ? r.buffer->bytes() - r.offset : r.bytes) + 15) / 16;
-  };
-  if (vec4s(a) > device.maxTexelBufferElements || vec4s(b) > device.maxTexelBufferElements) return false;
+  if ((floatsIn(a) + 3) / 4 > device.maxTexelBufferElements || (floatsIn(b) + 3) / 4 > device.maxTexelBufferElements)
+    return false;
   if (const char* env = std::getenv("GRADLAB_GEMM_TEXELS"); env && *env) return std::string(env) != "0";
   return device.type == gpu::DeviceType::Cpu;
 }

@@ -28,18 +28,17 @@ uint32_t floatBits(float f) {
   return u;
 }
 
-// The network's parameters as the update stages see them.
-std::vector<optim::ParamRef> parameterRefs(nn::Network& net) {
-  std::vector<optim::ParamRef> refs;
-  for (auto& p : net.parameters()) refs.push_back({p.name, *p.value, *p.grad, p.count(), p.decays()});
-  return refs;
-}
-
 struct MetricsPush {
   uint32_t batch, classes, valid, ringSize, slot, accumulate;
 };
 
 }  // namespace
+
+std::vector<optim::ParamRef> parameterRefs(nn::Network& net) {
+  std::vector<optim::ParamRef> refs;
+  for (auto& p : net.parameters()) refs.push_back({p.name, *p.value, *p.grad, p.count(), p.decays()});
+  return refs;
+}
 
 TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, const data::Dataset& train,
                                  const data::Dataset* validation, const TrainingOptions& options,

@@ -53,6 +53,9 @@ struct NonFiniteReport {
   std::string message;  // what happened and what to try
 };
 
+// The network's parameters as the update stages see them.
+std::vector<optim::ParamRef> parameterRefs(nn::Network& net);
+
 class TrainingSession {
  public:
   TrainingSession(gpu::Context& context, const nn::Graph& graph, const data::Dataset& train,

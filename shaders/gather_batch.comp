@@ -13,6 +13,9 @@ layout(constant_id = 3) const uint BYTES = 1;
 // Set by the host when a training batch is augmented: the augmentation is compiled out otherwise
 // (a CPU device would run it for every value, masked, if it were a run-time branch).
 layout(constant_id = 4) const uint AUGMENT = 0;
+// Set by the host for byte images of a multiple of four values, not augmented: one invocation
+// unpacks a whole 32-bit word into four values, with `norm` bound as a vec4 texel view.
+layout(constant_id = 5) const uint WORDS = 0;
 
 // Read as texel buffers: a branch-free gather on CPU devices (see engine/gpu/kernel.h).
 layout(binding = 0) uniform usamplerBuffer words;      // bytes, or float bits
@@ -21,6 +24,7 @@ layout(binding = 2) uniform usamplerBuffer order;      // 2 epochs' permutations
 layout(std430, binding = 3) readonly buffer Step { uint stepCounter[]; };
 layout(binding = 4) uniform samplerBuffer norm;        // scale[n], offset[n]
 layout(std430, binding = 5) writeonly buffer Out { float x[]; };
+layout(std430, binding = 5) writeonly buffer Out4 { vec4 x4[]; };
 layout(std430, binding = 6) writeonly buffer OutLabels { uint labels[]; };
 layout(push_constant) uniform Push {
   uint sampleSize, samples, batch, stepsPerEpoch;
@@ -51,7 +55,15 @@ uint sampleOf(uint b, uint step) {
 
 void main() {
   const uint step = stepCounter[0];
-  FOR_EACH_ELEMENT(i, p.batch * p.sampleSize) {
+  if (WORDS != 0) {
+    const uint wordsPerSample = p.sampleSize / 4u;
+    FOR_EACH_ELEMENT(w, p.batch * wordsPerSample) {
+      const uint b = quotient(w, wordsPerSample), j = w - b * wordsPerSample;
+      const uint word = texelFetch(words, int(sampleOf(b, step) * wordsPerSample + j)).r;
+      const vec4 raw = vec4((uvec4(word) >> uvec4(0u, 8u, 16u, 24u)) & 255u) * (1.0 / 255.0);
+      x4[w] = raw * texelFetch(norm, int(j)) + texelFetch(norm, int(wordsPerSample + j));
+    }
+  } else FOR_EACH_ELEMENT(i, p.batch * p.sampleSize) {
     const uint b = quotient(i, p.sampleSize), j = i - b * p.sampleSize, sampleIndex = sampleOf(b, step);
     float v;
     if (AUGMENT != 0) {

@@ -1,6 +1,7 @@
 // C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T chosen by specialization
 // constants. A is M x K (K x M when transposed), B is K x N (N x K when transposed), C is M x N.
-// When beta is 0, C is not read (it may hold anything, NaN included), as in BLAS.
+// When beta is 0, C is not read (it may hold anything, NaN included), as in BLAS. With p.bias set,
+// bias[col] (binding 3) is added to every row of C too: a Linear layer's forward in one dispatch.
 //
 // Split K: work group z sums only k in [z kSlice, (z + 1) kSlice) and writes its C to
 // c[z cSlice ...]; engine/ops/gemm.cpp then adds the slices up (shaders/gemm_split_sum.comp).
@@ -28,11 +29,13 @@ vec4 vec4A(uint i) { return a4[i]; }
 vec4 vec4B(uint i) { return b4[i]; }
 #endif
 layout(std430, binding = 2) buffer MatC { float c[]; };
+layout(binding = 3) uniform samplerBuffer biasTexels;
 layout(push_constant) uniform Push {
   uint M, N, K;
   uint lda, ldb, ldc;
   float alpha, beta;
   uint kSlice, cSlice;
+  uint bias;
 } p;
 
 // op(A)[row][k] and op(B)[k][col]
@@ -42,7 +45,14 @@ float loadB(uint k, uint col) { return elementB(TRANS_B == 0 ? k * p.ldb + col :
 uint sliceBegin() { return gl_WorkGroupID.z * p.kSlice; }
 uint sliceEnd() { return min(p.K, sliceBegin() + p.kSlice); }
 
+// A branch on a push constant: the same way for every invocation, so nothing is read without a bias.
+float biasOf(uint col) {
+  float b = 0.0;
+  if (p.bias != 0u) b = texelFetch(biasTexels, int(col)).r;
+  return b;
+}
+
 void storeC(uint row, uint col, float value) {
   uint i = gl_WorkGroupID.z * p.cSlice + row * p.ldc + col;
-  c[i] = p.beta == 0.0 ? p.alpha * value : p.alpha * value + p.beta * c[i];
+  c[i] = (p.beta == 0.0 ? p.alpha * value : p.alpha * value + p.beta * c[i]) + biasOf(col);
 }

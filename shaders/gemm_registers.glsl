@@ -159,12 +159,15 @@ void main() {
   if (VEC_C != 0) {
     // Stores cost a lane loop each, like loads: a vec4 store writes four outputs at once, which
     // matters when K is short (the weight gradients, where K is the batch size).
+    vec4 bias[COLS4];
+    [[unroll]] for (uint c = 0; c < COLS4; ++c)
+      [[unroll]] for (uint j = 0; j < 4; ++j) bias[c][j] = biasOf(colB(firstCol(c) + j));
     [[unroll]] for (uint r = 0; r < ROWS; ++r)
       [[unroll]] for (uint c = 0; c < COLS4; ++c) {
         uint col = firstCol(c);
         if (row0 + r >= p.M || col >= p.N) continue;
         uint i = (gl_WorkGroupID.z * p.cSlice + (row0 + r) * p.ldc + col) / 4;
-        c4[i] = p.beta == 0.0 ? p.alpha * acc[r][c] : p.alpha * acc[r][c] + p.beta * c4[i];
+        c4[i] = (p.beta == 0.0 ? p.alpha * acc[r][c] : p.alpha * acc[r][c] + p.beta * c4[i]) + bias[c];
       }
     return;
   }

@@ -1,13 +1,16 @@
 #version 450
 // The second pass of a GEMM split along K (shaders/gemm.glsl): C = alpha * (the sum of the slices'
-// partial products) + beta * C. Slices are added in order, so results do not depend on scheduling.
+// partial products) + beta * C (+ bias[col] with p.bias set). Slices are added in order, so results
+// do not depend on scheduling.
 #include "elementwise.glsl"
 
 layout(std430, binding = 0) readonly buffer Partial { float partial[]; };
 layout(std430, binding = 1) buffer MatC { float c[]; };
+layout(binding = 2) uniform samplerBuffer biasTexels;
 layout(push_constant) uniform Push {
   uint M, N, ldc, slices, cSlice;
   float alpha, beta;
+  uint bias;
 } p;
 
 void main() {
@@ -16,6 +19,8 @@ void main() {
     float sum = 0.0;
     for (uint s = 0; s < p.slices; ++s) sum += partial[s * p.cSlice + row * p.N + col];
     uint at = row * p.ldc + col;
-    c[at] = p.beta == 0.0 ? p.alpha * sum : p.alpha * sum + p.beta * c[at];
+    float bias = 0.0;
+    if (p.bias != 0u) bias = texelFetch(biasTexels, int(col)).r;
+    c[at] = (p.beta == 0.0 ? p.alpha * sum : p.alpha * sum + p.beta * c[at]) + bias;
   }
 }

@@ -1,7 +1,7 @@
 // GEMM against the double-precision reference, on random shapes and data, both kernel variants,
 // every transpose combination, alpha/beta, padded leading dimensions, beta = 0 over NaN, edge tiles
-// read as vec4s, rows of A shared across a subgroup or not, and GEMMs split along a long K (the
-// convolutions' weight gradients).
+// read as vec4s, rows of A shared across a subgroup or not, GEMMs split along a long K (the
+// convolutions' weight gradients), and a bias added to every row (a Linear layer's forward).
 #include "gpu/buffer.h"
 #include "gpu/recording.h"
 #include "ops/gemm.h"
@@ -17,8 +17,9 @@ class TestGemm : public QObject {
 
   // Runs one GEMM and returns the worst error in units of the rounding scale sum |a||b|.
   // `scratch`: run the GEMM split along K with gemmScratchFloats(shape) floats of scratch.
+  // `withBias`: add a random bias of N floats to every row.
   double runCase(gpu::KernelVariant variant, ops::GemmShape shape, uint32_t seed, bool nanInC = false,
-                 bool scratch = false) {
+                 bool scratch = false, bool withBias = false) {
     const uint32_t rowsA = shape.transA ? shape.K : shape.M, colsA = shape.transA ? shape.M : shape.K;
     const uint32_t rowsB = shape.transB ? shape.N : shape.K, colsB = shape.transB ? shape.K : shape.N;
     auto a = test::randomFloats(size_t(rowsA - (rowsA > 0)) * shape.leadA() + colsA, seed);
@@ -30,12 +31,16 @@ class TestGemm : public QObject {
     B.upload(std::span<const float>(b));
     C.upload(std::span<const float>(c));
     gpu::Buffer S(*context_, std::max<uint64_t>(ops::gemmScratchFloats(shape), 1) * 4);
+    const auto bias = withBias ? test::randomFloats(shape.N, seed + 3) : std::vector<float>{};
+    gpu::Buffer Bias(*context_, std::max<size_t>(bias.size(), 1) * 4);
+    if (withBias) Bias.upload(std::span<const float>(bias));
     gpu::Recording rec(*context_);
-    ops::gemm(rec, shape, A, B, C, variant, scratch ? gpu::BufferRange(S) : gpu::BufferRange());
+    ops::gemm(rec, shape, A, B, C, variant, scratch ? gpu::BufferRange(S) : gpu::BufferRange(),
+              withBias ? gpu::BufferRange(Bias) : gpu::BufferRange());
     context_->run(rec);
     const auto got = C.read<float>(c.size());
-    const auto want = ops::reference::gemm(shape, a, b, c);
-    const auto scale = ops::reference::gemmErrorScale(shape, a, b, c);
+    const auto want = ops::reference::gemm(shape, a, b, c, bias);
+    const auto scale = ops::reference::gemmErrorScale(shape, a, b, c, bias);
     // Only the first N columns of each row of C are written; the padding must be untouched.
     std::vector<float> gotUsed, padding, paddingBefore;
     std::vector<double> wantUsed, scaleUsed;
@@ -85,10 +90,11 @@ class TestGemm : public QObject {
         shape.beta = 0.0f;
         const double tolerance = 1e-5 * std::sqrt(double(cs.K));  // relative to sum |a||b|
         if (split) QVERIFY2(ops::gemmScratchFloats(shape) > 0, "a long-K case that is not split tests nothing");
-        const double err = runCase(variant, shape, seed += 3, false, split);
-        QVERIFY2(err <= tolerance, qPrintable(QString("%1x%2x%3 transA=%4 transB=%5: error %6 > %7")
+        const bool bias = trans == 1 || trans == 2;  // half the cases, both C layouts of the registers kernel
+        const double err = runCase(variant, shape, seed += 3, false, split, bias);
+        QVERIFY2(err <= tolerance, qPrintable(QString("%1x%2x%3 transA=%4 transB=%5 bias=%6: error %7 > %8")
                                                   .arg(cs.M).arg(cs.N).arg(cs.K).arg(shape.transA)
-                                                  .arg(shape.transB).arg(err).arg(tolerance)));
+                                                  .arg(shape.transB).arg(bias).arg(err).arg(tolerance)));
       }
   }
 

@@ -19,6 +19,12 @@ const gpu::KernelSpec kGather{"gather_batch",
                               {Access::ReadUintTexels, Access::ReadUintTexels, Access::ReadUintTexels, Access::Read,
                                Access::ReadFloatTexels, Access::Write, Access::Write},
                               64};
+// The same shader for whole words of byte images: the normalization table read as vec4s.
+const gpu::KernelSpec kGatherWords{"gather_batch_words",
+                                   spirv::gather_batch,
+                                   {Access::ReadUintTexels, Access::ReadUintTexels, Access::ReadUintTexels, Access::Read,
+                                    Access::ReadVec4Texels, Access::Write, Access::Write},
+                                   64};
 }  // namespace
 
 const char* normalizationName(Normalization n) {
@@ -160,8 +166,10 @@ void DeviceDataset::record(gpu::Recording& rec, const Target& t, bool training, 
                     std::to_string(t.batch) + ": use a smaller batch.");
   const bool augment = training && d.sampleShape.height() > 1 &&
                        (a.flip || a.cropPadding || a.rotationDegrees != 0 || a.brightness != 0 || a.contrast != 0);
-  const auto& kernel = rec.context().kernel(kGather, {256, 1, 1}, {d.isBytes() ? 1u : 0u, augment ? 1u : 0u});
-  const uint32_t n = t.batch * d.sampleSize();
+  const bool words = d.isBytes() && !augment && d.sampleSize() % 4 == 0;
+  const auto& kernel = rec.context().kernel(words ? kGatherWords : kGather, {256, 1, 1},
+                                            {d.isBytes() ? 1u : 0u, augment ? 1u : 0u, words ? 1u : 0u});
+  const uint32_t n = t.batch * d.sampleSize() / (words ? 4 : 1);
   rec.dispatch(kernel, {*data_, *labels_, *order_, t.step, *norm_, t.input, t.labels}, push,
                {std::clamp<uint32_t>((n + 255) / 256, 1, 4096), 1, 1});
 }

@@ -83,6 +83,7 @@ void Context::createDevice() {
 Context::~Context() {
   if (device_) vkDeviceWaitIdle(device_);
   staging_.reset();
+  unused_.reset();
   kernels_.clear();
   pipelineCache_.reset();  // saves the cache file
   if (transferFence_) vkDestroyFence(device_, transferFence_, nullptr);
@@ -197,6 +198,15 @@ void Context::runOneShot(const std::function<void(VkCommandBuffer)>& record) {
     check(vkQueueSubmit(queue_, 1, &submitInfo, transferFence_), "vkQueueSubmit");
   }
   waitFence(transferFence_, "copying between host and GPU");
+}
+
+const Buffer& Context::unusedBinding() {
+  std::call_once(unusedOnce_, [this] {
+    unused_ = std::make_unique<Buffer>(*this, 16);
+    const float zeros[4] = {0, 0, 0, 0};
+    unused_->upload(zeros, sizeof zeros);
+  });
+  return *unused_;
 }
 
 Buffer& Context::staging(uint64_t bytes) {

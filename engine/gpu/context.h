@@ -55,6 +55,10 @@ class Context {
   const Kernel& kernel(const KernelSpec& spec, WorkGroup localSize,
                        const std::vector<uint32_t>& constants = {});
 
+  // A small buffer, never written, to bind where a kernel declares a binding it will not read
+  // (an optional operand left out).
+  const Buffer& unusedBinding();
+
   // Runs `recording` and waits for it.
   void run(Recording& recording);
   // Starts `recording` (`repeats` times back to back, which needs a replayable recording);
@@ -105,6 +109,8 @@ class Context {
   VkCommandPool transferPool_ = VK_NULL_HANDLE;
   VkFence transferFence_ = VK_NULL_HANDLE;
   std::unique_ptr<Buffer> staging_;
+  std::once_flag unusedOnce_;
+  std::unique_ptr<Buffer> unused_;
 };
 
 }  // namespace gradlab::gpu

@@ -12,12 +12,16 @@ namespace {
 
 using gpu::Access;
 
-const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled, {Access::Read, Access::Read, Access::ReadWrite}, 40};
+// Bindings: A, B, C, bias (read only when the push constants say so).
+const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled,
+                             {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 44};
 const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers,
-                                 {Access::Read, Access::Read, Access::ReadWrite}, 40};
-const gpu::KernelSpec kRegistersTexels{"gemm_registers_texel", spirv::gemm_registers_texel,
-                                       {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite}, 40};
-const gpu::KernelSpec kSplitSum{"gemm_split_sum", spirv::gemm_split_sum, {Access::Read, Access::ReadWrite}, 28};
+                                 {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 44};
+const gpu::KernelSpec kRegistersTexels{
+    "gemm_registers_texel", spirv::gemm_registers_texel,
+    {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite, Access::ReadFloatTexels}, 44};
+const gpu::KernelSpec kSplitSum{"gemm_split_sum", spirv::gemm_split_sum,
+                                {Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 32};
 
 // Tile of C per invocation of the registers kernel (shaders/gemm_registers.glsl, ROWS x 4 COLS4):
 // 16 x 8, or smaller where C is thinner than a work group's tile, whose unused rows and columns
@@ -36,6 +40,7 @@ struct Push {
   uint32_t M, N, K, lda, ldb, ldc;
   float alpha, beta;
   uint32_t kSlice, cSlice;  // k per slice of a split GEMM (K: no split); floats between C slices
+  uint32_t bias;            // 1: add bias[col] to C
 };
 
 // A split along K pays off when K is much longer than both sides of C; slices of at least
@@ -91,7 +96,8 @@ bool readsTexels(const gpu::DeviceInfo& device, const gpu::BufferRange& a, const
 
 // One pass of the GEMM kernel of `variant` over `slices` slices of k.
 void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b,
-                     gpu::BufferRange c, gpu::KernelVariant variant, const Push& push, uint32_t slices) {
+                     gpu::BufferRange c, gpu::BufferRange bias, gpu::KernelVariant variant, const Push& push,
+                     uint32_t slices) {
   gpu::Context& context = rec.context();
   const std::vector<uint32_t> trans{s.transA ? 1u : 0u, s.transB ? 1u : 0u};
   if (variant == gpu::KernelVariant::Registers) {
@@ -112,11 +118,11 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
                                         {lanes, 1, 1}, constants);
     const uint32_t colsPerGroup = lanes * tile.cols;
     // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).
-    rec.dispatch(kernel, {a, b, c}, push,
+    rec.dispatch(kernel, {a, b, c, bias}, push,
                  {(s.M + tile.rows - 1) / tile.rows, (s.N + colsPerGroup - 1) / colsPerGroup, slices});
   } else {
     const auto& kernel = context.kernel(kTiled, {16, 16, 1}, trans);
-    rec.dispatch(kernel, {a, b, c}, push, {(s.N + 63) / 64, (s.M + 63) / 64, slices});
+    rec.dispatch(kernel, {a, b, c, bias}, push, {(s.N + 63) / 64, (s.M + 63) / 64, slices});
   }
 }
 
@@ -128,10 +134,13 @@ uint64_t gemmScratchFloats(const GemmShape& s) {
 }
 
 void gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
-          gpu::KernelVariant variant, gpu::BufferRange scratch) {
+          gpu::KernelVariant variant, gpu::BufferRange scratch, gpu::BufferRange bias) {
   requireFloats("A", a, s.transA ? s.K : s.M, s.transA ? s.M : s.K, s.leadA());
   requireFloats("B", b, s.transB ? s.N : s.K, s.transB ? s.K : s.N, s.leadB());
   requireFloats("C", c, s.M, s.N, s.leadC());
+  const uint32_t hasBias = bias.buffer != nullptr ? 1u : 0u;
+  if (hasBias) requireFloats("bias", bias, 1, s.N, s.N);
+  const gpu::BufferRange biasBinding = hasBias ? bias : gpu::BufferRange(rec.context().unusedBinding());
   const uint64_t scratchNeeded = gemmScratchFloats(s);
   const bool split = scratch.buffer != nullptr && scratchNeeded > 0;
   if (split && floatsIn(scratch) < scratchNeeded)
@@ -142,19 +151,22 @@ void gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::Buff
 
   if (variant == gpu::KernelVariant::Auto) variant = rec.context().kernelVariant();
   if (!split) {
-    const Push push{s.M, s.N, s.K, s.leadA(), s.leadB(), s.leadC(), s.alpha, s.beta, s.K, 0};
-    dispatchProduct(rec, s, a, b, c, variant, push, 1);
+    const Push push{s.M, s.N, s.K, s.leadA(), s.leadB(), s.leadC(), s.alpha, s.beta, s.K, 0, hasBias};
+    dispatchProduct(rec, s, a, b, c, biasBinding, variant, push, 1);
     return;
   }
   // Each slice's product, packed (ldc = N) into its own stretch of scratch, then their sum into C.
   const uint32_t slice = sliceLength(s), slices = (s.K + slice - 1) / slice;
   const uint32_t stride = uint32_t(sliceFloats(s));
-  const Push partial{s.M, s.N, s.K, s.leadA(), s.leadB(), s.N, 1.0f, 0.0f, slice, stride};
-  dispatchProduct(rec, s, a, b, scratch, variant, partial, slices);
-  struct { uint32_t M, N, ldc, slices, stride; float alpha, beta; } sum{s.M, s.N, s.leadC(), slices, stride,
-                                                                          s.alpha, s.beta};
+  const Push partial{s.M, s.N, s.K, s.leadA(), s.leadB(), s.N, 1.0f, 0.0f, slice, stride, 0};
+  dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), variant, partial, slices);
+  struct {
+    uint32_t M, N, ldc, slices, stride;
+    float alpha, beta;
+    uint32_t bias;
+  } sum{s.M, s.N, s.leadC(), slices, stride, s.alpha, s.beta, hasBias};
   const uint32_t groups = std::clamp<uint32_t>((s.M * s.N + 63) / 64, 1, 4096);
-  rec.dispatch(rec.context().kernel(kSplitSum, {64, 1, 1}), {scratch, c}, sum, {groups, 1, 1});
+  rec.dispatch(rec.context().kernel(kSplitSum, {64, 1, 1}), {scratch, c, biasBinding}, sum, {groups, 1, 1});
 }
 
 }  // namespace gradlab::ops

@@ -28,17 +28,20 @@ struct GemmShape {
 // not split); without scratch the GEMM runs unsplit, with too little it throws.
 uint64_t gemmScratchFloats(const GemmShape& shape);
 
+// With `bias` (N floats), bias[j] is added to every row of C: C = alpha op(A) op(B) + beta C + bias.
 void gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
-          gpu::KernelVariant variant = gpu::KernelVariant::Auto, gpu::BufferRange scratch = {});
+          gpu::KernelVariant variant = gpu::KernelVariant::Auto, gpu::BufferRange scratch = {},
+          gpu::BufferRange bias = {});
 
 namespace reference {
-// Double-precision C = alpha op(A) op(B) + beta C; returns C (M x ldc, only the first N columns used).
+// Double-precision C = alpha op(A) op(B) + beta C (+ bias[j] when `bias` is not empty); returns C
+// (M x ldc, only the first N columns used).
 std::vector<double> gemm(const GemmShape& shape, std::span<const float> a, std::span<const float> b,
-                         std::span<const float> c);
+                         std::span<const float> c, std::span<const float> bias = {});
 // The sum over k of |op(A)[i][k] op(B)[k][j]| times |alpha|, plus |beta C[i][j]|: the scale of
-// float32 rounding error in element (i, j).
+// float32 rounding error in element (i, j) (plus |bias[j]| with a bias).
 std::vector<double> gemmErrorScale(const GemmShape& shape, std::span<const float> a, std::span<const float> b,
-                                   std::span<const float> c);
+                                   std::span<const float> c, std::span<const float> bias = {});
 }  // namespace reference
 
 }  // namespace gradlab::ops

@@ -7,7 +7,7 @@ namespace {
 
 template <class Term>
 std::vector<double> accumulate(const GemmShape& s, std::span<const float> a, std::span<const float> b,
-                               std::span<const float> c, Term term) {
+                               std::span<const float> c, std::span<const float> bias, Term term) {
   const uint32_t lda = s.leadA(), ldb = s.leadB(), ldc = s.leadC();
   std::vector<double> out(size_t(s.M) * ldc, 0.0);
   for (uint32_t i = 0; i < s.M; ++i)
@@ -19,7 +19,8 @@ std::vector<double> accumulate(const GemmShape& s, std::span<const float> a, std
         sum += term(av * bv);
       }
       const double cv = s.beta == 0 ? 0.0 : double(c[size_t(i) * ldc + j]);
-      out[size_t(i) * ldc + j] = term(double(s.alpha) * sum) + term(double(s.beta) * cv);
+      out[size_t(i) * ldc + j] =
+          term(double(s.alpha) * sum) + term(double(s.beta) * cv) + (bias.empty() ? 0.0 : term(double(bias[j])));
     }
   return out;
 }
@@ -27,13 +28,13 @@ std::vector<double> accumulate(const GemmShape& s, std::span<const float> a, std
 }  // namespace
 
 std::vector<double> gemm(const GemmShape& s, std::span<const float> a, std::span<const float> b,
-                         std::span<const float> c) {
-  return accumulate(s, a, b, c, [](double v) { return v; });
+                         std::span<const float> c, std::span<const float> bias) {
+  return accumulate(s, a, b, c, bias, [](double v) { return v; });
 }
 
 std::vector<double> gemmErrorScale(const GemmShape& s, std::span<const float> a, std::span<const float> b,
-                                   std::span<const float> c) {
-  return accumulate(s, a, b, c, [](double v) { return std::abs(v); });
+                                   std::span<const float> c, std::span<const float> bias) {
+  return accumulate(s, a, b, c, bias, [](double v) { return std::abs(v); });
 }
 
 }  // namespace gradlab::ops::reference

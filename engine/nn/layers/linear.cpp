@@ -44,8 +44,8 @@ class Linear final : public Layer {
       const gpu::WorkGroup groups{std::clamp<uint32_t>(uint32_t((weights() + 255) / 256), 1, 4096), 1, 1};
       p.rec.dispatch(kernel, {p.params[0], p.step, maskedWeight(p.workspace), mask(p.workspace)}, push, groups);
     }
-    ops::gemm(p.rec, s, p.inputs[0], dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0], p.output);
-    if (bias_) addBias(p.rec, p.params[1], p.output, p.batch, out_, 1);
+    ops::gemm(p.rec, s, p.inputs[0], dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0], p.output,
+              gpu::KernelVariant::Auto, {}, bias_ ? p.params[1] : gpu::BufferRange{});
   }
 
   void backward(const BackwardPass& p) const override {

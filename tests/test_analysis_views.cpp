@@ -57,7 +57,7 @@ std::shared_ptr<data::Dataset> images(uint32_t count) {
 ui::ParameterMap initialParameters(gpu::Context& context, const nn::Graph& graph, uint32_t seed) {
   nn::Network net(context, graph, 1, seed);
   ui::ParameterMap params;
-  for (const auto& p : net.parameters()) params[p.name] = p.value->read<float>(p.count());
+  for (const auto& p : net.parameters()) params[p.name] = p.readValues();
   return params;
 }
 

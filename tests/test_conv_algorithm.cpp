@@ -71,7 +71,7 @@ Outcome trainingPass(gpu::Context& context, const std::string& text, ConvAlgorit
 
   std::vector<nn::RefTensor> params;
   for (auto& p : net.parameters()) {
-    const auto v = p.value->read<float>(p.count());
+    const auto v = p.readValues();
     params.emplace_back(v.begin(), v.end());
   }
   const auto ref = net.reference(nn::RefTensor(input.begin(), input.end()), labels, params, true, 0);
@@ -92,7 +92,7 @@ Outcome trainingPass(gpu::Context& context, const std::string& text, ConvAlgorit
   }
   for (size_t k = 0; k < params.size(); ++k) {
     out.names.push_back(net.parameters()[k].name + " gradient");
-    out.device.push_back(net.parameters()[k].grad->read<float>(params[k].size()));
+    out.device.push_back(net.parameters()[k].readGradients());
     out.reference.push_back(ref.paramGrads[k]);
   }
   return out;

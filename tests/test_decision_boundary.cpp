@@ -41,7 +41,7 @@ class TestDecisionBoundary : public QObject {
     std::vector<std::vector<double>> params;
     for (auto& p : net.parameters()) {  // random weights, larger than the initial ones
       const auto v = test::randomFloats(p.count(), uint32_t(params.size()) + 11, -1.5f, 1.5f);
-      p.value->upload(std::span<const float>(v));
+      p.writeValues(v);
       params.emplace_back(v.begin(), v.end());
     }
     const train::GridExtent extent{-2.0, 3.0, -1.5, 0.5};

@@ -49,7 +49,7 @@ class TestGradientCheck : public QObject {
     QVERIFY2(clean.passed(), (file + " without a bug:\n" + describe(clean)).c_str());
     options.afterBackward = [&](gpu::Recording& rec, nn::Network& n) {
       for (auto& p : n.parameters())
-        if (p.name == layer + ".weight") ops::axpy(rec, 0.05f, *p.grad, *p.grad, p.count());
+        if (p.name == layer + ".weight") ops::axpy(rec, 0.05f, p.grad, p.grad, p.count());
     };
     const auto broken = analysis::checkGradients(*net, options);
     QVERIFY2(broken.failedLayers() == std::vector<std::string>{layer}, (file + " with a bug in " + layer + ":\n" + describe(broken)).c_str());

@@ -305,7 +305,7 @@ class TestReceptiveField : public QObject {
 
     std::vector<nn::RefTensor> params;
     for (auto& p : net.parameters()) {
-      const auto v = p.value->read<float>(p.count());
+      const auto v = p.readValues();
       params.emplace_back(v.begin(), v.end());
     }
     const size_t node = indexOf(g, "s");
@@ -356,7 +356,7 @@ class TestReceptiveField : public QObject {
     const auto noise = test::randomFloats(40, 2);
     net.input().upload(noise.data(), noise.size() * 4);
     const auto erf = analysis::effectiveReceptiveField(net, {"h", 2, 0, 0});
-    const auto w = net.parameters()[0].value->read<float>(60);
+    const auto w = net.parameters()[0].readValues();
     QCOMPARE(erf.height, 4u);
     QCOMPARE(erf.width, 5u);
     for (uint32_t p = 0; p < 20; ++p) QVERIFY(std::abs(erf.heat[p] - std::abs(w[40 + p])) <= 1e-6);

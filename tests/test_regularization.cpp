@@ -51,7 +51,7 @@ class TestRegularization : public QObject {
     Step s;
     std::vector<nn::RefTensor> params;
     for (auto& p : net.parameters()) {
-      const auto v = p.value->read<float>(p.count());
+      const auto v = p.readValues();
       params.emplace_back(v.begin(), v.end());
       s.weights.emplace_back(v.begin(), v.end());
       s.decays.push_back(p.decays());
@@ -64,7 +64,7 @@ class TestRegularization : public QObject {
     s.dataLoss = ref.meanLoss;
     for (size_t k = 0; k < params.size(); ++k) {
       s.dataGrads.emplace_back(ref.paramGrads[k].begin(), ref.paramGrads[k].end());
-      s.deviceGrads.push_back(net.parameters()[k].grad->read<float>(params[k].size()));
+      s.deviceGrads.push_back(net.parameters()[k].readGradients());
     }
     if (session.regularization() && r.clipNorm > 0) s.deviceNorm = session.regularization()->lastNorm();
     return s;
@@ -188,7 +188,7 @@ class TestRegularization : public QObject {
       session.train(3);
       std::vector<float> all;
       for (auto& p : session.network().parameters()) {
-        const auto v = p.value->read<float>(p.count());
+        const auto v = p.readValues();
         all.insert(all.end(), v.begin(), v.end());
       }
       return all;

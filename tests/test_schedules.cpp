@@ -152,8 +152,8 @@ class TestSchedules : public QObject {
     b.train(1);
     for (size_t k = 0; k < a.network().parameters().size(); ++k) {
       const auto& pa = a.network().parameters()[k];
-      const auto wa = pa.value->read<float>(pa.count());
-      const auto wb = b.network().parameters()[k].value->read<float>(pa.count());
+      const auto wa = pa.readValues();
+      const auto wb = b.network().parameters()[k].readValues();
       for (size_t i = 0; i < wa.size(); ++i) QVERIFY(std::abs(wa[i] - wb[i]) <= 1e-6 * (1 + std::abs(wa[i])));
     }
   }

@@ -32,7 +32,7 @@ loss = CrossEntropyLoss(logits)
 std::vector<float> weightsOf(nn::Network& net) {
   std::vector<float> all;
   for (auto& p : net.parameters()) {
-    const auto v = p.value->read<float>(p.count());
+    const auto v = p.readValues();
     all.insert(all.end(), v.begin(), v.end());
   }
   return all;
@@ -58,7 +58,7 @@ class TestTraining : public QObject {
     context_->run(rec);
     std::vector<nn::RefTensor> params;
     for (auto& p : net.parameters()) {
-      const auto v = p.value->read<float>(p.count());
+      const auto v = p.readValues();
       params.emplace_back(v.begin(), v.end());
     }
     const auto ref = net.reference(nn::RefTensor(input.begin(), input.end()), labels, params, true, 0);
@@ -68,7 +68,7 @@ class TestTraining : public QObject {
     for (const auto& g : ref.paramGrads)
       for (double v : g) networkScale = std::max(networkScale, std::abs(v));
     for (size_t k = 0; k < params.size(); ++k) {
-      const auto got = net.parameters()[k].grad->read<float>(params[k].size());
+      const auto got = net.parameters()[k].readGradients();
       double top = 1e-2 * networkScale, worst = 0;
       for (size_t i = 0; i < got.size(); ++i) {
         top = std::max(top, std::abs(ref.paramGrads[k][i]));
@@ -191,33 +191,78 @@ loss = CrossEntropyLoss(logits)
     QCOMPARE(a.train(1).at(0).loss, ra[0].loss);
   }
 
+  // The step checks every gradient and updates every parameter in one dispatch each, over the
+  // network's shared buffers: each tensor gets p - lr g, and the gaps between tensors stay zero.
+  void oneUpdateCoversEveryTensorAndLeavesTheGapsZero() {
+    const auto data = data::makeToyDataset("spiral", data::ToyOptions{64, 0.1, 3, 4});
+    train::TrainingOptions options;
+    options.batch = 16;
+    options.learningRate = 0.3;
+    train::TrainingSession session(*context_, test::graphOf(R"(input x: 2
+h1 = Linear(x, out_features=5)
+a1 = Tanh(h1)
+logits = Linear(a1, out_features=3)
+loss = CrossEntropyLoss(logits)
+)"), data, nullptr, options);
+    nn::Network& net = session.network();
+    session.train(2);
+    std::vector<std::vector<float>> before;
+    for (const auto& p : net.parameters()) before.push_back(p.readValues());
+    QCOMPARE(session.train(1).size(), size_t(1));
+    std::vector<bool> inTensor(net.allValues().bytes / 4, false);
+    for (size_t k = 0; k < net.parameters().size(); ++k) {
+      const nn::Parameter& p = net.parameters()[k];
+      QCOMPARE(p.value.offset, p.grad.offset);
+      const auto after = p.readValues(), g = p.readGradients();
+      for (uint32_t i = 0; i < p.count(); ++i) {
+        QVERIFY2(g[i] != 0.0f, "a gradient that is exactly zero tests nothing");
+        const double want = double(before[k][i]) - 0.3 * double(g[i]);
+        QVERIFY(std::abs(after[i] - want) <= 1e-6 * (std::abs(before[k][i]) + std::abs(0.3 * g[i])));
+        inTensor[p.value.offset / 4 + i] = true;
+      }
+    }
+    const auto values = net.allValues().buffer->read<float>(inTensor.size());
+    const auto grads = net.allGradients().buffer->read<float>(inTensor.size());
+    for (size_t i = 0; i < inTensor.size(); ++i)
+      if (!inTensor[i]) QVERIFY(values[i] == 0.0f && grads[i] == 0.0f);
+    QVERIFY(std::count(inTensor.begin(), inTensor.end(), false) > 0);  // 5 and 3 floats leave gaps
+  }
+
+  // Samples of 6 bytes are unpacked one value per invocation, samples of 8 a 32-bit word at a time.
+  void batchesAreAssembledOnTheDevice_data() {
+    QTest::addColumn<uint32_t>("width");
+    QTest::newRow("6 values a sample") << 3u;
+    QTest::newRow("8 values a sample, whole words") << 4u;
+  }
   void batchesAreAssembledOnTheDevice() {
     // 10 samples, batch 4: the device picks samples from the epoch's order and normalises them.
+    QFETCH(uint32_t, width);
+    const uint32_t size = 2 * width;
     data::Dataset d;
     d.name = "tiny";
-    d.sampleShape = nn::Shape{1, 2, 3};
+    d.sampleShape = nn::Shape{1, 2, width};
     d.classes = 10;
     for (uint32_t s = 0; s < 10; ++s) {
-      for (uint32_t j = 0; j < 6; ++j) d.bytes.push_back(uint8_t(s * 20 + j));
+      for (uint32_t j = 0; j < size; ++j) d.bytes.push_back(uint8_t(s * 20 + j));
       d.labels.push_back(s);
     }
     const auto norm = data::NormalizationTable::compute(d, data::Normalization::MeanImage);
     data::DeviceDataset dev(*context_, d, norm);
     dev.setEpochOrder(0, 5);
-    gpu::Buffer input(*context_, 4 * 6 * 4), labels(*context_, 16), step(*context_, 4);
+    gpu::Buffer input(*context_, 4 * size * 4), labels(*context_, 16), step(*context_, 4);
     const uint32_t stepValue = 1;  // the second batch of epoch 0
     step.upload(&stepValue, 4);
     gpu::Recording rec(*context_);
     dev.recordTrainingBatch(rec, {input, labels, step, 4}, 5, {});
     context_->run(rec);
-    const auto x = input.read<float>(24);
+    const auto x = input.read<float>(4 * size);
     const auto l = labels.read<uint32_t>(4);
     std::set<uint32_t> seen(l.begin(), l.end());
     QCOMPARE(seen.size(), size_t(4));  // a permutation: no sample twice
     for (uint32_t b = 0; b < 4; ++b)
-      for (uint32_t j = 0; j < 6; ++j) {
+      for (uint32_t j = 0; j < size; ++j) {
         const double mean = (9 * 10 / 2.0 * 20 + 10 * j) / 10.0 / 255.0;
-        QVERIFY(std::abs(x[b * 6 + j] - ((l[b] * 20 + j) / 255.0 - mean)) < 1e-6);
+        QVERIFY(std::abs(x[b * size + j] - ((l[b] * 20 + j) / 255.0 - mean)) < 1e-6);
       }
     // Evaluation batches are consecutive; the last one is clamped, not out of bounds.
     gpu::Recording eval(*context_);
@@ -346,6 +391,10 @@ loss = CrossEntropyLoss(logits)
     QVERIFY2(report.message.find("learning rate") != std::string::npos, report.message.c_str());
     QVERIFY2(report.message.find("step " + std::to_string(report.step + 1)) != std::string::npos, report.message.c_str());
     QVERIFY(!report.layer.empty());
+    // The loss, or the first parameter (in network order) whose gradient was not finite, by name.
+    bool named = report.where == "the loss";
+    for (const auto& p : session.network().parameters()) named = named || report.where == p.name + "'s gradient";
+    QVERIFY2(named, report.where.c_str());
     // The weights stay finite (the bad step did not update them), and more steps change nothing.
     const auto weights = weightsOf(session.network());
     for (float w : weights) QVERIFY(std::isfinite(w));

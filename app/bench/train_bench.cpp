@@ -87,11 +87,10 @@ void printBreakdown(nn::Network& net, double stepMs) {
   // and leaves the weights as they are.
   gpu::Buffer control(net.context(), 4 * sizeof(uint32_t));
   control.upload(std::span<const uint32_t>(std::vector<uint32_t>{0, 0, 0, 0}));
-  const std::vector<optim::ParamRef> params = train::parameterRefs(net);
-  for (uint32_t i = 0; i < params.size(); ++i)
-    train::recordNonFiniteCheck(rec, params[i].grad, params[i].count, i, control, net.step());
-  rec.timestamp("not-finite checks");
-  optim::Sgd(0).recordUpdate(rec, params, {control, net.step()});
+  const optim::ParamRef all = train::allParameters(net);
+  train::recordNonFiniteCheck(rec, all.grad, all.count, 0, control, net.step());
+  rec.timestamp("not-finite check");
+  optim::Sgd(0).recordUpdate(rec, train::parameterRefs(net), {control, net.step(), all});
   rec.timestamp("SGD update");
   std::vector<double> best;
   std::vector<std::string> labels;

@@ -132,9 +132,9 @@ GradientCheckReport checkGradients(nn::Network& net, const GradientCheckOptions&
   std::vector<nn::RefTensor> values;
   std::vector<std::vector<float>> device;
   for (auto& p : net.parameters()) {
-    const auto v = p.value->read<float>(p.count());
+    const auto v = p.readValues();
     values.emplace_back(v.begin(), v.end());
-    device.push_back(p.grad->read<float>(p.count()));
+    device.push_back(p.readGradients());
   }
   ReferenceLoss reference(net, nn::RefTensor(input.begin(), input.end()), net.labels().read<uint32_t>(batch),
                           std::move(values), net.step().read<uint32_t>(1)[0]);

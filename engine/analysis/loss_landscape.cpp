@@ -64,7 +64,7 @@ ParamVector readParameters(const nn::Network& net) {
   ParamVector v(offsets.back());
   for (size_t k = 0; k < net.parameters().size(); ++k) {
     const auto& p = net.parameters()[k];
-    p.value->download(v.data() + offsets[k], uint64_t(p.count()) * 4);
+    p.value.buffer->download(v.data() + offsets[k], uint64_t(p.count()) * 4, p.value.offset);
   }
   return v;
 }
@@ -76,7 +76,7 @@ void writeParameters(nn::Network& net, const ParamVector& values) {
                                 std::to_string(offsets.back()) + " parameters");
   for (size_t k = 0; k < net.parameters().size(); ++k) {
     auto& p = net.parameters()[k];
-    p.value->upload(values.data() + offsets[k], uint64_t(p.count()) * 4);
+    p.value.buffer->upload(values.data() + offsets[k], uint64_t(p.count()) * 4, p.value.offset);
   }
 }
 
@@ -150,8 +150,8 @@ void LossLandscape::record() {
   restore_ = std::make_unique<gpu::Recording>(context, 0);
   for (size_t k = 0; k < params.size(); ++k) {
     const gpu::BufferRange slot(*saved_, offsets_[k] * 4, uint64_t(params[k].count()) * 4);
-    save_->copy(gpu::BufferRange(*params[k].value, 0, slot.bytes), slot);
-    restore_->copy(slot, gpu::BufferRange(*params[k].value, 0, slot.bytes));
+    save_->copy(params[k].value, slot);
+    restore_->copy(slot, params[k].value);
   }
 
   // One point: its weights, the forward passes over the subset, its record, the counter advanced.
@@ -161,7 +161,7 @@ void LossLandscape::record() {
   const auto& point = context.kernel(kPoint, {kGroupSize, 1, 1});
   for (size_t k = 0; k < params.size(); ++k) {
     const struct { uint32_t n, offset; } push{params[k].count(), uint32_t(offsets_[k])};
-    rec.dispatch(point, {*center_, *delta_, *eta_, *coordinates_, *counter_, *params[k].value}, push,
+    rec.dispatch(point, {*center_, *delta_, *eta_, *coordinates_, *counter_, params[k].value}, push,
                  {std::clamp<uint32_t>((push.n + kGroupSize - 1) / kGroupSize, 1, 4096), 1, 1});
   }
   const uint32_t n = dataset_->size(), batch = net_.batch();
@@ -194,7 +194,7 @@ void LossLandscape::setCenterToNetwork() {
   gpu::Recording rec(net_.context(), 0);
   const auto& params = net_.parameters();
   for (size_t k = 0; k < params.size(); ++k)
-    rec.copy(gpu::BufferRange(*params[k].value, 0, uint64_t(params[k].count()) * 4),
+    rec.copy(params[k].value,
              gpu::BufferRange(*center_, offsets_[k] * 4, uint64_t(params[k].count()) * 4));
   net_.context().run(rec);
 }

@@ -54,7 +54,7 @@ static void checkRange(uint64_t offset, uint64_t bytes, uint64_t size) {
                             " outside a buffer of " + std::to_string(size) + " bytes");
 }
 
-void Buffer::upload(const void* data, uint64_t bytes, uint64_t offset) {
+void Buffer::upload(const void* data, uint64_t bytes, uint64_t offset) const {
   checkRange(offset, bytes, bytes_);
   if (bytes == 0) return;
   if (mapped_)

@@ -29,11 +29,12 @@ class Buffer {
   bool mapped() const { return mapped_ != nullptr; }
   void* mappedData() const { return mapped_; }
 
-  void upload(const void* data, uint64_t bytes, uint64_t offset = 0);
+  // const: a Buffer is a handle (kernels bound through a BufferRange write it the same way).
+  void upload(const void* data, uint64_t bytes, uint64_t offset = 0) const;
   void download(void* data, uint64_t bytes, uint64_t offset = 0) const;
 
   template <class T>
-  void upload(std::span<const T> values, uint64_t offset = 0) {
+  void upload(std::span<const T> values, uint64_t offset = 0) const {
     upload(values.data(), values.size_bytes(), offset);
   }
   template <class T>

@@ -38,6 +38,12 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
   labels_ = floats(batch);
   step_ = floats(1);
   const LayerOptions layerOptions{convAlgorithmOr(conv), batch, context_.device().maxStorageBufferRange};
+  // Parameter offsets (floats) in the shared buffers, each aligned for storage and texel bindings.
+  const gpu::DeviceInfo& device = context_.device();
+  const uint64_t align =
+      std::max<uint64_t>({16, device.minStorageBufferOffsetAlignment, device.minTexelBufferOffsetAlignment}) / 4;
+  std::vector<uint64_t> offsets;
+  uint64_t total = 0;
   for (size_t i : analysis_.order) {
     const NodeInfo& info = analysis_.nodes[i];
     NodeState& node = nodes_[i];
@@ -52,12 +58,22 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
       param.node = i;
       param.name = graph_.nodes[i].name + "." + p.name;
       param.tensor = p;
-      param.value = floats(p.shape.elements());
-      param.grad = floats(p.shape.elements());
+      offsets.push_back(total);
+      total += (p.shape.elements() + align - 1) / align * align;
       node.params.push_back(params_.size());
       params_.push_back(std::move(param));
     }
   }
+  values_ = floats(total);
+  grads_ = floats(total);
+  for (size_t k = 0; k < params_.size(); ++k) {
+    params_[k].value = gpu::floats(*values_, offsets[k], params_[k].count());
+    params_[k].grad = gpu::floats(*grads_, offsets[k], params_[k].count());
+  }
+  // The gaps stay zero: updates over allValues() leave them so (0 - lr * 0), and checks pass them.
+  const std::vector<float> zeros(std::max<uint64_t>(total, 1), 0.0f);
+  values_->upload(std::span<const float>(zeros));
+  grads_->upload(std::span<const float>(zeros));
   initialize(seed);
 }
 
@@ -88,10 +104,10 @@ void Network::initialize(uint32_t seed) {
     for (size_t k = 0; k < nodes_[i].params.size(); ++k) {
       Parameter& p = params_[nodes_[i].params[k]];
       const auto values = initialValues(info.params, p.tensor, graph_.nodes[i].name, seed);
-      p.value->upload(values.data(), values.size() * 4);
+      p.writeValues(values);
       // Parameters of nodes the loss does not depend on never get a gradient: keep it zero.
       const std::vector<float> zeros(values.size(), 0.0f);
-      p.grad->upload(zeros.data(), zeros.size() * 4);
+      p.grad.buffer->upload(std::span<const float>(zeros), p.grad.offset);
     }
     for (size_t k = 0; k < nodes_[i].buffers.size(); ++k) {
       const auto values = initialValues(info.params, info.shape.buffers[k], graph_.nodes[i].name, seed, true);
@@ -120,7 +136,7 @@ void Network::recordForward(gpu::Recording& rec, bool training) const {
     pass.training = training;
     for (const auto& in : graph_.nodes[i].inputs) pass.inputs.push_back(inputRange(in));
     pass.output = *node.output;
-    for (size_t k : node.params) pass.params.push_back(*params_[k].value);
+    for (size_t k : node.params) pass.params.push_back(params_[k].value);
     for (const auto& b : node.buffers) pass.buffers.push_back(*b);
     pass.workspace = *node.workspace;
     pass.labels = *labels_;
@@ -171,8 +187,8 @@ void Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& act
     pass.output = *node.output;
     pass.gradOutput = *node.grad;
     for (size_t k : node.params) {
-      pass.params.push_back(*params_[k].value);
-      pass.paramGrads.push_back(*params_[k].grad);
+      pass.params.push_back(params_[k].value);
+      pass.paramGrads.push_back(params_[k].grad);
     }
     pass.workspace = *node.workspace;
     pass.labels = *labels_;

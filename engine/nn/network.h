@@ -22,8 +22,11 @@ struct Parameter {
   size_t node = 0;     // index into Graph::nodes
   std::string name;    // "h1.weight"
   ParamTensor tensor;  // shape, role, fans
-  std::unique_ptr<gpu::Buffer> value, grad;
+  gpu::BufferRange value, grad;  // count() floats each, in the network's parameter and gradient buffers
   uint32_t count() const { return uint32_t(tensor.shape.elements()); }
+  std::vector<float> readValues() const { return value.buffer->read<float>(count(), value.offset); }
+  std::vector<float> readGradients() const { return grad.buffer->read<float>(count(), grad.offset); }
+  void writeValues(std::span<const float> values) const { value.buffer->upload(values, value.offset); }
   // Weight decay and penalties apply to weights only, not to biases or normalisation parameters.
   bool decays() const { return tensor.role == ParamRole::Weight; }
 };
@@ -59,6 +62,11 @@ class Network {
   std::string convolutionPath(size_t node) const { return nodes_[node].layer->convolutionPath(); }
   std::vector<Parameter>& parameters() { return params_; }
   const std::vector<Parameter>& parameters() const { return params_; }
+  // All parameters in one buffer and all their gradients in another, laid out alike: each tensor
+  // at an offset aligned for any binding, zeros in the gaps (never written). A check or an update
+  // that treats every element alike covers the whole network in one dispatch.
+  gpu::BufferRange allValues() const { return *values_; }
+  gpu::BufferRange allGradients() const { return *grads_; }
   // What layers keep but do not learn (BatchNorm's running mean and variance), in node order,
   // named like parameters ("bn1.running_mean"): evaluation mode reads them.
   struct StateTensor {
@@ -118,6 +126,7 @@ class Network {
   size_t lossNode_ = 0, logitsNode_ = 0;
   std::vector<NodeState> nodes_;
   std::vector<Parameter> params_;
+  std::unique_ptr<gpu::Buffer> values_, grads_;
   std::unique_ptr<gpu::Buffer> input_, inputGrad_, labels_, step_;
   bool profiling_ = false;
 };

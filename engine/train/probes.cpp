@@ -47,7 +47,7 @@ void Probes::rememberParameters() {
   if (!remember_) {
     remember_ = std::make_unique<gpu::Recording>(network_.context(), 0);
     auto& params = network_.parameters();
-    for (size_t k = 0; k < params.size(); ++k) remember_->copy(*params[k].value, *previous_[k]);
+    for (size_t k = 0; k < params.size(); ++k) remember_->copy(params[k].value, *previous_[k]);
   }
   network_.context().run(*remember_);
 }
@@ -78,10 +78,10 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
     }
     for (size_t k = 0; k < params.size(); ++k) {
       const uint32_t base = uint32_t(2 * layers + 3 * k), n = params[k].count();
-      measureTensor(*params[k].value, n, base, none, false);
-      if (withGradients) measureTensor(*params[k].grad, n, base + 1, none, false);
+      measureTensor(params[k].value, n, base, none, false);
+      if (withGradients) measureTensor(params[k].grad, n, base + 1, none, false);
       if (withUpdates) {
-        ops::binary(rec, ops::BinaryOp::Sub, *params[k].value, *previous_[k], *difference_, n);
+        ops::binary(rec, ops::BinaryOp::Sub, params[k].value, *previous_[k], *difference_, n);
         measureTensor(gpu::floats(*difference_, 0, n), n, base + 2, none, false);
       }
     }
@@ -128,7 +128,7 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
     if (withUpdates && p.norm > 0) p.updateRatio = normAt(base + 2) / p.norm;
     report.parameters.push_back(p);
     if (std::find(snapshotNames_.begin(), snapshotNames_.end(), params[k].name) != snapshotNames_.end())
-      report.weights.push_back({params[k].name, params[k].tensor.shape, params[k].value->read<float>(params[k].count())});
+      report.weights.push_back({params[k].name, params[k].tensor.shape, params[k].readValues()});
   }
   for (const auto& s : network_.runningStatistics())
     if (std::find(snapshotNames_.begin(), snapshotNames_.end(), s.name) != snapshotNames_.end())

@@ -150,7 +150,7 @@ std::shared_ptr<const std::vector<WeightSnapshot>> Run::parametersNow() const {
     return std::find(config_.weightSnapshots.begin(), config_.weightSnapshots.end(), name) != config_.weightSnapshots.end();
   };
   for (const nn::Parameter& p : session_->network().parameters())
-    if (wanted(p.name)) values->push_back({p.name, p.tensor.shape, p.value->read<float>(p.count())});
+    if (wanted(p.name)) values->push_back({p.name, p.tensor.shape, p.readValues()});
   for (const auto& s : session_->network().runningStatistics())
     if (wanted(s.name)) values->push_back({s.name, nn::Shape{s.count}, s.buffer->read<float>(s.count)});
   return values;
@@ -162,13 +162,13 @@ void Run::applyInitialWeights() {
   struct Target {
     std::string name, shape;
     uint32_t count;
-    gpu::Buffer* buffer;
+    gpu::BufferRange range;
   };
   std::vector<Target> targets;
   for (nn::Parameter& p : session_->network().parameters())
-    targets.push_back({p.name, p.tensor.shape.text(), p.count(), p.value.get()});
+    targets.push_back({p.name, p.tensor.shape.text(), p.count(), p.value});
   for (const auto& s : session_->network().runningStatistics())
-    targets.push_back({s.name, std::to_string(s.count), s.count, s.buffer});
+    targets.push_back({s.name, std::to_string(s.count), s.count, gpu::BufferRange(*s.buffer)});
   for (const auto& [name, values] : config_.initialWeights) {
     const auto it = std::find_if(targets.begin(), targets.end(), [&](const Target& t) { return t.name == name; });
     if (it == targets.end()) {
@@ -184,7 +184,7 @@ void Run::applyInitialWeights() {
   }
   for (const Target& t : targets)
     if (const auto it = config_.initialWeights.find(t.name); it != config_.initialWeights.end())
-      t.buffer->upload(it->second.data(), it->second.size() * sizeof(float));
+      t.range.buffer->upload(it->second.data(), it->second.size() * sizeof(float), t.range.offset);
 }
 
 std::shared_ptr<const DecisionBoundary> Run::boundaryNow() {

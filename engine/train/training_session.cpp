@@ -21,6 +21,7 @@ const gpu::KernelSpec kMetrics{"step_metrics",
 constexpr uint32_t kRingSize = 4096;        // per-step records kept on the device
 constexpr uint32_t kEvalSlot = kRingSize;   // one more record for evaluations
 constexpr uint32_t kLossTensor = 0xffffffffu;
+constexpr uint32_t kGradients = 0;  // the check over every parameter gradient at once
 
 uint32_t floatBits(float f) {
   uint32_t u;
@@ -36,8 +37,12 @@ struct MetricsPush {
 
 std::vector<optim::ParamRef> parameterRefs(nn::Network& net) {
   std::vector<optim::ParamRef> refs;
-  for (auto& p : net.parameters()) refs.push_back({p.name, *p.value, *p.grad, p.count(), p.decays()});
+  for (auto& p : net.parameters()) refs.push_back({p.name, p.value, p.grad, p.count(), p.decays()});
   return refs;
+}
+
+optim::ParamRef allParameters(nn::Network& net) {
+  return {"all", net.allValues(), net.allGradients(), uint32_t(net.allValues().bytes / 4), true};
 }
 
 TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, const data::Dataset& train,
@@ -104,9 +109,10 @@ void TrainingSession::recordStep() {
     regularization_->recordPenalties(rec, *ring_, kRingSize, net.batch(), net.step());
     regularization_->recordClipping(rec);
   }
-  for (uint32_t i = 0; i < net.parameters().size(); ++i)
-    recordNonFiniteCheck(rec, *net.parameters()[i].grad, net.parameters()[i].count(), i, *control_, net.step());
-  optimizer_->recordUpdate(rec, parameterRefs(net), {*control_, net.step()});
+  // One check over every gradient (the network keeps them in one buffer); diagnose() finds which.
+  recordNonFiniteCheck(rec, net.allGradients(), uint32_t(net.allGradients().bytes / 4), kGradients, *control_,
+                       net.step());
+  optimizer_->recordUpdate(rec, parameterRefs(net), {*control_, net.step(), allParameters(net)});
   recordAdvanceStep(rec, net.step());
   rec.finish();
 }
@@ -270,7 +276,7 @@ void TrainingSession::diagnose(uint32_t control[4]) {
   nn::Network& net = *network_;
   NonFiniteReport report;
   report.step = control[1];
-  report.where = control[2] == kLossTensor ? "the loss" : net.parameters().at(control[2]).name + "'s gradient";
+  report.where = control[2] == kLossTensor ? "the loss" : "a gradient";
   // Replay the failing step's forward and backward (the weights were not updated by it) and find
   // the first layer, in forward order, whose output or gradient is not finite.
   {
@@ -289,6 +295,14 @@ void TrainingSession::diagnose(uint32_t control[4]) {
     const auto v = b.read<float>(b.bytes() / 4);
     return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
   };
+  if (control[2] != kLossTensor)
+    for (const nn::Parameter& p : net.parameters()) {
+      const auto g = p.readGradients();
+      if (!std::all_of(g.begin(), g.end(), [](float x) { return std::isfinite(x); })) {
+        report.where = p.name + "'s gradient";
+        break;
+      }
+    }
   for (size_t i : net.analysis().order) {
     const auto& node = net.graph().nodes[i];
     if (!finite(net.activation(i))) {

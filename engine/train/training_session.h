@@ -55,6 +55,8 @@ struct NonFiniteReport {
 
 // The network's parameters as the update stages see them.
 std::vector<optim::ParamRef> parameterRefs(nn::Network& net);
+// Every parameter of `net` as one tensor (Network::allValues, allGradients): UpdateContext::all.
+optim::ParamRef allParameters(nn::Network& net);
 
 class TrainingSession {
  public:

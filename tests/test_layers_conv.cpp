@@ -95,6 +95,12 @@ class TestLayersConv : public QObject {
     // and the Linear layers' tests sum fewer values, one invocation per channel (channel_sum_small).
     addRow("bias sum, 20x20 (vec4)", net("2x20x20", "Conv2d(x, out_channels=3, kernel_size=1)"), 3);
     addRow("bias sum, 19x19 (floats)", net("2x19x19", "Conv2d(x, out_channels=3, kernel_size=1)"), 3);
+    // On CPU devices stride-1 layers of up to kMaxUnrolledWeights weights run unrolled
+    // (nn/layers/conv_unrolled.h): LeNet-5's C1 (rows of 28, stored as vec4s) and C3 (the most
+    // weights allowed), and a padding beyond k - 1 (forward unrolled, input gradient through GEMM).
+    addRow("LeNet-5 C1", net("1x28x28", "Conv2d(x, out_channels=6, kernel_size=5, padding=2)"), 2);
+    addRow("LeNet-5 C3", net("6x14x14", "Conv2d(x, out_channels=16, kernel_size=5)"), 2);
+    addRow("padding beyond k - 1", net("2x5x6", "Conv2d(x, out_channels=3, kernel_size=3, padding=3)"), 2);
     std::mt19937 rng(2024);
     for (int made = 0; made < 12;) {
       const int k = std::array{1, 3, 5}[rng() % 3], s = 1 + int(rng() % 3), p = int(rng() % 3), d = 1 + int(rng() % 2);

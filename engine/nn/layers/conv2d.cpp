@@ -10,11 +10,16 @@
 // over every pixel of the chunk (K = n P, long next to OC x C k k): it is split along K, with its
 // partial sums in the workspace after col and tmp.
 //
+// On CPU devices a small stride-1 layer (nn/layers/conv_unrolled.h) computes its forward pass and
+// its input gradient unrolled, one dispatch each with no column matrix; its weight gradient still
+// takes im2col + GEMM (the column matrix is then built in backward).
+//
 // With stride 1 and dilation 1 the layer can instead go through the FFT (fft::FftConv2d), cheaper
 // for large kernels: the ConvAlgorithm setting decides (see convolutionPath()). The FFT's plans
 // take ~0.2-2 s to make, so they are made on the first recording and kept, one per batch size.
 #include "fft/fft_conv2d.h"
 #include "nn/layers/conv_common.h"
+#include "nn/layers/conv_unrolled.h"
 #include "ops/gemm.h"
 
 #include <algorithm>
@@ -57,6 +62,11 @@ class Conv2d final : public Layer {
           .recordForward(p.rec, p.inputs[0], p.params[0], bias_ ? p.params[1] : gpu::BufferRange{}, p.output);
       return;
     }
+    if (convUnrolled(p.rec.context(), g_, outC_, p.batch, false)) {
+      convUnrolledForward(p.rec, g_, outC_, p.batch, p.inputs[0], p.params[0], bias_ ? p.params[1] : gpu::BufferRange{},
+                          p.output);
+      return;
+    }
     const ConvPlan pl = plan(p.batch, convBindingLimit(p.rec.context()));
     for (uint32_t b0 = 0; b0 < p.batch; b0 += pl.chunk) {
       const uint32_t n = std::min(pl.chunk, p.batch - b0);
@@ -78,17 +88,19 @@ class Conv2d final : public Layer {
       return;
     }
     const ConvPlan pl = plan(p.batch, convBindingLimit(p.rec.context()));
-    const bool single = pl.chunks(p.batch) == 1;
+    // The forward pass left the column matrix of a single chunk in the workspace, unless it went unrolled.
+    const bool haveCol = pl.chunks(p.batch) == 1 && !convUnrolled(p.rec.context(), g_, outC_, p.batch, false);
+    const bool unrolledInput = wantsGrad(p, 0) && convUnrolled(p.rec.context(), g_, outC_, p.batch, true);
     for (uint32_t b0 = 0; b0 < p.batch; b0 += pl.chunk) {
       const uint32_t n = std::min(pl.chunk, p.batch - b0);
       const auto [col, tmp] = convScratch(p.workspace, pl, n);
       toChannelMajor(p.rec, sampleWindow(p.rec.context(), p.gradOutput, outC_ * P(), b0, n), n, outC_, P(), tmp);
-      if (!single) im2col(p.rec, g_, sampleWindow(p.rec.context(), p.inputs[0], g_.imageSize(), b0, n), n, col);
+      if (!haveCol) im2col(p.rec, g_, sampleWindow(p.rec.context(), p.inputs[0], g_.imageSize(), b0, n), n, col);
       const ops::GemmShape w = weightGradShape(n, b0);
       const uint64_t offset = p.workspace.offset + scratchOffset(pl) * 4;
       ops::gemm(p.rec, w, tmp, col, p.paramGrads[0], gpu::KernelVariant::Auto,
                 gpu::BufferRange(*p.workspace.buffer, offset, ops::gemmScratchFloats(w) * 4));
-      if (!wantsGrad(p, 0)) continue;
+      if (!wantsGrad(p, 0) || unrolledInput) continue;
       ops::GemmShape d;  // col = W^T dy
       d.M = g_.colRows();
       d.N = n * P();
@@ -98,6 +110,8 @@ class Conv2d final : public Layer {
       col2im(p.rec, g_, col, sampleWindow(p.rec.context(), p.gradInputs[0], g_.imageSize(), b0, n), n,
              accumulates(p, 0));
     }
+    if (unrolledInput)
+      convUnrolledInputGradient(p.rec, g_, outC_, p.batch, p.gradOutput, p.params[0], p.gradInputs[0], accumulates(p, 0));
     if (bias_) channelSum(p.rec, p.gradOutput, p.paramGrads[1], p.batch, outC_, P());
   }
 

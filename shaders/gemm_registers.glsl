@@ -44,6 +44,12 @@ layout(constant_id = 8) const uint SHARE_A = 0;
 layout(constant_id = 9) const uint ROWS = 16;  // 4, 8 or 16
 layout(constant_id = 10) const uint COLS4 = 2;  // vec4s of columns: 4 * COLS4 columns
 const uint QUADS = ROWS / 4;                    // groups of four rows
+// Set by the host: also write rowSum[i] = alpha * sum over k of op(A)[i][k] (binding 4), from the
+// values of A the kernel loads anyway. A Linear layer's bias gradient is the row sums of dy^T,
+// the A of its weight-gradient GEMM: one dispatch fewer per layer.
+layout(constant_id = 11) const uint ROW_SUMS = 0;
+layout(std430, binding = 4) buffer RowSums { float rowSum[]; };
+float rsum[ROWS];
 
 // C as a vec4 array (an alias on the same binding, no extra descriptor).
 layout(std430, binding = 2) buffer MatC4 { vec4 c4[]; };
@@ -70,6 +76,7 @@ void stepScalar(uint row0, uint k) {
     [[unroll]] for (uint j = 0; j < 4; ++j) bk[c][j] = loadB(k, colB(firstCol(c) + j));
   [[unroll]] for (uint r = 0; r < ROWS; ++r) {
     float ak = loadA(rowA(row0 + r), k);
+    if (ROW_SUMS != 0) rsum[r] += ak;
     [[unroll]] for (uint c = 0; c < COLS4; ++c) acc[r][c] = fma(vec4(ak), bk[c], acc[r][c]);
   }
 }
@@ -136,6 +143,8 @@ void step4(uint row0, uint k) {
       [[unroll]] for (uint i = 0; i < 4; ++i)
         [[unroll]] for (uint kk = 0; kk < 4; ++kk) ar[i][kk] = loadA(rowA(row0 + r4 + i), k + kk);
     }
+    if (ROW_SUMS != 0)
+      [[unroll]] for (uint i = 0; i < 4; ++i) rsum[r4 + i] += (ar[i].x + ar[i].y) + (ar[i].z + ar[i].w);
     [[unroll]] for (uint i = 0; i < 4; ++i)
       [[unroll]] for (uint c = 0; c < COLS4; ++c) {
         acc[r4 + i][c] = fma(vec4(ar[i].x), bk[0][c], acc[r4 + i][c]);
@@ -148,13 +157,20 @@ void step4(uint row0, uint k) {
 
 void main() {
   uint row0 = gl_WorkGroupID.x * ROWS;
-  [[unroll]] for (uint r = 0; r < ROWS; ++r)
+  [[unroll]] for (uint r = 0; r < ROWS; ++r) {
+    rsum[r] = 0.0;
     [[unroll]] for (uint c = 0; c < COLS4; ++c) acc[r][c] = vec4(0);
+  }
 
   // This work group's slice of k (all of it without a split); slices start at multiples of 4.
   uint k = sliceBegin(), end = sliceEnd();
   for (; k + 4 <= end; k += 4) step4(row0, k);
   for (; k < end; ++k) stepScalar(row0, k);
+
+  // Every invocation of a row block summed the same rows; the first of the first column block stores.
+  if (ROW_SUMS != 0 && gl_WorkGroupID.y == 0 && gl_LocalInvocationID.x == 0)
+    [[unroll]] for (uint r = 0; r < ROWS; ++r)
+      if (row0 + r < p.M) rowSum[row0 + r] = p.alpha * rsum[r];
 
   if (VEC_C != 0) {
     // Stores cost a lane loop each, like loads: a vec4 store writes four outputs at once, which

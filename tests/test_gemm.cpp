@@ -17,7 +17,8 @@ class TestGemm : public QObject {
 
   // Runs one GEMM and returns the worst error in units of the rounding scale sum |a||b|.
   // `scratch`: run the GEMM split along K with gemmScratchFloats(shape) floats of scratch.
-  // `withBias`: add a random bias of N floats to every row.
+  // `withBias`: add a random bias of N floats to every row, and ask for the row sums of op(A) too
+  // (written by the registers variant when unsplit, checked like C's entries; the others must decline).
   double runCase(gpu::KernelVariant variant, ops::GemmShape shape, uint32_t seed, bool nanInC = false,
                  bool scratch = false, bool withBias = false) {
     const uint32_t rowsA = shape.transA ? shape.K : shape.M, colsA = shape.transA ? shape.M : shape.K;
@@ -34,10 +35,15 @@ class TestGemm : public QObject {
     const auto bias = withBias ? test::randomFloats(shape.N, seed + 3) : std::vector<float>{};
     gpu::Buffer Bias(*context_, std::max<size_t>(bias.size(), 1) * 4);
     if (withBias) Bias.upload(std::span<const float>(bias));
+    gpu::Buffer RowSums(*context_, std::max<uint32_t>(shape.M, 1) * 4);
     gpu::Recording rec(*context_);
-    ops::gemm(rec, shape, A, B, C, variant, scratch ? gpu::BufferRange(S) : gpu::BufferRange(),
-              withBias ? gpu::BufferRange(Bias) : gpu::BufferRange());
+    ops::GemmExtras extras;
+    if (withBias) extras = {Bias, RowSums};
+    const bool summed =
+        ops::gemm(rec, shape, A, B, C, variant, scratch ? gpu::BufferRange(S) : gpu::BufferRange(), extras);
     context_->run(rec);
+    const bool expectSums = withBias && variant == gpu::KernelVariant::Registers && !scratch && shape.K > 0;
+    if (summed != expectSums) return INFINITY;
     const auto got = C.read<float>(c.size());
     const auto want = ops::reference::gemm(shape, a, b, c, bias);
     const auto scale = ops::reference::gemmErrorScale(shape, a, b, c, bias);
@@ -58,6 +64,20 @@ class TestGemm : public QObject {
       }
     for (size_t i = 0; i < padding.size(); ++i)
       if (!(padding[i] == paddingBefore[i] || (std::isnan(padding[i]) && std::isnan(paddingBefore[i])))) return INFINITY;
+    if (summed) {
+      const auto sums = RowSums.read<float>(shape.M);
+      for (uint32_t i = 0; i < shape.M; ++i) {
+        double sum = 0, magnitude = 0;
+        for (uint32_t k = 0; k < shape.K; ++k) {
+          const double v = shape.transA ? a[size_t(k) * shape.leadA() + i] : a[size_t(i) * shape.leadA() + k];
+          sum += v;
+          magnitude += std::abs(v);
+        }
+        gotUsed.push_back(sums[i]);
+        wantUsed.push_back(double(shape.alpha) * sum);
+        scaleUsed.push_back(std::max(std::abs(double(shape.alpha)) * magnitude, 1e-3));
+      }
+    }
     return test::maxScaledError(gotUsed, wantUsed, scaleUsed);
   }
 

@@ -12,14 +12,17 @@ namespace {
 
 using gpu::Access;
 
-// Bindings: A, B, C, bias (read only when the push constants say so).
+// Bindings: A, B, C, bias (read only when the push constants say so), and for the registers kernel
+// the row sums of op(A) (written only with ROW_SUMS; C is bound there otherwise).
 const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled,
                              {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 44};
-const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers,
-                                 {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 44};
+const gpu::KernelSpec kRegisters{
+    "gemm_registers", spirv::gemm_registers,
+    {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels, Access::ReadWrite}, 44};
 const gpu::KernelSpec kRegistersTexels{
     "gemm_registers_texel", spirv::gemm_registers_texel,
-    {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite, Access::ReadFloatTexels}, 44};
+    {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite, Access::ReadFloatTexels, Access::ReadWrite},
+    44};
 const gpu::KernelSpec kSplitSum{"gemm_split_sum", spirv::gemm_split_sum,
                                 {Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 32};
 
@@ -96,8 +99,8 @@ bool readsTexels(const gpu::DeviceInfo& device, const gpu::BufferRange& a, const
 
 // One pass of the GEMM kernel of `variant` over `slices` slices of k.
 void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b,
-                     gpu::BufferRange c, gpu::BufferRange bias, gpu::KernelVariant variant, const Push& push,
-                     uint32_t slices) {
+                     gpu::BufferRange c, gpu::BufferRange bias, gpu::BufferRange rowSums, gpu::KernelVariant variant,
+                     const Push& push, uint32_t slices) {
   gpu::Context& context = rec.context();
   const std::vector<uint32_t> trans{s.transA ? 1u : 0u, s.transB ? 1u : 0u};
   if (variant == gpu::KernelVariant::Registers) {
@@ -114,11 +117,12 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
     const RegisterTile tile = registerTile(s, lanes);
     constants.push_back(tile.rows);
     constants.push_back(tile.cols / 4);
+    constants.push_back(rowSums.buffer != nullptr ? 1u : 0u);
     const auto& kernel = context.kernel(readsTexels(context.device(), a, b) ? kRegistersTexels : kRegisters,
                                         {lanes, 1, 1}, constants);
     const uint32_t colsPerGroup = lanes * tile.cols;
     // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).
-    rec.dispatch(kernel, {a, b, c, bias}, push,
+    rec.dispatch(kernel, {a, b, c, bias, rowSums.buffer != nullptr ? rowSums : c}, push,
                  {(s.M + tile.rows - 1) / tile.rows, (s.N + colsPerGroup - 1) / colsPerGroup, slices});
   } else {
     const auto& kernel = context.kernel(kTiled, {16, 16, 1}, trans);
@@ -133,8 +137,9 @@ uint64_t gemmScratchFloats(const GemmShape& s) {
   return slice == s.K ? 0 : (s.K + slice - 1) / slice * sliceFloats(s);
 }
 
-void gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
-          gpu::KernelVariant variant, gpu::BufferRange scratch, gpu::BufferRange bias) {
+bool gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
+          gpu::KernelVariant variant, gpu::BufferRange scratch, const GemmExtras& extras) {
+  const gpu::BufferRange& bias = extras.bias;
   requireFloats("A", a, s.transA ? s.K : s.M, s.transA ? s.M : s.K, s.leadA());
   requireFloats("B", b, s.transB ? s.N : s.K, s.transB ? s.K : s.N, s.leadB());
   requireFloats("C", c, s.M, s.N, s.leadC());
@@ -147,19 +152,21 @@ void gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::Buff
     throw std::invalid_argument("gemm: scratch holds " + std::to_string(floatsIn(scratch)) +
                                 " floats, splitting this shape needs " + std::to_string(scratchNeeded) +
                                 " (gemmScratchFloats)");
-  if (s.M == 0 || s.N == 0) return;
+  if (s.M == 0 || s.N == 0) return false;
 
   if (variant == gpu::KernelVariant::Auto) variant = rec.context().kernelVariant();
   if (!split) {
+    const bool rowSums = extras.rowSums.buffer != nullptr && variant == gpu::KernelVariant::Registers && s.K > 0;
+    if (rowSums) requireFloats("rowSums", extras.rowSums, 1, s.M, s.M);
     const Push push{s.M, s.N, s.K, s.leadA(), s.leadB(), s.leadC(), s.alpha, s.beta, s.K, 0, hasBias};
-    dispatchProduct(rec, s, a, b, c, biasBinding, variant, push, 1);
-    return;
+    dispatchProduct(rec, s, a, b, c, biasBinding, rowSums ? extras.rowSums : gpu::BufferRange{}, variant, push, 1);
+    return rowSums;
   }
   // Each slice's product, packed (ldc = N) into its own stretch of scratch, then their sum into C.
   const uint32_t slice = sliceLength(s), slices = (s.K + slice - 1) / slice;
   const uint32_t stride = uint32_t(sliceFloats(s));
   const Push partial{s.M, s.N, s.K, s.leadA(), s.leadB(), s.N, 1.0f, 0.0f, slice, stride, 0};
-  dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), variant, partial, slices);
+  dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), {}, variant, partial, slices);
   struct {
     uint32_t M, N, ldc, slices, stride;
     float alpha, beta;
@@ -167,6 +174,7 @@ void gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::Buff
   } sum{s.M, s.N, s.leadC(), slices, stride, s.alpha, s.beta, hasBias};
   const uint32_t groups = std::clamp<uint32_t>((s.M * s.N + 63) / 64, 1, 4096);
   rec.dispatch(rec.context().kernel(kSplitSum, {64, 1, 1}), {scratch, c, biasBinding}, sum, {groups, 1, 1});
+  return false;
 }
 
 }  // namespace gradlab::ops

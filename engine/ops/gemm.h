@@ -28,10 +28,16 @@ struct GemmShape {
 // not split); without scratch the GEMM runs unsplit, with too little it throws.
 uint64_t gemmScratchFloats(const GemmShape& shape);
 
-// With `bias` (N floats), bias[j] is added to every row of C: C = alpha op(A) op(B) + beta C + bias.
-void gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
+// What a GEMM also does in the same pass, from values it has at hand.
+struct GemmExtras {
+  gpu::BufferRange bias;     // N floats added to every row of C: C = alpha op(A) op(B) + beta C + bias
+  gpu::BufferRange rowSums;  // M floats: rowSums[i] = alpha * sum over k of op(A)[i][k]
+};
+// Returns whether rowSums were written: only the registers variant, unsplit, computes them; the
+// caller sums otherwise.
+bool gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
           gpu::KernelVariant variant = gpu::KernelVariant::Auto, gpu::BufferRange scratch = {},
-          gpu::BufferRange bias = {});
+          const GemmExtras& extras = {});
 
 namespace reference {
 // Double-precision C = alpha op(A) op(B) + beta C (+ bias[j] when `bias` is not empty); returns C

@@ -45,7 +45,7 @@ class Linear final : public Layer {
       p.rec.dispatch(kernel, {p.params[0], p.step, maskedWeight(p.workspace), mask(p.workspace)}, push, groups);
     }
     ops::gemm(p.rec, s, p.inputs[0], dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0], p.output,
-              gpu::KernelVariant::Auto, {}, bias_ ? p.params[1] : gpu::BufferRange{});
+              gpu::KernelVariant::Auto, {}, {.bias = bias_ ? p.params[1] : gpu::BufferRange{}});
   }
 
   void backward(const BackwardPass& p) const override {
@@ -62,10 +62,12 @@ class Linear final : public Layer {
     w.N = in_;
     w.K = p.batch;
     w.transA = true;
-    ops::gemm(p.rec, w, p.gradOutput, p.inputs[0], p.paramGrads[0]);
+    // The bias gradient (the row sums of dy^T) comes with the weight gradient where the GEMM can.
+    const bool summed = ops::gemm(p.rec, w, p.gradOutput, p.inputs[0], p.paramGrads[0], gpu::KernelVariant::Auto, {},
+                                  {.rowSums = bias_ ? p.paramGrads[1] : gpu::BufferRange{}});
     if (dropconnect_ > 0)
       ops::binary(p.rec, ops::BinaryOp::Mul, p.paramGrads[0], mask(p.workspace), p.paramGrads[0], uint32_t(weights()));
-    if (bias_) channelSum(p.rec, p.gradOutput, p.paramGrads[1], p.batch, out_, 1);
+    if (bias_ && !summed) channelSum(p.rec, p.gradOutput, p.paramGrads[1], p.batch, out_, 1);
   }
 
   void forwardReference(const RefForward& p) const override {

@@ -73,22 +73,34 @@ Recording::~Recording() {
 
 void Recording::barrier() {
   memoryBarrier(commands_, kWorkStages, kWrites, kWorkStages, kAccesses);
+  ++barriers_;
   written_.clear();
   read_.clear();
 }
 
-bool Recording::conflicts(VkBuffer handle, Access mode) const {
-  return written_.count(handle) || (writes(mode) && read_.count(handle));
+Recording::Span Recording::spanOf(const BufferRange& range) {
+  const uint64_t bytes = range.bytes == VK_WHOLE_SIZE ? range.buffer->bytes() - range.offset : range.bytes;
+  return {range.buffer->handle(), range.offset, range.offset + bytes};
 }
 
-void Recording::access(const Buffer* buffer, Access mode) {
-  if (conflicts(buffer->handle(), mode)) barrier();
-  note(buffer->handle(), mode);
+bool Recording::conflicts(const Span& span, Access mode) const {
+  auto overlaps = [&](const std::vector<Span>& spans) {
+    return std::any_of(spans.begin(), spans.end(), [&](const Span& s) {
+      return s.buffer == span.buffer && s.begin < span.end && span.begin < s.end;
+    });
+  };
+  return overlaps(written_) || (writes(mode) && overlaps(read_));
 }
 
-void Recording::note(VkBuffer handle, Access mode) {
-  if (reads(mode)) read_.insert(handle);
-  if (writes(mode)) written_.insert(handle);
+void Recording::access(const BufferRange& range, Access mode) {
+  const Span span = spanOf(range);
+  if (conflicts(span, mode)) barrier();
+  note(span, mode);
+}
+
+void Recording::note(const Span& span, Access mode) {
+  if (reads(mode)) read_.push_back(span);
+  if (writes(mode)) written_.push_back(span);
 }
 
 VkDescriptorSet Recording::allocateSet(const Kernel& kernel) {
@@ -157,16 +169,16 @@ void Recording::dispatch(const Kernel& kernel, std::initializer_list<BufferRange
     ++i;
   }
   // One barrier before the dispatch if any binding conflicts with work since the last one; a
-  // buffer this dispatch both reads and writes (an in-place update) is no conflict in itself.
-  i = 0;
+  // range this dispatch both reads and writes (an in-place update) is no conflict in itself. A
+  // texel view reaches to the end of its last vec4.
+  std::vector<Span> spans;
+  for (const VkDescriptorBufferInfo& b : buffers) spans.push_back({b.buffer, b.offset, b.offset + b.range});
+  for (i = 0; i < spans.size(); ++i)
+    if (texels(spec.bindings[i])) spans[i].end = spans[i].begin + (spans[i].end - spans[i].begin + 15) / 16 * 16;
   bool hazard = false;
-  for (const BufferRange& range : bindings) {
-    if (conflicts(range.buffer->handle(), spec.bindings[i])) hazard = true;
-    ++i;
-  }
+  for (i = 0; i < spans.size(); ++i) hazard = hazard || conflicts(spans[i], spec.bindings[i]);
   if (hazard) barrier();
-  i = 0;
-  for (const BufferRange& range : bindings) note(range.buffer->handle(), spec.bindings[i++]);
+  for (i = 0; i < spans.size(); ++i) note(spans[i], spec.bindings[i]);
 
   const VkDescriptorSet set = allocateSet(kernel);
   std::vector<VkWriteDescriptorSet> descriptors(buffers.size());
@@ -226,8 +238,8 @@ void Recording::copy(BufferRange source, BufferRange destination) {
   if (source.offset + bytes > source.buffer->bytes() || destination.offset + bytes > destination.buffer->bytes())
     throw std::out_of_range("Recording::copy outside a buffer");
   if (bytes == 0) return;
-  access(source.buffer, Access::Read);
-  access(destination.buffer, Access::Write);
+  access({*source.buffer, source.offset, bytes}, Access::Read);
+  access({*destination.buffer, destination.offset, bytes}, Access::Write);
   VkBufferCopy region{source.offset, destination.offset, bytes};
   vkCmdCopyBuffer(commands_, source.buffer->handle(), destination.buffer->handle(), 1, &region);
 }
@@ -238,7 +250,7 @@ void Recording::fill(BufferRange range, uint32_t word) {
   if (bytes == 0) return;
   if (range.offset % 4 || bytes % 4 || range.offset + bytes > range.buffer->bytes())
     throw std::invalid_argument("Recording::fill needs a 4-byte aligned range inside the buffer");
-  access(range.buffer, Access::Write);
+  access(range, Access::Write);
   vkCmdFillBuffer(commands_, range.buffer->handle(), range.offset, bytes, word);
 }
 

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <initializer_list>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 namespace gradlab::gpu {
@@ -44,11 +43,12 @@ class Recording {
   void timestamp(std::string label);
   // For commands another library records into commandBuffer() (VkFFT): declares that they will
   // access `buffer`, so the barriers around them are right.
-  void external(const Buffer& buffer, Access mode) { access(&buffer, mode); }
+  void external(const Buffer& buffer, Access mode) { access(buffer, mode); }
 
   void finish();  // closes the command buffer (Context::run does it when needed)
   bool finished() const { return finished_; }
   uint32_t dispatchCount() const { return dispatches_; }
+  uint32_t barrierCount() const { return barriers_; }  // placed between commands for their hazards
 
   // After a completed run: the timestamps, in milliseconds from the first.
   std::vector<Timing> timings() const;
@@ -63,11 +63,18 @@ class Recording {
   void markSubmitted() { pending_ = true; }
 
  private:
-  // Whether `mode` on `buffer` conflicts with what ran since the last barrier (read or write after
-  // a write, write after a read).
-  bool conflicts(VkBuffer buffer, Access mode) const;
-  void access(const Buffer* buffer, Access mode);  // a barrier first if it conflicts, then note()
-  void note(VkBuffer buffer, Access mode);          // records the access until the next barrier
+  // Bytes [begin, end) of a buffer a command touches. Tracked per range, not per buffer: a
+  // network's parameters share one buffer, and updating one tensor must not wait on another.
+  struct Span {
+    VkBuffer buffer;
+    uint64_t begin, end;
+  };
+  static Span spanOf(const BufferRange& range);
+  // Whether `mode` on `span` conflicts with what ran since the last barrier (read or write after
+  // a write, write after a read, where the bytes overlap).
+  bool conflicts(const Span& span, Access mode) const;
+  void access(const BufferRange& range, Access mode);  // a barrier first if it conflicts, then note()
+  void note(const Span& span, Access mode);            // records the access until the next barrier
   void barrier();
   VkDescriptorSet allocateSet(const Kernel& kernel);
   // A texel view of `range` in the format of binding `binding` of `spec`, kept until the recording
@@ -85,8 +92,9 @@ class Recording {
   std::vector<VkBufferView> views_;
   uint32_t setsInPool_ = 0;
   uint32_t descriptorsInPool_ = 0;
-  std::unordered_set<VkBuffer> written_, read_;  // since the last barrier
+  std::vector<Span> written_, read_;  // since the last barrier
   uint32_t dispatches_ = 0;
+  uint32_t barriers_ = 0;
   bool finished_ = false;
   bool pending_ = false;
   bool replayable_ = false;

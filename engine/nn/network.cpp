@@ -70,10 +70,6 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
     params_[k].value = gpu::floats(*values_, offsets[k], params_[k].count());
     params_[k].grad = gpu::floats(*grads_, offsets[k], params_[k].count());
   }
-  // The gaps stay zero: updates over allValues() leave them so (0 - lr * 0), and checks pass them.
-  const std::vector<float> zeros(std::max<uint64_t>(total, 1), 0.0f);
-  values_->upload(std::span<const float>(zeros));
-  grads_->upload(std::span<const float>(zeros));
   initialize(seed);
 }
 
@@ -99,21 +95,24 @@ gpu::BufferRange Network::gradRange(const std::string& name) const {
 
 void Network::initialize(uint32_t seed) {
   seed_ = seed;
+  // Every parameter in one upload, the gaps zero (updates over allValues() leave them so, 0 - lr 0,
+  // and checks pass them); every gradient zero (parameters of nodes the loss does not depend on
+  // never get one).
+  std::vector<float> all(values_->bytes() / 4, 0.0f);
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const NodeInfo& info = analysis_.nodes[i];
     for (size_t k = 0; k < nodes_[i].params.size(); ++k) {
-      Parameter& p = params_[nodes_[i].params[k]];
-      const auto values = initialValues(info.params, p.tensor, graph_.nodes[i].name, seed);
-      p.writeValues(values);
-      // Parameters of nodes the loss does not depend on never get a gradient: keep it zero.
-      const std::vector<float> zeros(values.size(), 0.0f);
-      p.grad.buffer->upload(std::span<const float>(zeros), p.grad.offset);
+      const Parameter& p = params_[nodes_[i].params[k]];
+      const auto initial = initialValues(info.params, p.tensor, graph_.nodes[i].name, seed);
+      std::copy(initial.begin(), initial.end(), all.begin() + p.value.offset / 4);
     }
     for (size_t k = 0; k < nodes_[i].buffers.size(); ++k) {
       const auto values = initialValues(info.params, info.shape.buffers[k], graph_.nodes[i].name, seed, true);
       nodes_[i].buffers[k]->upload(values.data(), values.size() * 4);
     }
   }
+  values_->upload(std::span<const float>(all));
+  grads_->upload(std::span<const float>(std::vector<float>(all.size(), 0.0f)));
   const uint32_t zero = 0;
   step_->upload(&zero, 4);
 }

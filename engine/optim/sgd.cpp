@@ -39,14 +39,12 @@ class TorchSgd final : public KernelOptimizer {
 
 void Sgd::recordUpdate(gpu::Recording& rec, const std::vector<ParamRef>& params, const UpdateContext& ctx) {
   const auto& kernel = rec.context().kernel(kSgd, {256, 1, 1});
-  const ParamRef& all = ctx.all;
-  if (all.count > 0) {
-    rec.dispatch(kernel, {ctx.control, all.value, all.grad, all.value}, all.count,
-                 {std::clamp<uint32_t>((all.count + 1023) / 1024, 1, 64), 1, 1});
-    return;
-  }
-  for (const auto& p : params)
-    rec.dispatch(kernel, {ctx.control, p.value, p.grad, p.value}, p.count, {std::clamp<uint32_t>((p.count + 1023) / 1024, 1, 64), 1, 1});
+  auto update = [&](const ParamRef& p) {
+    rec.dispatch(kernel, {ctx.control, p.value, p.grad, p.value}, p.count,
+                 {std::clamp<uint32_t>((p.count + 1023) / 1024, 1, 64), 1, 1});
+  };
+  if (ctx.all.count > 0) return update(ctx.all);  // every tensor at once
+  for (const auto& p : params) update(p);
 }
 
 std::unique_ptr<Optimizer> makeSgd(gpu::Context& context, const Settings& s) { return std::make_unique<TorchSgd>(context, s); }

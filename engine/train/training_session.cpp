@@ -110,9 +110,9 @@ void TrainingSession::recordStep() {
     regularization_->recordClipping(rec);
   }
   // One check over every gradient (the network keeps them in one buffer); diagnose() finds which.
-  recordNonFiniteCheck(rec, net.allGradients(), uint32_t(net.allGradients().bytes / 4), kGradients, *control_,
-                       net.step());
-  optimizer_->recordUpdate(rec, parameterRefs(net), {*control_, net.step(), allParameters(net)});
+  const optim::ParamRef all = allParameters(net);
+  recordNonFiniteCheck(rec, all.grad, all.count, kGradients, *control_, net.step());
+  optimizer_->recordUpdate(rec, parameterRefs(net), {*control_, net.step(), all});
   recordAdvanceStep(rec, net.step());
   rec.finish();
 }
@@ -291,18 +291,16 @@ void TrainingSession::diagnose(uint32_t control[4]) {
     const uint32_t next = uint32_t(step_);
     net.step().upload(&next, 4);
   }
-  auto finite = [](const gpu::Buffer& b) {
-    const auto v = b.read<float>(b.bytes() / 4);
+  auto allFinite = [](const std::vector<float>& v) {
     return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
   };
+  auto finite = [&](const gpu::Buffer& b) { return allFinite(b.read<float>(b.bytes() / 4)); };
   if (control[2] != kLossTensor)
-    for (const nn::Parameter& p : net.parameters()) {
-      const auto g = p.readGradients();
-      if (!std::all_of(g.begin(), g.end(), [](float x) { return std::isfinite(x); })) {
+    for (const nn::Parameter& p : net.parameters())
+      if (!allFinite(p.readGradients())) {
         report.where = p.name + "'s gradient";
         break;
       }
-    }
   for (size_t i : net.analysis().order) {
     const auto& node = net.graph().nodes[i];
     if (!finite(net.activation(i))) {

@@ -5,12 +5,12 @@
 // every output channel: per input channel and kernel row it fetches the 4 + K - 1 input values
 // once and reuses them for all K taps and all COUT channels, from registers.
 //
-// Why on CPU devices: llvmpipe turns a uniform-buffer load whose address is known from constants
-// and push constants alone into one scalar load for all lanes; a storage-buffer load costs a loop
-// over the lanes. With CIN, COUT and K specialization constants and every
-// loop unrolled, all weight loads are of the first kind, and the kernel has no loop at all: the
-// only per-lane memory traffic is the input row fetches and the output stores. It replaces
-// im2col + GEMM + the channel-major move (three passes over a K^2-times larger column matrix).
+// Why on CPU devices: every load on llvmpipe costs per lane, even when all lanes read the same
+// address (Mesa 22.3; a uniform buffer at constant offsets measured no faster). With CIN, COUT and
+// K specialization constants every loop unrolls, the weights are fetched once per subgroup and
+// shuffled round (below), and the remaining per-lane traffic is the input row fetches and the
+// output stores. It replaces im2col + GEMM + the channel-major move (three passes over a
+// K^2-times larger column matrix).
 //
 // ADJOINT computes the input gradient of the same convolution instead: x is then dy (CIN = the
 // layer's output channels), y is dx (COUT = its input channels), the weights are read transposed

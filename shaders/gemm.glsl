@@ -36,6 +36,7 @@ layout(push_constant) uniform Push {
   float alpha, beta;
   uint kSlice, cSlice;
   uint bias;
+  float activationParam;  // the activation epilogue's negative_slope or alpha (gemm_registers.glsl)
 } p;
 
 // op(A)[row][k] and op(B)[k][col]
@@ -52,7 +53,10 @@ float biasOf(uint col) {
   return b;
 }
 
-void storeC(uint row, uint col, float value) {
+// Stores and returns the final value of C[row][col].
+float storeC(uint row, uint col, float value) {
   uint i = gl_WorkGroupID.z * p.cSlice + row * p.ldc + col;
-  c[i] = (p.beta == 0.0 ? p.alpha * value : p.alpha * value + p.beta * c[i]) + biasOf(col);
+  const float v = (p.beta == 0.0 ? p.alpha * value : p.alpha * value + p.beta * c[i]) + biasOf(col);
+  c[i] = v;
+  return v;
 }

@@ -22,6 +22,7 @@
 #extension GL_EXT_control_flow_attributes : enable
 #extension GL_KHR_shader_subgroup_shuffle : enable
 #include "gemm.glsl"
+#include "activation_functions.glsl"
 
 // Set by the host when every vec4 this kernel reads or writes lies wholly inside or wholly outside
 // the matrix (leading dimension a multiple of 4, and the dimension the vec4 runs along too):
@@ -57,6 +58,50 @@ vec4 unitSum0 = vec4(0), unitSum1 = vec4(0);
 
 // C as a vec4 array (an alias on the same binding, no extra descriptor).
 layout(std430, binding = 2) buffer MatC4 { vec4 c4[]; };
+
+// Set by the host for a Linear layer whose output feeds only a point-wise activation (or whose
+// input gradient is all an activation's output gets): 1 + the activation's op
+// (activation_functions.glsl), 0 for none. As each element of C is stored, the activation's tensor
+// (binding 5, M x N packed, the host guarantees ldc = N and no split) gets
+//   forward (ACT_BACKWARD 0): f(C), the activation's output;
+//   backward (ACT_BACKWARD 1): C * f'(x), the gradient of its input, with C the gradient of its
+//   output and x, f(x) its input and output (bindings 6, 7).
+// One dispatch instead of two, and the activation's tensors are not read back from memory.
+layout(constant_id = 12) const uint ACT = 0;
+layout(constant_id = 13) const uint ACT_BACKWARD = 0;
+layout(std430, binding = 5) writeonly buffer Act { float act[]; };
+layout(std430, binding = 5) writeonly buffer Act4 { vec4 act4[]; };
+layout(binding = 6) uniform samplerBuffer actX;
+layout(binding = 7) uniform samplerBuffer actY;
+
+// Set by the host when C (and the row sums) are a training step's parameter gradient: a value that
+// is not finite flags the step in its control block, as shaders/nonfinite_check.comp does for
+// tensors (tensor index 0, the gradients), and the step needs no pass of its own over them.
+layout(constant_id = 14) const uint CHECK = 0;
+#define CONTROL_BINDING 8
+#include "training_control.glsl"
+layout(std430, binding = 9) readonly buffer Step { uint stepCounter[]; };
+
+void flagIfNotFinite(bool bad) {
+  if (CHECK != 0 && bad && atomicCompSwap(control[0], 0u, 1u) == 0u) {
+    control[1] = stepCounter[0];
+    control[2] = 0u;
+  }
+}
+bool notFinite(vec4 v) { return any(isnan(v)) || any(isinf(v)); }
+
+// The activation's value for vec4 number i of C, holding v.
+vec4 activationEpilogue(uint i, vec4 v) {
+  if (ACT_BACKWARD == 0) return activationOf(ACT - 1, v, p.activationParam);
+  return v * activationDerivative(ACT - 1, texelFetch(actX, int(i)), texelFetch(actY, int(i)), p.activationParam);
+}
+// The same for element e of the packed tensor, holding v (C's rows not a whole number of vec4s).
+float activationEpilogueAt(uint e, float v) {
+  if (ACT_BACKWARD == 0) return activationOf(ACT - 1, vec4(v), p.activationParam).x;
+  const int t = int(e / 4);
+  const vec4 x = vec4(texelFetch(actX, t)[e % 4]), y = vec4(texelFetch(actY, t)[e % 4]);
+  return v * activationDerivative(ACT - 1, x, y, p.activationParam).x;
+}
 
 vec4 acc[ROWS][COLS4];
 
@@ -182,9 +227,13 @@ void main() {
       else [[unroll]] for (uint i = 0; i < 4; ++i) rsum[4 * (u % QUADS) + i] += v[i];
     }
   // Every invocation of a row block has the same sums; the first of the first column block stores.
+  bool bad = false;
   if (ROW_SUMS != 0 && gl_WorkGroupID.y == 0 && gl_LocalInvocationID.x == 0)
     [[unroll]] for (uint r = 0; r < ROWS; ++r)
-      if (row0 + r < p.M) rowSum[row0 + r] = p.alpha * rsum[r];
+      if (row0 + r < p.M) {
+        rowSum[row0 + r] = p.alpha * rsum[r];
+        bad = bad || notFinite(vec4(p.alpha * rsum[r]));
+      }
 
   if (VEC_C != 0) {
     // Stores cost a lane loop each, like loads: a vec4 store writes four outputs at once, which
@@ -197,14 +246,32 @@ void main() {
         uint col = firstCol(c);
         if (row0 + r >= p.M || col >= p.N) continue;
         uint i = (gl_WorkGroupID.z * p.cSlice + (row0 + r) * p.ldc + col) / 4;
-        c4[i] = (p.beta == 0.0 ? p.alpha * acc[r][c] : p.alpha * acc[r][c] + p.beta * c4[i]) + bias[c];
+        const vec4 v = (p.beta == 0.0 ? p.alpha * acc[r][c] : p.alpha * acc[r][c] + p.beta * c4[i]) + bias[c];
+        c4[i] = v;
+        if (ACT != 0) act4[i] = activationEpilogue(i, v);
+        if (CHECK != 0) bad = bad || notFinite(v);
       }
+    flagIfNotFinite(bad);
     return;
   }
   [[unroll]] for (uint r = 0; r < ROWS; ++r)
-    [[unroll]] for (uint c = 0; c < COLS4; ++c)
+    [[unroll]] for (uint c = 0; c < COLS4; ++c) {
+      // The activation works on vec4s: of a vec4 that reaches past C only the part inside is stored.
+      vec4 v;
       [[unroll]] for (uint j = 0; j < 4; ++j) {
         uint col = firstCol(c) + j;
-        if (row0 + r < p.M && col < p.N) storeC(row0 + r, col, acc[r][c][j]);
+        if (row0 + r < p.M && col < p.N) {
+          v[j] = storeC(row0 + r, col, acc[r][c][j]);
+          if (CHECK != 0) bad = bad || notFinite(vec4(v[j]));
+        }
       }
+      if (ACT != 0) {
+        const uint first = (row0 + r) * p.N + firstCol(c);  // not a multiple of 4 when N is not
+        [[unroll]] for (uint j = 0; j < 4; ++j) {
+          uint col = firstCol(c) + j;
+          if (row0 + r < p.M && col < p.N) act[first + j] = activationEpilogueAt(first + j, v[j]);
+        }
+      }
+    }
+  flagIfNotFinite(bad);
 }

@@ -1,7 +1,8 @@
 // GEMM against the double-precision reference, on random shapes and data, both kernel variants,
 // every transpose combination, alpha/beta, padded leading dimensions, beta = 0 over NaN, edge tiles
 // read as vec4s, rows of A shared across a subgroup or not, GEMMs split along a long K (the
-// convolutions' weight gradients), and a bias added to every row (a Linear layer's forward).
+// convolutions' weight gradients), a bias added to every row (a Linear layer's forward), and the
+// activation epilogue (a Linear layer and the activation next to it in one pass).
 #include "gpu/buffer.h"
 #include "gpu/recording.h"
 #include "ops/gemm.h"
@@ -40,7 +41,7 @@ class TestGemm : public QObject {
     ops::GemmExtras extras;
     if (withBias) extras = {Bias, RowSums};
     const bool summed =
-        ops::gemm(rec, shape, A, B, C, variant, scratch ? gpu::BufferRange(S) : gpu::BufferRange(), extras);
+        ops::gemm(rec, shape, A, B, C, variant, scratch ? gpu::BufferRange(S) : gpu::BufferRange(), extras).rowSums;
     context_->run(rec);
     const bool expectSums = withBias && variant == gpu::KernelVariant::Registers && !scratch && shape.K > 0;
     if (summed != expectSums) return INFINITY;
@@ -84,6 +85,26 @@ class TestGemm : public QObject {
   struct Case {
     uint32_t M, N, K;
   };
+
+  // The activations in double precision (engine/nn/layers/activation.cpp's reference).
+  static double f(int op, double v, double param) {
+    switch (op) {
+      case 0: return 1.0 / (1.0 + std::exp(-v));
+      case 1: return std::tanh(v);
+      case 2: return std::max(v, 0.0);
+      case 3: return v > 0 ? v : param * v;
+      default: return v > 0 ? v : param * (std::exp(v) - 1.0);
+    }
+  }
+  static double derivative(int op, double x, double y, double param) {
+    switch (op) {
+      case 0: return y * (1 - y);
+      case 1: return 1 - y * y;
+      case 2: return x > 0 ? 1 : 0;
+      case 3: return x > 0 ? 1 : param;
+      default: return x > 0 ? 1 : param * std::exp(x);
+    }
+  }
 
   void checkVariant(gpu::KernelVariant variant) {
     // The last row: sides that are multiples of 4 but not of the tiles, so edge tiles take the
@@ -173,6 +194,108 @@ class TestGemm : public QObject {
   }
 
   void tiledVariantMatchesReference() { checkVariant(gpu::KernelVariant::Tiled); }
+
+  // The check for values that are not finite (a Linear layer's weight gradient in a training step):
+  // a NaN in C, an overflow to infinity in C, or one only in the row sums flags the step in the
+  // control block (training_control.glsl: flag, step, tensor 0); finite results leave it alone.
+  void nonFiniteResultsFlagTheStep_data() {
+    QTest::addColumn<int>("kind");
+    QTest::newRow("finite") << 0;
+    QTest::newRow("NaN in C") << 1;
+    QTest::newRow("overflow in C") << 2;
+    QTest::newRow("overflow in the row sums only") << 3;
+  }
+  void nonFiniteResultsFlagTheStep() {
+    QFETCH(int, kind);
+    ops::GemmShape shape;  // dW = dy^T x: 12 x 20, K = 8 (the batch)
+    shape.M = 12;
+    shape.N = 20;
+    shape.K = 8;
+    shape.transA = true;
+    auto a = test::randomFloats(size_t(shape.K) * shape.M, 21), b = test::randomFloats(size_t(shape.K) * shape.N, 22);
+    if (kind == 1) a[37] = NAN;
+    if (kind == 2) a[5] = b[9] = 3e38f;
+    if (kind == 3) {  // a row of A sums past the largest float; B's matching entries keep C finite
+      for (uint32_t k = 0; k < shape.K; ++k) a[size_t(k) * shape.M + 4] = 3e38f;
+      for (float& v : b) v = 0.0f;
+    }
+    gpu::Buffer A(*context_, a.size() * 4), B(*context_, b.size() * 4), C(*context_, size_t(shape.M) * shape.N * 4),
+        Sums(*context_, shape.M * 4), Control(*context_, 16), Step(*context_, 4);
+    A.upload(std::span<const float>(a));
+    B.upload(std::span<const float>(b));
+    const uint32_t zeros[4] = {0, 0, 0, 0}, step = 41;
+    Control.upload(zeros, sizeof zeros);
+    Step.upload(&step, 4);
+    gpu::Recording rec(*context_);
+    const auto fused = ops::gemm(rec, shape, A, B, C, gpu::KernelVariant::Registers, {},
+                                 {.rowSums = Sums, .control = Control, .step = Step});
+    QVERIFY(fused.checked && fused.rowSums);
+    context_->run(rec);
+    const auto control = Control.read<uint32_t>(4);
+    if (kind == 0) {
+      QCOMPARE(control[0], 0u);
+    } else {
+      QCOMPARE(control[0], 1u);
+      QCOMPARE(control[1], step);
+      QCOMPARE(control[2], 0u);
+    }
+  }
+
+  // The activation epilogue: forward out = f(C), backward out = C f'(x) from the activation's input
+  // x and output y = f(x), against double precision; every activation, rows of C whole vec4s
+  // (N = 20) and not (N = 13, the scalar store path); C itself stays the plain product. The tiled
+  // variant and split GEMMs decline, writing nothing there.
+  void activationEpilogueMatchesActivationApart_data() {
+    QTest::addColumn<int>("op");
+    QTest::addColumn<bool>("backward");
+    QTest::addColumn<int>("n");
+    const char* names[] = {"sigmoid", "tanh", "relu", "leaky relu", "elu"};
+    for (int op = 0; op < 5; ++op)
+      for (bool backward : {false, true}) {
+        QTest::addRow("%s %s", names[op], backward ? "backward" : "forward") << op << backward << 20;
+        if (op == 3) QTest::addRow("%s %s, N = 13", names[op], backward ? "backward" : "forward") << op << backward << 13;
+      }
+  }
+  void activationEpilogueMatchesActivationApart() {
+    QFETCH(int, op);
+    QFETCH(bool, backward);
+    QFETCH(int, n);
+    ops::GemmShape shape;
+    shape.M = 6;
+    shape.N = uint32_t(n);
+    shape.K = 11;
+    shape.transB = true;  // a Linear layer's forward: x W^T
+    const double param = op == 3 ? -0.3 : 0.7;  // a negative slope: f'(x) follows x's sign, not y's
+    const auto a = test::randomFloats(size_t(shape.M) * shape.K, 11), b = test::randomFloats(size_t(shape.N) * shape.K, 12);
+    auto x = test::randomFloats(size_t(shape.M) * shape.N, 13);
+    for (size_t i = 0; i < x.size(); i += 7) x[i] = 0;  // f'(0) from the same side as the layer
+    std::vector<float> y(x.size());
+    for (size_t i = 0; i < x.size(); ++i) y[i] = float(f(op, x[i], param));
+    gpu::Buffer A(*context_, a.size() * 4), B(*context_, b.size() * 4), C(*context_, x.size() * 4),
+        Out(*context_, x.size() * 4), X(*context_, x.size() * 4), Y(*context_, x.size() * 4);
+    A.upload(std::span<const float>(a));
+    B.upload(std::span<const float>(b));
+    X.upload(std::span<const float>(x));
+    Y.upload(std::span<const float>(y));
+    const ops::GemmActivation activation{ops::ActivationOp(op), float(param), backward, Out, X, Y};
+    gpu::Recording rec(*context_);
+    const auto fused = ops::gemm(rec, shape, A, B, C, gpu::KernelVariant::Registers, {}, {.activation = activation});
+    QVERIFY(fused.activation);
+    Out.upload(std::span<const float>(std::vector<float>(x.size(), NAN)));
+    context_->run(rec);
+    const auto c = C.read<float>(x.size()), out = Out.read<float>(x.size());
+    const auto want = ops::reference::gemm(shape, a, b, std::vector<float>(x.size(), 0.0f));
+    for (size_t i = 0; i < x.size(); ++i) {
+      QVERIFY2(std::abs(c[i] - want[i]) <= 1e-5 * (1 + std::abs(want[i])), "C is not the plain product");
+      const double expected =
+          backward ? want[i] * derivative(op, double(x[i]), double(y[i]), param) : f(op, want[i], param);
+      QVERIFY2(std::abs(out[i] - expected) <= 1e-5 * (1 + std::abs(expected)),
+               qPrintable(QString("element %1: %2, expected %3").arg(i).arg(out[i]).arg(expected)));
+    }
+
+    gpu::Recording declined(*context_);
+    QVERIFY(!ops::gemm(declined, shape, A, B, C, gpu::KernelVariant::Tiled, {}, {.activation = activation}).activation);
+  }
 
   // K much longer than the sides of C: K split into slices, partial products summed in a second
   // pass. Odd K (a short last slice and k % 4 tails), and C1's and C3's weight-gradient shapes.

@@ -103,6 +103,21 @@ loss = CrossEntropyLoss(logits)
                       nn::Shape{1, 6, 5}, 7, 1e-4);
   }
 
+  // A Linear layer applies the activation after it in its forward GEMM and the activation before
+  // it in its input-gradient GEMM (with the registers kernels, the CPU devices' default): the toy
+  // MLP's forward is 3 GEMMs and the loss, its backward the loss, 5 GEMMs (the first layer has no
+  // input gradient); the activations get no dispatch of their own, and their tensors and
+  // gradients are still written (mlpGradientsMatchReference checks the values).
+  void activationsRideOnTheirLinearLayers() {
+    if (context_->kernelVariant() != gpu::KernelVariant::Registers) QSKIP("fused activations need the registers GEMM");
+    nn::Network net(*context_, test::graphOf(kToyNet), 4, 11);
+    gpu::Recording forward(*context_), backward(*context_);
+    net.recordForward(forward, true);
+    net.recordBackward(backward);
+    QCOMPARE(forward.dispatchCount(), 4u);
+    QCOMPARE(backward.dispatchCount(), 6u);
+  }
+
   void lenetAndResidualGradientsMatchReference() {
     const std::string dir = GRADLAB_NETWORKS;
     for (const char* file : {"/lenet5.net", "/residual_cnn.net"}) {

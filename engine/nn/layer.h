@@ -9,9 +9,11 @@
 #include "gpu/recording.h"
 #include "nn/conv_algorithm.h"
 #include "nn/graph.h"
+#include "ops/gemm.h"
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,11 @@ struct BackwardPass {
   gpu::BufferRange labels;
   gpu::BufferRange step;
   uint32_t seed = 0;
+  // In a training step (Network::recordBackward with a control block): layers that can flag a
+  // parameter gradient that is not finite as they write it (train::recordNonFiniteCheck's job) do,
+  // into `control`, and set *paramGradsChecked when they did for all of theirs.
+  gpu::BufferRange control;
+  bool* paramGradsChecked = nullptr;
 };
 
 struct RefForward {
@@ -80,6 +87,12 @@ struct RefBackward {
   uint32_t seed = 0;
 };
 
+// A point-wise activation (Sigmoid, Tanh, ReLU, LeakyReLU, ELU) as another layer's pass can apply it.
+struct PointwiseActivation {
+  ops::ActivationOp op = ops::ActivationOp::Relu;
+  float param = 0;  // LeakyReLU's negative_slope, ELU's alpha
+};
+
 class Layer {
  public:
   explicit Layer(const NodeInfo& info) : info_(info) {}
@@ -92,6 +105,28 @@ class Layer {
   virtual uint64_t workspaceFloats(uint32_t /*batch*/) const { return 0; }
   virtual void forward(const ForwardPass& pass) const = 0;
   virtual void backward(const BackwardPass& pass) const = 0;
+
+  // Network fuses a point-wise activation into the layer before or after it where that layer can
+  // (a Linear layer does it in its GEMMs: one pass and one dispatch fewer each way):
+  //   forwardThenActivation records this layer's forward and, if it can, `activation` applied to
+  //   its output, written to `activationOutput`; it returns whether it did (the caller records the
+  //   activation's own forward otherwise).
+  //   backwardThroughActivation records this layer's backward where input 0 is the output y = f(x)
+  //   of `activation` and, if it can, the gradient of x too: gradient of y * f'(x), written
+  //   (not added) to `activationInputGradient`; it returns whether it did.
+  // The defaults fuse nothing.
+  virtual std::optional<PointwiseActivation> pointwiseActivation() const { return std::nullopt; }
+  virtual bool forwardThenActivation(const ForwardPass& pass, const PointwiseActivation& /*activation*/,
+                                     gpu::BufferRange /*activationOutput*/) const {
+    forward(pass);
+    return false;
+  }
+  virtual bool backwardThroughActivation(const BackwardPass& pass, const PointwiseActivation& /*activation*/,
+                                         gpu::BufferRange /*activationInput*/,
+                                         gpu::BufferRange /*activationInputGradient*/) const {
+    backward(pass);
+    return false;
+  }
 
   virtual void forwardReference(const RefForward& pass) const = 0;
   virtual void backwardReference(const RefBackward& pass) const = 0;

@@ -64,6 +64,7 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
       params_.push_back(std::move(param));
     }
   }
+  planActivationFusion();
   values_ = floats(total);
   grads_ = floats(total);
   for (size_t k = 0; k < params_.size(); ++k) {
@@ -74,6 +75,22 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
 }
 
 Network::~Network() = default;
+
+void Network::planActivationFusion() {
+  std::vector<int> consumers(nodes_.size(), 0);
+  for (const auto& node : graph_.nodes)
+    for (const auto& in : node.inputs)
+      if (int j = nodeIndex(in); j >= 0) ++consumers[j];
+  for (size_t j : analysis_.order) {
+    if (!nodes_[j].layer->pointwiseActivation()) continue;
+    const int before = nodeIndex(graph_.nodes[j].inputs[0]);
+    if (before >= 0 && nodes_[before].activationAfter < 0) nodes_[before].activationAfter = int(j);
+    if (consumers[j] != 1) continue;
+    for (size_t c = 0; c < graph_.nodes.size(); ++c)
+      if (graph_.nodes[c].inputs.size() == 1 && graph_.nodes[c].inputs[0] == graph_.nodes[j].name)
+        nodes_[c].activationBefore = int(j);
+  }
+}
 
 uint32_t Network::classes() const { return uint32_t(analysis_.nodes[lossNode_].inputShapes[0].elements()); }
 
@@ -128,8 +145,13 @@ std::vector<Network::StateTensor> Network::runningStatistics() const {
 }
 
 void Network::recordForward(gpu::Recording& rec, bool training) const {
+  std::vector<bool> done(nodes_.size());  // activations applied by the node before them
   for (size_t i : analysis_.order) {
     const NodeState& node = nodes_[i];
+    if (done[i]) {
+      if (profiling_) rec.timestamp("forward " + graph_.nodes[i].name);
+      continue;
+    }
     ForwardPass pass{rec};
     pass.batch = batch_;
     pass.training = training;
@@ -141,16 +163,20 @@ void Network::recordForward(gpu::Recording& rec, bool training) const {
     pass.labels = *labels_;
     pass.step = *step_;
     pass.seed = seed_;
-    node.layer->forward(pass);
+    if (const int j = node.activationAfter; j >= 0) {
+      done[j] = node.layer->forwardThenActivation(pass, *nodes_[j].layer->pointwiseActivation(), *nodes_[j].output);
+    } else {
+      node.layer->forward(pass);
+    }
     if (profiling_) rec.timestamp("forward " + graph_.nodes[i].name);
   }
 }
 
-void Network::recordBackward(gpu::Recording& rec) const {
+bool Network::recordBackward(gpu::Recording& rec, gpu::BufferRange control) const {
   std::vector<bool> active(nodes_.size());
   // Nodes whose gradients nobody uses are skipped.
   for (size_t i = 0; i < nodes_.size(); ++i) active[i] = nodes_[i].reachesLoss && nodes_[i].needsGradient;
-  recordBackwardOf(rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; });
+  return recordBackwardOf(rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; }, control);
 }
 
 void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training) const {
@@ -165,13 +191,19 @@ void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training
   recordBackwardOf(rec, active, training, [](int) { return true; });
 }
 
-void Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
-                               const std::function<bool(int)>& neededGradient) const {
+bool Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
+                               const std::function<bool(int)>& neededGradient, gpu::BufferRange control) const {
+  bool allChecked = control.buffer != nullptr;  // parameters of inactive nodes keep zero gradients
   std::map<std::string, bool> written;  // gradient buffers already holding a contribution
+  std::vector<bool> done(nodes_.size());  // activations whose backward the node after them did
   for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
     const size_t i = *it;
     const NodeState& node = nodes_[i];
     if (!active[i]) continue;
+    if (done[i]) {
+      if (profiling_) rec.timestamp("backward " + graph_.nodes[i].name);
+      continue;
+    }
     BackwardPass pass{rec};
     pass.batch = batch_;
     pass.training = training;
@@ -193,9 +225,24 @@ void Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& act
     pass.labels = *labels_;
     pass.step = *step_;
     pass.seed = seed_;
-    node.layer->backward(pass);
+    bool checked = false;
+    pass.control = control;
+    pass.paramGradsChecked = &checked;
+    // The activation before this node, fused when its input's gradient is wanted and this is the
+    // first contribution to it (the fused pass overwrites it).
+    const int j = node.activationBefore;
+    const std::string* x = j >= 0 ? &graph_.nodes[j].inputs[0] : nullptr;
+    if (x && active[j] && neededGradient(nodeIndex(*x)) && !written[*x]) {
+      done[j] = node.layer->backwardThroughActivation(pass, *nodes_[j].layer->pointwiseActivation(), inputRange(*x),
+                                                       gradRange(*x));
+      if (done[j]) written[*x] = true;
+    } else {
+      node.layer->backward(pass);
+    }
+    if (!node.params.empty() && !checked) allChecked = false;
     if (profiling_) rec.timestamp("backward " + graph_.nodes[i].name);
   }
+  return allChecked;
 }
 
 Network::Reference Network::reference(const RefTensor& input, const std::vector<uint32_t>& labels,

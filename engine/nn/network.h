@@ -80,7 +80,10 @@ class Network {
   void initialize(uint32_t seed);
 
   void recordForward(gpu::Recording& rec, bool training) const;
-  void recordBackward(gpu::Recording& rec) const;  // after recordForward(rec, true)
+  // After recordForward(rec, true). With a training step's `control` block (training_control.glsl),
+  // layers that can flag a parameter gradient that is not finite as they write it do; returns
+  // whether every parameter gradient was checked so (then the step needs no check of its own).
+  bool recordBackward(gpu::Recording& rec, gpu::BufferRange control = {}) const;
   // The backward pass seeded at `node` (one that reaches the loss) instead of the loss: the caller
   // writes d s / d output into gradient(node), e.g. a one-hot on one unit, and the pass carries it
   // to every node before it and to the network input (inputGradient()), overwriting their
@@ -110,14 +113,20 @@ class Network {
     // parameters, or something before it does. Layers right after the input (a first Flatten or
     // convolution) skip computing gradients nobody uses.
     bool needsGradient = false;
+    // Point-wise activations fused into this node's passes where its layer can (Layer::
+    // forwardThenActivation, backwardThroughActivation): the activation node reading this node's
+    // output, and the one whose output is this node's input 0 and read by nothing else; -1: none.
+    int activationAfter = -1, activationBefore = -1;
   };
   gpu::BufferRange inputRange(const std::string& name) const;
   gpu::BufferRange gradRange(const std::string& name) const;
   int nodeIndex(const std::string& name) const;  // -1: the network input
   // The backward passes of the `active` nodes, last to first; `neededGradient(j)` says whether
   // anyone uses d / d output of node j (-1: the network input).
-  void recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
-                        const std::function<bool(int)>& neededGradient) const;
+  void planActivationFusion();  // sets NodeState::activationAfter and activationBefore
+  // Returns whether every parameter gradient written was checked (with `control`, see recordBackward).
+  bool recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
+                        const std::function<bool(int)>& neededGradient, gpu::BufferRange control = {}) const;
 
   gpu::Context& context_;
   Graph graph_;

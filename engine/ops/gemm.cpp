@@ -13,16 +13,23 @@ namespace {
 using gpu::Access;
 
 // Bindings: A, B, C, bias (read only when the push constants say so), and for the registers kernel
-// the row sums of op(A) (written only with ROW_SUMS; C is bound there otherwise).
+// the row sums of op(A) (written only with ROW_SUMS; C is bound there otherwise) and the activation
+// epilogue's output, input and output of the activation (ACT; C and an unused buffer otherwise),
+// and a training step's control block and step counter (CHECK; C and an unused buffer otherwise).
 const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled,
-                             {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 44};
-const gpu::KernelSpec kRegisters{
-    "gemm_registers", spirv::gemm_registers,
-    {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels, Access::ReadWrite}, 44};
+                             {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 48};
+const gpu::KernelSpec kRegisters{"gemm_registers",
+                                 spirv::gemm_registers,
+                                 {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels,
+                                  Access::ReadWrite, Access::Write, Access::ReadVec4Texels, Access::ReadVec4Texels,
+                                  Access::ReadWrite, Access::Read},
+                                 48};
 const gpu::KernelSpec kRegistersTexels{
-    "gemm_registers_texel", spirv::gemm_registers_texel,
-    {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite, Access::ReadFloatTexels, Access::ReadWrite},
-    44};
+    "gemm_registers_texel",
+    spirv::gemm_registers_texel,
+    {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite, Access::ReadFloatTexels, Access::ReadWrite,
+     Access::Write, Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite, Access::Read},
+    48};
 const gpu::KernelSpec kSplitSum{"gemm_split_sum", spirv::gemm_split_sum,
                                 {Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 32};
 
@@ -44,6 +51,7 @@ struct Push {
   float alpha, beta;
   uint32_t kSlice, cSlice;  // k per slice of a split GEMM (K: no split); floats between C slices
   uint32_t bias;            // 1: add bias[col] to C
+  float activationParam;    // the activation epilogue's negative_slope or alpha
 };
 
 // A split along K pays off when K is much longer than both sides of C; slices of at least
@@ -99,7 +107,8 @@ bool readsTexels(const gpu::DeviceInfo& device, const gpu::BufferRange& a, const
 
 // One pass of the GEMM kernel of `variant` over `slices` slices of k.
 void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b,
-                     gpu::BufferRange c, gpu::BufferRange bias, gpu::BufferRange rowSums, gpu::KernelVariant variant,
+                     gpu::BufferRange c, gpu::BufferRange bias, gpu::BufferRange rowSums,
+                     const GemmActivation* activation, const GemmExtras* check, gpu::KernelVariant variant,
                      const Push& push, uint32_t slices) {
   gpu::Context& context = rec.context();
   const std::vector<uint32_t> trans{s.transA ? 1u : 0u, s.transB ? 1u : 0u};
@@ -118,11 +127,20 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
     constants.push_back(tile.rows);
     constants.push_back(tile.cols / 4);
     constants.push_back(rowSums.buffer != nullptr ? 1u : 0u);
+    constants.push_back(activation ? 1u + uint32_t(activation->op) : 0u);
+    constants.push_back(activation && activation->backward ? 1u : 0u);
+    constants.push_back(check ? 1u : 0u);
+    const gpu::BufferRange unused(context.unusedBinding());
+    const bool backward = activation && activation->backward;
     const auto& kernel = context.kernel(readsTexels(context.device(), a, b) ? kRegistersTexels : kRegisters,
                                         {lanes, 1, 1}, constants);
     const uint32_t colsPerGroup = lanes * tile.cols;
     // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).
-    rec.dispatch(kernel, {a, b, c, bias, rowSums.buffer != nullptr ? rowSums : c}, push,
+    rec.dispatch(kernel,
+                 {a, b, c, bias, rowSums.buffer != nullptr ? rowSums : c, activation ? activation->out : c,
+                  backward ? activation->x : unused, backward ? activation->y : unused, check ? check->control : c,
+                  check ? check->step : unused},
+                 push,
                  {(s.M + tile.rows - 1) / tile.rows, (s.N + colsPerGroup - 1) / colsPerGroup, slices});
   } else {
     const auto& kernel = context.kernel(kTiled, {16, 16, 1}, trans);
@@ -137,8 +155,8 @@ uint64_t gemmScratchFloats(const GemmShape& s) {
   return slice == s.K ? 0 : (s.K + slice - 1) / slice * sliceFloats(s);
 }
 
-bool gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
-          gpu::KernelVariant variant, gpu::BufferRange scratch, const GemmExtras& extras) {
+GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
+               gpu::KernelVariant variant, gpu::BufferRange scratch, const GemmExtras& extras) {
   const gpu::BufferRange& bias = extras.bias;
   requireFloats("A", a, s.transA ? s.K : s.M, s.transA ? s.M : s.K, s.leadA());
   requireFloats("B", b, s.transB ? s.N : s.K, s.transB ? s.K : s.N, s.leadB());
@@ -152,21 +170,36 @@ bool gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::Buff
     throw std::invalid_argument("gemm: scratch holds " + std::to_string(floatsIn(scratch)) +
                                 " floats, splitting this shape needs " + std::to_string(scratchNeeded) +
                                 " (gemmScratchFloats)");
-  if (s.M == 0 || s.N == 0) return false;
+  if (extras.control.buffer && (!extras.step.buffer || floatsIn(extras.control) < 3 || floatsIn(extras.step) < 1))
+    throw std::invalid_argument("gemm: a check needs a control block of 3 words or more and a step counter");
+  if (extras.activation) {
+    requireFloats("activation output", extras.activation->out, s.M, s.N, s.N);
+    if (extras.activation->backward) {
+      requireFloats("activation input", extras.activation->x, s.M, s.N, s.N);
+      requireFloats("activation output values", extras.activation->y, s.M, s.N, s.N);
+    }
+  }
+  if (s.M == 0 || s.N == 0) return {};
 
   if (variant == gpu::KernelVariant::Auto) variant = rec.context().kernelVariant();
   if (!split) {
-    const bool rowSums = extras.rowSums.buffer != nullptr && variant == gpu::KernelVariant::Registers && s.K > 0;
+    const bool registers = variant == gpu::KernelVariant::Registers;
+    const bool rowSums = extras.rowSums.buffer != nullptr && registers && s.K > 0;
     if (rowSums) requireFloats("rowSums", extras.rowSums, 1, s.M, s.M);
-    const Push push{s.M, s.N, s.K, s.leadA(), s.leadB(), s.leadC(), s.alpha, s.beta, s.K, 0, hasBias};
-    dispatchProduct(rec, s, a, b, c, biasBinding, rowSums ? extras.rowSums : gpu::BufferRange{}, variant, push, 1);
-    return rowSums;
+    const GemmActivation* activation = extras.activation && registers && s.leadC() == s.N ? &*extras.activation : nullptr;
+    const Push push{s.M,    s.N, s.K, s.leadA(), s.leadB(), s.leadC(), s.alpha, s.beta,
+                    s.K,    0,   hasBias, activation ? activation->param : 0.0f};
+    const bool check = extras.control.buffer != nullptr && registers;
+    dispatchProduct(rec, s, a, b, c, biasBinding, rowSums ? extras.rowSums : gpu::BufferRange{}, activation,
+                    check ? &extras : nullptr, variant, push, 1);
+    return {rowSums, activation != nullptr, check};
   }
   // Each slice's product, packed (ldc = N) into its own stretch of scratch, then their sum into C.
   const uint32_t slice = sliceLength(s), slices = (s.K + slice - 1) / slice;
   const uint32_t stride = uint32_t(sliceFloats(s));
-  const Push partial{s.M, s.N, s.K, s.leadA(), s.leadB(), s.N, 1.0f, 0.0f, slice, stride, 0};
-  dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), {}, variant, partial, slices);
+  const Push partial{s.M, s.N, s.K, s.leadA(), s.leadB(), s.N, 1.0f, 0.0f, slice, stride, 0, 0.0f};
+  dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), {}, nullptr, nullptr, variant,
+                  partial, slices);
   struct {
     uint32_t M, N, ldc, slices, stride;
     float alpha, beta;
@@ -174,7 +207,7 @@ bool gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::Buff
   } sum{s.M, s.N, s.leadC(), slices, stride, s.alpha, s.beta, hasBias};
   const uint32_t groups = std::clamp<uint32_t>((s.M * s.N + 63) / 64, 1, 4096);
   rec.dispatch(rec.context().kernel(kSplitSum, {64, 1, 1}), {scratch, c, biasBinding}, sum, {groups, 1, 1});
-  return false;
+  return {};
 }
 
 }  // namespace gradlab::ops

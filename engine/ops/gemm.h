@@ -5,6 +5,7 @@
 #include "gpu/recording.h"
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -28,16 +29,40 @@ struct GemmShape {
 // not split); without scratch the GEMM runs unsplit, with too little it throws.
 uint64_t gemmScratchFloats(const GemmShape& shape);
 
+// The point-wise activations (shaders/activation_functions.glsl; the Activation layer's too).
+enum class ActivationOp : uint32_t { Sigmoid = 0, Tanh, Relu, LeakyRelu, Elu };
+
+// A point-wise activation applied as C is stored: a Linear layer and the activation after it in
+// one pass. Forward: out = f(C). Backward: out = C * f'(x), C being d loss / d f(x) and x, f(x) the
+// activation's input and output. out, x and y are M x N, packed.
+struct GemmActivation {
+  ActivationOp op = ActivationOp::Relu;
+  float param = 0;  // LeakyReLU's negative_slope, ELU's alpha
+  bool backward = false;
+  gpu::BufferRange out;
+  gpu::BufferRange x, y;  // backward only
+};
+
 // What a GEMM also does in the same pass, from values it has at hand.
 struct GemmExtras {
   gpu::BufferRange bias;     // N floats added to every row of C: C = alpha op(A) op(B) + beta C + bias
   gpu::BufferRange rowSums;  // M floats: rowSums[i] = alpha * sum over k of op(A)[i][k]
+  std::optional<GemmActivation> activation;
+  // A training step's control block and step counter (shaders/training_control.glsl): a value of
+  // C or of the row sums that is not finite flags the step there, as train::recordNonFiniteCheck
+  // does for a tensor (with index 0, the gradients).
+  gpu::BufferRange control, step;
 };
-// Returns whether rowSums were written: only the registers variant, unsplit, computes them; the
-// caller sums otherwise.
-bool gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
-          gpu::KernelVariant variant = gpu::KernelVariant::Auto, gpu::BufferRange scratch = {},
-          const GemmExtras& extras = {});
+// Which extras were done beside C (the bias always is): only the registers variant, unsplit,
+// computes row sums, activations (with C packed, ldc = N) and checks; the caller does them otherwise.
+struct GemmFused {
+  bool rowSums = false;
+  bool activation = false;
+  bool checked = false;
+};
+GemmFused gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b,
+               gpu::BufferRange c, gpu::KernelVariant variant = gpu::KernelVariant::Auto,
+               gpu::BufferRange scratch = {}, const GemmExtras& extras = {});
 
 namespace reference {
 // Double-precision C = alpha op(A) op(B) + beta C (+ bias[j] when `bias` is not empty); returns C

@@ -103,15 +103,17 @@ void TrainingSession::recordStep() {
   rec.dispatch(context_.kernel(kMetrics, {1, 1, 1}),
                {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(), *control_, *ring_},
                push, {1, 1, 1});
-  net.recordBackward(rec);
+  // The layers check the gradients they write where they can; penalties and clipping change them
+  // after, so then the gradients are checked once they are final.
+  const bool checked = net.recordBackward(rec, regularization_ ? gpu::BufferRange{} : gpu::BufferRange(*control_));
   // Penalties (gradient, and value into this step's record), then clipping, before the checks.
   if (regularization_) {
     regularization_->recordPenalties(rec, *ring_, kRingSize, net.batch(), net.step());
     regularization_->recordClipping(rec);
   }
-  // One check over every gradient (the network keeps them in one buffer); diagnose() finds which.
+  // Else one check over every gradient (the network keeps them in one buffer); diagnose() finds which.
   const optim::ParamRef all = allParameters(net);
-  recordNonFiniteCheck(rec, all.grad, all.count, kGradients, *control_, net.step());
+  if (!checked) recordNonFiniteCheck(rec, all.grad, all.count, kGradients, *control_, net.step());
   optimizer_->recordUpdate(rec, parameterRefs(net), {*control_, net.step(), all});
   recordAdvanceStep(rec, net.step());
   rec.finish();

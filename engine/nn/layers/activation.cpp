@@ -1,6 +1,7 @@
 // The point-wise activations without learned parameters: Sigmoid, Tanh, ReLU, LeakyReLU, ELU.
 // One shader (shaders/activation.comp) serves all of them, forward and backward.
 #include "nn/layers/common.h"
+#include "ops/gemm.h"
 #include "spirv/shaders.h"
 
 #include <algorithm>
@@ -16,16 +17,21 @@ const gpu::KernelSpec kActivation{
     {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite},
     8};
 
-enum Op : uint32_t { Sigmoid = 0, Tanh, Relu, LeakyRelu, Elu };
+using Op = ops::ActivationOp;
+using enum ops::ActivationOp;
 
 class Activation final : public Layer {
  public:
   Activation(const NodeInfo& info, Op op, double param) : Layer(info), op_(op), param_(param) {}
 
+  std::optional<PointwiseActivation> pointwiseActivation() const override {
+    return PointwiseActivation{op_, float(param_)};
+  }
+
   void forward(const ForwardPass& p) const override {
     const uint32_t n = count(p.batch);
     struct { uint32_t n; float param; } push{n, float(param_)};
-    const auto& kernel = p.rec.context().kernel(kActivation, {256, 1, 1}, {op_, 0u, 0u});
+    const auto& kernel = p.rec.context().kernel(kActivation, {256, 1, 1}, {uint32_t(op_), 0u, 0u});
     p.rec.dispatch(kernel, {p.inputs[0], p.inputs[0], p.inputs[0], p.output}, push, groups((n + 3) / 4));
   }
 
@@ -34,7 +40,7 @@ class Activation final : public Layer {
     const uint32_t n = count(p.batch);
     struct { uint32_t n; float param; } push{n, float(param_)};
     const auto& kernel =
-        p.rec.context().kernel(kActivation, {256, 1, 1}, {op_, 1u, accumulates(p, 0) ? 1u : 0u});
+        p.rec.context().kernel(kActivation, {256, 1, 1}, {uint32_t(op_), 1u, accumulates(p, 0) ? 1u : 0u});
     p.rec.dispatch(kernel, {p.inputs[0], p.output, p.gradOutput, p.gradInputs[0]}, push, groups((n + 3) / 4));
   }
 

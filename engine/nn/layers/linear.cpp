@@ -31,43 +31,24 @@ class Linear final : public Layer {
 
   uint64_t workspaceFloats(uint32_t) const override { return dropconnect_ > 0 ? maskOffset() + weights() : 0; }
 
-  void forward(const ForwardPass& p) const override {
-    ops::GemmShape s;
-    s.M = p.batch;
-    s.N = out_;
-    s.K = in_;
-    s.transB = true;
-    if (dropconnect_ > 0) {
-      struct { uint32_t n, seed; float p, scale; } push{uint32_t(weights()), p.seed, dropconnect_,
-                                                         float(1.0 / (1.0 - double(dropconnect_)))};
-      const auto& kernel = p.rec.context().kernel(kDropConnect, {256, 1, 1}, {p.training ? 1u : 0u});
-      const gpu::WorkGroup groups{std::clamp<uint32_t>(uint32_t((weights() + 255) / 256), 1, 4096), 1, 1};
-      p.rec.dispatch(kernel, {p.params[0], p.step, maskedWeight(p.workspace), mask(p.workspace)}, push, groups);
-    }
-    ops::gemm(p.rec, s, p.inputs[0], dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0], p.output,
-              gpu::KernelVariant::Auto, {}, {.bias = bias_ ? p.params[1] : gpu::BufferRange{}});
+  void forward(const ForwardPass& p) const override { recordForward(p, std::nullopt); }
+  bool forwardThenActivation(const ForwardPass& p, const PointwiseActivation& activation,
+                             gpu::BufferRange activationOutput) const override {
+    return recordForward(p, ops::GemmActivation{activation.op, activation.param, false, activationOutput, {}, {}});
   }
 
-  void backward(const BackwardPass& p) const override {
-    if (wantsGrad(p, 0)) {
-      ops::GemmShape s;
-      s.M = p.batch;
-      s.N = in_;
-      s.K = out_;
-      s.beta = accumulates(p, 0) ? 1.0f : 0.0f;
-      ops::gemm(p.rec, s, p.gradOutput, dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0], p.gradInputs[0]);
+  void backward(const BackwardPass& p) const override { recordBackward(p, std::nullopt); }
+  bool backwardThroughActivation(const BackwardPass& p, const PointwiseActivation& activation,
+                                 gpu::BufferRange activationInput,
+                                 gpu::BufferRange activationInputGradient) const override {
+    // This layer's input is the activation's output y = f(x): the GEMM that writes dy whole can
+    // write dx = dy f'(x) beside it.
+    if (!wantsGrad(p, 0) || accumulates(p, 0)) {
+      recordBackward(p, std::nullopt);
+      return false;
     }
-    ops::GemmShape w;
-    w.M = out_;
-    w.N = in_;
-    w.K = p.batch;
-    w.transA = true;
-    // The bias gradient (the row sums of dy^T) comes with the weight gradient where the GEMM can.
-    const bool summed = ops::gemm(p.rec, w, p.gradOutput, p.inputs[0], p.paramGrads[0], gpu::KernelVariant::Auto, {},
-                                  {.rowSums = bias_ ? p.paramGrads[1] : gpu::BufferRange{}});
-    if (dropconnect_ > 0)
-      ops::binary(p.rec, ops::BinaryOp::Mul, p.paramGrads[0], mask(p.workspace), p.paramGrads[0], uint32_t(weights()));
-    if (bias_ && !summed) channelSum(p.rec, p.gradOutput, p.paramGrads[1], p.batch, out_, 1);
+    return recordBackward(p, ops::GemmActivation{activation.op, activation.param, true, activationInputGradient,
+                                                 activationInput, p.inputs[0]});
   }
 
   void forwardReference(const RefForward& p) const override {
@@ -107,6 +88,61 @@ class Linear final : public Layer {
   }
 
  private:
+  // The forward GEMM, with the activation after this layer as its epilogue when given; returns
+  // whether the GEMM applied it.
+  bool recordForward(const ForwardPass& p, const std::optional<ops::GemmActivation>& activation) const {
+    ops::GemmShape s;
+    s.M = p.batch;
+    s.N = out_;
+    s.K = in_;
+    s.transB = true;
+    if (dropconnect_ > 0) {
+      struct { uint32_t n, seed; float p, scale; } push{uint32_t(weights()), p.seed, dropconnect_,
+                                                         float(1.0 / (1.0 - double(dropconnect_)))};
+      const auto& kernel = p.rec.context().kernel(kDropConnect, {256, 1, 1}, {p.training ? 1u : 0u});
+      const gpu::WorkGroup groups{std::clamp<uint32_t>(uint32_t((weights() + 255) / 256), 1, 4096), 1, 1};
+      p.rec.dispatch(kernel, {p.params[0], p.step, maskedWeight(p.workspace), mask(p.workspace)}, push, groups);
+    }
+    return ops::gemm(p.rec, s, p.inputs[0], dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0], p.output,
+                     gpu::KernelVariant::Auto, {},
+                     {.bias = bias_ ? p.params[1] : gpu::BufferRange{}, .activation = activation})
+        .activation;
+  }
+
+  // The backward GEMMs, the input gradient's with `activation` (backward) as its epilogue when
+  // given; returns whether the GEMM applied it.
+  bool recordBackward(const BackwardPass& p, const std::optional<ops::GemmActivation>& activation) const {
+    bool fused = false;
+    if (wantsGrad(p, 0)) {
+      ops::GemmShape s;
+      s.M = p.batch;
+      s.N = in_;
+      s.K = out_;
+      s.beta = accumulates(p, 0) ? 1.0f : 0.0f;
+      fused = ops::gemm(p.rec, s, p.gradOutput, dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0],
+                        p.gradInputs[0], gpu::KernelVariant::Auto, {}, {.activation = activation})
+                  .activation;
+    }
+    ops::GemmShape w;
+    w.M = out_;
+    w.N = in_;
+    w.K = p.batch;
+    w.transA = true;
+    // The bias gradient (the row sums of dy^T) comes with the weight gradient where the GEMM can.
+    // So does the check for values that are not finite (not with DropConnect, whose mask scales dW after).
+    const bool check = p.control.buffer != nullptr && dropconnect_ <= 0;
+    const auto dw = ops::gemm(p.rec, w, p.gradOutput, p.inputs[0], p.paramGrads[0], gpu::KernelVariant::Auto, {},
+                              {.rowSums = bias_ ? p.paramGrads[1] : gpu::BufferRange{},
+                               .control = check ? p.control : gpu::BufferRange{},
+                               .step = check ? p.step : gpu::BufferRange{}});
+    const bool summed = dw.rowSums;
+    if (p.paramGradsChecked) *p.paramGradsChecked = dw.checked && (!bias_ || summed);
+    if (dropconnect_ > 0)
+      ops::binary(p.rec, ops::BinaryOp::Mul, p.paramGrads[0], mask(p.workspace), p.paramGrads[0], uint32_t(weights()));
+    if (bias_ && !summed) channelSum(p.rec, p.gradOutput, p.paramGrads[1], p.batch, out_, 1);
+    return fused;
+  }
+
   uint64_t weights() const { return uint64_t(in_) * out_; }
   uint64_t maskOffset() const { return (weights() + kMaskOffsetAlign - 1) / kMaskOffsetAlign * kMaskOffsetAlign; }
   gpu::BufferRange maskedWeight(const gpu::BufferRange& ws) const {

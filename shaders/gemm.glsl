@@ -9,6 +9,10 @@
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 layout(constant_id = 3) const uint TRANS_A = 0;
 layout(constant_id = 4) const uint TRANS_B = 0;
+// 0 when the host knows beta is 0: C is then not even loaded. A run-time test on beta is not
+// enough on CPU devices, which execute both sides of a condition (masked): there every element of
+// C was read, by a loop over the lanes, before being overwritten. 1 (the default): tested at run time.
+layout(constant_id = 15) const uint BETA = 1;
 
 // A and B as float arrays in storage buffers, or (TEXEL_OPERANDS) as texel buffers of vec4s.
 #ifdef TEXEL_OPERANDS
@@ -56,7 +60,9 @@ float biasOf(uint col) {
 // Stores and returns the final value of C[row][col].
 float storeC(uint row, uint col, float value) {
   uint i = gl_WorkGroupID.z * p.cSlice + row * p.ldc + col;
-  const float v = (p.beta == 0.0 ? p.alpha * value : p.alpha * value + p.beta * c[i]) + biasOf(col);
+  float v = p.alpha * value;
+  if (BETA != 0 && p.beta != 0.0) v += p.beta * c[i];
+  v += biasOf(col);
   c[i] = v;
   return v;
 }

@@ -246,7 +246,9 @@ void main() {
         uint col = firstCol(c);
         if (row0 + r >= p.M || col >= p.N) continue;
         uint i = (gl_WorkGroupID.z * p.cSlice + (row0 + r) * p.ldc + col) / 4;
-        const vec4 v = (p.beta == 0.0 ? p.alpha * acc[r][c] : p.alpha * acc[r][c] + p.beta * c4[i]) + bias[c];
+        vec4 v = p.alpha * acc[r][c];
+        if (BETA != 0 && p.beta != 0.0) v += p.beta * c4[i];
+        v += bias[c];
         c4[i] = v;
         if (ACT != 0) act4[i] = activationEpilogue(i, v);
         if (CHECK != 0) bad = bad || notFinite(v);

@@ -4,6 +4,9 @@
 // do not depend on scheduling.
 #include "elementwise.glsl"
 
+// 0 when the host knows beta is 0: C is not loaded at all (see gemm.glsl).
+layout(constant_id = 3) const uint BETA = 1;
+
 layout(std430, binding = 0) readonly buffer Partial { float partial[]; };
 layout(std430, binding = 1) buffer MatC { float c[]; };
 layout(binding = 2) uniform samplerBuffer biasTexels;
@@ -21,6 +24,8 @@ void main() {
     uint at = row * p.ldc + col;
     float bias = 0.0;
     if (p.bias != 0u) bias = texelFetch(biasTexels, int(col)).r;
-    c[at] = (p.beta == 0.0 ? p.alpha * sum : p.alpha * sum + p.beta * c[at]) + bias;
+    float v = p.alpha * sum;
+    if (BETA != 0 && p.beta != 0.0) v += p.beta * c[at];
+    c[at] = v + bias;
   }
 }

@@ -130,6 +130,7 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
     constants.push_back(activation ? 1u + uint32_t(activation->op) : 0u);
     constants.push_back(activation && activation->backward ? 1u : 0u);
     constants.push_back(check ? 1u : 0u);
+    constants.push_back(push.beta != 0.0f ? 1u : 0u);  // BETA
     const gpu::BufferRange unused(context.unusedBinding());
     const bool backward = activation && activation->backward;
     const auto& kernel = context.kernel(readsTexels(context.device(), a, b) ? kRegistersTexels : kRegisters,
@@ -206,7 +207,8 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
     uint32_t bias;
   } sum{s.M, s.N, s.leadC(), slices, stride, s.alpha, s.beta, hasBias};
   const uint32_t groups = std::clamp<uint32_t>((s.M * s.N + 63) / 64, 1, 4096);
-  rec.dispatch(rec.context().kernel(kSplitSum, {64, 1, 1}), {scratch, c, biasBinding}, sum, {groups, 1, 1});
+  rec.dispatch(rec.context().kernel(kSplitSum, {64, 1, 1}, {s.beta != 0.0f ? 1u : 0u}), {scratch, c, biasBinding}, sum,
+               {groups, 1, 1});
   return {};
 }
 

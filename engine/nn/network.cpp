@@ -145,11 +145,11 @@ std::vector<Network::StateTensor> Network::runningStatistics() const {
 }
 
 void Network::recordForward(gpu::Recording& rec, bool training) const {
-  std::vector<bool> done(nodes_.size());  // activations applied by the node before them
+  std::vector<int> doneBy(nodes_.size(), -1);  // activations applied by the node before them
   for (size_t i : analysis_.order) {
     const NodeState& node = nodes_[i];
-    if (done[i]) {
-      if (profiling_) rec.timestamp("forward " + graph_.nodes[i].name);
+    if (doneBy[i] >= 0) {
+      if (profiling_) rec.timestamp("forward " + graph_.nodes[i].name + " (in " + graph_.nodes[doneBy[i]].name + ")");
       continue;
     }
     ForwardPass pass{rec};
@@ -164,7 +164,8 @@ void Network::recordForward(gpu::Recording& rec, bool training) const {
     pass.step = *step_;
     pass.seed = seed_;
     if (const int j = node.activationAfter; j >= 0) {
-      done[j] = node.layer->forwardThenActivation(pass, *nodes_[j].layer->pointwiseActivation(), *nodes_[j].output);
+      if (node.layer->forwardThenActivation(pass, *nodes_[j].layer->pointwiseActivation(), *nodes_[j].output))
+        doneBy[j] = int(i);
     } else {
       node.layer->forward(pass);
     }
@@ -195,13 +196,13 @@ bool Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& act
                                const std::function<bool(int)>& neededGradient, gpu::BufferRange control) const {
   bool allChecked = control.buffer != nullptr;  // parameters of inactive nodes keep zero gradients
   std::map<std::string, bool> written;  // gradient buffers already holding a contribution
-  std::vector<bool> done(nodes_.size());  // activations whose backward the node after them did
+  std::vector<int> doneBy(nodes_.size(), -1);  // activations whose backward the node after them did
   for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
     const size_t i = *it;
     const NodeState& node = nodes_[i];
     if (!active[i]) continue;
-    if (done[i]) {
-      if (profiling_) rec.timestamp("backward " + graph_.nodes[i].name);
+    if (doneBy[i] >= 0) {
+      if (profiling_) rec.timestamp("backward " + graph_.nodes[i].name + " (in " + graph_.nodes[doneBy[i]].name + ")");
       continue;
     }
     BackwardPass pass{rec};
@@ -233,9 +234,11 @@ bool Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& act
     const int j = node.activationBefore;
     const std::string* x = j >= 0 ? &graph_.nodes[j].inputs[0] : nullptr;
     if (x && active[j] && neededGradient(nodeIndex(*x)) && !written[*x]) {
-      done[j] = node.layer->backwardThroughActivation(pass, *nodes_[j].layer->pointwiseActivation(), inputRange(*x),
-                                                       gradRange(*x));
-      if (done[j]) written[*x] = true;
+      if (node.layer->backwardThroughActivation(pass, *nodes_[j].layer->pointwiseActivation(), inputRange(*x),
+                                                gradRange(*x))) {
+        doneBy[j] = int(i);
+        written[*x] = true;
+      }
     } else {
       node.layer->backward(pass);
     }

@@ -74,16 +74,17 @@ layout(std430, binding = 5) writeonly buffer Act4 { vec4 act4[]; };
 layout(binding = 6) uniform samplerBuffer actX;
 layout(binding = 7) uniform samplerBuffer actY;
 
-// Set by the host when C (and the row sums) are a training step's parameter gradient: a value that
-// is not finite flags the step in its control block, as shaders/nonfinite_check.comp does for
-// tensors (tensor index 0, the gradients), and the step needs no pass of its own over them.
-layout(constant_id = 14) const uint CHECK = 0;
+// p.check, set by the host when C (and the row sums) are a training step's parameter gradient: a
+// value that is not finite flags the step in its control block, as shaders/nonfinite_check.comp
+// does for tensors (tensor index 0, the gradients), and the step needs no pass of its own over
+// them. A push constant, not a specialization: the test is a few instructions per stored vec4,
+// and a variant of its own would be one more pipeline to compile before a network first trains.
 #define CONTROL_BINDING 8
 #include "training_control.glsl"
 layout(std430, binding = 9) readonly buffer Step { uint stepCounter[]; };
 
 void flagIfNotFinite(bool bad) {
-  if (CHECK != 0 && bad && atomicCompSwap(control[0], 0u, 1u) == 0u) {
+  if (p.check != 0u && bad && atomicCompSwap(control[0], 0u, 1u) == 0u) {
     control[1] = stepCounter[0];
     control[2] = 0u;
   }
@@ -251,7 +252,7 @@ void main() {
         v += bias[c];
         c4[i] = v;
         if (ACT != 0) act4[i] = activationEpilogue(i, v);
-        if (CHECK != 0) bad = bad || notFinite(v);
+        bad = bad || notFinite(v);
       }
     flagIfNotFinite(bad);
     return;
@@ -264,7 +265,7 @@ void main() {
         uint col = firstCol(c) + j;
         if (row0 + r < p.M && col < p.N) {
           v[j] = storeC(row0 + r, col, acc[r][c][j]);
-          if (CHECK != 0) bad = bad || notFinite(vec4(v[j]));
+          bad = bad || notFinite(vec4(v[j]));
         }
       }
       if (ACT != 0) {

@@ -117,7 +117,12 @@ void trainSteps(MainWindow& window, uint64_t steps) {
   window.controller().pause();
   // Generous: on a loaded 2-core machine with no pipeline cache the chunk in flight may still be
   // compiling its kernels (seen once at 10 s with test_gemm compiling beside it).
-  QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == gradlab::train::RunState::Paused, 60000);
+  QTRY_VERIFY2_WITH_TIMEOUT(window.controller().state() == gradlab::train::RunState::Paused,
+                            qPrintable(QString("still %1 at step %2 (asked to pause at step %3)")
+                                           .arg(gradlab::train::runStateName(window.controller().state()))
+                                           .arg(window.step())
+                                           .arg(steps)),
+                            60000);
   QTest::qWait(100);  // the last snapshot reaches the views
 }
 

@@ -15,21 +15,22 @@ using gpu::Access;
 // Bindings: A, B, C, bias (read only when the push constants say so), and for the registers kernel
 // the row sums of op(A) (written only with ROW_SUMS; C is bound there otherwise) and the activation
 // epilogue's output, input and output of the activation (ACT; C and an unused buffer otherwise),
-// and a training step's control block and step counter (CHECK; C and an unused buffer otherwise).
+// and a training step's control block and step counter (push constant `check`; C and an unused
+// buffer otherwise).
 const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled,
-                             {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 48};
+                             {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 52};
 const gpu::KernelSpec kRegisters{"gemm_registers",
                                  spirv::gemm_registers,
                                  {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels,
                                   Access::ReadWrite, Access::Write, Access::ReadVec4Texels, Access::ReadVec4Texels,
                                   Access::ReadWrite, Access::Read},
-                                 48};
+                                 52};
 const gpu::KernelSpec kRegistersTexels{
     "gemm_registers_texel",
     spirv::gemm_registers_texel,
     {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite, Access::ReadFloatTexels, Access::ReadWrite,
      Access::Write, Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite, Access::Read},
-    48};
+    52};
 const gpu::KernelSpec kSplitSum{"gemm_split_sum", spirv::gemm_split_sum,
                                 {Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 32};
 
@@ -52,6 +53,7 @@ struct Push {
   uint32_t kSlice, cSlice;  // k per slice of a split GEMM (K: no split); floats between C slices
   uint32_t bias;            // 1: add bias[col] to C
   float activationParam;    // the activation epilogue's negative_slope or alpha
+  uint32_t check;           // 1: flag results that are not finite in the control block
 };
 
 // A split along K pays off when K is much longer than both sides of C; slices of at least
@@ -129,7 +131,6 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
     constants.push_back(rowSums.buffer != nullptr ? 1u : 0u);
     constants.push_back(activation ? 1u + uint32_t(activation->op) : 0u);
     constants.push_back(activation && activation->backward ? 1u : 0u);
-    constants.push_back(check ? 1u : 0u);
     constants.push_back(push.beta != 0.0f ? 1u : 0u);  // BETA
     const gpu::BufferRange unused(context.unusedBinding());
     const bool backward = activation && activation->backward;
@@ -188,9 +189,9 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
     const bool rowSums = extras.rowSums.buffer != nullptr && registers && s.K > 0;
     if (rowSums) requireFloats("rowSums", extras.rowSums, 1, s.M, s.M);
     const GemmActivation* activation = extras.activation && registers && s.leadC() == s.N ? &*extras.activation : nullptr;
-    const Push push{s.M,    s.N, s.K, s.leadA(), s.leadB(), s.leadC(), s.alpha, s.beta,
-                    s.K,    0,   hasBias, activation ? activation->param : 0.0f};
     const bool check = extras.control.buffer != nullptr && registers;
+    const Push push{s.M, s.N,     s.K,   s.leadA(), s.leadB(), s.leadC(), s.alpha, s.beta, s.K, 0, hasBias,
+                    activation ? activation->param : 0.0f, check ? 1u : 0u};
     dispatchProduct(rec, s, a, b, c, biasBinding, rowSums ? extras.rowSums : gpu::BufferRange{}, activation,
                     check ? &extras : nullptr, variant, push, 1);
     return {rowSums, activation != nullptr, check};
@@ -198,7 +199,7 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
   // Each slice's product, packed (ldc = N) into its own stretch of scratch, then their sum into C.
   const uint32_t slice = sliceLength(s), slices = (s.K + slice - 1) / slice;
   const uint32_t stride = uint32_t(sliceFloats(s));
-  const Push partial{s.M, s.N, s.K, s.leadA(), s.leadB(), s.N, 1.0f, 0.0f, slice, stride, 0, 0.0f};
+  const Push partial{s.M, s.N, s.K, s.leadA(), s.leadB(), s.N, 1.0f, 0.0f, slice, stride, 0, 0.0f, 0};
   dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), {}, nullptr, nullptr, variant,
                   partial, slices);
   struct {

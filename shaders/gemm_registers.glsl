@@ -53,7 +53,7 @@ layout(std430, binding = 4) buffer RowSums { float rowSum[]; };
 float rsum[ROWS];
 // With SHARE_A each lane sums only the units it loads (a row's sum would otherwise be computed by
 // every lane, and by every column block: 10-40% of the weight-gradient GEMM's time on lavapipe);
-// addRowSumsOfUnits hands the sums round once at the end.
+// main() hands the sums round once at the end.
 vec4 unitSum0 = vec4(0), unitSum1 = vec4(0);
 
 // C as a vec4 array (an alias on the same binding, no extra descriptor).
@@ -84,12 +84,8 @@ layout(binding = 7) uniform samplerBuffer actY;
 layout(std430, binding = 9) readonly buffer Step { uint stepCounter[]; };
 
 void flagIfNotFinite(bool bad) {
-  if (p.check != 0u && bad && atomicCompSwap(control[0], 0u, 1u) == 0u) {
-    control[1] = stepCounter[0];
-    control[2] = 0u;
-  }
+  if (p.check != 0u && bad) flagNotFinite(stepCounter[0], 0u);
 }
-bool notFinite(vec4 v) { return any(isnan(v)) || any(isinf(v)); }
 
 // The activation's value for vec4 number i of C, holding v.
 vec4 activationEpilogue(uint i, vec4 v) {

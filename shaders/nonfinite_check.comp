@@ -1,7 +1,7 @@
 #version 450
-// Flags the first tensor of a step holding NaN or infinity (see training_control.glsl). The
-// compare-and-swap lets exactly one invocation record where it happened. The tensor is read as a
-// texel buffer of vec4s: four floats per fetch, and a branch-free gather on CPU devices.
+// Flags the first tensor of a step holding NaN or infinity (flagNotFinite, training_control.glsl,
+// keeps the first). The tensor is read as a texel buffer of vec4s: four floats per fetch, and a
+// branch-free gather on CPU devices.
 #define CONTROL_BINDING 1
 #include "elementwise.glsl"
 #include "training_control.glsl"
@@ -15,10 +15,7 @@ void main() {
   FOR_EACH_ELEMENT(i, (p.n + 3) / 4) {
     // The view ends on a whole vec4: floats past n are not the tensor's and count as finite.
     const vec4 v = mix(texelFetch(t, int(i)), vec4(0), greaterThanEqual(uvec4(4 * i) + uvec4(0, 1, 2, 3), uvec4(p.n)));
-    bad = bad || any(isnan(v)) || any(isinf(v));
+    bad = bad || notFinite(v);
   }
-  if (bad && atomicCompSwap(control[0], 0u, 1u) == 0u) {
-    control[1] = stepCounter[0];
-    control[2] = p.tensor;
-  }
+  if (bad) flagNotFinite(stepCounter[0], p.tensor);
 }

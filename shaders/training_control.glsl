@@ -4,3 +4,14 @@
 //       was given; a training step checks all gradients at once as 0)
 //   [3] the learning rate (float bits), set by the host or a schedule
 layout(std430, binding = CONTROL_BINDING) buffer Control { uint control[]; };
+
+bool notFinite(vec4 v) { return any(isnan(v)) || any(isinf(v)); }
+
+// Raises the flag for `step`, naming `tensor` in [2]. The compare-and-swap keeps the first: exactly
+// one invocation, of the first kernel to find a value that is not finite, records where.
+void flagNotFinite(uint step, uint tensor) {
+  if (atomicCompSwap(control[0], 0u, 1u) == 0u) {
+    control[1] = step;
+    control[2] = tensor;
+  }
+}

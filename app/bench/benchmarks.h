@@ -1,6 +1,9 @@
 #pragma once
 // gradlab-bench's benchmarks. Each prints a table and returns an exit code.
+#include <cstdio>
 #include <string>
+#include <sys/types.h>
+#include <utility>
 #include <vector>
 
 namespace gradlab::bench {
@@ -14,5 +17,28 @@ int uiLatencyBenchmark(const std::vector<std::string>& args);  // built with the
 // Runs `script` under Debian's /usr/bin/python3 (where python3-torch lives) and returns its
 // standard output, or an empty string when that interpreter or torch is missing.
 std::string runPython(const std::string& script, const std::string& environment);
+
+// A /usr/bin/python3 process kept running between timings, so that timings of GradLab and of its
+// PyTorch peer can alternate and meet the same machine state: on a shared CPU the speed of both
+// drifts over seconds, and timings taken minutes apart compare two different machines. The script
+// answers each line it reads on standard input with one line on standard output.
+class PythonPeer {
+ public:
+  PythonPeer(const std::string& script, const std::vector<std::pair<std::string, std::string>>& environment);
+  ~PythonPeer();
+  PythonPeer(const PythonPeer&) = delete;
+  PythonPeer& operator=(const PythonPeer&) = delete;
+
+  // Sends `line` and returns the peer's answer, or an empty string once it has exited.
+  std::string ask(const std::string& line);
+  // The peer's next line of output (one it writes unasked, such as "ready"), or an empty string.
+  std::string answer();
+
+ private:
+  std::string script_;
+  pid_t pid_ = -1;
+  FILE* to_ = nullptr;
+  FILE* from_ = nullptr;
+};
 
 }  // namespace gradlab::bench

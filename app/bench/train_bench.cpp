@@ -1,6 +1,6 @@
 // gradlab-bench train: time per training step (forward, loss, backward, SGD update) of example
 // networks at batch 64 on the Vulkan device, next to PyTorch's CPU step for the same network
-// measured in the same run (1 and 2 threads), and the ratio.
+// measured in the same run (1 and 2 threads), in alternating rounds, and the ratio.
 #include "bench/benchmarks.h"
 #include "cli/arguments.h"
 #include "data/idx_file.h"
@@ -10,6 +10,7 @@
 #include "train/control_kernels.h"
 #include "train/training_session.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -51,25 +52,43 @@ std::string torchModel(const nn::Graph& graph) {
   return out.str();
 }
 
-// Milliseconds per PyTorch SGD step (best of three timings), or -1 when the peer is unavailable.
-double torchStepMs(const std::string& model, const nn::Shape& input, uint32_t batch, int threads) {
-  if (model.empty()) return -1;
+// A PyTorch process holding the network, its SGD optimizer and a batch, warmed up (returned once
+// it says so, so that its start does not overlap a timing); each line "N" it reads makes it time
+// N steps and answer the milliseconds per step. No peer (nullptr) without a model.
+std::unique_ptr<PythonPeer> torchPeer(const std::string& model, const nn::Shape& input, uint32_t batch, int threads) {
+  if (model.empty()) return nullptr;
   std::ostringstream s;
-  s << "import time, torch\ntorch.set_num_threads(" << threads << ")\ntorch.manual_seed(0)\n"
+  s << "import sys, time, torch\ntorch.set_num_threads(" << threads << ")\ntorch.manual_seed(0)\n"
     << "m = " << model << "\nopt = torch.optim.SGD(m.parameters(), lr=0.01)\nloss_fn = torch.nn.CrossEntropyLoss()\n"
     << "x = torch.rand(" << batch;
   for (uint32_t d : input.dims) s << "," << d;
   s << ")\ny = torch.randint(0, 10, (" << batch << ",))\n"
        "def step():\n    opt.zero_grad()\n    loss_fn(m(x), y).backward()\n    opt.step()\n"
-       "for _ in range(20): step()\nbest = 1e9\n"
-       "for _ in range(3):\n    t0 = time.perf_counter()\n    for _ in range(100): step()\n"
-       "    best = min(best, (time.perf_counter() - t0) / 100)\nprint(best * 1000)\n";
-  const std::string out = runPython(s.str(), "OMP_NUM_THREADS=" + std::to_string(threads) + " OMP_WAIT_POLICY=PASSIVE");
+       "for _ in range(20): step()\nprint('ready', flush=True)\n"
+       "for line in sys.stdin:\n    n = int(line)\n    t0 = time.perf_counter()\n"
+       "    for _ in range(n): step()\n    print((time.perf_counter() - t0) / n * 1000, flush=True)\n";
+  const std::string threadsText = std::to_string(threads);
+  auto peer = std::make_unique<PythonPeer>(s.str(), std::vector<std::pair<std::string, std::string>>{
+                                                        {"OMP_NUM_THREADS", threadsText}, {"OMP_WAIT_POLICY", "PASSIVE"}});
+  peer->answer();  // "ready", or nothing from a peer without torch (its timings are then -1)
+  return peer;
+}
+
+// Milliseconds per step the peer measures over `steps` steps, or -1 without one.
+double peerStepMs(PythonPeer* peer, uint32_t steps) {
+  if (!peer) return -1;
+  const std::string answer = peer->ask(std::to_string(steps));
   try {
-    return out.empty() ? -1 : std::stod(out);
+    return answer.empty() ? -1 : std::stod(answer);
   } catch (...) {
     return -1;
   }
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
 // Milliseconds per layer of the forward and backward passes (an activation done inside the layer
@@ -135,7 +154,8 @@ int trainBenchmark(const std::vector<std::string>& args) {
   cli::Arguments o("train",
                    {{"networks", "FILE,...", "network files (default: the MLP 784-256-256-10 and LeNet-5 examples)"},
                     {"batch", "N", "batch size (default 64)"},
-                    {"steps", "N", "timed steps per network (default 200)"},
+                    {"steps", "N", "timed steps per network and round (default 200)"},
+                    {"rounds", "N", "rounds of timings, GradLab's and PyTorch's in turn (default 5)"},
                     {"device", "INDEX|NAME", "Vulkan device"},
                     {"no-peer", "", "do not run PyTorch beside"},
                     {"breakdown", "", "also print milliseconds per layer, forward and backward"},
@@ -156,6 +176,7 @@ int trainBenchmark(const std::vector<std::string>& args) {
   }
   const uint32_t batch = uint32_t(o.integer("batch", 64, 1, 4096));
   const uint32_t steps = uint32_t(o.integer("steps", 200, 10, 100000));
+  const int rounds = int(o.integer("rounds", 5, 1, 100));
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   contextOptions.validation = gpu::Validation::Off;
@@ -170,11 +191,14 @@ int trainBenchmark(const std::vector<std::string>& args) {
             << "device: " << context.device().name << " (" << gpu::deviceTypeName(context.device().type) << ", "
             << context.device().driverName << ", kernels " << gpu::kernelVariantName(context.kernelVariant()) << ")\n"
             << "data: " << images.name << "\n\n";
-  std::printf("%-24s %12s %14s %14s %14s\n", "network", "GradLab ms", "torch 1t ms", "torch 2t ms", "GradLab/best");
+  // Each round times GradLab, then PyTorch with 1 and 2 threads, back to back, so that all three
+  // meet the same state of a machine whose speed drifts; a round's ratio is GradLab's time over
+  // PyTorch's faster one. The table shows medians over the rounds and the range of the ratio.
+  std::printf("%-24s %12s %14s %14s %14s %16s\n", "network", "GradLab ms", "torch 1t ms", "torch 2t ms", "GradLab/best",
+              "range");
   for (const auto& file : files) {
     const nn::Graph graph = nn::loadNetworkFile(file);
     const std::string name = graph.title.empty() ? std::filesystem::path(file).stem().string() : graph.title;
-    double ms = -1;
     std::unique_ptr<train::TrainingSession> session;
     try {
       train::TrainingOptions options;
@@ -182,28 +206,39 @@ int trainBenchmark(const std::vector<std::string>& args) {
       options.learningRate = 0.01;
       session = std::make_unique<train::TrainingSession>(context, graph, images, nullptr, options);
       session->train(20);  // pipelines compiled, caches warm
-      double best = 1e30;
-      for (int trial = 0; trial < 3; ++trial) {
-        const auto start = std::chrono::steady_clock::now();
-        session->train(steps);
-        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      }
-      ms = best / steps * 1000;
     } catch (const std::exception& e) {
       std::printf("%-24s %s\n", name.c_str(), e.what());
       continue;
     }
     const std::string model = o.has("no-peer") ? "" : torchModel(graph);
-    const double t1 = torchStepMs(model, graph.inputs[0].shape, batch, 1);
-    const double t2 = torchStepMs(model, graph.inputs[0].shape, batch, 2);
-    const double peer = t1 > 0 && t2 > 0 ? std::min(t1, t2) : std::max(t1, t2);
-    auto cell = [](double v) {
+    const auto torch1 = torchPeer(model, graph.inputs[0].shape, batch, 1);
+    const auto torch2 = torchPeer(model, graph.inputs[0].shape, batch, 2);
+    std::vector<double> ours, t1s, t2s, ratios;
+    for (int round = 0; round < rounds; ++round) {
+      const auto start = std::chrono::steady_clock::now();
+      session->train(steps);
+      ours.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / steps * 1000);
+      const double t1 = peerStepMs(torch1.get(), 100), t2 = peerStepMs(torch2.get(), 100);
+      if (t1 > 0) t1s.push_back(t1);
+      if (t2 > 0) t2s.push_back(t2);
+      const double peer = t1 > 0 && t2 > 0 ? std::min(t1, t2) : std::max(t1, t2);
+      if (peer > 0) ratios.push_back(ours.back() / peer);
+    }
+    const double ms = median(ours);
+    auto cell = [](double v, const char* suffix = "") {
       char text[32];
-      std::snprintf(text, sizeof text, v < 0 ? "-" : "%.3f", v);
+      std::snprintf(text, sizeof text, v < 0 ? "-" : "%.3f%s", v, suffix);
       return std::string(text);
     };
-    std::printf("%-24s %12s %14s %14s %13s%s\n", name.c_str(), cell(ms).c_str(), cell(t1).c_str(), cell(t2).c_str(),
-                peer > 0 ? cell(ms / peer).c_str() : "-", peer > 0 ? "x" : "");
+    std::string range = "-";
+    if (!ratios.empty()) {
+      char text[48];
+      std::snprintf(text, sizeof text, "%.2f-%.2fx", *std::min_element(ratios.begin(), ratios.end()),
+                    *std::max_element(ratios.begin(), ratios.end()));
+      range = text;
+    }
+    std::printf("%-24s %12s %14s %14s %14s %16s\n", name.c_str(), cell(ms).c_str(), cell(median(t1s)).c_str(),
+                cell(median(t2s)).c_str(), cell(median(ratios), "x").c_str(), range.c_str());
     if (o.has("breakdown")) printBreakdown(session->network(), ms);
     std::fflush(stdout);
   }

@@ -87,6 +87,16 @@ void flagIfNotFinite(bool bad) {
   if (p.check != 0u && bad) flagNotFinite(stepCounter[0], 0u);
 }
 
+// Set by the host for a weight gradient's GEMM that also takes the plain SGD step (the training
+// session's default optimizer): C is the weight tensor itself, read as vec4 texels (binding 6, the
+// same memory) and stored as C - lr * (alpha op(A) op(B)), with lr the control block's rate; the row
+// sums' buffer holds the bias and becomes bias - lr * (row sums). The gradient itself is never
+// stored, nor read back by an update pass: two passes over every weight fewer. Nothing is written
+// once the step is flagged (by the loss or an earlier gradient); a gradient value this GEMM finds
+// not finite flags it, and the training session then restores the weights of the step's start
+// (engine/train/training_session.cpp), since other invocations may have updated theirs already.
+layout(constant_id = 15) const uint SGD_UPDATE = 0;
+
 // The activation's value for vec4 number i of C, holding v.
 vec4 activationEpilogue(uint i, vec4 v) {
   if (ACT_BACKWARD == 0) return activationOf(ACT - 1, v, p.activationParam);
@@ -206,6 +216,7 @@ void step4(uint row0, uint k) {
 }
 
 void main() {
+  if (SGD_UPDATE != 0 && control[0] != 0u) return;
   uint row0 = gl_WorkGroupID.x * ROWS;
   [[unroll]] for (uint r = 0; r < ROWS; ++r) {
     rsum[r] = 0.0;
@@ -225,11 +236,14 @@ void main() {
     }
   // Every invocation of a row block has the same sums; the first of the first column block stores.
   bool bad = false;
+  const float rate = SGD_UPDATE != 0 ? uintBitsToFloat(control[3]) : 0.0;
   if (ROW_SUMS != 0 && gl_WorkGroupID.y == 0 && gl_LocalInvocationID.x == 0)
     [[unroll]] for (uint r = 0; r < ROWS; ++r)
       if (row0 + r < p.M) {
-        rowSum[row0 + r] = p.alpha * rsum[r];
-        bad = bad || notFinite(vec4(p.alpha * rsum[r]));
+        const float sum = p.alpha * rsum[r];
+        if (SGD_UPDATE != 0) rowSum[row0 + r] -= rate * sum;
+        else rowSum[row0 + r] = sum;
+        bad = bad || notFinite(vec4(sum));
       }
 
   if (VEC_C != 0) {
@@ -244,6 +258,11 @@ void main() {
         if (row0 + r >= p.M || col >= p.N) continue;
         uint i = (gl_WorkGroupID.z * p.cSlice + (row0 + r) * p.ldc + col) / 4;
         vec4 v = p.alpha * acc[r][c];
+        if (SGD_UPDATE != 0) {
+          bad = bad || notFinite(v);
+          c4[i] = texelFetch(actX, int(i)) - rate * v;
+          continue;
+        }
         if (BETA != 0 && p.beta != 0.0) v += p.beta * c4[i];
         v += bias[c];
         c4[i] = v;

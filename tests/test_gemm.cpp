@@ -9,6 +9,8 @@
 #include "support/gpu_test.h"
 
 #include <QTest>
+#include <cmath>
+#include <cstring>
 
 using namespace gradlab;
 
@@ -239,6 +241,84 @@ class TestGemm : public QObject {
       QCOMPARE(control[1], step);
       QCOMPARE(control[2], 0u);
     }
+  }
+
+  // The SGD step taken in a weight gradient's GEMM: W - lr dy^T x and b - lr (row sums of dy^T)
+  // against double precision, with lr from the control block (K = 9: a k-tail past the vec4
+  // steps; M = 13: an edge row block). A flagged step writes nothing; a gradient that is not
+  // finite flags the step; a shape whose C is not whole vec4s is refused.
+  void sgdStepInTheWeightGradient_data() {
+    QTest::addColumn<int>("kind");
+    QTest::newRow("step") << 0;
+    QTest::newRow("already flagged") << 1;
+    QTest::newRow("NaN in the gradient") << 2;
+  }
+  void sgdStepInTheWeightGradient() {
+    if (context_->kernelVariant() != gpu::KernelVariant::Registers) QSKIP("the in-place step needs the registers GEMM");
+    QFETCH(int, kind);
+    ops::GemmShape shape;  // dW = dy^T x: 13 x 24, K = 9 (the batch)
+    shape.M = 13;
+    shape.N = 24;
+    shape.K = 9;
+    shape.transA = true;
+    auto a = test::randomFloats(size_t(shape.K) * shape.M, 31), b = test::randomFloats(size_t(shape.K) * shape.N, 32);
+    const auto w = test::randomFloats(size_t(shape.M) * shape.N, 33), bias = test::randomFloats(shape.M, 34);
+    if (kind == 2) a[40] = NAN;
+    const float rate = 0.37f;
+    gpu::Buffer A(*context_, a.size() * 4), B(*context_, b.size() * 4), W(*context_, w.size() * 4),
+        Bias(*context_, bias.size() * 4), Control(*context_, 16), Step(*context_, 4);
+    A.upload(std::span<const float>(a));
+    B.upload(std::span<const float>(b));
+    W.upload(std::span<const float>(w));
+    Bias.upload(std::span<const float>(bias));
+    uint32_t control[4] = {kind == 1 ? 1u : 0u, 0, 0, 0}, step = 7;
+    std::memcpy(&control[3], &rate, 4);
+    Control.upload(control, sizeof control);
+    Step.upload(&step, 4);
+    QVERIFY(ops::gemmUpdatesInPlace(*context_, shape, W));
+    gpu::Recording rec(*context_);
+    const auto fused = ops::gemm(rec, shape, A, B, W, gpu::KernelVariant::Auto, {},
+                                 {.rowSums = Bias, .control = Control, .step = Step, .sgdUpdate = true});
+    QVERIFY(fused.sgdUpdate && fused.rowSums && fused.checked);
+    context_->run(rec);
+    const auto after = W.read<float>(w.size()), biasAfter = Bias.read<float>(bias.size());
+    const auto flags = Control.read<uint32_t>(4);
+    if (kind == 1) {
+      QVERIFY(after == w);
+      QVERIFY(biasAfter == bias);
+      return;
+    }
+    if (kind == 2) {
+      QCOMPARE(flags[0], 1u);
+      QCOMPARE(flags[1], step);
+      return;
+    }
+    QCOMPARE(flags[0], 0u);
+    const auto grad = ops::reference::gemm(shape, a, b, std::vector<float>(w.size(), 0.0f));
+    const auto scale = ops::reference::gemmErrorScale(shape, a, b, std::vector<float>(w.size(), 0.0f));
+    for (size_t i = 0; i < w.size(); ++i) {
+      const double want = double(w[i]) - double(rate) * grad[i];
+      QVERIFY2(std::abs(after[i] - want) <= 1e-6 * (1 + std::abs(want)) + 4e-7 * rate * scale[i],
+               qPrintable(QString("W[%1] = %2, want %3").arg(i).arg(after[i]).arg(want)));
+    }
+    for (uint32_t r = 0; r < shape.M; ++r) {
+      double sum = 0, magnitude = 0;
+      for (uint32_t k = 0; k < shape.K; ++k) {
+        sum += a[size_t(k) * shape.M + r];
+        magnitude += std::abs(a[size_t(k) * shape.M + r]);
+      }
+      const double want = double(bias[r]) - double(rate) * sum;
+      QVERIFY2(std::abs(biasAfter[r] - want) <= 1e-6 * (1 + std::abs(want)) + 4e-7 * rate * magnitude,
+               qPrintable(QString("bias[%1] = %2, want %3").arg(r).arg(biasAfter[r]).arg(want)));
+    }
+    // C not whole vec4s (N = 13): refused, and gemm() says so rather than computing something else.
+    ops::GemmShape odd = shape;
+    odd.N = 13;
+    QVERIFY(!ops::gemmUpdatesInPlace(*context_, odd, W));
+    gpu::Recording refused(*context_);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             ops::gemm(refused, odd, A, B, W, gpu::KernelVariant::Auto, {},
+                                       {.control = Control, .step = Step, .sgdUpdate = true}));
   }
 
   // The activation epilogue: forward out = f(C), backward out = C f'(x) from the activation's input

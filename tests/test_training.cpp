@@ -206,13 +206,55 @@ loss = CrossEntropyLoss(logits)
     QCOMPARE(a.train(1).at(0).loss, ra[0].loss);
   }
 
-  // The step checks every gradient and updates every parameter in one dispatch each, over the
-  // network's shared buffers: each tensor gets p - lr g, and the gaps between tensors stay zero.
+  // Plain SGD taken by the Linear layers in their weight gradients' GEMMs (the default) trains
+  // exactly as the update stage after the backward pass: the same losses and weights step by step,
+  // and probe steps (which need every gradient) report the same gradients.
+  void sgdInBackwardTrainsAsTheUpdateStage() {
+    data::ToyOptions toy{300, 0.1, 3, 5};
+    const auto data = data::makeToyDataset("spiral", toy);
+    train::TrainingOptions options;
+    options.batch = 16;
+    options.learningRate = 0.2;
+    train::TrainingSession fused(*context_, test::graphOf(kToyNet), data, nullptr, options);
+    options.sgdInBackward = false;
+    train::TrainingSession apart(*context_, test::graphOf(kToyNet), data, nullptr, options);
+    QCOMPARE(apart.parametersUpdatedInBackward(), size_t(0));
+    if (context_->kernelVariant() == gpu::KernelVariant::Registers)  // h2 and logits (h1's 2 inputs are no vec4)
+      QCOMPARE(fused.parametersUpdatedInBackward(), size_t(4));
+    auto close = [](const std::vector<float>& a, const std::vector<float>& b) {
+      if (a.size() != b.size()) return false;
+      for (size_t i = 0; i < a.size(); ++i)
+        if (!(std::abs(a[i] - b[i]) <= 1e-5f * (1 + std::abs(b[i])))) return false;
+      return true;
+    };
+    for (int chunk = 0; chunk < 3; ++chunk) {
+      const auto a = fused.train(7), b = apart.train(7);
+      QCOMPARE(a.size(), b.size());
+      for (size_t i = 0; i < a.size(); ++i) QVERIFY(std::abs(a[i].loss - b[i].loss) <= 1e-5 * (1 + b[i].loss));
+      QVERIFY(close(weightsOf(fused.network()), weightsOf(apart.network())));
+    }
+    const auto pa = fused.probeStep(), pb = apart.probeStep();
+    QCOMPARE(pa.parameters.size(), pb.parameters.size());
+    for (size_t k = 0; k < pa.parameters.size(); ++k) {
+      QVERIFY(pb.parameters[k].gradNorm > 0);
+      QVERIFY(std::abs(pa.parameters[k].gradNorm - pb.parameters[k].gradNorm) <= 1e-4 * pb.parameters[k].gradNorm);
+      QVERIFY(std::abs(pa.parameters[k].updateRatio - pb.parameters[k].updateRatio) <=
+              1e-3 * pb.parameters[k].updateRatio + 1e-9);
+    }
+    QVERIFY(close(weightsOf(fused.network()), weightsOf(apart.network())));
+    QCOMPARE(fused.train(3).size(), size_t(3));  // back to the fused step after the probe
+    apart.train(3);
+    QVERIFY(close(weightsOf(fused.network()), weightsOf(apart.network())));
+  }
+
+  // The update stage checks every gradient and updates every parameter in one dispatch each, over
+  // the network's shared buffers: each tensor gets p - lr g, and the gaps between tensors stay zero.
   void oneUpdateCoversEveryTensorAndLeavesTheGapsZero() {
     const auto data = data::makeToyDataset("spiral", data::ToyOptions{64, 0.1, 3, 4});
     train::TrainingOptions options;
     options.batch = 16;
     options.learningRate = 0.3;
+    options.sgdInBackward = false;  // every gradient written, for the test to read
     train::TrainingSession session(*context_, test::graphOf(R"(input x: 2
 h1 = Linear(x, out_features=5)
 a1 = Tanh(h1)
@@ -413,6 +455,17 @@ loss = CrossEntropyLoss(logits)
     // The weights stay finite (the bad step did not update them), and more steps change nothing.
     const auto weights = weightsOf(session.network());
     for (float w : weights) QVERIFY(std::isfinite(w));
+    // They are the weights before the failing step, though h2 and logits take their SGD step in
+    // the backward pass (and may have, before a gradient after them flagged the step): a run of
+    // just the good steps ends on them too, as does one that updates after the backward pass.
+    for (bool inBackward : {true, false}) {
+      train::TrainingOptions good = options;
+      good.sgdInBackward = inBackward;
+      train::TrainingSession upTo(*context_, test::graphOf(reluNet), data, nullptr, good);
+      QCOMPARE(upTo.train(uint32_t(report.step)).size(), size_t(report.step));
+      QVERIFY(!upTo.nonFinite());
+      QVERIFY(weightsOf(upTo.network()) == weights);
+    }
     QVERIFY(session.train(5).empty());
     QVERIFY(weightsOf(session.network()) == weights);
     // Reset with a sane rate trains again.
@@ -420,6 +473,63 @@ loss = CrossEntropyLoss(logits)
     session.reset(0);
     QVERIFY(!session.nonFinite());
     QCOMPARE(session.train(10).size(), size_t(10));
+  }
+
+  // A gradient that overflows in h1, the last layer of the backward pass, flags the step after h2
+  // and logits took their SGD step in it: the session puts their weights back, so the run ends on
+  // the weights before the failing step, as with the update stage after the backward pass.
+  void aGradientFlaggedAfterLayersStepped() {
+    if (context_->kernelVariant() != gpu::KernelVariant::Registers) QSKIP("SGD in the backward pass needs the registers GEMM");
+    data::Dataset data;
+    data.name = "one huge sample";
+    data.sampleShape = nn::Shape{2};
+    data.classes = 3;
+    for (uint32_t i = 0; i < 64; ++i) {
+      // Samples 21, 37 and 53 have one huge input, the others zero (only the logits' bias learns
+      // from them, and h1's weights stay tiny). On the huge one the forward pass stays finite
+      // (logits ~1e13), but where its label is not the (saturated) prediction, d loss / d W1 =
+      // dh1^T x, dh1 carried back through weights of ~100, overflows.
+      const bool huge = i == 21 || i == 37 || i == 53;
+      data.floats.push_back(huge ? 3e38f : 0.0f);
+      data.floats.push_back(huge ? -3e38f : 0.0f);
+      data.labels.push_back(i % 3);
+    }
+    const char* net = R"(input x: 2
+h1 = Linear(x, out_features=8, init=normal, init_std=1e-30)
+a1 = ReLU(h1)
+h2 = Linear(a1, out_features=8, init=normal, init_std=100)
+a2 = ReLU(h2)
+logits = Linear(a2, out_features=3, init=normal, init_std=100)
+loss = CrossEntropyLoss(logits)
+)";
+    // Each seed shuffles the samples differently: every one is checked, and some seed's first
+    // failing step must come after good steps (which the session replays after restoring).
+    bool replayed = false;
+    for (uint32_t seed = 0; seed < 6; ++seed) {
+      std::vector<float> weights[2];
+      uint64_t failedAt[2] = {0, 0};
+      for (bool inBackward : {false, true}) {
+        train::TrainingOptions options;
+        options.batch = 16;
+        options.learningRate = 0.01;
+        options.seed = seed;
+        options.sgdInBackward = inBackward;
+        train::TrainingSession session(*context_, test::graphOf(net), data, nullptr, options);
+        QCOMPARE(session.parametersUpdatedInBackward(), size_t(inBackward ? 4 : 0));
+        const auto initial = weightsOf(session.network());
+        session.train(16);
+        QVERIFY(session.nonFinite().has_value());
+        QCOMPARE(session.nonFinite()->where, std::string("h1.weight's gradient"));
+        failedAt[inBackward] = session.nonFinite()->step;
+        weights[inBackward] = weightsOf(session.network());
+        for (float w : weights[inBackward]) QVERIFY(std::isfinite(w));
+        if (failedAt[inBackward] > 0) QVERIFY(weights[inBackward] != initial);
+      }
+      QCOMPARE(failedAt[1], failedAt[0]);
+      QVERIFY(weights[1] == weights[0]);
+      replayed = replayed || failedAt[1] > 0;
+    }
+    QVERIFY(replayed);
   }
 
   void badSetupsAreExplained() {

@@ -92,10 +92,11 @@ double median(std::vector<double> v) {
 }
 
 // Milliseconds per layer of the forward and backward passes (an activation done inside the layer
-// next to it shows as "(in NAME)"), then of the not-finite check of the gradients where the layers
-// did not do it, and the SGD update (timestamps after each, the fastest of 10 runs each), printed
-// under the step time; the rest of the step (batch assembly, loss metrics, the dependencies
-// between them) is what the step takes beyond their sum.
+// next to it shows as "(in NAME)"; Linear layers take their SGD step in their backward pass), then
+// of the not-finite check of the gradients where the layers did not do it, and the SGD update of
+// the rest (timestamps after each, the fastest of 10 runs each), printed under the step time; the
+// rest of the step (batch assembly, loss metrics, the dependencies between them) is what the step
+// takes beyond their sum.
 void printBreakdown(nn::Network& net, double stepMs) {
   gpu::Recording rec(net.context(), 256);
   net.setProfiling(true);
@@ -106,15 +107,18 @@ void printBreakdown(nn::Network& net, double stepMs) {
   gpu::Buffer control(net.context(), 4 * sizeof(uint32_t));
   control.upload(std::span<const uint32_t>(std::vector<uint32_t>{0, 0, 0, 0}));
   net.recordForward(rec, true);
-  const bool checked = net.recordBackward(rec, control);
+  std::vector<bool> updated;  // layers that take the SGD step in their backward pass (at rate 0)
+  const bool checked = net.recordBackward(rec, control, &updated);
   net.setProfiling(false);
   const optim::ParamRef all = train::allParameters(net);
   if (!checked) {
     train::recordNonFiniteCheck(rec, all.grad, all.count, 0, control, net.step());
     rec.timestamp("not-finite check");
   }
-  optim::Sgd(0).recordUpdate(rec, train::parameterRefs(net), {control, net.step(), all});
-  rec.timestamp("SGD update");
+  optim::Sgd sgd(0);
+  train::recordUpdate({rec, sgd, {control, net.step(), all}}, net, updated);
+  const bool inBackward = std::find(updated.begin(), updated.end(), true) != updated.end();
+  rec.timestamp(inBackward ? "SGD update (other layers)" : "SGD update");
   std::vector<double> best;
   std::vector<std::string> labels;
   for (int run = 0; run < 10; ++run) {

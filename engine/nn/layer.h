@@ -58,6 +58,13 @@ struct BackwardPass {
   // into `control`, and set *paramGradsChecked when they did for all of theirs.
   gpu::BufferRange control;
   bool* paramGradsChecked = nullptr;
+  // Also in a training step whose update is plain SGD (rate control[3]): a layer that can take
+  // that step on its parameters as it makes their gradients (Linear, in its weight gradient's GEMM)
+  // does, leaves paramGrads unwritten, and sets *paramsUpdated. It flags gradients that are not
+  // finite as it goes, and updates nothing once the step is flagged; the session restores weights
+  // a flagged step already changed.
+  bool updateParams = false;
+  bool* paramsUpdated = nullptr;
 };
 
 struct RefForward {

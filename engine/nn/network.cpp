@@ -173,11 +173,12 @@ void Network::recordForward(gpu::Recording& rec, bool training) const {
   }
 }
 
-bool Network::recordBackward(gpu::Recording& rec, gpu::BufferRange control) const {
+bool Network::recordBackward(gpu::Recording& rec, gpu::BufferRange control, std::vector<bool>* updated) const {
   std::vector<bool> active(nodes_.size());
   // Nodes whose gradients nobody uses are skipped.
   for (size_t i = 0; i < nodes_.size(); ++i) active[i] = nodes_[i].reachesLoss && nodes_[i].needsGradient;
-  return recordBackwardOf(rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; }, control);
+  return recordBackwardOf(rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; }, control,
+                          updated);
 }
 
 void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training) const {
@@ -193,8 +194,10 @@ void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training
 }
 
 bool Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
-                               const std::function<bool(int)>& neededGradient, gpu::BufferRange control) const {
+                               const std::function<bool(int)>& neededGradient, gpu::BufferRange control,
+                               std::vector<bool>* updated) const {
   bool allChecked = control.buffer != nullptr;  // parameters of inactive nodes keep zero gradients
+  if (updated) updated->assign(params_.size(), false);
   std::map<std::string, bool> written;  // gradient buffers already holding a contribution
   std::vector<int> doneBy(nodes_.size(), -1);  // activations whose backward the node after them did
   for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
@@ -226,9 +229,11 @@ bool Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& act
     pass.labels = *labels_;
     pass.step = *step_;
     pass.seed = seed_;
-    bool checked = false;
+    bool checked = false, paramsUpdated = false;
     pass.control = control;
     pass.paramGradsChecked = &checked;
+    pass.updateParams = updated != nullptr && control.buffer != nullptr;
+    pass.paramsUpdated = &paramsUpdated;
     // The activation before this node, fused when its input's gradient is wanted and this is the
     // first contribution to it (the fused pass overwrites it).
     const int j = node.activationBefore;
@@ -243,6 +248,8 @@ bool Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& act
       node.layer->backward(pass);
     }
     if (!node.params.empty() && !checked) allChecked = false;
+    if (updated && paramsUpdated)
+      for (size_t k : node.params) (*updated)[k] = true;
     if (profiling_) rec.timestamp("backward " + graph_.nodes[i].name);
   }
   return allChecked;

@@ -83,7 +83,9 @@ class Network {
   // After recordForward(rec, true). With a training step's `control` block (training_control.glsl),
   // layers that can flag a parameter gradient that is not finite as they write it do; returns
   // whether every parameter gradient was checked so (then the step needs no check of its own).
-  bool recordBackward(gpu::Recording& rec, gpu::BufferRange control = {}) const;
+  // With `updated` too (and control), the step's plain SGD is taken where layers can as they go
+  // (BackwardPass::updateParams): (*updated)[k] says whether parameters()[k] was updated so.
+  bool recordBackward(gpu::Recording& rec, gpu::BufferRange control = {}, std::vector<bool>* updated = nullptr) const;
   // The backward pass seeded at `node` (one that reaches the loss) instead of the loss: the caller
   // writes d s / d output into gradient(node), e.g. a one-hot on one unit, and the pass carries it
   // to every node before it and to the network input (inputGradient()), overwriting their
@@ -126,7 +128,8 @@ class Network {
   void planActivationFusion();  // sets NodeState::activationAfter and activationBefore
   // Returns whether every parameter gradient written was checked (with `control`, see recordBackward).
   bool recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
-                        const std::function<bool(int)>& neededGradient, gpu::BufferRange control = {}) const;
+                        const std::function<bool(int)>& neededGradient, gpu::BufferRange control = {},
+                        std::vector<bool>* updated = nullptr) const;
 
   gpu::Context& context_;
   Graph graph_;

@@ -110,8 +110,8 @@ bool readsTexels(const gpu::DeviceInfo& device, const gpu::BufferRange& a, const
 // One pass of the GEMM kernel of `variant` over `slices` slices of k.
 void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b,
                      gpu::BufferRange c, gpu::BufferRange bias, gpu::BufferRange rowSums,
-                     const GemmActivation* activation, const GemmExtras* check, gpu::KernelVariant variant,
-                     const Push& push, uint32_t slices) {
+                     const GemmActivation* activation, const GemmExtras* check, bool sgdUpdate,
+                     gpu::KernelVariant variant, const Push& push, uint32_t slices) {
   gpu::Context& context = rec.context();
   const std::vector<uint32_t> trans{s.transA ? 1u : 0u, s.transB ? 1u : 0u};
   if (variant == gpu::KernelVariant::Registers) {
@@ -132,6 +132,7 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
     constants.push_back(activation ? 1u + uint32_t(activation->op) : 0u);
     constants.push_back(activation && activation->backward ? 1u : 0u);
     constants.push_back(push.beta != 0.0f ? 1u : 0u);  // BETA
+    constants.push_back(sgdUpdate ? 1u : 0u);
     const gpu::BufferRange unused(context.unusedBinding());
     const bool backward = activation && activation->backward;
     const auto& kernel = context.kernel(readsTexels(context.device(), a, b) ? kRegistersTexels : kRegisters,
@@ -140,7 +141,7 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
     // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).
     rec.dispatch(kernel,
                  {a, b, c, bias, rowSums.buffer != nullptr ? rowSums : c, activation ? activation->out : c,
-                  backward ? activation->x : unused, backward ? activation->y : unused, check ? check->control : c,
+                  backward ? activation->x : sgdUpdate ? c : unused, backward ? activation->y : unused, check ? check->control : c,
                   check ? check->step : unused},
                  push,
                  {(s.M + tile.rows - 1) / tile.rows, (s.N + colsPerGroup - 1) / colsPerGroup, slices});
@@ -151,6 +152,13 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
 }
 
 }  // namespace
+
+bool gemmUpdatesInPlace(const gpu::Context& context, const GemmShape& s, gpu::BufferRange c) {
+  const gpu::DeviceInfo& device = context.device();
+  return context.kernelVariant() == gpu::KernelVariant::Registers && s.K > 0 && s.leadC() % 4 == 0 && s.N % 4 == 0 &&
+         c.offset % device.minTexelBufferOffsetAlignment == 0 &&
+         (floatsIn(c) + 3) / 4 <= device.maxTexelBufferElements && s.beta == 0.0f;
+}
 
 uint64_t gemmScratchFloats(const GemmShape& s) {
   const uint32_t slice = sliceLength(s);
@@ -181,6 +189,12 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
       requireFloats("activation output values", extras.activation->y, s.M, s.N, s.N);
     }
   }
+  if (extras.sgdUpdate) {
+    if (!gemmUpdatesInPlace(rec.context(), s, c) || split || !extras.control.buffer || extras.activation || hasBias ||
+        (variant != gpu::KernelVariant::Auto && variant != gpu::KernelVariant::Registers))
+      throw std::invalid_argument("gemm: this product cannot take the SGD step in place (see gemmUpdatesInPlace)");
+    if (extras.rowSums.buffer) requireFloats("rowSums", extras.rowSums, 1, s.M, s.M);
+  }
   if (s.M == 0 || s.N == 0) return {};
 
   if (variant == gpu::KernelVariant::Auto) variant = rec.context().kernelVariant();
@@ -193,15 +207,15 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
     const Push push{s.M, s.N,     s.K,   s.leadA(), s.leadB(), s.leadC(), s.alpha, s.beta, s.K, 0, hasBias,
                     activation ? activation->param : 0.0f, check ? 1u : 0u};
     dispatchProduct(rec, s, a, b, c, biasBinding, rowSums ? extras.rowSums : gpu::BufferRange{}, activation,
-                    check ? &extras : nullptr, variant, push, 1);
-    return {rowSums, activation != nullptr, check};
+                    check ? &extras : nullptr, extras.sgdUpdate, variant, push, 1);
+    return {rowSums, activation != nullptr, check, extras.sgdUpdate};
   }
   // Each slice's product, packed (ldc = N) into its own stretch of scratch, then their sum into C.
   const uint32_t slice = sliceLength(s), slices = (s.K + slice - 1) / slice;
   const uint32_t stride = uint32_t(sliceFloats(s));
   const Push partial{s.M, s.N, s.K, s.leadA(), s.leadB(), s.N, 1.0f, 0.0f, slice, stride, 0, 0.0f, 0};
-  dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), {}, nullptr, nullptr, variant,
-                  partial, slices);
+  dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), {}, nullptr, nullptr, false,
+                  variant, partial, slices);
   struct {
     uint32_t M, N, ldc, slices, stride;
     float alpha, beta;

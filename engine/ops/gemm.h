@@ -52,6 +52,12 @@ struct GemmExtras {
   // C or of the row sums that is not finite flags the step there, as train::recordNonFiniteCheck
   // does for a tensor (with index 0, the gradients).
   gpu::BufferRange control, step;
+  // The plain SGD step taken in the same pass (a weight gradient's GEMM, where gemmUpdatesInPlace
+  // holds; control and step needed): C holds the weights and becomes C - lr * (alpha op(A) op(B)),
+  // rowSums holds the bias and becomes bias - lr * (its row sums), lr being control[3] (float bits).
+  // The gradient is checked, and nothing is written once control[0] flags the step; when this
+  // GEMM flags it, the part of C already updated stays updated (the caller restores the weights).
+  bool sgdUpdate = false;
 };
 // Which extras were done beside C (the bias always is): only the registers variant, unsplit,
 // computes row sums, activations (with C packed, ldc = N) and checks; the caller does them otherwise.
@@ -59,7 +65,12 @@ struct GemmFused {
   bool rowSums = false;
   bool activation = false;
   bool checked = false;
+  bool sgdUpdate = false;
 };
+// Whether gemm() can take the SGD step in place on this C (GemmExtras::sgdUpdate): on the registers
+// kernel, unsplit, with C stored as whole vec4s and readable as a texel buffer.
+bool gemmUpdatesInPlace(const gpu::Context& context, const GemmShape& shape, gpu::BufferRange c);
+
 GemmFused gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b,
                gpu::BufferRange c, gpu::KernelVariant variant = gpu::KernelVariant::Auto,
                gpu::BufferRange scratch = {}, const GemmExtras& extras = {});

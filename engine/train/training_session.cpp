@@ -79,8 +79,11 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
   if (options_.regularization.active()) {
     regularization_ = std::make_unique<RegularizationStage>(context, options_.regularization, parameterRefs(*network_));
   }
+  // Plain SGD is stateless and needs nothing but each gradient: layers may apply it as they go.
+  sgdInBackward_ = options_.sgdInBackward && !regularization_ && dynamic_cast<optim::Sgd*>(optimizer_.get());
   reset(options.seed);
-  recordStep();
+  stepRecording_ = recordStep(sgdInBackward_);
+  if (parametersUpdatedInBackward() > 0) recordCheckpoints();
 }
 
 TrainingSession::~TrainingSession() {
@@ -90,10 +93,10 @@ TrainingSession::~TrainingSession() {
     }
 }
 
-void TrainingSession::recordStep() {
+std::unique_ptr<gpu::Recording> TrainingSession::recordStep(bool inBackward) {
   nn::Network& net = *network_;
-  stepRecording_ = std::make_unique<gpu::Recording>(context_, 0, /*replayable=*/true);
-  gpu::Recording& rec = *stepRecording_;
+  auto recording = std::make_unique<gpu::Recording>(context_, 0, /*replayable=*/true);
+  gpu::Recording& rec = *recording;
   // The schedule first: control[3] = the rate of this step, for the update at the end.
   if (baseRate_) optim::recordSchedule(rec, options_.schedule, *baseRate_, *control_, net.step());
   const data::DeviceDataset::Target target{net.input(), net.labels(), net.step(), net.batch()};
@@ -105,21 +108,104 @@ void TrainingSession::recordStep() {
                push, {1, 1, 1});
   // The layers check the gradients they write where they can; penalties and clipping change them
   // after, so then the gradients are checked once they are final.
-  const bool checked = net.recordBackward(rec, regularization_ ? gpu::BufferRange{} : gpu::BufferRange(*control_));
+  std::vector<bool> updated;
+  const bool checked = net.recordBackward(rec, regularization_ ? gpu::BufferRange{} : gpu::BufferRange(*control_),
+                                          inBackward ? &updated : nullptr);
   // Penalties (gradient, and value into this step's record), then clipping, before the checks.
   if (regularization_) {
     regularization_->recordPenalties(rec, *ring_, kRingSize, net.batch(), net.step());
     regularization_->recordClipping(rec);
   }
   // Else one check over every gradient (the network keeps them in one buffer); diagnose() finds which.
+  // (Gradients of parameters updated in the backward pass are not written; they hold the last
+  // probe step's, which were finite.)
   const optim::ParamRef all = allParameters(net);
   if (!checked) recordNonFiniteCheck(rec, all.grad, all.count, kGradients, *control_, net.step());
-  optimizer_->recordUpdate(rec, parameterRefs(net), {*control_, net.step(), all});
+  const UpdateStage stage{rec, *optimizer_, {*control_, net.step(), all}};
+  recordUpdate(stage, net, inBackward ? updated : std::vector<bool>(net.parameters().size(), false));
   recordAdvanceStep(rec, net.step());
   rec.finish();
+  if (inBackward) updatedInBackward_ = std::move(updated);
+  return recording;
+}
+
+void recordUpdate(const UpdateStage& stage, nn::Network& net, const std::vector<bool>& updatedInBackward) {
+  const auto refs = parameterRefs(net);
+  if (std::none_of(updatedInBackward.begin(), updatedInBackward.end(), [](bool u) { return u; }))
+    return stage.optimizer.recordUpdate(stage.rec, refs, stage.context);
+  // The others, each run of neighbours in the network's parameter buffers as one tensor (their
+  // gaps hold zeros): LeNet's convolutions are then one update, as before.
+  std::vector<optim::ParamRef> rest;
+  for (size_t k = 0; k < refs.size(); ++k) {
+    if (updatedInBackward[k]) continue;
+    const optim::ParamRef& p = refs[k];
+    const bool follows = !rest.empty() && k > 0 && !updatedInBackward[k - 1] &&
+                         p.value.buffer == rest.back().value.buffer && p.grad.buffer == rest.back().grad.buffer &&
+                         p.value.offset >= rest.back().value.offset + rest.back().value.bytes &&
+                         p.grad.offset >= rest.back().grad.offset + rest.back().grad.bytes;
+    if (follows) {
+      optim::ParamRef& run = rest.back();
+      run.name += "+" + p.name;
+      run.value.bytes = p.value.offset + p.value.bytes - run.value.offset;
+      run.grad.bytes = p.grad.offset + p.grad.bytes - run.grad.offset;
+      run.count = uint32_t(run.value.bytes / 4);
+    } else {
+      rest.push_back(p);
+    }
+  }
+  if (!rest.empty()) stage.optimizer.recordUpdate(stage.rec, rest, {stage.context.control, stage.context.step, {}});
+}
+
+void TrainingSession::recordCheckpoints() {
+  nn::Network& net = *network_;
+  uint64_t bytes = net.allValues().bytes;
+  const auto statistics = net.runningStatistics();
+  for (const auto& s : statistics) bytes += s.buffer->bytes();
+  checkpoint_ = std::make_unique<gpu::Buffer>(context_, bytes);
+  saveCheckpoint_ = std::make_unique<gpu::Recording>(context_, 0);
+  restoreCheckpoint_ = std::make_unique<gpu::Recording>(context_, 0);
+  uint64_t offset = 0;
+  auto both = [&](gpu::BufferRange live) {
+    const gpu::BufferRange saved(*checkpoint_, offset, live.bytes);
+    saveCheckpoint_->copy(live, saved);
+    restoreCheckpoint_->copy(saved, live);
+    offset += live.bytes;
+  };
+  both(net.allValues());
+  for (const auto& s : statistics) both(gpu::BufferRange(*s.buffer));
+  saveCheckpoint_->finish();
+  restoreCheckpoint_->finish();
+}
+
+// A step that flags itself may have updated some weights in its backward pass before the flag
+// went up: back to the checkpoint taken at the submission's start, then the good steps after it
+// again (every step is a function of the step counter and the weights), so the weights are those
+// before the failing step, as without SGD in the backward pass.
+void TrainingSession::restoreBefore(uint64_t failingStep, const uint32_t control[4]) {
+  nn::Network& net = *network_;
+  context_.run(*restoreCheckpoint_);
+  const uint32_t clear[4] = {0, 0, 0, control[3]};
+  if (failingStep > checkpointStep_) {
+    control_->upload(clear, 16);
+    const uint32_t first = uint32_t(checkpointStep_);
+    net.step().upload(&first, 4);
+    context_.submit(*stepRecording_, uint32_t(failingStep - checkpointStep_));
+    stepRecording_->wait();
+  }
+  control_->upload(control, 16);
 }
 
 uint32_t TrainingSession::maxStepsPerSubmit() const { return std::min(stepsPerEpoch_, kRingSize / 2); }
+
+gpu::Recording& TrainingSession::stepToRun() {
+  if (!probing_ || !saveCheckpoint_) return *stepRecording_;
+  if (!fullStepRecording_) fullStepRecording_ = recordStep(false);
+  return *fullStepRecording_;
+}
+
+size_t TrainingSession::parametersUpdatedInBackward() const {
+  return size_t(std::count(updatedInBackward_.begin(), updatedInBackward_.end(), true));
+}
 
 void TrainingSession::ensureEpochOrders(uint64_t first, uint64_t last) {
   for (uint64_t epoch = first / stepsPerEpoch_; epoch <= last / stepsPerEpoch_; ++epoch)
@@ -136,14 +222,18 @@ void TrainingSession::submit(uint32_t steps) {
   // The device alternates two epoch orders; at most one epoch boundary per submission keeps the
   // slot being rewritten idle.
   ensureEpochOrders(step_, step_ + steps - 1);
-  context_.submit(*stepRecording_, steps);
+  if (saveCheckpoint_ && !probing_) {
+    context_.run(*saveCheckpoint_);
+    checkpointStep_ = step_;
+  }
+  context_.submit(stepToRun(), steps);
   pending_ = steps;
 }
 
 std::vector<StepRecord> TrainingSession::collect() {
   std::vector<StepRecord> records;
   if (!pending_) return records;
-  stepRecording_->wait();
+  stepToRun().wait();
   std::vector<float> ring(size_t(kRingSize) * 4);
   ring_->download(ring.data(), ring.size() * 4);
   uint32_t control[4];
@@ -157,7 +247,10 @@ std::vector<StepRecord> TrainingSession::collect() {
   // Steps after a not-finite one changed nothing: the run ends at the step that failed.
   step_ = control[0] && control[1] < step_ + pending_ ? uint64_t(control[1]) + 1 : step_ + pending_;
   pending_ = 0;
-  if (control[0] && !nonFinite_) diagnose(control);
+  if (control[0] && !nonFinite_) {
+    if (saveCheckpoint_ && !probing_) restoreBefore(control[1], control);
+    diagnose(control);
+  }
   return records;
 }
 
@@ -180,7 +273,15 @@ ProbeReport TrainingSession::probeStep(std::vector<StepRecord>* stepRecords) {
     probes_->snapshotWeights(weightSnapshots_);
   }
   probes_->rememberParameters();
-  const auto records = train(1);
+  probing_ = true;  // every gradient written, for the probes
+  std::vector<StepRecord> records;
+  try {
+    records = train(1);
+  } catch (...) {
+    probing_ = false;
+    throw;
+  }
+  probing_ = false;
   if (stepRecords) stepRecords->insert(stepRecords->end(), records.begin(), records.end());
   return probes_->measure(step_, true, true);
 }
@@ -237,7 +338,10 @@ void TrainingSession::reset(uint32_t seed) {
   ordersUpTo_ = -1;
   nonFinite_.reset();
   // The step recording bakes the seed into its batch assembly: record it again for a new seed.
-  if (stepRecording_) recordStep();
+  if (stepRecording_) {
+    stepRecording_ = recordStep(sgdInBackward_);
+    fullStepRecording_.reset();
+  }
   trainEval_.reset();
   validationEval_.reset();
 }

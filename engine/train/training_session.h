@@ -32,6 +32,10 @@ struct TrainingOptions {
   Regularization regularization;
   // How Conv2d layers compute; unset: GRADLAB_CONV, else auto (the FFT for large kernels).
   std::optional<nn::ConvAlgorithm> conv;
+  // With plain SGD and no regularization: layers that can take the SGD step as they make their
+  // weight gradients do (Linear), and the update stage covers only the rest. Off: every update
+  // in the update stage, after the whole backward pass (the results are the same).
+  bool sgdInBackward = true;
 };
 
 struct StepRecord {
@@ -57,6 +61,16 @@ struct NonFiniteReport {
 std::vector<optim::ParamRef> parameterRefs(nn::Network& net);
 // Every parameter of `net` as one tensor (Network::allValues, allGradients): UpdateContext::all.
 optim::ParamRef allParameters(nn::Network& net);
+
+// A training step's update stage, after a backward pass that took the SGD step itself on the
+// parameters marked in `updatedInBackward` (Network::recordBackward): the optimizer updates the
+// others (all of them when none is marked, with context.all).
+struct UpdateStage {
+  gpu::Recording& rec;
+  optim::Optimizer& optimizer;
+  optim::UpdateContext context;
+};
+void recordUpdate(const UpdateStage& stage, nn::Network& net, const std::vector<bool>& updatedInBackward);
 
 class TrainingSession {
  public:
@@ -105,9 +119,18 @@ class TrainingSession {
 
   // The most steps one submit() may cover.
   uint32_t maxStepsPerSubmit() const;
+  // How many parameter tensors a training step updates in the backward pass (sgdInBackward).
+  size_t parametersUpdatedInBackward() const;
 
  private:
-  void recordStep();
+  // A training step: forward, loss, backward, update; `inBackward`: SGD taken in the backward pass
+  // where layers can (fills updatedInBackward_).
+  std::unique_ptr<gpu::Recording> recordStep(bool inBackward);
+  // Weights as a submission found them, for a step that flags itself after layers updated theirs.
+  void recordCheckpoints();
+  void restoreBefore(uint64_t failingStep, const uint32_t control[4]);
+  // The recording submit() runs: the step, or for a probe the step without SGD in the backward pass.
+  gpu::Recording& stepToRun();
   Evaluation evaluate(data::DeviceDataset& dataset, std::unique_ptr<gpu::Recording>& recording);
   void ensureEpochOrders(uint64_t first, uint64_t last);
   void readControl(uint32_t control[4]) const;
@@ -122,6 +145,14 @@ class TrainingSession {
   std::unique_ptr<gpu::Buffer> baseRate_;  // a schedule's lr0 (float), read on the device
   std::unique_ptr<RegularizationStage> regularization_;
   std::unique_ptr<gpu::Recording> stepRecording_, trainEval_, validationEval_;
+  // With SGD in the backward pass: the step without it (probe steps need every gradient), made on
+  // the first probe, and the copies of the weights and running statistics to and from checkpoint_.
+  bool sgdInBackward_ = false;
+  std::vector<bool> updatedInBackward_;
+  std::unique_ptr<gpu::Recording> fullStepRecording_, saveCheckpoint_, restoreCheckpoint_;
+  std::unique_ptr<gpu::Buffer> checkpoint_;
+  uint64_t checkpointStep_ = 0;  // the step the checkpoint was taken before
+  bool probing_ = false;         // submit() runs fullStepRecording_
   uint32_t stepsPerEpoch_ = 1;
   uint64_t step_ = 0;      // steps collected
   uint32_t pending_ = 0;   // steps submitted, not yet collected

@@ -14,6 +14,7 @@
 #include "spirv/shaders.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace gradlab::nn::layers {
 namespace {
@@ -129,13 +130,20 @@ class Linear final : public Layer {
     w.K = p.batch;
     w.transA = true;
     // The bias gradient (the row sums of dy^T) comes with the weight gradient where the GEMM can.
-    // So does the check for values that are not finite (not with DropConnect, whose mask scales dW after).
+    // So does the check for values that are not finite (not with DropConnect, whose mask scales dW
+    // after), and the SGD step when asked for: then W and b are updated in place (dx, above, has
+    // already used W).
     const bool check = p.control.buffer != nullptr && dropconnect_ <= 0;
-    const auto dw = ops::gemm(p.rec, w, p.gradOutput, p.inputs[0], p.paramGrads[0], gpu::KernelVariant::Auto, {},
-                              {.rowSums = bias_ ? p.paramGrads[1] : gpu::BufferRange{},
+    const bool update = check && p.updateParams && ops::gemmUpdatesInPlace(p.rec.context(), w, p.params[0]);
+    const auto dw = ops::gemm(p.rec, w, p.gradOutput, p.inputs[0], update ? p.params[0] : p.paramGrads[0],
+                              gpu::KernelVariant::Auto, {},
+                              {.rowSums = bias_ ? (update ? p.params[1] : p.paramGrads[1]) : gpu::BufferRange{},
                                .control = check ? p.control : gpu::BufferRange{},
-                               .step = check ? p.step : gpu::BufferRange{}});
+                               .step = check ? p.step : gpu::BufferRange{},
+                               .sgdUpdate = update});
     const bool summed = dw.rowSums;
+    if (update && bias_ && !summed) throw std::logic_error("Linear: the in-place SGD step left the bias out");
+    if (p.paramsUpdated) *p.paramsUpdated = update;
     if (p.paramGradsChecked) *p.paramGradsChecked = dw.checked && (!bias_ || summed);
     if (dropconnect_ > 0)
       ops::binary(p.rec, ops::BinaryOp::Mul, p.paramGrads[0], mask(p.workspace), p.paramGrads[0], uint32_t(weights()));

@@ -475,6 +475,33 @@ loss = CrossEntropyLoss(logits)
     QCOMPARE(session.train(10).size(), size_t(10));
   }
 
+  // A network whose step checks all gradients in a pass of its own (PReLU's slope is not checked
+  // where it is made) next to Linear layers that take their SGD step in the backward pass and
+  // leave their gradients unwritten: after a divergence, whose diagnosis leaves gradients that are
+  // not finite behind, reset and a sane rate train again (no stale gradient flags a step).
+  void divergedRunWithACheckPassTrainsAgainAfterReset() {
+    const auto data = data::makeToyDataset("spiral", data::ToyOptions{256, 0.1, 3, 4});
+    train::TrainingOptions options;
+    options.batch = 32;
+    options.learningRate = 1e4;
+    const char* net = R"(input x: 2
+h1 = Linear(x, out_features=32)
+a1 = PReLU(h1)
+h2 = Linear(a1, out_features=32)
+a2 = ReLU(h2)
+logits = Linear(a2, out_features=3)
+loss = CrossEntropyLoss(logits)
+)";
+    train::TrainingSession session(*context_, test::graphOf(net), data, nullptr, options);
+    if (context_->kernelVariant() == gpu::KernelVariant::Registers) QVERIFY(session.parametersUpdatedInBackward() > 0);
+    session.train(200);
+    QVERIFY(session.nonFinite().has_value());
+    session.setLearningRate(0.05);
+    session.reset(1);
+    QCOMPARE(session.train(40).size(), size_t(40));
+    QVERIFY(!session.nonFinite());
+  }
+
   // A gradient that overflows in h1, the last layer of the backward pass, flags the step after h2
   // and logits took their SGD step in it: the session puts their weights back, so the run ends on
   // the weights before the failing step, as with the update stage after the backward pass.

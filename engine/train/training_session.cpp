@@ -117,8 +117,8 @@ std::unique_ptr<gpu::Recording> TrainingSession::recordStep(bool inBackward) {
     regularization_->recordClipping(rec);
   }
   // Else one check over every gradient (the network keeps them in one buffer); diagnose() finds which.
-  // (Gradients of parameters updated in the backward pass are not written; they hold the last
-  // probe step's, which were finite.)
+  // (Gradients of parameters updated in the backward pass are not written: they hold zeros or a
+  // probe step's, finite unless the run stopped, and reset() zeroes them.)
   const optim::ParamRef all = allParameters(net);
   if (!checked) recordNonFiniteCheck(rec, all.grad, all.count, kGradients, *control_, net.step());
   const UpdateStage stage{rec, *optimizer_, {*control_, net.step(), all}};

@@ -141,8 +141,8 @@ void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a
     // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).
     rec.dispatch(kernel,
                  {a, b, c, bias, rowSums.buffer != nullptr ? rowSums : c, activation ? activation->out : c,
-                  backward ? activation->x : sgdUpdate ? c : unused, backward ? activation->y : unused, check ? check->control : c,
-                  check ? check->step : unused},
+                  backward ? activation->x : sgdUpdate ? c : unused,  // C's old values, for the SGD step
+                  backward ? activation->y : unused, check ? check->control : c, check ? check->step : unused},
                  push,
                  {(s.M + tile.rows - 1) / tile.rows, (s.N + colsPerGroup - 1) / colsPerGroup, slices});
   } else {

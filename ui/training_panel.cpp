@@ -113,7 +113,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   device_->setToolTip(tr("a Vulkan device index or part of its name (gradlab-cli devices lists them)"));
   conv_ = new QComboBox(run);
   conv_->addItem(tr("automatic"), "auto");
-  conv_->addItem(tr("direct (im2col + GEMM)"), "direct");
+  conv_->addItem(tr("direct (no FFT)"), "direct");
   conv_->addItem(tr("FFT where possible"), "fft");
   conv_->setToolTip(tr("How Conv2d layers compute. Automatic takes the FFT for stride-1 kernels of 7 x 7 and more, "
                        "where it is faster; FFT forces it for every stride-1 convolution. Same results either way, "

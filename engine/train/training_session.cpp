@@ -122,7 +122,7 @@ std::unique_ptr<gpu::Recording> TrainingSession::recordStep(bool inBackward) {
   const optim::ParamRef all = allParameters(net);
   if (!checked) recordNonFiniteCheck(rec, all.grad, all.count, kGradients, *control_, net.step());
   const UpdateStage stage{rec, *optimizer_, {*control_, net.step(), all}};
-  recordUpdate(stage, net, inBackward ? updated : std::vector<bool>(net.parameters().size(), false));
+  recordUpdate(stage, net, updated);  // empty without SGD in the backward pass: the optimizer updates all
   recordAdvanceStep(rec, net.step());
   rec.finish();
   if (inBackward) updatedInBackward_ = std::move(updated);

@@ -64,7 +64,7 @@ optim::ParamRef allParameters(nn::Network& net);
 
 // A training step's update stage, after a backward pass that took the SGD step itself on the
 // parameters marked in `updatedInBackward` (Network::recordBackward): the optimizer updates the
-// others (all of them when none is marked, with context.all).
+// others (all of them, with context.all, when none is marked or the vector is empty).
 struct UpdateStage {
   gpu::Recording& rec;
   optim::Optimizer& optimizer;

@@ -6,13 +6,18 @@
 #include "data/toy_datasets.h"
 #include "nn/initializer.h"
 #include "nn/network_text.h"
+#include "support/child_process.h"
 
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <zlib.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 using namespace gradlab;
@@ -114,6 +119,45 @@ class TestData : public QObject {
     QVERIFY(errorOf([&] { data::loadIdx(d + "/none", d + "/ok-labels", "x"); }).find("does not exist") != std::string::npos);
     QVERIFY(errorOf([&] { data::loadFashionMnist("train", d + "/nowhere"); }).find("apt install dataset-fashion-mnist") != std::string::npos);
     QVERIFY(errorOf([&] { data::loadIdxDirectory(d, "train", "x"); }).find("No train images") != std::string::npos);
+  }
+
+  // Headers that lie about their size, and files that are not files, are refused at once, in one
+  // line, without reading or allocating more than the file holds (a child process with a memory
+  // and a time limit runs each load, so a hang or a runaway allocation fails instead of stalling).
+  void hostileIdxFilesAreRefusedQuickly() {
+    QTemporaryDir dir;
+    const std::string d = dir.path().toStdString();
+    const auto refusal = [&](const std::string& images, const std::string& labels) {
+      return test::runInChild([&] { return errorOf([&] { data::loadIdx(images, labels, "x"); }); }, 10);
+    };
+    const auto expectRefused = [&](const test::ChildOutcome& o, const char* words, const char* what) {
+      QVERIFY2(o.exited && !o.timedOut && o.signal == 0,
+               (std::string(what) + ": no refusal (signal " + std::to_string(o.signal) + ", " + o.message + ")").c_str());
+      QVERIFY2(test::isOneShortLine(o.message), (std::string(what) + ": " + o.message).c_str());
+      QVERIFY2(o.message.find(words) != std::string::npos, (std::string(what) + ": " + o.message).c_str());
+      QVERIFY2(o.seconds < 5, what);
+    };
+    // 2^22 x 2^21 x 2^21 values: the product is 2^64, zero in 64 bits.
+    writePlain(d + "/overflow", idx(3, {4194304, 2097152, 2097152}, std::vector<uint8_t>(16, 1)));
+    writePlain(d + "/many-labels", idx(1, {4194304}, std::vector<uint8_t>(4194304, 1)));
+    expectRefused(refusal(d + "/overflow", d + "/many-labels"), "its header promises 4194304 x 2097152 x 2097152",
+                  "overflowing header");
+    // A small gzip file whose header promises far more than it can expand to.
+    writeGz(d + "/huge.gz", idx(3, {60000, 28, 28}, std::vector<uint8_t>(16, 1)));
+    expectRefused(refusal(d + "/huge.gz", d + "/many-labels"), "more than a", "gzip header promising gigabytes");
+    // Zero-pixel images would give samples of no values.
+    writePlain(d + "/flat", idx(3, {2, 0, 5}, {}));
+    writePlain(d + "/two-labels", idx(1, {2}, {1, 2}));
+    expectRefused(refusal(d + "/flat", d + "/two-labels"), "images of 0 x 5 pixels", "zero-pixel images");
+    // A named pipe would block until a writer comes; /dev/zero never ends.
+    QCOMPARE(::mkfifo((d + "/pipe").c_str(), 0600), 0);
+    expectRefused(refusal(d + "/pipe", d + "/two-labels"), "is not a regular file", "named pipe");
+    std::filesystem::create_symlink("/dev/zero", d + "/zero");
+    writePlain(d + "/two-images", idx(3, {2, 2, 2}, std::vector<uint8_t>(8, 1)));
+    expectRefused(refusal(d + "/two-images", d + "/zero"), "is not a regular file", "symlink to /dev/zero");
+    // A name with a newline is quoted on one line.
+    writePlain(d + "/bad\nname", {'x'});
+    expectRefused(refusal(d + "/bad\nname", d + "/two-labels"), "bad\\x0aname", "newline in the name");
   }
 
   void toySetsSplitsAndNormalisation() {

@@ -9,7 +9,9 @@
 
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 using namespace gradlab;
@@ -43,6 +45,78 @@ const train::LayerProbe& layer(const train::ProbeReport& r, const std::string& n
   for (const auto& l : r.layers)
     if (l.node == name) return l;
   throw std::runtime_error("no layer " + name);
+}
+
+// Every layer type but the losses, a Flatten right after the input (its gradient is never
+// computed: nothing before it learns) and one later (a view of values whose gradient is).
+std::string everyLayerNetwork(const std::string& loss) {
+  return R"(input x: 2x8x8
+fx = Flatten(x)
+hx = Linear(fx, out_features=12)
+c = Conv2d(x, out_channels=4, kernel_size=3, padding=1)
+bn = BatchNorm2d(c)
+p = PReLU(bn, num_parameters=4)
+u = ConvTranspose2d(p, out_channels=4, kernel_size=3, padding=1)
+gn = GroupNorm(u, num_groups=2)
+i = InstanceNorm2d(gn, affine=true)
+r = ReLU(i)
+s = Add(r, p)
+m = MaxPool2d(s, kernel_size=2)
+a = AvgPool2d(m, kernel_size=2)
+d = Dropout(a, p=0.3)
+f = Flatten(d)
+ln = LayerNorm(f)
+h = Linear(ln, out_features=12)
+gp = GlobalAvgPool2d(m)
+hg = Linear(gp, out_features=12)
+sum = Add(h, hx)
+sum2 = Add(sum, hg)
+b1 = BatchNorm1d(sum2)
+e = ELU(b1)
+lr = LeakyReLU(e, negative_slope=0.1)
+t = Tanh(lr)
+sg = Sigmoid(t)
+logits = Linear(sg, out_features=4)
+loss = )" + loss + "(logits)\n";
+}
+
+// The probe's statistics of `device` against those of the same tensor from the double-precision
+// reference: within float32 error of the tensor's scale; the histogram over the probe's own bin
+// edges within a few values moved across an edge.
+void compareStats(const std::string& what, const train::TensorStats& device, const nn::RefTensor& reference) {
+  const double n = double(reference.size());
+  QVERIFY2(device.count == reference.size(), what.c_str());
+  double sum = 0, lo = INFINITY, hi = -INFINITY;
+  for (double v : reference) sum += v, lo = std::min(lo, v), hi = std::max(hi, v);
+  const double mean = sum / n;
+  double var = 0;
+  for (double v : reference) var += (v - mean) * (v - mean);
+  const double scale = std::max({std::abs(lo), std::abs(hi), 1e-30});
+  auto close = [&](const char* name, double got, double want) {
+    QVERIFY2(std::abs(got - want) <= 2e-3 * scale,
+             qPrintable(QString("%1 %2: probe %3, reference %4 (scale %5)")
+                            .arg(QString::fromStdString(what), name).arg(got).arg(want).arg(scale)));
+  };
+  close("mean", device.mean, mean);
+  close("std", device.std, std::sqrt(var / n));
+  close("min", device.min, lo);
+  close("max", device.max, hi);
+  QCOMPARE(device.histogram.size(), size_t(train::kHistogramBins));
+  std::vector<double> bins(train::kHistogramBins, 0.0);
+  const double width = (device.max - device.min) / train::kHistogramBins;
+  for (double v : reference) {
+    const double k = width > 0 ? std::floor((v - device.min) / width) : 0;
+    bins[size_t(std::clamp(k, 0.0, double(train::kHistogramBins - 1)))] += 1;
+  }
+  double moved = 0, total = 0;
+  for (size_t k = 0; k < bins.size(); ++k) moved += std::abs(bins[k] - device.histogram[k]), total += device.histogram[k];
+  QVERIFY2(total == n, what.c_str());
+  QVERIFY2(moved <= 0.02 * n + 2, qPrintable(QString("%1 histogram: %2 of %3 values in other bins")
+                                                  .arg(QString::fromStdString(what)).arg(moved / 2).arg(n)));
+}
+
+double fractionOf(const nn::RefTensor& values, const std::function<bool(double)>& test) {
+  return double(std::count_if(values.begin(), values.end(), test)) / double(values.size());
 }
 
 }  // namespace
@@ -92,16 +166,64 @@ loss = CrossEntropyLoss(logits)
       QVERIFY(std::abs(l.activation.std - std::sqrt(var / values.size())) <= 1e-4 * std::max(1.0, std::sqrt(var / values.size())));
       QCOMPARE(l.activation.min, lo);
       QCOMPARE(l.activation.max, hi);
-      QCOMPARE(l.activation.zeroFraction, zeros / values.size());
-      QCOMPARE(l.activation.saturatedFraction, saturated / values.size());
+      if (l.type == "ReLU") QCOMPARE(l.activation.deadFraction.value(), zeros / values.size());
+      else QVERIFY2(!l.activation.deadFraction, l.node.c_str());  // Linear's zeros are not dead units
+      if (l.type == "Tanh" || l.type == "Sigmoid") QCOMPARE(l.activation.saturatedFraction.value(), saturated / values.size());
+      else QVERIFY2(!l.activation.saturatedFraction, l.node.c_str());
       double binned = 0;
       for (float b : l.activation.histogram) binned += b;
       QCOMPARE(binned, double(values.size()));
     }
-    QVERIFY(layer(report, "r").activation.zeroFraction > 0.3);  // dead half of the ReLU inputs
+    QVERIFY(layer(report, "r").activation.deadFraction > 0.3);  // dead half of the ReLU inputs
     QVERIFY(layer(report, "t").activation.saturatedFraction > 0.05);
     QVERIFY(layer(report, "h").gradient.count > 0);
     QVERIFY(layer(report, "t").gradient.count == 0 || layer(report, "t").gradient.std == 0);  // t does not reach the loss
+  }
+
+  // Every layer type's activation and gradient statistics against the network's double-precision
+  // reference, after a training forward and backward pass, with each loss. A node whose gradient
+  // the backward pass does not compute (the first Flatten) reports none rather than a stale buffer.
+  void everyLayerTypeMatchesTheReference() {
+    for (const char* loss : {"CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss", "MultiMarginLoss"}) {
+      constexpr uint32_t kBatch = 6;
+      nn::Network net(*context_, test::graphOf(everyLayerNetwork(loss)), kBatch, 7);
+      const auto input = test::randomFloats(kBatch * net.inputShape().elements(), 9, -2, 2);
+      std::vector<uint32_t> labels(kBatch);
+      for (uint32_t b = 0; b < kBatch; ++b) labels[b] = (b * 3 + 1) % net.classes();
+      net.input().upload(input.data(), input.size() * 4);
+      net.labels().upload(labels.data(), labels.size() * 4);
+      gpu::Recording rec(*context_);
+      net.recordForward(rec, true);
+      net.recordBackward(rec);
+      context_->run(rec);
+      std::vector<nn::RefTensor> params;
+      for (auto& p : net.parameters()) {
+        const auto v = p.readValues();
+        params.emplace_back(v.begin(), v.end());
+      }
+      const auto ref = net.reference(nn::RefTensor(input.begin(), input.end()), labels, params, true, 0);
+      train::Probes probes(net);
+      const auto report = probes.measure(0, true, false);
+      QCOMPARE(report.layers.size(), net.graph().nodes.size());
+      std::vector<std::string> withoutGradient;
+      for (const auto& l : report.layers) {
+        size_t i = 0;
+        while (net.graph().nodes[i].name != l.node) ++i;
+        const std::string what = std::string(loss) + " " + l.node + " (" + l.type + ")";
+        compareStats(what + " activation", l.activation, ref.activations[i]);
+        if (l.type == "ReLU") {
+          QVERIFY2(std::abs(*l.activation.deadFraction - fractionOf(ref.activations[i], [](double v) { return v == 0; })) <= 0.01, what.c_str());
+          QVERIFY2(*l.activation.deadFraction > 0.2, what.c_str());
+        } else {
+          QVERIFY2(!l.activation.deadFraction, what.c_str());
+        }
+        QCOMPARE(bool(l.activation.saturatedFraction), l.type == "Tanh" || l.type == "Sigmoid");
+        QVERIFY(!l.gradient.deadFraction && !l.gradient.saturatedFraction);
+        if (l.gradient.count) compareStats(what + " gradient", l.gradient, ref.gradients[i]);
+        else withoutGradient.push_back(l.node);
+      }
+      QCOMPARE(withoutGradient, (std::vector<std::string>{"fx", "loss"}));
+    }
   }
 
   void initialisationDemo() {

@@ -124,7 +124,7 @@ class TestViews : public QObject {
     QCOMPARE(int(stds.size()), layers);
     QCOMPARE(stds[1].y(), depthProbes_->layers[1].activation.std);
     QCOMPARE(int(view.zeroPercent().size()), layers);
-    for (int i = 0; i < layers; ++i) QCOMPARE(view.zeroPercent()[i], 100 * depthProbes_->layers[size_t(i)].activation.zeroFraction);
+    for (int i = 0; i < layers; ++i) QCOMPARE(view.zeroPercent()[i], 100 * depthProbes_->layers[size_t(i)].activation.deadFraction.value_or(0));
     view.setGradientLogScale(true);
     QCOMPARE(int(view.gradientStd().size()), layers);
     for (const QPointF& p : view.gradientStd()) QVERIFY(p.y() > 0);

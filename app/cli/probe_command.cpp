@@ -94,13 +94,16 @@ int probeCommand(const std::vector<std::string>& args) {
               source == "gaussian" ? "gaussian noise N(0,1)" : source.c_str(), batch,
               o.has("init") ? (", init " + o.text("init")).c_str() : "");
   if (const std::string c = convolutionSummary(net); !c.empty()) std::printf("%s\n\n", c.c_str());
-  std::printf("%-12s %-18s %11s %11s %11s %11s %8s %8s", "layer", "type", "mean", "std", "min", "max", "zero%", "sat%");
+  std::printf("%-12s %-18s %11s %11s %11s %11s %8s %8s", "layer", "type", "mean", "std", "min", "max", "dead%", "sat%");
   if (gradients) std::printf(" %11s", "grad std");
   std::printf("\n");
   for (const auto& l : report.layers) {
     const auto& a = l.activation;
-    std::printf("%-12s %-18s %11.4g %11.4g %11.4g %11.4g %8.2f %8.2f", l.node.c_str(), l.type.c_str(), a.mean, a.std,
-                a.min, a.max, a.zeroFraction * 100, a.saturatedFraction * 100);
+    std::printf("%-12s %-18s %11.4g %11.4g %11.4g %11.4g", l.node.c_str(), l.type.c_str(), a.mean, a.std, a.min, a.max);
+    for (const auto& fraction : {a.deadFraction, a.saturatedFraction}) {  // "-": not a ReLU / not tanh or sigmoid
+      if (fraction) std::printf(" %8.2f", *fraction * 100);
+      else std::printf(" %8s", "-");
+    }
     if (gradients) {
       if (l.gradient.count) std::printf(" %11.4g", l.gradient.std);
       else std::printf(" %11s", "-");

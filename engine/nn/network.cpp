@@ -176,7 +176,7 @@ void Network::recordForward(gpu::Recording& rec, bool training) const {
 bool Network::recordBackward(gpu::Recording& rec, gpu::BufferRange control, std::vector<bool>* updated) const {
   std::vector<bool> active(nodes_.size());
   // Nodes whose gradients nobody uses are skipped.
-  for (size_t i = 0; i < nodes_.size(); ++i) active[i] = nodes_[i].reachesLoss && nodes_[i].needsGradient;
+  for (size_t i = 0; i < nodes_.size(); ++i) active[i] = hasGradient(i);
   return recordBackwardOf(rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; }, control,
                           updated);
 }

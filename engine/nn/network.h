@@ -57,6 +57,10 @@ class Network {
   gpu::Buffer& gradient(size_t node) { return *nodes_[node].grad; }  // seeds recordBackwardFrom
   const gpu::Buffer& inputGradient() const { return *inputGrad_; }    // written by recordBackwardFrom only
   bool reachesLoss(size_t node) const { return nodes_[node].reachesLoss; }  // its gradient buffer is full-size
+  // Whether recordBackward writes gradient(node): the node reaches the loss and it or something
+  // before it learns. A Flatten or pooling right after the input reaches the loss but its
+  // gradient is never computed: its buffer holds whatever was there.
+  bool hasGradient(size_t node) const { return nodes_[node].reachesLoss && nodes_[node].needsGradient; }
   const Layer& layer(size_t node) const { return *nodes_[node].layer; }
   // How a convolution node computes ("fft", "direct", see Layer::convolutionPath); empty for others.
   std::string convolutionPath(size_t node) const { return nodes_[node].layer->convolutionPath(); }

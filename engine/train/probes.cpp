@@ -18,12 +18,14 @@ struct Saturation {
   float low, high;
 };
 
-Saturation saturationOf(const std::string& type) {
-  const float inf = std::numeric_limits<float>::infinity();
-  if (type == "Tanh") return {-0.99f, 0.99f};
-  if (type == "Sigmoid") return {0.01f, 0.99f};
-  return {-inf, inf};
+std::optional<Saturation> saturationOf(const std::string& type) {
+  if (type == "Tanh") return Saturation{-0.99f, 0.99f};
+  if (type == "Sigmoid") return Saturation{0.01f, 0.99f};
+  return std::nullopt;
 }
+
+// Only a ReLU's exact zeros are dead units: LeakyReLU, PReLU and ELU pass gradient below zero.
+bool hasDeadUnits(const std::string& type) { return type == "ReLU"; }
 
 }  // namespace
 
@@ -57,6 +59,8 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
   const auto& graph = network_.graph();
   auto& params = network_.parameters();
   const size_t layers = graph.nodes.size();
+  // The loss's own "gradient" is the seed of the backward pass, not a quantity to plot.
+  auto hasGradient = [&](size_t i) { return i != network_.lossNode() && network_.hasGradient(i); };
   auto& recording = measureRecording_[withGradients][withUpdates];
   if (!recording) {  // recorded once per kind, replayed at every probe
     recording = std::make_unique<gpu::Recording>(context, 0);
@@ -69,12 +73,12 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
       struct { uint32_t n, slot; } hpush{n, slot};
       if (withHistogram) rec.dispatch(histogram, {t, *records_, *histograms_}, hpush, {1, 1, 1});
     };
-    const Saturation none = saturationOf("");
+    const float inf = std::numeric_limits<float>::infinity();
+    const Saturation none{-inf, inf};
     for (size_t i = 0; i < layers; ++i) {
       const uint32_t n = uint32_t(network_.batch() * network_.analysis().nodes[i].shape.output.elements());
-      measureTensor(network_.activation(i), n, uint32_t(i), saturationOf(graph.nodes[i].type), true);
-      if (withGradients && i != network_.lossNode() && network_.gradient(i).bytes() >= n * 4ull)
-        measureTensor(network_.gradient(i), n, uint32_t(layers + i), none, true);
+      measureTensor(network_.activation(i), n, uint32_t(i), saturationOf(graph.nodes[i].type).value_or(none), true);
+      if (withGradients && hasGradient(i)) measureTensor(network_.gradient(i), n, uint32_t(layers + i), none, true);
     }
     for (size_t k = 0; k < params.size(); ++k) {
       const uint32_t base = uint32_t(2 * layers + 3 * k), n = params[k].count();
@@ -90,7 +94,7 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
 
   const auto records = records_->read<float>(records_->bytes() / 4);
   const auto bins = histograms_->read<float>(histograms_->bytes() / 4);
-  auto statsAt = [&](uint32_t slot, bool withHistogram) {
+  auto statsAt = [&](uint32_t slot, bool withHistogram, const std::string& type = {}) {
     const float* r = &records[slot * 8];
     TensorStats s;
     s.count = uint64_t(r[0]);
@@ -99,8 +103,8 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
     s.std = std::sqrt(std::max(0.0, double(r[2]) / r[0]));
     s.min = r[3];
     s.max = r[4];
-    s.zeroFraction = r[5] / r[0];
-    s.saturatedFraction = r[6] / r[0];
+    if (hasDeadUnits(type)) s.deadFraction = r[5] / r[0];
+    if (saturationOf(type)) s.saturatedFraction = r[6] / r[0];
     if (withHistogram) s.histogram.assign(bins.begin() + slot * kHistogramBins, bins.begin() + (slot + 1) * kHistogramBins);
     return s;
   };
@@ -115,8 +119,8 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
     LayerProbe layer;
     layer.node = graph.nodes[i].name;
     layer.type = graph.nodes[i].type;
-    layer.activation = statsAt(uint32_t(i), true);
-    if (withGradients && i != network_.lossNode()) layer.gradient = statsAt(uint32_t(layers + i), true);
+    layer.activation = statsAt(uint32_t(i), true, layer.type);
+    if (withGradients && hasGradient(i)) layer.gradient = statsAt(uint32_t(layers + i), true);
     report.layers.push_back(std::move(layer));
   }
   for (size_t k = 0; k < params.size(); ++k) {

@@ -8,6 +8,7 @@
 #include "nn/network.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,14 +19,18 @@ constexpr uint32_t kHistogramBins = 32;
 struct TensorStats {
   uint64_t count = 0;
   double mean = 0, std = 0, min = 0, max = 0;
-  double zeroFraction = 0;       // exactly 0 (dead ReLU units)
-  double saturatedFraction = 0;  // tanh beyond +-0.99, sigmoid outside [0.01, 0.99]; 0 otherwise
+  // Measured only where they mean something: dead units (exactly 0, passing no gradient) in a
+  // ReLU's output; saturated units (tanh beyond +-0.99, sigmoid outside (0.01, 0.99)) in a Tanh's
+  // or Sigmoid's. Zeros elsewhere are just values (black input pixels, a Flatten of them).
+  std::optional<double> deadFraction, saturatedFraction;
   std::vector<float> histogram;  // kHistogramBins counts between min and max
 };
 
 struct LayerProbe {
   std::string node, type;
-  TensorStats activation, gradient;  // gradient empty (count 0) without a backward pass
+  // The gradient is empty (count 0) without a backward pass, and for nodes whose gradient the
+  // backward pass does not compute (nn::Network::hasGradient).
+  TensorStats activation, gradient;
 };
 
 struct ParameterProbe {

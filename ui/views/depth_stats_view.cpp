@@ -185,8 +185,8 @@ void DepthStatsView::draw() {
         gMean << QPointF(x, l.gradient.mean);
         gStd << QPointF(x, log ? std::max(l.gradient.std, 1e-30) : l.gradient.std);
       }
-      zero << 100 * l.activation.zeroFraction;
-      saturated << 100 * l.activation.saturatedFraction;
+      zero << 100 * l.activation.deadFraction.value_or(0);
+      saturated << 100 * l.activation.saturatedFraction.value_or(0);
     }
   layers_ = int(names.size());
   // Layer i sits at x = i; about eight names label the axis. Same layers: the axes stay.

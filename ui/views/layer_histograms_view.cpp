@@ -60,8 +60,8 @@ void HistogramPanel::paintEvent(QPaintEvent*) {
     return;
   }
   QString statsLine = QString::fromUtf8("μ %1  σ %2").arg(number(stats_.mean), number(stats_.std));
-  if (stats_.zeroFraction >= 0.005) statsLine += tr("  zero %1%").arg(std::round(stats_.zeroFraction * 100));
-  if (stats_.saturatedFraction >= 0.005) statsLine += tr("  sat %1%").arg(std::round(stats_.saturatedFraction * 100));
+  if (stats_.deadFraction >= 0.005) statsLine += tr("  dead %1%").arg(std::round(*stats_.deadFraction * 100));
+  if (stats_.saturatedFraction >= 0.005) statsLine += tr("  sat %1%").arg(std::round(*stats_.saturatedFraction * 100));
   p.drawText(QRect(6, 3 + line, width() - 12, line), Qt::AlignLeft | Qt::AlignVCenter,
              fm.elidedText(statsLine, Qt::ElideRight, width() - 12));
 

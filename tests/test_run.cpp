@@ -2,14 +2,18 @@
 // snapshots to subscribers, failures and NaN reported as states, never as crashes.
 #include "data/toy_datasets.h"
 #include "nn/network_text.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
 #include "support/gpu_test.h"
 #include "train/run.h"
 
 #include <QTest>
 
 #include <atomic>
-#include <mutex>
+#include <bit>
 #include <chrono>
+#include <mutex>
+#include <thread>
 
 using namespace gradlab;
 using namespace std::chrono_literals;
@@ -36,6 +40,34 @@ train::RunConfig config(double lr = 0.1, uint64_t maxSteps = 0) {
   c.snapshotEvery = 5;
   return c;
 }
+
+// Every snapshot a run delivers, in order.
+struct Recorder {
+  std::mutex mutex;
+  std::vector<std::shared_ptr<const train::Snapshot>> snapshots;
+  void follow(train::Run& run) {
+    run.subscribe([this](std::shared_ptr<const train::Snapshot> s) {
+      std::lock_guard lock(mutex);
+      snapshots.push_back(std::move(s));
+    });
+  }
+  std::vector<train::StepRecord> records() {
+    std::lock_guard lock(mutex);
+    std::vector<train::StepRecord> all;
+    for (const auto& s : snapshots) all.insert(all.end(), s->records.begin(), s->records.end());
+    return all;
+  }
+};
+
+using Weights = std::map<std::string, std::vector<float>>;
+
+Weights valuesOf(const std::vector<train::WeightSnapshot>& snapshot) {
+  Weights out;
+  for (const auto& w : snapshot) out[w.name] = w.values;
+  return out;
+}
+
+bool sameBits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
 
 }  // namespace
 
@@ -173,6 +205,119 @@ loss = CrossEntropyLoss(logits)
     QVERIFY(run.waitFor({train::RunState::Ready}, 10s));
     run.step(5);
     QTRY_COMPARE_WITH_TIMEOUT(run.latest()->step, uint64_t(5), 10000);
+  }
+
+  // Each snapshot names its run and its generation. reset() starts the next generation at once:
+  // records of the old one may still be on their way, but none follows the first snapshot of the
+  // new one, and the new one's records count from step 0.
+  void snapshotsCarryRunAndGeneration() {
+    train::Run run(*context_, config()), other(*context_, config());
+    QVERIFY(run.id() != other.id());
+    QCOMPARE(run.latest()->runId, run.id());
+    Recorder recorder;
+    recorder.follow(run);
+    run.start();
+    QTRY_VERIFY_WITH_TIMEOUT(run.latest()->step >= 40, 30000);
+    QCOMPARE(run.reset(), uint64_t(1));
+    run.start();  // queued behind the reset: trains the new generation
+    QTRY_VERIFY_WITH_TIMEOUT(run.latest()->generation == 1 && run.latest()->step >= 20, 30000);
+    QCOMPARE(run.reset(), uint64_t(2));
+    QVERIFY(run.waitFor({train::RunState::Ready}, 10s));
+    QTRY_COMPARE_WITH_TIMEOUT(run.latest()->generation, uint64_t(2), 10000);
+    QCOMPARE(run.latest()->step, uint64_t(0));
+    std::lock_guard lock(recorder.mutex);
+    uint64_t generation = 0, next = 0;
+    for (const auto& s : recorder.snapshots) {
+      QCOMPARE(s->runId, run.id());
+      QVERIFY2(s->generation >= generation, "a snapshot of an older generation after a newer one");
+      if (s->generation > generation) generation = s->generation, next = 0;
+      for (const auto& r : s->records) QCOMPARE(r.step, next++);  // each generation from step 0, no gaps
+    }
+    QCOMPARE(generation, uint64_t(2));
+  }
+
+  // A run continued from a saved state (weights, step, optimizer state) trains exactly as the run
+  // that never stopped: the same losses and weights bit for bit, across an epoch boundary, with a
+  // warm-up and cosine schedule, for optimizers with moments and a shared running product.
+  void resumedRunContinuesBitIdentically_data() {
+    QTest::addColumn<QString>("optimizer");
+    QTest::newRow("adam") << "adam";
+    QTest::newRow("nadam") << "nadam";
+    QTest::newRow("sgd momentum") << "sgd";
+  }
+  void resumedRunContinuesBitIdentically() {
+    QFETCH(QString, optimizer);
+    constexpr uint64_t kSaved = 37, kMore = 23;  // 15 steps per epoch: resumes mid-epoch, crosses one
+    auto c = config(0.05);
+    c.options.schedule = optim::parseSchedule("cosine:T_max=50,warmup=5");
+    c.weightSnapshots = {"h.weight", "h.bias", "logits.weight", "logits.bias"};
+    gpu::Context* context = context_.get();
+    const std::string name = optimizer.toStdString();
+    std::map<std::string, std::string> values{{"lr", "0.05"}};
+    if (name == "sgd") values["momentum"] = "0.9";
+    c.optimizer = [context, name, values] { return optim::createOptimizer(*context, name, values); };
+
+    // A run of `config` after `steps` more steps, paused; null if it did not get there.
+    const auto trainSteps = [&](const train::RunConfig& config, uint64_t steps, Recorder& recorder) {
+      auto run = std::make_unique<train::Run>(*context_, config);
+      recorder.follow(*run);
+      if (!run->waitFor({train::RunState::Ready}, 30s)) return std::unique_ptr<train::Run>();
+      run->step(uint32_t(steps));
+      const auto deadline = std::chrono::steady_clock::now() + 30s;
+      while (run->latest()->step < steps + (config.resumeFrom ? config.resumeFrom->step : 0) ||
+             run->latest()->state != train::RunState::Paused)
+        if (std::chrono::steady_clock::now() > deadline) return std::unique_ptr<train::Run>();
+        else std::this_thread::sleep_for(5ms);
+      return run;
+    };
+    Recorder straight, before, after, withoutMoments;
+    const auto whole = trainSteps(c, kSaved + kMore, straight);
+    const auto first = trainSteps(c, kSaved, before);
+    QVERIFY(whole && first);
+    const auto saved = first->latest();
+    QVERIFY(saved->parameters && saved->progress);
+    QCOMPARE(saved->progress->step, kSaved);
+    QVERIFY(!saved->progress->optimizer.blocks.empty());
+
+    auto resumed = c;
+    resumed.initialWeights = valuesOf(*saved->parameters);
+    resumed.resumeFrom = *saved->progress;
+    const auto continued = trainSteps(resumed, kMore, after);
+    QVERIFY(continued);
+    const auto ready = std::find_if(after.snapshots.begin(), after.snapshots.end(),
+                                    [](const auto& s) { return s->state == train::RunState::Ready; });
+    QVERIFY(ready != after.snapshots.end());
+    QCOMPARE((*ready)->step, kSaved);  // ready at the saved step, not at 0
+    QCOMPARE((*ready)->epoch, double(kSaved) / 15);
+    const auto all = straight.records(), tail = after.records();
+    QCOMPARE(tail.size(), size_t(kMore));
+    for (size_t k = 0; k < tail.size(); ++k) {
+      QCOMPARE(tail[k].step, kSaved + k);
+      QVERIFY2(sameBits(tail[k].loss, all[kSaved + k].loss) && sameBits(tail[k].accuracy, all[kSaved + k].accuracy),
+               qPrintable(QString("step %1: loss %2, straight %3").arg(tail[k].step).arg(tail[k].loss, 0, 'g', 17)
+                              .arg(all[kSaved + k].loss, 0, 'g', 17)));
+    }
+    QVERIFY(valuesOf(*continued->latest()->parameters) == valuesOf(*whole->latest()->parameters));
+
+    // The optimizer's state is what makes it exact: the same resume with zeroed moments drifts.
+    auto zeroed = resumed;
+    for (auto& [block, values] : zeroed.resumeFrom->optimizer.blocks)
+      if (block != "last") std::fill(values.begin(), values.end(), 0.0f);
+    const auto drifted = trainSteps(zeroed, kMore, withoutMoments);
+    QVERIFY(drifted);
+    QVERIFY(valuesOf(*drifted->latest()->parameters) != valuesOf(*whole->latest()->parameters));
+  }
+
+  // A saved state that does not fit (another optimizer) fails the run with a message, no crash.
+  void unfitOptimizerStateFailsWithAMessage() {
+    auto c = config();
+    gpu::Context* context = context_.get();
+    c.optimizer = [context] { return optim::createOptimizer(*context, "adam", {{"lr", "0.01"}}); };
+    c.resumeFrom = train::RunProgress{12, {"RMSprop", {{"0.square_avg", {1, 2, 3}}}}};
+    train::Run run(*context_, c);
+    QVERIFY(run.waitFor({train::RunState::Failed}, 20s));
+    QVERIFY2(run.latest()->error.find("RMSprop") != std::string::npos, run.latest()->error.c_str());
+    QVERIFY2(run.latest()->error.find("reset") != std::string::npos, run.latest()->error.c_str());
   }
 
   void destroyedWhileRunning() {

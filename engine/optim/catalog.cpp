@@ -208,3 +208,16 @@ std::unique_ptr<Optimizer> createOptimizer(gpu::Context& context, const std::str
 }
 
 }  // namespace gradlab::optim
+
+namespace gradlab::optim {
+
+void Optimizer::loadState(const OptimizerState& state) {
+  if (state.optimizer != name())
+    throw std::invalid_argument("The saved optimizer state is " + state.optimizer + "'s, but this run uses " + name() +
+                                ": choose " + state.optimizer + " again, or reset to start over.");
+  if (!state.blocks.empty())
+    throw std::invalid_argument("The saved optimizer state has " + std::to_string(state.blocks.size()) +
+                                " blocks, but " + name() + " here keeps none: reset to start over.");
+}
+
+}  // namespace gradlab::optim

@@ -36,10 +36,8 @@ void KernelOptimizer::recordUpdate(gpu::Recording& rec, const std::vector<ParamR
     for (const auto& p : params) {
       Tensor t;
       t.count = p.count;
-      for (const auto& spec : specs_) {
-        const uint64_t floats = !spec.used ? 1 : spec.floats ? spec.floats : std::max<uint32_t>(p.count, 1);
+      for (uint64_t floats : stateFloats(p.count))
         t.buffers.push_back(std::make_unique<gpu::Buffer>(context_, floats * 4));
-      }
       fill(t);
       tensors_.push_back(std::move(t));
     }
@@ -55,6 +53,13 @@ void KernelOptimizer::reset() {
   for (auto& t : tensors_) fill(t);
   clearLast();
   resetShared();
+}
+
+std::vector<uint64_t> KernelOptimizer::stateFloats(uint64_t count) const {
+  std::vector<uint64_t> floats;
+  for (const auto& spec : specs_)
+    floats.push_back(!spec.used ? 1 : spec.floats ? spec.floats : std::max<uint64_t>(count, 1));
+  return floats;
 }
 
 std::vector<std::string> KernelOptimizer::stateNames() const {
@@ -83,6 +88,46 @@ std::vector<float> KernelOptimizer::readState(size_t tensor, const std::string& 
   for (const auto& spec : specs_)
     if (spec.name == name) return spec.used ? download(tensor, name) : std::vector<float>{};
   return view(tensor, name);
+}
+
+// Block names: "T.NAME" per tensor T and used state NAME, the shared blocks by name, and "last"
+// (the step counter and rate of the last update, as float bit patterns, for the views).
+OptimizerState KernelOptimizer::saveState() const {
+  OptimizerState saved{name(), {}};
+  for (size_t t = 0; t < tensors_.size(); ++t)
+    for (const auto& spec : specs_)
+      if (spec.used) saved.blocks[std::to_string(t) + "." + spec.name] = download(t, spec.name);
+  for (const auto& [block, buffer] : shared_) saved.blocks[block] = buffer->read<float>(buffer->bytes() / 4);
+  saved.blocks["last"] = last_.read<float>(2);
+  return saved;
+}
+
+void KernelOptimizer::loadState(const OptimizerState& saved) {
+  struct Target {
+    const gpu::Buffer* buffer;
+    size_t floats;
+  };
+  std::map<std::string, Target> targets;
+  for (size_t t = 0; t < tensors_.size(); ++t)
+    for (size_t s = 0; s < specs_.size(); ++s)
+      if (specs_[s].used)
+        targets[std::to_string(t) + "." + specs_[s].name] = {tensors_[t].buffers[s].get(),
+                                                              specs_[s].floats ? specs_[s].floats : tensors_[t].count};
+  for (const auto& [block, buffer] : shared_) targets[block] = {buffer, buffer->bytes() / 4};
+  targets["last"] = {&last_, 2};
+  const auto unfit = [&](const std::string& why) {
+    return std::invalid_argument("The saved " + saved.optimizer + " state does not fit this run's " + name() + " (" + why +
+                                 "): it was saved for another network or optimizer; reset to start over.");
+  };
+  if (saved.optimizer != name()) throw unfit("another optimizer");
+  for (const auto& [block, target] : targets) {
+    const auto it = saved.blocks.find(block);
+    if (it == saved.blocks.end()) throw unfit("no " + block);
+    if (it->second.size() != target.floats)
+      throw unfit(block + " has " + std::to_string(it->second.size()) + " values, not " + std::to_string(target.floats));
+  }
+  if (saved.blocks.size() != targets.size()) throw unfit(std::to_string(saved.blocks.size()) + " blocks, not " + std::to_string(targets.size()));
+  for (const auto& [block, target] : targets) target.buffer->upload(saved.blocks.at(block).data(), target.floats * 4);
 }
 
 uint32_t KernelOptimizer::stepsTaken() const {

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,7 +21,10 @@ class KernelOptimizer : public Optimizer {
   void recordUpdate(gpu::Recording& rec, const std::vector<ParamRef>& params, const UpdateContext& ctx) override;
   void reset() override;
   std::vector<std::string> stateNames() const override;
+  std::vector<uint64_t> stateFloats(uint64_t count) const override;
   std::vector<float> readState(size_t tensor, const std::string& name) const override;
+  OptimizerState saveState() const override;
+  void loadState(const OptimizerState& state) override;
   const Settings& settings() const { return settings_; }
 
  protected:
@@ -37,6 +41,8 @@ class KernelOptimizer : public Optimizer {
   // The update of tensor `index`; its state buffers exist.
   virtual void recordTensor(gpu::Recording& rec, size_t index, const ParamRef& p, const UpdateContext& ctx) = 0;
   virtual void resetShared() {}
+  // Declares state shared by all tensors (NAdam's momentum product), for saveState and loadState.
+  void addSharedState(const std::string& name, gpu::Buffer& buffer) { shared_[name] = &buffer; }
   // Host-computed views listed after the state: names and values.
   virtual std::vector<std::string> viewNames() const { return {}; }
   virtual std::vector<float> view(size_t /*tensor*/, const std::string& /*name*/) const { return {}; }
@@ -82,6 +88,7 @@ class KernelOptimizer : public Optimizer {
   std::string title_;
   std::vector<StateSpec> specs_;
   std::vector<Tensor> tensors_;
+  std::map<std::string, gpu::Buffer*> shared_;  // owned by the subclass
   gpu::Buffer last_;  // [0] the device step counter at the last update (0xffffffff: none), [1] its lr bits
 };
 

@@ -18,6 +18,7 @@ class Nadam final : public KernelOptimizer {
  public:
   Nadam(gpu::Context& context, const Settings& s)
       : KernelOptimizer(context, "NAdam", s, {{"exp_avg"}, {"exp_avg_sq"}}), muProduct_(context, 4) {
+    addSharedState("mu_product", muProduct_);
     resetShared();
   }
 

@@ -33,6 +33,14 @@ struct UpdateContext {
   ParamRef all;
 };
 
+// Everything an optimizer carries from one step to the next (moments, accumulators, running
+// products), so a saved run continues exactly where it stopped: named blocks of floats
+// ("0.exp_avg": the first tensor's first moment; "mu_product": a block shared by all tensors).
+struct OptimizerState {
+  std::string optimizer;  // name() of the optimizer that saved it
+  std::map<std::string, std::vector<float>> blocks;
+};
+
 class Optimizer {
  public:
   virtual ~Optimizer() = default;
@@ -47,6 +55,14 @@ class Optimizer {
   // and per-tensor values read back from the device.
   virtual std::vector<std::string> stateNames() const { return {}; }
   virtual std::vector<float> readState(size_t /*tensor*/, const std::string& /*name*/) const { return {}; }
+  // The sizes in floats of the device buffers its first update makes for a parameter tensor of
+  // `count` elements: the device-fit check (train/device_fit.h) sizes a run with them.
+  virtual std::vector<uint64_t> stateFloats(uint64_t /*count*/) const { return {}; }
+  // The state as it stands (call when no update is running), and the same put back: loadState
+  // throws std::invalid_argument, changing nothing, for a state another optimizer or other
+  // parameter tensors saved. A stateless optimizer saves no blocks.
+  virtual OptimizerState saveState() const { return {name(), {}}; }
+  virtual void loadState(const OptimizerState& state);
 };
 
 // An optimizer GradLab offers: PyTorch's name and hyper-parameters (lr, momentum, betas as beta1 and

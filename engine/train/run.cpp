@@ -1,6 +1,7 @@
 #include "train/run.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <stdexcept>
 
@@ -19,8 +20,15 @@ const char* runStateName(RunState state) {
   return "?";
 }
 
-Run::Run(gpu::Context& context, RunConfig config) : context_(context), config_(std::move(config)) {
-  latest_ = std::make_shared<Snapshot>();
+namespace {
+std::atomic<uint64_t> lastRunId{0};
+}
+
+Run::Run(gpu::Context& context, RunConfig config)
+    : context_(context), config_(std::move(config)), id_(++lastRunId) {
+  auto first = std::make_shared<Snapshot>();
+  first->runId = id_;
+  latest_ = first;
   thread_ = std::thread([this] { worker(); });
 }
 
@@ -54,10 +62,12 @@ void Run::step(uint32_t steps) {
   commands_.push_back({Command::Step, double(steps)});
   changed_.notify_all();
 }
-void Run::reset(std::optional<uint32_t> seed) {
+uint64_t Run::reset(std::optional<uint32_t> seed) {
   std::lock_guard lock(mutex_);
-  commands_.push_back({Command::Reset, seed ? double(*seed) : -1.0});
+  const uint64_t generation = ++generationsRequested_;
+  commands_.push_back({Command::Reset, seed ? double(*seed) : -1.0, generation});
   changed_.notify_all();
+  return generation;
 }
 void Run::setLearningRate(double rate) {
   std::lock_guard lock(mutex_);
@@ -116,6 +126,8 @@ void Run::publish(std::vector<StepRecord> records, std::optional<Evaluation> val
   auto snapshot = std::make_shared<Snapshot>();
   {
     std::lock_guard lock(mutex_);
+    snapshot->runId = id_;
+    snapshot->generation = generation_;
     snapshot->state = state_;
     snapshot->error = error_;
     snapshot->stepsPerSecond = stepsPerSecond_;
@@ -130,8 +142,10 @@ void Run::publish(std::vector<StepRecord> records, std::optional<Evaluation> val
   snapshot->probes = std::move(probes);
   snapshot->boundary = std::move(boundary);
   const RunState s = snapshot->state;
-  if (s == RunState::Ready || s == RunState::Paused || s == RunState::Finished || s == RunState::Stopped)
+  if (session_ && (s == RunState::Ready || s == RunState::Paused || s == RunState::Finished || s == RunState::Stopped)) {
     snapshot->parameters = parametersNow();
+    if (snapshot->parameters) snapshot->progress = std::make_shared<RunProgress>(session_->progress());
+  }
   std::lock_guard delivering(deliveryMutex_);
   std::map<uint64_t, Subscriber> subscribers;
   {
@@ -199,6 +213,7 @@ void Run::worker() {
                                                  config_.options, config_.optimizer ? config_.optimizer() : nullptr);
     session_->snapshotWeights(config_.weightSnapshots);
     applyInitialWeights();
+    if (config_.resumeFrom) session_->resume(*config_.resumeFrom);
     if (config_.boundaryEvery)
       boundary_ = std::make_unique<DecisionBoundaryProbe>(
           session_->network(), extentOf(*config_.train), config_.boundaryGrid,
@@ -219,7 +234,7 @@ void Run::worker() {
     return config_.validateEvery ? config_.validateEvery : session_->stepsPerEpoch();
   };
   for (;;) {
-    std::optional<std::pair<Command, double>> next;
+    std::optional<Order> next;
     {
       std::unique_lock lock(mutex_);
       const bool idle = !running && stepsToRun_ == 0;
@@ -230,13 +245,17 @@ void Run::worker() {
       }
     }
     if (next) {
-      const auto command = *next;
-      if (command.first == Command::Quit) return;
+      const Order command = *next;
+      if (command.command == Command::Quit) return;
+      if (command.command == Command::Reset) {
+        std::lock_guard lock(mutex_);
+        generation_ = command.generation;
+      }
       const RunState now = state();
       if (now == RunState::Failed || now == RunState::Preparing) continue;
       bool announce = true;
       std::shared_ptr<const DecisionBoundary> boundary;
-      switch (command.first) {
+      switch (command.command) {
         case Command::Start:
           if (now == RunState::Ready || now == RunState::Paused) {
             running = true;
@@ -257,14 +276,14 @@ void Run::worker() {
           else announce = false;
           break;
         case Command::Step:
-          if (now == RunState::Ready || now == RunState::Paused) stepsToRun_ += uint64_t(command.second);
+          if (now == RunState::Ready || now == RunState::Paused) stepsToRun_ += uint64_t(command.value);
           announce = false;
           break;
         case Command::Reset:
           running = false;
           stepsToRun_ = 0;
           try {
-            session_->reset(command.second >= 0 ? uint32_t(command.second) : session_->options().seed);
+            session_->reset(command.value >= 0 ? uint32_t(command.value) : session_->options().seed);
             boundary = boundaryNow();
             setState(RunState::Ready);
           } catch (const std::exception& e) {
@@ -276,7 +295,7 @@ void Run::worker() {
           }
           break;
         case Command::LearningRate:
-          session_->setLearningRate(command.second);
+          session_->setLearningRate(command.value);
           announce = false;
           break;
         case Command::Quit: return;

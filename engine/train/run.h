@@ -48,12 +48,20 @@ struct RunConfig {
   // weights opened from a file); parameters not named keep the seed's. A name the network lacks or
   // a wrong value count fails the run with a message saying so. reset() returns to the seed's.
   std::map<std::string, std::vector<float>> initialWeights;
+  // A saved run to continue (with its weights in initialWeights): its step and optimizer state.
+  // A state that does not fit fails the run with a message saying so; reset() returns to step 0.
+  std::optional<RunProgress> resumeFrom;
   uint32_t boundaryEvery = 0;  // steps between decision boundaries (2-D inputs only; 0: none)
   uint32_t boundaryGrid = 64;  // cells per side of the boundary's grid
   std::function<std::unique_ptr<optim::Optimizer>()> optimizer;  // default: SGD
 };
 
 struct Snapshot {
+  // Which run and which of its lives (reset() starts a new one) this is: a view shows one
+  // generation of one run and drops anything older, such as records still on their way when
+  // the user pressed Reset or opened another experiment.
+  uint64_t runId = 0;       // unique in the process, from 1
+  uint64_t generation = 0;  // resets requested before this snapshot's
   RunState state = RunState::Preparing;
   uint64_t step = 0;
   double epoch = 0;
@@ -64,6 +72,8 @@ struct Snapshot {
   // RunConfig::weightSnapshots' values when the run just stopped advancing (ready, paused,
   // finished, stopped); null otherwise.
   std::shared_ptr<const std::vector<WeightSnapshot>> parameters;
+  // With parameters: the step and optimizer state they belong to, to save and continue the run.
+  std::shared_ptr<const RunProgress> progress;
   double stepsPerSecond = 0;
   std::optional<NonFiniteReport> nonFinite;
   std::string error;
@@ -80,7 +90,9 @@ class Run {
   void pause();
   void stop();  // ends training: Finished until reset
   void step(uint32_t steps = 1);  // from Ready or Paused: run this many steps, then pause
-  void reset(std::optional<uint32_t> seed = std::nullopt);
+  // Returns the generation the reset run's snapshots carry; older ones' may still arrive.
+  uint64_t reset(std::optional<uint32_t> seed = std::nullopt);
+  uint64_t id() const { return id_; }
   void setLearningRate(double rate);
 
   // A new subscriber gets the latest snapshot at once (on the calling thread), then every new one.
@@ -95,6 +107,11 @@ class Run {
 
  private:
   enum class Command { Start, Pause, Stop, Step, Reset, LearningRate, Quit };
+  struct Order {
+    Command command;
+    double value = 0;         // steps, seed (< 0: the same) or rate
+    uint64_t generation = 0;  // Reset: the generation it starts
+  };
   void worker();
   void publish(std::vector<StepRecord> records, std::optional<Evaluation> validation,
                std::shared_ptr<const ProbeReport> probes = nullptr,
@@ -112,7 +129,10 @@ class Run {
   mutable std::mutex mutex_;
   std::mutex deliveryMutex_;  // held while snapshots go to subscribers, so they arrive in order
   mutable std::condition_variable changed_;
-  std::deque<std::pair<Command, double>> commands_;
+  std::deque<Order> commands_;
+  const uint64_t id_;
+  uint64_t generationsRequested_ = 0;  // reset() calls so far
+  uint64_t generation_ = 0;            // of the snapshots published now (worker, under mutex_)
   RunState state_ = RunState::Preparing;
   std::shared_ptr<const Snapshot> latest_;
   std::map<uint64_t, Subscriber> subscribers_;

@@ -2,10 +2,13 @@
 
 #include "spirv/shaders.h"
 #include "train/control_kernels.h"
+#include "train/device_fit.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iomanip>
+#include <limits>
 #include <sstream>
 
 namespace gradlab::train {
@@ -51,6 +54,8 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
     : context_(context), options_(options), optimizer_(optimizer ? std::move(optimizer) : std::make_unique<optim::Sgd>(options.learningRate)) {
   if (!(options.learningRate >= 0) || !std::isfinite(options.learningRate))
     throw std::invalid_argument("The learning rate must be a finite number >= 0");
+  // Before any allocation: a run that cannot fit the device says which layer or dataset and why.
+  requireDeviceFit(sessionFitRequest(graph, train, validation, options, optimizer_.get()), context.device());
   network_ = std::make_unique<nn::Network>(context, graph, options.batch, options.seed, options.conv);
   if (!(network_->inputShape() == train.sampleShape))
     throw std::invalid_argument("The network's input is " + network_->inputShape().text() + " but " + train.name +
@@ -346,6 +351,24 @@ void TrainingSession::reset(uint32_t seed) {
   validationEval_.reset();
 }
 
+RunProgress TrainingSession::progress() {
+  if (pending_) collect();
+  return {step_, optimizer_->saveState()};
+}
+
+void TrainingSession::resume(const RunProgress& progress) {
+  if (pending_) collect();
+  if (progress.step > 0xffffffffull)
+    throw std::invalid_argument("The saved run is at step " + std::to_string(progress.step) +
+                                ", beyond the 4294967295 steps a run can count: reset to start over.");
+  optimizer_->loadState(progress.optimizer);
+  step_ = progress.step;
+  const uint32_t counter = uint32_t(step_);
+  network_->step().upload(&counter, 4);
+  ordersUpTo_ = -1;  // the epoch orders follow from the step and the seed
+  nonFinite_.reset();
+}
+
 Evaluation TrainingSession::evaluate(data::DeviceDataset& dataset, std::unique_ptr<gpu::Recording>& recording) {
   if (pending_) collect();
   nn::Network& net = *network_;
@@ -422,9 +445,27 @@ void TrainingSession::diagnose(uint32_t control[4]) {
         break;
       }
     }
+  // Every value finite, yet the loss flagged: the per-sample losses overflowed only when summed
+  // over the batch. The layer that went first is then where values first pass the square root of
+  // the largest float, beyond which a product of two of them overflows (the loss itself at least).
+  std::string reached;
+  if (report.layer.empty())
+    for (size_t i : net.analysis().order) {
+      const gpu::Buffer& b = net.activation(i);
+      float largest = 0;
+      for (float x : b.read<float>(b.bytes() / 4)) largest = std::max(largest, std::fabs(x));
+      if (largest > std::sqrt(std::numeric_limits<float>::max())) {
+        const auto& node = net.graph().nodes[i];
+        report.layer = node.name + " (" + node.type + ") output";
+        std::ostringstream text;
+        text << " (values up to " << std::setprecision(2) << largest << ")";
+        reached = text.str();
+        break;
+      }
+    }
   std::ostringstream m;
   m << "Training stopped at step " << report.step + 1 << ": " << report.where << " became NaN or infinite";
-  if (!report.layer.empty()) m << ", first in " << report.layer;
+  if (!report.layer.empty()) m << ", first in " << report.layer << reached;
   m << ". The weights are kept as they were before that step. ";
   m << "The most likely cause is a learning rate too high for this network (" << learningRate_
     << "): divide it by 10 and reset.";

@@ -57,6 +57,14 @@ struct NonFiniteReport {
   std::string message;  // what happened and what to try
 };
 
+// Where a session stands, enough to continue it exactly: the step (the epoch, the position in the
+// data order and the schedule's position all follow from it and the seed) and the optimizer's
+// state. The weights and running statistics travel beside it (RunConfig::initialWeights).
+struct RunProgress {
+  uint64_t step = 0;
+  optim::OptimizerState optimizer;
+};
+
 // The network's parameters as the update stages see them.
 std::vector<optim::ParamRef> parameterRefs(nn::Network& net);
 // Every parameter of `net` as one tensor (Network::allValues, allGradients): UpdateContext::all.
@@ -116,6 +124,11 @@ class TrainingSession {
   const RegularizationStage* regularization() const { return regularization_.get(); }
   // Back to step 0 with weights initialised from `seed`.
   void reset(uint32_t seed);
+  // The step and optimizer state now, and the same put back (the weights are set apart): the next
+  // steps are then those of the run that saved it, bit for bit. resume throws
+  // std::invalid_argument, changing nothing, for a state that does not fit this session.
+  RunProgress progress();
+  void resume(const RunProgress& progress);
 
   // The most steps one submit() may cover.
   uint32_t maxStepsPerSubmit() const;

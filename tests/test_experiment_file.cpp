@@ -7,6 +7,7 @@
 #include "persist/autosave.h"
 #include "persist/experiment_file.h"
 #include "persist/run_setup.h"
+#include "support/child_process.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -326,6 +327,44 @@ class TestExperimentFile : public QObject {
       QVERIFY2(!contains(message, "NOT A FileError") && message != "NO ERROR", message.c_str());
     }
     qInfo("flipped payloads: %d refused, %d still readable", refused, loaded);
+  }
+
+  // Lengths inside the payload forged in a small file whose checksum is then recomputed: each is
+  // refused against the bytes that remain, before anything is allocated (the loader runs in a
+  // child process limited to 512 MiB more memory: a runaway allocation shows as bad_alloc), and
+  // the message quotes no more than a short, escaped excerpt of the file.
+  void forgedLengthsAreRefusedBeforeAllocating() {
+    const std::string fixture = readAll(GRADLAB_TEST_DATA "/experiment_v2.gradlab");
+    const auto forge = [&](const std::string& from, const std::string& to) {
+      std::string forged = fixture;
+      const size_t at = forged.find(from, 40);
+      if (at == std::string::npos) return std::string();
+      forged.replace(at, from.size(), to);
+      for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
+      resealChecksum(forged);
+      return forged;
+    };
+    struct Case {
+      const char* what;
+      std::string from, to;
+      bool namesLength;  // refused for a length the remaining bytes cannot hold
+    };
+    const std::vector<Case> cases{
+        {"a 4 GB title", "16 Format 2 fixture", "4000000000 Format 2 fixture", true},
+        {"8 GB of tensor shape", "7 h1.bias 0 1 1 0 16 16", "7 h1.bias 0 1 2000000000 0 16 16", true},
+        {"2 GB of weights", "7 h1.bias 0 1 1 0 16 16", "7 h1.bias 0 1 1 0 16 500000000", true},
+        {"a number's text running over the payload", "3 0.1 3 0 1 0 16", "2000 0.1 3 0 1 0 16", false},
+    };
+    for (const Case& c : cases) {
+      const std::string forged = forge(c.from, c.to);
+      QVERIFY2(!forged.empty(), c.what);
+      const auto outcome = test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
+      const std::string& m = outcome.message;
+      QVERIFY2(outcome.exited && outcome.signal == 0, (std::string(c.what) + ": " + m).c_str());
+      QVERIFY2(contains(m, "forged.gradlab is damaged") && !contains(m, "bad_alloc"), (std::string(c.what) + ": " + m).c_str());
+      QVERIFY2(test::isOneShortLine(m, 400), (std::string(c.what) + ": " + m).c_str());
+      if (c.namesLength) QVERIFY2(contains(m, "remain"), (std::string(c.what) + ": " + m).c_str());
+    }
   }
 
   void newerVersionIsNamed() {

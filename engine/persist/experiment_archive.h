@@ -11,7 +11,12 @@
 // cannot do for NaN and infinity. Large arrays (weights, metric history) are little-endian bytes,
 // base64 in the text archive: exact, any value, and a third the size of decimal text.
 #include "persist/experiment.h"
+#include "persist/file_error.h"
 
+#include <boost/archive/impl/archive_serializer_map.ipp>
+#include <boost/archive/impl/basic_text_iarchive.ipp>
+#include <boost/archive/impl/text_iarchive_impl.ipp>
+#include <boost/archive/text_iarchive.hpp>
 #include <boost/serialization/binary_object.hpp>
 #include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
@@ -27,6 +32,55 @@
 
 namespace gradlab::persist::archive {
 
+// Boost's text input archive, except that every length it reads (of a string, of a collection)
+// is checked against the bytes left in the payload before anything of that length is allocated:
+// a forged length in a small file is refused instead of asking for gigabytes. A string takes a
+// byte per character and a collection at least a byte per item, so a payload of n bytes never
+// makes the loader allocate more than a small multiple of n.
+class BoundedTextInput : public boost::archive::text_iarchive_impl<BoundedTextInput> {
+ public:
+  BoundedTextInput(std::istream& payload, uint64_t payloadSize)
+      : boost::archive::text_iarchive_impl<BoundedTextInput>(payload, 0), size_(payloadSize) {
+    init();
+  }
+
+  // The payload bytes not read yet.
+  uint64_t left() {
+    const auto at = is.tellg();
+    return at < 0 || uint64_t(at) > size_ ? 0 : size_ - uint64_t(at);
+  }
+  void requireBytes(uint64_t bytes, const char* what) {
+    if (bytes > left())
+      throw std::runtime_error(std::string(what) + " of " + std::to_string(bytes) + " bytes where " +
+                               std::to_string(left()) + " remain");
+  }
+
+ private:
+  friend class boost::archive::detail::interface_iarchive<BoundedTextInput>;
+  friend class boost::archive::basic_text_iarchive<BoundedTextInput>;
+  friend class boost::archive::load_access;
+
+  template <class T>
+  void load(T& t) {
+    boost::archive::text_iarchive_impl<BoundedTextInput>::load(t);
+  }
+  void load(boost::serialization::collection_size_type& count) {
+    boost::archive::text_iarchive_impl<BoundedTextInput>::load(count);
+    requireBytes(count, "a list");
+  }
+  // As Boost reads a string (length, one space, the characters), with the length checked first.
+  void load(std::string& s) {
+    std::size_t length = 0;
+    *this >> length;
+    is.get();
+    requireBytes(length, "a text");
+    s.resize(length);
+    if (length > 0) is.read(s.data(), std::streamsize(length));
+  }
+
+  uint64_t size_;
+};
+
 template <class Archive>
 void number(Archive& ar, double& value) {
   std::string text;
@@ -38,7 +92,7 @@ void number(Archive& ar, double& value) {
   if constexpr (Archive::is_loading::value) {
     const char* end = text.data() + text.size();
     const auto parsed = std::from_chars(text.data(), end, value);
-    if (parsed.ec != std::errc() || parsed.ptr != end) throw std::runtime_error("malformed number '" + text + "'");
+    if (parsed.ec != std::errc() || parsed.ptr != end) throw std::runtime_error("malformed number '" + excerpt(text) + "'");
   }
 }
 
@@ -64,6 +118,7 @@ void packed(Archive& ar, std::vector<T>& values) {
     reverseBytesOnBigEndian<T>(bytes.data(), count);
   } else {
     if (count > (uint64_t(1) << 32) / sizeof(T)) throw std::runtime_error("an array larger than 4 GiB");
+    if constexpr (std::is_same_v<Archive, BoundedTextInput>) ar.requireBytes(count * sizeof(T), "an array");
     bytes.resize(count * sizeof(T));
   }
   auto blob = boost::serialization::make_binary_object(bytes.data(), bytes.size());
@@ -131,11 +186,12 @@ void serialize(Archive& ar, gradlab::persist::Tensor& t, const unsigned int /*ve
 }
 
 template <class Archive>
-void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int /*version*/) {
+void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int version) {
   ar & e.title & e.network & e.layout & e.training;
   gradlab::persist::archive::history(ar, e.trainingHistory);
   gradlab::persist::archive::history(ar, e.validationHistory);
   ar & e.weights;
+  if (version >= 2) ar & e.progress.step & e.progress.optimizer & e.progress.optimizerState;
 }
 
 }  // namespace boost::serialization
@@ -143,4 +199,4 @@ void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int 
 BOOST_CLASS_VERSION(gradlab::persist::NodePosition, 1)
 BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 2)
 BOOST_CLASS_VERSION(gradlab::persist::Tensor, 1)
-BOOST_CLASS_VERSION(gradlab::persist::Experiment, 1)
+BOOST_CLASS_VERSION(gradlab::persist::Experiment, 2)

@@ -133,7 +133,7 @@ Experiment fromBytes(const std::string& bytes, const std::string& name) {
   Experiment experiment;
   try {
     std::istringstream payload(bytes.substr(kHeaderSize));
-    boost::archive::text_iarchive archive(payload);
+    archive::BoundedTextInput archive(payload, payloadSize);
     archive >> experiment;
   } catch (const boost::archive::archive_exception& e) {
     // The archive names its Boost library version: one built with a newer Boost may write
@@ -141,9 +141,9 @@ Experiment fromBytes(const std::string& bytes, const std::string& name) {
     if (e.code == boost::archive::archive_exception::unsupported_version)
       throw FileError(name + " was written by GradLab " + writerOf(bytes) +
                       " built with a newer Boost.Serialization than this GradLab's. Update GradLab to open it.");
-    throw damaged(name, std::string("its contents could not be read (") + e.what() + ") although its checksum matches");
+    throw damaged(name, "its contents could not be read (" + excerpt(e.what(), 200) + ") although its checksum matches");
   } catch (const std::exception& e) {  // malformed numbers, impossible sizes, out of memory
-    throw damaged(name, std::string("its contents could not be read (") + e.what() + ") although its checksum matches");
+    throw damaged(name, "its contents could not be read (" + excerpt(e.what(), 200) + ") although its checksum matches");
   }
   return experiment;
 }

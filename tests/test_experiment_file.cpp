@@ -130,6 +130,22 @@ persist::Experiment versionTwoExperiment() {
   return e;
 }
 
+// Format 3 adds where the run stands (its step and optimizer state), so a reopened run continues;
+// its fixture is format 2's experiment stopped at step 41 with momentum SGD's buffers.
+persist::Experiment versionThreeExperiment() {
+  persist::Experiment e = versionTwoExperiment();
+  e.title = "Format 3 fixture";
+  e.progress.step = 41;
+  e.progress.optimizer = "SGD";
+  for (const auto& [name, tensor] : e.weights) {
+    persist::Tensor moments{{uint32_t(tensor.values.size())}, {}};
+    for (float v : tensor.values) moments.values.push_back(v / 8);
+    e.progress.optimizerState[std::to_string(e.progress.optimizerState.size()) + ".momentum_buffer"] = moments;
+  }
+  e.progress.optimizerState["last"] = {{2}, {5.75e-44f, 0.3f}};  // counter 40 as float bits, the rate
+  return e;
+}
+
 std::string readAll(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -233,6 +249,30 @@ class TestExperimentFile : public QObject {
     QVERIFY(persist::runSetup(s).options.conv == nn::ConvAlgorithm::Fft);
     s.convolution = "winograd";
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, persist::runSetup(s));
+  }
+
+  // Files of formats 1 and 2 hold no run state: they open with none (their weights start a new
+  // run). The committed format-3 file opens to its experiment, run state included, this GradLab
+  // still writes the same payload for it, and the file says what it holds.
+  void versionThreeFixture() {
+    for (const char* older : {"experiment_v1.gradlab", "experiment_v2.gradlab"}) {
+      const persist::Experiment e = persist::loadExperiment(fs::path(GRADLAB_TEST_DATA) / older);
+      QVERIFY(e.progress.empty());
+      QCOMPARE(persist::contentsOf(e), std::string("the network and settings, curves to step 41, trained weights"));
+    }
+    const fs::path fixture = fs::path(GRADLAB_TEST_DATA) / "experiment_v3.gradlab";
+    if (qEnvironmentVariableIsSet("GRADLAB_WRITE_FIXTURE")) persist::saveExperiment(versionThreeExperiment(), fixture);
+    QVERIFY2(fs::exists(fixture), ("missing " + fixture.string()).c_str());
+    const persist::Experiment loaded = persist::loadExperiment(fixture);
+    QVERIFY(loaded == versionThreeExperiment());
+    QCOMPARE(loaded.progress.optimizerState.size(), size_t(5));
+    if (persist::kFormatVersion == 3)
+      QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionThreeExperiment())));
+    QCOMPARE(persist::contentsOf(loaded),
+             std::string("the network and settings, curves to step 41, trained weights and SGD's state at step 41"));
+    persist::Experiment changed = loaded;  // equality sees the run state
+    changed.progress.optimizerState["0.momentum_buffer"].values[3] += 1;
+    QVERIFY(!(changed == loaded));
   }
 
   void foreignFilesAreNamed() {

@@ -10,6 +10,17 @@ bool MetricPoint::operator==(const MetricPoint& o) const {
          std::bit_cast<uint64_t>(accuracy) == std::bit_cast<uint64_t>(o.accuracy);
 }
 
+std::string contentsOf(const Experiment& e) {
+  std::string text = "the network and settings";
+  if (!e.trainingHistory.empty()) text += ", curves to step " + std::to_string(e.trainingHistory.back().step + 1);
+  if (!e.weights.empty()) text += e.trainingHistory.empty() && e.progress.empty() ? ", weights" : ", trained weights";
+  if (!e.progress.optimizerState.empty())
+    text += " and " + e.progress.optimizer + "'s state at step " + std::to_string(e.progress.step);
+  else if (!e.progress.empty())
+    text += " at step " + std::to_string(e.progress.step);
+  return text;
+}
+
 bool Tensor::operator==(const Tensor& o) const {
   return shape == o.shape && values.size() == o.values.size() &&
          (values.empty() || std::memcmp(values.data(), o.values.data(), values.size() * sizeof(float)) == 0);

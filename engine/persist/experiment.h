@@ -60,6 +60,18 @@ struct Tensor {
   bool operator==(const Tensor& o) const;
 };
 
+// Where a saved run stands, so a reopened one continues instead of starting over (format 3): the
+// step it reached (the epoch, the data order's position and the schedule's position follow from
+// it and the seed) and its optimizer's state, block by block ("0.exp_avg": the first tensor's
+// first moment). step 0 and no blocks: the file holds no run to continue.
+struct RunProgress {
+  uint64_t step = 0;
+  std::string optimizer;                     // the optimizer that saved the blocks ("Adam")
+  std::map<std::string, Tensor> optimizerState;
+  bool empty() const { return step == 0 && optimizerState.empty(); }
+  bool operator==(const RunProgress&) const = default;
+};
+
 struct Experiment {
   std::string title;
   std::string network;  // the network's text (nn::printNetwork / nn::parseNetwork)
@@ -69,8 +81,13 @@ struct Experiment {
   std::vector<MetricPoint> trainingHistory;    // one point per step
   std::vector<MetricPoint> validationHistory;  // one point per validation pass
   std::map<std::string, Tensor> weights;       // parameter name -> trained values
+  RunProgress progress;                        // with weights: the run to continue
 
   bool operator==(const Experiment&) const = default;
 };
+
+// What a file holds, in words for the user: "the network and settings, curves to step 1630,
+// trained weights and Adam's state at step 1630".
+std::string contentsOf(const Experiment& experiment);
 
 }  // namespace gradlab::persist

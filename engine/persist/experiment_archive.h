@@ -186,11 +186,12 @@ void serialize(Archive& ar, gradlab::persist::Tensor& t, const unsigned int /*ve
 }
 
 template <class Archive>
-void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int /*version*/) {
+void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int version) {
   ar & e.title & e.network & e.layout & e.training;
   gradlab::persist::archive::history(ar, e.trainingHistory);
   gradlab::persist::archive::history(ar, e.validationHistory);
   ar & e.weights;
+  if (version >= 2) ar & e.progress.step & e.progress.optimizer & e.progress.optimizerState;
 }
 
 }  // namespace boost::serialization
@@ -198,4 +199,4 @@ void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int 
 BOOST_CLASS_VERSION(gradlab::persist::NodePosition, 1)
 BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 2)
 BOOST_CLASS_VERSION(gradlab::persist::Tensor, 1)
-BOOST_CLASS_VERSION(gradlab::persist::Experiment, 1)
+BOOST_CLASS_VERSION(gradlab::persist::Experiment, 2)

@@ -212,6 +212,42 @@ class TestContext : public QObject {
     QVERIFY_THROWS_EXCEPTION(std::logic_error, ops::fill(rec, a, n, 1.0f));  // finished: no more recording
   }
 
+  // The test hook: the chosen submit fails once with the injected result, reported as the
+  // driver's would be; the submits before and after it run.
+  void injectedSubmitFaultFailsOnceAsTheDriverWould() {
+    const uint32_t n = 256;
+    gpu::Buffer a(*context_, n * 4);
+    gpu::Recording rec(*context_);
+    ops::fill(rec, a, n, 2.0f);
+    rec.finish();
+    gpu::injectSubmitFaultForTesting(VK_ERROR_DEVICE_LOST, 1);
+    context_->run(rec);  // the one before the fault
+    try {
+      context_->run(rec);
+      QFAIL("the injected fault did not happen");
+    } catch (const gpu::Error& e) {
+      QCOMPARE(e.kind(), gpu::ErrorKind::DeviceLost);
+      QVERIFY2(QString(e.what()).contains("VK_ERROR_DEVICE_LOST") && QString(e.what()).contains("restart the run"),
+               e.what());
+    }
+    QVERIFY(!rec.pending());
+    context_->run(rec);  // once only
+    QCOMPARE(a.read<float>(1)[0], 2.0f);
+    gpu::injectSubmitFaultForTesting(VK_ERROR_OUT_OF_DEVICE_MEMORY);
+    gpu::injectSubmitFaultForTesting(VK_SUCCESS);  // disarmed
+    context_->run(rec);
+  }
+
+  // The allocation log sees every buffer made while it is on, and nothing after.
+  void allocationsAreRecordedForTests() {
+    std::vector<uint64_t> allocated;
+    context_->recordAllocationsForTesting(&allocated);
+    gpu::Buffer a(*context_, 100), b(*context_, 4096);
+    context_->recordAllocationsForTesting(nullptr);
+    gpu::Buffer c(*context_, 8);
+    QCOMPARE(allocated, (std::vector<uint64_t>{100, 4096}));
+  }
+
   void pipelineCacheIsSavedReloadedAndSurvivesCorruption() {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());

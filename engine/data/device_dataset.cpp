@@ -106,26 +106,42 @@ NormalizationTable NormalizationTable::compute(const Dataset& train, Normalizati
   return t;
 }
 
+DeviceDatasetSizes deviceDatasetSizes(uint64_t samples, uint64_t sampleSize, bool bytes) {
+  DeviceDatasetSizes s;
+  s.data = bytes ? (samples * sampleSize + 3) / 4 * 4 : samples * sampleSize * 4;
+  s.labels = samples * 4;
+  s.order = 2 * samples * 4;  // two epochs' orders (see setEpochOrder)
+  s.normalization = 2 * sampleSize * 4;
+  return s;
+}
+
+DeviceDatasetSizes deviceDatasetSizes(const Dataset& data) {
+  DeviceDatasetSizes s = deviceDatasetSizes(data.size(), data.sampleSize(), data.isBytes());
+  // What is really stored, should a dataset hold more or fewer values than its shape says.
+  s.data = data.isBytes() ? (data.bytes.size() + 3) / 4 * 4 : data.floats.size() * 4;
+  return s;
+}
+
 DeviceDataset::DeviceDataset(gpu::Context& context, const Dataset& data, const NormalizationTable& norm)
     : host_(std::make_shared<Dataset>(data)) {
   if (data.size() == 0) throw DataError("The dataset " + data.name + " is empty.");
   const uint32_t n = data.sampleSize();
+  const DeviceDatasetSizes sizes = deviceDatasetSizes(data);
+  data_ = std::make_unique<gpu::Buffer>(context, sizes.data);
   if (data.isBytes()) {
-    std::vector<uint32_t> words((data.bytes.size() + 3) / 4, 0);
+    std::vector<uint32_t> words(sizes.data / 4, 0);
     std::memcpy(words.data(), data.bytes.data(), data.bytes.size());
-    data_ = std::make_unique<gpu::Buffer>(context, words.size() * 4);
     data_->upload(words.data(), words.size() * 4);
   } else {
-    data_ = std::make_unique<gpu::Buffer>(context, data.floats.size() * 4);
     data_->upload(data.floats.data(), data.floats.size() * 4);
   }
-  labels_ = std::make_unique<gpu::Buffer>(context, data.labels.size() * 4);
+  labels_ = std::make_unique<gpu::Buffer>(context, sizes.labels);
   labels_->upload(data.labels.data(), data.labels.size() * 4);
-  order_ = std::make_unique<gpu::Buffer>(context, 2ull * data.size() * 4);
+  order_ = std::make_unique<gpu::Buffer>(context, sizes.order);
   std::vector<float> table(norm.scale);
   table.insert(table.end(), norm.offset.begin(), norm.offset.end());
   if (table.size() != 2ull * n) throw std::invalid_argument("normalization table does not match the dataset");
-  norm_ = std::make_unique<gpu::Buffer>(context, table.size() * 4);
+  norm_ = std::make_unique<gpu::Buffer>(context, sizes.normalization);
   norm_->upload(table.data(), table.size() * 4);
 }
 

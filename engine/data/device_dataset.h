@@ -39,6 +39,16 @@ struct NormalizationTable {
   static NormalizationTable compute(const Dataset& train, Normalization mode);
 };
 
+// The bytes of the buffers a DeviceDataset allocates for `samples` samples of `sampleSize` values,
+// stored as bytes (four to a word) or as floats: the constructor allocates these, and the
+// device-fit check compares them with a device's limits.
+struct DeviceDatasetSizes {
+  uint64_t data = 0, labels = 0, order = 0, normalization = 0;
+  uint64_t total() const { return data + labels + order + normalization; }
+};
+DeviceDatasetSizes deviceDatasetSizes(uint64_t samples, uint64_t sampleSize, bool bytes);
+DeviceDatasetSizes deviceDatasetSizes(const Dataset& data);
+
 class DeviceDataset {
  public:
   DeviceDataset(gpu::Context& context, const Dataset& data, const NormalizationTable& norm);

@@ -40,6 +40,7 @@ Buffer::Buffer(Context& context, uint64_t bytes, bool hostMapped) : context_(con
     vkDestroyBuffer(context.handle(), buffer_, nullptr);
     check(result, ("allocating a buffer of " + mebibytes(size)).c_str());
   }
+  context.noteAllocation(bytes_);
 }
 
 Buffer::~Buffer() {

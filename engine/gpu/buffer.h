@@ -25,7 +25,8 @@ class Buffer {
   uint64_t bytes() const { return bytes_; }
   // Bytes the device buffer really has: bytes() rounded up to whole vec4s (16 bytes), so a vec4
   // texel view may cover a tensor whose size is not a multiple of four floats.
-  uint64_t capacity() const { return (std::max<uint64_t>(bytes_, 4) + 15) & ~uint64_t(15); }
+  uint64_t capacity() const { return capacityFor(bytes_); }
+  static uint64_t capacityFor(uint64_t bytes) { return (std::max<uint64_t>(bytes, 4) + 15) & ~uint64_t(15); }
   bool mapped() const { return mapped_ != nullptr; }
   void* mappedData() const { return mapped_; }
 

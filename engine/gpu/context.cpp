@@ -9,6 +9,7 @@
 #include <functional>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 namespace gradlab::gpu {
 
@@ -146,6 +147,39 @@ void Context::waitFence(VkFence fence, const char* what) const {
   }
 }
 
+namespace {
+std::mutex injectedFaultMutex;
+VkResult injectedFault = VK_SUCCESS;
+uint32_t submitsBeforeFault = 0;
+
+// The fault armed by injectSubmitFaultForTesting when this submit is the one it waits for.
+VkResult takeInjectedFault() {
+  std::lock_guard lock(injectedFaultMutex);
+  if (injectedFault == VK_SUCCESS) return VK_SUCCESS;
+  if (submitsBeforeFault > 0) {
+    --submitsBeforeFault;
+    return VK_SUCCESS;
+  }
+  return std::exchange(injectedFault, VK_SUCCESS);
+}
+}  // namespace
+
+void injectSubmitFaultForTesting(VkResult result, uint32_t afterSubmits) {
+  std::lock_guard lock(injectedFaultMutex);
+  injectedFault = result;
+  submitsBeforeFault = afterSubmits;
+}
+
+void Context::recordAllocationsForTesting(std::vector<uint64_t>* sink) {
+  std::lock_guard lock(allocationsMutex_);
+  allocations_ = sink;
+}
+
+void Context::noteAllocation(uint64_t bytes) {
+  std::lock_guard lock(allocationsMutex_);
+  if (allocations_) allocations_->push_back(bytes);
+}
+
 void Context::submit(Recording& recording, uint32_t repeats) {
   if (&recording.context() != this) throw std::invalid_argument("a Recording runs only on its own Context");
   if (repeats == 0) return;
@@ -161,6 +195,7 @@ void Context::submit(Recording& recording, uint32_t repeats) {
   submitInfo.pCommandBuffers = commands.data();
   {
     std::lock_guard lock(queueMutex_);
+    check(takeInjectedFault(), "vkQueueSubmit");
     check(vkQueueSubmit(queue_, 1, &submitInfo, fence), "vkQueueSubmit");
   }
   recording.markSubmitted();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace gradlab::gpu {
 
@@ -36,6 +37,12 @@ struct ContextOptions {
   bool persistentPipelineCache = true;
   std::chrono::milliseconds gpuTimeout{120000};  // a wait longer than this is reported as a hang
 };
+
+// Tests only: a Recording submit on any Context, `afterSubmits` submits from now (0: the next),
+// fails once with `result` as if the driver had returned it (VK_ERROR_DEVICE_LOST,
+// VK_ERROR_OUT_OF_DEVICE_MEMORY), so tests can see how a run reacts to a lost or full device.
+// VK_SUCCESS disarms it.
+void injectSubmitFaultForTesting(VkResult result, uint32_t afterSubmits = 0);
 
 class Context {
  public:
@@ -64,6 +71,11 @@ class Context {
   // Starts `recording` (`repeats` times back to back, which needs a replayable recording);
   // Recording::wait() waits for it.
   void submit(Recording& recording, uint32_t repeats = 1);
+
+  // Tests only: from now on every Buffer made on this Context appends its bytes() to `sink`
+  // (nullptr: stop), so a test can compare what was allocated with what was predicted.
+  void recordAllocationsForTesting(std::vector<uint64_t>* sink);
+  void noteAllocation(uint64_t bytes);  // Buffer's constructor reports each allocation
 
   // Blocking copies between the host and a buffer that is not host-mapped (through staging).
   void upload(const Buffer& buffer, uint64_t offset, const void* data, uint64_t bytes);
@@ -104,6 +116,9 @@ class Context {
   std::unique_ptr<PipelineCache> pipelineCache_;
   std::mutex kernelsMutex_;
   std::map<std::string, std::unique_ptr<Kernel>> kernels_;
+
+  std::mutex allocationsMutex_;
+  std::vector<uint64_t>* allocations_ = nullptr;
 
   std::mutex transferMutex_;
   VkCommandPool transferPool_ = VK_NULL_HANDLE;

@@ -8,6 +8,45 @@
 
 namespace gradlab::nn {
 
+NetworkPlan planNetwork(const Graph& graph, const GraphAnalysis& analysis, uint32_t batch,
+                        const gpu::DeviceInfo& device, std::optional<ConvAlgorithm> conv) {
+  auto nodeIndex = [&](const std::string& name) {
+    for (size_t i = 0; i < graph.nodes.size(); ++i)
+      if (graph.nodes[i].name == name) return int(i);
+    return -1;
+  };
+  NetworkPlan plan;
+  plan.nodes.resize(graph.nodes.size());
+  // Nodes the loss depends on: only they need a backward pass.
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    if (graph.nodes[i].name == analysis.lossNode) plan.nodes[i].reachesLoss = true;
+  for (auto it = analysis.order.rbegin(); it != analysis.order.rend(); ++it)
+    if (plan.nodes[*it].reachesLoss)
+      for (const auto& in : graph.nodes[*it].inputs)
+        if (int j = nodeIndex(in); j >= 0) plan.nodes[j].reachesLoss = true;
+
+  plan.inputFloats = uint64_t(batch) * graph.inputs[0].shape.elements();
+  plan.labelFloats = batch;
+  const LayerOptions layerOptions{convAlgorithmOr(conv), batch, device.maxStorageBufferRange};
+  // Parameter offsets (floats) in the shared buffers, each aligned for storage and texel bindings.
+  const uint64_t align =
+      std::max<uint64_t>({16, device.minStorageBufferOffsetAlignment, device.minTexelBufferOffsetAlignment}) / 4;
+  for (size_t i : analysis.order) {
+    const NodeInfo& info = analysis.nodes[i];
+    NetworkPlan::NodeBuffers& node = plan.nodes[i];
+    node.layer = createLayer(info, layerOptions);
+    node.outputFloats = uint64_t(batch) * info.shape.output.elements();
+    node.gradFloats = node.reachesLoss ? node.outputFloats : 1;
+    node.workspaceFloats = node.layer->workspaceFloats(batch);
+    for (const auto& b : info.shape.buffers) node.stateFloats.push_back(b.shape.elements());
+    for (const auto& p : info.shape.params) {
+      plan.paramOffsets.push_back(plan.paramFloats);
+      plan.paramFloats += (p.shape.elements() + align - 1) / align * align;
+    }
+  }
+  return plan;
+}
+
 Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint32_t seed,
                  std::optional<ConvAlgorithm> conv)
     : context_(context), graph_(graph), analysis_(analyze(graph)), batch_(batch), seed_(seed) {
@@ -18,13 +57,8 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
     if (graph_.nodes[i].name == analysis_.lossNode) lossNode_ = i;
   logitsNode_ = size_t(std::max(nodeIndex(graph_.nodes[lossNode_].inputs[0]), 0));
 
-  // Nodes the loss depends on: only they need a backward pass.
-  nodes_[lossNode_].reachesLoss = true;
-  for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it)
-    if (nodes_[*it].reachesLoss)
-      for (const auto& in : graph_.nodes[*it].inputs)
-        if (int j = nodeIndex(in); j >= 0) nodes_[j].reachesLoss = true;
-
+  NetworkPlan plan = planNetwork(graph_, analysis_, batch, context_.device(), conv);
+  for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i].reachesLoss = plan.nodes[i].reachesLoss;
   for (size_t i : analysis_.order) {
     bool needs = !analysis_.nodes[i].shape.params.empty();
     for (const auto& in : graph_.nodes[i].inputs)
@@ -32,38 +66,30 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
     nodes_[i].needsGradient = needs;
   }
 
-  auto floats = [&](uint64_t n) { return std::make_unique<gpu::Buffer>(context_, std::max<uint64_t>(n, 1) * 4); };
-  input_ = floats(uint64_t(batch) * inputShape().elements());
-  inputGrad_ = floats(uint64_t(batch) * inputShape().elements());
-  labels_ = floats(batch);
-  step_ = floats(1);
-  const LayerOptions layerOptions{convAlgorithmOr(conv), batch, context_.device().maxStorageBufferRange};
-  // Parameter offsets (floats) in the shared buffers, each aligned for storage and texel bindings.
-  const gpu::DeviceInfo& device = context_.device();
-  const uint64_t align =
-      std::max<uint64_t>({16, device.minStorageBufferOffsetAlignment, device.minTexelBufferOffsetAlignment}) / 4;
-  std::vector<uint64_t> offsets;
-  uint64_t total = 0;
+  auto floats = [&](uint64_t n) { return std::make_unique<gpu::Buffer>(context_, networkBufferBytes(n)); };
+  input_ = floats(plan.inputFloats);
+  inputGrad_ = floats(plan.inputFloats);
+  labels_ = floats(plan.labelFloats);
+  step_ = floats(plan.stepFloats);
   for (size_t i : analysis_.order) {
-    const NodeInfo& info = analysis_.nodes[i];
     NodeState& node = nodes_[i];
-    node.layer = createLayer(info, layerOptions);
-    const uint64_t out = uint64_t(batch) * info.shape.output.elements();
-    node.output = floats(out);
-    node.grad = floats(node.reachesLoss ? out : 1);
-    node.workspace = floats(node.layer->workspaceFloats(batch));
-    for (const auto& b : info.shape.buffers) node.buffers.push_back(floats(b.shape.elements()));
-    for (const auto& p : info.shape.params) {
+    NetworkPlan::NodeBuffers& sizes = plan.nodes[i];
+    node.layer = std::move(sizes.layer);
+    node.output = floats(sizes.outputFloats);
+    node.grad = floats(sizes.gradFloats);
+    node.workspace = floats(sizes.workspaceFloats);
+    for (uint64_t n : sizes.stateFloats) node.buffers.push_back(floats(n));
+    for (const auto& p : analysis_.nodes[i].shape.params) {
       Parameter param;
       param.node = i;
       param.name = graph_.nodes[i].name + "." + p.name;
       param.tensor = p;
-      offsets.push_back(total);
-      total += (p.shape.elements() + align - 1) / align * align;
       node.params.push_back(params_.size());
       params_.push_back(std::move(param));
     }
   }
+  const std::vector<uint64_t>& offsets = plan.paramOffsets;
+  const uint64_t total = plan.paramFloats;
   planActivationFusion();
   values_ = floats(total);
   grads_ = floats(total);

@@ -10,6 +10,7 @@
 #include "nn/graph.h"
 #include "nn/layer.h"
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,6 +31,29 @@ struct Parameter {
   // Weight decay and penalties apply to weights only, not to biases or normalisation parameters.
   bool decays() const { return tensor.role == ParamRole::Weight; }
 };
+
+// The device buffers a Network allocates, sized without allocating anything: the constructor
+// allocates from this plan, and the device-fit check (train/device_fit.h) compares the same plan
+// with a device's limits, so the two cannot disagree.
+struct NetworkPlan {
+  struct NodeBuffers {
+    std::unique_ptr<Layer> layer;  // created to size its workspace; the Network keeps it
+    uint64_t outputFloats = 0, gradFloats = 0, workspaceFloats = 0;
+    std::vector<uint64_t> stateFloats;  // running statistics, in LayerShape::buffers order
+    bool reachesLoss = false;           // the loss depends on it: its gradient buffer is full-size
+  };
+  std::vector<NodeBuffers> nodes;     // aligned with Graph::nodes
+  std::vector<uint64_t> paramOffsets;  // floats into the shared buffers, parameters in analysis order
+  uint64_t paramFloats = 0;            // the shared parameter buffer, and the gradient buffer alike
+  uint64_t inputFloats = 0;            // the input batch, and its gradient alike
+  uint64_t labelFloats = 0;
+  uint64_t stepFloats = 1;
+};
+// `analysis` must be ok(). Throws std::invalid_argument for a layer type without a GPU version.
+NetworkPlan planNetwork(const Graph& graph, const GraphAnalysis& analysis, uint32_t batch,
+                        const gpu::DeviceInfo& device, std::optional<ConvAlgorithm> conv);
+// The bytes of a buffer the network makes for `floats` floats (never empty).
+inline uint64_t networkBufferBytes(uint64_t floats) { return std::max<uint64_t>(floats, 1) * 4; }
 
 class Network {
  public:

@@ -167,6 +167,29 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("Training stopped at step") && r.err.contains("learning rate"), qPrintable(r.err));
   }
 
+  // A network that passes the shape check but whose activations at this batch fit no device's
+  // binding (16 GB): every command that builds it says which layer and what batch would fit,
+  // in one line, before any GPU work.
+  void networkBeyondTheDeviceIsNamedBeforeWork() {
+    const QString net = QDir::temp().filePath("gradlab-test-too-wide.net");
+    QFile f(net);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("input x: 16x64x64\nc = Conv2d(x, out_channels=4096, kernel_size=1)\nf = Flatten(c)\n"
+            "loss = CrossEntropyLoss(f)\n");
+    f.close();
+    const QList<QStringList> commands = {{"train", net, "--dataset", "moons", "--batch", "256"},
+                                         {"probe", net, "--batch", "256"},
+                                         {"gradcheck", net, "--batch", "256"}};
+    for (const QStringList& args : commands) {
+      const Result r = run(args);
+      QCOMPARE(r.code, 2);
+      QVERIFY2(r.err.contains("layer c (Conv2d 16x64x64->4096x64x64): its output needs 16 GiB, over the ") &&
+                   r.err.contains("; use a batch of at most "),
+               qPrintable(r.err));
+      QCOMPARE(r.err.trimmed().count('\n'), 0);
+    }
+  }
+
   void surfaceWritesTrajectories() {
     const QString out = QDir::temp().filePath("gradlab-test-traj.csv");
     Result r = run({"surface", "--function", "rosenbrock", "--start", "-1.5,2", "--optimizer", "sgd", "--lr", "0.001",

@@ -10,6 +10,7 @@
 #include "gpu/context.h"
 #include "nn/network.h"
 #include "nn/network_text.h"
+#include "train/device_fit.h"
 
 #include <cstdio>
 #include <iostream>
@@ -54,6 +55,7 @@ int gradcheckCommand(const std::vector<std::string>& args) {
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
+  train::requireDeviceFit({graph, batch, conv}, context.device());  // before any allocation
   nn::Network net(context, graph, batch, seed, conv);
 
   const std::string source = o.text("dataset", "gaussian");

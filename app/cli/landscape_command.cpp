@@ -10,6 +10,7 @@
 #include "cli/progress_bar.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
+#include "train/device_fit.h"
 #include "train/training_session.h"
 
 #include <unistd.h>
@@ -140,6 +141,7 @@ int landscapeCommand(const std::vector<std::string>& args) {
   nn::Network* evalNet = &session.network();
   // Evaluation mode needs the running statistics training kept, which live in the session's network.
   if (session.network().runningStatistics().empty()) {
+    train::requireDeviceFit({graph, evalBatch, std::nullopt}, context.device());
     own = std::make_unique<nn::Network>(context, graph, evalBatch, options.seed);
     analysis::writeParameters(*own, trained);
     evalNet = own.get();

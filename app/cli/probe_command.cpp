@@ -10,6 +10,7 @@
 #include "gpu/context.h"
 #include "nn/network.h"
 #include "nn/network_text.h"
+#include "train/device_fit.h"
 
 #include <cstdio>
 #include <fstream>
@@ -72,6 +73,7 @@ int probeCommand(const std::vector<std::string>& args) {
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
+  train::requireDeviceFit({graph, batch, conv}, context.device());  // before any allocation
   nn::Network net(context, graph, batch, seed, conv);  // checks the overridden graph too
 
   const std::string source = o.text("input", "gaussian");

@@ -11,6 +11,7 @@
 #include "cli/progress_bar.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
+#include "train/device_fit.h"
 
 #include <unistd.h>
 
@@ -123,6 +124,7 @@ int raceCommand(const std::vector<std::string>& args) {
   }
   if (gridSteps == 0) return 0;
 
+  train::requireDeviceFit({graph, std::min(samples, 256u), std::nullopt}, context.device());
   nn::Network net(context, graph, std::min(samples, 256u), options.seed);
   analysis::writeParameters(net, result.initial);
   analysis::LossLandscape landscape(net, data.train, data::NormalizationTable::compute(data.train, options.normalization),

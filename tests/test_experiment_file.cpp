@@ -469,6 +469,53 @@ class TestExperimentFile : public QObject {
     QVERIFY(persist::loadExperiment(path) == bigger);
   }
 
+  // Saving over a symbolic link replaces the file it points to (through a chain of links, and a
+  // dangling one) and keeps the link, as editors do.
+  void savingOverASymlinkWritesThrough() {
+    QTemporaryDir dir;
+    const fs::path folder = dir.path().toStdString();
+    std::mt19937 rng(11);
+    const persist::Experiment first = populated(rng), second = populated(rng, 2);
+    fs::create_directory(folder / "real");
+    persist::saveExperiment(first, folder / "real" / "target.gradlab");
+    fs::create_symlink("real/target.gradlab", folder / "link.gradlab");
+    fs::create_symlink(folder / "link.gradlab", folder / "link-to-link.gradlab");
+    persist::saveExperiment(second, folder / "link-to-link.gradlab");
+    QVERIFY(fs::is_symlink(folder / "link.gradlab") && fs::is_symlink(folder / "link-to-link.gradlab"));
+    QCOMPARE(fs::read_symlink(folder / "link.gradlab"), fs::path("real/target.gradlab"));
+    QVERIFY(persist::loadExperiment(folder / "real" / "target.gradlab") == second);
+    QVERIFY((filesIn(folder / "real") == std::vector<fs::path>{"target.gradlab"}));
+    fs::create_symlink("real/new.gradlab", folder / "dangling.gradlab");
+    persist::saveExperiment(first, folder / "dangling.gradlab");
+    QVERIFY(fs::is_symlink(folder / "dangling.gradlab"));
+    QVERIFY(persist::loadExperiment(folder / "real" / "new.gradlab") == first);
+  }
+
+  // A save or an autosave killed mid-write leaves its temporary file; the next save of that file,
+  // and the next session's autosave, remove such files once their writer is gone, and only those.
+  void staleTemporaryFilesAreRemoved() {
+    QTemporaryDir dir;
+    const fs::path folder = dir.path().toStdString();
+    const pid_t gone = fork();
+    if (gone == 0) _exit(0);
+    waitpid(gone, nullptr, 0);
+    const std::string dead = std::to_string(gone);
+    for (const std::string& name : std::vector<std::string>{"kept.gradlab.tmp-" + dead + "-7", "kept.gradlab.tmp-1-5", "other.gradlab.tmp-" + dead + "-3",
+                                   "kept.gradlab.tmp-" + dead + "-x", "notes.txt"})
+      writeAll(folder / name, "partial");
+    persist::saveExperiment({}, folder / "kept.gradlab");
+    QVERIFY((filesIn(folder) == std::vector<fs::path>{"kept.gradlab", "kept.gradlab.tmp-1-5",  // pid 1 still runs
+                                                      "kept.gradlab.tmp-" + dead + "-x", "notes.txt",
+                                                      "other.gradlab.tmp-" + dead + "-3"}));
+    const fs::path autosaves = folder / "autosave";
+    fs::create_directory(autosaves);
+    writeAll(autosaves / ("autosave-" + dead + ".gradlab.tmp-" + dead + "-12"), "partial");
+    persist::AutosaveSlot slot(autosaves);
+    slot.begin();
+    QVERIFY((filesIn(autosaves) == std::vector<fs::path>{"autosave-" + std::to_string(getpid()) + ".running"}));
+    slot.finish();
+  }
+
   void cleanExitLeavesNothingToRestore() {
     QTemporaryDir dir;
     const fs::path folder = fs::path(dir.path().toStdString()) / "app data";  // created by the slot

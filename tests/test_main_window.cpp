@@ -35,6 +35,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 
@@ -467,6 +469,40 @@ class TestMainWindow : public QObject {
     QVERIFY(!std::filesystem::exists(file));
     QTest::qWait(200);
     QVERIFY(!std::filesystem::exists(file));
+  }
+
+  // A crashed session's autosave that cannot be opened survives the failed restore, and is
+  // offered again at the next start, instead of being discarded with the answer.
+  void failedRestoreKeepsTheAutosave() {
+    QTemporaryDir autosave;
+    const std::filesystem::path folder = autosave.path().toStdString();
+    const pid_t gone = fork();
+    if (gone == 0) _exit(0);
+    waitpid(gone, nullptr, 0);
+    const std::string crashed = "autosave-" + std::to_string(gone);
+    const auto write = [&](const std::string& name, const QByteArray& bytes) {
+      QFile file(QString::fromStdString((folder / name).string()));
+      QVERIFY(file.open(QIODevice::WriteOnly));
+      file.write(bytes);
+    };
+    write(crashed + ".running", QByteArray::number(gone) + " 1\n");
+    write(crashed + ".gradlab", "GRADLAB\n0123");  // cut inside its header
+    MainWindow window{{}, autosave.path()};
+    QStringList asked;
+    QTimer answer;
+    QObject::connect(&answer, &QTimer::timeout, &answer, [&] {
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+        asked << box->text();
+        (box->button(QMessageBox::Yes) ? box->button(QMessageBox::Yes) : box->button(QMessageBox::Ok))->click();
+      }
+    });
+    answer.start(20);
+    window.offerRecovery();
+    answer.stop();
+    QCOMPARE(asked.size(), 2);
+    QVERIFY2(asked[1].contains("is incomplete") && asked[1].contains("is kept"), qPrintable(asked[1]));
+    QVERIFY(std::filesystem::exists(folder / (crashed + ".gradlab")));
+    QCOMPARE(gradlab::persist::AutosaveSlot(folder).recoverable().size(), size_t(1));
   }
 
   void badDeviceIsExplainedNotFatal() {

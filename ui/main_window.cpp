@@ -559,9 +559,13 @@ void MainWindow::offerRecovery() {
       QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
   if (answer == QMessageBox::Yes) {
     QString error;
-    if (!openFile(QString::fromStdString(newest.file.string()), &error))
-      QMessageBox::warning(this, tr("Cannot restore"), error);
-    else setModified(true);
+    const QString file = QString::fromStdString(newest.file.string());
+    if (!openFile(file, &error)) {
+      // Kept, to be offered again or rescued by hand: a failed restore must not lose the work.
+      QMessageBox::warning(this, tr("Cannot restore"), tr("%1 The autosaved file is kept: %2").arg(error, file));
+      return;
+    }
+    setModified(true);
   }
   for (const auto& r : found) autosave_->discard(r);
 }

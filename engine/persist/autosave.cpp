@@ -101,6 +101,7 @@ void AutosaveSlot::begin() {
     if (pid != 0 && pid != pid_ && !std::filesystem::exists(autosaveFile(pid), ignored) && ended(entry.path(), pid))
       std::filesystem::remove(entry.path(), ignored);
   }
+  removeStaleTemporaries(folder_);  // of autosaves killed mid-write; no later save shares their names
   writeFileAtomically(markerFile(pid_), std::to_string(pid_) + " " + startTime(pid_) + "\n");
 }
 

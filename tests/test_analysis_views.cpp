@@ -74,6 +74,36 @@ double referenceLoss(gpu::Context& context, const nn::Graph& graph, const data::
   return net.reference(input, {d.labels.begin(), d.labels.begin() + samples}, values, false, 0).meanLoss;
 }
 
+// What the race's plane shows, read off its pixels: every path in its colour with its end disc
+// where the engine's path ends, the common start marked, the names in a legend beside the plot
+// (not over it), axes spanning the engine's grid, no label shortened.
+void checkRacePlaneShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r) {
+  const QImage shot = plot.grab().toImage();
+  const QRectF area = plot.plotRect();
+  QCOMPARE(plot.field().x.first, r.grid.alphas.front());
+  QCOMPARE(plot.field().x.last, r.grid.alphas.back());
+  QCOMPARE(plot.field().y.first, r.grid.betas.front());
+  QCOMPARE(plot.field().y.last, r.grid.betas.back());
+  int endsSeen = 0;
+  for (size_t i = 0; i < r.race.size(); ++i) {
+    const QColor colour = plot.paths()[i].colour;
+    const int pixels = test::countPixels(shot, area, colour);
+    QVERIFY2(pixels > 40, qPrintable(QString("path %1: %2 pixels of %3").arg(i).arg(pixels).arg(colour.name())));
+    const QPointF end = plot.toWidget({r.race[i].points.back().x, r.race[i].points.back().y});
+    endsSeen += test::countPixels(shot, QRectF(end - QPointF(2, 2), QSizeF(4, 4)), colour) >= 4;
+  }
+  QVERIFY2(endsSeen >= 2, qPrintable(QString::number(endsSeen)));  // one may lie under another
+  const QPointF start = plot.toWidget({0, 0});
+  QVERIFY(test::countPixels(shot, QRectF(start - QPointF(8, 8), QSizeF(16, 16)), Qt::white, 30) > 12);
+  const QRectF legend = plot.legendRect();
+  QVERIFY(!legend.isEmpty());
+  QVERIFY(!legend.intersects(area));
+  QVERIFY(QRectF(plot.rect()).contains(legend));
+  for (size_t i = 0; i < r.race.size(); ++i)
+    QVERIFY(test::countPixels(shot, legend, plot.paths()[i].colour) > 10);
+  QVERIFY2(plot.elidedLabels().isEmpty(), qPrintable(plot.elidedLabels().join(" | ")));
+}
+
 }  // namespace
 
 class TestAnalysisViews : public QObject {
@@ -252,10 +282,13 @@ class TestAnalysisViews : public QObject {
     const double start = referenceLoss(*context_, toy_->graph, *toy_->train, 256, initialParameters(*context_, toy_->graph, toy_->seed));
     QVERIFY2(std::abs(r.centre.loss - start) <= 1e-4 * start, qPrintable(QString("%1 vs %2").arg(r.centre.loss).arg(start)));
     QCOMPARE(view.plot()->paths().size(), size_t(3));
-    QVERIFY(view.plot()->paths()[1].labelEnd);
     QCOMPARE(view.plot()->paths()[2].name, QString("Adam lr=0.01"));
     QVERIFY2(view.statusText().contains("SGD lr=0.1 momentum=0.9: training loss"), qPrintable(view.statusText()));
     test::screenshot(view, "analysis_landscape_optimizer_race", 200);
+    checkRacePlaneShows(*view.plot(), r);
+    if (QTest::currentTestFailed()) return;
+    // A race has no line from initial to current weights: its tab is off, not an empty chart.
+    QVERIFY(!view.tabs()->isTabEnabled(1));
     // Beside the plane, each optimizer's training loss per step, in its path's colour.
     QCOMPARE(view.raceChart()->series().size(), 3);
     for (int i = 0; i < 3; ++i) {
@@ -405,16 +438,24 @@ class TestAnalysisViews : public QObject {
     test::screenshot(view, "analysis_receptive_field_lenet_noise_dark", 200);
   }
 
+  // Nothing to measure: the table has the whole view (docked at 1280 x 720, 300 pixels high),
+  // every row of it in sight, not a strip of two rows over empty plots.
   void receptiveFieldOfDenseNetworkIsWhole() {
     ui::ReceptiveFieldView view;
-    view.resize(700, 500);
+    view.resize(1280, 300);
     view.setSource(toy_);
     QVERIFY(!view.selectLayer("h1"));
+    QVERIFY(!view.canMeasure());
     QVERIFY(view.statusText().contains("whole input"));
     for (int row = 1; row < view.table()->rowCount(); ++row)
       QCOMPARE(view.table()->item(row, 3)->text(), QString("whole input"));
     view.show();
     test::screenshot(view, "analysis_receptive_field_dense", 200);
+    const QRect seen = view.table()->viewport()->rect();
+    for (int row = 0; row < view.table()->rowCount(); ++row) {
+      const QRect cell = view.table()->visualItemRect(view.table()->item(row, 0));
+      QVERIFY2(seen.contains(cell), qPrintable(QString("row %1 of %2 out of sight").arg(row).arg(view.table()->rowCount())));
+    }
   }
 
   void gradientCheckPassesForTheMlp() {

@@ -13,11 +13,16 @@
 #include "views/depth_stats_view.h"
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
+#include "surface_race_runner.h"
+#include "views/color_map.h"
+#include "views/surface_race_panel.h"
 #include "views/surface_view.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QLineEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -60,6 +65,29 @@ std::shared_ptr<data::Dataset> images(uint32_t count) {
   for (uint32_t i = 0; i < count; ++i) noise.labels[i] = i % 10;
   noise.classes = 10;
   return std::make_shared<data::Dataset>(noise);
+}
+
+// What a surface view shows, read off its pixels: each path in its colour inside the plot, its
+// head where the path's last point is, the legend beside the plot (never over it) with every
+// colour, no label shortened.
+void checkSurfaceShowsPaths(gradlab::ui::SurfaceView& view) {
+  const QImage shot = view.grab().toImage();
+  const QRectF plot = view.plotRect(), legend = view.legendRect();
+  for (int i = 0; i < view.trajectoryCount(); ++i) {
+    const QColor colour = view.pathColour(i);
+    const int pixels = test::countPixels(shot, plot, colour);
+    QVERIFY2(pixels > 40, qPrintable(QString("path %1: %2 pixels of %3").arg(i).arg(pixels).arg(colour.name())));
+    const auto& last = view.points(i)[size_t(view.shownPoints(i)) - 1];
+    const QPointF head = view.toWidget(last.x, last.y);
+    if (plot.contains(head))  // a path may run out of the window (the saddle falls away forever)
+      QVERIFY2(test::countPixels(shot, QRectF(head - QPointF(4, 4), QSizeF(8, 8)), colour) > 20, qPrintable(colour.name()));
+    QVERIFY(test::countPixels(shot, legend, colour) > 10);
+  }
+  QVERIFY(!legend.isEmpty());
+  QVERIFY2(!legend.intersects(plot), qPrintable(QString("legend %1,%2 %3x%4 over the plot")
+                                                    .arg(legend.x()).arg(legend.y()).arg(legend.width()).arg(legend.height())));
+  QVERIFY(QRectF(view.rect()).contains(legend));
+  QVERIFY2(view.elidedLabels().isEmpty(), qPrintable(view.elidedLabels().join(" | ")));
 }
 
 }  // namespace
@@ -288,6 +316,12 @@ class TestViews : public QObject {
                qPrintable(QString("cell %1: %2 vs %3").arg(cell).arg(got.name(), want.name())));
     }
     QVERIFY(checked >= 3);
+    // The points in their class colours, the axes spanning the boundary's extent, no label cut.
+    for (uint32_t c = 0; c < 2; ++c)
+      QVERIFY(test::countPixels(shot, view.plotRect(), gradlab::ui::categoryColor(c), 12) > 100);
+    QCOMPARE(view.toWidget(boundary->extent.xMin, boundary->extent.yMin), view.plotRect().bottomLeft());
+    QCOMPARE(view.toWidget(boundary->extent.xMax, boundary->extent.yMax), view.plotRect().topRight());
+    QVERIFY2(view.elidedLabels().isEmpty(), qPrintable(view.elidedLabels().join(" | ")));
     test::screenshot(view, "views_decision_boundary_moons", 100);
     // The cells blend into the theme's base colour: a dark theme gets dark cells.
     const QColor light = view.cellColor(boundary->cellClass[0], 0.6, boundary->classes);
@@ -324,6 +358,8 @@ class TestViews : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(view.shownPoints(2), 301, 5000);
     QCOMPARE(view.shownStep(), 300u);
     test::screenshot(view, "views_surface_rosenbrock", 100);
+    checkSurfaceShowsPaths(view);
+    if (QTest::currentTestFailed()) return;
 
     // A click maps through the view's transform to surface coordinates.
     QSignalSpy clicked(&view, &gradlab::ui::SurfaceView::startPointChosen);
@@ -345,6 +381,84 @@ class TestViews : public QObject {
     view.appendPoints(live, {{1, 2.0, 1.0, 0}, {2, 1.5, 0.8, 0}});
     QCOMPARE(view.shownPoints(live), 3);
     QCOMPARE(view.shownStep(), 2u);
+  }
+
+  // Images have no input plane: the view says it is for 2-D inputs, and draws no empty plot.
+  void decisionBoundaryOnImagesSaysWhy() {
+    gradlab::ui::DecisionBoundaryView view;
+    view.resize(640, 360);
+    view.show();
+    auto fashion = images(64);
+    view.setData(fashion);
+    QVERIFY2(view.message().contains("for networks with 2-D inputs"), qPrintable(view.message()));
+    QVERIFY(view.message().contains(QString("%1 values a sample").arg(fashion->sampleSize())));
+    QVERIFY2(!view.titleText().contains("no boundary yet"), qPrintable(view.titleText()));
+    test::screenshot(view, "views_decision_boundary_images", 100);
+    const QImage shot = view.grab().toImage();
+    for (uint32_t c = 0; c < 10; ++c)  // but 7: tab10's grey is the placeholder text's
+      if (c != 7) QCOMPARE(test::countPixels(shot, view.rect(), gradlab::ui::categoryColor(c), 6), 0);
+    QVERIFY2(view.elidedLabels().isEmpty(), qPrintable(view.elidedLabels().join(" | ")));
+  }
+
+  // The Optimizer race tab on its own, at the size it docks in a 1280 x 720 window: surface,
+  // optimizers, steps and start from its controls, Play, a click to restart; the paths are the
+  // engine's; the legend leaves the paths alone (the saddle race runs up to the top right);
+  // every bad input is one line.
+  void surfaceRacePanelPlaysOnItsOwn() {
+    gradlab::ui::SurfaceRacePanel panel(QString{});
+    panel.resize(1280, 300);
+    panel.show();
+    panel.setSurface("saddle");
+    panel.setOptimizers("sgd:lr=0.01\nsgd:lr=0.01,momentum=0.9\nrmsprop:lr=0.01\nadam:lr=0.05");
+    panel.setSteps(150);
+    panel.setStart(-1.0, 0.001);
+    auto& view = *panel.view();
+    view.setAnimationSpeed(0);
+    QSignalSpy finished(panel.runner(), &gradlab::ui::SurfaceRaceRunner::finished);
+    QSignalSpy failed(panel.runner(), &gradlab::ui::SurfaceRaceRunner::failed);
+    QTest::mouseClick(panel.playButton(), Qt::LeftButton);
+    QVERIFY2(finished.wait(60000), qPrintable(panel.statusText()));
+    QCOMPARE(view.function().name, std::string("saddle"));
+    QCOMPARE(view.trajectoryCount(), 4);
+    // The adam path is the engine's own.
+    auto adam = optim::createOptimizer(*context_, "adam", {{"lr", "0.05"}});
+    const auto want = surface::runTrajectory(*context_, *adam, surface::FunctionId::Saddle, {}, {-1.0, 0.001}, 150);
+    QCOMPARE(view.points(3).size(), want.points.size());
+    QCOMPARE(view.points(3).back().x, want.points.back().x);
+    QCOMPARE(view.points(3).back().y, want.points.back().y);
+    QVERIFY2(panel.statusText().contains("Adam (lr=0.05): f = "), qPrintable(panel.statusText()));
+    test::screenshot(panel, "views_surface_race_panel_saddle", 100);
+    checkSurfaceShowsPaths(view);
+    if (QTest::currentTestFailed()) return;
+
+    // A click on the surface starts every optimizer there.
+    QTest::mouseClick(&view, Qt::LeftButton, {}, view.toWidget(1.0, -1.0).toPoint());
+    QVERIFY(finished.wait(60000));
+    const double pixel = 4.0 / view.plotRect().width();
+    QCOMPARE(view.trajectoryCount(), 4);
+    QVERIFY(std::abs(view.points(0).front().x - 1.0) < 1.5 * pixel);
+    QVERIFY(std::abs(view.points(0).front().y + 1.0) < 1.5 * pixel);
+
+    // Bad input: one line saying what to do, nothing run.
+    const auto oneLine = [&](const QString& wanted) {
+      QVERIFY2(panel.statusText().contains(wanted), qPrintable(panel.statusText()));
+      QVERIFY(!panel.statusText().contains('\n'));
+    };
+    panel.findChild<QLineEdit*>("start")->setText("one, two");
+    panel.play();
+    oneLine("Start: write two numbers");
+    panel.setStart(-1, 0.001);
+    panel.setOptimizers("sgd; adamm");
+    panel.play();
+    oneLine("unknown optimizer 'adamm'");
+    // A start where the surface overflows single precision (the crash of issue 17).
+    panel.setSurface("quadratic");
+    panel.setOptimizers("adam");
+    panel.setStart(1e20, 1e20);
+    panel.play();
+    QVERIFY(failed.wait(60000));
+    oneLine("The race could not run: ");
+    QCOMPARE(view.trajectoryCount(), 0);
   }
 
   // Marching squares on x^2 + y^2: the level r^2 is the circle of radius r.

@@ -22,6 +22,7 @@
 #include "views/depth_stats_view.h"
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
+#include "views/surface_race_panel.h"
 #include "views/surface_view.h"
 
 #include <QAction>
@@ -330,9 +331,9 @@ void MainWindow::createDocks() {
   depth_ = new DepthStatsView(this);
   filters_ = new FilterGridView(this);
   boundary_ = new DecisionBoundaryView(this);
-  surface_ = new SurfaceView(this);
-  race_ = new SurfaceRaceRunner(surface_, this);
-  connect(surface_, &SurfaceView::startPointChosen, race_, &SurfaceRaceRunner::restartFrom);
+  auto* racePanel = new SurfaceRacePanel(deviceRequest_, this);
+  surface_ = racePanel->view();
+  race_ = racePanel->runner();
   connect(race_, &SurfaceRaceRunner::finished, this, [this](const QString& summary) {
     statusBar()->showMessage(summary, 15000);
     emit raceFinished(summary);
@@ -347,7 +348,7 @@ void MainWindow::createDocks() {
         {"depth", tr("By depth"), depth_},
         {"filters", tr("Filters"), filters_},
         {"boundary", tr("Decision boundary"), boundary_},
-        {"surface", tr("Optimizer race"), surface_},
+        {"surface", tr("Optimizer race"), racePanel},
         {"landscape", tr("Loss landscape"), landscape_ = new LandscapeView(this)},
         {"receptive", tr("Receptive field"), receptive_ = new ReceptiveFieldView(this)}})
     tabifyDockWidget(first, addView(key, title, view, Qt::BottomDockWidgetArea));

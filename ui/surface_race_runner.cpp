@@ -33,11 +33,19 @@ RaceResult compute(const SurfaceRace& race, const QString& device) {
     gpu::ContextOptions options;
     options.device = device.toStdString();
     gpu::Context context(options);
+    if (race.optimizers.empty()) throw std::invalid_argument("name at least one optimizer to race");
     const std::array<double, 2> start = race.hasStart ? std::array<double, 2>{race.startX, race.startY} : f->start;
     for (const auto& [name, values] : race.optimizers) {
       auto optimizer = optim::createOptimizer(context, name.toStdString(), values);
-      out.paths.emplace_back(label(name.toStdString(), values),
-                             surface::runTrajectory(context, *optimizer, f->id, {}, start, race.steps));
+      auto path = surface::runTrajectory(context, *optimizer, f->id, {}, start, race.steps);
+      // runTrajectory refuses a start it cannot take; an empty path must still not reach back().
+      if (path.points.empty())
+        throw std::invalid_argument(QObject::tr("%1 has no finite value at the start (%2, %3)")
+                                        .arg(QString::fromStdString(f->title))
+                                        .arg(start[0], 0, 'g', 4)
+                                        .arg(start[1], 0, 'g', 4)
+                                        .toStdString());
+      out.paths.emplace_back(label(name.toStdString(), values), std::move(path));
     }
   } catch (const std::exception& e) {
     out.error = QString::fromUtf8(e.what());
@@ -53,13 +61,16 @@ void SurfaceRaceRunner::run(const SurfaceRace& race, const QString& device) {
   race_ = race;
   device_ = device;
   const uint64_t generation = ++generation_;
+  running_ = true;
   if (const surface::TestFunction* f = surface::findTestFunction(race.function.toStdString())) view_->setFunction(f->id);
   view_->clearTrajectories();
+  emit started(race_);
   auto* watcher = new QFutureWatcher<RaceResult>(this);
   connect(watcher, &QFutureWatcher<RaceResult>::finished, this, [this, watcher, generation] {
     const RaceResult result = watcher->result();
     watcher->deleteLater();
     if (generation != generation_) return;
+    running_ = false;
     if (!result.error.isEmpty()) {
       emit failed(result.error);
       return;
@@ -74,14 +85,6 @@ void SurfaceRaceRunner::run(const SurfaceRace& race, const QString& device) {
     emit finished(summary.join(" · "));
   });
   watcher->setFuture(QtConcurrent::run([race, device] { return compute(race, device); }));
-}
-
-void SurfaceRaceRunner::restartFrom(double x, double y) {
-  SurfaceRace race = race_;
-  race.hasStart = true;
-  race.startX = x;
-  race.startY = y;
-  run(race, device_);
 }
 
 }  // namespace gradlab::ui

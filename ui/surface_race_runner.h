@@ -1,7 +1,8 @@
 #pragma once
 // Runs an optimizer race on a 2-D test surface off the UI thread — each optimizer's path computed
 // on the Vulkan device by the same update kernels that train networks — and hands the paths to the
-// surface view, which animates them.
+// surface view, which animates them. What goes wrong (an unknown surface or optimizer, a start
+// where the surface overflows single precision) comes back as one line in `failed`.
 #include "demos.h"
 
 #include <QObject>
@@ -23,11 +24,12 @@ class SurfaceRaceRunner : public QObject {
 
   // Starts the race (from `race`'s start point, or the function's default); replaces a running one.
   void run(const SurfaceRace& race, const QString& device);
-  // The same race from another start point (a click on the surface).
-  void restartFrom(double x, double y);
   const SurfaceRace& race() const { return race_; }
+  const QString& device() const { return device_; }
+  bool isRunning() const { return running_; }
 
  signals:
+  void started(const SurfaceRace& race);
   void finished(const QString& summary);
   void failed(const QString& message);
 
@@ -36,6 +38,7 @@ class SurfaceRaceRunner : public QObject {
   SurfaceRace race_;
   QString device_;
   uint64_t generation_ = 0;
+  bool running_ = false;
 };
 
 }  // namespace gradlab::ui

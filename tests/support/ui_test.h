@@ -3,12 +3,15 @@
 // the test's target), the example networks' text (GRADLAB_NETWORKS), and a dark palette to check
 // that views read in a dark desktop theme too.
 #include <QColor>
+#include <QImage>
+#include <QRectF>
 #include <QDir>
 #include <QFile>
 #include <QPalette>
 #include <QTest>
 #include <QWidget>
 
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -32,6 +35,21 @@ inline std::string networkText(const std::string& file) {
   return f.readAll().toStdString();
 }
 #endif
+
+// Pixels of `image` inside `area` (widget coordinates) within `tolerance` (sum of the channels'
+// differences) of `colour`: how much of a series, path or marker a screenshot really shows.
+inline int countPixels(const QImage& image, const QRectF& area, const QColor& colour, int tolerance = 24) {
+  const qreal dpr = image.devicePixelRatio();
+  const QRect pixels = QRectF(area.topLeft() * dpr, area.bottomRight() * dpr).toAlignedRect() & image.rect();
+  int count = 0;
+  for (int y = pixels.top(); y <= pixels.bottom(); ++y)
+    for (int x = pixels.left(); x <= pixels.right(); ++x) {
+      const QColor c = image.pixelColor(x, y);
+      count += std::abs(c.red() - colour.red()) + std::abs(c.green() - colour.green()) +
+                   std::abs(c.blue() - colour.blue()) <= tolerance;
+    }
+  return count;
+}
 
 // A dark palette like a dark desktop theme's.
 inline QPalette darkPalette() {

@@ -127,6 +127,11 @@ void HeatmapPlot::setPaths(std::vector<Path> paths) {
   update();
 }
 
+void HeatmapPlot::setLegend(bool shown) {
+  legend_ = shown;
+  update();
+}
+
 void HeatmapPlot::setMarkers(std::vector<Marker> markers) {
   markers_ = std::move(markers);
   update();
@@ -149,13 +154,39 @@ QRectF HeatmapPlot::plotRect() const {
   const double line = fm.height(), tickWidth = fm.horizontalAdvance("-0.000");
   const double right = picture_ || image_.isNull() ? line : colourBarWidth() + 0.6 * line;
   const QRectF area = QRectF(rect()).adjusted(tickWidth + 1.8 * line, title_.isEmpty() ? 0.8 * line : 2 * line, -right,
-                                             -2.8 * line);
+                                             -2.8 * line - legendHeight());
   const QRectF e = extent();
   const double aspect = equalAspect_ && e.width() > 0 ? e.height() / e.width() : 1.0;
   double w = area.width(), h = w * aspect;
   if (h > area.height()) h = area.height(), w = h / aspect;
   // Centred across, at the top: right under the title.
   return QRectF(area.left() + (area.width() - w) / 2, area.top(), std::max(w, 1.0), std::max(h, 1.0));
+}
+
+Legend HeatmapPlot::pathLegend() const {
+  if (!legend_ || image_.isNull()) return {};
+  std::vector<LegendEntry> entries;
+  for (size_t i = 0; i < paths_.size(); ++i) entries.push_back({paths_[i].name, pathColour(i)});
+  return Legend(std::move(entries), fontMetrics(), width() - 2.0 * fontMetrics().height());
+}
+
+double HeatmapPlot::legendHeight() const {
+  const Legend legend = pathLegend();
+  return legend.isEmpty() ? 0 : legend.height() + 0.4 * fontMetrics().height();
+}
+
+// Under the x axis's title, across the widget.
+QRectF HeatmapPlot::legendRect() const {
+  const Legend legend = pathLegend();
+  if (legend.isEmpty()) return {};
+  const double line = fontMetrics().height();
+  return QRectF(line, plotRect().bottom() + 4 + 2.4 * line, width() - 2 * line, legend.height());
+}
+
+QString HeatmapPlot::fitted(const QString& text, double width) const {
+  const QString shown = fontMetrics().elidedText(text, Qt::ElideRight, int(width));
+  if (shown != text) elided_ << text;
+  return shown;
 }
 
 QPointF HeatmapPlot::toWidget(QPointF d) const {
@@ -168,11 +199,11 @@ void HeatmapPlot::paintEvent(QPaintEvent*) {
   QPainter p(this);
   const QPalette& pal = palette();
   p.fillRect(rect(), pal.window());
+  elided_.clear();
   const double line = fontMetrics().height();
   if (!title_.isEmpty()) {
     p.setPen(pal.color(QPalette::WindowText));
-    p.drawText(QRectF(4, 0.3 * line, width() - 8, line), Qt::AlignHCenter,
-               fontMetrics().elidedText(title_, Qt::ElideRight, width() - 8));
+    p.drawText(QRectF(4, 0.3 * line, width() - 8, line), Qt::AlignHCenter, fitted(title_, width() - 8));
   }
   if (image_.isNull()) {
     p.setPen(pal.color(QPalette::PlaceholderText));
@@ -194,6 +225,16 @@ void HeatmapPlot::paintEvent(QPaintEvent*) {
   p.drawRect(plot);
   drawAxes(p, plot);
   if (!picture_) drawColourBar(p, plot);
+  const Legend legend = pathLegend();
+  if (!legend.isEmpty()) {
+    legend.draw(p, legendRect().topLeft(), pal);
+    elided_ << legend.elided();
+  }
+}
+
+QColor HeatmapPlot::pathColour(size_t i) const {
+  const QColor& chosen = paths_[i].colour;
+  return chosen.isValid() ? chosen : i == 0 ? QColor(255, 255, 255) : categoryColor(uint32_t(i));
 }
 
 void HeatmapPlot::drawOverlays(QPainter& p) const {
@@ -213,7 +254,7 @@ void HeatmapPlot::drawOverlays(QPainter& p) const {
   for (size_t i = 0; i < paths_.size(); ++i) {
     const Path& path = paths_[i];
     if (path.points.empty()) continue;
-    const QColor colour = path.colour.isValid() ? path.colour : i == 0 ? QColor(255, 255, 255) : categoryColor(uint32_t(i));
+    const QColor colour = pathColour(i);
     QPainterPath line;
     line.moveTo(toWidget(path.points[0]));
     for (size_t k = 1; k < path.points.size(); ++k) line.lineTo(toWidget(path.points[k]));
@@ -228,8 +269,7 @@ void HeatmapPlot::drawOverlays(QPainter& p) const {
     p.drawEllipse(start, 6, 6);
     p.setPen(QPen(colour, 2));
     p.drawEllipse(start, 6, 6);
-    if (path.labelEnd) text(end + QPointF(0, -fontMetrics().height() / 2.0), path.name);
-    else text(start + QPointF(0, -fontMetrics().height() / 2.0), path.name.isEmpty() ? tr("start") : path.name + tr(" start"));
+    if (!legend_) text(start + QPointF(0, -fontMetrics().height() / 2.0), path.name.isEmpty() ? tr("start") : path.name + tr(" start"));
   }
   for (const Marker& m : markers_) {
     const QPointF c = toWidget(m.at);
@@ -259,12 +299,11 @@ void HeatmapPlot::drawAxes(QPainter& p, const QRectF& plot) const {
     p.drawText(QRectF(plot.left() - 86, y - line / 2, 80, line), Qt::AlignRight | Qt::AlignVCenter, number(v));
   }
   p.drawText(QRectF(plot.left(), plot.bottom() + 4 + line, plot.width(), line), Qt::AlignHCenter,
-             fm.elidedText(field_.x.title, Qt::ElideRight, int(plot.width())));
+             fitted(field_.x.title, plot.width()));
   p.save();
   p.translate(plot.left() - fm.horizontalAdvance("-0.000") - 1.4 * line, plot.center().y());
   p.rotate(-90);
-  p.drawText(QRectF(-plot.height() / 2, 0, plot.height(), line), Qt::AlignHCenter,
-             fm.elidedText(field_.y.title, Qt::ElideRight, int(plot.height())));
+  p.drawText(QRectF(-plot.height() / 2, 0, plot.height(), line), Qt::AlignHCenter, fitted(field_.y.title, plot.height()));
   p.restore();
 }
 
@@ -311,8 +350,7 @@ void HeatmapPlot::drawColourBar(QPainter& p, const QRectF& plot) const {
   p.translate(bar.right() + 5 + labelWidth + line * 0.3, plot.center().y());
   p.rotate(90);
   p.drawText(QRectF(-plot.height() / 2, -line, plot.height(), line), Qt::AlignHCenter,
-             fm.elidedText(field_.valueTitle + (field_.log ? tr(" (log scale)") : QString()), Qt::ElideRight,
-                           int(plot.height())));
+             fitted(field_.valueTitle + (field_.log ? tr(" (log scale)") : QString()), plot.height()));
   p.restore();
 }
 

@@ -1,9 +1,10 @@
 #pragma once
 // A sampled 2-D field drawn as a heatmap in data coordinates: labelled axes with ticks, a colour
 // bar (linear or log-scaled values), contour lines, and overlays — paths with start and end
-// markers, labelled point markers and a rectangle. Or a grey picture (an input image) with the
-// same overlays. The loss landscape and the effective receptive field draw with it.
+// markers (named beside their starts, or in a legend under the plot), labelled point markers and a
+// rectangle. Or a grey picture (an input image) with the same overlays. The loss landscape and the effective receptive field draw with it.
 #include "views/color_map.h"
+#include "views/legend.h"
 
 #include <QImage>
 #include <QLineF>
@@ -33,7 +34,6 @@ class HeatmapPlot : public QWidget {
   struct Path {
     std::vector<QPointF> points;  // data coordinates, oldest first
     QString name;
-    bool labelEnd = false;  // the name at the end instead of the start (paths that share a start)
     QColor colour;          // invalid: white for the first path, category colours for the next
   };
   struct Marker {
@@ -54,6 +54,9 @@ class HeatmapPlot : public QWidget {
   // Square cells (images) instead of a square plot.
   void setEqualAspect(bool equal);
   void setPaths(std::vector<Path> paths);
+  // Paths named in a legend under the plot instead of beside their starts (paths that share a
+  // start would pile their names up there).
+  void setLegend(bool shown);
   void setMarkers(std::vector<Marker> markers);
   void setBox(std::optional<QRectF> box);  // data coordinates (a pixel box reaches half a pixel past its centres)
 
@@ -62,6 +65,10 @@ class HeatmapPlot : public QWidget {
   const std::vector<Path>& paths() const { return paths_; }
   int contourSegmentCount() const { return int(contours_.size()); }
   QString message() const { return message_; }
+  bool legendShown() const { return legend_; }
+  QRectF legendRect() const;  // empty without a legend
+  // The texts the last paint had to shorten ("…") to fit: titles, legend names.
+  const QStringList& elidedLabels() const { return elided_; }
 
   QRectF plotRect() const;
   QPointF toWidget(QPointF data) const;
@@ -81,6 +88,11 @@ class HeatmapPlot : public QWidget {
   double colourBarLabelWidth() const;
   double colourBarWidth() const;  // from the plot's right edge: gap, bar, labels and title
   void drawOverlays(QPainter& p) const;
+  QColor pathColour(size_t i) const;
+  Legend pathLegend() const;
+  double legendHeight() const;
+  // `text` shortened to `width` pixels; a shortened one is remembered in elided_.
+  QString fitted(const QString& text, double width) const;
 
   Field field_;
   bool picture_ = false;
@@ -88,7 +100,8 @@ class HeatmapPlot : public QWidget {
   double lo_ = 0, hi_ = 1;  // colour range: of the values, or of their log10
   std::vector<QLineF> contours_;  // data coordinates
   QString title_, message_;
-  bool rowsDown_ = false, equalAspect_ = false;
+  bool rowsDown_ = false, equalAspect_ = false, legend_ = false;
+  mutable QStringList elided_;
   std::vector<Path> paths_;
   std::vector<Marker> markers_;
   std::optional<QRectF> box_;

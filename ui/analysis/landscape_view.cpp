@@ -29,6 +29,7 @@ namespace gradlab::ui {
 namespace {
 
 constexpr int kProgressSteps = 1000;
+constexpr int kLineTab = 1;  // "Line from the initial weights (1-D)"
 constexpr double kSmallPath = 0.05;  // a path within this fraction of the range hardly shows
 // A classroom race: plain SGD, the same with momentum, and Adam, each at a rate that suits it.
 constexpr const char* kDefaultRacers = "sgd:lr=0.05; sgd:lr=0.05,momentum=0.9; adam:lr=0.002";
@@ -336,18 +337,19 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
                              .arg(field.rows));
   plot_->setField(std::move(field));
   std::vector<HeatmapPlot::Path> paths;
+  plot_->setLegend(race);  // every race path starts at the same point: names there would pile up
+  setLineTabShown(!race);
   if (race) {
-    plot_->setMarkers({});
+    plot_->setMarkers({{QPointF(0, 0), tr("common start")}});
     for (const RacePath& run : result.race) {
       HeatmapPlot::Path path;
       path.name = QString::fromStdString(run.title);
-      path.labelEnd = true;  // every path starts at the same point
-      path.colour = categoryColor(uint32_t(paths.size() + 1));  // as in the race's loss chart      for (const auto& p : run.points) path.points.emplace_back(p.x, p.y);
+      path.colour = categoryColor(uint32_t(paths.size() + 1));  // as in the race's loss chart
+      for (const auto& p : run.points) path.points.emplace_back(p.x, p.y);
       paths.push_back(std::move(path));
     }
     plot_->setPaths(std::move(paths));
     status_->setText(raceSummary(result));
-    showLine(result);
     showRaceLosses(result);
     return;
   }
@@ -431,6 +433,15 @@ void LandscapeView::showRaceLosses(const LandscapeResult& result) {
   loss->applyNiceNumbers();
   raceChart_->setTitle(tr("Training loss per step, every optimizer on the same batches from the same start"));
   styleChart();
+}
+
+// A race has no run of the lab's own, so no line from its initial to its current weights.
+void LandscapeView::setLineTabShown(bool shown) {
+  tabs_->setTabEnabled(kLineTab, shown);
+  tabs_->setTabToolTip(kLineTab, shown ? QString()
+                                       : tr("A race has no line from the initial to the current weights: compute a "
+                                            "random or PCA plane for it"));
+  if (!shown && tabs_->currentIndex() == kLineTab) tabs_->setCurrentIndex(0);
 }
 
 void LandscapeView::showLine(const LandscapeResult& result) {

@@ -56,6 +56,7 @@ class LandscapeView : public QWidget {
   HeatmapPlot* plot() const { return plot_; }
   QLineSeries* lineSeries() const { return lineLoss_; }
   QChart* raceChart() const { return raceChart_; }
+  QTabWidget* tabs() const { return tabs_; }
   QProgressBar* progressBar() const { return progressBar_; }
 
  public slots:
@@ -71,6 +72,7 @@ class LandscapeView : public QWidget {
  private:
   void showResult(const LandscapeResult& result, const LandscapeRequest& request);
   void showLine(const LandscapeResult& result);
+  void setLineTabShown(bool shown);
   QString raceSummary(const LandscapeResult& result) const;
   void showRaceLosses(const LandscapeResult& result);
   void setRunning(bool running);

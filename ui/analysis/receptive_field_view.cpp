@@ -106,8 +106,8 @@ ReceptiveFieldView::ReceptiveFieldView(QWidget* parent) : QWidget(parent) {
   topLayout->setContentsMargins(0, 0, 0, 0);
   topLayout->addWidget(summary_);
   topLayout->addWidget(table_, 1);
-  auto* bottom = new QWidget;
-  auto* bottomLayout = new QVBoxLayout(bottom);
+  measurePane_ = new QWidget;
+  auto* bottomLayout = new QVBoxLayout(measurePane_);
   bottomLayout->setContentsMargins(0, 0, 0, 0);
   bottomLayout->addLayout(controls);
   bottomLayout->addLayout(controls2);
@@ -115,7 +115,7 @@ ReceptiveFieldView::ReceptiveFieldView(QWidget* parent) : QWidget(parent) {
   bottomLayout->addLayout(plots, 1);
   auto* splitter = new QSplitter(Qt::Vertical);
   splitter->addWidget(top);
-  splitter->addWidget(bottom);
+  splitter->addWidget(measurePane_);
   splitter->setStretchFactor(0, 1);
   splitter->setStretchFactor(1, 1);
   auto* layout = new QVBoxLayout(this);
@@ -181,6 +181,9 @@ void ReceptiveFieldView::fillTable() {
   const bool measurable = layer_->count() > 0;
   for (QWidget* w : std::initializer_list<QWidget*>{layer_, channel_, y_, x_, noise_, batch_, computeButton_})
     w->setEnabled(measurable);
+  // Nothing to measure (a dense network): the table takes the whole view rather than a strip of
+  // it over empty plots.
+  measurePane_->setVisible(measurable);
   if (!selectLayer(chosen) && measurable) layerChosen();
   if (!measurable) {
     status_->setText(image || fields_.empty() ? tr("No layer to measure.")
@@ -227,6 +230,7 @@ void ReceptiveFieldView::setUnit(int channel, int y, int x) {
 void ReceptiveFieldView::setNoise(bool noise) { noise_->setChecked(noise); }
 void ReceptiveFieldView::setBatch(int batch) { batch_->setValue(batch); }
 QString ReceptiveFieldView::statusText() const { return status_->text(); }
+bool ReceptiveFieldView::canMeasure() const { return layer_->count() > 0; }
 
 void ReceptiveFieldView::compute() {
   if (isRunning() || !source_ || layer_->count() == 0) {

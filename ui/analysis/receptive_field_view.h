@@ -42,6 +42,7 @@ class ReceptiveFieldView : public QWidget {
 
   const std::vector<analysis::ReceptiveField>& fields() const { return fields_; }
   QTableWidget* table() const { return table_; }
+  bool canMeasure() const;  // a layer with spatial axes to measure, so the measuring pane shows
   HeatmapPlot* fieldPlot() const { return heat_; }
   HeatmapPlot* inputPlot() const { return input_; }
   const ReceptiveFieldResult* result() const { return shown_ ? &*shown_ : nullptr; }
@@ -72,6 +73,7 @@ class ReceptiveFieldView : public QWidget {
   QCheckBox* noise_;
   QSpinBox* batch_;
   QPushButton* computeButton_;
+  QWidget* measurePane_;  // the unit's controls, the status line and the two plots
   QLabel* status_;
   HeatmapPlot* input_;
   HeatmapPlot* heat_;

@@ -100,10 +100,38 @@ QPointF DecisionBoundaryView::toWidget(double x, double y) const {
   return {r.left() + (x - e.xMin) / (e.xMax - e.xMin) * r.width(), r.bottom() - (y - e.yMin) / (e.yMax - e.yMin) * r.height()};
 }
 
+QString DecisionBoundaryView::message() const {
+  if (!data_ || data_->sampleSize() == 2 || boundary_) return {};
+  return tr("The decision boundary view is for networks with 2-D inputs: it colours the plane of the two input "
+            "features by the predicted class. %1 has %2 values a sample. Choose a 2-D dataset (moons, spiral, …) "
+            "in the Training panel to see one.")
+      .arg(QString::fromStdString(data_->name))
+      .arg(data_->sampleSize());
+}
+
+QString DecisionBoundaryView::titleText() const {
+  const QString name = data_ ? QString::fromStdString(data_->name) : tr("Decision boundary");
+  if (boundary_) return name + tr(": predicted class at step %1 (paler = less sure)").arg(boundary_->step);
+  if (!message().isEmpty()) return tr("Decision boundary: for 2-D inputs only");
+  return name + tr(": no boundary yet (train with the boundary view on)");
+}
+
 void DecisionBoundaryView::paintEvent(QPaintEvent*) {
   QPainter p(this);
   const QPalette& pal = palette();
   p.fillRect(rect(), pal.window());
+  elided_.clear();
+  const int line = fontMetrics().height();
+  const QString title = titleText();
+  const QString shownTitle = fontMetrics().elidedText(title, Qt::ElideRight, width() - 8);
+  if (shownTitle != title) elided_ << title;
+  p.setPen(pal.color(QPalette::WindowText));
+  p.drawText(QRectF(0, 2, width(), line), Qt::AlignHCenter, shownTitle);
+  if (const QString why = message(); !why.isEmpty()) {
+    p.setPen(pal.color(QPalette::PlaceholderText));
+    p.drawText(QRectF(rect()).adjusted(2 * line, 2 * line, -2 * line, -line), Qt::AlignCenter | Qt::TextWordWrap, why);
+    return;
+  }
   const QRectF plot = plotRect();
   p.fillRect(plot, pal.base());
   if (!image_.isNull()) p.drawImage(plot, image_);  // nearest-neighbour: cells stay crisp
@@ -122,17 +150,12 @@ void DecisionBoundaryView::paintEvent(QPaintEvent*) {
   p.drawRect(plot);
   // Axis ends, the title line and a legend of the classes.
   const auto e = extent();
-  const int line = fontMetrics().height();
   p.setPen(pal.color(QPalette::WindowText));
   auto num = [](double v) { return QString::number(v, 'g', 3); };
   p.drawText(QRectF(plot.left(), plot.bottom() + 2, 80, line), Qt::AlignLeft, num(e.xMin));
   p.drawText(QRectF(plot.right() - 80, plot.bottom() + 2, 80, line), Qt::AlignRight, num(e.xMax));
   p.drawText(QRectF(plot.left() - 4 * line, plot.bottom() - line, 4 * line - 4, line), Qt::AlignRight, num(e.yMin));
   p.drawText(QRectF(plot.left() - 4 * line, plot.top(), 4 * line - 4, line), Qt::AlignRight, num(e.yMax));
-  QString title = data_ ? QString::fromStdString(data_->name) : tr("Decision boundary");
-  title += boundary_ ? tr(": predicted class at step %1 (paler = less sure)").arg(boundary_->step)
-                     : tr(": no boundary yet (train with the boundary view on)");
-  p.drawText(QRectF(0, 2, width(), line), Qt::AlignHCenter, fontMetrics().elidedText(title, Qt::ElideRight, width() - 8));
   const uint32_t classes = boundary_ ? boundary_->classes : data_ ? data_->classes : 0;
   qreal x = plot.left();
   for (uint32_t c = 0; c < classes && c < 10; ++c) {

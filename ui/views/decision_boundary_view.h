@@ -1,7 +1,8 @@
 #pragma once
 // Where a network trained on a 2-D dataset draws its lines: the predicted class over a grid
 // around the data as a heatmap (class colours, paler where the network is less sure) with the
-// data points on top, following the run's snapshots (Snapshot::boundary) live.
+// data points on top, following the run's snapshots (Snapshot::boundary) live. Data of more than
+// two features has no such plane: the view says it is for 2-D inputs instead.
 #include "data/dataset.h"
 #include "train/decision_boundary.h"
 
@@ -28,6 +29,11 @@ class DecisionBoundaryView : public QWidget {
   QRectF plotRect() const;
   // The heatmap colour of a class at a confidence (background-blended, theme-aware).
   QColor cellColor(uint32_t cls, double confidence, uint32_t classes) const;
+  QString titleText() const;
+  // Why there is no plot (data that is not 2-D), drawn in its place; empty when there is one.
+  QString message() const;
+  // The texts the last paint had to shorten ("…") to fit.
+  const QStringList& elidedLabels() const { return elided_; }
 
   QSize sizeHint() const override { return {460, 460}; }
 
@@ -43,6 +49,7 @@ class DecisionBoundaryView : public QWidget {
   QImage image_;  // the boundary as G x G pixels, made once per boundary
   bool dirty_ = false;
   QTimer* timer_ = nullptr;
+  QStringList elided_;
 };
 
 }  // namespace gradlab::ui

@@ -112,14 +112,38 @@ void SurfaceView::advance() {
   dirty_ = false;
 }
 
+// Beside the plot, as wide as the longest name allows; at most half the widget.
+Legend SurfaceView::legend() const {
+  std::vector<LegendEntry> entries;
+  for (size_t i = 0; i < paths_.size(); ++i) entries.push_back({paths_[i].name, pathColour(int(i))});
+  return Legend(std::move(entries), fontMetrics(), width() / 2.0, Legend::Layout::Column);
+}
+
+QColor SurfaceView::pathColour(int index) const { return categoryColor(uint32_t(index)); }
+
 QRectF SurfaceView::plotRect() const {
   const int line = fontMetrics().height();
-  const QRectF area = QRectF(rect()).adjusted(line * 3, line * 1.8, -line, -line * 1.6);
+  const Legend names = legend();
+  const double legendWidth = names.isEmpty() ? 0 : names.width() + line;
+  const QRectF area = QRectF(rect()).adjusted(line * 3, line * 1.8, -line - legendWidth, -line * 1.6);
   const auto& w = function_->window;
   const double aspect = (w[3] - w[2]) / (w[1] - w[0]);
   double width = area.width(), height = width * aspect;
   if (height > area.height()) height = area.height(), width = height / aspect;
   return QRectF(area.left() + (area.width() - width) / 2, area.top() + (area.height() - height) / 2, width, height);
+}
+
+QRectF SurfaceView::legendRect() const {
+  const Legend names = legend();
+  if (names.isEmpty()) return {};
+  const QRectF plot = plotRect();
+  return QRectF(plot.right() + fontMetrics().height(), plot.top(), names.width(), names.height());
+}
+
+void SurfaceView::drawLegend(QPainter& p) {
+  const Legend names = legend();
+  names.draw(p, legendRect().topLeft(), palette());
+  elided_ << names.elided();
 }
 
 QPointF SurfaceView::toWidget(double x, double y) const {
@@ -162,7 +186,7 @@ void SurfaceView::paintEvent(QPaintEvent*) {
     const Path& path = paths_[i];
     const size_t n = size_t(path.shown);
     if (n == 0) continue;
-    const QColor colour = categoryColor(uint32_t(i));
+    const QColor colour = pathColour(int(i));
     QPainterPath line;
     line.moveTo(toWidget(path.points[0].x, path.points[0].y));
     for (size_t k = 1; k < n; ++k) line.lineTo(toWidget(path.points[k].x, path.points[k].y));
@@ -176,11 +200,18 @@ void SurfaceView::paintEvent(QPaintEvent*) {
     p.setBrush(colour);
     const size_t every = std::max<size_t>(1, n / 40);
     for (size_t k = 0; k < n; k += every) p.drawEllipse(toWidget(path.points[k].x, path.points[k].y), 2.2, 2.2);
-    p.setPen(QPen(Qt::black, 1.2));
-    p.drawEllipse(toWidget(path.points[n - 1].x, path.points[n - 1].y), 5, 5);
     p.setBrush(Qt::NoBrush);
     p.setPen(QPen(Qt::white, 2));
     p.drawEllipse(toWidget(path.points[0].x, path.points[0].y), 6, 6);
+  }
+  // The heads last, over every line: where each optimizer is now shows even where a later path
+  // runs over its track (on the saddle, momentum's runs over plain SGD's).
+  for (size_t i = 0; i < paths_.size(); ++i) {
+    const size_t n = size_t(paths_[i].shown);
+    if (n == 0) continue;
+    p.setPen(QPen(Qt::black, 1.2));
+    p.setBrush(pathColour(int(i)));
+    p.drawEllipse(toWidget(paths_[i].points[n - 1].x, paths_[i].points[n - 1].y), 5, 5);
   }
   p.setClipping(false);
   p.setRenderHint(QPainter::Antialiasing, false);
@@ -198,22 +229,13 @@ void SurfaceView::paintEvent(QPaintEvent*) {
   p.drawText(QRectF(plot.left() - 3 * line, plot.top(), 3 * line - 4, line), Qt::AlignRight, num(w[3]));
   const QString title = QString::fromStdString(function_->title) + "  " + QString::fromStdString(function_->formula) +
                         (log_ ? tr("  (colours: log scale)") : QString());
-  p.drawText(QRectF(0, 2, width(), line), Qt::AlignHCenter, fontMetrics().elidedText(title, Qt::ElideRight, width() - 8));
+  elided_.clear();
+  const QString shownTitle = fontMetrics().elidedText(title, Qt::ElideRight, width() - 8);
+  if (shownTitle != title) elided_ << title;
+  p.drawText(QRectF(0, 2, width(), line), Qt::AlignHCenter, shownTitle);
   if (!paths_.empty()) {
     p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), line), Qt::AlignHCenter, tr("step %1").arg(shownStep()));
-    // The legend, in a box of the window colour at the plot's top right.
-    int textWidth = 0;
-    for (const auto& path : paths_) textWidth = std::max(textWidth, fontMetrics().horizontalAdvance(path.name));
-    const QRectF box(plot.right() - textWidth - 2.6 * line, plot.top() + 6, textWidth + 2.2 * line,
-                     paths_.size() * line + 0.6 * line);
-    QColor back = pal.color(QPalette::Window);
-    back.setAlpha(215);
-    p.fillRect(box, back);
-    for (size_t i = 0; i < paths_.size(); ++i) {
-      const qreal y = box.top() + 0.3 * line + i * line;
-      p.fillRect(QRectF(box.left() + 0.3 * line, y + 0.35 * line, 1.2 * line, 0.3 * line), categoryColor(uint32_t(i)));
-      p.drawText(QRectF(box.left() + 1.8 * line, y, textWidth + 4, line), Qt::AlignLeft | Qt::AlignVCenter, paths_[i].name);
-    }
+    drawLegend(p);
   }
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 // A 2-D test surface as a heatmap (log-scaled where the function spans decades, as Rosenbrock's
 // valley does) with contour lines, and optimizers' paths down it as coloured polylines with
-// markers, a legend and a step counter. Paths grow over time: points given at once are revealed
+// markers, a legend beside the plot (never over the paths) and a step counter. Paths grow over time: points given at once are revealed
 // at a set speed, and points appended live appear as they come. A click on the surface proposes
 // a new start point (startPointChosen).
 #include "surface/test_function.h"
 #include "surface/trajectory.h"
+#include "views/legend.h"
 
 #include <QImage>
 #include <QLineF>
@@ -13,6 +14,7 @@
 
 #include <vector>
 
+class QPainter;
 class QTimer;
 
 namespace gradlab::ui {
@@ -32,12 +34,17 @@ class SurfaceView : public QWidget {
 
   int trajectoryCount() const { return int(paths_.size()); }
   int shownPoints(int index) const { return int(paths_.at(size_t(index)).shown); }
+  const std::vector<surface::TrajectoryPoint>& points(int index) const { return paths_.at(size_t(index)).points; }
   uint32_t shownStep() const;  // the step counter: the furthest step drawn
   bool logScale() const { return log_; }
   const surface::TestFunction& function() const { return *function_; }
 
   // Between surface coordinates and widget pixels.
   QRectF plotRect() const;
+  QRectF legendRect() const;  // empty without paths
+  QColor pathColour(int index) const;
+  // The texts the last paint had to shorten ("…") to fit: the title, legend names.
+  const QStringList& elidedLabels() const { return elided_; }
   QPointF toWidget(double x, double y) const;
   QPointF toSurface(QPointF pixel) const;
 
@@ -57,6 +64,8 @@ class SurfaceView : public QWidget {
     double shown = 0;  // points revealed so far (fractional while animating)
   };
   void sample();
+  Legend legend() const;
+  void drawLegend(QPainter& p);
   void advance();
 
   const surface::TestFunction* function_ = nullptr;
@@ -68,6 +77,7 @@ class SurfaceView : public QWidget {
   double speed_ = 60;
   bool dirty_ = false;
   QTimer* timer_ = nullptr;
+  QStringList elided_;
 };
 
 }  // namespace gradlab::ui

@@ -1,0 +1,63 @@
+#pragma once
+// The Optimizer race tab: controls for a race on a 2-D test surface — the surface, the optimizers
+// with their settings (one spec a line, as the CLI takes them), the steps and the start point —
+// beside the surface view that animates the paths. Play runs the race the controls describe; a
+// click on the surface runs it again from there. A race started elsewhere (a demo) shows its
+// settings in the controls.
+#include "demos.h"
+
+#include <QWidget>
+
+#include <optional>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace gradlab::ui {
+
+class SurfaceRaceRunner;
+class SurfaceView;
+
+class SurfaceRacePanel : public QWidget {
+  Q_OBJECT
+ public:
+  // `device`: as for gpu::ContextOptions::device (empty: GRADLAB_DEVICE, else the best one).
+  explicit SurfaceRacePanel(const QString& device, QWidget* parent = nullptr);
+
+  SurfaceView* view() const { return view_; }
+  SurfaceRaceRunner* runner() const { return runner_; }
+
+  void setSurface(const QString& name);      // surface::testFunctions() name
+  void setOptimizers(const QString& specs);  // "sgd:lr=0.001; adam:lr=0.02" or one a line
+  void setSteps(int steps);
+  void setStart(double x, double y);
+  QString statusText() const;
+  QPushButton* playButton() const { return play_; }
+
+  // The race the controls describe, or nullopt with what is wrong in `problem` (one line).
+  std::optional<SurfaceRace> raceFromControls(QString* problem) const;
+
+ public slots:
+  void play();
+
+ private:
+  void showRace(const SurfaceRace& race);  // the controls follow a race started elsewhere
+  void surfaceChosen();
+  void startChosen(double x, double y);
+
+  QString device_;
+  QComboBox* surface_;
+  QPlainTextEdit* optimizers_;
+  QSpinBox* steps_;
+  QLineEdit* start_;
+  QPushButton* play_;
+  QLabel* status_;
+  SurfaceView* view_;
+  SurfaceRaceRunner* runner_;
+};
+
+}  // namespace gradlab::ui

@@ -196,8 +196,9 @@ loss = CrossEntropyLoss(c)
     QCOMPARE(predictedAllocations(r, context_->device()), allocated);
   }
 
-  // A whole session with Adam (two state tensors per parameter) and two datasets: everything
-  // predicted is allocated, and what was not predicted is the session's fixed bookkeeping.
+  // A whole session with Adam (two state tensors per parameter), two datasets and probes:
+  // everything predicted is allocated, and what was not predicted is the session's fixed
+  // bookkeeping.
   void sessionAllocatesWhatWasPredicted() {
     data::ToyOptions toy{300, 0.1, 3, 1};
     const auto [trainSet, validation] = data::makeToyDataset("spiral", toy).split(0.2, 1);
@@ -205,18 +206,20 @@ loss = CrossEntropyLoss(c)
     options.batch = 16;
     options.conv = nn::ConvAlgorithm::Direct;
     auto optimizer = optim::createOptimizer(*context_, "adam", {{"lr", "0.01"}});
-    const auto r = train::sessionFitRequest(test::graphOf(R"(input x: 2
+    auto r = train::sessionFitRequest(test::graphOf(R"(input x: 2
 h = Linear(x, out_features=8)
 a = ReLU(h)
 logits = Linear(a, out_features=3)
 loss = CrossEntropyLoss(logits)
 )"),
                                             trainSet, &validation, options, optimizer.get());
+    r.probes = true;
     const std::vector<uint64_t> predicted = predictedAllocations(r, context_->device());
     std::vector<uint64_t> allocated;
     context_->recordAllocationsForTesting(&allocated);
     {
       train::TrainingSession session(*context_, r.graph, trainSet, &validation, options, std::move(optimizer));
+      session.probeStep();
       context_->recordAllocationsForTesting(nullptr);
     }
     std::vector<uint64_t> unexplained = allocated;
@@ -245,6 +248,20 @@ loss = CrossEntropyLoss(logits)
     }
     context_->recordAllocationsForTesting(nullptr);
     QCOMPARE(allocated.size(), size_t(0));
+  }
+
+  // A run that cannot fit fails at setup with the check's message.
+  void runFailsAtSetupWithTheFitMessage() {
+    if (context_->device().maxStorageBufferRange >= 196 * MiB) QSKIP("this device binds 196 MiB at once");
+    train::RunConfig c;
+    c.graph = test::graphOf(kWideNet);
+    c.train = std::make_shared<data::Dataset>(data::makeGaussianNoise(8, nn::Shape{{784}}, 1));
+    c.options.batch = 4;
+    c.probeEvery = 10;
+    train::Run run(*context_, c);
+    QVERIFY(run.waitFor({train::RunState::Failed}, 20s));
+    const std::string error = run.latest()->error;
+    QVERIFY2(error.rfind("layer h1 (Linear 784->65536): its weight needs 196 MiB", 0) == 0, error.c_str());
   }
 
   // The device lost, or full, at a step's submission: the run fails with a message saying what

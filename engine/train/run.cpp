@@ -1,5 +1,7 @@
 #include "train/run.h"
 
+#include "train/device_fit.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -209,8 +211,14 @@ std::shared_ptr<const DecisionBoundary> Run::boundaryNow() {
 void Run::worker() {
   std::shared_ptr<const DecisionBoundary> initialBoundary;
   try {
+    auto optimizer = config_.optimizer ? config_.optimizer() : nullptr;
+    // The session checks its own buffers; the run's probes add a copy of every parameter.
+    DeviceFitRequest fit = sessionFitRequest(config_.graph, *config_.train, config_.validation.get(), config_.options,
+                                             optimizer.get());
+    fit.probes = config_.probeEvery > 0;
+    requireDeviceFit(fit, context_.device());
     session_ = std::make_unique<TrainingSession>(context_, config_.graph, *config_.train, config_.validation.get(),
-                                                 config_.options, config_.optimizer ? config_.optimizer() : nullptr);
+                                                 config_.options, std::move(optimizer));
     session_->snapshotWeights(config_.weightSnapshots);
     applyInitialWeights();
     if (config_.resumeFrom) session_->resume(*config_.resumeFrom);

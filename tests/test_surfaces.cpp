@@ -119,10 +119,31 @@ class TestSurfaces : public QObject {
     for (const auto& p : t.points) QVERIFY(std::isfinite(p.x) && std::isfinite(p.y) && std::isfinite(p.loss));
   }
 
+  void startsWhoseLossOverflowsFloatAreRefused() {
+    // Finite doubles whose loss (or the point itself) is beyond float: no first point to report.
+    const auto optimizer = optim::createOptimizer(*context_, "adam", {});
+    optim::Optimizer& adam = *optimizer;
+    for (const std::array<double, 2> start : {std::array<double, 2>{1e20, 1e20}, {3e38, 0.0}, {1e39, 0.0}}) {
+      try {
+        const auto t = surface::runTrajectory(*context_, adam, FunctionId::Quadratic, {}, start, 10);
+        QFAIL(qPrintable(QString("accepted (%1, %2) with %3 points").arg(start[0]).arg(start[1]).arg(t.points.size())));
+      } catch (const std::invalid_argument& e) {
+        QVERIFY2(QString(e.what()).contains("start point"), e.what());
+      }
+    }
+    // The largest start the CLI accepts still has a first point.
+    const auto t = surface::runTrajectory(*context_, adam, FunctionId::Quadratic, {1e6, 0}, {1e6, 1e6}, 3);
+    QVERIFY(!t.points.empty());
+  }
+
   void badRequestsAreRejected() {
     optim::Sgd sgd(0.01);
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                              surface::runTrajectory(*context_, sgd, FunctionId::Saddle, {}, {NAN, 0.0}, 10));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             surface::runTrajectory(*context_, sgd, FunctionId::Quadratic, {1e308, 0}, {1, 1}, 10));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             surface::runTrajectory(*context_, sgd, FunctionId::Quadratic, {10, NAN}, {1, 1}, 10));
     QVERIFY(surface::findTestFunction("rosenbrock"));
     QVERIFY(!surface::findTestFunction("banana"));
   }

@@ -4,9 +4,12 @@
 #include "gpu/recording.h"
 #include "spirv/shaders.h"
 #include "train/control_kernels.h"
+#include "util/option_ranges.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 namespace gradlab::surface {
@@ -16,12 +19,32 @@ const gpu::KernelSpec kGradient{
     "surface_gradient", spirv::surface_gradient, {Access::Read, Access::Write, Access::Read, Access::ReadWrite}, 16};
 constexpr uint32_t kMaxSteps = 1u << 20;
 constexpr uint32_t kStepsPerSubmit = 2048;
+
+std::string startText(std::array<double, 2> start) {
+  char text[64];
+  std::snprintf(text, sizeof text, "(%g, %g)", start[0], start[1]);
+  return text;
+}
+
+// The device computes in float: a start whose loss already overflows it has no first point.
+void checkRequest(FunctionId function, const FunctionParams& params, std::array<double, 2> start) {
+  if (function == FunctionId::Quadratic) {
+    util::checkNumber("kappa", params.kappa, util::ranges::kQuadraticKappa);
+    if (!std::isfinite(params.angle)) throw std::invalid_argument("the quadratic's angle must be finite");
+  }
+  if (!std::isfinite(start[0]) || !std::isfinite(start[1]))
+    throw std::invalid_argument("the start point must be finite, got " + startText(start));
+  const double loss = evaluate(function, start[0], start[1], params);
+  if (!(std::abs(loss) <= std::numeric_limits<float>::max()))
+    throw std::invalid_argument("the loss at the start point " + startText(start) +
+                                " overflows float (largest 3.4e38): start nearer the minimum");
+}
 }  // namespace
 
 Trajectory runTrajectory(gpu::Context& context, optim::Optimizer& optimizer, FunctionId function,
                          const FunctionParams& params, std::array<double, 2> start, uint32_t steps) {
   if (steps > kMaxSteps) throw std::invalid_argument("at most " + std::to_string(kMaxSteps) + " steps");
-  if (!std::isfinite(start[0]) || !std::isfinite(start[1])) throw std::invalid_argument("the start point must be finite");
+  checkRequest(function, params, start);
   gpu::Buffer point(context, 8), grad(context, 8), step(context, 4), control(context, 16, true),
       trajectory(context, (uint64_t(steps) + 1) * 16, true);
   const float xy[2] = {float(start[0]), float(start[1])};
@@ -70,6 +93,9 @@ Trajectory runTrajectory(gpu::Context& context, optim::Optimizer& optimizer, Fun
     }
     out.points.push_back({s, v[0], v[1], v[2]});
   }
+  // Float rounding can overflow where the double check above did not: still no point to start from.
+  if (out.points.empty())
+    throw std::invalid_argument("the loss at the start point " + startText(start) + " is not finite in float");
   return out;
 }
 

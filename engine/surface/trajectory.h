@@ -22,7 +22,9 @@ struct Trajectory {
   bool diverged = false;                // a value became NaN or infinite; points stop before it
 };
 
-// Runs `steps` updates of `optimizer` from `start` on `function`.
+// Runs `steps` updates of `optimizer` from `start` on `function`. Throws std::invalid_argument,
+// before any work, for a start point that is not finite or whose loss overflows float, and for a
+// Quadratic's kappa or angle outside util::ranges; a returned trajectory has at least the start.
 Trajectory runTrajectory(gpu::Context& context, optim::Optimizer& optimizer, FunctionId function,
                          const FunctionParams& params, std::array<double, 2> start, uint32_t steps);
 

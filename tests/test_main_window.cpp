@@ -7,11 +7,13 @@
 #include "analysis/gradient_check_dialog.h"
 #include "demos.h"
 #include "editor/network_editor.h"
+#include "editor/param_fields.h"
 #include "main_window.h"
 #include "persist/autosave.h"
 #include "persist/experiment_file.h"
 #include "support/ui_test.h"
 #include "training_charts.h"
+#include "training_panel.h"
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
 #include "views/surface_view.h"
@@ -21,6 +23,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
@@ -30,11 +33,13 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QWheelEvent>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -393,6 +398,53 @@ class TestMainWindow : public QObject {
       QCOMPARE(gradlab::persist::loadExperiment(path.toStdString()).network, edited);  // untouched
       QVERIFY(!std::filesystem::exists(autosaved));  // a clean exit
     }
+  }
+
+  // A wheel turned over the Training panel scrolls it and edits nothing; a focused field takes the
+  // wheel, and a value outside the accepted range is refused, red, with the range gradlab-cli names.
+  void wheelEditsOnlyFocusedFieldsAndOutOfRangeIsRefused() {
+    Lab lab(toyExperiment());
+    MainWindow& window = lab.window;
+    auto& panel = window.trainingPanel();
+    auto* epochs = panel.findChild<QSpinBox*>("epochs");
+    auto* decayField = panel.findChild<gradlab::ui::ParamField*>("weight_decay");
+    QVERIFY(epochs && decayField);
+    auto* decay = qobject_cast<QDoubleSpinBox*>(decayField->editor());
+    QVERIFY(decay);
+    auto wheel = [](QWidget* w, int notches) {
+      const QPointF centre(w->width() / 2.0, w->height() / 2.0);
+      QWheelEvent e(centre, w->mapToGlobal(centre), QPoint(), QPoint(0, 120 * notches), Qt::NoButton, Qt::NoModifier,
+                    Qt::NoScrollPhase, false);
+      QApplication::sendEvent(w, &e);
+    };
+    auto wheelDown = [&](QWidget* w) { wheel(w, -1); };
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    window.editor().view()->setFocus();
+    const auto before = window.experiment().training;
+    for (QWidget* field : {static_cast<QWidget*>(epochs), static_cast<QWidget*>(decay)}) wheelDown(field);
+    for (auto* box : panel.findChildren<QAbstractSpinBox*>()) wheelDown(box);
+    for (auto* box : panel.findChildren<QComboBox*>()) wheelDown(box);
+    QTest::qWait(100);
+    QCOMPARE(epochs->value(), int(before.epochs));
+    QCOMPARE(decay->value(), 0.0);
+    QVERIFY(window.experiment().training == before);
+    QVERIFY2(!window.isModified(), qPrintable(window.windowTitle()));
+
+    decay->setFocus();
+    QTRY_VERIFY(decay->hasFocus());
+    wheelDown(decay);  // 0 -> -0.01: shown, refused, not applied
+    QCOMPARE(decay->value(), -0.01);
+    QVERIFY2(decayField->problem().contains("weight_decay >= 0"), qPrintable(decayField->problem()));
+    QCOMPARE(panel.problem(), decayField->problem());
+    QVERIFY(!panel.settings().optimizerValues.count("weight_decay"));
+    QVERIFY(window.experiment().training == before);
+    QVERIFY(!window.isModified());
+    gradlab::test::screenshot(window, "main_window_refused_weight_decay", 150);
+    wheel(decay, 1);  // back to 0: accepted again, and nothing changed
+    QVERIFY(decayField->problem().isEmpty());
+    QVERIFY(panel.problem().isEmpty());
+    QVERIFY(!window.isModified());
   }
 
   // The Training panel's Convolutions setting is the experiment's, and a 7 x 7 convolution trains

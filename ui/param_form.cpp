@@ -3,6 +3,7 @@
 #include "editor/param_fields.h"
 
 #include <QFormLayout>
+#include <QLabel>
 
 namespace gradlab::ui {
 
@@ -16,21 +17,40 @@ void ParamForm::setParams(std::vector<nn::ParamDef> defs, const std::map<std::st
   while (layout_->rowCount() > 0) layout_->removeRow(0);
   defs_ = std::move(defs);
   values_.clear();
-  invalid_.clear();
+  problems_.clear();
   for (const nn::ParamDef& def : defs_) {
     const auto given = values.find(def.name);
     values_[def.name] = given != values.end() ? given->second : def.defaultValue;
     ParamField* field = ParamField::create(def, this);  // the inspector's editors: same kinds, same checks
-    field->setValueText(QString::fromStdString(values_[def.name]));
-    field->setObjectName(QString::fromStdString(def.name));
     const std::string name = def.name;
+    if (valueCheck_) field->setValueCheck([this, name](const QString& text) { return valueCheck_(name, text); });
+    field->setObjectName(QString::fromStdString(def.name));
+    auto* reason = new QLabel(this);
+    reason->setWordWrap(true);
+    reason->setStyleSheet("QLabel { color: #c62828; }");
+    reason->hide();
     connect(field, &ParamField::edited, this, [this, name](const QString& text) {
       values_[name] = text.toStdString();
       emit valueChanged(QString::fromStdString(name), text);
     });
-    connect(field, &ParamField::problemChanged, this, [this, name](const QString& reason) { invalid_[name] = !reason.isEmpty(); });
+    connect(field, &ParamField::problemChanged, this, [this, name, reason](const QString& why) {
+      problems_[name] = why;
+      reason->setText(why);
+      reason->setVisible(!why.isEmpty());
+      emit problemChanged();
+    });
+    field->setValueText(QString::fromStdString(values_[def.name]));  // a refused value shows its reason too
     layout_->addRow(QString::fromStdString(def.name), field);
+    layout_->addRow(reason);
   }
+}
+
+QString ParamForm::problem() const {
+  for (const nn::ParamDef& def : defs_) {
+    const auto it = problems_.find(def.name);
+    if (it != problems_.end() && !it->second.isEmpty()) return it->second;
+  }
+  return {};
 }
 
 std::map<std::string, std::string> ParamForm::changedValues() const {
@@ -40,12 +60,6 @@ std::map<std::string, std::string> ParamForm::changedValues() const {
     if (v != def.defaultValue) out[def.name] = v;
   }
   return out;
-}
-
-bool ParamForm::valid() const {
-  for (const auto& [name, bad] : invalid_)
-    if (bad) return false;
-  return true;
 }
 
 }  // namespace gradlab::ui

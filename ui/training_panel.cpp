@@ -1,6 +1,7 @@
 #include "training_panel.h"
 
 #include "dataset_preview.h"
+#include "editor/param_fields.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 #include "optim/settings.h"
@@ -62,7 +63,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   dataset_->setToolTip(tr("Fashion-MNIST comes with Debian (dataset-fashion-mnist); the 2-D sets are generated from the seed"));
   dataLayout->addWidget(dataset_);
   toySamples_ = new QSpinBox(data);
-  toySamples_->setRange(4, 100000);
+  toySamples_->setRange(4, 1 << 24);
   toyNoise_ = new QDoubleSpinBox(data);
   toyNoise_->setRange(0, 10);
   toyNoise_->setSingleStep(0.05);
@@ -90,6 +91,17 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   small.setPointSizeF(small.pointSizeF() * 0.9);
   optimizerSummary_->setFont(small);
   optimizerForm_ = new ParamForm(optimizerBox);
+  // Each value is checked as the run (and gradlab-cli) will check it, with the others as they are.
+  optimizerForm_->setValueCheck([this](const std::string& name, const QString& text) {
+    auto values = settings_.optimizerValues;
+    values[name] = text.toStdString();
+    try {
+      optim::resolveSettings(settings_.optimizer, values);
+      return QString();
+    } catch (const std::exception& e) {
+      return QString::fromUtf8(e.what());
+    }
+  });
   schedule_ = new QLineEdit(optimizerBox);
   schedule_->setPlaceholderText("constant");
   schedule_->setToolTip(tr("learning-rate schedule: constant, step:step_size=N,gamma=G, exponential:gamma=G, "
@@ -102,7 +114,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
 
   auto* run = new QGroupBox(tr("Run"), this);
   batch_ = new QSpinBox(run);
-  batch_->setRange(1, 4096);
+  batch_->setRange(1, 65536);  // the ranges persist::runSetup and gradlab-cli accept
   epochs_ = new QSpinBox(run);
   epochs_->setRange(1, 100000);
   seed_ = new QSpinBox(run);
@@ -126,6 +138,12 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
                                  {tr("convolutions"), conv_}}));
   layout->addWidget(run);
 
+  for (QWidget* field : std::initializer_list<QWidget*>{dataset_, toySamples_, toyNoise_, limit_, optimizer_, batch_, epochs_, seed_, conv_})
+    wheelOnlyWhenFocused(field);  // a wheel over the panel scrolls it, and changes nothing
+  for (const auto& [field, name] : {std::pair<QWidget*, const char*>{dataset_, "dataset"}, {toySamples_, "points"},
+                                    {toyNoise_, "noise"}, {limit_, "images"}, {optimizer_, "optimizer"},
+                                    {batch_, "batch"}, {epochs_, "epochs"}, {seed_, "seed"}, {conv_, "convolutions"}})
+    field->setObjectName(name);
   connect(dataset_, &QComboBox::currentIndexChanged, this, [this] { fromWidgets(); });
   connect(conv_, &QComboBox::currentIndexChanged, this, [this] { fromWidgets(); });
   for (QSpinBox* box : {toySamples_, limit_, batch_, epochs_, seed_})
@@ -141,10 +159,15 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     validate();
     emit settingsChanged();
   });
+  connect(optimizerForm_, &ParamForm::problemChanged, this, [this] {
+    if (!updating_) validate();
+  });
   connect(optimizerForm_, &ParamForm::valueChanged, this, [this](const QString& name, const QString& text) {
-    settings_.optimizerValues = optimizerForm_->changedValues();
+    const auto values = optimizerForm_->changedValues();
+    const bool changed = values != settings_.optimizerValues;  // not when a refused value went back
+    settings_.optimizerValues = values;
     validate();
-    if (!problem_.isEmpty()) return;
+    if (!problem_.isEmpty() || !changed) return;
     if (name == "lr") emit learningRateChanged(text.toDouble());
     else emit settingsChanged();
   });
@@ -235,7 +258,7 @@ void TrainingPanel::fromWidgets() {
 
 void TrainingPanel::validate() {
   problem_.clear();
-  if (!optimizerForm_->valid()) problem_ = tr("An optimizer value is not valid (see the red field).");
+  if (!optimizerForm_->valid()) problem_ = optimizerForm_->problem();
   else {
     try {
       persist::runSetup(settings_);

@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLineEdit>
 #include <QSignalBlocker>
@@ -14,6 +15,17 @@ namespace gradlab::ui {
 namespace {
 
 const QColor kInvalid(214, 39, 40);
+
+// Lets a wheel event over an unfocused field go to the widgets under it (the scroll area).
+class WheelWithFocusOnly : public QObject {
+ public:
+  using QObject::QObject;
+  bool eventFilter(QObject* watched, QEvent* event) override {
+    if (event->type() != QEvent::Wheel || static_cast<QWidget*>(watched)->hasFocus()) return false;
+    event->ignore();  // ignored, the application hands it on to the parent widgets
+    return true;
+  }
+};
 
 void setTextColor(QWidget* w, const QColor& color) {
   QPalette p = w->palette();
@@ -53,9 +65,10 @@ class IntField : public ParamField {
     if (def.required()) spin_->setSpecialValueText(tr("required"));
     spin_->setKeyboardTracking(false);
     layout()->addWidget(spin_);
+    wheelOnlyWhenFocused(spin_);
     connect(spin_, &QSpinBox::valueChanged, this, [this](int v) {
       if (def_.required() && v == spin_->minimum()) return;  // "required" is not a value
-      emit edited(QString::number(v));
+      if (check(spin_, QString::number(v))) emit edited(QString::number(v));
     });
     connect(spin_->edit(), &QLineEdit::textEdited, this, [this](const QString& text) { check(spin_, text); });
     connect(spin_, &QSpinBox::editingFinished, this, [this] { check(spin_, valueText()); });
@@ -84,8 +97,11 @@ class RealField : public ParamField {
     spin_->setSingleStep(def.max - def.min <= 1 ? 0.01 : 0.1);
     spin_->setKeyboardTracking(false);
     layout()->addWidget(spin_);
-    connect(spin_, &QDoubleSpinBox::valueChanged, this,
-            [this](double v) { emit edited(QString::fromStdString(nn::formatNumber(v))); });
+    wheelOnlyWhenFocused(spin_);
+    connect(spin_, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+      const QString text = QString::fromStdString(nn::formatNumber(v));
+      if (check(spin_, text)) emit edited(text);
+    });
     connect(spin_->edit(), &QLineEdit::textEdited, this, [this](const QString& text) { check(spin_, text); });
     connect(spin_, &QDoubleSpinBox::editingFinished, this, [this] { check(spin_, valueText()); });
   }
@@ -107,6 +123,7 @@ class ChoiceField : public ParamField {
     combo_ = new QComboBox(this);
     for (const auto& c : def.choices) combo_->addItem(QString::fromStdString(c));
     layout()->addWidget(combo_);
+    wheelOnlyWhenFocused(combo_);
     connect(combo_, &QComboBox::currentTextChanged, this, [this](const QString& text) { emit edited(text); });
   }
   void setValueText(const QString& text) override {
@@ -140,6 +157,11 @@ class BoolField : public ParamField {
 
 }  // namespace
 
+void wheelOnlyWhenFocused(QWidget* field) {
+  field->setFocusPolicy(Qt::StrongFocus);  // not Qt::WheelFocus: a wheel passing over does not take focus
+  field->installEventFilter(new WheelWithFocusOnly(field));
+}
+
 ParamField::ParamField(const nn::ParamDef& def, QWidget* parent) : QWidget(parent), def_(def) {
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -156,15 +178,18 @@ ParamField* ParamField::create(const nn::ParamDef& def, QWidget* parent) {
   return nullptr;
 }
 
-void ParamField::check(QWidget* editor, const QString& text) {
+bool ParamField::check(QWidget* editor, const QString& text) {
   std::string error;
   QString reason;
   if (text.isEmpty() || text == tr("required")) reason = def_.required() ? tr("%1 is required: %2").arg(QString::fromStdString(def_.name), QString::fromStdString(def_.help)) : QString();
   else if (!nn::ParamValue::parse(def_, text.trimmed().toStdString(), &error)) reason = QString::fromStdString(error);
+  else if (valueCheck_) reason = valueCheck_(text.trimmed());
   setTextColor(editor, reason.isEmpty() ? QColor() : kInvalid);
-  if (reason == problem_) return;
-  problem_ = reason;
-  emit problemChanged(reason);
+  if (reason != problem_) {
+    problem_ = reason;
+    emit problemChanged(reason);
+  }
+  return reason.isEmpty();
 }
 
 }  // namespace gradlab::ui

@@ -7,7 +7,13 @@
 
 #include <QWidget>
 
+#include <functional>
+
 namespace gradlab::ui {
+
+// Makes the mouse wheel change `field` (a spin box or combo box) only while it has keyboard focus:
+// a wheel turned to scroll a form over it scrolls the form instead of editing the value.
+void wheelOnlyWhenFocused(QWidget* field);
 
 class ParamField : public QWidget {
   Q_OBJECT
@@ -20,6 +26,9 @@ class ParamField : public QWidget {
   // The editing widget itself (the spin box, combo or check box), for focus and tests.
   virtual QWidget* editor() const = 0;
   QString problem() const { return problem_; }
+  // A check beyond the declared kind and range (the whole set of values, as the engine will take
+  // them): returns why `text` is refused, or empty. Refused values turn red and are not applied.
+  void setValueCheck(std::function<QString(const QString& text)> check) { valueCheck_ = std::move(check); }
 
  signals:
   void edited(const QString& text);           // a valid new value to apply
@@ -27,11 +36,13 @@ class ParamField : public QWidget {
 
  protected:
   explicit ParamField(const nn::ParamDef& def, QWidget* parent);
-  // Checks typed text with the engine's parser, colours the editor and reports the reason.
-  void check(QWidget* editor, const QString& text);
+  // Checks typed text with the engine's parser, colours the editor and reports the reason; true
+  // when the text is a value to apply.
+  bool check(QWidget* editor, const QString& text);
 
   nn::ParamDef def_;
   QString problem_;
+  std::function<QString(const QString&)> valueCheck_;
 };
 
 }  // namespace gradlab::ui

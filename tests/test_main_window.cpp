@@ -43,6 +43,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 
 using gradlab::ui::MainWindow;
@@ -134,6 +135,19 @@ void trainSteps(MainWindow& window, uint64_t steps) {
                                            .arg(steps)),
                             60000);
   QTest::qWait(100);  // the last snapshot reaches the views
+}
+
+// Opens the learning-rate-too-high demo in `window` and trains it until it diverges.
+void openDivergedDemo(MainWindow& window) {
+  const gradlab::ui::Demo* demo = nullptr;
+  for (const auto& d : gradlab::ui::demos())
+    if (d.menu.contains("too high")) demo = &d;
+  QVERIFY(demo);
+  QSignalSpy ready(&window, &MainWindow::demoReady);
+  window.openDemo(*demo);
+  QVERIFY(ready.wait(120000));
+  action(window, "Play")->trigger();
+  QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().contains("diverged"), 60000);
 }
 
 }  // namespace
@@ -400,6 +414,34 @@ class TestMainWindow : public QObject {
     }
   }
 
+  // Switching demos replaces a document nobody touched without asking: a demo that was only
+  // opened, or opened and played, holds nothing of the user's.
+  void demoSwitchOnAnUntouchedDocumentAsksNothing() {
+    Lab lab(toyExperiment());
+    MainWindow& window = lab.window;
+    QVERIFY(!window.isModified());
+    for (const QString& title : {QString("Without dropout"), QString("Learning rate too high"), QString("With dropout")}) {
+      QSignalSpy ready(&window, &MainWindow::demoReady);
+      {
+        ModalAnswer none(QMessageBox::Cancel);
+        QVERIFY2(action(window, title), qPrintable(title));
+        action(window, title)->trigger();
+        QTest::qWait(100);
+        QVERIFY2(none.asked.isEmpty(), qPrintable(title + " asked: " + none.asked));
+        QVERIFY2(none.unexpected.isEmpty(), qPrintable(none.unexpected));
+      }
+      QVERIFY2(window.explanationText().contains(title), qPrintable(window.explanationText()));
+      QVERIFY(ready.wait(120000));
+      QTest::qWait(600);  // anything the window does after the run is built (timers, late signals)
+      QVERIFY2(!window.isModified(), qPrintable(title + ": " + window.windowTitle()));
+      window.controller().play();  // watching a demo train (or diverge) is not an edit
+      QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 3, 120000);
+      window.controller().pause();
+      QTest::qWait(300);
+      QVERIFY2(!window.isModified(), qPrintable(title + " after training: " + window.windowTitle()));
+    }
+  }
+
   // A wheel turned over the Training panel scrolls it and edits nothing; a focused field takes the
   // wheel, and a value outside the accepted range is refused, red, with the range gradlab-cli names.
   void wheelEditsOnlyFocusedFieldsAndOutOfRangeIsRefused() {
@@ -445,6 +487,84 @@ class TestMainWindow : public QObject {
     QVERIFY(decayField->problem().isEmpty());
     QVERIFY(panel.problem().isEmpty());
     QVERIFY(!window.isModified());
+  }
+
+  // The learning-rate-too-high demo diverges within a few steps: its banner names the layer that
+  // went first, as its text promises; the accuracy axis stops at 100% and the loss axis, which a
+  // loss of 1e21 would stretch, turns log by itself and says so.
+  void divergingDemoNamesTheLayerAndKeepsItsAxesReadable() {
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.resize(1280, 720);
+    window.show();
+    openDivergedDemo(window);
+    const QString banner = window.bannerText();
+    static const QRegularExpression layer("first in (h1|a1|h2|a2|logits|loss) \\((Linear|ReLU|CrossEntropyLoss)\\)");
+    QVERIFY2(layer.match(banner).hasMatch(), qPrintable(banner));
+    QTest::qWait(300);  // the charts redraw at 30 Hz
+    const auto& charts = window.charts();
+    QVERIFY(charts.lossPoints() >= 3);
+    const auto [accuracyMin, accuracyMax] = charts.accuracyAxisRange();
+    QVERIFY2(accuracyMin >= 0 && accuracyMax <= 100, qPrintable(QString("%1..%2").arg(accuracyMin).arg(accuracyMax)));
+    const auto [lossMin, lossMax] = charts.lossAxisRange();
+    QVERIFY2(charts.lossAxisIsLog(), qPrintable(QString("linear loss axis up to %1").arg(lossMax)));
+    QVERIFY2(std::isfinite(lossMin) && std::isfinite(lossMax) && lossMax <= 40, qPrintable(QString("log10 %1..%2").arg(lossMin).arg(lossMax)));
+    QVERIFY2(charts.lossAxisNote().contains("log scale"), qPrintable(charts.lossAxisNote()));
+    gradlab::test::screenshot(window, "demo_diverged_1280x720", 200);
+  }
+
+  // Accuracy near 100% keeps the axis at 100% (a padded, rounded axis reached 150%).
+  void accuracyAxisNeverPassesOneHundred() {
+    gradlab::ui::TrainingCharts charts;
+    charts.resize(800, 300);
+    charts.show();
+    std::vector<gradlab::persist::MetricPoint> history;
+    for (uint64_t step = 0; step < 50; ++step) history.push_back({step, 0.5 / double(step + 1), step < 5 ? 0.9 : 1.0});
+    charts.setHistory(history, {});
+    QTest::qWait(100);
+    QCOMPARE(charts.accuracyAxisRange(), (std::pair<double, double>(0, 100)));
+    QVERIFY(!charts.lossAxisIsLog());  // two decades of loss: linear, no note
+    QVERIFY(charts.lossAxisNote().isEmpty());
+  }
+
+  // An optimizer race demo opened after a run diverged replaces the whole experiment: no banner
+  // of the old run, an editor that says this is a 2-D test function and no network, Play that
+  // runs the race again, and nothing asked or marked unsaved.
+  void raceDemoReplacesADivergedExperiment() {
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.resize(1280, 720);
+    window.show();
+    openDivergedDemo(window);
+    QVERIFY(!window.bannerText().isEmpty());
+    QSignalSpy finished(&window, &MainWindow::raceFinished);
+    {
+      ModalAnswer none(QMessageBox::Cancel);
+      action(window, "Rosenbrock valley")->trigger();
+      QTest::qWait(100);
+      QVERIFY2(none.asked.isEmpty(), qPrintable(none.asked));
+    }
+    QVERIFY2(window.bannerText().isEmpty(), qPrintable(window.bannerText()));
+    QVERIFY2(window.editor().placeholderText().contains("2-D test function, not a network"),
+             qPrintable(window.editor().placeholderText()));
+    QVERIFY(window.editor().placeholderText().contains("Rosenbrock"));
+    QVERIFY(!window.editor().view()->isVisible());
+    QCOMPARE(window.charts().lossPoints(), size_t(0));
+    QVERIFY(action(window, "Play") && action(window, "Play")->isEnabled());
+    QVERIFY(!action(window, "Step")->isEnabled());
+    QVERIFY(!window.isModified());
+    QVERIFY(finished.wait(120000));
+    QTest::qWait(1500);  // the paths animate in
+    gradlab::test::screenshot(window, "demo_rosenbrock_after_diverged_1280x720", 150);
+    action(window, "Play")->trigger();  // runs the race again
+    QVERIFY(finished.wait(120000));
+    QVERIFY(window.bannerText().isEmpty());
+    // A network demo brings the canvas back.
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    action(window, "Learning rate too high")->trigger();
+    QVERIFY(window.editor().placeholderText().isEmpty());
+    QVERIFY(window.editor().view()->isVisible());
+    QVERIFY(ready.wait(120000));
   }
 
   // The Training panel's Convolutions setting is the experiment's, and a 7 x 7 convolution trains

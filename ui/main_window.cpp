@@ -15,6 +15,7 @@
 #include "persist/autosave.h"
 #include "persist/experiment_file.h"
 #include "persist/file_error.h"
+#include "surface/test_function.h"
 #include "surface_race_runner.h"
 #include "training_charts.h"
 #include "training_panel.h"
@@ -188,7 +189,8 @@ void MainWindow::createActions() {
   play_->setShortcut(Qt::Key_Space);
   play_->setToolTip(tr("Train (Space); press again to pause"));
   connect(play_, &QAction::triggered, this, [this] {
-    if (controller_->state() == train::RunState::Running) controller_->pause();
+    if (showingRace()) race_->run(race_->race(), deviceRequest_);
+    else if (controller_->state() == train::RunState::Running) controller_->pause();
     else controller_->play();
   });
   step_ = new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Step"), this);
@@ -258,7 +260,7 @@ void MainWindow::createMenus() {
       title = demo.menu.section('/', 1);
     }
     QAction* a = parent->addAction(title, this, [this, &demo] {
-      if (demo.race || maybeSave()) openDemo(demo);  // a race leaves the experiment alone
+      if (maybeSave()) openDemo(demo);
     });
     a->setToolTip(demo.explanation);
   }
@@ -368,6 +370,7 @@ void MainWindow::createDocks() {
 }
 
 void MainWindow::openExperiment(const persist::Experiment& experiment, const QString& path) {
+  showingDemo_ = false;
   const auto parsed = nn::parseNetwork(experiment.network);
   Positions positions;
   for (const auto& [name, p] : experiment.layout) positions[name] = QPointF(p.x, p.y);
@@ -394,7 +397,8 @@ void MainWindow::openExperiment(const persist::Experiment& experiment, const QSt
 }
 
 void MainWindow::openDemo(const Demo& demo) {
-  if (!demo.race) openExperiment(demo.experiment);
+  if (demo.race) openRace(demo);
+  else openExperiment(demo.experiment);
   explanation_->setText(QString("<b>%1.</b> %2").arg(demo.menu.section('/', -1).toHtmlEscaped(), demo.explanation.toHtmlEscaped()));
   explanation_->show();
   if (QDockWidget* d = dock(demo.view)) {
@@ -402,7 +406,41 @@ void MainWindow::openDemo(const Demo& demo) {
     d->raise();
   }
   if (demo.race) race_->run(*demo.race, deviceRequest_);
+  showingDemo_ = true;
 }
+
+// A race on a 2-D test function replaces the whole experiment: no network in the editor (it says
+// what the demo is instead), no run, curves or banner of the one before.
+void MainWindow::openRace(const Demo& demo) {
+  if (controller_->state() == train::RunState::Running) controller_->pause();
+  const surface::TestFunction* function = surface::findTestFunction(demo.race->function.toStdString());
+  const QString title = function ? QString::fromStdString(function->title) : demo.race->function;
+  const QString formula = function ? QString::fromStdString(function->formula) : QString();
+  editor_->showPlaceholder(
+      tr("<p><b>This demo is a 2-D test function, not a network.</b></p><p>%1: f(x, y) = %2</p>"
+         "<p>The optimizers race across its surface in the Optimizer race view. Press Play to run the race "
+         "again, or click the surface to start from another point.</p>"
+         "<p>To edit and train a network, choose File &gt; New or another demo.</p>")
+          .arg(title.toHtmlEscaped(), formula.toHtmlEscaped()));
+  document_ = persist::Experiment{};
+  document_.title = demo.menu.section('/', -1).toStdString();
+  path_.clear();
+  runWeights_.reset();
+  initialParameters_.reset();
+  currentParameters_.reset();
+  trajectory_.clear();
+  charts_->clear();
+  showingSavedCurves_ = false;
+  histograms_->clear();
+  boundary_->clear();
+  banner_->hide();
+  rebuildTimer_->stop();  // the editor's empty graph is no edit to build a run for
+  playBlockedReason_.clear();
+  setModified(false);
+  updateActions(controller_->state());
+}
+
+bool MainWindow::showingRace() const { return !editor_->placeholderText().isEmpty(); }
 
 void MainWindow::networkEdited() {
   setModified(true);
@@ -461,6 +499,7 @@ bool MainWindow::saveFile(const QString& path, QString* error) {
   try {
     persist::saveExperiment(experiment(), path.toStdString());
     path_ = path;
+    showingDemo_ = false;  // the user's own experiment now
     setModified(false);
     return true;
   } catch (const std::exception& e) {
@@ -606,6 +645,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 QString MainWindow::deviceText() const { return deviceLabel_->text(); }
 
 void MainWindow::showSnapshot(const train::Snapshot& s) {
+  if (showingRace()) return;  // the last network's run, paused: the race replaced it
   if (showingSavedCurves_ && !s.records.empty()) {  // a saved experiment's curves give way to new training
     charts_->clear();
     showingSavedCurves_ = false;
@@ -647,7 +687,7 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
 // The run's weights as they stand, for saving; and for the views when training stopped between
 // probes or has not started (weights opened from a file): the last probe showed older values.
 void MainWindow::keepWeights(const std::shared_ptr<const train::Snapshot>& s) {
-  if (!s->records.empty() && !modified_) setModified(true);  // trained weights and curves are unsaved work
+  if (!s->records.empty() && !modified_ && !showingDemo_) setModified(true);  // trained weights and curves are unsaved work
   if (s->probes && !s->probes->weights.empty()) runWeights_ = {s->probes, &s->probes->weights};
   if (!s->parameters) return;
   runWeights_ = s->parameters;
@@ -662,6 +702,16 @@ void MainWindow::keepWeights(const std::shared_ptr<const train::Snapshot>& s) {
 }
 
 void MainWindow::updateActions(train::RunState state) {
+  if (showingRace()) {
+    play_->setText(tr("Play"));
+    play_->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+    play_->setEnabled(true);
+    play_->setToolTip(tr("Run the optimizer race again (Space)"));
+    step_->setEnabled(false);
+    reset_->setEnabled(false);
+    stateLabel_->setText(tr("Optimizer race"));
+    return;
+  }
   const bool running = state == train::RunState::Running;
   const bool canTrain = playBlockedReason_.isEmpty() && (state == train::RunState::Ready || state == train::RunState::Paused);
   play_->setText(running ? tr("Pause") : tr("Play"));

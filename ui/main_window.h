@@ -56,6 +56,7 @@ class MainWindow : public QMainWindow {
   // Shows the experiment in the editor and the training panel and builds its run.
   void openExperiment(const persist::Experiment& experiment, const QString& path = {});
   void openDemo(const Demo& demo);
+  bool showingRace() const;  // an optimizer race demo: no network, Play runs the race again
   // File > Open and File > Save without dialogs; false with a message for the user.
   bool openFile(const QString& path, QString* error);
   bool saveFile(const QString& path, QString* error);
@@ -100,6 +101,7 @@ class MainWindow : public QMainWindow {
   void showSnapshot(const train::Snapshot& s);
   void updateActions(train::RunState state);
   void networkEdited();
+  void openRace(const Demo& demo);
   void rebuildRun();
   void setModified(bool modified);
   void updateTitle();
@@ -161,6 +163,8 @@ class MainWindow : public QMainWindow {
   uint64_t lastStep_ = 0;
   bool announcedReady_ = false;
   bool showingSavedCurves_ = false;  // the curves of an opened file, until training starts again
+  // A demo as the menu opened it: training it is watching, not unsaved work (it can be run again).
+  bool showingDemo_ = false;
   QString playBlockedReason_;
   std::shared_ptr<gpu::Context> viewDevice_;
 };

@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <QtCharts/QChart>
@@ -18,6 +19,9 @@ namespace {
 
 constexpr double kSmoothing = 0.95;   // exponential moving average of the per-step values
 constexpr size_t kMaxPoints = 1000;   // points drawn per series (a chart is a few hundred pixels wide)
+// Losses spanning more decades than this go on a log axis by themselves: on a linear one the
+// largest (a diverging run reaches 1e21) flattens every other value onto zero.
+constexpr double kLinearDecades = 6;
 
 // Every k-th point and the last, at most kMaxPoints + 1, so long runs stay cheap to draw.
 QList<QPointF> thinned(const std::vector<double>& x, const std::vector<double>& y, bool logY) {
@@ -36,6 +40,8 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
   loss_ = makePanel(tr("Loss"), tr("loss"));
   accuracy_ = makePanel(tr("Accuracy"), tr("%"));
   logScale_ = new QCheckBox(tr("Log-scale loss"), this);
+  logNote_ = new QLabel(this);
+  logNote_->hide();
   connect(logScale_, &QCheckBox::toggled, this, [this] {
     dirty_ = true;
     redraw();
@@ -46,7 +52,10 @@ TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addLayout(charts, 1);
-  layout->addWidget(logScale_, 0, Qt::AlignLeft);
+  auto* options = new QHBoxLayout;
+  options->addWidget(logScale_);
+  options->addWidget(logNote_, 1);
+  layout->addLayout(options);
   redrawTimer_ = new QTimer(this);
   redrawTimer_->setInterval(33);  // at most 30 redraws a second
   connect(redrawTimer_, &QTimer::timeout, this, &TrainingCharts::redraw);
@@ -151,12 +160,15 @@ void TrainingCharts::clear() {
 void TrainingCharts::redraw() {
   if (!dirty_) return;
   dirty_ = false;
-  const bool logY = logScale_->isChecked();
+  QString note;
+  const bool logY = logScale_->isChecked() || lossesNeedLogAxis(&note);
+  logNote_->setText(logScale_->isChecked() ? QString() : note);
+  logNote_->setVisible(!logNote_->text().isEmpty());
   // Changing an axis's range lays the whole chart out again (milliseconds each time), so the
   // ranges move only when the points leave them or fill less than half of them: x grows in
   // steps of a quarter, and most redraws only replace the points.
   auto fill = [&](Panel& p, const std::vector<double>& raw, const std::vector<double>& smooth,
-                  const std::vector<double>& validation, bool log) {
+                  const std::vector<double>& validation, bool log, bool percent) {
     const QList<QPointF> rawPoints = thinned(steps_, raw, log), validationPoints = thinned(validationSteps_, validation, log);
     p.raw->replace(rawPoints);
     p.smooth->replace(thinned(steps_, smooth, log));
@@ -167,18 +179,41 @@ void TrainingCharts::redraw() {
     for (const auto* points : {&rawPoints, &validationPoints})
       for (const QPointF& point : *points)
         if (std::isfinite(point.y())) lo = std::min(lo, point.y()), hi = std::max(hi, point.y());
+    if (percent) {  // accuracy: always the whole scale, so it never reads above 100%
+      if (p.y->min() != 0 || p.y->max() != 100) p.y->setRange(0, 100);
+      return;
+    }
     if (!std::isfinite(lo)) lo = 0, hi = 1;
     if (hi - lo < 1e-6) hi = lo + 1;
     const double pad = 0.05 * (hi - lo);
-    lo = log ? lo - pad : std::max(0.0, lo - pad), hi += pad;
+    if (log) lo = std::floor(lo), hi = std::ceil(hi);  // whole decades: a pad would round out to whole tens
+    else lo = std::max(0.0, lo - pad), hi += pad;
     if (lo < p.y->min() || hi > p.y->max() || hi - lo < 0.5 * (p.y->max() - p.y->min())) {
       p.y->setRange(lo, hi);
       p.y->applyNiceNumbers();
     }
   };
-  fill(loss_, losses_, smoothLoss_, validationLoss_, logY);
+  fill(loss_, losses_, smoothLoss_, validationLoss_, logY, false);
   loss_.y->setTitleText(logY ? tr("log10 loss") : tr("loss"));
-  fill(accuracy_, accuracies_, smoothAccuracy_, validationAccuracy_, false);
+  fill(accuracy_, accuracies_, smoothAccuracy_, validationAccuracy_, false, true);
 }
+
+bool TrainingCharts::lossesNeedLogAxis(QString* note) const {
+  double lo = INFINITY, hi = 0;
+  for (const auto* values : {&losses_, &validationLoss_})
+    for (double v : *values)
+      if (std::isfinite(v) && v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+  if (hi == 0 || std::log10(hi / lo) <= kLinearDecades) return false;
+  *note = tr("Shown on a log scale: the losses span %1 to %2, too wide for a linear axis.")
+              .arg(lo, 0, 'g', 2)
+              .arg(hi, 0, 'g', 2);
+  return true;
+}
+
+std::pair<double, double> TrainingCharts::lossAxisRange() const { return {loss_.y->min(), loss_.y->max()}; }
+std::pair<double, double> TrainingCharts::accuracyAxisRange() const { return {accuracy_.y->min(), accuracy_.y->max()}; }
+bool TrainingCharts::lossAxisIsLog() const { return loss_.y->titleText() != tr("loss"); }
+QString TrainingCharts::lossAxisNote() const { return logNote_->isHidden() ? QString() : logNote_->text(); }
+
 
 }  // namespace gradlab::ui

@@ -16,6 +16,7 @@ class QScatterSeries;
 class QValueAxis;
 class QLogValueAxis;
 class QCheckBox;
+class QLabel;
 class QTimer;
 
 namespace gradlab::ui {
@@ -33,6 +34,11 @@ class TrainingCharts : public QWidget {
   std::vector<persist::MetricPoint> validationHistory() const;
   size_t lossPoints() const { return steps_.size(); }  // training steps plotted
   size_t validationPoints() const { return validationSteps_.size(); }
+  // The axes as drawn, for tests: the loss axis in log10 units when lossAxisIsLog().
+  std::pair<double, double> lossAxisRange() const;
+  std::pair<double, double> accuracyAxisRange() const;
+  bool lossAxisIsLog() const;
+  QString lossAxisNote() const;  // why the loss axis went log by itself; empty when it did not
 
  private:
   struct Panel {
@@ -44,10 +50,14 @@ class TrainingCharts : public QWidget {
     QValueAxis* y = nullptr;
   };
   Panel makePanel(const QString& title, const QString& unit);
+  // True when the losses span so many decades (a diverging run) that a linear axis would flatten
+  // every other value to zero; `note` then says so.
+  bool lossesNeedLogAxis(QString* note) const;
   void redraw();
 
   Panel loss_, accuracy_;
   QCheckBox* logScale_ = nullptr;
+  QLabel* logNote_ = nullptr;
   QTimer* redrawTimer_ = nullptr;
   bool dirty_ = false;
   std::vector<double> steps_, losses_, accuracies_, smoothLoss_, smoothAccuracy_;

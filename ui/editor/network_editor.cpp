@@ -81,11 +81,20 @@ NetworkEditor::NetworkEditor(QWidget* parent) : QWidget(parent) {
   strip_->setWordWrap(true);
   strip_->setTextFormat(Qt::PlainText);
   strip_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  placeholder_ = new QLabel(this);
+  placeholder_->setObjectName("placeholder");
+  placeholder_->setWordWrap(true);
+  placeholder_->setTextFormat(Qt::RichText);
+  placeholder_->setAlignment(Qt::AlignCenter);
+  placeholder_->setContentsMargins(48, 24, 48, 24);
+  placeholder_->setStyleSheet("QLabel#placeholder { border: 1px dashed palette(mid); }");
+  placeholder_->hide();
   undo_ = new QUndoStack(this);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(0);
   layout->addWidget(view_, 1);
+  layout->addWidget(placeholder_, 1);
   layout->addWidget(strip_);
   connect(scene_, &QGraphicsScene::selectionChanged, this, &NetworkEditor::onSelectionChanged);
   createActions();
@@ -154,6 +163,18 @@ QString NetworkEditor::problem() const {
   return {};
 }
 
+void NetworkEditor::setDeviceProblem(int node, const QString& reason) {
+  deviceIssue_.reset();
+  if (node >= 0 && size_t(node) < state_.graph.nodes.size()) {
+    const nn::Node& n = state_.graph.nodes[size_t(node)];
+    deviceIssue_ = nn::GraphIssue{nn::GraphIssue::Error, n.name + " (" + n.type + ")", reason.toStdString(), n.line};
+  }
+  analysis_ = nn::analyze(state_.graph);
+  if (deviceIssue_) analysis_.issues.push_back(*deviceIssue_);
+  syncScene();
+  showAnalysis();
+}
+
 void NetworkEditor::setGraph(const nn::Graph& graph, const Positions& positions) {
   const nn::GraphAnalysis analysis = nn::analyze(graph);
   EditorState state{graph, completeLayout(graph, positions, direction_,
@@ -163,6 +184,16 @@ void NetworkEditor::setGraph(const nn::Graph& graph, const Positions& positions)
   apply(state);
   fitToView();
 }
+
+void NetworkEditor::showPlaceholder(const QString& text) {
+  setGraph({});
+  placeholder_->setText(text);
+  placeholder_->show();
+  view_->hide();
+  strip_->hide();
+}
+
+QString NetworkEditor::placeholderText() const { return placeholder_->isHidden() ? QString() : placeholder_->text(); }
 
 void NetworkEditor::setDirection(LayoutDirection direction) {
   if (direction == direction_) return;
@@ -188,8 +219,13 @@ void NetworkEditor::commit(const QString& text, EditorState after, const QString
 }
 
 void NetworkEditor::apply(const EditorState& state) {
+  placeholder_->hide();  // a network to show, even an empty one
+  view_->show();
+  strip_->show();
+  if (state.graph != state_.graph) deviceIssue_.reset();  // found for another network
   state_ = state;
   analysis_ = nn::analyze(state_.graph);
+  if (deviceIssue_) analysis_.issues.push_back(*deviceIssue_);
   syncScene();
   showAnalysis();
   emit graphChanged();

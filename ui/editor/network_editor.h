@@ -10,6 +10,7 @@
 #include <QGraphicsView>
 #include <QWidget>
 
+#include <optional>
 #include <set>
 
 class QAction;
@@ -31,11 +32,19 @@ class NetworkEditor : public QWidget {
 
   // Shows a network: nodes without a position are arranged automatically; the undo stack starts empty.
   void setGraph(const nn::Graph& graph, const Positions& positions = {});
+  // Shows no network, and instead says (rich text) what is shown and why there is nothing to
+  // edit: an experiment that is no network, such as an optimizer race on a 2-D test function.
+  // The next setGraph, or an edit (a layer added from the palette), brings the canvas back.
+  void showPlaceholder(const QString& text);
+  QString placeholderText() const;  // empty while the canvas shows
   nn::Graph graph() const { return state_.graph; }
   Positions positions() const { return state_.positions; }
   const nn::GraphAnalysis& analysis() const { return analysis_; }
   bool trainable() const { return analysis_.ok(); }
   QString problem() const;  // why it cannot train (the engine's first error); empty when it can
+  // Marks graph node `node` as not fitting the device, for `reason`, as an error of the shape
+  // check would (red, in the strip, in problem()) until the graph changes; -1 clears it.
+  void setDeviceProblem(int node, const QString& reason);
   QUndoStack* undoStack() const { return undo_; }
 
   LayoutDirection direction() const { return direction_; }
@@ -98,10 +107,12 @@ class NetworkEditor : public QWidget {
 
   EditorState state_;
   nn::GraphAnalysis analysis_;
+  std::optional<nn::GraphIssue> deviceIssue_;  // setDeviceProblem's, shown with analysis_'s issues
   LayoutDirection direction_ = LayoutDirection::TopToBottom;
   QGraphicsScene* scene_;
   EditorView* view_;
   QLabel* strip_;
+  QLabel* placeholder_;
   QUndoStack* undo_;
   QList<QAction*> actions_;
   std::map<QString, NodeItem*> items_;

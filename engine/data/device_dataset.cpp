@@ -2,6 +2,9 @@
 
 #include "gpu/context.h"
 #include "spirv/shaders.h"
+#include "util/checked_values.h"
+#include "util/option_ranges.h"
+#include "util/printable.h"
 
 #include <algorithm>
 #include <cstring>
@@ -47,21 +50,27 @@ Normalization parseNormalization(const std::string& text) {
 }
 
 Augmentation parseAugmentation(const std::map<std::string, std::string>& items) {
+  namespace ranges = util::ranges;
   Augmentation a;
   for (const auto& [key, value] : items) {
-    try {
-      if (key == "flip" && value.empty()) a.flip = true;
-      else if (key == "crop") a.cropPadding = uint32_t(std::stoul(value));
-      else if (key == "rotate") a.rotationDegrees = std::stof(value);
-      else if (key == "brightness") a.brightness = std::stof(value);
-      else if (key == "contrast") a.contrast = std::stof(value);
-      else throw std::invalid_argument(key);
-    } catch (const std::exception&) {
+    if (key == "flip" && value.empty()) a.flip = true;
+    else if (key == "crop") a.cropPadding = uint32_t(util::parseInteger(key, value, ranges::kCropPadding));
+    else if (key == "rotate") a.rotationDegrees = float(util::parseNumber(key, value, ranges::kRotationDegrees));
+    else if (key == "brightness") a.brightness = float(util::parseNumber(key, value, ranges::kBrightness));
+    else if (key == "contrast") a.contrast = float(util::parseNumber(key, value, ranges::kContrast));
+    else
       throw std::invalid_argument("augmentation takes flip, crop=PIXELS, rotate=DEGREES, brightness=AMOUNT, "
-                                  "contrast=AMOUNT; got '" + key + (value.empty() ? "" : "=" + value) + "'");
-    }
+                                  "contrast=AMOUNT; got '" + util::printable(key + (value.empty() ? "" : "=" + value), 60) + "'");
   }
   return a;
+}
+
+Augmentation parseAugmentationList(const std::string& list) {
+  std::map<std::string, std::string> items;
+  for (const auto& item : util::parseKeyValues(list, "", {"flip", "crop", "rotate", "brightness", "contrast"},
+                                               {"flip"}))
+    items[item.key] = item.value;
+  return parseAugmentation(items);
 }
 
 NormalizationTable NormalizationTable::compute(const Dataset& train, Normalization mode) {

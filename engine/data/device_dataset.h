@@ -30,8 +30,10 @@ struct Augmentation {
   float contrast = 0;    // contrast multiplied by 1 +- contrast
 };
 // From keys flip, crop=PIXELS, rotate=DEGREES, brightness=A, contrast=A (flip has no value).
-// Throws std::invalid_argument naming the key and what is accepted.
+// Throws std::invalid_argument naming the key and its range (util/option_ranges.h).
 Augmentation parseAugmentation(const std::map<std::string, std::string>& items);
+// The same from the command line's list, "flip,crop=4" (util::parseKeyValues).
+Augmentation parseAugmentationList(const std::string& list);
 
 // x = raw * scale[j] + offset[j] for each value j of a sample, from training-set statistics.
 struct NormalizationTable {

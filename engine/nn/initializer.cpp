@@ -1,10 +1,13 @@
 #include "nn/initializer.h"
 
 #include "nn/random_hash.h"
+#include "util/checked_values.h"
+#include "util/printable.h"
 
 #include <cmath>
 #include <numbers>
 #include <random>
+#include <stdexcept>
 
 namespace gradlab::nn {
 namespace {
@@ -38,6 +41,31 @@ std::vector<float> fillNormal(uint64_t n, double std, std::mt19937_64& g) {
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> parseInitSpec(const std::string& text) {
+  const LayerDef* linear = findLayer("Linear");  // Linear and the convolutions share these parameters
+  auto paramDef = [&](const std::string& name) -> const ParamDef* {
+    for (const auto& p : linear->params)
+      if (p.name == name) return &p;
+    return nullptr;
+  };
+  std::vector<std::string> keys;
+  for (const auto& p : linear->params)
+    if (p.name.rfind("init_", 0) == 0) keys.push_back(p.name.substr(5));
+  const util::Spec spec = util::parseSpec(text, "", keys);
+  std::string error;
+  if (!ParamValue::parse(*paramDef("init"), spec.name, &error))
+    throw std::invalid_argument("unknown initialisation '" + util::printable(spec.name, 40) +
+                                "'; accepted: " + util::joinedNames(paramDef("init")->choices));
+  std::vector<std::pair<std::string, std::string>> out{{"init", spec.name}};
+  for (const auto& item : spec.items) {
+    const ParamDef& def = *paramDef("init_" + item.key);
+    const auto value = ParamValue::parse(def, item.value, &error);
+    if (!value) throw std::invalid_argument(util::printable(error, 200));
+    out.push_back({def.name, value->text()});
+  }
+  return out;
+}
 
 double nonlinearityGain(const std::string& nonlinearity) {
   if (nonlinearity == "tanh") return 5.0 / 3.0;

@@ -1,7 +1,10 @@
 #include "nn/network_text.h"
 
+#include "util/printable.h"
+
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -106,7 +109,10 @@ ParsedNetwork parseNetwork(std::string_view text) {
     ++number;
     LineReader r(withoutComment(raw), number);
     if (r.atEnd()) continue;
-    auto fail = [&](const std::string& message) { out.errors.push_back({GraphIssue::Error, "", message, number}); };
+    // Messages quote the line: escaped, so a file's control bytes never reach a terminal or dialog.
+    auto fail = [&](const std::string& message) {
+      out.errors.push_back({GraphIssue::Error, "", util::printable(message, 400), number});
+    };
 
     const std::string first = r.word();
     if (first.empty()) {
@@ -225,23 +231,47 @@ std::string printNetwork(const Graph& graph) {
   return out.str();
 }
 
-Graph loadNetworkFile(const std::string& path) {
-  std::ifstream in(path);
+namespace {
+
+constexpr size_t kMaxNetworkFileBytes = 16u << 20;
+constexpr size_t kMaxReportedIssues = 20;
+
+// The file's text; a directory, a device that never ends or an unreadable file is one clear error.
+std::string readNetworkText(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error(path + " is a directory: give a network file (.net) in it");
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read the network file " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  ParsedNetwork parsed = parseNetwork(buffer.str());
+  std::string text;
+  char chunk[65536];
+  while (text.size() <= kMaxNetworkFileBytes && in.read(chunk, sizeof chunk).gcount() > 0)
+    text.append(chunk, size_t(in.gcount()));
+  if (in.bad()) throw std::runtime_error("cannot read the network file " + path);
+  if (text.size() > kMaxNetworkFileBytes)
+    throw std::runtime_error(path + " is larger than " + std::to_string(kMaxNetworkFileBytes >> 20) +
+                             " MiB: not a network file");
+  return text;
+}
+
+}  // namespace
+
+Graph loadNetworkFile(const std::string& path) {
+  ParsedNetwork parsed = parseNetwork(readNetworkText(path));
   // "file:line: node (Type): message", the form editors and terminals link to.
   std::string message;
+  size_t issues = 0;
   auto add = [&](GraphIssue issue) {
+    if (++issues > kMaxReportedIssues) return;
     const int line = issue.line;
     issue.line = 0;
-    message += path + ":" + (line > 0 ? std::to_string(line) + ":" : "") + " " + issue.text() + "\n";
+    message += path + ":" + (line > 0 ? std::to_string(line) + ":" : "") + " " + util::printable(issue.text(), 400) + "\n";
   };
   for (const auto& e : parsed.errors) add(e);
   if (parsed.ok())
     for (const auto& issue : analyze(parsed.graph).issues)
       if (issue.severity == GraphIssue::Error) add(issue);
+  if (issues > kMaxReportedIssues) message += "... and " + std::to_string(issues - kMaxReportedIssues) + " more\n";
   if (!message.empty()) {
     message.pop_back();
     throw std::runtime_error(message);

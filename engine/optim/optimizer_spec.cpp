@@ -1,6 +1,8 @@
 #include "optim/optimizer_spec.h"
 
 #include "optim/optimizer.h"
+#include "util/checked_values.h"
+#include "util/printable.h"
 
 #include <sstream>
 #include <stdexcept>
@@ -23,21 +25,12 @@ std::string optimizerNames() {
 }
 
 OptimizerSpec parseOptimizerSpec(const std::string& written) {
-  const std::string text = trimmed(written);
-  const size_t colon = text.find(':');
-  OptimizerSpec out{trimmed(text.substr(0, colon)), {}, text};
+  const util::Spec spec = util::parseSpec(written, "");
+  OptimizerSpec out{spec.name, {}, trimmed(written)};
   if (!findOptimizer(out.name))
-    throw std::invalid_argument("unknown optimizer '" + out.name + "': choose one of " + optimizerNames());
-  if (colon == std::string::npos) return out;
-  std::stringstream in(text.substr(colon + 1));
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    const size_t eq = item.find('=');
-    const std::string key = trimmed(item.substr(0, eq));
-    if (eq == std::string::npos || key.empty())
-      throw std::invalid_argument("write an optimizer as NAME or NAME:key=value,key=value, got '" + text + "'");
-    out.values[key] = trimmed(item.substr(eq + 1));
-  }
+    throw std::invalid_argument("unknown optimizer '" + util::printable(out.name, 40) + "': choose one of " +
+                                optimizerNames());
+  for (const auto& item : spec.items) out.values[item.key] = item.value;
   return out;
 }
 

@@ -11,7 +11,7 @@ namespace gradlab::util {
 namespace {
 
 [[noreturn]] void refuse(std::string_view name, const std::string& message) {
-  throw std::invalid_argument(std::string(name) + ": " + message);
+  throw std::invalid_argument(name.empty() ? message : std::string(name) + ": " + message);
 }
 
 std::string numberText(double v) {
@@ -91,9 +91,11 @@ std::string joinedNames(const std::vector<std::string>& names) {
   return out;
 }
 
-std::vector<KeyValue> parseKeyValues(std::string_view list, std::string_view what,
-                                     const std::vector<std::string>& accepted,
-                                     const std::vector<std::string>& valueless) {
+namespace {
+
+// parseKeyValues, with `form` saying how to write the whole in the message for a malformed item.
+std::vector<KeyValue> keyValues(std::string_view list, std::string_view what, const std::vector<std::string>& accepted,
+                                const std::vector<std::string>& valueless, const std::string& form) {
   std::vector<KeyValue> out;
   if (trimmed(list).empty()) return out;
   std::size_t start = 0;
@@ -106,8 +108,7 @@ std::vector<KeyValue> parseKeyValues(std::string_view list, std::string_view wha
     if (kv.hasValue) kv.value = std::string(trimmed(item.substr(eq + 1)));
     const bool noValue = std::find(valueless.begin(), valueless.end(), kv.key) != valueless.end();
     if (kv.key.empty() || kv.hasValue == noValue)
-      refuse(what, "write key=value items separated by commas" +
-                       (valueless.empty() ? std::string() : " (" + joinedNames(valueless) + " without a value)") +
+      refuse(what, form + (valueless.empty() ? std::string() : " (" + joinedNames(valueless) + " without a value)") +
                        ", got '" + printable(item, 60) + "'");
     if (!accepted.empty() && std::find(accepted.begin(), accepted.end(), kv.key) == accepted.end())
       refuse(what, "unknown key '" + printable(kv.key, 40) + "'; accepted: " + joinedNames(accepted));
@@ -118,11 +119,20 @@ std::vector<KeyValue> parseKeyValues(std::string_view list, std::string_view wha
   return out;
 }
 
+}  // namespace
+
+std::vector<KeyValue> parseKeyValues(std::string_view list, std::string_view what,
+                                     const std::vector<std::string>& accepted,
+                                     const std::vector<std::string>& valueless) {
+  return keyValues(list, what, accepted, valueless, "write key=value items separated by commas");
+}
+
 Spec parseSpec(std::string_view text, std::string_view what, const std::vector<std::string>& accepted) {
+  const std::string form = "write NAME or NAME:key=value,key=value";
   const std::size_t colon = text.find(':');
   Spec out{std::string(trimmed(text.substr(0, colon))), {}};
-  if (out.name.empty()) refuse(what, "write NAME or NAME:key=value,..., got '" + printable(text, 60) + "'");
-  if (colon != std::string_view::npos) out.items = parseKeyValues(text.substr(colon + 1), what, accepted);
+  if (out.name.empty()) refuse(what, form + ", got '" + printable(text, 60) + "'");
+  if (colon != std::string_view::npos) out.items = keyValues(text.substr(colon + 1), what, accepted, {}, form);
   return out;
 }
 

@@ -50,7 +50,8 @@ struct Spec {
   const KeyValue* find(std::string_view key) const;
 };
 
-// "lr=0.01,beta2=0.99" (an empty list gives no items). `what` leads the messages ("--augment").
+// "lr=0.01,beta2=0.99" (an empty list gives no items). `what` leads the messages ("--augment"),
+// unless empty (when the caller adds its own prefix).
 // Refuses an empty key, a key given twice, and keys outside `accepted` when it is not empty;
 // `valueless` lists the keys that may (and must) come without "=value", like "flip".
 std::vector<KeyValue> parseKeyValues(std::string_view list, std::string_view what,

@@ -14,6 +14,6 @@ std::string printable(std::string_view text, std::size_t maxBytes = 200);
 
 // A message that may hold several lines (one per problem): each line made printable as above,
 // kept apart by '\n', and at most `maxLines` of them (then "... and N more").
-std::string printableLines(std::string_view text, std::size_t maxLines = 20, std::size_t maxBytesPerLine = 300);
+std::string printableLines(std::string_view text, std::size_t maxLines = 20, std::size_t maxBytesPerLine = 1000);
 
 }  // namespace gradlab::util

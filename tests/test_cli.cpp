@@ -2,10 +2,15 @@
 // non-zero exit, a missing Vulkan loader or driver explained.
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QProcessEnvironment>
 #include <QTest>
+
+#include <signal.h>
+
+#include <utility>
 
 class TestCli : public QObject {
   Q_OBJECT
@@ -14,6 +19,21 @@ class TestCli : public QObject {
     int code;
     QString out, err;
   };
+
+  // A refusal as the user should see it: the process exits by itself (no signal) with code 2 and
+  // one line on stderr, free of control bytes, that contains `expected`.
+  void verifyRefused(const QStringList& args, const QString& expected) {
+    QProcess process;
+    process.start(GRADLAB_CLI, args);
+    QVERIFY2(process.waitForFinished(120000), qPrintable(args.join(' ')));
+    const QByteArray err = process.readAllStandardError();
+    const QString context = args.join(' ') + " -> " + QString::fromUtf8(err);
+    QVERIFY2(process.exitStatus() == QProcess::NormalExit, qPrintable("killed by a signal: " + context));
+    QVERIFY2(process.exitCode() == 2, qPrintable(QString("exit %1: ").arg(process.exitCode()) + context));
+    QVERIFY2(QString::fromUtf8(err).contains(expected), qPrintable(context));
+    QVERIFY2(err.trimmed().count('\n') == 0, qPrintable("more than one line: " + context));
+    for (char c : err.trimmed()) QVERIFY2(uchar(c) >= 0x20 && uchar(c) != 0x7f, qPrintable("control byte: " + context));
+  }
 
   Result run(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
     QProcess process;
@@ -104,10 +124,10 @@ class TestCli : public QObject {
     QVERIFY(r.err.contains("--dataset is required"));
     r = run({"train", net, "--dataset", "moons", "--lr", "-0.5"});
     QCOMPARE(r.code, 2);
-    QVERIFY(r.err.contains("--lr must be"));
+    QVERIFY2(r.err.contains("--lr: -0.5 is out of range (0, 1000000]"), qPrintable(r.err));
     r = run({"train", net, "--dataset", "moons", "--batch", "0"});
     QCOMPARE(r.code, 2);
-    QVERIFY(r.err.contains("--batch must be an integer from 1"));
+    QVERIFY2(r.err.contains("--batch: 0 is out of range [1, 65536]"), qPrintable(r.err));
     r = run({"train", "/nonexistent.net", "--dataset", "moons"});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("cannot read the network file"));
@@ -129,13 +149,13 @@ class TestCli : public QObject {
     QVERIFY2(match.hasMatch() && match.captured(1).toDouble() > 85.0, qPrintable(r.out));
     r = run({"train", net, "--dataset", "moons", "--optimizer", "adamax"});
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.contains("Unknown optimizer 'adamax'; accepted: sgd, adagrad, rmsprop, adam,"), qPrintable(r.err));
+    QVERIFY2(r.err.contains("--optimizer: unknown optimizer 'adamax': choose one of sgd, adagrad, rmsprop, adam,"), qPrintable(r.err));
     r = run({"train", net, "--dataset", "moons", "--optimizer", "sgd:nesterov=true"});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.contains("Nesterov momentum requires a momentum"), qPrintable(r.err));
     r = run({"train", net, "--dataset", "moons", "--optimizer", "rmsprop:lr"});
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.contains("--optimizer takes NAME[:key=value,...]"), qPrintable(r.err));
+    QVERIFY2(r.err.contains("--optimizer: write NAME or NAME:key=value,key=value, got 'lr'"), qPrintable(r.err));
   }
 
   void trainsWithAScheduleAndRegularization() {
@@ -152,7 +172,7 @@ class TestCli : public QObject {
     QCOMPARE(r.err.trimmed().count('\n'), 0);
     r = run({"train", net, "--dataset", "moons", "--l2", "-1"});
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.contains("--l2 must be a number in [0, 1e6], got '-1'"), qPrintable(r.err));
+    QVERIFY2(r.err.contains("--l2: -1 is out of range [0, 1000000]"), qPrintable(r.err));
   }
 
   void divergenceIsReportedNotACrash() {
@@ -187,6 +207,110 @@ class TestCli : public QObject {
                    r.err.contains("; use a batch of at most "),
                qPrintable(r.err));
       QCOMPARE(r.err.trimmed().count('\n'), 0);
+    }
+  }
+
+  // Values that used to be taken (and then blamed on the learning rate, or wrapped round through
+  // an unsigned conversion) are refused with their accepted range.
+  void badValuesAreRefusedWithTheirRange() {
+    const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
+    const QStringList train{"train", net, "--dataset", "moons"};
+    verifyRefused(train + QStringList{"--validation", "nan"}, "--validation: 'nan' is not a finite number in [0, 1)");
+    verifyRefused(train + QStringList{"--noise", "-1"}, "--noise: -1 is out of range [0, 10]");
+    verifyRefused(train + QStringList{"--noise", "nan"}, "--noise: 'nan' is not a finite number in [0, 10]");
+    verifyRefused(train + QStringList{"--augment", "brightness=nan"}, "--augment: brightness: 'nan' is not a finite number in [0, 1]");
+    verifyRefused(train + QStringList{"--classes", "64"}, "--classes: 64 is out of range [2, 2] for moons");
+    verifyRefused(train + QStringList{"--augment", "crop=-3"}, "--augment: crop: -3 is out of range [0, 64]");
+    verifyRefused(train + QStringList{"--augment", "flip,crop=100000"}, "--augment: crop: 100000 is out of range [0, 64]");
+    verifyRefused(train + QStringList{"--lr", "1e308", "--optimizer", "adam:lr=0.01"}, "--lr: 1e308 is out of range (0, 1000000]");
+    verifyRefused(train + QStringList{"--lr", "0.5", "--optimizer", "adam:lr=0.01"}, "both set the learning rate");
+    verifyRefused(train + QStringList{"--steps", "2.5"}, "--steps: 2.5 is not an integer in [1, ");
+    verifyRefused(train + QStringList{"--noise", "\x1b[2J"}, "--noise: '\\x1b[2J' is not a number in [0, 10]");
+    const QStringList surface{"surface", "--function", "quadratic", "--optimizer", "sgd"};
+    verifyRefused(surface + QStringList{"--angle", "nan"}, "--angle: 'nan' is not a finite number in [-360, 360]");
+    verifyRefused(surface + QStringList{"--angle", "inf"}, "--angle: 'inf' is not a finite number in [-360, 360]");
+    verifyRefused({"surface", "--function", "quadratic", "--optimizer", "sgd:lr=0.1", "--lr", "1e308"},
+                  "--lr: 1e308 is out of range (0, 1000000]");
+    verifyRefused({"surface", "--function", "quadratic", "--optimizer", "sgd:lr=0.1", "--lr", "0.2"},
+                  "--optimizer sgd:lr=0.1 and --lr both set lr");
+  }
+
+  // Starts whose loss overflows float crashed on an empty trajectory.
+  void surfaceStartsBeyondFloatExitCleanly() {
+    const QStringList adam{"surface", "--function", "quadratic", "--optimizer", "adam"};
+    verifyRefused(adam + QStringList{"--start", "1e20,1e20"}, "--start x: 1e20 is out of range [-1000000, 1000000]");
+    verifyRefused(adam + QStringList{"--start", "3e38,0"}, "--start x: 3e38 is out of range [-1000000, 1000000]");
+    verifyRefused(adam + QStringList{"--kappa", "1e308"}, "--kappa: 1e308 is out of range [1, 1000000]");
+    // Inside the accepted box, but Beale's loss there is beyond float: the engine says so.
+    verifyRefused({"surface", "--function", "beale", "--optimizer", "adam", "--start", "1e6,1e6"},
+                  "the loss at the start point (1e+06, 1e+06) overflows float");
+  }
+
+  void networkFileProblemsAreNamed() {
+    verifyRefused({"probe", QString(GRADLAB_NETWORKS) + "/depth_net_tanh.net", "--init", "bogus"},
+                  "--init: unknown initialisation 'bogus'; accepted: default, zeros,");
+    verifyRefused({"probe", QString(GRADLAB_NETWORKS) + "/depth_net_tanh.net", "--init", "normal:mean=1"},
+                  "--init: unknown key 'mean'; accepted: std,");
+    const Result r = run({"train", QDir::tempPath(), "--dataset", "moons"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QDir::tempPath() + " is a directory: give a network file"), qPrintable(r.err));
+    QCOMPARE(r.err.trimmed().count('\n'), 0);
+  }
+
+  // A title or a line holding terminal escape sequences is shown escaped, never acted on.
+  void fileContentReachesTheTerminalEscaped() {
+    const QString net = QDir::temp().filePath("gradlab-test-escapes.net");
+    QFile f(net);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QFile original(QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net");
+    QVERIFY(original.open(QIODevice::ReadOnly));
+    QByteArray text = original.readAll();
+    text.replace("network \"Toy MLP 2-16-16-2\"", "network \"evil\x1b]0;pwned\x07\x1b[2J\"");
+    f.write(text);
+    f.close();
+    Result r = run({"train", net, "--dataset", "moons", "--steps", "1"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("Training evil\\x1b]0;pwned\\x07\\x1b[2J ("), qPrintable(r.out));
+    QVERIFY(!r.out.contains(QChar(0x1b)) && !r.out.contains(QChar(0x07)));
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("input x: 2\nh = Linear(x, \x1b]0;pwned\x07)\nloss = CrossEntropyLoss(h)\n");
+    f.close();
+    r = run({"train", net, "--dataset", "moons"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("got '\\x1b]0;pwned\\x07)'"), qPrintable(r.err));
+    QVERIFY(!r.err.contains(QChar(0x1b)) && !r.err.contains(QChar(0x07)));
+  }
+
+  // SIGINT and SIGTERM stop training at a step boundary: every CSV row whole, the summary so far
+  // printed, and a non-zero exit (128 + the signal, as a shell reports it).
+  void interruptedTrainingLeavesWholeRows() {
+    const QString metrics = QDir::temp().filePath("gradlab-test-interrupted-metrics.csv");
+    const QString probes = QDir::temp().filePath("gradlab-test-interrupted-probes.csv");
+    for (const int signal : {SIGINT, SIGTERM}) {
+      QFile::remove(metrics);
+      QProcess process;
+      process.start(GRADLAB_CLI, {"train", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons",
+                                  "--epochs", "100000", "--metrics", metrics, "--probes", probes, "--probe-every", "3",
+                                  "--quiet"});
+      QVERIFY(process.waitForStarted());
+      QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(metrics).size() > 20000, 60000);  // well into training
+      ::kill(pid_t(process.processId()), signal);
+      QVERIFY(process.waitForFinished(60000));
+      const QString err = QString::fromUtf8(process.readAllStandardError());
+      QVERIFY2(process.exitStatus() == QProcess::NormalExit, qPrintable("killed by the signal: " + err));
+      QCOMPARE(process.exitCode(), 128 + signal);
+      QVERIFY2(err.contains(signal == SIGINT ? "stopped by SIGINT after step" : "stopped by SIGTERM after step"),
+               qPrintable(err));
+      QVERIFY(QString::fromUtf8(process.readAllStandardOutput()).contains("stopped: "));
+      for (const auto& [path, columns] : {std::pair{metrics, 5}, std::pair{probes, 14}}) {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        QVERIFY2(text.endsWith('\n'), qPrintable(path + " ends mid-row: " + text.right(40)));
+        const QList<QByteArray> rows = text.trimmed().split('\n');
+        QVERIFY(rows.size() > 100);
+        for (const QByteArray& row : rows) QVERIFY2(row.count(',') == columns - 1, row.constData());
+      }
     }
   }
 

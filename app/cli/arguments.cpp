@@ -1,6 +1,7 @@
 #include "cli/arguments.h"
 
 #include <charconv>
+#include <limits>
 
 namespace gradlab::cli {
 
@@ -49,26 +50,30 @@ std::string Arguments::text(const std::string& name, const std::string& fallback
 }
 
 long long Arguments::integer(const std::string& name, long long fallback, long long min, long long max) const {
+  return integer(name, fallback, util::Range::integers(double(min), double(max)));
+}
+
+long long Arguments::integer(const std::string& name, long long fallback, const util::Range& range) const {
   if (!has(name)) return fallback;
-  const std::string& v = values_.at(name);
-  long long value = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
-  if (ec != std::errc() || end != v.data() + v.size() || value < min || value > max)
-    throw UsageError("--" + name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
-                     ", got '" + v + "'");
-  return value;
+  try {
+    return util::parseInteger("--" + name, values_.at(name), range);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+double Arguments::number(const std::string& name, double fallback, const util::Range& range) const {
+  if (!has(name)) return fallback;
+  try {
+    return util::parseNumber("--" + name, values_.at(name), range);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
 }
 
 double Arguments::number(const std::string& name, double fallback) const {
-  if (!has(name)) return fallback;
-  const std::string& v = values_.at(name);
-  try {
-    size_t used = 0;
-    const double value = std::stod(v, &used);
-    if (used == v.size()) return value;
-  } catch (const std::exception&) {
-  }
-  throw UsageError("--" + name + " must be a number, got '" + v + "'");
+  const double inf = std::numeric_limits<double>::infinity();
+  return number(name, fallback, util::Range::closed(-inf, inf));
 }
 
 std::string Arguments::choice(const std::string& name, const std::vector<std::string>& accepted,

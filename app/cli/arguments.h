@@ -1,6 +1,8 @@
 #pragma once
 // A small command-line parser for gradlab-cli's subcommands: `--name value`, `--name=value` and
 // `--flag`. Every error is one line naming the argument and what is accepted.
+#include "util/checked_values.h"
+
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -34,7 +36,12 @@ class Arguments {
     return it == repeated_.end() ? std::vector<std::string>{} : it->second;
   }
   std::string text(const std::string& name, const std::string& fallback = {}) const;
+  // Numbers go through util::parseNumber / parseInteger: finite, whole where an integer is asked
+  // for, inside the range; a refusal is a UsageError such as "--noise: -1 is out of range [0, 10]".
   long long integer(const std::string& name, long long fallback, long long min, long long max) const;
+  long long integer(const std::string& name, long long fallback, const util::Range& range) const;
+  double number(const std::string& name, double fallback, const util::Range& range) const;
+  // Any finite number.
   double number(const std::string& name, double fallback) const;
   // One of `accepted`, or the fallback when absent.
   std::string choice(const std::string& name, const std::vector<std::string>& accepted, const std::string& fallback) const;

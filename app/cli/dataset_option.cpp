@@ -4,6 +4,7 @@
 #include "data/device_dataset.h"
 #include "data/toy_datasets.h"
 #include "gpu/recording.h"
+#include "util/option_ranges.h"
 
 #include <algorithm>
 
@@ -35,10 +36,25 @@ std::vector<OptionSpec> withTrainingDataOptions(std::vector<OptionSpec> specs) {
   return specs;
 }
 
+ToyDataOptions toyDataOptions(const Arguments& o, const char* samplesOption) {
+  namespace ranges = util::ranges;
+  ToyDataOptions toy;
+  toy.samples = uint32_t(o.integer(samplesOption, 600, ranges::kToySamples));
+  toy.noise = o.number("noise", 0.1, ranges::kToyNoise);
+  const std::string dataset = o.text("dataset");
+  if (ranges::toyClassesVary(dataset)) {
+    toy.classes = uint32_t(o.integer("classes", 2, ranges::kToyClasses));
+  } else if (o.has("classes") && o.text("classes") != "2") {
+    throw UsageError("--classes: " + o.text("classes") + " is out of range [2, 2] for " + dataset +
+                     " (only spiral and blobs take " + ranges::kToyClasses.text() + ")");
+  }
+  return toy;
+}
+
 DatasetChoice chooseTrainingData(const Arguments& o, uint32_t seed) {
-  return chooseDataset(o.text("dataset"), 0.0, uint32_t(o.integer("limit", 0, 0, 1 << 30)), seed,
-                       uint32_t(o.integer("toy-samples", 600, 4, 1 << 24)), o.number("noise", 0.1),
-                       uint32_t(o.integer("classes", 2, 2, 64)));
+  const ToyDataOptions toy = toyDataOptions(o, "toy-samples");
+  return chooseDataset(o.text("dataset"), 0.0, uint32_t(o.integer("limit", 0, util::ranges::kSampleLimit)), seed,
+                       toy.samples, toy.noise, toy.classes);
 }
 
 data::Normalization normalizationOption(const Arguments& o) {

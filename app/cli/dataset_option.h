@@ -19,6 +19,15 @@ using data::DatasetChoice;
 DatasetChoice chooseDataset(const std::string& spec, double validation, uint32_t limit, uint32_t seed,
                             uint32_t toySamples, double toyNoise, uint32_t toyClasses);
 
+// --toy-samples (or --samples), --noise and --classes, checked against util::ranges; --classes
+// other than 2 only for the toy sets that take it (spiral, blobs).
+struct ToyDataOptions {
+  uint32_t samples = 600;
+  double noise = 0.1;
+  uint32_t classes = 2;
+};
+ToyDataOptions toyDataOptions(const Arguments& o, const char* samplesOption);
+
 // `specs` with the options that shape a training dataset added before --quiet / --help: --limit,
 // --normalize, --toy-samples, --noise, --classes. chooseTrainingData reads them.
 std::vector<OptionSpec> withTrainingDataOptions(std::vector<OptionSpec> specs);

@@ -6,6 +6,7 @@
 #include "analysis/trajectory_plane.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/network_title.h"
 #include "cli/dataset_option.h"
 #include "cli/progress_bar.h"
 #include "gpu/context.h"
@@ -106,7 +107,7 @@ int landscapeCommand(const std::vector<std::string>& args) {
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
   train::TrainingSession session(context, graph, data.train, nullptr, options);
-  const std::string title = graph.title.empty() ? networkPath : graph.title;
+  const std::string title = networkTitle(graph, networkPath);
   log << "Training " << title << " on " << data.train.name << " for " << trainSteps << " steps (SGD lr "
       << options.learningRate << ", batch " << options.batch << ") on " << context.device().name << "\n";
 

@@ -2,6 +2,7 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "gpu/error.h"
+#include "util/printable.h"
 
 #include <exception>
 #include <iostream>
@@ -25,6 +26,12 @@ static void printUsage(std::ostream& out) {
   out << "\n'gradlab-cli COMMAND --help' describes a command's options.\n";
 }
 
+// Messages quote file contents and arguments: escaped, so no control byte reaches the terminal.
+static int report(const char* command, const std::exception& e, int code) {
+  std::cerr << "gradlab-cli " << command << ": " << gradlab::util::printableLines(e.what()) << "\n";
+  return code;
+}
+
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -36,21 +43,17 @@ int main(int argc, char** argv) {
     try {
       return c.run({args.begin() + 1, args.end()});
     } catch (const UsageError& e) {
-      std::cerr << "gradlab-cli " << c.name << ": " << e.what() << "\n";
-      return 2;
+      return report(c.name, e, 2);
     } catch (const gradlab::gpu::Error& e) {
-      std::cerr << "gradlab-cli " << c.name << ": " << e.what() << "\n";
-      return 1;
+      return report(c.name, e, 1);
     } catch (const std::invalid_argument& e) {  // a bad value the engine refused
-      std::cerr << "gradlab-cli " << c.name << ": " << e.what() << "\n";
-      return 2;
+      return report(c.name, e, 2);
     } catch (const std::exception& e) {
-      std::cerr << "gradlab-cli " << c.name << ": " << e.what() << "\n";
-      return 1;
+      return report(c.name, e, 1);
     }
   }
   std::string names;
   for (const Command& c : kCommands) names += (names.empty() ? "" : ", ") + std::string(c.name);
-  std::cerr << "gradlab-cli: unknown command '" << args[0] << "' (accepted: " << names << ")\n";
+  std::cerr << "gradlab-cli: unknown command '" << gradlab::util::printable(args[0]) << "' (accepted: " << names << ")\n";
   return 2;
 }

@@ -2,12 +2,14 @@
 // and per-layer statistics of activations and gradients: the initialisation demo in a terminal.
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/network_title.h"
 #include "cli/conv_option.h"
 #include "cli/dataset_option.h"
 #include "cli/probe_csv.h"
 #include "data/device_dataset.h"
 #include "data/toy_datasets.h"
 #include "gpu/context.h"
+#include "nn/initializer.h"
 #include "nn/network.h"
 #include "nn/network_text.h"
 #include "train/device_fit.h"
@@ -23,13 +25,11 @@ namespace {
 // "--init normal:std=0.01", "xavier_normal", "scaled_variance:c=2": the same initialisation for
 // every Linear and convolution of the network.
 void overrideInit(nn::Graph& graph, const std::string& spec) {
-  const std::string name = spec.substr(0, spec.find(':'));
-  std::vector<std::pair<std::string, std::string>> extra{{"init", name}};
-  if (spec.find(':') != std::string::npos) {
-    const std::string rest = spec.substr(spec.find(':') + 1);
-    const size_t eq = rest.find('=');
-    if (eq == std::string::npos) throw UsageError("--init takes NAME or NAME:key=value, e.g. normal:std=0.01");
-    extra.push_back({"init_" + rest.substr(0, eq), rest.substr(eq + 1)});
+  std::vector<std::pair<std::string, std::string>> extra;
+  try {
+    extra = nn::parseInitSpec(spec);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--init: ") + e.what());
   }
   for (auto& node : graph.nodes) {
     if (node.type != "Linear" && node.type != "Conv2d" && node.type != "ConvTranspose2d") continue;
@@ -92,9 +92,9 @@ int probeCommand(const std::vector<std::string>& args) {
   train::Probes probes(net);
   const auto report = probes.measure(0, gradients, false);
 
-  std::printf("%s on %s, batch %u%s\n\n", graph.title.empty() ? networkPath.c_str() : graph.title.c_str(),
+  std::printf("%s on %s, batch %u%s\n\n", networkTitle(graph, networkPath).c_str(),
               source == "gaussian" ? "gaussian noise N(0,1)" : source.c_str(), batch,
-              o.has("init") ? (", init " + o.text("init")).c_str() : "");
+              o.has("init") ? (", init " + util::printable(o.text("init"))).c_str() : "");
   if (const std::string c = convolutionSummary(net); !c.empty()) std::printf("%s\n\n", c.c_str());
   std::printf("%-12s %-18s %11s %11s %11s %11s %8s %8s", "layer", "type", "mean", "std", "min", "max", "dead%", "sat%");
   if (gradients) std::printf(" %11s", "grad std");

@@ -7,6 +7,7 @@
 #include "analysis/trajectory_plane.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/network_title.h"
 #include "cli/dataset_option.h"
 #include "cli/progress_bar.h"
 #include "gpu/context.h"
@@ -88,7 +89,7 @@ int raceCommand(const std::vector<std::string>& args) {
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
   const bool tty = isatty(STDERR_FILENO) && !o.has("quiet");
-  const std::string title = graph.title.empty() ? networkPath : graph.title;
+  const std::string title = networkTitle(graph, networkPath);
   std::cout << "Racing " << specs.size() << " optimizers on " << title << " (" << data.train.name << "), "
             << settings.steps << " steps each, batch " << options.batch << ", on " << context.device().name << "\n";
 

@@ -5,6 +5,7 @@
 #include "analysis/receptive_field.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
+#include "cli/network_title.h"
 #include "cli/dataset_option.h"
 #include "data/device_dataset.h"
 #include "data/toy_datasets.h"
@@ -134,7 +135,7 @@ int receptiveFieldCommand(const std::vector<std::string>& args) {
   const nn::Graph graph = nn::loadNetworkFile(networkPath);
   const auto fields = analysis::receptiveFields(graph);
   std::printf("%s: theoretical receptive fields on the %s input, in input pixels\n\n",
-              graph.title.empty() ? networkPath.c_str() : graph.title.c_str(), graph.inputs[0].shape.text().c_str());
+              networkTitle(graph, networkPath).c_str(), graph.inputs[0].shape.text().c_str());
   printTable(fields);
   return o.has("unit") ? effectiveField(o, graph) : 0;
 }

@@ -3,11 +3,14 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "gpu/context.h"
+#include "nn/hyper_params.h"
 #include "optim/optimizer.h"
 #include "optim/optimizer_spec.h"
 #include "surface/test_function.h"
 #include "surface/trajectory.h"
+#include "util/option_ranges.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -19,20 +22,20 @@
 namespace gradlab::cli {
 namespace {
 
+// "--start X,Y": each coordinate a finite number in util::ranges::kSurfaceCoordinate.
 std::array<double, 2> parsePoint(const std::string& text) {
   const size_t comma = text.find(',');
+  if (comma == std::string::npos || text.find(',', comma + 1) != std::string::npos)
+    throw UsageError("--start must be X,Y (two numbers in " + util::ranges::kSurfaceCoordinate.text() + "), got '" +
+                     text + "'");
   try {
-    size_t used1 = 0, used2 = 0;
-    if (comma != std::string::npos) {
-      const double x = std::stod(text.substr(0, comma), &used1), y = std::stod(text.substr(comma + 1), &used2);
-      if (used1 == comma && used2 == text.size() - comma - 1 && std::isfinite(x) && std::isfinite(y)) return {x, y};
-    }
-  } catch (const std::exception&) {
+    return {util::parseNumber("--start x", text.substr(0, comma), util::ranges::kSurfaceCoordinate),
+            util::parseNumber("--start y", text.substr(comma + 1), util::ranges::kSurfaceCoordinate)};
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
   }
-  throw UsageError("--start must be X,Y (two numbers), got '" + text + "'");
 }
 
-// "adam:lr=0.01,beta2=0.99" -> ("adam", {lr: 0.01, beta2: 0.99})
 void listEverything() {
   std::cout << "Test functions (--function):\n";
   for (const auto& f : surface::testFunctions()) {
@@ -50,6 +53,14 @@ void listEverything() {
     for (const auto& p : o.params) defaults += (defaults.empty() ? "" : ", ") + p.name + "=" + p.defaultValue;
     std::printf("  %-12s %s\n", "", defaults.c_str());
   }
+}
+
+// The option that sets a shared hyper-parameter: lr -> --lr, weight_decay -> --weight-decay.
+std::string optionOf(const std::string& key) {
+  if (key == "beta1" || key == "beta2") return "--betas";
+  std::string option = "--" + key;
+  std::replace(option.begin(), option.end(), '_', '-');
+  return option;
 }
 
 }  // namespace
@@ -91,15 +102,14 @@ int surfaceCommand(const std::vector<std::string>& args) {
   const surface::TestFunction* function = surface::findTestFunction(o.text("function"));
   if (!function) throw UsageError("--function must be one of " + functions + ", got '" + o.text("function") + "'");
   const auto start = o.has("start") ? parsePoint(o.text("start")) : function->start;
-  const uint32_t steps = uint32_t(o.integer("steps", 100, 0, 1 << 20));
+  const uint32_t steps = uint32_t(o.integer("steps", 100, util::ranges::kSurfaceSteps));
   surface::FunctionParams params;
-  params.kappa = o.number("kappa", 10.0);
-  if (!(params.kappa >= 1) || !std::isfinite(params.kappa)) throw UsageError("--kappa must be a number >= 1");
-  params.angle = o.number("angle", 0.0) * std::numbers::pi / 180.0;
+  params.kappa = o.number("kappa", 10.0, util::ranges::kQuadraticKappa);
+  params.angle = o.number("angle", 0.0, util::ranges::kQuadraticAngle) * std::numbers::pi / 180.0;
 
   // Flags given once apply to every optimizer that has the hyper-parameter.
   std::map<std::string, std::string> shared;
-  if (o.has("lr")) shared["lr"] = o.text("lr");
+  if (o.has("lr")) shared["lr"] = nn::formatNumber(o.number("lr", 0.0, util::ranges::kLearningRate));
   if (o.has("momentum")) shared["momentum"] = o.text("momentum");
   if (o.has("nesterov")) shared["nesterov"] = "true";
   if (o.has("eps")) shared["eps"] = o.text("eps");
@@ -136,7 +146,9 @@ int surfaceCommand(const std::vector<std::string>& args) {
     for (const auto& [key, value] : shared) {
       bool accepted = false;
       for (const auto& p : def->params) accepted = accepted || p.name == key;
-      if (accepted && !values.count(key)) values[key] = value;
+      if (accepted && values.count(key))
+        throw UsageError("--optimizer " + spec + " and " + optionOf(key) + " both set " + key + ": give it once");
+      if (accepted) values[key] = value;
       sharedUsed[key] = sharedUsed[key] || accepted;
     }
     racers.push_back({specs.size() > 1 ? spec : name, optim::createOptimizer(context, name, values)});

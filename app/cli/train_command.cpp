@@ -4,59 +4,45 @@
 #include "cli/commands.h"
 #include "cli/conv_option.h"
 #include "cli/dataset_option.h"
+#include "cli/line_file.h"
+#include "cli/network_title.h"
 #include "cli/probe_csv.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
 #include "optim/optimizer.h"
+#include "optim/optimizer_spec.h"
 #include "optim/schedule.h"
 #include "optim/settings.h"
 #include "train/training_session.h"
+#include "util/option_ranges.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
+#include <optional>
+#include <sstream>
 
 namespace gradlab::cli {
 namespace {
 
-// "--augment flip,crop=4": the list as data::parseAugmentation takes it.
-data::Augmentation parseAugmentation(const std::string& text) {
-  std::map<std::string, std::string> items;
-  size_t start = 0;
-  while (start < text.size()) {
-    const size_t comma = std::min(text.find(',', start), text.size());
-    const std::string item = text.substr(start, comma - start);
-    const size_t eq = item.find('=');
-    items[item.substr(0, eq)] = eq == std::string::npos ? "" : item.substr(eq + 1);
-    start = comma + 1;
-  }
-  try {
-    return data::parseAugmentation(items);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--augment: ") + e.what());
-  }
-}
+// SIGINT and SIGTERM ask the training loop to stop at the next step boundary, so the CSV files end
+// with whole rows and the summary so far is printed.
+volatile std::sig_atomic_t gStopSignal = 0;
 
-// "--optimizer adam:lr=0.001,beta2=0.99": the name and its hyper-parameters as text.
-std::pair<std::string, std::map<std::string, std::string>> parseOptimizer(const std::string& text) {
-  const size_t colon = text.find(':');
-  std::map<std::string, std::string> values;
-  const std::string list = colon == std::string::npos ? "" : text.substr(colon + 1);
-  size_t start = 0;
-  while (start < list.size()) {
-    const size_t comma = std::min(list.find(',', start), list.size());
-    const std::string item = list.substr(start, comma - start);
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw UsageError("--optimizer takes NAME[:key=value,...], e.g. adam:lr=0.001,beta2=0.99; got '" + item + "'");
-    values[item.substr(0, eq)] = item.substr(eq + 1);
-    start = comma + 1;
-  }
-  return {text.substr(0, colon), values};
+void requestStop(int signal) { gStopSignal = signal; }
+
+void stopOnSignals() {
+  struct sigaction action {};
+  action.sa_handler = requestStop;
+  action.sa_flags = SA_RESTART;  // blocking calls (writes, the driver's waits) resume rather than fail with EINTR
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
 }
 
 void progress(bool tty, uint64_t step, uint64_t total, double loss, double accuracy, double perSecond) {
@@ -114,20 +100,32 @@ int trainCommand(const std::vector<std::string>& args) {
   if (networkPath.empty()) throw UsageError("give the network file first: gradlab-cli train NETWORK.net --dataset NAME");
   if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
 
+  namespace ranges = util::ranges;
   train::TrainingOptions options;
-  options.batch = uint32_t(o.integer("batch", 64, 1, 65536));
-  options.learningRate = o.number("lr", 0.1);
-  if (!(options.learningRate > 0) || !std::isfinite(options.learningRate) || options.learningRate > 1e6)
-    throw UsageError("--lr must be a number in (0, 1e6], got '" + o.text("lr") + "'");
-  options.seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
+  options.batch = uint32_t(o.integer("batch", 64, ranges::kBatch));
+  options.learningRate = o.number("lr", 0.1, ranges::kLearningRate);
+  options.seed = uint32_t(o.integer("seed", 0, ranges::kSeed));
   options.conv = convOption(o);
   options.normalization = normalizationOption(o);
-  if (o.has("augment")) options.augmentation = parseAugmentation(o.text("augment"));
-  std::pair<std::string, std::map<std::string, std::string>> optimizer;
+  if (o.has("augment")) {
+    try {
+      options.augmentation = data::parseAugmentationList(o.text("augment"));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--augment: ") + e.what());
+    }
+  }
+  optim::OptimizerSpec optimizer;
   if (o.has("optimizer")) {
-    optimizer = parseOptimizer(o.text("optimizer"));
-    if (o.has("lr")) optimizer.second["lr"] = o.text("lr");
-    optim::resolveSettings(optimizer.first, optimizer.second);  // a bad name or value: exit 2 before any work
+    try {
+      optimizer = optim::parseOptimizerSpec(o.text("optimizer"));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--optimizer: ") + e.what());
+    }
+    if (o.has("lr") && optimizer.values.count("lr"))
+      throw UsageError("--lr " + o.text("lr") + " and --optimizer " + optimizer.text +
+                       " both set the learning rate: give it once");
+    if (o.has("lr")) optimizer.values["lr"] = o.text("lr");
+    optim::resolveSettings(optimizer.name, optimizer.values);  // a bad name or value: exit 2 before any work
   }
   if (o.has("schedule")) {
     try {
@@ -136,57 +134,49 @@ int trainCommand(const std::vector<std::string>& args) {
       throw UsageError(std::string("--schedule: ") + e.what());
     }
   }
-  // Penalties and clipping: finite, >= 0 (penalties) or > 0 (clipping), up to 1e6.
-  auto nonNegative = [&](const char* name, bool positive) {
-    const double v = o.number(name, 0.0);
-    if (!std::isfinite(v) || v < 0 || (positive && v == 0) || v > 1e6)
-      throw UsageError(std::string("--") + name + " must be a number in " + (positive ? "(0" : "[0") + ", 1e6], got '" +
-                       o.text(name) + "'");
-    return v;
-  };
-  if (o.has("l1")) options.regularization.l1 = nonNegative("l1", false);
-  if (o.has("l2")) options.regularization.l2 = nonNegative("l2", false);
-  if (o.has("clip-norm")) options.regularization.clipNorm = nonNegative("clip-norm", true);
-  if (o.has("clip-value")) options.regularization.clipValue = nonNegative("clip-value", true);
-  const double validation = o.number("validation", 0.0);
-  if (validation < 0 || validation >= 1) throw UsageError("--validation must be in [0, 1), got '" + o.text("validation") + "'");
+  options.regularization.l1 = o.number("l1", 0.0, ranges::kPenalty);
+  options.regularization.l2 = o.number("l2", 0.0, ranges::kPenalty);
+  options.regularization.clipNorm = o.number("clip-norm", 0.0, ranges::kClip);
+  options.regularization.clipValue = o.number("clip-value", 0.0, ranges::kClip);
+  const double validation = o.number("validation", 0.0, ranges::kValidation);
+  const uint64_t epochs = uint64_t(o.integer("epochs", 1, ranges::kEpochs));
+  const uint64_t steps = uint64_t(o.integer("steps", 0, ranges::kSteps));
+  const uint64_t probeEvery = uint64_t(o.integer("probe-every", 100, ranges::kProbeEvery));
+  const ToyDataOptions toy = toyDataOptions(o, "samples");
 
   const nn::Graph graph = nn::loadNetworkFile(networkPath);
-  const DatasetChoice data = chooseDataset(o.text("dataset"), validation, uint32_t(o.integer("limit", 0, 0, 1 << 30)),
-                                           options.seed, uint32_t(o.integer("samples", 600, 4, 1 << 24)),
-                                           o.number("noise", 0.1), uint32_t(o.integer("classes", 2, 2, 64)));
+  const DatasetChoice data = chooseDataset(o.text("dataset"), validation, uint32_t(o.integer("limit", 0, ranges::kSampleLimit)),
+                                           options.seed, toy.samples, toy.noise, toy.classes);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
   train::TrainingSession session(context, graph, data.train, data.evaluation.size() ? &data.evaluation : nullptr, options,
-                                 optimizer.first.empty() ? nullptr
-                                                         : optim::createOptimizer(context, optimizer.first, optimizer.second));
+                                 optimizer.name.empty() ? nullptr
+                                                        : optim::createOptimizer(context, optimizer.name, optimizer.values));
 
-  const uint64_t epochs = uint64_t(o.integer("epochs", 1, 1, 100000));
-  const uint64_t total = o.has("steps") ? uint64_t(o.integer("steps", 0, 1, 1LL << 40)) : epochs * session.stepsPerEpoch();
-  std::ofstream metrics;
+  const uint64_t total = o.has("steps") ? steps : epochs * session.stepsPerEpoch();
+  stopOnSignals();
+  std::optional<LineFile> metrics, probes;
   if (o.has("metrics")) {
-    metrics.open(o.text("metrics"));
-    if (!metrics) throw UsageError("--metrics: cannot write " + o.text("metrics"));
-    metrics << "step,epoch,split,loss,accuracy\n";
+    metrics.emplace(o.text("metrics"), "--metrics");
+    metrics->append("step,epoch,split,loss,accuracy\n");
   }
-  std::ofstream probes;
   if (o.has("probes")) {
-    probes.open(o.text("probes"));
-    if (!probes) throw UsageError("--probes: cannot write " + o.text("probes"));
-    writeProbeHeader(probes);
+    probes.emplace(o.text("probes"), "--probes");
+    std::ostringstream header;
+    writeProbeHeader(header);
+    probes->append(header.str());
   }
-  const uint64_t probeEvery = uint64_t(o.integer("probe-every", 100, 1, 1LL << 40));
   const bool tty = isatty(STDERR_FILENO) && !o.has("quiet");
   std::string optimizerText = "SGD";
-  if (!optimizer.first.empty()) {
-    optimizerText = optim::findOptimizer(optimizer.first)->title;
+  if (!optimizer.name.empty()) {
+    optimizerText = optim::findOptimizer(optimizer.name)->title;
     std::string given;
-    for (const auto& [key, value] : optimizer.second)
+    for (const auto& [key, value] : optimizer.values)
       if (key != "lr") given += (given.empty() ? "" : ", ") + key + "=" + value;
     if (!given.empty()) optimizerText += " (" + given + ")";
   }
-  std::cout << "Training " << (graph.title.empty() ? networkPath : graph.title) << " ("
+  std::cout << "Training " << networkTitle(graph, networkPath) << " ("
             << session.network().analysis().paramCount << " parameters) on " << data.train.name << " ("
             << data.train.size() << " samples) with " << optimizerText << " lr " << session.learningRate() << ", batch " << options.batch
             << ", " << total << " steps on " << context.device().name << "\n";
@@ -206,27 +196,34 @@ int trainCommand(const std::vector<std::string>& args) {
   const auto start = std::chrono::steady_clock::now();
   double lastLoss = 0, lastAccuracy = 0;
   train::Evaluation lastEval;
-  while (session.step() < total && !session.nonFinite()) {
+  while (session.step() < total && !session.nonFinite() && !gStopSignal) {
     const uint64_t toEpochEnd = session.stepsPerEpoch() - session.step() % session.stepsPerEpoch();
     uint32_t chunk = uint32_t(std::min<uint64_t>({total - session.step(), toEpochEnd, 50}));
     std::vector<train::StepRecord> records;
     if (probes && (session.step() + 1) % probeEvery == 0) {  // this step is probed
-      writeProbeRows(probes, session.probeStep(&records));
+      std::ostringstream rows;
+      writeProbeRows(rows, session.probeStep(&records));
+      probes->append(rows.str());
     } else {
       if (probes) chunk = uint32_t(std::min<uint64_t>(chunk, probeEvery - 1 - session.step() % probeEvery));
       records = session.train(chunk);
     }
+    std::ostringstream rows;
     for (const auto& r : records) {
       lastLoss = r.loss;
       lastAccuracy = r.accuracy;
-      if (metrics) metrics << r.step + 1 << "," << double(r.step + 1) / session.stepsPerEpoch() << ",train," << r.loss << "," << r.accuracy << "\n";
+      rows << r.step + 1 << "," << double(r.step + 1) / session.stepsPerEpoch() << ",train," << r.loss << "," << r.accuracy << "\n";
     }
+    if (metrics) metrics->append(rows.str());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     progress(tty, session.step(), total, lastLoss, lastAccuracy, session.step() / std::max(seconds, 1e-9));
     const bool epochEnd = session.step() % session.stepsPerEpoch() == 0 || session.step() == total;
     if (epochEnd && session.hasValidation() && !session.nonFinite()) {
       lastEval = session.evaluateValidation();
-      if (metrics) metrics << session.step() << "," << session.epochs() << "," << data.evaluationName << "," << lastEval.loss << "," << lastEval.accuracy << "\n";
+      std::ostringstream row;
+      row << session.step() << "," << session.epochs() << "," << data.evaluationName << "," << lastEval.loss << ","
+          << lastEval.accuracy << "\n";
+      if (metrics) metrics->append(row.str());
       if (tty) std::fprintf(stderr, "\n");
       std::printf("epoch %.2f: train loss %.4f, %s loss %.4f, %s accuracy %.2f%%\n", session.epochs(), lastLoss,
                   data.evaluationName.c_str(), lastEval.loss, data.evaluationName.c_str(), lastEval.accuracy * 100);
@@ -239,12 +236,18 @@ int trainCommand(const std::vector<std::string>& args) {
     std::cerr << "gradlab-cli train: " << session.nonFinite()->message << "\n";
     return 1;
   }
-  std::printf("done: %llu steps in %.1f s (%.1f steps/s); final train loss %.4f", (unsigned long long)session.step(),
-              seconds, session.step() / seconds, lastLoss);
+  std::printf("%s: %llu steps in %.1f s (%.1f steps/s); final train loss %.4f", gStopSignal ? "stopped" : "done",
+              (unsigned long long)session.step(), seconds, session.step() / seconds, lastLoss);
   if (session.hasValidation())
     std::printf(", %s accuracy %.2f%% on %u samples", data.evaluationName.c_str(), lastEval.accuracy * 100,
                 lastEval.samples);
   std::printf("\n");
+  if (gStopSignal) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "gradlab-cli train: stopped by %s after step %llu of %llu; the CSV files end at that step\n",
+                 gStopSignal == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)session.step(), (unsigned long long)total);
+    return 128 + gStopSignal;
+  }
   return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "surface_race_runner.h"
 #include "training_charts.h"
 #include "training_panel.h"
+#include "util/printable.h"
 #include "views/decision_boundary_view.h"
 #include "views/depth_stats_view.h"
 #include "views/filter_grid_view.h"
@@ -490,7 +491,7 @@ bool MainWindow::openFile(const QString& path, QString* error) {
     openExperiment(persist::loadExperiment(path.toStdString()), path);
     return true;
   } catch (const std::exception& e) {  // FileError: the message says what is wrong and what to do
-    *error = QString::fromUtf8(e.what());
+    *error = QString::fromStdString(util::printableLines(e.what()));  // it may quote the file: no control bytes
     return false;
   }
 }
@@ -503,7 +504,7 @@ bool MainWindow::saveFile(const QString& path, QString* error) {
     setModified(false);
     return true;
   } catch (const std::exception& e) {
-    *error = QString::fromUtf8(e.what());
+    *error = QString::fromStdString(util::printableLines(e.what()));
     return false;
   }
 }
@@ -513,7 +514,8 @@ void MainWindow::open() {
   const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment"), QSettings().value("files/last").toString(), fileFilter());
   if (path.isEmpty()) return;
   QString error;
-  if (!openFile(path, &error)) QMessageBox::warning(this, tr("Cannot open %1").arg(QFileInfo(path).fileName()), error);
+  if (!openFile(path, &error))
+    QMessageBox::warning(this, tr("Cannot open %1").arg(QString::fromStdString(util::printable(QFileInfo(path).fileName().toStdString()))), error);
   else QSettings().setValue("files/last", path);
 }
 
@@ -616,7 +618,9 @@ void MainWindow::setModified(bool modified) {
 }
 
 void MainWindow::updateTitle() {
-  const QString name = path_.isEmpty() ? tr("Untitled") : QFileInfo(path_).completeBaseName();
+  // A file name may hold control characters: shown escaped, never passed to the window manager raw.
+  const QString name = path_.isEmpty() ? tr("Untitled")
+                                       : QString::fromStdString(util::printable(QFileInfo(path_).completeBaseName().toStdString(), 120));
   setWindowTitle(QString("%1%2 — GradLab").arg(name, modified_ ? "*" : ""));
 }
 

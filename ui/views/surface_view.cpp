@@ -112,11 +112,19 @@ void SurfaceView::advance() {
   dirty_ = false;
 }
 
-// Beside the plot, as wide as the longest name allows; at most half the widget.
+// Beside the plot where the widget is wider than tall (a docked tab), as wide as the longest
+// name allows; else in rows under it.
 Legend SurfaceView::legend() const {
   std::vector<LegendEntry> entries;
   for (size_t i = 0; i < paths_.size(); ++i) entries.push_back({paths_[i].name, pathColour(int(i))});
-  return Legend(std::move(entries), fontMetrics(), width() / 2.0, Legend::Layout::Column);
+  const int line = fontMetrics().height();
+  Legend beside(entries, fontMetrics(), width() / 2.0, Legend::Layout::Column);
+  if (width() - beside.width() - line >= height()) return beside;
+  return Legend(std::move(entries), fontMetrics(), width() - 2.0 * line, Legend::Layout::Rows);
+}
+
+bool SurfaceView::legendBeside(const Legend& names) const {
+  return names.width() + fontMetrics().height() <= width() - height();
 }
 
 QColor SurfaceView::pathColour(int index) const { return categoryColor(uint32_t(index)); }
@@ -124,8 +132,10 @@ QColor SurfaceView::pathColour(int index) const { return categoryColor(uint32_t(
 QRectF SurfaceView::plotRect() const {
   const int line = fontMetrics().height();
   const Legend names = legend();
-  const double legendWidth = names.isEmpty() ? 0 : names.width() + line;
-  const QRectF area = QRectF(rect()).adjusted(line * 3, line * 1.8, -line - legendWidth, -line * 1.6);
+  const bool beside = legendBeside(names);
+  const double legendWidth = names.isEmpty() || !beside ? 0 : names.width() + line;
+  const double legendHeight = names.isEmpty() || beside ? 0 : names.height() + 0.4 * line;
+  const QRectF area = QRectF(rect()).adjusted(line * 3, line * 1.8, -line - legendWidth, -line * 1.6 - legendHeight);
   const auto& w = function_->window;
   const double aspect = (w[3] - w[2]) / (w[1] - w[0]);
   double width = area.width(), height = width * aspect;
@@ -137,7 +147,9 @@ QRectF SurfaceView::legendRect() const {
   const Legend names = legend();
   if (names.isEmpty()) return {};
   const QRectF plot = plotRect();
-  return QRectF(plot.right() + fontMetrics().height(), plot.top(), names.width(), names.height());
+  const int line = fontMetrics().height();
+  if (legendBeside(names)) return QRectF(plot.right() + line, plot.top(), names.width(), names.height());
+  return QRectF(line, plot.bottom() + 1.4 * line, width() - 2.0 * line, names.height());  // under the step counter
 }
 
 void SurfaceView::drawLegend(QPainter& p) {

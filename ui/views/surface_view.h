@@ -1,9 +1,9 @@
 #pragma once
 // A 2-D test surface as a heatmap (log-scaled where the function spans decades, as Rosenbrock's
 // valley does) with contour lines, and optimizers' paths down it as coloured polylines with
-// markers, a legend beside the plot (never over the paths) and a step counter. Paths grow over time: points given at once are revealed
-// at a set speed, and points appended live appear as they come. A click on the surface proposes
-// a new start point (startPointChosen).
+// markers, a legend beside or under the plot (never over the paths) and a step counter. Paths
+// grow over time: points given at once are revealed at a set speed, and points appended live
+// appear as they come. A click on the surface proposes a new start point (startPointChosen).
 #include "surface/test_function.h"
 #include "surface/trajectory.h"
 #include "views/legend.h"
@@ -65,6 +65,7 @@ class SurfaceView : public QWidget {
   };
   void sample();
   Legend legend() const;
+  bool legendBeside(const Legend& names) const;  // the legend() is a column beside the plot
   void drawLegend(QPainter& p);
   void advance();
 

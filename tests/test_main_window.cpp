@@ -43,8 +43,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QValueAxis>
+
 #include <cmath>
 #include <filesystem>
+#include <thread>
 
 using gradlab::ui::MainWindow;
 
@@ -148,6 +154,74 @@ void openDivergedDemo(MainWindow& window) {
   QVERIFY(ready.wait(120000));
   action(window, "Play")->trigger();
   QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().contains("diverged"), 60000);
+}
+
+// The loss chart's view and one of its series by name ("training (each step)").
+QChartView* lossChart(const MainWindow& window) {
+  for (QChartView* view : window.charts().findChildren<QChartView*>())
+    if (view->chart()->title() == "Loss") return view;
+  return nullptr;
+}
+QLineSeries* lossSeries(const MainWindow& window, const QString& name) {
+  for (QAbstractSeries* s : lossChart(window)->chart()->series())
+    if (s->name() == name) return qobject_cast<QLineSeries*>(s);
+  return nullptr;
+}
+
+// Lets the run's snapshots pile up in the UI thread's queue while it trains, as a busy UI thread
+// does, so that some are still on their way when the next action (Reset, another demo) comes.
+void letSnapshotsQueueUp(MainWindow& window) {
+  window.controller().play();
+  QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == gradlab::train::RunState::Running, 60000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // no events processed meanwhile
+}
+
+// The window shows and exports exactly the current run: steps 0 .. n-1 once each, in order, n the
+// run's step; the average restarts with the run; the loss chart draws nothing right of step n.
+void verifyOnlyTheCurrentRun(MainWindow& window, const QString& when) {
+  const uint64_t n = window.step();
+  const auto history = window.experiment().trainingHistory;
+  QVERIFY2(history.size() == n, qPrintable(when + QString(": %1 points for %2 steps").arg(history.size()).arg(n)));
+  for (size_t i = 0; i < history.size(); ++i)
+    QVERIFY2(history[i].step == i, qPrintable(when + QString(": point %1 is step %2").arg(i).arg(history[i].step)));
+  for (const auto& p : window.experiment().validationHistory) QVERIFY2(p.step <= n, qPrintable(when));
+
+  QTemporaryDir dir;
+  QString error;
+  QVERIFY2(window.exportMetricsTo(dir.filePath("metrics.csv"), &error), qPrintable(error));
+  QFile csv(dir.filePath("metrics.csv"));
+  QVERIFY(csv.open(QIODevice::ReadOnly));
+  QCOMPARE(csv.readLine(), QByteArray("step,split,loss,accuracy\n"));
+  uint64_t next = 0;
+  while (!csv.atEnd()) {
+    const QList<QByteArray> row = csv.readLine().trimmed().split(',');
+    QCOMPARE(row.size(), qsizetype(4));
+    if (row[1] == "train") QVERIFY2(row[0].toULongLong() == next++, qPrintable(when + ": CSV row " + row.join(',')));
+    else QVERIFY2(row[0].toULongLong() <= n, qPrintable(when + ": CSV row " + row.join(',')));
+  }
+  QCOMPARE(next, n);
+
+  QLineSeries* raw = lossSeries(window, "training (each step)");
+  QLineSeries* average = lossSeries(window, "training (average)");
+  QVERIFY(raw && average);
+  const QList<QPointF> points = raw->points();
+  QCOMPARE(points.size(), qsizetype(n));  // short runs: every step drawn
+  for (qsizetype i = 0; i < points.size(); ++i) QCOMPARE(points[i].x(), double(i + 1));
+  QCOMPARE(average->points().front().y(), points.front().y());  // the average starts at the first step's value
+  const auto* x = qobject_cast<QValueAxis*>(lossChart(window)->chart()->axes(Qt::Horizontal).front());
+  QVERIFY2(x->max() >= double(n) && x->max() <= 1.25 * std::max<double>(10, n) + 1e-9,
+           qPrintable(when + QString(": x axis to %1 for %2 steps").arg(x->max()).arg(n)));
+
+  QChartView* view = lossChart(window);
+  const QImage image = view->grab().toImage();
+  gradlab::test::screenshot(*view, "run_state_" + when, 0);
+  const QRectF plot = view->chart()->plotArea();
+  const double right = view->chart()->mapToPosition(QPointF(double(n), 0), raw).x() + 6;
+  const QRectF beyond(QPointF(right, plot.top()), plot.bottomRight());
+  const int ghost = gradlab::test::countPixels(image, beyond, QColor(31, 119, 180), 60) +
+                    gradlab::test::countPixels(image, beyond, QColor(193, 218, 234), 30);
+  QVERIFY2(ghost == 0, qPrintable(when + QString(": %1 series pixels right of step %2").arg(ghost).arg(n)));
+  QVERIFY(gradlab::test::countPixels(image, plot, QColor(31, 119, 180), 60) > 20);  // the run's own line is drawn
 }
 
 }  // namespace
@@ -350,6 +424,94 @@ class TestMainWindow : public QObject {
     action(reopened, "Reset")->trigger();
     QVERIFY2(reopened.statusBar()->currentMessage().contains("seed"), qPrintable(reopened.statusBar()->currentMessage()));
     QTRY_VERIFY_WITH_TIMEOUT(reopened.experiment().weights == seeded, 10000);
+  }
+
+  // Reset while snapshots are on their way, then another demo while they are: the charts, the
+  // averages, the saved curves and the exported CSV hold the current run only; a file saved then
+  // reopens at its step and Play continues its curves.
+  void resetAndDemoSwitchKeepOnlyTheCurrentRun() {
+    Lab lab(toyExperiment());
+    MainWindow& window = lab.window;
+    trainSteps(window, 60);
+    letSnapshotsQueueUp(window);
+    action(window, "Reset")->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(window.controller().state(), gradlab::train::RunState::Ready, 30000);
+    QTest::qWait(200);  // whatever was queued arrives
+    QCOMPARE(window.step(), uint64_t(0));
+    QCOMPARE(window.charts().lossPoints(), size_t(0));
+    trainSteps(window, 12);
+    verifyOnlyTheCurrentRun(window, "after_reset");
+
+    const gradlab::ui::Demo* demo = nullptr;
+    for (const auto& d : gradlab::ui::demos())
+      if (d.menu.contains("Without dropout")) demo = &d;
+    QVERIFY(demo);
+    letSnapshotsQueueUp(window);
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.openDemo(*demo);
+    QVERIFY(ready.wait(120000));
+    QTest::qWait(200);
+    QCOMPARE(window.step(), uint64_t(0));
+    QCOMPARE(window.charts().lossPoints(), size_t(0));
+    trainSteps(window, 12);
+    verifyOnlyTheCurrentRun(window, "after_demo_switch");
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath("demo.gradlab");
+    QString error;
+    QVERIFY2(window.saveFile(path, &error), qPrintable(error));
+    const uint64_t saved = window.step();
+    QCOMPARE(gradlab::persist::loadExperiment(path.toStdString()).progress.step, saved);
+    QSignalSpy reopened(&window, &MainWindow::demoReady);
+    QVERIFY2(window.openFile(path, &error), qPrintable(error));
+    QVERIFY(reopened.wait(120000));
+    QTRY_COMPARE_WITH_TIMEOUT(window.step(), saved, 10000);  // the status shows the saved step, not 0
+    QCOMPARE(window.charts().lossPoints(), size_t(saved));
+    trainSteps(window, saved + 10);
+    verifyOnlyTheCurrentRun(window, "after_reopen");
+  }
+
+  // A reopened run continues where it was saved: its step, curves, data order, schedule and
+  // Adam's moments, so its next steps are those of the run that went on without stopping.
+  void reopenedRunContinuesFromItsStep() {
+    auto e = toyExperiment();
+    e.training.optimizer = "adam";
+    e.training.optimizerValues = {{"lr", "0.01"}};
+    e.training.schedule = "cosine";
+    e.training.scheduleValues = {{"T_max", "80"}};
+    QTemporaryDir dir;
+    const QString path = dir.filePath("adam.gradlab");
+    Lab lab(e);
+    trainSteps(lab.window, 25);
+    QString error;
+    QVERIFY2(lab.window.saveFile(path, &error), qPrintable(error));
+    const uint64_t saved = lab.window.step();
+    const auto file = gradlab::persist::loadExperiment(path.toStdString());
+    QCOMPARE(file.progress.step, saved);
+    QCOMPARE(file.progress.optimizer, std::string("Adam"));
+    QVERIFY(file.progress.optimizerState.count("0.exp_avg_sq"));
+    trainSteps(lab.window, saved + 20);  // the run that never stopped
+    const auto straight = lab.window.experiment().trainingHistory;
+
+    QTemporaryDir autosave;
+    MainWindow reopened({}, autosave.path());
+    reopened.show();
+    QSignalSpy ready(&reopened, &MainWindow::demoReady);
+    QVERIFY2(reopened.openFile(path, &error), qPrintable(error));
+    QVERIFY(ready.wait(120000));
+    QTRY_COMPARE_WITH_TIMEOUT(reopened.step(), saved, 10000);
+    const QString status = reopened.statusBar()->currentMessage();
+    QVERIFY2(status.contains(QString("Adam's state at step %1").arg(saved)), qPrintable(status));
+    QVERIFY(!reopened.isModified());
+    trainSteps(reopened, saved + 15);
+    verifyOnlyTheCurrentRun(reopened, "reopened_adam");
+    const auto continued = reopened.experiment().trainingHistory;
+    const size_t common = std::min(continued.size(), straight.size());
+    QVERIFY(common >= saved + 15);
+    for (size_t i = 0; i < common; ++i)  // bit for bit (MetricPoint's ==), the saved part and the continued one
+      QVERIFY2(continued[i] == straight[i], qPrintable(QString("step %1: %2 continued, %3 straight")
+                                                           .arg(i).arg(continued[i].loss, 0, 'g', 17)
+                                                           .arg(straight[i].loss, 0, 'g', 17)));
   }
 
   // New, Open, a demo and closing the window ask before unsaved changes go: Save saves them,

@@ -123,6 +123,7 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
   });
   connect(controller_, &TrainingController::ready, this, [this](const QString& description) {
     progressLabel_->setText(description);
+    charts_->follow(controller_->runId(), controller_->generation());
     banner_->hide();
     stateLabel_->setText(tr("Preparing"));
     announcedReady_ = false;
@@ -205,7 +206,9 @@ void MainWindow::createActions() {
     if (!document_.weights.empty())
       statusBar()->showMessage(tr("Reset to the seed's initial weights; the weights opened from the file are no longer used."), 10000);
     document_.weights.clear();  // a rebuilt run starts from the seed's too
+    document_.progress = {};
     runWeights_.reset();
+    runProgress_.reset();
     initialParameters_.reset();
     trajectory_.clear();
     charts_->clear();
@@ -214,6 +217,7 @@ void MainWindow::createActions() {
     boundary_->clear();
     banner_->hide();
     controller_->reset();
+    charts_->follow(controller_->runId(), controller_->generation());  // nothing from before the reset
   });
   for (QAction* a : {play_, step_, reset_}) a->setShortcutContext(Qt::WindowShortcut);
   QToolBar* bar = addToolBar(tr("Training"));
@@ -316,6 +320,7 @@ void MainWindow::createDocks() {
   panel_->setRunActions(play_, step_, reset_);
   connect(panel_, &TrainingPanel::settingsChanged, this, [this] {
     setModified(true);
+    document_.progress = {};  // a run continues only under the settings it was trained with
     rebuildTimer_->start();
   });
   connect(panel_, &TrainingPanel::learningRateChanged, this, [this](double rate) {
@@ -381,7 +386,8 @@ void MainWindow::openExperiment(const persist::Experiment& experiment, const QSt
   runWeights_.reset();
   charts_->clear();
   charts_->setHistory(experiment.trainingHistory, experiment.validationHistory);
-  showingSavedCurves_ = !experiment.trainingHistory.empty();
+  // A file with run state continues its curves; one without starts a new run, which replaces them.
+  showingSavedCurves_ = !experiment.trainingHistory.empty() && (experiment.weights.empty() || experiment.progress.empty());
   histograms_->clear();
   boundary_->clear();
   banner_->hide();
@@ -446,6 +452,7 @@ bool MainWindow::showingRace() const { return !editor_->placeholderText().isEmpt
 void MainWindow::networkEdited() {
   setModified(true);
   document_.weights.clear();  // trained for the network as it was
+  document_.progress = {};
   runWeights_.reset();
   playBlockedReason_ = editor_->problem();
   updateActions(controller_->state());
@@ -463,8 +470,10 @@ void MainWindow::rebuildRun() {
   e.trainingHistory.clear();
   e.validationHistory.clear();
   e.weights = document_.weights;  // a rebuilt run starts where the experiment did, not where training got to
+  e.progress = document_.progress;
   if (e.training.device.empty()) e.training.device = deviceRequest_.toStdString();
-  if (!showingSavedCurves_) charts_->clear();
+  const bool continues = !e.weights.empty() && !e.progress.empty();  // the curves shown are its own
+  if (!showingSavedCurves_ && !continues) charts_->clear();
   histograms_->clear();
   boundary_->clear();
   controller_->load(e);
@@ -482,13 +491,16 @@ persist::Experiment MainWindow::experiment() const {
   if (runWeights_) {
     e.weights.clear();
     for (const train::WeightSnapshot& w : *runWeights_) e.weights[w.name] = {w.shape.dims, w.values};
+    e.progress = runProgress_ && runProgress_->step > 0 ? savedProgress(*runProgress_) : persist::RunProgress{};
   }
   return e;
 }
 
 bool MainWindow::openFile(const QString& path, QString* error) {
   try {
-    openExperiment(persist::loadExperiment(path.toStdString()), path);
+    const persist::Experiment opened = persist::loadExperiment(path.toStdString());
+    openExperiment(opened, path);
+    statusBar()->showMessage(tr("Opened %1: %2.").arg(QFileInfo(path).fileName(), QString::fromStdString(persist::contentsOf(opened))), 15000);
     return true;
   } catch (const std::exception& e) {  // FileError: the message says what is wrong and what to do
     *error = QString::fromStdString(util::printableLines(e.what()));  // it may quote the file: no control bytes
@@ -544,10 +556,16 @@ bool MainWindow::saveAs() {
 void MainWindow::exportMetrics() {
   const QString path = QFileDialog::getSaveFileName(this, tr("Export metrics"), QString(), tr("CSV files (*.csv)"));
   if (path.isEmpty()) return;
+  QString error;
+  if (!exportMetricsTo(path, &error)) QMessageBox::warning(this, tr("Cannot export"), error);
+}
+
+// The curves the charts show, which hold the current run's generation only.
+bool MainWindow::exportMetricsTo(const QString& path, QString* error) {
   QSaveFile file(path);
   if (!file.open(QIODevice::WriteOnly)) {
-    QMessageBox::warning(this, tr("Cannot export"), file.errorString());
-    return;
+    *error = file.errorString();
+    return false;
   }
   QByteArray csv = "step,split,loss,accuracy\n";
   const persist::Experiment e = experiment();
@@ -556,7 +574,9 @@ void MainWindow::exportMetrics() {
       csv += QByteArray::number(qulonglong(p.step)) + "," + split + "," + QByteArray::number(p.loss, 'g', 9) + "," +
              QByteArray::number(p.accuracy, 'g', 9) + "\n";
   file.write(csv);
-  if (!file.commit()) QMessageBox::warning(this, tr("Cannot export"), file.errorString());
+  if (file.commit()) return true;
+  *error = file.errorString();
+  return false;
 }
 
 bool MainWindow::maybeSave() {
@@ -693,8 +713,11 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
 void MainWindow::keepWeights(const std::shared_ptr<const train::Snapshot>& s) {
   if (!s->records.empty() && !modified_ && !showingDemo_) setModified(true);  // trained weights and curves are unsaved work
   if (s->probes && !s->probes->weights.empty()) runWeights_ = {s->probes, &s->probes->weights};
+  // The run state fits only weights of its own step, with curves that end there too.
+  if (!s->records.empty() || (s->probes && !s->probes->weights.empty())) runProgress_.reset();
   if (!s->parameters) return;
   runWeights_ = s->parameters;
+  runProgress_ = s->progress;
   if (s->probes) return;  // the probe of the last step carried these same values to the views
   train::ProbeReport values;
   values.step = s->step;

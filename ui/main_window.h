@@ -60,6 +60,7 @@ class MainWindow : public QMainWindow {
   // File > Open and File > Save without dialogs; false with a message for the user.
   bool openFile(const QString& path, QString* error);
   bool saveFile(const QString& path, QString* error);
+  bool exportMetricsTo(const QString& path, QString* error);  // File > Export Metrics as CSV
   // The experiment as it stands: network, layout, settings and the curves so far.
   persist::Experiment experiment() const;
   // After a crash: asks whether to restore the newest autosave (main() calls this once).
@@ -156,6 +157,7 @@ class MainWindow : public QMainWindow {
   // What a save stores as the trained weights: the run's latest values (a probe's copy while
   // training, the final ones when it stops); null until the run has any.
   std::shared_ptr<const std::vector<train::WeightSnapshot>> runWeights_;
+  std::shared_ptr<const train::RunProgress> runProgress_;  // with runWeights_ from a stopped run: to continue it
   std::map<QString, QDockWidget*> docks_;
   QAction *play_ = nullptr, *step_ = nullptr, *reset_ = nullptr, *save_ = nullptr;
   DeviceProbe* probe_ = nullptr;

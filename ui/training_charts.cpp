@@ -104,9 +104,10 @@ TrainingCharts::Panel TrainingCharts::makePanel(const QString& title, const QStr
 
 void TrainingCharts::setHistory(const std::vector<persist::MetricPoint>& training,
                                 const std::vector<persist::MetricPoint>& validation) {
-  train::Snapshot s;
-  for (const auto& p : training) s.records.push_back({p.step, p.loss, p.accuracy});
-  add(s);
+  std::vector<train::StepRecord> records;
+  for (const auto& p : training) records.push_back({p.step, p.loss, p.accuracy});
+  append(records);
+  dirty_ = true;
   for (const auto& p : validation) {
     validationSteps_.push_back(double(p.step));
     validationLoss_.push_back(p.loss);
@@ -127,8 +128,24 @@ std::vector<persist::MetricPoint> TrainingCharts::validationHistory() const {
   return out;
 }
 
+void TrainingCharts::follow(uint64_t runId, uint64_t generation) {
+  runId_ = runId;
+  generation_ = generation;
+}
+
 void TrainingCharts::add(const train::Snapshot& snapshot) {
-  for (const auto& r : snapshot.records) {
+  if (snapshot.runId != runId_ || snapshot.generation != generation_) return;
+  append(snapshot.records);
+  if (snapshot.validation) {
+    validationSteps_.push_back(double(snapshot.step));
+    validationLoss_.push_back(snapshot.validation->loss);
+    validationAccuracy_.push_back(snapshot.validation->accuracy * 100);
+  }
+  dirty_ = dirty_ || !snapshot.records.empty() || snapshot.validation;
+}
+
+void TrainingCharts::append(const std::vector<train::StepRecord>& records) {
+  for (const auto& r : records) {
     steps_.push_back(double(r.step + 1));
     losses_.push_back(r.loss);
     accuracies_.push_back(r.accuracy * 100);
@@ -140,12 +157,6 @@ void TrainingCharts::add(const train::Snapshot& snapshot) {
     smoothLoss_.push_back(emaLoss_ / correction);
     smoothAccuracy_.push_back(emaAccuracy_ / correction);
   }
-  if (snapshot.validation) {
-    validationSteps_.push_back(double(snapshot.step));
-    validationLoss_.push_back(snapshot.validation->loss);
-    validationAccuracy_.push_back(snapshot.validation->accuracy * 100);
-  }
-  dirty_ = dirty_ || !snapshot.records.empty() || snapshot.validation;
 }
 
 void TrainingCharts::clear() {
@@ -214,6 +225,5 @@ std::pair<double, double> TrainingCharts::lossAxisRange() const { return {loss_.
 std::pair<double, double> TrainingCharts::accuracyAxisRange() const { return {accuracy_.y->min(), accuracy_.y->max()}; }
 bool TrainingCharts::lossAxisIsLog() const { return loss_.y->titleText() != tr("loss"); }
 QString TrainingCharts::lossAxisNote() const { return logNote_->isHidden() ? QString() : logNote_->text(); }
-
 
 }  // namespace gradlab::ui

@@ -26,9 +26,12 @@ class TrainingCharts : public QWidget {
  public:
   explicit TrainingCharts(QWidget* parent = nullptr);
 
+  // The run and generation shown (Snapshot::runId, generation): add() drops snapshots of any
+  // other, such as records from before a reset still on their way. What is shown stays.
+  void follow(uint64_t runId, uint64_t generation);
   void add(const train::Snapshot& snapshot);
-  void clear();
-  // A saved experiment's curves, and the curves so far to save.
+  void clear();  // every curve and every running average
+  // A saved experiment's curves (a run that continues them adds after), and the curves so far to save.
   void setHistory(const std::vector<persist::MetricPoint>& training, const std::vector<persist::MetricPoint>& validation);
   std::vector<persist::MetricPoint> trainingHistory() const;
   std::vector<persist::MetricPoint> validationHistory() const;
@@ -54,6 +57,7 @@ class TrainingCharts : public QWidget {
   // every other value to zero; `note` then says so.
   bool lossesNeedLogAxis(QString* note) const;
   void redraw();
+  void append(const std::vector<train::StepRecord>& records);
 
   Panel loss_, accuracy_;
   QCheckBox* logScale_ = nullptr;
@@ -63,6 +67,7 @@ class TrainingCharts : public QWidget {
   std::vector<double> steps_, losses_, accuracies_, smoothLoss_, smoothAccuracy_;
   std::vector<double> validationSteps_, validationLoss_, validationAccuracy_;
   double emaLoss_ = 0, emaAccuracy_ = 0;
+  uint64_t runId_ = 0, generation_ = 0;  // what add() accepts
 };
 
 }  // namespace gradlab::ui

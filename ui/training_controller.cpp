@@ -66,6 +66,7 @@ Prepared prepare(const persist::Experiment& e) {
     out.config.probeEvery = e.training.probeInterval ? e.training.probeInterval : 25;
     out.config.weightSnapshots = parameterNames(parsed.graph, analysis);
     for (const auto& [name, tensor] : e.weights) out.config.initialWeights[name] = tensor.values;  // the file's trained weights
+    if (!e.weights.empty() && !e.progress.empty()) out.config.resumeFrom = runProgress(e.progress);
     out.filters = filtersToWatch(parsed.graph);
     const bool plane = parsed.graph.inputs.size() == 1 && parsed.graph.inputs[0].shape.elements() == 2;
     out.config.boundaryEvery = plane ? 25 : 0;
@@ -96,6 +97,19 @@ Prepared prepare(const persist::Experiment& e) {
 
 }  // namespace
 
+persist::RunProgress savedProgress(const train::RunProgress& progress) {
+  persist::RunProgress saved{progress.step, progress.optimizer.optimizer, {}};
+  for (const auto& [block, values] : progress.optimizer.blocks)
+    saved.optimizerState[block] = {{uint32_t(values.size())}, values};
+  return saved;
+}
+
+train::RunProgress runProgress(const persist::RunProgress& saved) {
+  train::RunProgress progress{saved.step, {saved.optimizer, {}}};
+  for (const auto& [block, tensor] : saved.optimizerState) progress.optimizer.blocks[block] = tensor.values;
+  return progress;
+}
+
 TrainingController::TrainingController(QObject* parent) : QObject(parent) {}
 
 TrainingController::~TrainingController() {
@@ -104,14 +118,14 @@ TrainingController::~TrainingController() {
 }
 
 void TrainingController::load(const persist::Experiment& experiment) {
-  const uint64_t generation = ++generation_;
+  const uint64_t load = ++loads_;
   run_.reset();
   emit loading(tr("Opening the device and reading %1…").arg(QString::fromStdString(experiment.training.dataset)));
   auto* watcher = new QFutureWatcher<std::shared_ptr<Prepared>>(this);
-  connect(watcher, &QFutureWatcher<std::shared_ptr<Prepared>>::finished, this, [this, watcher, generation] {
+  connect(watcher, &QFutureWatcher<std::shared_ptr<Prepared>>::finished, this, [this, watcher, load] {
     std::shared_ptr<Prepared> prepared = watcher->result();
     watcher->deleteLater();
-    if (generation != generation_) return;  // a newer load replaced this one
+    if (load != loads_) return;  // a newer load replaced this one
     if (!prepared->error.isEmpty()) {
       emit failed(prepared->error);
       return;
@@ -122,9 +136,16 @@ void TrainingController::load(const persist::Experiment& experiment) {
     filterTensor_ = prepared->filters;
     emit datasetLoaded(prepared->config.train);
     run_ = std::make_unique<train::Run>(*context_, std::move(prepared->config));
+    generation_ = 0;
     run_->subscribe([this](std::shared_ptr<const train::Snapshot> s) {
-      // Called on the training thread: hand over to the UI thread and return at once.
-      QMetaObject::invokeMethod(this, [this, s] { emit snapshot(s); }, Qt::QueuedConnection);
+      // Called on the training thread: hand over to the UI thread and return at once. By the time
+      // it gets there, this run may have been reset or replaced.
+      QMetaObject::invokeMethod(
+          this,
+          [this, s] {
+            if (run_ && s->runId == run_->id() && s->generation == generation_) emit snapshot(s);
+          },
+          Qt::QueuedConnection);
     });
     emit ready(prepared->description);
   });
@@ -141,7 +162,7 @@ void TrainingController::step() {
   if (run_) run_->step(1);
 }
 void TrainingController::reset() {
-  if (run_) run_->reset();
+  if (run_) generation_ = run_->reset();
 }
 
 void TrainingController::setLearningRate(double rate) {

@@ -30,6 +30,7 @@
 #include <QTest>
 #include <QTreeWidget>
 #include <QUndoStack>
+#include <QWheelEvent>
 
 using namespace gradlab;
 using namespace gradlab::ui;
@@ -454,6 +455,55 @@ class TestNetworkEditor : public QObject {
     QTest::keyClick(inspector.shapeField(), Qt::Key_Return);
     QCOMPARE(editor.graph().inputs.front().shape, (nn::Shape{1, 32, 32}));
     QCOMPARE(editor.analysis().shapes.at("c1"), (nn::Shape{6, 32, 32}));
+  }
+
+  // The inspector's fields take the wheel only with focus: a wheel turned to scroll the
+  // inspector past them changes no layer.
+  void inspectorFieldsIgnoreTheWheelWithoutFocus() {
+    QWidget window;
+    auto* split = new QSplitter(&window);
+    auto* editorWidget = new NetworkEditor;
+    auto* inspector = new LayerInspector(editorWidget);
+    split->addWidget(editorWidget);
+    split->addWidget(inspector);
+    window.resize(1100, 700);
+    split->resize(window.size());
+    window.show();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    editorWidget->setGraph(preset("lenet5"));
+    editorWidget->select({"c1"});
+    editorWidget->view()->setFocus();
+    const nn::Graph before = editorWidget->graph();
+    for (const char* name : {"out_channels", "init_std", "init"}) {
+      QWidget* field = inspector->paramField(name)->editor();
+      const QPointF centre(field->width() / 2.0, field->height() / 2.0);
+      QWheelEvent e(centre, field->mapToGlobal(centre), QPoint(), QPoint(0, -120), Qt::NoButton, Qt::NoModifier,
+                    Qt::NoScrollPhase, false);
+      QApplication::sendEvent(field, &e);
+    }
+    QVERIFY(editorWidget->graph() == before);
+    QCOMPARE(editorWidget->undoStack()->count(), 0);
+  }
+
+  // A placeholder in place of the canvas says what is shown instead of a network; a graph, or a
+  // layer added, brings the canvas back.
+  void placeholderGivesWayToANetwork() {
+    NetworkEditor editor;
+    editor.resize(600, 400);
+    editor.show();
+    editor.setGraph(preset("lenet5"));
+    editor.showPlaceholder("<b>This demo is a 2-D test function, not a network.</b>");
+    QVERIFY(editor.placeholderText().contains("not a network"));
+    QVERIFY(editor.graph().nodes.empty());
+    QVERIFY(!editor.view()->isVisible());
+    QCOMPARE(editor.undoStack()->count(), 0);
+    editor.addLayer("Linear", QPointF(0, 0));
+    QVERIFY(editor.placeholderText().isEmpty());
+    QVERIFY(editor.view()->isVisible());
+    editor.showPlaceholder("again");
+    editor.setGraph(preset("lenet5"));
+    QVERIFY(editor.placeholderText().isEmpty());
+    QVERIFY(!editor.messageText().isEmpty());
   }
 
   void textViewRoundTripsAndAppliesAsOneStep() {

@@ -21,6 +21,10 @@
 #include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QImage>
+#include <QPixmap>
+#include <QRegularExpression>
+#include <QtCharts/QChartView>
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -65,6 +69,80 @@ std::shared_ptr<data::Dataset> images(uint32_t count) {
   for (uint32_t i = 0; i < count; ++i) noise.labels[i] = i % 10;
   noise.classes = 10;
   return std::make_shared<data::Dataset>(noise);
+}
+
+// The initialisation demo as the lab's first demo runs it: Fashion-MNIST images flattened into
+// tanh layers with N(0, 0.01) weights, whose activations and gradients vanish layer by layer
+// (over orders of magnitude), trained 10 steps and probed at the last.
+std::shared_ptr<const train::ProbeReport> initDemoProbes(gpu::Context& context) {
+  static std::shared_ptr<const train::ProbeReport> probes;
+  if (probes) return probes;
+  std::string text = "input x: 1x28x28\nflat = Flatten(x)\n", previous = "flat";
+  for (int i = 1; i <= 6; ++i) {
+    const std::string n = std::to_string(i);
+    text += "h" + n + " = Linear(" + previous + ", out_features=256, init=normal, init_std=0.01)\n";
+    text += "a" + n + " = Tanh(h" + n + ")\n";
+    previous = "a" + n;
+  }
+  text += "logits = Linear(" + previous + ", out_features=10)\nloss = CrossEntropyLoss(logits)\n";
+  train::RunConfig c;
+  c.graph = test::graphOf(text);
+  c.train = images(640);
+  c.options.batch = 64;
+  c.options.learningRate = 0.05;
+  c.maxSteps = 10;
+  c.probeEvery = 10;
+  probes = runToEnd(context, c).probes;
+  return probes;
+}
+
+// What `w` draws now (grab() repaints, so it is not const; the views hand out const panels).
+QImage drawn(const QWidget& w) { return const_cast<QWidget&>(w).grab().toImage(); }
+
+// From the first to the last pixel column of `r` in `image` that holds `colour`: how wide a
+// series is drawn (0: not at all).
+int extentOf(const QImage& image, const QRect& r, QColor colour) {
+  int first = -1, last = -2;
+  for (int x = std::max(r.left(), 0); x <= std::min(r.right(), image.width() - 1); ++x)
+    for (int y = std::max(r.top(), 0); y <= std::min(r.bottom(), image.height() - 1); ++y)
+      if (image.pixelColor(x, y).rgb() == colour.rgb()) {
+        if (first < 0) first = x;
+        last = x;
+        break;
+      }
+  return last - first + 1;
+}
+
+int pixelsWith(const QImage& image, QColor colour) {
+  int n = 0;
+  for (int y = 0; y < image.height(); ++y)
+    for (int x = 0; x < image.width(); ++x) n += image.pixelColor(x, y).rgb() == colour.rgb();
+  return n;
+}
+
+// Every panel of `view` as drawn: a finite, non-empty axis holding the panel's values, equal to
+// the engine's [min, max] on an axis of its own and to the union of the shared panels' otherwise;
+// bars at least a tenth of the plot wide (a histogram, not a line); nothing elided.
+void checkHistogramPanels(const gradlab::ui::LayerHistogramsView& view) {
+  double sharedLo = INFINITY, sharedHi = -INFINITY;
+  for (int i = 0; i < view.panelCount(); ++i)
+    if (const auto& p = view.panel(i); p.sampleCount() && !p.ownAxis())
+      sharedLo = std::min(sharedLo, p.stats().min), sharedHi = std::max(sharedHi, p.stats().max);
+  for (int i = 0; i < view.panelCount(); ++i) {
+    const auto& p = view.panel(i);
+    const QString what = p.title() + (view.showsGradients() ? " gradient" : " activation");
+    QVERIFY2(p.elidedTexts().isEmpty(), qPrintable(what + ": " + p.elidedTexts().join(", ")));
+    if (!p.sampleCount()) continue;
+    const auto& s = p.stats();
+    QVERIFY2(std::isfinite(p.axisMin()) && std::isfinite(p.axisMax()) && p.axisMin() < p.axisMax(), qPrintable(what));
+    QCOMPARE(p.axisMin(), p.ownAxis() ? s.min : sharedLo);
+    QCOMPARE(p.axisMax(), p.ownAxis() ? s.max : sharedHi);
+    for (const QString& label : p.axisLabels()) QVERIFY2(!label.contains("inf") && !label.contains("nan"), qPrintable(label));
+    const QImage image = drawn(p);
+    const int wide = extentOf(image, p.plotRect().toRect(), p.palette().color(QPalette::Highlight));
+    QVERIFY2(wide >= p.plotRect().width() / 10 - 2,
+             qPrintable(QString("%1: bars %2 px wide of %3").arg(what).arg(wide).arg(p.plotRect().width())));
+  }
 }
 
 // What a surface view shows, read off its pixels: each path in its colour inside the plot, its
@@ -133,11 +211,84 @@ class TestViews : public QObject {
       QCOMPARE(uint64_t(total), view.panel(i).sampleCount());
     }
     test::screenshot(view, "views_layer_histograms_activations", 100);
+    checkHistogramPanels(view);
     view.setShowGradients(true);
     for (int i = 0; i < view.panelCount(); ++i) QVERIFY2(view.panel(i).sampleCount() > 0, qPrintable(view.panel(i).title()));
+    QTest::qWait(50);
+    checkHistogramPanels(view);
     QCOMPARE(view.panel(0).stats().mean, depthProbes_->layers[0].gradient.mean);
     view.setPalette(test::darkPalette());
     test::screenshot(view, "views_layer_histograms_gradients_dark", 100);
+  }
+
+  // The initialisation demo's vanishing activations and gradients on "Same x-axis": every
+  // histogram readable (layers under 1/10 of the shared range on their own, marked, axis), the
+  // first Flatten's gradient, which no backward pass computes, shown as such.
+  void histogramsOfVanishingValuesStayReadable() {
+    const auto probes = initDemoProbes(*context_);
+    QVERIFY(probes);
+    gradlab::ui::LayerHistogramsView view;
+    view.resize(960, 900);
+    view.show();
+    view.setReport(probes);
+    view.refresh();
+    QTest::qWait(50);  // the grid lays the new panels out
+    QCOMPARE(view.panel(0).title(), QString("flat (Flatten)"));
+    checkHistogramPanels(view);
+    test::screenshot(view, "views_layer_histograms_init_demo_activations", 100);
+    view.setShowGradients(true);
+    QCOMPARE(view.panel(0).sampleCount(), uint64_t(0));  // no gradient reaches the input's Flatten
+    int own = 0;
+    for (int i = 1; i < view.panelCount(); ++i) {
+      QVERIFY(view.panel(i).sampleCount() > 0);
+      own += view.panel(i).ownAxis();
+    }
+    QVERIFY2(own > 0, "vanishing gradients span orders of magnitude: some need their own axis");
+    QVERIFY2(view.caption().contains(QString("%1 on their own axis").arg(own)), qPrintable(view.caption()));
+    checkHistogramPanels(view);
+    test::screenshot(view, "views_layer_histograms_init_demo_gradients", 100);
+  }
+
+  // NaN and infinite statistics, and constant tensors (min == max), still get finite axes; a
+  // constant's bar is drawn at its value.
+  void histogramsOfNonFiniteAndConstantValues() {
+    auto report = std::make_shared<train::ProbeReport>();
+    auto add = [&](const std::string& name, double mean, double lo, double hi) {
+      train::LayerProbe l;
+      l.node = name;
+      l.type = "Linear";
+      l.activation.count = 100;
+      l.activation.mean = mean, l.activation.min = lo, l.activation.max = hi;
+      l.activation.histogram.assign(train::kHistogramBins, 0.0f);
+      l.activation.histogram[0] = std::isfinite(mean) ? 100.0f : 0.0f;
+      report->layers.push_back(l);
+    };
+    add("broken", NAN, -INFINITY, INFINITY);
+    add("zero", 0, 0, 0);
+    add("three", 3, 3, 3);
+    gradlab::ui::LayerHistogramsView view;
+    view.resize(960, 300);
+    view.show();
+    view.setReport(report);
+    view.refresh();
+    QTest::qWait(50);  // the grid lays the new panels out
+    for (int i = 0; i < view.panelCount(); ++i) {
+      const auto& p = view.panel(i);
+      QVERIFY2(std::isfinite(p.axisMin()) && std::isfinite(p.axisMax()) && p.axisMin() < p.axisMax(), qPrintable(p.title()));
+      for (const QString& label : p.axisLabels()) QVERIFY2(!label.contains("inf") && !label.contains("nan"), qPrintable(label));
+    }
+    const QColor bar = view.panel(0).palette().color(QPalette::Highlight);
+    QCOMPARE(extentOf(drawn(view.panel(0)), view.panel(0).plotRect().toRect(), bar), 0);
+    for (int i : {1, 2}) {  // one bar, in the middle of the axis where the value is
+      const auto& p = view.panel(i);
+      const double value = p.stats().min;
+      QCOMPARE((p.axisMin() + p.axisMax()) / 2, value);
+      const QRectF plot = p.plotRect();
+      const int x = int(plot.left() + plot.width() / 2);
+      QVERIFY2(extentOf(drawn(p), QRect(x - 2, int(plot.top()), 5, int(plot.height())), bar) >= 1,
+               qPrintable(p.title()));
+    }
+    test::screenshot(view, "views_layer_histograms_not_finite", 100);
   }
 
   void depthStatsFollowTheLayers() {
@@ -151,12 +302,83 @@ class TestViews : public QObject {
     const auto stds = view.activationStd();
     QCOMPARE(int(stds.size()), layers);
     QCOMPARE(stds[1].y(), depthProbes_->layers[1].activation.std);
-    QCOMPARE(int(view.zeroPercent().size()), layers);
-    for (int i = 0; i < layers; ++i) QCOMPARE(view.zeroPercent()[i], 100 * depthProbes_->layers[size_t(i)].activation.deadFraction.value_or(0));
+    QCOMPARE(int(view.deadPercent().size()), layers);
+    for (int i = 0; i < layers; ++i) QCOMPARE(view.deadPercent()[i], 100 * depthProbes_->layers[size_t(i)].activation.deadFraction.value_or(0));
     view.setGradientLogScale(true);
     QCOMPARE(int(view.gradientStd().size()), layers);
     for (const QPointF& p : view.gradientStd()) QVERIFY(p.y() > 0);
     test::screenshot(view, "views_depth_stats_log", 100);
+    for (const QString& text : view.chartTexts())
+      QVERIFY2(!text.contains("...") && !text.contains(QChar(0x2026)), qPrintable(view.chartTexts().join(" | ")));
+  }
+
+  // The initialisation demo's gradients vanish over orders of magnitude: on the log scale every
+  // layer with a gradient is a point at its std, the axis holds them within a tick of each end,
+  // no label is elided; the flattened images' black pixels are not dead units.
+  void depthStatsOfVanishingGradients() {
+    const auto probes = initDemoProbes(*context_);
+    QVERIFY(probes);
+    gradlab::ui::DepthStatsView view;
+    view.resize(1200, 420);
+    view.show();
+    view.setReport(probes);
+    view.setGradientLogScale(true);
+    QTest::qWait(100);
+    std::vector<double> stds;
+    for (const auto& l : probes->layers)
+      if (l.gradient.count && l.gradient.std > 0) stds.push_back(l.gradient.std);
+    QCOMPARE(int(view.gradientStd().size()), int(stds.size()));
+    for (size_t i = 0; i < stds.size(); ++i) QCOMPARE(view.gradientStd()[qsizetype(i)].y(), stds[i]);
+    const auto [lo, hi] = view.gradientAxisRange();
+    const double smallest = *std::min_element(stds.begin(), stds.end());
+    const double largest = *std::max_element(stds.begin(), stds.end());
+    QVERIFY2(largest / smallest > 1e3, qPrintable(QString("%1 .. %2").arg(smallest).arg(largest)));
+    QVERIFY2(lo <= smallest && hi >= largest, qPrintable(QString("axis %1 .. %2").arg(lo).arg(hi)));
+    int ticks = 0;
+    for (const QString& text : view.chartTexts()) {
+      QVERIFY2(!text.contains("...") && !text.contains(QChar(0x2026)), qPrintable(text));
+      ticks += text.contains(QRegularExpression("^1e[-+]\\d+$"));
+    }
+    QVERIFY2(ticks >= 3, qPrintable(view.chartTexts().join(" | ")));
+    // The std line is drawn: pixels of its colour in the gradient chart.
+    QVERIFY(pixelsWith(drawn(*view.chartView(1)), QColor(214, 39, 40)) > 100);
+    // A tanh network has no dead units: no grey bar in the plot, the legend's swatch aside.
+    const QImage fractions = drawn(*view.chartView(2));
+    const QRect plot = view.chartView(2)->chart()->plotArea().toRect();
+    QCOMPARE(pixelsWith(fractions.copy(plot), QColor(127, 127, 127)), 0);
+    for (qreal dead : view.deadPercent()) QCOMPARE(dead, 0.0);
+    test::screenshot(view, "views_depth_stats_init_demo_log", 100);
+  }
+
+  // Gradients over 24 decades (ten N(0, 0.01) layers) and one that is exactly zero: the log axis
+  // spans the positive ones with a few unelided labels; the zero has no place on it.
+  void depthStatsLogAxisOverManyDecades() {
+    auto report = std::make_shared<train::ProbeReport>();
+    for (int i = 0; i <= 12; ++i) {
+      train::LayerProbe l;
+      l.node = "h" + std::to_string(i);
+      l.type = "Linear";
+      l.activation.count = l.gradient.count = 100;
+      l.activation.std = 1;
+      l.gradient.std = i == 0 ? 0.0 : std::pow(10.0, -2.0 * i);
+      report->layers.push_back(l);
+    }
+    gradlab::ui::DepthStatsView view;
+    view.resize(1200, 420);
+    view.show();
+    view.setReport(report);
+    view.setGradientLogScale(true);
+    QTest::qWait(100);
+    QCOMPARE(int(view.gradientStd().size()), 12);
+    const auto [lo, hi] = view.gradientAxisRange();
+    QVERIFY2(lo <= 1e-24 && hi >= 1e-2 && hi <= 1, qPrintable(QString("axis %1 .. %2").arg(lo).arg(hi)));
+    int ticks = 0;
+    for (const QString& text : view.chartTexts()) {
+      QVERIFY2(!text.contains("...") && !text.contains(QChar(0x2026)), qPrintable(view.chartTexts().join(" | ")));
+      ticks += text.contains(QRegularExpression("^1e[-+]\\d+$"));
+    }
+    QVERIFY2(ticks >= 3, qPrintable(view.chartTexts().join(" | ")));
+    test::screenshot(view, "views_depth_stats_many_decades", 100);
   }
 
   void filterGridShowsLeNetFiltersAndSpectra() {

@@ -1,6 +1,8 @@
 #include "views/depth_stats_view.h"
 
 #include <QCheckBox>
+#include <QGraphicsSimpleTextItem>
+#include <QGraphicsTextItem>
 #include <QHBoxLayout>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -44,6 +46,24 @@ void fitRange(QValueAxis* axis, const QList<QPointF>& a, const QList<QPointF>& b
   if (lo < axis->min() || hi > axis->max() || hi - lo < 0.5 * (axis->max() - axis->min())) axis->setRange(lo, hi);
 }
 
+// A log-scale range over the positive `points`, in whole decades, with at most kMaxLogLabels
+// labels: a label every `step` decades (the axis's base is 10^step). More labels than fit
+// overlap, and Qt Charts then elides every one of them to "...".
+constexpr int kMaxLogLabels = 6;
+void fitLogRange(QLogValueAxis* axis, const QList<QPointF>& points) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (const QPointF& p : points) lo = std::min(lo, p.y()), hi = std::max(hi, p.y());
+  if (!(lo > 0 && std::isfinite(hi))) return;
+  int first = int(std::floor(std::log10(lo))), last = int(std::ceil(std::log10(hi) + 1e-9));
+  if (last == first) ++last;
+  const int step = int(std::ceil((last - first) / double(kMaxLogLabels - 1)));
+  first = int(std::floor(first / double(step))) * step;
+  last = int(std::ceil(last / double(step))) * step;
+  axis->setBase(std::pow(10.0, step));
+  axis->setMinorTickCount(step == 1 ? -1 : 0);  // minor ticks of a base 10^k axis crowd its top
+  axis->setRange(std::pow(10.0, first), std::pow(10.0, last));
+}
+
 // Replaces a bar set's values, in place when their number is the same (no bars made anew).
 void setValues(QBarSet* set, const QList<qreal>& values) {
   if (set->count() != values.size()) {
@@ -78,9 +98,9 @@ DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
   gradientLogAxis_->setMinorTickCount(-1);
 
   bars_ = new QBarSeries;
-  zero_ = new QBarSet(tr("zero (dead ReLU)"));
+  zero_ = new QBarSet(tr("dead (ReLU at 0)"));
   zero_->setColor(QColor(127, 127, 127));
-  saturated_ = new QBarSet(tr("saturated"));
+  saturated_ = new QBarSet(tr("saturated (tanh, sigmoid)"));
   saturated_->setColor(QColor(255, 127, 14));
   bars_->append(zero_);
   bars_->append(saturated_);
@@ -152,10 +172,31 @@ void DepthStatsView::setGradientLogScale(bool on) {
 
 QList<QPointF> DepthStatsView::activationStd() const { return activationStd_->points(); }
 QList<QPointF> DepthStatsView::gradientStd() const { return gradientStd_->points(); }
-QList<qreal> DepthStatsView::zeroPercent() const {
+QList<qreal> DepthStatsView::deadPercent() const {
   QList<qreal> values;
   for (int i = 0; i < zero_->count(); ++i) values.append(zero_->at(i));
   return values;
+}
+
+std::pair<double, double> DepthStatsView::gradientAxisRange() const {
+  if (logScale_->isChecked()) return {gradientLogAxis_->min(), gradientLogAxis_->max()};
+  return {gradients_.y->min(), gradients_.y->max()};
+}
+
+QStringList DepthStatsView::chartTexts() const {
+  QStringList texts;
+  for (const Panel* p : {&activations_, &gradients_, &fractions_})
+    for (const QGraphicsItem* item : p->view->scene()->items()) {
+      if (!item->isVisible()) continue;
+      if (const auto* t = dynamic_cast<const QGraphicsTextItem*>(item)) texts << t->toPlainText();
+      if (const auto* t = dynamic_cast<const QGraphicsSimpleTextItem*>(item)) texts << t->text();
+    }
+  return texts;
+}
+
+const QChartView* DepthStatsView::chartView(int index) const {
+  const Panel* panels[] = {&activations_, &gradients_, &fractions_};
+  return panels[index]->view;
 }
 
 void DepthStatsView::showEvent(QShowEvent* event) {
@@ -179,11 +220,15 @@ void DepthStatsView::draw() {
       if (QString::fromStdString(l.type).endsWith("Loss")) continue;
       const qreal x = names.size();
       names << QString::fromStdString(l.node);
-      aMean << QPointF(x, l.activation.mean);
-      aStd << QPointF(x, l.activation.std);
+      // Values that are not finite have no place on an axis, nor a std of 0 on a log scale.
+      auto add = [x](QList<QPointF>& to, double y) {
+        if (std::isfinite(y)) to << QPointF(x, y);
+      };
+      add(aMean, l.activation.mean);
+      add(aStd, l.activation.std);
       if (l.gradient.count) {
-        gMean << QPointF(x, l.gradient.mean);
-        gStd << QPointF(x, log ? std::max(l.gradient.std, 1e-30) : l.gradient.std);
+        add(gMean, l.gradient.mean);
+        if (!log || l.gradient.std > 0) add(gStd, l.gradient.std);
       }
       zero << 100 * l.activation.deadFraction.value_or(0);
       saturated << 100 * l.activation.saturatedFraction.value_or(0);
@@ -207,11 +252,7 @@ void DepthStatsView::draw() {
   setValues(saturated_, saturated);
   fitRange(activations_.y, aMean, aStd, false);
   fitRange(gradients_.y, gMean, gStd, false);
-  if (log && !gStd.isEmpty()) {
-    double lo = INFINITY, hi = -INFINITY;
-    for (const QPointF& p : gStd) lo = std::min(lo, p.y()), hi = std::max(hi, p.y());
-    gradientLogAxis_->setRange(std::pow(10, std::floor(std::log10(lo))), std::pow(10, std::ceil(std::log10(hi) + 1e-9)));
-  }
+  if (log) fitLogRange(gradientLogAxis_, gStd);
   const QString step = report_ ? tr(" (step %1)").arg(report_->step) : QString();
   activations_.chart->setTitle(tr("Activations by depth") + step);
   gradients_.chart->setTitle(tr("Gradients by depth") + step);

@@ -1,12 +1,14 @@
 #pragma once
 // The network's insides against depth: mean and standard deviation of each layer's activations
 // and of the gradients reaching it (a log scale shows gradients vanishing or exploding layer by
-// layer), and the fraction of dead (exactly zero) and saturated units per layer as bars.
+// layer), and the fraction of dead units (a ReLU's exact zeros) and saturated units (a tanh's or
+// sigmoid's near their limits) per layer as bars; other layers have neither.
 #include "train/probes.h"
 
 #include <QWidget>
 
 #include <memory>
+#include <utility>
 
 class QBarSeries;
 class QBarSet;
@@ -34,7 +36,13 @@ class DepthStatsView : public QWidget {
   int layerCount() const { return layers_; }
   QList<QPointF> activationStd() const;
   QList<QPointF> gradientStd() const;
-  QList<qreal> zeroPercent() const;
+  QList<qreal> deadPercent() const;
+  // The y-range of the gradient chart's std axis (the log one when it is on).
+  std::pair<double, double> gradientAxisRange() const;
+  // Every text the charts show (titles, tick labels, legends), to check that none is elided.
+  QStringList chartTexts() const;
+  // The chart views, for screenshot tests: activations, gradients, dead and saturated units.
+  const QChartView* chartView(int index) const;
 
  protected:
   void showEvent(QShowEvent* event) override;

@@ -22,6 +22,19 @@ bool isLoss(const train::LayerProbe& layer) { return QString::fromStdString(laye
 
 QString number(double v) { return QString::number(v, 'g', 3); }
 
+bool finiteStats(const train::TensorStats& s) {
+  return s.count && std::isfinite(s.mean) && std::isfinite(s.std) && std::isfinite(s.min) && std::isfinite(s.max);
+}
+
+// [lo, hi] made finite and non-empty: a constant sits in the middle of a range half its size
+// either side (or [-1, 1] around zero), so its single bar is seen where it is.
+std::pair<double, double> readableRange(double lo, double hi) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return {-1.0, 1.0};
+  if (hi > lo) return {lo, hi};
+  const double half = lo != 0 ? 0.5 * std::abs(lo) : 1.0;
+  return {lo - half, lo + half};
+}
+
 }  // namespace
 
 HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
@@ -29,12 +42,27 @@ HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
   setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
 }
 
-void HistogramPanel::set(const QString& title, const train::TensorStats& stats, double lo, double hi) {
+void HistogramPanel::set(const QString& title, const train::TensorStats& stats, double lo, double hi, bool ownAxis) {
   title_ = title;
   stats_ = stats;
-  lo_ = lo;
-  hi_ = hi > lo ? hi : lo + 1;
+  std::tie(lo_, hi_) = readableRange(lo, hi);
+  ownAxis_ = ownAxis;
   update();
+}
+
+QStringList HistogramPanel::axisLabels() const { return {number(lo_), number(hi_)}; }
+
+QRectF HistogramPanel::plotRect() const {
+  const int line = fontMetrics().height();
+  return QRectF(6, 6 + 2 * line, width() - 12, height() - 12 - 3 * line);
+}
+
+QString HistogramPanel::statsLine() const {
+  if (!finiteStats(stats_)) return tr("values not finite (NaN or inf)");
+  QString line = QString::fromUtf8("μ %1  σ %2").arg(number(stats_.mean), number(stats_.std));
+  if (stats_.deadFraction) line += tr("  dead %1%").arg(std::round(*stats_.deadFraction * 100));
+  if (stats_.saturatedFraction) line += tr("  sat %1%").arg(std::round(*stats_.saturatedFraction * 100));
+  return line;
 }
 
 void HistogramPanel::paintEvent(QPaintEvent*) {
@@ -44,52 +72,59 @@ void HistogramPanel::paintEvent(QPaintEvent*) {
   p.fillRect(rect(), pal.base());
   p.setPen(pal.color(QPalette::Mid));
   p.drawRect(rect().adjusted(0, 0, -1, -1));
+  elided_.clear();
+  auto drawFitted = [&](const QRect& box, const QString& text) {
+    const QString shown = QFontMetrics(p.font()).elidedText(text, Qt::ElideRight, box.width());
+    if (shown != text) elided_ << text;
+    p.drawText(box, Qt::AlignLeft | Qt::AlignVCenter, shown);
+  };
 
-  const QFontMetrics fm(font());
-  const int line = fm.height();
+  const int line = fontMetrics().height();
   QFont bold = font();
   bold.setBold(true);
   p.setFont(bold);
   p.setPen(pal.color(QPalette::Text));
-  p.drawText(QRect(6, 3, width() - 12, line), Qt::AlignLeft | Qt::AlignVCenter,
-             QFontMetrics(bold).elidedText(title_, Qt::ElideRight, width() - 12));
+  drawFitted(QRect(6, 3, width() - 12, line), title_);
   p.setFont(font());
   if (stats_.count == 0 || stats_.histogram.empty()) {
     p.setPen(pal.color(QPalette::PlaceholderText));
-    p.drawText(rect(), Qt::AlignCenter, tr("no data"));
+    p.drawText(rect(), Qt::AlignCenter, emptyText_.isEmpty() ? tr("no data") : emptyText_);
     return;
   }
-  QString statsLine = QString::fromUtf8("μ %1  σ %2").arg(number(stats_.mean), number(stats_.std));
-  if (stats_.deadFraction >= 0.005) statsLine += tr("  dead %1%").arg(std::round(*stats_.deadFraction * 100));
-  if (stats_.saturatedFraction >= 0.005) statsLine += tr("  sat %1%").arg(std::round(*stats_.saturatedFraction * 100));
-  p.drawText(QRect(6, 3 + line, width() - 12, line), Qt::AlignLeft | Qt::AlignVCenter,
-             fm.elidedText(statsLine, Qt::ElideRight, width() - 12));
+  drawFitted(QRect(6, 3 + line, width() - 12, line), statsLine());
 
-  const QRectF plot(6, 6 + 2 * line, width() - 12, height() - 12 - 3 * line);
+  const QRectF plot = plotRect();
+  p.setPen(pal.color(QPalette::Mid));
+  p.drawLine(plot.bottomLeft(), plot.bottomRight());  // under the bars: a one-pixel tail stays seen
+  if (finiteStats(stats_)) drawBars(p, plot);
+  p.setPen(ownAxis_ ? pal.color(QPalette::Highlight) : pal.color(QPalette::Text));
+  const QRect axis(int(plot.left()), int(plot.bottom()) + 2, int(plot.width()), line);
+  p.drawText(axis, Qt::AlignLeft | Qt::AlignVCenter, number(lo_));
+  p.drawText(axis, Qt::AlignRight | Qt::AlignVCenter, number(hi_));
+  if (ownAxis_) p.drawText(axis, Qt::AlignHCenter | Qt::AlignVCenter, tr("own axis"));
+}
+
+void HistogramPanel::drawBars(QPainter& p, const QRectF& plot) {
   const auto& h = stats_.histogram;
   const float peak = std::max(1.0f, *std::max_element(h.begin(), h.end()));
   auto xOf = [&](double v) { return plot.left() + (v - lo_) / (hi_ - lo_) * plot.width(); };
   const double binWidth = (stats_.max - stats_.min) / h.size();
-  QColor fill = pal.color(QPalette::Highlight);
   p.setPen(Qt::NoPen);
-  p.setBrush(fill);
+  p.setBrush(palette().color(QPalette::Highlight));
+  p.setRenderHint(QPainter::Antialiasing, false);  // bars on whole pixels: crisp, never a blur
   for (size_t k = 0; k < h.size(); ++k) {
-    // A constant tensor (min == max) puts everything in one bar one pixel wide at its value.
-    const double x0 = xOf(stats_.min + k * binWidth), x1 = std::max(xOf(stats_.min + (k + 1) * binWidth), x0 + 1.0);
-    const double barHeight = plot.height() * h[k] / peak;
+    // A constant tensor (min == max) puts everything in one bar two pixels wide at its value.
+    const double x0 = std::floor(xOf(stats_.min + k * binWidth));
+    const double x1 = std::max(std::round(xOf(stats_.min + (k + 1) * binWidth)), x0 + 2.0);
+    // Any count gets a pixel: sparse tails show how far the values reach.
+    const double barHeight = h[k] > 0 ? std::max(1.0, std::round(plot.height() * h[k] / peak)) : 0.0;
     p.drawRect(QRectF(x0, plot.bottom() - barHeight, x1 - x0, barHeight));
   }
-  p.setPen(pal.color(QPalette::Mid));
-  p.drawLine(plot.bottomLeft(), plot.bottomRight());
+  p.setRenderHint(QPainter::Antialiasing, true);
   if (lo_ < 0 && hi_ > 0) {  // where zero is
-    QPen dashed(pal.color(QPalette::Mid), 1, Qt::DashLine);
-    p.setPen(dashed);
+    p.setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
     p.drawLine(QPointF(xOf(0), plot.top()), QPointF(xOf(0), plot.bottom()));
   }
-  p.setPen(pal.color(QPalette::Text));
-  const QRect axis(int(plot.left()), int(plot.bottom()) + 2, int(plot.width()), line);
-  p.drawText(axis, Qt::AlignLeft | Qt::AlignVCenter, number(lo_));
-  p.drawText(axis, Qt::AlignRight | Qt::AlignVCenter, number(hi_));
 }
 
 LayerHistogramsView::LayerHistogramsView(QWidget* parent) : QWidget(parent) {
@@ -155,9 +190,23 @@ void LayerHistogramsView::refresh() {
   auto statsOf = [&](const train::LayerProbe* l) -> const train::TensorStats& {
     return gradients ? l->gradient : l->activation;
   };
+  // The shared range: the union of the finite panels' ranges, without those that would be a line
+  // on it; a second pass drops them from the union (it can only shrink, keeping the rest wide).
+  std::vector<bool> own(layers.size(), !sharedAxis_->isChecked());
   double lo = INFINITY, hi = -INFINITY;
-  for (const auto* l : layers)
-    if (statsOf(l).count) lo = std::min(lo, statsOf(l).min), hi = std::max(hi, statsOf(l).max);
+  for (int pass = 0; pass < 2; ++pass) {
+    double passLo = INFINITY, passHi = -INFINITY;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      const auto& s = statsOf(layers[i]);
+      if (own[i] || !finiteStats(s)) continue;
+      if (pass == 1 && (s.max - s.min) * kOwnAxisBelow < hi - lo) own[i] = true;
+      else passLo = std::min(passLo, s.min), passHi = std::max(passHi, s.max);
+    }
+    lo = passLo, hi = passHi;
+  }
+  ownAxes_ = 0;
+  for (size_t i = 0; i < layers.size(); ++i)
+    if (sharedAxis_->isChecked() && own[i] && statsOf(layers[i]).count) ++ownAxes_;
 
   while (panels_.size() > layers.size()) {
     delete panels_.back();
@@ -171,15 +220,25 @@ void LayerHistogramsView::refresh() {
   }
   for (size_t i = 0; i < layers.size(); ++i) {
     const auto& s = statsOf(layers[i]);
-    const bool shared = sharedAxis_->isChecked() && std::isfinite(lo);
+    const bool shared = !own[i] && finiteStats(s);
+    // An empty gradient is one no backward pass computed (nn::Network::hasGradient).
+    panels_[i]->setEmptyText(gradients ? tr("gradient not computed") : QString());
     panels_[i]->set(QString::fromStdString(layers[i]->node + " (" + layers[i]->type + ")"), s, shared ? lo : s.min,
-                    shared ? hi : s.max);
+                    shared ? hi : s.max, sharedAxis_->isChecked() && !shared && s.count);
   }
-  caption_->setText(report_ ? tr("%1 of %2 layers at step %3")
-                                  .arg(gradients ? tr("Gradients") : tr("Activations"))
-                                  .arg(layers.size())
-                                  .arg(report_->step)
-                            : tr("No probe yet: set probes on and train."));
+  QString caption = tr("No probe yet: set probes on and train.");
+  if (report_) {
+    caption = tr("%1 of %2 layers at step %3")
+                  .arg(gradients ? tr("Gradients") : tr("Activations"))
+                  .arg(layers.size())
+                  .arg(report_->step);
+    if (ownAxes_)
+      caption += tr("; %n on their own axis (values under 1/%1 of the shared range)", nullptr, ownAxes_)
+                     .arg(kOwnAxisBelow);
+  }
+  caption_->setText(caption);
 }
+
+QString LayerHistogramsView::caption() const { return caption_->text(); }
 
 }  // namespace gradlab::ui

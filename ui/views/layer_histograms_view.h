@@ -2,10 +2,14 @@
 // Small multiples of the network's insides: one histogram per layer, in forward order, of its
 // activations or of the loss's gradient with respect to them (the lecture figure of a deep tanh
 // net whose activations collapse or saturate layer by layer). Panels share one x-axis by default,
-// so a distribution shrinking towards zero is seen shrinking. Reports arrive from the run's
-// snapshots; the view repaints at most 30 times a second.
+// so a distribution shrinking towards zero is seen shrinking; a layer whose values span under
+// 1/kOwnAxisBelow of the shared range would be a line there, so it gets its own axis, marked in
+// the panel and counted in the caption. Reports arrive from the run's snapshots; the view
+// repaints at most 30 times a second.
 #include "train/probes.h"
 
+#include <QRectF>
+#include <QStringList>
 #include <QWidget>
 
 #include <memory>
@@ -15,6 +19,7 @@ class QCheckBox;
 class QComboBox;
 class QGridLayout;
 class QLabel;
+class QPainter;
 class QTimer;
 
 namespace gradlab::ui {
@@ -24,12 +29,23 @@ class HistogramPanel : public QWidget {
  public:
   explicit HistogramPanel(QWidget* parent = nullptr);
 
-  // The layer's statistics and the x-range to draw them on (its own [min, max] or a shared one).
-  void set(const QString& title, const train::TensorStats& stats, double lo, double hi);
+  // The layer's statistics and the x-range to draw them on: a shared one, or its own (`ownAxis`,
+  // marked in the panel). A range that is empty or not finite is widened to a readable one.
+  void set(const QString& title, const train::TensorStats& stats, double lo, double hi, bool ownAxis = false);
+  // What an empty panel says instead of a histogram.
+  void setEmptyText(const QString& text) { emptyText_ = text; }
   QString title() const { return title_; }
   int binCount() const { return int(stats_.histogram.size()); }
   uint64_t sampleCount() const { return stats_.count; }
   const train::TensorStats& stats() const { return stats_; }
+  // For tests: the x-range drawn, whether it is the panel's own, its labels, the plot's rectangle
+  // and the texts the last paint had to shorten to fit.
+  double axisMin() const { return lo_; }
+  double axisMax() const { return hi_; }
+  bool ownAxis() const { return ownAxis_; }
+  QStringList axisLabels() const;
+  QRectF plotRect() const;
+  const QStringList& elidedTexts() const { return elided_; }
 
   QSize sizeHint() const override { return {220, 150}; }
 
@@ -37,9 +53,14 @@ class HistogramPanel : public QWidget {
   void paintEvent(QPaintEvent*) override;
 
  private:
-  QString title_;
+  QString statsLine() const;
+  void drawBars(QPainter& p, const QRectF& plot);
+
+  QString title_, emptyText_;
   train::TensorStats stats_;
   double lo_ = 0, hi_ = 1;
+  bool ownAxis_ = false;
+  QStringList elided_;
 };
 
 class LayerHistogramsView : public QWidget {
@@ -53,7 +74,9 @@ class LayerHistogramsView : public QWidget {
   void clear();
 
   // For tests and the lead's wiring: the panels as drawn now.
+  static constexpr double kOwnAxisBelow = 10;
   int panelCount() const { return int(panels_.size()); }
+  QString caption() const;
   const HistogramPanel& panel(int i) const { return *panels_.at(size_t(i)); }
   void refresh();  // applies a pending report now (the timer does it otherwise)
 
@@ -66,6 +89,7 @@ class LayerHistogramsView : public QWidget {
   QWidget* grid_ = nullptr;
   QGridLayout* gridLayout_ = nullptr;
   std::vector<HistogramPanel*> panels_;
+  int ownAxes_ = 0;  // panels on their own axis while the axis is shared
   QTimer* timer_ = nullptr;
 };
 

@@ -117,6 +117,31 @@ class TestCli : public QObject {
     QVERIFY(r.out.contains("a10") && r.out.contains("gaussian noise"));
   }
 
+  // The probe CSV of an MLP on images: zeros in a Flatten (black pixels) are no dead units (the
+  // field is empty outside ReLU outputs), the Flatten right after the input has no gradient row
+  // (no backward pass computes it), and every row keeps the header's 14 columns.
+  void probeCsvHasFractionsOnlyWhereTheyApply() {
+    const QString out = QDir::temp().filePath("gradlab-test-probe-mlp.csv");
+    const Result r = run({"probe", QString(GRADLAB_NETWORKS) + "/mlp_784_256_10.net", "--gradients", "--batch", "16",
+                          "--out", out});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList rows = QString::fromUtf8(f.readAll()).trimmed().split('\n');
+    for (const QString& row : rows) QVERIFY2(row.count(',') == 13, qPrintable(row));
+    auto field = [&](const QString& prefix, int column) {
+      const QStringList found = rows.filter(QRegularExpression("^" + QRegularExpression::escape(prefix)));
+      return found.size() == 1 ? found[0].split(',')[column] : QString("missing");
+    };
+    constexpr int kDead = 9, kSaturated = 10;
+    QCOMPARE(field("0,flat,Flatten,activation,", kDead), QString());
+    QCOMPARE(field("0,flat,Flatten,activation,", kSaturated), QString());
+    QCOMPARE(rows.filter("0,flat,Flatten,gradient,").size(), 0);
+    QVERIFY(field("0,a1,ReLU,activation,", kDead).toDouble() > 0.1);
+    QCOMPARE(field("0,a1,ReLU,activation,", kSaturated), QString());
+    QCOMPARE(field("0,h1,Linear,gradient,", kDead), QString());
+  }
+
   void trainingArgumentsAreChecked() {
     const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
     Result r = run({"train", net});

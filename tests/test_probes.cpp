@@ -48,7 +48,8 @@ const train::LayerProbe& layer(const train::ProbeReport& r, const std::string& n
 }
 
 // Every layer type but the losses, a Flatten right after the input (its gradient is never
-// computed: nothing before it learns) and one later (a view of values whose gradient is).
+// computed: nothing before it learns) and one later (a view of values whose gradient is), and
+// activations the Linear layers fuse into their passes (hz -> z forward, z <- logits backward).
 std::string everyLayerNetwork(const std::string& loss) {
   return R"(input x: 2x8x8
 fx = Flatten(x)
@@ -76,7 +77,9 @@ e = ELU(b1)
 lr = LeakyReLU(e, negative_slope=0.1)
 t = Tanh(lr)
 sg = Sigmoid(t)
-logits = Linear(sg, out_features=4)
+hz = Linear(sg, out_features=8)
+z = ReLU(hz)
+logits = Linear(z, out_features=4)
 loss = )" + loss + "(logits)\n";
 }
 

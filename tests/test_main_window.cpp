@@ -14,6 +14,7 @@
 #include "support/ui_test.h"
 #include "training_charts.h"
 #include "training_panel.h"
+#include "views/depth_stats_view.h"
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
 #include "views/surface_view.h"
@@ -433,12 +434,16 @@ class TestMainWindow : public QObject {
     Lab lab(toyExperiment());
     MainWindow& window = lab.window;
     trainSteps(window, 60);
+    QVERIFY(!window.findChild<gradlab::ui::DepthStatsView*>()->activationStd().isEmpty());
     letSnapshotsQueueUp(window);
     action(window, "Reset")->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(window.controller().state(), gradlab::train::RunState::Ready, 30000);
     QTest::qWait(200);  // whatever was queued arrives
     QCOMPARE(window.step(), uint64_t(0));
     QCOMPARE(window.charts().lossPoints(), size_t(0));
+    auto* depth = window.findChild<gradlab::ui::DepthStatsView*>();
+    QVERIFY(depth);
+    QTRY_VERIFY_WITH_TIMEOUT(depth->activationStd().isEmpty(), 2000);  // no probe of the old run left
     trainSteps(window, 12);
     verifyOnlyTheCurrentRun(window, "after_reset");
 

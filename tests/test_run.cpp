@@ -225,6 +225,7 @@ loss = CrossEntropyLoss(logits)
     QVERIFY(run.waitFor({train::RunState::Ready}, 10s));
     QTRY_COMPARE_WITH_TIMEOUT(run.latest()->generation, uint64_t(2), 10000);
     QCOMPARE(run.latest()->step, uint64_t(0));
+    QCOMPARE(run.latest()->stepsPerSecond, 0.0);  // no average carried over from the old generation
     std::lock_guard lock(recorder.mutex);
     uint64_t generation = 0, next = 0;
     for (const auto& s : recorder.snapshots) {

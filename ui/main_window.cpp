@@ -214,6 +214,7 @@ void MainWindow::createActions() {
     charts_->clear();
     showingSavedCurves_ = false;
     histograms_->clear();
+    depth_->setReport(nullptr);
     boundary_->clear();
     banner_->hide();
     controller_->reset();
@@ -475,6 +476,7 @@ void MainWindow::rebuildRun() {
   const bool continues = !e.weights.empty() && !e.progress.empty();  // the curves shown are its own
   if (!showingSavedCurves_ && !continues) charts_->clear();
   histograms_->clear();
+  depth_->setReport(nullptr);
   boundary_->clear();
   controller_->load(e);
 }

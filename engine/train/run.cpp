@@ -255,9 +255,10 @@ void Run::worker() {
     if (next) {
       const Order command = *next;
       if (command.command == Command::Quit) return;
-      if (command.command == Command::Reset) {
+      if (command.command == Command::Reset) {  // a new life: nothing averaged over the old one
         std::lock_guard lock(mutex_);
         generation_ = command.generation;
+        stepsPerSecond_ = 0;
       }
       const RunState now = state();
       if (now == RunState::Failed || now == RunState::Preparing) continue;

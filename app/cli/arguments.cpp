@@ -1,6 +1,6 @@
 #include "cli/arguments.h"
 
-#include <charconv>
+#include <algorithm>
 #include <limits>
 
 namespace gradlab::cli {
@@ -49,17 +49,20 @@ std::string Arguments::text(const std::string& name, const std::string& fallback
   return it == values_.end() ? fallback : it->second;
 }
 
+static long long integerValue(const std::string& name, const std::string& text, const util::Range& range) {
+  try {
+    return util::parseInteger("--" + name, text, range);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
 long long Arguments::integer(const std::string& name, long long fallback, long long min, long long max) const {
   return integer(name, fallback, util::Range::integers(double(min), double(max)));
 }
 
 long long Arguments::integer(const std::string& name, long long fallback, const util::Range& range) const {
-  if (!has(name)) return fallback;
-  try {
-    return util::parseInteger("--" + name, values_.at(name), range);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
+  return has(name) ? integerValue(name, values_.at(name), range) : fallback;
 }
 
 double Arguments::number(const std::string& name, double fallback, const util::Range& range) const {
@@ -93,13 +96,7 @@ std::vector<long long> Arguments::integerList(const std::string& name, const std
   size_t start = 0;
   while (start <= v.size()) {
     const size_t comma = std::min(v.find(',', start), v.size());
-    const std::string item = v.substr(start, comma - start);
-    long long value = 0;
-    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
-    if (item.empty() || ec != std::errc() || end != item.data() + item.size() || value < min || value > max)
-      throw UsageError("--" + name + " must be a comma-separated list of integers from " + std::to_string(min) +
-                       " to " + std::to_string(max) + ", got '" + v + "'");
-    out.push_back(value);
+    out.push_back(integerValue(name, v.substr(start, comma - start), util::Range::integers(double(min), double(max))));
     start = comma + 1;
   }
   return out;

@@ -6,13 +6,14 @@
 #include "analysis/trajectory_plane.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
-#include "cli/network_title.h"
 #include "cli/dataset_option.h"
+#include "cli/network_title.h"
 #include "cli/progress_bar.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
 #include "train/device_fit.h"
 #include "train/training_session.h"
+#include "util/option_ranges.h"
 
 #include <unistd.h>
 
@@ -64,16 +65,12 @@ int landscapeCommand(const std::vector<std::string>& args) {
 
   train::TrainingOptions options;
   options.batch = uint32_t(o.integer("batch", 64, 1, 65536));
-  options.learningRate = o.number("lr", 0.1);
-  if (!(options.learningRate > 0) || !std::isfinite(options.learningRate) || options.learningRate > 1e6)
-    throw UsageError("--lr must be a number in (0, 1e6], got '" + o.text("lr") + "'");
+  options.learningRate = o.number("lr", 0.1, util::ranges::kLearningRate);
   options.seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
   options.normalization = normalizationOption(o);
   const uint32_t trainSteps = uint32_t(o.integer("train-steps", 200, 0, 1 << 24));
   const uint32_t gridSteps = uint32_t(o.integer("grid", 51, 1, 1001));
-  const double range = o.number("range", 1.0);
-  if (!(range > 0) || !std::isfinite(range) || range > 1e6)
-    throw UsageError("--range must be a number in (0, 1e6], got '" + o.text("range") + "'");
+  const double range = o.number("range", 1.0, util::Range::aboveZero(1e6));
   const uint32_t samples = uint32_t(o.integer("samples", 2048, 1, 1 << 24));
   const bool line = o.has("line");
   const bool pca = o.choice("plane", {"random", "pca"}, "random") == "pca";
@@ -82,9 +79,7 @@ int landscapeCommand(const std::vector<std::string>& args) {
   if (pca && trainSteps < 2) throw UsageError("--plane pca needs a trajectory: --train-steps 2 or more");
   const uint32_t snapshots = uint32_t(o.integer("snapshots", 40, 2, 1000));
   const uint32_t linePoints = uint32_t(o.integer("points", 101, 2, 100000));
-  const double extend = o.number("extend", 0.0);
-  if (!(extend >= 0) || !std::isfinite(extend) || extend > 1e3)
-    throw UsageError("--extend must be a number in [0, 1000], got '" + o.text("extend") + "'");
+  const double extend = o.number("extend", 0.0, util::Range::closed(0, 1000));
   const uint32_t evalBatch = uint32_t(o.integer("eval-batch", 256, 1, 65536));
 
   const nn::Graph graph = nn::loadNetworkFile(networkPath);

@@ -2,9 +2,9 @@
 // and per-layer statistics of activations and gradients: the initialisation demo in a terminal.
 #include "cli/arguments.h"
 #include "cli/commands.h"
-#include "cli/network_title.h"
 #include "cli/conv_option.h"
 #include "cli/dataset_option.h"
+#include "cli/network_title.h"
 #include "cli/probe_csv.h"
 #include "data/device_dataset.h"
 #include "data/toy_datasets.h"

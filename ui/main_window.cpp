@@ -191,7 +191,7 @@ void MainWindow::createActions() {
   play_->setShortcut(Qt::Key_Space);
   play_->setToolTip(tr("Train (Space); press again to pause"));
   connect(play_, &QAction::triggered, this, [this] {
-    if (showingRace()) race_->run(race_->race(), deviceRequest_);
+    if (showingRace()) racePanel_->play();  // the race as its controls now read, as the panel's Play
     else if (controller_->state() == train::RunState::Running) controller_->pause();
     else controller_->play();
   });
@@ -340,9 +340,9 @@ void MainWindow::createDocks() {
   depth_ = new DepthStatsView(this);
   filters_ = new FilterGridView(this);
   boundary_ = new DecisionBoundaryView(this);
-  auto* racePanel = new SurfaceRacePanel(deviceRequest_, this);
-  surface_ = racePanel->view();
-  race_ = racePanel->runner();
+  racePanel_ = new SurfaceRacePanel(deviceRequest_, this);
+  surface_ = racePanel_->view();
+  race_ = racePanel_->runner();
   connect(race_, &SurfaceRaceRunner::finished, this, [this](const QString& summary) {
     statusBar()->showMessage(summary, 15000);
     emit raceFinished(summary);
@@ -357,7 +357,7 @@ void MainWindow::createDocks() {
         {"depth", tr("By depth"), depth_},
         {"filters", tr("Filters"), filters_},
         {"boundary", tr("Decision boundary"), boundary_},
-        {"surface", tr("Optimizer race"), racePanel},
+        {"surface", tr("Optimizer race"), racePanel_},
         {"landscape", tr("Loss landscape"), landscape_ = new LandscapeView(this)},
         {"receptive", tr("Receptive field"), receptive_ = new ReceptiveFieldView(this)}})
     tabifyDockWidget(first, addView(key, title, view, Qt::BottomDockWidgetArea));

@@ -40,6 +40,7 @@ class LayerHistogramsView;
 class LayerInspector;
 class LayerPalette;
 class NetworkEditor;
+class SurfaceRacePanel;
 class SurfaceRaceRunner;
 class SurfaceView;
 class TrainingCharts;
@@ -145,6 +146,7 @@ class MainWindow : public QMainWindow {
   DecisionBoundaryView* boundary_ = nullptr;
   SurfaceView* surface_ = nullptr;
   SurfaceRaceRunner* race_ = nullptr;
+  SurfaceRacePanel* racePanel_ = nullptr;  // its controls say which race Play runs
   LandscapeView* landscape_ = nullptr;
   ReceptiveFieldView* receptive_ = nullptr;
   GradientCheckDialog* gradientCheck_ = nullptr;

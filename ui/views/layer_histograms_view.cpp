@@ -35,6 +35,30 @@ std::pair<double, double> readableRange(double lo, double hi) {
   return {lo - half, lo + half};
 }
 
+// The range panels share: the union of the finite ones' ranges, without those that would be a
+// line on it (spanning under 1/ownBelow of it). A second pass drops them from the union: it can
+// only shrink, so the panels kept stay wide enough.
+struct SharedAxis {
+  double lo = INFINITY, hi = -INFINITY;
+  std::vector<bool> holds;  // per panel: drawn on the shared range
+};
+SharedAxis sharedAxisOf(const std::vector<const train::TensorStats*>& stats, double ownBelow) {
+  SharedAxis axis;
+  axis.holds.assign(stats.size(), false);
+  for (size_t i = 0; i < stats.size(); ++i) axis.holds[i] = finiteStats(*stats[i]);
+  for (int pass = 0; pass < 2; ++pass) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < stats.size(); ++i) {
+      if (!axis.holds[i]) continue;
+      const auto& s = *stats[i];
+      if (pass == 1 && (s.max - s.min) * ownBelow < axis.hi - axis.lo) axis.holds[i] = false;
+      else lo = std::min(lo, s.min), hi = std::max(hi, s.max);
+    }
+    axis.lo = lo, axis.hi = hi;
+  }
+  return axis;
+}
+
 }  // namespace
 
 HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
@@ -190,23 +214,10 @@ void LayerHistogramsView::refresh() {
   auto statsOf = [&](const train::LayerProbe* l) -> const train::TensorStats& {
     return gradients ? l->gradient : l->activation;
   };
-  // The shared range: the union of the finite panels' ranges, without those that would be a line
-  // on it; a second pass drops them from the union (it can only shrink, keeping the rest wide).
-  std::vector<bool> own(layers.size(), !sharedAxis_->isChecked());
-  double lo = INFINITY, hi = -INFINITY;
-  for (int pass = 0; pass < 2; ++pass) {
-    double passLo = INFINITY, passHi = -INFINITY;
-    for (size_t i = 0; i < layers.size(); ++i) {
-      const auto& s = statsOf(layers[i]);
-      if (own[i] || !finiteStats(s)) continue;
-      if (pass == 1 && (s.max - s.min) * kOwnAxisBelow < hi - lo) own[i] = true;
-      else passLo = std::min(passLo, s.min), passHi = std::max(passHi, s.max);
-    }
-    lo = passLo, hi = passHi;
-  }
-  ownAxes_ = 0;
-  for (size_t i = 0; i < layers.size(); ++i)
-    if (sharedAxis_->isChecked() && own[i] && statsOf(layers[i]).count) ++ownAxes_;
+  std::vector<const train::TensorStats*> stats;
+  for (const auto* l : layers) stats.push_back(&statsOf(l));
+  const SharedAxis axis = sharedAxisOf(stats, kOwnAxisBelow);
+  const bool sharing = sharedAxis_->isChecked();
 
   while (panels_.size() > layers.size()) {
     delete panels_.back();
@@ -218,13 +229,15 @@ void LayerHistogramsView::refresh() {
     gridLayout_->addWidget(panel, i / kColumns, i % kColumns);
     panels_.push_back(panel);
   }
+  ownAxes_ = 0;
   for (size_t i = 0; i < layers.size(); ++i) {
-    const auto& s = statsOf(layers[i]);
-    const bool shared = !own[i] && finiteStats(s);
+    const auto& s = *stats[i];
+    const bool shared = sharing && axis.holds[i], own = sharing && !shared && s.count;
+    ownAxes_ += own;
     // An empty gradient is one no backward pass computed (nn::Network::hasGradient).
     panels_[i]->setEmptyText(gradients ? tr("gradient not computed") : QString());
-    panels_[i]->set(QString::fromStdString(layers[i]->node + " (" + layers[i]->type + ")"), s, shared ? lo : s.min,
-                    shared ? hi : s.max, sharedAxis_->isChecked() && !shared && s.count);
+    panels_[i]->set(QString::fromStdString(layers[i]->node + " (" + layers[i]->type + ")"), s,
+                    shared ? axis.lo : s.min, shared ? axis.hi : s.max, own);
   }
   QString caption = tr("No probe yet: set probes on and train.");
   if (report_) {

@@ -7,6 +7,7 @@
 #include "optim/settings.h"
 #include "param_form.h"
 #include "persist/run_setup.h"
+#include "util/option_ranges.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -20,6 +21,9 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <limits>
+
 namespace gradlab::ui {
 namespace {
 
@@ -31,6 +35,12 @@ const std::pair<const char*, const char*> kDatasets[] = {
     {"blobs", "Gaussian blobs (2-D)"},
     {"moons", "Moons (2-D)"},
 };
+
+// The range gradlab-cli accepts (util::ranges), as far as a spin box's int reaches: a value from a
+// file or the command line stays as it is when another field is edited.
+void setRange(QSpinBox* box, const util::Range& range) {
+  box->setRange(int(range.min), int(std::min<double>(range.max, std::numeric_limits<int>::max())));
+}
 
 QWidget* row(QWidget* parent, std::initializer_list<std::pair<QString, QWidget*>> fields) {
   auto* w = new QWidget(parent);
@@ -63,13 +73,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   dataset_->setToolTip(tr("Fashion-MNIST comes with Debian (dataset-fashion-mnist); the 2-D sets are generated from the seed"));
   dataLayout->addWidget(dataset_);
   toySamples_ = new QSpinBox(data);
-  toySamples_->setRange(4, 1 << 24);
+  setRange(toySamples_, util::ranges::kToySamples);
   toyNoise_ = new QDoubleSpinBox(data);
-  toyNoise_->setRange(0, 10);
+  toyNoise_->setRange(util::ranges::kToyNoise.min, util::ranges::kToyNoise.max);
   toyNoise_->setSingleStep(0.05);
   toyRow_ = row(data, {{tr("points"), toySamples_}, {tr("noise σ"), toyNoise_}});
   limit_ = new QSpinBox(data);
-  limit_->setRange(0, 60000);
+  setRange(limit_, util::ranges::kSampleLimit);
   limit_->setSingleStep(1000);
   limit_->setSpecialValueText(tr("all"));
   limit_->setToolTip(tr("train on the first N images only (quicker epochs)"));
@@ -114,11 +124,11 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
 
   auto* run = new QGroupBox(tr("Run"), this);
   batch_ = new QSpinBox(run);
-  batch_->setRange(1, 65536);  // the ranges persist::runSetup and gradlab-cli accept
+  setRange(batch_, util::ranges::kBatch);
   epochs_ = new QSpinBox(run);
-  epochs_->setRange(1, 100000);
+  setRange(epochs_, util::ranges::kEpochs);
   seed_ = new QSpinBox(run);
-  seed_->setRange(0, 999999);
+  setRange(seed_, util::ranges::kSeed);
   seed_->setToolTip(tr("the same seed gives the same initial weights, shuffling and dropout masks"));
   device_ = new QLineEdit(run);
   device_->setPlaceholderText(tr("best available"));

@@ -17,6 +17,7 @@
 #include "views/depth_stats_view.h"
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
+#include "views/surface_race_panel.h"
 #include "views/surface_view.h"
 
 #include <QAction>
@@ -438,8 +439,8 @@ class TestMainWindow : public QObject {
     letSnapshotsQueueUp(window);
     action(window, "Reset")->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(window.controller().state(), gradlab::train::RunState::Ready, 30000);
-    QTest::qWait(200);  // whatever was queued arrives
-    QCOMPARE(window.step(), uint64_t(0));
+    QTRY_COMPARE_WITH_TIMEOUT(window.step(), uint64_t(0), 10000);
+    QTest::qWait(200);  // whatever else was queued arrives
     QCOMPARE(window.charts().lossPoints(), size_t(0));
     auto* depth = window.findChild<gradlab::ui::DepthStatsView*>();
     QVERIFY(depth);
@@ -876,6 +877,34 @@ class TestMainWindow : public QObject {
     QVERIFY(failed.wait(60000));
     QVERIFY(failed.at(0).at(0).toString().contains("no-such-device"));
     QTRY_COMPARE_WITH_TIMEOUT(window.deviceText(), QString("No Vulkan device"), 30000);
+  }
+
+  // The toolbar's Play in race mode runs the race the panel's controls describe now, as the
+  // panel's own Play does, not the last race that ran; a mistyped spec is said in the panel.
+  void toolbarPlayRunsTheRaceAsTyped() {
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.show();
+    const gradlab::ui::Demo* demo = nullptr;
+    for (const auto& d : gradlab::ui::demos())
+      if (d.race && d.race->optimizers.size() > 1) demo = &d;
+    QVERIFY(demo);
+    QSignalSpy finished(&window, &MainWindow::raceFinished);
+    window.openDemo(*demo);
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(window.surface().trajectoryCount(), int(demo->race->optimizers.size()));
+    auto* panel = window.findChild<gradlab::ui::SurfaceRacePanel*>();
+    QVERIFY(panel);
+    panel->setOptimizers("adam:lr=0.05");
+    action(window, "Play")->trigger();
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(window.surface().trajectoryCount(), 1);
+    QVERIFY2(finished.last().at(0).toString().contains("Adam"), qPrintable(finished.last().at(0).toString()));
+    panel->setOptimizers("adamm");
+    action(window, "Play")->trigger();
+    QVERIFY(!finished.wait(1000));
+    QVERIFY2(panel->statusText().contains("adamm"), qPrintable(panel->statusText()));
+    QCOMPARE(window.surface().trajectoryCount(), 1);
   }
 
   // Every demo opens, trains a little (or races) and shows its view; a screenshot of each.

@@ -4,6 +4,7 @@
 // and a link to /dev/zero made here. Every case runs in a child process with a time limit and a
 // memory limit, and must end by itself, by success or by refusal (never by a signal), within
 // the time, under the memory bound, saying what is wrong in short printable lines.
+#include "fuzz/fuzz_targets.h"
 #include "persist/experiment_file.h"
 #include "support/child_process.h"
 
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 using namespace gradlab;
 namespace fs = std::filesystem;
@@ -141,6 +143,27 @@ class TestFuzz : public QObject {
       for (const std::string& a : arguments) shown += " " + persist::excerpt(a);
       QVERIFY2(problemOf(o, 1).empty(), (shown + ": " + problemOf(o, 1)).c_str());
       QVERIFY2(o.exitCode != 0, (shown + ": accepted").c_str());
+    }
+  }
+
+  // The libFuzzer entry points (tests/fuzz) over the corpus, so that what they check holds in CI
+  // too: each folder in one child process, which a failed check aborts.
+  void fuzzEntryPointsOnCorpus() {
+    const std::vector<std::pair<const char*, void (*)(const uint8_t*, size_t)>> targets{
+        {"net", fuzz::network}, {"gradlab", fuzz::experiment}};
+    for (const auto& [folder, target] : targets) {
+      const auto o = test::runInChild(
+          [&, target = target] {
+            for (const fs::path& file : entries(corpus(folder))) {
+              std::ifstream in(file, std::ios::binary);
+              const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+              target(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+            }
+            return std::string();
+          },
+          60, kPeakBytes);
+      QVERIFY2(o.exited && o.signal == 0 && o.message.empty(),
+               (std::string(folder) + ": signal " + std::to_string(o.signal) + " " + o.message).c_str());
     }
   }
 

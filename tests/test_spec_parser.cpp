@@ -103,6 +103,8 @@ class TestSpecParser : public QObject {
     QCOMPARE(util::printable("\xc2\x9b" "2J"), std::string("\\u009b2J"));        // C1 CSI as UTF-8
     QCOMPARE(util::printable("\x9b" "2J\xff"), std::string("\\x9b2J\\xff"));      // not UTF-8
     QCOMPARE(util::printable(std::string(500, 'x'), 10), std::string(10, 'x') + "... (490 more bytes)");
+    // The bound holds for what is shown: escapes take four bytes for one.
+    QCOMPARE(util::printable(std::string(100, '\x01'), 10), "\\x01\\x01... (98 more bytes)");
     const std::string lines = util::printableLines("a\033\nb\nc\nd", 2);
     QCOMPARE(lines, std::string("a\\x1b\nb\n... and 2 more"));
     QVERIFY(!hasControlBytes(refusal([] { util::parseNumber("--noise", "\033[2J", util::ranges::kToyNoise); }).toStdString()));

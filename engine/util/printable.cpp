@@ -1,5 +1,6 @@
 #include "util/printable.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace gradlab::util {
@@ -33,22 +34,25 @@ std::string hexEscape(const char* format, unsigned value) {
 std::string printable(std::string_view text, std::size_t maxBytes) {
   std::string out;
   std::size_t i = 0;
-  while (i < text.size() && i < maxBytes) {
+  while (i < text.size()) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
+    std::string shown;
+    std::size_t length = 1;
     if (c >= 0x20 && c < 0x7f) {
-      out += char(c);
-      ++i;
+      shown = char(c);
     } else if (c < 0x80) {
-      out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : hexEscape("\\x%02x", c);
-      ++i;
+      shown = c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : hexEscape("\\x%02x", c);
     } else {
       char32_t cp = 0;
-      const std::size_t length = utf8Sequence(text, i, &cp);
-      if (length == 0) out += hexEscape("\\x%02x", c);  // not UTF-8: shown, never passed on raw
-      else if (cp < 0xa0) out += hexEscape("\\u%04x", unsigned(cp));  // C1 controls (CSI, OSC as U+009B, U+009D)
-      else out.append(text.substr(i, length));
-      i += length == 0 ? 1 : length;
+      length = utf8Sequence(text, i, &cp);
+      if (length == 0) shown = hexEscape("\\x%02x", c);  // not UTF-8: shown, never passed on raw
+      else if (cp < 0xa0) shown = hexEscape("\\u%04x", unsigned(cp));  // C1 controls (CSI, OSC as U+009B, U+009D)
+      else shown = std::string(text.substr(i, length));
+      length = std::max<std::size_t>(length, 1);
     }
+    if (out.size() + shown.size() > maxBytes) break;
+    out += shown;
+    i += length;
   }
   if (i < text.size()) out += "... (" + std::to_string(text.size() - i) + " more bytes)";
   return out;
@@ -56,15 +60,14 @@ std::string printable(std::string_view text, std::size_t maxBytes) {
 
 std::string printableLines(std::string_view text, std::size_t maxLines, std::size_t maxBytesPerLine) {
   std::string out;
-  std::size_t start = 0, lines = 0, total = 0;
+  std::size_t start = 0, lines = 0;
   while (start <= text.size()) {
     const std::size_t end = std::min(text.find('\n', start), text.size());
     if (lines < maxLines) out += (lines ? "\n" : "") + printable(text.substr(start, end - start), maxBytesPerLine);
     ++lines;
-    ++total;
     start = end + 1;
   }
-  if (total > maxLines) out += "\n... and " + std::to_string(total - maxLines) + " more";
+  if (lines > maxLines) out += "\n... and " + std::to_string(lines - maxLines) + " more";
   return out;
 }
 

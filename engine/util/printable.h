@@ -9,7 +9,8 @@
 namespace gradlab::util {
 
 // `text` with C0 and C1 control characters (and bytes that are not UTF-8) escaped as \n, \t,
-// \r or \xNN / \u0080, and cut after `maxBytes` bytes of input with "... (N more bytes)".
+// \r or \xNN / \u0080, at most `maxBytes` bytes of it (escapes counted as shown), then
+// "... (N more bytes)" saying how much of `text` was left out.
 std::string printable(std::string_view text, std::size_t maxBytes = 200);
 
 // A message that may hold several lines (one per problem): each line made printable as above,

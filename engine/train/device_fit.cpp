@@ -178,16 +178,18 @@ DeviceFit checkDeviceFit(const DeviceFitRequest& request, const gpu::DeviceInfo&
     fit.message = "The run needs " + bytesText(p.total) + " on " + name + ", over its " +
                   bytesText(device.deviceLocalBytes) + " of memory; " +
                   (batch ? "use a batch of at most " + std::to_string(batch) : "use a smaller network or dataset") + ".";
+    fit.reason = fit.message;
     return fit;
   }
   const PlannedBuffer& b = buffers[p.buffer];
   fit.node = b.node;
   const bool binding = p.kind == Problem::Binding;
   const uint64_t limit = binding ? device.maxStorageBufferRange : allocationLimit(device);
-  fit.message = b.owner + ": its " + b.what + " needs " + bytesText(b.bytes) + ", over " +
-                (binding ? "the " + bytesText(limit) + " one kernel binding holds on " + name
-                         : "the " + bytesText(limit) + " one allocation may have on " + name) +
-                "; " + advice(request, device, b, limit) + ".";
+  fit.reason = "its " + b.what + " needs " + bytesText(b.bytes) + ", over " +
+               (binding ? "the " + bytesText(limit) + " one kernel binding holds on " + name
+                        : "the " + bytesText(limit) + " one allocation may have on " + name) +
+               "; " + advice(request, device, b, limit) + ".";
+  fit.message = b.owner + ": " + fit.reason;
   return fit;
 }
 

@@ -58,6 +58,7 @@ struct PlannedBuffer {
 struct DeviceFit {
   bool fits = true;
   std::string message;  // one line: what does not fit, by how much, and what would
+  std::string reason;   // the message without its owner ("its weight needs ..."), to show at the layer
   int node = -1;        // the graph node at fault; -1: none, or not one layer
   uint64_t totalBytes = 0;
 };

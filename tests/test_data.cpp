@@ -157,7 +157,7 @@ class TestData : public QObject {
     expectRefused(refusal(d + "/two-images", d + "/zero"), "is not a regular file", "symlink to /dev/zero");
     // A name with a newline is quoted on one line.
     writePlain(d + "/bad\nname", {'x'});
-    expectRefused(refusal(d + "/bad\nname", d + "/two-labels"), "bad\\x0aname", "newline in the name");
+    expectRefused(refusal(d + "/bad\nname", d + "/two-labels"), "bad\\nname", "newline in the name");
   }
 
   void toySetsSplitsAndNormalisation() {

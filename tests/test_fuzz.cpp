@@ -6,6 +6,7 @@
 // the time, under the memory bound, saying what is wrong in short printable lines.
 #include "fuzz/fuzz_targets.h"
 #include "persist/experiment_file.h"
+#include "util/printable.h"
 #include "support/child_process.h"
 
 #include <QTemporaryDir>
@@ -44,7 +45,7 @@ std::string problemOf(const test::ChildOutcome& o, size_t maxLines, size_t lineL
   if (o.exitCode < 0 || o.exitCode > 2) return "exit code " + std::to_string(o.exitCode);  // 1: refused, 2: usage
   if (o.peakBytes > kPeakBytes) return "peak memory " + std::to_string(o.peakBytes >> 20) + " MiB";
   // Refused because an allocation failed under the limit, not because a check caught the input.
-  if (o.message.find("bad_alloc") != std::string::npos) return "ran out of memory: " + persist::excerpt(o.message, 200);
+  if (o.message.find("bad_alloc") != std::string::npos) return "ran out of memory: " + util::printable(o.message, 200);
   if (o.exitCode != 0 && o.message.empty()) return "refused without a message";
   if (o.message.empty()) return "";
   // A success prints its report (a table of any length); a refusal says what is wrong, briefly.
@@ -53,7 +54,7 @@ std::string problemOf(const test::ChildOutcome& o, size_t maxLines, size_t lineL
   for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1, ++lines) {
     const std::string line = text.substr(start, end - start);
     if (!line.empty() && !test::isOneShortLine(line, o.exitCode == 0 ? 100000 : lineLimit, allowNonAscii))
-      return "output line not short and printable: " + persist::excerpt(line, 200);
+      return "output line not short and printable: " + util::printable(line, 200);
   }
   if (o.exitCode != 0 && lines > maxLines) return std::to_string(lines) + " lines of output";
   return "";
@@ -140,7 +141,7 @@ class TestFuzz : public QObject {
       argv.insert(argv.end(), arguments.begin(), arguments.end());
       const auto o = test::runProgram(argv, kSecondsPerCase, kCliAddressSpace);
       std::string shown;
-      for (const std::string& a : arguments) shown += " " + persist::excerpt(a);
+      for (const std::string& a : arguments) shown += " " + util::printable(a, 60);
       QVERIFY2(problemOf(o, 1).empty(), (shown + ": " + problemOf(o, 1)).c_str());
       QVERIFY2(o.exitCode != 0, (shown + ": accepted").c_str());
     }

@@ -1,6 +1,6 @@
 #include "data/idx_file.h"
 
-#include "persist/file_error.h"
+#include "util/printable.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,7 +16,7 @@ namespace gradlab::data {
 namespace {
 
 // A file name as messages quote it: one line, whatever bytes the name holds.
-std::string named(const std::string& path) { return persist::excerpt(path, 300); }
+std::string named(const std::string& path) { return util::printable(path, 300); }
 
 // Deflate expands at most about 1032:1, so a gzip file of n bytes holds less than this many times
 // n: a header promising more is refused before anything is allocated or decompressed.

@@ -11,7 +11,7 @@
 // cannot do for NaN and infinity. Large arrays (weights, metric history) are little-endian bytes,
 // base64 in the text archive: exact, any value, and a third the size of decimal text.
 #include "persist/experiment.h"
-#include "persist/file_error.h"
+#include "util/printable.h"
 
 #include <boost/archive/impl/archive_serializer_map.ipp>
 #include <boost/archive/impl/basic_text_iarchive.ipp>
@@ -92,7 +92,7 @@ void number(Archive& ar, double& value) {
   if constexpr (Archive::is_loading::value) {
     const char* end = text.data() + text.size();
     const auto parsed = std::from_chars(text.data(), end, value);
-    if (parsed.ec != std::errc() || parsed.ptr != end) throw std::runtime_error("malformed number '" + excerpt(text) + "'");
+    if (parsed.ec != std::errc() || parsed.ptr != end) throw std::runtime_error("malformed number '" + util::printable(text, 60) + "'");
   }
 }
 

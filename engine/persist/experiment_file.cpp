@@ -16,6 +16,7 @@
 
 #include "persist/atomic_file.h"
 #include "persist/experiment_archive.h"
+#include "util/printable.h"
 
 #include <boost/archive/archive_exception.hpp>
 #include <boost/archive/text_iarchive.hpp>
@@ -141,9 +142,9 @@ Experiment fromBytes(const std::string& bytes, const std::string& name) {
     if (e.code == boost::archive::archive_exception::unsupported_version)
       throw FileError(name + " was written by GradLab " + writerOf(bytes) +
                       " built with a newer Boost.Serialization than this GradLab's. Update GradLab to open it.");
-    throw damaged(name, "its contents could not be read (" + excerpt(e.what(), 200) + ") although its checksum matches");
+    throw damaged(name, "its contents could not be read (" + util::printable(e.what(), 200) + ") although its checksum matches");
   } catch (const std::exception& e) {  // malformed numbers, impossible sizes, out of memory
-    throw damaged(name, "its contents could not be read (" + excerpt(e.what(), 200) + ") although its checksum matches");
+    throw damaged(name, "its contents could not be read (" + util::printable(e.what(), 200) + ") although its checksum matches");
   }
   return experiment;
 }

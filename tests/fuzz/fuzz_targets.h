@@ -7,6 +7,7 @@
 #include "nn/graph.h"
 #include "nn/network_text.h"
 #include "persist/experiment_file.h"
+#include "util/printable.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -18,7 +19,7 @@ namespace gradlab::fuzz {
 
 inline void require(bool condition, const char* what, const std::string& detail = {}) {
   if (condition) return;
-  std::fprintf(stderr, "fuzz: %s: %s\n", what, persist::excerpt(detail, 300).c_str());
+  std::fprintf(stderr, "fuzz: %s: %s\n", what, util::printable(detail, 300).c_str());
   std::abort();
 }
 

@@ -756,6 +756,25 @@ class TestMainWindow : public QObject {
     QVERIFY(ready.wait(120000));
   }
 
+  // A race demo after a paused run keeps nothing of that run to save: no weights, no run state.
+  void raceDemoKeepsNothingOfAPausedRun() {
+    Lab lab(toyExperiment());
+    MainWindow& window = lab.window;
+    trainSteps(window, 3);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.experiment().progress.empty(), 10000);  // a paused run can continue
+    const gradlab::ui::Demo* race = nullptr;
+    for (const auto& d : gradlab::ui::demos())
+      if (d.race && !race) race = &d;
+    QVERIFY(race);
+    QSignalSpy finished(&window, &MainWindow::raceFinished);
+    window.openDemo(*race);
+    const auto e = window.experiment();
+    QVERIFY(e.weights.empty());
+    QVERIFY(e.progress.empty());
+    QVERIFY(e.trainingHistory.empty());
+    QVERIFY(finished.wait(120000));
+  }
+
   // The Training panel's Convolutions setting is the experiment's, and a 7 x 7 convolution trains
   // through the FFT when it says so.
   void convolutionSettingIsKeptAndTrains() {

@@ -8,6 +8,7 @@
 #include "demos.h"
 #include "editor/network_editor.h"
 #include "editor/param_fields.h"
+#include "gpu/context.h"
 #include "main_window.h"
 #include "persist/autosave.h"
 #include "persist/experiment_file.h"
@@ -328,6 +329,63 @@ class TestMainWindow : public QObject {
     QVERIFY(editor.problem().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(action(window, "Play")->isEnabled(), 60000);
     Q_UNUSED(first);
+  }
+
+  // A network that passes the shape check but not the device: the layer is marked with the
+  // reason, Play says why it cannot train, and undoing the edit brings the run back. 2048
+  // samples of 1048576 floats (8 GiB) are over any device's binding (at most 4 GiB).
+  void layerBeyondTheDeviceIsMarkedAndBlocksPlay() {
+    auto e = toyExperiment();
+    e.training.toySamples = 3000;
+    e.training.batch = 2048;
+    Lab lab(e);
+    MainWindow& window = lab.window;
+    auto& editor = window.editor();
+    QVERIFY(action(window, "Play")->isEnabled());
+    editor.setParam("h1", "out_features", "1048576");
+    QTRY_VERIFY2_WITH_TIMEOUT(!editor.problem().isEmpty(), qPrintable(window.bannerText()), 60000);
+    const QString problem = editor.problem();
+    QVERIFY2(problem.contains("h1 (Linear)") && problem.contains("its output needs 8.0 GiB, over the ") &&
+                 problem.contains("use a batch of at most "),
+             qPrintable(problem));
+    bool marked = false;  // the node shows it as an error of its own
+    for (const auto& issue : editor.analysis().issues)
+      marked = marked || (issue.node == "h1 (Linear)" && issue.severity == gradlab::nn::GraphIssue::Error);
+    QVERIFY(marked);
+    QTRY_VERIFY_WITH_TIMEOUT(!action(window, "Play")->isEnabled(), 5000);
+    QVERIFY2(action(window, "Play")->toolTip().contains("its output needs 8.0 GiB"),
+             qPrintable(action(window, "Play")->toolTip()));
+    QVERIFY2(window.bannerText().contains("layer h1 (Linear 2-&gt;1048576)") ||
+                 window.bannerText().contains("layer h1 (Linear 2->1048576)"),
+             qPrintable(window.bannerText()));
+    gradlab::test::screenshot(window, "main_window_device_fit", 150);
+    editor.undoStack()->undo();
+    QVERIFY(editor.problem().isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(action(window, "Play")->isEnabled(), 60000);
+  }
+
+  // The device lost under a running run (a fault injected at a submission): the run stops with
+  // the driver's message and what to do, and the document (network, layout, settings) is as it
+  // was and still saves.
+  void deviceLostStopsTheRunAndKeepsTheDocument() {
+    Lab lab(toyExperiment());
+    MainWindow& window = lab.window;
+    const gradlab::persist::Experiment before = window.experiment();
+    gradlab::gpu::injectSubmitFaultForTesting(VK_ERROR_DEVICE_LOST, 2);
+    action(window, "Play")->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().contains("lost the device"), 30000);
+    gradlab::gpu::injectSubmitFaultForTesting(VK_SUCCESS);
+    QVERIFY2(window.bannerText().contains("Training failed") && window.bannerText().contains("restart the run"),
+             qPrintable(window.bannerText()));
+    QTRY_VERIFY_WITH_TIMEOUT(!action(window, "Step")->isEnabled(), 5000);
+    const gradlab::persist::Experiment after = window.experiment();
+    QCOMPARE(after.network, before.network);
+    QVERIFY(after.layout == before.layout);
+    QVERIFY(after.training == before.training);
+    QTemporaryDir dir;
+    QString error;
+    QVERIFY2(window.saveFile(dir.filePath("kept.gradlab"), &error), qPrintable(error));
+    QVERIFY(QFile(dir.filePath("kept.gradlab")).size() > 0);
   }
 
   // Run > Check Gradients compares the run's backward pass with finite differences, and the

@@ -128,6 +128,10 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
     stateLabel_->setText(tr("Preparing"));
     announcedReady_ = false;
   });
+  connect(controller_, &TrainingController::layerDoesNotFit, this, [this](int node, const QString& reason) {
+    editor_->setDeviceProblem(node, reason);
+    playBlockedReason_ = editor_->problem();
+  });
   connect(controller_, &TrainingController::failed, this, [this](const QString& message) {
     banner_->setText(tr("<b>This experiment cannot train yet.</b> %1").arg(message.toHtmlEscaped()));
     banner_->show();
@@ -461,6 +465,7 @@ void MainWindow::networkEdited() {
 }
 
 void MainWindow::rebuildRun() {
+  editor_->setDeviceProblem(-1, {});  // the new settings are checked again as the run is built
   playBlockedReason_ = editor_->problem();
   if (!playBlockedReason_.isEmpty()) {
     updateActions(train::RunState::Failed);

@@ -4,6 +4,7 @@
 #include "nn/network_text.h"
 #include "optim/optimizer.h"
 #include "persist/run_setup.h"
+#include "train/device_fit.h"
 
 #include <QFutureWatcher>
 #include <QMetaObject>
@@ -19,6 +20,8 @@ struct Prepared {
   uint64_t stepsPerEpoch = 0;
   std::string filters;
   QString description, error;
+  int unfitNode = -1;  // the graph node that does not fit the device (train::DeviceFit::node)
+  QString unfitReason;
 };
 
 // The weights worth watching as images: the first convolution's filters, or the first dense
@@ -80,6 +83,17 @@ Prepared prepare(const persist::Experiment& e) {
     const std::string optimizer = setup.optimizer;
     const auto values = setup.optimizerValues;
     out.config.optimizer = [context, optimizer, values] { return optim::createOptimizer(*context, optimizer, values); };
+    // Before the run allocates anything: a network or dataset beyond the device is named.
+    const auto stateOf = out.config.optimizer();
+    train::DeviceFitRequest fitRequest = train::sessionFitRequest(parsed.graph, *trainSet, out.config.validation.get(),
+                                                                  setup.options, stateOf.get());
+    fitRequest.probes = out.config.probeEvery > 0;
+    const train::DeviceFit fit = train::checkDeviceFit(fitRequest, context->device());
+    if (!fit.fits) {
+      out.unfitNode = fit.node;
+      out.unfitReason = QString::fromStdString(fit.reason);
+      throw std::runtime_error(fit.message);
+    }
     const std::string title = optim::findOptimizer(optimizer) ? optim::findOptimizer(optimizer)->title : optimizer;
     out.description = QString("%1 on %2 (%3 samples) · %4, lr %5 · batch %6")
                           .arg(QString::fromStdString(e.title.empty() ? parsed.graph.title : e.title),
@@ -127,6 +141,7 @@ void TrainingController::load(const persist::Experiment& experiment) {
     watcher->deleteLater();
     if (load != loads_) return;  // a newer load replaced this one
     if (!prepared->error.isEmpty()) {
+      if (prepared->unfitNode >= 0) emit layerDoesNotFit(prepared->unfitNode, prepared->unfitReason);
       emit failed(prepared->error);
       return;
     }

@@ -164,6 +164,7 @@ QString NetworkEditor::problem() const {
 }
 
 void NetworkEditor::setDeviceProblem(int node, const QString& reason) {
+  if (node < 0 && !deviceIssue_) return;
   deviceIssue_.reset();
   if (node >= 0 && size_t(node) < state_.graph.nodes.size()) {
     const nn::Node& n = state_.graph.nodes[size_t(node)];

@@ -8,6 +8,7 @@
 #include "persist/experiment_file.h"
 #include "persist/run_setup.h"
 #include "support/child_process.h"
+#include "util/option_ranges.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -249,6 +250,45 @@ class TestExperimentFile : public QObject {
     QVERIFY(persist::runSetup(s).options.conv == nn::ConvAlgorithm::Fft);
     s.convolution = "winograd";
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, persist::runSetup(s));
+  }
+
+  // A saved setting that gradlab-cli would refuse is refused by the lab's run setup in the CLI's
+  // words (util::parseNumber on the option's text), whatever the file holds.
+  void savedSettingsAreRefusedAsTheCliRefusesThem() {
+    namespace ranges = util::ranges;
+    const auto refusal = [](const std::function<void()>& f) -> std::string {
+      try {
+        f();
+      } catch (const std::invalid_argument& e) {
+        return e.what();
+      }
+      return "accepted";
+    };
+    const auto setupRefusal = [&](const std::function<void(persist::TrainingSettings&)>& edit) {
+      persist::TrainingSettings s;
+      edit(s);
+      return refusal([&] { persist::runSetup(s); });
+    };
+    const auto cliRefusal = [&](const char* option, const char* text, const util::Range& range) {
+      return refusal([&] { util::parseNumber(option, text, range); });
+    };
+    QCOMPARE(setupRefusal([](auto& s) { s.toyNoise = -1; }), cliRefusal("--noise", "-1", ranges::kToyNoise));
+    QCOMPARE(setupRefusal([](auto& s) { s.toyNoise = INFINITY; }), cliRefusal("--noise", "inf", ranges::kToyNoise));
+    QCOMPARE(setupRefusal([](auto& s) { s.validationFraction = NAN; }), cliRefusal("--validation", "nan", ranges::kValidation));
+    QCOMPARE(setupRefusal([](auto& s) { s.validationFraction = 1; }), cliRefusal("--validation", "1", ranges::kValidation));
+    QCOMPARE(setupRefusal([](auto& s) { s.toyClasses = 65; }), cliRefusal("--classes", "65", ranges::kToyClasses));
+    QCOMPARE(setupRefusal([](auto& s) { s.toySamples = 3; }), cliRefusal("--samples", "3", ranges::kToySamples));
+    QCOMPARE(setupRefusal([](auto& s) { s.batch = 0; }), cliRefusal("--batch", "0", ranges::kBatch));
+    QCOMPARE(setupRefusal([](auto& s) { s.epochs = 100001; }), cliRefusal("--epochs", "100001", ranges::kEpochs));
+    QCOMPARE(setupRefusal([](auto& s) { s.sampleLimit = (1u << 30) + 1; }),
+             cliRefusal("--limit", "1073741825", ranges::kSampleLimit));
+    QCOMPARE(setupRefusal([](auto& s) { s.l2 = 2e6; }), cliRefusal("--l2", "2000000", ranges::kPenalty));
+    QCOMPARE(setupRefusal([](auto& s) { s.clipNorm = NAN; }), cliRefusal("--clip-norm", "nan", ranges::kClip));
+    QCOMPARE(setupRefusal([](auto& s) { s.clipValue = -1; }), cliRefusal("--clip-value", "-1", ranges::kClip));
+    // 0 means "off" in a file (the option is then not given) and a step count replaces the epochs.
+    QCOMPARE(setupRefusal([](auto& s) { s.clipNorm = s.clipValue = 0; }), std::string("accepted"));
+    QCOMPARE(setupRefusal([](auto& s) { s.epochs = 0, s.maxSteps = 10; }), std::string("accepted"));
+    QCOMPARE(setupRefusal([](auto& s) { s.epochs = 0; }), cliRefusal("--epochs", "0", ranges::kEpochs));
   }
 
   // Files of formats 1 and 2 hold no run state: they open with none (their weights start a new

@@ -3,9 +3,8 @@
 #include "nn/conv_algorithm.h"
 #include "optim/schedule.h"
 #include "optim/settings.h"
-
-#include <cmath>
-#include <stdexcept>
+#include "util/checked_values.h"
+#include "util/option_ranges.h"
 
 namespace gradlab::persist {
 
@@ -15,17 +14,32 @@ std::string scheduleText(const TrainingSettings& s) {
   return values.empty() ? text : text + ":" + values;
 }
 
+namespace {
+
+// The numbers gradlab-cli takes as options, checked against the same ranges and refused in the
+// same words, named by those options ("--noise: -1 is out of range [0, 10]"). A file says "off"
+// with 0 where the command line leaves the option out (steps, clipping).
+void checkNumbers(const TrainingSettings& s) {
+  namespace ranges = util::ranges;
+  util::checkNumber("--batch", s.batch, ranges::kBatch);
+  if (s.maxSteps) util::checkNumber("--steps", double(s.maxSteps), ranges::kSteps);
+  else util::checkNumber("--epochs", s.epochs, ranges::kEpochs);
+  util::checkNumber("--validation", s.validationFraction, ranges::kValidation);
+  util::checkNumber("--limit", s.sampleLimit, ranges::kSampleLimit);
+  util::checkNumber("--samples", s.toySamples, ranges::kToySamples);
+  util::checkNumber("--noise", s.toyNoise, ranges::kToyNoise);
+  util::checkNumber("--classes", s.toyClasses, ranges::kToyClasses);
+  util::checkNumber("--l1", s.l1, ranges::kPenalty);
+  util::checkNumber("--l2", s.l2, ranges::kPenalty);
+  if (s.clipNorm != 0) util::checkNumber("--clip-norm", s.clipNorm, ranges::kClip);
+  if (s.clipValue != 0) util::checkNumber("--clip-value", s.clipValue, ranges::kClip);
+}
+
+}  // namespace
+
 RunSetup runSetup(const TrainingSettings& s) {
   RunSetup out;
-  auto check = [](bool ok, const std::string& what) {
-    if (!ok) throw std::invalid_argument(what);
-  };
-  check(s.batch >= 1 && s.batch <= 65536, "the batch size must be between 1 and 65536, got " + std::to_string(s.batch));
-  check(s.epochs >= 1 || s.maxSteps >= 1, "train for at least one epoch or one step");
-  check(s.validationFraction >= 0 && s.validationFraction < 1, "the validation fraction must be in [0, 1)");
-  check(s.toySamples >= 4 && s.toySamples <= (1u << 24), "a toy dataset needs between 4 and 16777216 points");
-  check(std::isfinite(s.toyNoise) && s.toyNoise >= 0 && s.toyNoise <= 10, "the toy noise must be in [0, 10]");
-  check(s.toyClasses >= 2 && s.toyClasses <= 64, "a toy dataset has between 2 and 64 classes");
+  checkNumbers(s);
   out.dataset = {s.dataset, s.validationFraction, s.sampleLimit, s.seed, s.toySamples, s.toyNoise, s.toyClasses};
 
   out.optimizer = s.optimizer.empty() ? "sgd" : s.optimizer;

@@ -18,7 +18,8 @@ struct RunSetup {
   std::map<std::string, std::string> optimizerValues;  // checked by optim::resolveSettings
 };
 
-// Throws std::invalid_argument naming the setting and what it accepts.
+// Throws std::invalid_argument naming the setting and what it accepts; a number is named by its
+// gradlab-cli option and refused in the words gradlab-cli uses ("--noise: -1 is out of range [0, 10]").
 RunSetup runSetup(const TrainingSettings& settings);
 
 // The schedule as parseSchedule reads it: "cosine:T_max=1000,warmup=100".

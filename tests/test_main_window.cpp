@@ -5,8 +5,13 @@
 // autosaves off the UI thread, and shrugs off a corrupt file. Every demo opens and runs.
 // Screenshots are written for people to look at.
 #include "analysis/gradient_check_dialog.h"
+#include "analysis/heatmap_plot.h"
+#include "analysis/landscape_view.h"
+#include "analysis/receptive_field_view.h"
 #include "demos.h"
+#include "editor/layer_style.h"
 #include "editor/network_editor.h"
+#include "editor/node_item.h"
 #include "editor/param_fields.h"
 #include "gpu/context.h"
 #include "main_window.h"
@@ -39,6 +44,7 @@
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
@@ -171,6 +177,69 @@ QLineSeries* lossSeries(const MainWindow& window, const QString& name) {
   return nullptr;
 }
 
+// Every node of the editor's network is drawn inside its canvas: its family's colour along its box.
+void verifyEditorShowsEveryNode(MainWindow& window) {
+  const QImage image = window.grab().toImage();
+  auto& editor = window.editor();
+  const QRectF canvas = gradlab::test::rectIn(*editor.view()->viewport(), window);
+  for (const auto& node : editor.graph().nodes) {
+    const gradlab::ui::NodeItem* item = editor.nodeItem(QString::fromStdString(node.name));
+    QVERIFY2(item, node.name.c_str());
+    const QRectF box = gradlab::test::sceneRectIn(*editor.view(), item->sceneBoundingRect(), window);
+    QVERIFY2(canvas.contains(box), node.name.c_str());
+    const int accent = gradlab::test::countPixels(image, box, gradlab::ui::familyAccent(item->content().category), 30);
+    QVERIFY2(accent > box.height(), qPrintable(QString("%1: %2 pixels").arg(node.name.c_str()).arg(accent)));
+  }
+}
+
+// What the loss chart shows, read off it: the per-step series holds `records` (the run's own, one
+// point per step, the same losses) and its average one point per step; both series' colours are
+// drawn inside the plot; the axes are finite and span the data; no label is shortened.
+void verifyLossChartShows(MainWindow& window, const std::vector<gradlab::train::StepRecord>& records) {
+  QLineSeries* raw = lossSeries(window, "training (each step)");
+  QLineSeries* average = lossSeries(window, "training (average)");
+  QVERIFY(raw && average && !records.empty());
+  QCOMPARE(raw->count(), qsizetype(records.size()));  // short runs: every step drawn
+  QCOMPARE(average->count(), qsizetype(records.size()));
+  double lo = INFINITY, hi = -INFINITY;
+  for (size_t i = 0; i < records.size(); ++i) {
+    QCOMPARE(raw->at(qsizetype(i)), QPointF(double(records[i].step + 1), records[i].loss));
+    lo = std::min(lo, records[i].loss), hi = std::max(hi, records[i].loss);
+  }
+  QVERIFY(!window.charts().lossAxisIsLog());
+  const auto [yMin, yMax] = window.charts().lossAxisRange();
+  QVERIFY2(std::isfinite(yMin) && std::isfinite(yMax) && yMin <= lo && yMax >= hi,
+           qPrintable(QString("loss axis %1..%2 for losses %3..%4").arg(yMin).arg(yMax).arg(lo).arg(hi)));
+  QChartView* view = lossChart(window);
+  const auto* x = qobject_cast<QValueAxis*>(view->chart()->axes(Qt::Horizontal).front());
+  QVERIFY2(std::isfinite(x->max()) && x->min() <= 1 && x->max() >= double(records.back().step + 1),
+           qPrintable(QString("step axis %1..%2").arg(x->min()).arg(x->max())));
+  const QImage image = view->grab().toImage();
+  const QRectF plot = view->chart()->plotArea();
+  const int bold = gradlab::test::countPixels(image, plot, QColor(31, 119, 180), 60);
+  const int faint = gradlab::test::countPixels(image, plot, QColor(193, 218, 234), 30);
+  QVERIFY2(bold > 3 * plot.width() / 4 && faint > 20, qPrintable(QString("%1 average, %2 per-step pixels").arg(bold).arg(faint)));
+  const QStringList shortened = gradlab::test::elided(gradlab::test::sceneTexts(*view->scene()));
+  QVERIFY2(shortened.isEmpty(), qPrintable(shortened.join(" | ")));
+}
+
+// The banner shows `text` whole: visible in the window's picture, its red background and dark
+// text drawn, and tall enough for its wrapped lines.
+void verifyBannerShows(MainWindow& window, const QString& text) {
+  QVERIFY2(window.bannerText().contains(text), qPrintable(window.bannerText()));
+  QLabel* banner = nullptr;
+  for (QLabel* label : window.findChildren<QLabel*>())
+    if (label->isVisible() && label->text() == window.bannerText()) banner = label;
+  QVERIFY(banner);
+  const QImage image = window.grab().toImage();
+  const QRectF area = gradlab::test::rectIn(*banner, window);
+  QVERIFY(QRectF(window.rect()).contains(area));
+  QVERIFY(gradlab::test::countPixels(image, area, QColor(0xfd, 0xec, 0xea), 12) > area.width() * area.height() / 2);
+  QVERIFY(gradlab::test::countPixels(image, area, QColor(0x61, 0x1a, 0x15), 60) > 100);  // the words
+  QVERIFY2(banner->heightForWidth(banner->width()) <= banner->height(),
+           qPrintable(QString("%1 pixels high for %2").arg(banner->height()).arg(banner->heightForWidth(banner->width()))));
+}
+
 // Lets the run's snapshots pile up in the UI thread's queue while it trains, as a busy UI thread
 // does, so that some are still on their way when the next action (Reset, another demo) comes.
 void letSnapshotsQueueUp(MainWindow& window) {
@@ -262,6 +331,14 @@ class TestMainWindow : public QObject {
     QAction* play = action(window, "Play");
     QVERIFY(play && play->isEnabled());
     gradlab::test::screenshot(window, "main_window_default", 150);
+    verifyEditorShowsEveryNode(window);
+    if (QTest::currentTestFailed()) return;
+    QCOMPARE(lossSeries(window, "training (each step)")->count(), qsizetype(0));
+    std::vector<gradlab::train::StepRecord> records;  // the run's own, as the controller passes them on
+    QObject::connect(&window.controller(), &gradlab::ui::TrainingController::snapshot, &window,
+                     [&](std::shared_ptr<const gradlab::train::Snapshot> s) {
+                       records.insert(records.end(), s->records.begin(), s->records.end());
+                     });
     QTest::keyClick(&window, Qt::Key_Space);  // Play, as a user would
     QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 40, 120000);
     QVERIFY(action(window, "Pause"));
@@ -281,6 +358,10 @@ class TestMainWindow : public QObject {
       QCOMPARE(histograms.panel(i).binCount(), int(gradlab::train::kHistogramBins));
     }
     if (haveFashionMnist()) QVERIFY(window.filters().tileCount() == 256);  // h1's 256 units as 28x28 images
+    window.dock("loss")->raise();
+    QTest::qWait(200);
+    verifyLossChartShows(window, records);
+    if (QTest::currentTestFailed()) return;
     window.dock("histograms")->raise();
     gradlab::test::screenshot(window, "main_window_training", 150);
     action(window, "Step")->trigger();
@@ -308,6 +389,8 @@ class TestMainWindow : public QObject {
     QVERIFY(window.bannerText().contains("Training stopped at step"));
     QVERIFY(!action(window, "Step")->isEnabled());
     gradlab::test::screenshot(window, "main_window_nan", 150);
+    verifyBannerShows(window, "Training stopped at step");
+    if (QTest::currentTestFailed()) return;
     action(window, "Reset")->trigger();
     QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().isEmpty(), 10000);
     QTRY_VERIFY_WITH_TIMEOUT(action(window, "Step")->isEnabled(), 10000);
@@ -325,6 +408,14 @@ class TestMainWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!action(window, "Play")->isEnabled(), 5000);
     QVERIFY2(action(window, "Play")->toolTip().contains(editor.problem()), qPrintable(action(window, "Play")->toolTip()));
     gradlab::test::screenshot(window, "main_window_shape_error", 150);
+    {  // the node in error is outlined red where the canvas shows it
+      const QImage image = window.grab().toImage();
+      const gradlab::ui::NodeItem* logits = editor.nodeItem("logits");
+      QVERIFY(logits && !logits->content().errors.isEmpty());
+      const QRectF box = gradlab::test::sceneRectIn(*editor.view(), logits->sceneBoundingRect(), window);
+      QVERIFY(QRectF(gradlab::test::rectIn(*editor.view()->viewport(), window)).contains(box));
+      QVERIFY(gradlab::test::countPixels(image, box, QColor(214, 39, 40), 60) > box.width());
+    }
     editor.undoStack()->undo();
     QVERIFY(editor.problem().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(action(window, "Play")->isEnabled(), 60000);
@@ -406,6 +497,17 @@ class TestMainWindow : public QObject {
       lab.window.dock(view)->raise();
       QTest::qWait(200);
       gradlab::test::screenshot(lab.window, QString("main_window_") + view, 150);
+      QWidget* shown = lab.window.dock(view)->widget();
+      QVERIFY(shown->isVisible());
+      QVERIFY(QRectF(lab.window.rect()).contains(gradlab::test::rectIn(*shown, lab.window)));
+    }
+    {  // the landscape's plot says what to do, unshortened; the receptive field's table lists every layer
+      auto* landscape = lab.window.findChild<gradlab::ui::LandscapeView*>();
+      QVERIFY(landscape && !landscape->statusText().isEmpty());
+      QVERIFY2(landscape->plot()->elidedLabels().isEmpty(), qPrintable(landscape->plot()->elidedLabels().join(" | ")));
+      auto* receptive = lab.window.findChild<gradlab::ui::ReceptiveFieldView*>();
+      QVERIFY(receptive);
+      QCOMPARE(receptive->table()->rowCount(), int(gradlab::analysis::receptiveFields(lab.window.editor().graph()).size()));
     }
   }
 

@@ -7,6 +7,10 @@
 #include <QRectF>
 #include <QDir>
 #include <QFile>
+#include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
+#include <QGraphicsTextItem>
+#include <QGraphicsView>
 #include <QPalette>
 #include <QTest>
 #include <QWidget>
@@ -49,6 +53,46 @@ inline int countPixels(const QImage& image, const QRectF& area, const QColor& co
                    std::abs(c.blue() - colour.blue()) <= tolerance;
     }
   return count;
+}
+
+// `child`'s rectangle in `ancestor`'s coordinates: where a part of a screenshot of `ancestor` is.
+inline QRectF rectIn(const QWidget& child, const QWidget& ancestor) {
+  return QRectF(child.mapTo(&ancestor, QPoint(0, 0)), QSizeF(child.size()));
+}
+
+// A scene rectangle of `view` in `ancestor`'s coordinates, as a screenshot of `ancestor` shows it.
+inline QRectF sceneRectIn(const QGraphicsView& view, const QRectF& sceneRect, const QWidget& ancestor) {
+  const QRect inViewport = view.mapFromScene(sceneRect).boundingRect();
+  return QRectF(inViewport.translated(view.viewport()->mapTo(&ancestor, QPoint(0, 0))));
+}
+
+// Mean lightness (0..255) of `image` inside `area` (widget coordinates): dark or light at a glance.
+inline double meanLightness(const QImage& image, const QRectF& area) {
+  const qreal dpr = image.devicePixelRatio();
+  const QRect pixels = QRectF(area.topLeft() * dpr, area.bottomRight() * dpr).toAlignedRect() & image.rect();
+  double sum = 0;
+  for (int y = pixels.top(); y <= pixels.bottom(); ++y)
+    for (int x = pixels.left(); x <= pixels.right(); ++x) sum += image.pixelColor(x, y).lightness();
+  return pixels.isEmpty() ? 0 : sum / (double(pixels.width()) * pixels.height());
+}
+
+// The texts a graphics scene shows (a chart's title, axis labels and legend are text items).
+inline QStringList sceneTexts(const QGraphicsScene& scene) {
+  QStringList texts;
+  for (const QGraphicsItem* item : scene.items()) {
+    if (!item->isVisible()) continue;
+    if (const auto* t = dynamic_cast<const QGraphicsTextItem*>(item)) texts << t->toPlainText();
+    if (const auto* t = dynamic_cast<const QGraphicsSimpleTextItem*>(item)) texts << t->text();
+  }
+  return texts;
+}
+
+// Those of `texts` shortened to fit ("..." or "…"): a label a reader cannot read whole.
+inline QStringList elided(const QStringList& texts) {
+  QStringList shortened;
+  for (const QString& t : texts)
+    if (t.contains("...") || t.contains(QChar(0x2026))) shortened << t;
+  return shortened;
 }
 
 // A dark palette like a dark desktop theme's.

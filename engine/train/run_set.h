@@ -1,0 +1,75 @@
+#pragma once
+// Runs side by side: 1 to 4 training sessions on one device that differ from the first in a few
+// settings (initialisation, optimizer, learning rate and schedule, regularisation, seed, a network
+// variant) and advance in lockstep, one step each per tick, on the same batches in the same order.
+//
+// Why the comparison is fair without any sharing between the sessions:
+// - initial values are hashed from the seed and the tensor's node and name (nn/initializer.h), so
+//   runs of the same network and seed start from the same weights, and a layer only some runs
+//   have (BatchNorm1d, Dropout) gets its own values without disturbing the others';
+// - the batch order, the augmentation and the dropout masks follow from the seed and the step
+//   counter alone, so "step 300" is the same data in every run with the same seed.
+// Each run is a plain TrainingSession, so it computes exactly what it computes alone, and one that
+// diverges stops alone (its session stops; the set steps the others on).
+#include "train/training_session.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gradlab::train {
+
+// One run of a set, as its settings say it (the CLI's --run, later the lab's run panel).
+struct RunDefinition {
+  std::string label;         // "A", "B", or a name the user chose
+  nn::Graph graph;           // the network as the run trains it (withInitialisation applied)
+  std::string network;       // the network's file name, for the legend
+  std::string init;          // the initialisation applied to every Linear/convolution ("": the file's)
+  TrainingOptions options;
+  std::string optimizer;     // catalog name; "": plain SGD at options.learningRate
+  std::map<std::string, std::string> optimizerValues;
+  std::string augmentation;  // as written ("flip,crop=4"), for the legend
+};
+
+constexpr size_t kMaxRunsInSet = 4;
+
+// `graph` with every Linear, Conv2d and ConvTranspose2d initialised by `spec` (nn::parseInitSpec:
+// "xavier_normal", "normal:std=0.01"); throws std::invalid_argument for a bad spec.
+nn::Graph withInitialisation(nn::Graph graph, const std::string& spec);
+
+// The run's settings as (name, value) text, in a fixed order: what its legend compares.
+std::vector<std::pair<std::string, std::string>> settingsText(const RunDefinition& run);
+// What `run` changes from `first`, in words: "init=xavier_normal; lr 0.01"; "same settings".
+std::string differenceText(const RunDefinition& first, const RunDefinition& run);
+
+class RunSet {
+ public:
+  // Builds every session (every optimizer first, so a bad value fails before any allocation).
+  // Throws std::invalid_argument for no runs, more than kMaxRunsInSet, or runs whose batch sizes
+  // differ (a set advances by steps, so every run must see the same samples per step).
+  RunSet(gpu::Context& context, std::vector<RunDefinition> runs, const data::Dataset& train,
+         const data::Dataset* validation);
+
+  size_t size() const { return sessions_.size(); }
+  TrainingSession& session(size_t run) { return *sessions_[run]; }
+  const RunDefinition& definition(size_t run) const { return runs_[run]; }
+  // "B: BatchNorm1d added (bn1, bn2)"; the first run's reads "A: base".
+  const std::string& legend(size_t run) const { return legends_[run]; }
+  // Whether the run stopped on a value that is not finite.
+  bool stopped(size_t run) const { return sessions_[run]->nonFinite().has_value(); }
+  bool allStopped() const;
+  uint64_t step() const { return step_; }  // ticks taken by the set
+  uint32_t stepsPerEpoch() const { return sessions_.front()->stepsPerEpoch(); }
+
+  // Advances every run that has not stopped by `steps` steps, all submitted before any is waited
+  // for; returns each run's records (empty for a stopped run).
+  std::vector<std::vector<StepRecord>> train(uint32_t steps);
+
+ private:
+  std::vector<RunDefinition> runs_;
+  std::vector<std::unique_ptr<TrainingSession>> sessions_;
+  std::vector<std::string> legends_;
+  uint64_t step_ = 0;
+};
+
+}  // namespace gradlab::train

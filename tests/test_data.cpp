@@ -155,6 +155,19 @@ class TestData : public QObject {
     std::filesystem::create_symlink("/dev/zero", d + "/zero");
     writePlain(d + "/two-images", idx(3, {2, 2, 2}, std::vector<uint8_t>(8, 1)));
     expectRefused(refusal(d + "/two-images", d + "/zero"), "is not a regular file", "symlink to /dev/zero");
+    // A gzip file that goes on past what its header promises (1 GiB of zeros in 64 concatenated
+    // gzip members): reading stops after the promised bytes.
+    writeGz(d + "/bomb.gz", idx(3, {1, 1, 1}, {7}));
+    {
+      writeGz(d + "/zeros.gz", std::vector<uint8_t>(16 << 20, 0));
+      std::ifstream in(d + "/zeros.gz", std::ios::binary);
+      const std::string member{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      std::ofstream out(d + "/bomb.gz", std::ios::binary | std::ios::app);
+      for (int i = 0; i < 64; ++i) out << member;
+    }
+    writePlain(d + "/one-label", idx(1, {1}, {3}));
+    const auto bomb = refusal(d + "/bomb.gz", d + "/one-label");
+    QVERIFY2(bomb.exited && bomb.message.empty() && bomb.seconds < 5, ("gzip bomb: " + bomb.message).c_str());
     // A name with a newline is quoted on one line.
     writePlain(d + "/bad\nname", {'x'});
     expectRefused(refusal(d + "/bad\nname", d + "/two-labels"), "bad\\nname", "newline in the name");

@@ -119,6 +119,38 @@ const char* kInputOnly = "input x: 1x28x28\n";
 
 }  // namespace
 
+// What a screenshot of the editor shows, read off its pixels: every node's box inside the canvas
+// with its family's colour along it; every edge labelled with the engine's shape whole, its label
+// drawn inside the canvas; a dark palette gives a dark canvas and dark boxes, a light one light.
+void checkEditorShows(QWidget& window, NetworkEditor& editor, bool dark) {
+  const QImage shot = window.grab().toImage();
+  const QGraphicsView& view = *editor.view();
+  const QRectF canvas = test::rectIn(*view.viewport(), window);
+  const QPalette palette = view.palette();
+  for (const auto& node : editor.graph().nodes) {
+    const NodeItem* item = editor.nodeItem(QString::fromStdString(node.name));
+    QVERIFY2(item, node.name.c_str());
+    const QRectF box = test::sceneRectIn(view, item->sceneBoundingRect(), window);
+    QVERIFY2(canvas.contains(box), node.name.c_str());
+    const int accent = test::countPixels(shot, box, familyAccent(item->content().category), 30);
+    QVERIFY2(accent > box.height() / 2, qPrintable(QString("%1: %2 accent pixels").arg(node.name.c_str()).arg(accent)));
+    const int fill = test::countPixels(shot, box, palette.color(QPalette::Base), 12);
+    QVERIFY2(fill > box.width() * box.height() / 4, qPrintable(QString("%1: %2 box pixels").arg(node.name.c_str()).arg(fill)));
+  }
+  const auto& shapes = editor.analysis().shapes;
+  for (const EdgeItem* edge : editor.edgeItems()) {
+    const auto shape = shapes.find(edge->from()->name().toStdString());
+    QVERIFY(shape != shapes.end());
+    QCOMPARE(edge->label(), shapeText(shape->second));
+    const QPointF at = test::sceneRectIn(view, QRectF(edge->labelPos(), QSizeF(0, 0)), window).topLeft();
+    QVERIFY2(canvas.contains(at), qPrintable(edge->label()));
+    const int ink = test::countPixels(shot, QRectF(at - QPointF(6, 3), QSizeF(12, 6)), palette.color(QPalette::Text), 150);
+    QVERIFY2(ink > 0, qPrintable(edge->label()));
+  }
+  const double light = test::meanLightness(shot, canvas);
+  QVERIFY2(dark ? light < 80 : light > 180, qPrintable(QString("canvas lightness %1").arg(light)));
+}
+
 class TestNetworkEditor : public QObject {
   Q_OBJECT
 
@@ -621,6 +653,8 @@ class TestNetworkEditor : public QObject {
       QVERIFY(!text->isModified());  // the text view follows the editor
       QCOMPARE(text->text().toStdString(), nn::printNetwork(editor->graph()));
       test::screenshot(window, "network_editor_" + name, 50);
+      checkEditorShows(window, *editor, name.endsWith("_dark"));
+      if (QTest::currentTestFailed()) return;
     }
   }
 };

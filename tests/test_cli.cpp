@@ -465,6 +465,48 @@ class TestCli : public QObject {
     QVERIFY2(r.err.contains("unknown optimizer 'adamm'") && r.err.contains("adamw"), qPrintable(r.err));
   }
 
+  // Runs side by side: every run's rows are those of the same run trained alone (train's CSV), runs
+  // that differ only in the rate share step 1, a diverging run stops alone, bad runs are refused.
+  void compareTrainsRunsInLockstep() {
+    const QString net = QDir::temp().filePath("gradlab-test-compare-relu.net");
+    QFile f(net);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
+            "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    f.close();
+    const QString metrics = QDir::temp().filePath("gradlab-test-compare.csv");
+    const QStringList common{net, "--dataset", "moons", "--steps", "20", "--batch", "32", "--seed", "4"};
+    Result r = run(QStringList{"compare"} + common +
+                   QStringList{"--lr", "0.1", "--run", "A", "--run", "B:lr=0.02", "--run", "C:lr=10000", "--metrics", metrics});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("B: lr 0.02") && r.out.contains("C: lr 10000"), qPrintable(r.out));
+    QVERIFY2(r.out.contains("diverged") && r.out.contains("run C: Training stopped at step"), qPrintable(r.out));
+    QFile m(metrics);
+    QVERIFY(m.open(QIODevice::ReadOnly));
+    const QStringList rows = QString::fromUtf8(m.readAll()).trimmed().split('\n');
+    QCOMPARE(rows.first(), QString("run,step,epoch,split,loss,accuracy"));
+    const QStringList a = rows.filter(QRegularExpression("^A,.*,train,")), b = rows.filter(QRegularExpression("^B,.*,train,"));
+    QCOMPARE(a.size(), 20);
+    QCOMPARE(b.size(), 20);
+    QVERIFY(rows.filter(QRegularExpression("^C,.*,train,")).size() < 20);
+    QCOMPARE(a[0].mid(2), b[0].mid(2));  // same weights, same batch
+    QVERIFY(a[1].mid(2) != b[1].mid(2));
+    // Run B is `train --lr 0.02` on the same options, row for row.
+    const QString alone = QDir::temp().filePath("gradlab-test-compare-alone.csv");
+    r = run(QStringList{"train"} + common + QStringList{"--lr", "0.02", "--quiet", "--metrics", alone});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QFile t(alone);
+    QVERIFY(t.open(QIODevice::ReadOnly));
+    const QStringList trained = QString::fromUtf8(t.readAll()).trimmed().split('\n').filter(",train,");
+    QCOMPARE(trained.size(), 20);
+    for (int i = 0; i < 20; ++i) QCOMPARE(b[i].mid(2), trained[i]);
+
+    verifyRefused({"compare", net, "--dataset", "moons", "--run", "A:momentum=0.9"}, "unknown key 'momentum'");
+    verifyRefused({"compare", net, "--dataset", "moons", "--run", "A", "--run", "B:batch=16"}, "same batch size");
+    verifyRefused({"compare", net, "--dataset", "moons", "--run", "A:lr=-1"}, "--run A: --lr: -1 is out of range");
+    verifyRefused({"compare", net, "--dataset", "moons"}, "give 1 to 4 runs");
+  }
+
   void receptiveFieldPrintsTheTable() {
     Result r = run({"receptive-field", QString(GRADLAB_NETWORKS) + "/lenet5.net"});
     QVERIFY2(r.code == 0, qPrintable(r.err));

@@ -20,5 +20,6 @@ int receptiveFieldCommand(const std::vector<std::string>& args);
 int gradcheckCommand(const std::vector<std::string>& args);
 int landscapeCommand(const std::vector<std::string>& args);
 int raceCommand(const std::vector<std::string>& args);
+int compareCommand(const std::vector<std::string>& args);
 
 }  // namespace gradlab::cli

@@ -18,6 +18,7 @@ static const Command kCommands[] = {
     {"gradcheck", "the backward pass against finite differences, per parameter tensor", gradcheckCommand},
     {"landscape", "the loss landscape around trained weights (grid, PCA plane or line), as CSV", landscapeCommand},
     {"race", "optimizers trained from one start, their paths on one common plane over its landscape", raceCommand},
+    {"compare", "1 to 4 runs side by side in lockstep (same start, same batches), as CSV and a table", compareCommand},
 };
 
 static void printUsage(std::ostream& out) {

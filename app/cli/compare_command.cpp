@@ -1,0 +1,241 @@
+// gradlab-cli compare: 1 to 4 runs side by side (train/run_set.h). Each --run is the command's
+// training options with a few changed; the set trains in lockstep on the same batches, writes one
+// CSV of every run's steps, and ends with a table comparing the runs.
+#include "cli/arguments.h"
+#include "cli/commands.h"
+#include "cli/conv_option.h"
+#include "cli/dataset_option.h"
+#include "cli/line_file.h"
+#include "cli/network_title.h"
+#include "gpu/context.h"
+#include "nn/network_text.h"
+#include "optim/optimizer_spec.h"
+#include "optim/schedule.h"
+#include "optim/settings.h"
+#include "train/run_set.h"
+#include "util/option_ranges.h"
+#include "util/printable.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+namespace gradlab::cli {
+namespace {
+
+// The options a --run may change, each as its --option; "init" and "network" besides.
+const std::vector<std::string> kRunKeys = {"lr",   "optimizer", "schedule", "l1",     "l2",   "clip-norm", "clip-value",
+                                           "seed", "augment",   "normalize", "conv",  "batch", "init",     "network"};
+
+std::vector<OptionSpec> compareOptions() {
+  return {{"dataset", "NAME", kDatasetHelp},
+          {"run", "NAME[:key=value,...]",
+           "a run: these options with some changed, by key: lr, optimizer, schedule, l1, l2, clip-norm, clip-value, "
+           "seed, augment, normalize, conv, init (as probe's --init) or network=FILE.net; inside a value ';' "
+           "separates its own keys (optimizer=adam:lr=0.001;beta2=0.99). Give it 1 to 4 times"},
+          {"batch", "N", "mini-batch size (default 64), the same for every run"},
+          {"epochs", "N", "passes over the training data (default 1)"},
+          {"steps", "N", "train this many steps instead of whole epochs"},
+          {"lr", "RATE", "learning rate (default 0.1 for plain SGD, else the optimizer's lr)"},
+          {"optimizer", "NAME[:K=V,...]", "as train's --optimizer (default: plain SGD)"},
+          {"schedule", "NAME[:K=V,...]", "as train's --schedule"},
+          {"init", "NAME[:key=value]", "initialise every Linear/Conv this way, e.g. xavier_normal"},
+          {"l1", "L", "L1 penalty on weights"},
+          {"l2", "L", "L2 penalty on weights"},
+          {"clip-norm", "N", "clip the global gradient norm to N"},
+          {"clip-value", "V", "clamp every gradient element to [-V, V]"},
+          {"seed", "N", "seed for weights, shuffling, dropout and augmentation (default 0); the data's too"},
+          {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
+          {"conv", "auto|direct|fft", kConvHelp},
+          {"validation", "FRACTION", "hold out this part of the training data (default: use the test split)"},
+          {"limit", "N", "use only the first N training samples"},
+          {"normalize", "MODE", "none, symmetric, mean-image, channel-mean or standardize (default none)"},
+          {"augment", "LIST", "flip, crop=PIXELS, rotate=DEGREES, brightness=A, contrast=A"},
+          {"samples", "N", "points in a toy dataset (default 600)"},
+          {"noise", "SIGMA", "noise of a toy dataset (default 0.1)"},
+          {"classes", "N", "classes (arms, blobs) of a toy dataset (default 2)"},
+          {"metrics", "FILE.csv", "write run,step,epoch,split,loss,accuracy rows"},
+          {"help", "", "show this help"}};
+}
+
+// A run's training settings from options parsed as train parses them.
+train::RunDefinition runFromOptions(const Arguments& o, const nn::Graph& graph) {
+  namespace ranges = util::ranges;
+  train::RunDefinition run;
+  train::TrainingOptions& options = run.options;
+  options.batch = uint32_t(o.integer("batch", 64, ranges::kBatch));
+  options.learningRate = o.number("lr", 0.1, ranges::kLearningRate);
+  options.seed = uint32_t(o.integer("seed", 0, ranges::kSeed));
+  options.conv = convOption(o);
+  options.normalization = normalizationOption(o);
+  try {
+    if (o.has("augment")) options.augmentation = data::parseAugmentationList(o.text("augment"));
+    run.augmentation = o.text("augment");
+    if (o.has("schedule")) options.schedule = optim::parseSchedule(o.text("schedule"));
+    run.init = o.text("init");
+    run.graph = run.init.empty() ? graph : train::withInitialisation(graph, run.init);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (o.has("optimizer")) {
+    optim::OptimizerSpec spec;
+    try {
+      spec = optim::parseOptimizerSpec(o.text("optimizer"));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--optimizer: ") + e.what());
+    }
+    if (o.has("lr") && spec.values.count("lr"))
+      throw UsageError("--lr " + o.text("lr") + " and --optimizer " + spec.text + " both set the learning rate: give it once");
+    if (o.has("lr")) spec.values["lr"] = o.text("lr");
+    optim::resolveSettings(spec.name, spec.values);  // a bad name or value: exit 2 before any work
+    run.optimizer = spec.name;
+    run.optimizerValues = spec.values;
+  }
+  options.regularization.l1 = o.number("l1", 0.0, ranges::kPenalty);
+  options.regularization.l2 = o.number("l2", 0.0, ranges::kPenalty);
+  options.regularization.clipNorm = o.number("clip-norm", 0.0, ranges::kClip);
+  options.regularization.clipValue = o.number("clip-value", 0.0, ranges::kClip);
+  return run;
+}
+
+// "NAME:key=value,...": the command's options with the run's changes after them (the last value
+// of an option wins), parsed by the same code, so a run accepts and refuses what the command does.
+train::RunDefinition parseRun(const std::string& text, const std::vector<std::string>& commandArgs,
+                              const nn::Graph& graph, const std::string& networkPath) {
+  const util::Spec spec = util::parseSpec(text, "--run", kRunKeys);
+  const std::string& name = spec.name;
+  const bool nameOk = !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  });
+  if (!nameOk)
+    throw UsageError("--run: '" + util::printable(name, 40) +
+                     "' is not a run name: use up to 32 letters, digits, '_', '-' or '.', e.g. --run B:lr=0.01");
+  std::vector<std::string> args = commandArgs;
+  std::string network = networkPath;
+  for (const util::KeyValue& item : spec.items) {
+    std::string value = item.value;
+    std::replace(value.begin(), value.end(), ';', ',');
+    if (item.key == "network")
+      network = value;
+    else
+      args.push_back("--" + item.key + "=" + value);
+  }
+  try {
+    const nn::Graph runGraph = network == networkPath ? graph : nn::loadNetworkFile(network);
+    train::RunDefinition run = runFromOptions(Arguments("compare", compareOptions(), args), runGraph);
+    run.label = name;
+    run.network = network;
+    return run;
+  } catch (const std::exception& e) {
+    throw UsageError("--run " + name + ": " + e.what());
+  }
+}
+
+void printTable(train::RunSet& set, const std::vector<std::optional<train::StepRecord>>& last,
+                const std::vector<train::Evaluation>& evaluations, const std::string& evaluationName) {
+  std::printf("\n%-12s %8s %12s %18s %18s  %s\n", "run", "steps", "train loss", (evaluationName + " loss").c_str(),
+              (evaluationName + " acc").c_str(), "differences");
+  for (size_t r = 0; r < set.size(); ++r) {
+    train::TrainingSession& s = set.session(r);
+    const std::string label = util::printable(set.definition(r).label, 32);
+    const std::string legend = util::printable(set.legend(r).substr(set.definition(r).label.size() + 2), 200);
+    std::printf("%-12s %8llu %12.4f", label.c_str(), (unsigned long long)s.step(), last[r] ? last[r]->loss : 0.0);
+    if (s.nonFinite())
+      std::printf(" %37s  %s\n", "diverged", legend.c_str());
+    else if (s.hasValidation())
+      std::printf(" %18.4f %17.2f%%  %s\n", evaluations[r].loss, evaluations[r].accuracy * 100, legend.c_str());
+    else
+      std::printf(" %18s %18s  %s\n", "-", "-", legend.c_str());
+  }
+  for (size_t r = 0; r < set.size(); ++r)
+    if (set.session(r).nonFinite())
+      std::printf("run %s: %s\n", util::printable(set.definition(r).label, 32).c_str(),
+                  set.session(r).nonFinite()->message.c_str());
+}
+
+}  // namespace
+
+int compareCommand(const std::vector<std::string>& args) {
+  std::vector<std::string> rest = args;
+  const std::string networkPath = takeLeadingFile(rest);
+  Arguments o("compare", compareOptions(), rest);
+  if (o.has("help")) {
+    std::cout << "usage: gradlab-cli compare NETWORK.net --dataset NAME --run NAME[:key=value,...] ... [options]\n\n"
+                 "Trains 1 to 4 runs side by side in lockstep: every run is these options with a few changed, starts\n"
+                 "from the same initial weights (per layer, by name) and sees the same batches in the same order.\n"
+                 "A run that diverges stops alone. Example:\n"
+                 "  gradlab-cli compare mlp.net --dataset moons --steps 300 --run A --run B:init=xavier_normal \\\n"
+                 "      --run C:optimizer=adam,lr=0.01 --run D:network=mlp_bn.net --metrics runs.csv\n\n"
+              << o.usage();
+    return 0;
+  }
+  if (networkPath.empty()) throw UsageError("give the network file first: gradlab-cli compare NETWORK.net --dataset NAME --run A ...");
+  if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
+  const std::vector<std::string> runTexts = o.all("run");
+  if (runTexts.empty() || runTexts.size() > train::kMaxRunsInSet)
+    throw UsageError("give 1 to 4 runs, each as --run NAME[:key=value,...] (e.g. --run A --run B:lr=0.01); got " +
+                     std::to_string(runTexts.size()));
+
+  const nn::Graph graph = nn::loadNetworkFile(networkPath);
+  const train::RunDefinition base = runFromOptions(o, graph);  // the command's own options, checked first
+  std::vector<std::string> commandArgs;  // the options without --run: what every run starts from
+  for (size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == "--run") ++i;
+    else if (rest[i].rfind("--run=", 0) != 0) commandArgs.push_back(rest[i]);
+  }
+  std::vector<train::RunDefinition> runs;
+  for (const auto& text : runTexts) runs.push_back(parseRun(text, commandArgs, graph, networkPath));
+
+  namespace ranges = util::ranges;
+  const double validation = o.number("validation", 0.0, ranges::kValidation);
+  const uint64_t epochs = uint64_t(o.integer("epochs", 1, ranges::kEpochs));
+  const ToyDataOptions toy = toyDataOptions(o, "samples");
+  const DatasetChoice data = chooseDataset(o.text("dataset"), validation, uint32_t(o.integer("limit", 0, ranges::kSampleLimit)),
+                                           base.options.seed, toy.samples, toy.noise, toy.classes);
+  gpu::ContextOptions contextOptions;
+  contextOptions.device = o.text("device");
+  gpu::Context context(contextOptions);
+  train::RunSet set(context, runs, data.train, data.evaluation.size() ? &data.evaluation : nullptr);
+  const uint64_t total = o.has("steps") ? uint64_t(o.integer("steps", 0, ranges::kSteps)) : epochs * set.stepsPerEpoch();
+
+  std::optional<LineFile> metrics;
+  if (o.has("metrics")) {
+    metrics.emplace(o.text("metrics"), "--metrics");
+    metrics->append("run,step,epoch,split,loss,accuracy\n");
+  }
+  std::cout << "Comparing " << set.size() << " runs of " << networkTitle(graph, networkPath) << " on " << data.train.name
+            << " (" << data.train.size() << " samples), batch " << runs.front().options.batch << ", " << total
+            << " steps each in lockstep on " << context.device().name << "\n";
+  for (size_t r = 0; r < set.size(); ++r) std::cout << "  " << util::printable(set.legend(r), 300) << "\n";
+
+  std::vector<std::optional<train::StepRecord>> last(set.size());
+  std::vector<train::Evaluation> evaluations(set.size());
+  while (set.step() < total && !set.allStopped()) {
+    const uint64_t toEpochEnd = set.stepsPerEpoch() - set.step() % set.stepsPerEpoch();
+    const auto records = set.train(uint32_t(std::min<uint64_t>({total - set.step(), toEpochEnd, 50})));
+    const bool epochEnd = set.step() % set.stepsPerEpoch() == 0 || set.step() >= total;
+    std::ostringstream rows;
+    for (size_t r = 0; r < set.size(); ++r) {
+      train::TrainingSession& s = set.session(r);
+      for (const auto& record : records[r]) {
+        last[r] = record;
+        rows << runs[r].label << "," << record.step + 1 << "," << double(record.step + 1) / s.stepsPerEpoch() << ",train,"
+             << record.loss << "," << record.accuracy << "\n";
+      }
+      if (epochEnd && s.hasValidation() && !s.nonFinite()) {
+        evaluations[r] = s.evaluateValidation();
+        rows << runs[r].label << "," << s.step() << "," << s.epochs() << "," << data.evaluationName << ","
+             << evaluations[r].loss << "," << evaluations[r].accuracy << "\n";
+      }
+    }
+    if (metrics) metrics->append(rows.str());
+  }
+  printTable(set, last, evaluations, data.evaluationName);
+  // A diverged run is a result of the comparison; only a set where every run diverged fails.
+  return set.allStopped() ? 1 : 0;
+}
+
+}  // namespace gradlab::cli

@@ -41,6 +41,11 @@ int gradcheckCommand(const std::vector<std::string>& args) {
                  "large terms they sum. Bands: <= 1e-7 great (only double reaches it), <= 1e-4 fine (correct\n"
                  "float32), <= 1e-2 suspicious, above: wrong. A tensor fails above 1e-2, where no rounding\n"
                  "explains the difference; the exit status is then 1.\n\n"
+                 "An entry whose step crosses a non-differentiable point (a ReLU's input crossing 0, a max-pool\n"
+                 "tie, a hinge) has one-sided differences that disagree and a central difference that matches\n"
+                 "no gradient. It is measured again with a 16 times smaller step; if that crosses too, it is\n"
+                 "left out of the verdict and counted in the kinks column. A tensor whose checked entries all\n"
+                 "crossed one has no verdict.\n\n"
               << o.usage();
     return 0;
   }
@@ -71,21 +76,36 @@ int gradcheckCommand(const std::vector<std::string>& args) {
   std::printf("%s on %s, batch %u, mean loss %.6g\n\n", graph.title.empty() ? networkPath.c_str() : graph.title.c_str(),
               source == "gaussian" ? "gaussian noise N(0,1)" : source.c_str(), batch, report.loss);
   if (const std::string c = convolutionSummary(net); !c.empty()) std::printf("%s\n\n", c.c_str());
-  std::printf("%-12s %-16s %-8s %17s %11s %11s  %s\n", "layer", "type", "tensor", "entries checked", "max rel err",
-              "largest", "verdict");
+  std::printf("%-12s %-16s %-8s %17s %11s %11s  %-16s %5s\n", "layer", "type", "tensor", "entries checked",
+              "max rel err", "largest", "verdict", "kinks");
   for (const auto& t : report.tensors) {
     const std::string checked = std::to_string(t.checked) + "/" + std::to_string(t.entries);
-    std::printf("%-12s %-16s %-8s %17s %11.3g %11.3g  %s%s%s\n", t.layer.c_str(), t.type.c_str(), t.tensor.c_str(),
-                checked.c_str(), t.maxRelativeError, t.largestGradient, t.passed() ? "pass, " : "FAIL, ",
-                analysis::bandName(t.band), t.onNetworkScale ? " (small gradients: judged on the network's scale)" : "");
+    const std::string verdict =
+        t.judged() ? std::string(t.passed() ? "pass, " : "FAIL, ") + analysis::bandName(t.band) : "no verdict";
+    const char* note = !t.judged()        ? "  every entry crossed a kink: check more entries or another batch"
+                       : t.onNetworkScale ? "  small gradients: judged on the network's scale"
+                                          : "";
+    char error[32] = "-";
+    if (t.judged()) std::snprintf(error, sizeof error, "%.3g", t.maxRelativeError);
+    std::printf("%-12s %-16s %-8s %17s %11s %11.3g  %-16s %5u%s\n", t.layer.c_str(), t.type.c_str(), t.tensor.c_str(),
+                checked.c_str(), error, t.largestGradient, verdict.c_str(), t.kinks, note);
   }
+  std::printf("\n");
+  if (const uint32_t kinks = report.kinks())
+    std::printf("kinks: %u checked %s crossed a non-differentiable point (a ReLU's 0, a max-pool tie) even\n"
+                "with a 16 times smaller step: left out of the verdict, not counted as errors\n",
+                kinks, kinks == 1 ? "entry" : "entries");
+  if (const uint32_t units = report.straddlingUnits)
+    std::printf("straddling: float32 put %u ReLU-like %s within rounding of 0 on the other side of it on\n"
+                "the device: the finite differences are taken on the device's side\n",
+                units, units == 1 ? "input" : "inputs");
   if (report.passed()) {
-    std::printf("\nall %zu parameter tensors pass\n", report.tensors.size());
+    std::printf("all %zu parameter tensors pass\n", report.tensors.size());
     return 0;
   }
   std::string layers;
   for (const auto& l : report.failedLayers()) layers += (layers.empty() ? "" : ", ") + l;
-  std::printf("\nFAILED: the gradients of %s do not match the finite differences\n", layers.c_str());
+  std::printf("FAILED: the gradients of %s do not match the finite differences\n", layers.c_str());
   return 1;
 }
 

@@ -16,6 +16,16 @@
 // the network's scale); the check fails a tensor above 1e-2, where no rounding explains it.
 // The price: in a tensor whose gradients are all below 1e-4 of the network's largest, only errors
 // above 1e-6 of the network's largest gradient are caught.
+//
+// Non-differentiable points (a ReLU's input at 0, a max-pool tie, a hinge): a step that crosses
+// one makes a central difference that matches neither side's gradient. With BatchNorm every
+// parameter moves every later ReLU input, so one input within ~1e-7 of 0 is crossed by most
+// steps of the first layers. Such an entry's one-sided differences disagree: it is measured again
+// with a 16 times smaller step, and if that crosses too it is counted in `kinks` and left out of
+// the verdict. And where float32 puts a ReLU-like unit's input on the other side of 0 than the
+// exact forward (a straddling unit), the device's backward pass takes the other side's slope; the
+// finite differences are moved to that side (d loss / d the unit's output, times d its input /
+// d the parameter, both by finite differences) before they are compared.
 #include "nn/network.h"
 
 #include <functional>
@@ -44,18 +54,23 @@ struct GradientCheckOptions {
 struct TensorCheck {
   std::string layer, type, tensor;  // "c1", "Conv2d", "weight"
   uint32_t entries = 0, checked = 0;
-  double maxRelativeError = 0;
+  uint32_t kinks = 0;              // checked entries whose finite difference crossed a non-differentiable point
+  double maxRelativeError = 0;     // over the other checked entries
   double largestGradient = 0;      // the tensor's largest |numeric gradient| among the checked entries
   bool onNetworkScale = false;     // its gradients are so small that the network's scale judges them
   GradientBand band = GradientBand::Great;
   bool passed() const { return maxRelativeError <= kGradientFailAbove; }
+  bool judged() const { return kinks < checked; }  // some entry said something about the backward pass
 };
 
 struct GradientCheckReport {
   std::vector<TensorCheck> tensors;  // in Network::parameters() order
   double loss = 0;                   // the batch's mean loss (reference)
+  // Units of ReLU-like activations whose input float32 put on the other side of 0 on the device.
+  uint32_t straddlingUnits = 0;
   bool passed() const;
   std::vector<std::string> failedLayers() const;  // each once, in network order
+  uint32_t kinks() const;                         // entries left out: their finite difference crossed a kink
 };
 
 // Checks the batch already in net.input() and net.labels(). Overwrites the parameter gradients

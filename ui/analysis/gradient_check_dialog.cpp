@@ -14,7 +14,7 @@
 namespace gradlab::ui {
 namespace {
 
-enum Column { Layer, Type, Tensor, Checked, Error, Largest, Verdict, Columns };
+enum Column { Layer, Type, Tensor, Checked, Error, Largest, Verdict, Kinks, Columns };
 
 // Tints over the table's base colour, readable with light and dark palettes alike.
 QColor bandColour(analysis::GradientBand band) {
@@ -43,6 +43,13 @@ QString GradientCheckDialog::bandsExplanation() {
             "gradient therefore differs by ~1e-6 of the tensor's largest, and more where terms cancel.");
 }
 
+QString GradientCheckDialog::kinksExplanation() {
+  return tr("Kinks: checked entries whose finite-difference step crossed a non-differentiable point (a ReLU's\n"
+            "input crossing 0, a max-pool tie, a hinge), even with a 16 times smaller step. There the central\n"
+            "difference is the mean of the slopes on either side and matches no gradient, so these entries are\n"
+            "left out of the verdict: a kink is not an error. A tensor whose entries all crossed one has no verdict.");
+}
+
 GradientCheckDialog::GradientCheckDialog(QWidget* parent) : QDialog(parent) {
   setWindowTitle(tr("Gradient check"));
   intro_ = new QLabel(tr("Compares each parameter tensor's gradient from the backward pass on the device (float32) with "
@@ -60,7 +67,7 @@ GradientCheckDialog::GradientCheckDialog(QWidget* parent) : QDialog(parent) {
   checkButton_ = new QPushButton(tr("Check"));
   table_ = new QTableWidget(0, Columns);
   table_->setHorizontalHeaderLabels({tr("layer"), tr("type"), tr("tensor"), tr("entries checked"), tr("max relative error"),
-                                     tr("largest gradient"), tr("verdict")});
+                                     tr("largest gradient"), tr("verdict"), tr("kinks")});
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->verticalHeader()->hide();
@@ -69,6 +76,7 @@ GradientCheckDialog::GradientCheckDialog(QWidget* parent) : QDialog(parent) {
   table_->horizontalHeader()->setSectionResizeMode(Verdict, QHeaderView::Stretch);
   table_->setToolTip(bandsExplanation());
   for (int c : {Error, Verdict}) table_->horizontalHeaderItem(c)->setToolTip(bandsExplanation());
+  table_->horizontalHeaderItem(Kinks)->setToolTip(kinksExplanation());
   verdict_ = new QLabel(tr("Press Check to compare the gradients."));
   verdict_->setWordWrap(true);
   verdict_->setToolTip(bandsExplanation());
@@ -137,23 +145,26 @@ void GradientCheckDialog::showResult(const GradientCheckResult& result) {
   table_->setRowCount(int(tensors.size()));
   for (size_t i = 0; i < tensors.size(); ++i) {
     const auto& t = tensors[i];
-    const QString verdict = (t.passed() ? tr("pass, ") : tr("FAIL, ")) + QString::fromUtf8(analysis::bandName(t.band));
+    const QString verdict = t.judged() ? (t.passed() ? tr("pass, ") : tr("FAIL, ")) + QString::fromUtf8(analysis::bandName(t.band))
+                                       : tr("no verdict");
     const QStringList cells = {QString::fromStdString(t.layer),
                                QString::fromStdString(t.type),
                                QString::fromStdString(t.tensor),
                                tr("%1 of %2").arg(t.checked).arg(t.entries),
-                               QString::number(t.maxRelativeError, 'e', 2),
+                               t.judged() ? QString::number(t.maxRelativeError, 'e', 2) : QString("—"),
                                QString::number(t.largestGradient, 'e', 2),
-                               verdict};
+                               verdict,
+                               QString::number(t.kinks)};
     for (int c = 0; c < Columns; ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
-      if (c >= Checked && c <= Largest) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+      if ((c >= Checked && c <= Largest) || c == Kinks) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
       if (c == Verdict) {
-        item->setBackground(bandColour(t.band));
+        if (t.judged()) item->setBackground(bandColour(t.band));
         item->setToolTip(t.onNetworkScale ? tr("Its gradients are so small that the network's scale judges them.\n\n") +
                                                 bandsExplanation()
                                           : bandsExplanation());
       }
+      if (c == Kinks) item->setToolTip(kinksExplanation());
       table_->setItem(int(i), c, item);
     }
   }
@@ -164,12 +175,30 @@ void GradientCheckDialog::showResult(const GradientCheckResult& result) {
                             .arg(QString::fromStdString(result.device))
                             .arg(result.initialWeights ? tr(", initial weights: not trained yet") : QString());
   if (result.report.passed()) {
-    verdict_->setText(tr("Pass: every gradient matches the finite differences") + where);
+    verdict_->setText(tr("Pass: every gradient matches the finite differences") + where + kinksSummary(result.report));
   } else {
     QStringList layers;
     for (const auto& l : result.report.failedLayers()) layers << QString::fromStdString(l);
-    verdict_->setText(tr("FAIL: the gradients of %1 do not match the finite differences").arg(layers.join(", ")) + where);
+    verdict_->setText(tr("FAIL: the gradients of %1 do not match the finite differences").arg(layers.join(", ")) + where +
+                      kinksSummary(result.report));
   }
+}
+
+QString GradientCheckDialog::kinksSummary(const analysis::GradientCheckReport& report) {
+  QString out;
+  if (const uint32_t kinks = report.kinks())
+    out += (kinks == 1 ? tr("\n1 checked entry") : tr("\n%1 checked entries").arg(kinks)) +
+           tr(" crossed a non-differentiable point (kinks): left out of the verdict, not errors.");
+  QStringList unjudged;
+  for (const auto& t : report.tensors)
+    if (!t.judged()) unjudged << QString::fromStdString(t.layer + "." + t.tensor);
+  if (!unjudged.isEmpty())
+    out += tr("\nNo verdict for %1: every entry checked crossed a kink (check more entries or another batch).")
+               .arg(unjudged.join(", "));
+  if (const uint32_t units = report.straddlingUnits)
+    out += (units == 1 ? tr("\n1 ReLU-like input") : tr("\n%1 ReLU-like inputs").arg(units)) +
+           tr(" within float32 rounding of 0 fell on the other side on the device: compared on the device's side.");
+  return out;
 }
 
 }  // namespace gradlab::ui

@@ -1,8 +1,9 @@
 #pragma once
 // The gradient check as a dialog: the engine's backward pass against finite differences on the
 // current network and weights (analysis::checkGradients, on a worker thread with a Context of
-// its own), one table row per parameter tensor — entries checked, largest relative error and a
-// verdict coloured by band — and an overall pass or fail line. Tooltips explain the bands.
+// its own), one table row per parameter tensor — entries checked, largest relative error, a
+// verdict coloured by band and the entries left out for crossing a kink — and an overall pass or
+// fail line that counts the kinks apart from the errors. Tooltips explain the bands and kinks.
 #include "analysis/analysis_source.h"
 #include "analysis/gradient_check_job.h"
 
@@ -33,6 +34,8 @@ class GradientCheckDialog : public QDialog {
 
   // The bands of a relative error and why float32 reads higher than double: the tooltip text.
   static QString bandsExplanation();
+  // What the kinks column counts and why those entries are not errors: the tooltip text.
+  static QString kinksExplanation();
 
  public slots:
   void start();  // runs the check (again) on the source; the dialog stays responsive
@@ -42,6 +45,8 @@ class GradientCheckDialog : public QDialog {
 
  private:
   void showResult(const GradientCheckResult& result);
+  // The lines under the verdict about kinks and straddling units; empty when there were none.
+  static QString kinksSummary(const analysis::GradientCheckReport& report);
 
   std::shared_ptr<const AnalysisSource> source_;
   std::optional<GradientCheckResult> shown_;

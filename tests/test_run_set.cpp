@@ -128,7 +128,7 @@ class TestRunSet : public QObject {
       QVERIFY2(variant.count(name), name.c_str());
       QVERIFY2(variant.at(name) == values, name.c_str());
     }
-    QCOMPARE(set.legend(1), std::string("B: BatchNorm1d added (bn1); Dropout added (d1)"));
+    QCOMPARE(set.legend(1), std::string("B: BatchNorm1d added after h1; Dropout added after a1"));
   }
 
   void aDivergingRunStopsAlone() {
@@ -179,6 +179,8 @@ class TestRunSet : public QObject {
     QVERIFY(refused({run("A"), run("B"), run("C"), run("D"), run("E")}, "1 to 4 runs"));
     QVERIFY(refused({}, "1 to 4 runs"));
     QVERIFY(refused({run("A"), run("A")}, "two runs are named A"));
+    auto threeInputs = run("B", "input x: 3\nlogits = Linear(x, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    QVERIFY(refused({run("A"), threeInputs}, "run B: The network's input is"));
   }
 };
 

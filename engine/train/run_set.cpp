@@ -31,25 +31,27 @@ std::string optimizerText(const RunDefinition& run) {
   return given.empty() ? text : text + " (" + given + ")";
 }
 
-// Layers `run` has and `base` has not, by type: "BatchNorm1d added (bn1, bn2)".
-std::string layersOnlyIn(const nn::Graph& run, const nn::Graph& base, const char* verb) {
+// Layers `run` has and `base` has not, by type, with where they take their input from:
+// "BatchNorm1d added after h1, h2" ("removed" lists the names instead).
+std::string layersOnlyIn(const nn::Graph& run, const nn::Graph& base, bool added) {
   std::map<std::string, std::vector<std::string>> byType;
   for (const nn::Node& node : run.nodes) {
     const nn::Node* same = base.find(node.name);
-    if (!same || same->type != node.type) byType[node.type].push_back(node.name);
+    if (same && same->type == node.type) continue;
+    byType[node.type].push_back(added && !node.inputs.empty() ? node.inputs.front() : node.name);
   }
   std::string text;
   for (const auto& [type, names] : byType) {
     std::string list;
     for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
-    text += (text.empty() ? "" : "; ") + type + " " + verb + " (" + list + ")";
+    text += (text.empty() ? "" : "; ") + type + (added ? " added after " + list : " removed (" + list + ")");
   }
   return text;
 }
 
 std::string networkDifference(const RunDefinition& first, const RunDefinition& run) {
-  std::string text = layersOnlyIn(run.graph, first.graph, "added");
-  const std::string removed = layersOnlyIn(first.graph, run.graph, "removed");
+  std::string text = layersOnlyIn(run.graph, first.graph, true);
+  const std::string removed = layersOnlyIn(first.graph, run.graph, false);
   if (!removed.empty()) text += (text.empty() ? "" : "; ") + removed;
   // Same layers from another file (other widths, another p): the file says what. Graphs that differ
   // only by init (withInitialisation) say so under "init".
@@ -120,8 +122,12 @@ RunSet::RunSet(gpu::Context& context, std::vector<RunDefinition> runs, const dat
                                                : optim::createOptimizer(context, run.optimizer, run.optimizerValues));
   for (size_t r = 0; r < runs_.size(); ++r) {
     const RunDefinition& run = runs_[r];
-    sessions_.push_back(std::make_unique<TrainingSession>(context, run.graph, train, validation, run.options,
-                                                          std::move(optimizers[r])));
+    try {
+      sessions_.push_back(std::make_unique<TrainingSession>(context, run.graph, train, validation, run.options,
+                                                            std::move(optimizers[r])));
+    } catch (const std::invalid_argument& e) {  // a variant that does not fit the data: say which run
+      throw std::invalid_argument("run " + run.label + ": " + e.what());
+    }
     legends_.push_back(run.label + ": " + (r == 0 ? std::string("base") : differenceText(runs_.front(), run)));
   }
 }

@@ -53,7 +53,7 @@ class RunSet {
   size_t size() const { return sessions_.size(); }
   TrainingSession& session(size_t run) { return *sessions_[run]; }
   const RunDefinition& definition(size_t run) const { return runs_[run]; }
-  // "B: BatchNorm1d added (bn1, bn2)"; the first run's reads "A: base".
+  // "B: BatchNorm1d added after h1, h2"; the first run's reads "A: base".
   const std::string& legend(size_t run) const { return legends_[run]; }
   // Whether the run stopped on a value that is not finite.
   bool stopped(size_t run) const { return sessions_[run]->nonFinite().has_value(); }

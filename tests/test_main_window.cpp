@@ -15,11 +15,13 @@
 #include "editor/param_fields.h"
 #include "gpu/context.h"
 #include "main_window.h"
+#include "nn/network_text.h"
 #include "persist/autosave.h"
 #include "persist/experiment_file.h"
 #include "support/ui_test.h"
 #include "training_charts.h"
 #include "training_panel.h"
+#include "util/printable.h"
 #include "views/depth_stats_view.h"
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
@@ -34,6 +36,7 @@
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileDialog>
 #include <QLabel>
 #include <QRegularExpression>
 #include <QUndoStack>
@@ -294,6 +297,70 @@ void verifyOnlyTheCurrentRun(MainWindow& window, const QString& when) {
                     gradlab::test::countPixels(image, beyond, QColor(193, 218, 234), 30);
   QVERIFY2(ghost == 0, qPrintable(when + QString(": %1 series pixels right of step %2").arg(ghost).arg(n)));
   QVERIFY(gradlab::test::countPixels(image, plot, QColor(31, 119, 180), 60) > 20);  // the run's own line is drawn
+}
+
+// Every text the window shows as words: its title, the status bar, labels, dock titles, combo
+// box choices, buttons, actions and tooltips. What a file can make the lab show is among them.
+QStringList shownTexts(MainWindow& window) {
+  QStringList texts{window.windowTitle(), window.statusBar()->currentMessage()};
+  for (QWidget* w : window.findChildren<QWidget*>()) {
+    texts << w->toolTip() << w->windowTitle();
+    if (auto* label = qobject_cast<QLabel*>(w)) texts << label->text();
+    if (auto* button = qobject_cast<QAbstractButton*>(w)) texts << button->text();
+    if (auto* box = qobject_cast<QComboBox*>(w))
+      for (int i = 0; i < box->count(); ++i) texts << box->itemText(i);
+  }
+  for (QAction* a : window.findChildren<QAction*>()) texts << a->text() << a->toolTip();
+  texts.removeAll(QString());
+  return texts;
+}
+
+// A control character a terminal or window manager acts on: C0 (a line break aside), DEL, C1.
+bool holdsControlCharacter(const QString& text) {
+  return std::any_of(text.begin(), text.end(), [](QChar c) {
+    return (c.unicode() < 0x20 && c != QChar('\n')) || (c.unicode() >= 0x7f && c.unicode() < 0xa0);
+  });
+}
+
+// `text` quotable in a test's failure message.
+QByteArray shown(const QString& text) { return QByteArray::fromStdString(gradlab::util::printable(text.toStdString(), 400)); }
+
+// File > Open on a file cut short inside its header, under folders whose names hold escape
+// sequences and run long: the dialog refusing it names the file escaped and cut short, and its
+// message is escaped and bounded.
+void verifyOpenDialogIsEscaped(MainWindow& window, const QTemporaryDir& dir) {
+  const QString hostile = QString::fromStdString("\x1b]0;owned\x07\x1b[2J");
+  QString folder = dir.path();
+  for (int i = 0; i < 6; ++i) folder += "/" + hostile + QString(200, 'B');
+  QVERIFY(QDir().mkpath(folder));
+  const QString broken = folder + "/" + hostile + ".gradlab";
+  QFile file(broken);
+  QVERIFY(file.open(QIODevice::WriteOnly));
+  file.write("GRADLAB\n0123");
+  file.close();
+  QString title, message, unexpected;
+  QTimer answer;
+  QObject::connect(&answer, &QTimer::timeout, &answer, [&] {
+    QWidget* modal = QApplication::activeModalWidget();
+    if (auto* files = qobject_cast<QFileDialog*>(modal)) {
+      files->selectFile(broken);
+      QMetaObject::invokeMethod(files, "accept");  // protected, a slot
+    } else if (auto* box = qobject_cast<QMessageBox*>(modal); box && box->button(QMessageBox::Ok)) {
+      title = box->windowTitle(), message = box->text();
+      box->button(QMessageBox::Ok)->click();
+    } else if (modal) {
+      unexpected = modal->metaObject()->className();
+      modal->close();
+    }
+  });
+  answer.start(20);
+  action(window, "&Open…")->trigger();
+  answer.stop();
+  QVERIFY2(unexpected.isEmpty(), qPrintable(unexpected));
+  QCOMPARE(title, QString("Cannot open \\x1b]0;owned\\x07\\x1b[2J.gradlab"));
+  QVERIFY2(message.contains("\\x1b]0;owned\\x07\\x1b[2JBBB") && message.endsWith("more bytes)") && message.size() < 1100,
+           shown(message));
+  QVERIFY2(!holdsControlCharacter(title) && !holdsControlCharacter(message), shown(title + message));
 }
 
 }  // namespace
@@ -990,6 +1057,47 @@ class TestMainWindow : public QObject {
     const auto after = lab.window.experiment();
     QCOMPARE(after.network, before.network);
     QVERIFY(after.training == before.training);
+  }
+
+  // Text a file brings (its name, its network's title, its dataset) reaches the window title, the
+  // status bar, the run's description, the dataset choice and the banner escaped and cut short,
+  // never raw; so do the title and message of the dialog refusing a file that cannot be opened.
+  void fileTextIsShownEscaped() {
+    const std::string hostile = "\x1b]0;owned\x07\x1b[2J";
+    const QString escaped = "\\x1b]0;owned\\x07\\x1b[2J";
+    QTemporaryDir dir;
+    auto e = toyExperiment();
+    auto parsed = gradlab::nn::parseNetwork(e.network);
+    parsed.graph.title = hostile + std::string(2000, 'A');
+    e.network = gradlab::nn::printNetwork(parsed.graph);
+    e.title.clear();
+    const QString path = dir.filePath(QString::fromStdString(hostile + ".gradlab"));
+    gradlab::persist::saveExperiment(e, path.toStdString());
+    e.training.dataset = "idx:" + dir.path().toStdString() + "/" + hostile;  // no such folder
+    const QString badData = dir.filePath("data.gradlab");
+    gradlab::persist::saveExperiment(e, badData.toStdString());
+
+    Lab lab(toyExperiment());
+    QSignalSpy described(&lab.window.controller(), &gradlab::ui::TrainingController::ready);
+    QSignalSpy ready(&lab.window, &MainWindow::demoReady);
+    QString error;
+    QVERIFY2(lab.window.openFile(path, &error), qPrintable(error));
+    QVERIFY(ready.wait(120000));
+    QVERIFY2(lab.window.windowTitle().startsWith(escaped), shown(lab.window.windowTitle()));
+    QVERIFY2(lab.window.statusBar()->currentMessage().startsWith("Opened " + escaped), shown(lab.window.statusBar()->currentMessage()));
+    QVERIFY(!described.isEmpty());
+    const QString description = described.last().at(0).toString();
+    QVERIFY2(description.startsWith(escaped + "AAA") && description.size() < 500, shown(description));
+    for (const QString& text : shownTexts(lab.window) + QStringList{description})
+      QVERIFY2(!holdsControlCharacter(text), shown(text));
+
+    QSignalSpy failed(&lab.window, &MainWindow::demoFailed);
+    QVERIFY2(lab.window.openFile(badData, &error), qPrintable(error));
+    QVERIFY(failed.wait(60000));
+    QVERIFY2(lab.window.bannerText().contains(escaped), shown(lab.window.bannerText()));
+    for (const QString& text : shownTexts(lab.window) + QStringList{failed.last().at(0).toString()})
+      QVERIFY2(!holdsControlCharacter(text), shown(text));
+    verifyOpenDialogIsEscaped(lab.window, dir);
   }
 
   void autosaveWritesTheExperiment() {

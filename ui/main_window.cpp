@@ -234,7 +234,7 @@ void MainWindow::createActions() {
 void MainWindow::createMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("&New"), QKeySequence::New, this, [this] {
-    if (maybeSave()) openExperiment(defaultExperiment());
+    if (maybeSave()) newExperiment();
   });
   file->addAction(tr("&Open…"), QKeySequence::Open, this, &MainWindow::open);
   save_ = file->addAction(tr("&Save"), QKeySequence::Save, this, &MainWindow::save);
@@ -408,6 +408,11 @@ void MainWindow::openExperiment(const persist::Experiment& experiment, const QSt
   setModified(false);
 }
 
+void MainWindow::newExperiment() {
+  openExperiment(defaultExperiment());
+  showingDemo_ = true;
+}
+
 void MainWindow::openDemo(const Demo& demo) {
   if (demo.race) openRace(demo);
   else openExperiment(demo.experiment);
@@ -507,7 +512,9 @@ bool MainWindow::openFile(const QString& path, QString* error) {
   try {
     const persist::Experiment opened = persist::loadExperiment(path.toStdString());
     openExperiment(opened, path);
-    statusBar()->showMessage(tr("Opened %1: %2.").arg(QFileInfo(path).fileName(), QString::fromStdString(persist::contentsOf(opened))), 15000);
+    statusBar()->showMessage(tr("Opened %1: %2.").arg(QString::fromStdString(util::printable(QFileInfo(path).fileName().toStdString())),
+                                                      QString::fromStdString(util::printable(persist::contentsOf(opened)))),
+                             15000);
     return true;
   } catch (const std::exception& e) {  // FileError: the message says what is wrong and what to do
     *error = QString::fromStdString(util::printableLines(e.what()));  // it may quote the file: no control bytes
@@ -701,7 +708,7 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
                          .arg(QString::fromStdString(s.nonFinite->message).toHtmlEscaped()));
     banner_->show();
   } else if (!s.error.empty()) {
-    banner_->setText(tr("<b>Training failed.</b> %1").arg(QString::fromStdString(s.error).toHtmlEscaped()));
+    banner_->setText(tr("<b>Training failed.</b> %1").arg(QString::fromStdString(util::printableLines(s.error)).toHtmlEscaped()));
     banner_->show();
   }
   updateActions(s.state);
@@ -711,7 +718,7 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
     emit demoReady();
   } else if (s.state == train::RunState::Failed && !announcedReady_) {
     announcedReady_ = true;
-    emit demoFailed(QString::fromStdString(s.error));
+    emit demoFailed(QString::fromStdString(util::printableLines(s.error)));
   }
 }
 

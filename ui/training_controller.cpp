@@ -5,6 +5,7 @@
 #include "optim/optimizer.h"
 #include "persist/run_setup.h"
 #include "train/device_fit.h"
+#include "util/printable.h"
 
 #include <QFutureWatcher>
 #include <QMetaObject>
@@ -95,15 +96,16 @@ Prepared prepare(const persist::Experiment& e) {
       throw std::runtime_error(fit.message);
     }
     const std::string title = optim::findOptimizer(optimizer) ? optim::findOptimizer(optimizer)->title : optimizer;
+    // The title and the dataset's folder come from the file: escaped, and the title cut short.
     out.description = QString("%1 on %2 (%3 samples) · %4, lr %5 · batch %6")
-                          .arg(QString::fromStdString(e.title.empty() ? parsed.graph.title : e.title),
-                               QString::fromStdString(trainSet->name))
+                          .arg(QString::fromStdString(util::printable(e.title.empty() ? parsed.graph.title : e.title, 120)),
+                               QString::fromStdString(util::printable(trainSet->name)))
                           .arg(trainSet->size())
                           .arg(QString::fromStdString(title))
                           .arg(setup.options.learningRate)
                           .arg(setup.options.batch);
   } catch (const std::exception& ex) {
-    out.error = QString::fromUtf8(ex.what());
+    out.error = QString::fromStdString(util::printableLines(ex.what()));  // it may quote the file
     out.context.reset();
   }
   return out;

@@ -8,6 +8,7 @@
 #include "param_form.h"
 #include "persist/run_setup.h"
 #include "util/option_ranges.h"
+#include "util/printable.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -200,7 +201,8 @@ void TrainingPanel::setSettings(const persist::TrainingSettings& s) {
   updating_ = true;
   settings_ = s;
   const int index = dataset_->findData(QString::fromStdString(s.dataset));
-  if (index < 0) dataset_->addItem(QString::fromStdString(s.dataset), QString::fromStdString(s.dataset));
+  if (index < 0)  // a folder named in the file: shown escaped, kept as it is
+    dataset_->addItem(QString::fromStdString(util::printable(s.dataset)), QString::fromStdString(s.dataset));
   dataset_->setCurrentIndex(index < 0 ? dataset_->count() - 1 : index);
   toySamples_->setValue(int(s.toySamples));
   toyNoise_->setValue(s.toyNoise);

@@ -905,6 +905,32 @@ class TestMainWindow : public QObject {
     QCOMPARE(s.toySamples, 200000u);
   }
 
+  // Values the panel's fields cannot show as they are (a seed beyond an int, a noise with more
+  // decimals than the field) stay as the file gave them when another field is edited, and an
+  // edit of the field itself still counts.
+  void settingsBeyondWhatTheFieldsShowSurviveAnEdit() {
+    auto e = toyExperiment();
+    e.training.seed = 4000000000u;  // gradlab-cli takes up to 4294967295
+    e.training.toyNoise = 0.125;
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.openExperiment(e);
+    auto* epochs = window.trainingPanel().findChild<QSpinBox*>("epochs");
+    auto* seed = window.trainingPanel().findChild<QSpinBox*>("seed");
+    QVERIFY(epochs && seed);
+    epochs->setValue(epochs->value() + 1);
+    emit epochs->editingFinished();
+    auto s = window.experiment().training;
+    QCOMPARE(s.epochs, e.training.epochs + 1);
+    QCOMPARE(s.seed, 4000000000u);
+    QCOMPARE(s.toyNoise, 0.125);
+    seed->setValue(7);
+    emit seed->editingFinished();
+    s = window.experiment().training;
+    QCOMPARE(s.seed, 7u);
+    QCOMPARE(s.toyNoise, 0.125);
+  }
+
   // The learning-rate-too-high demo diverges within a few steps: its banner names the layer that
   // went first, as its text promises; the accuracy axis stops at 100% and the loss axis, which a
   // loss of 1e21 would stretch, turns log by itself and says so.

@@ -43,6 +43,20 @@ void setRange(QSpinBox* box, const util::Range& range) {
   box->setRange(int(range.min), int(std::min<double>(range.max, std::numeric_limits<int>::max())));
 }
 
+// What a field shows for `value`: clamped to its range (and rounded to its decimals first, as
+// QDoubleSpinBox::setValue does). A field's value is the user's edit only when it differs.
+double shownValue(const QSpinBox* box, double value) { return std::clamp(value, double(box->minimum()), double(box->maximum())); }
+double shownValue(const QDoubleSpinBox* box, double value) {
+  return std::clamp(QString::number(value, 'f', box->decimals()).toDouble(), box->minimum(), box->maximum());
+}
+
+// `saved` unless the user changed the field: a value the field cannot show (a seed beyond an int,
+// a noise with more decimals) is not replaced by what it shows when another field is edited.
+template <class Box, class T>
+T editedValue(const Box* box, T saved) {
+  return box->value() == shownValue(box, double(saved)) ? saved : T(box->value());
+}
+
 QWidget* row(QWidget* parent, std::initializer_list<std::pair<QString, QWidget*>> fields) {
   auto* w = new QWidget(parent);
   auto* form = new QFormLayout(w);
@@ -209,7 +223,7 @@ void TrainingPanel::setSettings(const persist::TrainingSettings& s) {
   limit_->setValue(int(s.sampleLimit));
   batch_->setValue(int(s.batch));
   epochs_->setValue(int(std::max(s.epochs, 1u)));
-  seed_->setValue(int(s.seed));
+  seed_->setValue(int(std::min<double>(s.seed, seed_->maximum())));
   device_->setText(QString::fromStdString(s.device));
   conv_->setCurrentIndex(std::max(0, conv_->findData(QString::fromStdString(s.convolution))));
   schedule_->setText(s.schedule == "constant" && s.scheduleValues.empty()
@@ -235,12 +249,12 @@ void TrainingPanel::fromWidgets() {
   if (updating_) return;
   persist::TrainingSettings s = settings_;
   s.dataset = dataset_->currentData().toString().toStdString();
-  s.toySamples = uint32_t(toySamples_->value());
-  s.toyNoise = toyNoise_->value();
-  s.sampleLimit = uint32_t(limit_->value());
-  s.batch = uint32_t(batch_->value());
-  s.epochs = uint32_t(epochs_->value());
-  s.seed = uint32_t(seed_->value());
+  s.toySamples = editedValue(toySamples_, s.toySamples);
+  s.toyNoise = editedValue(toyNoise_, s.toyNoise);
+  s.sampleLimit = editedValue(limit_, s.sampleLimit);
+  s.batch = editedValue(batch_, s.batch);
+  s.epochs = editedValue(epochs_, s.epochs);
+  s.seed = editedValue(seed_, s.seed);
   s.device = device_->text().trimmed().toStdString();
   s.convolution = conv_->currentData().toString().toStdString();
   const std::string schedule = schedule_->text().trimmed().toStdString();

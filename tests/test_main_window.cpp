@@ -837,6 +837,38 @@ class TestMainWindow : public QObject {
     }
   }
 
+  // The experiment the window starts with (and File > New) is a template like a demo: training it
+  // and then opening a demo asks nothing; an edit makes it the user's work.
+  void newExperimentIsATemplateUntilEdited() {
+    Lab lab(toyExperiment());
+    MainWindow& window = lab.window;
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.newExperiment();
+    QVERIFY(ready.wait(120000));
+    window.controller().play();
+    QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 3, 120000);
+    window.controller().pause();
+    QTest::qWait(300);
+    QVERIFY2(!window.isModified(), qPrintable(window.windowTitle()));
+    {
+      ModalAnswer none(QMessageBox::Cancel);
+      action(window, "With dropout")->trigger();
+      QTest::qWait(100);
+      QVERIFY2(none.asked.isEmpty(), qPrintable("asked: " + none.asked));
+    }
+    QVERIFY(ready.wait(120000));
+    window.newExperiment();
+    QVERIFY(ready.wait(120000));
+    auto* epochs = window.trainingPanel().findChild<QSpinBox*>("epochs");
+    epochs->setValue(7);  // the user's own settings now
+    emit epochs->editingFinished();
+    QTRY_VERIFY_WITH_TIMEOUT(window.isModified(), 5000);
+    window.controller().play();
+    QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 1, 120000);
+    window.controller().pause();
+    QVERIFY(window.isModified());
+  }
+
   // A wheel turned over the Training panel scrolls it and edits nothing; a focused field takes the
   // wheel, and a value outside the accepted range is refused, red, with the range gradlab-cli names.
   void wheelEditsOnlyFocusedFieldsAndOutOfRangeIsRefused() {

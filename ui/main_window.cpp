@@ -234,7 +234,7 @@ void MainWindow::createActions() {
 void MainWindow::createMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("&New"), QKeySequence::New, this, [this] {
-    if (maybeSave()) openExperiment(defaultExperiment());
+    if (maybeSave()) newExperiment();
   });
   file->addAction(tr("&Open…"), QKeySequence::Open, this, &MainWindow::open);
   save_ = file->addAction(tr("&Save"), QKeySequence::Save, this, &MainWindow::save);
@@ -406,6 +406,11 @@ void MainWindow::openExperiment(const persist::Experiment& experiment, const QSt
   rebuildRun();
   rebuildTimer_->stop();  // showing the graph counted as an edit; the run is already being built
   setModified(false);
+}
+
+void MainWindow::newExperiment() {
+  openExperiment(defaultExperiment());
+  showingDemo_ = true;
 }
 
 void MainWindow::openDemo(const Demo& demo) {

@@ -57,6 +57,8 @@ class MainWindow : public QMainWindow {
   // Shows the experiment in the editor and the training panel and builds its run.
   void openExperiment(const persist::Experiment& experiment, const QString& path = {});
   void openDemo(const Demo& demo);
+  // File > New and the window's start: the default experiment, untouched like a demo.
+  void newExperiment();
   bool showingRace() const;  // an optimizer race demo: no network, Play runs the race again
   // File > Open and File > Save without dialogs; false with a message for the user.
   bool openFile(const QString& path, QString* error);
@@ -167,7 +169,8 @@ class MainWindow : public QMainWindow {
   uint64_t lastStep_ = 0;
   bool announcedReady_ = false;
   bool showingSavedCurves_ = false;  // the curves of an opened file, until training starts again
-  // A demo as the menu opened it: training it is watching, not unsaved work (it can be run again).
+  // A demo or the default experiment as the menu opened it: training it is watching, not unsaved
+  // work (it can be run again).
   bool showingDemo_ = false;
   QString playBlockedReason_;
   std::shared_ptr<gpu::Context> viewDevice_;

@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
 
   gradlab::ui::MainWindow window(parser.value(device));
   window.show();
-  window.openExperiment(gradlab::ui::defaultExperiment());
+  window.newExperiment();
   window.offerRecovery();
   if (!parser.positionalArguments().isEmpty()) {
     QString error;

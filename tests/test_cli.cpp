@@ -466,7 +466,8 @@ class TestCli : public QObject {
   }
 
   // Runs side by side: every run's rows are those of the same run trained alone (train's CSV), runs
-  // that differ only in the rate share step 1, a diverging run stops alone, bad runs are refused.
+  // that differ only in the rate share step 1, a diverging run stops alone, a smaller batch takes
+  // more steps over the same samples, bad runs are refused.
   void compareTrainsRunsInLockstep() {
     const QString net = QDir::temp().filePath("gradlab-test-compare-relu.net");
     QFile f(net);
@@ -477,7 +478,8 @@ class TestCli : public QObject {
     const QString metrics = QDir::temp().filePath("gradlab-test-compare.csv");
     const QStringList common{net, "--dataset", "moons", "--steps", "20", "--batch", "32", "--seed", "4"};
     Result r = run(QStringList{"compare"} + common +
-                   QStringList{"--lr", "0.1", "--run", "A", "--run", "B:lr=0.02", "--run", "C:lr=10000", "--metrics", metrics});
+                   QStringList{"--lr", "0.1", "--run", "A", "--run", "B:lr=0.02", "--run", "C:lr=10000", "--run", "D:batch=16",
+                               "--metrics", metrics});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains("B: lr 0.02") && r.out.contains("C: lr 10000"), qPrintable(r.out));
     QVERIFY2(r.out.contains("diverged") && r.out.contains("run C: Training stopped at step"), qPrintable(r.out));
@@ -489,6 +491,8 @@ class TestCli : public QObject {
     QCOMPARE(a.size(), 20);
     QCOMPARE(b.size(), 20);
     QVERIFY(rows.filter(QRegularExpression("^C,.*,train,")).size() < 20);
+    QCOMPARE(rows.filter(QRegularExpression("^D,.*,train,")).size(), 40);  // by samples seen
+    QVERIFY2(r.out.contains("run D (batch 16) advances by samples seen: 2 of its steps per step"), qPrintable(r.out));
     QCOMPARE(a[0].mid(2), b[0].mid(2));  // same weights, same batch
     QVERIFY(a[1].mid(2) != b[1].mid(2));
     // Run B is `train --lr 0.02` on the same options, row for row.
@@ -502,7 +506,8 @@ class TestCli : public QObject {
     for (int i = 0; i < 20; ++i) QCOMPARE(b[i].mid(2), trained[i]);
 
     verifyRefused({"compare", net, "--dataset", "moons", "--run", "A:momentum=0.9"}, "unknown key 'momentum'");
-    verifyRefused({"compare", net, "--dataset", "moons", "--run", "A", "--run", "B:batch=16"}, "same batch size");
+    verifyRefused({"compare", net, "--dataset", "moons", "--run", "A", "--run", "B:batch=48"},
+                  "run B has batch 48, which does not divide the largest, 64");
     verifyRefused({"compare", net, "--dataset", "moons", "--run", "A:lr=-1"}, "--run A: --lr: -1 is out of range");
     verifyRefused({"compare", net, "--dataset", "moons"}, "give 1 to 4 runs");
   }

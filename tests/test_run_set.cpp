@@ -148,6 +148,38 @@ class TestRunSet : public QObject {
     QCOMPARE(set.train(5)[0].size(), size_t(5));  // the others go on
   }
 
+  // A tick is one step of the largest batch; a run with half of it takes two steps over the same
+  // samples, and each run is still exactly itself alone.
+  void smallerBatchesAdvanceBySamplesSeen() {
+    std::vector<train::RunDefinition> runs{run("A"), run("B")};
+    runs[1].options.batch = 32;
+    train::RunSet set(*context_, runs, moons_, nullptr);
+    QCOMPARE(set.stepsPerTick(0), 2u);
+    QCOMPARE(set.stepsPerTick(1), 1u);
+    QCOMPARE(set.stepsPerEpoch(), 200u / 32);
+    QCOMPARE(set.legend(1), std::string("B: batch 32"));
+    std::vector<std::vector<train::StepRecord>> inSet(2);
+    for (uint32_t ticks : {4u, 5u}) {
+      auto part = set.train(ticks);
+      for (size_t r = 0; r < 2; ++r) inSet[r].insert(inSet[r].end(), part[r].begin(), part[r].end());
+    }
+    QCOMPARE(inSet[0].size(), size_t(18));  // across A's epoch boundary at 12
+    QCOMPARE(inSet[1].size(), size_t(9));
+    for (size_t r = 0; r < 2; ++r) {
+      train::TrainingSession alone(*context_, runs[r].graph, moons_, nullptr, runs[r].options);
+      const auto records = alone.train(uint32_t(inSet[r].size()));
+      for (size_t i = 0; i < records.size(); ++i) QVERIFY(inSet[r][i].loss == records[i].loss);
+      QVERIFY(parameters(set.session(r).network()) == parameters(alone.network()));
+    }
+    // Unchanged weights (rate 0): B's first batch is A's first two, so its loss is their mean.
+    runs[0].options.learningRate = runs[1].options.learningRate = 0;
+    train::RunSet still(*context_, runs, moons_, nullptr);
+    const auto first = still.train(1);
+    QCOMPARE(first[0].size(), size_t(2));
+    QVERIFY(std::abs(first[1][0].loss - (first[0][0].loss + first[0][1].loss) / 2) < 1e-6);
+    QVERIFY(std::abs(first[1][0].accuracy - (first[0][0].accuracy + first[0][1].accuracy) / 2) < 1e-9);
+  }
+
   void legendsStateTheDifferences() {
     std::vector<train::RunDefinition> runs{run("A"), run("B"), run("C"), run("D")};
     runs[1].init = "xavier_normal";
@@ -174,8 +206,8 @@ class TestRunSet : public QObject {
       }
     };
     auto other = run("B");
-    other.options.batch = 32;
-    QVERIFY(refused({run("A"), other}, "need the same batch size"));
+    other.options.batch = 24;
+    QVERIFY(refused({run("A"), other}, "run A has batch 16, which does not divide the largest, 24"));
     QVERIFY(refused({run("A"), run("B"), run("C"), run("D"), run("E")}, "1 to 4 runs"));
     QVERIFY(refused({}, "1 to 4 runs"));
     QVERIFY(refused({run("A"), run("A")}, "two runs are named A"));

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -36,9 +37,9 @@ std::vector<OptionSpec> compareOptions() {
            "a run: these options with some changed, by key: lr, optimizer, schedule, l1, l2, clip-norm, clip-value, "
            "seed, augment, normalize, conv, init (as probe's --init) or network=FILE.net; inside a value ';' "
            "separates its own keys (optimizer=adam:lr=0.001;beta2=0.99). Give it 1 to 4 times"},
-          {"batch", "N", "mini-batch size (default 64), the same for every run"},
-          {"epochs", "N", "passes over the training data (default 1)"},
-          {"steps", "N", "train this many steps instead of whole epochs"},
+          {"batch", "N", "mini-batch size (default 64); runs with a batch dividing the largest advance by samples seen"},
+          {"epochs", "N", "passes over the training data (default 1), as the run with the largest batch counts them"},
+          {"steps", "N", "train this many steps (of the largest batch) instead of whole epochs"},
           {"lr", "RATE", "learning rate (default 0.1 for plain SGD, else the optimizer's lr)"},
           {"optimizer", "NAME[:K=V,...]", "as train's --optimizer (default: plain SGD)"},
           {"schedule", "NAME[:K=V,...]", "as train's --schedule"},
@@ -142,7 +143,10 @@ void printTable(train::RunSet& set, const std::vector<std::optional<train::StepR
     train::TrainingSession& s = set.session(r);
     const std::string label = util::printable(set.definition(r).label, 32);
     const std::string legend = util::printable(set.legend(r).substr(set.definition(r).label.size() + 2), 200);
-    std::printf("%-12s %8llu %12.4f", label.c_str(), (unsigned long long)s.step(), last[r] ? last[r]->loss : 0.0);
+    const double loss = last[r] ? last[r]->loss : 0.0;
+    char lossText[32] = "-";  // a diverged run's last loss is not a number to compare
+    if (std::isfinite(loss)) std::snprintf(lossText, sizeof lossText, "%.4f", loss);
+    std::printf("%-12s %8llu %12s", label.c_str(), (unsigned long long)s.step(), lossText);
     if (s.nonFinite())
       std::printf(" %37s  %s\n", "diverged", legend.c_str());
     else if (s.hasValidation())
@@ -207,9 +211,13 @@ int compareCommand(const std::vector<std::string>& args) {
     metrics->append("run,step,epoch,split,loss,accuracy\n");
   }
   std::cout << "Comparing " << set.size() << " runs of " << networkTitle(graph, networkPath) << " on " << data.train.name
-            << " (" << data.train.size() << " samples), batch " << runs.front().options.batch << ", " << total
-            << " steps each in lockstep on " << context.device().name << "\n";
+            << " (" << data.train.size() << " samples), " << total << " steps of " << set.samplesPerTick()
+            << " samples in lockstep on " << context.device().name << "\n";
   for (size_t r = 0; r < set.size(); ++r) std::cout << "  " << util::printable(set.legend(r), 300) << "\n";
+  for (size_t r = 0; r < set.size(); ++r)
+    if (set.stepsPerTick(r) > 1)
+      std::cout << "  run " << runs[r].label << " (batch " << runs[r].options.batch << ") advances by samples seen: "
+                << set.stepsPerTick(r) << " of its steps per step\n";
 
   std::vector<std::optional<train::StepRecord>> last(set.size());
   std::vector<train::Evaluation> evaluations(set.size());

@@ -88,7 +88,8 @@ std::vector<std::pair<std::string, std::string>> settingsText(const RunDefinitio
           {"clip-value", numberText(o.regularization.clipValue)},
           {"normalize", data::normalizationName(o.normalization)},
           {"augment", run.augmentation.empty() ? "none" : run.augmentation},
-          {"seed", std::to_string(o.seed)}};
+          {"seed", std::to_string(o.seed)},
+          {"batch", std::to_string(o.batch)}};
 }
 
 std::string differenceText(const RunDefinition& first, const RunDefinition& run) {
@@ -111,11 +112,13 @@ RunSet::RunSet(gpu::Context& context, std::vector<RunDefinition> runs, const dat
   std::set<std::string> labels;
   for (const RunDefinition& run : runs_) {
     if (!labels.insert(run.label).second) throw std::invalid_argument("two runs are named " + run.label + ": name each once");
-    if (run.options.batch != runs_.front().options.batch)
-      throw std::invalid_argument("run " + run.label + " has batch " + std::to_string(run.options.batch) + " but " +
-                                  runs_.front().label + " has " + std::to_string(runs_.front().options.batch) +
-                                  ": runs in a set advance step by step and need the same batch size");
+    largestBatch_ = std::max(largestBatch_, run.options.batch);
   }
+  for (const RunDefinition& run : runs_)
+    if (largestBatch_ % run.options.batch != 0)
+      throw std::invalid_argument("run " + run.label + " has batch " + std::to_string(run.options.batch) +
+                                  ", which does not divide the largest, " + std::to_string(largestBatch_) +
+                                  ": runs advance by samples seen, so use batches such as 16, 32 and 64");
   std::vector<std::unique_ptr<optim::Optimizer>> optimizers;
   for (const RunDefinition& run : runs_)
     optimizers.push_back(run.optimizer.empty() ? nullptr
@@ -129,6 +132,10 @@ RunSet::RunSet(gpu::Context& context, std::vector<RunDefinition> runs, const dat
       throw std::invalid_argument("run " + run.label + ": " + e.what());
     }
     legends_.push_back(run.label + ": " + (r == 0 ? std::string("base") : differenceText(runs_.front(), run)));
+    if (run.options.batch == largestBatch_) ticksPerEpoch_ = sessions_.back()->stepsPerEpoch();
+    if (stepsPerTick(r) > sessions_.back()->maxStepsPerSubmit())
+      throw std::invalid_argument("run " + run.label + " would take " + std::to_string(stepsPerTick(r)) +
+                                  " steps per tick, more than one submission holds: use batches closer together");
   }
 }
 
@@ -136,19 +143,21 @@ bool RunSet::allStopped() const {
   return std::all_of(sessions_.begin(), sessions_.end(), [](const auto& s) { return s->nonFinite().has_value(); });
 }
 
-std::vector<std::vector<StepRecord>> RunSet::train(uint32_t steps) {
+std::vector<std::vector<StepRecord>> RunSet::train(uint32_t ticks) {
   std::vector<std::vector<StepRecord>> records(sessions_.size());
-  while (steps > 0 && !allStopped()) {
-    uint32_t chunk = steps;
-    for (const auto& s : sessions_) chunk = std::min(chunk, s->maxStepsPerSubmit());
+  while (ticks > 0 && !allStopped()) {
+    // At least 1: a session's batch fits its data, so a tick's steps never pass its epoch.
+    uint32_t chunk = ticks;
+    for (size_t r = 0; r < sessions_.size(); ++r)
+      chunk = std::min(chunk, std::max(sessions_[r]->maxStepsPerSubmit() / stepsPerTick(r), 1u));
     // Every run's steps queued before any is waited for: the device works through them together.
-    for (const auto& s : sessions_) s->submit(chunk);
+    for (size_t r = 0; r < sessions_.size(); ++r) sessions_[r]->submit(chunk * stepsPerTick(r));
     for (size_t r = 0; r < sessions_.size(); ++r) {
       auto part = sessions_[r]->collect();
       records[r].insert(records[r].end(), part.begin(), part.end());
     }
-    step_ += chunk;
-    steps -= chunk;
+    tick_ += chunk;
+    ticks -= chunk;
   }
   return records;
 }

@@ -2,6 +2,8 @@
 // Runs side by side: 1 to 4 training sessions on one device that differ from the first in a few
 // settings (initialisation, optimizer, learning rate and schedule, regularisation, seed, a network
 // variant) and advance in lockstep, one step each per tick, on the same batches in the same order.
+// Runs with a smaller batch advance by samples seen: a tick is one step of the largest batch, and a
+// run whose batch is a quarter of it takes four steps per tick, over the same samples.
 //
 // Why the comparison is fair without any sharing between the sessions:
 // - initial values are hashed from the seed and the tensor's node and name (nn/initializer.h), so
@@ -45,8 +47,9 @@ std::string differenceText(const RunDefinition& first, const RunDefinition& run)
 class RunSet {
  public:
   // Builds every session (every optimizer first, so a bad value fails before any allocation).
-  // Throws std::invalid_argument for no runs, more than kMaxRunsInSet, or runs whose batch sizes
-  // differ (a set advances by steps, so every run must see the same samples per step).
+  // Throws std::invalid_argument for no runs, more than kMaxRunsInSet, two runs with one label, a
+  // batch size that does not divide the largest (a tick must be whole steps of every run), or a
+  // run its session refuses (named).
   RunSet(gpu::Context& context, std::vector<RunDefinition> runs, const data::Dataset& train,
          const data::Dataset* validation);
 
@@ -58,18 +61,23 @@ class RunSet {
   // Whether the run stopped on a value that is not finite.
   bool stopped(size_t run) const { return sessions_[run]->nonFinite().has_value(); }
   bool allStopped() const;
-  uint64_t step() const { return step_; }  // ticks taken by the set
-  uint32_t stepsPerEpoch() const { return sessions_.front()->stepsPerEpoch(); }
+  uint64_t step() const { return tick_; }  // ticks taken by the set
+  // A tick's steps of `run`: the largest batch over the run's batch (1 when all batches are equal).
+  uint32_t stepsPerTick(size_t run) const { return largestBatch_ / runs_[run].options.batch; }
+  uint32_t samplesPerTick() const { return largestBatch_; }
+  // Ticks per epoch: the steps per epoch of the run with the largest batch.
+  uint32_t stepsPerEpoch() const { return ticksPerEpoch_; }
 
-  // Advances every run that has not stopped by `steps` steps, all submitted before any is waited
+  // Advances every run that has not stopped by `ticks` ticks, all submitted before any is waited
   // for; returns each run's records (empty for a stopped run).
-  std::vector<std::vector<StepRecord>> train(uint32_t steps);
+  std::vector<std::vector<StepRecord>> train(uint32_t ticks);
 
  private:
   std::vector<RunDefinition> runs_;
   std::vector<std::unique_ptr<TrainingSession>> sessions_;
   std::vector<std::string> legends_;
-  uint64_t step_ = 0;
+  uint64_t tick_ = 0;
+  uint32_t largestBatch_ = 1, ticksPerEpoch_ = 1;
 };
 
 }  // namespace gradlab::train

@@ -940,6 +940,19 @@ class TestMainWindow : public QObject {
   // Values the panel's fields cannot show as they are (a seed beyond an int, a noise with more
   // decimals than the field) stay as the file gave them when another field is edited, and an
   // edit of the field itself still counts.
+  // A setting the run refuses is named in the panel escaped: an optimizer or schedule name from a
+  // file may hold escape sequences.
+  void panelProblemsQuoteFileTextEscaped() {
+    auto e = toyExperiment();
+    e.training.optimizer = "\x1b]0;owned\x07\x1b[2J";
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.openExperiment(e);
+    const QString problem = window.trainingPanel().problem();
+    QVERIFY2(problem.contains("'\\x1b]0;owned\\x07\\x1b[2J'") && !holdsControlCharacter(problem), shown(problem));
+    for (const QString& text : shownTexts(window)) QVERIFY2(!holdsControlCharacter(text), shown(text));
+  }
+
   void settingsBeyondWhatTheFieldsShowSurviveAnEdit() {
     auto e = toyExperiment();
     e.training.seed = 4000000000u;  // gradlab-cli takes up to 4294967295

@@ -124,7 +124,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
       optim::resolveSettings(settings_.optimizer, values);
       return QString();
     } catch (const std::exception& e) {
-      return QString::fromUtf8(e.what());
+      return QString::fromStdString(util::printableLines(e.what()));  // it quotes what was typed
     }
   });
   schedule_ = new QLineEdit(optimizerBox);
@@ -289,7 +289,7 @@ void TrainingPanel::validate() {
     try {
       persist::runSetup(settings_);
     } catch (const std::exception& e) {
-      problem_ = QString::fromUtf8(e.what());
+      problem_ = QString::fromStdString(util::printableLines(e.what()));  // it may quote names from the file
     }
   }
   problemLabel_->setText(problem_);

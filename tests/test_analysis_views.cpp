@@ -7,6 +7,7 @@
 #include "analysis/heatmap_plot.h"
 #include "analysis/landscape_view.h"
 #include "analysis/receptive_field_view.h"
+#include "views/color_map.h"
 #include "data/idx_file.h"
 #include "data/toy_datasets.h"
 #include "support/gpu_test.h"
@@ -17,8 +18,11 @@
 #include <QDir>
 #include <QFile>
 #include <QHeaderView>
+#include <QLabel>
 #include <QChart>
+#include <QChartView>
 #include <QLineSeries>
+#include <QValueAxis>
 #include <QProgressBar>
 #include <QSignalSpy>
 #include <QTabWidget>
@@ -101,6 +105,77 @@ void checkRacePlaneShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r) {
   QVERIFY(QRectF(plot.rect()).contains(legend));
   for (size_t i = 0; i < r.race.size(); ++i)
     QVERIFY(test::countPixels(shot, legend, plot.paths()[i].colour) > 10);
+  QVERIFY2(plot.elidedLabels().isEmpty(), qPrintable(plot.elidedLabels().join(" | ")));
+}
+
+// What a loss landscape's plane shows, read off its pixels: the axes span the engine's grid; the
+// heatmap fills the plot, each cell in the colour map's colour of the engine's loss there (but for
+// the few under contours and the path); the colour bar runs from the engine's least loss to its
+// largest; the trajectory is drawn (white, the first path); no label is shortened.
+void checkLandscapeShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r) {
+  const QImage shot = plot.grab().toImage();
+  const QRectF area = plot.plotRect();
+  const auto& g = r.grid;
+  QCOMPARE(plot.field().x.first, g.alphas.front());
+  QCOMPARE(plot.field().x.last, g.alphas.back());
+  QCOMPARE(plot.field().y.first, g.betas.front());
+  QCOMPARE(plot.field().y.last, g.betas.back());
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& v : g.values) lo = std::min(lo, v.loss), hi = std::max(hi, v.loss);
+  QVERIFY(std::isfinite(lo) && hi > lo);
+  const QStringList labels = plot.colourBarLabels();
+  QVERIFY2(std::abs(labels.front().toDouble() - lo) <= 0.01 * lo && std::abs(labels.back().toDouble() - hi) <= 0.01 * hi,
+           qPrintable(QString("colour bar %1 for losses %2 .. %3").arg(labels.join(" ")).arg(lo).arg(hi)));
+  int matching = 0;
+  for (size_t j = 0; j < g.betas.size(); ++j)
+    for (size_t i = 0; i < g.alphas.size(); ++i) {
+      const double t = (std::log10(g.at(i, j).loss) - std::log10(lo)) / (std::log10(hi) - std::log10(lo));
+      const QPointF at = plot.toWidget({g.alphas[i], g.betas[j]});
+      QVERIFY(area.contains(at));
+      matching += test::countPixels(shot, QRectF(at - QPointF(1, 1), QSizeF(2, 2)), QColor(ui::colorAt(ui::ColorMap::Viridis, t)), 30) > 0;
+    }
+  const int cells = int(g.values.size());
+  QVERIFY2(matching >= cells * 3 / 4, qPrintable(QString("%1 of %2 cells in their loss's colour").arg(matching).arg(cells)));
+  // The heatmap reaches the plot's corners: each is in its corner cell's colour.
+  const size_t n = g.alphas.size() - 1, m = g.betas.size() - 1;
+  const std::pair<QPointF, std::pair<size_t, size_t>> corners[] = {{area.bottomLeft() + QPointF(3, -3), {0, 0}},
+                                                                   {area.bottomRight() + QPointF(-3, -3), {n, 0}},
+                                                                   {area.topLeft() + QPointF(3, 3), {0, m}},
+                                                                   {area.topRight() + QPointF(-3, 3), {n, m}}};
+  for (const auto& [corner, cell] : corners) {
+    const double t = (std::log10(g.at(cell.first, cell.second).loss) - std::log10(lo)) / (std::log10(hi) - std::log10(lo));
+    const QColor want(ui::colorAt(ui::ColorMap::Viridis, t));
+    QVERIFY2(test::countPixels(shot, QRectF(corner - QPointF(1.5, 1.5), QSizeF(3, 3)), want, 30) > 0,
+             qPrintable(QString("corner %1,%2 is not %3").arg(corner.x()).arg(corner.y()).arg(want.name())));
+  }
+  const QPointF end = plot.toWidget({r.path.back().x, r.path.back().y});
+  QVERIFY(test::countPixels(shot, QRectF(end - QPointF(8, 8), QSizeF(16, 16)), Qt::white, 30) > 12);  // the current weights' marker
+  double reach = 0;  // how far the trajectory goes on screen: a random plane hardly shows it
+  for (const auto& p : r.path) reach = std::max(reach, QLineF(end, plot.toWidget({p.x, p.y})).length());
+  const int path = test::countPixels(shot, area, Qt::white, 30);
+  QVERIFY2(path >= reach, qPrintable(QString("%1 path pixels for a path reaching %2 pixels").arg(path).arg(reach)));
+  QVERIFY2(plot.elidedLabels().isEmpty(), qPrintable(plot.elidedLabels().join(" | ")));
+}
+
+// A receptive field's plot draws the engine's theoretical box (orange) along its four sides and
+// nowhere else.
+void checkBoxShows(ui::HeatmapPlot& plot, const analysis::PixelBox& box) {
+  const QImage shot = plot.grab().toImage();
+  const QColor orange(255, 127, 14);
+  const QRectF drawn = QRectF(plot.toWidget({box.left - 0.5, box.top - 0.5}), plot.toWidget({box.right + 0.5, box.bottom + 0.5})).normalized();
+  const double band = 3;
+  const QRectF sides[] = {QRectF(drawn.left() - band, drawn.top(), 2 * band, drawn.height()),
+                          QRectF(drawn.right() - band, drawn.top(), 2 * band, drawn.height()),
+                          QRectF(drawn.left(), drawn.top() - band, drawn.width(), 2 * band),
+                          QRectF(drawn.left(), drawn.bottom() - band, drawn.width(), 2 * band)};
+  int near = 0;
+  for (const QRectF& side : sides) {
+    const int pixels = test::countPixels(shot, side, orange, 60);
+    QVERIFY2(pixels > std::max(side.width(), side.height()) / 2, qPrintable(QString("%1 box pixels on a side").arg(pixels)));
+  }
+  near = test::countPixels(shot, drawn.adjusted(-band, -band, band, band), orange, 60);
+  const int all = test::countPixels(shot, plot.rect(), orange, 60);
+  QVERIFY2(all - near <= 4, qPrintable(QString("%1 box pixels away from the engine's box").arg(all - near)));
   QVERIFY2(plot.elidedLabels().isEmpty(), qPrintable(plot.elidedLabels().join(" | ")));
 }
 
@@ -189,6 +264,7 @@ class TestAnalysisViews : public QObject {
     QVERIFY(std::abs(view.lineSeries()->at(0).y() - first) <= 1e-4 * first);
     QVERIFY(view.statusText().contains("loss"));
     test::screenshot(view, "analysis_landscape_random_7x7", 200);
+    checkLandscapeShows(*view.plot(), r);
   }
 
   void landscapeOnThePcaPlane() {
@@ -213,11 +289,26 @@ class TestAnalysisViews : public QObject {
     }
     QVERIFY(view.plot()->field().x.title.contains("PC 1"));
     test::screenshot(view, "analysis_landscape_pca", 200);
+    checkLandscapeShows(*view.plot(), r);
+    if (QTest::currentTestFailed()) return;
     view.findChild<QTabWidget*>()->setCurrentIndex(1);
     test::screenshot(view, "analysis_landscape_line", 200);
+    {  // the line from the initial to the current weights is drawn, its values on the axis, labels whole
+      QChartView* chart = nullptr;
+      for (QChartView* c : view.findChildren<QChartView*>())
+        if (c->chart() == view.lineSeries()->chart()) chart = c;
+      QVERIFY(chart && chart->isVisible());
+      const QImage line = chart->grab().toImage();
+      const int pixels = test::countPixels(line, chart->chart()->plotArea(), view.lineSeries()->pen().color(), 40);
+      QVERIFY2(pixels > chart->chart()->plotArea().width() / 2, qPrintable(QString::number(pixels)));
+      const auto* y = qobject_cast<QValueAxis*>(chart->chart()->axes(Qt::Vertical).front());
+      for (const QPointF& p : view.lineSeries()->points()) QVERIFY(p.y() >= y->min() && p.y() <= y->max());
+      QVERIFY2(test::elided(test::sceneTexts(*chart->scene())).isEmpty(), qPrintable(test::sceneTexts(*chart->scene()).join(" | ")));
+    }
     view.findChild<QTabWidget*>()->setCurrentIndex(0);
     view.setPalette(test::darkPalette());
     test::screenshot(view, "analysis_landscape_pca_dark", 200);
+    checkLandscapeShows(*view.plot(), r);
   }
 
   void landscapeCancelStops() {
@@ -424,6 +515,9 @@ class TestAnalysisViews : public QObject {
     QVERIFY(view.fieldPlot()->hasField());
     QVERIFY(view.inputPlot()->hasField());
     test::screenshot(view, "analysis_receptive_field_lenet_c3", 200);
+    checkBoxShows(*view.inputPlot(), box);
+    checkBoxShows(*view.fieldPlot(), box);
+    if (QTest::currentTestFailed()) return;
 
     // On gaussian noise the field stays in the box as well.
     view.setNoise(true);
@@ -436,6 +530,8 @@ class TestAnalysisViews : public QObject {
     QVERIFY(view.statusText().contains("gaussian noise"));
     view.setPalette(test::darkPalette());
     test::screenshot(view, "analysis_receptive_field_lenet_noise_dark", 200);
+    checkBoxShows(*view.inputPlot(), view.result()->field.box);
+    checkBoxShows(*view.fieldPlot(), view.result()->field.box);
   }
 
   // Nothing to measure: the table has the whole view (docked at 1280 x 720, 300 pixels high),
@@ -478,6 +574,36 @@ class TestAnalysisViews : public QObject {
     QCOMPARE(dialog.table()->item(0, 0)->text(), QString("h1"));
     QVERIFY(dialog.table()->toolTip().contains("1e-7"));
     test::screenshot(dialog, "analysis_gradient_check_mlp", 200);
+    // What the picture shows: every row in sight with its cells' texts whole, each verdict cell in
+    // its band's colour, and the verdict line whole under the table.
+    const QImage shot = dialog.grab().toImage();
+    QTableWidget& table = *dialog.table();
+    const QRect seen = table.viewport()->rect();
+    for (int row = 0; row < table.rowCount(); ++row) {
+      for (int col = 0; col < table.columnCount(); ++col) {
+        const QTableWidgetItem* item = table.item(row, col);
+        if (!item) continue;
+        const QRect cell = table.visualItemRect(item);
+        QVERIFY2(seen.contains(cell), qPrintable(QString("row %1, column %2 out of sight").arg(row).arg(col)));
+        QVERIFY2(table.fontMetrics().horizontalAdvance(item->text()) <= cell.width(),
+                 qPrintable(QString("'%1' in %2 pixels").arg(item->text()).arg(cell.width())));
+      }
+      const QTableWidgetItem* verdict = table.item(row, 6);
+      const QRectF cell = QRectF(table.visualItemRect(verdict)).translated(test::rectIn(*table.viewport(), dialog).topLeft());
+      const QColor colour = verdict->background().color(), base = table.palette().color(QPalette::Base);
+      const double a = colour.alphaF();  // a translucent band over the table's base
+      const QColor shown(int(std::lround(base.red() * (1 - a) + colour.red() * a)),
+                         int(std::lround(base.green() * (1 - a) + colour.green() * a)),
+                         int(std::lround(base.blue() * (1 - a) + colour.blue() * a)));
+      const int band = test::countPixels(shot, cell, shown, 12);
+      QVERIFY2(band > cell.width() * cell.height() / 2, qPrintable(QString("row %1: %2 pixels of its band").arg(row).arg(band)));
+    }
+    QLabel* verdict = nullptr;
+    for (QLabel* label : dialog.findChildren<QLabel*>())
+      if (label->isVisible() && label->text() == dialog.verdictText()) verdict = label;
+    QVERIFY(verdict);
+    QVERIFY(QRectF(dialog.rect()).contains(test::rectIn(*verdict, dialog)));
+    QVERIFY(verdict->heightForWidth(verdict->width()) <= verdict->height());
   }
 };
 

@@ -69,6 +69,7 @@ class HeatmapPlot : public QWidget {
   QRectF legendRect() const;  // empty without a legend
   // The texts the last paint had to shorten ("…") to fit: titles, legend names.
   const QStringList& elidedLabels() const { return elided_; }
+  QStringList colourBarLabels() const;  // the values at the colour bar's ticks, bottom to top
 
   QRectF plotRect() const;
   QPointF toWidget(QPointF data) const;
@@ -84,7 +85,6 @@ class HeatmapPlot : public QWidget {
   QRectF extent() const;
   void drawAxes(QPainter& p, const QRectF& plot) const;
   void drawColourBar(QPainter& p, const QRectF& plot) const;
-  QStringList colourBarLabels() const;  // the values at its ticks, bottom to top
   double colourBarLabelWidth() const;
   double colourBarWidth() const;  // from the plot's right edge: gap, bar, labels and title
   void drawOverlays(QPainter& p) const;

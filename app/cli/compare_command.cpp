@@ -135,22 +135,56 @@ train::RunDefinition parseRun(const std::string& text, const std::vector<std::st
   }
 }
 
-void printTable(train::RunSet& set, const std::vector<std::optional<train::StepRecord>>& last,
-                const std::vector<train::Evaluation>& evaluations, const std::string& evaluationName) {
+struct RunOutcome {
+  std::optional<train::StepRecord> last;  // the last step's record
+  train::Evaluation evaluation;           // at the last epoch end or the last step
+};
+
+// Trains the set for `total` ticks, evaluating every live run at epoch ends and at the end, with
+// each run's rows appended to `metrics` (when given) tick by tick.
+std::vector<RunOutcome> trainInLockstep(train::RunSet& set, uint64_t total, LineFile* metrics,
+                                        const std::string& evaluationName) {
+  std::vector<RunOutcome> outcomes(set.size());
+  while (set.step() < total && !set.allStopped()) {
+    const uint64_t toEpochEnd = set.stepsPerEpoch() - set.step() % set.stepsPerEpoch();
+    const auto records = set.train(uint32_t(std::min<uint64_t>({total - set.step(), toEpochEnd, 50})));
+    const bool epochEnd = set.step() % set.stepsPerEpoch() == 0 || set.step() >= total;
+    std::ostringstream rows;
+    for (size_t r = 0; r < set.size(); ++r) {
+      train::TrainingSession& s = set.session(r);
+      const std::string& label = set.definition(r).label;
+      for (const auto& record : records[r]) {
+        outcomes[r].last = record;
+        rows << label << "," << record.step + 1 << "," << double(record.step + 1) / s.stepsPerEpoch() << ",train,"
+             << record.loss << "," << record.accuracy << "\n";
+      }
+      if (epochEnd && s.hasValidation() && !s.nonFinite()) {
+        const train::Evaluation e = outcomes[r].evaluation = s.evaluateValidation();
+        rows << label << "," << s.step() << "," << s.epochs() << "," << evaluationName << "," << e.loss << ","
+             << e.accuracy << "\n";
+      }
+    }
+    if (metrics) metrics->append(rows.str());
+  }
+  return outcomes;
+}
+
+void printTable(train::RunSet& set, const std::vector<RunOutcome>& outcomes, const std::string& evaluationName) {
   std::printf("\n%-12s %8s %12s %18s %18s  %s\n", "run", "steps", "train loss", (evaluationName + " loss").c_str(),
               (evaluationName + " acc").c_str(), "differences");
   for (size_t r = 0; r < set.size(); ++r) {
     train::TrainingSession& s = set.session(r);
     const std::string label = util::printable(set.definition(r).label, 32);
     const std::string legend = util::printable(set.legend(r).substr(set.definition(r).label.size() + 2), 200);
-    const double loss = last[r] ? last[r]->loss : 0.0;
+    const double loss = outcomes[r].last ? outcomes[r].last->loss : 0.0;
     char lossText[32] = "-";  // a diverged run's last loss is not a number to compare
     if (std::isfinite(loss)) std::snprintf(lossText, sizeof lossText, "%.4f", loss);
     std::printf("%-12s %8llu %12s", label.c_str(), (unsigned long long)s.step(), lossText);
     if (s.nonFinite())
       std::printf(" %37s  %s\n", "diverged", legend.c_str());
     else if (s.hasValidation())
-      std::printf(" %18.4f %17.2f%%  %s\n", evaluations[r].loss, evaluations[r].accuracy * 100, legend.c_str());
+      std::printf(" %18.4f %17.2f%%  %s\n", outcomes[r].evaluation.loss, outcomes[r].evaluation.accuracy * 100,
+                  legend.c_str());
     else
       std::printf(" %18s %18s  %s\n", "-", "-", legend.c_str());
   }
@@ -219,29 +253,8 @@ int compareCommand(const std::vector<std::string>& args) {
       std::cout << "  run " << runs[r].label << " (batch " << runs[r].options.batch << ") advances by samples seen: "
                 << set.stepsPerTick(r) << " of its steps per step\n";
 
-  std::vector<std::optional<train::StepRecord>> last(set.size());
-  std::vector<train::Evaluation> evaluations(set.size());
-  while (set.step() < total && !set.allStopped()) {
-    const uint64_t toEpochEnd = set.stepsPerEpoch() - set.step() % set.stepsPerEpoch();
-    const auto records = set.train(uint32_t(std::min<uint64_t>({total - set.step(), toEpochEnd, 50})));
-    const bool epochEnd = set.step() % set.stepsPerEpoch() == 0 || set.step() >= total;
-    std::ostringstream rows;
-    for (size_t r = 0; r < set.size(); ++r) {
-      train::TrainingSession& s = set.session(r);
-      for (const auto& record : records[r]) {
-        last[r] = record;
-        rows << runs[r].label << "," << record.step + 1 << "," << double(record.step + 1) / s.stepsPerEpoch() << ",train,"
-             << record.loss << "," << record.accuracy << "\n";
-      }
-      if (epochEnd && s.hasValidation() && !s.nonFinite()) {
-        evaluations[r] = s.evaluateValidation();
-        rows << runs[r].label << "," << s.step() << "," << s.epochs() << "," << data.evaluationName << ","
-             << evaluations[r].loss << "," << evaluations[r].accuracy << "\n";
-      }
-    }
-    if (metrics) metrics->append(rows.str());
-  }
-  printTable(set, last, evaluations, data.evaluationName);
+  const std::vector<RunOutcome> outcomes = trainInLockstep(set, total, metrics ? &*metrics : nullptr, data.evaluationName);
+  printTable(set, outcomes, data.evaluationName);
   // A diverged run is a result of the comparison; only a set where every run diverged fails.
   return set.allStopped() ? 1 : 0;
 }

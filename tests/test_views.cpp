@@ -22,6 +22,8 @@
 #include <QDir>
 #include <QFile>
 #include <QImage>
+#include <QLabel>
+#include <QScrollArea>
 #include <QPixmap>
 #include <QRegularExpression>
 #include <QtCharts/QChartView>
@@ -166,6 +168,59 @@ void checkSurfaceShowsPaths(gradlab::ui::SurfaceView& view) {
                                                     .arg(legend.x()).arg(legend.y()).arg(legend.width()).arg(legend.height())));
   QVERIFY(QRectF(view.rect()).contains(legend));
   QVERIFY2(view.elidedLabels().isEmpty(), qPrintable(view.elidedLabels().join(" | ")));
+}
+
+// What a filter grid shows, read off its pixels, for tiles of one plane each (one input channel):
+// each tile in sight drawn cell for cell as the view's tile image, its brightest cell where the
+// filter's weight is largest and its darkest where it is smallest; with spectra each spectrum cell
+// for cell as its image, in colour; no caption cut short. Returns the tiles checked.
+int checkFilterGridShows(gradlab::ui::FilterGridView& view, const train::WeightSnapshot& w) {
+  const QImage shot = view.grab().toImage();
+  const QRectF seen = test::rectIn(*view.findChild<QScrollArea*>()->viewport(), view);
+  auto matches = [&](const QRect& r, const QImage& tile) {  // every cell's centre in the tile's colour
+    int wrong = 0;
+    for (int y = 0; y < tile.height(); ++y)
+      for (int x = 0; x < tile.width(); ++x) {
+        const QPointF at(r.left() + (x + 0.5) * r.width() / tile.width(), r.top() + (y + 0.5) * r.height() / tile.height());
+        wrong += test::countPixels(shot, QRectF(at, QSizeF(1, 1)), tile.pixelColor(x, y), 12) == 0;
+      }
+    return wrong;
+  };
+  const size_t plane = size_t(view.tileSize().width()) * size_t(view.tileSize().height());
+  int checked = 0;
+  for (int i = 0; i < view.tileCount(); ++i) {
+    const QRect r = view.tileRect(i);
+    if (!seen.contains(r)) continue;
+    ++checked;
+    const int wrong = matches(r, view.tile(i));
+    if (wrong > 0) return qWarning("tile %d: %d cells not drawn as the tile", i, wrong), -1;
+    const auto first = w.values.begin() + std::ptrdiff_t(size_t(i) * plane);
+    const auto [lo, hi] = std::minmax_element(first, first + std::ptrdiff_t(plane));
+    int darkest = 255, brightest = 0;
+    for (size_t k = 0; k < plane; ++k) {
+      const int g = qGray(view.tile(i).pixel(int(k % view.tileSize().width()), int(k / view.tileSize().width())));
+      darkest = std::min(darkest, g), brightest = std::max(brightest, g);
+    }
+    const size_t h = size_t(hi - first), l = size_t(lo - first);
+    const QColor atHi = view.tile(i).pixelColor(int(h % view.tileSize().width()), int(h / view.tileSize().width()));
+    const QColor atLo = view.tile(i).pixelColor(int(l % view.tileSize().width()), int(l / view.tileSize().width()));
+    if (qGray(atHi.rgb()) != brightest || qGray(atLo.rgb()) != darkest || brightest - darkest < 64)
+      return qWarning("tile %d: largest weight %d, smallest %d, range %d..%d", i, qGray(atHi.rgb()), qGray(atLo.rgb()), darkest, brightest), -1;
+    if (!view.spectraReady()) continue;
+    const QRect s = view.spectrumRect(i);
+    if (s.isEmpty() || matches(s, view.spectrumTile(i)) > 0) return qWarning("spectrum %d not drawn", i), -1;
+    int coloured = 0;
+    for (int y = 0; y < view.spectrumTile(i).height(); ++y)
+      for (int x = 0; x < view.spectrumTile(i).width(); ++x) {
+        const QColor c = view.spectrumTile(i).pixelColor(x, y);
+        coloured += c.red() != c.green() || c.green() != c.blue();
+      }
+    if (coloured < view.spectrumTile(i).width() * view.spectrumTile(i).height() / 2) return qWarning("spectrum %d grey", i), -1;
+  }
+  for (const QLabel* label : view.findChildren<QLabel*>())
+    if (label->isVisible() && !label->wordWrap() && label->sizeHint().width() > label->width())
+      return qWarning("'%s' cut short", qPrintable(label->text())), -1;
+  return checked;
 }
 
 }  // namespace
@@ -423,6 +478,7 @@ class TestViews : public QObject {
     QCOMPARE(view.spectrumSize(), 16u);
     QCOMPARE(view.spectrumTile(5).size(), QSize(16, 16));
     test::screenshot(view, "views_filters_lenet_c1_spectra", 100);
+    QCOMPARE(checkFilterGridShows(view, c1), 6);
   }
 
   void filterGridShowsDenseWeightsAsImages() {
@@ -445,6 +501,8 @@ class TestViews : public QObject {
     QCOMPARE(view.tileSize(), QSize(28, 28));
     view.setSharedScale(true);
     test::screenshot(view, "views_filters_mlp_h1", 100);
+    const int shown = checkFilterGridShows(view, probes->weights[0]);
+    QVERIFY2(shown >= 12, qPrintable(QString::number(shown)));
     // A shape that is not a filter bank says so instead of drawing nonsense.
     view.setWeights({"logits.bias", nn::Shape{10}, std::vector<float>(10, 0.1f)});
     QCOMPARE(view.tileCount(), 0);

@@ -43,23 +43,30 @@ class FilterCanvas : public QWidget {
       p.drawText(rect().adjusted(8, 8, -8, -8), Qt::AlignCenter | Qt::TextWordWrap, view_.message_);
       return;
     }
-    const int cols = columns(width()), label = fontMetrics().height();
-    const bool filters = showFilters(), spectra = showSpectra();
+    const int label = fontMetrics().height();
     for (int i = 0; i < int(view_.tiles_.size()); ++i) {
-      const int x = kGap + (i % cols) * (cellWidth() + kGap), y = kGap + (i / cols) * (cellHeight() + kGap);
-      int left = x;
-      if (filters) {
-        p.drawImage(QRect(left, y, tilePixels(), tilePixels()), view_.tiles_[size_t(i)]);
-        left += tilePixels() + 2;
+      const QRect filter = filterBox(i), spectrum = spectrumBox(i);
+      if (!filter.isEmpty()) p.drawImage(filter, view_.tiles_[size_t(i)]);
+      if (!spectrum.isEmpty()) {
+        if (view_.spectraReady()) p.drawImage(spectrum, view_.spectra_[size_t(i)]);
+        else p.fillRect(spectrum, pal.color(QPalette::Mid));
       }
-      if (spectra) {
-        const QRect box(left, y, tilePixels(), tilePixels());
-        if (view_.spectraReady()) p.drawImage(box, view_.spectra_[size_t(i)]);
-        else p.fillRect(box, pal.color(QPalette::Mid));
-      }
+      const QPoint cell = cellOrigin(i);
       p.setPen(pal.color(QPalette::Text));
-      p.drawText(QRect(x, y + tilePixels(), cellWidth(), label), Qt::AlignCenter, QString::number(i));
+      p.drawText(QRect(cell.x(), cell.y() + tilePixels(), cellWidth(), label), Qt::AlignCenter, QString::number(i));
     }
+  }
+
+ public:
+  QPoint cellOrigin(int i) const {
+    const int cols = columns(width());
+    return {kGap + (i % cols) * (cellWidth() + kGap), kGap + (i / cols) * (cellHeight() + kGap)};
+  }
+  QRect filterBox(int i) const { return showFilters() ? QRect(cellOrigin(i), QSize(tilePixels(), tilePixels())) : QRect(); }
+  QRect spectrumBox(int i) const {
+    if (!showSpectra()) return {};
+    const int left = cellOrigin(i).x() + (showFilters() ? tilePixels() + 2 : 0);
+    return QRect(QPoint(left, cellOrigin(i).y()), QSize(tilePixels(), tilePixels()));
   }
 
  private:
@@ -192,6 +199,16 @@ void FilterGridView::showWeights(std::shared_ptr<const train::ProbeReport> repor
 }
 
 void FilterGridView::setDisplay(Display display) { display_->setCurrentIndex(int(display)); }
+
+QRect FilterGridView::tileRect(int i) const {
+  const QRect box = static_cast<const FilterCanvas*>(canvas_)->filterBox(i);
+  return box.isEmpty() ? box : box.translated(canvas_->mapTo(this, QPoint(0, 0)));
+}
+
+QRect FilterGridView::spectrumRect(int i) const {
+  const QRect box = static_cast<const FilterCanvas*>(canvas_)->spectrumBox(i);
+  return box.isEmpty() ? box : box.translated(canvas_->mapTo(this, QPoint(0, 0)));
+}
 void FilterGridView::setSharedScale(bool shared) { sharedScale_->setChecked(shared); }
 void FilterGridView::setChannels(Channels channels) { channels_->setCurrentIndex(int(channels)); }
 

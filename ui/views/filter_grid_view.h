@@ -65,6 +65,9 @@ class FilterGridView : public QWidget {
   const QImage& tile(int i) const { return tiles_.at(size_t(i)); }
   const QImage& spectrumTile(int i) const { return spectra_.at(size_t(i)); }
   uint32_t spectrumSize() const { return spectrumSize_; }
+  // Where tile i's filter and its spectrum are drawn, in this view's coordinates (empty: not shown).
+  QRect tileRect(int i) const;
+  QRect spectrumRect(int i) const;
 
  signals:
   void spectraUpdated();  // a spectrum job ended and its result is drawn (or its error said)

@@ -1303,6 +1303,12 @@ class TestMainWindow : public QObject {
     }
     QVERIFY(window.dock(demo.view) && window.dock(demo.view)->isVisible());
     gradlab::test::screenshot(window, name, 150);
+    // What the picture shows: the demo's view in the window, its charts labelled whole.
+    QVERIFY(QRectF(window.rect()).contains(gradlab::test::rectIn(*window.dock(demo.view)->widget(), window)));
+    for (QChartView* chart : window.dock(demo.view)->findChildren<QChartView*>()) {
+      const QStringList shortened = gradlab::test::elided(gradlab::test::sceneTexts(*chart->scene()));
+      QVERIFY2(shortened.isEmpty(), qPrintable(chart->chart()->title() + ": " + shortened.join(" | ")));
+    }
   }
 };
 

@@ -559,6 +559,12 @@ class TestMainWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(dialog->result() != nullptr, 120000);
     QVERIFY2(dialog->result()->report.passed(), qPrintable(dialog->verdictText()));
     gradlab::test::screenshot(*dialog, "main_window_gradient_check", 150);
+    for (int row = 0; row < dialog->table()->rowCount(); ++row)  // every tensor's row in sight
+      QVERIFY2(dialog->table()->viewport()->rect().contains(dialog->table()->visualItemRect(dialog->table()->item(row, 0))),
+               qPrintable(QString("row %1 of %2").arg(row).arg(dialog->table()->rowCount())));
+    for (QLabel* label : dialog->findChildren<QLabel*>())  // the verdict whole
+      if (label->isVisible() && label->text() == dialog->verdictText())
+        QVERIFY(label->heightForWidth(label->width()) <= label->height());
     dialog->close();
     for (const char* view : {"landscape", "receptive"}) {
       lab.window.dock(view)->raise();

@@ -490,8 +490,8 @@ class TestMainWindow : public QObject {
   }
 
   // A network that passes the shape check but not the device: the layer is marked with the
-  // reason, Play says why it cannot train, and a batch that fits or undoing the edit brings the
-  // run back. 4096 samples of 262144 floats (4 GiB) are over any device's binding (under 4 GiB).
+  // reason, Play says why it cannot train, and the batch it suggests brings the run back. 4096
+  // samples of 262144 floats (4 GiB) are over any device's binding (under 4 GiB).
   void layerBeyondTheDeviceIsMarkedAndBlocksPlay() {
     auto e = toyExperiment();
     e.training.toySamples = 3000;

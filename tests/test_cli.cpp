@@ -308,34 +308,77 @@ class TestCli : public QObject {
 
   // SIGINT and SIGTERM stop training at a step boundary: every CSV row whole, the summary so far
   // printed, and a non-zero exit (128 + the signal, as a shell reports it).
+  // Starts gradlab-cli with `args`, sends `signal` once `watched` has grown well into training, and
+  // checks the process ended by itself with 128 + signal and said so on stderr. Callers check
+  // QTest::currentTestFailed() after it.
+  void interrupt(const QStringList& args, const QString& watched, int signal, Result& r) {
+    QFile::remove(watched);
+    QProcess process;
+    process.start(GRADLAB_CLI, args);
+    QVERIFY(process.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(watched).size() > 20000, 60000);
+    ::kill(pid_t(process.processId()), signal);
+    QVERIFY(process.waitForFinished(60000));
+    r = {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
+         QString::fromUtf8(process.readAllStandardError())};
+    QVERIFY2(process.exitStatus() == QProcess::NormalExit, qPrintable("killed by the signal: " + r.err));
+    QCOMPARE(r.code, 128 + signal);
+    QVERIFY2(r.err.contains(signal == SIGINT ? "stopped by SIGINT after step" : "stopped by SIGTERM after step"),
+             qPrintable(r.err));
+  }
+
+  // Reads the CSV file at `path` into `rows`, checking it ends with a whole row and every row has
+  // `columns`. Callers check QTest::currentTestFailed() after it.
+  void readWholeRows(const QString& path, int columns, QList<QByteArray>& rows) {
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray text = file.readAll();
+    QVERIFY2(text.endsWith('\n'), qPrintable(path + " ends mid-row: " + text.right(40)));
+    rows = text.trimmed().split('\n');
+    for (const QByteArray& row : rows) QVERIFY2(row.count(',') == columns - 1, row.constData());
+  }
+
   void interruptedTrainingLeavesWholeRows() {
     const QString metrics = QDir::temp().filePath("gradlab-test-interrupted-metrics.csv");
     const QString probes = QDir::temp().filePath("gradlab-test-interrupted-probes.csv");
     for (const int signal : {SIGINT, SIGTERM}) {
-      QFile::remove(metrics);
-      QProcess process;
-      process.start(GRADLAB_CLI, {"train", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons",
-                                  "--epochs", "100000", "--metrics", metrics, "--probes", probes, "--probe-every", "3",
-                                  "--quiet"});
-      QVERIFY(process.waitForStarted());
-      QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(metrics).size() > 20000, 60000);  // well into training
-      ::kill(pid_t(process.processId()), signal);
-      QVERIFY(process.waitForFinished(60000));
-      const QString err = QString::fromUtf8(process.readAllStandardError());
-      QVERIFY2(process.exitStatus() == QProcess::NormalExit, qPrintable("killed by the signal: " + err));
-      QCOMPARE(process.exitCode(), 128 + signal);
-      QVERIFY2(err.contains(signal == SIGINT ? "stopped by SIGINT after step" : "stopped by SIGTERM after step"),
-               qPrintable(err));
-      QVERIFY(QString::fromUtf8(process.readAllStandardOutput()).contains("stopped: "));
+      Result r;
+      interrupt({"train", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons",
+                 "--epochs", "100000", "--metrics", metrics, "--probes", probes, "--probe-every", "3",
+                 "--quiet"},
+                metrics, signal, r);
+      if (QTest::currentTestFailed()) return;
+      QVERIFY(r.out.contains("stopped: "));
       for (const auto& [path, columns] : {std::pair{metrics, 5}, std::pair{probes, 14}}) {
-        QFile file(path);
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        const QByteArray text = file.readAll();
-        QVERIFY2(text.endsWith('\n'), qPrintable(path + " ends mid-row: " + text.right(40)));
-        const QList<QByteArray> rows = text.trimmed().split('\n');
+        QList<QByteArray> rows;
+        readWholeRows(path, columns, rows);
+        if (QTest::currentTestFailed()) return;
         QVERIFY(rows.size() > 100);
-        for (const QByteArray& row : rows) QVERIFY2(row.count(',') == columns - 1, row.constData());
       }
+    }
+  }
+
+  // compare stops as train does: at a tick boundary, so every run has the same whole rows, and
+  // the table of the runs so far is printed.
+  void interruptedCompareLeavesWholeRows() {
+    const QString metrics = QDir::temp().filePath("gradlab-test-interrupted-compare.csv");
+    for (const int signal : {SIGINT, SIGTERM}) {
+      Result r;
+      interrupt({"compare", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons",
+                 "--epochs", "100000", "--run", "A", "--run", "B:lr=0.01", "--metrics", metrics},
+                metrics, signal, r);
+      if (QTest::currentTestFailed()) return;
+      QVERIFY2(r.out.contains("train loss") && r.out.contains("\nA ") && r.out.contains("\nB "), qPrintable(r.out));
+      QList<QByteArray> rows;
+      readWholeRows(metrics, 6, rows);
+      if (QTest::currentTestFailed()) return;
+      QVERIFY(rows.size() > 100);
+      const auto trainRows = [&](const char* run) {
+        return std::count_if(rows.begin(), rows.end(), [&](const QByteArray& row) {
+          return row.startsWith(QByteArray(run) + ",") && row.contains(",train,");
+        });
+      };
+      QCOMPARE(trainRows("A"), trainRows("B"));  // the last tick whole for every run
     }
   }
 

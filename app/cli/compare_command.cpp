@@ -3,15 +3,13 @@
 // CSV of every run's steps, and ends with a table comparing the runs.
 #include "cli/arguments.h"
 #include "cli/commands.h"
-#include "cli/conv_option.h"
 #include "cli/dataset_option.h"
 #include "cli/line_file.h"
 #include "cli/network_title.h"
+#include "cli/run_options.h"
+#include "cli/stop_signal.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
-#include "optim/optimizer_spec.h"
-#include "optim/schedule.h"
-#include "optim/settings.h"
 #include "train/run_set.h"
 #include "util/option_ranges.h"
 #include "util/printable.h"
@@ -32,73 +30,30 @@ const std::vector<std::string> kRunKeys = {"lr",   "optimizer", "schedule", "l1"
                                            "seed", "augment",   "normalize", "conv",  "batch", "init",     "network"};
 
 std::vector<OptionSpec> compareOptions() {
-  return {{"dataset", "NAME", kDatasetHelp},
-          {"run", "NAME[:key=value,...]",
-           "a run: these options with some changed, by key: lr, optimizer, schedule, l1, l2, clip-norm, clip-value, "
-           "seed, augment, normalize, conv, init (as probe's --init) or network=FILE.net; inside a value ';' "
-           "separates its own keys (optimizer=adam:lr=0.001;beta2=0.99). Give it 1 to 4 times"},
-          {"batch", "N", "mini-batch size (default 64); runs with a batch dividing the largest advance by samples seen"},
-          {"epochs", "N", "passes over the training data (default 1), as the run with the largest batch counts them"},
-          {"steps", "N", "train this many steps (of the largest batch) instead of whole epochs"},
-          {"lr", "RATE", "learning rate (default 0.1 for plain SGD, else the optimizer's lr)"},
-          {"optimizer", "NAME[:K=V,...]", "as train's --optimizer (default: plain SGD)"},
-          {"schedule", "NAME[:K=V,...]", "as train's --schedule"},
-          {"init", "NAME[:key=value]", "initialise every Linear/Conv this way, e.g. xavier_normal"},
-          {"l1", "L", "L1 penalty on weights"},
-          {"l2", "L", "L2 penalty on weights"},
-          {"clip-norm", "N", "clip the global gradient norm to N"},
-          {"clip-value", "V", "clamp every gradient element to [-V, V]"},
-          {"seed", "N", "seed for weights, shuffling, dropout and augmentation (default 0); the data's too"},
-          {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
-          {"conv", "auto|direct|fft", kConvHelp},
-          {"validation", "FRACTION", "hold out this part of the training data (default: use the test split)"},
-          {"limit", "N", "use only the first N training samples"},
-          {"normalize", "MODE", "none, symmetric, mean-image, channel-mean or standardize (default none)"},
-          {"augment", "LIST", "flip, crop=PIXELS, rotate=DEGREES, brightness=A, contrast=A"},
-          {"samples", "N", "points in a toy dataset (default 600)"},
-          {"noise", "SIGMA", "noise of a toy dataset (default 0.1)"},
-          {"classes", "N", "classes (arms, blobs) of a toy dataset (default 2)"},
-          {"metrics", "FILE.csv", "write run,step,epoch,split,loss,accuracy rows"},
-          {"help", "", "show this help"}};
+  return withSharedTrainingOptions(
+      {{"dataset", "NAME", kDatasetHelp},
+       {"run", "NAME[:key=value,...]",
+        "a run: these options with some changed, by key: lr, optimizer, schedule, l1, l2, clip-norm, clip-value, "
+        "seed, augment, normalize, conv, init (as probe's --init) or network=FILE.net; inside a value ';' "
+        "separates its own keys (optimizer=adam:lr=0.001;beta2=0.99). Give it 1 to 4 times"},
+       {"batch", "N", "mini-batch size (default 64); runs with a batch dividing the largest advance by samples seen"},
+       {"epochs", "N", "passes over the training data (default 1), as the run with the largest batch counts them"},
+       {"steps", "N", "train this many steps (of the largest batch) instead of whole epochs"},
+       {"init", "NAME[:key=value]", "initialise every Linear/Conv this way, e.g. xavier_normal"},
+       {"metrics", "FILE.csv", "write run,step,epoch,split,loss,accuracy rows"},
+       {"help", "", "show this help"}},
+      "metrics");
 }
 
-// A run's training settings from options parsed as train parses them.
+// A run's settings from options parsed as train parses them, with --init applied to `graph`.
 train::RunDefinition runFromOptions(const Arguments& o, const nn::Graph& graph) {
-  namespace ranges = util::ranges;
-  train::RunDefinition run;
-  train::TrainingOptions& options = run.options;
-  options.batch = uint32_t(o.integer("batch", 64, ranges::kBatch));
-  options.learningRate = o.number("lr", 0.1, ranges::kLearningRate);
-  options.seed = uint32_t(o.integer("seed", 0, ranges::kSeed));
-  options.conv = convOption(o);
-  options.normalization = normalizationOption(o);
+  train::RunDefinition run = runSettings(o);
+  run.init = o.text("init");
   try {
-    if (o.has("augment")) options.augmentation = data::parseAugmentationList(o.text("augment"));
-    run.augmentation = o.text("augment");
-    if (o.has("schedule")) options.schedule = optim::parseSchedule(o.text("schedule"));
-    run.init = o.text("init");
     run.graph = run.init.empty() ? graph : train::withInitialisation(graph, run.init);
   } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
+    throw UsageError(std::string("--init: ") + e.what());
   }
-  if (o.has("optimizer")) {
-    optim::OptimizerSpec spec;
-    try {
-      spec = optim::parseOptimizerSpec(o.text("optimizer"));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--optimizer: ") + e.what());
-    }
-    if (o.has("lr") && spec.values.count("lr"))
-      throw UsageError("--lr " + o.text("lr") + " and --optimizer " + spec.text + " both set the learning rate: give it once");
-    if (o.has("lr")) spec.values["lr"] = o.text("lr");
-    optim::resolveSettings(spec.name, spec.values);  // a bad name or value: exit 2 before any work
-    run.optimizer = spec.name;
-    run.optimizerValues = spec.values;
-  }
-  options.regularization.l1 = o.number("l1", 0.0, ranges::kPenalty);
-  options.regularization.l2 = o.number("l2", 0.0, ranges::kPenalty);
-  options.regularization.clipNorm = o.number("clip-norm", 0.0, ranges::kClip);
-  options.regularization.clipValue = o.number("clip-value", 0.0, ranges::kClip);
   return run;
 }
 
@@ -140,12 +95,12 @@ struct RunOutcome {
   train::Evaluation evaluation;           // at the last epoch end or the last step
 };
 
-// Trains the set for `total` ticks, evaluating every live run at epoch ends and at the end, with
+// Trains the set for `total` ticks (or until SIGINT or SIGTERM, at a tick boundary), evaluating every live run at epoch ends and at the end, with
 // each run's rows appended to `metrics` (when given) tick by tick.
 std::vector<RunOutcome> trainInLockstep(train::RunSet& set, uint64_t total, LineFile* metrics,
                                         const std::string& evaluationName) {
   std::vector<RunOutcome> outcomes(set.size());
-  while (set.step() < total && !set.allStopped()) {
+  while (set.step() < total && !set.allStopped() && !stopSignal()) {
     const uint64_t toEpochEnd = set.stepsPerEpoch() - set.step() % set.stepsPerEpoch();
     const auto records = set.train(uint32_t(std::min<uint64_t>({total - set.step(), toEpochEnd, 50})));
     const bool epochEnd = set.step() % set.stepsPerEpoch() == 0 || set.step() >= total;
@@ -253,10 +208,13 @@ int compareCommand(const std::vector<std::string>& args) {
       std::cout << "  run " << runs[r].label << " (batch " << runs[r].options.batch << ") advances by samples seen: "
                 << set.stepsPerTick(r) << " of its steps per step\n";
 
+  stopOnSignals();
   const std::vector<RunOutcome> outcomes = trainInLockstep(set, total, metrics ? &*metrics : nullptr, data.evaluationName);
   printTable(set, outcomes, data.evaluationName);
   // A diverged run is a result of the comparison; only a set where every run diverged fails.
-  return set.allStopped() ? 1 : 0;
+  if (set.allStopped()) return 1;
+  if (stopSignal()) return reportStop("compare", set.step(), total, "the CSV file ends at that step");
+  return 0;
 }
 
 }  // namespace gradlab::cli

@@ -13,6 +13,7 @@
 #include "nn/network.h"
 #include "nn/network_text.h"
 #include "train/device_fit.h"
+#include "train/run_set.h"
 
 #include <cstdio>
 #include <fstream>
@@ -20,29 +21,6 @@
 #include <random>
 
 namespace gradlab::cli {
-namespace {
-
-// "--init normal:std=0.01", "xavier_normal", "scaled_variance:c=2": the same initialisation for
-// every Linear and convolution of the network.
-void overrideInit(nn::Graph& graph, const std::string& spec) {
-  std::vector<std::pair<std::string, std::string>> extra;
-  try {
-    extra = nn::parseInitSpec(spec);
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--init: ") + e.what());
-  }
-  for (auto& node : graph.nodes) {
-    if (node.type != "Linear" && node.type != "Conv2d" && node.type != "ConvTranspose2d") continue;
-    for (const auto& [key, value] : extra) {
-      bool replaced = false;
-      for (auto& [k, v] : node.params)
-        if (k == key) v = value, replaced = true;
-      if (!replaced) node.params.push_back({key, value});
-    }
-  }
-}
-
-}  // namespace
 
 int probeCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
@@ -66,7 +44,13 @@ int probeCommand(const std::vector<std::string>& args) {
   }
   if (networkPath.empty()) throw UsageError("give the network file first: gradlab-cli probe NETWORK.net");
   nn::Graph graph = nn::loadNetworkFile(networkPath);
-  if (o.has("init")) overrideInit(graph, o.text("init"));
+  if (o.has("init")) {  // "normal:std=0.01", "xavier_normal": the same for every Linear and convolution
+    try {
+      graph = train::withInitialisation(std::move(graph), o.text("init"));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--init: ") + e.what());
+    }
+  }
   const uint32_t batch = uint32_t(o.integer("batch", 256, 1, 65536));
   const uint32_t seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
   const auto conv = convOption(o);

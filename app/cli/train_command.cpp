@@ -7,20 +7,18 @@
 #include "cli/line_file.h"
 #include "cli/network_title.h"
 #include "cli/probe_csv.h"
+#include "cli/run_options.h"
+#include "cli/stop_signal.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
 #include "optim/optimizer.h"
-#include "optim/optimizer_spec.h"
 #include "optim/schedule.h"
-#include "optim/settings.h"
 #include "train/training_session.h"
 #include "util/option_ranges.h"
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -29,21 +27,6 @@
 
 namespace gradlab::cli {
 namespace {
-
-// SIGINT and SIGTERM ask the training loop to stop at the next step boundary, so the CSV files end
-// with whole rows and the summary so far is printed.
-volatile std::sig_atomic_t gStopSignal = 0;
-
-void requestStop(int signal) { gStopSignal = signal; }
-
-void stopOnSignals() {
-  struct sigaction action {};
-  action.sa_handler = requestStop;
-  action.sa_flags = SA_RESTART;  // blocking calls (writes, the driver's waits) resume rather than fail with EINTR
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
-}
 
 void progress(bool tty, uint64_t step, uint64_t total, double loss, double accuracy, double perSecond) {
   if (!tty) return;
@@ -60,36 +43,17 @@ int trainCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
   const std::string networkPath = takeLeadingFile(rest);
   Arguments o("train",
-              {{"dataset", "NAME", kDatasetHelp},
-               {"batch", "N", "mini-batch size (default 64)"},
-               {"epochs", "N", "passes over the training data (default 1)"},
-               {"steps", "N", "train this many steps instead of whole epochs"},
-               {"lr", "RATE", "learning rate (default 0.1 for plain SGD, else the optimizer's lr)"},
-               {"optimizer", "NAME[:K=V,...]", "sgd, adagrad, rmsprop, adam, adamw, radam, nadam, adabelief, diffgrad, "
-                                               "adamnorm or adaminject with PyTorch's hyper-parameters, e.g. "
-                                               "adam:lr=0.001,beta2=0.99 (default: plain SGD)"},
-               {"schedule", "NAME[:K=V,...]", "learning-rate schedule per step: constant, step:step_size=N,gamma=G, "
-                                              "exponential:gamma=G, inverse:decay=D, cosine:T_max=N,eta_min=E, "
-                                              "sgdr:T_0=N,T_mult=M,eta_min=E; warmup=N with any (or alone)"},
-               {"l1", "L", "L1 penalty L sum|w| on weights, added to the loss (with --l2: elastic net)"},
-               {"l2", "L", "L2 penalty (L/2) sum w^2 on weights, added to the loss (not decoupled weight decay)"},
-               {"clip-norm", "N", "clip the global gradient norm to N (as PyTorch's clip_grad_norm_)"},
-               {"clip-value", "V", "clamp every gradient element to [-V, V]"},
-               {"seed", "N", "seed for weights, shuffling, dropout and augmentation (default 0)"},
-               {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
-               {"conv", "auto|direct|fft", kConvHelp},
-               {"validation", "FRACTION", "hold out this part of the training data (default: use the test split)"},
-               {"limit", "N", "use only the first N training samples"},
-               {"normalize", "MODE", "none, symmetric, mean-image, channel-mean or standardize (default none)"},
-               {"augment", "LIST", "flip, crop=PIXELS, rotate=DEGREES, brightness=A, contrast=A"},
-               {"samples", "N", "points in a toy dataset (default 600)"},
-               {"noise", "SIGMA", "noise of a toy dataset (default 0.1)"},
-               {"classes", "N", "classes (arms, blobs) of a toy dataset (default 2)"},
-               {"metrics", "FILE.csv", "write step,epoch,split,loss,accuracy rows"},
-               {"probes", "FILE.csv", "write per-layer activation/gradient statistics and parameter norms"},
-               {"probe-every", "K", "steps between probes (default 100)"},
-               {"quiet", "", "no progress bar"},
-               {"help", "", "show this help"}},
+              withSharedTrainingOptions(
+                  {{"dataset", "NAME", kDatasetHelp},
+                   {"batch", "N", "mini-batch size (default 64)"},
+                   {"epochs", "N", "passes over the training data (default 1)"},
+                   {"steps", "N", "train this many steps instead of whole epochs"},
+                   {"metrics", "FILE.csv", "write step,epoch,split,loss,accuracy rows"},
+                   {"probes", "FILE.csv", "write per-layer activation/gradient statistics and parameter norms"},
+                   {"probe-every", "K", "steps between probes (default 100)"},
+                   {"quiet", "", "no progress bar"},
+                   {"help", "", "show this help"}},
+                  "metrics"),
               rest);
   if (o.has("help")) {
     std::cout << "usage: gradlab-cli train NETWORK.net --dataset NAME [options]\n\n"
@@ -101,43 +65,8 @@ int trainCommand(const std::vector<std::string>& args) {
   if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
 
   namespace ranges = util::ranges;
-  train::TrainingOptions options;
-  options.batch = uint32_t(o.integer("batch", 64, ranges::kBatch));
-  options.learningRate = o.number("lr", 0.1, ranges::kLearningRate);
-  options.seed = uint32_t(o.integer("seed", 0, ranges::kSeed));
-  options.conv = convOption(o);
-  options.normalization = normalizationOption(o);
-  if (o.has("augment")) {
-    try {
-      options.augmentation = data::parseAugmentationList(o.text("augment"));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--augment: ") + e.what());
-    }
-  }
-  optim::OptimizerSpec optimizer;
-  if (o.has("optimizer")) {
-    try {
-      optimizer = optim::parseOptimizerSpec(o.text("optimizer"));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--optimizer: ") + e.what());
-    }
-    if (o.has("lr") && optimizer.values.count("lr"))
-      throw UsageError("--lr " + o.text("lr") + " and --optimizer " + optimizer.text +
-                       " both set the learning rate: give it once");
-    if (o.has("lr")) optimizer.values["lr"] = o.text("lr");
-    optim::resolveSettings(optimizer.name, optimizer.values);  // a bad name or value: exit 2 before any work
-  }
-  if (o.has("schedule")) {
-    try {
-      options.schedule = optim::parseSchedule(o.text("schedule"));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--schedule: ") + e.what());
-    }
-  }
-  options.regularization.l1 = o.number("l1", 0.0, ranges::kPenalty);
-  options.regularization.l2 = o.number("l2", 0.0, ranges::kPenalty);
-  options.regularization.clipNorm = o.number("clip-norm", 0.0, ranges::kClip);
-  options.regularization.clipValue = o.number("clip-value", 0.0, ranges::kClip);
+  const train::RunDefinition run = runSettings(o);
+  const train::TrainingOptions& options = run.options;
   const double validation = o.number("validation", 0.0, ranges::kValidation);
   const uint64_t epochs = uint64_t(o.integer("epochs", 1, ranges::kEpochs));
   const uint64_t steps = uint64_t(o.integer("steps", 0, ranges::kSteps));
@@ -151,8 +80,8 @@ int trainCommand(const std::vector<std::string>& args) {
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
   train::TrainingSession session(context, graph, data.train, data.evaluation.size() ? &data.evaluation : nullptr, options,
-                                 optimizer.name.empty() ? nullptr
-                                                        : optim::createOptimizer(context, optimizer.name, optimizer.values));
+                                 run.optimizer.empty() ? nullptr
+                                                       : optim::createOptimizer(context, run.optimizer, run.optimizerValues));
 
   const uint64_t total = o.has("steps") ? steps : epochs * session.stepsPerEpoch();
   stopOnSignals();
@@ -169,10 +98,10 @@ int trainCommand(const std::vector<std::string>& args) {
   }
   const bool tty = isatty(STDERR_FILENO) && !o.has("quiet");
   std::string optimizerText = "SGD";
-  if (!optimizer.name.empty()) {
-    optimizerText = optim::findOptimizer(optimizer.name)->title;
+  if (!run.optimizer.empty()) {
+    optimizerText = optim::findOptimizer(run.optimizer)->title;
     std::string given;
-    for (const auto& [key, value] : optimizer.values)
+    for (const auto& [key, value] : run.optimizerValues)
       if (key != "lr") given += (given.empty() ? "" : ", ") + key + "=" + value;
     if (!given.empty()) optimizerText += " (" + given + ")";
   }
@@ -196,7 +125,7 @@ int trainCommand(const std::vector<std::string>& args) {
   const auto start = std::chrono::steady_clock::now();
   double lastLoss = 0, lastAccuracy = 0;
   train::Evaluation lastEval;
-  while (session.step() < total && !session.nonFinite() && !gStopSignal) {
+  while (session.step() < total && !session.nonFinite() && !stopSignal()) {
     const uint64_t toEpochEnd = session.stepsPerEpoch() - session.step() % session.stepsPerEpoch();
     uint32_t chunk = uint32_t(std::min<uint64_t>({total - session.step(), toEpochEnd, 50}));
     std::vector<train::StepRecord> records;
@@ -236,18 +165,13 @@ int trainCommand(const std::vector<std::string>& args) {
     std::cerr << "gradlab-cli train: " << session.nonFinite()->message << "\n";
     return 1;
   }
-  std::printf("%s: %llu steps in %.1f s (%.1f steps/s); final train loss %.4f", gStopSignal ? "stopped" : "done",
+  std::printf("%s: %llu steps in %.1f s (%.1f steps/s); final train loss %.4f", stopSignal() ? "stopped" : "done",
               (unsigned long long)session.step(), seconds, session.step() / seconds, lastLoss);
   if (session.hasValidation())
     std::printf(", %s accuracy %.2f%% on %u samples", data.evaluationName.c_str(), lastEval.accuracy * 100,
                 lastEval.samples);
   std::printf("\n");
-  if (gStopSignal) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "gradlab-cli train: stopped by %s after step %llu of %llu; the CSV files end at that step\n",
-                 gStopSignal == SIGINT ? "SIGINT" : "SIGTERM", (unsigned long long)session.step(), (unsigned long long)total);
-    return 128 + gStopSignal;
-  }
+  if (stopSignal()) return reportStop("train", session.step(), total, "the CSV files end at that step");
   return 0;
 }
 

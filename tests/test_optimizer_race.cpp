@@ -8,6 +8,7 @@
 #include "data/toy_datasets.h"
 #include "optim/optimizer_spec.h"
 #include "support/gpu_test.h"
+#include "support/toy_networks.h"
 
 #include <QTest>
 
@@ -19,22 +20,8 @@ using analysis::ParamVector;
 
 namespace {
 
-const char* kMoonsNet = R"(input x: 2
-h1 = Linear(x, out_features=12)
-a1 = Tanh(h1)
-logits = Linear(a1, out_features=2)
-loss = CrossEntropyLoss(logits)
-)";
-
-// ReLU keeps nothing bounded: a far too large learning rate overflows float32 within a few steps.
-const char* kReluNet = R"(input x: 2
-h1 = Linear(x, out_features=12)
-a1 = ReLU(h1)
-h2 = Linear(a1, out_features=12)
-a2 = ReLU(h2)
-logits = Linear(a2, out_features=2)
-loss = CrossEntropyLoss(logits)
-)";
+using test::kMoonsNet;
+using test::kReluNet;
 
 double distance(const ParamVector& a, const ParamVector& b) {
   double sum = 0;

@@ -4,6 +4,7 @@
 #include "nn/network.h"
 #include "nn/network_text.h"
 #include "support/gpu_test.h"
+#include "support/reference_pass.h"
 #include "train/probes.h"
 #include "train/training_session.h"
 
@@ -191,20 +192,7 @@ loss = CrossEntropyLoss(logits)
       constexpr uint32_t kBatch = 6;
       nn::Network net(*context_, test::graphOf(everyLayerNetwork(loss)), kBatch, 7);
       const auto input = test::randomFloats(kBatch * net.inputShape().elements(), 9, -2, 2);
-      std::vector<uint32_t> labels(kBatch);
-      for (uint32_t b = 0; b < kBatch; ++b) labels[b] = (b * 3 + 1) % net.classes();
-      net.input().upload(input.data(), input.size() * 4);
-      net.labels().upload(labels.data(), labels.size() * 4);
-      gpu::Recording rec(*context_);
-      net.recordForward(rec, true);
-      net.recordBackward(rec);
-      context_->run(rec);
-      std::vector<nn::RefTensor> params;
-      for (auto& p : net.parameters()) {
-        const auto v = p.readValues();
-        params.emplace_back(v.begin(), v.end());
-      }
-      const auto ref = net.reference(nn::RefTensor(input.begin(), input.end()), labels, params, true, 0);
+      const auto ref = test::trainingPassWithReference(*context_, net, input, test::spreadLabels(kBatch, net.classes(), 3));
       train::Probes probes(net);
       const auto report = probes.measure(0, true, false);
       QCOMPARE(report.layers.size(), net.graph().nodes.size());

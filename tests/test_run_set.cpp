@@ -5,6 +5,7 @@
 // differences from the first.
 #include "data/toy_datasets.h"
 #include "support/gpu_test.h"
+#include "support/toy_networks.h"
 #include "train/run_set.h"
 
 #include <QTest>
@@ -15,12 +16,8 @@ using namespace gradlab;
 
 namespace {
 
-const char* kMoonsNet = R"(input x: 2
-h1 = Linear(x, out_features=12)
-a1 = Tanh(h1)
-logits = Linear(a1, out_features=2)
-loss = CrossEntropyLoss(logits)
-)";
+using test::kMoonsNet;
+using test::kReluNet;
 
 // The same network with BatchNorm1d after the hidden Linear and Dropout after its activation.
 const char* kMoonsNetWithNorm = R"(input x: 2
@@ -29,16 +26,6 @@ bn1 = BatchNorm1d(h1)
 a1 = Tanh(bn1)
 d1 = Dropout(a1, p=0.2)
 logits = Linear(d1, out_features=2)
-loss = CrossEntropyLoss(logits)
-)";
-
-// ReLU keeps nothing bounded: a far too large learning rate overflows float32 within a few steps.
-const char* kReluNet = R"(input x: 2
-h1 = Linear(x, out_features=12)
-a1 = ReLU(h1)
-h2 = Linear(a1, out_features=12)
-a2 = ReLU(h2)
-logits = Linear(a2, out_features=2)
 loss = CrossEntropyLoss(logits)
 )";
 

@@ -8,6 +8,7 @@
 #include "nn/network_text.h"
 #include "nn/random_hash.h"
 #include "support/gpu_test.h"
+#include "support/reference_pass.h"
 #include "train/training_session.h"
 
 #include <QTest>
@@ -48,26 +49,13 @@ class TestTraining : public QObject {
   void checkWholeNetwork(const std::string& text, const nn::Shape& inputShape, uint32_t batch, double tolerance) {
     nn::Network net(*context_, test::graphOf(text), batch, 11);
     const auto input = test::randomFloats(batch * inputShape.elements(), 3, -1, 1);
-    std::vector<uint32_t> labels(batch);
-    for (uint32_t b = 0; b < batch; ++b) labels[b] = (b * 7 + 1) % net.classes();
-    net.input().upload(input.data(), input.size() * 4);
-    net.labels().upload(labels.data(), labels.size() * 4);
-    gpu::Recording rec(*context_);
-    net.recordForward(rec, true);
-    net.recordBackward(rec);
-    context_->run(rec);
-    std::vector<nn::RefTensor> params;
-    for (auto& p : net.parameters()) {
-      const auto v = p.readValues();
-      params.emplace_back(v.begin(), v.end());
-    }
-    const auto ref = net.reference(nn::RefTensor(input.begin(), input.end()), labels, params, true, 0);
+    const auto ref = test::trainingPassWithReference(*context_, net, input, test::spreadLabels(batch, net.classes(), 7));
     // A tensor whose true gradient is ~0 (a bias right before BatchNorm) is judged against the
     // network's gradient scale, not its own: float rounding there is not an error.
     double networkScale = 1e-12;
     for (const auto& g : ref.paramGrads)
       for (double v : g) networkScale = std::max(networkScale, std::abs(v));
-    for (size_t k = 0; k < params.size(); ++k) {
+    for (size_t k = 0; k < ref.paramGrads.size(); ++k) {
       const auto got = net.parameters()[k].readGradients();
       double top = 1e-2 * networkScale, worst = 0;
       for (size_t i = 0; i < got.size(); ++i) {

@@ -999,6 +999,10 @@ class TestMainWindow : public QObject {
     const QString banner = window.bannerText();
     static const QRegularExpression layer("first in (h1|a1|h2|a2|logits|loss) \\((Linear|ReLU|CrossEntropyLoss)\\)");
     QVERIFY2(layer.match(banner).hasMatch(), qPrintable(banner));
+    // The strip under the editor speaks of the network, never of a run that can go on.
+    QVERIFY(!action(window, "Play")->isEnabled());
+    const QString strip = window.editor().messageText();
+    QVERIFY2(strip.startsWith("Network valid: ") && !strip.contains("ready", Qt::CaseInsensitive), qPrintable(strip));
     QTest::qWait(300);  // the charts redraw at 30 Hz
     const auto& charts = window.charts();
     QVERIFY(charts.lossPoints() >= 3);

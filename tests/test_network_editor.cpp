@@ -315,7 +315,7 @@ class TestNetworkEditor : public QObject {
     editor.undoStack()->undo();
     QVERIFY(editor.trainable());
     QVERIFY(editor.nodeItem("s")->content().errors.isEmpty());
-    QVERIFY(editor.messageText().startsWith("Ready to train"));
+    QVERIFY(editor.messageText().startsWith("Network valid"));
   }
 
   void copyAndPasteMakeRenamedCopies() {

@@ -290,15 +290,17 @@ void NetworkEditor::showAnalysis() {
     return text;
   };
   QString style = "QLabel { padding: 5px 8px; border-left: 4px solid %1; background: %2; }";
+  // The strip speaks of the network only: whether a run can go on (diverged, finished) is the
+  // banner's and the toolbar's to say, so nothing here may read as "ready".
+  const QString summary = tr("Network valid: %1 parameters").arg(countText(analysis_.paramCount));
   if (!errors.isEmpty()) {
     strip_->setText(listed(errors));
     strip_->setStyleSheet(style.arg("#d62728", "rgba(214, 39, 40, 0.14)"));
   } else if (!warnings.isEmpty()) {
-    strip_->setText(tr("Ready to train: %1 parameters").arg(countText(analysis_.paramCount)) +
-                    "\n" + listed(warnings));
+    strip_->setText(summary + "\n" + listed(warnings));
     strip_->setStyleSheet(style.arg("#e6912e", "rgba(230, 145, 46, 0.14)"));
   } else {
-    strip_->setText(tr("Ready to train: %1 parameters").arg(countText(analysis_.paramCount)));
+    strip_->setText(summary);
     strip_->setStyleSheet(style.arg("#2ca02c", "rgba(44, 160, 44, 0.12)"));
   }
 }

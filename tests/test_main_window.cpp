@@ -226,6 +226,23 @@ void verifyLossChartShows(MainWindow& window, const std::vector<gradlab::train::
   QVERIFY2(shortened.isEmpty(), qPrintable(shortened.join(" | ")));
 }
 
+// The By-depth view raised in `window` and laid out at the window's size: every chart text whole.
+// A tabbed dock behind another can report itself visible, so this waits until it is on screen.
+void verifyDepthViewReadable(MainWindow& window, const QString& screenshot) {
+  QDockWidget* dock = window.dock("depth");
+  QVERIFY(dock);
+  dock->raise();
+  auto* view = dock->findChild<gradlab::ui::DepthStatsView*>();
+  QVERIFY(view);
+  QTRY_VERIFY_WITH_TIMEOUT(!view->visibleRegion().isEmpty(), 5000);
+  QTest::qWait(300);  // the charts redraw at 30 Hz and lay out their labels
+  gradlab::test::screenshot(window, screenshot, 150);
+  QVERIFY(QRectF(window.rect()).contains(gradlab::test::rectIn(*view, window)));
+  const QStringList shortened = gradlab::test::elided(view->chartTexts());
+  QVERIFY2(shortened.isEmpty(), qPrintable(QString("%1x%2: ").arg(window.width()).arg(window.height()) +
+                                           shortened.join(" | ")));
+}
+
 // The banner shows `text` whole: visible in the window's picture, its red background and dark
 // text drawn, and tall enough for its wrapped lines.
 void verifyBannerShows(MainWindow& window, const QString& text) {
@@ -1013,6 +1030,7 @@ class TestMainWindow : public QObject {
     QVERIFY2(std::isfinite(lossMin) && std::isfinite(lossMax) && lossMax <= 40, qPrintable(QString("log10 %1..%2").arg(lossMin).arg(lossMax)));
     QVERIFY2(charts.lossAxisNote().contains("log scale"), qPrintable(charts.lossAxisNote()));
     gradlab::test::screenshot(window, "demo_diverged_1280x720", 200);
+    verifyDepthViewReadable(window, "demo_diverged_depth_1280x720");
   }
 
   // Accuracy near 100% keeps the axis at 100% (a padded, rounded axis reached 150%).
@@ -1324,6 +1342,11 @@ class TestMainWindow : public QObject {
       const QStringList shortened = gradlab::test::elided(gradlab::test::sceneTexts(*chart->scene()));
       QVERIFY2(shortened.isEmpty(), qPrintable(chart->chart()->title() + ": " + shortened.join(" | ")));
     }
+    if (demo.race) return;
+    // The By-depth view (its layers named once the run has probed them), at the lab's size and at 1280x720.
+    verifyDepthViewReadable(window, name + "_depth");
+    window.resize(1280, 720);
+    verifyDepthViewReadable(window, name + "_depth_1280x720");
   }
 };
 

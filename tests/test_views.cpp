@@ -405,6 +405,36 @@ class TestViews : public QObject {
     test::screenshot(view, "views_depth_stats_init_demo_log", 100);
   }
 
+  // At the smallest size its layout allows (a short dock), empty and with the initialisation
+  // demo's fifteen layers, every title, legend entry and layer name is whole.
+  void depthStatsReadableAtTheirMinimumSize() {
+    const auto probes = initDemoProbes(*context_);
+    QVERIFY(probes);
+    gradlab::ui::DepthStatsView view;
+    view.resize(view.minimumSizeHint());
+    view.show();
+    QTest::qWait(100);
+    for (const auto& report : {std::shared_ptr<const train::ProbeReport>(), probes}) {
+      view.setReport(report);
+      view.refresh();
+      QTest::qWait(100);  // the charts lay out their labels
+      test::screenshot(view, report ? "views_depth_stats_minimum_size" : "views_depth_stats_minimum_size_empty", 100);
+      const QStringList shortened = test::elided(view.chartTexts());
+      QVERIFY2(shortened.isEmpty(), qPrintable(QString("%1x%2: ").arg(view.width()).arg(view.height()) + shortened.join(" | ")));
+      for (int i = 0; i < 3; ++i) {  // no text above a plot but its chart's title
+        const QChart* chart = view.chartView(i)->chart();
+        for (const QGraphicsItem* item : view.chartView(i)->scene()->items()) {
+          const auto* text = dynamic_cast<const QGraphicsTextItem*>(item);
+          if (text && text->isVisible() && text->toPlainText() != chart->title())
+            QVERIFY2(item->sceneBoundingRect().bottom() > chart->plotArea().top(), qPrintable(text->toPlainText()));
+        }
+      }
+    }
+    int named = 0;  // layers named under the charts: thinned to fit, never none
+    for (const auto& l : probes->layers) named += view.chartTexts().count(QString::fromStdString(l.node));
+    QVERIFY2(named >= 3 * 3, qPrintable(view.chartTexts().join(" | ")));
+  }
+
   // Gradients over 24 decades (ten N(0, 0.01) layers) and one that is exactly zero: the log axis
   // spans the positive ones with a few unelided labels; the zero has no place on it.
   void depthStatsLogAxisOverManyDecades() {

@@ -1,6 +1,7 @@
 #include "views/depth_stats_view.h"
 
 #include <QCheckBox>
+#include <QFontMetricsF>
 #include <QGraphicsSimpleTextItem>
 #include <QGraphicsTextItem>
 #include <QHBoxLayout>
@@ -81,6 +82,8 @@ DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
   activations_ = makePanel(tr("Activations by depth"));
   gradients_ = makePanel(tr("Gradients by depth"));
   fractions_ = makePanel(tr("Dead and saturated units"));
+  for (Panel* p : {&activations_, &gradients_, &fractions_})
+    connect(p->chart, &QChart::plotAreaChanged, this, [this, p] { nameLayers(*p, false); });
 
   activationMean_ = lineSeries(tr("mean"), QColor(130, 180, 225), true);
   activationStd_ = lineSeries(tr("std"), QColor(31, 119, 180), false);
@@ -98,9 +101,10 @@ DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
   gradientLogAxis_->setMinorTickCount(-1);
 
   bars_ = new QBarSeries;
-  zero_ = new QBarSet(tr("dead (ReLU at 0)"));
+  // Short legend names fit a chart at its minimum width; the tooltip says what they count.
+  zero_ = new QBarSet(tr("dead"));
   zero_->setColor(QColor(127, 127, 127));
-  saturated_ = new QBarSet(tr("saturated (tanh, sigmoid)"));
+  saturated_ = new QBarSet(tr("saturated"));
   saturated_->setColor(QColor(255, 127, 14));
   bars_->append(zero_);
   bars_->append(saturated_);
@@ -110,6 +114,8 @@ DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
   fractions_.y->setRange(0, 100);
   fractions_.y->setTitleText(tr("% of units"));
   fractions_.y->setLabelFormat("%.0f");
+  fractions_.view->setToolTip(tr("Per layer, the share of units that are dead (a ReLU's output exactly 0) "
+                                 "and saturated (a tanh's or sigmoid's output near its limits)."));
   activations_.y->setTitleText(tr("value"));
   gradients_.y->setTitleText(tr("value"));
 
@@ -139,6 +145,8 @@ DepthStatsView::Panel DepthStatsView::makePanel(const QString& title) {
   p.x = new QCategoryAxis;
   p.x->setTitleText(tr("layer (forward order)"));
   p.x->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+  p.x->setTruncateLabels(false);  // nameLayers spaces the names; the last may reach into the margin
+  p.x->setTitleVisible(false);    // until there are layers: with no names Qt draws it above the chart
   p.y = new QValueAxis;
   p.y->setLabelFormat("%.2g");
   p.chart->addAxis(p.x, Qt::AlignBottom);
@@ -147,6 +155,24 @@ DepthStatsView::Panel DepthStatsView::makePanel(const QString& title) {
   p.view->setRenderHint(QPainter::Antialiasing);
   p.view->setMinimumSize(320, 300);
   return p;
+}
+
+// Names every k-th layer along the panel's x-axis, k as small as lets the widest name sit
+// beside the next one at the plot's width; again when that width changes.
+void DepthStatsView::nameLayers(Panel& p, bool namesChanged) {
+  const QFontMetricsF metrics(p.x->labelsFont());
+  qreal widest = 0;
+  for (const QString& name : names_) widest = std::max(widest, metrics.horizontalAdvance(name));
+  const qreal width = p.chart->plotArea().width();
+  const qsizetype count = std::max<qsizetype>(1, names_.size());
+  const int every = width > 0 ? std::max(1, int(std::ceil((widest + metrics.averageCharWidth() * 2) * count / width)))
+                              : std::max(1, int(std::ceil(count / 8.0)));
+  if (!namesChanged && every == p.every) return;
+  p.every = every;
+  p.x->setTitleVisible(!names_.isEmpty());
+  for (const QString& label : p.x->categoriesLabels()) p.x->remove(label);
+  for (int i = 0; i < names_.size(); i += every) p.x->append(names_[i], i);
+  p.x->setRange(-0.5, count - 0.5);
 }
 
 void DepthStatsView::setReport(std::shared_ptr<const train::ProbeReport> report) {
@@ -234,15 +260,10 @@ void DepthStatsView::draw() {
       saturated << 100 * l.activation.saturatedFraction.value_or(0);
     }
   layers_ = int(names.size());
-  // Layer i sits at x = i; about eight names label the axis. Same layers: the axes stay.
+  // Layer i sits at x = i. Same layers: the axes stay.
   if (names != names_) {
     names_ = names;
-    const int every = std::max<int>(1, int(std::ceil(names.size() / 8.0)));
-    for (auto* p : {&activations_, &gradients_, &fractions_}) {
-      for (const QString& label : p->x->categoriesLabels()) p->x->remove(label);
-      for (int i = 0; i < names.size(); i += every) p->x->append(names[i], i);
-      p->x->setRange(-0.5, std::max<qsizetype>(1, names.size()) - 0.5);
-    }
+    for (auto* p : {&activations_, &gradients_, &fractions_}) nameLayers(*p, true);
   }
   activationMean_->replace(aMean);
   activationStd_->replace(aStd);

@@ -53,8 +53,10 @@ class DepthStatsView : public QWidget {
     QChartView* view = nullptr;
     QCategoryAxis* x = nullptr;  // layer names at every k-th layer, so they never crowd
     QValueAxis* y = nullptr;
+    int every = 0;  // k, as the plot's width allows
   };
   Panel makePanel(const QString& title);
+  void nameLayers(Panel& panel, bool namesChanged);
   void draw();
 
   std::shared_ptr<const train::ProbeReport> report_;

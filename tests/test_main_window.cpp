@@ -36,7 +36,6 @@
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QFileDialog>
 #include <QLabel>
 #include <QRegularExpression>
 #include <QUndoStack>
@@ -359,10 +358,7 @@ void verifyOpenDialogIsEscaped(MainWindow& window, const QTemporaryDir& dir) {
   QTimer answer;
   QObject::connect(&answer, &QTimer::timeout, &answer, [&] {
     QWidget* modal = QApplication::activeModalWidget();
-    if (auto* files = qobject_cast<QFileDialog*>(modal)) {
-      files->selectFile(broken);
-      QMetaObject::invokeMethod(files, "accept");  // protected, a slot
-    } else if (auto* box = qobject_cast<QMessageBox*>(modal); box && box->button(QMessageBox::Ok)) {
+    if (auto* box = qobject_cast<QMessageBox*>(modal); box && box->button(QMessageBox::Ok)) {
       title = box->windowTitle(), message = box->text();
       box->button(QMessageBox::Ok)->click();
     } else if (modal) {
@@ -371,7 +367,9 @@ void verifyOpenDialogIsEscaped(MainWindow& window, const QTemporaryDir& dir) {
     }
   });
   answer.start(20);
-  action(window, "&Open…")->trigger();
+  // What File > Open does with the path its dialog returns (Qt's own file dialog is not driven:
+  // offscreen, selecting a file in it can loop on its asynchronous directory model).
+  window.openChosenFile(broken);
   answer.stop();
   QVERIFY2(unexpected.isEmpty(), qPrintable(unexpected));
   QCOMPARE(title, QString("Cannot open \\x1b]0;owned\\x07\\x1b[2J.gradlab"));

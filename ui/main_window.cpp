@@ -538,7 +538,10 @@ bool MainWindow::saveFile(const QString& path, QString* error) {
 void MainWindow::open() {
   if (!maybeSave()) return;
   const QString path = QFileDialog::getOpenFileName(this, tr("Open experiment"), QSettings().value("files/last").toString(), fileFilter());
-  if (path.isEmpty()) return;
+  if (!path.isEmpty()) openChosenFile(path);
+}
+
+void MainWindow::openChosenFile(const QString& path) {
   QString error;
   if (!openFile(path, &error))
     QMessageBox::warning(this, tr("Cannot open %1").arg(QString::fromStdString(util::printable(QFileInfo(path).fileName().toStdString()))), error);

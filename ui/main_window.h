@@ -62,6 +62,8 @@ class MainWindow : public QMainWindow {
   bool showingRace() const;  // an optimizer race demo: no network, Play runs the race again
   // File > Open and File > Save without dialogs; false with a message for the user.
   bool openFile(const QString& path, QString* error);
+  // File > Open once its dialog has given a path: opens it, or says why not in a message box.
+  void openChosenFile(const QString& path);
   bool saveFile(const QString& path, QString* error);
   bool exportMetricsTo(const QString& path, QString* error);  // File > Export Metrics as CSV
   // The experiment as it stands: network, layout, settings and the curves so far.

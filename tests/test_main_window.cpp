@@ -863,6 +863,18 @@ class TestMainWindow : public QObject {
     }
   }
 
+  // On a projector's 1280x720 the window fits the screen instead of running off it.
+  void windowFitsASmallScreen() {
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    QCOMPARE(window.size(), QSize(1440, 900));  // a desktop's size by default
+    window.fitTo(QSize(1280, 720));
+    window.show();
+    QVERIFY2(window.width() <= 1280 && window.height() <= 720, qPrintable(QString("%1x%2").arg(window.width()).arg(window.height())));
+    window.fitTo(QSize(640, 480));
+    QCOMPARE(window.size(), window.minimumSize());
+  }
+
   // The experiment the window starts with (and File > New) is a template like a demo: training it
   // and then opening a demo asks nothing; an edit makes it the user's work.
   void newExperimentIsATemplateUntilEdited() {

@@ -408,6 +408,8 @@ void MainWindow::openExperiment(const persist::Experiment& experiment, const QSt
   setModified(false);
 }
 
+void MainWindow::fitTo(const QSize& available) { resize(size().boundedTo(available).expandedTo(minimumSize())); }
+
 void MainWindow::newExperiment() {
   openExperiment(defaultExperiment());
   showingDemo_ = true;

@@ -54,6 +54,8 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   QString deviceText() const;  // what the status bar shows about the device
+  // Shrinks the window to fit `available` (a projector's 1280x720), never below its minimum size.
+  void fitTo(const QSize& available);
   // Shows the experiment in the editor and the training panel and builds its run.
   void openExperiment(const persist::Experiment& experiment, const QString& path = {});
   void openDemo(const Demo& demo);

@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QMessageBox>
+#include <QScreen>
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
 
   gradlab::ui::MainWindow window(parser.value(device));
   window.show();
+  // Its preferred size is for a desktop; on a projector's 1280x720 it must not run off the screen.
+  if (const QScreen* screen = QGuiApplication::primaryScreen()) window.fitTo(screen->availableGeometry().size());
   window.newExperiment();
   window.offerRecovery();
   if (!parser.positionalArguments().isEmpty()) {

@@ -5,6 +5,7 @@
 #include "nn/conv_algorithm.h"
 #include "nn/network.h"
 #include "support/gpu_test.h"
+#include "support/reference_pass.h"
 
 #include <QTest>
 
@@ -60,21 +61,7 @@ struct Outcome {
 Outcome trainingPass(gpu::Context& context, const std::string& text, ConvAlgorithm conv) {
   nn::Network net(context, test::graphOf(text), kBatch, 11, conv);
   const auto input = test::randomFloats(kBatch * net.inputShape().elements(), 3);
-  std::vector<uint32_t> labels(kBatch);
-  for (uint32_t b = 0; b < kBatch; ++b) labels[b] = (b * 7 + 1) % net.classes();
-  net.input().upload(input.data(), input.size() * 4);
-  net.labels().upload(labels.data(), labels.size() * 4);
-  gpu::Recording rec(context);
-  net.recordForward(rec, true);
-  net.recordBackward(rec);
-  context.run(rec);
-
-  std::vector<nn::RefTensor> params;
-  for (auto& p : net.parameters()) {
-    const auto v = p.readValues();
-    params.emplace_back(v.begin(), v.end());
-  }
-  const auto ref = net.reference(nn::RefTensor(input.begin(), input.end()), labels, params, true, 0);
+  const auto ref = test::trainingPassWithReference(context, net, input, test::spreadLabels(kBatch, net.classes(), 7));
   Outcome out;
   for (size_t i : net.analysis().order) {
     const std::string& name = net.graph().nodes[i].name;
@@ -90,7 +77,7 @@ Outcome trainingPass(gpu::Context& context, const std::string& text, ConvAlgorit
       out.reference.push_back(ref.gradients[i]);
     }
   }
-  for (size_t k = 0; k < params.size(); ++k) {
+  for (size_t k = 0; k < net.parameters().size(); ++k) {
     out.names.push_back(net.parameters()[k].name + " gradient");
     out.device.push_back(net.parameters()[k].readGradients());
     out.reference.push_back(ref.paramGrads[k]);

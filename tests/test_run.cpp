@@ -226,6 +226,12 @@ loss = CrossEntropyLoss(logits)
     QTRY_COMPARE_WITH_TIMEOUT(run.latest()->generation, uint64_t(2), 10000);
     QCOMPARE(run.latest()->step, uint64_t(0));
     QCOMPARE(run.latest()->stepsPerSecond, 0.0);  // no average carried over from the old generation
+    // latest() changes before subscribers are called: wait until the recorder has it too.
+    const auto recordedGeneration = [&] {
+      std::lock_guard lock(recorder.mutex);
+      return recorder.snapshots.empty() ? uint64_t(0) : recorder.snapshots.back()->generation;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(recordedGeneration(), uint64_t(2), 10000);
     std::lock_guard lock(recorder.mutex);
     uint64_t generation = 0, next = 0;
     for (const auto& s : recorder.snapshots) {

@@ -4,6 +4,7 @@
 #include "gpu/buffer.h"
 #include "nn/network.h"
 #include "optim/optimizer.h"
+#include "train/probes.h"
 #include "train/training_session.h"
 
 #include <algorithm>
@@ -42,7 +43,6 @@ void addNetwork(const DeviceFitRequest& r, const gpu::DeviceInfo& device, std::v
   out.push_back({"the network", "input gradient", floats(plan.inputFloats), true, true, -1, Grows::WithBatch});
   out.push_back({"the network", "label buffer", floats(plan.labelFloats), true, true, -1, Grows::WithBatch});
   out.push_back({"the network", "step counter", floats(plan.stepFloats), true, true, -1, Grows::Fixed});
-  uint64_t largestParam = 1;
   std::vector<uint64_t> paramCounts;
   for (size_t i : analysis.order) {
     const auto& node = plan.nodes[i];
@@ -58,7 +58,6 @@ void addNetwork(const DeviceFitRequest& r, const gpu::DeviceInfo& device, std::v
     for (const auto& p : shape.params) {
       const uint64_t count = p.shape.elements();
       paramCounts.push_back(count);
-      largestParam = std::max(largestParam, count);
       // Ranges of the shared buffers below, each bound whole by the layer's kernels.
       out.push_back({owner, p.name, count * 4, false, true, n, Grows::WithNetwork});
       out.push_back({owner, p.name + " gradient", count * 4, false, true, n, Grows::WithNetwork});
@@ -79,10 +78,10 @@ void addNetwork(const DeviceFitRequest& r, const gpu::DeviceInfo& device, std::v
     out.push_back({"the network", "checkpoint of its parameters", bytes, true, false, -1, Grows::WithNetwork});
   }
   if (r.probes) {
-    for (uint64_t count : paramCounts)
-      out.push_back({"the probes", "copy of a parameter", std::max<uint64_t>(count, 1) * 4, true, true, -1,
-                     Grows::WithNetwork});
-    out.push_back({"the probes", "difference of parameters", largestParam * 4, true, true, -1, Grows::WithNetwork});
+    const Probes::ParameterBufferBytes probes = Probes::parameterBufferBytes(paramCounts);
+    for (uint64_t bytes : probes.copies)
+      out.push_back({"the probes", "copy of a parameter", bytes, true, true, -1, Grows::WithNetwork});
+    out.push_back({"the probes", "difference of parameters", probes.difference, true, true, -1, Grows::WithNetwork});
   }
 }
 

@@ -37,12 +37,22 @@ Probes::Probes(nn::Network& network) : network_(network) {
   const std::vector<float> zeros(std::max<size_t>(slots, 1) * kHistogramBins, 0.0f);
   records_->upload(zeros.data(), records_->bytes());
   histograms_->upload(zeros.data(), histograms_->bytes());
-  uint32_t largest = 1;
-  for (auto& p : network.parameters()) {
-    previous_.push_back(std::make_unique<gpu::Buffer>(network.context(), std::max<uint64_t>(p.count(), 1) * 4));
-    largest = std::max(largest, p.count());
+  std::vector<uint64_t> counts;
+  for (auto& p : network.parameters()) counts.push_back(p.count());
+  const ParameterBufferBytes bytes = parameterBufferBytes(counts);
+  for (uint64_t copy : bytes.copies) previous_.push_back(std::make_unique<gpu::Buffer>(network.context(), copy));
+  difference_ = std::make_unique<gpu::Buffer>(network.context(), bytes.difference);
+}
+
+Probes::ParameterBufferBytes Probes::parameterBufferBytes(const std::vector<uint64_t>& counts) {
+  ParameterBufferBytes bytes;
+  uint64_t largest = 1;
+  for (uint64_t count : counts) {
+    bytes.copies.push_back(std::max<uint64_t>(count, 1) * 4);
+    largest = std::max(largest, count);
   }
-  difference_ = std::make_unique<gpu::Buffer>(network.context(), uint64_t(largest) * 4);
+  bytes.difference = largest * 4;
+  return bytes;
 }
 
 void Probes::rememberParameters() {

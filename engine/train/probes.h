@@ -57,6 +57,15 @@ class Probes {
  public:
   explicit Probes(nn::Network& network);
 
+  // Bytes of the buffers Probes keeps per parameter, for parameters of these float counts: a copy
+  // of each (to measure an update against) and one difference buffer as large as the largest.
+  // The device-fit check sizes them with the same function.
+  struct ParameterBufferBytes {
+    std::vector<uint64_t> copies;
+    uint64_t difference = 0;
+  };
+  static ParameterBufferBytes parameterBufferBytes(const std::vector<uint64_t>& counts);
+
   // Keeps the current parameters to measure the next update against (call before a step).
   void rememberParameters();
   // Parameter tensors (by name, e.g. "c1.weight") and running statistics ("bn1.running_mean")

@@ -199,9 +199,8 @@ DeviceFitRequest sessionFitRequest(const nn::Graph& graph, const data::Dataset& 
   r.batch = options.batch;
   r.conv = options.conv;
   if (optimizer) r.optimizerStateFloats = [optimizer](uint64_t count) { return optimizer->stateFloats(count); };
-  // Plain SGD taken in the backward pass keeps a checkpoint (see TrainingSession's constructor).
-  const bool plainSgd = !optimizer || dynamic_cast<const optim::Sgd*>(optimizer);
-  r.checkpoint = options.sgdInBackward && plainSgd && !options.regularization.active();
+  // The SGD step taken in the backward pass keeps a checkpoint to step back to.
+  r.checkpoint = takesSgdInBackward(options, optimizer);
   r.datasets.push_back({train.name + " (training)", train.size(), train.sampleSize(), train.isBytes()});
   if (validation && validation->size() > 0)
     r.datasets.push_back({validation->name + " (validation)", validation->size(), validation->sampleSize(),

@@ -48,6 +48,12 @@ optim::ParamRef allParameters(nn::Network& net) {
   return {"all", net.allValues(), net.allGradients(), uint32_t(net.allValues().bytes / 4), true};
 }
 
+// Plain SGD is stateless and needs nothing but each gradient: layers may apply it as they go.
+bool takesSgdInBackward(const TrainingOptions& options, const optim::Optimizer* optimizer) {
+  return options.sgdInBackward && !options.regularization.active() &&
+         (!optimizer || dynamic_cast<const optim::Sgd*>(optimizer));
+}
+
 TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, const data::Dataset& train,
                                  const data::Dataset* validation, const TrainingOptions& options,
                                  std::unique_ptr<optim::Optimizer> optimizer)
@@ -84,8 +90,7 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
   if (options_.regularization.active()) {
     regularization_ = std::make_unique<RegularizationStage>(context, options_.regularization, parameterRefs(*network_));
   }
-  // Plain SGD is stateless and needs nothing but each gradient: layers may apply it as they go.
-  sgdInBackward_ = options_.sgdInBackward && !regularization_ && dynamic_cast<optim::Sgd*>(optimizer_.get());
+  sgdInBackward_ = takesSgdInBackward(options_, optimizer_.get());
   reset(options.seed);
   stepRecording_ = recordStep(sgdInBackward_);
   if (parametersUpdatedInBackward() > 0) recordCheckpoints();

@@ -38,6 +38,10 @@ struct TrainingOptions {
   bool sgdInBackward = true;
 };
 
+// Whether a session of these options and this optimizer (null: the default SGD) takes the SGD
+// step in the backward pass: sgdInBackward holds only for plain SGD without regularization.
+bool takesSgdInBackward(const TrainingOptions& options, const optim::Optimizer* optimizer);
+
 struct StepRecord {
   uint64_t step = 0;  // 0-based index of the step
   double loss = 0;    // the batch's mean loss (plus the penalty, with L1/L2 regularization)

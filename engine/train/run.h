@@ -62,6 +62,10 @@ struct Snapshot {
   // the user pressed Reset or opened another experiment.
   uint64_t runId = 0;       // unique in the process, from 1
   uint64_t generation = 0;  // resets requested before this snapshot's
+  // Which run of a comparison this is (0 for the first, and for a run trained alone): a Run that
+  // trains several configurations in lockstep publishes a snapshot per member, each with its own
+  // state (one that diverges is Stopped while the others go on), step, records and probes.
+  uint32_t member = 0;
   RunState state = RunState::Preparing;
   uint64_t step = 0;
   double epoch = 0;

@@ -1,0 +1,33 @@
+#include "views/run_style.h"
+
+namespace gradlab::ui {
+
+QColor runColor(uint32_t index) {
+  static const QRgb kPalette[kRunPaletteSize] = {
+      qRgb(0, 114, 178),   // blue
+      qRgb(213, 94, 0),    // vermillion
+      qRgb(0, 158, 115),   // bluish green
+      qRgb(204, 121, 167), // reddish purple
+      qRgb(230, 159, 0),   // orange
+      qRgb(86, 180, 233),  // sky blue
+      qRgb(240, 228, 66),  // yellow
+      qRgb(0, 0, 0),       // black
+  };
+  return QColor(kPalette[index % kRunPaletteSize]);
+}
+
+Qt::PenStyle runPenStyle(uint32_t index) {
+  static const Qt::PenStyle kStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine};
+  return kStyles[index % 4];
+}
+
+RunStyle defaultRunStyle(uint32_t index) {
+  RunStyle style;
+  style.member = index;
+  style.label = QString(QChar('A' + char(index % 26)));
+  style.color = runColor(index);
+  style.pen = runPenStyle(index);
+  return style;
+}
+
+}  // namespace gradlab::ui

@@ -9,7 +9,7 @@ namespace gradlab::nn {
 enum class ConvAlgorithm { Auto, Direct, Fft };
 
 // Auto takes the FFT from this kernel size on: the crossover measured on lavapipe with
-// `gradlab-bench fftconv` (docs/BENCHMARKS.md, "FFT convolution crossover").
+// `gradlab-bench fftconv` (docs/BENCHMARK_DIARY.md, "FFT convolution crossover").
 constexpr unsigned kFftCrossoverKernel = 7;
 
 // "auto", "direct" or "fft"; throws std::invalid_argument naming the accepted values.

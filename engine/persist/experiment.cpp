@@ -18,6 +18,12 @@ std::string contentsOf(const Experiment& e) {
     text += " and " + e.progress.optimizer + "'s state at step " + std::to_string(e.progress.step);
   else if (!e.progress.empty())
     text += " at step " + std::to_string(e.progress.step);
+  if (!e.comparisons.empty()) {
+    std::string labels = "A";
+    for (size_t i = 0; i < e.comparisons.size(); ++i)
+      labels += (i + 1 == e.comparisons.size() ? " and " : ", ") + e.comparisons[i].label;
+    text += "; " + std::to_string(e.comparisons.size() + 1) + " runs side by side (" + labels + ")";
+  }
   return text;
 }
 

@@ -72,6 +72,29 @@ struct RunProgress {
   bool operator==(const RunProgress&) const = default;
 };
 
+// A run of a comparison other than the first (the experiment itself is run "A"): the base's
+// settings with a few changed, and its own results. Changes are key=value text by the keys of
+// `gradlab-cli compare --run` (lr, optimizer, schedule, l1, l2, clip-norm, clip-value, seed,
+// augment, normalize, conv, batch, init, network), checked when the run is built
+// (persist::variantExperiment), so a file never holds an enum number.
+struct RunVariant {
+  std::string label;                           // "B", "C", "D": its place in the set
+  std::string name;                            // what the user called it ("" : none)
+  uint32_t colour = 0;                         // palette index (ui runColor)
+  bool visible = true;                         // drawn in the views
+  std::map<std::string, std::string> changes;  // "lr" -> "0.01", "init" -> "xavier_normal"
+  std::string network;                         // the variant's network text; "": the base's
+  std::vector<MetricPoint> trainingHistory;    // as Experiment's results, for this run
+  std::vector<MetricPoint> validationHistory;
+  std::map<std::string, Tensor> weights;
+  RunProgress progress;
+
+  bool operator==(const RunVariant&) const = default;
+};
+
+// Runs 2-4 of a comparison; a set holds at most 4 runs (train::kMaxRunsInSet).
+inline constexpr size_t kMaxComparisons = 3;
+
 struct Experiment {
   std::string title;
   std::string network;  // the network's text (nn::printNetwork / nn::parseNetwork)
@@ -82,6 +105,8 @@ struct Experiment {
   std::vector<MetricPoint> validationHistory;  // one point per validation pass
   std::map<std::string, Tensor> weights;       // parameter name -> trained values
   RunProgress progress;                        // with weights: the run to continue
+  // Runs 2-4 trained beside this one in lockstep (format 4); empty: a single run.
+  std::vector<RunVariant> comparisons;
 
   bool operator==(const Experiment&) const = default;
 };

@@ -34,6 +34,15 @@ Run::Run(gpu::Context& context, RunConfig config)
   thread_ = std::thread([this] { worker(); });
 }
 
+Run::Run(gpu::Context& context, std::vector<RunConfig> members)
+    : context_(context), config_(members.empty() ? RunConfig{} : std::move(members.front())), id_(++lastRunId) {
+  if (members.size() != 1) error_ = "runs in lockstep are not built yet: give one member";
+  auto first = std::make_shared<Snapshot>();
+  first->runId = id_;
+  latest_ = first;
+  thread_ = std::thread([this] { worker(); });
+}
+
 Run::~Run() {
   {
     std::lock_guard lock(mutex_);
@@ -71,7 +80,7 @@ uint64_t Run::reset(std::optional<uint32_t> seed) {
   changed_.notify_all();
   return generation;
 }
-void Run::setLearningRate(double rate) {
+void Run::setLearningRate(double rate, uint32_t /*member*/) {
   std::lock_guard lock(mutex_);
   commands_.push_back({Command::LearningRate, rate});
   changed_.notify_all();
@@ -102,7 +111,7 @@ RunState Run::state() const {
   return state_;
 }
 
-std::shared_ptr<const Snapshot> Run::latest() const {
+std::shared_ptr<const Snapshot> Run::latest(uint32_t /*member*/) const {
   std::lock_guard lock(mutex_);
   return latest_;
 }
@@ -211,6 +220,7 @@ std::shared_ptr<const DecisionBoundary> Run::boundaryNow() {
 void Run::worker() {
   std::shared_ptr<const DecisionBoundary> initialBoundary;
   try {
+    if (!error_.empty()) throw std::invalid_argument(error_);
     auto optimizer = config_.optimizer ? config_.optimizer() : nullptr;
     // The session checks its own buffers; the run's probes add a copy of every parameter.
     DeviceFitRequest fit = sessionFitRequest(config_.graph, *config_.train, config_.validation.get(), config_.options,

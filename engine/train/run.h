@@ -7,6 +7,7 @@
 #include "gpu/context.h"
 #include "nn/graph.h"
 #include "train/decision_boundary.h"
+#include "train/run_set.h"
 #include "train/training_session.h"
 
 #include <condition_variable>
@@ -83,30 +84,44 @@ struct Snapshot {
   std::string error;
 };
 
+// A run trains 1 to kMaxRunsInSet members in lockstep (train/run_set.h: Lockstep) on one worker
+// thread; commands act on the whole set. A tick is one step of the member with the largest batch
+// and stepsPerTick steps of each other member, over the same samples; the cadences (snapshotEvery,
+// validateEvery, probeEvery, boundaryEvery, maxSteps) count ticks, so for a run alone they count
+// its steps. Every member takes member 0's datasets and cadences: a member whose train or
+// validation is null shares member 0's, and one that names other datasets or other cadences, a
+// batch that does not divide the largest, or a count of members outside 1..kMaxRunsInSet makes the
+// run Failed (never an exception) with a message naming the member ("run B: ...").
 class Run {
  public:
-  Run(gpu::Context& context, RunConfig config);
+  Run(gpu::Context& context, RunConfig config);  // a set of one member
+  Run(gpu::Context& context, std::vector<RunConfig> members);
   ~Run();  // stops the worker and waits for it
   Run(const Run&) = delete;
   Run& operator=(const Run&) = delete;
 
+  size_t members() const { return memberCount_; }
   void start();
   void pause();
   void stop();  // ends training: Finished until reset
-  void step(uint32_t steps = 1);  // from Ready or Paused: run this many steps, then pause
-  // Returns the generation the reset run's snapshots carry; older ones' may still arrive.
+  void step(uint32_t ticks = 1);  // from Ready or Paused: run this many ticks, then pause
+  // Resets every member (one generation for the set): given a seed, members that share member
+  // 0's seed take it and a member with a seed of its own keeps it. Returns the generation the
+  // reset run's snapshots carry; older ones' may still arrive.
   uint64_t reset(std::optional<uint32_t> seed = std::nullopt);
   uint64_t id() const { return id_; }
-  void setLearningRate(double rate);
+  void setLearningRate(double rate, uint32_t member = 0);
 
-  // A new subscriber gets the latest snapshot at once (on the calling thread), then every new one.
+  // Snapshots come one per member per publish (Snapshot::member), in order. A new subscriber gets
+  // every member's latest snapshot at once (on the calling thread), then every new one.
   using Subscriber = std::function<void(std::shared_ptr<const Snapshot>)>;
   uint64_t subscribe(Subscriber subscriber);
   void unsubscribe(uint64_t id);
 
+  // The set's state: Running while any member runs, Stopped only when every member stopped.
   RunState state() const;
-  std::shared_ptr<const Snapshot> latest() const;
-  // Blocks until a snapshot in one of `states` is published or the timeout passes (tests, CLI).
+  std::shared_ptr<const Snapshot> latest(uint32_t member = 0) const;
+  // Blocks until the set publishes in one of `states` or the timeout passes (tests, CLI).
   bool waitFor(std::initializer_list<RunState> states, std::chrono::milliseconds timeout) const;
 
  private:
@@ -144,6 +159,7 @@ class Run {
   uint64_t stepsToRun_ = 0;  // remaining single steps
   std::string error_;
   double stepsPerSecond_ = 0;
+  size_t memberCount_ = 1;
   std::thread thread_;
 };
 

@@ -15,6 +15,8 @@ packages=(
   libboost-serialization-dev zlib1g-dev dataset-fashion-mnist
   # tests: validation layers, GUI under a virtual X server, screenshots
   vulkan-validationlayers xvfb xauth x11-apps imagemagick
+  # the code layout check the test run makes (scripts/check_format.sh)
+  clang-format
   # the peer for benchmarks and cross-checks
   python3-torch libopenblas0-pthread
 )

@@ -83,6 +83,23 @@ persist::Experiment populated(std::mt19937& rng, size_t weightScale = 1) {
     for (size_t i = 0; i < n; ++i) tensor.values.push_back(uniform(rng));
     e.weights[name] = tensor;
   }
+  // Three runs beside it, as many as a set holds, each with results of its own.
+  for (const char* label : {"B", "C", "D"}) {
+    persist::RunVariant run;
+    run.label = label;
+    run.name = std::string("run ") + label + " \"ß\"";
+    run.colour = uint32_t(e.comparisons.size() + 1) * 3;
+    run.visible = e.comparisons.size() != 1;
+    run.changes = {{"init", "xavier_normal"}, {"optimizer", "adam:lr=0.001;beta2=0.99"}, {"batch", "16"}};
+    if (e.comparisons.size() == 2) run.network = std::string(kNetwork) + "# a variant\n";
+    run.trainingHistory = {{0, uniform(rng) + 1.0, 0.25}, {1, NAN, 0.5}};
+    run.validationHistory = {{1, 0.5, -0.0}};
+    run.weights["h1.bias"] = {{3}, {uniform(rng), uniform(rng), INFINITY}};
+    run.progress.step = 2;
+    run.progress.optimizer = "Adam";
+    run.progress.optimizerState["0.exp_avg"] = {{2}, {uniform(rng), uniform(rng)}};
+    e.comparisons.push_back(run);
+  }
   return e;
 }
 
@@ -144,6 +161,33 @@ persist::Experiment versionThreeExperiment() {
     e.progress.optimizerState[std::to_string(e.progress.optimizerState.size()) + ".momentum_buffer"] = moments;
   }
   e.progress.optimizerState["last"] = {{2}, {5.75e-44f, 0.3f}};  // counter 40 as float bits, the rate
+  return e;
+}
+
+// Format 4 adds the runs of a comparison; its fixture is format 3's experiment with one run
+// beside it (run B: a smaller learning rate and a network variant) that has results of its own.
+persist::Experiment versionFourExperiment() {
+  persist::Experiment e = versionThreeExperiment();
+  e.title = "Format 4 fixture";
+  persist::RunVariant b;
+  b.label = "B";
+  b.name = "slower, with BN";
+  b.colour = 1;
+  b.changes = {{"lr", "0.03"}, {"init", "xavier_normal"}};
+  b.network = std::string(kNetwork).replace(std::string(kNetwork).find("a1 = ReLU(h1)"), 13,
+                                              "bn1 = BatchNorm1d(h1)\na1 = ReLU(bn1)");
+  for (uint64_t s = 0; s < 20; ++s) b.trainingHistory.push_back({s, 1.5 - double(s) / 128, double(s) / 100});
+  b.validationHistory = {{19, 1.375, 0.25}};
+  for (const auto& [name, tensor] : e.weights) {
+    persist::Tensor scaled = tensor;
+    for (float& v : scaled.values) v /= 2;
+    b.weights[name] = scaled;
+  }
+  b.weights["bn1.weight"] = {{16}, std::vector<float>(16, 1.0f)};
+  b.progress.step = 20;
+  b.progress.optimizer = "SGD";
+  b.progress.optimizerState["last"] = {{2}, {2.8e-44f, 0.03f}};
+  e.comparisons.push_back(b);
   return e;
 }
 
@@ -313,6 +357,62 @@ class TestExperimentFile : public QObject {
     persist::Experiment changed = loaded;  // equality sees the run state
     changed.progress.optimizerState["0.momentum_buffer"].values[3] += 1;
     QVERIFY(!(changed == loaded));
+  }
+
+  // Files of formats 1 to 3 hold one run: they open with no comparisons. The committed format-4
+  // file opens to its experiment with run B beside it, this GradLab still writes the same payload
+  // for it, and the file says what it holds.
+  void versionFourFixture() {
+    for (const char* older : {"experiment_v1.gradlab", "experiment_v2.gradlab", "experiment_v3.gradlab"})
+      QVERIFY(persist::loadExperiment(fs::path(GRADLAB_TEST_DATA) / older).comparisons.empty());
+    const fs::path fixture = fs::path(GRADLAB_TEST_DATA) / "experiment_v4.gradlab";
+    if (qEnvironmentVariableIsSet("GRADLAB_WRITE_FIXTURE")) persist::saveExperiment(versionFourExperiment(), fixture);
+    QVERIFY2(fs::exists(fixture), ("missing " + fixture.string()).c_str());
+    const persist::Experiment loaded = persist::loadExperiment(fixture);
+    QVERIFY(loaded == versionFourExperiment());
+    QCOMPARE(loaded.comparisons.size(), size_t(1));
+    QVERIFY(nn::parseNetwork(loaded.comparisons[0].network).ok());
+    if (persist::kFormatVersion == 4)
+      QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionFourExperiment())));
+    QCOMPARE(persist::contentsOf(loaded), std::string("the network and settings, curves to step 41, trained weights and "
+                                                      "SGD's state at step 41; 2 runs side by side (A and B)"));
+    persist::Experiment changed = loaded;  // equality sees every run's settings and results
+    changed.comparisons[0].changes["lr"] = "0.3";
+    QVERIFY(!(changed == loaded));
+    changed = loaded;
+    changed.comparisons[0].weights["h1.bias"].values[0] += 1;
+    QVERIFY(!(changed == loaded));
+    changed = loaded;
+    changed.comparisons[0].visible = false;
+    QVERIFY(!(changed == loaded));
+  }
+
+  // A comparison has at most 4 runs: a file naming more (written by a faulty writer, or forged
+  // to ask for billions) is refused in one line before any run is made.
+  void tooManyRunsAreRefused() {
+    persist::Experiment e = versionFourExperiment();
+    e.comparisons.assign(persist::kMaxComparisons + 1, e.comparisons[0]);
+    std::string m = fileError([&] { persist::fromBytes(persist::toBytes(e), "five.gradlab"); });
+    QVERIFY2(contains(m, "five.gradlab is damaged") && contains(m, "4 runs besides the first") &&
+                 contains(m, "at most 3") && test::isOneShortLine(m, 400),
+             m.c_str());
+    // The fixture's count of runs, then RunVariant's class information (not tracked, version 1),
+    // then the first run's label and name.
+    const std::string fixture = readAll(GRADLAB_TEST_DATA "/experiment_v4.gradlab");
+    const size_t at = fixture.find("\n1 0 1 1 B 15 slower, with BN", 40);
+    QVERIFY2(at != std::string::npos, "the fixture's run count is not where this test looks for it");
+    for (const std::string count : {"4", "4000000000", "18446744073709551615"}) {
+      std::string forged = fixture;
+      forged.replace(at + 1, 1, count);
+      for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
+      resealChecksum(forged);
+      const auto outcome = test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
+      m = outcome.message;
+      QVERIFY2(outcome.exited && outcome.signal == 0, (count + ": " + m).c_str());
+      QVERIFY2(contains(m, "forged.gradlab is damaged") && contains(m, count + " runs besides the first") &&
+                   test::isOneShortLine(m, 400),
+               (count + ": " + m).c_str());
+    }
   }
 
   void foreignFilesAreNamed() {
@@ -561,6 +661,7 @@ class TestExperimentFile : public QObject {
     const fs::path folder = fs::path(dir.path().toStdString()) / "app data";  // created by the slot
     std::mt19937 rng(13);
     const persist::Experiment work = populated(rng);
+    QCOMPARE(work.comparisons.size(), persist::kMaxComparisons);  // autosave keeps every run of a set
     {
       persist::AutosaveSlot slot(folder);
       QVERIFY(slot.recoverable().empty());

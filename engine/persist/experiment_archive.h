@@ -151,6 +151,21 @@ void history(Archive& ar, std::vector<MetricPoint>& points) {
   }
 }
 
+// The runs beside the first, their count checked against what a set holds before any is made:
+// a forged count is refused in words, not by running out of memory.
+template <class Archive>
+void comparisons(Archive& ar, std::vector<RunVariant>& runs) {
+  uint64_t count = runs.size();
+  ar & count;
+  if constexpr (Archive::is_loading::value) {
+    if (count > kMaxComparisons)
+      throw std::runtime_error("it names " + std::to_string(count) + " runs besides the first, where a comparison has at most " +
+                               std::to_string(kMaxComparisons));
+    runs.resize(count);
+  }
+  for (RunVariant& run : runs) ar & run;
+}
+
 }  // namespace gradlab::persist::archive
 
 namespace boost::serialization {
@@ -186,12 +201,21 @@ void serialize(Archive& ar, gradlab::persist::Tensor& t, const unsigned int /*ve
 }
 
 template <class Archive>
+void serialize(Archive& ar, gradlab::persist::RunVariant& v, const unsigned int /*version*/) {
+  ar & v.label & v.name & v.colour & v.visible & v.changes & v.network;
+  gradlab::persist::archive::history(ar, v.trainingHistory);
+  gradlab::persist::archive::history(ar, v.validationHistory);
+  ar & v.weights & v.progress.step & v.progress.optimizer & v.progress.optimizerState;
+}
+
+template <class Archive>
 void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int version) {
   ar & e.title & e.network & e.layout & e.training;
   gradlab::persist::archive::history(ar, e.trainingHistory);
   gradlab::persist::archive::history(ar, e.validationHistory);
   ar & e.weights;
   if (version >= 2) ar & e.progress.step & e.progress.optimizer & e.progress.optimizerState;
+  if (version >= 3) gradlab::persist::archive::comparisons(ar, e.comparisons);
 }
 
 }  // namespace boost::serialization
@@ -199,4 +223,5 @@ void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int 
 BOOST_CLASS_VERSION(gradlab::persist::NodePosition, 1)
 BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 2)
 BOOST_CLASS_VERSION(gradlab::persist::Tensor, 1)
-BOOST_CLASS_VERSION(gradlab::persist::Experiment, 2)
+BOOST_CLASS_VERSION(gradlab::persist::RunVariant, 1)
+BOOST_CLASS_VERSION(gradlab::persist::Experiment, 3)

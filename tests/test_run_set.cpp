@@ -120,7 +120,7 @@ class TestRunSet : public QObject {
 
   void aDivergingRunStopsAlone() {
     std::vector<train::RunDefinition> runs{run("A", kReluNet), run("B", kReluNet), run("C", kReluNet)};
-    runs[1].options.learningRate = 1e20;
+    runs[1].options.learningRate = 1e6;
     train::RunSet set(*context_, runs, moons_, nullptr);
     const auto records = set.train(20);
     QVERIFY(set.stopped(1));

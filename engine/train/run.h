@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 namespace gradlab::train {
@@ -55,6 +56,8 @@ struct RunConfig {
   uint32_t boundaryEvery = 0;  // steps between decision boundaries (2-D inputs only; 0: none)
   uint32_t boundaryGrid = 64;  // cells per side of the boundary's grid
   std::function<std::unique_ptr<optim::Optimizer>()> optimizer;  // default: SGD
+  // The member's name in messages of a set ("B"; empty: A, B, C, D by position).
+  std::string label;
 };
 
 struct Snapshot {
@@ -100,7 +103,7 @@ class Run {
   Run(const Run&) = delete;
   Run& operator=(const Run&) = delete;
 
-  size_t members() const { return memberCount_; }
+  size_t members() const { return members_.size(); }  // snapshots' members (1 for a set of none)
   void start();
   void pause();
   void stop();  // ends training: Finished until reset
@@ -125,41 +128,75 @@ class Run {
   bool waitFor(std::initializer_list<RunState> states, std::chrono::milliseconds timeout) const;
 
  private:
-  enum class Command { Start, Pause, Stop, Step, Reset, LearningRate, Quit };
-  struct Order {
-    Command command;
-    double value = 0;         // steps, seed (< 0: the same) or rate
-    uint64_t generation = 0;  // Reset: the generation it starts
+  // What the worker is asked to do, in order.
+  struct Start {};
+  struct Pause {};
+  struct Stop {};
+  struct Step {
+    uint64_t ticks = 1;
   };
+  struct Reset {
+    std::optional<uint32_t> seed;  // unset: every member keeps its seed
+    uint64_t generation = 0;       // the generation it starts
+  };
+  struct LearningRate {
+    double rate = 0;
+    uint32_t member = 0;
+  };
+  struct Quit {};
+  using Command = std::variant<Start, Pause, Stop, Step, Reset, LearningRate, Quit>;
+
+  // What one member publishes besides its state and position.
+  struct Outcome {
+    std::vector<StepRecord> records;
+    std::optional<Evaluation> validation;
+    std::shared_ptr<const ProbeReport> probes;
+    std::shared_ptr<const DecisionBoundary> boundary;
+  };
+  struct Member {
+    RunConfig config;
+    std::unique_ptr<DecisionBoundaryProbe> boundary;
+    std::shared_ptr<const Snapshot> latest;  // under mutex_
+  };
+
+  void send(Command command);
   void worker();
-  void publish(std::vector<StepRecord> records, std::optional<Evaluation> validation,
-               std::shared_ptr<const ProbeReport> probes = nullptr,
-               std::shared_ptr<const DecisionBoundary> boundary = nullptr);
-  std::shared_ptr<const DecisionBoundary> boundaryNow();  // null without boundaryEvery
-  void applyInitialWeights();
-  std::shared_ptr<const std::vector<WeightSnapshot>> parametersNow() const;  // null without weightSnapshots
+  void prepare();  // builds every member's session; throws what makes the run Failed
+  void checkMembers();
+  bool obey(const Command& command);  // false for Quit
+  void trainChunk();
+  void fail(const std::string& message);
+  void updateState();  // after a chunk: Stopped, Finished or Paused when training ended
+  RunState memberState(size_t member, RunState set) const;
+  // Publishes a snapshot of each member in `outcomes` (its size: every member; an unset entry: none).
+  void publish(std::vector<std::optional<Outcome>> outcomes);
+  void publishAll(std::vector<std::shared_ptr<const DecisionBoundary>> boundaries = {});  // no records
+  std::string memberName(size_t member) const;
+  std::shared_ptr<const DecisionBoundary> boundaryNow(size_t member);  // null without boundaryEvery
   void setState(RunState state);
+  uint64_t validateEvery() const;
 
   gpu::Context& context_;
-  RunConfig config_;
-  std::unique_ptr<TrainingSession> session_;
-  std::unique_ptr<DecisionBoundaryProbe> boundary_;
+  std::vector<Member> members_;  // never empty: a set of none fails as member 0
+  const size_t memberCount_;     // members asked for
+  std::unique_ptr<Lockstep> lockstep_;
 
   mutable std::mutex mutex_;
   std::mutex deliveryMutex_;  // held while snapshots go to subscribers, so they arrive in order
   mutable std::condition_variable changed_;
-  std::deque<Order> commands_;
+  std::deque<Command> commands_;
   const uint64_t id_;
   uint64_t generationsRequested_ = 0;  // reset() calls so far
   uint64_t generation_ = 0;            // of the snapshots published now (worker, under mutex_)
-  RunState state_ = RunState::Preparing;
-  std::shared_ptr<const Snapshot> latest_;
+  RunState state_ = RunState::Preparing;      // the set's
+  RunState published_ = RunState::Preparing;  // the set's state in the latest publish
   std::map<uint64_t, Subscriber> subscribers_;
   uint64_t nextSubscriber_ = 1;
-  uint64_t stepsToRun_ = 0;  // remaining single steps
+  // Worker only:
+  bool running_ = false;
+  uint64_t ticksToRun_ = 0;  // remaining single ticks
   std::string error_;
-  double stepsPerSecond_ = 0;
-  size_t memberCount_ = 1;
+  double ticksPerSecond_ = 0;
   std::thread thread_;
 };
 

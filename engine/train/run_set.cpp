@@ -4,6 +4,7 @@
 #include "optim/settings.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -103,53 +104,49 @@ std::string differenceText(const RunDefinition& first, const RunDefinition& run)
   return text.empty() ? "same settings" : text;
 }
 
-RunSet::RunSet(gpu::Context& context, std::vector<RunDefinition> runs, const data::Dataset& train,
-               const data::Dataset* validation)
-    : runs_(std::move(runs)) {
-  if (runs_.empty() || runs_.size() > kMaxRunsInSet)
+uint32_t Lockstep::checkBatches(const std::vector<uint32_t>& batches, const std::vector<std::string>& labels) {
+  if (batches.empty() || batches.size() > kMaxRunsInSet)
     throw std::invalid_argument("a run set has 1 to " + std::to_string(kMaxRunsInSet) + " runs, not " +
-                                std::to_string(runs_.size()));
-  std::set<std::string> labels;
-  for (const RunDefinition& run : runs_) {
-    if (!labels.insert(run.label).second) throw std::invalid_argument("two runs are named " + run.label + ": name each once");
-    largestBatch_ = std::max(largestBatch_, run.options.batch);
-  }
-  for (const RunDefinition& run : runs_)
-    if (largestBatch_ % run.options.batch != 0)
-      throw std::invalid_argument("run " + run.label + " has batch " + std::to_string(run.options.batch) +
-                                  ", which does not divide the largest, " + std::to_string(largestBatch_) +
+                                std::to_string(batches.size()));
+  const uint32_t largest = *std::max_element(batches.begin(), batches.end());
+  for (size_t r = 0; r < batches.size(); ++r)
+    if (batches[r] == 0 || largest % batches[r] != 0)
+      throw std::invalid_argument("run " + labels.at(r) + " has batch " + std::to_string(batches[r]) +
+                                  ", which does not divide the largest, " + std::to_string(largest) +
                                   ": runs advance by samples seen, so use batches such as 16, 32 and 64");
-  std::vector<std::unique_ptr<optim::Optimizer>> optimizers;
-  for (const RunDefinition& run : runs_)
-    optimizers.push_back(run.optimizer.empty() ? nullptr
-                                               : optim::createOptimizer(context, run.optimizer, run.optimizerValues));
-  for (size_t r = 0; r < runs_.size(); ++r) {
-    const RunDefinition& run = runs_[r];
-    try {
-      sessions_.push_back(std::make_unique<TrainingSession>(context, run.graph, train, validation, run.options,
-                                                            std::move(optimizers[r])));
-    } catch (const std::invalid_argument& e) {  // a variant that does not fit the data: say which run
-      throw std::invalid_argument("run " + run.label + ": " + e.what());
-    }
-    legends_.push_back(run.label + ": " + (r == 0 ? std::string("base") : differenceText(runs_.front(), run)));
-    if (run.options.batch == largestBatch_) ticksPerEpoch_ = sessions_.back()->stepsPerEpoch();
-    if (stepsPerTick(r) > sessions_.back()->maxStepsPerSubmit())
-      throw std::invalid_argument("run " + run.label + " would take " + std::to_string(stepsPerTick(r)) +
+  return largest;
+}
+
+Lockstep::Lockstep(std::vector<std::unique_ptr<TrainingSession>> sessions, const std::vector<std::string>& labels)
+    : sessions_(std::move(sessions)) {
+  std::vector<uint32_t> batches;
+  for (const auto& s : sessions_) batches.push_back(s->options().batch);
+  largestBatch_ = checkBatches(batches, labels);
+  for (size_t r = 0; r < sessions_.size(); ++r) {
+    if (batches[r] == largestBatch_) ticksPerEpoch_ = sessions_[r]->stepsPerEpoch();
+    if (stepsPerTick(r) > sessions_[r]->maxStepsPerSubmit())
+      throw std::invalid_argument("run " + labels.at(r) + " would take " + std::to_string(stepsPerTick(r)) +
                                   " steps per tick, more than one submission holds: use batches closer together");
+    tick_ = std::max<uint64_t>(tick_, sessions_[r]->step() / stepsPerTick(r));
   }
 }
 
-bool RunSet::allStopped() const {
+bool Lockstep::allStopped() const {
   return std::all_of(sessions_.begin(), sessions_.end(), [](const auto& s) { return s->nonFinite().has_value(); });
 }
 
-std::vector<std::vector<StepRecord>> RunSet::train(uint32_t ticks) {
+uint32_t Lockstep::maxTicksPerSubmit() const {
+  // At least 1: a session's batch fits its data, so a tick's steps never pass its epoch.
+  uint32_t ticks = UINT32_MAX;
+  for (size_t r = 0; r < sessions_.size(); ++r)
+    ticks = std::min(ticks, std::max(sessions_[r]->maxStepsPerSubmit() / stepsPerTick(r), 1u));
+  return ticks;
+}
+
+std::vector<std::vector<StepRecord>> Lockstep::train(uint32_t ticks) {
   std::vector<std::vector<StepRecord>> records(sessions_.size());
   while (ticks > 0 && !allStopped()) {
-    // At least 1: a session's batch fits its data, so a tick's steps never pass its epoch.
-    uint32_t chunk = ticks;
-    for (size_t r = 0; r < sessions_.size(); ++r)
-      chunk = std::min(chunk, std::max(sessions_[r]->maxStepsPerSubmit() / stepsPerTick(r), 1u));
+    const uint32_t chunk = std::min(ticks, maxTicksPerSubmit());
     // Every run's steps queued before any is waited for: the device works through them together.
     for (size_t r = 0; r < sessions_.size(); ++r) sessions_[r]->submit(chunk * stepsPerTick(r));
     for (size_t r = 0; r < sessions_.size(); ++r) {
@@ -160,6 +157,56 @@ std::vector<std::vector<StepRecord>> RunSet::train(uint32_t ticks) {
     ticks -= chunk;
   }
   return records;
+}
+
+std::vector<std::shared_ptr<const ProbeReport>> Lockstep::probeTick(std::vector<std::vector<StepRecord>>& records) {
+  records.resize(sessions_.size());
+  // The steps before the probed one, for runs with a smaller batch, go together as in train().
+  for (size_t r = 0; r < sessions_.size(); ++r) sessions_[r]->submit(stepsPerTick(r) - 1);
+  for (size_t r = 0; r < sessions_.size(); ++r) {
+    auto part = sessions_[r]->collect();
+    records[r].insert(records[r].end(), part.begin(), part.end());
+  }
+  std::vector<std::shared_ptr<const ProbeReport>> reports(sessions_.size());
+  for (size_t r = 0; r < sessions_.size(); ++r)
+    if (!stopped(r)) reports[r] = std::make_shared<ProbeReport>(sessions_[r]->probeStep(&records[r]));
+  ++tick_;
+  return reports;
+}
+
+void Lockstep::reset(const std::vector<uint32_t>& seeds) {
+  for (size_t r = 0; r < sessions_.size(); ++r) sessions_[r]->reset(seeds.at(r));
+  tick_ = 0;
+}
+
+RunSet::RunSet(gpu::Context& context, std::vector<RunDefinition> runs, const data::Dataset& train,
+               const data::Dataset* validation)
+    : runs_(std::move(runs)) {
+  std::set<std::string> labels;
+  std::vector<std::string> names;
+  std::vector<uint32_t> batches;
+  for (const RunDefinition& run : runs_) {
+    if (!labels.insert(run.label).second) throw std::invalid_argument("two runs are named " + run.label + ": name each once");
+    names.push_back(run.label);
+    batches.push_back(run.options.batch);
+  }
+  Lockstep::checkBatches(batches, names);
+  std::vector<std::unique_ptr<optim::Optimizer>> optimizers;
+  for (const RunDefinition& run : runs_)
+    optimizers.push_back(run.optimizer.empty() ? nullptr
+                                               : optim::createOptimizer(context, run.optimizer, run.optimizerValues));
+  std::vector<std::unique_ptr<TrainingSession>> sessions;
+  for (size_t r = 0; r < runs_.size(); ++r) {
+    const RunDefinition& run = runs_[r];
+    try {
+      sessions.push_back(std::make_unique<TrainingSession>(context, run.graph, train, validation, run.options,
+                                                           std::move(optimizers[r])));
+    } catch (const std::invalid_argument& e) {  // a variant that does not fit the data: say which run
+      throw std::invalid_argument("run " + run.label + ": " + e.what());
+    }
+    legends_.push_back(run.label + ": " + (r == 0 ? std::string("base") : differenceText(runs_.front(), run)));
+  }
+  lockstep_ = std::make_unique<Lockstep>(std::move(sessions), names);
 }
 
 }  // namespace gradlab::train

@@ -16,6 +16,7 @@
 #include "train/training_session.h"
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,53 @@ std::vector<std::pair<std::string, std::string>> settingsText(const RunDefinitio
 // What `run` changes from `first`, in words: "init=xavier_normal; lr 0.01"; "same settings".
 std::string differenceText(const RunDefinition& first, const RunDefinition& run);
 
+// The lockstep every set of runs advances, the CLI's RunSet and the lab's train::Run alike: 1 to
+// kMaxRunsInSet sessions, ticking together. A tick is one step of the largest batch and
+// stepsPerTick(run) steps of each run, all submitted before any is waited for, so the device works
+// through the runs together and N runs cost about N times one.
+class Lockstep {
+ public:
+  // The largest of `batches` (one per run) once the set passes: 1 to kMaxRunsInSet runs, every
+  // batch dividing the largest (a tick must be whole steps of every run). Throws
+  // std::invalid_argument naming the run by `labels` otherwise. Call it before building sessions,
+  // so a bad set fails before any allocation.
+  static uint32_t checkBatches(const std::vector<uint32_t>& batches, const std::vector<std::string>& labels);
+
+  // Sessions built, and possibly resumed: the set's tick is the furthest any of them got. Throws
+  // as checkBatches does, and for a run whose tick would not fit one submission.
+  Lockstep(std::vector<std::unique_ptr<TrainingSession>> sessions, const std::vector<std::string>& labels);
+
+  size_t size() const { return sessions_.size(); }
+  TrainingSession& session(size_t run) { return *sessions_[run]; }
+  const TrainingSession& session(size_t run) const { return *sessions_[run]; }
+  // Whether the run stopped on a value that is not finite.
+  bool stopped(size_t run) const { return sessions_[run]->nonFinite().has_value(); }
+  bool allStopped() const;
+  uint64_t tick() const { return tick_; }
+  // A tick's steps of `run`: the largest batch over the run's batch (1 when all batches are equal).
+  uint32_t stepsPerTick(size_t run) const { return largestBatch_ / sessions_[run]->options().batch; }
+  uint32_t samplesPerTick() const { return largestBatch_; }
+  // The steps per epoch of the run with the largest batch.
+  uint32_t ticksPerEpoch() const { return ticksPerEpoch_; }
+  // The most ticks one submission of every run covers (at least 1).
+  uint32_t maxTicksPerSubmit() const;
+
+  // Advances every run that has not stopped by `ticks` ticks; returns each run's records (empty
+  // for a stopped run).
+  std::vector<std::vector<StepRecord>> train(uint32_t ticks);
+  // One tick whose last step of every run that has not stopped is probed
+  // (TrainingSession::probeStep): each run's report (null for a stopped run), with its records
+  // appended to `records`.
+  std::vector<std::shared_ptr<const ProbeReport>> probeTick(std::vector<std::vector<StepRecord>>& records);
+  // Every run back to step 0, initialised from its seed in `seeds`.
+  void reset(const std::vector<uint32_t>& seeds);
+
+ private:
+  std::vector<std::unique_ptr<TrainingSession>> sessions_;
+  uint64_t tick_ = 0;
+  uint32_t largestBatch_ = 1, ticksPerEpoch_ = 1;
+};
+
 class RunSet {
  public:
   // Builds every session (every optimizer first, so a bad value fails before any allocation).
@@ -53,31 +101,28 @@ class RunSet {
   RunSet(gpu::Context& context, std::vector<RunDefinition> runs, const data::Dataset& train,
          const data::Dataset* validation);
 
-  size_t size() const { return sessions_.size(); }
-  TrainingSession& session(size_t run) { return *sessions_[run]; }
+  size_t size() const { return runs_.size(); }
+  TrainingSession& session(size_t run) { return lockstep_->session(run); }
   const RunDefinition& definition(size_t run) const { return runs_[run]; }
   // "B: BatchNorm1d added after h1, h2"; the first run's reads "A: base".
   const std::string& legend(size_t run) const { return legends_[run]; }
   // Whether the run stopped on a value that is not finite.
-  bool stopped(size_t run) const { return sessions_[run]->nonFinite().has_value(); }
-  bool allStopped() const;
-  uint64_t step() const { return tick_; }  // ticks taken by the set
-  // A tick's steps of `run`: the largest batch over the run's batch (1 when all batches are equal).
-  uint32_t stepsPerTick(size_t run) const { return largestBatch_ / runs_[run].options.batch; }
-  uint32_t samplesPerTick() const { return largestBatch_; }
+  bool stopped(size_t run) const { return lockstep_->stopped(run); }
+  bool allStopped() const { return lockstep_->allStopped(); }
+  uint64_t step() const { return lockstep_->tick(); }  // ticks taken by the set
+  uint32_t stepsPerTick(size_t run) const { return lockstep_->stepsPerTick(run); }
+  uint32_t samplesPerTick() const { return lockstep_->samplesPerTick(); }
   // Ticks per epoch: the steps per epoch of the run with the largest batch.
-  uint32_t stepsPerEpoch() const { return ticksPerEpoch_; }
+  uint32_t stepsPerEpoch() const { return lockstep_->ticksPerEpoch(); }
 
   // Advances every run that has not stopped by `ticks` ticks, all submitted before any is waited
   // for; returns each run's records (empty for a stopped run).
-  std::vector<std::vector<StepRecord>> train(uint32_t ticks);
+  std::vector<std::vector<StepRecord>> train(uint32_t ticks) { return lockstep_->train(ticks); }
 
  private:
   std::vector<RunDefinition> runs_;
-  std::vector<std::unique_ptr<TrainingSession>> sessions_;
   std::vector<std::string> legends_;
-  uint64_t tick_ = 0;
-  uint32_t largestBatch_ = 1, ticksPerEpoch_ = 1;
+  std::unique_ptr<Lockstep> lockstep_;
 };
 
 }  // namespace gradlab::train

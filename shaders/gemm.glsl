@@ -12,7 +12,7 @@ layout(constant_id = 4) const uint TRANS_B = 0;
 // 0 when the host knows beta is 0: C is then not even loaded. A run-time test on beta is not
 // enough on CPU devices, which execute both sides of a condition (masked): there every element of
 // C was read, by a loop over the lanes, before being overwritten. 1 (the default): tested at run time.
-layout(constant_id = 14) const uint BETA = 1;
+layout(constant_id = 15) const uint BETA = 1;
 
 // A and B as float arrays in storage buffers, or (TEXEL_OPERANDS) as texel buffers of vec4s.
 #ifdef TEXEL_OPERANDS
@@ -34,15 +34,8 @@ vec4 vec4B(uint i) { return b4[i]; }
 #endif
 layout(std430, binding = 2) buffer MatC { float c[]; };
 layout(binding = 3) uniform samplerBuffer biasTexels;
-layout(push_constant) uniform Push {
-  uint M, N, K;
-  uint lda, ldb, ldc;
-  float alpha, beta;
-  uint kSlice, cSlice;
-  uint bias;
-  float activationParam;  // the activation epilogue's negative_slope or alpha (gemm_registers.glsl)
-  uint check;             // 1: flag results that are not finite (gemm_registers.glsl)
-} p;
+#include "gemm_push.h"
+layout(push_constant) uniform Push { GemmPush p; };
 
 // op(A)[row][k] and op(B)[k][col]
 float loadA(uint row, uint k) { return elementA(TRANS_A == 0 ? row * p.lda + k : k * p.lda + row); }

@@ -22,7 +22,6 @@
 #extension GL_EXT_control_flow_attributes : enable
 #extension GL_KHR_shader_subgroup_shuffle : enable
 #include "gemm.glsl"
-#include "activation_functions.glsl"
 
 // Set by the host when every vec4 this kernel reads or writes lies wholly inside or wholly outside
 // the matrix (leading dimension a multiple of 4, and the dimension the vec4 runs along too):
@@ -59,56 +58,7 @@ vec4 unitSum0 = vec4(0), unitSum1 = vec4(0);
 // C as a vec4 array (an alias on the same binding, no extra descriptor).
 layout(std430, binding = 2) buffer MatC4 { vec4 c4[]; };
 
-// Set by the host for a Linear layer whose output feeds only a point-wise activation (or whose
-// input gradient is all an activation's output gets): 1 + the activation's op
-// (activation_functions.glsl), 0 for none. As each element of C is stored, the activation's tensor
-// (binding 5, M x N packed, the host guarantees ldc = N and no split) gets
-//   forward (ACT_BACKWARD 0): f(C), the activation's output;
-//   backward (ACT_BACKWARD 1): C * f'(x), the gradient of its input, with C the gradient of its
-//   output and x, f(x) its input and output (bindings 6, 7).
-// One dispatch instead of two, and the activation's tensors are not read back from memory.
-layout(constant_id = 12) const uint ACT = 0;
-layout(constant_id = 13) const uint ACT_BACKWARD = 0;
-layout(std430, binding = 5) writeonly buffer Act { float act[]; };
-layout(std430, binding = 5) writeonly buffer Act4 { vec4 act4[]; };
-layout(binding = 6) uniform samplerBuffer actX;
-layout(binding = 7) uniform samplerBuffer actY;
-
-// p.check, set by the host when C (and the row sums) are a training step's parameter gradient: a
-// value that is not finite flags the step in its control block, as shaders/nonfinite_check.comp
-// does for tensors (tensor index 0, the gradients), and the step needs no pass of its own over
-// them. A push constant, not a specialization: the test is a few instructions per stored vec4,
-// and a variant of its own would be one more pipeline to compile before a network first trains.
-#define CONTROL_BINDING 8
-#include "training_control.glsl"
-layout(std430, binding = 9) readonly buffer Step { uint stepCounter[]; };
-
-void flagIfNotFinite(bool bad) {
-  if (p.check != 0u && bad) flagNotFinite(stepCounter[0], 0u);
-}
-
-// Set by the host for a weight gradient's GEMM that also takes the plain SGD step (the training
-// session's default optimizer): C is the weight tensor itself, read as vec4 texels (binding 6, the
-// same memory) and stored as C - lr * (alpha op(A) op(B)), with lr the control block's rate; the row
-// sums' buffer holds the bias and becomes bias - lr * (row sums). The gradient itself is never
-// stored, nor read back by an update pass: two passes over every weight fewer. Nothing is written
-// once the step is flagged (by the loss or an earlier gradient); a gradient value this GEMM finds
-// not finite flags it, and the training session then restores the weights of the step's start
-// (engine/train/training_session.cpp), since other invocations may have updated theirs already.
-layout(constant_id = 15) const uint SGD_UPDATE = 0;
-
-// The activation's value for vec4 number i of C, holding v.
-vec4 activationEpilogue(uint i, vec4 v) {
-  if (ACT_BACKWARD == 0) return activationOf(ACT - 1, v, p.activationParam);
-  return v * activationDerivative(ACT - 1, texelFetch(actX, int(i)), texelFetch(actY, int(i)), p.activationParam);
-}
-// The same for element e of the packed tensor, holding v (C's rows not a whole number of vec4s).
-float activationEpilogueAt(uint e, float v) {
-  if (ACT_BACKWARD == 0) return activationOf(ACT - 1, vec4(v), p.activationParam).x;
-  const int t = int(e / 4);
-  const vec4 x = vec4(texelFetch(actX, t)[e % 4]), y = vec4(texelFetch(actY, t)[e % 4]);
-  return v * activationDerivative(ACT - 1, x, y, p.activationParam).x;
-}
+#include "gemm_epilogue.glsl"
 
 vec4 acc[ROWS][COLS4];
 
@@ -216,7 +166,7 @@ void step4(uint row0, uint k) {
 }
 
 void main() {
-  if (SGD_UPDATE != 0 && control[0] != 0u) return;
+  if (epilogueSkips()) return;
   uint row0 = gl_WorkGroupID.x * ROWS;
   [[unroll]] for (uint r = 0; r < ROWS; ++r) {
     rsum[r] = 0.0;
@@ -234,17 +184,11 @@ void main() {
       if (TRANS_A == 0) rsum[u] += (v.x + v.y) + (v.z + v.w);
       else [[unroll]] for (uint i = 0; i < 4; ++i) rsum[4 * (u % QUADS) + i] += v[i];
     }
+  beginEpilogue();
   // Every invocation of a row block has the same sums; the first of the first column block stores.
-  bool bad = false;
-  const float rate = SGD_UPDATE != 0 ? uintBitsToFloat(control[3]) : 0.0;
   if (ROW_SUMS != 0 && gl_WorkGroupID.y == 0 && gl_LocalInvocationID.x == 0)
     [[unroll]] for (uint r = 0; r < ROWS; ++r)
-      if (row0 + r < p.M) {
-        const float sum = p.alpha * rsum[r];
-        if (SGD_UPDATE != 0) rowSum[row0 + r] -= rate * sum;
-        else rowSum[row0 + r] = sum;
-        bad = bad || notFinite(vec4(sum));
-      }
+      if (row0 + r < p.M) storeRowSum(row0 + r, p.alpha * rsum[r]);
 
   if (VEC_C != 0) {
     // Stores cost a lane loop each, like loads: a vec4 store writes four outputs at once, which
@@ -256,22 +200,12 @@ void main() {
       [[unroll]] for (uint c = 0; c < COLS4; ++c) {
         uint col = firstCol(c);
         if (row0 + r >= p.M || col >= p.N) continue;
-        uint i = (gl_WorkGroupID.z * p.cSlice + (row0 + r) * p.ldc + col) / 4;
-        vec4 v = p.alpha * acc[r][c];
-        if (SGD_UPDATE != 0) {
-          bad = bad || notFinite(v);
-          c4[i] = texelFetch(actX, int(i)) - rate * v;
-          continue;
-        }
-        if (BETA != 0 && p.beta != 0.0) v += p.beta * c4[i];
-        v += bias[c];
-        c4[i] = v;
-        if (ACT != 0) act4[i] = activationEpilogue(i, v);
-        bad = bad || notFinite(v);
+        storeC4((gl_WorkGroupID.z * p.cSlice + (row0 + r) * p.ldc + col) / 4, p.alpha * acc[r][c], bias[c]);
       }
-    flagIfNotFinite(bad);
+    endEpilogue();
     return;
   }
+  // C's rows not whole vec4s (never with the SGD epilogue): one element at a time.
   [[unroll]] for (uint r = 0; r < ROWS; ++r)
     [[unroll]] for (uint c = 0; c < COLS4; ++c) {
       // The activation works on vec4s: of a vec4 that reaches past C only the part inside is stored.
@@ -280,10 +214,10 @@ void main() {
         uint col = firstCol(c) + j;
         if (row0 + r < p.M && col < p.N) {
           v[j] = storeC(row0 + r, col, acc[r][c][j]);
-          bad = bad || notFinite(vec4(v[j]));
+          if (checksGradient()) checkGradient(vec4(v[j]));
         }
       }
-      if (ACT != 0) {
+      if (EPILOGUE == EPILOGUE_ACTIVATION) {
         const uint first = (row0 + r) * p.N + firstCol(c);  // not a multiple of 4 when N is not
         [[unroll]] for (uint j = 0; j < 4; ++j) {
           uint col = firstCol(c) + j;
@@ -291,5 +225,5 @@ void main() {
         }
       }
     }
-  flagIfNotFinite(bad);
+  endEpilogue();
 }

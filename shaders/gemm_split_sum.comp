@@ -10,11 +10,8 @@ layout(constant_id = 3) const uint BETA = 1;
 layout(std430, binding = 0) readonly buffer Partial { float partial[]; };
 layout(std430, binding = 1) buffer MatC { float c[]; };
 layout(binding = 2) uniform samplerBuffer biasTexels;
-layout(push_constant) uniform Push {
-  uint M, N, ldc, slices, cSlice;
-  float alpha, beta;
-  uint bias;
-} p;
+#include "gemm_push.h"
+layout(push_constant) uniform Push { GemmSplitSumPush p; };
 
 void main() {
   FOR_EACH_ELEMENT(i, p.M * p.N) {

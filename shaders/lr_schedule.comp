@@ -45,5 +45,5 @@ void main() {
       lr = annealed(lr0, float(current) / period);
     }
   }
-  control[3] = floatBitsToUint(lr);
+  control.learningRateBits = floatBitsToUint(lr);
 }

@@ -8,7 +8,8 @@
 
 layout(binding = 0) uniform samplerBuffer t;
 layout(std430, binding = 2) readonly buffer Step { uint stepCounter[]; };
-layout(push_constant) uniform Push { uint n; uint tensor; } p;
+#include "nonfinite_check.h"
+layout(push_constant) uniform Push { NonFiniteCheckPush p; };
 
 void main() {
   bool bad = false;

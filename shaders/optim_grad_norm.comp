@@ -12,7 +12,7 @@ layout(push_constant) uniform Push { uint n; float gamma, oneMinusGamma, weightD
 shared float partial[256];
 
 void main() {
-  if (control[0] != 0u) return;
+  if (stepFlagged()) return;
   const uint id = gl_LocalInvocationID.x;
   float sum = 0.0;
   for (uint i = id; i < p.n; i += 256u) {

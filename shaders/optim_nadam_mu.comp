@@ -9,7 +9,7 @@ layout(std430, binding = 2) buffer Mu { float muProduct[]; };
 layout(push_constant) uniform Push { float beta1, momentumDecay; } p;
 
 void main() {
-  if (control[0] != 0u) return;
+  if (stepFlagged()) return;
   const float t = float(stepCounter[0] + 1u);
   muProduct[0] *= p.beta1 * (1.0 - 0.5 * pow(0.96, t * p.momentumDecay));
 }

@@ -13,8 +13,8 @@ layout(binding = 3) uniform samplerBuffer paramTexels;  // the parameters again,
 layout(push_constant) uniform Push { uint n; } p;
 
 void main() {
-  if (control[0] != 0u) return;
-  float lr = uintBitsToFloat(control[3]);
+  if (stepFlagged()) return;
+  float lr = stepLearningRate();
   FOR_EACH_VEC4(i, p.n) param4[i] = texelFetch(paramTexels, int(i)) - lr * texelFetch(grad, int(i));
   const int t = int(p.n / 4u);
   STORE_TAIL(param, p.n, texelFetch(paramTexels, t) - lr * texelFetch(grad, t));

@@ -29,5 +29,5 @@ void main() {
   uint slot = p.accumulate != 0 ? p.slot : step % p.ringSize;
   vec4 previous = p.accumulate != 0 ? ring[slot] : vec4(0.0);
   ring[slot] = vec4(float(step), previous.y + sum, previous.z + correct, previous.w + float(p.valid));
-  if (p.accumulate == 0 && notFinite(vec4(sum))) flagNotFinite(step, 0xffffffffu);
+  if (p.accumulate == 0 && notFinite(vec4(sum))) flagNotFinite(step, kLossTensor);
 }

@@ -7,6 +7,7 @@
 #include "gpu/recording.h"
 #include "ops/gemm.h"
 #include "support/gpu_test.h"
+#include "train/control_block.h"
 
 #include <QTest>
 #include <cmath>
@@ -230,16 +231,17 @@ class TestGemm : public QObject {
     Step.upload(&step, 4);
     gpu::Recording rec(*context_);
     const auto fused = ops::gemm(rec, shape, A, B, C, gpu::KernelVariant::Registers, {},
-                                 {.rowSums = Sums, .control = Control, .step = Step});
-    QVERIFY(fused.checked && fused.rowSums);
+                                 {.rowSums = Sums, .epilogue = ops::GemmCheckedGradient{Control, Step}});
+    QVERIFY(fused.epilogue && fused.rowSums);
     context_->run(rec);
-    const auto control = Control.read<uint32_t>(4);
+    train::ControlBlock control;
+    Control.download(&control, sizeof control);
     if (kind == 0) {
-      QCOMPARE(control[0], 0u);
+      QCOMPARE(control.nonFinite, 0u);
     } else {
-      QCOMPARE(control[0], 1u);
-      QCOMPARE(control[1], step);
-      QCOMPARE(control[2], 0u);
+      QCOMPARE(control.nonFinite, 1u);
+      QCOMPARE(control.failedStep, step);
+      QCOMPARE(control.failedTensor, train::kGradients);
     }
   }
 
@@ -271,29 +273,31 @@ class TestGemm : public QObject {
     B.upload(std::span<const float>(b));
     W.upload(std::span<const float>(w));
     Bias.upload(std::span<const float>(bias));
-    uint32_t control[4] = {kind == 1 ? 1u : 0u, 0, 0, 0}, step = 7;
-    std::memcpy(&control[3], &rate, 4);
-    Control.upload(control, sizeof control);
+    train::ControlBlock control = train::ControlBlock::clearAt(rate);
+    control.nonFinite = kind == 1 ? 1u : 0u;
+    const uint32_t step = 7;
+    Control.upload(&control, sizeof control);
     Step.upload(&step, 4);
     QVERIFY(ops::gemmUpdatesInPlace(*context_, shape, W));
     gpu::Recording rec(*context_);
     const auto fused = ops::gemm(rec, shape, A, B, W, gpu::KernelVariant::Auto, {},
-                                 {.rowSums = Bias, .control = Control, .step = Step, .sgdUpdate = true});
-    QVERIFY(fused.sgdUpdate && fused.rowSums && fused.checked);
+                                 {.rowSums = Bias, .epilogue = ops::GemmSgdStep{Control, Step}});
+    QVERIFY(fused.epilogue && fused.rowSums);
     context_->run(rec);
     const auto after = W.read<float>(w.size()), biasAfter = Bias.read<float>(bias.size());
-    const auto flags = Control.read<uint32_t>(4);
+    train::ControlBlock flags;
+    Control.download(&flags, sizeof flags);
     if (kind == 1) {
       QVERIFY(after == w);
       QVERIFY(biasAfter == bias);
       return;
     }
     if (kind == 2) {
-      QCOMPARE(flags[0], 1u);
-      QCOMPARE(flags[1], step);
+      QCOMPARE(flags.nonFinite, 1u);
+      QCOMPARE(flags.failedStep, step);
       return;
     }
-    QCOMPARE(flags[0], 0u);
+    QCOMPARE(flags.nonFinite, 0u);
     const auto grad = ops::reference::gemm(shape, a, b, std::vector<float>(w.size(), 0.0f));
     const auto scale = ops::reference::gemmErrorScale(shape, a, b, std::vector<float>(w.size(), 0.0f));
     for (size_t i = 0; i < w.size(); ++i) {
@@ -318,7 +322,7 @@ class TestGemm : public QObject {
     gpu::Recording refused(*context_);
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                              ops::gemm(refused, odd, A, B, W, gpu::KernelVariant::Auto, {},
-                                       {.control = Control, .step = Step, .sgdUpdate = true}));
+                                       {.epilogue = ops::GemmSgdStep{Control, Step}}));
   }
 
   // The activation epilogue: forward out = f(C), backward out = C f'(x) from the activation's input
@@ -359,8 +363,8 @@ class TestGemm : public QObject {
     Y.upload(std::span<const float>(y));
     const ops::GemmActivation activation{ops::ActivationOp(op), float(param), backward, Out, X, Y};
     gpu::Recording rec(*context_);
-    const auto fused = ops::gemm(rec, shape, A, B, C, gpu::KernelVariant::Registers, {}, {.activation = activation});
-    QVERIFY(fused.activation);
+    const auto fused = ops::gemm(rec, shape, A, B, C, gpu::KernelVariant::Registers, {}, {.epilogue = activation});
+    QVERIFY(fused.epilogue);
     Out.upload(std::span<const float>(std::vector<float>(x.size(), NAN)));
     context_->run(rec);
     const auto c = C.read<float>(x.size()), out = Out.read<float>(x.size());
@@ -374,7 +378,7 @@ class TestGemm : public QObject {
     }
 
     gpu::Recording declined(*context_);
-    QVERIFY(!ops::gemm(declined, shape, A, B, C, gpu::KernelVariant::Tiled, {}, {.activation = activation}).activation);
+    QVERIFY(!ops::gemm(declined, shape, A, B, C, gpu::KernelVariant::Tiled, {}, {.epilogue = activation}).epilogue);
   }
 
   // K much longer than the sides of C: K split into slices, partial products summed in a second

@@ -5,6 +5,7 @@
 #include "nn/network_text.h"
 #include "optim/schedule.h"
 #include "support/gpu_test.h"
+#include "train/control_block.h"
 #include "train/control_kernels.h"
 #include "train/training_session.h"
 
@@ -25,10 +26,9 @@ loss = CrossEntropyLoss(logits)
 )";
 
 float rateOf(const gpu::Buffer& control) {
-  const auto words = control.read<uint32_t>(4);
-  float rate;
-  std::memcpy(&rate, &words[3], 4);
-  return rate;
+  train::ControlBlock block;
+  control.download(&block, sizeof block);
+  return block.learningRate();
 }
 
 // Float rounding of the device's rate, relative to the rate and to lr0 (cosine near eta_min).
@@ -40,7 +40,7 @@ class TestSchedules : public QObject {
   Q_OBJECT
   std::unique_ptr<gpu::Context> context_;
 
-  // Runs the schedule kernel and the step advance one step at a time, reading control[3] each time.
+  // Runs the schedule kernel and the step advance one step at a time, reading the control block's rate each time.
   void checkDevice(const std::string& spec, uint32_t steps = 1200) {
     optim::Schedule s = optim::parseSchedule(spec);
     s.lr0 = 0.25;

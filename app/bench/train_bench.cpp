@@ -104,8 +104,9 @@ void printBreakdown(nn::Network& net, double stepMs) {
   // Control block with the not-finite flag clear and a learning rate of 0: the update runs in full
   // and leaves the weights as they are. As in a training step, the layers check the gradients they
   // write where they can, and a pass checks them all otherwise.
-  gpu::Buffer control(net.context(), 4 * sizeof(uint32_t));
-  control.upload(std::span<const uint32_t>(std::vector<uint32_t>{0, 0, 0, 0}));
+  gpu::Buffer control(net.context(), train::kControlBlockBytes);
+  const train::ControlBlock clear = train::ControlBlock::clearAt(0.0f);
+  control.upload(&clear, sizeof clear);
   net.recordForward(rec, true);
   std::vector<bool> updated;  // layers that take the SGD step in their backward pass (at rate 0)
   const bool checked = net.recordBackward(rec, control, &updated);

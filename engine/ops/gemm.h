@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <variant>
 #include <vector>
 
 namespace gradlab::ops {
@@ -32,9 +33,13 @@ uint64_t gemmScratchFloats(const GemmShape& shape);
 // The point-wise activations (shaders/activation_functions.glsl; the Activation layer's too).
 enum class ActivationOp : uint32_t { Sigmoid = 0, Tanh, Relu, LeakyRelu, Elu };
 
-// A point-wise activation applied as C is stored: a Linear layer and the activation after it in
-// one pass. Forward: out = f(C). Backward: out = C * f'(x), C being d loss / d f(x) and x, f(x) the
-// activation's input and output. out, x and y are M x N, packed.
+// What a GEMM does as it stores C: one of a closed set of epilogues, each in its own shader include
+// (shaders/gemm_epilogue_*.glsl). Only the registers variant, unsplit, applies one; gemm() says
+// whether it did (GemmFused::epilogue) and the caller does the work apart otherwise.
+//
+// A point-wise activation (gemm_epilogue_activation.glsl): a Linear layer and the activation after
+// it in one pass. Forward: out = f(C). Backward: out = C * f'(x), C being d loss / d f(x) and x,
+// f(x) the activation's input and output. out, x and y are M x N, packed (ldc = N).
 struct GemmActivation {
   ActivationOp op = ActivationOp::Relu;
   float param = 0;  // LeakyReLU's negative_slope, ELU's alpha
@@ -42,33 +47,38 @@ struct GemmActivation {
   gpu::BufferRange out;
   gpu::BufferRange x, y;  // backward only
 };
+// A training step's parameter gradient (gemm_epilogue_checked.glsl): C and the row sums are stored
+// and a value that is not finite flags the step in `control` (engine/train/control_block.h), as
+// train::recordNonFiniteCheck does for a tensor (index kGradients).
+struct GemmCheckedGradient {
+  gpu::BufferRange control, step;  // the control block and the device step counter
+};
+// The plain SGD step taken in place of storing the gradient (gemm_epilogue_sgd.glsl; a weight
+// gradient's GEMM where gemmUpdatesInPlace holds): C holds the weights and becomes
+// C - lr * (alpha op(A) op(B)); the row sums' buffer holds the bias and becomes
+// bias - lr * (its row sums); lr is the control block's rate. The gradient is checked as
+// GemmCheckedGradient's, and nothing is written once the step is flagged; when this GEMM flags it,
+// the part of C already updated stays updated (the caller restores the weights).
+struct GemmSgdStep {
+  gpu::BufferRange control, step;
+};
+using GemmEpilogue = std::variant<std::monostate, GemmActivation, GemmCheckedGradient, GemmSgdStep>;
 
 // What a GEMM also does in the same pass, from values it has at hand.
 struct GemmExtras {
   gpu::BufferRange bias;     // N floats added to every row of C: C = alpha op(A) op(B) + beta C + bias
   gpu::BufferRange rowSums;  // M floats: rowSums[i] = alpha * sum over k of op(A)[i][k]
-  std::optional<GemmActivation> activation;
-  // A training step's control block and step counter (shaders/training_control.glsl): a value of
-  // C or of the row sums that is not finite flags the step there, as train::recordNonFiniteCheck
-  // does for a tensor (with index 0, the gradients).
-  gpu::BufferRange control, step;
-  // The plain SGD step taken in the same pass (a weight gradient's GEMM, where gemmUpdatesInPlace
-  // holds; control and step needed): C holds the weights and becomes C - lr * (alpha op(A) op(B)),
-  // rowSums holds the bias and becomes bias - lr * (its row sums), lr being control[3] (float bits).
-  // The gradient is checked, and nothing is written once control[0] flags the step; when this
-  // GEMM flags it, the part of C already updated stays updated (the caller restores the weights).
-  bool sgdUpdate = false;
+  GemmEpilogue epilogue;
 };
 // Which extras were done beside C (the bias always is): only the registers variant, unsplit,
-// computes row sums, activations (with C packed, ldc = N) and checks; the caller does them otherwise.
+// computes row sums and epilogues (an activation only with C packed, ldc = N); the caller does
+// them otherwise.
 struct GemmFused {
   bool rowSums = false;
-  bool activation = false;
-  bool checked = false;
-  bool sgdUpdate = false;
+  bool epilogue = false;
 };
-// Whether gemm() can take the SGD step in place on this C (GemmExtras::sgdUpdate): on the registers
-// kernel, unsplit, with C stored as whole vec4s and readable as a texel buffer.
+// Whether gemm() can take the SGD step in place on this C (GemmSgdStep): on the registers kernel,
+// unsplit, with C stored as whole vec4s and readable as a texel buffer.
 bool gemmUpdatesInPlace(const gpu::Context& context, const GemmShape& shape, gpu::BufferRange c);
 
 GemmFused gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b,

@@ -1,5 +1,7 @@
 #include "optim/kernel_optimizer.h"
 
+#include "train/control_block.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -46,7 +48,7 @@ void KernelOptimizer::recordUpdate(gpu::Recording& rec, const std::vector<ParamR
   for (size_t i = 0; i < params.size(); ++i)
     if (params[i].count > 0) recordTensor(rec, i, params[i], ctx);
   rec.copy(gpu::BufferRange(*ctx.step.buffer, ctx.step.offset, 4), gpu::BufferRange(last_, 0, 4));
-  rec.copy(gpu::BufferRange(*ctx.control.buffer, ctx.control.offset + 12, 4), gpu::BufferRange(last_, 4, 4));
+  rec.copy(gpu::BufferRange(*ctx.control.buffer, ctx.control.offset + offsetof(train::ControlBlock, learningRateBits), 4), gpu::BufferRange(last_, 4, 4));
 }
 
 void KernelOptimizer::reset() {

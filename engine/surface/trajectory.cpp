@@ -3,6 +3,7 @@
 #include "gpu/buffer.h"
 #include "gpu/recording.h"
 #include "spirv/shaders.h"
+#include "train/control_block.h"
 #include "train/control_kernels.h"
 #include "util/option_ranges.h"
 
@@ -45,17 +46,14 @@ Trajectory runTrajectory(gpu::Context& context, optim::Optimizer& optimizer, Fun
                          const FunctionParams& params, std::array<double, 2> start, uint32_t steps) {
   if (steps > kMaxSteps) throw std::invalid_argument("at most " + std::to_string(kMaxSteps) + " steps");
   checkRequest(function, params, start);
-  gpu::Buffer point(context, 8), grad(context, 8), step(context, 4), control(context, 16, true),
+  gpu::Buffer point(context, 8), grad(context, 8), step(context, 4), control(context, train::kControlBlockBytes, true),
       trajectory(context, (uint64_t(steps) + 1) * 16, true);
   const float xy[2] = {float(start[0]), float(start[1])};
   point.upload(xy, 8);
   const uint32_t zero = 0;
   step.upload(&zero, 4);
-  const float lr = float(optimizer.learningRate());
-  uint32_t lrBits;
-  std::memcpy(&lrBits, &lr, 4);
-  const uint32_t controlWords[4] = {0, 0, 0, lrBits};
-  control.upload(controlWords, 16);
+  const train::ControlBlock clear = train::ControlBlock::clearAt(float(optimizer.learningRate()));
+  control.upload(&clear, sizeof clear);
   optimizer.reset();
 
   const auto a = quadraticMatrix(params);
@@ -78,13 +76,13 @@ Trajectory runTrajectory(gpu::Context& context, optim::Optimizer& optimizer, Fun
   last.dispatch(gradientKernel, {point, grad, step, trajectory}, push, {1, 1, 1});
   context.run(last);
 
-  uint32_t flags[4];
-  control.download(flags, 16);
+  train::ControlBlock flags;
+  control.download(&flags, sizeof flags);
   const auto values = trajectory.read<float>((uint64_t(steps) + 1) * 4);
   Trajectory out;
   // Once the flag is up nothing moves: the points after the failing step repeat the last good one.
-  const uint32_t end = flags[0] ? std::min(flags[1], steps) : steps;
-  out.diverged = flags[0] != 0;
+  const uint32_t end = flags.flagged() ? std::min(flags.failedStep, steps) : steps;
+  out.diverged = flags.flagged();
   for (uint32_t s = 0; s <= end; ++s) {
     const float* v = &values[size_t(s) * 4];
     if (!std::isfinite(v[0]) || !std::isfinite(v[1]) || !std::isfinite(v[2])) {

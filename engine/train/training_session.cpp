@@ -23,14 +23,6 @@ const gpu::KernelSpec kMetrics{"step_metrics",
 
 constexpr uint32_t kRingSize = 4096;        // per-step records kept on the device
 constexpr uint32_t kEvalSlot = kRingSize;   // one more record for evaluations
-constexpr uint32_t kLossTensor = 0xffffffffu;
-constexpr uint32_t kGradients = 0;  // the check over every parameter gradient at once
-
-uint32_t floatBits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
 
 struct MetricsPush {
   uint32_t batch, classes, valid, ringSize, slot, accumulate;
@@ -77,7 +69,7 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
   train_ = std::make_unique<data::DeviceDataset>(context, train, norm);
   if (validation && validation->size() > 0) validation_ = std::make_unique<data::DeviceDataset>(context, *validation, norm);
   stepsPerEpoch_ = std::max(train.size() / options.batch, 1u);
-  control_ = std::make_unique<gpu::Buffer>(context, 16, /*hostMapped=*/true);
+  control_ = std::make_unique<gpu::Buffer>(context, kControlBlockBytes, /*hostMapped=*/true);
   ring_ = std::make_unique<gpu::Buffer>(context, (kRingSize + 1) * 16, /*hostMapped=*/true);
   // The initial rate is the optimizer's (an explicit one's own lr; the default SGD's is options.learningRate).
   learningRate_ = optimizer_->learningRate();
@@ -107,7 +99,7 @@ std::unique_ptr<gpu::Recording> TrainingSession::recordStep(bool inBackward) {
   nn::Network& net = *network_;
   auto recording = std::make_unique<gpu::Recording>(context_, 0, /*replayable=*/true);
   gpu::Recording& rec = *recording;
-  // The schedule first: control[3] = the rate of this step, for the update at the end.
+  // The schedule first: the control block gets the rate of this step, for the update at the end.
   if (baseRate_) optim::recordSchedule(rec, options_.schedule, *baseRate_, *control_, net.step());
   const data::DeviceDataset::Target target{net.input(), net.labels(), net.step(), net.batch()};
   train_->recordTrainingBatch(rec, target, options_.seed, options_.augmentation);
@@ -191,18 +183,17 @@ void TrainingSession::recordCheckpoints() {
 // went up: back to the checkpoint taken at the submission's start, then the good steps after it
 // again (every step is a function of the step counter and the weights), so the weights are those
 // before the failing step, as without SGD in the backward pass.
-void TrainingSession::restoreBefore(uint64_t failingStep, const uint32_t control[4]) {
+void TrainingSession::restoreBefore(uint64_t failingStep, const ControlBlock& control) {
   nn::Network& net = *network_;
   context_.run(*restoreCheckpoint_);
-  const uint32_t clear[4] = {0, 0, 0, control[3]};
   if (failingStep > checkpointStep_) {
-    control_->upload(clear, 16);
+    writeControl(ControlBlock::clearAt(control.learningRate()));
     const uint32_t first = uint32_t(checkpointStep_);
     net.step().upload(&first, 4);
     context_.submit(*stepRecording_, uint32_t(failingStep - checkpointStep_));
     stepRecording_->wait();
   }
-  control_->upload(control, 16);
+  writeControl(control);
 }
 
 uint32_t TrainingSession::maxStepsPerSubmit() const { return std::min(stepsPerEpoch_, kRingSize / 2); }
@@ -246,19 +237,19 @@ std::vector<StepRecord> TrainingSession::collect() {
   stepToRun().wait();
   std::vector<float> ring(size_t(kRingSize) * 4);
   ring_->download(ring.data(), ring.size() * 4);
-  uint32_t control[4];
-  readControl(control);
+  const ControlBlock control = readControl();
   for (uint32_t k = 0; k < pending_; ++k) {
     const uint64_t s = step_ + k;
     const float* r = &ring[(s % kRingSize) * 4];
     records.push_back({s, r[3] > 0 ? r[1] / r[3] : 0.0, r[3] > 0 ? r[2] / r[3] : 0.0});
-    if (control[0] && control[1] <= s) break;  // nothing after the bad step changed anything
+    if (control.flagged() && control.failedStep <= s) break;  // nothing after the bad step changed anything
   }
   // Steps after a not-finite one changed nothing: the run ends at the step that failed.
-  step_ = control[0] && control[1] < step_ + pending_ ? uint64_t(control[1]) + 1 : step_ + pending_;
+  step_ = control.flagged() && control.failedStep < step_ + pending_ ? uint64_t(control.failedStep) + 1
+                                                                      : step_ + pending_;
   pending_ = 0;
-  if (control[0] && !nonFinite_) {
-    if (saveCheckpoint_ && !probing_) restoreBefore(control[1], control);
+  if (control.flagged() && !nonFinite_) {
+    if (saveCheckpoint_ && !probing_) restoreBefore(control.failedStep, control);
     diagnose(control);
   }
   return records;
@@ -307,15 +298,15 @@ void TrainingSession::snapshotWeights(std::vector<std::string> names) {
   if (probes_) probes_->snapshotWeights(weightSnapshots_);
 }
 
-void TrainingSession::readControl(uint32_t control[4]) const { control_->download(control, 16); }
-
-double TrainingSession::currentLearningRate() const {
-  uint32_t control[4];
-  readControl(control);
-  float rate;
-  std::memcpy(&rate, &control[3], 4);
-  return rate;
+ControlBlock TrainingSession::readControl() const {
+  ControlBlock control;
+  control_->download(&control, sizeof control);
+  return control;
 }
+
+void TrainingSession::writeControl(const ControlBlock& control) { control_->upload(&control, sizeof control); }
+
+double TrainingSession::currentLearningRate() const { return readControl().learningRate(); }
 
 void TrainingSession::setLearningRate(double rate) {
   if (!(rate >= 0) || !std::isfinite(rate)) throw std::invalid_argument("The learning rate must be a finite number >= 0");
@@ -325,10 +316,9 @@ void TrainingSession::setLearningRate(double rate) {
     const float base = float(rate);
     baseRate_->upload(&base, 4);
   }
-  uint32_t control[4];
-  readControl(control);
-  control[3] = floatBits(float(rate));
-  control_->upload(control, 16);
+  ControlBlock control = readControl();
+  control.learningRateBits = std::bit_cast<uint32_t>(float(rate));
+  writeControl(control);
 }
 
 void TrainingSession::reset(uint32_t seed) {
@@ -336,8 +326,7 @@ void TrainingSession::reset(uint32_t seed) {
   options_.seed = seed;
   network_->initialize(seed);
   optimizer_->reset();
-  const uint32_t control[4] = {0, 0, 0, floatBits(float(learningRate_))};
-  control_->upload(control, 16);
+  writeControl(ControlBlock::clearAt(float(learningRate_)));
   if (baseRate_) {
     const float base = float(learningRate_);
     baseRate_->upload(&base, 4);
@@ -406,15 +395,15 @@ Evaluation TrainingSession::evaluateValidation() {
 
 Evaluation TrainingSession::evaluateTraining() { return evaluate(*train_, trainEval_); }
 
-void TrainingSession::diagnose(uint32_t control[4]) {
+void TrainingSession::diagnose(const ControlBlock& control) {
   nn::Network& net = *network_;
   NonFiniteReport report;
-  report.step = control[1];
-  report.where = control[2] == kLossTensor ? "the loss" : "a gradient";
+  report.step = control.failedStep;
+  report.where = control.failedTensor == kLossTensor ? "the loss" : "a gradient";
   // Replay the failing step's forward and backward (the weights were not updated by it) and find
   // the first layer, in forward order, whose output or gradient is not finite.
   {
-    const uint32_t failing = control[1];
+    const uint32_t failing = control.failedStep;
     net.step().upload(&failing, 4);
     gpu::Recording rec(context_, 0);
     train_->recordTrainingBatch(rec, {net.input(), net.labels(), net.step(), net.batch()}, options_.seed,
@@ -429,7 +418,7 @@ void TrainingSession::diagnose(uint32_t control[4]) {
     return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); });
   };
   auto finite = [&](const gpu::Buffer& b) { return allFinite(b.read<float>(b.bytes() / 4)); };
-  if (control[2] != kLossTensor)
+  if (control.failedTensor != kLossTensor)
     for (const nn::Parameter& p : net.parameters())
       if (!allFinite(p.readGradients())) {
         report.where = p.name + "'s gradient";

@@ -9,6 +9,7 @@
 #include "nn/network.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
+#include "train/control_block.h"
 #include "train/probes.h"
 #include "train/regularization.h"
 
@@ -145,13 +146,14 @@ class TrainingSession {
   std::unique_ptr<gpu::Recording> recordStep(bool inBackward);
   // Weights as a submission found them, for a step that flags itself after layers updated theirs.
   void recordCheckpoints();
-  void restoreBefore(uint64_t failingStep, const uint32_t control[4]);
+  void restoreBefore(uint64_t failingStep, const ControlBlock& control);
   // The recording submit() runs: the step, or for a probe the step without SGD in the backward pass.
   gpu::Recording& stepToRun();
   Evaluation evaluate(data::DeviceDataset& dataset, std::unique_ptr<gpu::Recording>& recording);
   void ensureEpochOrders(uint64_t first, uint64_t last);
-  void readControl(uint32_t control[4]) const;
-  void diagnose(uint32_t control[4]);
+  ControlBlock readControl() const;
+  void writeControl(const ControlBlock& control);
+  void diagnose(const ControlBlock& control);
 
   gpu::Context& context_;
   TrainingOptions options_;

@@ -106,8 +106,8 @@ class Linear final : public Layer {
     }
     return ops::gemm(p.rec, s, p.inputs[0], dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0], p.output,
                      gpu::KernelVariant::Auto, {},
-                     {.bias = bias_ ? p.params[1] : gpu::BufferRange{}, .activation = activation})
-        .activation;
+                     {.bias = bias_ ? p.params[1] : gpu::BufferRange{}, .epilogue = epilogueOf(activation)})
+        .epilogue;
   }
 
   // The backward GEMMs, the input gradient's with `activation` (backward) as its epilogue when
@@ -121,8 +121,8 @@ class Linear final : public Layer {
       s.K = out_;
       s.beta = accumulates(p, 0) ? 1.0f : 0.0f;
       fused = ops::gemm(p.rec, s, p.gradOutput, dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0],
-                        p.gradInputs[0], gpu::KernelVariant::Auto, {}, {.activation = activation})
-                  .activation;
+                        p.gradInputs[0], gpu::KernelVariant::Auto, {}, {.epilogue = epilogueOf(activation)})
+                  .epilogue;
     }
     ops::GemmShape w;
     w.M = out_;
@@ -138,19 +138,22 @@ class Linear final : public Layer {
     const auto dw = ops::gemm(p.rec, w, p.gradOutput, p.inputs[0], update ? p.params[0] : p.paramGrads[0],
                               gpu::KernelVariant::Auto, {},
                               {.rowSums = bias_ ? (update ? p.params[1] : p.paramGrads[1]) : gpu::BufferRange{},
-                               .control = check ? p.control : gpu::BufferRange{},
-                               .step = check ? p.step : gpu::BufferRange{},
-                               .sgdUpdate = update});
+                               .epilogue = update  ? ops::GemmEpilogue(ops::GemmSgdStep{p.control, p.step})
+                                           : check ? ops::GemmEpilogue(ops::GemmCheckedGradient{p.control, p.step})
+                                                   : ops::GemmEpilogue()});
     const bool summed = dw.rowSums;
     if (update && bias_ && !summed) throw std::logic_error("Linear: the in-place SGD step left the bias out");
     if (p.paramsUpdated) *p.paramsUpdated = update;
-    if (p.paramGradsChecked) *p.paramGradsChecked = dw.checked && (!bias_ || summed);
+    if (p.paramGradsChecked) *p.paramGradsChecked = dw.epilogue && (!bias_ || summed);
     if (dropconnect_ > 0)
       ops::binary(p.rec, ops::BinaryOp::Mul, p.paramGrads[0], mask(p.workspace), p.paramGrads[0], uint32_t(weights()));
     if (bias_ && !summed) channelSum(p.rec, p.gradOutput, p.paramGrads[1], p.batch, out_, 1);
     return fused;
   }
 
+  static ops::GemmEpilogue epilogueOf(const std::optional<ops::GemmActivation>& activation) {
+    return activation ? ops::GemmEpilogue(*activation) : ops::GemmEpilogue();
+  }
   uint64_t weights() const { return uint64_t(in_) * out_; }
   uint64_t maskOffset() const { return (weights() + kMaskOffsetAlign - 1) / kMaskOffsetAlign * kMaskOffsetAlign; }
   gpu::BufferRange maskedWeight(const gpu::BufferRange& ws) const {

@@ -149,7 +149,7 @@ class TestCli : public QObject {
     QVERIFY(r.err.contains("--dataset is required"));
     r = run({"train", net, "--dataset", "moons", "--lr", "-0.5"});
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.contains("--lr: -0.5 is out of range (0, 1000000]"), qPrintable(r.err));
+    QVERIFY2(r.err.contains("--lr: -0.5 is out of range [0, 1000000]"), qPrintable(r.err));
     r = run({"train", net, "--dataset", "moons", "--batch", "0"});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.contains("--batch: 0 is out of range [1, 65536]"), qPrintable(r.err));
@@ -247,7 +247,7 @@ class TestCli : public QObject {
     verifyRefused(train + QStringList{"--classes", "64"}, "--classes: 64 is out of range [2, 2] for moons");
     verifyRefused(train + QStringList{"--augment", "crop=-3"}, "--augment: crop: -3 is out of range [0, 64]");
     verifyRefused(train + QStringList{"--augment", "flip,crop=100000"}, "--augment: crop: 100000 is out of range [0, 64]");
-    verifyRefused(train + QStringList{"--lr", "1e308", "--optimizer", "adam:lr=0.01"}, "--lr: 1e308 is out of range (0, 1000000]");
+    verifyRefused(train + QStringList{"--lr", "1e308", "--optimizer", "adam:lr=0.01"}, "--lr: 1e308 is out of range [0, 1000000]");
     verifyRefused(train + QStringList{"--lr", "0.5", "--optimizer", "adam:lr=0.01"}, "both set the learning rate");
     verifyRefused(train + QStringList{"--steps", "2.5"}, "--steps: 2.5 is not an integer in [1, ");
     verifyRefused(train + QStringList{"--noise", "\x1b[2J"}, "--noise: '\\x1b[2J' is not a number in [0, 10]");
@@ -255,7 +255,7 @@ class TestCli : public QObject {
     verifyRefused(surface + QStringList{"--angle", "nan"}, "--angle: 'nan' is not a finite number in [-360, 360]");
     verifyRefused(surface + QStringList{"--angle", "inf"}, "--angle: 'inf' is not a finite number in [-360, 360]");
     verifyRefused({"surface", "--function", "quadratic", "--optimizer", "sgd:lr=0.1", "--lr", "1e308"},
-                  "--lr: 1e308 is out of range (0, 1000000]");
+                  "--lr: 1e308 is out of range [0, 1000000]");
     verifyRefused({"surface", "--function", "quadratic", "--optimizer", "sgd:lr=0.1", "--lr", "0.2"},
                   "--optimizer sgd:lr=0.1 and --lr both set lr");
   }

@@ -1,11 +1,15 @@
 // The one parser for numbers and key=value lists (util/checked_values.h) and the escaper for
 // quoted text (util/printable.h): what they accept, what they refuse, and how a refusal reads.
+#include "optim/schedule.h"
+#include "optim/settings.h"
+#include "persist/run_setup.h"
 #include "util/checked_values.h"
 #include "util/option_ranges.h"
 #include "util/printable.h"
 
 #include <QTest>
 
+#include <functional>
 #include <stdexcept>
 
 using namespace gradlab;
@@ -51,10 +55,10 @@ class TestSpecParser : public QObject {
              QString("--validation: 'nan' is not a finite number in [0, 1)"));
     QCOMPARE(refusal([] { util::parseNumber("--validation", "1", util::ranges::kValidation); }),
              QString("--validation: 1 is out of range [0, 1)"));
-    QCOMPARE(refusal([] { util::parseNumber("--lr", "0", util::ranges::kLearningRate); }),
-             QString("--lr: 0 is out of range (0, 1000000]"));
+    QCOMPARE(refusal([] { util::parseNumber("--lr", "-0.5", util::ranges::kLearningRate); }),
+             QString("--lr: -0.5 is out of range [0, 1000000]"));
     QCOMPARE(refusal([] { util::parseNumber("--lr", "1e308", util::ranges::kLearningRate); }),
-             QString("--lr: 1e308 is out of range (0, 1000000]"));
+             QString("--lr: 1e308 is out of range [0, 1000000]"));
     QCOMPARE(refusal([] { util::parseNumber("--angle", "inf", util::ranges::kQuadraticAngle); }),
              QString("--angle: 'inf' is not a finite number in [-360, 360]"));
     QCOMPARE(refusal([] { util::parseNumber("--noise", "0.1x", util::ranges::kToyNoise); }),
@@ -93,6 +97,56 @@ class TestSpecParser : public QObject {
     QCOMPARE(refusal([] { util::parseSpec("adam:=3", "--optimizer"); }),
              QString("--optimizer: write NAME or NAME:key=value,key=value, got '=3'"));
     QVERIFY(refusal([] { util::parseSpec(":lr=3", "--optimizer"); }).contains("NAME"));
+  }
+
+  // Every key=value list goes through util::parseSpec: a schedule refuses what an optimizer spec
+  // refuses, in the same words.
+  void schedulesUseTheOneParser() {
+    QCOMPARE(refusal([] { optim::parseSchedule("cosine:T_max=1,T_max=2"); }),
+             refusal([] { util::parseSpec("cosine:T_max=1,T_max=2", ""); }));
+    QCOMPARE(refusal([] { optim::parseSchedule("cosine:T_max"); }), refusal([] { util::parseSpec("cosine:T_max", ""); }));
+    QCOMPARE(refusal([] { optim::parseSchedule(":T_max=3"); }), refusal([] { util::parseSpec(":T_max=3", ""); }));
+    QCOMPARE(refusal([] { optim::parseSchedule("step:step_size=10,gamma=0"); }), QString("gamma: 0 is out of range (0, 1]"));
+    const optim::ScheduleSpec warmup = optim::parseScheduleSpec(" warmup = 100 ");
+    QCOMPARE(warmup.name, std::string("constant"));
+    QCOMPARE(warmup.values.at("warmup"), std::string("100"));
+  }
+
+  // The lab's run setup refuses a schedule, an augmentation or a rate as gradlab-cli does: by the
+  // option's name and the parser's words.
+  void runSetupRefusesAsTheCommandLine() {
+    const auto setupRefusal = [](const std::function<void(persist::TrainingSettings&)>& edit) {
+      persist::TrainingSettings s;
+      edit(s);
+      return refusal([&] { persist::runSetup(s); });
+    };
+    QCOMPARE(setupRefusal([](auto& s) { s.schedule = "cosine", s.scheduleValues = {{"T_max", "0"}}; }),
+             "--schedule: " + refusal([] { optim::parseSchedule("cosine:T_max=0"); }));
+    QCOMPARE(setupRefusal([](auto& s) { s.schedule = "linear"; }), "--schedule: " + refusal([] { optim::parseSchedule("linear"); }));
+    QCOMPARE(setupRefusal([](auto& s) { s.augmentation = {{"crop", "100"}}; }),
+             QString("--augment: crop: 100 is out of range [0, 64]"));
+    QCOMPARE(setupRefusal([](auto& s) { s.optimizer = "adam", s.optimizerValues = {{"beta1", "1"}}; }),
+             QString("--optimizer: Invalid beta1 value: 1.0 (Adam needs 0.0 <= beta1 < 1.0)"));
+    QCOMPARE(setupRefusal([](auto& s) { s.optimizerValues = {{"lr", "-1"}}; }),
+             refusal([] { util::parseNumber("--lr", "-1", util::ranges::kLearningRate); }));
+    QCOMPARE(setupRefusal([](auto& s) { s.optimizerValues = {{"lr", "2e6"}}; }),
+             QString("--lr: 2e6 is out of range [0, 1000000]"));
+  }
+
+  // A learning rate of 0 (a frozen control run) is accepted everywhere a rate is read: the run
+  // setup, the optimizer catalog, the schedule and the command line's range.
+  void aZeroLearningRateIsOneRule() {
+    persist::TrainingSettings s;
+    s.optimizerValues = {{"lr", "0"}};
+    QCOMPARE(persist::runSetup(s).options.learningRate, 0.0);
+    QCOMPARE(optim::resolveSettings("adam", {{"lr", "0"}})["lr"], 0.0);
+    QVERIFY(util::ranges::kLearningRate.contains(0));
+    QVERIFY(!util::ranges::kLearningRate.contains(-1e-9));
+    optim::Schedule schedule;
+    schedule.lr0 = 0;
+    optim::validate(schedule);
+    const QString tooLarge = refusal([] { optim::resolveSettings("sgd", {{"lr", "2e6"}}); });
+    QCOMPARE(tooLarge, QString("Invalid lr value: 2e+06 (SGD needs 0.0 <= lr <= 1e+06)"));
   }
 
   void quotedTextHasNoControlBytes() {

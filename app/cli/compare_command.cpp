@@ -182,17 +182,13 @@ int compareCommand(const std::vector<std::string>& args) {
   std::vector<train::RunDefinition> runs;
   for (const auto& text : runTexts) runs.push_back(parseRun(text, commandArgs, graph, networkPath));
 
-  namespace ranges = util::ranges;
-  const double validation = o.number("validation", 0.0, ranges::kValidation);
-  const uint64_t epochs = uint64_t(o.integer("epochs", 1, ranges::kEpochs));
-  const ToyDataOptions toy = toyDataOptions(o, "samples");
-  const DatasetChoice data = chooseDataset(o.text("dataset"), validation, uint32_t(o.integer("limit", 0, ranges::kSampleLimit)),
-                                           base.options.seed, toy.samples, toy.noise, toy.classes);
+  const persist::RunSetup setup = runSetup(o);
+  const DatasetChoice data = chooseRunData(setup.dataset);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
   train::RunSet set(context, runs, data.train, data.evaluation.size() ? &data.evaluation : nullptr);
-  const uint64_t total = o.has("steps") ? uint64_t(o.integer("steps", 0, ranges::kSteps)) : epochs * set.stepsPerEpoch();
+  const uint64_t total = setup.maxSteps ? setup.maxSteps : setup.epochs * set.stepsPerEpoch();
 
   std::optional<LineFile> metrics;
   if (o.has("metrics")) {

@@ -14,13 +14,17 @@ namespace gradlab::cli {
 
 const char* const kDatasetHelp = data::kDatasetNames;
 
-DatasetChoice chooseDataset(const std::string& spec, double validation, uint32_t limit, uint32_t seed,
-                            uint32_t toySamples, double toyNoise, uint32_t toyClasses) {
+DatasetChoice chooseRunData(const data::DatasetSpec& spec) {
   try {
-    return data::chooseDataset({spec, validation, limit, seed, toySamples, toyNoise, toyClasses});
+    return data::chooseDataset(spec);
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--dataset: ") + e.what());
   }
+}
+
+DatasetChoice chooseDataset(const std::string& spec, double validation, uint32_t limit, uint32_t seed,
+                            uint32_t toySamples, double toyNoise, uint32_t toyClasses) {
+  return chooseRunData(data::DatasetSpec{spec, validation, limit, seed, toySamples, toyNoise, toyClasses});
 }
 
 std::vector<OptionSpec> withTrainingDataOptions(std::vector<OptionSpec> specs) {

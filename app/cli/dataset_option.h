@@ -18,6 +18,8 @@ using data::DatasetChoice;
 // `limit`: use at most this many training samples (0: all).
 DatasetChoice chooseDataset(const std::string& spec, double validation, uint32_t limit, uint32_t seed,
                             uint32_t toySamples, double toyNoise, uint32_t toyClasses);
+// The same for a spec persist::runSetup built.
+DatasetChoice chooseRunData(const data::DatasetSpec& spec);
 
 // --toy-samples (or --samples), --noise and --classes, checked against util::ranges; --classes
 // other than 2 only for the toy sets that take it (spiral, blobs).

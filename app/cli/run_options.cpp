@@ -4,7 +4,8 @@
 #include "cli/dataset_option.h"
 #include "optim/optimizer_spec.h"
 #include "optim/schedule.h"
-#include "optim/settings.h"
+#include "persist/run_setup.h"
+#include "util/checked_values.h"
 #include "util/option_ranges.h"
 
 #include <algorithm>
@@ -13,20 +14,28 @@
 namespace gradlab::cli {
 namespace {
 
-// The optimizer as --optimizer names it, with --lr as its lr (once: both is refused).
-void readOptimizer(const Arguments& o, train::RunDefinition& run) {
-  optim::OptimizerSpec spec;
+// `read()`, a refusal of the text of `option` turned into a usage error naming it.
+template <typename F>
+auto optionText(const char* option, F&& read) {
   try {
-    spec = optim::parseOptimizerSpec(o.text("optimizer"));
+    return read();
   } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("--optimizer: ") + e.what());
+    throw UsageError(std::string(option) + ": " + e.what());
   }
+}
+
+// The optimizer as --optimizer names it, with --lr as its lr (once: both is refused). Without
+// --optimizer the run is plain SGD at --lr (default 0.1).
+void readOptimizer(const Arguments& o, persist::TrainingSettings& s) {
+  optim::OptimizerSpec spec{"sgd", {}, "sgd"};
+  if (o.has("optimizer")) spec = optionText("--optimizer", [&] { return optim::parseOptimizerSpec(o.text("optimizer")); });
+  if (o.has("lr")) o.number("lr", 0.0, util::ranges::kLearningRate);  // a bad number is named first
   if (o.has("lr") && spec.values.count("lr"))
     throw UsageError("--lr " + o.text("lr") + " and --optimizer " + spec.text + " both set the learning rate: give it once");
   if (o.has("lr")) spec.values["lr"] = o.text("lr");
-  optim::resolveSettings(spec.name, spec.values);  // a bad name or value: exit 2 before any work
-  run.optimizer = spec.name;
-  run.optimizerValues = spec.values;
+  else if (!o.has("optimizer")) spec.values["lr"] = "0.1";
+  s.optimizer = spec.name;
+  s.optimizerValues = spec.values;
 }
 
 }  // namespace
@@ -62,35 +71,59 @@ std::vector<OptionSpec> withSharedTrainingOptions(std::vector<OptionSpec> specs,
   return specs;
 }
 
-train::RunDefinition runSettings(const Arguments& o) {
+persist::TrainingSettings trainingSettings(const Arguments& o) {
   namespace ranges = util::ranges;
-  train::RunDefinition run;
-  train::TrainingOptions& options = run.options;
-  options.batch = uint32_t(o.integer("batch", 64, ranges::kBatch));
-  options.learningRate = o.number("lr", 0.1, ranges::kLearningRate);
-  options.seed = uint32_t(o.integer("seed", 0, ranges::kSeed));
-  options.conv = convOption(o);
-  options.normalization = normalizationOption(o);
-  if (o.has("augment")) {
-    try {
-      options.augmentation = data::parseAugmentationList(o.text("augment"));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--augment: ") + e.what());
-    }
-    run.augmentation = o.text("augment");
-  }
-  if (o.has("optimizer")) readOptimizer(o, run);
+  persist::TrainingSettings s;
+  s.batch = uint32_t(o.integer("batch", 64, ranges::kBatch));
+  s.seed = uint32_t(o.integer("seed", 0, ranges::kSeed));
+  s.convolution = o.has("conv") ? o.choice("conv", {"auto", "direct", "fft"}, "auto") : "";
+  s.normalization = o.choice("normalize", {"none", "symmetric", "mean-image", "channel-mean", "standardize"}, "none");
+  if (o.has("augment"))
+    for (const auto& item : optionText("--augment", [&] {
+           return util::parseKeyValues(o.text("augment"), "", {"flip", "crop", "rotate", "brightness", "contrast"},
+                                       {"flip"});
+         }))
+      s.augmentation[item.key] = item.value;
+  readOptimizer(o, s);
   if (o.has("schedule")) {
-    try {
-      options.schedule = optim::parseSchedule(o.text("schedule"));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--schedule: ") + e.what());
-    }
+    const optim::ScheduleSpec schedule = optionText("--schedule", [&] { return optim::parseScheduleSpec(o.text("schedule")); });
+    s.schedule = schedule.name;
+    s.scheduleValues = schedule.values;
   }
-  options.regularization.l1 = o.number("l1", 0.0, ranges::kPenalty);
-  options.regularization.l2 = o.number("l2", 0.0, ranges::kPenalty);
-  options.regularization.clipNorm = o.number("clip-norm", 0.0, ranges::kClip);
-  options.regularization.clipValue = o.number("clip-value", 0.0, ranges::kClip);
+  s.l1 = o.number("l1", 0.0, ranges::kPenalty);
+  s.l2 = o.number("l2", 0.0, ranges::kPenalty);
+  s.clipNorm = o.number("clip-norm", 0.0, ranges::kClip);
+  s.clipValue = o.number("clip-value", 0.0, ranges::kClip);
+  s.dataset = o.text("dataset");
+  s.validationFraction = o.number("validation", 0.0, ranges::kValidation);
+  s.sampleLimit = uint32_t(o.integer("limit", 0, ranges::kSampleLimit));
+  const ToyDataOptions toy = toyDataOptions(o, "samples");
+  s.toySamples = toy.samples;
+  s.toyNoise = toy.noise;
+  s.toyClasses = toy.classes;
+  s.epochs = uint32_t(o.integer("epochs", 1, ranges::kEpochs));
+  s.maxSteps = uint64_t(o.integer("steps", 0, ranges::kSteps));
+  if (o.has("probes")) s.probeInterval = uint32_t(o.integer("probe-every", 100, ranges::kProbeEvery));
+  return s;
+}
+
+persist::RunSetup runSetup(const Arguments& o) {
+  try {
+    return persist::runSetup(trainingSettings(o));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+train::RunDefinition runSettings(const Arguments& o) {
+  const persist::RunSetup setup = runSetup(o);
+  train::RunDefinition run;
+  run.options = setup.options;
+  if (o.has("optimizer")) {
+    run.optimizer = setup.optimizer;
+    run.optimizerValues = setup.optimizerValues;
+  }
+  if (o.has("augment")) run.augmentation = o.text("augment");
   return run;
 }
 

@@ -64,18 +64,13 @@ int trainCommand(const std::vector<std::string>& args) {
   if (networkPath.empty()) throw UsageError("give the network file first: gradlab-cli train NETWORK.net --dataset NAME");
   if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
 
-  namespace ranges = util::ranges;
+  const persist::RunSetup setup = runSetup(o);
   const train::RunDefinition run = runSettings(o);
   const train::TrainingOptions& options = run.options;
-  const double validation = o.number("validation", 0.0, ranges::kValidation);
-  const uint64_t epochs = uint64_t(o.integer("epochs", 1, ranges::kEpochs));
-  const uint64_t steps = uint64_t(o.integer("steps", 0, ranges::kSteps));
-  const uint64_t probeEvery = uint64_t(o.integer("probe-every", 100, ranges::kProbeEvery));
-  const ToyDataOptions toy = toyDataOptions(o, "samples");
+  const uint64_t probeEvery = setup.probeInterval;
 
   const nn::Graph graph = nn::loadNetworkFile(networkPath);
-  const DatasetChoice data = chooseDataset(o.text("dataset"), validation, uint32_t(o.integer("limit", 0, ranges::kSampleLimit)),
-                                           options.seed, toy.samples, toy.noise, toy.classes);
+  const DatasetChoice data = chooseRunData(setup.dataset);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
@@ -83,7 +78,7 @@ int trainCommand(const std::vector<std::string>& args) {
                                  run.optimizer.empty() ? nullptr
                                                        : optim::createOptimizer(context, run.optimizer, run.optimizerValues));
 
-  const uint64_t total = o.has("steps") ? steps : epochs * session.stepsPerEpoch();
+  const uint64_t total = setup.maxSteps ? setup.maxSteps : setup.epochs * session.stepsPerEpoch();
   stopOnSignals();
   std::optional<LineFile> metrics, probes;
   if (o.has("metrics")) {

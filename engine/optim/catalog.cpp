@@ -27,7 +27,7 @@ struct Entry {
 
 const std::map<std::string, Range>& ranges() {
   static const std::map<std::string, Range> r{
-      {"lr", {}},
+      {"lr", {0, 1e6}},  // util::ranges::kLearningRate, which the run setup checks in --lr's words
       {"momentum", {}},
       {"dampening", {0, 1}},
       {"weight_decay", {}},

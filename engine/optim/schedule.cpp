@@ -2,7 +2,11 @@
 
 #include "gpu/context.h"
 #include "spirv/shaders.h"
+#include "util/checked_values.h"
+#include "util/option_ranges.h"
+#include "util/printable.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <sstream>
@@ -12,6 +16,7 @@ namespace gradlab::optim {
 namespace {
 
 using gpu::Access;
+[[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
 const gpu::KernelSpec kSchedule{"lr_schedule", spirv::lr_schedule, {Access::ReadWrite, Access::Read, Access::Read}, 36};
 
 struct SchedulePush {
@@ -19,34 +24,25 @@ struct SchedulePush {
   float lnGamma, decay, etaMin;
 };
 
-std::string text(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
+// Each schedule's name and the keys it takes besides warmup, which goes with any.
+struct KindInfo {
+  ScheduleKind kind;
+  std::string name;
+  std::vector<std::string> keys;
+};
+
+const std::vector<KindInfo>& kinds() {
+  static const std::vector<KindInfo> all{{ScheduleKind::Constant, "constant", {}},
+                                         {ScheduleKind::Step, "step", {"step_size", "gamma"}},
+                                         {ScheduleKind::Exponential, "exponential", {"gamma"}},
+                                         {ScheduleKind::Inverse, "inverse", {"decay"}},
+                                         {ScheduleKind::Cosine, "cosine", {"T_max", "eta_min"}},
+                                         {ScheduleKind::WarmRestarts, "sgdr", {"T_0", "T_mult", "eta_min"}}};
+  return all;
 }
 
-[[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
-
-double number(const std::string& key, const std::string& value) {
-  try {
-    size_t used = 0;
-    const double v = std::stod(value, &used);
-    if (used == value.size() && std::isfinite(v)) return v;
-  } catch (const std::exception&) {
-  }
-  fail("Invalid schedule value " + key + "=" + value + ": not a finite number");
-}
-
-uint32_t count(const std::string& key, const std::string& value, uint32_t min) {
-  double v = -1;
-  try {
-    v = number(key, value);
-  } catch (const std::invalid_argument&) {
-  }
-  if (v != std::floor(v) || v < min || v > 4294967295.0)
-    fail("Invalid schedule value " + key + "=" + value + ": must be an integer from " + std::to_string(min) +
-         " to 4294967295");
-  return uint32_t(v);
+uint32_t count(const std::string& key, const std::string& value, const util::Range& range) {
+  return uint32_t(util::parseInteger(key, value, range));
 }
 
 // Cosine annealing from lr0 to eta_min at the fraction `f` of the half period.
@@ -57,84 +53,69 @@ double cosine(const Schedule& s, double f) {
 }  // namespace
 
 const std::vector<std::string>& scheduleNames() {
-  static const std::vector<std::string> names{"constant", "step", "exponential", "inverse", "cosine", "sgdr"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& k : kinds()) out.push_back(k.name);
+    return out;
+  }();
   return names;
 }
 
 void validate(const Schedule& s) {
-  if (!(s.lr0 >= 0) || !std::isfinite(s.lr0)) fail("Invalid schedule base rate " + text(s.lr0) + ": must be >= 0");
-  if (s.stepSize < 1) fail("Invalid schedule value step_size=0: must be an integer >= 1");
+  namespace ranges = util::ranges;
+  util::checkNumber("lr", s.lr0, ranges::kLearningRate);
+  util::checkNumber("step_size", s.stepSize, ranges::kSchedulePeriod);
   if (s.kind == ScheduleKind::Step || s.kind == ScheduleKind::Exponential)
-    if (!(s.gamma > 0 && s.gamma <= 1)) fail("Invalid schedule value gamma=" + text(s.gamma) + ": must be in (0, 1]");
-  if (!(s.decay >= 0) || !std::isfinite(s.decay)) fail("Invalid schedule value decay=" + text(s.decay) + ": must be >= 0");
-  if (s.tMax < 1) fail("Invalid schedule value T_max=0: must be an integer >= 1");
-  if (s.t0 < 1) fail("Invalid schedule value T_0=0: must be an integer >= 1");
-  if (s.tMult < 1) fail("Invalid schedule value T_mult=0: must be an integer >= 1");
-  if (!(s.etaMin >= 0) || !std::isfinite(s.etaMin)) fail("Invalid schedule value eta_min=" + text(s.etaMin) + ": must be >= 0");
+    util::checkNumber("gamma", s.gamma, ranges::kScheduleGamma);
+  util::checkNumber("decay", s.decay, ranges::kScheduleDecay);
+  util::checkNumber("T_max", s.tMax, ranges::kSchedulePeriod);
+  util::checkNumber("T_0", s.t0, ranges::kSchedulePeriod);
+  util::checkNumber("T_mult", s.tMult, ranges::kSchedulePeriod);
+  util::checkNumber("eta_min", s.etaMin, ranges::kScheduleFloor);
 }
 
-Schedule parseSchedule(const std::string& spec) {
-  Schedule s;
-  std::string name = spec, list;
-  const size_t colon = spec.find(':');
-  if (colon != std::string::npos) {
-    name = spec.substr(0, colon);
-    list = spec.substr(colon + 1);
-  } else if (spec.find('=') != std::string::npos) {  // "warmup=100": constant with warm-up
-    name = "constant";
-    list = spec;
-  }
-  if (name == "constant") s.kind = ScheduleKind::Constant;
-  else if (name == "step") s.kind = ScheduleKind::Step;
-  else if (name == "exponential") s.kind = ScheduleKind::Exponential;
-  else if (name == "inverse") s.kind = ScheduleKind::Inverse;
-  else if (name == "cosine") s.kind = ScheduleKind::Cosine;
-  else if (name == "sgdr") s.kind = ScheduleKind::WarmRestarts;
-  else fail("Unknown schedule '" + name + "'; accepted: constant, step, exponential, inverse, cosine, sgdr (or warmup=N)");
-  if (s.kind == ScheduleKind::Exponential) s.gamma = 0.99;
-  // The keys each schedule takes; warmup goes with any.
+ScheduleSpec parseScheduleSpec(const std::string& text) {
+  // "warmup=100" alone: the constant schedule with a warm-up.
+  const bool listOnly = text.find(':') == std::string::npos && text.find('=') != std::string::npos;
+  const util::Spec spec = util::parseSpec(listOnly ? "constant:" + text : text, "");
+  ScheduleSpec out{spec.name, {}};
+  for (const auto& item : spec.items) out.values[item.key] = item.value;
+  return out;
+}
+
+Schedule makeSchedule(const ScheduleSpec& spec) {
+  namespace ranges = util::ranges;
+  const auto kind = std::find_if(kinds().begin(), kinds().end(), [&](const KindInfo& k) { return k.name == spec.name; });
+  if (kind == kinds().end())
+    throw std::invalid_argument("Unknown schedule '" + util::printable(spec.name, 40) + "'; accepted: " +
+                                util::joinedNames(scheduleNames()) + " (or warmup=N)");
   std::vector<std::string> keys{"warmup"};
-  switch (s.kind) {
-    case ScheduleKind::Step: keys.insert(keys.end(), {"step_size", "gamma"}); break;
-    case ScheduleKind::Exponential: keys.push_back("gamma"); break;
-    case ScheduleKind::Inverse: keys.push_back("decay"); break;
-    case ScheduleKind::Cosine: keys.insert(keys.end(), {"T_max", "eta_min"}); break;
-    case ScheduleKind::WarmRestarts: keys.insert(keys.end(), {"T_0", "T_mult", "eta_min"}); break;
-    case ScheduleKind::Constant: break;
-  }
-  bool stepSizeGiven = false, tMaxGiven = false, t0Given = false;
-  size_t start = 0;
-  while (start < list.size()) {
-    const size_t comma = std::min(list.find(',', start), list.size());
-    const std::string item = list.substr(start, comma - start);
-    start = comma + 1;
-    const size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0)
-      fail("--schedule takes NAME[:key=value,...], e.g. cosine:T_max=1000,eta_min=0.0001; got '" + item + "'");
-    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
-    bool known = false;
-    for (const auto& k : keys) known = known || k == key;
-    if (!known) {
-      std::string accepted;
-      for (const auto& k : keys) accepted += (accepted.empty() ? "" : ", ") + k;
-      fail("Unknown key '" + key + "' for schedule " + name + "; accepted: " + accepted);
-    }
-    if (key == "warmup") s.warmup = count(key, value, 0);
-    else if (key == "step_size") s.stepSize = count(key, value, 1), stepSizeGiven = true;
-    else if (key == "gamma") s.gamma = number(key, value);
-    else if (key == "decay") s.decay = number(key, value);
-    else if (key == "T_max") s.tMax = count(key, value, 1), tMaxGiven = true;
-    else if (key == "T_0") s.t0 = count(key, value, 1), t0Given = true;
-    else if (key == "T_mult") s.tMult = count(key, value, 1);
-    else if (key == "eta_min") s.etaMin = number(key, value);
+  keys.insert(keys.end(), kind->keys.begin(), kind->keys.end());
+  std::vector<util::KeyValue> items;
+  for (const auto& [key, value] : spec.values) items.push_back({key, value, true});
+  util::checkKeys(items, spec.name, keys);
+  Schedule s;
+  s.kind = kind->kind;
+  if (s.kind == ScheduleKind::Exponential) s.gamma = 0.99;
+  for (const auto& [key, value] : spec.values) {
+    if (key == "warmup") s.warmup = count(key, value, ranges::kWarmupSteps);
+    else if (key == "step_size") s.stepSize = count(key, value, ranges::kSchedulePeriod);
+    else if (key == "gamma") s.gamma = util::parseNumber(key, value, ranges::kScheduleGamma);
+    else if (key == "decay") s.decay = util::parseNumber(key, value, ranges::kScheduleDecay);
+    else if (key == "T_max") s.tMax = count(key, value, ranges::kSchedulePeriod);
+    else if (key == "T_0") s.t0 = count(key, value, ranges::kSchedulePeriod);
+    else if (key == "T_mult") s.tMult = count(key, value, ranges::kSchedulePeriod);
+    else if (key == "eta_min") s.etaMin = util::parseNumber(key, value, ranges::kScheduleFloor);
   }
   // PyTorch has no default for these: they must be given.
-  if (s.kind == ScheduleKind::Step && !stepSizeGiven) fail("Schedule step needs step_size=N (steps between decays, >= 1)");
-  if (s.kind == ScheduleKind::Cosine && !tMaxGiven) fail("Schedule cosine needs T_max=N (steps of the half period, >= 1)");
-  if (s.kind == ScheduleKind::WarmRestarts && !t0Given) fail("Schedule sgdr needs T_0=N (steps of the first period, >= 1)");
-  validate(s);
+  const auto given = [&](const char* key) { return spec.values.count(key) > 0; };
+  if (s.kind == ScheduleKind::Step && !given("step_size")) fail("Schedule step needs step_size=N (steps between decays, >= 1)");
+  if (s.kind == ScheduleKind::Cosine && !given("T_max")) fail("Schedule cosine needs T_max=N (steps of the half period, >= 1)");
+  if (s.kind == ScheduleKind::WarmRestarts && !given("T_0")) fail("Schedule sgdr needs T_0=N (steps of the first period, >= 1)");
   return s;
 }
+
+Schedule parseSchedule(const std::string& text) { return makeSchedule(parseScheduleSpec(text)); }
 
 std::string describe(const Schedule& s) {
   std::ostringstream o;

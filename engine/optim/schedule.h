@@ -17,6 +17,7 @@
 #include "gpu/recording.h"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -42,11 +43,23 @@ struct Schedule {
 
 // The names --schedule accepts: constant, step, exponential, inverse, cosine, sgdr.
 const std::vector<std::string>& scheduleNames();
+// A schedule as written: its name and key=value text ("cosine", {"T_max": "1000"}), as an
+// experiment file keeps it.
+struct ScheduleSpec {
+  std::string name = "constant";
+  std::map<std::string, std::string> values;
+};
 // "cosine:T_max=1000,eta_min=0.0001", "step:step_size=500,gamma=0.5", "sgdr:T_0=200,T_mult=2",
-// "warmup=100" (constant after 100 warm-up steps), any with a warmup key. Throws
-// std::invalid_argument with one line naming the value and the accepted names or range.
+// "warmup=100" (constant after 100 warm-up steps), any with a warmup key, split by
+// util::parseSpec; throws std::invalid_argument for a malformed list (the name and keys are
+// checked by makeSchedule).
+ScheduleSpec parseScheduleSpec(const std::string& text);
+// The schedule `spec` names. Throws std::invalid_argument with one line naming the value and the
+// accepted names, keys or range (util::parseNumber's words: "gamma: 1.5 is out of range (0, 1]").
+Schedule makeSchedule(const ScheduleSpec& spec);
+// makeSchedule(parseScheduleSpec(text)).
 Schedule parseSchedule(const std::string& text);
-// Throws std::invalid_argument (as parseSchedule) for a value out of range.
+// Throws std::invalid_argument (as makeSchedule) for a value out of range, lr0 included.
 void validate(const Schedule& schedule);
 // "cosine (T_max=1000, eta_min=0.0001), warmup 100": for summaries.
 std::string describe(const Schedule& schedule);

@@ -6,6 +6,8 @@
 #include "util/checked_values.h"
 #include "util/option_ranges.h"
 
+#include <stdexcept>
+
 namespace gradlab::persist {
 
 std::string scheduleText(const TrainingSettings& s) {
@@ -18,7 +20,7 @@ namespace {
 
 // The numbers gradlab-cli takes as options, checked against the same ranges and refused in the
 // same words, named by those options ("--noise: -1 is out of range [0, 10]"). A file says "off"
-// with 0 where the command line leaves the option out (steps, clipping).
+// with 0 where the command line leaves the option out (steps, clipping, probes).
 void checkNumbers(const TrainingSettings& s) {
   namespace ranges = util::ranges;
   util::checkNumber("--batch", s.batch, ranges::kBatch);
@@ -33,6 +35,21 @@ void checkNumbers(const TrainingSettings& s) {
   util::checkNumber("--l2", s.l2, ranges::kPenalty);
   if (s.clipNorm != 0) util::checkNumber("--clip-norm", s.clipNorm, ranges::kClip);
   if (s.clipValue != 0) util::checkNumber("--clip-value", s.clipValue, ranges::kClip);
+  if (s.probeInterval != 0) util::checkNumber("--probe-every", s.probeInterval, ranges::kProbeEvery);
+  // The rate as text, before the optimizer reads it, so it is refused in --lr's words whether it
+  // came from --lr, from --optimizer's lr= or from the lab's field.
+  const auto lr = s.optimizerValues.find("lr");
+  if (lr != s.optimizerValues.end()) util::parseNumber("--lr", lr->second, ranges::kLearningRate);
+}
+
+// `build()`, its refusal prefixed with the option that holds the text ("--schedule: ...").
+template <typename F>
+auto named(const char* option, F&& build) {
+  try {
+    return build();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(option) + ": " + e.what());
+  }
 }
 
 }  // namespace
@@ -41,19 +58,26 @@ RunSetup runSetup(const TrainingSettings& s) {
   RunSetup out;
   checkNumbers(s);
   out.dataset = {s.dataset, s.validationFraction, s.sampleLimit, s.seed, s.toySamples, s.toyNoise, s.toyClasses};
+  out.maxSteps = s.maxSteps;
+  out.epochs = s.epochs;
+  out.probeInterval = s.probeInterval;
 
   out.optimizer = s.optimizer.empty() ? "sgd" : s.optimizer;
   out.optimizerValues = s.optimizerValues;
-  const optim::Settings resolved = optim::resolveSettings(out.optimizer, out.optimizerValues);
-  out.options.learningRate = resolved["lr"];
-  out.options.batch = s.batch;
-  out.options.seed = s.seed;
-  out.options.normalization = data::parseNormalization(s.normalization.empty() ? "none" : s.normalization);
-  out.options.augmentation = data::parseAugmentation(s.augmentation);
-  out.options.schedule = optim::parseSchedule(scheduleText(s));
-  out.options.regularization = {s.l1, s.l2, s.penalizeAllTensors, s.clipNorm, s.clipValue};
-  train::validate(out.options.regularization);
-  out.options.conv = nn::parseConvAlgorithm(s.convolution.empty() ? "auto" : s.convolution);
+  const optim::Settings resolved =
+      named("--optimizer", [&] { return optim::resolveSettings(out.optimizer, out.optimizerValues); });
+  train::TrainingOptions& o = out.options;
+  o.learningRate = resolved["lr"];
+  o.batch = s.batch;
+  o.seed = s.seed;
+  o.normalization =
+      named("--normalize", [&] { return data::parseNormalization(s.normalization.empty() ? "none" : s.normalization); });
+  o.augmentation = named("--augment", [&] { return data::parseAugmentation(s.augmentation); });
+  o.schedule = named("--schedule", [&] { return optim::makeSchedule({s.schedule.empty() ? "constant" : s.schedule,
+                                                                     s.scheduleValues}); });
+  o.regularization = {s.l1, s.l2, s.penalizeAllTensors, s.clipNorm, s.clipValue};
+  train::validate(o.regularization);
+  if (!s.convolution.empty()) o.conv = named("--conv", [&] { return nn::parseConvAlgorithm(s.convolution); });
   return out;
 }
 

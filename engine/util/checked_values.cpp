@@ -91,6 +91,12 @@ std::string joinedNames(const std::vector<std::string>& names) {
   return out;
 }
 
+void checkKeys(const std::vector<KeyValue>& items, std::string_view what, const std::vector<std::string>& accepted) {
+  for (const auto& kv : items)
+    if (std::find(accepted.begin(), accepted.end(), kv.key) == accepted.end())
+      refuse(what, "unknown key '" + printable(kv.key, 40) + "'; accepted: " + joinedNames(accepted));
+}
+
 namespace {
 
 // parseKeyValues, with `form` saying how to write the whole in the message for a malformed item.
@@ -110,8 +116,7 @@ std::vector<KeyValue> keyValues(std::string_view list, std::string_view what, co
     if (kv.key.empty() || kv.hasValue == noValue)
       refuse(what, form + (valueless.empty() ? std::string() : " (" + joinedNames(valueless) + " without a value)") +
                        ", got '" + printable(item, 60) + "'");
-    if (!accepted.empty() && std::find(accepted.begin(), accepted.end(), kv.key) == accepted.end())
-      refuse(what, "unknown key '" + printable(kv.key, 40) + "'; accepted: " + joinedNames(accepted));
+    if (!accepted.empty()) checkKeys({kv}, what, accepted);
     for (const auto& earlier : out)
       if (earlier.key == kv.key) refuse(what, "'" + printable(kv.key, 40) + "' is given twice");
     out.push_back(std::move(kv));

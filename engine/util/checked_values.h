@@ -60,6 +60,9 @@ std::vector<KeyValue> parseKeyValues(std::string_view list, std::string_view wha
 // "adam:lr=0.01,beta2=0.99": the name before the first ':' and the key=value list after it,
 // checked as parseKeyValues checks it (every key needs a value).
 Spec parseSpec(std::string_view text, std::string_view what, const std::vector<std::string>& accepted = {});
+// Refuses the first key of `items` outside `accepted`, in parseKeyValues' words: for a list whose
+// accepted keys depend on the name before it (a schedule's keys on the schedule).
+void checkKeys(const std::vector<KeyValue>& items, std::string_view what, const std::vector<std::string>& accepted);
 
 // "a, b, c" for messages.
 std::string joinedNames(const std::vector<std::string>& names);

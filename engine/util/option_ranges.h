@@ -9,7 +9,8 @@
 namespace gradlab::util::ranges {
 
 // Training (gradlab-cli train, the lab's training panel).
-inline const Range kLearningRate = Range::aboveZero(1e6);        // (0, 1e6]
+// [0, 1e6]: 0 is PyTorch's bound too, and a frozen run is a legitimate control beside trained ones.
+inline const Range kLearningRate = Range::closed(0, 1e6);
 inline const Range kBatch = Range::integers(1, 65536);
 inline const Range kEpochs = Range::integers(1, 100000);
 inline const Range kSteps = Range::integers(1, double(1ull << 40));
@@ -28,6 +29,13 @@ inline const Range kCropPadding = Range::integers(0, 64);
 inline const Range kRotationDegrees = Range::closed(0, 180);
 inline const Range kBrightness = Range::closed(0, 1);  // added within +-A on the [0, 1] scale
 inline const Range kContrast = Range::closed(0, 1);    // contrast multiplied by 1 +- A
+
+// Learning-rate schedules (--schedule's keys): steps are counted in uint32 on the device.
+inline const Range kWarmupSteps = Range::integers(0, 4294967295.0);
+inline const Range kSchedulePeriod = Range::integers(1, 4294967295.0);  // step_size, T_max, T_0, T_mult
+inline const Range kScheduleGamma{0, 1, true, false, false};              // (0, 1]: a decay, never a growth
+inline const Range kScheduleDecay = Range::closed(0, 1e6);                // inverse: lr0 / (1 + decay t)
+inline const Range kScheduleFloor = Range::closed(0, 1e6);                // eta_min, as the learning rate
 
 // 2-D test surfaces (gradlab-cli surface, the lab's optimizer race).
 inline const Range kSurfaceSteps = Range::integers(0, double(1 << 20));

@@ -59,6 +59,48 @@ SharedAxis sharedAxisOf(const std::vector<const train::TensorStats*>& stats, dou
   return axis;
 }
 
+// `s`'s counts moved onto `bins` equal bins over [lo, hi] (which holds [s.min, s.max]), each
+// source bin's count spread evenly over its width; a constant's count lands in the bin of its value.
+std::vector<float> rebinned(const train::TensorStats& s, double lo, double hi, size_t bins) {
+  std::vector<float> out(bins, 0.0f);
+  if (bins == 0 || !(hi > lo) || !finiteStats(s)) return out;
+  const double width = (hi - lo) / double(bins), from = (s.max - s.min) / double(s.histogram.size());
+  auto binOf = [&](double v) { return size_t(std::clamp(std::floor((v - lo) / width), 0.0, double(bins - 1))); };
+  for (size_t k = 0; k < s.histogram.size(); ++k) {
+    const float count = s.histogram[k];
+    if (count == 0) continue;
+    const double a = s.min + double(k) * from, b = a + from;
+    if (from <= 0) {
+      out[binOf(a)] += count;
+      continue;
+    }
+    for (size_t t = binOf(a); t <= binOf(b); ++t) {
+      const double overlap = std::min(b, lo + double(t + 1) * width) - std::max(a, lo + double(t) * width);
+      if (overlap > 0) out[t] += float(count * overlap / from);
+    }
+  }
+  return out;
+}
+
+// A row's runs as one tensor, for the axis the rows share: the union of their finite ranges
+// (count 0 when none is finite).
+const train::LayerProbe* firstOf(const std::vector<const train::LayerProbe*>& layers) {
+  for (const auto* l : layers)
+    if (l) return l;
+  return nullptr;
+}
+
+train::TensorStats unionOf(const std::vector<const train::TensorStats*>& cells) {
+  train::TensorStats u;
+  u.min = INFINITY, u.max = -INFINITY;
+  for (const auto* c : cells)
+    if (c && finiteStats(*c)) u.count += c->count, u.min = std::min(u.min, c->min), u.max = std::max(u.max, c->max);
+  if (u.count) return u;
+  for (const auto* c : cells)  // none finite: the first run's own (readableRange makes it drawable)
+    if (c) return train::TensorStats{0, 0, 0, c->min, c->max, {}, {}, {}};
+  return train::TensorStats{};
+}
+
 }  // namespace
 
 HistogramPanel::HistogramPanel(QWidget* parent) : QWidget(parent) {
@@ -72,6 +114,22 @@ void HistogramPanel::set(const QString& title, const train::TensorStats& stats, 
   std::tie(lo_, hi_) = readableRange(lo, hi);
   ownAxis_ = ownAxis;
   update();
+}
+
+void HistogramPanel::setBarColor(const QColor& colour) {
+  barColor_ = colour;
+  update();
+}
+
+void HistogramPanel::setBinsOnAxis(bool onAxis) {
+  binsOnAxis_ = onAxis;
+  update();
+}
+
+QColor HistogramPanel::barColor() const { return barColor_.isValid() ? barColor_ : palette().color(QPalette::Highlight); }
+
+std::vector<float> HistogramPanel::drawnBins() const {
+  return binsOnAxis_ ? rebinned(stats_, lo_, hi_, stats_.histogram.size()) : stats_.histogram;
 }
 
 QStringList HistogramPanel::axisLabels() const { return {number(lo_), number(hi_)}; }
@@ -129,17 +187,17 @@ void HistogramPanel::paintEvent(QPaintEvent*) {
 }
 
 void HistogramPanel::drawBars(QPainter& p, const QRectF& plot) {
-  const auto& h = stats_.histogram;
+  const std::vector<float> h = drawnBins();
   const float peak = std::max(1.0f, *std::max_element(h.begin(), h.end()));
   auto xOf = [&](double v) { return plot.left() + (v - lo_) / (hi_ - lo_) * plot.width(); };
-  const double binWidth = (stats_.max - stats_.min) / h.size();
+  const double from = binMin(), binWidth = (binMax() - from) / double(h.size());
   p.setPen(Qt::NoPen);
-  p.setBrush(palette().color(QPalette::Highlight));
+  p.setBrush(barColor());
   p.setRenderHint(QPainter::Antialiasing, false);  // bars on whole pixels: crisp, never a blur
   for (size_t k = 0; k < h.size(); ++k) {
     // A constant tensor (min == max) puts everything in one bar two pixels wide at its value.
-    const double x0 = std::floor(xOf(stats_.min + k * binWidth));
-    const double x1 = std::max(std::round(xOf(stats_.min + (k + 1) * binWidth)), x0 + 2.0);
+    const double x0 = std::floor(xOf(from + double(k) * binWidth));
+    const double x1 = std::max(std::round(xOf(from + double(k + 1) * binWidth)), x0 + 2.0);
     // Any count gets a pixel: sparse tails show how far the values reach.
     const double barHeight = h[k] > 0 ? std::max(1.0, std::round(plot.height() * h[k] / peak)) : 0.0;
     p.drawRect(QRectF(x0, plot.bottom() - barHeight, x1 - x0, barHeight));
@@ -189,8 +247,14 @@ LayerHistogramsView::LayerHistogramsView(QWidget* parent) : QWidget(parent) {
   timer_->start();
 }
 
-void LayerHistogramsView::setReport(std::shared_ptr<const train::ProbeReport> report) {
-  report_ = std::move(report);
+void LayerHistogramsView::setReport(std::shared_ptr<const train::ProbeReport> report, uint32_t member) {
+  if (report) reports_[member] = std::move(report);
+  else reports_.erase(member);
+  dirty_ = true;
+}
+
+void LayerHistogramsView::setRunStyles(const RunStyles& styles) {
+  styles_ = styles;
   dirty_ = true;
 }
 
@@ -198,53 +262,128 @@ void LayerHistogramsView::setShowGradients(bool gradients) { quantity_->setCurre
 bool LayerHistogramsView::showsGradients() const { return quantity_->currentIndex() == 1; }
 
 void LayerHistogramsView::clear() {
-  report_.reset();
+  reports_.clear();
   dirty_ = true;
   refresh();
+}
+
+struct LayerHistogramsView::Row {
+  std::vector<const train::LayerProbe*> layers;  // per run shown; null: the run has no such layer
+  std::vector<const train::TensorStats*> cells;  // their activations or gradients
+};
+
+namespace {
+QString titleOf(const train::LayerProbe& l) { return QString::fromStdString(l.node + " (" + l.type + ")"); }
+}  // namespace
+
+// The layers in forward order, merged over the runs: a layer only some runs have (a variant's
+// BatchNorm) comes after the layer it follows in them.
+std::vector<LayerHistogramsView::Row> LayerHistogramsView::rowsOf(const RunStyles& runs, bool gradients) const {
+  std::vector<const train::ProbeReport*> reports;
+  for (const RunStyle& run : runs) {
+    const auto it = reports_.find(run.member);
+    reports.push_back(it == reports_.end() ? nullptr : it->second.get());
+  }
+  std::vector<const train::LayerProbe*> layers;  // the first probe of each, in the merged order
+  for (const auto* report : reports) {
+    if (!report) continue;
+    size_t at = 0;
+    for (const auto& l : report->layers) {
+      if (isLoss(l)) continue;
+      auto found = std::find_if(layers.begin(), layers.end(), [&](const auto* k) { return k->node == l.node; });
+      if (found == layers.end()) found = layers.insert(layers.begin() + std::ptrdiff_t(at), &l);
+      at = size_t(found - layers.begin()) + 1;
+    }
+  }
+  std::vector<Row> rows;
+  for (const auto* layer : layers) {
+    Row row;
+    for (const auto* report : reports) {
+      const train::LayerProbe* found = nullptr;
+      for (size_t k = 0; report && k < report->layers.size() && !found; ++k)
+        if (report->layers[k].node == layer->node) found = &report->layers[k];
+      row.layers.push_back(found);
+      row.cells.push_back(!found ? nullptr : gradients ? &found->gradient : &found->activation);
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// Panels for `rows` layers: alone, kColumns to a grid row; compared, a row per layer under a
+// header per run. Made anew only when the shape changes.
+void LayerHistogramsView::layOut(size_t rows, const RunStyles& runs, bool comparing) {
+  const int columns = comparing ? int(runs.size()) : 1;
+  if (comparing != comparing_ || columns != columns_ || panels_.size() != rows * size_t(columns)) {
+    for (auto* w : panels_) delete w;
+    for (auto* w : headers_) delete w;
+    panels_.clear(), headers_.clear();
+    comparing_ = comparing, columns_ = columns;
+    for (int c = 0; comparing && c < columns; ++c) {
+      auto* header = new QLabel(grid_);
+      header->setWordWrap(true);
+      gridLayout_->addWidget(header, 0, c);
+      headers_.push_back(header);
+    }
+    for (size_t i = 0; i < rows * size_t(columns); ++i) {
+      auto* panel = new HistogramPanel(grid_);
+      const int at = int(i);
+      if (comparing) gridLayout_->addWidget(panel, 1 + at / columns, at % columns);
+      else gridLayout_->addWidget(panel, at / kColumns, at % kColumns);
+      panels_.push_back(panel);
+    }
+  }
+  for (size_t c = 0; c < headers_.size(); ++c) {
+    headers_[c]->setText(runs[c].legend());
+    headers_[c]->setToolTip(runs[c].legend());
+    headers_[c]->setStyleSheet(QString("QLabel { color: %1; font-weight: bold; }").arg(runs[c].color.name()));
+  }
 }
 
 void LayerHistogramsView::refresh() {
   if (!dirty_) return;
   dirty_ = false;
-  std::vector<const train::LayerProbe*> layers;
-  if (report_)
-    for (const auto& l : report_->layers)
-      if (!isLoss(l)) layers.push_back(&l);
-  const bool gradients = showsGradients();
-  auto statsOf = [&](const train::LayerProbe* l) -> const train::TensorStats& {
-    return gradients ? l->gradient : l->activation;
-  };
-  std::vector<const train::TensorStats*> stats;
-  for (const auto* l : layers) stats.push_back(&statsOf(l));
-  const SharedAxis axis = sharedAxisOf(stats, kOwnAxisBelow);
+  const RunStyles runs = shownRuns(styles_);
+  const bool comparing = styles_.size() > 1, gradients = showsGradients();
+  const std::vector<Row> rows = rowsOf(runs, gradients);
+  std::vector<train::TensorStats> unions;
+  for (const Row& row : rows) unions.push_back(unionOf(row.cells));
+  std::vector<const train::TensorStats*> rowStats;
+  for (const auto& u : unions) rowStats.push_back(&u);
+  const SharedAxis axis = sharedAxisOf(rowStats, kOwnAxisBelow);
   const bool sharing = sharedAxis_->isChecked();
 
-  while (panels_.size() > layers.size()) {
-    delete panels_.back();
-    panels_.pop_back();
-  }
-  while (panels_.size() < layers.size()) {
-    auto* panel = new HistogramPanel(grid_);
-    const int i = int(panels_.size());
-    gridLayout_->addWidget(panel, i / kColumns, i % kColumns);
-    panels_.push_back(panel);
-  }
+  layOut(rows.size(), runs, comparing);
   ownAxes_ = 0;
-  for (size_t i = 0; i < layers.size(); ++i) {
-    const auto& s = *stats[i];
-    const bool shared = sharing && axis.holds[i], own = sharing && !shared && s.count;
+  static const train::TensorStats none;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    const auto& u = unions[r];
+    bool anyCount = false;
+    for (const auto* cell : rows[r].cells) anyCount = anyCount || (cell && cell->count);
+    const bool shared = sharing && axis.holds[r], own = sharing && !shared && anyCount;
     ownAxes_ += own;
-    // An empty gradient is one no backward pass computed (nn::Network::hasGradient).
-    panels_[i]->setEmptyText(gradients ? tr("gradient not computed") : QString());
-    panels_[i]->set(QString::fromStdString(layers[i]->node + " (" + layers[i]->type + ")"), s,
-                    shared ? axis.lo : s.min, shared ? axis.hi : s.max, own);
+    for (size_t c = 0; c < rows[r].cells.size(); ++c) {
+      HistogramPanel* panel = panels_[r * size_t(columns_) + c];
+      const auto* cell = rows[r].cells[c];
+      // An empty gradient is one no backward pass computed (nn::Network::hasGradient).
+      panel->setEmptyText(!cell ? tr("not in this run") : gradients ? tr("gradient not computed") : QString());
+      panel->setBarColor(comparing ? runs[c].color : QColor());
+      panel->setBinsOnAxis(comparing);
+      // A variant may have another layer type under the same name: each panel names its own.
+      const QString title = titleOf(*(rows[r].layers[c] ? rows[r].layers[c] : firstOf(rows[r].layers)));
+      panel->set(title, cell ? *cell : none, shared ? axis.lo : u.min, shared ? axis.hi : u.max, own);
+    }
   }
-  QString caption = tr("No probe yet: set probes on and train.");
-  if (report_) {
+  const train::ProbeReport* first = nullptr;
+  for (const RunStyle& run : runs)
+    if (auto it = reports_.find(run.member); it != reports_.end() && !first) first = it->second.get();
+  QString caption = runs.empty() ? tr("Every run is hidden: tick one in the run list.")
+                                 : tr("No probe yet: set probes on and train.");
+  if (first) {
     caption = tr("%1 of %2 layers at step %3")
                   .arg(gradients ? tr("Gradients") : tr("Activations"))
-                  .arg(layers.size())
-                  .arg(report_->step);
+                  .arg(rows.size())
+                  .arg(first->step);
     if (ownAxes_)
       caption += tr("; %n on their own axis (values under 1/%1 of the shared range)", nullptr, ownAxes_)
                      .arg(kOwnAxisBelow);

@@ -30,4 +30,12 @@ RunStyle defaultRunStyle(uint32_t index) {
   return style;
 }
 
+RunStyles shownRuns(const RunStyles& styles) {
+  if (styles.empty()) return {defaultRunStyle(0)};
+  RunStyles shown;
+  for (const RunStyle& style : styles)
+    if (style.visible) shown.push_back(style);
+  return shown;
+}
+
 }  // namespace gradlab::ui

@@ -39,4 +39,8 @@ RunStyle defaultRunStyle(uint32_t index);
 
 using RunStyles = std::vector<RunStyle>;
 
+// The runs a view draws, in the set's order: the visible ones of `styles`; with no styles (a view
+// nobody told of a set), member 0 alone in its default style.
+RunStyles shownRuns(const RunStyles& styles);
+
 }  // namespace gradlab::ui

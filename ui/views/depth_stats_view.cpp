@@ -5,6 +5,7 @@
 #include <QGraphicsSimpleTextItem>
 #include <QGraphicsTextItem>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <QtCharts/QBarSeries>
@@ -22,24 +23,21 @@
 namespace gradlab::ui {
 namespace {
 
-QLineSeries* lineSeries(const QString& name, QColor colour, bool dashed) {
-  auto* s = new QLineSeries;
+void setLine(QLineSeries* s, const QString& name, QColor colour, double width, Qt::PenStyle style) {
   s->setName(name);
   QPen pen(colour);
-  pen.setWidthF(2.0);
-  if (dashed) pen.setStyle(Qt::DashLine);
+  pen.setWidthF(width);
+  pen.setStyle(style);
   s->setPen(pen);
   s->setPointsVisible(true);
-  return s;
 }
 
 // A y-range that holds `values` with a little room, never empty. It stays as it is while the
 // values fill at least half of it: a new range lays the chart out again (milliseconds).
-void fitRange(QValueAxis* axis, const QList<QPointF>& a, const QList<QPointF>& b, bool fromZero) {
+void fitRange(QValueAxis* axis, const QList<QPointF>& values, bool fromZero) {
   double lo = fromZero ? 0 : INFINITY, hi = fromZero ? 0 : -INFINITY;
-  for (const auto* list : {&a, &b})
-    for (const QPointF& p : *list)
-      if (std::isfinite(p.y())) lo = std::min(lo, p.y()), hi = std::max(hi, p.y());
+  for (const QPointF& p : values)
+    if (std::isfinite(p.y())) lo = std::min(lo, p.y()), hi = std::max(hi, p.y());
   if (!std::isfinite(lo)) lo = 0, hi = 1;
   if (hi - lo < 1e-12) hi = lo + std::max(1e-6, std::abs(lo));
   const double pad = 0.08 * (hi - lo);
@@ -76,6 +74,27 @@ void setValues(QBarSet* set, const QList<qreal>& values) {
     if (set->at(i) != values[i]) set->replace(i, values[i]);
 }
 
+// How a run's line style reads in a text legend: the pen drawn in characters.
+QString penSample(Qt::PenStyle pen) {
+  switch (pen) {
+    case Qt::DashLine: return QString::fromUtf8("– – –");
+    case Qt::DotLine: return QString::fromUtf8("·····");
+    case Qt::DashDotLine: return QString::fromUtf8("–·–·");
+    default: return QString::fromUtf8("———");
+  }
+}
+
+bool isLoss(const train::LayerProbe& l) { return QString::fromStdString(l.type).endsWith("Loss"); }
+const std::vector<train::LayerProbe> kNoLayers;
+
+// A bar set's name and colours (no border colour: the theme's); the name only when it changes
+// (a new name lays the legend out).
+void setBars(QBarSet* set, const QString& name, const QBrush& brush, const QColor& border = {}) {
+  if (set->label() != name) set->setLabel(name);
+  set->setBrush(brush);
+  if (border.isValid()) set->setBorderColor(border);
+}
+
 }  // namespace
 
 DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
@@ -85,29 +104,12 @@ DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
   for (Panel* p : {&activations_, &gradients_, &fractions_})
     connect(p->chart, &QChart::plotAreaChanged, this, [this, p] { nameLayers(*p, false); });
 
-  activationMean_ = lineSeries(tr("mean"), QColor(130, 180, 225), true);
-  activationStd_ = lineSeries(tr("std"), QColor(31, 119, 180), false);
-  gradientMean_ = lineSeries(tr("mean"), QColor(240, 150, 150), true);
-  gradientStd_ = lineSeries(tr("std"), QColor(214, 39, 40), false);
-  for (auto [panel, series] : {std::pair{&activations_, activationMean_}, std::pair{&activations_, activationStd_},
-                               std::pair{&gradients_, gradientMean_}, std::pair{&gradients_, gradientStd_}}) {
-    panel->chart->addSeries(series);
-    series->attachAxis(panel->x);
-    series->attachAxis(panel->y);
-  }
   gradientLogAxis_ = new QLogValueAxis(this);
   gradientLogAxis_->setTitleText(tr("std (log scale)"));
   gradientLogAxis_->setLabelFormat("%.0e");
   gradientLogAxis_->setMinorTickCount(-1);
 
   bars_ = new QBarSeries;
-  // Short legend names fit a chart at its minimum width; the tooltip says what they count.
-  zero_ = new QBarSet(tr("dead"));
-  zero_->setColor(QColor(127, 127, 127));
-  saturated_ = new QBarSet(tr("saturated"));
-  saturated_->setColor(QColor(255, 127, 14));
-  bars_->append(zero_);
-  bars_->append(saturated_);
   fractions_.chart->addSeries(bars_);
   bars_->attachAxis(fractions_.x);
   bars_->attachAxis(fractions_.y);
@@ -121,12 +123,19 @@ DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
 
   logScale_ = new QCheckBox(tr("Log-scale gradient std (vanishing / exploding)"), this);
   connect(logScale_, &QCheckBox::toggled, this, &DepthStatsView::setGradientLogScale);
+  makeSeries(1);
+  styleSeries(series_[0], nullptr);
 
   auto* charts = new QHBoxLayout;
   for (auto* p : {&activations_, &gradients_, &fractions_}) charts->addWidget(p->view, 1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addLayout(charts, 1);
+  runLegend_ = new QLabel(this);
+  runLegend_->setWordWrap(true);
+  runLegend_->setTextFormat(Qt::RichText);
+  runLegend_->hide();
+  layout->addWidget(runLegend_);
   layout->addWidget(logScale_, 0, Qt::AlignLeft);
 
   timer_ = new QTimer(this);
@@ -175,34 +184,107 @@ void DepthStatsView::nameLayers(Panel& p, bool namesChanged) {
   p.x->setRange(-0.5, count - 0.5);
 }
 
-void DepthStatsView::setReport(std::shared_ptr<const train::ProbeReport> report) {
-  report_ = std::move(report);
+void DepthStatsView::setReport(std::shared_ptr<const train::ProbeReport> report, uint32_t member) {
+  if (report) reports_[member] = std::move(report);
+  else reports_.erase(member);
   dirty_ = true;
+}
+
+void DepthStatsView::setRunStyles(const RunStyles& styles) {
+  styles_ = styles;
+  dirty_ = true;
+}
+
+void DepthStatsView::clear() {
+  reports_.clear();
+  dirty_ = true;
+  refresh();
+}
+
+// Series for `count` runs, made or removed at the end; a new run's are attached to the axes.
+void DepthStatsView::makeSeries(size_t count) {
+  while (series_.size() > count) {
+    const RunSeries& r = series_.back();
+    for (auto [chart, line] : {std::pair{activations_.chart, r.activationMean}, std::pair{activations_.chart, r.activationStd},
+                               std::pair{gradients_.chart, r.gradientMean}, std::pair{gradients_.chart, r.gradientStd}}) {
+      chart->removeSeries(line);
+      delete line;
+    }
+    bars_->remove(r.dead);
+    bars_->remove(r.saturated);
+    series_.pop_back();
+  }
+  while (series_.size() < count) {
+    RunSeries r{new QLineSeries, new QLineSeries, new QLineSeries, new QLineSeries, new QBarSet({}), new QBarSet({})};
+    for (auto [panel, line] : {std::pair{&activations_, r.activationMean}, std::pair{&activations_, r.activationStd}}) {
+      panel->chart->addSeries(line);
+      line->attachAxis(panel->x);
+      line->attachAxis(panel->y);
+    }
+    for (QLineSeries* line : {r.gradientMean, r.gradientStd}) {
+      gradients_.chart->addSeries(line);
+      line->attachAxis(gradients_.x);
+    }
+    attachGradient(r);
+    bars_->append(r.dead);
+    bars_->append(r.saturated);
+    series_.push_back(r);
+  }
+}
+
+void DepthStatsView::attachGradient(const RunSeries& r) {
+  const bool log = logScale_->isChecked();
+  for (QAbstractAxis* axis : r.gradientStd->attachedAxes())
+    if (axis->orientation() == Qt::Vertical) r.gradientStd->detachAxis(axis);
+  r.gradientStd->attachAxis(log ? static_cast<QAbstractAxis*>(gradientLogAxis_) : gradients_.y);
+  // A mean can be negative or zero: it has no place on a log scale.
+  r.gradientMean->setVisible(!log);
+  if (!log && !r.gradientMean->attachedAxes().contains(gradients_.y)) r.gradientMean->attachAxis(gradients_.y);
+}
+
+void DepthStatsView::styleSeries(const RunSeries& r, const RunStyle* run) {
+  if (!run) {  // alone: blue activations, red gradients, std solid, mean dashed and paler
+    setLine(r.activationMean, tr("mean"), QColor(130, 180, 225), 2.0, Qt::DashLine);
+    setLine(r.activationStd, tr("std"), QColor(31, 119, 180), 2.0, Qt::SolidLine);
+    setLine(r.gradientMean, tr("mean"), QColor(240, 150, 150), 2.0, Qt::DashLine);
+    setLine(r.gradientStd, tr("std"), QColor(214, 39, 40), 2.0, Qt::SolidLine);
+    // Short legend names fit a chart at its minimum width; the tooltip says what they count.
+    setBars(r.dead, tr("dead"), QColor(127, 127, 127));
+    setBars(r.saturated, tr("saturated"), QColor(255, 127, 14));
+    return;
+  }
+  // The run's colour and line style: std thick, mean thin (the run's pen tells runs apart).
+  setLine(r.activationStd, run->legend() + tr(" std"), run->color, 2.5, run->pen);
+  setLine(r.gradientStd, run->legend() + tr(" std"), run->color, 2.5, run->pen);
+  setLine(r.activationMean, run->legend() + tr(" mean"), run->color, 1.0, run->pen);
+  setLine(r.gradientMean, run->legend() + tr(" mean"), run->color, 1.0, run->pen);
+  setBars(r.dead, run->legend() + tr(" dead"), run->color, run->color);
+  setBars(r.saturated, run->legend() + tr(" saturated"), QBrush(run->color, Qt::BDiagPattern), run->color);
 }
 
 void DepthStatsView::setGradientLogScale(bool on) {
   if (logScale_->isChecked() != on) return logScale_->setChecked(on);  // comes back through toggled
-  if (on == gradientStd_->attachedAxes().contains(gradientLogAxis_)) return;
+  if (on == gradients_.chart->axes(Qt::Vertical).contains(gradientLogAxis_)) return;
   QAbstractAxis* from = on ? static_cast<QAbstractAxis*>(gradients_.y) : gradientLogAxis_;
   QAbstractAxis* to = on ? static_cast<QAbstractAxis*>(gradientLogAxis_) : gradients_.y;
   gradients_.chart->removeAxis(from);
   from->setParent(this);  // removeAxis hands ownership back
   gradients_.chart->addAxis(to, Qt::AlignLeft);
-  gradientStd_->attachAxis(to);
-  // A mean can be negative or zero: it has no place on a log scale.
-  gradientMean_->setVisible(!on);
-  if (!on) gradientMean_->attachAxis(gradients_.y);
+  for (const RunSeries& r : series_) attachGradient(r);
   dirty_ = true;
   refresh();
 }
 
-QList<QPointF> DepthStatsView::activationStd() const { return activationStd_->points(); }
-QList<QPointF> DepthStatsView::gradientStd() const { return gradientStd_->points(); }
-QList<qreal> DepthStatsView::deadPercent() const {
+QList<QPointF> DepthStatsView::activationStd(int run) const { return series_.at(size_t(run)).activationStd->points(); }
+QList<QPointF> DepthStatsView::gradientStd(int run) const { return series_.at(size_t(run)).gradientStd->points(); }
+QList<qreal> DepthStatsView::deadPercent(int run) const {
   QList<qreal> values;
-  for (int i = 0; i < zero_->count(); ++i) values.append(zero_->at(i));
+  const QBarSet* dead = series_.at(size_t(run)).dead;
+  for (int i = 0; i < dead->count(); ++i) values.append(dead->at(i));
   return values;
 }
+
+QString DepthStatsView::runLegend() const { return runLegend_->isHidden() ? QString() : runLegend_->text(); }
 
 std::pair<double, double> DepthStatsView::gradientAxisRange() const {
   if (logScale_->isChecked()) return {gradientLogAxis_->min(), gradientLogAxis_->max()};
@@ -237,15 +319,33 @@ void DepthStatsView::refresh() {
 }
 
 void DepthStatsView::draw() {
+  const RunStyles runs = shownRuns(styles_);
+  const bool comparing = styles_.size() > 1, log = logScale_->isChecked();
+  std::vector<const train::ProbeReport*> reports;
+  for (const RunStyle& run : runs) {
+    const auto it = reports_.find(run.member);
+    reports.push_back(it == reports_.end() ? nullptr : it->second.get());
+  }
+  // The layers in forward order, merged over the runs: one only some runs have (a variant's
+  // BatchNorm) comes after the layer it follows in them. Layer i sits at x = i.
   QStringList names;
-  QList<QPointF> aMean, aStd, gMean, gStd;
-  QList<qreal> zero, saturated;
-  const bool log = logScale_->isChecked();
-  if (report_)
-    for (const auto& l : report_->layers) {
-      if (QString::fromStdString(l.type).endsWith("Loss")) continue;
-      const qreal x = names.size();
-      names << QString::fromStdString(l.node);
+  for (const auto* report : reports)
+    for (qsizetype at = 0; const auto& l : report ? report->layers : kNoLayers) {
+      if (isLoss(l)) continue;
+      const QString name = QString::fromStdString(l.node);
+      qsizetype found = names.indexOf(name);
+      if (found < 0) names.insert(at, name), found = at;
+      at = found + 1;
+    }
+  makeSeries(runs.size());
+  QList<QPointF> activationPoints, gradientPoints, logPoints;
+  for (size_t r = 0; r < runs.size(); ++r) {
+    QList<QPointF> aMean, aStd, gMean, gStd;
+    QList<qreal> zero(names.size(), 0.0), saturated(names.size(), 0.0);
+    for (const auto& l : reports[r] ? reports[r]->layers : kNoLayers) {
+      if (isLoss(l)) continue;
+      const qsizetype i = names.indexOf(QString::fromStdString(l.node));
+      const qreal x = qreal(i);
       // Values that are not finite have no place on an axis, nor a std of 0 on a log scale.
       auto add = [x](QList<QPointF>& to, double y) {
         if (std::isfinite(y)) to << QPointF(x, y);
@@ -256,25 +356,42 @@ void DepthStatsView::draw() {
         add(gMean, l.gradient.mean);
         if (!log || l.gradient.std > 0) add(gStd, l.gradient.std);
       }
-      zero << 100 * l.activation.deadFraction.value_or(0);
-      saturated << 100 * l.activation.saturatedFraction.value_or(0);
+      zero[i] = 100 * l.activation.deadFraction.value_or(0);
+      saturated[i] = 100 * l.activation.saturatedFraction.value_or(0);
     }
+    const RunSeries& s = series_[r];
+    styleSeries(s, comparing ? &runs[r] : nullptr);
+    s.activationMean->replace(aMean);
+    s.activationStd->replace(aStd);
+    s.gradientMean->replace(gMean);
+    s.gradientStd->replace(gStd);
+    setValues(s.dead, zero);
+    setValues(s.saturated, saturated);
+    activationPoints << aMean << aStd;
+    gradientPoints << gMean << gStd;
+    logPoints << gStd;
+  }
   layers_ = int(names.size());
-  // Layer i sits at x = i. Same layers: the axes stay.
-  if (names != names_) {
+  if (names != names_) {  // same layers: the axes stay
     names_ = names;
     for (auto* p : {&activations_, &gradients_, &fractions_}) nameLayers(*p, true);
   }
-  activationMean_->replace(aMean);
-  activationStd_->replace(aStd);
-  gradientMean_->replace(gMean);
-  gradientStd_->replace(gStd);
-  setValues(zero_, zero);
-  setValues(saturated_, saturated);
-  fitRange(activations_.y, aMean, aStd, false);
-  fitRange(gradients_.y, gMean, gStd, false);
-  if (log) fitLogRange(gradientLogAxis_, gStd);
-  const QString step = report_ ? tr(" (step %1)").arg(report_->step) : QString();
+  fitRange(activations_.y, activationPoints, false);
+  fitRange(gradients_.y, gradientPoints, false);
+  if (log) fitLogRange(gradientLogAxis_, logPoints);
+  // Compared, the runs are named once under the charts: a chart's legend of every run's series
+  // would crowd out its plot.
+  for (auto* p : {&activations_, &gradients_, &fractions_}) p->chart->legend()->setVisible(!comparing);
+  QStringList legend;
+  for (const RunStyle& run : runs)
+    legend << QString("<span style='color:%1'><b>%2</b> %3</span>")
+                  .arg(run.color.name(), penSample(run.pen), run.legend().toHtmlEscaped());
+  runLegend_->setText(legend.join("&nbsp;&nbsp;&nbsp; ") +
+                      tr("<br>Lines: thick std, thin mean. Bars: solid dead, hatched saturated."));
+  runLegend_->setVisible(comparing);
+  const train::ProbeReport* first = nullptr;
+  for (const auto* report : reports) first = first ? first : report;
+  const QString step = first ? tr(" (step %1)").arg(first->step) : QString();
   activations_.chart->setTitle(tr("Activations by depth") + step);
   gradients_.chart->setTitle(tr("Gradients by depth") + step);
 }

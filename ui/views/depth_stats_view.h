@@ -3,12 +3,18 @@
 // and of the gradients reaching it (a log scale shows gradients vanishing or exploding layer by
 // layer), and the fraction of dead units (a ReLU's exact zeros) and saturated units (a tanh's or
 // sigmoid's near their limits) per layer as bars; other layers have neither.
+//
+// The runs of a comparison are overlaid, each in its colour and line style (thick: std, thin:
+// mean; bars solid: dead, hatched: saturated), named once in a legend under the charts.
 #include "train/probes.h"
+#include "views/run_style.h"
 
 #include <QWidget>
 
+#include <map>
 #include <memory>
 #include <utility>
+#include <vector>
 
 class QBarSeries;
 class QBarSet;
@@ -16,6 +22,7 @@ class QCategoryAxis;
 class QChart;
 class QChartView;
 class QCheckBox;
+class QLabel;
 class QLineSeries;
 class QLogValueAxis;
 class QTimer;
@@ -28,15 +35,22 @@ class DepthStatsView : public QWidget {
  public:
   explicit DepthStatsView(QWidget* parent = nullptr);
 
-  void setReport(std::shared_ptr<const train::ProbeReport> report);
+  // The report of run `member` of the set (Snapshot::member); null forgets it.
+  void setReport(std::shared_ptr<const train::ProbeReport> report, uint32_t member = 0);
+  // The runs to overlay. Without styles, or with one, that run alone in the view's own colours.
+  void setRunStyles(const RunStyles& styles);
+  void clear();  // every run's report
   void setGradientLogScale(bool on);
   void refresh();  // applies a pending report now (the timer does it otherwise, while shown)
 
-  // For tests: what the charts show.
+  // For tests: what the charts show, of the `run`-th run drawn.
   int layerCount() const { return layers_; }
-  QList<QPointF> activationStd() const;
-  QList<QPointF> gradientStd() const;
-  QList<qreal> deadPercent() const;
+  int runCount() const { return int(series_.size()); }
+  QList<QPointF> activationStd(int run = 0) const;
+  QList<QPointF> gradientStd(int run = 0) const;
+  QList<qreal> deadPercent(int run = 0) const;
+  // The runs' legend under the charts (comparisons only; empty otherwise).
+  QString runLegend() const;
   // The y-range of the gradient chart's std axis (the log one when it is on).
   std::pair<double, double> gradientAxisRange() const;
   // Every text the charts show (titles, tick labels, legends), to check that none is elided.
@@ -57,18 +71,27 @@ class DepthStatsView : public QWidget {
   };
   Panel makePanel(const QString& title);
   void nameLayers(Panel& panel, bool namesChanged);
+  // One run's series in the three charts.
+  struct RunSeries {
+    QLineSeries *activationMean = nullptr, *activationStd = nullptr;
+    QLineSeries *gradientMean = nullptr, *gradientStd = nullptr;
+    QBarSet *dead = nullptr, *saturated = nullptr;
+  };
+  void makeSeries(size_t count);
+  void attachGradient(const RunSeries& run);  // to the linear or the log axis, as chosen
+  void styleSeries(const RunSeries& series, const RunStyle* run);  // null: the look of a run alone
   void draw();
 
-  std::shared_ptr<const train::ProbeReport> report_;
+  std::map<uint32_t, std::shared_ptr<const train::ProbeReport>> reports_;  // by member
+  RunStyles styles_;
   bool dirty_ = false;
   int layers_ = 0;
   QStringList names_;  // the layers the x-axes are labelled with
   Panel activations_, gradients_, fractions_;
-  QLineSeries *activationMean_ = nullptr, *activationStd_ = nullptr;
-  QLineSeries *gradientMean_ = nullptr, *gradientStd_ = nullptr;
+  std::vector<RunSeries> series_;  // per run drawn
   QLogValueAxis* gradientLogAxis_ = nullptr;
   QBarSeries* bars_ = nullptr;
-  QBarSet *zero_ = nullptr, *saturated_ = nullptr;
+  QLabel* runLegend_ = nullptr;
   QCheckBox* logScale_ = nullptr;
   QTimer* timer_ = nullptr;
 };

@@ -3,10 +3,12 @@
 // refused with a message that says so (and arbitrary bytes never get past a FileError), a failed
 // save leaves the previous file intact, and autosave tells a crashed session from a clean exit or
 // one still running.
+#include "nn/graph_variants.h"
 #include "nn/network_text.h"
 #include "persist/autosave.h"
 #include "persist/experiment_file.h"
 #include "persist/run_setup.h"
+#include "persist/run_variant.h"
 #include "support/child_process.h"
 #include "util/option_ranges.h"
 
@@ -22,6 +24,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <algorithm>
 #include <functional>
 #include <random>
 
@@ -413,6 +416,126 @@ class TestExperimentFile : public QObject {
                    test::isOneShortLine(m, 400),
                (count + ": " + m).c_str());
     }
+  }
+
+  // A run of a comparison is the base with its changes applied, each key as compare --run takes
+  // it, and its own results; the base's other runs do not come along.
+  void variantAppliesEveryKey() {
+    persist::Experiment base = versionFourExperiment();
+    base.training.optimizerValues = {{"lr", "0.1"}};
+    persist::RunVariant run;
+    run.label = "C";
+    run.changes = {{"optimizer", "adam:beta2=0.99;eps=1e-07"}, {"schedule", "cosine:T_max=100;warmup=10"},
+                   {"l1", "0.001"}, {"l2", "0.01"}, {"clip-norm", "2"}, {"clip-value", "0.5"}, {"seed", "7"},
+                   {"augment", "flip;crop=2"}, {"normalize", "standardize"}, {"conv", "direct"}, {"batch", "8"},
+                   {"init", "xavier_normal"}};
+    run.trainingHistory = {{0, 2.5, 0.125}};
+    run.weights["h1.bias"] = {{16}, std::vector<float>(16, 0.5f)};
+    const persist::Experiment e = persist::variantExperiment(base, run);
+    const persist::TrainingSettings& t = e.training;
+    QCOMPARE(t.optimizer, std::string("adam"));
+    QVERIFY((t.optimizerValues == std::map<std::string, std::string>{{"beta2", "0.99"}, {"eps", "1e-07"}}));
+    QCOMPARE(t.schedule, std::string("cosine"));
+    QVERIFY((t.scheduleValues == std::map<std::string, std::string>{{"T_max", "100"}, {"warmup", "10"}}));
+    QCOMPARE(t.l1, 0.001);
+    QCOMPARE(t.l2, 0.01);
+    QCOMPARE(t.clipNorm, 2.0);
+    QCOMPARE(t.clipValue, 0.5);
+    QCOMPARE(t.seed, 7u);
+    QVERIFY((t.augmentation == std::map<std::string, std::string>{{"flip", ""}, {"crop", "2"}}));
+    QCOMPARE(t.normalization, std::string("standardize"));
+    QCOMPARE(t.convolution, std::string("direct"));
+    QCOMPARE(t.batch, 8u);
+    QCOMPARE(t.dataset, base.training.dataset);  // what the run does not change is the base's
+    QCOMPARE(t.epochs, base.training.epochs);
+    const nn::Graph g = nn::parseNetwork(e.network).graph;
+    for (const char* linear : {"h1", "logits"})
+      QVERIFY(std::count(g.find(linear)->params.begin(), g.find(linear)->params.end(),
+                         std::pair<std::string, std::string>{"init", "xavier_normal"}) == 1);
+    QVERIFY(e.trainingHistory == run.trainingHistory && e.weights == run.weights && e.progress.empty());
+    QVERIFY(e.comparisons.empty());
+    QCOMPARE(e.title, std::string("Format 4 fixture (C)"));
+    // An lr change is the rate of the base's optimizer; a network text replaces the base's.
+    run.changes = {{"lr", "0.01"}};
+    run.network = base.comparisons[0].network;
+    const persist::Experiment slower = persist::variantExperiment(base, run);
+    QCOMPARE(slower.training.optimizerValues.at("lr"), std::string("0.01"));
+    QCOMPARE(slower.network, run.network);
+    QVERIFY(persist::variantExperiment(base, {}).training == base.training);
+  }
+
+  // A bad change is refused as gradlab-cli refuses the option, led by the run.
+  void variantRefusalsAreTheCliWords() {
+    const persist::Experiment base = versionFourExperiment();
+    const auto refusal = [&](const std::map<std::string, std::string>& changes, const std::string& network = "") {
+      persist::RunVariant run;
+      run.label = "B";
+      run.changes = changes;
+      run.network = network;
+      try {
+        persist::variantExperiment(base, run);
+      } catch (const std::invalid_argument& e) {
+        return std::string(e.what());
+      }
+      return std::string("accepted");
+    };
+    const auto cli = [](const std::function<void()>& f) {
+      try {
+        f();
+      } catch (const std::invalid_argument& e) {
+        return "run B: " + std::string(e.what());
+      }
+      return std::string("accepted");
+    };
+    namespace ranges = util::ranges;
+    QCOMPARE(refusal({{"lr", "fast"}}), cli([] { util::parseNumber("--lr", "fast", ranges::kLearningRate); }));
+    QCOMPARE(refusal({{"batch", "0"}}), cli([] { util::parseInteger("--batch", "0", ranges::kBatch); }));
+    QCOMPARE(refusal({{"seed", "-1"}}), cli([] { util::parseInteger("--seed", "-1", ranges::kSeed); }));
+    QCOMPARE(refusal({{"clip-norm", "0"}}), cli([] { util::parseNumber("--clip-norm", "0", ranges::kClip); }));
+    QCOMPARE(refusal({{"l2", "nan"}}), cli([] { util::parseNumber("--l2", "nan", ranges::kPenalty); }));
+    QCOMPARE(refusal({{"augment", "flip;zoom=2"}}), cli([] {
+               util::parseKeyValues("flip,zoom=2", "--augment", {"flip", "crop", "rotate", "brightness", "contrast"}, {"flip"});
+             }));
+    QCOMPARE(refusal({{"lr", "0.01"}, {"optimizer", "adam:lr=0.001"}}),
+             std::string("run B: --lr 0.01 and --optimizer adam:lr=0.001 both set the learning rate: give it once"));
+    for (const auto& [changes, start] : std::vector<std::pair<std::map<std::string, std::string>, std::string>>{
+             {{{"momentum", "0.9"}}, "run B: 'momentum' is not a setting a run changes; use lr, optimizer,"},
+             {{{"optimizer", "adamx"}}, "run B: --optimizer: "},
+             {{{"optimizer", "adam:beta1=2"}}, "run B: "},
+             {{{"normalize", "zscore"}}, "run B: --normalize: "},
+             {{{"conv", "winograd"}}, "run B: --conv: "},
+             {{{"schedule", "linear"}}, "run B: "},
+             {{{"init", "glorot"}}, "run B: --init: "},
+             {{{"network", "/nonexistent/net.net"}}, "run B: network: "}}) {
+      const std::string m = refusal(changes);
+      QVERIFY2(m.rfind(start, 0) == 0 && test::isOneShortLine(m, 400), m.c_str());
+    }
+    const std::string m = refusal({}, "network \"broken\"\ninput x: 2\nh = Linear(y, out_features=2)\n");
+    QVERIFY2(m.rfind("run B: network: ", 0) == 0 && test::isOneShortLine(m, 400), m.c_str());
+  }
+
+  // A run's legend says what it changes, in words.
+  void variantDescriptionsSayTheChange() {
+    persist::Experiment base = versionFourExperiment();
+    base.training.optimizerValues = {{"lr", "0.1"}};
+    base.training.scheduleValues.clear();
+    base.training.schedule = "constant";
+    const auto described = [&](const std::map<std::string, std::string>& changes, const std::string& network = "") {
+      persist::RunVariant run;
+      run.label = "B";
+      run.changes = changes;
+      run.network = network;
+      return persist::variantDescription(base, run);
+    };
+    QCOMPARE(described({{"init", "xavier_normal"}}), std::string("init=xavier_normal"));
+    QCOMPARE(described({{"lr", "0.01"}}), std::string("lr 0.01 instead of 0.1"));
+    QCOMPARE(described({}), std::string("same settings"));
+    const nn::LayerInsertion bn{"BatchNorm1d", {}, nn::LayerInsertion::After::EveryLinearButLast};
+    const std::string bnNetwork = nn::printNetwork(nn::insertLayers(nn::parseNetwork(base.network).graph, bn));
+    QCOMPARE(described({{"network", nn::describe(bn)}}, bnNetwork), std::string("BatchNorm1d after every Linear but the last"));
+    QCOMPARE(described({}, bnNetwork), std::string("BatchNorm1d added after h1"));
+    QCOMPARE(described({{"network", nn::describe(bn)}, {"seed", "3"}, {"init", "kaiming_normal"}}, bnNetwork),
+             std::string("BatchNorm1d after every Linear but the last; init=kaiming_normal; seed 3 instead of 42"));
   }
 
   void foreignFilesAreNamed() {

@@ -1,18 +1,28 @@
 #pragma once
 // Every layer type GradLab knows: its PyTorch-style name and hyper-parameters, how many inputs it
-// takes, and how it maps input shapes to its output shape and parameter tensors. The parser, the
-// graph checker, the palette and the inspector all read this one table.
+// takes, how it maps input shapes to its output shape and parameter tensors, and the factory of
+// its GPU layer. The parser, the graph checker, the palette, the inspector and Network all read
+// this one table.
+//
+// Each layer file (nn/layers/*.cpp) declares its own types beside its GPU passes and reference, in
+// a registration function at its end, with the helpers of nn::schema below; layer_catalog.cpp
+// lists those functions in palette order.
 #include "nn/hyper_params.h"
 #include "nn/shape.h"
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace gradlab::nn {
+
+class Layer;
+struct NodeInfo;
+struct LayerOptions;
 
 // What a parameter tensor is, which decides its initialisation and whether weight decay applies.
 enum class ParamRole { Weight, Bias, NormScale, NormShift, Slope };
@@ -64,6 +74,8 @@ struct LayerDef {
   bool loss = false;
   std::vector<ParamDef> params;
   std::function<LayerShape(const NodeParams&, const std::vector<Shape>&)> infer;
+  // The GPU layer of a checked node of this type (nn::createLayer calls it).
+  std::unique_ptr<Layer> (*create)(const NodeInfo& info, const LayerOptions& options) = nullptr;
 
   const ParamDef* param(std::string_view name) const {
     for (const auto& p : params)
@@ -74,5 +86,38 @@ struct LayerDef {
 
 const std::vector<LayerDef>& layerCatalog();
 const LayerDef* findLayer(std::string_view type);
+
+// What a layer file's registration function declares its types with.
+namespace schema {
+
+ParamDef intParam(std::string name, std::string def, double min, double max, std::string help);
+ParamDef floatParam(std::string name, std::string def, double min, double max, std::string help);
+ParamDef boolParam(std::string name, std::string def, std::string help);
+ParamDef choiceParam(std::string name, std::string def, std::vector<std::string> choices, std::string help);
+// How weights and biases of Linear and the convolutions start (init, init_std, ..., bias, bias_init).
+std::vector<ParamDef> initParams();
+// out_channels, kernel_size, stride, padding, dilation (and output_padding when transposed).
+std::vector<ParamDef> convParams(bool transposed);
+
+const Shape& only(const std::vector<Shape>& inputs);
+// Throw a ShapeError that says what to change.
+void requireImage(const std::string& type, const Shape& s);
+void requireFlat(const std::string& type, const Shape& s);
+// The output size along one axis of a kernel k with stride s, padding p and dilation d.
+uint32_t convOut(const std::string& type, uint32_t size, long long k, long long s, long long p, long long d,
+                 const char* axis);
+
+LayerShape identity(const NodeParams&, const std::vector<Shape>& inputs);
+// A weight, and a bias of outFeatures when the node's bias flag is set.
+LayerShape weightAndBias(const NodeParams& p, Shape output, Shape weight, uint32_t outFeatures, uint32_t fanIn,
+                         uint32_t fanOut);
+// A normalisation's scale and shift (affine) and running statistics (running).
+LayerShape normAffine(const Shape& input, Shape paramShape, bool affine, bool running);
+
+// A point-wise activation (output shaped as its input) and a loss (a flat input, one value).
+LayerDef activation(std::string type, std::string summary, std::vector<ParamDef> params = {});
+LayerDef loss(std::string type, std::string summary, std::vector<ParamDef> params = {});
+
+}  // namespace schema
 
 }  // namespace gradlab::nn

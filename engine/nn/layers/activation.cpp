@@ -94,4 +94,19 @@ std::unique_ptr<Layer> createActivation(const NodeInfo& info) {
   return std::make_unique<Activation>(info, Elu, info.params.real("alpha"));
 }
 
+void registerActivations(std::vector<LayerDef>& catalog) {
+  using namespace schema;
+  std::vector<LayerDef> defs{
+      activation("Sigmoid", "1 / (1 + exp(-x))"), activation("Tanh", "hyperbolic tangent"),
+      activation("ReLU", "max(x, 0)"),
+      activation("LeakyReLU", "x if x > 0, else negative_slope * x",
+                 {floatParam("negative_slope", "0.01", 0, 1, "slope for negative inputs")}),
+      activation("ELU", "x if x > 0, else alpha (exp(x) - 1)",
+                 {floatParam("alpha", "1.0", 0, 10, "value approached for very negative inputs")})};
+  for (auto& def : defs) {
+    def.create = [](const NodeInfo& info, const LayerOptions&) { return createActivation(info); };
+    catalog.push_back(std::move(def));
+  }
+}
+
 }  // namespace gradlab::nn::layers

@@ -53,4 +53,20 @@ class Add final : public Layer {
 
 std::unique_ptr<Layer> createAdd(const NodeInfo& info) { return std::make_unique<Add>(info); }
 
+void registerAdd(std::vector<LayerDef>& catalog) {
+  LayerDef def;
+  def.type = "Add";
+  def.category = "Structure";
+  def.summary = "element-wise sum of its inputs (residual connections)";
+  def.minInputs = 2;
+  def.maxInputs = 8;
+  def.infer = [](const NodeParams&, const std::vector<Shape>& in) {
+    for (size_t i = 1; i < in.size(); ++i)
+      if (!(in[i] == in[0])) throw ShapeError("Add needs inputs of one shape, got " + in[0].text() + " and " + in[i].text());
+    return LayerShape{in[0], {}, {}};
+  };
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createAdd(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

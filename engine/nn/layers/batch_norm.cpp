@@ -20,4 +20,28 @@ std::unique_ptr<Layer> createBatchNorm(const NodeInfo& info) {
   return std::make_unique<NormLayer>(info, l);
 }
 
+void registerBatchNorm(std::vector<LayerDef>& catalog) {
+  using namespace schema;
+  LayerDef def;
+  def.type = "BatchNorm1d";
+  def.category = "Normalization";
+  def.summary = "normalises each feature over the batch";
+  def.params = {floatParam("eps", "1e-05", 1e-12, 1, "added to the variance"),
+                floatParam("momentum", "0.1", 0, 1, "weight of the newest batch in the running statistics"),
+                boolParam("affine", "true", "learned scale and shift")};
+  def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
+    requireFlat("BatchNorm1d", only(in));
+    return normAffine(only(in), only(in), p.flag("affine"), true);
+  };
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createBatchNorm(info); };
+  catalog.push_back(def);
+  def.type = "BatchNorm2d";
+  def.summary = "normalises each channel over the batch and the image";
+  def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
+    requireImage("BatchNorm2d", only(in));
+    return normAffine(only(in), Shape{only(in).channels()}, p.flag("affine"), true);
+  };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

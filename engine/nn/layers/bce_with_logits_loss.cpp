@@ -30,4 +30,11 @@ std::unique_ptr<Layer> createBceWithLogitsLoss(const NodeInfo& info) {
   return std::make_unique<BceWithLogitsLoss>(info);
 }
 
+void registerBceWithLogitsLoss(std::vector<LayerDef>& catalog) {
+  LayerDef def = schema::loss("BCEWithLogitsLoss",
+                              "sigmoid binary cross-entropy (one output per class or one for two classes)");
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createBceWithLogitsLoss(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

@@ -221,4 +221,27 @@ std::unique_ptr<Layer> createConv2d(const NodeInfo& info, const LayerOptions& op
   return std::make_unique<Conv2d>(info, options);
 }
 
+void registerConv2d(std::vector<LayerDef>& catalog) {
+  using namespace schema;
+  LayerDef def;
+  def.type = "Conv2d";
+  def.category = "Convolution";
+  def.summary = "2-D convolution (a 1x1 kernel mixes channels)";
+  def.params = convParams(false);
+  for (auto& p : initParams()) def.params.push_back(p);
+  def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
+    const Shape& x = only(in);
+    requireImage("Conv2d", x);
+    const long long k = p.integer("kernel_size"), s = p.integer("stride"), pad = p.integer("padding"),
+                    d = p.integer("dilation");
+    const uint32_t oc = uint32_t(p.integer("out_channels"));
+    const Shape out{oc, convOut("Conv2d", x.height(), k, s, pad, d, "height"),
+                    convOut("Conv2d", x.width(), k, s, pad, d, "width")};
+    const uint32_t kk = uint32_t(k * k);
+    return weightAndBias(p, out, Shape{oc, x.channels(), uint32_t(k), uint32_t(k)}, oc, x.channels() * kk, oc * kk);
+  };
+  def.create = createConv2d;
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

@@ -106,4 +106,31 @@ class ConvTranspose2d final : public Layer {
 
 std::unique_ptr<Layer> createConvTranspose2d(const NodeInfo& info) { return std::make_unique<ConvTranspose2d>(info); }
 
+void registerConvTranspose2d(std::vector<LayerDef>& catalog) {
+  using namespace schema;
+  LayerDef def;
+  def.type = "ConvTranspose2d";
+  def.category = "Convolution";
+  def.summary = "transposed 2-D convolution (learned up-sampling)";
+  def.params = convParams(true);
+  for (auto& p : initParams()) def.params.push_back(p);
+  def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
+    const Shape& x = only(in);
+    requireImage("ConvTranspose2d", x);
+    const long long k = p.integer("kernel_size"), s = p.integer("stride"), pad = p.integer("padding"),
+                    d = p.integer("dilation"), op = p.integer("output_padding");
+    if (op >= s && op >= d) throw ShapeError("ConvTranspose2d: output_padding must be smaller than stride or dilation");
+    auto size = [&](uint32_t n) -> uint32_t {
+      const long long out = (static_cast<long long>(n) - 1) * s - 2 * pad + d * (k - 1) + op + 1;
+      if (out < 1) throw ShapeError("ConvTranspose2d: padding " + std::to_string(pad) + " leaves no output");
+      return uint32_t(out);
+    };
+    const uint32_t oc = uint32_t(p.integer("out_channels")), kk = uint32_t(k * k);
+    return weightAndBias(p, Shape{oc, size(x.height()), size(x.width())},
+                         Shape{x.channels(), oc, uint32_t(k), uint32_t(k)}, oc, oc * kk, x.channels() * kk);
+  };
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createConvTranspose2d(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

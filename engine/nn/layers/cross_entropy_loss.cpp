@@ -66,4 +66,10 @@ class CrossEntropyLoss final : public Layer {
 
 std::unique_ptr<Layer> createCrossEntropyLoss(const NodeInfo& info) { return std::make_unique<CrossEntropyLoss>(info); }
 
+void registerCrossEntropyLoss(std::vector<LayerDef>& catalog) {
+  LayerDef def = schema::loss("CrossEntropyLoss", "softmax cross-entropy of class scores against labels");
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createCrossEntropyLoss(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

@@ -67,4 +67,15 @@ class Dropout final : public Layer {
 
 std::unique_ptr<Layer> createDropout(const NodeInfo& info) { return std::make_unique<Dropout>(info); }
 
+void registerDropout(std::vector<LayerDef>& catalog) {
+  LayerDef def;
+  def.type = "Dropout";
+  def.category = "Regularization";
+  def.summary = "zeroes each value with probability p while training, scales the rest by 1/(1-p)";
+  def.params = {schema::floatParam("p", "0.5", 0, 0.99, "probability of dropping a value")};
+  def.infer = schema::identity;
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createDropout(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

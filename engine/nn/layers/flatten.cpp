@@ -28,4 +28,16 @@ class Flatten final : public Layer {
 
 std::unique_ptr<Layer> createFlatten(const NodeInfo& info) { return std::make_unique<Flatten>(info); }
 
+void registerFlatten(std::vector<LayerDef>& catalog) {
+  LayerDef def;
+  def.type = "Flatten";
+  def.category = "Structure";
+  def.summary = "one flat vector per sample";
+  def.infer = [](const NodeParams&, const std::vector<Shape>& in) {
+    return LayerShape{Shape{uint32_t(schema::only(in).elements())}, {}, {}};
+  };
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createFlatten(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

@@ -18,4 +18,23 @@ std::unique_ptr<Layer> createGroupNorm(const NodeInfo& info) {
   return std::make_unique<NormLayer>(info, l);
 }
 
+void registerGroupNorm(std::vector<LayerDef>& catalog) {
+  using namespace schema;
+  LayerDef def;
+  def.type = "GroupNorm";
+  def.category = "Normalization";
+  def.summary = "normalises groups of channels of each sample";
+  def.params = {intParam("num_groups", "", 1, 4096, "number of channel groups"),
+                floatParam("eps", "1e-05", 1e-12, 1, "added to the variance"),
+                boolParam("affine", "true", "learned scale and shift per channel")};
+  def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
+    requireImage("GroupNorm", only(in));
+    const uint32_t c = only(in).channels(), g = uint32_t(p.integer("num_groups"));
+    if (c % g) throw ShapeError("GroupNorm: " + std::to_string(c) + " channels do not split into " + std::to_string(g) + " groups");
+    return normAffine(only(in), Shape{c}, p.flag("affine"), false);
+  };
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createGroupNorm(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

@@ -18,4 +18,20 @@ std::unique_ptr<Layer> createInstanceNorm(const NodeInfo& info) {
   return std::make_unique<NormLayer>(info, l);
 }
 
+void registerInstanceNorm(std::vector<LayerDef>& catalog) {
+  using namespace schema;
+  LayerDef def;
+  def.type = "InstanceNorm2d";
+  def.category = "Normalization";
+  def.summary = "normalises each channel of each sample over the image";
+  def.params = {floatParam("eps", "1e-05", 1e-12, 1, "added to the variance"),
+                boolParam("affine", "false", "learned scale and shift per channel")};
+  def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
+    requireImage("InstanceNorm2d", only(in));
+    return normAffine(only(in), Shape{only(in).channels()}, p.flag("affine"), false);
+  };
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createInstanceNorm(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

@@ -18,4 +18,19 @@ std::unique_ptr<Layer> createLayerNorm(const NodeInfo& info) {
   return std::make_unique<NormLayer>(info, l);
 }
 
+void registerLayerNorm(std::vector<LayerDef>& catalog) {
+  using namespace schema;
+  LayerDef def;
+  def.type = "LayerNorm";
+  def.category = "Normalization";
+  def.summary = "normalises each sample over all its values";
+  def.params = {floatParam("eps", "1e-05", 1e-12, 1, "added to the variance"),
+                boolParam("elementwise_affine", "true", "learned scale and shift per value")};
+  def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
+    return normAffine(only(in), only(in), p.flag("elementwise_affine"), false);
+  };
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createLayerNorm(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

@@ -183,4 +183,22 @@ class Linear final : public Layer {
 
 std::unique_ptr<Layer> createLinear(const NodeInfo& info) { return std::make_unique<Linear>(info); }
 
+void registerLinear(std::vector<LayerDef>& catalog) {
+  using namespace schema;
+  LayerDef def;
+  def.type = "Linear";
+  def.category = "Dense";
+  def.summary = "fully connected: y = x W^T + b";
+  def.params = {intParam("out_features", "", 1, 1 << 20, "number of outputs"),
+                floatParam("dropconnect", "0.0", 0, 0.99, "DropConnect: probability of dropping each weight while training")};
+  for (auto& p : initParams()) def.params.push_back(p);
+  def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
+    requireFlat("Linear", only(in));
+    const uint32_t inF = only(in).dims[0], outF = uint32_t(p.integer("out_features"));
+    return weightAndBias(p, Shape{outF}, Shape{outF, inF}, outF, inF, outF);
+  };
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createLinear(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

@@ -25,4 +25,10 @@ class MseLoss final : public ClassLoss {
 
 std::unique_ptr<Layer> createMseLoss(const NodeInfo& info) { return std::make_unique<MseLoss>(info); }
 
+void registerMseLoss(std::vector<LayerDef>& catalog) {
+  LayerDef def = schema::loss("MSELoss", "mean squared error against one-hot labels or targets");
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createMseLoss(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

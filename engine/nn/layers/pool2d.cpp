@@ -156,4 +156,44 @@ std::unique_ptr<Layer> createPool2d(const NodeInfo& info) {
   return std::make_unique<Pool2d>(info, type == "MaxPool2d" ? Pool2d::Max : type == "AvgPool2d" ? Pool2d::Avg : Pool2d::GlobalAvg);
 }
 
+void registerPool2d(std::vector<LayerDef>& catalog) {
+  using namespace schema;
+  const auto pool = [](std::string type, std::string summary, bool average) {
+    LayerDef def;
+    def.type = type;
+    def.category = "Pooling";
+    def.summary = std::move(summary);
+    def.params = {intParam("kernel_size", "", 1, 64, "window height and width"),
+                  intParam("stride", "0", 0, 64, "step between windows (0: the kernel size)"),
+                  intParam("padding", "0", 0, 32, "padding on each side (at most half the kernel)")};
+    if (average)
+      def.params.push_back(boolParam("count_include_pad", "true", "whether padded zeros count in the average"));
+    def.infer = [type](const NodeParams& p, const std::vector<Shape>& in) {
+      const Shape& x = only(in);
+      requireImage(type, x);
+      const long long k = p.integer("kernel_size"), pad = p.integer("padding");
+      const long long s = p.integer("stride") ? p.integer("stride") : k;
+      if (2 * pad > k) throw ShapeError(type + ": padding must be at most half the kernel size");
+      return LayerShape{Shape{x.channels(), convOut(type, x.height(), k, s, pad, 1, "height"),
+                              convOut(type, x.width(), k, s, pad, 1, "width")},
+                        {},
+                        {}};
+    };
+    def.create = [](const NodeInfo& info, const LayerOptions&) { return createPool2d(info); };
+    return def;
+  };
+  catalog.push_back(pool("MaxPool2d", "maximum over each window", false));
+  catalog.push_back(pool("AvgPool2d", "average over each window", true));
+  LayerDef global;
+  global.type = "GlobalAvgPool2d";
+  global.category = "Pooling";
+  global.summary = "average of each channel over the whole image (gives a flat vector)";
+  global.infer = [](const NodeParams&, const std::vector<Shape>& in) {
+    requireImage("GlobalAvgPool2d", only(in));
+    return LayerShape{Shape{only(in).channels()}, {}, {}};
+  };
+  global.create = [](const NodeInfo& info, const LayerOptions&) { return createPool2d(info); };
+  catalog.push_back(std::move(global));
+}
+
 }  // namespace gradlab::nn::layers

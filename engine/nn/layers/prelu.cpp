@@ -68,4 +68,20 @@ class PRelu final : public Layer {
 
 std::unique_ptr<Layer> createPRelu(const NodeInfo& info) { return std::make_unique<PRelu>(info); }
 
+void registerPRelu(std::vector<LayerDef>& catalog) {
+  using namespace schema;
+  LayerDef def = activation("PReLU", "LeakyReLU with a learned slope",
+                            {intParam("num_parameters", "1", 1, 4096, "1: one shared slope, or one per channel"),
+                             floatParam("init", "0.25", 0, 1, "initial slope")});
+  def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
+    const uint32_t n = uint32_t(p.integer("num_parameters"));
+    if (n != 1 && n != only(in).channels())
+      throw ShapeError("PReLU: num_parameters must be 1 or the number of channels (" +
+                       std::to_string(only(in).channels()) + ")");
+    return LayerShape{only(in), {{"weight", Shape{n}, ParamRole::Slope, 0, 0}}, {}};
+  };
+  def.create = [](const NodeInfo& info, const LayerOptions&) { return createPRelu(info); };
+  catalog.push_back(std::move(def));
+}
+
 }  // namespace gradlab::nn::layers

@@ -2,7 +2,10 @@
 // the gradient around its running mean, so steps are large where the gradient is predictable.
 #include "gpu/context.h"
 #include "optim/kernel_optimizer.h"
+#include "optim/reference.h"
 #include "spirv/shaders.h"
+
+#include <cmath>
 
 namespace gradlab::optim {
 namespace {
@@ -32,10 +35,26 @@ class AdaBelief final : public KernelOptimizer {
   }
 };
 
+void adaBeliefReference(const Settings& s, std::vector<double>& param, const std::vector<double>& g,
+                        reference::TensorState& state, uint64_t t, double lr) {
+  const size_t n = param.size();
+  const double b1 = s["beta1"], b2 = s["beta2"], eps = s["eps"];
+  const double c1 = 1 - std::pow(b1, double(t)), c2 = 1 - std::pow(b2, double(t));
+  auto& m = reference::stateVector(state, "exp_avg", n);
+  auto& sv = reference::stateVector(state, "exp_avg_var", n);
+  for (size_t i = 0; i < n; ++i) {
+    m[i] = b1 * m[i] + (1 - b1) * g[i];
+    sv[i] = b2 * sv[i] + (1 - b2) * (g[i] - m[i]) * (g[i] - m[i]) + eps;
+    param[i] -= lr * (m[i] / c1) / (std::sqrt(sv[i] / c2) + eps);
+  }
+}
+
 }  // namespace
 
-std::unique_ptr<Optimizer> makeAdaBelief(gpu::Context& context, const Settings& s) {
-  return std::make_unique<AdaBelief>(context, s);
+void registerAdaBelief(std::vector<OptimizerEntry>& entries) {
+  using namespace schema;
+  entries.push_back({{"adabelief", "AdaBelief", "Adam scaled by the belief in the observed gradient", adamLike("0.001", "0.0")},
+                     makeKernelOptimizer<AdaBelief>, adaBeliefReference});
 }
 
 }  // namespace gradlab::optim

@@ -2,7 +2,10 @@
 // effective step lr / (sqrt(sum) + eps) only shrinks (readable as "effective_lr").
 #include "gpu/context.h"
 #include "optim/kernel_optimizer.h"
+#include "optim/reference.h"
 #include "spirv/shaders.h"
+
+#include <cmath>
 
 namespace gradlab::optim {
 namespace {
@@ -38,10 +41,26 @@ class Adagrad final : public KernelOptimizer {
   }
 };
 
+void adagradReference(const Settings& s, std::vector<double>& param, const std::vector<double>& g,
+                      reference::TensorState& state, uint64_t t, double lr) {
+  const double clr = lr / (1 + double(t - 1) * s["lr_decay"]), eps = s["eps"];
+  auto& sum = reference::stateVector(state, "sum", param.size(), s["initial_accumulator_value"]);
+  for (size_t i = 0; i < param.size(); ++i) {
+    sum[i] += g[i] * g[i];
+    param[i] -= clr * g[i] / (std::sqrt(sum[i]) + eps);
+  }
+}
+
 }  // namespace
 
-std::unique_ptr<Optimizer> makeAdagrad(gpu::Context& context, const Settings& s) {
-  return std::make_unique<Adagrad>(context, s);
+void registerAdagrad(std::vector<OptimizerEntry>& entries) {
+  using namespace schema;
+  entries.push_back({{"adagrad", "Adagrad", "per-element steps that shrink as squared gradients accumulate",
+                      {real("lr", "0.01", "learning rate, in [0, 1e6]"), real("lr_decay", "0.0", "learning-rate decay, >= 0"),
+                       real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"),
+                       real("initial_accumulator_value", "0.0", "initial sum of squares, >= 0"),
+                       real("eps", "1e-10", "added to the denominator, > 0"), flag("decay_all", kDecayAll)}},
+                     makeKernelOptimizer<Adagrad>, adagradReference});
 }
 
 }  // namespace gradlab::optim

@@ -1,7 +1,10 @@
 // PyTorch's Adam and AdamW (decoupled weight decay), both with the amsgrad option.
 #include "gpu/context.h"
 #include "optim/kernel_optimizer.h"
+#include "optim/reference.h"
 #include "spirv/shaders.h"
+
+#include <cmath>
 
 namespace gradlab::optim {
 namespace {
@@ -39,8 +42,34 @@ class Adam final : public KernelOptimizer {
   }
 };
 
+// Adam and AdamW alike: the decay (L2 or decoupled) is applied before, by reference::step.
+void adamReference(const Settings& s, std::vector<double>& param, const std::vector<double>& g,
+                   reference::TensorState& state, uint64_t t, double lr) {
+  const size_t n = param.size();
+  const double b1 = s["beta1"], b2 = s["beta2"], eps = s["eps"];
+  const double c1 = 1 - std::pow(b1, double(t)), c2 = 1 - std::pow(b2, double(t));
+  auto& m = reference::stateVector(state, "exp_avg", n);
+  auto& v = reference::stateVector(state, "exp_avg_sq", n);
+  auto& vmax = reference::stateVector(state, "max_exp_avg_sq", n);
+  for (size_t i = 0; i < n; ++i) {
+    m[i] = b1 * m[i] + (1 - b1) * g[i];
+    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+    double second = v[i];
+    if (s.flag("amsgrad")) second = vmax[i] = std::max(vmax[i], v[i]);
+    param[i] -= lr * (m[i] / c1) / (std::sqrt(second / c2) + eps);
+  }
+}
+
 }  // namespace
 
-std::unique_ptr<Optimizer> makeAdam(gpu::Context& context, const Settings& s) { return std::make_unique<Adam>(context, s); }
+void registerAdam(std::vector<OptimizerEntry>& entries) {
+  using namespace schema;
+  const nn::ParamDef amsgrad = flag("amsgrad", "use the running maximum of the second moment (AMSGrad)");
+  entries.push_back({{"adam", "Adam", "adaptive moment estimation", with(adamLike("0.001", "0.0"), {amsgrad})},
+                     makeKernelOptimizer<Adam>, adamReference});
+  entries.push_back({{"adamw", "AdamW", "Adam with decoupled weight decay", with(adamLike("0.001", "0.01"), {amsgrad})},
+                     makeKernelOptimizer<Adam>, adamReference});
+  entries.back().def.params[4].help = "decoupled weight decay: p -= lr weight_decay p, >= 0";
+}
 
 }  // namespace gradlab::optim

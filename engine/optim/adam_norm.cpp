@@ -3,7 +3,10 @@
 // norm is reduced on the device (optim_grad_norm) right before each tensor's update.
 #include "gpu/context.h"
 #include "optim/kernel_optimizer.h"
+#include "optim/reference.h"
 #include "spirv/shaders.h"
+
+#include <cmath>
 
 namespace gradlab::optim {
 namespace {
@@ -43,10 +46,34 @@ class AdamNorm final : public KernelOptimizer {
   }
 };
 
+void adamNormReference(const Settings& s, std::vector<double>& param, const std::vector<double>& g,
+                       reference::TensorState& state, uint64_t t, double lr) {
+  const size_t n = param.size();
+  const double b1 = s["beta1"], b2 = s["beta2"], eps = s["eps"], gamma = s["gamma"];
+  const double c1 = 1 - std::pow(b1, double(t)), c2 = 1 - std::pow(b2, double(t));
+  double sq = 0;
+  for (double x : g) sq += x * x;
+  const double norm = std::sqrt(sq);
+  double& e = state.scalars["exp_grad_norm"];
+  e = gamma * e + (1 - gamma) * norm;
+  state.scalars["grad_norm"] = norm;
+  const double scale = e > norm && norm > 0 ? e / norm : 1.0;
+  auto& m = reference::stateVector(state, "exp_avg", n);
+  auto& v = reference::stateVector(state, "exp_avg_sq", n);
+  for (size_t i = 0; i < n; ++i) {
+    m[i] = b1 * m[i] + (1 - b1) * scale * g[i];
+    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+    param[i] -= lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
+  }
+}
+
 }  // namespace
 
-std::unique_ptr<Optimizer> makeAdamNorm(gpu::Context& context, const Settings& s) {
-  return std::make_unique<AdamNorm>(context, s);
+void registerAdamNorm(std::vector<OptimizerEntry>& entries) {
+  using namespace schema;
+  entries.push_back({{"adamnorm", "AdamNorm", "AdaNorm applied to Adam: gradient norm kept up to its running mean",
+                      with(adamLike("0.001", "0.0"), {real("gamma", "0.95", "decay of the running gradient norm, in [0, 1]")})},
+                     makeKernelOptimizer<AdamNorm>, adamNormReference});
 }
 
 }  // namespace gradlab::optim

@@ -1,5 +1,5 @@
-// The optimizers GradLab offers: PyTorch's names, defaults and checks, the parsing of hyper-parameter
-// text (the command line's "adam:lr=0.001,beta2=0.99") and the factory.
+// The optimizers GradLab offers: the list of their registrations (each optimizer's file declares
+// its entry beside its kernel and reference), PyTorch's valid ranges and checks, and the factory.
 #include "optim/kernel_optimizer.h"
 #include "optim/settings.h"
 
@@ -18,11 +18,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 struct Range {
   double lo = 0, hi = kInf;
   bool loOpen = false, hiOpen = false;
-};
-
-struct Entry {
-  OptimizerDef def;
-  std::unique_ptr<Optimizer> (*make)(gpu::Context&, const Settings&);
 };
 
 const std::map<std::string, Range>& ranges() {
@@ -44,86 +39,32 @@ const std::map<std::string, Range>& ranges() {
   return r;
 }
 
-ParamDef real(const std::string& name, const std::string& value, const std::string& help) {
-  ParamDef d{name, ParamKind::Float, value, 1, 0, {}, help};
-  const auto it = ranges().find(name);
-  if (it != ranges().end() && std::isfinite(it->second.hi)) {
-    d.min = it->second.lo;
-    d.max = it->second.hi;
-  }
-  return d;
-}
-ParamDef flag(const std::string& name, const std::string& help) {
-  return ParamDef{name, ParamKind::Bool, "false", 1, 0, {}, help};
-}
+}  // namespace
 
-const char* kDecayAll =
-    "apply weight_decay to every tensor, biases and normalisation parameters included (PyTorch's single "
-    "parameter group); default: weights only";
+// Each optimizer file's registration (its end): its catalog entry, factory and reference.
+void registerSgd(std::vector<OptimizerEntry>& entries);
+void registerAdagrad(std::vector<OptimizerEntry>& entries);
+void registerRmsprop(std::vector<OptimizerEntry>& entries);
+void registerAdam(std::vector<OptimizerEntry>& entries);  // adam and adamw
+void registerRadam(std::vector<OptimizerEntry>& entries);
+void registerNadam(std::vector<OptimizerEntry>& entries);
+void registerAdaBelief(std::vector<OptimizerEntry>& entries);
+void registerDiffGrad(std::vector<OptimizerEntry>& entries);
+void registerAdamNorm(std::vector<OptimizerEntry>& entries);
+void registerAdamInject(std::vector<OptimizerEntry>& entries);
 
-std::vector<ParamDef> adamLike(const std::string& lr, const std::string& weightDecay) {
-  return {real("lr", lr, "learning rate, >= 0"),
-          real("beta1", "0.9", "decay of the first moment (betas[0]), in [0, 1)"),
-          real("beta2", "0.999", "decay of the second moment (betas[1]), in [0, 1)"),
-          real("eps", "1e-08", "added to the denominator, > 0"),
-          real("weight_decay", weightDecay, "L2 penalty added to the gradient, >= 0"),
-          flag("decay_all", kDecayAll)};
-}
+namespace {
 
-std::vector<ParamDef> with(std::vector<ParamDef> defs, std::initializer_list<ParamDef> more) {
-  defs.insert(defs.end() - 1, more);  // decay_all stays last
-  return defs;
-}
-
-const std::vector<Entry>& entries() {
-  static const std::vector<Entry> list = [] {
-    std::vector<Entry> e;
-    e.push_back({{"sgd", "SGD", "stochastic gradient descent with optional (Nesterov) momentum",
-                  {real("lr", "0.001", "learning rate, >= 0"), real("momentum", "0.0", "momentum factor, >= 0"),
-                   real("dampening", "0.0", "dampening of the momentum, in [0, 1]"),
-                   flag("nesterov", "Nesterov momentum (needs momentum > 0 and dampening 0)"),
-                   real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"), flag("decay_all", kDecayAll)}},
-                 makeSgd});
-    e.push_back({{"adagrad", "Adagrad", "per-element steps that shrink as squared gradients accumulate",
-                  {real("lr", "0.01", "learning rate, >= 0"), real("lr_decay", "0.0", "learning-rate decay, >= 0"),
-                   real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"),
-                   real("initial_accumulator_value", "0.0", "initial sum of squares, >= 0"),
-                   real("eps", "1e-10", "added to the denominator, > 0"), flag("decay_all", kDecayAll)}},
-                 makeAdagrad});
-    e.push_back({{"rmsprop", "RMSprop", "steps scaled by a running mean of squared gradients",
-                  {real("lr", "0.01", "learning rate, >= 0"), real("alpha", "0.99", "smoothing constant, in [0, 1]"),
-                   real("eps", "1e-08", "added to the denominator, > 0"),
-                   real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"),
-                   real("momentum", "0.0", "momentum factor, >= 0"),
-                   flag("centered", "normalise by the estimated variance instead of the second moment"),
-                   flag("decay_all", kDecayAll)}},
-                 makeRmsprop});
-    e.push_back({{"adam", "Adam", "adaptive moment estimation", with(adamLike("0.001", "0.0"),
-                  {flag("amsgrad", "use the running maximum of the second moment (AMSGrad)")})},
-                 makeAdam});
-    e.push_back({{"adamw", "AdamW", "Adam with decoupled weight decay", with(adamLike("0.001", "0.01"),
-                  {flag("amsgrad", "use the running maximum of the second moment (AMSGrad)")})},
-                 makeAdam});
-    e.back().def.params[4].help = "decoupled weight decay: p -= lr weight_decay p, >= 0";
-    e.push_back({{"radam", "RAdam", "Adam with the variance of the adaptive rate rectified", with(adamLike("0.001", "0.0"),
-                  {flag("decoupled_weight_decay", "decay as AdamW instead of an L2 penalty")})},
-                 makeRadam});
-    e.push_back({{"nadam", "NAdam", "Adam with Nesterov momentum", with(adamLike("0.002", "0.0"),
-                  {real("momentum_decay", "0.004", "momentum warm-up psi, >= 0"),
-                   flag("decoupled_weight_decay", "decay as AdamW instead of an L2 penalty")})},
-                 makeNadam});
-    e.push_back({{"adabelief", "AdaBelief", "Adam scaled by the belief in the observed gradient",
-                  adamLike("0.001", "0.0")},
-                 makeAdaBelief});
-    e.push_back({{"diffgrad", "diffGrad", "Adam with friction from the change of the gradient", adamLike("0.001", "0.0")},
-                 makeDiffGrad});
-    e.push_back({{"adamnorm", "AdamNorm", "AdaNorm applied to Adam: gradient norm kept up to its running mean",
-                  with(adamLike("0.001", "0.0"), {real("gamma", "0.95", "decay of the running gradient norm, in [0, 1]")})},
-                 makeAdamNorm});
-    e.push_back({{"adaminject", "AdamInject", "AdaInject applied to Adam: the last parameter change injected",
-                  with(adamLike("0.001", "0.0"), {real("k", "2.0", "injection divisor, > 0")})},
-                 makeAdamInject});
-    return e;
+// The registration functions in the catalog's order: a new optimizer adds its line here. An
+// explicit list for the reasons nn/layer_catalog.cpp gives (a static library drops unreferenced
+// self-registering objects; static initialisation order is unspecified).
+const std::vector<OptimizerEntry>& entries() {
+  static const std::vector<OptimizerEntry> list = [] {
+    std::vector<OptimizerEntry> all;
+    for (auto add : {registerSgd, registerAdagrad, registerRmsprop, registerAdam, registerRadam, registerNadam,
+                     registerAdaBelief, registerDiffGrad, registerAdamNorm, registerAdamInject})
+      add(all);
+    return all;
   }();
   return list;
 }
@@ -141,6 +82,48 @@ std::string names(const std::vector<std::string>& list) {
 }
 
 }  // namespace
+
+namespace schema {
+
+const char* const kDecayAll =
+    "apply weight_decay to every tensor, biases and normalisation parameters included (PyTorch's single "
+    "parameter group); default: weights only";
+
+ParamDef real(const std::string& name, const std::string& value, const std::string& help) {
+  ParamDef d{name, ParamKind::Float, value, 1, 0, {}, help};
+  const auto it = ranges().find(name);
+  if (it != ranges().end() && std::isfinite(it->second.hi)) {
+    d.min = it->second.lo;
+    d.max = it->second.hi;
+  }
+  return d;
+}
+
+ParamDef flag(const std::string& name, const std::string& help) {
+  return ParamDef{name, ParamKind::Bool, "false", 1, 0, {}, help};
+}
+
+std::vector<ParamDef> adamLike(const std::string& lr, const std::string& weightDecay) {
+  return {real("lr", lr, "learning rate, in [0, 1e6]"),
+          real("beta1", "0.9", "decay of the first moment (betas[0]), in [0, 1)"),
+          real("beta2", "0.999", "decay of the second moment (betas[1]), in [0, 1)"),
+          real("eps", "1e-08", "added to the denominator, > 0"),
+          real("weight_decay", weightDecay, "L2 penalty added to the gradient, >= 0"),
+          flag("decay_all", kDecayAll)};
+}
+
+std::vector<ParamDef> with(std::vector<ParamDef> defs, std::initializer_list<ParamDef> more) {
+  defs.insert(defs.end() - 1, more);  // decay_all stays last
+  return defs;
+}
+
+}  // namespace schema
+
+const OptimizerEntry* findEntry(const std::string& name) {
+  for (const auto& e : entries())
+    if (e.def.name == name) return &e;
+  return nullptr;
+}
 
 const std::vector<OptimizerDef>& optimizerCatalog() {
   static const std::vector<OptimizerDef> defs = [] {
@@ -202,9 +185,9 @@ Settings resolveSettings(const std::string& name, const std::map<std::string, st
 std::unique_ptr<Optimizer> createOptimizer(gpu::Context& context, const std::string& name,
                                            const std::map<std::string, std::string>& values) {
   const Settings s = resolveSettings(name, values);
-  for (const auto& e : entries())
-    if (e.def.name == name) return e.make(context, s);
-  throw std::logic_error("optimizer " + name + " has no factory");
+  const OptimizerEntry* entry = findEntry(name);
+  if (!entry || !entry->make) throw std::logic_error("optimizer " + name + " has no factory");
+  return entry->make(context, s);
 }
 
 }  // namespace gradlab::optim

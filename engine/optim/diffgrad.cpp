@@ -2,7 +2,10 @@
 // that grows with the change of the gradient since the last step.
 #include "gpu/context.h"
 #include "optim/kernel_optimizer.h"
+#include "optim/reference.h"
 #include "spirv/shaders.h"
+
+#include <cmath>
 
 namespace gradlab::optim {
 namespace {
@@ -38,10 +41,30 @@ class DiffGrad final : public KernelOptimizer {
   }
 };
 
+void diffGradReference(const Settings& s, std::vector<double>& param, const std::vector<double>& g,
+                       reference::TensorState& state, uint64_t t, double lr) {
+  const size_t n = param.size();
+  const double b1 = s["beta1"], b2 = s["beta2"], eps = s["eps"];
+  const double c1 = 1 - std::pow(b1, double(t)), c2 = 1 - std::pow(b2, double(t));
+  auto& m = reference::stateVector(state, "exp_avg", n);
+  auto& v = reference::stateVector(state, "exp_avg_sq", n);
+  auto& prev = reference::stateVector(state, "previous_grad", n);
+  auto& xi = reference::stateVector(state, "friction", n);
+  for (size_t i = 0; i < n; ++i) {
+    m[i] = b1 * m[i] + (1 - b1) * g[i];
+    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+    xi[i] = 1 / (1 + std::exp(-std::abs(prev[i] - g[i])));
+    prev[i] = g[i];
+    param[i] -= lr * xi[i] * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
+  }
+}
+
 }  // namespace
 
-std::unique_ptr<Optimizer> makeDiffGrad(gpu::Context& context, const Settings& s) {
-  return std::make_unique<DiffGrad>(context, s);
+void registerDiffGrad(std::vector<OptimizerEntry>& entries) {
+  using namespace schema;
+  entries.push_back({{"diffgrad", "diffGrad", "Adam with friction from the change of the gradient", adamLike("0.001", "0.0")},
+                     makeKernelOptimizer<DiffGrad>, diffGradReference});
 }
 
 }  // namespace gradlab::optim

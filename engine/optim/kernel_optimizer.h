@@ -3,10 +3,12 @@
 // created on the first recordUpdate and zeroed (or set to their initial value) by reset(), read back
 // by name for the "optimizer internals" views, plus views computed on the host from them.
 #include "optim/optimizer.h"
+#include "optim/reference.h"
 #include "optim/settings.h"
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -92,16 +94,35 @@ class KernelOptimizer : public Optimizer {
   gpu::Buffer last_;  // [0] the device step counter at the last update (0xffffffff: none), [1] its lr bits
 };
 
-// One factory per optimizer family (sgd.cpp, adagrad.cpp, ...), used by createOptimizer.
-std::unique_ptr<Optimizer> makeSgd(gpu::Context& context, const Settings& s);
-std::unique_ptr<Optimizer> makeAdagrad(gpu::Context& context, const Settings& s);
-std::unique_ptr<Optimizer> makeRmsprop(gpu::Context& context, const Settings& s);
-std::unique_ptr<Optimizer> makeAdam(gpu::Context& context, const Settings& s);  // adam and adamw
-std::unique_ptr<Optimizer> makeRadam(gpu::Context& context, const Settings& s);
-std::unique_ptr<Optimizer> makeNadam(gpu::Context& context, const Settings& s);
-std::unique_ptr<Optimizer> makeAdaBelief(gpu::Context& context, const Settings& s);
-std::unique_ptr<Optimizer> makeDiffGrad(gpu::Context& context, const Settings& s);
-std::unique_ptr<Optimizer> makeAdamNorm(gpu::Context& context, const Settings& s);
-std::unique_ptr<Optimizer> makeAdamInject(gpu::Context& context, const Settings& s);
+// One optimizer as its file registers it (optim/catalog.cpp lists the registration functions):
+// its catalog entry, its device factory and the double-precision reference of its update rule.
+struct OptimizerEntry {
+  OptimizerDef def;
+  std::unique_ptr<Optimizer> (*make)(gpu::Context& context, const Settings& s) = nullptr;
+  // One step on plain vectors (reference::step calls it): `grad` has the L2 weight decay added
+  // (or the parameter was decayed, decoupled), state named as the device state.
+  void (*reference)(const Settings& s, std::vector<double>& param, const std::vector<double>& grad,
+                    reference::TensorState& state, uint64_t t, double lr) = nullptr;
+};
+
+// The registered entry of a catalog name, or nullptr.
+const OptimizerEntry* findEntry(const std::string& name);
+
+template <typename T>
+std::unique_ptr<Optimizer> makeKernelOptimizer(gpu::Context& context, const Settings& s) {
+  return std::make_unique<T>(context, s);
+}
+
+// What a registration function declares hyper-parameters with (PyTorch's names and defaults;
+// the valid ranges are the catalog's, by name).
+namespace schema {
+nn::ParamDef real(const std::string& name, const std::string& value, const std::string& help);
+nn::ParamDef flag(const std::string& name, const std::string& help);
+extern const char* const kDecayAll;
+// lr, beta1, beta2, eps, weight_decay, decay_all.
+std::vector<nn::ParamDef> adamLike(const std::string& lr, const std::string& weightDecay);
+// `defs` with `more` inserted before decay_all, which stays last.
+std::vector<nn::ParamDef> with(std::vector<nn::ParamDef> defs, std::initializer_list<nn::ParamDef> more);
+}  // namespace schema
 
 }  // namespace gradlab::optim

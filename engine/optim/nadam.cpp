@@ -2,7 +2,10 @@
 // the running product of the mu_t is kept on the device.
 #include "gpu/context.h"
 #include "optim/kernel_optimizer.h"
+#include "optim/reference.h"
 #include "spirv/shaders.h"
+
+#include <cmath>
 
 namespace gradlab::optim {
 namespace {
@@ -55,8 +58,37 @@ class Nadam final : public KernelOptimizer {
   gpu::Buffer muProduct_;
 };
 
+void nadamReference(const Settings& s, std::vector<double>& param, const std::vector<double>& g,
+                    reference::TensorState& state, uint64_t t, double lr) {
+  const size_t n = param.size();
+  const double b1 = s["beta1"], b2 = s["beta2"], eps = s["eps"], psi = s["momentum_decay"];
+  const double c2 = 1 - std::pow(b2, double(t));
+  const double mu = reference::nadamMu(b1, psi, t), muNext = reference::nadamMu(b1, psi, t + 1);
+  if (!state.scalars.count("mu_product")) state.scalars["mu_product"] = 1;
+  double& prod = state.scalars["mu_product"];
+  prod *= mu;
+  auto& m = reference::stateVector(state, "exp_avg", n);
+  auto& v = reference::stateVector(state, "exp_avg_sq", n);
+  for (size_t i = 0; i < n; ++i) {
+    m[i] = b1 * m[i] + (1 - b1) * g[i];
+    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+    const double mhat = muNext * m[i] / (1 - prod * muNext) + (1 - mu) * g[i] / (1 - prod);
+    param[i] -= lr * mhat / (std::sqrt(v[i] / c2) + eps);
+  }
+}
+
 }  // namespace
 
-std::unique_ptr<Optimizer> makeNadam(gpu::Context& context, const Settings& s) { return std::make_unique<Nadam>(context, s); }
+double reference::nadamMu(double beta1, double momentumDecay, uint64_t t) {
+  return beta1 * (1 - 0.5 * std::pow(0.96, double(t) * momentumDecay));
+}
+
+void registerNadam(std::vector<OptimizerEntry>& entries) {
+  using namespace schema;
+  entries.push_back({{"nadam", "NAdam", "Adam with Nesterov momentum",
+                      with(adamLike("0.002", "0.0"), {real("momentum_decay", "0.004", "momentum warm-up psi, >= 0"),
+                                                      flag("decoupled_weight_decay", "decay as AdamW instead of an L2 penalty")})},
+                     makeKernelOptimizer<Nadam>, nadamReference});
+}
 
 }  // namespace gradlab::optim

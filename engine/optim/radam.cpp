@@ -5,6 +5,8 @@
 #include "optim/reference.h"
 #include "spirv/shaders.h"
 
+#include <cmath>
+
 namespace gradlab::optim {
 namespace {
 using gpu::Access;
@@ -57,8 +59,37 @@ class Radam final : public KernelOptimizer {
   gpu::Buffer table_;
 };
 
+void radamReference(const Settings& s, std::vector<double>& param, const std::vector<double>& g,
+                    reference::TensorState& state, uint64_t t, double lr) {
+  const size_t n = param.size();
+  const double b1 = s["beta1"], b2 = s["beta2"], eps = s["eps"];
+  const double c1 = 1 - std::pow(b1, double(t)), c2 = 1 - std::pow(b2, double(t));
+  const double r = reference::radamRectification(b2, t);
+  auto& m = reference::stateVector(state, "exp_avg", n);
+  auto& v = reference::stateVector(state, "exp_avg_sq", n);
+  for (size_t i = 0; i < n; ++i) {
+    m[i] = b1 * m[i] + (1 - b1) * g[i];
+    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
+    const double mhat = m[i] / c1;
+    param[i] -= r > 0 ? lr * mhat * r * std::sqrt(c2) / (std::sqrt(v[i]) + eps) : lr * mhat;
+  }
+}
+
 }  // namespace
 
-std::unique_ptr<Optimizer> makeRadam(gpu::Context& context, const Settings& s) { return std::make_unique<Radam>(context, s); }
+double reference::radamRectification(double beta2, uint64_t t) {
+  const double rhoInf = 2 / (1 - beta2) - 1;
+  const double oneMinus = -std::expm1(double(t) * std::log(beta2));
+  const double rho = rhoInf - 2 * double(t) * std::pow(beta2, double(t)) / oneMinus;
+  if (!(rho > 5)) return 0;
+  return std::sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho));
+}
+
+void registerRadam(std::vector<OptimizerEntry>& entries) {
+  using namespace schema;
+  entries.push_back({{"radam", "RAdam", "Adam with the variance of the adaptive rate rectified",
+                      with(adamLike("0.001", "0.0"), {flag("decoupled_weight_decay", "decay as AdamW instead of an L2 penalty")})},
+                     makeKernelOptimizer<Radam>, radamReference});
+}
 
 }  // namespace gradlab::optim

@@ -2,7 +2,10 @@
 // that forgets, so the effective step lr / (sqrt(v) + eps) follows the gradient's recent size.
 #include "gpu/context.h"
 #include "optim/kernel_optimizer.h"
+#include "optim/reference.h"
 #include "spirv/shaders.h"
+
+#include <cmath>
 
 namespace gradlab::optim {
 namespace {
@@ -52,10 +55,42 @@ class Rmsprop final : public KernelOptimizer {
   }
 };
 
+void rmspropReference(const Settings& s, std::vector<double>& param, const std::vector<double>& g,
+                      reference::TensorState& state, uint64_t, double lr) {
+  const size_t n = param.size();
+  const double alpha = s["alpha"], mu = s["momentum"], eps = s["eps"];
+  auto& v = reference::stateVector(state, "square_avg", n);
+  auto& a = reference::stateVector(state, "grad_avg", n);
+  auto& b = reference::stateVector(state, "momentum_buffer", n);
+  for (size_t i = 0; i < n; ++i) {
+    v[i] = alpha * v[i] + (1 - alpha) * g[i] * g[i];
+    double variance = v[i];
+    if (s.flag("centered")) {
+      a[i] = alpha * a[i] + (1 - alpha) * g[i];
+      variance -= a[i] * a[i];
+    }
+    const double d = g[i] / (std::sqrt(variance) + eps);
+    if (mu > 0) {
+      b[i] = mu * b[i] + d;
+      param[i] -= lr * b[i];
+    } else {
+      param[i] -= lr * d;
+    }
+  }
+}
+
 }  // namespace
 
-std::unique_ptr<Optimizer> makeRmsprop(gpu::Context& context, const Settings& s) {
-  return std::make_unique<Rmsprop>(context, s);
+void registerRmsprop(std::vector<OptimizerEntry>& entries) {
+  using namespace schema;
+  entries.push_back({{"rmsprop", "RMSprop", "steps scaled by a running mean of squared gradients",
+                      {real("lr", "0.01", "learning rate, in [0, 1e6]"), real("alpha", "0.99", "smoothing constant, in [0, 1]"),
+                       real("eps", "1e-08", "added to the denominator, > 0"),
+                       real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"),
+                       real("momentum", "0.0", "momentum factor, >= 0"),
+                       flag("centered", "normalise by the estimated variance instead of the second moment"),
+                       flag("decay_all", kDecayAll)}},
+                     makeKernelOptimizer<Rmsprop>, rmspropReference});
 }
 
 }  // namespace gradlab::optim

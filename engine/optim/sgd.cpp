@@ -2,7 +2,10 @@
 // dampening, Nesterov momentum and weight decay (createOptimizer("sgd")).
 #include "gpu/context.h"
 #include "optim/kernel_optimizer.h"
+#include "optim/reference.h"
 #include "spirv/shaders.h"
+
+#include <cmath>
 
 #include <algorithm>
 
@@ -35,6 +38,20 @@ class TorchSgd final : public KernelOptimizer {
   }
 };
 
+void sgdReference(const Settings& s, std::vector<double>& param, const std::vector<double>& g,
+                  reference::TensorState& state, uint64_t t, double lr) {
+  const double mu = s["momentum"], damp = s["dampening"];
+  auto& b = reference::stateVector(state, "momentum_buffer", param.size());
+  for (size_t i = 0; i < param.size(); ++i) {
+    double d = g[i];
+    if (mu != 0) {
+      b[i] = t == 1 ? d : mu * b[i] + (1 - damp) * d;
+      d = s.flag("nesterov") ? d + mu * b[i] : b[i];
+    }
+    param[i] -= lr * d;
+  }
+}
+
 }  // namespace
 
 void Sgd::recordUpdate(gpu::Recording& rec, const std::vector<ParamRef>& params, const UpdateContext& ctx) {
@@ -47,6 +64,14 @@ void Sgd::recordUpdate(gpu::Recording& rec, const std::vector<ParamRef>& params,
   for (const auto& p : params) update(p);
 }
 
-std::unique_ptr<Optimizer> makeSgd(gpu::Context& context, const Settings& s) { return std::make_unique<TorchSgd>(context, s); }
+void registerSgd(std::vector<OptimizerEntry>& entries) {
+  using namespace schema;
+  entries.push_back({{"sgd", "SGD", "stochastic gradient descent with optional (Nesterov) momentum",
+                      {real("lr", "0.001", "learning rate, in [0, 1e6]"), real("momentum", "0.0", "momentum factor, >= 0"),
+                       real("dampening", "0.0", "dampening of the momentum, in [0, 1]"),
+                       flag("nesterov", "Nesterov momentum (needs momentum > 0 and dampening 0)"),
+                       real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"), flag("decay_all", kDecayAll)}},
+                     makeKernelOptimizer<TorchSgd>, sgdReference});
+}
 
 }  // namespace gradlab::optim

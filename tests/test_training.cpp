@@ -235,6 +235,55 @@ loss = CrossEntropyLoss(logits)
     QVERIFY(close(weightsOf(fused.network()), weightsOf(apart.network())));
   }
 
+  // The step builder makes every fusion decision from what layers describe: each Linear layer hands
+  // over its weight gradient as one product with the bias as its row sums, right after its backward
+  // pass (logits first). With plain SGD, the GEMMs that can take the step in place do (h2's and
+  // the logits', 4 parameters; h1's 2 inputs are no vec4), h1's gradients are checked as stored,
+  // and the step needs no check pass of its own. With penalties or clipping after the backward
+  // pass nothing is fused and one pass checks every gradient; so too for a layer that describes
+  // nothing (Linear with DropConnect, whose mask scales dW after the product).
+  void stepBuilderOwnsTheFusionDecisions() {
+    nn::Network net(*context_, test::graphOf(kToyNet), 16, 3);
+    gpu::Buffer control(*context_, train::kControlBlockBytes);
+    optim::Sgd sgd(0.1);
+    std::vector<nn::ParameterGradient> described;
+    {
+      gpu::Recording rec(*context_);
+      net.recordForward(rec, true);
+      net.recordBackward(rec, [&](gpu::Recording&, const nn::ParameterGradient& g) { described.push_back(g); });
+    }
+    QCOMPARE(described.size(), size_t(3));
+    for (size_t i = 0; i < described.size(); ++i) {
+      QCOMPARE(described[i].param, size_t(4 - 2 * i));
+      QVERIFY(described[i].rowSumsParam.has_value());
+      QCOMPARE(*described[i].rowSumsParam, size_t(5 - 2 * i));
+      QVERIFY(described[i].product.shape.transA);
+    }
+    const bool registers = context_->kernelVariant() == gpu::KernelVariant::Registers;
+    auto build = [&](nn::Network& network, bool regularized) {
+      auto builder = std::make_unique<train::StepBuilder>(network, sgd, train::planStepFusion(true, regularized, &sgd),
+                                                          gpu::BufferRange(control));
+      gpu::Recording rec(*context_);
+      network.recordForward(rec, true);
+      builder->recordBackward(rec);
+      return builder;
+    };
+    const auto fused = build(net, false);
+    QCOMPARE(fused->parametersUpdatedInBackward(), registers ? size_t(4) : size_t(0));
+    QCOMPARE(fused->needsCheck(), !registers);
+    const auto regularized = build(net, true);
+    QCOMPARE(regularized->parametersUpdatedInBackward(), size_t(0));
+    QVERIFY(regularized->needsCheck());
+    nn::Network dropConnect(*context_, test::graphOf(R"(input x: 2
+h1 = Linear(x, out_features=8, dropconnect=0.5)
+logits = Linear(h1, out_features=3)
+loss = CrossEntropyLoss(logits)
+)"), 16, 3);
+    const auto masked = build(dropConnect, false);
+    QCOMPARE(masked->parametersUpdatedInBackward(), registers ? size_t(2) : size_t(0));
+    QVERIFY(masked->needsCheck());
+  }
+
   // The update stage checks every gradient and updates every parameter in one dispatch each, over
   // the network's shared buffers: each tensor gets p - lr g, and the gaps between tensors stay zero.
   void oneUpdateCoversEveryTensorAndLeavesTheGapsZero() {

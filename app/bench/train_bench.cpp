@@ -92,7 +92,8 @@ double median(std::vector<double> v) {
 }
 
 // Milliseconds per layer of the forward and backward passes (an activation done inside the layer
-// next to it shows as "(in NAME)"; Linear layers take their SGD step in their backward pass), then
+// next to it shows as "(in NAME)"; Linear layers take their SGD step in their backward pass, as the
+// step builder records a training step), then
 // of the not-finite check of the gradients where the layers did not do it, and the SGD update of
 // the rest (timestamps after each, the fastest of 10 runs each), printed under the step time; the
 // rest of the step (batch assembly, loss metrics, the dependencies between them) is what the step
@@ -108,18 +109,16 @@ void printBreakdown(nn::Network& net, double stepMs) {
   const train::ControlBlock clear = train::ControlBlock::clearAt(0.0f);
   control.upload(&clear, sizeof clear);
   net.recordForward(rec, true);
-  std::vector<bool> updated;  // layers that take the SGD step in their backward pass (at rate 0)
-  const bool checked = net.recordBackward(rec, control, &updated);
+  optim::Sgd sgd(0);
+  train::StepBuilder step(net, sgd, train::planStepFusion(true, false, &sgd), control);
+  step.recordBackward(rec);
   net.setProfiling(false);
-  const optim::ParamRef all = train::allParameters(net);
-  if (!checked) {
-    train::recordNonFiniteCheck(rec, all.grad, all.count, 0, control, net.step());
+  if (step.needsCheck()) {
+    step.recordCheck(rec);
     rec.timestamp("not-finite check");
   }
-  optim::Sgd sgd(0);
-  train::recordUpdate({rec, sgd, {control, net.step(), all}}, net, updated);
-  const bool inBackward = std::find(updated.begin(), updated.end(), true) != updated.end();
-  rec.timestamp(inBackward ? "SGD update (other layers)" : "SGD update");
+  step.recordUpdate(rec);
+  rec.timestamp(step.parametersUpdatedInBackward() > 0 ? "SGD update (other layers)" : "SGD update");
   std::vector<double> best;
   std::vector<std::string> labels;
   for (int run = 0; run < 10; ++run) {

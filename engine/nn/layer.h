@@ -37,6 +37,26 @@ struct ForwardPass {
   uint32_t seed = 0;        // the run's seed: randomness is reproducible
 };
 
+// A parameter gradient that is one product, described as data: the gradient of params[param] is
+// op(A) op(B) (shape.alpha times it, C packed), and with rowSumsParam the gradient of
+// params[*rowSumsParam] is the row sums of op(A), times alpha. A Linear layer's: dW = dy^T x and
+// db = the sum over the batch of dy. Whoever records a training step (train/step_builder.h) records
+// these itself, choosing what happens as each gradient is stored: kept, checked for values that
+// are not finite, or turned into the SGD step in place.
+struct GradientProduct {
+  ops::GemmShape shape;
+  gpu::BufferRange a, b;
+  size_t param = 0;
+  std::optional<size_t> rowSumsParam;
+};
+
+// Records `product` into `grad` and its row sums into `rowSumsGrad`, with `epilogue` where the GEMM
+// can apply it (GemmFused says whether it did); the row sums by a pass of their own where the GEMM
+// cannot make them. An SGD epilogue must take the row sums too (it throws std::logic_error
+// otherwise): its destinations are the parameters themselves.
+ops::GemmFused recordGradientProduct(gpu::Recording& rec, const GradientProduct& product, gpu::BufferRange grad,
+                                     gpu::BufferRange rowSumsGrad, const ops::GemmEpilogue& epilogue = {});
+
 struct BackwardPass {
   gpu::Recording& rec;
   uint32_t batch = 0;
@@ -53,18 +73,9 @@ struct BackwardPass {
   gpu::BufferRange labels;
   gpu::BufferRange step;
   uint32_t seed = 0;
-  // In a training step (Network::recordBackward with a control block): layers that can flag a
-  // parameter gradient that is not finite as they write it (train::recordNonFiniteCheck's job) do,
-  // into `control`, and set *paramGradsChecked when they did for all of theirs.
-  gpu::BufferRange control;
-  bool* paramGradsChecked = nullptr;
-  // Also in a training step whose update is plain SGD (rate control[3]): a layer that can take
-  // that step on its parameters as it makes their gradients (Linear, in its weight gradient's GEMM)
-  // does, leaves paramGrads unwritten, and sets *paramsUpdated. It flags gradients that are not
-  // finite as it goes, and updates nothing once the step is flagged; the session restores weights
-  // a flagged step already changed.
-  bool updateParams = false;
-  bool* paramsUpdated = nullptr;
+  // Set when the caller records the gradients gradientProducts() describes: backward() then leaves
+  // them out and records only the rest.
+  bool productsByCaller = false;
 };
 
 struct RefForward {
@@ -134,6 +145,10 @@ class Layer {
     backward(pass);
     return false;
   }
+
+  // The parameter gradients this layer's backward pass makes as plain products (GradientProduct),
+  // for the pass `pass`; none by default (backward() records them all, however it does).
+  virtual std::vector<GradientProduct> gradientProducts(const BackwardPass& /*pass*/) const { return {}; }
 
   virtual void forwardReference(const RefForward& pass) const = 0;
   virtual void backwardReference(const RefBackward& pass) const = 0;

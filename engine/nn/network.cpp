@@ -199,12 +199,11 @@ void Network::recordForward(gpu::Recording& rec, bool training) const {
   }
 }
 
-bool Network::recordBackward(gpu::Recording& rec, gpu::BufferRange control, std::vector<bool>* updated) const {
+void Network::recordBackward(gpu::Recording& rec, const GradientRecorder& recordGradient) const {
   std::vector<bool> active(nodes_.size());
   // Nodes whose gradients nobody uses are skipped.
   for (size_t i = 0; i < nodes_.size(); ++i) active[i] = hasGradient(i);
-  return recordBackwardOf(rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; }, control,
-                          updated);
+  recordBackwardOf(rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; }, recordGradient);
 }
 
 void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training) const {
@@ -219,11 +218,9 @@ void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training
   recordBackwardOf(rec, active, training, [](int) { return true; });
 }
 
-bool Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
-                               const std::function<bool(int)>& neededGradient, gpu::BufferRange control,
-                               std::vector<bool>* updated) const {
-  bool allChecked = control.buffer != nullptr;  // parameters of inactive nodes keep zero gradients
-  if (updated) updated->assign(params_.size(), false);
+void Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
+                               const std::function<bool(int)>& neededGradient,
+                               const GradientRecorder& recordGradient) const {
   std::map<std::string, bool> written;  // gradient buffers already holding a contribution
   std::vector<int> doneBy(nodes_.size(), -1);  // activations whose backward the node after them did
   for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
@@ -255,11 +252,7 @@ bool Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& act
     pass.labels = *labels_;
     pass.step = *step_;
     pass.seed = seed_;
-    bool checked = false, paramsUpdated = false;
-    pass.control = control;
-    pass.paramGradsChecked = &checked;
-    pass.updateParams = updated != nullptr && control.buffer != nullptr;
-    pass.paramsUpdated = &paramsUpdated;
+    pass.productsByCaller = bool(recordGradient);
     // The activation before this node, fused when its input's gradient is wanted and this is the
     // first contribution to it (the fused pass overwrites it).
     const int j = node.activationBefore;
@@ -273,12 +266,14 @@ bool Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& act
     } else {
       node.layer->backward(pass);
     }
-    if (!node.params.empty() && !checked) allChecked = false;
-    if (updated && paramsUpdated)
-      for (size_t k : node.params) (*updated)[k] = true;
+    if (recordGradient)
+      for (const GradientProduct& product : node.layer->gradientProducts(pass)) {
+        std::optional<size_t> rowSums;
+        if (product.rowSumsParam) rowSums = node.params.at(*product.rowSumsParam);
+        recordGradient(rec, {product, node.params.at(product.param), rowSums});
+      }
     if (profiling_) rec.timestamp("backward " + graph_.nodes[i].name);
   }
-  return allChecked;
 }
 
 Network::Reference Network::reference(const RefTensor& input, const std::vector<uint32_t>& labels,

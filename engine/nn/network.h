@@ -32,6 +32,15 @@ struct Parameter {
   bool decays() const { return tensor.role == ParamRole::Weight; }
 };
 
+// A parameter gradient a layer describes as a product (Layer::gradientProducts), with the
+// network's parameters it makes: the hook through which a training step records them its own way.
+struct ParameterGradient {
+  GradientProduct product;            // its param and rowSumsParam index the layer's parameters
+  size_t param = 0;                   // index into Network::parameters(): the gradient of op(A) op(B)
+  std::optional<size_t> rowSumsParam;  // the parameter whose gradient is the row sums of op(A)
+};
+using GradientRecorder = std::function<void(gpu::Recording&, const ParameterGradient&)>;
+
 // The device buffers a Network allocates, sized without allocating anything: the constructor
 // allocates from this plan, and the device-fit check (train/device_fit.h) compares the same plan
 // with a device's limits, so the two cannot disagree.
@@ -108,12 +117,10 @@ class Network {
   void initialize(uint32_t seed);
 
   void recordForward(gpu::Recording& rec, bool training) const;
-  // After recordForward(rec, true). With a training step's `control` block (training_control.glsl),
-  // layers that can flag a parameter gradient that is not finite as they write it do; returns
-  // whether every parameter gradient was checked so (then the step needs no check of its own).
-  // With `updated` too (and control), the step's plain SGD is taken where layers can as they go
-  // (BackwardPass::updateParams): (*updated)[k] says whether parameters()[k] was updated so.
-  bool recordBackward(gpu::Recording& rec, gpu::BufferRange control = {}, std::vector<bool>* updated = nullptr) const;
+  // After recordForward(rec, true): every gradient the loss depends on. With `recordGradient`, the
+  // parameter gradients layers describe as products are handed to it, each right after its layer's
+  // backward pass, instead of being recorded plainly (train::StepBuilder's hook).
+  void recordBackward(gpu::Recording& rec, const GradientRecorder& recordGradient = {}) const;
   // The backward pass seeded at `node` (one that reaches the loss) instead of the loss: the caller
   // writes d s / d output into gradient(node), e.g. a one-hot on one unit, and the pass carries it
   // to every node before it and to the network input (inputGradient()), overwriting their
@@ -154,10 +161,8 @@ class Network {
   // The backward passes of the `active` nodes, last to first; `neededGradient(j)` says whether
   // anyone uses d / d output of node j (-1: the network input).
   void planActivationFusion();  // sets NodeState::activationAfter and activationBefore
-  // Returns whether every parameter gradient written was checked (with `control`, see recordBackward).
-  bool recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
-                        const std::function<bool(int)>& neededGradient, gpu::BufferRange control = {},
-                        std::vector<bool>* updated = nullptr) const;
+  void recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
+                        const std::function<bool(int)>& neededGradient, const GradientRecorder& recordGradient = {}) const;
 
   gpu::Context& context_;
   Graph graph_;

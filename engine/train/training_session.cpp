@@ -30,20 +30,8 @@ struct MetricsPush {
 
 }  // namespace
 
-std::vector<optim::ParamRef> parameterRefs(nn::Network& net) {
-  std::vector<optim::ParamRef> refs;
-  for (auto& p : net.parameters()) refs.push_back({p.name, p.value, p.grad, p.count(), p.decays()});
-  return refs;
-}
-
-optim::ParamRef allParameters(nn::Network& net) {
-  return {"all", net.allValues(), net.allGradients(), uint32_t(net.allValues().bytes / 4), true};
-}
-
-// Plain SGD is stateless and needs nothing but each gradient: layers may apply it as they go.
 bool takesSgdInBackward(const TrainingOptions& options, const optim::Optimizer* optimizer) {
-  return options.sgdInBackward && !options.regularization.active() &&
-         (!optimizer || dynamic_cast<const optim::Sgd*>(optimizer));
+  return planStepFusion(options.sgdInBackward, options.regularization.active(), optimizer).sgdInBackward;
 }
 
 TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, const data::Dataset& train,
@@ -108,54 +96,20 @@ std::unique_ptr<gpu::Recording> TrainingSession::recordStep(bool inBackward) {
   rec.dispatch(context_.kernel(kMetrics, {1, 1, 1}),
                {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(), *control_, *ring_},
                push, {1, 1, 1});
-  // The layers check the gradients they write where they can; penalties and clipping change them
-  // after, so then the gradients are checked once they are final.
-  std::vector<bool> updated;
-  const bool checked = net.recordBackward(rec, regularization_ ? gpu::BufferRange{} : gpu::BufferRange(*control_),
-                                          inBackward ? &updated : nullptr);
+  const StepFusion fusion = planStepFusion(inBackward, regularization_ != nullptr, optimizer_.get());
+  StepBuilder builder(net, *optimizer_, fusion, *control_);
+  builder.recordBackward(rec);
   // Penalties (gradient, and value into this step's record), then clipping, before the checks.
   if (regularization_) {
     regularization_->recordPenalties(rec, *ring_, kRingSize, net.batch(), net.step());
     regularization_->recordClipping(rec);
   }
-  // Else one check over every gradient (the network keeps them in one buffer); diagnose() finds which.
-  // (Gradients of parameters updated in the backward pass are not written: they hold zeros or a
-  // probe step's, finite unless the run stopped, and reset() zeroes them.)
-  const optim::ParamRef all = allParameters(net);
-  if (!checked) recordNonFiniteCheck(rec, all.grad, all.count, kGradients, *control_, net.step());
-  const UpdateStage stage{rec, *optimizer_, {*control_, net.step(), all}};
-  recordUpdate(stage, net, updated);  // empty without SGD in the backward pass: the optimizer updates all
+  builder.recordCheck(rec);  // diagnose() finds which gradient
+  builder.recordUpdate(rec);
   recordAdvanceStep(rec, net.step());
   rec.finish();
-  if (inBackward) updatedInBackward_ = std::move(updated);
+  if (inBackward) updatedInBackward_ = builder.updatedInBackward();
   return recording;
-}
-
-void recordUpdate(const UpdateStage& stage, nn::Network& net, const std::vector<bool>& updatedInBackward) {
-  const auto refs = parameterRefs(net);
-  if (std::none_of(updatedInBackward.begin(), updatedInBackward.end(), [](bool u) { return u; }))
-    return stage.optimizer.recordUpdate(stage.rec, refs, stage.context);
-  // The others, each run of neighbours in the network's parameter buffers as one tensor (their
-  // gaps hold zeros): LeNet's convolutions are then one update, as before.
-  std::vector<optim::ParamRef> rest;
-  for (size_t k = 0; k < refs.size(); ++k) {
-    if (updatedInBackward[k]) continue;
-    const optim::ParamRef& p = refs[k];
-    const bool follows = !rest.empty() && k > 0 && !updatedInBackward[k - 1] &&
-                         p.value.buffer == rest.back().value.buffer && p.grad.buffer == rest.back().grad.buffer &&
-                         p.value.offset >= rest.back().value.offset + rest.back().value.bytes &&
-                         p.grad.offset >= rest.back().grad.offset + rest.back().grad.bytes;
-    if (follows) {
-      optim::ParamRef& run = rest.back();
-      run.name += "+" + p.name;
-      run.value.bytes = p.value.offset + p.value.bytes - run.value.offset;
-      run.grad.bytes = p.grad.offset + p.grad.bytes - run.grad.offset;
-      run.count = uint32_t(run.value.bytes / 4);
-    } else {
-      rest.push_back(p);
-    }
-  }
-  if (!rest.empty()) stage.optimizer.recordUpdate(stage.rec, rest, {stage.context.control, stage.context.step, {}});
 }
 
 void TrainingSession::recordCheckpoints() {

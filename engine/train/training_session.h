@@ -12,6 +12,7 @@
 #include "train/control_block.h"
 #include "train/probes.h"
 #include "train/regularization.h"
+#include "train/step_builder.h"
 
 #include <memory>
 #include <optional>
@@ -33,14 +34,14 @@ struct TrainingOptions {
   Regularization regularization;
   // How Conv2d layers compute; unset: GRADLAB_CONV, else auto (the FFT for large kernels).
   std::optional<nn::ConvAlgorithm> conv;
-  // With plain SGD and no regularization: layers that can take the SGD step as they make their
-  // weight gradients do (Linear), and the update stage covers only the rest. Off: every update
-  // in the update stage, after the whole backward pass (the results are the same).
+  // With plain SGD and no regularization: weight gradients that are plain products (Linear's) take
+  // the SGD step in their GEMM, and the update stage covers only the rest (train/step_builder.h).
+  // Off: every update in the update stage, after the whole backward pass (the results are the same).
   bool sgdInBackward = true;
 };
 
 // Whether a session of these options and this optimizer (null: the default SGD) takes the SGD
-// step in the backward pass: sgdInBackward holds only for plain SGD without regularization.
+// step in the backward pass (planStepFusion decides).
 bool takesSgdInBackward(const TrainingOptions& options, const optim::Optimizer* optimizer);
 
 struct StepRecord {
@@ -69,21 +70,6 @@ struct RunProgress {
   uint64_t step = 0;
   optim::OptimizerState optimizer;
 };
-
-// The network's parameters as the update stages see them.
-std::vector<optim::ParamRef> parameterRefs(nn::Network& net);
-// Every parameter of `net` as one tensor (Network::allValues, allGradients): UpdateContext::all.
-optim::ParamRef allParameters(nn::Network& net);
-
-// A training step's update stage, after a backward pass that took the SGD step itself on the
-// parameters marked in `updatedInBackward` (Network::recordBackward): the optimizer updates the
-// others (all of them, with context.all, when none is marked or the vector is empty).
-struct UpdateStage {
-  gpu::Recording& rec;
-  optim::Optimizer& optimizer;
-  optim::UpdateContext context;
-};
-void recordUpdate(const UpdateStage& stage, nn::Network& net, const std::vector<bool>& updatedInBackward);
 
 class TrainingSession {
  public:
@@ -142,7 +128,7 @@ class TrainingSession {
 
  private:
   // A training step: forward, loss, backward, update; `inBackward`: SGD taken in the backward pass
-  // where layers can (fills updatedInBackward_).
+  // where the step builder can (fills updatedInBackward_).
   std::unique_ptr<gpu::Recording> recordStep(bool inBackward);
   // Weights as a submission found them, for a step that flags itself after layers updated theirs.
   void recordCheckpoints();

@@ -5,6 +5,8 @@
 #include "spirv/shaders.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <variant>
 
 namespace gradlab::nn::layers {
 namespace {
@@ -47,3 +49,23 @@ void copyOrAdd(gpu::Recording& rec, gpu::BufferRange src, gpu::BufferRange dst, 
 }
 
 }  // namespace gradlab::nn::layers
+
+namespace gradlab::nn {
+
+ops::GemmFused recordGradientProduct(gpu::Recording& rec, const GradientProduct& product, gpu::BufferRange grad,
+                                     gpu::BufferRange rowSumsGrad, const ops::GemmEpilogue& epilogue) {
+  const ops::GemmShape& s = product.shape;
+  const ops::GemmFused fused = ops::gemm(rec, s, product.a, product.b, grad, gpu::KernelVariant::Auto, {},
+                                         {.rowSums = rowSumsGrad, .epilogue = epilogue});
+  if (!rowSumsGrad.buffer || fused.rowSums) return fused;
+  if (std::holds_alternative<ops::GemmSgdStep>(epilogue))
+    throw std::logic_error("recordGradientProduct: the in-place SGD step left the row sums out");
+  if (s.alpha != 1.0f || s.leadA() != (s.transA ? s.M : s.K))
+    throw std::logic_error("recordGradientProduct: row sums apart need alpha 1 and A packed");
+  // op(A) = A^T (K x M stored): the sums over its K rows per column; else over each row's K values.
+  if (s.transA) layers::channelSum(rec, product.a, rowSumsGrad, s.K, s.M, 1);
+  else layers::channelSum(rec, product.a, rowSumsGrad, 1, s.M, s.K);
+  return fused;
+}
+
+}  // namespace gradlab::nn

@@ -52,6 +52,11 @@ class Linear final : public Layer {
                                                  activationInput, p.inputs[0]});
   }
 
+  std::vector<GradientProduct> gradientProducts(const BackwardPass& p) const override {
+    if (dropconnect_ > 0) return {};
+    return {weightGradient(p)};
+  }
+
   void forwardReference(const RefForward& p) const override {
     const RefTensor& x = *p.inputs[0];
     const RefTensor w = effectiveWeight(*p.params[0], p.training, p.seed, p.step);
@@ -124,35 +129,31 @@ class Linear final : public Layer {
                         p.gradInputs[0], gpu::KernelVariant::Auto, {}, {.epilogue = epilogueOf(activation)})
                   .epilogue;
     }
-    ops::GemmShape w;
-    w.M = out_;
-    w.N = in_;
-    w.K = p.batch;
-    w.transA = true;
-    // The bias gradient (the row sums of dy^T) comes with the weight gradient where the GEMM can.
-    // So does the check for values that are not finite (not with DropConnect, whose mask scales dW
-    // after), and the SGD step when asked for: then W and b are updated in place (dx, above, has
-    // already used W).
-    const bool check = p.control.buffer != nullptr && dropconnect_ <= 0;
-    const bool update = check && p.updateParams && ops::gemmUpdatesInPlace(p.rec.context(), w, p.params[0]);
-    const auto dw = ops::gemm(p.rec, w, p.gradOutput, p.inputs[0], update ? p.params[0] : p.paramGrads[0],
-                              gpu::KernelVariant::Auto, {},
-                              {.rowSums = bias_ ? (update ? p.params[1] : p.paramGrads[1]) : gpu::BufferRange{},
-                               .epilogue = update  ? ops::GemmEpilogue(ops::GemmSgdStep{p.control, p.step})
-                                           : check ? ops::GemmEpilogue(ops::GemmCheckedGradient{p.control, p.step})
-                                                   : ops::GemmEpilogue()});
-    const bool summed = dw.rowSums;
-    if (update && bias_ && !summed) throw std::logic_error("Linear: the in-place SGD step left the bias out");
-    if (p.paramsUpdated) *p.paramsUpdated = update;
-    if (p.paramGradsChecked) *p.paramGradsChecked = dw.epilogue && (!bias_ || summed);
+    // dW and db as one product with its row sums, recorded here unless the caller records them
+    // (a training step's, train/step_builder.h). With DropConnect, always here: dW is scaled by the
+    // mask after the product, so it is not a plain product.
+    if (dropconnect_ > 0 || !p.productsByCaller)
+      recordGradientProduct(p.rec, weightGradient(p), p.paramGrads[0], bias_ ? p.paramGrads[1] : gpu::BufferRange{});
     if (dropconnect_ > 0)
       ops::binary(p.rec, ops::BinaryOp::Mul, p.paramGrads[0], mask(p.workspace), p.paramGrads[0], uint32_t(weights()));
-    if (bias_ && !summed) channelSum(p.rec, p.gradOutput, p.paramGrads[1], p.batch, out_, 1);
     return fused;
   }
 
   static ops::GemmEpilogue epilogueOf(const std::optional<ops::GemmActivation>& activation) {
     return activation ? ops::GemmEpilogue(*activation) : ops::GemmEpilogue();
+  }
+  // dW = dy^T x (out x in, the sum over the batch), and db = the row sums of dy^T.
+  GradientProduct weightGradient(const BackwardPass& p) const {
+    GradientProduct g;
+    g.shape.M = out_;
+    g.shape.N = in_;
+    g.shape.K = p.batch;
+    g.shape.transA = true;
+    g.a = p.gradOutput;
+    g.b = p.inputs[0];
+    g.param = 0;
+    if (bias_) g.rowSumsParam = 1;
+    return g;
   }
   uint64_t weights() const { return uint64_t(in_) * out_; }
   uint64_t maskOffset() const { return (weights() + kMaskOffsetAlign - 1) / kMaskOffsetAlign * kMaskOffsetAlign; }

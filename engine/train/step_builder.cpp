@@ -1,0 +1,113 @@
+#include "train/step_builder.h"
+
+#include "train/control_block.h"
+#include "train/control_kernels.h"
+
+#include <algorithm>
+
+namespace gradlab::train {
+namespace {
+
+// The parameters not in `skip`, each run of neighbours in the network's parameter buffers as one
+// tensor (their gaps hold zeros): LeNet's convolutions are then one update.
+std::vector<optim::ParamRef> remaining(const std::vector<optim::ParamRef>& refs, const std::vector<bool>& skip) {
+  std::vector<optim::ParamRef> rest;
+  for (size_t k = 0; k < refs.size(); ++k) {
+    if (skip[k]) continue;
+    const optim::ParamRef& p = refs[k];
+    const bool follows = !rest.empty() && k > 0 && !skip[k - 1] && p.value.buffer == rest.back().value.buffer &&
+                         p.grad.buffer == rest.back().grad.buffer &&
+                         p.value.offset >= rest.back().value.offset + rest.back().value.bytes &&
+                         p.grad.offset >= rest.back().grad.offset + rest.back().grad.bytes;
+    if (follows) {
+      optim::ParamRef& run = rest.back();
+      run.name += "+" + p.name;
+      run.value.bytes = p.value.offset + p.value.bytes - run.value.offset;
+      run.grad.bytes = p.grad.offset + p.grad.bytes - run.grad.offset;
+      run.count = uint32_t(run.value.bytes / 4);
+    } else {
+      rest.push_back(p);
+    }
+  }
+  return rest;
+}
+
+}  // namespace
+
+std::vector<optim::ParamRef> parameterRefs(nn::Network& net) {
+  std::vector<optim::ParamRef> refs;
+  for (auto& p : net.parameters()) refs.push_back({p.name, p.value, p.grad, p.count(), p.decays()});
+  return refs;
+}
+
+optim::ParamRef allParameters(nn::Network& net) {
+  return {"all", net.allValues(), net.allGradients(), uint32_t(net.allValues().bytes / 4), true};
+}
+
+StepFusion planStepFusion(bool sgdInBackward, bool gradientsChangeAfterBackward, const optim::Optimizer* optimizer) {
+  StepFusion fusion;
+  fusion.checkInBackward = !gradientsChangeAfterBackward;
+  fusion.sgdInBackward = sgdInBackward && fusion.checkInBackward && (!optimizer || dynamic_cast<const optim::Sgd*>(optimizer));
+  return fusion;
+}
+
+StepBuilder::StepBuilder(nn::Network& net, optim::Optimizer& optimizer, const StepFusion& fusion,
+                         gpu::BufferRange control)
+    : net_(net), optimizer_(optimizer), fusion_(fusion), control_(control),
+      updated_(net.parameters().size(), false), checked_(net.parameters().size(), false) {}
+
+void StepBuilder::recordBackward(gpu::Recording& rec) {
+  std::fill(updated_.begin(), updated_.end(), false);
+  std::fill(checked_.begin(), checked_.end(), false);
+  net_.recordBackward(rec, [this](gpu::Recording& r, const nn::ParameterGradient& g) { recordGradient(r, g); });
+}
+
+// One gradient product: the SGD step in place where allowed and the GEMM can (the weights are read
+// by the input gradient's GEMM before, which the recording orders), else the gradient stored,
+// checked as it is where allowed.
+void StepBuilder::recordGradient(gpu::Recording& rec, const nn::ParameterGradient& g) {
+  const nn::Parameter& target = net_.parameters()[g.param];
+  const nn::Parameter* rowSums = g.rowSumsParam ? &net_.parameters()[*g.rowSumsParam] : nullptr;
+  const gpu::BufferRange step(net_.step());
+  if (fusion_.sgdInBackward && ops::gemmUpdatesInPlace(net_.context(), g.product.shape, target.value)) {
+    nn::recordGradientProduct(rec, g.product, target.value, rowSums ? rowSums->value : gpu::BufferRange{},
+                              ops::GemmSgdStep{control_, step});
+    updated_[g.param] = checked_[g.param] = true;
+    if (rowSums) updated_[*g.rowSumsParam] = checked_[*g.rowSumsParam] = true;
+    return;
+  }
+  const ops::GemmEpilogue epilogue =
+      fusion_.checkInBackward ? ops::GemmEpilogue(ops::GemmCheckedGradient{control_, step}) : ops::GemmEpilogue();
+  const ops::GemmFused fused =
+      nn::recordGradientProduct(rec, g.product, target.grad, rowSums ? rowSums->grad : gpu::BufferRange{}, epilogue);
+  checked_[g.param] = fusion_.checkInBackward && fused.epilogue;
+  if (rowSums) checked_[*g.rowSumsParam] = fusion_.checkInBackward && fused.epilogue && fused.rowSums;
+}
+
+bool StepBuilder::needsCheck() const {
+  // Parameters of nodes the loss does not depend on keep zero gradients.
+  const auto& params = net_.parameters();
+  for (size_t k = 0; k < params.size(); ++k)
+    if (!checked_[k] && net_.hasGradient(params[k].node)) return true;
+  return false;
+}
+
+void StepBuilder::recordCheck(gpu::Recording& rec) {
+  // Gradients of parameters updated in the backward pass are not written: they hold zeros or a
+  // probe step's, finite unless the run stopped, and Network::initialize zeroes them.
+  const optim::ParamRef all = allParameters(net_);
+  if (needsCheck()) recordNonFiniteCheck(rec, all.grad, all.count, kGradients, control_, net_.step());
+}
+
+void StepBuilder::recordUpdate(gpu::Recording& rec) {
+  const optim::UpdateContext context{control_, net_.step(), allParameters(net_)};
+  if (parametersUpdatedInBackward() == 0) return optimizer_.recordUpdate(rec, parameterRefs(net_), context);
+  const auto rest = remaining(parameterRefs(net_), updated_);
+  if (!rest.empty()) optimizer_.recordUpdate(rec, rest, {control_, net_.step(), {}});
+}
+
+size_t StepBuilder::parametersUpdatedInBackward() const {
+  return size_t(std::count(updated_.begin(), updated_.end(), true));
+}
+
+}  // namespace gradlab::train

@@ -1,0 +1,70 @@
+#pragma once
+// The one place that turns a network and its optimizer into the recorded backward pass, gradient
+// check and update of a training step, and owns every decision about fusing them: whether each
+// parameter gradient a layer describes as a product (nn::GradientProduct) is stored plainly,
+// stored and checked for values that are not finite in the same GEMM, or never stored because
+// that GEMM takes the SGD step in place; whether the step then needs a check pass of its own; and
+// which parameters the optimizer still updates. Layers know none of this. (The forward pass's
+// activation epilogues are planned by nn::Network, which evaluation passes share.)
+//
+// A step is recorded as: recordBackward, then whatever changes gradients (penalties, clipping),
+// then recordCheck and recordUpdate.
+#include "gpu/recording.h"
+#include "nn/network.h"
+#include "optim/optimizer.h"
+
+#include <vector>
+
+namespace gradlab::train {
+
+// The network's parameters as the update stages see them.
+std::vector<optim::ParamRef> parameterRefs(nn::Network& net);
+// Every parameter of `net` as one tensor (Network::allValues, allGradients): UpdateContext::all.
+optim::ParamRef allParameters(nn::Network& net);
+
+// What a step's recording may fuse.
+struct StepFusion {
+  // Parameter gradients are checked as their GEMMs store them: only when nothing changes them
+  // between the backward pass and the update (no penalties, no clipping).
+  bool checkInBackward = false;
+  // Weight-gradient GEMMs take the plain SGD step in place (where the GEMM can): only for plain SGD,
+  // which is stateless and needs nothing but each gradient, and with the gradients checked.
+  bool sgdInBackward = false;
+};
+// The fusion for a step whose optimizer is `optimizer` (null: the default SGD). `sgdInBackward`:
+// whether the caller allows the SGD step in the backward pass (TrainingOptions::sgdInBackward; off
+// where every gradient must be written, as for probes); `gradientsChangeAfterBackward`: penalties
+// or clipping come between the backward pass and the update.
+StepFusion planStepFusion(bool sgdInBackward, bool gradientsChangeAfterBackward, const optim::Optimizer* optimizer);
+
+class StepBuilder {
+ public:
+  // `control`: the step's control block (train/control_block.h), read and flagged on the device.
+  StepBuilder(nn::Network& net, optim::Optimizer& optimizer, const StepFusion& fusion, gpu::BufferRange control);
+
+  // After the forward pass: the backward pass, with the parameter gradients layers describe as
+  // products recorded as fusion allows.
+  void recordBackward(gpu::Recording& rec);
+  // Whether some parameter gradient the loss depends on was not checked as it was stored: then
+  // recordCheck records one pass over all of them (the network keeps them in one buffer).
+  bool needsCheck() const;
+  void recordCheck(gpu::Recording& rec);
+  // The optimizer's update of every parameter the backward pass did not update itself.
+  void recordUpdate(gpu::Recording& rec);
+
+  // updatedInBackward()[k]: whether parameters()[k] took its SGD step in the backward pass (its
+  // gradient is then never written, and a flagged step may have changed it: the session restores).
+  const std::vector<bool>& updatedInBackward() const { return updated_; }
+  size_t parametersUpdatedInBackward() const;
+
+ private:
+  void recordGradient(gpu::Recording& rec, const nn::ParameterGradient& gradient);
+
+  nn::Network& net_;
+  optim::Optimizer& optimizer_;
+  StepFusion fusion_;
+  gpu::BufferRange control_;
+  std::vector<bool> updated_, checked_;  // per parameter
+};
+
+}  // namespace gradlab::train

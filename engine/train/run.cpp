@@ -302,8 +302,9 @@ void Run::prepare() {
       // The session checks its own buffers; the run's probes add a copy of every parameter.
       DeviceFitRequest fit = sessionFitRequest(c.graph, *c.train, c.validation.get(), c.options, optimizers[r].get());
       fit.probes = c.probeEvery > 0;
-      requireDeviceFit(fit, context_.device());
-      bytes += checkDeviceFit(fit, context_.device()).totalBytes;
+      const DeviceFit fits = checkDeviceFit(fit, context_.device());
+      if (!fits.fits) throw DeviceFitError(fits.message, fits.node);
+      bytes += fits.totalBytes;
     } catch (const std::exception& e) {
       throw named(r, e);
     }

@@ -37,37 +37,52 @@ void DecisionBoundaryView::setData(std::shared_ptr<const data::Dataset> data) {
   dirty_ = true;
 }
 
-void DecisionBoundaryView::setBoundary(std::shared_ptr<const train::DecisionBoundary> boundary) {
-  boundary_ = std::move(boundary);
-  makeImage();
+void DecisionBoundaryView::setBoundary(std::shared_ptr<const train::DecisionBoundary> boundary, uint32_t member) {
+  if (boundary) members_[member] = {boundary, imageOf(*boundary)};
+  else members_.erase(member);
   dirty_ = true;
 }
 
-void DecisionBoundaryView::makeImage() {
-  image_ = QImage();
-  if (boundary_ && boundary_->grid > 0) {
-    const int g = int(boundary_->grid);
-    image_ = QImage(g, g, QImage::Format_RGB32);
-    for (int i = 0; i < g; ++i)
-      for (int j = 0; j < g; ++j) {
-        const size_t c = size_t(i) * g + j;
-        image_.setPixel(j, g - 1 - i, cellColor(boundary_->cellClass[c], boundary_->confidence[c], boundary_->classes).rgb());
-      }
-  }
+void DecisionBoundaryView::setRunStyles(const RunStyles& styles) {
+  styles_ = styles;
+  dirty_ = true;
+}
+
+QImage DecisionBoundaryView::imageOf(const train::DecisionBoundary& boundary) const {
+  if (boundary.grid == 0) return {};
+  const int g = int(boundary.grid);
+  QImage image(g, g, QImage::Format_RGB32);
+  for (int i = 0; i < g; ++i)
+    for (int j = 0; j < g; ++j) {
+      const size_t c = size_t(i) * g + j;
+      image.setPixel(j, g - 1 - i, cellColor(boundary.cellClass[c], boundary.confidence[c], boundary.classes).rgb());
+    }
+  return image;
 }
 
 void DecisionBoundaryView::changeEvent(QEvent* event) {
   QWidget::changeEvent(event);
   if (event->type() == QEvent::PaletteChange) {
-    makeImage();
+    for (auto& [member, m] : members_) m.image = imageOf(*m.boundary);
     update();
   }
 }
 
 void DecisionBoundaryView::clear() {
-  boundary_.reset();
-  image_ = QImage();
+  members_.clear();
   dirty_ = true;
+}
+
+const DecisionBoundaryView::Member* DecisionBoundaryView::memberOf(int panel) const {
+  const RunStyles runs = shownRuns(styles_);
+  if (panel < 0 || size_t(panel) >= runs.size()) return nullptr;
+  const auto it = members_.find(runs[size_t(panel)].member);
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+const train::DecisionBoundary* DecisionBoundaryView::boundary(int panel) const {
+  const Member* m = memberOf(panel);
+  return m ? m->boundary.get() : nullptr;
 }
 
 QColor DecisionBoundaryView::cellColor(uint32_t cls, double confidence, uint32_t classes) const {
@@ -77,31 +92,71 @@ QColor DecisionBoundaryView::cellColor(uint32_t cls, double confidence, uint32_t
   return blend(palette().color(QPalette::Base), categoryColor(cls), 0.12 + 0.58 * t);
 }
 
-train::GridExtent DecisionBoundaryView::extent() const {
-  if (boundary_) return boundary_->extent;
+train::GridExtent DecisionBoundaryView::extent(int panel) const {
+  if (const auto* b = boundary(panel)) return b->extent;
   if (data_ && data_->sampleSize() == 2 && data_->size() > 0) return train::extentOf(*data_);
   return {};
 }
 
-QRectF DecisionBoundaryView::plotRect() const {
+// Compared, the panels fill the space between the title line and the class legend at the
+// bottom, in as many columns as make the plots largest.
+QRectF DecisionBoundaryView::cellRect(int panel) const {
+  if (!comparing()) return rect();
+  const double line = fontMetrics().height();
+  const QRectF grid = QRectF(rect()).adjusted(0, line * 1.6, 0, -line * 1.6);
+  const int cols = columns(), rows = (panelCount() + cols - 1) / cols;
+  const double w = grid.width() / cols, h = grid.height() / std::max(rows, 1);
+  return QRectF(grid.left() + (panel % cols) * w, grid.top() + (panel / cols) * h, w, h);
+}
+
+int DecisionBoundaryView::columns() const {
+  const int n = panelCount();
+  if (!comparing() || n <= 1) return 1;
+  const double line = fontMetrics().height();
+  const QRectF grid = QRectF(rect()).adjusted(0, line * 1.6, 0, -line * 1.6);
+  const auto e = extent(0);
+  const double aspect = (e.yMax - e.yMin) / (e.xMax - e.xMin);
+  int best = 1;
+  double bestSide = -INFINITY;
+  for (int c = 1; c <= n; ++c) {
+    const int rows = (n + c - 1) / c;
+    const double w = grid.width() / c - 5 * line, h = grid.height() / rows - panelTitleHeight() - 1.4 * line;
+    if (const double side = std::min(w, h / aspect); side > bestSide + 0.5) best = c, bestSide = side;
+  }
+  return best;
+}
+
+double DecisionBoundaryView::panelTitleHeight() const { return comparing() ? 2.0 * fontMetrics().height() + 4 : 0; }
+
+QRectF DecisionBoundaryView::panelTitleRect(int panel) const {
+  if (!comparing()) return {};
+  const double line = fontMetrics().height();
+  const QRectF cell = cellRect(panel);
+  return QRectF(cell.left() + line, plotRect(panel).top() - panelTitleHeight(), cell.width() - 2 * line, 2 * line);
+}
+
+QRectF DecisionBoundaryView::plotRect(int panel) const {
   const int label = fontMetrics().height();
-  const QRectF area = QRectF(rect()).adjusted(label * 4, label * 1.6, -label, -label * 2);
+  const QRectF area = comparing() ? cellRect(panel).adjusted(label * 4, panelTitleHeight(), -label, -label * 1.4)
+                                  : QRectF(rect()).adjusted(label * 4, label * 1.6, -label, -label * 2);
   // Equal units on both axes, so circles look like circles.
-  const auto e = extent();
+  const auto e = extent(panel);
   const double aspect = (e.yMax - e.yMin) / (e.xMax - e.xMin);
   double w = area.width(), h = w * aspect;
   if (h > area.height()) h = area.height(), w = h / aspect;
-  return QRectF(area.left() + (area.width() - w) / 2, area.top() + (area.height() - h) / 2, w, h);
+  // Compared, each plot sits right under its title.
+  const double top = comparing() ? area.top() : area.top() + (area.height() - h) / 2;
+  return QRectF(area.left() + (area.width() - w) / 2, top, w, h);
 }
 
-QPointF DecisionBoundaryView::toWidget(double x, double y) const {
-  const auto e = extent();
-  const QRectF r = plotRect();
+QPointF DecisionBoundaryView::toWidget(double x, double y, int panel) const {
+  const auto e = extent(panel);
+  const QRectF r = plotRect(panel);
   return {r.left() + (x - e.xMin) / (e.xMax - e.xMin) * r.width(), r.bottom() - (y - e.yMin) / (e.yMax - e.yMin) * r.height()};
 }
 
 QString DecisionBoundaryView::message() const {
-  if (!data_ || data_->sampleSize() == 2 || boundary_) return {};
+  if (!data_ || data_->sampleSize() == 2 || boundary(0)) return {};
   return tr("The decision boundary view is for networks with 2-D inputs: it colours the plane of the two input "
             "features by the predicted class. %1 has %2 values a sample. Choose a 2-D dataset (moons, spiral, …) "
             "in the Training panel to see one.")
@@ -111,7 +166,7 @@ QString DecisionBoundaryView::message() const {
 
 QString DecisionBoundaryView::titleText() const {
   const QString name = data_ ? QString::fromStdString(data_->name) : tr("Decision boundary");
-  if (boundary_) return name + tr(": predicted class at step %1 (paler = less sure)").arg(boundary_->step);
+  if (const auto* b = boundary(0)) return name + tr(": predicted class at step %1 (paler = less sure)").arg(b->step);
   if (!message().isEmpty()) return tr("Decision boundary: for 2-D inputs only");
   return name + tr(": no boundary yet (train with the boundary view on)");
 }
@@ -132,36 +187,72 @@ void DecisionBoundaryView::paintEvent(QPaintEvent*) {
     p.drawText(QRectF(rect()).adjusted(2 * line, 2 * line, -2 * line, -line), Qt::AlignCenter | Qt::TextWordWrap, why);
     return;
   }
-  const QRectF plot = plotRect();
+  for (int i = 0; i < panelCount(); ++i) paintPanel(p, i);
+  if (comparing()) paintClassLegend(p, QPointF(line, height() - line * 1.4));
+  else paintClassLegend(p, QPointF(plotRect().left(), plotRect().bottom() + 2 + line));
+}
+
+// One run's plot: cells, data points, frame, axis ends; compared, the run's legend over it in
+// its colour and the frame in that colour too.
+void DecisionBoundaryView::paintPanel(QPainter& p, int panel) {
+  const QPalette& pal = palette();
+  const int line = fontMetrics().height();
+  const QRectF plot = plotRect(panel);
   p.fillRect(plot, pal.base());
-  if (!image_.isNull()) p.drawImage(plot, image_);  // nearest-neighbour: cells stay crisp
+  if (const Member* m = memberOf(panel); m && !m->image.isNull()) p.drawImage(plot, m->image);  // nearest-neighbour: cells stay crisp
   p.setRenderHint(QPainter::Antialiasing);
   if (data_ && data_->sampleSize() == 2) {
     p.setPen(QPen(pal.color(QPalette::Text), 0.8));
     const double r = std::clamp(plot.width() / 160, 2.0, 4.0);
     for (uint32_t s = 0; s < data_->size(); ++s) {
       p.setBrush(categoryColor(data_->labels[s]));
-      p.drawEllipse(toWidget(data_->raw(s, 0), data_->raw(s, 1)), r, r);
+      p.drawEllipse(toWidget(data_->raw(s, 0), data_->raw(s, 1), panel), r, r);
     }
   }
   p.setRenderHint(QPainter::Antialiasing, false);
   p.setBrush(Qt::NoBrush);
-  p.setPen(pal.color(QPalette::Mid));
-  p.drawRect(plot);
-  // Axis ends, the title line and a legend of the classes.
-  const auto e = extent();
+  const RunStyle run = shownRuns(styles_).at(size_t(panel));
+  if (comparing()) {
+    p.setPen(QPen(run.color, 3));
+    p.drawRect(plot.adjusted(-2, -2, 2, 2));
+    QFont bold = font();
+    bold.setBold(true);
+    p.setFont(bold);
+    const QRectF box = panelTitleRect(panel);
+    const QFontMetrics metrics(bold);
+    const QString text = run.legend();
+    const QRect needed = metrics.boundingRect(box.toRect(), Qt::AlignHCenter | Qt::TextWordWrap, text);
+    if (needed.height() > box.height() || needed.width() > box.width()) {
+      elided_ << text;
+      p.drawText(box, Qt::AlignHCenter | Qt::AlignBottom, metrics.elidedText(text, Qt::ElideRight, int(box.width())));
+    } else {
+      p.drawText(box, Qt::AlignHCenter | Qt::AlignBottom | Qt::TextWordWrap, text);
+    }
+    p.setFont(font());
+  } else {
+    p.setPen(pal.color(QPalette::Mid));
+    p.drawRect(plot);
+  }
+  const auto e = extent(panel);
   p.setPen(pal.color(QPalette::WindowText));
   auto num = [](double v) { return QString::number(v, 'g', 3); };
   p.drawText(QRectF(plot.left(), plot.bottom() + 2, 80, line), Qt::AlignLeft, num(e.xMin));
   p.drawText(QRectF(plot.right() - 80, plot.bottom() + 2, 80, line), Qt::AlignRight, num(e.xMax));
   p.drawText(QRectF(plot.left() - 4 * line, plot.bottom() - line, 4 * line - 4, line), Qt::AlignRight, num(e.yMin));
   p.drawText(QRectF(plot.left() - 4 * line, plot.top(), 4 * line - 4, line), Qt::AlignRight, num(e.yMax));
-  const uint32_t classes = boundary_ ? boundary_->classes : data_ ? data_->classes : 0;
-  qreal x = plot.left();
+}
+
+// The classes' colours and names in a row from `topLeft`.
+void DecisionBoundaryView::paintClassLegend(QPainter& p, QPointF topLeft) {
+  const int line = fontMetrics().height();
+  const auto* shown = boundary(0);
+  const uint32_t classes = shown ? shown->classes : data_ ? data_->classes : 0;
+  p.setPen(palette().color(QPalette::WindowText));
+  qreal x = topLeft.x();
+  const qreal y = topLeft.y();
   for (uint32_t c = 0; c < classes && c < 10; ++c) {
     const QString name = data_ && c < data_->classNames.size() ? QString::fromStdString(data_->classNames[c])
                                                                 : tr("class %1").arg(c);
-    const qreal y = plot.bottom() + 2 + line;
     p.fillRect(QRectF(x, y + line * 0.2, line * 0.6, line * 0.6), categoryColor(c));
     p.drawText(QPointF(x + line * 0.8, y + line * 0.8), name);
     x += line * 1.6 + fontMetrics().horizontalAdvance(name);

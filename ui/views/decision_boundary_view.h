@@ -3,11 +3,16 @@
 // around the data as a heatmap (class colours, paler where the network is less sure) with the
 // data points on top, following the run's snapshots (Snapshot::boundary) live. Data of more than
 // two features has no such plane: the view says it is for 2-D inputs instead.
+//
+// The runs of a comparison are side by side, one panel per visible run on the same data, each
+// titled with the run's legend in its colour and framed in it.
 #include "data/dataset.h"
 #include "train/decision_boundary.h"
+#include "views/run_style.h"
 
 #include <QWidget>
 
+#include <map>
 #include <memory>
 
 class QTimer;
@@ -20,13 +25,19 @@ class DecisionBoundaryView : public QWidget {
   explicit DecisionBoundaryView(QWidget* parent = nullptr);
 
   void setData(std::shared_ptr<const data::Dataset> data);  // 2-D points to draw on top
-  void setBoundary(std::shared_ptr<const train::DecisionBoundary> boundary);
-  void clear();
+  // The boundary of run `member` of the set (Snapshot::member).
+  void setBoundary(std::shared_ptr<const train::DecisionBoundary> boundary, uint32_t member = 0);
+  // The runs to draw side by side. Without styles, or with one, that run alone, untitled.
+  void setRunStyles(const RunStyles& styles);
+  void clear();  // every run's boundary
 
-  const train::DecisionBoundary* boundary() const { return boundary_.get(); }
-  // Where input-plane point (x, y) is drawn, and the plot's rectangle (for tests).
-  QPointF toWidget(double x, double y) const;
-  QRectF plotRect() const;
+  // The panels drawn: one per shown run (one alone). Panel i's boundary (null: none yet), where
+  // input-plane point (x, y) is drawn in it, its plot's rectangle and its title's (for tests).
+  int panelCount() const { return int(shownRuns(styles_).size()); }
+  const train::DecisionBoundary* boundary(int panel = 0) const;
+  QPointF toWidget(double x, double y, int panel = 0) const;
+  QRectF plotRect(int panel = 0) const;
+  QRectF panelTitleRect(int panel) const;  // empty for a run alone
   // The heatmap colour of a class at a confidence (background-blended, theme-aware).
   QColor cellColor(uint32_t cls, double confidence, uint32_t classes) const;
   QString titleText() const;
@@ -42,11 +53,23 @@ class DecisionBoundaryView : public QWidget {
   void changeEvent(QEvent* event) override;  // a theme change re-blends the cells
 
  private:
-  train::GridExtent extent() const;
-  void makeImage();
+  struct Member {
+    std::shared_ptr<const train::DecisionBoundary> boundary;
+    QImage image;  // the boundary as G x G pixels, made once per boundary
+  };
+  const Member* memberOf(int panel) const;  // null: no boundary of that run yet
+  train::GridExtent extent(int panel) const;
+  QImage imageOf(const train::DecisionBoundary& boundary) const;
+  bool comparing() const { return styles_.size() > 1; }
+  // Panels in a grid of `columns`; the height of a panel's title (two lines when compared).
+  int columns() const;
+  double panelTitleHeight() const;
+  QRectF cellRect(int panel) const;
+  void paintPanel(QPainter& p, int panel);
+  void paintClassLegend(QPainter& p, QPointF topLeft);
   std::shared_ptr<const data::Dataset> data_;
-  std::shared_ptr<const train::DecisionBoundary> boundary_;
-  QImage image_;  // the boundary as G x G pixels, made once per boundary
+  std::map<uint32_t, Member> members_;
+  RunStyles styles_;
   bool dirty_ = false;
   QTimer* timer_ = nullptr;
   QStringList elided_;

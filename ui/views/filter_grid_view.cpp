@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QPainter>
 #include <QScrollArea>
+#include <QTabBar>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -92,6 +93,7 @@ struct FilterGridView::DrawRequest {
   bool mean = true, shared = false;
   std::shared_ptr<const std::vector<float>> magnitudes;  // these weights' spectra, or null
   uint32_t spectrumSize = 0;
+  QString run;  // the run's legend when compared, for the caption
 };
 
 // The tiles (and spectra) of one tensor, made on the UI thread or a worker.
@@ -102,7 +104,7 @@ struct FilterGridView::Drawing {
   int tileWidth = 0, tileHeight = 0;
   uint32_t count = 0;  // filters in the tensor; at most kMaxTiles are drawn
   bool colour = false;
-  QString name, note, message;
+  QString name, note, message, run;
 };
 
 FilterGridView::FilterGridView(QWidget* parent) : QWidget(parent) {
@@ -114,6 +116,10 @@ FilterGridView::FilterGridView(QWidget* parent) : QWidget(parent) {
   sharedScale_ = new QCheckBox(tr("Same scale for all filters"), this);
   caption_ = new QLabel(this);
   caption_->setWordWrap(true);
+  runTabs_ = new QTabBar(this);
+  runTabs_->setExpanding(false);
+  runTabs_->hide();
+  connect(runTabs_, &QTabBar::currentChanged, this, [this] { drawShownRun(); });
   auto* canvas = new FilterCanvas(this);
   canvas_ = canvas;
   auto* scroll = new QScrollArea(this);
@@ -128,6 +134,7 @@ FilterGridView::FilterGridView(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addLayout(controls);
+  layout->addWidget(runTabs_);
   layout->addWidget(caption_);
   layout->addWidget(scroll, 1);
 
@@ -181,22 +188,63 @@ void FilterGridView::setImageShape(const nn::Shape& shape) {
   redraw(true);
 }
 
-void FilterGridView::setWeights(const train::WeightSnapshot& weights) {
-  weights_ = std::make_shared<const train::WeightSnapshot>(weights);
+void FilterGridView::setWeights(const train::WeightSnapshot& weights, uint32_t member) {
+  storeWeights(std::make_shared<const train::WeightSnapshot>(weights), member, true);
+}
+
+void FilterGridView::showWeights(std::shared_ptr<const train::ProbeReport> report, const std::string& tensor,
+                                 uint32_t member) {
+  if (!report) return;
+  for (const auto& w : report->weights)
+    if (w.name == tensor) {
+      // Shares the report's ownership.
+      return storeWeights(std::shared_ptr<const train::WeightSnapshot>(report, &w), member, false);
+    }
+}
+
+void FilterGridView::storeWeights(std::shared_ptr<const train::WeightSnapshot> weights, uint32_t member, bool now) {
+  runWeights_[member] = weights;
+  if (member != shownMember()) return;
+  weights_ = std::move(weights);
+  ++generation_;
+  redraw(now);
+}
+
+uint32_t FilterGridView::shownMember() const {
+  const RunStyles runs = shownRuns(styles_);
+  if (runs.empty()) return UINT32_MAX;  // every run hidden
+  const int tab = runTabs_->isHidden() ? 0 : std::clamp(runTabs_->currentIndex(), 0, int(runs.size()) - 1);
+  return runs[size_t(tab)].member;
+}
+
+void FilterGridView::setRunStyles(const RunStyles& styles) {
+  const uint32_t shown = shownMember();
+  styles_ = styles;
+  const RunStyles runs = shownRuns(styles_);
+  const bool comparing = styles_.size() > 1;
+  {
+    const QSignalBlocker quiet(runTabs_);
+    while (runTabs_->count()) runTabs_->removeTab(0);
+    for (size_t i = 0; comparing && i < runs.size(); ++i) {
+      runTabs_->addTab(runs[i].legend());
+      runTabs_->setTabTextColor(int(i), runs[i].color);
+      if (runs[i].member == shown) runTabs_->setCurrentIndex(int(i));
+    }
+    runTabs_->setVisible(comparing);
+  }
+  drawShownRun();
+}
+
+void FilterGridView::showRun(int tab) { runTabs_->setCurrentIndex(tab); }
+
+void FilterGridView::drawShownRun() {
+  const auto it = runWeights_.find(shownMember());
+  weights_ = it == runWeights_.end() ? nullptr : it->second;
   ++generation_;
   redraw(true);
 }
 
-void FilterGridView::showWeights(std::shared_ptr<const train::ProbeReport> report, const std::string& tensor) {
-  if (!report) return;
-  for (const auto& w : report->weights)
-    if (w.name == tensor) {
-      weights_ = std::shared_ptr<const train::WeightSnapshot>(report, &w);  // shares the report's ownership
-      ++generation_;
-      redraw(false);
-      return;
-    }
-}
+QString FilterGridView::caption() const { return caption_->text(); }
 
 void FilterGridView::setDisplay(Display display) { display_->setCurrentIndex(int(display)); }
 
@@ -222,6 +270,7 @@ uint64_t FilterGridView::redraw(bool now) {
   r.shared = sharedScale_->isChecked();
   if (spectraFor_ == generation_) r.magnitudes = magnitudes_;
   r.spectrumSize = spectrumSize_;
+  if (runTabs_->isVisibleTo(this) && runTabs_->currentIndex() >= 0) r.run = runTabs_->tabText(runTabs_->currentIndex());
   if (now) {
     present(draw(r));
   } else if (drawJob_->isRunning()) {
@@ -238,6 +287,7 @@ FilterGridView::Drawing FilterGridView::draw(const DrawRequest& request) {
   Drawing out;
   out.id = request.id;
   out.generation = request.generation;
+  out.run = request.run;
   const auto& dims = weights.shape.dims;
   const QString name = out.name = QString::fromStdString(weights.name);
   uint32_t count = 0, inputs = 1, h = 0, w = 0;
@@ -350,8 +400,9 @@ void FilterGridView::present(Drawing drawing) {
   colour_ = drawing.colour;
   note_ = drawing.note;
   message_ = drawing.message;
+  const QString run = drawing.run.isEmpty() ? QString() : drawing.run + QString::fromUtf8(" \u2014 ");
   if (!message_.isEmpty()) {
-    caption_->setText(message_);
+    caption_->setText(run + message_);
   } else {
     const uint32_t count = drawing.count, shownTiles = uint32_t(tiles_.size());
     QString text = tr("%1: %2 filters of %3x%4, %5")
@@ -367,7 +418,7 @@ void FilterGridView::present(Drawing drawing) {
       text += tr("; spectra: |FFT| zero-padded to %1x%1, centred, log scale over %2 decades")
                   .arg(spectrumSize_)
                   .arg(kSpectrumDecades);
-    caption_->setText(text);
+    caption_->setText(run + text);
   }
   layoutCanvas();
   if (spectraShownAt_ && shown_ >= spectraShownAt_) {

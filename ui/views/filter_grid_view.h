@@ -7,18 +7,24 @@
 // computed with VkFFT off the UI thread when a device is given. A live run's weights are drawn on
 // a worker thread too (256 tiles and their spectra take milliseconds), so training never stalls
 // the UI thread; only the finished images are painted.
+//
+// The runs of a comparison get a tab each, labelled with the run's legend in its colour: a tab
+// shows that run's filters of the same tensor, drawn the same way.
 #include "nn/shape.h"
 #include "train/probes.h"
+#include "views/run_style.h"
 
 #include <QImage>
 #include <QWidget>
 
+#include <map>
 #include <memory>
 #include <vector>
 
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QTabBar;
 template <class T> class QFutureWatcher;
 
 namespace gradlab::gpu {
@@ -44,13 +50,17 @@ class FilterGridView : public QWidget {
   // The input's shape, for dense weights (out x features): tiles of that image. Without it a
   // perfect-square feature count makes square grey tiles.
   void setImageShape(const nn::Shape& shape);
-  // A tensor from ProbeReport::weights, drawn at once. Throws nothing: a shape it cannot draw
-  // shows a message.
-  void setWeights(const train::WeightSnapshot& weights);
+  // A tensor from ProbeReport::weights of run `member` of the set (Snapshot::member), drawn at
+  // once when that run's tab is shown. Throws nothing: a shape it cannot draw shows a message.
+  void setWeights(const train::WeightSnapshot& weights, uint32_t member = 0);
   // A live run's tensor `tensor` of `report`, shared (not copied) and drawn on a worker thread:
   // the tiles change when it is done (tilesUpdated). Reports that come meanwhile replace each
-  // other; the latest is drawn next. A report without the tensor changes nothing.
-  void showWeights(std::shared_ptr<const train::ProbeReport> report, const std::string& tensor);
+  // other; the latest is drawn next. A report without the tensor changes nothing; one of a run
+  // whose tab is not shown is kept for when it is.
+  void showWeights(std::shared_ptr<const train::ProbeReport> report, const std::string& tensor, uint32_t member = 0);
+  // The runs to offer a tab each. Without styles, or with one, that run alone and no tabs.
+  void setRunStyles(const RunStyles& styles);
+  void showRun(int tab);  // the tab of the tab-th shown run
   void setDisplay(Display display);
   void setSharedScale(bool shared);
   void setChannels(Channels channels);
@@ -68,6 +78,9 @@ class FilterGridView : public QWidget {
   // Where tile i's filter and its spectrum are drawn, in this view's coordinates (empty: not shown).
   QRect tileRect(int i) const;
   QRect spectrumRect(int i) const;
+  const QTabBar& runTabs() const { return *runTabs_; }  // hidden for a run alone
+  uint32_t shownMember() const;  // the run whose filters are drawn
+  QString caption() const;
 
  signals:
   void spectraUpdated();  // a spectrum job ended and its result is drawn (or its error said)
@@ -86,8 +99,13 @@ class FilterGridView : public QWidget {
   void present(Drawing drawing);
   void requestSpectra();
   void layoutCanvas();
+  void storeWeights(std::shared_ptr<const train::WeightSnapshot> weights, uint32_t member, bool now);
+  void drawShownRun();  // the shown run's weights, at once
 
-  std::shared_ptr<const train::WeightSnapshot> weights_;
+  std::map<uint32_t, std::shared_ptr<const train::WeightSnapshot>> runWeights_;  // by member
+  RunStyles styles_;
+  QTabBar* runTabs_ = nullptr;
+  std::shared_ptr<const train::WeightSnapshot> weights_;  // the shown run's
   nn::Shape imageShape_;
   gpu::Context* device_ = nullptr;
   std::shared_ptr<analysis::FilterSpectrum> spectrum_;  // used by one worker job at a time

@@ -260,6 +260,26 @@ class TestCli : public QObject {
                   "--optimizer sgd:lr=0.1 and --lr both set lr");
   }
 
+  // Every command that trains builds its run with persist::runSetup, as the lab does: the same
+  // value is refused in the same words by train, compare, landscape and race, an --optimizer's lr
+  // as --lr, and a rate of 0 (a frozen control run) is taken.
+  void everyCommandSetsItsRunUpAlike() {
+    const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
+    for (const QString& command : {"train", "compare", "landscape", "race"}) {
+      QStringList args{command, net, "--dataset", "moons"};
+      if (command == "compare") args << "--run" << "A";
+      verifyRefused(args + QStringList{"--noise", "-1"}, "--noise: -1 is out of range [0, 10]");
+      verifyRefused(args + QStringList{"--normalize", "zscore"}, "--normalize");
+      if (command != "race") verifyRefused(args + QStringList{"--lr", "-1"}, "--lr: -1 is out of range [0, 1000000]");
+    }
+    verifyRefused({"train", net, "--dataset", "moons", "--optimizer", "adam:lr=-1"}, "--lr: -1 is out of range [0, 1000000]");
+    verifyRefused({"compare", net, "--dataset", "moons", "--run", "A", "--run", "B:schedule=cosine:T_max=0"},
+                  "--run B: --schedule: T_max: 0 is out of range [1, 4294967295]");
+    const Result frozen = run({"train", net, "--dataset", "moons", "--steps", "2", "--lr", "0", "--quiet"});
+    QVERIFY2(frozen.code == 0, qPrintable(frozen.err));
+    QVERIFY2(frozen.out.contains("lr 0,"), qPrintable(frozen.out));
+  }
+
   // Starts whose loss overflows float crashed on an empty trajectory.
   void surfaceStartsBeyondFloatExitCleanly() {
     const QStringList adam{"surface", "--function", "quadratic", "--optimizer", "adam"};

@@ -182,7 +182,7 @@ int compareCommand(const std::vector<std::string>& args) {
   std::vector<train::RunDefinition> runs;
   for (const auto& text : runTexts) runs.push_back(parseRun(text, commandArgs, graph, networkPath));
 
-  const persist::RunSetup setup = runSetup(o);
+  const persist::RunSetup setup = buildRun(o);
   const DatasetChoice data = chooseRunData(setup.dataset);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");

@@ -55,17 +55,6 @@ ToyDataOptions toyDataOptions(const Arguments& o, const char* samplesOption) {
   return toy;
 }
 
-DatasetChoice chooseTrainingData(const Arguments& o, uint32_t seed) {
-  const ToyDataOptions toy = toyDataOptions(o, "toy-samples");
-  return chooseDataset(o.text("dataset"), 0.0, uint32_t(o.integer("limit", 0, util::ranges::kSampleLimit)), seed,
-                       toy.samples, toy.noise, toy.classes);
-}
-
-data::Normalization normalizationOption(const Arguments& o) {
-  return data::parseNormalization(
-      o.choice("normalize", {"none", "symmetric", "mean-image", "channel-mean", "standardize"}, "none"));
-}
-
 void loadInputBatch(gpu::Context& context, nn::Network& net, const std::string& source, uint32_t seed) {
   const uint32_t batch = net.batch();
   if (source == "gaussian") {

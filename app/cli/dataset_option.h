@@ -31,12 +31,8 @@ struct ToyDataOptions {
 ToyDataOptions toyDataOptions(const Arguments& o, const char* samplesOption);
 
 // `specs` with the options that shape a training dataset added before --quiet / --help: --limit,
-// --normalize, --toy-samples, --noise, --classes. chooseTrainingData reads them.
+// --normalize, --toy-samples, --noise, --classes. basicTrainingSettings (cli/run_options.h) reads them.
 std::vector<OptionSpec> withTrainingDataOptions(std::vector<OptionSpec> specs);
-// The datasets --dataset and those options choose (evaluation on the test split).
-DatasetChoice chooseTrainingData(const Arguments& o, uint32_t seed);
-// --normalize: none (default), symmetric, mean-image, channel-mean or standardize.
-data::Normalization normalizationOption(const Arguments& o);
 
 // The network's input batch from `source`: "gaussian" (N(0, 1) noise, labels left as they are)
 // or a dataset name (its first batch, with labels). A dataset whose samples do not fit the

@@ -7,6 +7,7 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/dataset_option.h"
+#include "cli/run_options.h"
 #include "cli/network_title.h"
 #include "cli/progress_bar.h"
 #include "gpu/context.h"
@@ -63,11 +64,8 @@ int landscapeCommand(const std::vector<std::string>& args) {
     throw UsageError("give the network file first: gradlab-cli landscape NETWORK.net --dataset NAME");
   if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
 
-  train::TrainingOptions options;
-  options.batch = uint32_t(o.integer("batch", 64, 1, 65536));
-  options.learningRate = o.number("lr", 0.1, util::ranges::kLearningRate);
-  options.seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
-  options.normalization = normalizationOption(o);
+  const persist::RunSetup setup = buildRun(basicTrainingSettings(o, "toy-samples"));
+  const train::TrainingOptions options = setup.options;
   const uint32_t trainSteps = uint32_t(o.integer("train-steps", 200, 0, 1 << 24));
   const uint32_t gridSteps = uint32_t(o.integer("grid", 51, 1, 1001));
   const double range = o.number("range", 1.0, util::Range::aboveZero(1e6));
@@ -83,7 +81,7 @@ int landscapeCommand(const std::vector<std::string>& args) {
   const uint32_t evalBatch = uint32_t(o.integer("eval-batch", 256, 1, 65536));
 
   const nn::Graph graph = nn::loadNetworkFile(networkPath);
-  const DatasetChoice data = chooseTrainingData(o, options.seed);
+  const DatasetChoice data = chooseRunData(setup.dataset);
   std::ofstream file;
   if (o.has("out")) {
     file.open(o.text("out"));

@@ -8,6 +8,7 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/dataset_option.h"
+#include "cli/run_options.h"
 #include "cli/network_title.h"
 #include "cli/progress_bar.h"
 #include "gpu/context.h"
@@ -72,10 +73,8 @@ int raceCommand(const std::vector<std::string>& args) {
     throw UsageError(std::string("--optimizer: ") + e.what());
   }
   if (specs.empty()) specs = optim::parseOptimizerSpecs("sgd:lr=0.1; sgd:lr=0.1,momentum=0.9; adam:lr=0.001");
-  train::TrainingOptions options;
-  options.batch = uint32_t(o.integer("batch", 64, 1, 65536));
-  options.seed = uint32_t(o.integer("seed", 0, 0, 4294967295LL));
-  options.normalization = normalizationOption(o);
+  const persist::RunSetup setup = buildRun(basicTrainingSettings(o, "toy-samples"));
+  const train::TrainingOptions options = setup.options;  // the racers bring their own rates
   analysis::RaceSettings settings;
   settings.steps = uint32_t(o.integer("steps", 200, 1, 1 << 24));
   settings.snapshots = uint32_t(o.integer("snapshots", 41, 2, 10000));
@@ -84,7 +83,7 @@ int raceCommand(const std::vector<std::string>& args) {
   std::ofstream pathsFile = openCsv(o, "paths"), gridFile = openCsv(o, "out");
 
   const nn::Graph graph = nn::loadNetworkFile(networkPath);
-  const DatasetChoice data = chooseTrainingData(o, options.seed);
+  const DatasetChoice data = chooseRunData(setup.dataset);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);

@@ -33,7 +33,7 @@ void readOptimizer(const Arguments& o, persist::TrainingSettings& s) {
   if (o.has("lr") && spec.values.count("lr"))
     throw UsageError("--lr " + o.text("lr") + " and --optimizer " + spec.text + " both set the learning rate: give it once");
   if (o.has("lr")) spec.values["lr"] = o.text("lr");
-  else if (!o.has("optimizer")) spec.values["lr"] = "0.1";
+  else if (!o.has("optimizer")) spec.values["lr"] = "0.1";  // plain SGD's default here, not the catalog's
   s.optimizer = spec.name;
   s.optimizerValues = spec.values;
 }
@@ -71,13 +71,35 @@ std::vector<OptionSpec> withSharedTrainingOptions(std::vector<OptionSpec> specs,
   return specs;
 }
 
-persist::TrainingSettings trainingSettings(const Arguments& o) {
+persist::TrainingSettings basicTrainingSettings(const Arguments& o, const char* samplesOption) {
   namespace ranges = util::ranges;
   persist::TrainingSettings s;
   s.batch = uint32_t(o.integer("batch", 64, ranges::kBatch));
   s.seed = uint32_t(o.integer("seed", 0, ranges::kSeed));
-  s.convolution = o.has("conv") ? o.choice("conv", {"auto", "direct", "fft"}, "auto") : "";
   s.normalization = o.choice("normalize", {"none", "symmetric", "mean-image", "channel-mean", "standardize"}, "none");
+  s.dataset = o.text("dataset");
+  s.validationFraction = o.number("validation", 0.0, ranges::kValidation);
+  s.sampleLimit = uint32_t(o.integer("limit", 0, ranges::kSampleLimit));
+  const ToyDataOptions toy = toyDataOptions(o, samplesOption);
+  s.toySamples = toy.samples;
+  s.toyNoise = toy.noise;
+  s.toyClasses = toy.classes;
+  s.optimizerValues["lr"] = o.has("lr") ? o.text("lr") : "0.1";
+  return s;
+}
+
+persist::RunSetup buildRun(const persist::TrainingSettings& settings) {
+  try {
+    return persist::runSetup(settings);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+}
+
+persist::TrainingSettings trainingSettings(const Arguments& o) {
+  namespace ranges = util::ranges;
+  persist::TrainingSettings s = basicTrainingSettings(o, "samples");
+  s.convolution = o.has("conv") ? o.choice("conv", {"auto", "direct", "fft"}, "auto") : "";
   if (o.has("augment"))
     for (const auto& item : optionText("--augment", [&] {
            return util::parseKeyValues(o.text("augment"), "", {"flip", "crop", "rotate", "brightness", "contrast"},
@@ -94,29 +116,16 @@ persist::TrainingSettings trainingSettings(const Arguments& o) {
   s.l2 = o.number("l2", 0.0, ranges::kPenalty);
   s.clipNorm = o.number("clip-norm", 0.0, ranges::kClip);
   s.clipValue = o.number("clip-value", 0.0, ranges::kClip);
-  s.dataset = o.text("dataset");
-  s.validationFraction = o.number("validation", 0.0, ranges::kValidation);
-  s.sampleLimit = uint32_t(o.integer("limit", 0, ranges::kSampleLimit));
-  const ToyDataOptions toy = toyDataOptions(o, "samples");
-  s.toySamples = toy.samples;
-  s.toyNoise = toy.noise;
-  s.toyClasses = toy.classes;
   s.epochs = uint32_t(o.integer("epochs", 1, ranges::kEpochs));
   s.maxSteps = uint64_t(o.integer("steps", 0, ranges::kSteps));
   if (o.has("probes")) s.probeInterval = uint32_t(o.integer("probe-every", 100, ranges::kProbeEvery));
   return s;
 }
 
-persist::RunSetup runSetup(const Arguments& o) {
-  try {
-    return persist::runSetup(trainingSettings(o));
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
-  }
-}
+persist::RunSetup buildRun(const Arguments& o) { return buildRun(trainingSettings(o)); }
 
 train::RunDefinition runSettings(const Arguments& o) {
-  const persist::RunSetup setup = runSetup(o);
+  const persist::RunSetup setup = buildRun(o);
   train::RunDefinition run;
   run.options = setup.options;
   if (o.has("optimizer")) {

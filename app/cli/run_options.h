@@ -1,6 +1,7 @@
 #pragma once
-// The training options train and compare share, read into a run's settings by one parser, so a
-// run of compare accepts and refuses exactly what train does.
+// The options of every command that trains, read into persist::TrainingSettings (what an
+// experiment file keeps) and built by persist::runSetup as the lab's settings are: train, compare,
+// landscape and race accept and refuse what the lab does, in the same words.
 #include "cli/arguments.h"
 #include "persist/run_setup.h"
 #include "train/run_set.h"
@@ -10,15 +11,21 @@
 
 namespace gradlab::cli {
 
-// --batch, --lr, --seed, --conv, --normalize, --augment, --optimizer, --schedule, --l1, --l2,
-// --clip-norm and --clip-value as an experiment file keeps them (the text split, numbers read);
-// what they mean is checked by persist::runSetup, as the lab's are.
+// --batch, --seed, --normalize, --lr (as plain SGD's lr, default 0.1), --dataset, --validation,
+// --limit and the toy options (`samplesOption`: "samples" or "toy-samples", --noise, --classes):
+// what every command that trains takes, as an experiment file keeps it.
+persist::TrainingSettings basicTrainingSettings(const Arguments& o, const char* samplesOption);
+// persist::runSetup, a refusal turned into a UsageError.
+persist::RunSetup buildRun(const persist::TrainingSettings& settings);
+
+// basicTrainingSettings (with --samples) and --conv, --augment, --optimizer, --schedule, --l1,
+// --l2, --clip-norm, --clip-value, --epochs, --steps and (with --probes) --probe-every: the text
+// split and numbers read; what they mean is checked by persist::runSetup, as the lab's are.
 persist::TrainingSettings trainingSettings(const Arguments& o);
-// trainingSettings with --dataset, --validation, --limit, --samples, --noise, --classes, --epochs,
-// --steps and (with --probes) --probe-every, built by persist::runSetup: a refusal is a UsageError.
-persist::RunSetup runSetup(const Arguments& o);
-// trainingSettings built by persist::runSetup, checked before any work: a bad value throws
-// UsageError naming its option. The graph, init and label are left to the caller.
+// buildRun(trainingSettings(o)).
+persist::RunSetup buildRun(const Arguments& o);
+// The run buildRun(o) builds, checked before any work: a bad value throws UsageError naming its
+// option. The graph, init and label are left to the caller.
 train::RunDefinition runSettings(const Arguments& o);
 
 // How train's and compare's help lists the options they share: runSettings' (but --batch, whose

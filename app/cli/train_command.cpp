@@ -64,7 +64,7 @@ int trainCommand(const std::vector<std::string>& args) {
   if (networkPath.empty()) throw UsageError("give the network file first: gradlab-cli train NETWORK.net --dataset NAME");
   if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
 
-  const persist::RunSetup setup = runSetup(o);
+  const persist::RunSetup setup = buildRun(o);
   const train::RunDefinition run = runSettings(o);
   const train::TrainingOptions& options = run.options;
   const uint64_t probeEvery = setup.probeInterval;

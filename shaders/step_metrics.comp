@@ -12,7 +12,8 @@ layout(std430, binding = 1) readonly buffer Scores { float scores[]; };
 layout(std430, binding = 2) readonly buffer Labels { uint labels[]; };
 layout(std430, binding = 3) readonly buffer Step { uint stepCounter[]; };
 layout(std430, binding = 5) buffer Ring { vec4 ring[]; };
-layout(push_constant) uniform Push { uint batch, classes, valid, ringSize, slot, accumulate; } p;
+#include "step_metrics.h"
+layout(push_constant) uniform Push { StepMetricsPush p; };
 
 void main() {
   if (gl_GlobalInvocationID.x != 0) return;

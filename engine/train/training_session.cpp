@@ -12,21 +12,23 @@
 #include <sstream>
 
 namespace gradlab::train {
+namespace shared {
+using uint = uint32_t;
+#include "../../shaders/step_metrics.h"
+}  // namespace shared
 namespace {
 
 using gpu::Access;
+using MetricsPush = shared::StepMetricsPush;
+static_assert(sizeof(MetricsPush) == 6 * 4);
 const gpu::KernelSpec kMetrics{"step_metrics",
                                spirv::step_metrics,
                                {Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite,
                                 Access::ReadWrite},
-                               24};
+                               sizeof(MetricsPush)};
 
 constexpr uint32_t kRingSize = 4096;        // per-step records kept on the device
 constexpr uint32_t kEvalSlot = kRingSize;   // one more record for evaluations
-
-struct MetricsPush {
-  uint32_t batch, classes, valid, ringSize, slot, accumulate;
-};
 
 }  // namespace
 
@@ -92,7 +94,8 @@ std::unique_ptr<gpu::Recording> TrainingSession::recordStep(bool inBackward) {
   const data::DeviceDataset::Target target{net.input(), net.labels(), net.step(), net.batch()};
   train_->recordTrainingBatch(rec, target, options_.seed, options_.augmentation);
   net.recordForward(rec, true);
-  const MetricsPush push{net.batch(), net.classes(), net.batch(), kRingSize, 0, 0};
+  const MetricsPush push{.batch = net.batch(), .classes = net.classes(), .valid = net.batch(),
+                         .ringSize = kRingSize, .slot = 0, .accumulate = 0};
   rec.dispatch(context_.kernel(kMetrics, {1, 1, 1}),
                {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(), *control_, *ring_},
                push, {1, 1, 1});
@@ -329,7 +332,8 @@ Evaluation TrainingSession::evaluate(data::DeviceDataset& dataset, std::unique_p
     for (uint32_t first = 0; first < n; first += batch) {
       dataset.recordEvalBatch(rec, target, first);
       net.recordForward(rec, false);
-      const MetricsPush push{batch, net.classes(), std::min(batch, n - first), kRingSize, kEvalSlot, 1};
+      const MetricsPush push{.batch = batch, .classes = net.classes(), .valid = std::min(batch, n - first),
+                             .ringSize = kRingSize, .slot = kEvalSlot, .accumulate = 1};
       rec.dispatch(context_.kernel(kMetrics, {1, 1, 1}),
                    {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(),
                     *control_, *ring_},

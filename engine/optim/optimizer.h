@@ -26,7 +26,7 @@ struct ParamRef {
 
 // What the update reads besides the parameters.
 struct UpdateContext {
-  gpu::BufferRange control;  // [0] not-finite flag (skip the update when set), [3] learning rate (float bits)
+  gpu::BufferRange control;  // train/control_block.h: skip the update once flagged; the learning rate
   gpu::BufferRange step;     // uint32 device step counter: this update is step t = counter + 1
   // All the parameters as one tensor, zeros between them (a network's shared buffers), for an update
   // that treats every element alike and keeps no state: one dispatch. count 0: not available.

@@ -361,6 +361,61 @@ class TestComparisonViews : public QObject {
     QVERIFY(!view.caption().startsWith(styles_[0].legend()));
   }
 
+  // A variant with a layer the base lacks (BatchNorm after h1): its row sits where the variant
+  // has it and the base's panel there says the run has no such layer; the other rows still line
+  // up layer by layer; the by-depth x-axis names each layer once.
+  void variantLayersMergeIntoRows() {
+    auto layer = [](const std::string& node, const std::string& type, double lo, double hi) {
+      train::LayerProbe l;
+      l.node = node, l.type = type;
+      auto& s = l.activation;
+      s.count = 320, s.min = lo, s.max = hi, s.mean = (lo + hi) / 2, s.std = (hi - lo) / 4;
+      s.histogram.assign(train::kHistogramBins, 10.0f);
+      return l;
+    };
+    auto base = std::make_shared<train::ProbeReport>();
+    base->layers = {layer("h1", "Linear", -1, 1), layer("a1", "ReLU", 0, 1), layer("logits", "Linear", -2, 2)};
+    auto variant = std::make_shared<train::ProbeReport>();
+    variant->layers = {layer("h1", "Linear", -1, 1), layer("bn1", "BatchNorm1d", -3, 3), layer("a1", "ReLU", 0, 3),
+                       layer("logits", "Linear", -2, 2)};
+    ui::RunStyles styles = {ui::defaultRunStyle(0), ui::defaultRunStyle(1)};
+    styles[0].description = "base";
+    styles[1].description = "BatchNorm1d after every Linear but the last";
+    ui::LayerHistogramsView view;
+    view.resize(900, 760);
+    view.show();
+    view.setRunStyles(styles);
+    view.setReport(base, 0);
+    view.setReport(variant, 1);
+    view.findChild<QCheckBox*>()->setChecked(false);  // each row on its own axis
+    view.refresh();
+    QTest::qWait(50);
+    QCOMPARE(view.panelCount(), 8);
+    const QStringList rows = {"h1 (Linear)", "bn1 (BatchNorm1d)", "a1 (ReLU)", "logits (Linear)"};
+    for (int r = 0; r < 4; ++r) QCOMPARE(view.panel(r, 1).title(), rows[r]);
+    QCOMPARE(view.panel(1, 0).title(), rows[1]);
+    QCOMPARE(view.panel(1, 0).sampleCount(), uint64_t(0));
+    QCOMPARE(view.panel(1, 0).emptyText(), QString("not in this run"));
+    QCOMPARE(view.panel(2, 0).axisMin(), 0.0);  // a1: the union of [0, 1] and [0, 3]
+    QCOMPARE(view.panel(2, 0).axisMax(), 3.0);
+    QCOMPARE(view.panel(2, 1).axisMax(), 3.0);
+    for (int i = 0; i < view.panelCount(); ++i) QVERIFY(view.panel(i).elidedTexts().isEmpty());
+    for (const QLabel* header : view.headers()) QVERIFY2(labelWhole(*header), qPrintable(header->text()));
+    test::screenshot(view, "comparison_histograms_variant", 100);
+
+    ui::DepthStatsView depth;
+    depth.resize(1200, 480);
+    depth.show();
+    depth.setRunStyles(styles);
+    depth.setReport(base, 0);
+    depth.setReport(variant, 1);
+    depth.refresh();
+    QCOMPARE(depth.layerCount(), 4);
+    QCOMPARE(depth.activationStd(0), (QList<QPointF>{{0, 0.5}, {2, 0.25}, {3, 1.0}}));
+    QCOMPARE(depth.activationStd(1), (QList<QPointF>{{0, 0.5}, {1, 1.5}, {2, 0.75}, {3, 1.0}}));
+    test::screenshot(depth, "comparison_depth_stats_variant", 100);
+  }
+
  private:
   void checkBoundaryPanels(ui::DecisionBoundaryView& view) {
     const QImage shot = view.grab().toImage();

@@ -52,6 +52,7 @@ class HistogramPanel : public QWidget {
   QColor barColor() const;
   // What an empty panel says instead of a histogram.
   void setEmptyText(const QString& text) { emptyText_ = text; }
+  QString emptyText() const { return emptyText_; }
   QString title() const { return title_; }
   int binCount() const { return int(stats_.histogram.size()); }
   uint64_t sampleCount() const { return stats_.count; }

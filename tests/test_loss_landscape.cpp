@@ -3,6 +3,7 @@
 // form, directions are filter-normalised, and trajectories land where they belong in a plane
 // (least-squares projection, PCA plane). Cancellation stops early and leaves the network as it was.
 #include "analysis/loss_landscape.h"
+#include "analysis/optimizer_race.h"
 #include "analysis/trajectory_plane.h"
 #include "data/toy_datasets.h"
 #include "nn/network.h"
@@ -60,6 +61,22 @@ std::vector<double> randomDoubles(size_t n, uint32_t seed) {
 }
 
 ParamVector toFloats(const std::vector<double>& v) { return ParamVector(v.begin(), v.end()); }
+
+// |theta - (origin + x first + y second)| in double precision, from the plane itself.
+double residual(const analysis::Plane& plane, const ParamVector& theta, const analysis::PlanePoint& at) {
+  double sum = 0;
+  for (size_t i = 0; i < theta.size(); ++i) {
+    const double e = double(theta[i]) - plane.origin[i] - at.x * plane.first[i] - at.y * plane.second[i];
+    sum += e * e;
+  }
+  return std::sqrt(sum);
+}
+
+double distance(const ParamVector& a, const ParamVector& b) {
+  double sum = 0;
+  for (size_t i = 0; i < a.size(); ++i) sum += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+  return std::sqrt(sum);
+}
 
 }  // namespace
 
@@ -363,6 +380,61 @@ loss = CrossEntropyLoss(logits)
     const double length = std::sqrt(std::inner_product(u.begin(), u.end(), u.begin(), 0.0));  // from s = 0 to 5
     QVERIFY(std::abs(std::abs(line.paths[0][5].x - line.paths[0][0].x) - length) < 1e-5 * length);
     for (const auto& p : line.paths[0]) QCOMPARE(p.y, 0.0);
+  }
+
+  // Runs of a set trained for real on the toy network from one start (two and three of them): the
+  // run set's plane passes through the start, every run's end lies on it but for what its
+  // reported distance says (checked against the plane itself), that distance is a small part of
+  // how far the run went, and the snapshots sit closer to it in total than to the textbook plane
+  // (PCA about the snapshots' mean, moved to the start).
+  void runSetPlaneHoldsEveryStartAndEnd() {
+    const auto graph = test::graphOf(kToyNet);
+    const auto d = data::makeToyDataset("spiral", {300, 0.1, 3, 5});
+    train::TrainingOptions options;
+    options.batch = 32;
+    options.seed = 4;
+    const auto race = analysis::raceOptimizers(*context_, graph, d, options,
+                                               optim::parseOptimizerSpecs("sgd:lr=0.2; sgd:lr=0.05,momentum=0.9; adam:lr=0.01"),
+                                               {40, 9});
+    QCOMPARE(race.runs.size(), size_t(3));
+    for (size_t count : {size_t(2), size_t(3)}) {
+      std::vector<std::vector<ParamVector>> runs;
+      for (size_t r = 0; r < count; ++r) runs.push_back(race.runs[r].path);
+      const auto set = analysis::runSetPlane(runs);
+      QVERIFY(set.pca.plane.origin == race.initial);
+      QCOMPARE(set.paths.size(), count);
+      double fitted = 0;
+      for (size_t r = 0; r < count; ++r) {
+        const auto& path = set.paths[r];
+        QCOMPARE(path.size(), runs[r].size());
+        QCOMPARE(path.front().x, 0.0);
+        QCOMPARE(path.front().y, 0.0);
+        QCOMPARE(path.front().distance, 0.0);
+        const double went = distance(runs[r].back(), race.initial);
+        QVERIFY(went > 0.1);
+        const double off = residual(set.pca.plane, runs[r].back(), path.back());
+        QVERIFY2(std::abs(off - path.back().distance) <= 1e-6 * went,
+                 qPrintable(QString("run %1: %2 off the plane, reported %3").arg(r).arg(off).arg(path.back().distance)));
+        QVERIFY2(off <= 0.25 * went, qPrintable(QString("%1 of %2 runs: run %3's end is %4 off the plane after going %5")
+                                                    .arg(count).arg(count).arg(r).arg(off).arg(went)));
+        for (const auto& p : path) fitted += p.distance * p.distance;
+      }
+      const auto textbook = analysis::commonPlane(runs, race.initial, analysis::PcaCentre::Mean);
+      double meanCentred = 0;
+      for (const auto& path : textbook.paths)
+        for (const auto& p : path) meanCentred += p.distance * p.distance;
+      // No plane through the start fits better; on these paths a third or so less is left out.
+      QVERIFY2(fitted < 0.9 * meanCentred, qPrintable(QString("%1 vs %2").arg(fitted).arg(meanCentred)));
+    }
+    // Runs that start apart (another initialisation) are centred on their starts' mean.
+    std::vector<std::vector<ParamVector>> apart = {race.runs[0].path, race.runs[1].path};
+    for (float& w : apart[1].front()) w += 0.01f;
+    const auto set = analysis::runSetPlane(apart);
+    for (size_t i = 0; i < race.initial.size(); ++i)
+      QVERIFY(std::abs(set.pca.plane.origin[i] - (race.initial[i] + 0.005f)) < 1e-6f);
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, analysis::runSetPlane({}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, analysis::runSetPlane({race.runs[0].path, {}}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, analysis::runSetPlane({race.runs[0].path, {ParamVector(3)}}));
   }
 
   void cancellationStopsEarly() {

@@ -106,14 +106,15 @@ std::vector<PlanePoint> project(const Plane& plane, const std::vector<ParamVecto
   return points;
 }
 
-PcaPlane pcaPlane(const std::vector<const ParamVector*>& snapshots, const ParamVector& origin) {
+PcaPlane pcaPlane(const std::vector<const ParamVector*>& snapshots, const ParamVector& origin, PcaCentre centre) {
   const size_t count = snapshots.size(), n = origin.size();
   if (count == 0) throw std::invalid_argument("The PCA plane needs at least one snapshot");
   for (size_t s = 0; s < count; ++s) checkSize(*snapshots[s], n, "Snapshot " + std::to_string(s));
 
-  std::vector<double> mean(n, 0.0);  // of snapshot - origin
-  for (const ParamVector* s : snapshots)
-    for (size_t i = 0; i < n; ++i) mean[i] += (double((*s)[i]) - origin[i]) / double(count);
+  std::vector<double> mean(n, 0.0);  // of snapshot - origin; zero when centred on the origin
+  if (centre == PcaCentre::Mean)
+    for (const ParamVector* s : snapshots)
+      for (size_t i = 0; i < n; ++i) mean[i] += (double((*s)[i]) - origin[i]) / double(count);
   // The centred snapshots y_s = snapshot - origin - mean, one block of parameters at a time.
   std::vector<double> block(count * kBlock);
   auto centred = [&](size_t from, size_t width) {
@@ -165,14 +166,32 @@ PcaPlane pcaPlane(const std::vector<const ParamVector*>& snapshots, const ParamV
   return pca;
 }
 
-RunsInPlane commonPlane(const std::vector<std::vector<ParamVector>>& runs, const ParamVector& origin) {
+RunsInPlane commonPlane(const std::vector<std::vector<ParamVector>>& runs, const ParamVector& origin, PcaCentre centre) {
   std::vector<const ParamVector*> all;
   for (const auto& run : runs)
     for (const auto& s : run) all.push_back(&s);
   RunsInPlane result;
-  result.pca = pcaPlane(all, origin);
+  result.pca = pcaPlane(all, origin, centre);
   for (const auto& run : runs) result.paths.push_back(project(result.pca.plane, run));
   return result;
+}
+
+RunsInPlane runSetPlane(const std::vector<std::vector<ParamVector>>& runs) {
+  if (runs.empty()) throw std::invalid_argument("The run set's plane needs at least one run");
+  for (size_t r = 0; r < runs.size(); ++r)
+    if (runs[r].empty()) throw std::invalid_argument("Run " + std::to_string(r + 1) + " has no weights to place on the plane");
+  const size_t n = runs[0].front().size();
+  std::vector<double> sum(n, 0.0);
+  for (size_t r = 0; r < runs.size(); ++r) {
+    checkSize(runs[r].front(), n, "Run " + std::to_string(r + 1) + "'s start");
+    for (size_t i = 0; i < n; ++i) sum[i] += runs[r].front()[i];
+  }
+  ParamVector start(n);
+  for (size_t i = 0; i < n; ++i) start[i] = float(sum[i] / double(runs.size()));
+  // A shared start is copied exactly (the mean of equal floats can round away from them).
+  if (std::all_of(runs.begin(), runs.end(), [&](const auto& run) { return run.front() == runs[0].front(); }))
+    start = runs[0].front();
+  return commonPlane(runs, start, PcaCentre::Origin);
 }
 
 GridSpec gridAround(const std::vector<std::vector<PlanePoint>>& paths, double margin, uint32_t steps) {

@@ -1,5 +1,7 @@
 #pragma once
 // gradlab-bench's benchmarks. Each prints a table and returns an exit code.
+#include "data/dataset.h"
+
 #include <cstdio>
 #include <string>
 #include <sys/types.h>
@@ -12,7 +14,12 @@ int gemmBenchmark(const std::vector<std::string>& args);
 int trainBenchmark(const std::vector<std::string>& args);
 int landscapeBenchmark(const std::vector<std::string>& args);
 int fftConvBenchmark(const std::vector<std::string>& args);
+int compareBenchmark(const std::vector<std::string>& args);
 int uiLatencyBenchmark(const std::vector<std::string>& args);  // built with the lab window only
+
+// `samples` Fashion-MNIST training images when the data set is installed, random 28x28 images
+// with random labels otherwise.
+data::Dataset benchmarkImages(uint32_t samples);
 
 // Runs `script` under Debian's /usr/bin/python3 (where python3-torch lives) and returns its
 // standard output, or an empty string when that interpreter or torch is missing.

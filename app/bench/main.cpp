@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
        gradlab::bench::trainBenchmark},
       {"landscape", "seconds for a 51x51 loss-landscape grid of the MLP 784-256-256-10 on 2048 samples; PyTorch beside",
        gradlab::bench::landscapeBenchmark},
+      {"compare", "milliseconds per lockstep tick of 1, 2 and 4 runs side by side vs N runs alone",
+       gradlab::bench::compareBenchmark},
       {"fftconv", "milliseconds of a convolution forward pass, direct vs FFT, over kernel sizes; the crossover",
        gradlab::bench::fftConvBenchmark},
 #ifdef GRADLAB_BENCH_UI

@@ -1,0 +1,166 @@
+// gradlab-bench compare: what runs side by side cost. A set of N runs (N = 1, 2, 4) of one network
+// at batch 64, differing in the learning rate, advances in lockstep (train::Lockstep, what the
+// lab's train::Run and gradlab-cli compare drive): the time per tick is held against N times the
+// time per step of one run alone, timed in the same process in alternating rounds. The target is a
+// set costing at most 1.1 x N x one run: the lockstep adds nothing beyond the runs' own work.
+#include "bench/benchmarks.h"
+#include "cli/arguments.h"
+#include "data/idx_file.h"
+#include "gpu/context.h"
+#include "nn/network_text.h"
+#include "train/run_set.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <sstream>
+
+namespace gradlab::bench {
+namespace {
+
+constexpr double kTarget = 1.1;  // a set of N runs costs at most this times N runs alone
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+template <class F>
+double millisecondsPer(uint32_t count, F&& work) {
+  const auto start = std::chrono::steady_clock::now();
+  work();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / count * 1000;
+}
+
+std::unique_ptr<train::TrainingSession> session(gpu::Context& context, const nn::Graph& graph,
+                                                const data::Dataset& images, uint32_t batch, double lr) {
+  train::TrainingOptions options;
+  options.batch = batch;
+  options.learningRate = lr;
+  return std::make_unique<train::TrainingSession>(context, graph, images, nullptr, options);
+}
+
+std::vector<uint32_t> parseCounts(const std::string& text) {
+  std::vector<uint32_t> counts;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const bool digits = !item.empty() && item.size() < 3 && std::all_of(item.begin(), item.end(), ::isdigit);
+    const uint32_t n = digits ? uint32_t(std::stoul(item)) : 0;
+    if (n < 1 || n > train::kMaxRunsInSet)
+      throw cli::UsageError("--runs: '" + item + "' is not a number of runs from 1 to " +
+                            std::to_string(train::kMaxRunsInSet) + ", e.g. --runs 1,2,4");
+    counts.push_back(n);
+  }
+  return counts;
+}
+
+}  // namespace
+
+data::Dataset benchmarkImages(uint32_t samples) {
+  if (std::filesystem::exists(data::kFashionMnistDirectory)) return data::loadFashionMnist("train").head(samples);
+  data::Dataset d;
+  d.name = "random 28x28 images";
+  d.sampleShape = nn::Shape{1, 28, 28};
+  d.classes = 10;
+  std::mt19937 rng(1);
+  d.bytes.resize(size_t(samples) * 784);
+  for (auto& b : d.bytes) b = uint8_t(rng());
+  for (uint32_t i = 0; i < samples; ++i) d.labels.push_back(rng() % 10);
+  return d;
+}
+
+int compareBenchmark(const std::vector<std::string>& args) {
+  cli::Arguments o("compare",
+                   {{"networks", "FILE,...", "network files (default: the MLP 784-256-256-10 and LeNet-5 examples)"},
+                    {"runs", "N,...", "run counts of the sets (default 1,2,4)"},
+                    {"batch", "N", "batch size of every run (default 64)"},
+                    {"steps", "N", "timed ticks per set and round, and steps of the run alone (default 20)"},
+                    {"rounds", "N", "rounds of timings, the run alone and the set in turn (default 5)"},
+                    {"device", "INDEX|NAME", "Vulkan device"},
+                    {"help", "", "show this help"}},
+                   args);
+  if (o.has("help")) {
+    std::cout << "usage: gradlab-bench compare [options]\n\n" << o.usage();
+    return 0;
+  }
+  std::vector<std::string> files;
+  if (o.has("networks")) {
+    std::stringstream in(o.text("networks"));
+    std::string f;
+    while (std::getline(in, f, ',')) files.push_back(f);
+  } else {
+    for (const char* name : {"mlp_784_256_256_10.net", "lenet5.net"})
+      files.push_back(std::string(GRADLAB_RESOURCES) + "/networks/" + name);
+  }
+  const std::vector<uint32_t> counts = parseCounts(o.has("runs") ? o.text("runs") : "1,2,4");
+  const uint32_t batch = uint32_t(o.integer("batch", 64, 1, 4096));
+  const uint32_t steps = uint32_t(o.integer("steps", 20, 5, 100000));
+  const int rounds = int(o.integer("rounds", 5, 1, 100));
+  gpu::ContextOptions contextOptions;
+  contextOptions.device = o.text("device");
+  contextOptions.validation = gpu::Validation::Off;
+  gpu::Context context(contextOptions);
+  const data::Dataset images = benchmarkImages(batch * 64);
+  char date[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
+  std::cout << "GradLab runs-side-by-side benchmark, " << date << ", batch " << batch
+            << ", SGD, run k at lr 0.002 x k\n"
+            << "device: " << context.device().name << " (" << gpu::deviceTypeName(context.device().type) << ", "
+            << context.device().driverName << ")\n"
+            << "data: " << images.name << "; target: a tick of N runs within " << kTarget
+            << " x N x one run alone\n\n";
+  // The ratio is the median over rounds of a round's tick over N times that round's run alone (the
+  // two meet the same machine state); the range shows how far the rounds spread.
+  std::printf("%-24s %5s %12s %12s %14s %10s %14s %8s\n", "network", "runs", "tick ms", "alone ms", "N x alone ms",
+              "ratio", "range", "target");
+  for (const auto& file : files) {
+    const nn::Graph graph = nn::loadNetworkFile(file);
+    const std::string name = graph.title.empty() ? std::filesystem::path(file).stem().string() : graph.title;
+    for (uint32_t n : counts) {
+      std::unique_ptr<train::TrainingSession> alone;
+      std::unique_ptr<train::Lockstep> set;
+      try {
+        alone = session(context, graph, images, batch, 0.002);
+        std::vector<std::unique_ptr<train::TrainingSession>> sessions;
+        std::vector<std::string> labels;
+        for (uint32_t k = 0; k < n; ++k) {
+          sessions.push_back(session(context, graph, images, batch, 0.002 * (k + 1)));
+          labels.push_back(std::string(1, char('A' + k)));
+        }
+        set = std::make_unique<train::Lockstep>(std::move(sessions), labels);
+        alone->train(10);  // pipelines compiled, caches warm
+        set->train(10);
+      } catch (const std::exception& e) {
+        std::printf("%-24s %5u %s\n", name.c_str(), n, e.what());
+        continue;
+      }
+      // The run alone and the set in turn, so both meet the same state of a machine whose speed drifts.
+      std::vector<double> aloneMs, tickMs, ratios;
+      for (int round = 0; round < rounds; ++round) {
+        aloneMs.push_back(millisecondsPer(steps, [&] { alone->train(steps); }));
+        tickMs.push_back(millisecondsPer(steps, [&] { set->train(steps); }));
+        ratios.push_back(tickMs.back() / (n * aloneMs.back()));
+      }
+      // A run that stopped does no work: its set's time would flatter the lockstep.
+      for (uint32_t k = 0; k < n; ++k)
+        if (set->stopped(k)) std::printf("%-24s %5u run %c stopped on a value that is not finite\n", name.c_str(), n, 'A' + k);
+      const double ratio = median(ratios);
+      char range[48];
+      std::snprintf(range, sizeof range, "%.2f-%.2fx", *std::min_element(ratios.begin(), ratios.end()),
+                    *std::max_element(ratios.begin(), ratios.end()));
+      std::printf("%-24s %5u %12.3f %12.3f %14.3f %9.2fx %14s %8s\n", name.c_str(), n, median(tickMs), median(aloneMs),
+                  n * median(aloneMs), ratio, range, ratio <= kTarget ? "met" : "missed");
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
+}  // namespace gradlab::bench

@@ -15,6 +15,7 @@
 #include "train/run.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QHeaderView>
@@ -186,6 +187,63 @@ class TestAnalysisViews : public QObject {
   std::unique_ptr<gpu::Context> context_;  // for references; the views open their own
   std::shared_ptr<AnalysisSource> toy_;    // a toy MLP trained on moons, with its trajectory
 
+  // `graph` trained `steps` steps on `data` at `learningRate` (batch 32, seed 3: the same initial
+  // weights and batches for every rate), a probe copying every parameter every 10 steps.
+  ui::RunAnalysis probedRun(const nn::Graph& graph, std::shared_ptr<const data::Dataset> data, double learningRate,
+                            uint64_t steps) {
+    ui::RunAnalysis out;
+    out.graph = graph;
+    out.batch = 32;
+    out.seed = 3;
+    train::RunConfig c;
+    c.graph = graph;
+    c.train = std::move(data);
+    c.options.batch = out.batch;
+    c.options.learningRate = learningRate;
+    c.options.seed = out.seed;
+    c.maxSteps = steps;
+    c.probeEvery = 10;
+    for (const auto& [name, values] : initialParameters(*context_, c.graph, 0)) c.weightSnapshots.push_back(name);
+    {
+      // Subscribers may still be called after Finished is reached: the trajectory is read once
+      // the run has ended.
+      train::Run run(*context_, c);
+      run.subscribe([&](std::shared_ptr<const train::Snapshot> s) {
+        if (s->probes) {
+          out.trajectory.push_back(ui::parametersOf(*s->probes));
+          out.step = s->probes->step;
+        }
+      });
+      if (!run.waitFor({train::RunState::Ready}, 60s)) return out;
+      run.start();
+      if (!run.waitFor({train::RunState::Finished}, 120s)) return out;
+    }
+    if (out.trajectory.empty()) return out;
+    out.initial = initialParameters(*context_, graph, out.seed);  // the first probe may come after a step
+    out.current = out.trajectory.back();
+    return out;
+  }
+
+  // A set of `count` runs: the toy run as A, then the toy MLP at other learning rates.
+  std::shared_ptr<AnalysisSource> toySet(size_t count) {
+    auto set = std::make_shared<AnalysisSource>(*toy_);
+    const double rates[] = {0.2, 0.05, 0.8};
+    for (size_t i = 0; i < count; ++i) {
+      ui::RunAnalysis run;
+      if (i == 0) {
+        run.graph = toy_->graph, run.batch = 32, run.seed = toy_->seed, run.step = toy_->step;
+        run.initial = initialParameters(*context_, toy_->graph, toy_->seed);
+        run.current = toy_->current, run.trajectory = toy_->trajectory;
+      } else {
+        run = probedRun(toy_->graph, toy_->train, rates[i], 150);
+      }
+      run.style = ui::defaultRunStyle(uint32_t(i));
+      run.style.description = i == 0 ? QString("base") : QString("lr=%1").arg(rates[i]);
+      set->runs.push_back(std::move(run));
+    }
+    return set;
+  }
+
  private slots:
   void initTestCase() {
     context_ = test::makeContext();
@@ -194,30 +252,12 @@ class TestAnalysisViews : public QObject {
     source->graph = test::graphOf(test::networkText("toy_mlp_2d.net"));
     source->train = std::make_shared<data::Dataset>(data::makeToyDataset("moons", {600, 0.15, 2, 1}));
     source->seed = 3;
-    train::RunConfig c;
-    c.graph = source->graph;
-    c.train = source->train;
-    c.options.batch = 32;
-    c.options.learningRate = 0.2;
-    c.options.seed = source->seed;
-    c.maxSteps = 300;
-    c.probeEvery = 10;
-    for (const auto& [name, values] : initialParameters(*context_, c.graph, 0)) c.weightSnapshots.push_back(name);
-    {
-      train::Run run(*context_, c);
-      run.subscribe([&](std::shared_ptr<const train::Snapshot> s) {
-        if (s->probes) {
-          source->trajectory.push_back(ui::parametersOf(*s->probes));
-          source->step = s->probes->step;
-        }
-      });
-      QVERIFY(run.waitFor({train::RunState::Ready}, 60s));
-      run.start();
-      QVERIFY(run.waitFor({train::RunState::Finished}, 120s));
-    }
-    QVERIFY(source->trajectory.size() >= 20);
-    source->initial = source->trajectory.front();
-    source->current = source->trajectory.back();
+    const ui::RunAnalysis run = probedRun(source->graph, source->train, 0.2, 300);
+    QVERIFY(run.trajectory.size() >= 20);
+    source->trajectory = run.trajectory;
+    source->step = run.step;
+    source->initial = run.trajectory.front();
+    source->current = run.current;
     QCOMPARE(source->current.size(), size_t(6));
     toy_ = source;
   }
@@ -400,6 +440,75 @@ class TestAnalysisViews : public QObject {
     QVERIFY(!view.isRunning());
   }
 
+  // A set of three runs of the toy MLP (learning rates 0.2, 0.05, 0.8, from the same initial
+  // weights on the same batches) and a fourth of another network: the landscape offers the set's
+  // plane first, draws the three paths from one start in their runs' colours and line styles with
+  // a legend under the plot, centres the grid on the common start, and names the fourth run as
+  // not on this plane. A hidden run is left off.
+  void landscapeRunSetOnOnePlane() {
+    auto source = toySet(3);
+    for (const auto& run : source->runs) QVERIFY(run.trajectory.size() >= 10);
+    ui::RunAnalysis variant;
+    variant.graph = test::graphOf("input x: 2\nh1 = Linear(x, out_features=8, bias=false)\nbn = BatchNorm1d(h1)\n"
+                                  "a1 = Tanh(bn)\nlogits = Linear(a1, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    variant.initial = variant.current = initialParameters(*context_, variant.graph, 3);
+    variant.trajectory = {variant.initial, variant.initial};
+    variant.style = ui::defaultRunStyle(3);
+    variant.style.description = "BatchNorm1d after h1";
+    source->runs.push_back(variant);
+    ui::LandscapeView view;
+    view.resize(760, 820);
+    view.show();
+    view.setSource(source);
+    view.setGridPoints(15);
+    view.setSamples(256);
+    QSignalSpy done(&view, &ui::LandscapeView::finished);
+    view.compute();  // the set's plane is the first choice
+    QVERIFY(finishes(done, 120000));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    const auto& r = *view.result();
+    QCOMPARE(r.race.size(), size_t(3));
+    QVERIFY(r.sharedStart);
+    for (size_t i = 0; i < 3; ++i) {
+      const auto& run = r.race[i];
+      const auto& style = source->runs[i].style;
+      QCOMPARE(QString::fromStdString(run.title), style.legend());
+      const auto& trajectory = source->runs[i].trajectory;  // with the initial weights first
+      QCOMPARE(run.points.size(), trajectory.size() + (trajectory.front() != source->runs[i].initial));
+      QVERIFY(std::hypot(run.points.front().x, run.points.front().y) < 1e-9);  // the common start
+      QVERIFY(std::hypot(run.points.back().x, run.points.back().y) > 1e-3);
+      QCOMPARE(view.plot()->paths()[i].name, style.legend());
+      QCOMPARE(view.plot()->paths()[i].colour, ui::runColor(uint32_t(i)));
+      QCOMPARE(view.plot()->paths()[i].pen, ui::runPenStyle(uint32_t(i)));
+      for (size_t j = 0; j < i; ++j)
+        QVERIFY(std::hypot(run.points.back().x - r.race[j].points.back().x, run.points.back().y - r.race[j].points.back().y) > 1e-3);
+    }
+    QCOMPARE(r.offPlane.size(), size_t(1));
+    QCOMPARE(r.offPlane[0].reason, std::string("different network"));
+    QVERIFY2(view.statusText().contains("Not on this plane: D: BatchNorm1d after h1 (different network)"),
+             qPrintable(view.statusText()));
+    // The grid's centre is the common start: the initial weights' loss there.
+    const double start = referenceLoss(*context_, toy_->graph, *toy_->train, 256, source->runs[0].initial);
+    QVERIFY2(std::abs(r.centre.loss - start) <= 1e-4 * start, qPrintable(QString("%1 vs %2").arg(r.centre.loss).arg(start)));
+    QVERIFY(!view.tabs()->isTabEnabled(1));
+    test::screenshot(view, "analysis_landscape_run_set", 200);
+    checkRacePlaneShows(*view.plot(), r);
+    if (QTest::currentTestFailed()) return;
+
+    // Run B hidden: two paths, B's colour nowhere on the plane.
+    auto hidden = std::make_shared<AnalysisSource>(*source);
+    hidden->runs[1].style.visible = false;
+    view.setSource(hidden);
+    view.compute();
+    QVERIFY(finishes(done, 120000));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    QCOMPARE(view.result()->race.size(), size_t(2));
+    QCOMPARE(view.plot()->paths()[1].colour, ui::runColor(2));
+    const QImage shot = view.plot()->grab().toImage();
+    QCOMPARE(test::countPixels(shot, view.plot()->rect(), ui::runColor(1), 12), 0);
+    QVERIFY(test::countPixels(shot, view.plot()->plotRect(), ui::runColor(2)) > 40);
+  }
+
   // In evaluation mode BatchNorm normalises with its running statistics: the landscape uses the
   // run's (a probe copies them with the weights), not fresh ones. Checked against the same
   // network without BatchNorm on inputs normalised by hand with those statistics.
@@ -552,6 +661,88 @@ class TestAnalysisViews : public QObject {
       const QRect cell = view.table()->visualItemRect(view.table()->item(row, 0));
       QVERIFY2(seen.contains(cell), qPrintable(QString("row %1 of %2 out of sight").arg(row).arg(view.table()->rowCount())));
     }
+  }
+
+  // With a set, the dialog checks the run chosen in its combo: its own network (a variant without
+  // h1's bias and one hidden layer has 3 tensors, not 6) and its own weights, and says which run it checked.
+  void gradientCheckPerRun() {
+    auto source = std::make_shared<AnalysisSource>(*toy_);
+    ui::RunAnalysis a;
+    a.graph = toy_->graph, a.seed = toy_->seed, a.current = toy_->current, a.step = toy_->step;
+    a.style = ui::defaultRunStyle(0);
+    ui::RunAnalysis b;
+    b.graph = test::graphOf("input x: 2\nh1 = Linear(x, out_features=8, bias=false)\na1 = Tanh(h1)\n"
+                            "logits = Linear(a1, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    b.seed = 5;
+    b.style = ui::defaultRunStyle(1);
+    b.style.description = "no bias in h1";
+    source->runs = {a, b};
+    ui::GradientCheckDialog dialog;
+    dialog.show();
+    dialog.setSource(source);
+    QVERIFY(dialog.runChoice()->isVisible());
+    QCOMPARE(dialog.runChoice()->count(), 2);
+    QCOMPARE(dialog.runChoice()->itemText(1), QString("B: no bias in h1"));
+    QSignalSpy done(&dialog, &ui::GradientCheckDialog::finished);
+    dialog.runChoice()->setCurrentIndex(1);
+    dialog.start();
+    QVERIFY(finishes(done));
+    QVERIFY2(dialog.result(), qPrintable(dialog.verdictText()));
+    QCOMPARE(dialog.table()->rowCount(), 3);
+    QVERIFY(dialog.result()->initialWeights);  // B has not trained
+    QVERIFY2(dialog.verdictText().startsWith("Pass") && dialog.verdictText().contains("run B: no bias in h1"),
+             qPrintable(dialog.verdictText()));
+    test::screenshot(dialog, "analysis_gradient_check_run_b", 200);
+    // A new source keeps the chosen run.
+    dialog.setSource(source);
+    QCOMPARE(dialog.runChoice()->currentIndex(), 1);
+    dialog.runChoice()->setCurrentIndex(0);
+    dialog.start();
+    QVERIFY(finishes(done));
+    QVERIFY2(dialog.result(), qPrintable(dialog.verdictText()));
+    QCOMPARE(dialog.table()->rowCount(), 6);
+    QVERIFY(!dialog.result()->initialWeights);
+    // Without a set there is no choice to make.
+    dialog.setSource(toy_);
+    QVERIFY(!dialog.runChoice()->isVisible());
+  }
+
+  // With a set, the receptive-field view shows the chosen run's network: LeNet-5 for A, a 3x3
+  // convolution for B, and measures on B's network when B is chosen.
+  void receptiveFieldPerRun() {
+    auto source = std::make_shared<AnalysisSource>();
+    source->graph = test::graphOf(test::networkText("lenet5.net"));
+    source->train = images(64);
+    ui::RunAnalysis a;
+    a.graph = source->graph;
+    a.style = ui::defaultRunStyle(0);
+    ui::RunAnalysis b;
+    b.graph = test::graphOf("input x: 1x28x28\nc1 = Conv2d(x, out_channels=4, kernel_size=3)\na1 = ReLU(c1)\n"
+                            "flat = Flatten(a1)\nlogits = Linear(flat, out_features=10)\nloss = CrossEntropyLoss(logits)\n");
+    b.style = ui::defaultRunStyle(1);
+    b.style.description = "one 3x3 convolution";
+    source->runs = {a, b};
+    ui::ReceptiveFieldView view;
+    view.resize(820, 900);
+    view.show();
+    view.setSource(source);
+    QVERIFY(view.runChoice()->isVisible());
+    QCOMPARE(view.table()->rowCount(), int(analysis::receptiveFields(a.graph).size()));
+    view.runChoice()->setCurrentIndex(1);
+    const auto want = analysis::receptiveFields(b.graph);
+    QCOMPARE(view.table()->rowCount(), int(want.size()));
+    QCOMPARE(view.table()->item(1, 0)->text(), QString("c1"));
+    QCOMPARE(view.table()->item(1, 3)->text(), QString("3"));
+    QVERIFY(view.selectLayer("c1"));
+    QVERIFY(!view.selectLayer("c3"));  // A's layer: not in B's network
+    QSignalSpy done(&view, &ui::ReceptiveFieldView::finished);
+    view.compute();
+    QVERIFY(finishes(done));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    QCOMPARE(view.result()->field.unit.node, std::string("c1"));
+    QCOMPARE(view.result()->field.box.bottom - view.result()->field.box.top + 1, 3);
+    QVERIFY2(view.statusText().startsWith("Run B: one 3x3 convolution: c1"), qPrintable(view.statusText()));
+    test::screenshot(view, "analysis_receptive_field_run_b", 200);
   }
 
   void gradientCheckPassesForTheMlp() {

@@ -14,6 +14,21 @@ ParameterMap parametersOf(const train::ProbeReport& report) {
   return params;
 }
 
+AnalysisSource AnalysisSource::forRun(size_t index) const {
+  const RunAnalysis& run = runs.at(index);
+  AnalysisSource one;
+  one.graph = run.graph;
+  one.train = train;
+  one.normalization = run.normalization;
+  one.current = run.current;
+  one.initial = run.initial;
+  one.step = run.step;
+  one.seed = run.seed;
+  one.batch = run.batch;
+  one.device = device;
+  return one;
+}
+
 std::unique_ptr<gpu::Context> openContext(const AnalysisSource& source) {
   gpu::ContextOptions options;
   options.device = source.device;

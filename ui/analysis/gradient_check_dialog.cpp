@@ -1,5 +1,7 @@
 #include "analysis/gradient_check_dialog.h"
 
+#include "analysis/run_choice.h"
+
 #include <QDialogButtonBox>
 #include <QFutureWatcher>
 #include <QHBoxLayout>
@@ -65,6 +67,9 @@ GradientCheckDialog::GradientCheckDialog(QWidget* parent) : QDialog(parent) {
   batch_->setValue(4);
   batch_->setToolTip(tr("Training samples in the batch the loss is taken over"));
   checkButton_ = new QPushButton(tr("Check"));
+  run_ = new RunChoice;
+  runLabel_ = new QLabel(tr("Run"));
+  runLabel_->hide();
   table_ = new QTableWidget(0, Columns);
   table_->setHorizontalHeaderLabels({tr("layer"), tr("type"), tr("tensor"), tr("entries checked"), tr("max relative error"),
                                      tr("largest gradient"), tr("verdict"), tr("kinks")});
@@ -86,6 +91,8 @@ GradientCheckDialog::GradientCheckDialog(QWidget* parent) : QDialog(parent) {
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close);
 
   auto* options = new QHBoxLayout;
+  options->addWidget(runLabel_);
+  options->addWidget(run_);
   options->addWidget(new QLabel(tr("Entries per tensor")));
   options->addWidget(entries_);
   options->addWidget(new QLabel(tr("Batch")));
@@ -104,7 +111,12 @@ GradientCheckDialog::GradientCheckDialog(QWidget* parent) : QDialog(parent) {
   connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 }
 
-void GradientCheckDialog::setSource(std::shared_ptr<const AnalysisSource> source) { source_ = std::move(source); }
+void GradientCheckDialog::setSource(std::shared_ptr<const AnalysisSource> source) {
+  source_ = std::move(source);
+  run_->setSource(source_.get(), runLabel_);
+}
+
+QComboBox* GradientCheckDialog::runChoice() const { return run_; }
 
 QString GradientCheckDialog::verdictText() const { return verdict_->text(); }
 
@@ -116,13 +128,14 @@ void GradientCheckDialog::start() {
     return;
   }
   GradientCheckRequest request;
-  request.source = source_;
+  request.source = run_->chosen(source_);
   request.entries = uint32_t(entries_->value());
   request.batch = uint32_t(batch_->value());
   checkButton_->setEnabled(false);
   verdict_->setText(tr("Checking on the device…"));
   watcher_ = new QFutureWatcher<GradientCheckResult>(this);
-  connect(watcher_, &QFutureWatcher<GradientCheckResult>::finished, this, [this] {
+  const QString run = run_->chosenLegend();
+  connect(watcher_, &QFutureWatcher<GradientCheckResult>::finished, this, [this, run] {
     const GradientCheckResult result = watcher_->result();
     watcher_->deleteLater();
     watcher_ = nullptr;
@@ -132,14 +145,14 @@ void GradientCheckDialog::start() {
       table_->setRowCount(0);
       verdict_->setText(QString::fromStdString(result.error));
     } else {
-      showResult(result);
+      showResult(result, run);
     }
     emit finished();
   });
   watcher_->setFuture(QtConcurrent::run([request] { return computeGradientCheck(request); }));
 }
 
-void GradientCheckDialog::showResult(const GradientCheckResult& result) {
+void GradientCheckDialog::showResult(const GradientCheckResult& result, const QString& run) {
   shown_ = result;
   const auto& tensors = result.report.tensors;
   table_->setRowCount(int(tensors.size()));
@@ -168,7 +181,8 @@ void GradientCheckDialog::showResult(const GradientCheckResult& result) {
       table_->setItem(int(i), c, item);
     }
   }
-  const QString where = tr(" (%1, batch mean loss %2, %3 s on %4%5)")
+  const QString where = tr(" (%1%2, batch mean loss %3, %4 s on %5%6)")
+                            .arg(run.isEmpty() ? QString() : tr("run %1, ").arg(run))
                             .arg(tensors.size() == 1 ? tr("1 tensor") : tr("%1 tensors").arg(tensors.size()))
                             .arg(result.report.loss, 0, 'g', 5)
                             .arg(result.seconds, 0, 'f', 1)

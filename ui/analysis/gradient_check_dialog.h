@@ -4,6 +4,7 @@
 // its own), one table row per parameter tensor — entries checked, largest relative error, a
 // verdict coloured by band and the entries left out for crossing a kink — and an overall pass or
 // fail line that counts the kinks apart from the errors. Tooltips explain the bands and kinks.
+// With a run set, a combo chooses the run whose network and weights are checked.
 #include "analysis/analysis_source.h"
 #include "analysis/gradient_check_job.h"
 
@@ -12,6 +13,7 @@
 #include <memory>
 #include <optional>
 
+class QComboBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
@@ -19,6 +21,8 @@ class QTableWidget;
 template <class T> class QFutureWatcher;
 
 namespace gradlab::ui {
+
+class RunChoice;
 
 class GradientCheckDialog : public QDialog {
   Q_OBJECT
@@ -30,6 +34,7 @@ class GradientCheckDialog : public QDialog {
   bool isRunning() const { return watcher_ != nullptr; }
   const GradientCheckResult* result() const { return shown_ ? &*shown_ : nullptr; }
   QTableWidget* table() const { return table_; }
+  QComboBox* runChoice() const;  // shown only when the source is a run set
   QString verdictText() const;
 
   // The bands of a relative error and why float32 reads higher than double: the tooltip text.
@@ -44,13 +49,15 @@ class GradientCheckDialog : public QDialog {
   void finished();  // a check ended: shown or failed (verdictText says which)
 
  private:
-  void showResult(const GradientCheckResult& result);
+  void showResult(const GradientCheckResult& result, const QString& run);  // run: its legend, empty without a set
   // The lines under the verdict about kinks and straddling units; empty when there were none.
   static QString kinksSummary(const analysis::GradientCheckReport& report);
 
   std::shared_ptr<const AnalysisSource> source_;
   std::optional<GradientCheckResult> shown_;
   QLabel* intro_;
+  RunChoice* run_;
+  QLabel* runLabel_;
   QSpinBox* entries_;
   QSpinBox* batch_;
   QPushButton* checkButton_;

@@ -30,11 +30,12 @@ std::vector<double> niceTicks(double lo, double hi, int count) {
 QString number(double v) { return QString::number(v, 'g', 3); }
 
 // A line drawn twice, wide and dark underneath, so it reads on every colour of the map.
-void haloLine(QPainter& p, const QPainterPath& path, const QColor& colour, double width) {
+// A dashed line keeps its halo solid: the dashes stand out of one dark band.
+void haloLine(QPainter& p, const QPainterPath& path, const QColor& colour, double width, Qt::PenStyle style = Qt::SolidLine) {
   p.setBrush(Qt::NoBrush);
   p.setPen(QPen(QColor(0, 0, 0, 200), width + 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
   p.drawPath(path);
-  p.setPen(QPen(colour, width, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+  p.setPen(QPen(colour, width, style, style == Qt::SolidLine ? Qt::RoundCap : Qt::FlatCap, Qt::RoundJoin));
   p.drawPath(path);
 }
 
@@ -166,7 +167,7 @@ QRectF HeatmapPlot::plotRect() const {
 Legend HeatmapPlot::pathLegend() const {
   if (!legend_ || image_.isNull()) return {};
   std::vector<LegendEntry> entries;
-  for (size_t i = 0; i < paths_.size(); ++i) entries.push_back({paths_[i].name, pathColour(i)});
+  for (size_t i = 0; i < paths_.size(); ++i) entries.push_back({paths_[i].name, pathColour(i), paths_[i].pen});
   return Legend(std::move(entries), fontMetrics(), width() - 2.0 * fontMetrics().height());
 }
 
@@ -258,7 +259,7 @@ void HeatmapPlot::drawOverlays(QPainter& p) const {
     QPainterPath line;
     line.moveTo(toWidget(path.points[0]));
     for (size_t k = 1; k < path.points.size(); ++k) line.lineTo(toWidget(path.points[k]));
-    haloLine(p, line, colour, 1.8);
+    haloLine(p, line, colour, path.pen == Qt::SolidLine ? 1.8 : 2.4, path.pen);
     // A ring at the start, a disc at the end.
     const QPointF start = toWidget(path.points.front()), end = toWidget(path.points.back());
     p.setPen(QPen(Qt::black, 1.2));

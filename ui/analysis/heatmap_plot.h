@@ -35,6 +35,7 @@ class HeatmapPlot : public QWidget {
     std::vector<QPointF> points;  // data coordinates, oldest first
     QString name;
     QColor colour;          // invalid: white for the first path, category colours for the next
+    Qt::PenStyle pen = Qt::SolidLine;  // the runs of a set differ in line style too (grey prints)
   };
   struct Marker {
     QPointF at;

@@ -3,7 +3,9 @@
 // grid of the plane through the current weights (two random filter-normalised directions, or the
 // PCA plane of the trajectory), the trajectory projected onto that plane, and the loss along the
 // line from the initial to the current weights. Or an optimizer race: several optimizers trained
-// from the same initial weights, their paths on one common PCA plane over the landscape there.
+// from the same initial weights, their paths on one common PCA plane over the landscape there. Or
+// the runs of a set (AnalysisSource::runs): every run's trajectory on the plane through their
+// common start that fits them all (analysis::runSetPlane), the loss computed on it once.
 // Progress and cancellation go through atomics the UI thread polls and sets.
 #include "analysis/analysis_source.h"
 #include "analysis/loss_landscape.h"
@@ -17,7 +19,7 @@
 
 namespace gradlab::ui {
 
-enum class LandscapePlane { Random, Pca, Race };
+enum class LandscapePlane { Random, Pca, Race, RunSet };
 
 struct LandscapeRequest {
   std::shared_ptr<const AnalysisSource> source;
@@ -37,14 +39,21 @@ struct JobProgress {
   std::atomic<bool> cancel{false};
 };
 
-// One optimizer's run in a race, in the common plane.
+// One run on a common plane: an optimizer of a race, or a run of the set.
 struct RacePath {
-  std::string title;
-  std::vector<analysis::PlanePoint> points;  // at evenly spaced steps, the start first
+  std::string title;                          // the optimizer's, or the run's legend ("B: lr=0.1")
+  RunStyle style;                             // colour and line style of its path
+  std::vector<analysis::PlanePoint> points;  // the start first: a race's at evenly spaced steps, a run's at its probes
   uint64_t steps = 0;                         // steps trained
-  std::vector<double> losses;                 // training loss of every step
-  double finalLoss = 0;                       // of its last step
+  std::vector<double> losses;                 // race: training loss of every step (a set's runs: none)
+  double finalLoss = 0;                       // race: of its last step
   std::string diverged;                       // what went non-finite, where (empty: it did not)
+};
+
+// A run of the set that is not drawn on the common plane, and why.
+struct OffPlane {
+  RunStyle style;
+  std::string reason;  // "different network", or what its weights lack
 };
 
 struct LandscapeResult {
@@ -55,7 +64,9 @@ struct LandscapeResult {
   std::vector<analysis::PlanePoint> path;      // the trajectory in the plane (empty: none given)
   double explained[2] = {0, 0};                // PCA plane: variance along each axis
   std::optional<analysis::Line> line;          // initial to current weights, when both are known
-  std::vector<RacePath> race;                  // Race: one per optimizer; the grid is centred on their start
+  std::vector<RacePath> race;                  // Race, RunSet: one per path; the grid is centred on their start
+  std::vector<OffPlane> offPlane;              // RunSet: visible runs left off the plane
+  bool sharedStart = true;                     // RunSet: every path starts at (0, 0)
   uint32_t samples = 0;
   double seconds = 0;
   std::string note;  // a caveat to show with the result

@@ -187,8 +187,10 @@ void LandscapeView::setSource(std::shared_ptr<const AnalysisSource> source) {
   updatePlaneChoices();
   if (!isRunning() && !shown_) {
     const bool ready = source_ && !source_->current.empty();
-    status_->setText(ready ? tr("Press Compute to draw the loss around the weights at step %1.").arg(source_->step)
-                           : noWeightsMessage());
+    status_->setText(source_ && source_->isSet()
+                         ? tr("Press Compute to draw the %1 runs' paths on one plane over the loss there.").arg(source_->runs.size())
+                     : ready ? tr("Press Compute to draw the loss around the weights at step %1.").arg(source_->step)
+                             : noWeightsMessage());
     plot_->clear(status_->text());
   }
 }
@@ -206,14 +208,21 @@ void LandscapeView::setPlane(LandscapePlane plane) {
 }
 
 void LandscapeView::updatePlaneChoices() {
-  const QVariant chosen = plane_->currentData();
+  // A set that just appeared is shown on its plane; otherwise the user's choice stays.
+  const bool setAppears = source_ && source_->isSet() && plane_->findData(int(LandscapePlane::RunSet)) < 0;
+  const QVariant chosen = setAppears ? QVariant(int(LandscapePlane::RunSet)) : plane_->currentData();
   plane_->clear();
+  // A set's runs on one plane first: with a set, that is what the view is for.
+  if (source_ && source_->isSet())
+    plane_->addItem(tr("the set's %1 runs on one plane (PCA about their common start)").arg(source_->runs.size()),
+                    int(LandscapePlane::RunSet));
   plane_->addItem(tr("random directions (filter-normalised)"), int(LandscapePlane::Random));
   if (source_ && source_->trajectory.size() >= 2)
     plane_->addItem(tr("PCA of the trajectory (%1 probes)").arg(source_->trajectory.size()), int(LandscapePlane::Pca));
   plane_->addItem(tr("optimizer race from one start (common PCA plane)"), int(LandscapePlane::Race));
   const int index = plane_->findData(chosen);
   plane_->setCurrentIndex(std::max(index, 0));
+  planeChosen();  // the same index with other choices around it signals nothing
 }
 
 void LandscapeView::planeChosen() {
@@ -241,10 +250,10 @@ void LandscapeView::compute() {
   if (isRunning()) return;
   LandscapeRequest request;
   request.plane = LandscapePlane(plane_->currentData().toInt());
-  const bool race = request.plane == LandscapePlane::Race;
+  const bool race = request.plane == LandscapePlane::Race, set = request.plane == LandscapePlane::RunSet;
   QString problem;
   if (!source_ || !source_->train) problem = tr("Load a dataset first (Training panel).");
-  else if (!race && source_->current.empty()) problem = noWeightsMessage();
+  else if (!race && !set && source_->current.empty()) problem = noWeightsMessage();
   if (race && problem.isEmpty()) {
     try {
       request.racers = optim::parseOptimizerSpecs(racers_->text().toStdString());
@@ -271,7 +280,11 @@ void LandscapeView::compute() {
                               .arg(request.raceSteps)
                               .arg(request.gridPoints)
                               .arg(request.samples)
-                        : tr("Computing %1 x %1 points on %2 samples…").arg(request.gridPoints).arg(request.samples));
+                   : set ? tr("Placing %1 runs on one plane, then %2 x %2 points on %3 samples…")
+                               .arg(source_->runs.size())
+                               .arg(request.gridPoints)
+                               .arg(request.samples)
+                         : tr("Computing %1 x %1 points on %2 samples…").arg(request.gridPoints).arg(request.samples));
   watcher_ = new QFutureWatcher<LandscapeResult>(this);
   connect(watcher_, &QFutureWatcher<LandscapeResult>::finished, this, [this, request] {
     const LandscapeResult result = watcher_->result();
@@ -313,20 +326,23 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
   field.cols = int(g.alphas.size());
   field.rows = int(g.betas.size());
   for (const auto& v : g.values) field.values.push_back(v.loss);
-  const bool race = request.plane == LandscapePlane::Race;
+  const bool set = request.plane == LandscapePlane::RunSet;
+  const bool race = request.plane == LandscapePlane::Race || set;  // several paths from one start
   const bool pca = request.plane == LandscapePlane::Pca || race;
   const auto percent = [](double f) { return QString::number(100 * f, 'f', 1); };
+  // About the common start, "variance" is the paths' spread from it (uncentred PCA).
   field.x = {g.alphas.front(), g.alphas.back(),
-             pca ? tr("PC 1: %1% of the %2 variance")
-                       .arg(percent(result.explained[0]), race ? tr("paths'") : tr("trajectory's"))
+             pca ? (race ? tr("PC 1: %1% of the paths' spread from the start") : tr("PC 1: %1% of the trajectory's variance"))
+                       .arg(percent(result.explained[0]))
                  : tr("α: random direction 1 (filter-normalised, seed %1)").arg(request.seed)};
   field.y = {g.betas.front(), g.betas.back(),
-             pca ? tr("PC 2: %1% of the variance").arg(percent(result.explained[1]))
+             pca ? (race ? tr("PC 2: %1% of the spread") : tr("PC 2: %1% of the variance")).arg(percent(result.explained[1]))
                  : tr("β: random direction 2 (filter-normalised)")};
   field.valueTitle = tr("loss on %1 training samples").arg(result.samples);
   field.log = true;
   field.contours = true;
-  plot_->setTitle(race ? tr("%1 optimizers from one start, %2 steps each, %3 x %4 points")
+  plot_->setTitle(set ? tr("%1 runs of the set on one plane, %2 x %3 points").arg(result.race.size()).arg(field.cols).arg(field.rows)
+                  : race ? tr("%1 optimizers from one start, %2 steps each, %3 x %4 points")
                              .arg(result.race.size())
                              .arg(request.raceSteps)
                              .arg(field.cols)
@@ -340,17 +356,19 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
   plot_->setLegend(race);  // every race path starts at the same point: names there would pile up
   setLineTabShown(!race);
   if (race) {
-    plot_->setMarkers({{QPointF(0, 0), tr("common start")}});
+    if (result.sharedStart) plot_->setMarkers({{QPointF(0, 0), tr("common start")}});
+    else plot_->setMarkers({{QPointF(0, 0), tr("mean of the starts")}});
     for (const RacePath& run : result.race) {
       HeatmapPlot::Path path;
       path.name = QString::fromStdString(run.title);
-      path.colour = categoryColor(uint32_t(paths.size() + 1));  // as in the race's loss chart
+      path.colour = run.style.color;  // as in the race's loss chart and the lab's other views
+      path.pen = run.style.pen;
       for (const auto& p : run.points) path.points.emplace_back(p.x, p.y);
       paths.push_back(std::move(path));
     }
     plot_->setPaths(std::move(paths));
-    status_->setText(raceSummary(result));
-    showRaceLosses(result);
+    status_->setText(set ? runSetSummary(result) : raceSummary(result));
+    if (!set) showRaceLosses(result);
     return;
   }
   plot_->setMarkers({{QPointF(0, 0), tr("current weights")}});
@@ -383,6 +401,23 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
   if (!result.note.empty()) text += " " + QString::fromStdString(result.note);
   status_->setText(text);
   showLine(result);
+}
+
+QString LandscapeView::runSetSummary(const LandscapeResult& result) const {
+  QStringList runs;
+  for (const RacePath& run : result.race) runs << tr("%1 (step %2)").arg(QString::fromStdString(run.title)).arg(run.steps);
+  QString text = tr("On one plane through %1: %2.")
+                     .arg(result.sharedStart ? tr("the runs' common start") : tr("the mean of the runs' starts"), runs.join("; "));
+  QStringList off;
+  for (const OffPlane& o : result.offPlane) off << tr("%1 (%2)").arg(o.style.legend(), QString::fromStdString(o.reason));
+  if (!off.isEmpty()) text += " " + tr("Not on this plane: %1.").arg(off.join("; "));
+  text += " " + tr("Landscape of %1 points on %2 samples; %3 s in all on %4.")
+                    .arg(result.grid.values.size() + 1)
+                    .arg(result.samples)
+                    .arg(result.seconds, 0, 'f', 1)
+                    .arg(QString::fromStdString(result.device));
+  if (!result.note.empty()) text += " " + QString::fromStdString(result.note);
+  return text;
 }
 
 QString LandscapeView::raceSummary(const LandscapeResult& result) const {
@@ -418,7 +453,7 @@ void LandscapeView::showRaceLosses(const LandscapeResult& result) {
     const RacePath& run = result.race[r];
     auto* series = new QLineSeries;
     series->setName(QString::fromStdString(run.title));
-    series->setPen(QPen(categoryColor(uint32_t(r + 1)), 1.6));
+    series->setPen(QPen(run.style.color, 1.6, run.style.pen));
     QList<QPointF> points;
     for (size_t i = 0; i < run.losses.size(); ++i)
       if (std::isfinite(run.losses[i])) points.append({double(i + 1), run.losses[i]}), hi = std::max(hi, run.losses[i]);

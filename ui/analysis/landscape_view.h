@@ -4,8 +4,10 @@
 // drawn as a log-scaled heatmap with contour lines, the current weights at the centre and the
 // trajectory projected onto the plane; and, on a second tab, the loss along the straight line
 // from the initial to the current weights. Or a race: optimizers trained from one start, their
-// paths drawn together over the landscape of their common PCA plane. The work runs on a worker thread with a Context of
-// its own; a progress bar follows it and Cancel stops it after the current chunk of points.
+// paths drawn together over the landscape of their common PCA plane. Or the runs of a set
+// (AnalysisSource::runs): each visible run's trajectory on one common plane, in its run's colour
+// and line style, named in a legend under the plot. The work runs on a worker thread with a
+// Context of its own; a progress bar follows it and Cancel stops it after the current chunk of points.
 #include "analysis/analysis_source.h"
 #include "analysis/landscape_job.h"
 
@@ -74,6 +76,7 @@ class LandscapeView : public QWidget {
   void showLine(const LandscapeResult& result);
   void setLineTabShown(bool shown);
   QString raceSummary(const LandscapeResult& result) const;
+  QString runSetSummary(const LandscapeResult& result) const;
   void showRaceLosses(const LandscapeResult& result);
   void setRunning(bool running);
   void updatePlaneChoices();

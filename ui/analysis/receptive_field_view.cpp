@@ -1,6 +1,7 @@
 #include "analysis/receptive_field_view.h"
 
 #include "analysis/heatmap_plot.h"
+#include "analysis/run_choice.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -43,6 +44,9 @@ QImage greyImage(const std::vector<float>& values, int width, int height) {
 }  // namespace
 
 ReceptiveFieldView::ReceptiveFieldView(QWidget* parent) : QWidget(parent) {
+  run_ = new RunChoice;
+  runLabel_ = new QLabel(tr("Run"));
+  runLabel_->hide();
   summary_ = new QLabel(tr("No network yet."));
   summary_->setWordWrap(true);
   table_ = new QTableWidget(0, Columns);
@@ -104,6 +108,11 @@ ReceptiveFieldView::ReceptiveFieldView(QWidget* parent) : QWidget(parent) {
   auto* top = new QWidget;
   auto* topLayout = new QVBoxLayout(top);
   topLayout->setContentsMargins(0, 0, 0, 0);
+  auto* runRow = new QHBoxLayout;
+  runRow->addWidget(runLabel_);
+  runRow->addWidget(run_);
+  runRow->addStretch(1);
+  topLayout->addLayout(runRow);
   topLayout->addWidget(summary_);
   topLayout->addWidget(table_, 1);
   measurePane_ = new QWidget;
@@ -124,11 +133,24 @@ ReceptiveFieldView::ReceptiveFieldView(QWidget* parent) : QWidget(parent) {
   connect(layer_, &QComboBox::currentIndexChanged, this, &ReceptiveFieldView::layerChosen);
   connect(table_, &QTableWidget::cellClicked, this, [this](int row) { selectLayer(table_->item(row, Layer)->text()); });
   connect(computeButton_, &QPushButton::clicked, this, &ReceptiveFieldView::compute);
+  connect(run_, &QComboBox::currentIndexChanged, this, [this] {
+    // Another run may be another network: its own table, and no field measured on it yet.
+    analysed_ = run_->chosen(source_);
+    shown_.reset();
+    input_->clear(tr("The first input appears here"));
+    heat_->clear(tr("Pick a layer and a unit, then measure its effective receptive field"));
+    fillTable();
+  });
   setSource(nullptr);
 }
 
 void ReceptiveFieldView::setSource(std::shared_ptr<const AnalysisSource> source) {
   source_ = std::move(source);
+  {
+    const QSignalBlocker quiet(run_);  // one table fill below, whatever the combo does
+    run_->setSource(source_.get(), runLabel_);
+  }
+  analysed_ = run_->chosen(source_);
   fillTable();
 }
 
@@ -138,11 +160,11 @@ void ReceptiveFieldView::fillTable() {
   const QString chosen = layer_->currentData().toString();
   const QSignalBlocker quiet(layer_);  // the layer is chosen once the table is complete
   layer_->clear();
-  if (!source_) {
+  if (!analysed_) {
     summary_->setText(tr("No network yet."));
   } else {
     try {
-      fields_ = analysis::receptiveFields(source_->graph);
+      fields_ = analysis::receptiveFields(analysed_->graph);
     } catch (const std::exception& e) {
       summary_->setText(tr("The network has errors; fix them in the editor first:\n%1").arg(QString::fromUtf8(e.what())));
     }
@@ -157,7 +179,7 @@ void ReceptiveFieldView::fillTable() {
               : tr("The input is flat (%1 features): every unit of a dense network sees the whole input, so there is no "
                    "receptive field to draw. Receptive fields belong to convolutional networks on images.")
                     .arg(QString::fromStdString(fields_[0].shape.text())));
-  const nn::GraphAnalysis graph = source_ ? nn::analyze(source_->graph) : nn::GraphAnalysis{};
+  const nn::GraphAnalysis graph = analysed_ ? nn::analyze(analysed_->graph) : nn::GraphAnalysis{};
   table_->setRowCount(int(fields_.size()));
   for (size_t i = 0; i < fields_.size(); ++i) {
     const auto& f = fields_[i];
@@ -229,16 +251,17 @@ void ReceptiveFieldView::setUnit(int channel, int y, int x) {
 
 void ReceptiveFieldView::setNoise(bool noise) { noise_->setChecked(noise); }
 void ReceptiveFieldView::setBatch(int batch) { batch_->setValue(batch); }
+QComboBox* ReceptiveFieldView::runChoice() const { return run_; }
 QString ReceptiveFieldView::statusText() const { return status_->text(); }
 bool ReceptiveFieldView::canMeasure() const { return layer_->count() > 0; }
 
 void ReceptiveFieldView::compute() {
-  if (isRunning() || !source_ || layer_->count() == 0) {
+  if (isRunning() || !analysed_ || layer_->count() == 0) {
     if (!isRunning()) emit finished();
     return;
   }
   ReceptiveFieldRequest request;
-  request.source = source_;
+  request.source = analysed_;
   request.unit = {layer_->currentData().toString().toStdString(), uint32_t(channel_->value()), uint32_t(y_->value()),
                   uint32_t(x_->value())};
   request.noise = noise_->isChecked();
@@ -246,7 +269,8 @@ void ReceptiveFieldView::compute() {
   computeButton_->setEnabled(false);
   status_->setText(tr("Measuring on the device…"));
   watcher_ = new QFutureWatcher<ReceptiveFieldResult>(this);
-  connect(watcher_, &QFutureWatcher<ReceptiveFieldResult>::finished, this, [this, request] {
+  const QString run = run_->chosenLegend();
+  connect(watcher_, &QFutureWatcher<ReceptiveFieldResult>::finished, this, [this, request, run] {
     const ReceptiveFieldResult result = watcher_->result();
     watcher_->deleteLater();
     watcher_ = nullptr;
@@ -259,7 +283,8 @@ void ReceptiveFieldView::compute() {
     } else {
       showResult(result);
       const auto& u = result.field.unit;
-      QString text = tr("%1, channel %2, y %3, x %4, on %5 %6 at the %7: ")
+      QString text = tr("%1%2, channel %3, y %4, x %5, on %6 %7 at the %8: ")
+                         .arg(run.isEmpty() ? QString() : tr("Run %1: ").arg(run))
                          .arg(QString::fromStdString(u.node))
                          .arg(u.channel)
                          .arg(u.y)

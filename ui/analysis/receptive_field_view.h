@@ -4,7 +4,8 @@
 // layer's centre unit), its effective receptive field measured on the device — the mean
 // |d unit / d pixel| over a batch of training images or of gaussian noise — drawn beside the
 // first input with the theoretical box on both, and the share of the gradient inside the box.
-// Dense networks see the whole input, which the view says instead of drawing.
+// Dense networks see the whole input, which the view says instead of drawing. With a run set, a
+// combo chooses the run whose network and weights are analysed.
 #include "analysis/analysis_source.h"
 #include "analysis/receptive_field.h"
 #include "analysis/receptive_field_job.h"
@@ -25,6 +26,7 @@ template <class T> class QFutureWatcher;
 namespace gradlab::ui {
 
 class HeatmapPlot;
+class RunChoice;
 
 class ReceptiveFieldView : public QWidget {
   Q_OBJECT
@@ -42,6 +44,7 @@ class ReceptiveFieldView : public QWidget {
 
   const std::vector<analysis::ReceptiveField>& fields() const { return fields_; }
   QTableWidget* table() const { return table_; }
+  QComboBox* runChoice() const;  // shown only when the source is a run set
   bool canMeasure() const;  // a layer with spatial axes to measure, so the measuring pane shows
   HeatmapPlot* fieldPlot() const { return heat_; }
   HeatmapPlot* inputPlot() const { return input_; }
@@ -61,9 +64,12 @@ class ReceptiveFieldView : public QWidget {
   void showResult(const ReceptiveFieldResult& result);
 
   std::shared_ptr<const AnalysisSource> source_;
+  std::shared_ptr<const AnalysisSource> analysed_;  // source_, or its chosen run
   std::vector<analysis::ReceptiveField> fields_;  // input first, then the graph's nodes
   std::optional<ReceptiveFieldResult> shown_;
 
+  RunChoice* run_;
+  QLabel* runLabel_;
   QLabel* summary_;
   QTableWidget* table_;
   QComboBox* layer_;

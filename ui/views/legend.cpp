@@ -2,6 +2,7 @@
 
 #include <QFontMetrics>
 #include <QPainter>
+#include <QPen>
 #include <QPalette>
 
 #include <algorithm>
@@ -50,7 +51,13 @@ void Legend::draw(QPainter& p, QPointF topLeft, const QPalette& palette) const {
   p.setPen(palette.color(QPalette::WindowText));
   for (size_t i = 0; i < entries_.size(); ++i) {
     const QRectF r = rects_[i].translated(topLeft);
-    p.fillRect(QRectF(r.left(), r.center().y() - 0.15 * line_, kSwatch * line_, 0.3 * line_), entries_[i].colour);
+    if (entries_[i].pen == Qt::SolidLine) {
+      p.fillRect(QRectF(r.left(), r.center().y() - 0.15 * line_, kSwatch * line_, 0.3 * line_), entries_[i].colour);
+    } else {
+      p.setPen(QPen(entries_[i].colour, 0.3 * line_, entries_[i].pen, Qt::FlatCap));
+      p.drawLine(QPointF(r.left(), r.center().y()), QPointF(r.left() + kSwatch * line_, r.center().y()));
+      p.setPen(palette.color(QPalette::WindowText));
+    }
     p.drawText(r.adjusted((kSwatch + kGap) * line_, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter, shown_[i]);
   }
   p.restore();

@@ -17,6 +17,7 @@ namespace gradlab::ui {
 struct LegendEntry {
   QString name;
   QColor colour;
+  Qt::PenStyle pen = Qt::SolidLine;  // not solid: the swatch is a line in this style (runs of a set)
 };
 
 class Legend {

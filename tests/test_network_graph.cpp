@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 using namespace gradlab::nn;
@@ -51,6 +52,19 @@ class TestNetworkGraph : public QObject {
   Q_OBJECT
 
  private slots:
+  // Every layer type comes from its file's registration with a GPU factory, once, and the
+  // catalog finds each by name.
+  void everyLayerTypeIsRegisteredWithItsFactory() {
+    std::set<std::string> seen;
+    for (const auto& def : layerCatalog()) {
+      QVERIFY2(def.create, def.type.c_str());
+      QVERIFY2(def.infer, def.type.c_str());
+      QVERIFY2(seen.insert(def.type).second, def.type.c_str());
+      QCOMPARE(findLayer(def.type), &def);
+    }
+    QVERIFY(seen.size() >= 24);
+  }
+
   void examplesParseCheckAndRoundTrip() {
     const std::filesystem::path dir(GRADLAB_NETWORKS);
     int count = 0;

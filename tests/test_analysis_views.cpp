@@ -494,6 +494,10 @@ class TestAnalysisViews : public QObject {
     test::screenshot(view, "analysis_landscape_run_set", 200);
     checkRacePlaneShows(*view.plot(), r);
     if (QTest::currentTestFailed()) return;
+    view.setPalette(test::darkPalette());
+    test::screenshot(view, "analysis_landscape_run_set_dark", 200);
+    checkRacePlaneShows(*view.plot(), r);
+    if (QTest::currentTestFailed()) return;
 
     // Run B hidden: two paths, B's colour nowhere on the plane.
     auto hidden = std::make_shared<AnalysisSource>(*source);
@@ -507,6 +511,22 @@ class TestAnalysisViews : public QObject {
     const QImage shot = view.plot()->grab().toImage();
     QCOMPARE(test::countPixels(shot, view.plot()->rect(), ui::runColor(1), 12), 0);
     QVERIFY(test::countPixels(shot, view.plot()->plotRect(), ui::runColor(2)) > 40);
+
+    // A long trajectory is thinned to 33 points, its start and end kept.
+    auto longer = std::make_shared<AnalysisSource>(*source);
+    longer->runs.resize(2);
+    std::vector<ui::ParameterMap> twice;
+    for (const auto& t : longer->runs[0].trajectory) twice.insert(twice.end(), {t, t});
+    longer->runs[0].trajectory = twice;
+    view.setSource(longer);
+    view.compute();
+    QVERIFY(finishes(done, 120000));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    const auto& thinned = view.result()->race[0].points;
+    QCOMPARE(thinned.size(), size_t(33));
+    QVERIFY(std::hypot(thinned.front().x, thinned.front().y) < 1e-9);
+    QVERIFY(std::hypot(thinned.back().x, thinned.back().y) > 1e-3);
+    QCOMPARE(view.result()->race[1].points.size(), r.race[1].points.size());
   }
 
   // In evaluation mode BatchNorm normalises with its running statistics: the landscape uses the

@@ -13,6 +13,9 @@ namespace {
 constexpr uint32_t kEvalBatch = 256;  // samples per forward pass of the landscape
 constexpr double kPcaMargin = 0.15;   // the PCA grid frames the path with this much room per side
 constexpr uint32_t kRaceSnapshots = 26;  // weights kept per optimizer of a race, the start included
+// Points kept per run of a set, ends included: four runs of 64 probes of a 270k-parameter MLP
+// would otherwise hold 280 MB of flattened copies for a path that 33 points draw as well.
+constexpr size_t kMaxSetPathPoints = 33;
 
 // Where the landscape is computed: the plane, the grid over it, and the grid's centre.
 struct PlaneSetup {
@@ -29,13 +32,16 @@ std::map<std::string, size_t> layoutOf(const ParameterMap& params) {
 }
 
 // A run's weights along the way, oldest first: its initial weights, its probes, its current
-// weights, each once.
+// weights, each once; at most kMaxSetPathPoints of them, evenly spaced, the ends kept.
 std::vector<const ParameterMap*> snapshotsOf(const RunAnalysis& run) {
-  std::vector<const ParameterMap*> out;
-  if (!run.initial.empty() && (run.trajectory.empty() || run.trajectory.front() != run.initial)) out.push_back(&run.initial);
-  for (const auto& t : run.trajectory) out.push_back(&t);
-  if (!run.current.empty() && (out.empty() || *out.back() != run.current)) out.push_back(&run.current);
-  return out;
+  std::vector<const ParameterMap*> all;
+  if (!run.initial.empty() && (run.trajectory.empty() || run.trajectory.front() != run.initial)) all.push_back(&run.initial);
+  for (const auto& t : run.trajectory) all.push_back(&t);
+  if (!run.current.empty() && (all.empty() || *all.back() != run.current)) all.push_back(&run.current);
+  if (all.size() <= kMaxSetPathPoints) return all;
+  std::vector<const ParameterMap*> kept;
+  for (size_t k = 0; k < kMaxSetPathPoints; ++k) kept.push_back(all[k * (all.size() - 1) / (kMaxSetPathPoints - 1)]);
+  return kept;
 }
 
 // The run the set's plane is built for: the first visible one.

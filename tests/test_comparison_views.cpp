@@ -416,6 +416,48 @@ class TestComparisonViews : public QObject {
     test::screenshot(depth, "comparison_depth_stats_variant", 100);
   }
 
+  // Runs of different batch sizes are probed at different steps over the same samples: each
+  // view says each run's step instead of one for all.
+  void viewsSayEachRunsStepWhenTheyDiffer() {
+    auto probesB = std::make_shared<train::ProbeReport>(probes(1));
+    probesB->step = kSteps / 2;
+    auto boundaryB = std::make_shared<train::DecisionBoundary>(*runs_[1]->boundary);
+    boundaryB->step = kSteps / 2;
+    const QString steps = QString("steps %1 (A), %2 (B)").arg(kSteps).arg(kSteps / 2);
+
+    ui::LayerHistogramsView histograms;
+    histograms.setRunStyles(styles_);
+    histograms.setReport(runs_[0]->probes, 0);
+    histograms.setReport(probesB, 1);
+    histograms.refresh();
+    QVERIFY2(histograms.caption().contains("at " + steps), qPrintable(histograms.caption()));
+
+    ui::DepthStatsView depth;
+    depth.setRunStyles(styles_);
+    depth.setReport(runs_[0]->probes, 0);
+    depth.setReport(probesB, 1);
+    depth.refresh();
+    QVERIFY2(depth.runLegend().contains(steps), qPrintable(depth.runLegend()));
+    for (const QString& text : depth.chartTexts()) QVERIFY2(!text.contains("(step "), qPrintable(text));
+
+    ui::DecisionBoundaryView boundaries;
+    boundaries.resize(900, 480);
+    boundaries.setData(moons_);
+    boundaries.setRunStyles(styles_);
+    boundaries.setBoundary(runs_[0]->boundary, 0);
+    boundaries.setBoundary(boundaryB, 1);
+    QVERIFY2(!boundaries.titleText().contains("step"), qPrintable(boundaries.titleText()));
+    QVERIFY2(boundaries.panelTitle(1).endsWith(QString("step %1").arg(kSteps / 2)), qPrintable(boundaries.panelTitle(1)));
+    QVERIFY2(boundaries.panelTitle(0).endsWith(QString("step %1").arg(kSteps)), qPrintable(boundaries.panelTitle(0)));
+    boundaries.show();
+    test::screenshot(boundaries, "comparison_decision_boundaries_steps", 100);
+    QVERIFY2(boundaries.elidedLabels().isEmpty(), qPrintable(boundaries.elidedLabels().join(" | ")));
+    // The same steps: one for all, in the title.
+    boundaries.setBoundary(runs_[1]->boundary, 1);
+    QCOMPARE(boundaries.panelTitle(1), styles_[1].legend());
+    QVERIFY(boundaries.titleText().contains(QString("at step %1").arg(kSteps)));
+  }
+
  private:
   void checkBoundaryPanels(ui::DecisionBoundaryView& view) {
     const QImage shot = view.grab().toImage();

@@ -144,9 +144,8 @@ QRectF DecisionBoundaryView::plotRect(int panel) const {
   const double aspect = (e.yMax - e.yMin) / (e.xMax - e.xMin);
   double w = area.width(), h = w * aspect;
   if (h > area.height()) h = area.height(), w = h / aspect;
-  // Compared, each plot sits right under its title.
-  const double top = comparing() ? area.top() : area.top() + (area.height() - h) / 2;
-  return QRectF(area.left() + (area.width() - w) / 2, top, w, h);
+  // Compared, each panel's title follows its plot (panelTitleRect).
+  return QRectF(area.left() + (area.width() - w) / 2, area.top() + (area.height() - h) / 2, w, h);
 }
 
 QPointF DecisionBoundaryView::toWidget(double x, double y, int panel) const {
@@ -164,9 +163,26 @@ QString DecisionBoundaryView::message() const {
       .arg(data_->sampleSize());
 }
 
+// Runs of different batch sizes take different numbers of steps over the same samples.
+bool DecisionBoundaryView::sameStep() const {
+  for (int i = 1; i < panelCount(); ++i)
+    if (boundary(i) && boundary(0) && boundary(i)->step != boundary(0)->step) return false;
+  return true;
+}
+
+QString DecisionBoundaryView::panelTitle(int panel) const {
+  if (!comparing()) return {};
+  const QString legend = shownRuns(styles_).at(size_t(panel)).legend();
+  const auto* b = boundary(panel);
+  return b && !sameStep() ? legend + tr(" \u00b7 step %1").arg(b->step) : legend;
+}
+
 QString DecisionBoundaryView::titleText() const {
   const QString name = data_ ? QString::fromStdString(data_->name) : tr("Decision boundary");
-  if (const auto* b = boundary(0)) return name + tr(": predicted class at step %1 (paler = less sure)").arg(b->step);
+  if (const auto* b = boundary(0)) {
+    if (!sameStep()) return name + tr(": predicted class (paler = less sure)");  // each panel says its step
+    return name + tr(": predicted class at step %1 (paler = less sure)").arg(b->step);
+  }
   if (!message().isEmpty()) return tr("Decision boundary: for 2-D inputs only");
   return name + tr(": no boundary yet (train with the boundary view on)");
 }
@@ -220,7 +236,7 @@ void DecisionBoundaryView::paintPanel(QPainter& p, int panel) {
     p.setFont(bold);
     const QRectF box = panelTitleRect(panel);
     const QFontMetrics metrics(bold);
-    const QString text = run.legend();
+    const QString text = panelTitle(panel);
     const QRect needed = metrics.boundingRect(box.toRect(), Qt::AlignHCenter | Qt::TextWordWrap, text);
     if (needed.height() > box.height() || needed.width() > box.width()) {
       elided_ << text;

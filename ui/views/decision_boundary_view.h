@@ -38,6 +38,7 @@ class DecisionBoundaryView : public QWidget {
   QPointF toWidget(double x, double y, int panel = 0) const;
   QRectF plotRect(int panel = 0) const;
   QRectF panelTitleRect(int panel) const;  // empty for a run alone
+  QString panelTitle(int panel) const;     // the run's legend, and its step when the runs' differ
   // The heatmap colour of a class at a confidence (background-blended, theme-aware).
   QColor cellColor(uint32_t cls, double confidence, uint32_t classes) const;
   QString titleText() const;
@@ -61,6 +62,7 @@ class DecisionBoundaryView : public QWidget {
   train::GridExtent extent(int panel) const;
   QImage imageOf(const train::DecisionBoundary& boundary) const;
   bool comparing() const { return styles_.size() > 1; }
+  bool sameStep() const;  // of the shown runs' boundaries
   // Panels in a grid of `columns`; the height of a panel's title (two lines when compared).
   int columns() const;
   double panelTitleHeight() const;

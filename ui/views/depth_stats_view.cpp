@@ -386,12 +386,18 @@ void DepthStatsView::draw() {
   for (const RunStyle& run : runs)
     legend << QString("<span style='color:%1'><b>%2</b> %3</span>")
                   .arg(run.color.name(), penSample(run.pen), run.legend().toHtmlEscaped());
+  std::vector<std::pair<QString, uint64_t>> steps;
+  for (size_t r = 0; r < runs.size(); ++r)
+    if (reports[r]) steps.push_back({runs[r].label, reports[r]->step});
+  // Runs probed at different steps (other batch sizes) say so under the charts: in a title it
+  // would not fit a chart at its minimum width.
+  const QString probed = stepText(steps);
+  const bool sameStep = std::all_of(steps.begin(), steps.end(), [&](const auto& s) { return s.second == steps[0].second; });
   runLegend_->setText(legend.join("&nbsp;&nbsp;&nbsp; ") +
-                      tr("<br>Lines: thick std, thin mean. Bars: solid dead, hatched saturated."));
+                      tr("<br>Lines: thick std, thin mean. Bars: solid dead, hatched saturated.") +
+                      (sameStep ? QString() : tr(" Probed at %1.").arg(probed)));
   runLegend_->setVisible(comparing);
-  const train::ProbeReport* first = nullptr;
-  for (const auto* report : reports) first = first ? first : report;
-  const QString step = first ? tr(" (step %1)").arg(first->step) : QString();
+  const QString step = !steps.empty() && sameStep ? " (" + probed + ")" : QString();
   activations_.chart->setTitle(tr("Activations by depth") + step);
   gradients_.chart->setTitle(tr("Gradients by depth") + step);
 }

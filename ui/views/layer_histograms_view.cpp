@@ -374,21 +374,25 @@ void LayerHistogramsView::refresh() {
       panel->set(title, cell ? *cell : none, shared ? axis.lo : u.min, shared ? axis.hi : u.max, own);
     }
   }
-  const train::ProbeReport* first = nullptr;
+  caption_->setText(captionFor(runs, rows.size(), gradients));
+}
+
+QString LayerHistogramsView::captionFor(const RunStyles& runs, size_t layers, bool gradients) const {
+  std::vector<std::pair<QString, uint64_t>> steps;
   for (const RunStyle& run : runs)
-    if (auto it = reports_.find(run.member); it != reports_.end() && !first) first = it->second.get();
+    if (auto it = reports_.find(run.member); it != reports_.end()) steps.push_back({run.label, it->second->step});
   QString caption = runs.empty() ? tr("Every run is hidden: tick one in the run list.")
                                  : tr("No probe yet: set probes on and train.");
-  if (first) {
-    caption = tr("%1 of %2 layers at step %3")
+  if (!steps.empty()) {
+    caption = tr("%1 of %2 layers at %3")
                   .arg(gradients ? tr("Gradients") : tr("Activations"))
-                  .arg(rows.size())
-                  .arg(first->step);
+                  .arg(layers)
+                  .arg(stepText(steps));
     if (ownAxes_)
       caption += tr("; %n on their own axis (values under 1/%1 of the shared range)", nullptr, ownAxes_)
                      .arg(kOwnAxisBelow);
   }
-  caption_->setText(caption);
+  return caption;
 }
 
 QString LayerHistogramsView::caption() const { return caption_->text(); }

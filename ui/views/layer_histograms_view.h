@@ -113,6 +113,7 @@ class LayerHistogramsView : public QWidget {
   struct Row;
   std::vector<Row> rowsOf(const RunStyles& runs, bool gradients) const;
   void layOut(size_t rows, const RunStyles& runs, bool comparing);
+  QString captionFor(const RunStyles& runs, size_t layers, bool gradients) const;
 
   std::map<uint32_t, std::shared_ptr<const train::ProbeReport>> reports_;  // by member
   RunStyles styles_;

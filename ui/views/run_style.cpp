@@ -1,5 +1,7 @@
 #include "views/run_style.h"
 
+#include <QStringList>
+
 namespace gradlab::ui {
 
 QColor runColor(uint32_t index) {
@@ -36,6 +38,16 @@ RunStyles shownRuns(const RunStyles& styles) {
   for (const RunStyle& style : styles)
     if (style.visible) shown.push_back(style);
   return shown;
+}
+
+QString stepText(const std::vector<std::pair<QString, uint64_t>>& steps) {
+  if (steps.empty()) return {};
+  bool same = true;
+  for (const auto& [label, step] : steps) same = same && step == steps.front().second;
+  if (same) return QString("step %1").arg(steps.front().second);
+  QStringList each;
+  for (const auto& [label, step] : steps) each << QString("%1 (%2)").arg(step).arg(label);
+  return "steps " + each.join(", ");
 }
 
 }  // namespace gradlab::ui

@@ -8,6 +8,7 @@
 #include <Qt>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace gradlab::ui {
@@ -42,5 +43,9 @@ using RunStyles = std::vector<RunStyle>;
 // The runs a view draws, in the set's order: the visible ones of `styles`; with no styles (a view
 // nobody told of a set), member 0 alone in its default style.
 RunStyles shownRuns(const RunStyles& styles);
+
+// "step 300"; "steps 300 (A), 150 (B)" when the runs' steps differ (runs of different batch sizes
+// take different numbers of steps over the same samples). Each entry: a run's label and step.
+QString stepText(const std::vector<std::pair<QString, uint64_t>>& steps);
 
 }  // namespace gradlab::ui

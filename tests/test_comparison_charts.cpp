@@ -40,7 +40,8 @@ void feed(ui::TrainingCharts& charts, uint32_t member, uint64_t steps, uint64_t 
     s.member = member;
     s.step = std::min(first + 10, steps);
     s.state = s.step == steps ? train::RunState::Paused : train::RunState::Running;
-    for (uint64_t step = first; step < s.step; ++step) s.records.push_back({step, loss(member, step), 0.5 + 0.1 * member});
+    for (uint64_t step = first; step < s.step; ++step)
+      s.records.push_back({step, loss(member, step), 0.5 + 0.1 * member});
     if (s.step % 50 == 0) s.validation = train::Evaluation{loss(member, s.step) + 0.05, 0.45 + 0.1 * member};
     charts.add(s);
   }
@@ -78,8 +79,10 @@ void verifyTextsWhole(const ui::TrainingCharts& charts) {
   }
   for (const QLabel* label : charts.findChildren<QLabel*>()) {
     if (!label->isVisible() || !label->wordWrap()) continue;
-    QVERIFY2(label->height() >= label->heightForWidth(label->width()),
-             qPrintable(QString("legend %1 px high, needs %2").arg(label->height()).arg(label->heightForWidth(label->width()))));
+    QVERIFY2(
+        label->height() >= label->heightForWidth(label->width()),
+        qPrintable(
+            QString("legend %1 px high, needs %2").arg(label->height()).arg(label->heightForWidth(label->width()))));
   }
 }
 
@@ -126,7 +129,8 @@ class ComparisonChartsTest : public QObject {
     QVERIFY2(yMin <= lo && yMax >= hi && yMax < lossOf(3, 119) && yMax - yMin < 2 * (hi - lo),
              qPrintable(QString("loss axis %1..%2 for losses %3..%4").arg(yMin).arg(yMax).arg(lo).arg(hi)));
     const auto [xMin, xMax] = charts.stepAxisRange();
-    QVERIFY2(xMin == 0 && xMax >= 120 && xMax <= 1.25 * 120, qPrintable(QString("step axis %1..%2").arg(xMin).arg(xMax)));
+    QVERIFY2(xMin == 0 && xMax >= 120 && xMax <= 1.25 * 120,
+             qPrintable(QString("step axis %1..%2").arg(xMin).arg(xMax)));
     QCOMPARE(charts.stepAxisTitle(), QString("step"));
     QCOMPARE(charts.accuracyAxisRange(), (std::pair<double, double>(0, 100)));
     // One legend under both charts: each visible run's whole description, not the hidden one's.
@@ -175,7 +179,8 @@ class ComparisonChartsTest : public QObject {
     QChartView* view = chartView(charts, "Loss");
     QCOMPARE(charts.stepAxisTitle(), QString("samples seen"));
     const auto [xMin, xMax] = charts.stepAxisRange();
-    QVERIFY2(xMin == 0 && xMax >= 200 * 32 && xMax <= 1.25 * 200 * 32, qPrintable(QString("x axis %1..%2").arg(xMin).arg(xMax)));
+    QVERIFY2(xMin == 0 && xMax >= 200 * 32 && xMax <= 1.25 * 200 * 32,
+             qPrintable(QString("x axis %1..%2").arg(xMin).arg(xMax)));
     const QXYSeries* a = series(view, "A training (each step)");
     const QXYSeries* b = series(view, "B training (each step)");
     QCOMPARE(a->at(a->count() - 1).x(), 200.0 * 32);
@@ -280,7 +285,8 @@ class ComparisonChartsTest : public QObject {
     train::Snapshot s;
     s.runId = kRunId;
     s.state = train::RunState::Paused;
-    for (uint64_t step = 0; step < kSteps; ++step) s.records.push_back({step, step == kSpike ? 50.0 : 1.0 + 1e-6 * double(step % 7), 0.5});
+    for (uint64_t step = 0; step < kSteps; ++step)
+      s.records.push_back({step, step == kSpike ? 50.0 : 1.0 + 1e-6 * double(step % 7), 0.5});
     s.step = kSteps;
     charts.add(s);
     QChartView* view = chartView(charts, "Loss");
@@ -293,6 +299,11 @@ class ComparisonChartsTest : public QObject {
     QVERIFY(spike);
     QVERIFY(charts.lossAxisRange().second >= 50);
     QCOMPARE(charts.lossPoints(), size_t(kSteps));  // what is saved stays whole
+    std::vector<persist::MetricPoint> validations;  // a validation pass every 10 steps
+    for (uint64_t step = 10; step <= kSteps; step += 10) validations.push_back({step, 1.0, 0.5});
+    charts.setHistory({}, validations);
+    QVERIFY(series(view, "validation")->count() <= qsizetype(ui::ThinnedSeries::kBuckets));
+    QCOMPARE(charts.validationPoints(), validations.size());
   }
 
   // With no run styles, a lone run as before: its own legend inside the chart, no set legend.

@@ -26,6 +26,9 @@ constexpr double kLinearDecades = 6;
 // A redraw replaces every changed series, which Qt Charts lays out and strokes again whole: while
 // snapshots stream in, they are gathered for this long (a curve grows about a pixel meanwhile).
 constexpr int kRedrawIntervalMs = 100;
+// Buckets drawn per series when several runs share a plot (a point every ~4 pixels at the lab's
+// size): stroking their lines, the per-step ones above all, is most of a redraw's cost.
+constexpr size_t kSharedPlotBuckets = 128;
 // The colours of a lone run, with no run styles set.
 const QColor kLoneRunColour(31, 119, 180), kLoneValidationColour(214, 39, 40);
 
@@ -54,13 +57,6 @@ QString penGlyph(Qt::PenStyle pen) {
 }
 
 double shownY(double y, bool logY) { return logY ? std::log10(std::max(y, 1e-8)) : y; }
-
-QList<QPointF> markerPoints(const std::vector<double>& x, const std::vector<double>& y, double xScale, bool logY) {
-  QList<QPointF> points;
-  points.reserve(qsizetype(x.size()));
-  for (size_t i = 0; i < x.size(); ++i) points.append(QPointF(x[i] * xScale, shownY(y[i], logY)));
-  return points;
-}
 
 }  // namespace
 
@@ -93,12 +89,17 @@ ThinnedSeries::Bucket ThinnedSeries::merged(const Bucket& a, const Bucket& b) {
   return m;
 }
 
-QList<QPointF> ThinnedSeries::points(bool envelope, double xScale, bool logY) const {
+QList<QPointF> ThinnedSeries::points(bool envelope, double xScale, bool logY, size_t maxBuckets) const {
+  // Neighbouring buckets drawn as one, in aligned groups of a power of two so a group's points do
+  // not shift as buckets are added.
+  size_t group = 1;
+  while (group * std::max<size_t>(1, maxBuckets) < buckets_.size()) group *= 2;
   QList<QPointF> out;
-  out.reserve(qsizetype(buckets_.size() * (envelope ? 2 : 1) + 1));
+  out.reserve(qsizetype(buckets_.size() / group * (envelope ? 2 : 1) + 3));
   auto put = [&](const QPointF& p) { out.append(QPointF(p.x() * xScale, shownY(p.y(), logY))); };
-  for (size_t i = 0; i < buckets_.size(); ++i) {
-    const Bucket& b = buckets_[i];
+  for (size_t first = 0; first < buckets_.size(); first += group) {
+    Bucket b = buckets_[first];
+    for (size_t i = first + 1; i < std::min(first + group, buckets_.size()); ++i) b = merged(b, buckets_[i]);
     if (!envelope || b.count == 1 || !b.finite) {
       put(b.last);
       continue;
@@ -108,13 +109,14 @@ QList<QPointF> ThinnedSeries::points(bool envelope, double xScale, bool logY) co
     if (b.low.x() != b.high.x()) put(lowFirst ? b.high : b.low);
     // The newest bucket also ends where the run is now, and a bucket that went NaN shows it.
     const double lastDrawn = std::max(b.low.x(), b.high.x());
-    if (b.last.x() != lastDrawn && (i + 1 == buckets_.size() || !std::isfinite(b.last.y()))) put(b.last);
+    if (b.last.x() != lastDrawn && (first + group >= buckets_.size() || !std::isfinite(b.last.y()))) put(b.last);
   }
   return out;
 }
 
 void TrainingCharts::Curves::noteLoss(double loss) {
-  if (std::isfinite(loss) && loss > 0) lowestLoss = std::min(lowestLoss, loss), highestLoss = std::max(highestLoss, loss);
+  if (std::isfinite(loss) && loss > 0)
+    lowestLoss = std::min(lowestLoss, loss), highestLoss = std::max(highestLoss, loss);
 }
 
 void TrainingCharts::Curves::append(const std::vector<train::StepRecord>& records) {
@@ -140,6 +142,8 @@ void TrainingCharts::Curves::addValidation(uint64_t step, double loss, double ac
   validationSteps.push_back(double(step));
   validationLoss.push_back(loss);
   validationAccuracy.push_back(accuracy * 100);
+  validationLossPoints.add(double(step), loss);
+  validationAccuracyPoints.add(double(step), accuracy * 100);
   noteLoss(loss);
 }
 
@@ -293,13 +297,15 @@ void TrainingCharts::updateLegend() {
     entries << entry(kLoneRunColour, penGlyph(Qt::SolidLine), tr("this run"))
             << entry(kLoneValidationColour, QStringLiteral("\u25cf"), tr("validation"));
   }
-  for (const RunStyle& style : lone ? RunStyles{} : drawnRuns()) entries << entry(style.color, penGlyph(style.pen), style.legend());
+  for (const RunStyle& style : lone ? RunStyles{} : drawnRuns())
+    entries << entry(style.color, penGlyph(style.pen), style.legend());
   for (const Pinned& pinned : reference_) {
     const QString legend = pinned.style.legend();
     entries << entry(faded(pinned.style.color), penGlyph(pinned.style.pen),
                      legend.isEmpty() ? tr("reference") : tr("reference %1").arg(legend));
   }
-  const QString kinds = lone ? tr("bold: average, faint: each step") : tr("bold: average, faint: each step, markers: validation");
+  const QString kinds =
+      lone ? tr("bold: average, faint: each step") : tr("bold: average, faint: each step, markers: validation");
   entries << QString("<span style=\"color:#808080\">%1</span>").arg(kinds.toHtmlEscaped().replace(' ', "&nbsp;"));
   legend_->setText(entries.join("&nbsp;&nbsp;&nbsp; "));
   legend_->show();
@@ -380,13 +386,16 @@ void TrainingCharts::add(const train::Snapshot& snapshot) {
   if (!snapshot.records.empty() || snapshot.validation) {
     Curves& curves = curves_[snapshot.member];
     curves.append(snapshot.records);
-    if (snapshot.validation) curves.addValidation(snapshot.step, snapshot.validation->loss, snapshot.validation->accuracy);
+    if (snapshot.validation)
+      curves.addValidation(snapshot.step, snapshot.validation->loss, snapshot.validation->accuracy);
     changed_.insert(snapshot.member);
     dirty_ = true;
   }
   // While running, snapshots are gathered; a run that stopped advancing is drawn whole at once.
-  if (snapshot.state == train::RunState::Running) scheduleRedraw();
-  else redraw();
+  if (snapshot.state == train::RunState::Running)
+    scheduleRedraw();
+  else
+    redraw();
 }
 
 void TrainingCharts::scheduleRedraw() {
@@ -405,7 +414,8 @@ void TrainingCharts::keepReference() {
   std::vector<Pinned> pinned;
   for (const RunStyle& style : drawnRuns()) {
     const auto found = curves_.find(style.member);
-    if (found != curves_.end() && !found->second.steps.empty()) pinned.push_back({style, found->second, batchOf(style.member)});
+    if (found != curves_.end() && !found->second.steps.empty())
+      pinned.push_back({style, found->second, batchOf(style.member)});
   }
   if (pinned.empty()) return;
   reference_ = std::move(pinned);
@@ -442,12 +452,14 @@ void TrainingCharts::redraw() {
   clearReference_->setEnabled(!reference_.empty());
 }
 
-// Replaces the points of the runs that changed (all after a change of axes) and moves the axes.
-// Changing an axis's range lays the whole chart out again (milliseconds each time), so the ranges
-// move only when the points leave them or fill less than half of them: x grows in steps of a
-// quarter, and most redraws only replace the points.
+// Moves the axes, then replaces the points of the runs that changed (all after a change of axes):
+// a new range recomputes every series' geometry, so points replaced before it would be laid out
+// twice. Changing an axis's range lays the whole chart out again (milliseconds each time), so the
+// ranges move only when the points leave them or fill less than half of them: x grows in steps of
+// a quarter, and most redraws only replace the points.
 void TrainingCharts::fillPanel(Panel& p, bool loss, bool logY) {
   double lo = INFINITY, hi = -INFINITY, last = 0;
+  std::vector<std::pair<QXYSeries*, QList<QPointF>>> replacements;
   auto span = [&](const QList<QPointF>& points) {
     for (const QPointF& point : points) {
       if (std::isfinite(point.x())) last = std::max(last, point.x());
@@ -456,32 +468,37 @@ void TrainingCharts::fillPanel(Panel& p, bool loss, bool logY) {
   };
   static const Curves kNone;
   const RunStyles shown = drawnRuns();
+  const size_t buckets = shown.size() + reference_.size() > 1 ? kSharedPlotBuckets : ThinnedSeries::kBuckets;
   for (size_t i = 0; i < shown.size() && i < p.runs.size(); ++i) {
     const auto found = curves_.find(shown[i].member);
     const Curves& c = found == curves_.end() ? kNone : found->second;
     const double scale = xScale(batchOf(shown[i].member));
-    const QList<QPointF> raw = (loss ? c.rawLoss : c.rawAccuracy).points(true, scale, logY);
-    const QList<QPointF> validation =
-        markerPoints(c.validationSteps, loss ? c.validationLoss : c.validationAccuracy, scale, logY);
+    QList<QPointF> raw = (loss ? c.rawLoss : c.rawAccuracy).points(true, scale, logY, buckets);
+    QList<QPointF> validation = (loss ? c.validationLossPoints : c.validationAccuracyPoints).points(false, scale, logY);
     span(raw);
     span(validation);
     if (!everything_ && !changed_.count(shown[i].member)) continue;
-    p.runs[i].raw->replace(raw);
-    p.runs[i].smooth->replace((loss ? c.smoothLoss : c.smoothAccuracy).points(false, scale, logY));
-    p.runs[i].validation->replace(validation);
+    replacements.emplace_back(p.runs[i].raw, std::move(raw));
+    replacements.emplace_back(p.runs[i].smooth,
+                              (loss ? c.smoothLoss : c.smoothAccuracy).points(false, scale, logY, buckets));
+    replacements.emplace_back(p.runs[i].validation, std::move(validation));
   }
   for (size_t i = 0; i < reference_.size() && i < p.references.size(); ++i) {
     const Curves& c = reference_[i].curves;
     const double scale = xScale(reference_[i].batch);
-    const QList<QPointF> smooth = (loss ? c.smoothLoss : c.smoothAccuracy).points(false, scale, logY);
-    const QList<QPointF> validation =
-        markerPoints(c.validationSteps, loss ? c.validationLoss : c.validationAccuracy, scale, logY);
+    QList<QPointF> smooth = (loss ? c.smoothLoss : c.smoothAccuracy).points(false, scale, logY, buckets);
+    QList<QPointF> validation = (loss ? c.validationLossPoints : c.validationAccuracyPoints).points(false, scale, logY);
     span(smooth);
     span(validation);
     if (!everything_) continue;
-    p.references[i].smooth->replace(smooth);
-    p.references[i].validation->replace(validation);
+    replacements.emplace_back(p.references[i].smooth, std::move(smooth));
+    replacements.emplace_back(p.references[i].validation, std::move(validation));
   }
+  moveAxes(p, loss, logY, lo, hi, last);
+  for (auto& [series, points] : replacements) series->replace(points);
+}
+
+void TrainingCharts::moveAxes(Panel& p, bool loss, bool logY, double lo, double hi, double last) {
   last = std::max(10.0, last);
   if (last > p.x->max() || last < 0.5 * p.x->max()) p.x->setRange(0, last * 1.25);
   if (!loss) {  // accuracy: always the whole scale, so it never reads above 100%
@@ -491,8 +508,10 @@ void TrainingCharts::fillPanel(Panel& p, bool loss, bool logY) {
   if (!std::isfinite(lo)) lo = 0, hi = 1;
   if (hi - lo < 1e-6) hi = lo + 1;
   const double pad = 0.05 * (hi - lo);
-  if (logY) lo = std::floor(lo), hi = std::ceil(hi);  // whole decades: a pad would round out to whole tens
-  else lo = std::max(0.0, lo - pad), hi += pad;
+  if (logY)
+    lo = std::floor(lo), hi = std::ceil(hi);  // whole decades: a pad would round out to whole tens
+  else
+    lo = std::max(0.0, lo - pad), hi += pad;
   if (lo < p.y->min() || hi > p.y->max() || hi - lo < 0.5 * (p.y->max() - p.y->min())) {
     p.y->setRange(lo, hi);
     p.y->applyNiceNumbers();

@@ -40,8 +40,9 @@ class ThinnedSeries {
   size_t stride() const { return stride_; }
   // With `envelope`, each bucket's lowest and highest value in step order (spikes stay visible),
   // otherwise its last. A bucket of one value gives that value as it is, NaN included; x is
-  // multiplied by `xScale` and y taken as log10 with `logY`.
-  QList<QPointF> points(bool envelope, double xScale, bool logY) const;
+  // multiplied by `xScale` and y taken as log10 with `logY`. Beyond `maxBuckets` buckets,
+  // neighbours are drawn as one.
+  QList<QPointF> points(bool envelope, double xScale, bool logY, size_t maxBuckets = kBuckets) const;
 
  private:
   struct Bucket {
@@ -69,7 +70,8 @@ class TrainingCharts : public QWidget {
   // steps are not comparable: the x axis becomes samples seen (step x batch) and says so.
   void setRunBatches(const std::vector<uint32_t>& batches);
   void add(const train::Snapshot& snapshot);  // routed by snapshot.member
-  void clear();  // every run's curves and running averages; a kept reference stays
+  // Every run's curves and running averages; a kept reference stays.
+  void clear();
   // Pins the curves drawn now as a faded overlay labelled "reference" while the next run trains;
   // pinning again replaces it. It survives clear() (Reset, a rebuilt run), not clearReference(),
   // which opening another experiment calls.
@@ -78,8 +80,8 @@ class TrainingCharts : public QWidget {
   bool hasReference() const { return !reference_.empty(); }
   // A saved experiment's curves for `member` (a run that continues them adds after), and the
   // curves so far to save.
-  void setHistory(const std::vector<persist::MetricPoint>& training, const std::vector<persist::MetricPoint>& validation,
-                  uint32_t member = 0);
+  void setHistory(const std::vector<persist::MetricPoint>& training,
+                  const std::vector<persist::MetricPoint>& validation, uint32_t member = 0);
   std::vector<persist::MetricPoint> trainingHistory(uint32_t member = 0) const;
   std::vector<persist::MetricPoint> validationHistory(uint32_t member = 0) const;
   size_t lossPoints(uint32_t member = 0) const;  // training steps plotted
@@ -98,7 +100,7 @@ class TrainingCharts : public QWidget {
   struct Curves {
     std::vector<double> steps, losses, accuracies;
     std::vector<double> validationSteps, validationLoss, validationAccuracy;
-    ThinnedSeries rawLoss, smoothLoss, rawAccuracy, smoothAccuracy;
+    ThinnedSeries rawLoss, smoothLoss, rawAccuracy, smoothAccuracy, validationLossPoints, validationAccuracyPoints;
     double emaLoss = 0, emaAccuracy = 0;
     double lowestLoss = INFINITY, highestLoss = 0;  // positive finite losses, for the log-axis rule
     void append(const std::vector<train::StepRecord>& records);
@@ -129,12 +131,14 @@ class TrainingCharts : public QWidget {
   // True when the losses span so many decades (a diverging run) that a linear axis would flatten
   // every other value to zero; `note` then says so.
   bool lossesNeedLogAxis(QString* note) const;
-  bool batchesDiffer() const;      // of the runs and reference drawn: x is then samples seen
+  bool batchesDiffer() const;           // of the runs and reference drawn: x is then samples seen
   double xScale(uint32_t batch) const;  // steps to the x axis's unit
   uint32_t batchOf(uint32_t member) const;
   void scheduleRedraw();
   void redraw();
   void fillPanel(Panel& panel, bool loss, bool logY);
+  // To the values drawn: y from lo to hi (log10 units with logY), x from 0 past `last`.
+  void moveAxes(Panel& panel, bool loss, bool logY, double lo, double hi, double last);
 
   Panel loss_, accuracy_;
   QLabel* legend_ = nullptr;
@@ -146,9 +150,9 @@ class TrainingCharts : public QWidget {
   RunStyles styles_;
   std::vector<uint32_t> batches_;
   bool samplesAxis_ = false, logAxis_ = false;  // as last drawn
-  bool everything_ = true;      // every series to replace at the next redraw, not only changed_'s
-  std::set<uint32_t> changed_;  // members with new values since the last redraw
-  std::map<uint32_t, Curves> curves_;  // by member
+  bool everything_ = true;                      // every series to replace at the next redraw, not only changed_'s
+  std::set<uint32_t> changed_;                  // members with new values since the last redraw
+  std::map<uint32_t, Curves> curves_;           // by member
   std::vector<Pinned> reference_;
   uint64_t runId_ = 0, generation_ = 0;  // what add() accepts
 };

@@ -703,7 +703,7 @@ class TestMainWindow : public QObject {
 
     const gradlab::ui::Demo* demo = nullptr;
     for (const auto& d : gradlab::ui::demos())
-      if (d.menu.contains("Without dropout")) demo = &d;
+      if (d.menu.startsWith("Dropout")) demo = &d;
     QVERIFY(demo);
     letSnapshotsQueueUp(window);
     QSignalSpy ready(&window, &MainWindow::demoReady);
@@ -841,7 +841,8 @@ class TestMainWindow : public QObject {
     Lab lab(toyExperiment());
     MainWindow& window = lab.window;
     QVERIFY(!window.isModified());
-    for (const QString& title : {QString("Without dropout"), QString("Learning rate too high"), QString("With dropout")}) {
+    for (const QString& title : {QString("Dropout: without and with"), QString("Learning rate too high"),
+                                 QString("Learning rate: 0.001, 0.1 and 10")}) {
       QSignalSpy ready(&window, &MainWindow::demoReady);
       {
         ModalAnswer none(QMessageBox::Cancel);
@@ -890,7 +891,7 @@ class TestMainWindow : public QObject {
     QVERIFY2(!window.isModified(), qPrintable(window.windowTitle()));
     {
       ModalAnswer none(QMessageBox::Cancel);
-      action(window, "With dropout")->trigger();
+      action(window, "Learning rate: 0.001, 0.1 and 10")->trigger();
       QTest::qWait(100);
       QVERIFY2(none.asked.isEmpty(), qPrintable("asked: " + none.asked));
     }

@@ -1,5 +1,8 @@
 #include "demos.h"
 
+#include "nn/graph_variants.h"
+#include "nn/network_text.h"
+
 #include <QFile>
 
 namespace gradlab::ui {
@@ -17,80 +20,134 @@ persist::Experiment experiment(const std::string& title, const std::string& netw
   return e;
 }
 
-// Ten tanh layers of 500 units on Fashion-MNIST images, all initialised with `init`: the lecture's
-// figure of activation histograms per layer, live.
-std::string depthNet(const std::string& init) {
-  std::string text = "network \"Depth net 10x500 tanh\"\ninput x: 1x28x28\nflat = Flatten(x)\n";
+// Ten tanh layers of 256 units on Fashion-MNIST images, all initialised N(0, 0.01): the lecture's
+// figure of activation histograms per layer, live (the other runs change the init).
+std::string depthNet() {
+  std::string text = "network \"Depth net 10x256 tanh\"\ninput x: 1x28x28\nflat = Flatten(x)\n";
   std::string previous = "flat";
   for (int i = 1; i <= 10; ++i) {
     const std::string h = "h" + std::to_string(i), a = "a" + std::to_string(i);
-    text += h + " = Linear(" + previous + ", out_features=500, " + init + ")\n" + a + " = Tanh(" + h + ")\n";
+    text += h + " = Linear(" + previous + ", out_features=256, init=normal, init_std=0.01)\n" + a + " = Tanh(" + h + ")\n";
     previous = a;
   }
   return text + "logits = Linear(" + previous + ", out_features=10)\nloss = CrossEntropyLoss(logits)\n";
 }
 
-// Five ReLU layers of 256 units, badly initialised (N(0, 0.01)), with or without batch norm.
-std::string batchNormNet(bool batchNorm) {
-  std::string text = std::string("network \"MLP 5x256 ReLU, ") + (batchNorm ? "with" : "without") +
-                     " batch norm\"\ninput x: 1x28x28\nflat = Flatten(x)\n";
+// Five ReLU layers of 256 units, badly initialised (N(0, 0.01)); the other run adds batch norm.
+std::string batchNormNet() {
+  std::string text = "network \"MLP 5x256 ReLU\"\ninput x: 1x28x28\nflat = Flatten(x)\n";
   std::string previous = "flat";
   for (int i = 1; i <= 5; ++i) {
     const std::string n = std::to_string(i);
     text += "h" + n + " = Linear(" + previous + ", out_features=256, init=normal, init_std=0.01)\n";
-    previous = "h" + n;
-    if (batchNorm) text += "bn" + n + " = BatchNorm1d(" + previous + ")\n", previous = "bn" + n;
-    text += "a" + n + " = ReLU(" + previous + ")\n";
+    text += "a" + n + " = ReLU(h" + n + ")\n";
     previous = "a" + n;
   }
   return text + "logits = Linear(" + previous + ", out_features=10)\nloss = CrossEntropyLoss(logits)\n";
 }
 
 // A wide MLP on 120 noisy points: it memorises them unless dropout stops it.
-std::string dropoutNet(bool dropout) {
-  std::string text = std::string("network \"MLP 2-256-256-2") + (dropout ? ", dropout 0.5" : "") + "\"\ninput x: 2\n";
-  text += "h1 = Linear(x, out_features=256, init=kaiming_normal)\na1 = ReLU(h1)\n";
-  text += dropout ? "d1 = Dropout(a1, p=0.5)\nh2 = Linear(d1, out_features=256, init=kaiming_normal)\n"
-                  : "h2 = Linear(a1, out_features=256, init=kaiming_normal)\n";
-  text += "a2 = ReLU(h2)\n";
-  text += dropout ? "d2 = Dropout(a2, p=0.5)\nlogits = Linear(d2, out_features=2)\n" : "logits = Linear(a2, out_features=2)\n";
-  return text + "loss = CrossEntropyLoss(logits)\n";
+const char* kDropoutNet = R"(network "MLP 2-256-256-2"
+input x: 2
+h1 = Linear(x, out_features=256, init=kaiming_normal)
+a1 = ReLU(h1)
+h2 = Linear(a1, out_features=256, init=kaiming_normal)
+a2 = ReLU(h2)
+logits = Linear(a2, out_features=2)
+loss = CrossEntropyLoss(logits)
+)";
+
+const char* kSpiralNet = R"(network "ReLU MLP 2-32-32-3"
+input x: 2
+h1 = Linear(x, out_features=32)
+a1 = ReLU(h1)
+h2 = Linear(a1, out_features=32)
+a2 = ReLU(h2)
+logits = Linear(a2, out_features=3)
+loss = CrossEntropyLoss(logits)
+)";
+
+// Run `label` ("B", "C") of a comparison: its colour is its place in the set (ui runColor).
+persist::RunVariant run(const std::string& label, const std::string& name, std::map<std::string, std::string> changes) {
+  persist::RunVariant v;
+  v.label = label;
+  v.name = name;
+  v.colour = uint32_t(label.at(0) - 'A');
+  v.changes = std::move(changes);
+  return v;
+}
+
+// Run `label` with `insertion` applied to `base`'s network; its legend says the insertion.
+persist::RunVariant networkRun(const std::string& label, const std::string& name, const persist::Experiment& base,
+                               const nn::LayerInsertion& insertion) {
+  persist::RunVariant v = run(label, name, {{"network", nn::describe(insertion)}});
+  v.network = nn::printNetwork(nn::insertLayers(nn::parseNetwork(base.network).graph, insertion));
+  return v;
 }
 
 std::vector<Demo> makeDemos() {
   std::vector<Demo> list;
-  const QString init = QObject::tr(
-      "Ten tanh layers, the same network three times. Watch the activation histograms per layer: with "
-      "N(0, 0.01) they shrink to a spike at 0 layer by layer (and gradients vanish); Xavier keeps their "
-      "spread; He (made for ReLU) saturates tanh at ±1.");
   auto add = [&](QString menu, QString explanation, QString view, persist::Experiment e) {
     list.push_back({std::move(menu), std::move(explanation), std::move(view), std::move(e), std::nullopt});
   };
-  for (const auto& [menu, text] : {std::pair<QString, std::string>{QObject::tr("Initialization/N(0, 0.01)"), "init=normal, init_std=0.01"},
-                                   {QObject::tr("Initialization/Xavier (Glorot)"), "init=xavier_normal"},
-                                   {QObject::tr("Initialization/He (Kaiming)"), "init=kaiming_normal"}}) {
-    auto e = experiment("Depth net, " + menu.section('/', 1).toStdString(), depthNet(text), "fashion-mnist", "sgd", "0.05", 3);
+  {
+    auto e = experiment("Initialization: N(0, 0.01), Xavier and He", depthNet(), "fashion-mnist", "sgd", "0.05", 3);
+    e.training.sampleLimit = 6000;
     e.training.probeInterval = 10;
-    add(menu, init, "histograms", std::move(e));
+    e.comparisons = {run("B", "Xavier", {{"init", "xavier_normal"}}), run("C", "He", {{"init", "kaiming_normal"}})};
+    add(QObject::tr("Initialization: N(0, 0.01), Xavier and He"),
+        QObject::tr("Ten tanh layers, three times from the same data: A (blue) initialised N(0, 0.01), B (vermillion) "
+                    "Xavier, C (green) He. In the activation histograms A's layers shrink to a spike at 0 layer by "
+                    "layer, so its gradients vanish and its loss stays at 2.30; Xavier keeps every layer's spread; "
+                    "He, made for ReLU, pushes tanh to ±1. Within the first probes B's and C's losses fall, A's does not."),
+        "histograms", std::move(e));
   }
-  const QString bn = QObject::tr(
-      "Five ReLU layers initialised far too small. Without batch norm the signal dies out and the loss "
-      "barely moves; with batch norm every layer is re-scaled and the same network trains.");
-  add(QObject::tr("Batch norm/Without batch norm"), bn, "depth",
-      experiment("Without batch norm", batchNormNet(false), "fashion-mnist", "sgd", "0.1", 3));
-  add(QObject::tr("Batch norm/With batch norm"), bn, "depth",
-      experiment("With batch norm", batchNormNet(true), "fashion-mnist", "sgd", "0.1", 3));
-
-  const QString dropout = QObject::tr(
-      "120 noisy points and a network far larger than they need. Without dropout the boundary wraps "
-      "around single points and the validation loss climbs while the training loss falls; with "
-      "dropout the boundary stays smooth.");
-  for (bool on : {false, true}) {
-    auto e = experiment(on ? "Dropout 0.5" : "No dropout", dropoutNet(on), "moons", "adam", "0.01", 400);
+  {
+    auto e = experiment("Batch norm: without and with", batchNormNet(), "fashion-mnist", "sgd", "0.1", 3);
+    e.training.sampleLimit = 6000;
+    e.comparisons = {networkRun("B", "with batch norm", e, {"BatchNorm1d", {}, nn::LayerInsertion::After::EveryLinearButLast})};
+    add(QObject::tr("Batch norm: without and with"),
+        QObject::tr("Five ReLU layers initialised far too small, without (A, blue) and with batch norm after every "
+                    "hidden Linear (B, vermillion). Without it the signal dies out layer by layer (By depth: A's "
+                    "activations fall towards 0) and A's loss stays at 2.30; with it every layer is re-scaled and "
+                    "B's loss falls below 1 within the first 50 steps."),
+        "depth", std::move(e));
+  }
+  {
+    auto e = experiment("Dropout: without and with", kDropoutNet, "moons", "adam", "0.01", 400);
     e.training.toySamples = 150;
     e.training.toyNoise = 0.35;
     e.training.batch = 32;
-    add(on ? QObject::tr("Dropout/With dropout") : QObject::tr("Dropout/Without dropout"), dropout, "boundary", std::move(e));
+    e.comparisons = {networkRun("B", "dropout 0.5", e, {"Dropout", {{"p", "0.5"}}, nn::LayerInsertion::After::EveryActivation})};
+    add(QObject::tr("Dropout: without and with"),
+        QObject::tr("120 noisy points and a network far larger than they need, without dropout (A, blue) and with "
+                    "dropout 0.5 after every activation (B, vermillion). A's boundary wraps around single points and "
+                    "its validation loss climbs while its training loss falls; B's boundary stays smooth and its "
+                    "validation loss stays well below A's."),
+        "boundary", std::move(e));
+  }
+  {
+    auto e = experiment("Learning rate: 0.001, 0.1 and 10", kSpiralNet, "spiral", "sgd", "0.001", 100);
+    e.training.toyClasses = 3;
+    e.training.batch = 32;
+    e.comparisons = {run("B", "about right", {{"lr", "0.1"}}), run("C", "too large", {{"lr", "10"}})};
+    add(QObject::tr("Learning rate: 0.001, 0.1 and 10"),
+        QObject::tr("The same small MLP on the spiral from the same start with three learning rates. A (blue, 0.001) "
+                    "is too small: its loss barely moves from 1.10. B (vermillion, 0.1) falls steadily. C (green, 10) "
+                    "is too large: its loss jumps above where it started and stays there."),
+        "loss", std::move(e));
+  }
+  {
+    auto e = experiment("Optimizers: SGD, momentum and Adam", builtInNetwork("mlp_784_256_10"), "fashion-mnist", "sgd",
+                        "0.01", 5);
+    e.training.sampleLimit = 6000;
+    e.comparisons = {run("B", "momentum 0.9", {{"optimizer", "sgd:lr=0.01;momentum=0.9"}}),
+                     run("C", "Adam", {{"optimizer", "adam:lr=0.001"}})};
+    add(QObject::tr("Optimizers/SGD, momentum and Adam on Fashion-MNIST"),
+        QObject::tr("An MLP on 6000 Fashion-MNIST images with three optimizers, from the same weights on the same "
+                    "batches: A (blue) plain SGD at 0.01 falls slowly; B (vermillion) the same with momentum 0.9 falls "
+                    "several times faster; C (green) Adam at 0.001 fastest in the first few hundred steps."),
+        "loss", std::move(e));
   }
 
   add(QObject::tr("LeNet-5 on Fashion-MNIST"),
@@ -98,11 +155,7 @@ std::vector<Demo> makeDemos() {
                   "edge and blob detectors, and their spectra into band-pass shapes."),
       "filters", experiment("LeNet-5", builtInNetwork("lenet5"), "fashion-mnist", "sgd", "0.1", 3));
   {
-    auto e = experiment("ReLU MLP, learning rate 10000",
-                        "network \"ReLU MLP 2-32-32-3\"\ninput x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\n"
-                        "h2 = Linear(a1, out_features=32)\na2 = ReLU(h2)\nlogits = Linear(a2, out_features=3)\n"
-                        "loss = CrossEntropyLoss(logits)\n",
-                        "spiral", "sgd", "10000", 50);
+    auto e = experiment("ReLU MLP, learning rate 10000", kSpiralNet, "spiral", "sgd", "10000", 50);
     e.training.toyClasses = 3;
     e.training.batch = 32;
     add(QObject::tr("Learning rate too high"),

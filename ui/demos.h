@@ -1,6 +1,7 @@
 #pragma once
 // The classroom setups one click away in the Demos menu, and the experiment the lab opens on.
-// Each is an ordinary experiment (network text and settings) plus the view that tells its story.
+// Each is an ordinary experiment (network text and settings), most with the runs it is compared
+// with side by side (Experiment::comparisons), plus the view that tells its story.
 #include "persist/experiment.h"
 
 #include <QString>
@@ -22,7 +23,7 @@ struct SurfaceRace {
 
 struct Demo {
   QString menu;         // "Initialization/σ = 0.01"
-  QString explanation;  // what to watch, shown above the views
+  QString explanation;  // what to watch, each run named by label and colour, shown above the views
   QString view;         // the view to bring forward: "loss", "histograms", "depth", "filters", "boundary", "surface"
   persist::Experiment experiment;
   std::optional<SurfaceRace> race;

@@ -1,0 +1,142 @@
+// The comparison demos make their point. Every demo's runs are valid variants of its experiment
+// (persist::variantExperiment) that its explanation names; trained headless in lockstep
+// (train::RunSet) for the demo's own length, the learning-rate demo shows what its text says (too
+// small barely moves, too large ends above where it started, the right one learns) and the dropout
+// demo shows the unregularised run's validation loss climbing far above the regularised one's.
+#include "data/dataset_choice.h"
+#include "demos.h"
+#include "persist/run_setup.h"
+#include "persist/run_variant.h"
+#include "support/gpu_test.h"
+#include "train/run_set.h"
+
+#include <QTest>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+using namespace gradlab;
+
+namespace {
+
+const ui::Demo& demoNamed(const QString& menu) {
+  for (const ui::Demo& d : ui::demos())
+    if (d.menu == menu) return d;
+  qFatal("no demo %s", qPrintable(menu));
+}
+
+// Run `index` of the demo's set (0: the experiment itself) as the run set trains it.
+train::RunDefinition runOf(const persist::Experiment& base, size_t index) {
+  const persist::Experiment e = index == 0 ? base : persist::variantExperiment(base, base.comparisons[index - 1]);
+  const persist::RunSetup setup = persist::runSetup(e.training);
+  train::RunDefinition run;
+  run.label = index == 0 ? "A" : base.comparisons[index - 1].label;
+  run.graph = test::graphOf(e.network);
+  run.options = setup.options;
+  run.optimizer = setup.optimizer;
+  run.optimizerValues = setup.optimizerValues;
+  return run;
+}
+
+struct Trained {
+  std::vector<std::vector<train::StepRecord>> records;  // per run, every step
+  std::vector<std::vector<double>> validation;          // per run, the validation loss every `every` ticks
+};
+
+// Trains every run of `demo` for the demo's epochs, evaluating every `every` ticks.
+Trained trainDemo(gpu::Context& context, const ui::Demo& demo, uint32_t every) {
+  const persist::Experiment& base = demo.experiment;
+  std::vector<train::RunDefinition> runs;
+  for (size_t i = 0; i <= base.comparisons.size(); ++i) runs.push_back(runOf(base, i));
+  const data::DatasetChoice data = data::chooseDataset(persist::runSetup(base.training).dataset);
+  train::RunSet set(context, runs, data.train, &data.evaluation);
+  const uint64_t total = uint64_t(base.training.epochs) * set.stepsPerEpoch();
+  Trained out{std::vector<std::vector<train::StepRecord>>(set.size()), std::vector<std::vector<double>>(set.size())};
+  while (set.step() < total) {
+    const auto part = set.train(uint32_t(std::min<uint64_t>(every, total - set.step())));
+    for (size_t r = 0; r < set.size(); ++r) {
+      out.records[r].insert(out.records[r].end(), part[r].begin(), part[r].end());
+      if (!set.stopped(r)) out.validation[r].push_back(set.session(r).evaluateValidation().loss);
+    }
+  }
+  return out;
+}
+
+// The mean training loss of the last `count` steps (NaN when the run diverged).
+double finalLoss(const std::vector<train::StepRecord>& records, size_t count = 100) {
+  if (records.size() < count) return NAN;
+  double sum = 0;
+  for (size_t i = records.size() - count; i < records.size(); ++i) sum += records[i].loss;
+  return sum / double(count);
+}
+
+}  // namespace
+
+class TestDemos : public QObject {
+  Q_OBJECT
+  std::unique_ptr<gpu::Context> context_;
+
+ private slots:
+  void initTestCase() { context_ = test::makeContext(); }
+  void cleanup() { test::verifyNoValidationMessages(*context_); }
+
+  // Each demo that compares is a set the engine accepts, whose runs differ from the first in
+  // words, in the colours the explanation names them by.
+  void everyComparisonIsAValidSet() {
+    int comparisons = 0;
+    for (const ui::Demo& demo : ui::demos()) {
+      const persist::Experiment& e = demo.experiment;
+      if (demo.race || e.comparisons.empty()) continue;
+      ++comparisons;
+      QVERIFY(e.comparisons.size() <= persist::kMaxComparisons);
+      // "A (blue)", "A (blue, 0.001)" or "(A, blue)": the run by its label and its palette colour.
+      const auto names = [&](const QString& label, const QString& colour) {
+        return demo.explanation.contains(label + " (" + colour) || demo.explanation.contains("(" + label + ", " + colour);
+      };
+      QVERIFY2(names("A", "blue"), qPrintable(demo.menu));
+      const char* colours[] = {"vermillion", "green"};
+      for (size_t i = 0; i < e.comparisons.size(); ++i) {
+        const persist::RunVariant& run = e.comparisons[i];
+        QCOMPARE(run.label, std::string(1, char('B' + i)));
+        QCOMPARE(run.colour, uint32_t(i + 1));
+        QVERIFY2(names(run.label.c_str(), colours[i]), qPrintable(demo.menu + ": " + run.label.c_str()));
+        const std::string description = persist::variantDescription(e, run);
+        QVERIFY2(description != "same settings" && !description.empty(), qPrintable(demo.menu));
+        qInfo("%s %s: %s", qPrintable(demo.menu), run.label.c_str(), description.c_str());
+      }
+    }
+    QCOMPARE(comparisons, 5);
+  }
+
+  // Too small barely moves from its first loss, the right one learns, too large ends above where
+  // it started; all three start from the same loss (same weights, same first batch).
+  void learningRateDemoMakesItsPoint() {
+    const Trained t = trainDemo(*context_, demoNamed("Learning rate: 0.001, 0.1 and 10"), 100);
+    QCOMPARE(t.records.size(), size_t(3));
+    const double first = t.records[0].at(0).loss;
+    for (const auto& run : t.records) QCOMPARE(run.at(0).loss, first);
+    const double small = finalLoss(t.records[0]), right = finalLoss(t.records[1]), large = finalLoss(t.records[2]);
+    qInfo("first loss %.4f; last 100 steps: 0.001 %.4f, 0.1 %.4f, 10 %.4f", first, small, right, large);
+    QVERIFY2(small > 0.9 * first, "the too-small rate moved the loss noticeably");
+    QVERIFY2(right < 0.5 * first, "the right rate did not learn");
+    QVERIFY2(std::isnan(large) || (large > first && large > 3 * right), "the too-large rate did not end above its start");
+  }
+
+  // Without dropout the validation loss climbs from its best while the training loss falls; with
+  // dropout it ends far lower.
+  void dropoutDemoMakesItsPoint() {
+    const Trained t = trainDemo(*context_, demoNamed("Dropout: without and with"), 100);
+    const auto& plain = t.validation[0];
+    const auto& dropout = t.validation[1];
+    const double plainBest = *std::min_element(plain.begin(), plain.end());
+    qInfo("validation loss at the end: without %.4f (best %.4f), with %.4f; training loss without %.4f, with %.4f",
+          plain.back(), plainBest, dropout.back(), finalLoss(t.records[0]), finalLoss(t.records[1]));
+    QVERIFY2(plain.back() > 1.5 * plainBest, "the validation loss without dropout did not climb");
+    QVERIFY2(plain.back() > 1.3 * dropout.back(), "dropout did not keep the validation loss lower");
+    QVERIFY2(finalLoss(t.records[0]) < 0.5 * plainBest, "the run without dropout did not fit its training points");
+  }
+};
+
+QTEST_MAIN(TestDemos)
+#include "test_demos.moc"

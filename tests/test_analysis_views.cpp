@@ -82,7 +82,7 @@ double referenceLoss(gpu::Context& context, const nn::Graph& graph, const data::
 // What the race's plane shows, read off its pixels: every path in its colour with its end disc
 // where the engine's path ends, the common start marked, the names in a legend beside the plot
 // (not over it), axes spanning the engine's grid, no label shortened.
-void checkRacePlaneShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r) {
+void checkRacePlaneShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r, bool sharedStart = true) {
   const QImage shot = plot.grab().toImage();
   const QRectF area = plot.plotRect();
   QCOMPARE(plot.field().x.first, r.grid.alphas.front());
@@ -97,9 +97,11 @@ void checkRacePlaneShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r) {
     const QPointF end = plot.toWidget({r.race[i].points.back().x, r.race[i].points.back().y});
     endsSeen += test::countPixels(shot, QRectF(end - QPointF(2, 2), QSizeF(4, 4)), colour) >= 4;
   }
-  QVERIFY2(endsSeen >= 2, qPrintable(QString::number(endsSeen)));  // one may lie under another
-  const QPointF start = plot.toWidget({0, 0});
+  QVERIFY2(endsSeen >= std::min<int>(2, int(r.race.size())), qPrintable(QString::number(endsSeen)));  // one may lie under another
+  const QPointF start = plot.toWidget({0, 0});  // the common start, or the mean of the starts
   QVERIFY(test::countPixels(shot, QRectF(start - QPointF(8, 8), QSizeF(16, 16)), Qt::white, 30) > 12);
+  QCOMPARE(plot.markers().size(), size_t(1));
+  QCOMPARE(plot.markers()[0].label, sharedStart ? QString("common start") : QString("mean of the starts"));
   const QRectF legend = plot.legendRect();
   QVERIFY(!legend.isEmpty());
   QVERIFY(!legend.intersects(area));
@@ -527,6 +529,38 @@ class TestAnalysisViews : public QObject {
     QVERIFY(std::hypot(thinned.front().x, thinned.front().y) < 1e-9);
     QVERIFY(std::hypot(thinned.back().x, thinned.back().y) > 1e-3);
     QCOMPARE(view.result()->race[1].points.size(), r.race[1].points.size());
+  }
+
+  // Runs that start apart (another initialisation) are drawn about the mean of their starts, and
+  // the view says so; a set whose runs have no path yet says what to do.
+  void landscapeRunSetStartingApart() {
+    auto source = toySet(2);
+    for (float& w : source->runs[1].initial["h1.weight"]) w += 0.05f;
+    ui::LandscapeView view;
+    view.resize(760, 820);
+    view.show();
+    view.setSource(source);
+    view.setGridPoints(9);
+    view.setSamples(256);
+    QSignalSpy done(&view, &ui::LandscapeView::finished);
+    view.compute();
+    QVERIFY(finishes(done, 120000));
+    QVERIFY2(view.result(), qPrintable(view.statusText()));
+    const auto& r = *view.result();
+    QVERIFY(!r.sharedStart);
+    QCOMPARE(r.race.size(), size_t(2));
+    QVERIFY(std::hypot(r.race[0].points.front().x - r.race[1].points.front().x,
+                       r.race[0].points.front().y - r.race[1].points.front().y) > 1e-3);
+    QVERIFY2(view.statusText().startsWith("On one plane through the mean of the runs' starts"), qPrintable(view.statusText()));
+    checkRacePlaneShows(*view.plot(), r, false);
+    if (QTest::currentTestFailed()) return;
+
+    auto untrained = std::make_shared<AnalysisSource>(*source);
+    for (auto& run : untrained->runs) run.trajectory.clear(), run.current.clear();
+    view.setSource(untrained);
+    view.compute();
+    QVERIFY(finishes(done, 60000));
+    QVERIFY2(view.statusText().startsWith("Run A has no path yet"), qPrintable(view.statusText()));
   }
 
   // In evaluation mode BatchNorm normalises with its running statistics: the landscape uses the

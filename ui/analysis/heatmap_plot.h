@@ -64,6 +64,7 @@ class HeatmapPlot : public QWidget {
   bool hasField() const { return !image_.isNull(); }
   const Field& field() const { return field_; }
   const std::vector<Path>& paths() const { return paths_; }
+  const std::vector<Marker>& markers() const { return markers_; }
   int contourSegmentCount() const { return int(contours_.size()); }
   QString message() const { return message_; }
   bool legendShown() const { return legend_; }

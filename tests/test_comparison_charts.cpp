@@ -3,6 +3,8 @@
 // legend whole, samples seen on x when the batches differ, a kept reference that survives a reset,
 // and series whose point count stays bounded however long the run. Screenshots go to
 // SCREENSHOT_DIR for people to look at.
+#include "demos.h"
+#include "main_window.h"
 #include "support/ui_test.h"
 #include "training_charts.h"
 #include "views/run_style.h"
@@ -10,6 +12,8 @@
 #include <QApplication>
 #include <QLabel>
 #include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
@@ -45,6 +49,12 @@ void feed(ui::TrainingCharts& charts, uint32_t member, uint64_t steps, uint64_t 
     if (s.step % 50 == 0) s.validation = train::Evaluation{loss(member, s.step) + 0.05, 0.45 + 0.1 * member};
     charts.add(s);
   }
+}
+
+QPushButton* keepReferenceButton(const QWidget& w) {
+  for (QPushButton* button : w.findChildren<QPushButton*>())
+    if (button->text() == "Keep as reference") return button;
+  return nullptr;
 }
 
 QChartView* chartView(const ui::TrainingCharts& charts, const QString& title) {
@@ -207,9 +217,7 @@ class ComparisonChartsTest : public QObject {
     charts.show();
     charts.follow(kRunId, 0);
     feed(charts, 0, 100);
-    QPushButton* keep = nullptr;
-    for (QPushButton* button : charts.findChildren<QPushButton*>())
-      if (button->text() == "Keep as reference") keep = button;
+    QPushButton* keep = keepReferenceButton(charts);
     QVERIFY(keep && keep->isEnabled());
     QTest::mouseClick(keep, Qt::LeftButton);
     QVERIFY(charts.hasReference());
@@ -304,6 +312,31 @@ class ComparisonChartsTest : public QObject {
     charts.setHistory({}, validations);
     QVERIFY(series(view, "validation")->count() <= qsizetype(ui::ThinnedSeries::kBuckets));
     QCOMPARE(charts.validationPoints(), validations.size());
+  }
+
+  // In the lab, a kept reference belongs to its experiment: opening another one drops it.
+  void openingAnotherExperimentDropsTheReference() {
+    QTemporaryDir autosave;
+    ui::MainWindow window({}, autosave.path());
+    window.resize(1280, 720);
+    window.show();
+    persist::Experiment e = ui::defaultExperiment();
+    e.training.dataset = "spiral";  // quick to build, and no data set to install
+    e.network =
+        "input x: 2\nh = Linear(x, out_features=32)\na = ReLU(h)\nlogits = Linear(a, out_features=2)\n"
+        "loss = CrossEntropyLoss(logits)\n";
+    for (uint64_t step = 0; step < 50; ++step) e.trainingHistory.push_back({step, 2.0 - double(step) / 50, 0.5});
+    QSignalSpy ready(&window, &ui::MainWindow::demoReady);
+    window.openExperiment(e);
+    QVERIFY(ready.wait(120000));
+    QPushButton* keep = keepReferenceButton(window);
+    QVERIFY(keep && keep->isEnabled());
+    QTest::mouseClick(keep, Qt::LeftButton);
+    QVERIFY(window.charts().hasReference());
+    e.trainingHistory.clear();
+    window.openExperiment(e);
+    QVERIFY(ready.wait(120000));
+    QVERIFY(!window.charts().hasReference());
   }
 
   // With no run styles, a lone run as before: its own legend inside the chart, no set legend.

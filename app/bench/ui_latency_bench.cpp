@@ -5,10 +5,16 @@
 // While training, every event the UI thread handles is timed in thread CPU time (other work on
 // the shared cores does not count) and charged to the live view it went to, so the table says
 // where the UI thread's time goes even when wall-clock latency is noisy.
+// With --runs N the loss and accuracy charts draw N runs: runs 2..N are copies of the real run's
+// records (losses scaled a little), fed to the charts as members 1..N-1 with every snapshot. A set
+// of N trained in lockstep publishes each member's snapshots N times less often, so this loads the
+// charts more than a real set would.
 #include "bench/benchmarks.h"
 #include "cli/arguments.h"
 #include "demos.h"
 #include "main_window.h"
+#include "training_charts.h"
+#include "views/run_style.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -95,6 +101,29 @@ class TimedApplication : public QApplication {
   std::map<std::string, Cost> costs_;
 };
 
+// Draws `runs` runs in `charts`: each snapshot the real run (member 0) sends is copied to members
+// 1..runs-1, its losses scaled so the curves lie apart.
+void drawCopiesOfTheRun(ui::MainWindow& window, ui::TrainingCharts& charts, uint32_t runs) {
+  ui::RunStyles styles;
+  for (uint32_t i = 0; i < runs; ++i) {
+    styles.push_back(ui::defaultRunStyle(i));
+    styles.back().description = i == 0 ? "the demo" : "a copy of A, losses x " + QString::number(1 + 0.2 * i);
+  }
+  charts.setRunStyles(styles);
+  QObject::connect(&window.controller(), &ui::TrainingController::snapshot, &charts,
+                   [&charts, runs](std::shared_ptr<const train::Snapshot> s) {
+                     for (uint32_t member = 1; member < runs; ++member) {
+                       train::Snapshot copy;
+                       copy.runId = s->runId, copy.generation = s->generation, copy.member = member;
+                       copy.state = s->state, copy.step = s->step, copy.records = s->records;
+                       copy.validation = s->validation;
+                       for (auto& r : copy.records) r.loss *= 1 + 0.2 * member;
+                       if (copy.validation) copy.validation->loss *= 1 + 0.2 * member;
+                       charts.add(copy);
+                     }
+                   });
+}
+
 // Posts a call every `periodMs` for `seconds` and returns the delays, running the event loop meanwhile.
 Latencies measure(QObject* receiver, double seconds, int periodMs) {
   Latencies out;
@@ -104,8 +133,9 @@ Latencies measure(QObject* receiver, double seconds, int periodMs) {
   std::thread poster([&] {
     while (!done) {
       const qint64 posted = clock.nsecsElapsed();
-      QMetaObject::invokeMethod(receiver, [&out, &clock, posted] { out.ms.push_back((clock.nsecsElapsed() - posted) / 1e6); },
-                                Qt::QueuedConnection);
+      QMetaObject::invokeMethod(
+          receiver, [&out, &clock, posted] { out.ms.push_back((clock.nsecsElapsed() - posted) / 1e6); },
+          Qt::QueuedConnection);
       std::this_thread::sleep_for(std::chrono::milliseconds(periodMs));
     }
   });
@@ -118,20 +148,111 @@ Latencies measure(QObject* receiver, double seconds, int periodMs) {
   return out;
 }
 
+void printLatencies(const Latencies& idle, const Latencies& busy, const char* busyState, double stepsPerSecond) {
+  std::printf("%-10s %8s %8s %8s %8s %8s %10s\n", "state", "samples", "p50 ms", "p90 ms", "p99 ms", "max ms",
+              "steps/s");
+  auto row = [](const char* state, const Latencies& l, double rate) {
+    std::printf("%-10s %8zu %8.2f %8.2f %8.2f %8.2f %10.0f\n", state, l.ms.size(), l.percentile(0.5), l.percentile(0.9),
+                l.percentile(0.99), l.percentile(1.0), rate);
+  };
+  row("idle", idle, 0);
+  row(busyState, busy, stepsPerSecond);
+  std::printf("target p99 <= 16 ms while %s: %s\n\n", busyState, busy.percentile(0.99) <= 16 ? "met" : "NOT met");
+}
+
+void printCosts(const TimedApplication& app, size_t snapshots, double elapsed, double uiCpuMs) {
+  std::printf("%-32s %8s %10s %12s %10s\n", "charged to", "events", "ms/s", "ms/snapshot", "max ms");
+  for (const auto& [owner, c] : app.costs())
+    std::printf("%-32s %8zu %10.2f %12.3f %10.2f\n", owner.c_str(), c.events, c.totalMs / elapsed,
+                snapshots ? c.totalMs / double(snapshots) : 0.0, c.maxMs);
+  std::printf("%-32s %8s %10.2f   (%.0f%% of one core)\n", "UI thread in all", "", uiCpuMs / elapsed,
+              uiCpuMs / elapsed / 10);
+}
+
+// The loss and accuracy charts alone, at the lab's dock size, fed `runs` members' synthetic
+// snapshots at a run's pace (`stepsPerSecond`, a snapshot every `snapshotEvery` steps) after
+// `history` steps already drawn: the UI-thread cost of the charts without training competing for
+// the cores, and whether it grows with the length of the curves.
+int chartsLatency(TimedApplication& app, double seconds, uint32_t runs, uint64_t history, double stepsPerSecond,
+                  uint32_t snapshotEvery) {
+  ui::TrainingCharts charts;
+  charts.resize(1280, 330);
+  charts.show();
+  ui::RunStyles styles;
+  for (uint32_t i = 0; i < runs && runs > 1; ++i) styles.push_back(ui::defaultRunStyle(i));
+  charts.setRunStyles(styles);
+  charts.follow(1, 0);
+  uint64_t step = 0;
+  size_t snapshots = 0;
+  auto publish = [&](uint64_t steps, train::RunState state) {
+    for (uint32_t member = 0; member < runs; ++member) {
+      train::Snapshot s;
+      s.runId = 1, s.member = member, s.state = state, s.step = step + steps;
+      for (uint64_t k = step; k < step + steps; ++k) {
+        const double noise = double((k * 2654435761u + member * 97) % 1000) / 1000.0;
+        s.records.push_back(
+            {k, (1 + 0.3 * member) * (0.3 + 2 / std::sqrt(1 + k / 50.0)) + 0.2 * noise, 0.5 + 0.4 * noise});
+      }
+      if (s.step / 500 != step / 500) s.validation = train::Evaluation{s.records.back().loss, 0.8};
+      charts.add(s);
+      ++snapshots;
+    }
+    step += steps;
+  };
+  if (history > 0) publish(history, train::RunState::Paused);
+  QObject pinged;
+  app.charge(&pinged, "latency probes");
+  app.charge(&charts, "loss");
+  const Latencies idle = measure(&pinged, std::min(seconds, 3.0), 4);
+  QTimer feeder;
+  feeder.setInterval(int(1000.0 * snapshotEvery / stepsPerSecond));
+  QObject::connect(&feeder, &QTimer::timeout, [&] { publish(snapshotEvery, train::RunState::Running); });
+  feeder.start();
+  snapshots = 0;
+  const uint64_t firstStep = step;
+  QElapsedTimer clock;
+  clock.start();
+  app.setMeasuring(true);
+  const double cpuStart = threadCpuMs();
+  const Latencies feeding = measure(&pinged, seconds, 4);
+  const double uiCpuMs = threadCpuMs() - cpuStart;
+  app.setMeasuring(false);
+  const double elapsed = clock.elapsed() / 1000.0;
+  feeder.stop();
+  std::printf(
+      "UI event-loop latency, the loss and accuracy charts alone (1280x330), %u run%s fed synthetic snapshots "
+      "every %u steps, %llu steps drawn before\n",
+      runs, runs > 1 ? "s" : "", snapshotEvery, static_cast<unsigned long long>(history));
+  printLatencies(idle, feeding, "feeding", double(step - firstStep) / elapsed);
+  std::printf("UI thread CPU time while feeding (%zu snapshots of all runs, %.1f s)\n", snapshots, elapsed);
+  printCosts(app, snapshots, elapsed, uiCpuMs);
+  return 0;
+}
+
 }  // namespace
 
 int uiLatencyBenchmark(const std::vector<std::string>& arguments) {
   const cli::Arguments args("ui-latency",
                             {{"seconds", "S", "how long to measure while training (default 10)"},
-                             {"limit", "N", "train on the first N Fashion-MNIST images (default: all)"}},
+                             {"limit", "N", "train on the first N Fashion-MNIST images (default: all)"},
+                             {"runs", "N", "runs the loss charts draw, 1-4 (default 1; runs 2..N copy the real one)"},
+                             {"charts-only", "", "measure the loss and accuracy charts alone, fed synthetic snapshots"},
+                             {"history", "N", "--charts-only: steps each run has drawn before measuring (default 0)"},
+                             {"steps-per-second", "R", "--charts-only: each run's pace (default 100)"},
+                             {"snapshot-every", "N", "--charts-only: steps per snapshot (default 4)"}},
                             arguments);
   const double seconds = double(args.integer("seconds", 10, 1, 600));
   const uint32_t limit = uint32_t(args.integer("limit", 0, 0, 60000));
+  const uint32_t runs = uint32_t(args.integer("runs", 1, 1, 4));
   if (!std::getenv("DISPLAY") && !std::getenv("WAYLAND_DISPLAY")) qputenv("QT_QPA_PLATFORM", "offscreen");
   int argc = 1;
   char name[] = "gradlab-bench";
   char* argv[] = {name, nullptr};
   TimedApplication app(argc, argv);
+  if (args.has("charts-only"))
+    return chartsLatency(app, seconds, runs, uint64_t(args.integer("history", 0, 0, 10000000)),
+                         args.number("steps-per-second", 100, util::Range::closed(1, 10000)),
+                         uint32_t(args.integer("snapshot-every", 4, 1, 1000)));
   const QTemporaryDir autosave;  // the benchmark leaves no autosave behind
   ui::MainWindow window({}, autosave.path());
   window.show();
@@ -143,6 +264,8 @@ int uiLatencyBenchmark(const std::vector<std::string>& arguments) {
     std::fprintf(stderr, "gradlab-bench ui-latency: the default demo did not become ready\n");
     return 1;
   }
+  auto* charts = window.findChild<ui::TrainingCharts*>();
+  if (runs > 1 && charts) drawCopiesOfTheRun(window, *charts, runs);
   QObject pinged;  // the latency probes' receiver, so their own cost is not charged to a view
   app.charge(&pinged, "latency probes");
   app.charge(&window.controller(), "snapshot handler");
@@ -171,24 +294,12 @@ int uiLatencyBenchmark(const std::vector<std::string>& arguments) {
   const double stepsPerSecond = double(window.step() - firstStep) / elapsed;
   window.controller().pause();
 
-  std::printf("UI event-loop latency, lab window with the default demo (%s)\n", window.deviceText().toUtf8().constData());
-  std::printf("%-10s %8s %8s %8s %8s %8s %10s\n", "state", "samples", "p50 ms", "p90 ms", "p99 ms", "max ms", "steps/s");
-  auto row = [](const char* state, const Latencies& l, double rate) {
-    std::printf("%-10s %8zu %8.2f %8.2f %8.2f %8.2f %10.0f\n", state, l.ms.size(), l.percentile(0.5), l.percentile(0.9),
-                l.percentile(0.99), l.percentile(1.0), rate);
-  };
-  row("idle", idle, 0);
-  row("training", training, stepsPerSecond);
-  const bool met = training.percentile(0.99) <= 16;
-  std::printf("target p99 <= 16 ms while training: %s\n\n", met ? "met" : "NOT met");
-
+  std::printf("UI event-loop latency, lab window with the default demo, %u run%s in the charts (%s)\n", runs,
+              runs > 1 ? "s" : "", window.deviceText().toUtf8().constData());
+  printLatencies(idle, training, "training", stepsPerSecond);
   std::printf("UI thread CPU time while training, by receiver (%zu snapshots, %zu with probes, %.1f s)\n", snapshots,
               probes, elapsed);
-  std::printf("%-32s %8s %10s %12s %10s\n", "charged to", "events", "ms/s", "ms/snapshot", "max ms");
-  for (const auto& [owner, c] : app.costs())
-    std::printf("%-32s %8zu %10.2f %12.3f %10.2f\n", owner.c_str(), c.events, c.totalMs / elapsed,
-                snapshots ? c.totalMs / double(snapshots) : 0.0, c.maxMs);
-  std::printf("%-32s %8s %10.2f   (%.0f%% of one core)\n", "UI thread in all", "", uiCpuMs / elapsed, uiCpuMs / elapsed / 10);
+  printCosts(app, snapshots, elapsed, uiCpuMs);
   return 0;
 }
 

@@ -255,6 +255,44 @@ class TestRunLockstep : public QObject {
     }
   }
 
+  // A set saved mid-way (each member's weights and progress) and opened again continues each member
+  // bit for bit, and its tick resumes where the set was: the step limit counts from there.
+  void aResumedSetContinuesEveryMember() {
+    constexpr uint64_t kSaved = 20, kLimit = 30;
+    std::vector<train::RunConfig> members{config(0.1, 16, kLimit), config(0.05, 32, kLimit)};
+    Recorder straight;
+    std::unique_ptr<train::Run> whole;
+    QVERIFY(runToEnd(members, straight, whole));
+    train::Run first(*context_, members);
+    Recorder before;
+    before.follow(first);
+    QVERIFY(first.waitFor({train::RunState::Ready}, 30s));
+    first.step(uint32_t(kSaved));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        first.latest(1)->step == kSaved && first.state() == train::RunState::Paused && before.caughtUp(first), 20000);
+    auto resumed = members;
+    for (uint32_t m = 0; m < 2; ++m) {
+      resumed[m].initialWeights = valuesOf(*first.latest(m)->parameters);
+      resumed[m].resumeFrom = *first.latest(m)->progress;
+    }
+    Recorder after;
+    std::unique_ptr<train::Run> continued;
+    QVERIFY(runToEnd(resumed, after, continued));
+    for (uint32_t m = 0; m < 2; ++m) {
+      const uint64_t perTick = m == 0 ? 2 : 1;
+      const auto snapshots = after.of(m);
+      const auto ready = std::find_if(snapshots.begin(), snapshots.end(),
+                                      [](const auto& s) { return s->state == train::RunState::Ready; });
+      QVERIFY(ready != snapshots.end());
+      QCOMPARE((*ready)->step, kSaved * perTick);  // ready where it was saved
+      const auto all = straight.records(m), tail = after.records(m);
+      QCOMPARE(tail.size(), size_t((kLimit - kSaved) * perTick));  // the limit counts ticks from there
+      for (size_t k = 0; k < tail.size(); ++k)
+        QVERIFY(tail[k].step == kSaved * perTick + k && sameBits(tail[k].loss, all[kSaved * perTick + k].loss));
+      QVERIFY(valuesOf(*continued->latest(m)->parameters) == valuesOf(*whole->latest(m)->parameters));
+    }
+  }
+
   // Pause, step and reset act on the set; the learning rate goes to the member named.
   void commandsActOnTheWholeSet() {
     train::Run run(*context_, std::vector<train::RunConfig>{config(0.1), config(0.1)});

@@ -1,8 +1,9 @@
 #pragma once
 // A training run the UI drives from its own thread: start, pause, single step, stop, reset. The
 // run trains on a worker thread of its own and hands out immutable snapshots to subscribers
-// (called on that worker thread; a subscriber that needs the UI thread posts there). Several runs
-// can be alive at once on one device.
+// (called on that worker thread; a subscriber that needs the UI thread posts there). A run may be
+// a set of up to four configurations trained side by side in lockstep (see class Run), with a
+// snapshot per member. Several runs can be alive at once on one device.
 #include "data/dataset.h"
 #include "gpu/context.h"
 #include "nn/graph.h"

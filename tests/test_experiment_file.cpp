@@ -462,6 +462,10 @@ class TestExperimentFile : public QObject {
     QCOMPARE(slower.training.optimizerValues.at("lr"), std::string("0.01"));
     QCOMPARE(slower.network, run.network);
     QVERIFY(persist::variantExperiment(base, {}).training == base.training);
+    run.changes = {{"schedule", "warmup=50"}};  // a constant rate after a warm-up, as --schedule takes it
+    const persist::Experiment warm = persist::variantExperiment(base, run);
+    QCOMPARE(warm.training.schedule, std::string("constant"));
+    QVERIFY((warm.training.scheduleValues == std::map<std::string, std::string>{{"warmup", "50"}}));
   }
 
   // A bad change is refused as gradlab-cli refuses the option, led by the run.
@@ -504,7 +508,7 @@ class TestExperimentFile : public QObject {
              {{{"optimizer", "adam:beta1=2"}}, "run B: "},
              {{{"normalize", "zscore"}}, "run B: --normalize: "},
              {{{"conv", "winograd"}}, "run B: --conv: "},
-             {{{"schedule", "linear"}}, "run B: "},
+             {{{"schedule", "linear"}}, "run B: --schedule: "},
              {{{"init", "glorot"}}, "run B: --init: "},
              {{{"network", "/nonexistent/net.net"}}, "run B: network: "}}) {
       const std::string m = refusal(changes);

@@ -4,6 +4,7 @@
 #include "nn/conv_algorithm.h"
 #include "nn/network_text.h"
 #include "optim/optimizer_spec.h"
+#include "optim/schedule.h"
 #include "persist/run_setup.h"
 #include "train/run_set.h"
 #include "util/checked_values.h"
@@ -30,19 +31,6 @@ auto named(const std::string& option, F&& read) {
 std::string listText(std::string value) {
   std::replace(value.begin(), value.end(), ';', ',');
   return value;
-}
-
-// "cosine:T_max=100,warmup=10", or "warmup=100" alone (a constant rate after a warm-up).
-void applySchedule(TrainingSettings& s, const std::string& text) {
-  const size_t colon = text.find(':'), equals = text.find('=');
-  util::Spec spec;
-  if (equals != std::string::npos && (colon == std::string::npos || equals < colon))
-    spec = {"constant", util::parseKeyValues(text, "--schedule")};
-  else
-    spec = util::parseSpec(text, "--schedule");
-  s.schedule = spec.name;
-  s.scheduleValues.clear();
-  for (const util::KeyValue& item : spec.items) s.scheduleValues[item.key] = item.value;
 }
 
 std::string firstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -134,7 +122,9 @@ void applySetting(TrainingSettings& s, const std::string& key, const std::string
     s.optimizer = spec.name;
     s.optimizerValues = spec.values;
   } else if (key == "schedule") {
-    applySchedule(s, listText(value));
+    const optim::ScheduleSpec spec = named("--schedule", [&] { return optim::parseScheduleSpec(listText(value)); });
+    s.schedule = spec.name;
+    s.scheduleValues = spec.values;
   } else if (key == "l1" || key == "l2") {
     (key == "l1" ? s.l1 : s.l2) = util::parseNumber("--" + key, value, ranges::kPenalty);
   } else if (key == "clip-norm" || key == "clip-value") {

@@ -34,6 +34,7 @@ DecisionBoundaryView::DecisionBoundaryView(QWidget* parent) : QWidget(parent) {
 
 void DecisionBoundaryView::setData(std::shared_ptr<const data::Dataset> data) {
   data_ = std::move(data);
+  ++dataVersion_;
   dirty_ = true;
 }
 
@@ -218,12 +219,8 @@ void DecisionBoundaryView::paintPanel(QPainter& p, int panel) {
   if (const Member* m = memberOf(panel); m && !m->image.isNull()) p.drawImage(plot, m->image);  // nearest-neighbour: cells stay crisp
   p.setRenderHint(QPainter::Antialiasing);
   if (data_ && data_->sampleSize() == 2) {
-    p.setPen(QPen(pal.color(QPalette::Text), 0.8));
-    const double r = std::clamp(plot.width() / 160, 2.0, 4.0);
-    for (uint32_t s = 0; s < data_->size(); ++s) {
-      p.setBrush(categoryColor(data_->labels[s]));
-      p.drawEllipse(toWidget(data_->raw(s, 0), data_->raw(s, 1), panel), r, r);
-    }
+    const QImage& points = pointsLayer(plot, extent(panel));
+    p.drawImage(plot.topLeft() - QPointF(kPointsPad, kPointsPad), points);
   }
   p.setRenderHint(QPainter::Antialiasing, false);
   p.setBrush(Qt::NoBrush);
@@ -256,6 +253,34 @@ void DecisionBoundaryView::paintPanel(QPainter& p, int panel) {
   p.drawText(QRectF(plot.right() - 80, plot.bottom() + 2, 80, line), Qt::AlignRight, num(e.xMax));
   p.drawText(QRectF(plot.left() - 4 * line, plot.bottom() - line, 4 * line - 4, line), Qt::AlignRight, num(e.yMin));
   p.drawText(QRectF(plot.left() - 4 * line, plot.top(), 4 * line - 4, line), Qt::AlignRight, num(e.yMax));
+}
+
+// The data points over a plot of `plot`'s size, drawn once and reused by every panel and paint
+// until the size, the extent, the data or the palette change: four panels' hundreds of
+// antialiased points cost milliseconds a paint otherwise. The layer reaches kPointsPad beyond
+// the plot, where points on its edge are drawn.
+const QImage& DecisionBoundaryView::pointsLayer(const QRectF& plot, const train::GridExtent& e) {
+  const PointsKey key{plot.size(), e.xMin, e.xMax, e.yMin, e.yMax, dataVersion_, palette().cacheKey(), devicePixelRatioF()};
+  if (key == pointsKey_ && !points_.isNull()) return points_;
+  pointsKey_ = key;
+  const double dpr = devicePixelRatioF();
+  const QSizeF size = plot.size() + QSizeF(2 * kPointsPad, 2 * kPointsPad);
+  points_ = QImage((size * dpr).toSize(), QImage::Format_ARGB32_Premultiplied);
+  points_.setDevicePixelRatio(dpr);
+  points_.fill(Qt::transparent);
+  QPainter p(&points_);
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(QPen(palette().color(QPalette::Text), 0.8));
+  const double r = std::clamp(plot.width() / 160, 2.0, 4.0);
+  auto at = [&](double x, double y) {  // as toWidget, from the layer's top left
+    return QPointF(kPointsPad + (x - e.xMin) / (e.xMax - e.xMin) * plot.width(),
+                   kPointsPad + plot.height() - (y - e.yMin) / (e.yMax - e.yMin) * plot.height());
+  };
+  for (uint32_t s = 0; s < data_->size(); ++s) {
+    p.setBrush(categoryColor(data_->labels[s]));
+    p.drawEllipse(at(data_->raw(s, 0), data_->raw(s, 1)), r, r);
+  }
+  return points_;
 }
 
 // The classes' colours and names in a row from `topLeft`.

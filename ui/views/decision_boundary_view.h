@@ -69,6 +69,19 @@ class DecisionBoundaryView : public QWidget {
   QRectF cellRect(int panel) const;
   void paintPanel(QPainter& p, int panel);
   void paintClassLegend(QPainter& p, QPointF topLeft);
+  static constexpr double kPointsPad = 6;
+  struct PointsKey {
+    QSizeF size;
+    double xMin = 0, xMax = 0, yMin = 0, yMax = 0;
+    uint64_t data = 0;  // dataVersion_
+    qint64 palette = 0;
+    double dpr = 0;
+    bool operator==(const PointsKey&) const = default;
+  };
+  const QImage& pointsLayer(const QRectF& plot, const train::GridExtent& extent);
+  PointsKey pointsKey_;
+  QImage points_;
+  uint64_t dataVersion_ = 0;  // setData calls
   std::shared_ptr<const data::Dataset> data_;
   std::map<uint32_t, Member> members_;
   RunStyles styles_;

@@ -5,7 +5,9 @@
 // activation epilogue (a Linear layer and the activation next to it in one pass).
 #include "gpu/buffer.h"
 #include "gpu/recording.h"
+#include "gpu/kernel.h"
 #include "ops/gemm.h"
+#include "spirv/shaders.h"
 #include "support/gpu_test.h"
 #include "train/control_block.h"
 
@@ -323,6 +325,25 @@ class TestGemm : public QObject {
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                              ops::gemm(refused, odd, A, B, W, gpu::KernelVariant::Auto, {},
                                        {.epilogue = ops::GemmSgdStep{Control, Step}}));
+  }
+
+  // A kernel spec's push-constant size is checked against its shader's block as the pipeline is
+  // made: the GEMMs' blocks (shaders/gemm_push.h) read back from their modules, none where a shader
+  // declares none, and a spec that disagrees refused with the kernel's name.
+  void pushConstantsAreCheckedAgainstTheShader() {
+    QCOMPARE(gpu::pushConstantBytes(spirv::gemm_registers), uint32_t(12 * 4));
+    QCOMPARE(gpu::pushConstantBytes(spirv::gemm_registers_texel), uint32_t(12 * 4));
+    QCOMPARE(gpu::pushConstantBytes(spirv::gemm_split_sum), uint32_t(8 * 4));
+    QCOMPARE(gpu::pushConstantBytes(spirv::advance_step), uint32_t(0));
+    using gpu::Access;
+    const gpu::KernelSpec wrong{"split sum with a hand-copied push", spirv::gemm_split_sum,
+                                {Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 7 * 4};
+    try {
+      context_->kernel(wrong, {64, 1, 1}, {0});
+      QFAIL("a spec whose push constants disagree with its shader's was accepted");
+    } catch (const std::logic_error& e) {
+      QVERIFY2(std::string(e.what()).find("split sum with a hand-copied push") != std::string::npos, e.what());
+    }
   }
 
   // The activation epilogue: forward out = f(C), backward out = C f'(x) from the activation's input

@@ -3,7 +3,52 @@
 #include "gpu/context.h"
 #include "gpu/error.h"
 
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <stdexcept>
+
 namespace gradlab::gpu {
+
+uint32_t pushConstantBytes(std::span<const uint32_t> spirv) {
+  // SPIR-V: a 5-word header, then instructions whose first word is (word count << 16) | opcode.
+  enum : uint32_t { Constant = 43, MemberDecorate = 72, TypeInt = 21, TypeFloat = 22, TypeVector = 23,
+                    TypeArray = 28, TypeStruct = 30, TypePointer = 32, Variable = 59 };
+  constexpr uint32_t kOffset = 35, kPushConstant = 9;
+  if (spirv.size() < 5 || spirv[0] != 0x07230203u) throw std::invalid_argument("not a SPIR-V module");
+  std::map<uint32_t, std::vector<uint32_t>> types;           // id -> the type instruction's words
+  std::map<uint32_t, std::map<uint32_t, uint32_t>> offsets;  // struct id -> member -> byte offset
+  std::map<uint32_t, uint32_t> constants, pointees;
+  uint32_t pushType = 0;
+  for (size_t i = 5; i < spirv.size();) {
+    const uint32_t op = spirv[i] & 0xffff, count = spirv[i] >> 16;
+    if (count == 0 || i + count > spirv.size()) throw std::invalid_argument("truncated SPIR-V module");
+    const std::vector<uint32_t> a(spirv.begin() + i + 1, spirv.begin() + i + count);
+    if (op == MemberDecorate && a.size() >= 4 && a[2] == kOffset) offsets[a[0]][a[1]] = a[3];
+    else if ((op == TypeInt || op == TypeFloat || op == TypeVector || op == TypeArray || op == TypeStruct) && !a.empty())
+      types[a[0]] = std::vector<uint32_t>(spirv.begin() + i, spirv.begin() + i + count);
+    else if (op == Constant && a.size() >= 3) constants[a[1]] = a[2];
+    else if (op == TypePointer && a.size() >= 3) pointees[a[0]] = a[2];
+    else if (op == Variable && a.size() >= 3 && a[2] == kPushConstant) pushType = pointees[a[0]];
+    i += count;
+  }
+  if (!pushType) return 0;
+  std::function<uint32_t(uint32_t)> size = [&](uint32_t id) -> uint32_t {
+    const auto& t = types.at(id);
+    switch (t[0] & 0xffff) {
+      case TypeInt:
+      case TypeFloat: return t[2] / 8;
+      case TypeVector: return size(t[2]) * t[3];
+      case TypeArray: return size(t[2]) * constants.at(t[3]);
+      default: {  // a struct: the end of its last member
+        uint32_t end = 0;
+        for (size_t m = 2; m < t.size(); ++m) end = std::max(end, offsets[id][uint32_t(m - 2)] + size(t[m]));
+        return end;
+      }
+    }
+  };
+  return size(pushType);
+}
 
 Kernel::Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize,
                const std::vector<uint32_t>& constants)
@@ -16,6 +61,9 @@ Kernel::Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize,
     throw Error(ErrorKind::Unsupported, "Kernel " + spec.name + ": work-group size " +
                                             std::to_string(localSize[0]) + "x" + std::to_string(localSize[1]) +
                                             "x" + std::to_string(localSize[2]) + " exceeds the device's limits.");
+  if (const uint32_t declared = pushConstantBytes(spec.spirv); declared != 0 && declared != spec.pushConstantBytes)
+    throw std::logic_error("Kernel " + spec.name + ": its shader declares " + std::to_string(declared) +
+                           " bytes of push constants, its spec " + std::to_string(spec.pushConstantBytes));
   if (spec.pushConstantBytes > info.maxPushConstantsSize)
     throw Error(ErrorKind::Unsupported, "Kernel " + spec.name + " needs more push-constant space than the device has.");
 

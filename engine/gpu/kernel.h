@@ -33,6 +33,12 @@ struct KernelSpec {
   uint32_t pushConstantBytes = 0;
 };
 
+// The bytes of the push-constant block `spirv` declares (the end of its last member), read from
+// the module itself; 0 when it declares none. Kernel checks every spec against it at start-up, so
+// a push-constant struct copied by hand cannot drift from its shader's. Throws
+// std::invalid_argument for a module it cannot read.
+uint32_t pushConstantBytes(std::span<const uint32_t> spirv);
+
 using WorkGroup = std::array<uint32_t, 3>;
 
 class Kernel {

@@ -399,6 +399,13 @@ class TestExperimentFile : public QObject {
     QVERIFY2(contains(m, "five.gradlab is damaged") && contains(m, "4 runs besides the first") &&
                  contains(m, "at most 3") && test::isOneShortLine(m, 400),
              m.c_str());
+    // Such a set is not saved (nor autosaved): the file would not open again.
+    QTemporaryDir dir;
+    const fs::path path = dir.path().toStdString() + "/five.gradlab";
+    m = fileError([&] { persist::saveExperiment(e, path); });
+    QVERIFY2(contains(m, "Cannot save") && contains(m, "5 runs") && contains(m, "at most 4") && test::isOneShortLine(m, 400),
+             m.c_str());
+    QVERIFY(!fs::exists(path));
     // The fixture's count of runs, then RunVariant's class information (not tracked, version 1),
     // then the first run's label and name.
     const std::string fixture = readAll(GRADLAB_TEST_DATA "/experiment_v4.gradlab");

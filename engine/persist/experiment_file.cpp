@@ -150,6 +150,11 @@ Experiment fromBytes(const std::string& bytes, const std::string& name) {
 }
 
 void saveExperiment(const Experiment& experiment, const std::filesystem::path& path) {
+  // A file no GradLab would open again is not written (the reader refuses it as damaged).
+  if (experiment.comparisons.size() > kMaxComparisons)
+    throw FileError("Cannot save " + path.string() + ": it holds " + std::to_string(experiment.comparisons.size() + 1) +
+                    " runs, and a comparison has at most " + std::to_string(kMaxComparisons + 1) +
+                    ". Remove a run and save again.");
   writeFileAtomically(path, toBytes(experiment));
 }
 

@@ -22,7 +22,7 @@ std::string toBytes(const Experiment& experiment);
 Experiment fromBytes(const std::string& bytes, const std::string& name);
 
 // Writes atomically (see atomic_file.h): a failed or interrupted save leaves the old file as it
-// was. Throws FileError.
+// was. Throws FileError, also for more comparisons than a set holds (kMaxComparisons).
 void saveExperiment(const Experiment& experiment, const std::filesystem::path& path);
 // Throws FileError for an unreadable path, a file that is not a GradLab experiment, a truncated
 // or corrupt file, or one written by a newer GradLab; never anything else, whatever the bytes.

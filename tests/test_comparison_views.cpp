@@ -17,6 +17,7 @@
 
 #include <QCheckBox>
 #include <QLabel>
+#include <QSignalSpy>
 #include <QTabBar>
 #include <QTest>
 #include <QtCharts/QChartView>
@@ -354,6 +355,18 @@ class TestComparisonViews : public QObject {
       QCOMPARE(test::countPixels(shot, view.rect(), styles_[2].color, 24), 0);
       for (int tab = 0; tab < 2; ++tab) QVERIFY(tabs.tabRect(tab).width() >= tabs.fontMetrics().horizontalAdvance(tabs.tabText(tab)));
     }
+    // Spectra follow the tab: each run's own, computed when its tab is shown.
+    QSignalSpy spectra(&view, &ui::FilterGridView::spectraUpdated);
+    view.setSpectrumDevice(context_.get());
+    view.setDisplay(ui::FilterGridView::Display::Both);
+    QVERIFY(spectra.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(view.spectraReady(), 10000);
+    const QImage spectrumA = view.spectrumTile(0);
+    view.showRun(1);
+    QVERIFY(spectra.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(view.spectraReady(), 10000);
+    QVERIFY(view.spectrumTile(0) != spectrumA);
+    test::screenshot(view, "comparison_filters_spectra_run_1", 100);
     // A run alone: no tabs, member 0 drawn.
     view.setRunStyles({});
     QVERIFY(!tabs.isVisible());

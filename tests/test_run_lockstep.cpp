@@ -100,8 +100,10 @@ class TestRunLockstep : public QObject {
     // latest() changes before subscribers are called: wait for the recorder to get there too.
     const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!recorder.caughtUp(*run))
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      else std::this_thread::sleep_for(2ms);
+      if (std::chrono::steady_clock::now() > deadline)
+        return false;
+      else
+        std::this_thread::sleep_for(2ms);
     return true;
   }
 
@@ -133,7 +135,10 @@ class TestRunLockstep : public QObject {
       QCOMPARE(its.size(), size_t(kSteps));
       for (size_t k = 0; k < kSteps; ++k)
         QVERIFY2(sameBits(mine[k].loss, its[k].loss) && mine[k].step == k,
-                 qPrintable(QString("member %1 step %2: %3 in the set, %4 alone").arg(m).arg(k).arg(mine[k].loss, 0, 'g', 17)
+                 qPrintable(QString("member %1 step %2: %3 in the set, %4 alone")
+                                .arg(m)
+                                .arg(k)
+                                .arg(mine[k].loss, 0, 'g', 17)
                                 .arg(its[k].loss, 0, 'g', 17)));
       const auto last = set->latest(m);
       QCOMPARE(last->member, m);

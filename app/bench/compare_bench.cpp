@@ -114,8 +114,7 @@ int compareBenchmark(const std::vector<std::string>& args) {
             << ", SGD, run k at lr 0.002 x k\n"
             << "device: " << context.device().name << " (" << gpu::deviceTypeName(context.device().type) << ", "
             << context.device().driverName << ")\n"
-            << "data: " << images.name << "; target: a tick of N runs within " << kTarget
-            << " x N x one run alone\n\n";
+            << "data: " << images.name << "; target: a tick of N runs within " << kTarget << " x N x one run alone\n\n";
   // The ratio is the median over rounds of a round's tick over N times that round's run alone (the
   // two meet the same machine state); the range shows how far the rounds spread.
   std::printf("%-24s %5s %12s %12s %14s %10s %14s %8s\n", "network", "runs", "tick ms", "alone ms", "N x alone ms",
@@ -150,7 +149,8 @@ int compareBenchmark(const std::vector<std::string>& args) {
       }
       // A run that stopped does no work: its set's time would flatter the lockstep.
       for (uint32_t k = 0; k < n; ++k)
-        if (set->stopped(k)) std::printf("%-24s %5u run %c stopped on a value that is not finite\n", name.c_str(), n, 'A' + k);
+        if (set->stopped(k))
+          std::printf("%-24s %5u run %c stopped on a value that is not finite\n", name.c_str(), n, 'A' + k);
       const double ratio = median(ratios);
       char range[48];
       std::snprintf(range, sizeof range, "%.2f-%.2fx", *std::min_element(ratios.begin(), ratios.end()),

@@ -56,8 +56,9 @@ void applyInitialWeights(TrainingSession& session, const std::map<std::string, s
     if (it == targets.end()) {
       std::string names;
       for (const Target& t : targets) names += (names.empty() ? "" : ", ") + t.name;
-      throw std::invalid_argument("The initial weights name " + name + ", a parameter this network does not have (it has " +
-                                  names + "): they were saved for another network.");
+      throw std::invalid_argument("The initial weights name " + name +
+                                  ", a parameter this network does not have (it has " + names +
+                                  "): they were saved for another network.");
     }
     if (values.size() != it->count)
       throw std::invalid_argument("The initial weights give " + name + " " + std::to_string(values.size()) +
@@ -74,7 +75,9 @@ std::shared_ptr<const std::vector<WeightSnapshot>> parametersNow(TrainingSession
                                                                  const std::vector<std::string>& names) {
   if (names.empty()) return nullptr;
   auto values = std::make_shared<std::vector<WeightSnapshot>>();
-  const auto wanted = [&](const std::string& name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  const auto wanted = [&](const std::string& name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
   for (const nn::Parameter& p : session.network().parameters())
     if (wanted(p.name)) values->push_back({p.name, p.tensor.shape, p.readValues()});
   for (const auto& s : session.network().runningStatistics())
@@ -162,7 +165,8 @@ std::shared_ptr<const Snapshot> Run::latest(uint32_t member) const {
 bool Run::waitFor(std::initializer_list<RunState> states, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
   // Waits for the published snapshots, so what latest() returns afterwards is already that state's.
-  return changed_.wait_for(lock, timeout, [&] { return std::find(states.begin(), states.end(), published_) != states.end(); });
+  return changed_.wait_for(lock, timeout,
+                           [&] { return std::find(states.begin(), states.end(), published_) != states.end(); });
 }
 
 void Run::setState(RunState state) {
@@ -226,7 +230,8 @@ void Run::publish(std::vector<std::optional<Outcome>> outcomes) {
 
 void Run::publishAll(std::vector<std::shared_ptr<const DecisionBoundary>> boundaries) {
   std::vector<std::optional<Outcome>> outcomes(members_.size(), Outcome{});
-  for (size_t r = 0; r < boundaries.size() && r < outcomes.size(); ++r) outcomes[r]->boundary = std::move(boundaries[r]);
+  for (size_t r = 0; r < boundaries.size() && r < outcomes.size(); ++r)
+    outcomes[r]->boundary = std::move(boundaries[r]);
   publish(std::move(outcomes));
 }
 
@@ -268,10 +273,12 @@ void Run::checkMembers() {
     if (c.train != first.train || c.validation != first.validation)
       throw std::invalid_argument(run + "it has datasets of its own, but the runs of a set train and validate on run " +
                                   memberName(0) + "'s");
-    const std::pair<const char*, bool> same[] = {
-        {"snapshotEvery", c.snapshotEvery == first.snapshotEvery}, {"validateEvery", c.validateEvery == first.validateEvery},
-        {"probeEvery", c.probeEvery == first.probeEvery},          {"boundaryEvery", c.boundaryEvery == first.boundaryEvery},
-        {"boundaryGrid", c.boundaryGrid == first.boundaryGrid},    {"maxSteps", c.maxSteps == first.maxSteps}};
+    const std::pair<const char*, bool> same[] = {{"snapshotEvery", c.snapshotEvery == first.snapshotEvery},
+                                                 {"validateEvery", c.validateEvery == first.validateEvery},
+                                                 {"probeEvery", c.probeEvery == first.probeEvery},
+                                                 {"boundaryEvery", c.boundaryEvery == first.boundaryEvery},
+                                                 {"boundaryGrid", c.boundaryGrid == first.boundaryGrid},
+                                                 {"maxSteps", c.maxSteps == first.maxSteps}};
     for (const auto& [name, equal] : same)
       if (!equal)
         throw std::invalid_argument(run + "its " + name + " differs from run " + memberName(0) +

@@ -40,10 +40,11 @@ struct RunConfig {
   nn::Graph graph;
   std::shared_ptr<const data::Dataset> train, validation;  // validation may be null
   TrainingOptions options;
-  uint64_t maxSteps = 0;         // 0: no limit
-  uint32_t snapshotEvery = 10;   // steps between snapshots while running
-  uint32_t validateEvery = 0;    // steps between validation passes (0: once per epoch)
-  uint32_t probeEvery = 0;       // steps between probes of activations and gradients (0: none)
+  // The limit and the cadences count ticks of a set (class Run), which are steps of a run alone.
+  uint64_t maxSteps = 0;        // 0: no limit
+  uint32_t snapshotEvery = 10;  // steps between snapshots while running
+  uint32_t validateEvery = 0;   // steps between validation passes (0: once per epoch)
+  uint32_t probeEvery = 0;      // steps between probes of activations and gradients (0: none)
   // Parameter tensors each probe copies ("c1.weight"); the run also hands them out whenever it
   // stops advancing (ready, paused, finished, stopped), so a save then has the final values.
   std::vector<std::string> weightSnapshots;
@@ -74,9 +75,9 @@ struct Snapshot {
   RunState state = RunState::Preparing;
   uint64_t step = 0;
   double epoch = 0;
-  std::vector<StepRecord> records;       // steps since the previous snapshot
-  std::optional<Evaluation> validation;  // when a validation pass just ran
-  std::shared_ptr<const ProbeReport> probes;  // when a probe just ran
+  std::vector<StepRecord> records;                   // steps since the previous snapshot
+  std::optional<Evaluation> validation;              // when a validation pass just ran
+  std::shared_ptr<const ProbeReport> probes;         // when a probe just ran
   std::shared_ptr<const DecisionBoundary> boundary;  // when a decision boundary was just evaluated
   // RunConfig::weightSnapshots' values when the run just stopped advancing (ready, paused,
   // finished, stopped); null otherwise.
@@ -107,7 +108,7 @@ class Run {
   size_t members() const { return members_.size(); }  // snapshots' members (1 for a set of none)
   void start();
   void pause();
-  void stop();  // ends training: Finished until reset
+  void stop();                    // ends training: Finished until reset
   void step(uint32_t ticks = 1);  // from Ready or Paused: run this many ticks, then pause
   // Resets every member (one generation for the set): given a seed, members that share member
   // 0's seed take it and a member with a seed of its own keeps it. Returns the generation the
@@ -187,8 +188,8 @@ class Run {
   mutable std::condition_variable changed_;
   std::deque<Command> commands_;
   const uint64_t id_;
-  uint64_t generationsRequested_ = 0;  // reset() calls so far
-  uint64_t generation_ = 0;            // of the snapshots published now (worker, under mutex_)
+  uint64_t generationsRequested_ = 0;         // reset() calls so far
+  uint64_t generation_ = 0;                   // of the snapshots published now (worker, under mutex_)
   RunState state_ = RunState::Preparing;      // the set's
   RunState published_ = RunState::Preparing;  // the set's state in the latest publish
   std::map<uint64_t, Subscriber> subscribers_;

@@ -186,7 +186,8 @@ RunSet::RunSet(gpu::Context& context, std::vector<RunDefinition> runs, const dat
   std::vector<std::string> names;
   std::vector<uint32_t> batches;
   for (const RunDefinition& run : runs_) {
-    if (!labels.insert(run.label).second) throw std::invalid_argument("two runs are named " + run.label + ": name each once");
+    if (!labels.insert(run.label).second)
+      throw std::invalid_argument("two runs are named " + run.label + ": name each once");
     names.push_back(run.label);
     batches.push_back(run.options.batch);
   }

@@ -24,12 +24,12 @@ namespace gradlab::train {
 
 // One run of a set, as its settings say it (the CLI's --run, later the lab's run panel).
 struct RunDefinition {
-  std::string label;         // "A", "B", or a name the user chose
-  nn::Graph graph;           // the network as the run trains it (withInitialisation applied)
-  std::string network;       // the network's file name, for the legend
-  std::string init;          // the initialisation applied to every Linear/convolution ("": the file's)
+  std::string label;    // "A", "B", or a name the user chose
+  nn::Graph graph;      // the network as the run trains it (withInitialisation applied)
+  std::string network;  // the network's file name, for the legend
+  std::string init;     // the initialisation applied to every Linear/convolution ("": the file's)
   TrainingOptions options;
-  std::string optimizer;     // catalog name; "": plain SGD at options.learningRate
+  std::string optimizer;  // catalog name; "": plain SGD at options.learningRate
   std::map<std::string, std::string> optimizerValues;
   std::string augmentation;  // as written ("flip,crop=4"), for the legend
 };

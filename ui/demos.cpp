@@ -105,6 +105,7 @@ std::vector<Demo> makeDemos() {
   {
     auto e = experiment("Batch norm: without and with", batchNormNet(), "fashion-mnist", "sgd", "0.1", 3);
     e.training.sampleLimit = 6000;
+    e.training.probeInterval = 10;  // the By-depth view fills within the first seconds
     e.comparisons = {networkRun("B", "with batch norm", e, {"BatchNorm1d", {}, nn::LayerInsertion::After::EveryLinearButLast})};
     add(QObject::tr("Batch norm: without and with"),
         QObject::tr("Five ReLU layers initialised far too small, without (A, blue) and with batch norm after every "

@@ -107,6 +107,11 @@ class TestSpecParser : public QObject {
     QCOMPARE(refusal([] { optim::parseSchedule("cosine:T_max"); }), refusal([] { util::parseSpec("cosine:T_max", ""); }));
     QCOMPARE(refusal([] { optim::parseSchedule(":T_max=3"); }), refusal([] { util::parseSpec(":T_max=3", ""); }));
     QCOMPARE(refusal([] { optim::parseSchedule("step:step_size=10,gamma=0"); }), QString("gamma: 0 is out of range (0, 1]"));
+    // The lab keeps text it could not split as the name: refused in the parser's words, not as an
+    // unknown schedule.
+    QCOMPARE(refusal([] { optim::makeSchedule({"cosine:T_max", {}}); }), refusal([] { util::parseSpec("cosine:T_max", ""); }));
+    QCOMPARE(refusal([] { optim::makeSchedule({"warmup", {}}); }), refusal([] { optim::parseSchedule("warmup"); }));
+    QVERIFY(refusal([] { optim::parseSchedule("warmup"); }).startsWith("Unknown schedule 'warmup'"));
     const optim::ScheduleSpec warmup = optim::parseScheduleSpec(" warmup = 100 ");
     QCOMPARE(warmup.name, std::string("constant"));
     QCOMPARE(warmup.values.at("warmup"), std::string("100"));

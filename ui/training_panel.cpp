@@ -261,16 +261,12 @@ void TrainingPanel::fromWidgets() {
   s.schedule = "constant";
   s.scheduleValues.clear();
   if (!schedule.empty()) {  // "cosine:T_max=1000,warmup=100" -> name and values, as the file keeps them
-    const size_t colon = schedule.find(':');
-    std::string list = colon == std::string::npos ? "" : schedule.substr(colon + 1);
-    s.schedule = schedule.substr(0, colon);
-    if (s.schedule.find('=') != std::string::npos) list = s.schedule, s.schedule = "constant";  // "warmup=100" alone
-    for (size_t start = 0; start < list.size();) {
-      const size_t comma = std::min(list.find(',', start), list.size());
-      const std::string item = list.substr(start, comma - start);
-      const size_t eq = item.find('=');
-      s.scheduleValues[item.substr(0, eq)] = eq == std::string::npos ? "" : item.substr(eq + 1);
-      start = comma + 1;
+    try {
+      const optim::ScheduleSpec spec = optim::parseScheduleSpec(schedule);
+      s.schedule = spec.name;
+      s.scheduleValues = spec.values;
+    } catch (const std::invalid_argument&) {
+      s.schedule = schedule;  // malformed: the run setup refuses it in the parser's words
     }
   }
   if (s == settings_) return;

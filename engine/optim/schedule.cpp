@@ -86,6 +86,10 @@ ScheduleSpec parseScheduleSpec(const std::string& text) {
 Schedule makeSchedule(const ScheduleSpec& spec) {
   namespace ranges = util::ranges;
   const auto kind = std::find_if(kinds().begin(), kinds().end(), [&](const KindInfo& k) { return k.name == spec.name; });
+  // Text that cannot be a name (a whole spec its caller could not split) is refused in the
+  // parser's words, which say what is malformed.
+  if (kind == kinds().end() && spec.values.empty() && spec.name.find_first_of(":=,") != std::string::npos)
+    parseScheduleSpec(spec.name);
   if (kind == kinds().end())
     throw std::invalid_argument("Unknown schedule '" + util::printable(spec.name, 40) + "'; accepted: " +
                                 util::joinedNames(scheduleNames()) + " (or warmup=N)");

@@ -326,50 +326,16 @@ void DepthStatsView::draw() {
     const auto it = reports_.find(run.member);
     reports.push_back(it == reports_.end() ? nullptr : it->second.get());
   }
-  // The layers in forward order, merged over the runs: one only some runs have (a variant's
-  // BatchNorm) comes after the layer it follows in them. Layer i sits at x = i.
-  QStringList names;
-  for (const auto* report : reports)
-    for (qsizetype at = 0; const auto& l : report ? report->layers : kNoLayers) {
-      if (isLoss(l)) continue;
-      const QString name = QString::fromStdString(l.node);
-      qsizetype found = names.indexOf(name);
-      if (found < 0) names.insert(at, name), found = at;
-      at = found + 1;
-    }
+  const QStringList names = layerNames(reports);
   makeSeries(runs.size());
   QList<QPointF> activationPoints, gradientPoints, logPoints;
   for (size_t r = 0; r < runs.size(); ++r) {
-    QList<QPointF> aMean, aStd, gMean, gStd;
-    QList<qreal> zero(names.size(), 0.0), saturated(names.size(), 0.0);
-    for (const auto& l : reports[r] ? reports[r]->layers : kNoLayers) {
-      if (isLoss(l)) continue;
-      const qsizetype i = names.indexOf(QString::fromStdString(l.node));
-      const qreal x = qreal(i);
-      // Values that are not finite have no place on an axis, nor a std of 0 on a log scale.
-      auto add = [x](QList<QPointF>& to, double y) {
-        if (std::isfinite(y)) to << QPointF(x, y);
-      };
-      add(aMean, l.activation.mean);
-      add(aStd, l.activation.std);
-      if (l.gradient.count) {
-        add(gMean, l.gradient.mean);
-        if (!log || l.gradient.std > 0) add(gStd, l.gradient.std);
-      }
-      zero[i] = 100 * l.activation.deadFraction.value_or(0);
-      saturated[i] = 100 * l.activation.saturatedFraction.value_or(0);
-    }
     const RunSeries& s = series_[r];
     styleSeries(s, comparing ? &runs[r] : nullptr);
-    s.activationMean->replace(aMean);
-    s.activationStd->replace(aStd);
-    s.gradientMean->replace(gMean);
-    s.gradientStd->replace(gStd);
-    setValues(s.dead, zero);
-    setValues(s.saturated, saturated);
-    activationPoints << aMean << aStd;
-    gradientPoints << gMean << gStd;
-    logPoints << gStd;
+    fillSeries(s, reports[r], names);
+    activationPoints << s.activationMean->points() << s.activationStd->points();
+    gradientPoints << s.gradientMean->points() << s.gradientStd->points();
+    logPoints << s.gradientStd->points();
   }
   layers_ = int(names.size());
   if (names != names_) {  // same layers: the axes stay
@@ -382,24 +348,72 @@ void DepthStatsView::draw() {
   // Compared, the runs are named once under the charts: a chart's legend of every run's series
   // would crowd out its plot.
   for (auto* p : {&activations_, &gradients_, &fractions_}) p->chart->legend()->setVisible(!comparing);
+  std::vector<std::pair<QString, uint64_t>> steps;
+  for (size_t r = 0; r < runs.size(); ++r)
+    if (reports[r]) steps.push_back({runs[r].label, reports[r]->step});
+  const bool sameStep = std::all_of(steps.begin(), steps.end(), [&](const auto& s) { return s.second == steps[0].second; });
+  showRunLegend(runs, sameStep ? QString() : stepText(steps));
+  runLegend_->setVisible(comparing);
+  const QString step = !steps.empty() && sameStep ? " (" + stepText(steps) + ")" : QString();
+  activations_.chart->setTitle(tr("Activations by depth") + step);
+  gradients_.chart->setTitle(tr("Gradients by depth") + step);
+}
+
+// The layers in forward order, merged over the runs: one only some runs have (a variant's
+// BatchNorm) comes after the layer it follows in them. Layer i sits at x = i.
+QStringList DepthStatsView::layerNames(const std::vector<const train::ProbeReport*>& reports) {
+  QStringList names;
+  for (const auto* report : reports)
+    for (qsizetype at = 0; const auto& l : report ? report->layers : kNoLayers) {
+      if (isLoss(l)) continue;
+      const QString name = QString::fromStdString(l.node);
+      qsizetype found = names.indexOf(name);
+      if (found < 0) names.insert(at, name), found = at;
+      at = found + 1;
+    }
+  return names;
+}
+
+// One run's lines and bars from its report (null: none yet), each layer at its place in `names`.
+void DepthStatsView::fillSeries(const RunSeries& s, const train::ProbeReport* report, const QStringList& names) {
+  const bool log = logScale_->isChecked();
+  QList<QPointF> aMean, aStd, gMean, gStd;
+  QList<qreal> zero(names.size(), 0.0), saturated(names.size(), 0.0);
+  for (const auto& l : report ? report->layers : kNoLayers) {
+    if (isLoss(l)) continue;
+    const qsizetype i = names.indexOf(QString::fromStdString(l.node));
+    // Values that are not finite have no place on an axis, nor a std of 0 on a log scale.
+    auto add = [x = qreal(i)](QList<QPointF>& to, double y) {
+      if (std::isfinite(y)) to << QPointF(x, y);
+    };
+    add(aMean, l.activation.mean);
+    add(aStd, l.activation.std);
+    if (l.gradient.count) {
+      add(gMean, l.gradient.mean);
+      if (!log || l.gradient.std > 0) add(gStd, l.gradient.std);
+    }
+    zero[i] = 100 * l.activation.deadFraction.value_or(0);
+    saturated[i] = 100 * l.activation.saturatedFraction.value_or(0);
+  }
+  s.activationMean->replace(aMean);
+  s.activationStd->replace(aStd);
+  s.gradientMean->replace(gMean);
+  s.gradientStd->replace(gStd);
+  setValues(s.dead, zero);
+  setValues(s.saturated, saturated);
+}
+
+// Each run's pen sample and legend in its colour, what the marks mean, and the runs' steps when
+// they differ (runs of other batch sizes): in a chart's title that would not fit at its minimum
+// width.
+void DepthStatsView::showRunLegend(const RunStyles& runs, const QString& differentSteps) {
   QStringList legend;
   for (const RunStyle& run : runs)
     legend << QString("<span style='color:%1'><b>%2</b> %3</span>")
                   .arg(run.color.name(), penSample(run.pen), run.legend().toHtmlEscaped());
-  std::vector<std::pair<QString, uint64_t>> steps;
-  for (size_t r = 0; r < runs.size(); ++r)
-    if (reports[r]) steps.push_back({runs[r].label, reports[r]->step});
-  // Runs probed at different steps (other batch sizes) say so under the charts: in a title it
-  // would not fit a chart at its minimum width.
-  const QString probed = stepText(steps);
-  const bool sameStep = std::all_of(steps.begin(), steps.end(), [&](const auto& s) { return s.second == steps[0].second; });
   runLegend_->setText(legend.join("&nbsp;&nbsp;&nbsp; ") +
                       tr("<br>Lines: thick std, thin mean. Bars: solid dead, hatched saturated.") +
-                      (sameStep ? QString() : tr(" Probed at %1.").arg(probed)));
-  runLegend_->setVisible(comparing);
-  const QString step = !steps.empty() && sameStep ? " (" + probed + ")" : QString();
-  activations_.chart->setTitle(tr("Activations by depth") + step);
-  gradients_.chart->setTitle(tr("Gradients by depth") + step);
+                      (differentSteps.isEmpty() ? QString() : tr(" Probed at %1.").arg(differentSteps)));
 }
 
 }  // namespace gradlab::ui

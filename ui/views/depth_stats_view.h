@@ -81,6 +81,9 @@ class DepthStatsView : public QWidget {
   void attachGradient(const RunSeries& run);  // to the linear or the log axis, as chosen
   void styleSeries(const RunSeries& series, const RunStyle* run);  // null: the look of a run alone
   void draw();
+  static QStringList layerNames(const std::vector<const train::ProbeReport*>& reports);
+  void fillSeries(const RunSeries& series, const train::ProbeReport* report, const QStringList& names);
+  void showRunLegend(const RunStyles& runs, const QString& differentSteps);
 
   std::map<uint32_t, std::shared_ptr<const train::ProbeReport>> reports_;  // by member
   RunStyles styles_;

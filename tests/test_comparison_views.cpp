@@ -211,6 +211,22 @@ class TestComparisonViews : public QObject {
     view.refresh();
     QCOMPARE(view.columnCount(), 3);
     QVERIFY(view.panel(2, 2).axisMax() >= layerAt(probes(2), 2).gradient.max);
+    // A full set of four at the width of a 1280-pixel lab's dock: every panel's text whole.
+    ui::RunStyles four = styles_;
+    four[2].visible = true;
+    four.push_back(ui::defaultRunStyle(3));
+    four.back().description = "init=xavier_normal, seed=2";
+    view.setRunStyles(four);
+    view.setReport(runs_[1]->probes, 3);
+    view.setShowGradients(false);
+    view.resize(900, 960);
+    view.refresh();
+    QTest::qWait(50);
+    QCOMPARE(view.columnCount(), 4);
+    test::screenshot(view, "comparison_histograms_four", 100);
+    for (int i = 0; i < view.panelCount(); ++i)
+      QVERIFY2(view.panel(i).elidedTexts().isEmpty(), qPrintable(view.panel(i).elidedTexts().join(" | ")));
+    for (const QLabel* header : view.headers()) QVERIFY2(labelWhole(*header), qPrintable(header->text()));
   }
 
   // A run alone (no styles) fills the grid as before: four panels a row, no headers, the

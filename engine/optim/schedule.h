@@ -67,8 +67,9 @@ std::string describe(const Schedule& schedule);
 // The double-precision reference: the rate of step t (0-based).
 double learningRateAt(const Schedule& schedule, uint64_t step);
 
-// Records control[3] = the rate of step t = step[0], with lr0 read from baseRate[0] (float), so a
-// new base rate (TrainingSession::setLearningRate) needs no re-recording either.
+// Records the rate of step t = step[0] into the control block (train/control_block.h), with lr0
+// read from baseRate[0] (float), so a new base rate (TrainingSession::setLearningRate) needs no
+// re-recording either.
 void recordSchedule(gpu::Recording& rec, const Schedule& schedule, gpu::BufferRange baseRate,
                     gpu::BufferRange control, gpu::BufferRange step);
 

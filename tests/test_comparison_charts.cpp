@@ -5,11 +5,15 @@
 // SCREENSHOT_DIR for people to look at.
 #include "demos.h"
 #include "main_window.h"
+#include "run_list_dock.h"
 #include "support/ui_test.h"
 #include "training_charts.h"
+#include "training_controller.h"
 #include "views/run_style.h"
 
 #include <QApplication>
+#include <QDockWidget>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -312,6 +316,13 @@ class ComparisonChartsTest : public QObject {
     charts.setHistory({}, validations);
     QVERIFY(series(view, "validation")->count() <= qsizetype(ui::ThinnedSeries::kBuckets));
     QCOMPARE(charts.validationPoints(), validations.size());
+    // Back to a short run (a reset): the step axis shrinks at once, its ticks with it.
+    QElapsedTimer clock;
+    clock.start();
+    charts.clear();
+    charts.setHistory({{0, 1.0, 0.5}}, {});
+    QVERIFY2(clock.elapsed() < 2000, qPrintable(QString("%1 ms").arg(clock.elapsed())));
+    QCOMPARE(charts.stepAxisRange(), (std::pair<double, double>(0, 12.5)));
   }
 
   // In the lab, a kept reference belongs to its experiment: opening another one drops it.
@@ -337,6 +348,40 @@ class ComparisonChartsTest : public QObject {
     window.openExperiment(e);
     QVERIFY(ready.wait(120000));
     QVERIFY(!window.charts().hasReference());
+  }
+
+  // A comparison demo in the lab at a projector's size: both runs' averages in their colours in
+  // the loss chart, the set's legend under the charts whole.
+  void comparisonDemoInTheLab() {
+    QTemporaryDir autosave;
+    ui::MainWindow window({}, autosave.path());
+    window.resize(1280, 720);
+    window.show();
+    const ui::Demo* demo = nullptr;
+    for (const auto& d : ui::demos())
+      if (d.menu.startsWith("Dropout")) demo = &d;
+    QVERIFY(demo);
+    QSignalSpy ready(&window, &ui::MainWindow::demoReady);
+    window.openDemo(*demo);
+    QVERIFY(ready.wait(120000));
+    const ui::RunStyles styles = window.runList().styles();
+    QCOMPARE(styles.size(), size_t(2));
+    window.controller().play();
+    QTRY_VERIFY_WITH_TIMEOUT(window.charts().lossPoints(1) >= 60, 60000);
+    window.controller().pause();
+    QTest::qWait(300);
+    window.dock("loss")->raise();
+    QChartView* view = chartView(window.charts(), "Loss");
+    QVERIFY(view);
+    test::screenshot(window, "comparison_charts_dropout_demo_1280x720", 300);
+    const QImage image = view->grab().toImage();
+    const QRectF plot = view->chart()->plotArea();
+    for (const ui::RunStyle& style : styles) {
+      const int pixels = test::countPixels(image, plot, style.color, 30);
+      QVERIFY2(pixels > plot.width() / 4, qPrintable(QString("%1: %2 pixels").arg(style.legend()).arg(pixels)));
+      QVERIFY2(window.charts().legendText().contains(style.legend()), qPrintable(window.charts().legendText()));
+    }
+    verifyTextsWhole(window.charts());
   }
 
   // With no run styles, a lone run as before: its own legend inside the chart, no set legend.

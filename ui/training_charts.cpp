@@ -56,6 +56,14 @@ QString penGlyph(Qt::PenStyle pen) {
   }
 }
 
+// The step of at most five ticks from 0 across `range`: 1, 2 or 5 times a power of ten.
+double roundTickInterval(double range) {
+  const double decade = std::pow(10.0, std::floor(std::log10(range / 5)));
+  for (double step : {1.0, 2.0, 5.0, 10.0})
+    if (range / (step * decade) <= 5) return step * decade;
+  return 10 * decade;
+}
+
 double shownY(double y, bool logY) { return logY ? std::log10(std::max(y, 1e-8)) : y; }
 
 }  // namespace
@@ -196,6 +204,8 @@ TrainingCharts::Panel TrainingCharts::makePanel(const QString& title, const QStr
   p.x = new QValueAxis;
   p.x->setTitleText(tr("step"));
   p.x->setLabelFormat("%d");
+  p.x->setTickType(QValueAxis::TicksDynamic);
+  p.x->setTickAnchor(0);
   p.y = new QValueAxis;
   p.y->setTitleText(unit);
   p.y->setLabelFormat("%.3g");  // readable for tiny and for exploding losses alike
@@ -500,7 +510,14 @@ void TrainingCharts::fillPanel(Panel& p, bool loss, bool logY) {
 
 void TrainingCharts::moveAxes(Panel& p, bool loss, bool logY, double lo, double hi, double last) {
   last = std::max(10.0, last);
-  if (last > p.x->max() || last < 0.5 * p.x->max()) p.x->setRange(0, last * 1.25);
+  if (last > p.x->max() || last < 0.5 * p.x->max()) {
+    // Grid lines at 0, 20, 40, not at 0, 21, 43. Whichever of range and interval is wider goes
+    // first: a small interval across a range 10^4 times wider would lay out 10^4 tick labels.
+    const double range = last * 1.25, interval = roundTickInterval(range);
+    if (range > p.x->max()) p.x->setTickInterval(interval);
+    p.x->setRange(0, range);
+    p.x->setTickInterval(interval);
+  }
   if (!loss) {  // accuracy: always the whole scale, so it never reads above 100%
     if (p.y->min() != 0 || p.y->max() != 100) p.y->setRange(0, 100);
     return;

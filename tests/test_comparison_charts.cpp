@@ -5,7 +5,6 @@
 // SCREENSHOT_DIR for people to look at.
 #include "demos.h"
 #include "main_window.h"
-#include "run_list_dock.h"
 #include "support/ui_test.h"
 #include "training_charts.h"
 #include "training_controller.h"
@@ -364,7 +363,7 @@ class ComparisonChartsTest : public QObject {
     QSignalSpy ready(&window, &ui::MainWindow::demoReady);
     window.openDemo(*demo);
     QVERIFY(ready.wait(120000));
-    const ui::RunStyles styles = window.runList().styles();
+    const ui::RunStyles styles = window.charts().runStyles();
     QCOMPARE(styles.size(), size_t(2));
     window.controller().play();
     QTRY_VERIFY_WITH_TIMEOUT(window.charts().lossPoints(1) >= 60, 60000);

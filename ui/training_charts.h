@@ -66,6 +66,7 @@ class TrainingCharts : public QWidget {
   // Which members of a run set to draw and how (RunStyle::visible hides one; legends come from
   // RunStyle::legend()). With none set, member 0 alone in the charts' own colours and legend.
   void setRunStyles(const RunStyles& styles);
+  const RunStyles& runStyles() const { return styles_; }
   // Each member's batch size (index = member; 0 = unknown). When the drawn runs' batches differ,
   // steps are not comparable: the x axis becomes samples seen (step x batch) and says so.
   void setRunBatches(const std::vector<uint32_t>& batches);

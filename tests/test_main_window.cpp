@@ -175,7 +175,7 @@ QChartView* lossChart(const MainWindow& window) {
 }
 QLineSeries* lossSeries(const MainWindow& window, const QString& name) {
   for (QAbstractSeries* s : lossChart(window)->chart()->series())
-    if (s->name() == name) return qobject_cast<QLineSeries*>(s);
+    if (s->name() == name || s->name() == "A " + name) return qobject_cast<QLineSeries*>(s);  // alone, or run A of a set
   return nullptr;
 }
 

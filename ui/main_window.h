@@ -7,8 +7,10 @@
 #include "demos.h"
 #include "persist/experiment.h"
 #include "training_controller.h"
+#include "window/document_files.h"
+#include "window/run_set_status.h"
+#include "window/run_views.h"
 
-#include <QFuture>
 #include <QMainWindow>
 
 #include <memory>
@@ -18,28 +20,16 @@ class QDockWidget;
 class QLabel;
 class QTimer;
 
-namespace gradlab::gpu {
-class Context;
-}
-namespace gradlab::persist {
-class AutosaveSlot;
-struct Recoverable;
-}
-
 namespace gradlab::ui {
 
-struct AnalysisSource;
 class DecisionBoundaryView;
-class GradientCheckDialog;
-class LandscapeView;
-class ReceptiveFieldView;
-class DepthStatsView;
 class DeviceProbe;
 class FilterGridView;
 class LayerHistogramsView;
 class LayerInspector;
 class LayerPalette;
 class NetworkEditor;
+class RunListDock;
 class SurfaceRacePanel;
 class SurfaceRaceRunner;
 class SurfaceView;
@@ -63,34 +53,36 @@ class MainWindow : public QMainWindow {
   void newExperiment();
   bool showingRace() const;  // an optimizer race demo: no network, Play runs the race again
   // File > Open and File > Save without dialogs; false with a message for the user.
-  bool openFile(const QString& path, QString* error);
+  bool openFile(const QString& path, QString* error) { return files_->openFile(path, error); }
   // File > Open once its dialog has given a path: opens it, or says why not in a message box.
-  void openChosenFile(const QString& path);
-  bool saveFile(const QString& path, QString* error);
-  bool exportMetricsTo(const QString& path, QString* error);  // File > Export Metrics as CSV
+  void openChosenFile(const QString& path) { files_->openChosenFile(path); }
+  bool saveFile(const QString& path, QString* error) { return files_->saveFile(path, error); }
+  // File > Export Metrics as CSV
+  bool exportMetricsTo(const QString& path, QString* error) { return files_->exportMetricsTo(path, error); }
   // The experiment as it stands: network, layout, settings and the curves so far.
   persist::Experiment experiment() const;
   // After a crash: asks whether to restore the newest autosave (main() calls this once).
-  void offerRecovery();
+  void offerRecovery() { files_->offerRecovery(); }
   // Collects the experiment here and writes it on a worker thread (skipped while a write runs).
-  void autosaveNow();
-  bool isModified() const { return modified_; }
+  void autosaveNow() { files_->autosaveNow(); }
+  bool isModified() const { return files_->isModified(); }
 
   // For tests and scripts.
   TrainingController& controller() { return *controller_; }
-  const TrainingCharts& charts() const { return *charts_; }
+  const TrainingCharts& charts() const { return *views_->charts(); }
   NetworkEditor& editor() { return *editor_; }
   TrainingPanel& trainingPanel() { return *panel_; }
-  const LayerHistogramsView& histograms() const { return *histograms_; }
-  const FilterGridView& filters() const { return *filters_; }
-  const DecisionBoundaryView& boundary() const { return *boundary_; }
+  RunListDock& runList() { return *runList_; }  // the runs of the comparison
+  const LayerHistogramsView& histograms() const { return *views_->histograms(); }
+  const FilterGridView& filters() const { return *views_->filters(); }
+  const DecisionBoundaryView& boundary() const { return *views_->boundary(); }
   const SurfaceView& surface() const { return *surface_; }
   QDockWidget* dock(const QString& view) const;  // "loss", "histograms", "depth", "filters", "boundary", "surface"
   QString bannerText() const;
   QString explanationText() const;
-  QString currentPath() const { return path_; }
+  QString currentPath() const { return files_->path(); }
   uint64_t step() const { return lastStep_; }
-  persist::AutosaveSlot* autosaveSlot() const { return autosave_.get(); }
+  persist::AutosaveSlot* autosaveSlot() const { return files_->autosaveSlot(); }
 
  signals:
   void deviceReady();  // the device line is final (found or failed)
@@ -102,38 +94,37 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
+  // Building the window (window/actions_and_docks.cpp).
   void createActions();
   void createMenus();
   void createDocks();
   QDockWidget* addView(const QString& key, const QString& title, QWidget* view, Qt::DockWidgetArea area);
+  void createRunList();
+  // The runs of a comparison (window/actions_and_docks.cpp): the run list shows `e`'s, and every
+  // view draws them in their styles.
+  void showRuns(const persist::Experiment& e);
+  void restyleRuns();
+  void runsEdited();  // added or removed: the set is built again
+  void compare();     // Compare…: asks what the new run changes
+  // Trained weights and progress no longer fit the run they would continue (every run's).
+  void dropRunProgress(bool weightsToo);
+
   void showSnapshot(const train::Snapshot& s);
   void updateActions(train::RunState state);
   void networkEdited();
   void openRace(const Demo& demo);
   void rebuildRun();
-  void setModified(bool modified);
-  void updateTitle();
-  // Asks "Save changes to NAME?" when there are unsaved changes; false when the user cancels.
-  bool maybeSave();
-  void open();
-  bool save();
-  bool saveAs();
-  void exportMetrics();
+  void resetRun();
+  void setModified(bool modified) { files_->setModified(modified); }
   void showAbout();
-  void openViewDevice();
-  void rememberParameters(std::shared_ptr<const train::ProbeReport> report);
-  void rememberParameters(const train::ProbeReport& report);  // a copy of it, for values not from a probe
-  void updateAnalysisSource();
-  void checkGradients();
-  void keepWeights(const std::shared_ptr<const train::Snapshot>& s);
 
   QString deviceRequest_;
   persist::Experiment document_;  // the settings and network last applied
-  QString path_;
-  bool modified_ = false;
-  std::unique_ptr<persist::AutosaveSlot> autosave_;
-  QFuture<QString> autosaveWrite_;  // the autosave being written (its error, or empty)
-  QTimer* autosaveTimer_ = nullptr;
+  DocumentFiles* files_ = nullptr;
+  RunViews* views_ = nullptr;
+  RunListDock* runList_ = nullptr;
+  RunSetStatus setStatus_;
+  QString progressText_;  // the first run's step, epoch and loss, as the status bar shows them
   QTimer* rebuildTimer_ = nullptr;
 
   QLabel* deviceLabel_ = nullptr;
@@ -145,39 +136,16 @@ class MainWindow : public QMainWindow {
   LayerPalette* palette_ = nullptr;
   LayerInspector* inspector_ = nullptr;
   TrainingPanel* panel_ = nullptr;
-  TrainingCharts* charts_ = nullptr;
-  LayerHistogramsView* histograms_ = nullptr;
-  DepthStatsView* depth_ = nullptr;
-  FilterGridView* filters_ = nullptr;
-  DecisionBoundaryView* boundary_ = nullptr;
   SurfaceView* surface_ = nullptr;
   SurfaceRaceRunner* race_ = nullptr;
   SurfaceRacePanel* racePanel_ = nullptr;  // its controls say which race Play runs
-  LandscapeView* landscape_ = nullptr;
-  ReceptiveFieldView* receptive_ = nullptr;
-  GradientCheckDialog* gradientCheck_ = nullptr;
-  // What the analysis views work on: the run's parameters now, at the start and along the way,
-  // as the probe reports that carry them. Reports are immutable and shared with the run, so
-  // keeping one costs no copy of its (megabytes of) parameters.
-  std::shared_ptr<const train::ProbeReport> initialParameters_, currentParameters_;
-  std::vector<std::shared_ptr<const train::ProbeReport>> trajectory_;
-  std::shared_ptr<const data::Dataset> trainData_;
-  // What a save stores as the trained weights: the run's latest values (a probe's copy while
-  // training, the final ones when it stops); null until the run has any.
-  std::shared_ptr<const std::vector<train::WeightSnapshot>> runWeights_;
-  std::shared_ptr<const train::RunProgress> runProgress_;  // with runWeights_ from a stopped run: to continue it
   std::map<QString, QDockWidget*> docks_;
   QAction *play_ = nullptr, *step_ = nullptr, *reset_ = nullptr, *save_ = nullptr;
   DeviceProbe* probe_ = nullptr;
   TrainingController* controller_ = nullptr;
   uint64_t lastStep_ = 0;
   bool announcedReady_ = false;
-  bool showingSavedCurves_ = false;  // the curves of an opened file, until training starts again
-  // A demo or the default experiment as the menu opened it: training it is watching, not unsaved
-  // work (it can be run again).
-  bool showingDemo_ = false;
   QString playBlockedReason_;
-  std::shared_ptr<gpu::Context> viewDevice_;
 };
 
 }  // namespace gradlab::ui

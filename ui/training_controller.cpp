@@ -4,6 +4,7 @@
 #include "nn/network_text.h"
 #include "optim/optimizer.h"
 #include "persist/run_setup.h"
+#include "persist/run_variant.h"
 #include "train/device_fit.h"
 #include "util/printable.h"
 
@@ -17,7 +18,10 @@ namespace {
 // Everything a run needs, built off the UI thread.
 struct Prepared {
   std::unique_ptr<gpu::Context> context;
-  train::RunConfig config;
+  std::vector<train::RunConfig> members;  // member 0: the experiment; then its comparisons
+  std::vector<uint32_t> batches;          // per member
+  std::vector<bool> followsBaseRate;      // per member: takes the panel's learning rate on the fly
+  std::vector<TrainingController::MemberSetup> setups;
   uint64_t stepsPerEpoch = 0;
   std::string filters;
   QString description, error;
@@ -52,58 +56,104 @@ std::vector<std::string> parameterNames(const nn::Graph& graph, const nn::GraphA
   return names;
 }
 
+// The graph of `e`'s network, checked; throws with the first problem.
+nn::Graph checkedGraph(const persist::Experiment& e, nn::GraphAnalysis* analysis) {
+  const auto parsed = nn::parseNetwork(e.network);
+  if (!parsed.ok()) throw std::runtime_error(parsed.errors.front().text());
+  *analysis = nn::analyze(parsed.graph);
+  if (!analysis->ok()) throw std::runtime_error(analysis->errorText());
+  return parsed.graph;
+}
+
+// One member of the set: `e`'s network, settings, weights and progress on `train` (member 0's
+// datasets; the other members' stay null, which shares them). Names a layer beyond the device.
+train::RunConfig memberConfig(const persist::Experiment& e, const std::shared_ptr<const data::Dataset>& train,
+                              const data::Dataset* validation, gpu::Context* context, Prepared& out) {
+  nn::GraphAnalysis analysis;
+  train::RunConfig config;
+  config.graph = checkedGraph(e, &analysis);
+  const persist::RunSetup setup = persist::runSetup(e.training);
+  config.options = setup.options;
+  config.snapshotEvery = 5;
+  config.probeEvery = e.training.probeInterval ? e.training.probeInterval : 25;
+  config.weightSnapshots = parameterNames(config.graph, analysis);
+  for (const auto& [name, tensor] : e.weights) config.initialWeights[name] = tensor.values;  // the file's trained weights
+  if (!e.weights.empty() && !e.progress.empty()) config.resumeFrom = runProgress(e.progress);
+  const bool plane = config.graph.inputs.size() == 1 && config.graph.inputs[0].shape.elements() == 2;
+  config.boundaryEvery = plane ? 25 : 0;
+  const std::string optimizer = setup.optimizer;
+  const auto values = setup.optimizerValues;
+  config.optimizer = [context, optimizer, values] { return optim::createOptimizer(*context, optimizer, values); };
+  // Before the run allocates anything: a network or dataset beyond the device is named.
+  const auto stateOf = config.optimizer();
+  train::DeviceFitRequest fitRequest = train::sessionFitRequest(config.graph, *train, validation, setup.options, stateOf.get());
+  fitRequest.probes = config.probeEvery > 0;
+  const train::DeviceFit fit = train::checkDeviceFit(fitRequest, context->device());
+  if (!fit.fits) {
+    out.unfitNode = fit.node;
+    out.unfitReason = QString::fromStdString(fit.reason);
+    throw std::runtime_error(fit.message);
+  }
+  out.batches.push_back(setup.options.batch);
+  return config;
+}
+
+QString describe(const persist::Experiment& e, const nn::Graph& graph, const data::Dataset& train) {
+  const persist::RunSetup setup = persist::runSetup(e.training);
+  const std::string title = optim::findOptimizer(setup.optimizer) ? optim::findOptimizer(setup.optimizer)->title : setup.optimizer;
+  // The title and the dataset's folder come from the file: escaped, and the title cut short.
+  QString text = QString("%1 on %2 (%3 samples) · %4, lr %5 · batch %6")
+                     .arg(QString::fromStdString(util::printable(e.title.empty() ? graph.title : e.title, 120)),
+                          QString::fromStdString(util::printable(train.name)))
+                     .arg(train.size())
+                     .arg(QString::fromStdString(title))
+                     .arg(setup.options.learningRate)
+                     .arg(setup.options.batch);
+  if (!e.comparisons.empty()) text += QObject::tr(" · %1 runs side by side").arg(e.comparisons.size() + 1);
+  return text;
+}
+
+// Member 0 is the experiment, members 1.. its comparisons, all on member 0's datasets.
 Prepared prepare(const persist::Experiment& e) {
   Prepared out;
   try {
-    const auto parsed = nn::parseNetwork(e.network);
-    if (!parsed.ok()) throw std::runtime_error(parsed.errors.front().text());
-    const nn::GraphAnalysis analysis = nn::analyze(parsed.graph);
-    if (!analysis.ok()) throw std::runtime_error(analysis.errorText());
+    std::vector<persist::Experiment> runs{e};
+    for (const persist::RunVariant& variant : e.comparisons) runs.push_back(persist::variantExperiment(e, variant));
     const persist::RunSetup setup = persist::runSetup(e.training);
     auto data = data::chooseDataset(setup.dataset);
     auto trainSet = std::make_shared<const data::Dataset>(std::move(data.train));
-    out.config.graph = parsed.graph;
-    out.config.train = trainSet;
-    if (data.evaluation.size()) out.config.validation = std::make_shared<const data::Dataset>(std::move(data.evaluation));
-    out.config.options = setup.options;
-    out.config.snapshotEvery = 5;
-    out.config.probeEvery = e.training.probeInterval ? e.training.probeInterval : 25;
-    out.config.weightSnapshots = parameterNames(parsed.graph, analysis);
-    for (const auto& [name, tensor] : e.weights) out.config.initialWeights[name] = tensor.values;  // the file's trained weights
-    if (!e.weights.empty() && !e.progress.empty()) out.config.resumeFrom = runProgress(e.progress);
-    out.filters = filtersToWatch(parsed.graph);
-    const bool plane = parsed.graph.inputs.size() == 1 && parsed.graph.inputs[0].shape.elements() == 2;
-    out.config.boundaryEvery = plane ? 25 : 0;
-    out.stepsPerEpoch = std::max<uint64_t>(trainSet->size() / setup.options.batch, 1);
-    out.config.maxSteps = e.training.maxSteps ? e.training.maxSteps : e.training.epochs * out.stepsPerEpoch;
+    std::shared_ptr<const data::Dataset> validation;
+    if (data.evaluation.size()) validation = std::make_shared<const data::Dataset>(std::move(data.evaluation));
 
     gpu::ContextOptions options;
     options.device = e.training.device;
     out.context = std::make_unique<gpu::Context>(options);
-    gpu::Context* context = out.context.get();
-    const std::string optimizer = setup.optimizer;
-    const auto values = setup.optimizerValues;
-    out.config.optimizer = [context, optimizer, values] { return optim::createOptimizer(*context, optimizer, values); };
-    // Before the run allocates anything: a network or dataset beyond the device is named.
-    const auto stateOf = out.config.optimizer();
-    train::DeviceFitRequest fitRequest = train::sessionFitRequest(parsed.graph, *trainSet, out.config.validation.get(),
-                                                                  setup.options, stateOf.get());
-    fitRequest.probes = out.config.probeEvery > 0;
-    const train::DeviceFit fit = train::checkDeviceFit(fitRequest, context->device());
-    if (!fit.fits) {
-      out.unfitNode = fit.node;
-      out.unfitReason = QString::fromStdString(fit.reason);
-      throw std::runtime_error(fit.message);
+    for (size_t i = 0; i < runs.size(); ++i) {
+      try {
+        out.members.push_back(memberConfig(runs[i], trainSet, validation.get(), out.context.get(), out));
+      } catch (const std::exception& ex) {
+        if (i == 0) throw;
+        out.unfitNode = -1;  // a node of another run's network: not one the editor shows
+        throw std::runtime_error(std::string("run ") + char('A' + i) + ": " + ex.what());
+      }
+      out.members.back().label = std::string(1, char('A' + i));
+      out.setups.push_back({out.members.back().graph, runs[i].training});
+      const auto& changes = i == 0 ? std::map<std::string, std::string>{} : e.comparisons[i - 1].changes;
+      out.followsBaseRate.push_back(!changes.count("lr") && !changes.count("optimizer"));
     }
-    const std::string title = optim::findOptimizer(optimizer) ? optim::findOptimizer(optimizer)->title : optimizer;
-    // The title and the dataset's folder come from the file: escaped, and the title cut short.
-    out.description = QString("%1 on %2 (%3 samples) · %4, lr %5 · batch %6")
-                          .arg(QString::fromStdString(util::printable(e.title.empty() ? parsed.graph.title : e.title, 120)),
-                               QString::fromStdString(util::printable(trainSet->name)))
-                          .arg(trainSet->size())
-                          .arg(QString::fromStdString(title))
-                          .arg(setup.options.learningRate)
-                          .arg(setup.options.batch);
+    out.members[0].train = trainSet;
+    out.members[0].validation = validation;
+    out.filters = filtersToWatch(out.members[0].graph);
+    // The set ticks by the largest batch (train/run_set.h); every member counts ticks.
+    const uint32_t largest = *std::max_element(out.batches.begin(), out.batches.end());
+    out.stepsPerEpoch = std::max<uint64_t>(trainSet->size() / largest, 1);
+    const uint64_t maxSteps = e.training.maxSteps ? e.training.maxSteps : e.training.epochs * out.stepsPerEpoch;
+    for (train::RunConfig& member : out.members) {
+      member.maxSteps = maxSteps;
+      member.probeEvery = out.members[0].probeEvery;
+      member.boundaryEvery = out.members[0].boundaryEvery;
+    }
+    out.description = describe(e, out.members[0].graph, *trainSet);
   } catch (const std::exception& ex) {
     out.error = QString::fromStdString(util::printableLines(ex.what()));  // it may quote the file
     out.context.reset();
@@ -151,8 +201,11 @@ void TrainingController::load(const persist::Experiment& experiment) {
     context_ = std::move(prepared->context);
     stepsPerEpoch_ = prepared->stepsPerEpoch;
     filterTensor_ = prepared->filters;
-    emit datasetLoaded(prepared->config.train);
-    run_ = std::make_unique<train::Run>(*context_, std::move(prepared->config));
+    batches_ = prepared->batches;
+    followsBaseRate_ = prepared->followsBaseRate;
+    memberSetups_ = prepared->setups;
+    emit datasetLoaded(prepared->members[0].train);
+    run_ = std::make_unique<train::Run>(*context_, std::move(prepared->members));
     generation_ = 0;
     run_->subscribe([this](std::shared_ptr<const train::Snapshot> s) {
       // Called on the training thread: hand over to the UI thread and return at once. By the time
@@ -182,8 +235,11 @@ void TrainingController::reset() {
   if (run_) generation_ = run_->reset();
 }
 
+// The first run's rate, and every other run's that does not set its own.
 void TrainingController::setLearningRate(double rate) {
-  if (run_) run_->setLearningRate(rate);
+  if (!run_) return;
+  for (uint32_t member = 0; member < followsBaseRate_.size(); ++member)
+    if (followsBaseRate_[member]) run_->setLearningRate(rate, member);
 }
 
 train::RunState TrainingController::state() const { return run_ ? run_->state() : train::RunState::Preparing; }

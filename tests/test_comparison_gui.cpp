@@ -1,0 +1,277 @@
+// Runs side by side in the lab window: a comparison of three runs trains in lockstep, the run list
+// shows each run with what it changes, every run's colour is on the loss chart's pixels, the status
+// bar gives each run's step rate, the set saves and reopens with every run's curves and weights,
+// and a run that diverges stops alone with its banner line in its colour while the others go on.
+// Screenshots at 1280x720 and 1920x1080 go to build/screenshots/.
+#include "compare_dialog.h"
+#include "demos.h"
+#include "main_window.h"
+#include "persist/experiment_file.h"
+#include "run_list_dock.h"
+#include "support/ui_test.h"
+#include "training_charts.h"
+#include "views/run_style.h"
+
+#include <QDockWidget>
+#include <QLabel>
+#include <QRegularExpression>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using gradlab::ui::MainWindow;
+
+namespace {
+
+// Two moons and a small MLP: a set of three builds and trains in moments on lavapipe.
+gradlab::persist::Experiment toySet(const std::vector<std::map<std::string, std::string>>& changes) {
+  auto e = gradlab::ui::defaultExperiment();
+  e.title = "Moons, three ways";
+  e.training.dataset = "moons";
+  e.training.probeInterval = 10;
+  e.training.epochs = 1000;  // the tests pause runs, never finish them
+  e.network = gradlab::ui::builtInNetwork("toy_mlp_2d");
+  for (const auto& c : changes) {
+    gradlab::persist::RunVariant run;
+    run.label = std::string(1, char('B' + e.comparisons.size()));
+    run.colour = uint32_t(e.comparisons.size() + 1);
+    run.changes = c;
+    e.comparisons.push_back(run);
+  }
+  return e;
+}
+
+struct Lab {
+  QTemporaryDir autosave;
+  MainWindow window{{}, autosave.path()};
+  explicit Lab(const gradlab::persist::Experiment& e, QSize size = {1280, 720}) {
+    window.resize(size);
+    window.show();
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.openExperiment(e);
+    QVERIFY(ready.wait(120000));
+  }
+};
+
+void train(MainWindow& window, uint64_t steps) {
+  window.controller().play();
+  QTRY_VERIFY_WITH_TIMEOUT(window.step() >= steps, 120000);
+  window.controller().pause();
+  QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() != gradlab::train::RunState::Running, 10000);
+  QTest::qWait(300);  // the last snapshots reach the views
+}
+
+QString statusText(MainWindow& window) {
+  QStringList texts;
+  for (QLabel* label : window.statusBar()->findChildren<QLabel*>()) texts << label->text();
+  return texts.join(" | ");
+}
+
+}  // namespace
+
+class TestComparisonGui : public QObject {
+  Q_OBJECT
+ private slots:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  // The run list edits the set as the buttons do: at most four runs, the first never removed, the
+  // others relabelled by place and keeping their colours; each row's swatch is its style's colour.
+  void runListEditsTheSet() {
+    gradlab::ui::RunListDock list;
+    QSignalSpy edited(&list, &gradlab::ui::RunListDock::runsEdited);
+    QSignalSpy looks(&list, &gradlab::ui::RunListDock::looksChanged);
+    for (const char* seed : {"1", "2", "3"}) {
+      gradlab::persist::RunVariant run;
+      run.changes["seed"] = seed;
+      QVERIFY(list.addRun(run));
+    }
+    gradlab::persist::RunVariant fifth;
+    QVERIFY(!list.addRun(fifth));  // a set holds four
+    QCOMPARE(edited.count(), 3);
+    QVERIFY(!list.removeRun(0));
+    QVERIFY(list.recolourRun(3, 5));
+    QVERIFY(list.removeRun(1));
+    QCOMPARE(list.runCount(), size_t(3));
+    QCOMPARE(list.comparisons()[1].label, std::string("C"));
+    QCOMPARE(list.comparisons()[1].changes.at("seed"), std::string("3"));
+    const auto styles = list.styles();
+    QCOMPARE(styles[2].color, gradlab::ui::runColor(5));  // the re-coloured run kept its colour
+    QCOMPARE(styles[2].pen, gradlab::ui::runPenStyle(2));
+    QVERIFY(list.setRunVisible(1, false));
+    QVERIFY(!list.styles()[1].visible);
+    QVERIFY(looks.count() >= 2);
+    QVERIFY(list.renameRun(2, "high seed"));
+    QCOMPARE(list.cellText(2, 1), QString("C high seed"));
+  }
+
+  // Compare… offers each setting on the base's value, checks the value as a file's run is checked,
+  // and offers the network variants the base can have.
+  void compareDialogChecksWhatItAdds() {
+    auto base = toySet({});
+    gradlab::ui::CompareDialog dialog(base, "B");
+    QVERIFY(dialog.choose("init"));
+    QVERIFY(dialog.setValue("xavier_normal"));
+    QString error;
+    auto run = dialog.run(&error);
+    QVERIFY2(run, qPrintable(error));
+    QCOMPARE(run->changes, (std::map<std::string, std::string>{{"init", "xavier_normal"}}));
+    QVERIFY2(dialog.preview().contains("xavier_normal"), qPrintable(dialog.preview()));
+    QVERIFY(dialog.setValue("sideways"));
+    QVERIFY(!dialog.run(&error));
+    QVERIFY2(!error.isEmpty() && !error.contains('\n'), qPrintable(error));
+    QVERIFY(dialog.choose("network"));
+    QVERIFY2(dialog.networkChoices().join(",").contains("BatchNorm1d"), qPrintable(dialog.networkChoices().join(",")));
+    QVERIFY(dialog.setValue(dialog.networkChoices().front()));
+    run = dialog.run(&error);
+    QVERIFY2(run, qPrintable(error));
+    QVERIFY(run->network.find("BatchNorm1d") != std::string::npos);
+    QVERIFY(dialog.choose("lr"));
+    QVERIFY(dialog.setValue("0.5"));
+    QCOMPARE(dialog.run(&error)->changes.at("lr"), std::string("0.5"));
+    QVERIFY(!dialog.choose("colour"));
+  }
+
+  void everyRunIsListedTrainedAndDrawn() {
+    Lab lab(toySet({{{"lr", "0.02"}}, {{"init", "xavier_normal"}}}));
+    MainWindow& window = lab.window;
+    QCOMPARE(window.controller().members(), size_t(3));
+    const auto& list = window.runList();
+    QCOMPARE(list.table()->rowCount(), 3);
+    QCOMPARE(list.cellText(0, 1), QString("A"));
+    QCOMPARE(list.cellText(1, 1), QString("B"));
+    QVERIFY2(list.cellText(1, 2).contains("lr"), qPrintable(list.cellText(1, 2)));
+    QVERIFY2(list.cellText(2, 2).contains("xavier_normal"), qPrintable(list.cellText(2, 2)));
+
+    window.controller().play();
+    // While the set trains, the status bar gives each run's step rate.
+    QTRY_VERIFY_WITH_TIMEOUT(QRegularExpression("A \\d+/s · B \\d+/s · C \\d+/s").match(statusText(window)).hasMatch(),
+                             120000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 60, 120000);
+    window.controller().pause();
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() != gradlab::train::RunState::Running, 10000);
+    QTest::qWait(400);
+    for (uint32_t member = 0; member < 3; ++member)
+      QVERIFY2(window.charts().lossPoints(member) >= 60, qPrintable(QString::number(member)));
+
+    window.dock("loss")->raise();
+    for (const QSize size : {QSize(1280, 720), QSize(1920, 1080)}) {
+      window.resize(size);
+      gradlab::test::screenshot(window, QString("comparison_lab_%1x%2").arg(size.width()).arg(size.height()), 400);
+      const QImage image = window.grab().toImage();
+      const QRectF chart = gradlab::test::rectIn(*window.dock("loss")->widget(), window);
+      for (const gradlab::ui::RunStyle& style : list.styles())
+        QVERIFY2(gradlab::test::countPixels(image, chart, style.color, 30) > 40,
+                 qPrintable(QString("%1 at %2x%3").arg(style.label).arg(size.width()).arg(size.height())));
+    }
+    // Each row's text is whole at the lab's size: nothing elided.
+    window.resize(1280, 720);
+    QTest::qWait(200);
+    const QTableWidget* table = list.table();
+    for (int row = 0; row < table->rowCount(); ++row) {
+      const QRect cell = table->visualItemRect(table->item(row, 2));
+      QVERIFY2(table->viewport()->rect().contains(cell), qPrintable(QString("row %1 out of sight").arg(row)));
+      const QString name = table->item(row, 1)->text();
+      QVERIFY2(table->fontMetrics().horizontalAdvance(name) <= table->columnWidth(1), qPrintable(name));
+    }
+  }
+
+  void aSetSavesAndReopensWithEveryRunsCurvesAndWeights() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("set.gradlab");
+    std::vector<size_t> points;
+    {
+      Lab lab(toySet({{{"lr", "0.02"}}, {{"seed", "7"}}}));
+      train(lab.window, 40);
+      QString error;
+      QVERIFY2(lab.window.saveFile(path, &error), qPrintable(error));
+      for (uint32_t member = 0; member < 3; ++member) points.push_back(lab.window.charts().lossPoints(member));
+    }
+    const auto saved = gradlab::persist::loadExperiment(path.toStdString());
+    QCOMPARE(saved.comparisons.size(), size_t(2));
+    QCOMPARE(saved.trainingHistory.size(), points[0]);
+    for (size_t i = 0; i < 2; ++i) {
+      QCOMPARE(saved.comparisons[i].trainingHistory.size(), points[i + 1]);
+      QVERIFY(!saved.comparisons[i].weights.empty());
+      QVERIFY(saved.comparisons[i].progress.step > 0);
+    }
+    QCOMPARE(saved.comparisons[0].changes.at("lr"), std::string("0.02"));
+
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.show();
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    QString error;
+    QVERIFY2(window.openFile(path, &error), qPrintable(error));
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(window.runList().table()->rowCount(), 3);
+    QCOMPARE(window.controller().members(), size_t(3));
+    for (uint32_t member = 0; member < 3; ++member) QCOMPARE(window.charts().lossPoints(member), points[member]);
+    const auto again = window.experiment();
+    QCOMPARE(again.comparisons.size(), size_t(2));
+    QCOMPARE(again.comparisons[1].weights, saved.comparisons[1].weights);
+  }
+
+  // A set whose second run has a network of its own (Dropout inserted) reopens and continues.
+  void aNetworkVariantSetReopens() {
+    const gradlab::ui::Demo* demo = nullptr;
+    for (const auto& d : gradlab::ui::demos())
+      if (d.menu.contains("Dropout")) demo = &d;
+    QVERIFY(demo);
+    auto e = demo->experiment;
+    e.training.sampleLimit = 2000;
+    e.training.epochs = 1000;
+    QTemporaryDir dir;
+    const QString path = dir.filePath("dropout.gradlab");
+    {
+      Lab lab(e);
+      train(lab.window, 12);
+      QString error;
+      QVERIFY2(lab.window.saveFile(path, &error), qPrintable(error));
+    }
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.show();
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    QSignalSpy failed(&window, &MainWindow::demoFailed);
+    QString error;
+    QVERIFY2(window.openFile(path, &error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(ready.count() + failed.count() > 0, 120000);
+    QVERIFY2(failed.isEmpty(), qPrintable(window.bannerText()));
+    QCOMPARE(window.controller().members(), size_t(2));
+  }
+
+  void aDivergingRunStopsAloneInItsColour() {
+    // The lab's divergence case (a ReLU MLP on three spirals) with B's learning rate far too high.
+    auto e = toySet({{{"lr", "10000"}}});
+    e.network = "input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
+                "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=3)\nloss = CrossEntropyLoss(logits)\n";
+    e.training.dataset = "spiral";
+    e.training.toyClasses = 3;
+    e.training.batch = 32;
+    Lab lab(e);
+    MainWindow& window = lab.window;
+    window.controller().play();
+    QTRY_VERIFY2_WITH_TIMEOUT(window.runList().cellText(1, 3) == "Diverged",
+                              qPrintable(window.runList().cellText(1, 3) + " | " + statusText(window)), 120000);
+    const uint64_t when = window.step();
+    QTRY_VERIFY_WITH_TIMEOUT(window.step() >= when + 30, 60000);  // A goes on
+    QCOMPARE(window.controller().state(), gradlab::train::RunState::Running);
+    QVERIFY(window.runList().cellText(0, 3).startsWith("Training"));
+    const QColor b = window.runList().styles()[1].color;
+    QVERIFY2(window.bannerText().contains("Run B") && window.bannerText().contains(b.name()), qPrintable(window.bannerText()));
+    QVERIFY2(statusText(window).contains("B diverged"), qPrintable(statusText(window)));
+    window.controller().pause();
+    gradlab::test::screenshot(window, "comparison_lab_diverged", 300);
+    // The banner's line is drawn in B's colour.
+    const QImage image = window.grab().toImage();
+    const auto* banner = window.findChildren<QLabel*>().size() ? window.centralWidget()->findChildren<QLabel*>().first() : nullptr;
+    QVERIFY(banner && banner->isVisible());
+    QVERIFY(gradlab::test::countPixels(image, gradlab::test::rectIn(*banner, window), b, 40) > 20);
+  }
+};
+
+QTEST_MAIN(TestComparisonGui)
+#include "test_comparison_gui.moc"

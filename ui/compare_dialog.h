@@ -1,0 +1,58 @@
+#pragma once
+// Compare…: what the next run of a comparison changes from the first. One setting at a time
+// (initialisation, optimizer, learning rate, batch size, seed, or BatchNorm/Dropout inserted or
+// removed), its editor opened on the base's value, and a preview of the run's legend. The values
+// are checked as an experiment file's are (persist::variantExperiment) before the dialog accepts.
+#include "persist/experiment.h"
+
+#include <QDialog>
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QSpinBox;
+class QStackedWidget;
+
+namespace gradlab::ui {
+
+class CompareDialog : public QDialog {
+  Q_OBJECT
+ public:
+  // `base`: the experiment the new run differs from; `label`: the new run's ("B").
+  CompareDialog(const persist::Experiment& base, const QString& label, QWidget* parent = nullptr);
+
+  // The settings it offers, by their compare keys: "init", "optimizer", "lr", "batch", "seed",
+  // "network".
+  static QStringList keys();
+  // Opens the editor of `key`; false for a key it does not offer.
+  bool choose(const QString& key);
+  QString chosenKey() const;
+  // Sets the chosen setting's value as text ("xavier_normal", "adam", "0.01", "32"; for "network"
+  // one of networkChoices()); false when the editor has no such value.
+  bool setValue(const QString& value);
+  // The network variants this base offers ("BatchNorm1d after every Linear but the last", ...).
+  QStringList networkChoices() const { return networkNames_; }
+
+  // The run as chosen: its changes, and its network text when the network changes. Empty with a
+  // message in `error` when the base refuses it.
+  std::optional<persist::RunVariant> run(QString* error) const;
+  QString preview() const;  // the run's legend as it will read
+
+  void accept() override;  // only a run the base accepts
+
+ private:
+  void updatePreview();
+
+  persist::Experiment base_;
+  QString label_;
+  QComboBox* what_ = nullptr;
+  QStackedWidget* editors_ = nullptr;
+  QComboBox *init_ = nullptr, *optimizer_ = nullptr, *network_ = nullptr;
+  QDoubleSpinBox* lr_ = nullptr;
+  QSpinBox *batch_ = nullptr, *seed_ = nullptr;
+  QLabel *preview_ = nullptr, *error_ = nullptr;
+  QStringList networkNames_;
+  std::vector<std::string> networkTexts_;  // per networkNames_ entry
+};
+
+}  // namespace gradlab::ui

@@ -1,0 +1,292 @@
+// MainWindow's parts that build it: the Play/Step/Reset actions, the menus, and the docks that
+// hold the palette, inspector, settings and views.
+#include "main_window.h"
+
+#include "analysis/landscape_view.h"
+#include "analysis/receptive_field_view.h"
+#include "compare_dialog.h"
+#include "editor/layer_inspector.h"
+#include "editor/layer_palette.h"
+#include "editor/network_editor.h"
+#include "editor/network_text_view.h"
+#include "persist/run_variant.h"
+#include "run_list_dock.h"
+#include "surface_race_runner.h"
+#include "training_charts.h"
+#include "training_panel.h"
+#include "util/printable.h"
+#include "views/decision_boundary_view.h"
+#include "views/depth_stats_view.h"
+#include "views/filter_grid_view.h"
+#include "views/layer_histograms_view.h"
+#include "views/surface_race_panel.h"
+
+#include <QAction>
+#include <QDockWidget>
+#include <QLabel>
+#include <QMenuBar>
+#include <QScrollArea>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTimer>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace gradlab::ui {
+namespace {
+
+// A coloured strip above the canvas: errors (a run that went NaN) and a demo's explanation.
+QLabel* strip(QWidget* parent, const QString& style) {
+  auto* label = new QLabel(parent);
+  label->setWordWrap(true);
+  label->setTextFormat(Qt::RichText);
+  label->setStyleSheet(style);
+  label->hide();
+  return label;
+}
+
+}  // namespace
+
+void MainWindow::createActions() {
+  play_ = new QAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("Play"), this);
+  play_->setShortcut(Qt::Key_Space);
+  play_->setToolTip(tr("Train (Space); press again to pause"));
+  connect(play_, &QAction::triggered, this, [this] {
+    if (showingRace()) racePanel_->play();  // the race as its controls now read, as the panel's Play
+    else if (controller_->state() == train::RunState::Running) controller_->pause();
+    else controller_->play();
+  });
+  step_ = new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Step"), this);
+  step_->setShortcut(Qt::Key_F10);
+  step_->setToolTip(tr("Train one step (F10)"));
+  connect(step_, &QAction::triggered, controller_, &TrainingController::step);
+  reset_ = new QAction(style()->standardIcon(QStyle::SP_BrowserReload), tr("Reset"), this);
+  reset_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  reset_->setToolTip(tr("Back to the seed's initial weights (Ctrl+R)"));
+  connect(reset_, &QAction::triggered, this, &MainWindow::resetRun);
+  for (QAction* a : {play_, step_, reset_}) a->setShortcutContext(Qt::WindowShortcut);
+  QToolBar* bar = addToolBar(tr("Training"));
+  bar->setObjectName("training");
+  bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  bar->addActions({play_, step_, reset_});
+}
+
+void MainWindow::createMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&New"), QKeySequence::New, this, [this] {
+    if (files_->maybeSave()) newExperiment();
+  });
+  file->addAction(tr("&Open…"), QKeySequence::Open, files_, &DocumentFiles::open);
+  save_ = file->addAction(tr("&Save"), QKeySequence::Save, files_, &DocumentFiles::save);
+  file->addAction(tr("Save &As…"), QKeySequence::SaveAs, files_, &DocumentFiles::saveAs);
+  file->addSeparator();
+  file->addAction(tr("&Export Metrics as CSV…"), files_, &DocumentFiles::exportMetrics);
+  file->addSeparator();
+  QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+  quit->setShortcut(QKeySequence::Quit);
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  edit->addActions(editor_->editActions());
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  run->addActions({play_, step_, reset_});
+  run->addSeparator();
+  QAction* check = run->addAction(tr("Check &Gradients…"), views_, &RunViews::checkGradients);
+  check->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+  check->setToolTip(tr("Compare the backward pass with finite differences, layer by layer"));
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+
+  QMenu* demoMenu = menuBar()->addMenu(tr("&Demos"));
+  std::map<QString, QMenu*> groups;
+  for (const Demo& demo : demos()) {
+    QMenu* parent = demoMenu;
+    QString title = demo.menu;
+    if (demo.menu.contains('/')) {
+      const QString group = demo.menu.section('/', 0, 0);
+      if (!groups.count(group)) groups[group] = demoMenu->addMenu(group);
+      parent = groups[group];
+      title = demo.menu.section('/', 1);
+    }
+    QAction* a = parent->addAction(title, this, [this, &demo] {
+      if (files_->maybeSave()) openDemo(demo);
+    });
+    a->setToolTip(demo.explanation);
+  }
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About GradLab"), this, &MainWindow::showAbout);
+}
+
+QDockWidget* MainWindow::addView(const QString& key, const QString& title, QWidget* view, Qt::DockWidgetArea area) {
+  auto* dock = new QDockWidget(title, this);
+  dock->setObjectName("dock-" + key);  // saveState() remembers docks by object name
+  dock->setWidget(view);
+  addDockWidget(area, dock);
+  docks_[key] = dock;
+  return dock;
+}
+
+QDockWidget* MainWindow::dock(const QString& view) const {
+  const auto it = docks_.find(view);
+  return it == docks_.end() ? nullptr : it->second;
+}
+
+void MainWindow::createDocks() {
+  auto* centre = new QWidget(this);
+  auto* layout = new QVBoxLayout(centre);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(4);
+  banner_ = strip(centre, "QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2c0;"
+                          " border-radius: 4px; padding: 8px; }");
+  explanation_ = strip(centre, "QLabel { background: #e8f1fb; color: #0d3c61; border: 1px solid #b6d4f2;"
+                               " border-radius: 4px; padding: 8px; }");
+  editor_ = new NetworkEditor(centre);
+  layout->addWidget(banner_);
+  layout->addWidget(explanation_);
+  layout->addWidget(editor_, 1);
+  setCentralWidget(centre);
+  connect(editor_, &NetworkEditor::graphChanged, this, &MainWindow::networkEdited);
+  connect(editor_, &NetworkEditor::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 6000); });
+
+  palette_ = new LayerPalette(this);
+  connect(palette_, &LayerPalette::layerActivated, this, [this](const QString& type) {
+    editor_->addLayer(type, editor_->view()->mapToScene(editor_->view()->viewport()->rect().center()));
+  });
+  addView("palette", tr("Layers"), palette_, Qt::LeftDockWidgetArea);
+
+  inspector_ = new LayerInspector(editor_, this);
+  addView("inspector", tr("Inspector"), inspector_, Qt::RightDockWidgetArea);
+
+  addView("text", tr("Text"), new NetworkTextView(editor_, this), Qt::RightDockWidgetArea);
+
+  panel_ = new TrainingPanel(this);
+  panel_->setRunActions(play_, step_, reset_);
+  connect(panel_, &TrainingPanel::settingsChanged, this, [this] {
+    setModified(true);
+    dropRunProgress(false);  // a run continues only under the settings it was trained with
+    rebuildTimer_->start();
+  });
+  connect(panel_, &TrainingPanel::learningRateChanged, this, [this](double rate) {
+    setModified(true);
+    if (controller_->loaded()) controller_->setLearningRate(rate);  // on the fly, even while training
+    else rebuildTimer_->start();
+  });
+  auto* panelScroll = new QScrollArea(this);  // the settings are taller than a small screen
+  panelScroll->setWidget(panel_);
+  panelScroll->setWidgetResizable(true);
+  panelScroll->setFrameShape(QFrame::NoFrame);
+  addView("training", tr("Training"), panelScroll, Qt::RightDockWidgetArea);
+
+  views_ = new RunViews(this, controller_, editor_, panel_, deviceRequest_);
+  racePanel_ = new SurfaceRacePanel(deviceRequest_, this);
+  surface_ = racePanel_->view();
+  race_ = racePanel_->runner();
+  connect(race_, &SurfaceRaceRunner::finished, this, [this](const QString& summary) {
+    statusBar()->showMessage(summary, 15000);
+    emit raceFinished(summary);
+  });
+  connect(race_, &SurfaceRaceRunner::failed, this, [this](const QString& message) {
+    banner_->setText(tr("<b>The optimizer race could not run.</b> %1").arg(message.toHtmlEscaped()));
+    banner_->show();
+  });
+  QDockWidget* first = addView("loss", tr("Loss and accuracy"), views_->charts(), Qt::BottomDockWidgetArea);
+  for (const auto& [key, title, view] :
+       {std::tuple<QString, QString, QWidget*>{"histograms", tr("Activations"), views_->histograms()},
+        {"depth", tr("By depth"), views_->depth()},
+        {"filters", tr("Filters"), views_->filters()},
+        {"boundary", tr("Decision boundary"), views_->boundary()},
+        {"surface", tr("Optimizer race"), racePanel_},
+        {"landscape", tr("Loss landscape"), views_->landscape()},
+        {"receptive", tr("Receptive field"), views_->receptive()}})
+    tabifyDockWidget(first, addView(key, title, view, Qt::BottomDockWidgetArea));
+  first->raise();
+  views_->setAnalysisDocks(docks_["landscape"], docks_["receptive"]);
+  tabifyDockWidget(docks_["inspector"], docks_["text"]);
+  tabifyDockWidget(docks_["inspector"], docks_["training"]);
+  createRunList();
+  docks_["training"]->raise();  // first the settings and Play; selecting a layer brings its inspector
+  connect(editor_, &NetworkEditor::selectedNodeChanged, this, [this](const QString& name) {
+    if (!name.isEmpty()) docks_["inspector"]->raise();
+  });
+  resizeDocks({docks_["palette"], docks_["training"]}, {210, 340}, Qt::Horizontal);
+  resizeDocks({first}, {330}, Qt::Vertical);
+}
+
+// Beside the training settings (a tab of their column, so the views below keep their height on a
+// small screen): which runs train side by side, and how each looks in the views.
+void MainWindow::createRunList() {
+  runList_ = new RunListDock(this);
+  QDockWidget* runs = addView("runs", tr("Runs"), runList_, Qt::RightDockWidgetArea);
+  tabifyDockWidget(docks_["training"], runs);
+  docks_["training"]->raise();
+  connect(runList_, &RunListDock::compareRequested, this, &MainWindow::compare);
+  connect(runList_, &RunListDock::runsEdited, this, &MainWindow::runsEdited);
+  connect(runList_, &RunListDock::looksChanged, this, &MainWindow::restyleRuns);
+  connect(runList_, &RunListDock::namesChanged, this, [this] {
+    const auto& edited = runList_->comparisons();
+    for (size_t i = 0; i < edited.size() && i < document_.comparisons.size(); ++i) {
+      document_.comparisons[i].name = edited[i].name;
+      document_.comparisons[i].colour = edited[i].colour;
+    }
+    setModified(true);
+  });
+}
+
+void MainWindow::showRuns(const persist::Experiment& e) {
+  std::vector<QString> descriptions;
+  for (const persist::RunVariant& run : e.comparisons) {
+    try {
+      descriptions.push_back(QString::fromStdString(util::printable(persist::variantDescription(e, run))));
+    } catch (const std::exception&) {  // the run's build names the problem; the list shows the changes
+      descriptions.push_back(changesText(run.changes));
+    }
+  }
+  runList_->setRuns(e.comparisons, descriptions);
+  restyleRuns();
+  if (!e.comparisons.empty()) docks_["runs"]->raise();  // a set: which runs, in which colours
+}
+
+// A run alone keeps the views' single-run look: styles only for a set.
+void MainWindow::restyleRuns() {
+  const RunStyles styles = runList_->runCount() >= 2 ? runList_->styles() : RunStyles{};
+  const auto& shown = runList_->comparisons();
+  for (size_t i = 0; i < shown.size() && i < document_.comparisons.size(); ++i)
+    document_.comparisons[i].visible = shown[i].visible;
+  views_->setRunStyles(styles);
+  setStatus_.setStyles(styles);
+}
+
+// The set's runs start together from the seed's weights: results of the old set do not carry over.
+void MainWindow::runsEdited() {
+  document_.comparisons = runList_->comparisons();
+  for (persist::RunVariant& run : document_.comparisons) {
+    run.trainingHistory.clear();
+    run.validationHistory.clear();
+  }
+  dropRunProgress(true);
+  setModified(true);
+  showRuns(document_);
+  rebuildTimer_->start();
+}
+
+void MainWindow::dropRunProgress(bool weightsToo) {
+  if (weightsToo) document_.weights.clear();
+  document_.progress = {};
+  for (persist::RunVariant& run : document_.comparisons) {
+    if (weightsToo) run.weights.clear();
+    run.progress = {};
+  }
+  if (weightsToo) views_->forgetWeights();
+}
+
+void MainWindow::compare() {
+  if (runList_->runCount() >= train::kMaxRunsInSet) return;
+  CompareDialog dialog(experiment(), QString(QChar('A' + int(runList_->runCount()))), this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  QString error;
+  if (const auto run = dialog.run(&error)) runList_->addRun(*run);
+}
+
+}  // namespace gradlab::ui

@@ -1,0 +1,292 @@
+#include "window/run_views.h"
+
+#include "analysis/analysis_source.h"
+#include "analysis/gradient_check_dialog.h"
+#include "analysis/landscape_view.h"
+#include "analysis/receptive_field_view.h"
+#include "editor/network_editor.h"
+#include "gpu/context.h"
+#include "training_charts.h"
+#include "training_controller.h"
+#include "training_panel.h"
+#include "views/decision_boundary_view.h"
+#include "views/depth_stats_view.h"
+#include "views/filter_grid_view.h"
+#include "views/layer_histograms_view.h"
+
+#include <QDockWidget>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace gradlab::ui {
+
+RunViews::RunViews(QWidget* window, TrainingController* controller, NetworkEditor* editor, TrainingPanel* panel,
+                   const QString& deviceRequest)
+    : QObject(window), window_(window), controller_(controller), editor_(editor), panel_(panel), deviceRequest_(deviceRequest) {
+  charts_ = new TrainingCharts(window);
+  histograms_ = new LayerHistogramsView(window);
+  depth_ = new DepthStatsView(window);
+  filters_ = new FilterGridView(window);
+  boundary_ = new DecisionBoundaryView(window);
+  landscape_ = new LandscapeView(window);
+  receptive_ = new ReceptiveFieldView(window);
+}
+
+// The filter view's spectrum job uses viewDevice_: the view goes first.
+RunViews::~RunViews() { delete filters_.data(); }
+
+FilterGridView* RunViews::filters() const { return filters_; }
+
+void RunViews::setAnalysisDocks(QDockWidget* landscape, QDockWidget* receptive) {
+  landscapeDock_ = landscape;
+  receptiveDock_ = receptive;
+  for (QDockWidget* dock : {landscape, receptive})  // shown: give them the run's parameters as they are
+    connect(dock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+      if (visible) updateAnalysisSource();
+    });
+}
+
+// Training has its own device.
+void RunViews::openViewDevice() {
+  auto* watcher = new QFutureWatcher<std::shared_ptr<gpu::Context>>(this);
+  connect(watcher, &QFutureWatcher<std::shared_ptr<gpu::Context>>::finished, this, [this, watcher] {
+    viewDevice_ = watcher->result();
+    watcher->deleteLater();
+    if (viewDevice_ && filters_) filters_->setSpectrumDevice(viewDevice_.get());
+  });
+  const std::string device = deviceRequest_.toStdString();
+  watcher->setFuture(QtConcurrent::run([device]() -> std::shared_ptr<gpu::Context> {
+    try {
+      gpu::ContextOptions options;
+      options.device = device;
+      return std::make_shared<gpu::Context>(options);
+    } catch (const std::exception&) {
+      return nullptr;  // no spectra; the training run reports the device problem itself
+    }
+  }));
+}
+
+void RunViews::setDataset(std::shared_ptr<const data::Dataset> train) {
+  boundary_->setData(train);
+  trainData_ = train;
+  runWeights_.clear();
+  forgetParameters(false);
+  if (train->sampleShape.isImage()) filters_->setImageShape(train->sampleShape);
+}
+
+void RunViews::setRunStyles(const RunStyles& styles) {
+  styles_ = styles;
+  charts_->setRunStyles(styles);
+  histograms_->setRunStyles(styles);
+  depth_->setRunStyles(styles);
+  filters_->setRunStyles(styles);
+  boundary_->setRunStyles(styles);
+}
+
+void RunViews::show(const train::Snapshot& s) {
+  if (showingSavedCurves_ && !s.records.empty()) {  // a saved experiment's curves give way to new training
+    charts_->clear();
+    showingSavedCurves_ = false;
+  }
+  charts_->add(s);
+  if (s.probes) {  // the views keep the report and redraw from their own timers or workers
+    rememberParameters(s.probes, s.member);
+    histograms_->setReport(s.probes, s.member);
+    depth_->setReport(s.probes, s.member);
+    filters_->showWeights(s.probes, controller_->filterTensor(), s.member);
+  }
+  if (s.boundary) boundary_->setBoundary(s.boundary, s.member);
+  if (s.state != train::RunState::Running && s.probes) updateAnalysisSource();
+}
+
+// For saving; and for the views when training stopped between probes or has not started (weights
+// opened from a file): the last probe showed older values.
+void RunViews::keepWeights(const std::shared_ptr<const train::Snapshot>& s) {
+  auto& weights = runWeights_[s->member];
+  auto& progress = runProgress_[s->member];
+  if (s->probes && !s->probes->weights.empty()) weights = {s->probes, &s->probes->weights};
+  // The run state fits only weights of its own step, with curves that end there too.
+  if (!s->records.empty() || (s->probes && !s->probes->weights.empty())) progress.reset();
+  if (!s->parameters) return;
+  weights = s->parameters;
+  progress = s->progress;
+  if (s->probes) return;  // the probe of the last step carried these same values to the views
+  train::ProbeReport values;
+  values.step = s->step;
+  values.weights = *s->parameters;
+  rememberParameters(std::make_shared<const train::ProbeReport>(std::move(values)), s->member);
+  for (const auto& w : *s->parameters)
+    if (w.name == controller_->filterTensor()) filters_->setWeights(w, s->member);
+  updateAnalysisSource();
+}
+
+namespace {
+
+// A member's kept weights and progress into a run's results.
+void storeWeights(const std::vector<train::WeightSnapshot>* weights, const train::RunProgress* progress,
+                  std::map<std::string, persist::Tensor>& savedWeights, persist::RunProgress& savedProgress) {
+  if (!weights) return;
+  savedWeights.clear();
+  for (const train::WeightSnapshot& w : *weights) savedWeights[w.name] = {w.shape.dims, w.values};
+  savedProgress = progress && progress->step > 0 ? ui::savedProgress(*progress) : persist::RunProgress{};
+}
+
+}  // namespace
+
+void RunViews::resultsInto(persist::Experiment& e) const {
+  auto weightsOf = [this](uint32_t member) {
+    const auto it = runWeights_.find(member);
+    return it == runWeights_.end() ? nullptr : it->second.get();
+  };
+  auto progressOf = [this](uint32_t member) {
+    const auto it = runProgress_.find(member);
+    return it == runProgress_.end() ? nullptr : it->second.get();
+  };
+  e.trainingHistory = charts_->trainingHistory(0);
+  e.validationHistory = charts_->validationHistory(0);
+  storeWeights(weightsOf(0), progressOf(0), e.weights, e.progress);
+  for (uint32_t i = 0; i < e.comparisons.size(); ++i) {
+    persist::RunVariant& run = e.comparisons[i];
+    run.trainingHistory = charts_->trainingHistory(i + 1);
+    run.validationHistory = charts_->validationHistory(i + 1);
+    storeWeights(weightsOf(i + 1), progressOf(i + 1), run.weights, run.progress);
+  }
+}
+
+void RunViews::forgetWeights() { runWeights_.clear(); }
+
+void RunViews::showSavedCurves(const persist::Experiment& e, bool untilTraining) {
+  runWeights_.clear();
+  charts_->clearReference();  // a kept reference belongs to the experiment it was kept in
+  charts_->clear();
+  charts_->setHistory(e.trainingHistory, e.validationHistory, 0);
+  for (uint32_t i = 0; i < e.comparisons.size(); ++i)
+    charts_->setHistory(e.comparisons[i].trainingHistory, e.comparisons[i].validationHistory, i + 1);
+  showingSavedCurves_ = untilTraining;
+  histograms_->clear();
+  boundary_->clear();
+}
+
+void RunViews::clearForRebuild(bool continues) {
+  if (!showingSavedCurves_ && !continues) charts_->clear();
+  histograms_->clear();
+  depth_->setReport(nullptr);
+  boundary_->clear();
+}
+
+void RunViews::clearForReset() {
+  runWeights_.clear();
+  runProgress_.clear();
+  forgetParameters(true);
+  charts_->clear();
+  showingSavedCurves_ = false;
+  histograms_->clear();
+  depth_->setReport(nullptr);
+  boundary_->clear();
+}
+
+void RunViews::clearForRace() {
+  runWeights_.clear();
+  forgetParameters(false);
+  charts_->clearReference();
+  charts_->clear();
+  showingSavedCurves_ = false;
+  histograms_->clear();
+  boundary_->clear();
+}
+
+// Keeps the first (initial weights), the latest, and a trajectory thinned to at most 64 snapshots
+// (every other one dropped when full).
+void RunViews::Parameters::remember(std::shared_ptr<const train::ProbeReport> report) {
+  if (report->weights.empty()) return;
+  if (!initial || report->step == 0) {
+    initial = report;
+    trajectory.clear();
+  }
+  if (trajectory.size() >= 64) {
+    std::vector<std::shared_ptr<const train::ProbeReport>> thinned;
+    for (size_t i = 0; i < trajectory.size(); i += 2) thinned.push_back(std::move(trajectory[i]));
+    trajectory = std::move(thinned);
+  }
+  trajectory.push_back(report);
+  current = std::move(report);
+}
+
+void RunViews::rememberParameters(std::shared_ptr<const train::ProbeReport> report, uint32_t member) {
+  parameters_[member].remember(std::move(report));
+}
+
+// Reset keeps the latest values until the reset run's first probe replaces them.
+void RunViews::forgetParameters(bool keepCurrent) {
+  for (auto& [member, p] : parameters_) {
+    p.initial.reset();
+    p.trajectory.clear();
+    if (!keepCurrent) p.current.reset();
+  }
+}
+
+// Done when the views are shown or training pauses, not on every probe (the parameters are copied
+// out of the reports here, and the trajectory is megabytes).
+void RunViews::updateAnalysisSource() {
+  if (!trainData_ || !landscapeDock_) return;
+  const bool landscape = landscapeDock_->isVisible(), receptive = receptiveDock_->isVisible();
+  const bool checking = gradientCheck_ && gradientCheck_->isVisible();
+  if (!landscape && !receptive && !checking) return;
+  auto source = std::make_shared<AnalysisSource>();
+  source->graph = editor_->graph();
+  source->train = trainData_;
+  source->normalization = data::parseNormalization(panel_->settings().normalization);
+  const Parameters& first = parameters_[0];
+  if (first.current) {
+    source->current = parametersOf(*first.current);
+    source->step = first.current->step;
+  }
+  if (first.initial) source->initial = parametersOf(*first.initial);
+  if (landscape)
+    for (const auto& report : first.trajectory) source->trajectory.push_back(parametersOf(*report));
+  source->seed = panel_->settings().seed;
+  source->batch = panel_->settings().batch;
+  source->device = deviceRequest_.toStdString();
+  fillRuns(*source, landscape);
+  if (landscape) landscape_->setSource(source);
+  if (receptive) receptive_->setSource(source);
+  if (checking) gradientCheck_->setSource(source);
+}
+
+// One entry per run of a set, each with its own network, settings and parameters.
+void RunViews::fillRuns(AnalysisSource& source, bool trajectories) const {
+  const auto& setups = controller_->memberSetups();
+  if (styles_.size() < 2 || setups.size() != styles_.size()) return;
+  for (const RunStyle& style : styles_) {
+    RunAnalysis run;
+    run.style = style;
+    const TrainingController::MemberSetup& setup = setups[style.member];
+    run.graph = setup.graph;
+    run.normalization = data::parseNormalization(setup.training.normalization);
+    run.batch = setup.training.batch;
+    run.seed = setup.training.seed;
+    const auto it = parameters_.find(style.member);
+    if (it != parameters_.end()) {
+      const Parameters& p = it->second;
+      if (p.current) {
+        run.current = parametersOf(*p.current);
+        run.step = p.current->step;
+      }
+      if (p.initial) run.initial = parametersOf(*p.initial);
+      if (trajectories)
+        for (const auto& report : p.trajectory) run.trajectory.push_back(parametersOf(*report));
+    }
+    source.runs.push_back(std::move(run));
+  }
+}
+
+void RunViews::checkGradients() {
+  if (!gradientCheck_) gradientCheck_ = new GradientCheckDialog(window_);
+  if (controller_->state() == train::RunState::Running) controller_->pause();
+  gradientCheck_->show();
+  gradientCheck_->raise();
+  updateAnalysisSource();
+  gradientCheck_->start();
+}
+
+}  // namespace gradlab::ui

@@ -1,0 +1,122 @@
+#pragma once
+// The lab window's views of the run and what they keep of it: the loss and accuracy charts, the
+// probe views (histograms, by depth, filters, decision boundary) that snapshots are routed to by
+// their member, and the analysis views (loss landscape, receptive field, gradient check) with the
+// parameters they analyse (the first probe's, the latest and a thinned trajectory, per run). It
+// also keeps each run's latest weights and progress, which a save stores.
+#include "persist/experiment.h"
+#include "train/run.h"
+#include "views/run_style.h"
+
+#include <QObject>
+#include <QPointer>
+
+#include <memory>
+#include <vector>
+
+class QDockWidget;
+class QWidget;
+
+namespace gradlab::gpu {
+class Context;
+}
+
+namespace gradlab::ui {
+
+struct AnalysisSource;
+class DecisionBoundaryView;
+class DepthStatsView;
+class FilterGridView;
+class GradientCheckDialog;
+class LandscapeView;
+class LayerHistogramsView;
+class NetworkEditor;
+class ReceptiveFieldView;
+class TrainingCharts;
+class TrainingController;
+class TrainingPanel;
+
+class RunViews : public QObject {
+  Q_OBJECT
+ public:
+  // The views are children of `window`; the analysis views read the network from `editor` and the
+  // settings from `panel`; `deviceRequest` names the device the views' own work runs on.
+  RunViews(QWidget* window, TrainingController* controller, NetworkEditor* editor, TrainingPanel* panel,
+           const QString& deviceRequest);
+  ~RunViews() override;
+
+  TrainingCharts* charts() const { return charts_; }
+  LayerHistogramsView* histograms() const { return histograms_; }
+  DepthStatsView* depth() const { return depth_; }
+  FilterGridView* filters() const;
+  DecisionBoundaryView* boundary() const { return boundary_; }
+  LandscapeView* landscape() const { return landscape_; }
+  ReceptiveFieldView* receptive() const { return receptive_; }
+  // The docks of the landscape and receptive field views: analysed only while shown.
+  void setAnalysisDocks(QDockWidget* landscape, QDockWidget* receptive);
+  void openViewDevice();  // the views' own device (filter spectra), opened off the UI thread
+
+  // A new run's training data.
+  void setDataset(std::shared_ptr<const data::Dataset> train);
+  // How every view draws the runs of a set; empty for a run alone.
+  void setRunStyles(const RunStyles& styles);
+  // Routes a snapshot to the views, by its member.
+  void show(const train::Snapshot& s);
+  // Keeps the member's weights as they stand, for saving and for the views.
+  void keepWeights(const std::shared_ptr<const train::Snapshot>& s);
+  // Each run's curves, and its kept weights and progress (when it has any), into `e`: member 0
+  // into the experiment, member i into e.comparisons[i - 1].
+  void resultsInto(persist::Experiment& e) const;
+  void forgetWeights();
+
+  // An opened file's curves, every run's; with `untilTraining` they give way when the run records
+  // new ones.
+  void showSavedCurves(const persist::Experiment& e, bool untilTraining);
+  // The views as a rebuilt run starts: curves kept when they are the run's own or a file's.
+  void clearForRebuild(bool continues);
+  void clearForReset();  // Reset: back to the seed's weights, nothing from before
+  void clearForRace();   // a race replaced the run
+
+  void updateAnalysisSource();  // hands the analysis views the run's parameters
+  void checkGradients();        // Run > Check Gradients
+
+ private:
+  // What the analysis views work on, per run: its parameters now, at the start and along the way,
+  // as the probe reports that carry them. Reports are immutable and shared with the run, so
+  // keeping one costs no copy of its (megabytes of) parameters.
+  struct Parameters {
+    std::shared_ptr<const train::ProbeReport> initial, current;
+    std::vector<std::shared_ptr<const train::ProbeReport>> trajectory;
+    void remember(std::shared_ptr<const train::ProbeReport> report);
+  };
+  void rememberParameters(std::shared_ptr<const train::ProbeReport> report, uint32_t member);
+  void forgetParameters(bool keepCurrent);
+  void fillRuns(AnalysisSource& source, bool trajectories) const;  // a set's runs
+
+  QWidget* window_;
+  TrainingController* controller_;
+  NetworkEditor* editor_;
+  TrainingPanel* panel_;
+  QString deviceRequest_;
+  TrainingCharts* charts_ = nullptr;
+  LayerHistogramsView* histograms_ = nullptr;
+  DepthStatsView* depth_ = nullptr;
+  QPointer<FilterGridView> filters_;
+  DecisionBoundaryView* boundary_ = nullptr;
+  LandscapeView* landscape_ = nullptr;
+  ReceptiveFieldView* receptive_ = nullptr;
+  GradientCheckDialog* gradientCheck_ = nullptr;
+  QDockWidget *landscapeDock_ = nullptr, *receptiveDock_ = nullptr;
+  bool showingSavedCurves_ = false;  // the curves of an opened file, until training starts again
+  RunStyles styles_;
+  std::map<uint32_t, Parameters> parameters_;  // by member
+  std::shared_ptr<const data::Dataset> trainData_;
+  // What a save stores as each member's trained weights: its latest values (a probe's copy while
+  // training, the final ones when it stops); none until the run has any.
+  std::map<uint32_t, std::shared_ptr<const std::vector<train::WeightSnapshot>>> runWeights_;
+  // With runWeights_ from a stopped run: to continue it.
+  std::map<uint32_t, std::shared_ptr<const train::RunProgress>> runProgress_;
+  std::shared_ptr<gpu::Context> viewDevice_;
+};
+
+}  // namespace gradlab::ui

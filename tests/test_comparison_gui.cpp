@@ -176,6 +176,19 @@ class TestComparisonGui : public QObject {
       const QString name = table->item(row, 1)->text();
       QVERIFY2(table->fontMetrics().horizontalAdvance(name) <= table->columnWidth(1), qPrintable(name));
     }
+    // Step acts on the whole set: every run advances one step.
+    std::vector<size_t> before;
+    for (uint32_t member = 0; member < 3; ++member) before.push_back(window.charts().lossPoints(member));
+    window.controller().step();
+    for (uint32_t member = 0; member < 3; ++member)
+      QTRY_COMPARE_WITH_TIMEOUT(window.charts().lossPoints(member), before[member] + 1, 20000);
+    // Unticking a run hides it in the views, and the document keeps that.
+    auto& editable = window.runList();
+    QVERIFY(editable.setRunVisible(1, false));
+    bool drawn = false;
+    for (const auto& style : window.charts().runStyles()) drawn = drawn || (style.member == 1 && style.visible);
+    QVERIFY(!drawn);
+    QVERIFY(!window.experiment().comparisons[0].visible);
   }
 
   void aSetSavesAndReopensWithEveryRunsCurvesAndWeights() {

@@ -5,7 +5,9 @@
 // Screenshots at 1280x720 and 1920x1080 go to build/screenshots/.
 #include "compare_dialog.h"
 #include "demos.h"
+#include "editor/network_editor.h"
 #include "main_window.h"
+#include "nn/network_text.h"
 #include "persist/experiment_file.h"
 #include "run_list_dock.h"
 #include "support/ui_test.h"
@@ -254,6 +256,29 @@ class TestComparisonGui : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(ready.count() + failed.count() > 0, 120000);
     QVERIFY2(failed.isEmpty(), qPrintable(window.bannerText()));
     QCOMPARE(window.controller().members(), size_t(2));
+  }
+
+  // A run that is a network variant of the first (BatchNorm1d inserted) stays that variant of the
+  // first run's network when the user edits it.
+  void aNetworkVariantFollowsAnEditOfTheFirstRun() {
+    auto e = toySet({});
+    const auto variants = gradlab::ui::networkVariants(gradlab::nn::parseNetwork(e.network).graph);
+    QVERIFY(!variants.empty());
+    gradlab::persist::RunVariant run;
+    run.label = "B";
+    run.changes["network"] = variants.front().first;
+    run.network = variants.front().second;
+    e.comparisons.push_back(run);
+    Lab lab(e);
+    QSignalSpy ready(&lab.window, &MainWindow::demoReady);
+    QString text = QString::fromStdString(e.network);
+    text.replace("out_features=16", "out_features=24");
+    lab.window.editor().setGraph(gradlab::nn::parseNetwork(text.toStdString()).graph);
+    QVERIFY(ready.wait(120000));
+    const std::string variant = lab.window.experiment().comparisons.at(0).network;
+    QVERIFY2(variant.find("out_features=24") != std::string::npos && variant.find("BatchNorm1d") != std::string::npos,
+             variant.c_str());
+    QCOMPARE(lab.window.controller().members(), size_t(2));
   }
 
   void aDivergingRunStopsAloneInItsColour() {

@@ -32,6 +32,23 @@ double baseLearningRate(const persist::TrainingSettings& s) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, std::string>> networkVariants(const nn::Graph& graph) {
+  std::vector<std::pair<std::string, std::string>> variants;
+  auto offer = [&](const std::string& words, const std::function<nn::Graph()>& make) {
+    try {
+      variants.emplace_back(words, nn::printNetwork(make()));
+    } catch (const std::exception&) {  // a variant this network cannot have is not offered
+    }
+  };
+  const nn::LayerInsertion batchNorm{"BatchNorm1d", {}, nn::LayerInsertion::After::EveryLinearButLast};
+  const nn::LayerInsertion dropout{"Dropout", {{"p", "0.5"}}, nn::LayerInsertion::After::EveryActivation};
+  for (const auto& insertion : {batchNorm, dropout})
+    offer(nn::describe(insertion), [&] { return nn::insertLayers(graph, insertion); });
+  for (const char* type : {"BatchNorm1d", "BatchNorm2d", "Dropout"})
+    offer(nn::describeRemoval(type), [&] { return nn::removeLayers(graph, type); });
+  return variants;
+}
+
 CompareDialog::CompareDialog(const persist::Experiment& base, const QString& label, QWidget* parent)
     : QDialog(parent), base_(base), label_(label) {
   setWindowTitle(tr("Compare: add run %1").arg(label));
@@ -60,21 +77,11 @@ CompareDialog::CompareDialog(const persist::Experiment& base, const QString& lab
 
   // The network variants this base has: BatchNorm or Dropout inserted, or a kind it has removed.
   const auto parsed = nn::parseNetwork(base.network);
-  if (parsed.ok()) {
-    auto offer = [this](const std::string& words, const std::function<nn::Graph()>& make) {
-      try {
-        networkTexts_.push_back(nn::printNetwork(make()));
-        networkNames_ << QString::fromStdString(words);
-      } catch (const std::exception&) {  // a variant this network cannot have is not offered
-      }
-    };
-    const nn::LayerInsertion batchNorm{"BatchNorm1d", {}, nn::LayerInsertion::After::EveryLinearButLast};
-    const nn::LayerInsertion dropout{"Dropout", {{"p", "0.5"}}, nn::LayerInsertion::After::EveryActivation};
-    for (const auto& insertion : {batchNorm, dropout})
-      offer(nn::describe(insertion), [&] { return nn::insertLayers(parsed.graph, insertion); });
-    for (const char* type : {"BatchNorm1d", "BatchNorm2d", "Dropout"})
-      offer(nn::describeRemoval(type), [&] { return nn::removeLayers(parsed.graph, type); });
-  }
+  if (parsed.ok())
+    for (const auto& [words, text] : networkVariants(parsed.graph)) {
+      networkNames_ << QString::fromStdString(words);
+      networkTexts_.push_back(text);
+    }
   network_->addItems(networkNames_);
 
   for (QWidget* editor : std::initializer_list<QWidget*>{init_, optimizer_, lr_, batch_, seed_, network_}) {

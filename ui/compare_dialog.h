@@ -13,7 +13,16 @@ class QLabel;
 class QSpinBox;
 class QStackedWidget;
 
+namespace gradlab::nn {
+struct Graph;
+}
+
 namespace gradlab::ui {
+
+// The network variants `graph` can have, as (words, network text): BatchNorm1d after every Linear
+// but the last, Dropout(p=0.5) after every activation, and without each of BatchNorm1d,
+// BatchNorm2d and Dropout it has. The words are what RunVariant::changes["network"] holds.
+std::vector<std::pair<std::string, std::string>> networkVariants(const nn::Graph& graph);
 
 class CompareDialog : public QDialog {
   Q_OBJECT

@@ -3,6 +3,7 @@
 #include "device_probe.h"
 #include "editor/network_editor.h"
 #include "nn/network_text.h"
+#include "compare_dialog.h"
 #include "run_list_dock.h"
 #include "surface/test_function.h"
 #include "surface_race_runner.h"
@@ -184,9 +185,27 @@ bool MainWindow::showingRace() const { return !editor_->placeholderText().isEmpt
 void MainWindow::networkEdited() {
   setModified(true);
   dropRunProgress(true);  // trained for the network as it was
+  followBaseNetwork();
   playBlockedReason_ = editor_->problem();
   updateActions(controller_->state());
   rebuildTimer_->start();
+}
+
+// A run whose network is a variant of the first's (BatchNorm inserted, Dropout removed) is the
+// same variant of the edited network; one the edited network cannot have keeps its own.
+void MainWindow::followBaseNetwork() {
+  bool changed = false;
+  const auto variants = networkVariants(editor_->graph());
+  for (persist::RunVariant& run : document_.comparisons) {
+    const auto words = run.changes.find("network");
+    if (run.network.empty() || words == run.changes.end()) continue;
+    for (const auto& [variant, text] : variants)
+      if (variant == words->second && text != run.network) {
+        run.network = text;
+        changed = true;
+      }
+  }
+  if (changed) showRuns(document_);
 }
 
 void MainWindow::rebuildRun() {

@@ -112,6 +112,7 @@ class MainWindow : public QMainWindow {
   void showSnapshot(const train::Snapshot& s);
   void updateActions(train::RunState state);
   void networkEdited();
+  void followBaseNetwork();  // comparisons' network variants follow an edit of the first run's
   void openRace(const Demo& demo);
   void rebuildRun();
   void resetRun();

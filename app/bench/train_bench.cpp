@@ -140,17 +140,6 @@ void printBreakdown(nn::Network& net, double stepMs) {
               std::max(stepMs - sum, 0.0), rec.dispatchCount());
 }
 
-data::Dataset syntheticImages(uint32_t samples) {
-  data::Dataset d;
-  d.name = "random 28x28 images";
-  d.sampleShape = nn::Shape{1, 28, 28};
-  d.classes = 10;
-  std::mt19937 rng(1);
-  d.bytes.resize(size_t(samples) * 784);
-  for (auto& b : d.bytes) b = uint8_t(rng());
-  for (uint32_t i = 0; i < samples; ++i) d.labels.push_back(rng() % 10);
-  return d;
-}
 
 }  // namespace
 
@@ -185,9 +174,7 @@ int trainBenchmark(const std::vector<std::string>& args) {
   contextOptions.device = o.text("device");
   contextOptions.validation = gpu::Validation::Off;
   gpu::Context context(contextOptions);
-  const data::Dataset images = std::filesystem::exists(data::kFashionMnistDirectory)
-                                   ? data::loadFashionMnist("train").head(batch * 64)
-                                   : syntheticImages(batch * 64);
+  const data::Dataset images = benchmarkImages(batch * 64);
   char date[32];
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));

@@ -140,7 +140,6 @@ void printBreakdown(nn::Network& net, double stepMs) {
               std::max(stepMs - sum, 0.0), rec.dispatchCount());
 }
 
-
 }  // namespace
 
 int trainBenchmark(const std::vector<std::string>& args) {

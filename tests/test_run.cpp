@@ -5,12 +5,13 @@
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 #include "support/gpu_test.h"
+#include "support/run_recorder.h"
+#include "support/toy_networks.h"
 #include "train/run.h"
 
 #include <QTest>
 
 #include <atomic>
-#include <bit>
 #include <chrono>
 #include <mutex>
 #include <thread>
@@ -20,16 +21,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kNet = R"(input x: 2
-h = Linear(x, out_features=16)
-a = ReLU(h)
-logits = Linear(a, out_features=2)
-loss = CrossEntropyLoss(logits)
-)";
-
 train::RunConfig config(double lr = 0.1, uint64_t maxSteps = 0) {
   train::RunConfig c;
-  c.graph = nn::parseNetwork(kNet).graph;
+  c.graph = nn::parseNetwork(test::kRunNet).graph;
   data::ToyOptions toy{400, 0.1, 2, 1};
   auto [t, v] = data::makeToyDataset("moons", toy).split(0.25, 1);
   c.train = std::make_shared<data::Dataset>(t);
@@ -41,33 +35,9 @@ train::RunConfig config(double lr = 0.1, uint64_t maxSteps = 0) {
   return c;
 }
 
-// Every snapshot a run delivers, in order.
-struct Recorder {
-  std::mutex mutex;
-  std::vector<std::shared_ptr<const train::Snapshot>> snapshots;
-  void follow(train::Run& run) {
-    run.subscribe([this](std::shared_ptr<const train::Snapshot> s) {
-      std::lock_guard lock(mutex);
-      snapshots.push_back(std::move(s));
-    });
-  }
-  std::vector<train::StepRecord> records() {
-    std::lock_guard lock(mutex);
-    std::vector<train::StepRecord> all;
-    for (const auto& s : snapshots) all.insert(all.end(), s->records.begin(), s->records.end());
-    return all;
-  }
-};
-
-using Weights = std::map<std::string, std::vector<float>>;
-
-Weights valuesOf(const std::vector<train::WeightSnapshot>& snapshot) {
-  Weights out;
-  for (const auto& w : snapshot) out[w.name] = w.values;
-  return out;
-}
-
-bool sameBits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
+using test::Recorder;
+using test::sameBits;
+using test::valuesOf;
 
 }  // namespace
 
@@ -229,12 +199,12 @@ loss = CrossEntropyLoss(logits)
     // latest() changes before subscribers are called: wait until the recorder has it too.
     const auto recordedGeneration = [&] {
       std::lock_guard lock(recorder.mutex);
-      return recorder.snapshots.empty() ? uint64_t(0) : recorder.snapshots.back()->generation;
+      return recorder.snapshots[0].empty() ? uint64_t(0) : recorder.snapshots[0].back()->generation;
     };
     QTRY_COMPARE_WITH_TIMEOUT(recordedGeneration(), uint64_t(2), 10000);
     std::lock_guard lock(recorder.mutex);
     uint64_t generation = 0, next = 0;
-    for (const auto& s : recorder.snapshots) {
+    for (const auto& s : recorder.snapshots[0]) {
       QCOMPARE(s->runId, run.id());
       QVERIFY2(s->generation >= generation, "a snapshot of an older generation after a newer one");
       if (s->generation > generation) generation = s->generation, next = 0;
@@ -291,9 +261,10 @@ loss = CrossEntropyLoss(logits)
     resumed.resumeFrom = *saved->progress;
     const auto continued = trainSteps(resumed, kMore, after);
     QVERIFY(continued);
-    const auto ready = std::find_if(after.snapshots.begin(), after.snapshots.end(),
+    const auto resumedSnapshots = after.of();
+    const auto ready = std::find_if(resumedSnapshots.begin(), resumedSnapshots.end(),
                                     [](const auto& s) { return s->state == train::RunState::Ready; });
-    QVERIFY(ready != after.snapshots.end());
+    QVERIFY(ready != resumedSnapshots.end());
     QCOMPARE((*ready)->step, kSaved);  // ready at the saved step, not at 0
     QCOMPARE((*ready)->epoch, double(kSaved) / 15);
     const auto all = straight.records(), tail = after.records();

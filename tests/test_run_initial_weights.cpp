@@ -3,6 +3,8 @@
 // another network with a message, and Reset returns to the seed's initialization.
 #include "data/toy_datasets.h"
 #include "support/gpu_test.h"
+#include "support/run_recorder.h"
+#include "support/toy_networks.h"
 #include "train/run.h"
 
 #include <QTest>
@@ -15,35 +17,23 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kNet = R"(input x: 2
-h = Linear(x, out_features=16)
-a = ReLU(h)
-logits = Linear(a, out_features=2)
-loss = CrossEntropyLoss(logits)
-)";
-
 constexpr uint32_t kSamples = 240;
 constexpr double kRate = 0.5;
 
-using Weights = std::map<std::string, std::vector<float>>;
+using test::valuesOf;
+using test::Weights;
 
 // One full-batch step per epoch: the first step's loss and gradient do not depend on the order
 // the samples are drawn in, so a double-precision reference can compute them.
 train::RunConfig config() {
   train::RunConfig c;
-  c.graph = test::graphOf(kNet);
+  c.graph = test::graphOf(test::kRunNet);
   c.train = std::make_shared<data::Dataset>(data::makeToyDataset("moons", {kSamples, 0.1, 2, 1}));
   c.options.batch = kSamples;
   c.options.learningRate = kRate;
   c.options.seed = 7;
   c.weightSnapshots = {"h.weight", "h.bias", "logits.weight", "logits.bias"};
   return c;
-}
-
-Weights valuesOf(const std::vector<train::WeightSnapshot>& snapshot) {
-  Weights out;
-  for (const auto& w : snapshot) out[w.name] = w.values;
-  return out;
 }
 
 // The run's latest snapshot, once it is in `state`, with its parameters.

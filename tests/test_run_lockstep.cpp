@@ -5,15 +5,14 @@
 #include "data/toy_datasets.h"
 #include "nn/network_text.h"
 #include "support/gpu_test.h"
+#include "support/run_recorder.h"
+#include "support/toy_networks.h"
 #include "train/run.h"
 
 #include <QTest>
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
-#include <map>
-#include <mutex>
 #include <thread>
 
 using namespace gradlab;
@@ -21,53 +20,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kNet = R"(input x: 2
-h = Linear(x, out_features=16)
-a = ReLU(h)
-logits = Linear(a, out_features=2)
-loss = CrossEntropyLoss(logits)
-)";
-
 const std::vector<std::string> kAllParameters{"h.weight", "h.bias", "logits.weight", "logits.bias"};
 
-using Weights = std::map<std::string, std::vector<float>>;
-
-Weights valuesOf(const std::vector<train::WeightSnapshot>& snapshot) {
-  Weights out;
-  for (const auto& w : snapshot) out[w.name] = w.values;
-  return out;
-}
-
-bool sameBits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
-
-// Every snapshot a run delivers, by member, in order.
-struct Recorder {
-  std::mutex mutex;
-  std::map<uint32_t, std::vector<std::shared_ptr<const train::Snapshot>>> snapshots;
-  void follow(train::Run& run) {
-    run.subscribe([this](std::shared_ptr<const train::Snapshot> s) {
-      std::lock_guard lock(mutex);
-      snapshots[s->member].push_back(std::move(s));
-    });
-  }
-  std::vector<train::StepRecord> records(uint32_t member) {
-    std::lock_guard lock(mutex);
-    std::vector<train::StepRecord> all;
-    for (const auto& s : snapshots[member]) all.insert(all.end(), s->records.begin(), s->records.end());
-    return all;
-  }
-  // Whether every member's latest snapshot reached the recorder.
-  bool caughtUp(const train::Run& run) {
-    std::lock_guard lock(mutex);
-    for (uint32_t m = 0; m < run.members(); ++m)
-      if (snapshots[m].empty() || snapshots[m].back() != run.latest(m)) return false;
-    return true;
-  }
-  std::vector<std::shared_ptr<const train::Snapshot>> of(uint32_t member) {
-    std::lock_guard lock(mutex);
-    return snapshots[member];
-  }
-};
+using test::Recorder;
+using test::sameBits;
+using test::valuesOf;
 
 }  // namespace
 
@@ -79,7 +36,7 @@ class TestRunLockstep : public QObject {
   // Members of a set share these datasets (300 training samples, 100 validation).
   train::RunConfig config(double lr = 0.1, uint32_t batch = 20, uint64_t maxSteps = 0) {
     train::RunConfig c;
-    c.graph = nn::parseNetwork(kNet).graph;
+    c.graph = nn::parseNetwork(test::kRunNet).graph;
     c.train = train_;
     c.validation = validation_;
     c.options.batch = batch;
@@ -347,7 +304,8 @@ class TestRunLockstep : public QObject {
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
     auto named = config();
     named.label = "wide";
-    named.graph = nn::parseNetwork(std::string(kNet).replace(std::string(kNet).find("x: 2"), 4, "x: 3")).graph;
+    std::string wider = test::kRunNet;
+    named.graph = nn::parseNetwork(wider.replace(wider.find("x: 2"), 4, "x: 3")).graph;
     problem = expect(failure({config(), named}), {"run wide: "});
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
     auto ownData = config();

@@ -11,6 +11,15 @@ logits = Linear(a1, out_features=2)
 loss = CrossEntropyLoss(logits)
 )";
 
+// One ReLU hidden layer of 16, two classes: the network of the tests that drive a train::Run,
+// whose parameters are h.weight, h.bias, logits.weight and logits.bias.
+inline constexpr const char* kRunNet = R"(input x: 2
+h = Linear(x, out_features=16)
+a = ReLU(h)
+logits = Linear(a, out_features=2)
+loss = CrossEntropyLoss(logits)
+)";
+
 // ReLU keeps nothing bounded: a far too large learning rate overflows float32 within a few steps,
 // which is how a test makes one run diverge.
 inline constexpr const char* kReluNet = R"(input x: 2

@@ -228,10 +228,13 @@ void Run::publish(std::vector<std::optional<Outcome>> outcomes) {
     for (auto& [id, subscriber] : subscribers) subscriber(snapshot);
 }
 
-void Run::publishAll(std::vector<std::shared_ptr<const DecisionBoundary>> boundaries) {
+void Run::publishAll() { publish(std::vector<std::optional<Outcome>>(members_.size(), Outcome{})); }
+
+// Built or reset: Ready, each member with the decision boundary it starts from.
+void Run::publishReady() {
   std::vector<std::optional<Outcome>> outcomes(members_.size(), Outcome{});
-  for (size_t r = 0; r < boundaries.size() && r < outcomes.size(); ++r)
-    outcomes[r]->boundary = std::move(boundaries[r]);
+  for (size_t r = 0; r < members_.size(); ++r) outcomes[r]->boundary = boundaryNow(r);
+  setState(RunState::Ready);
   publish(std::move(outcomes));
 }
 
@@ -346,10 +349,7 @@ void Run::prepare() {
 void Run::worker() {
   try {
     prepare();
-    std::vector<std::shared_ptr<const DecisionBoundary>> boundaries;
-    for (size_t r = 0; r < members_.size(); ++r) boundaries.push_back(boundaryNow(r));
-    setState(RunState::Ready);
-    publishAll(std::move(boundaries));
+    publishReady();
   } catch (const std::exception& e) {
     lockstep_.reset();  // a set is ready whole or not at all
     fail(e.what());
@@ -418,10 +418,7 @@ bool Run::obey(const Command& command) {
                        seeds.push_back(reset.seed && own == firstSeed ? *reset.seed : own);
                      }
                      lockstep_->reset(seeds);
-                     std::vector<std::shared_ptr<const DecisionBoundary>> boundaries;
-                     for (size_t r = 0; r < members_.size(); ++r) boundaries.push_back(boundaryNow(r));
-                     setState(RunState::Ready);
-                     publishAll(std::move(boundaries));
+                     publishReady();
                    } catch (const std::exception& e) {
                      fail(e.what());
                    }

@@ -172,7 +172,8 @@ class Run {
   RunState memberState(size_t member, RunState set) const;
   // Publishes a snapshot of each member in `outcomes` (its size: every member; an unset entry: none).
   void publish(std::vector<std::optional<Outcome>> outcomes);
-  void publishAll(std::vector<std::shared_ptr<const DecisionBoundary>> boundaries = {});  // no records
+  void publishAll();    // no records
+  void publishReady();  // Ready, with every member's boundary
   std::string memberName(size_t member) const;
   std::shared_ptr<const DecisionBoundary> boundaryNow(size_t member);  // null without boundaryEvery
   void setState(RunState state);

@@ -10,6 +10,7 @@
 #include "cli/stop_signal.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
+#include "persist/run_variant.h"
 #include "train/run_set.h"
 #include "util/option_ranges.h"
 #include "util/printable.h"
@@ -24,10 +25,6 @@
 
 namespace gradlab::cli {
 namespace {
-
-// The options a --run may change, each as its --option; "init" and "network" besides.
-const std::vector<std::string> kRunKeys = {"lr",   "optimizer", "schedule", "l1",     "l2",   "clip-norm", "clip-value",
-                                           "seed", "augment",   "normalize", "conv",  "batch", "init",     "network"};
 
 std::vector<OptionSpec> compareOptions() {
   return withSharedTrainingOptions(
@@ -61,7 +58,7 @@ train::RunDefinition runFromOptions(const Arguments& o, const nn::Graph& graph) 
 // of an option wins), parsed by the same code, so a run accepts and refuses what the command does.
 train::RunDefinition parseRun(const std::string& text, const std::vector<std::string>& commandArgs,
                               const nn::Graph& graph, const std::string& networkPath) {
-  const util::Spec spec = util::parseSpec(text, "--run", kRunKeys);
+  const util::Spec spec = util::parseSpec(text, "--run", persist::variantKeys());
   const std::string& name = spec.name;
   const bool nameOk = !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';

@@ -16,17 +16,17 @@ uint32_t pushConstantBytes(std::span<const uint32_t> spirv) {
                     TypeArray = 28, TypeStruct = 30, TypePointer = 32, Variable = 59 };
   constexpr uint32_t kOffset = 35, kPushConstant = 9;
   if (spirv.size() < 5 || spirv[0] != 0x07230203u) throw std::invalid_argument("not a SPIR-V module");
-  std::map<uint32_t, std::vector<uint32_t>> types;           // id -> the type instruction's words
+  std::map<uint32_t, std::span<const uint32_t>> types;       // id -> the type instruction's words
   std::map<uint32_t, std::map<uint32_t, uint32_t>> offsets;  // struct id -> member -> byte offset
   std::map<uint32_t, uint32_t> constants, pointees;
   uint32_t pushType = 0;
   for (size_t i = 5; i < spirv.size();) {
     const uint32_t op = spirv[i] & 0xffff, count = spirv[i] >> 16;
     if (count == 0 || i + count > spirv.size()) throw std::invalid_argument("truncated SPIR-V module");
-    const std::vector<uint32_t> a(spirv.begin() + i + 1, spirv.begin() + i + count);
+    const std::span<const uint32_t> a = spirv.subspan(i + 1, count - 1);
     if (op == MemberDecorate && a.size() >= 4 && a[2] == kOffset) offsets[a[0]][a[1]] = a[3];
     else if ((op == TypeInt || op == TypeFloat || op == TypeVector || op == TypeArray || op == TypeStruct) && !a.empty())
-      types[a[0]] = std::vector<uint32_t>(spirv.begin() + i, spirv.begin() + i + count);
+      types[a[0]] = spirv.subspan(i, count);
     else if (op == Constant && a.size() >= 3) constants[a[1]] = a[2];
     else if (op == TypePointer && a.size() >= 3) pointees[a[0]] = a[2];
     else if (op == Variable && a.size() >= 3 && a[2] == kPushConstant) pushType = pointees[a[0]];

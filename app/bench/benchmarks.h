@@ -8,6 +8,10 @@
 #include <utility>
 #include <vector>
 
+namespace gradlab::cli {
+class Arguments;
+}
+
 namespace gradlab::bench {
 
 int gemmBenchmark(const std::vector<std::string>& args);
@@ -20,6 +24,10 @@ int uiLatencyBenchmark(const std::vector<std::string>& args);  // built with the
 // `samples` Fashion-MNIST training images when the data set is installed, random 28x28 images
 // with random labels otherwise.
 data::Dataset benchmarkImages(uint32_t samples);
+
+// The files of the option --networks (FILE,...), or the MLP 784-256-256-10 and LeNet-5 examples
+// without it.
+std::vector<std::string> networkFiles(const cli::Arguments& options);
 
 // Runs `script` under Debian's /usr/bin/python3 (where python3-torch lives) and returns its
 // standard output, or an empty string when that interpreter or torch is missing.

@@ -122,6 +122,19 @@ data::Dataset benchmarkImages(uint32_t samples) {
   return d;
 }
 
+std::vector<std::string> networkFiles(const cli::Arguments& options) {
+  std::vector<std::string> files;
+  if (options.has("networks")) {
+    std::stringstream in(options.text("networks"));
+    std::string f;
+    while (std::getline(in, f, ',')) files.push_back(f);
+  } else {
+    for (const char* name : {"mlp_784_256_256_10.net", "lenet5.net"})
+      files.push_back(std::string(GRADLAB_RESOURCES) + "/networks/" + name);
+  }
+  return files;
+}
+
 int compareBenchmark(const std::vector<std::string>& args) {
   cli::Arguments o("compare",
                    {{"networks", "FILE,...", "network files (default: the MLP 784-256-256-10 and LeNet-5 examples)"},
@@ -136,15 +149,7 @@ int compareBenchmark(const std::vector<std::string>& args) {
     std::cout << "usage: gradlab-bench compare [options]\n\n" << o.usage();
     return 0;
   }
-  std::vector<std::string> files;
-  if (o.has("networks")) {
-    std::stringstream in(o.text("networks"));
-    std::string f;
-    while (std::getline(in, f, ',')) files.push_back(f);
-  } else {
-    for (const char* name : {"mlp_784_256_256_10.net", "lenet5.net"})
-      files.push_back(std::string(GRADLAB_RESOURCES) + "/networks/" + name);
-  }
+  const std::vector<std::string> files = networkFiles(o);
   const std::vector<uint32_t> counts = parseCounts(o.has("runs") ? o.text("runs") : "1,2,4");
   const uint32_t batch = uint32_t(o.integer("batch", 64, 1, 4096));
   const uint32_t steps = uint32_t(o.integer("steps", 20, 5, 100000));

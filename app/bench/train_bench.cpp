@@ -157,15 +157,7 @@ int trainBenchmark(const std::vector<std::string>& args) {
     std::cout << "usage: gradlab-bench train [options]\n\n" << o.usage();
     return 0;
   }
-  std::vector<std::string> files;
-  if (o.has("networks")) {
-    std::stringstream in(o.text("networks"));
-    std::string f;
-    while (std::getline(in, f, ',')) files.push_back(f);
-  } else {
-    for (const char* name : {"mlp_784_256_256_10.net", "lenet5.net"})
-      files.push_back(std::string(GRADLAB_RESOURCES) + "/networks/" + name);
-  }
+  const std::vector<std::string> files = networkFiles(o);
   const uint32_t batch = uint32_t(o.integer("batch", 64, 1, 4096));
   const uint32_t steps = uint32_t(o.integer("steps", 200, 10, 100000));
   const int rounds = int(o.integer("rounds", 5, 1, 100));

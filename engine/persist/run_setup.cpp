@@ -6,7 +6,6 @@
 #include "util/checked_values.h"
 #include "util/option_ranges.h"
 
-#include <stdexcept>
 
 namespace gradlab::persist {
 
@@ -42,16 +41,6 @@ void checkNumbers(const TrainingSettings& s) {
   if (lr != s.optimizerValues.end()) util::parseNumber("--lr", lr->second, ranges::kLearningRate);
 }
 
-// `build()`, its refusal prefixed with the option that holds the text ("--schedule: ...").
-template <typename F>
-auto named(const char* option, F&& build) {
-  try {
-    return build();
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(std::string(option) + ": " + e.what());
-  }
-}
-
 }  // namespace
 
 RunSetup runSetup(const TrainingSettings& s) {
@@ -65,19 +54,20 @@ RunSetup runSetup(const TrainingSettings& s) {
   out.optimizer = s.optimizer.empty() ? "sgd" : s.optimizer;
   out.optimizerValues = s.optimizerValues;
   const optim::Settings resolved =
-      named("--optimizer", [&] { return optim::resolveSettings(out.optimizer, out.optimizerValues); });
+      util::readNamed("--optimizer", [&] { return optim::resolveSettings(out.optimizer, out.optimizerValues); });
   train::TrainingOptions& o = out.options;
   o.learningRate = resolved["lr"];
   o.batch = s.batch;
   o.seed = s.seed;
-  o.normalization =
-      named("--normalize", [&] { return data::parseNormalization(s.normalization.empty() ? "none" : s.normalization); });
-  o.augmentation = named("--augment", [&] { return data::parseAugmentation(s.augmentation); });
-  o.schedule = named("--schedule", [&] { return optim::makeSchedule({s.schedule.empty() ? "constant" : s.schedule,
-                                                                     s.scheduleValues}); });
+  o.normalization = util::readNamed(
+      "--normalize", [&] { return data::parseNormalization(s.normalization.empty() ? "none" : s.normalization); });
+  o.augmentation = util::readNamed("--augment", [&] { return data::parseAugmentation(s.augmentation); });
+  o.schedule = util::readNamed("--schedule", [&] {
+    return optim::makeSchedule({s.schedule.empty() ? "constant" : s.schedule, s.scheduleValues});
+  });
   o.regularization = {s.l1, s.l2, s.penalizeAllTensors, s.clipNorm, s.clipValue};
   train::validate(o.regularization);
-  if (!s.convolution.empty()) o.conv = named("--conv", [&] { return nn::parseConvAlgorithm(s.convolution); });
+  if (!s.convolution.empty()) o.conv = util::readNamed("--conv", [&] { return nn::parseConvAlgorithm(s.convolution); });
   return out;
 }
 

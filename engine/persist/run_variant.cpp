@@ -17,16 +17,6 @@
 namespace gradlab::persist {
 namespace {
 
-// `read()`, its refusal led by the option that holds the text ("--optimizer: ...").
-template <typename F>
-auto named(const std::string& option, F&& read) {
-  try {
-    return read();
-  } catch (const std::invalid_argument& e) {
-    throw std::invalid_argument(option + ": " + e.what());
-  }
-}
-
 // Inside a --run value ';' separates the value's own keys, as ',' does on the command line.
 std::string listText(std::string value) {
   std::replace(value.begin(), value.end(), ';', ',');
@@ -78,7 +68,7 @@ Experiment applied(const Experiment& base, const RunVariant& run) {
   nn::Graph graph = checkedGraph(variantNetwork(base, run));
   const auto init = run.changes.find("init");
   if (init != run.changes.end()) {
-    graph = named("--init", [&] { return train::withInitialisation(graph, init->second); });
+    graph = util::readNamed("--init", [&] { return train::withInitialisation(graph, init->second); });
     out.network = nn::printNetwork(checkedGraph(nn::printNetwork(graph)));
   } else {
     out.network = variantNetwork(base, run);
@@ -118,11 +108,13 @@ void applySetting(TrainingSettings& s, const std::string& key, const std::string
     util::parseNumber("--lr", value, ranges::kLearningRate);
     s.optimizerValues["lr"] = value;
   } else if (key == "optimizer") {
-    const optim::OptimizerSpec spec = named("--optimizer", [&] { return optim::parseOptimizerSpec(listText(value)); });
+    const optim::OptimizerSpec spec =
+        util::readNamed("--optimizer", [&] { return optim::parseOptimizerSpec(listText(value)); });
     s.optimizer = spec.name;
     s.optimizerValues = spec.values;
   } else if (key == "schedule") {
-    const optim::ScheduleSpec spec = named("--schedule", [&] { return optim::parseScheduleSpec(listText(value)); });
+    const optim::ScheduleSpec spec =
+        util::readNamed("--schedule", [&] { return optim::parseScheduleSpec(listText(value)); });
     s.schedule = spec.name;
     s.scheduleValues = spec.values;
   } else if (key == "l1" || key == "l2") {
@@ -139,10 +131,10 @@ void applySetting(TrainingSettings& s, const std::string& key, const std::string
          util::parseKeyValues(listText(value), "--augment", {"flip", "crop", "rotate", "brightness", "contrast"}, {"flip"}))
       s.augmentation[item.key] = item.value;
   } else if (key == "normalize") {
-    named("--normalize", [&] { return data::parseNormalization(value); });
+    util::readNamed("--normalize", [&] { return data::parseNormalization(value); });
     s.normalization = value;
   } else if (key == "conv") {
-    named("--conv", [&] { return nn::parseConvAlgorithm(value); });
+    util::readNamed("--conv", [&] { return nn::parseConvAlgorithm(value); });
     s.convolution = value;
   } else {
     throw std::invalid_argument("'" + util::printable(key, 40) + "' is not a training setting; use " +

@@ -10,6 +10,7 @@
 //
 // Every function throws std::invalid_argument with such a message; user text in it is passed
 // through util::printable, so control bytes never reach a terminal or a dialog.
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,5 +67,16 @@ void checkKeys(const std::vector<KeyValue>& items, std::string_view what, const 
 
 // "a, b, c" for messages.
 std::string joinedNames(const std::vector<std::string>& names);
+
+// `read()`, a refusal it throws led by `name` as the refusals above are: for text a parser
+// elsewhere refuses in its own words ("--schedule: Unknown schedule 'linear'; accepted: ...").
+template <typename F>
+auto readNamed(std::string_view name, F&& read) {
+  try {
+    return read();
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string(name) + ": " + e.what());
+  }
+}
 
 }  // namespace gradlab::util

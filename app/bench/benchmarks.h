@@ -2,6 +2,7 @@
 // gradlab-bench's benchmarks. Each prints a table and returns an exit code.
 #include "data/dataset.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <sys/types.h>
@@ -24,6 +25,13 @@ int uiLatencyBenchmark(const std::vector<std::string>& args);  // built with the
 // `samples` Fashion-MNIST training images when the data set is installed, random 28x28 images
 // with random labels otherwise.
 data::Dataset benchmarkImages(uint32_t samples);
+
+// The median of timings over rounds; -1 for none.
+inline double median(std::vector<double> v) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
 
 // The files of the option --networks (FILE,...), or the MLP 784-256-256-10 and LeNet-5 examples
 // without it.

@@ -27,11 +27,6 @@ namespace {
 
 constexpr double kTarget = 1.1;  // a set of N runs costs at most this times N runs alone
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-
 template <class F>
 double millisecondsPer(uint32_t count, F&& work) {
   const auto start = std::chrono::steady_clock::now();

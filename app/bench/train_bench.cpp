@@ -85,12 +85,6 @@ double peerStepMs(PythonPeer* peer, uint32_t steps) {
   }
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-
 // Milliseconds per layer of the forward and backward passes (an activation done inside the layer
 // next to it shows as "(in NAME)"; Linear layers take their SGD step in their backward pass, as the
 // step builder records a training step), then

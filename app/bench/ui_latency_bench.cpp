@@ -148,6 +148,26 @@ Latencies measure(QObject* receiver, double seconds, int periodMs) {
   return out;
 }
 
+// Latencies probed for `seconds` while `app` charges every UI-thread event, with the UI thread's
+// CPU time and the wall-clock seconds of that stretch.
+struct ChargedLatencies {
+  Latencies latencies;
+  double uiCpuMs = 0, elapsed = 0;
+};
+
+ChargedLatencies measureCharged(TimedApplication& app, QObject* receiver, double seconds) {
+  ChargedLatencies out;
+  QElapsedTimer clock;
+  clock.start();
+  app.setMeasuring(true);
+  const double cpuStart = threadCpuMs();
+  out.latencies = measure(receiver, seconds, 4);
+  out.uiCpuMs = threadCpuMs() - cpuStart;
+  app.setMeasuring(false);
+  out.elapsed = clock.elapsed() / 1000.0;
+  return out;
+}
+
 void printLatencies(const Latencies& idle, const Latencies& busy, const char* busyState, double stepsPerSecond) {
   std::printf("%-10s %8s %8s %8s %8s %8s %10s\n", "state", "samples", "p50 ms", "p90 ms", "p99 ms", "max ms",
               "steps/s");
@@ -210,22 +230,15 @@ int chartsLatency(TimedApplication& app, double seconds, uint32_t runs, uint64_t
   feeder.start();
   snapshots = 0;
   const uint64_t firstStep = step;
-  QElapsedTimer clock;
-  clock.start();
-  app.setMeasuring(true);
-  const double cpuStart = threadCpuMs();
-  const Latencies feeding = measure(&pinged, seconds, 4);
-  const double uiCpuMs = threadCpuMs() - cpuStart;
-  app.setMeasuring(false);
-  const double elapsed = clock.elapsed() / 1000.0;
+  const ChargedLatencies feeding = measureCharged(app, &pinged, seconds);
   feeder.stop();
   std::printf(
       "UI event-loop latency, the loss and accuracy charts alone (1280x330), %u run%s fed synthetic snapshots "
       "every %u steps, %llu steps drawn before\n",
       runs, runs > 1 ? "s" : "", snapshotEvery, static_cast<unsigned long long>(history));
-  printLatencies(idle, feeding, "feeding", double(step - firstStep) / elapsed);
-  std::printf("UI thread CPU time while feeding (%zu snapshots of all runs, %.1f s)\n", snapshots, elapsed);
-  printCosts(app, snapshots, elapsed, uiCpuMs);
+  printLatencies(idle, feeding.latencies, "feeding", double(step - firstStep) / feeding.elapsed);
+  std::printf("UI thread CPU time while feeding (%zu snapshots of all runs, %.1f s)\n", snapshots, feeding.elapsed);
+  printCosts(app, snapshots, feeding.elapsed, feeding.uiCpuMs);
   return 0;
 }
 
@@ -283,23 +296,16 @@ int uiLatencyBenchmark(const std::vector<std::string>& arguments) {
   settle.exec();
   const uint64_t firstStep = window.step();
   snapshots = probes = 0;
-  QElapsedTimer clock;
-  clock.start();
-  app.setMeasuring(true);
-  const double cpuStart = threadCpuMs();
-  const Latencies training = measure(&pinged, seconds, 4);
-  const double uiCpuMs = threadCpuMs() - cpuStart;
-  app.setMeasuring(false);
-  const double elapsed = clock.elapsed() / 1000.0;
-  const double stepsPerSecond = double(window.step() - firstStep) / elapsed;
+  const ChargedLatencies training = measureCharged(app, &pinged, seconds);
+  const double stepsPerSecond = double(window.step() - firstStep) / training.elapsed;
   window.controller().pause();
 
   std::printf("UI event-loop latency, lab window with the default demo, %u run%s in the charts (%s)\n", runs,
               runs > 1 ? "s" : "", window.deviceText().toUtf8().constData());
-  printLatencies(idle, training, "training", stepsPerSecond);
+  printLatencies(idle, training.latencies, "training", stepsPerSecond);
   std::printf("UI thread CPU time while training, by receiver (%zu snapshots, %zu with probes, %.1f s)\n", snapshots,
-              probes, elapsed);
-  printCosts(app, snapshots, elapsed, uiCpuMs);
+              probes, training.elapsed);
+  printCosts(app, snapshots, training.elapsed, training.uiCpuMs);
   return 0;
 }
 

@@ -85,7 +85,7 @@ class Activation final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> createActivation(const NodeInfo& info) {
+std::unique_ptr<Layer> createActivation(const NodeInfo& info, const LayerOptions&) {
   const std::string& type = info.def->type;
   if (type == "Sigmoid") return std::make_unique<Activation>(info, Sigmoid, 0.0);
   if (type == "Tanh") return std::make_unique<Activation>(info, Tanh, 0.0);
@@ -104,7 +104,7 @@ void registerActivations(std::vector<LayerDef>& catalog) {
       activation("ELU", "x if x > 0, else alpha (exp(x) - 1)",
                  {floatParam("alpha", "1.0", 0, 10, "value approached for very negative inputs")})};
   for (auto& def : defs) {
-    def.create = [](const NodeInfo& info, const LayerOptions&) { return createActivation(info); };
+    def.create = createActivation;
     catalog.push_back(std::move(def));
   }
 }

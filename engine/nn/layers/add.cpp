@@ -51,7 +51,7 @@ class Add final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> createAdd(const NodeInfo& info) { return std::make_unique<Add>(info); }
+std::unique_ptr<Layer> createAdd(const NodeInfo& info, const LayerOptions&) { return std::make_unique<Add>(info); }
 
 void registerAdd(std::vector<LayerDef>& catalog) {
   LayerDef def;
@@ -65,7 +65,7 @@ void registerAdd(std::vector<LayerDef>& catalog) {
       if (!(in[i] == in[0])) throw ShapeError("Add needs inputs of one shape, got " + in[0].text() + " and " + in[i].text());
     return LayerShape{in[0], {}, {}};
   };
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createAdd(info); };
+  def.create = createAdd;
   catalog.push_back(std::move(def));
 }
 

@@ -6,7 +6,7 @@
 
 namespace gradlab::nn::layers {
 
-std::unique_ptr<Layer> createBatchNorm(const NodeInfo& info) {
+std::unique_ptr<Layer> createBatchNorm(const NodeInfo& info, const LayerOptions&) {
   const Shape& in = info.inputShapes[0];
   NormLayout l;
   l.batchNorm = true;
@@ -33,7 +33,7 @@ void registerBatchNorm(std::vector<LayerDef>& catalog) {
     requireFlat("BatchNorm1d", only(in));
     return normAffine(only(in), only(in), p.flag("affine"), true);
   };
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createBatchNorm(info); };
+  def.create = createBatchNorm;
   catalog.push_back(def);
   def.type = "BatchNorm2d";
   def.summary = "normalises each channel over the batch and the image";

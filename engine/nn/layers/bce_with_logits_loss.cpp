@@ -26,14 +26,14 @@ class BceWithLogitsLoss final : public ClassLoss {
 
 }  // namespace
 
-std::unique_ptr<Layer> createBceWithLogitsLoss(const NodeInfo& info) {
+std::unique_ptr<Layer> createBceWithLogitsLoss(const NodeInfo& info, const LayerOptions&) {
   return std::make_unique<BceWithLogitsLoss>(info);
 }
 
 void registerBceWithLogitsLoss(std::vector<LayerDef>& catalog) {
   LayerDef def = schema::loss("BCEWithLogitsLoss",
                               "sigmoid binary cross-entropy (one output per class or one for two classes)");
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createBceWithLogitsLoss(info); };
+  def.create = createBceWithLogitsLoss;
   catalog.push_back(std::move(def));
 }
 

@@ -104,7 +104,9 @@ class ConvTranspose2d final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> createConvTranspose2d(const NodeInfo& info) { return std::make_unique<ConvTranspose2d>(info); }
+std::unique_ptr<Layer> createConvTranspose2d(const NodeInfo& info, const LayerOptions&) {
+  return std::make_unique<ConvTranspose2d>(info);
+}
 
 void registerConvTranspose2d(std::vector<LayerDef>& catalog) {
   using namespace schema;
@@ -129,7 +131,7 @@ void registerConvTranspose2d(std::vector<LayerDef>& catalog) {
     return weightAndBias(p, Shape{oc, size(x.height()), size(x.width())},
                          Shape{x.channels(), oc, uint32_t(k), uint32_t(k)}, oc, oc * kk, x.channels() * kk);
   };
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createConvTranspose2d(info); };
+  def.create = createConvTranspose2d;
   catalog.push_back(std::move(def));
 }
 

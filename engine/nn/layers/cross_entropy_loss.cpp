@@ -64,11 +64,13 @@ class CrossEntropyLoss final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> createCrossEntropyLoss(const NodeInfo& info) { return std::make_unique<CrossEntropyLoss>(info); }
+std::unique_ptr<Layer> createCrossEntropyLoss(const NodeInfo& info, const LayerOptions&) {
+  return std::make_unique<CrossEntropyLoss>(info);
+}
 
 void registerCrossEntropyLoss(std::vector<LayerDef>& catalog) {
   LayerDef def = schema::loss("CrossEntropyLoss", "softmax cross-entropy of class scores against labels");
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createCrossEntropyLoss(info); };
+  def.create = createCrossEntropyLoss;
   catalog.push_back(std::move(def));
 }
 

@@ -65,7 +65,9 @@ class Dropout final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> createDropout(const NodeInfo& info) { return std::make_unique<Dropout>(info); }
+std::unique_ptr<Layer> createDropout(const NodeInfo& info, const LayerOptions&) {
+  return std::make_unique<Dropout>(info);
+}
 
 void registerDropout(std::vector<LayerDef>& catalog) {
   LayerDef def;
@@ -74,7 +76,7 @@ void registerDropout(std::vector<LayerDef>& catalog) {
   def.summary = "zeroes each value with probability p while training, scales the rest by 1/(1-p)";
   def.params = {schema::floatParam("p", "0.5", 0, 0.99, "probability of dropping a value")};
   def.infer = schema::identity;
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createDropout(info); };
+  def.create = createDropout;
   catalog.push_back(std::move(def));
 }
 

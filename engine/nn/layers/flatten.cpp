@@ -26,7 +26,9 @@ class Flatten final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> createFlatten(const NodeInfo& info) { return std::make_unique<Flatten>(info); }
+std::unique_ptr<Layer> createFlatten(const NodeInfo& info, const LayerOptions&) {
+  return std::make_unique<Flatten>(info);
+}
 
 void registerFlatten(std::vector<LayerDef>& catalog) {
   LayerDef def;
@@ -36,7 +38,7 @@ void registerFlatten(std::vector<LayerDef>& catalog) {
   def.infer = [](const NodeParams&, const std::vector<Shape>& in) {
     return LayerShape{Shape{uint32_t(schema::only(in).elements())}, {}, {}};
   };
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createFlatten(info); };
+  def.create = createFlatten;
   catalog.push_back(std::move(def));
 }
 

@@ -5,7 +5,7 @@
 
 namespace gradlab::nn::layers {
 
-std::unique_ptr<Layer> createGroupNorm(const NodeInfo& info) {
+std::unique_ptr<Layer> createGroupNorm(const NodeInfo& info, const LayerOptions&) {
   const Shape& in = info.inputShapes[0];
   NormLayout l;
   l.channels = in.channels();
@@ -33,7 +33,7 @@ void registerGroupNorm(std::vector<LayerDef>& catalog) {
     if (c % g) throw ShapeError("GroupNorm: " + std::to_string(c) + " channels do not split into " + std::to_string(g) + " groups");
     return normAffine(only(in), Shape{c}, p.flag("affine"), false);
   };
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createGroupNorm(info); };
+  def.create = createGroupNorm;
   catalog.push_back(std::move(def));
 }
 

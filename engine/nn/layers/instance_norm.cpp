@@ -5,7 +5,7 @@
 
 namespace gradlab::nn::layers {
 
-std::unique_ptr<Layer> createInstanceNorm(const NodeInfo& info) {
+std::unique_ptr<Layer> createInstanceNorm(const NodeInfo& info, const LayerOptions&) {
   const Shape& in = info.inputShapes[0];
   NormLayout l;
   l.channels = in.channels();
@@ -30,7 +30,7 @@ void registerInstanceNorm(std::vector<LayerDef>& catalog) {
     requireImage("InstanceNorm2d", only(in));
     return normAffine(only(in), Shape{only(in).channels()}, p.flag("affine"), false);
   };
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createInstanceNorm(info); };
+  def.create = createInstanceNorm;
   catalog.push_back(std::move(def));
 }
 

@@ -5,7 +5,7 @@
 
 namespace gradlab::nn::layers {
 
-std::unique_ptr<Layer> createLayerNorm(const NodeInfo& info) {
+std::unique_ptr<Layer> createLayerNorm(const NodeInfo& info, const LayerOptions&) {
   const Shape& in = info.inputShapes[0];
   NormLayout l;
   l.groupsPerSample = 1;
@@ -29,7 +29,7 @@ void registerLayerNorm(std::vector<LayerDef>& catalog) {
   def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
     return normAffine(only(in), only(in), p.flag("elementwise_affine"), false);
   };
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createLayerNorm(info); };
+  def.create = createLayerNorm;
   catalog.push_back(std::move(def));
 }
 

@@ -182,7 +182,9 @@ class Linear final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> createLinear(const NodeInfo& info) { return std::make_unique<Linear>(info); }
+std::unique_ptr<Layer> createLinear(const NodeInfo& info, const LayerOptions&) {
+  return std::make_unique<Linear>(info);
+}
 
 void registerLinear(std::vector<LayerDef>& catalog) {
   using namespace schema;
@@ -198,7 +200,7 @@ void registerLinear(std::vector<LayerDef>& catalog) {
     const uint32_t inF = only(in).dims[0], outF = uint32_t(p.integer("out_features"));
     return weightAndBias(p, Shape{outF}, Shape{outF, inF}, outF, inF, outF);
   };
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createLinear(info); };
+  def.create = createLinear;
   catalog.push_back(std::move(def));
 }
 

@@ -23,11 +23,13 @@ class MseLoss final : public ClassLoss {
 
 }  // namespace
 
-std::unique_ptr<Layer> createMseLoss(const NodeInfo& info) { return std::make_unique<MseLoss>(info); }
+std::unique_ptr<Layer> createMseLoss(const NodeInfo& info, const LayerOptions&) {
+  return std::make_unique<MseLoss>(info);
+}
 
 void registerMseLoss(std::vector<LayerDef>& catalog) {
   LayerDef def = schema::loss("MSELoss", "mean squared error against one-hot labels or targets");
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createMseLoss(info); };
+  def.create = createMseLoss;
   catalog.push_back(std::move(def));
 }
 

@@ -29,14 +29,16 @@ class MultiMarginLoss final : public ClassLoss {
 
 }  // namespace
 
-std::unique_ptr<Layer> createMultiMarginLoss(const NodeInfo& info) { return std::make_unique<MultiMarginLoss>(info); }
+std::unique_ptr<Layer> createMultiMarginLoss(const NodeInfo& info, const LayerOptions&) {
+  return std::make_unique<MultiMarginLoss>(info);
+}
 
 void registerMultiMarginLoss(std::vector<LayerDef>& catalog) {
   using namespace schema;
   LayerDef def = loss("MultiMarginLoss", "multi-class hinge loss (SVM)",
                       {intParam("p", "1", 1, 2, "1: hinge, 2: squared hinge"),
                        floatParam("margin", "1.0", 0, 100, "required gap between the true class and the others")});
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createMultiMarginLoss(info); };
+  def.create = createMultiMarginLoss;
   catalog.push_back(std::move(def));
 }
 

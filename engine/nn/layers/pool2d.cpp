@@ -151,7 +151,7 @@ class Pool2d final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> createPool2d(const NodeInfo& info) {
+std::unique_ptr<Layer> createPool2d(const NodeInfo& info, const LayerOptions&) {
   const std::string& type = info.def->type;
   return std::make_unique<Pool2d>(info, type == "MaxPool2d" ? Pool2d::Max : type == "AvgPool2d" ? Pool2d::Avg : Pool2d::GlobalAvg);
 }
@@ -179,7 +179,7 @@ void registerPool2d(std::vector<LayerDef>& catalog) {
                         {},
                         {}};
     };
-    def.create = [](const NodeInfo& info, const LayerOptions&) { return createPool2d(info); };
+    def.create = createPool2d;
     return def;
   };
   catalog.push_back(pool("MaxPool2d", "maximum over each window", false));
@@ -192,7 +192,7 @@ void registerPool2d(std::vector<LayerDef>& catalog) {
     requireImage("GlobalAvgPool2d", only(in));
     return LayerShape{Shape{only(in).channels()}, {}, {}};
   };
-  global.create = [](const NodeInfo& info, const LayerOptions&) { return createPool2d(info); };
+  global.create = createPool2d;
   catalog.push_back(std::move(global));
 }
 

@@ -66,7 +66,7 @@ class PRelu final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> createPRelu(const NodeInfo& info) { return std::make_unique<PRelu>(info); }
+std::unique_ptr<Layer> createPRelu(const NodeInfo& info, const LayerOptions&) { return std::make_unique<PRelu>(info); }
 
 void registerPRelu(std::vector<LayerDef>& catalog) {
   using namespace schema;
@@ -80,7 +80,7 @@ void registerPRelu(std::vector<LayerDef>& catalog) {
                        std::to_string(only(in).channels()) + ")");
     return LayerShape{only(in), {{"weight", Shape{n}, ParamRole::Slope, 0, 0}}, {}};
   };
-  def.create = [](const NodeInfo& info, const LayerOptions&) { return createPRelu(info); };
+  def.create = createPRelu;
   catalog.push_back(std::move(def));
 }
 

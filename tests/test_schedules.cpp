@@ -12,7 +12,6 @@
 #include <QTest>
 
 #include <cmath>
-#include <cstring>
 
 using namespace gradlab;
 

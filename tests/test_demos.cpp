@@ -6,6 +6,7 @@
 // Fashion-MNIST, within the first hundreds of steps, N(0, 0.01) and the network without batch norm
 // stay at chance while Xavier, He and batch norm learn, and Adam beats momentum beats plain SGD.
 #include "data/dataset_choice.h"
+#include "data/idx_file.h"
 #include "demos.h"
 #include "persist/run_setup.h"
 #include "persist/run_variant.h"
@@ -23,7 +24,7 @@ using namespace gradlab;
 
 namespace {
 
-bool haveFashionMnist() { return std::filesystem::exists("/usr/share/datasets/fashion-mnist"); }
+bool haveFashionMnist() { return std::filesystem::exists(data::kFashionMnistDirectory); }
 
 const ui::Demo& demoNamed(const QString& menu) {
   for (const ui::Demo& d : ui::demos())

@@ -3,7 +3,6 @@
 // measured in the same run (1 and 2 threads), in alternating rounds, and the ratio.
 #include "bench/benchmarks.h"
 #include "cli/arguments.h"
-#include "data/idx_file.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
 #include "optim/optimizer.h"
@@ -17,7 +16,6 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
-#include <random>
 #include <sstream>
 
 namespace gradlab::bench {

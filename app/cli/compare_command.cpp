@@ -42,9 +42,10 @@ std::vector<OptionSpec> compareOptions() {
       "metrics");
 }
 
-// A run's settings from options parsed as train parses them, with --init applied to `graph`.
-train::RunDefinition runFromOptions(const Arguments& o, const nn::Graph& graph) {
-  train::RunDefinition run = runSettings(o);
+// A run's settings from options parsed as train parses them (`setup` is buildRun(o)), with --init
+// applied to `graph`.
+train::RunDefinition runFromOptions(const Arguments& o, const persist::RunSetup& setup, const nn::Graph& graph) {
+  train::RunDefinition run = runSettings(o, setup);
   run.init = o.text("init");
   try {
     run.graph = run.init.empty() ? graph : train::withInitialisation(graph, run.init);
@@ -78,7 +79,8 @@ train::RunDefinition parseRun(const std::string& text, const std::vector<std::st
   }
   try {
     const nn::Graph runGraph = network == networkPath ? graph : nn::loadNetworkFile(network);
-    train::RunDefinition run = runFromOptions(Arguments("compare", compareOptions(), args), runGraph);
+    const Arguments runOptions("compare", compareOptions(), args);
+    train::RunDefinition run = runFromOptions(runOptions, buildRun(runOptions), runGraph);
     run.label = name;
     run.network = network;
     return run;
@@ -170,7 +172,8 @@ int compareCommand(const std::vector<std::string>& args) {
                      std::to_string(runTexts.size()));
 
   const nn::Graph graph = nn::loadNetworkFile(networkPath);
-  const train::RunDefinition base = runFromOptions(o, graph);  // the command's own options, checked first
+  const persist::RunSetup setup = buildRun(o);  // the command's own options, checked before the runs
+  runFromOptions(o, setup, graph);              // and its --init
   std::vector<std::string> commandArgs;  // the options without --run: what every run starts from
   for (size_t i = 0; i < rest.size(); ++i) {
     if (rest[i] == "--run") ++i;
@@ -179,7 +182,6 @@ int compareCommand(const std::vector<std::string>& args) {
   std::vector<train::RunDefinition> runs;
   for (const auto& text : runTexts) runs.push_back(parseRun(text, commandArgs, graph, networkPath));
 
-  const persist::RunSetup setup = buildRun(o);
   const DatasetChoice data = chooseRunData(setup.dataset);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");

@@ -124,8 +124,7 @@ persist::TrainingSettings trainingSettings(const Arguments& o) {
 
 persist::RunSetup buildRun(const Arguments& o) { return buildRun(trainingSettings(o)); }
 
-train::RunDefinition runSettings(const Arguments& o) {
-  const persist::RunSetup setup = buildRun(o);
+train::RunDefinition runSettings(const Arguments& o, const persist::RunSetup& setup) {
   train::RunDefinition run;
   run.options = setup.options;
   if (o.has("optimizer")) {

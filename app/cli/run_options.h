@@ -24,9 +24,9 @@ persist::RunSetup buildRun(const persist::TrainingSettings& settings);
 persist::TrainingSettings trainingSettings(const Arguments& o);
 // buildRun(trainingSettings(o)).
 persist::RunSetup buildRun(const Arguments& o);
-// The run buildRun(o) builds, checked before any work: a bad value throws UsageError naming its
-// option. The graph, init and label are left to the caller.
-train::RunDefinition runSettings(const Arguments& o);
+// The run `setup` (buildRun(o), which checks every value before any work) defines, with the
+// optimizer and augmentation as `o` writes them. The graph, init and label are left to the caller.
+train::RunDefinition runSettings(const Arguments& o, const persist::RunSetup& setup);
 
 // How train's and compare's help lists the options they share: runSettings' (but --batch, whose
 // meaning compare extends) and the device and data options, in help order.

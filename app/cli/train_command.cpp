@@ -65,7 +65,7 @@ int trainCommand(const std::vector<std::string>& args) {
   if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
 
   const persist::RunSetup setup = buildRun(o);
-  const train::RunDefinition run = runSettings(o);
+  const train::RunDefinition run = runSettings(o, setup);
   const train::TrainingOptions& options = run.options;
   const uint64_t probeEvery = setup.probeInterval;
 

@@ -12,8 +12,12 @@
 #include "run_list_dock.h"
 #include "support/ui_test.h"
 #include "training_charts.h"
+#include "views/decision_boundary_view.h"
+#include "views/depth_stats_view.h"
+#include "views/layer_histograms_view.h"
 #include "views/run_style.h"
 
+#include <QAction>
 #include <QDockWidget>
 #include <QLabel>
 #include <QRegularExpression>
@@ -64,6 +68,22 @@ void train(MainWindow& window, uint64_t steps) {
   window.controller().pause();
   QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() != gradlab::train::RunState::Running, 10000);
   QTest::qWait(300);  // the last snapshots reach the views
+}
+
+// What the probe views still show of any run: by depth, histograms and decision boundary.
+QStringList probesShown(MainWindow& window) {
+  QStringList shown;
+  auto* depth = window.findChild<gradlab::ui::DepthStatsView*>();
+  depth->refresh();
+  for (int run = 0; run < depth->runCount(); ++run)
+    if (!depth->activationStd(run).isEmpty()) shown << QString("by depth of run %1").arg(run);
+  auto* histograms = window.findChild<gradlab::ui::LayerHistogramsView*>();
+  histograms->refresh();
+  for (int i = 0; i < histograms->panelCount(); ++i)
+    if (histograms->panel(i).sampleCount()) shown << QString("histogram panel %1").arg(i);
+  for (int panel = 0; panel < window.boundary().panelCount(); ++panel)
+    if (window.boundary().boundary(panel)) shown << QString("boundary panel %1").arg(panel);
+  return shown;
 }
 
 QString statusText(MainWindow& window) {
@@ -191,6 +211,40 @@ class TestComparisonGui : public QObject {
     for (const auto& style : window.charts().runStyles()) drawn = drawn || (style.member == 1 && style.visible);
     QVERIFY(!drawn);
     QVERIFY(!window.experiment().comparisons[0].visible);
+  }
+
+  // Reset, removing a run and opening a race leave nothing of any run in the probe views, not
+  // only of the first: the new runs' probes have not come yet.
+  void noRunsProbesOutliveResetRemovalOrARace() {
+    Lab lab(toySet({{{"lr", "0.02"}}, {{"init", "xavier_normal"}}}));
+    MainWindow& window = lab.window;
+    train(window, 20);
+    QCOMPARE(window.findChild<gradlab::ui::DepthStatsView*>()->runCount(), 3);
+    QCOMPARE(probesShown(window).filter("by depth").size(), 3);
+    QAction* reset = nullptr;
+    for (QAction* a : window.findChildren<QAction*>())
+      if (a->text() == "Reset") reset = a;
+    QVERIFY(reset);
+    reset->trigger();  // the reset run's snapshots wait in the event queue
+    QCOMPARE(probesShown(window).join(", "), QString());
+
+    QTRY_VERIFY_WITH_TIMEOUT(window.step() == 0, 20000);  // the reset run's
+    train(window, 20);
+    QCOMPARE(probesShown(window).filter("by depth").size(), 3);
+    QVERIFY(window.runList().removeRun(1));  // C becomes member 1; the rebuilt set has not trained
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller().members() == 2 && window.controller().state() == gradlab::train::RunState::Ready,
+                             120000);
+    QTest::qWait(300);  // its ready snapshots reach the views
+    QCOMPARE(probesShown(window).filter("by depth").join(", "), QString());
+
+    train(window, 20);
+    QVERIFY(!probesShown(window).isEmpty());
+    const gradlab::ui::Demo* race = nullptr;
+    for (const auto& d : gradlab::ui::demos())
+      if (d.race) race = &d;
+    QVERIFY(race);
+    window.openDemo(*race);
+    QCOMPARE(probesShown(window).join(", "), QString());
   }
 
   void aSetSavesAndReopensWithEveryRunsCurvesAndWeights() {

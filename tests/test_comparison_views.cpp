@@ -390,6 +390,20 @@ class TestComparisonViews : public QObject {
     QVERIFY(!view.caption().startsWith(styles_[0].legend()));
   }
 
+  // Clearing forgets every run's filters, not only the shown tab's.
+  void filtersClearEveryRun() {
+    ui::FilterGridView view;
+    view.setRunStyles(styles_);
+    for (uint32_t m = 0; m < 2; ++m) view.setWeights({"c1.weight", nn::Shape{6, 1, 5, 5}, test::randomFloats(150, m + 1)}, m);
+    QCOMPARE(view.tileCount(), 6);
+    view.clear();
+    for (int t : {1, 0}) {
+      view.showRun(t);
+      QCOMPARE(view.shownMember(), uint32_t(t));
+      QCOMPARE(view.tileCount(), 0);
+    }
+  }
+
   // A variant with a layer the base lacks (BatchNorm after h1): its row sits where the variant
   // has it and the base's panel there says the run has no such layer; the other rows still line
   // up layer by layer; the by-depth x-axis names each layer once.

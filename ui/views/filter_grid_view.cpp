@@ -235,6 +235,11 @@ void FilterGridView::setRunStyles(const RunStyles& styles) {
   drawShownRun();
 }
 
+void FilterGridView::clear() {
+  runWeights_.clear();
+  drawShownRun();
+}
+
 void FilterGridView::showRun(int tab) { runTabs_->setCurrentIndex(tab); }
 
 void FilterGridView::drawShownRun() {

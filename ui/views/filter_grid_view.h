@@ -60,6 +60,7 @@ class FilterGridView : public QWidget {
   void showWeights(std::shared_ptr<const train::ProbeReport> report, const std::string& tensor, uint32_t member = 0);
   // The runs to offer a tab each. Without styles, or with one, that run alone and no tabs.
   void setRunStyles(const RunStyles& styles);
+  void clear();  // every run's weights
   void showRun(int tab);  // the tab of the tab-th shown run
   void setDisplay(Display display);
   void setSharedScale(bool shared);

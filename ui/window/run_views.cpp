@@ -163,15 +163,12 @@ void RunViews::showSavedCurves(const persist::Experiment& e, bool untilTraining)
   for (uint32_t i = 0; i < e.comparisons.size(); ++i)
     charts_->setHistory(e.comparisons[i].trainingHistory, e.comparisons[i].validationHistory, i + 1);
   showingSavedCurves_ = untilTraining;
-  histograms_->clear();
-  boundary_->clear();
+  clearProbeViews();
 }
 
 void RunViews::clearForRebuild(bool continues) {
   if (!showingSavedCurves_ && !continues) charts_->clear();
-  histograms_->clear();
-  depth_->setReport(nullptr);
-  boundary_->clear();
+  clearProbeViews();
 }
 
 void RunViews::clearForReset() {
@@ -180,9 +177,7 @@ void RunViews::clearForReset() {
   forgetParameters(true);
   charts_->clear();
   showingSavedCurves_ = false;
-  histograms_->clear();
-  depth_->setReport(nullptr);
-  boundary_->clear();
+  clearProbeViews();
 }
 
 void RunViews::clearForRace() {
@@ -191,7 +186,13 @@ void RunViews::clearForRace() {
   charts_->clearReference();
   charts_->clear();
   showingSavedCurves_ = false;
+  clearProbeViews();
+}
+
+void RunViews::clearProbeViews() {
   histograms_->clear();
+  depth_->clear();
+  filters_->clear();
   boundary_->clear();
 }
 

@@ -91,6 +91,7 @@ class RunViews : public QObject {
   };
   void rememberParameters(std::shared_ptr<const train::ProbeReport> report, uint32_t member);
   void forgetParameters(bool keepCurrent);
+  void clearProbeViews();  // every run's histograms, statistics by depth, filters and boundary
   void fillRuns(AnalysisSource& source, bool trajectories) const;  // a set's runs
 
   QWidget* window_;

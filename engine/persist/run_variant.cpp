@@ -65,13 +65,14 @@ Experiment applied(const Experiment& base, const RunVariant& run) {
     if (key != "optimizer" && key != "init" && key != "network") applySetting(out.training, key, value);
   runSetup(out.training);
 
-  nn::Graph graph = checkedGraph(variantNetwork(base, run));
+  const std::string network = variantNetwork(base, run);
+  nn::Graph graph = checkedGraph(network);
   const auto init = run.changes.find("init");
   if (init != run.changes.end()) {
     graph = util::readNamed("--init", [&] { return train::withInitialisation(graph, init->second); });
     out.network = nn::printNetwork(checkedGraph(nn::printNetwork(graph)));
   } else {
-    out.network = variantNetwork(base, run);
+    out.network = network;
   }
   out.trainingHistory = run.trainingHistory;
   out.validationHistory = run.validationHistory;

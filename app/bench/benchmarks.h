@@ -3,6 +3,7 @@
 #include "data/dataset.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <sys/types.h>
@@ -31,6 +32,14 @@ inline double median(std::vector<double> v) {
   if (v.empty()) return -1;
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+// Milliseconds per item of the `count` items `work` does.
+template <class F>
+double millisecondsPer(uint32_t count, F&& work) {
+  const auto start = std::chrono::steady_clock::now();
+  work();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / count * 1000;
 }
 
 // The files of the option --networks (FILE,...), or the MLP 784-256-256-10 and LeNet-5 examples

@@ -27,13 +27,6 @@ namespace {
 
 constexpr double kTarget = 1.1;  // a set of N runs costs at most this times N runs alone
 
-template <class F>
-double millisecondsPer(uint32_t count, F&& work) {
-  const auto start = std::chrono::steady_clock::now();
-  work();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / count * 1000;
-}
-
 std::unique_ptr<train::TrainingSession> session(gpu::Context& context, const nn::Graph& graph,
                                                 const data::Dataset& images, uint32_t batch, double lr) {
   train::TrainingOptions options;

@@ -10,7 +10,6 @@
 #include "train/training_session.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -189,9 +188,7 @@ int trainBenchmark(const std::vector<std::string>& args) {
     const auto torch2 = torchPeer(model, graph.inputs[0].shape, batch, 2);
     std::vector<double> ours, t1s, t2s, ratios;
     for (int round = 0; round < rounds; ++round) {
-      const auto start = std::chrono::steady_clock::now();
-      session->train(steps);
-      ours.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / steps * 1000);
+      ours.push_back(millisecondsPer(steps, [&] { session->train(steps); }));
       const double t1 = peerStepMs(torch1.get(), 100), t2 = peerStepMs(torch2.get(), 100);
       if (t1 > 0) t1s.push_back(t1);
       if (t2 > 0) t2s.push_back(t2);

@@ -31,7 +31,7 @@ std::vector<OptionSpec> compareOptions() {
       {{"dataset", "NAME", kDatasetHelp},
        {"run", "NAME[:key=value,...]",
         "a run: these options with some changed, by key: lr, optimizer, schedule, l1, l2, clip-norm, clip-value, "
-        "seed, augment, normalize, conv, init (as probe's --init) or network=FILE.net; inside a value ';' "
+        "seed, augment, normalize, conv, batch, init (as probe's --init) or network=FILE.net; inside a value ';' "
         "separates its own keys (optimizer=adam:lr=0.001;beta2=0.99). Give it 1 to 4 times"},
        {"batch", "N", "mini-batch size (default 64); runs with a batch dividing the largest advance by samples seen"},
        {"epochs", "N", "passes over the training data (default 1), as the run with the largest batch counts them"},

@@ -15,6 +15,10 @@
 #include <stdexcept>
 
 namespace gradlab::persist {
+
+static_assert(kMaxComparisons + 1 == train::kMaxRunsInSet,
+              "a saved comparison holds the runs a set trains: the experiment and its comparisons");
+
 namespace {
 
 // Inside a --run value ';' separates the value's own keys, as ',' does on the command line.

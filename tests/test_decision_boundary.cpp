@@ -133,8 +133,8 @@ class TestDecisionBoundary : public QObject {
     c.snapshotEvery = 7;
     c.boundaryEvery = 20;
     c.boundaryGrid = 48;
+    std::vector<std::shared_ptr<const train::DecisionBoundary>> boundaries;  // outlives the run's deliveries
     auto run = std::make_unique<train::Run>(*context_, c);
-    std::vector<std::shared_ptr<const train::DecisionBoundary>> boundaries;
     run->subscribe([&](std::shared_ptr<const train::Snapshot> s) {
       if (s->boundary) boundaries.push_back(s->boundary);
     });

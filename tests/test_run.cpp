@@ -51,17 +51,17 @@ class TestRun : public QObject {
 
   // A subscriber that arrives after the run got ready still learns that it is ready.
   void lateSubscriberGetsTheLatestSnapshot() {
+    std::atomic<int> states{-1};
     train::Run run(*context_, config());
     QVERIFY(run.waitFor({train::RunState::Ready}, 20s));
-    std::atomic<int> states{-1};
     run.subscribe([&](std::shared_ptr<const train::Snapshot> s) { states = int(s->state); });
     QCOMPARE(states.load(), int(train::RunState::Ready));
   }
 
   void startPauseStepReset() {
-    train::Run run(*context_, config());
     std::atomic<uint64_t> snapshots{0}, lastStep{0}, records{0};
     std::atomic<bool> sawValidation{false};
+    train::Run run(*context_, config());
     run.subscribe([&](std::shared_ptr<const train::Snapshot> s) {
       ++snapshots;
       lastStep = s->step;
@@ -92,9 +92,9 @@ class TestRun : public QObject {
     auto c = config();
     c.probeEvery = 7;
     c.weightSnapshots = {"h.weight"};
-    train::Run run(*context_, c);
     std::mutex m;
     std::vector<std::shared_ptr<const train::ProbeReport>> probes;
+    train::Run run(*context_, c);
     run.subscribe([&](std::shared_ptr<const train::Snapshot> s) {
       if (!s->probes) return;
       std::lock_guard lock(m);
@@ -181,10 +181,10 @@ loss = CrossEntropyLoss(logits)
   // records of the old one may still be on their way, but none follows the first snapshot of the
   // new one, and the new one's records count from step 0.
   void snapshotsCarryRunAndGeneration() {
+    Recorder recorder;
     train::Run run(*context_, config()), other(*context_, config());
     QVERIFY(run.id() != other.id());
     QCOMPARE(run.latest()->runId, run.id());
-    Recorder recorder;
     recorder.follow(run);
     run.start();
     QTRY_VERIFY_WITH_TIMEOUT(run.latest()->step >= 40, 30000);

@@ -80,13 +80,13 @@ class TestRunInitialWeights : public QObject {
 
     train::RunConfig c = config();
     c.initialWeights = given;
+    std::mutex mutex;  // with records: declared before the run, whose worker calls the subscriber below
+    std::vector<train::StepRecord> records;
     train::Run run(*context_, c);
     const auto ready = waitFor(run, train::RunState::Ready);
     QVERIFY(ready && ready->parameters);
     QVERIFY(valuesOf(*ready->parameters) == given);  // bit for bit
 
-    std::mutex mutex;
-    std::vector<train::StepRecord> records;
     run.subscribe([&](std::shared_ptr<const train::Snapshot> s) {
       std::lock_guard lock(mutex);
       records.insert(records.end(), s->records.begin(), s->records.end());

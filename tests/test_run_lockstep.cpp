@@ -112,8 +112,8 @@ class TestRunLockstep : public QObject {
   // Same weights, same batch: the first step's loss cannot tell the learning rates apart, the
   // second can. Every member's snapshots carry its own index and the set's run id and generation.
   void membersDifferingInTheLearningRateMatchAtStepOne() {
-    train::Run run(*context_, std::vector<train::RunConfig>{config(0.1), config(0.02)});
     Recorder recorder;
+    train::Run run(*context_, std::vector<train::RunConfig>{config(0.1), config(0.02)});
     recorder.follow(run);
     QVERIFY(run.waitFor({train::RunState::Ready}, 30s));
     run.step(2);
@@ -175,8 +175,8 @@ class TestRunLockstep : public QObject {
   void smallerBatchesAdvanceBySamplesSeen() {
     std::vector<train::RunConfig> members{config(0.1, 16), config(0.1, 32)};
     for (auto& c : members) c.probeEvery = 4;
-    train::Run run(*context_, members);
     Recorder recorder;
+    train::Run run(*context_, members);
     recorder.follow(run);
     QVERIFY(run.waitFor({train::RunState::Ready}, 30s));
     run.step(9);
@@ -200,8 +200,8 @@ class TestRunLockstep : public QObject {
     QCOMPARE(validations, 1);
     QCOMPARE(probes, 2);
     for (uint32_t m = 0; m < 2; ++m) {
-      train::Run alone(*context_, members[m]);
       Recorder aloneRecorder;
+      train::Run alone(*context_, members[m]);
       aloneRecorder.follow(alone);
       QVERIFY(alone.waitFor({train::RunState::Ready}, 30s));
       const uint64_t steps = run.latest(m)->step;
@@ -225,8 +225,8 @@ class TestRunLockstep : public QObject {
     Recorder straight;
     std::unique_ptr<train::Run> whole;
     QVERIFY(runToEnd(members, straight, whole));
-    train::Run first(*context_, members);
     Recorder before;
+    train::Run first(*context_, members);
     before.follow(first);
     QVERIFY(first.waitFor({train::RunState::Ready}, 30s));
     first.step(uint32_t(kSaved));
@@ -257,8 +257,8 @@ class TestRunLockstep : public QObject {
 
   // Pause, step and reset act on the set; the learning rate goes to the member named.
   void commandsActOnTheWholeSet() {
-    train::Run run(*context_, std::vector<train::RunConfig>{config(0.1), config(0.1)});
     Recorder recorder;
+    train::Run run(*context_, std::vector<train::RunConfig>{config(0.1), config(0.1)});
     recorder.follow(run);
     QVERIFY(run.waitFor({train::RunState::Ready}, 30s));
     run.setLearningRate(0.01, 1);

@@ -23,7 +23,9 @@ inline Weights valuesOf(const std::vector<train::WeightSnapshot>& snapshot) {
 
 inline bool sameBits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
 
-// Every snapshot a run delivers, by member, in order.
+// Every snapshot a run delivers, by member, in order. Declare it before the runs it follows: a
+// run's worker may still be delivering (waitFor returns once the state is published, before every
+// subscriber has been called) until the run's destructor has joined it.
 struct Recorder {
   std::mutex mutex;
   std::map<uint32_t, std::vector<std::shared_ptr<const train::Snapshot>>> snapshots;

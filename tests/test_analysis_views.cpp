@@ -7,28 +7,28 @@
 #include "analysis/heatmap_plot.h"
 #include "analysis/landscape_view.h"
 #include "analysis/receptive_field_view.h"
-#include "views/color_map.h"
 #include "data/idx_file.h"
 #include "data/toy_datasets.h"
 #include "support/gpu_test.h"
 #include "support/ui_test.h"
 #include "train/run.h"
+#include "views/color_map.h"
 
 #include <QApplication>
+#include <QChart>
+#include <QChartView>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QHeaderView>
 #include <QLabel>
-#include <QChart>
-#include <QChartView>
 #include <QLineSeries>
-#include <QValueAxis>
 #include <QProgressBar>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTest>
+#include <QValueAxis>
 
 #include <chrono>
 #include <cmath>
@@ -97,8 +97,9 @@ void checkRacePlaneShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r, bo
     const QPointF end = plot.toWidget({r.race[i].points.back().x, r.race[i].points.back().y});
     endsSeen += test::countPixels(shot, QRectF(end - QPointF(2, 2), QSizeF(4, 4)), colour) >= 4;
   }
-  QVERIFY2(endsSeen >= std::min<int>(2, int(r.race.size())), qPrintable(QString::number(endsSeen)));  // one may lie under another
-  const QPointF start = plot.toWidget({0, 0});  // the common start, or the mean of the starts
+  QVERIFY2(endsSeen >= std::min<int>(2, int(r.race.size())),
+           qPrintable(QString::number(endsSeen)));  // one may lie under another
+  const QPointF start = plot.toWidget({0, 0});      // the common start, or the mean of the starts
   QVERIFY(test::countPixels(shot, QRectF(start - QPointF(8, 8), QSizeF(16, 16)), Qt::white, 30) > 12);
   QCOMPARE(plot.markers().size(), size_t(1));
   QCOMPARE(plot.markers()[0].label, sharedStart ? QString("common start") : QString("mean of the starts"));
@@ -106,8 +107,7 @@ void checkRacePlaneShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r, bo
   QVERIFY(!legend.isEmpty());
   QVERIFY(!legend.intersects(area));
   QVERIFY(QRectF(plot.rect()).contains(legend));
-  for (size_t i = 0; i < r.race.size(); ++i)
-    QVERIFY(test::countPixels(shot, legend, plot.paths()[i].colour) > 10);
+  for (size_t i = 0; i < r.race.size(); ++i) QVERIFY(test::countPixels(shot, legend, plot.paths()[i].colour) > 10);
   QVERIFY2(plot.elidedLabels().isEmpty(), qPrintable(plot.elidedLabels().join(" | ")));
 }
 
@@ -127,18 +127,21 @@ void checkLandscapeShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r) {
   for (const auto& v : g.values) lo = std::min(lo, v.loss), hi = std::max(hi, v.loss);
   QVERIFY(std::isfinite(lo) && hi > lo);
   const QStringList labels = plot.colourBarLabels();
-  QVERIFY2(std::abs(labels.front().toDouble() - lo) <= 0.01 * lo && std::abs(labels.back().toDouble() - hi) <= 0.01 * hi,
-           qPrintable(QString("colour bar %1 for losses %2 .. %3").arg(labels.join(" ")).arg(lo).arg(hi)));
+  QVERIFY2(
+      std::abs(labels.front().toDouble() - lo) <= 0.01 * lo && std::abs(labels.back().toDouble() - hi) <= 0.01 * hi,
+      qPrintable(QString("colour bar %1 for losses %2 .. %3").arg(labels.join(" ")).arg(lo).arg(hi)));
   int matching = 0;
   for (size_t j = 0; j < g.betas.size(); ++j)
     for (size_t i = 0; i < g.alphas.size(); ++i) {
       const double t = (std::log10(g.at(i, j).loss) - std::log10(lo)) / (std::log10(hi) - std::log10(lo));
       const QPointF at = plot.toWidget({g.alphas[i], g.betas[j]});
       QVERIFY(area.contains(at));
-      matching += test::countPixels(shot, QRectF(at - QPointF(1, 1), QSizeF(2, 2)), QColor(ui::colorAt(ui::ColorMap::Viridis, t)), 30) > 0;
+      matching += test::countPixels(shot, QRectF(at - QPointF(1, 1), QSizeF(2, 2)),
+                                    QColor(ui::colorAt(ui::ColorMap::Viridis, t)), 30) > 0;
     }
   const int cells = int(g.values.size());
-  QVERIFY2(matching >= cells * 3 / 4, qPrintable(QString("%1 of %2 cells in their loss's colour").arg(matching).arg(cells)));
+  QVERIFY2(matching >= cells * 3 / 4,
+           qPrintable(QString("%1 of %2 cells in their loss's colour").arg(matching).arg(cells)));
   // The heatmap reaches the plot's corners: each is in its corner cell's colour.
   const size_t n = g.alphas.size() - 1, m = g.betas.size() - 1;
   const std::pair<QPointF, std::pair<size_t, size_t>> corners[] = {{area.bottomLeft() + QPointF(3, -3), {0, 0}},
@@ -146,13 +149,15 @@ void checkLandscapeShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r) {
                                                                    {area.topLeft() + QPointF(3, 3), {0, m}},
                                                                    {area.topRight() + QPointF(-3, 3), {n, m}}};
   for (const auto& [corner, cell] : corners) {
-    const double t = (std::log10(g.at(cell.first, cell.second).loss) - std::log10(lo)) / (std::log10(hi) - std::log10(lo));
+    const double t =
+        (std::log10(g.at(cell.first, cell.second).loss) - std::log10(lo)) / (std::log10(hi) - std::log10(lo));
     const QColor want(ui::colorAt(ui::ColorMap::Viridis, t));
     QVERIFY2(test::countPixels(shot, QRectF(corner - QPointF(1.5, 1.5), QSizeF(3, 3)), want, 30) > 0,
              qPrintable(QString("corner %1,%2 is not %3").arg(corner.x()).arg(corner.y()).arg(want.name())));
   }
   const QPointF end = plot.toWidget({r.path.back().x, r.path.back().y});
-  QVERIFY(test::countPixels(shot, QRectF(end - QPointF(8, 8), QSizeF(16, 16)), Qt::white, 30) > 12);  // the current weights' marker
+  QVERIFY(test::countPixels(shot, QRectF(end - QPointF(8, 8), QSizeF(16, 16)), Qt::white, 30) >
+          12);       // the current weights' marker
   double reach = 0;  // how far the trajectory goes on screen: a random plane hardly shows it
   for (const auto& p : r.path) reach = std::max(reach, QLineF(end, plot.toWidget({p.x, p.y})).length());
   const int path = test::countPixels(shot, area, Qt::white, 30);
@@ -165,7 +170,9 @@ void checkLandscapeShows(ui::HeatmapPlot& plot, const ui::LandscapeResult& r) {
 void checkBoxShows(ui::HeatmapPlot& plot, const analysis::PixelBox& box) {
   const QImage shot = plot.grab().toImage();
   const QColor orange(255, 127, 14);
-  const QRectF drawn = QRectF(plot.toWidget({box.left - 0.5, box.top - 0.5}), plot.toWidget({box.right + 0.5, box.bottom + 0.5})).normalized();
+  const QRectF drawn =
+      QRectF(plot.toWidget({box.left - 0.5, box.top - 0.5}), plot.toWidget({box.right + 0.5, box.bottom + 0.5}))
+          .normalized();
   const double band = 3;
   const QRectF sides[] = {QRectF(drawn.left() - band, drawn.top(), 2 * band, drawn.height()),
                           QRectF(drawn.right() - band, drawn.top(), 2 * band, drawn.height()),
@@ -174,7 +181,8 @@ void checkBoxShows(ui::HeatmapPlot& plot, const analysis::PixelBox& box) {
   int near = 0;
   for (const QRectF& side : sides) {
     const int pixels = test::countPixels(shot, side, orange, 60);
-    QVERIFY2(pixels > std::max(side.width(), side.height()) / 2, qPrintable(QString("%1 box pixels on a side").arg(pixels)));
+    QVERIFY2(pixels > std::max(side.width(), side.height()) / 2,
+             qPrintable(QString("%1 box pixels on a side").arg(pixels)));
   }
   near = test::countPixels(shot, drawn.adjusted(-band, -band, band, band), orange, 60);
   const int all = test::countPixels(shot, plot.rect(), orange, 60);
@@ -345,7 +353,8 @@ class TestAnalysisViews : public QObject {
       QVERIFY2(pixels > chart->chart()->plotArea().width() / 2, qPrintable(QString::number(pixels)));
       const auto* y = qobject_cast<QValueAxis*>(chart->chart()->axes(Qt::Vertical).front());
       for (const QPointF& p : view.lineSeries()->points()) QVERIFY(p.y() >= y->min() && p.y() <= y->max());
-      QVERIFY2(test::elided(test::sceneTexts(*chart->scene())).isEmpty(), qPrintable(test::sceneTexts(*chart->scene()).join(" | ")));
+      QVERIFY2(test::elided(test::sceneTexts(*chart->scene())).isEmpty(),
+               qPrintable(test::sceneTexts(*chart->scene()).join(" | ")));
     }
     view.findChild<QTabWidget*>()->setCurrentIndex(0);
     view.setPalette(test::darkPalette());
@@ -412,8 +421,10 @@ class TestAnalysisViews : public QObject {
     }
     QVERIFY(std::hypot(r.race[0].points.back().x - r.race[2].points.back().x,
                        r.race[0].points.back().y - r.race[2].points.back().y) > 1e-3);
-    const double start = referenceLoss(*context_, toy_->graph, *toy_->train, 256, initialParameters(*context_, toy_->graph, toy_->seed));
-    QVERIFY2(std::abs(r.centre.loss - start) <= 1e-4 * start, qPrintable(QString("%1 vs %2").arg(r.centre.loss).arg(start)));
+    const double start =
+        referenceLoss(*context_, toy_->graph, *toy_->train, 256, initialParameters(*context_, toy_->graph, toy_->seed));
+    QVERIFY2(std::abs(r.centre.loss - start) <= 1e-4 * start,
+             qPrintable(QString("%1 vs %2").arg(r.centre.loss).arg(start)));
     QCOMPARE(view.plot()->paths().size(), size_t(3));
     QCOMPARE(view.plot()->paths()[2].name, QString("Adam lr=0.01"));
     QVERIFY2(view.statusText().contains("SGD lr=0.1 momentum=0.9: training loss"), qPrintable(view.statusText()));
@@ -451,8 +462,9 @@ class TestAnalysisViews : public QObject {
     auto source = toySet(3);
     for (const auto& run : source->runs) QVERIFY(run.trajectory.size() >= 10);
     ui::RunAnalysis variant;
-    variant.graph = test::graphOf("input x: 2\nh1 = Linear(x, out_features=8, bias=false)\nbn = BatchNorm1d(h1)\n"
-                                  "a1 = Tanh(bn)\nlogits = Linear(a1, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    variant.graph = test::graphOf(
+        "input x: 2\nh1 = Linear(x, out_features=8, bias=false)\nbn = BatchNorm1d(h1)\n"
+        "a1 = Tanh(bn)\nlogits = Linear(a1, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
     variant.initial = variant.current = initialParameters(*context_, variant.graph, 3);
     variant.trajectory = {variant.initial, variant.initial};
     variant.style = ui::defaultRunStyle(3);
@@ -483,7 +495,8 @@ class TestAnalysisViews : public QObject {
       QCOMPARE(view.plot()->paths()[i].colour, ui::runColor(uint32_t(i)));
       QCOMPARE(view.plot()->paths()[i].pen, ui::runPenStyle(uint32_t(i)));
       for (size_t j = 0; j < i; ++j)
-        QVERIFY(std::hypot(run.points.back().x - r.race[j].points.back().x, run.points.back().y - r.race[j].points.back().y) > 1e-3);
+        QVERIFY(std::hypot(run.points.back().x - r.race[j].points.back().x,
+                           run.points.back().y - r.race[j].points.back().y) > 1e-3);
     }
     QCOMPARE(r.offPlane.size(), size_t(1));
     QCOMPARE(r.offPlane[0].reason, std::string("different network"));
@@ -491,7 +504,8 @@ class TestAnalysisViews : public QObject {
              qPrintable(view.statusText()));
     // The grid's centre is the common start: the initial weights' loss there.
     const double start = referenceLoss(*context_, toy_->graph, *toy_->train, 256, source->runs[0].initial);
-    QVERIFY2(std::abs(r.centre.loss - start) <= 1e-4 * start, qPrintable(QString("%1 vs %2").arg(r.centre.loss).arg(start)));
+    QVERIFY2(std::abs(r.centre.loss - start) <= 1e-4 * start,
+             qPrintable(QString("%1 vs %2").arg(r.centre.loss).arg(start)));
     QVERIFY(!view.tabs()->isTabEnabled(1));
     test::screenshot(view, "analysis_landscape_run_set", 200);
     checkRacePlaneShows(*view.plot(), r);
@@ -551,7 +565,8 @@ class TestAnalysisViews : public QObject {
     QCOMPARE(r.race.size(), size_t(2));
     QVERIFY(std::hypot(r.race[0].points.front().x - r.race[1].points.front().x,
                        r.race[0].points.front().y - r.race[1].points.front().y) > 1e-3);
-    QVERIFY2(view.statusText().startsWith("On one plane through the mean of the runs' starts"), qPrintable(view.statusText()));
+    QVERIFY2(view.statusText().startsWith("On one plane through the mean of the runs' starts"),
+             qPrintable(view.statusText()));
     checkRacePlaneShows(*view.plot(), r, false);
     if (QTest::currentTestFailed()) return;
 
@@ -568,8 +583,9 @@ class TestAnalysisViews : public QObject {
   // network without BatchNorm on inputs normalised by hand with those statistics.
   void landscapeUsesTheRunsRunningStatistics() {
     auto source = std::make_shared<AnalysisSource>(*toy_);
-    source->graph = test::graphOf("input x: 2\nbn = BatchNorm1d(x, affine=false)\nlogits = Linear(bn, out_features=2)\n"
-                                  "loss = CrossEntropyLoss(logits)\n");
+    source->graph = test::graphOf(
+        "input x: 2\nbn = BatchNorm1d(x, affine=false)\nlogits = Linear(bn, out_features=2)\n"
+        "loss = CrossEntropyLoss(logits)\n");
     source->current = initialParameters(*context_, source->graph, 2);
     source->current["bn.running_mean"] = {0.5f, -0.2f};
     source->current["bn.running_var"] = {2.0f, 0.5f};
@@ -579,8 +595,9 @@ class TestAnalysisViews : public QObject {
     for (size_t i = 0; i < normalised.floats.size(); ++i)
       normalised.floats[i] = float((normalised.floats[i] - source->current["bn.running_mean"][i % 2]) /
                                    std::sqrt(double(source->current["bn.running_var"][i % 2]) + 1e-5));
-    const double want = referenceLoss(*context_, test::graphOf("input x: 2\nlogits = Linear(x, out_features=2)\n"
-                                                               "loss = CrossEntropyLoss(logits)\n"),
+    const double want = referenceLoss(*context_,
+                                      test::graphOf("input x: 2\nlogits = Linear(x, out_features=2)\n"
+                                                    "loss = CrossEntropyLoss(logits)\n"),
                                       normalised, 256, source->current);
     ui::LandscapeView view;
     view.setSource(source);
@@ -669,8 +686,10 @@ class TestAnalysisViews : public QObject {
     int inside = 0;
     for (uint32_t y = 0; y < erf.height; ++y)
       for (uint32_t x = 0; x < erf.width; ++x) {
-        if (!box.contains(int(y), int(x))) QCOMPARE(erf.at(y, x), 0.0);
-        else inside += erf.at(y, x) > 0;
+        if (!box.contains(int(y), int(x)))
+          QCOMPARE(erf.at(y, x), 0.0);
+        else
+          inside += erf.at(y, x) > 0;
       }
     QVERIFY(inside > 14 * 14 / 2);
     QCOMPARE(view.result()->insideShare, 1.0);
@@ -713,7 +732,8 @@ class TestAnalysisViews : public QObject {
     const QRect seen = view.table()->viewport()->rect();
     for (int row = 0; row < view.table()->rowCount(); ++row) {
       const QRect cell = view.table()->visualItemRect(view.table()->item(row, 0));
-      QVERIFY2(seen.contains(cell), qPrintable(QString("row %1 of %2 out of sight").arg(row).arg(view.table()->rowCount())));
+      QVERIFY2(seen.contains(cell),
+               qPrintable(QString("row %1 of %2 out of sight").arg(row).arg(view.table()->rowCount())));
     }
   }
 
@@ -725,8 +745,9 @@ class TestAnalysisViews : public QObject {
     a.graph = toy_->graph, a.seed = toy_->seed, a.current = toy_->current, a.step = toy_->step;
     a.style = ui::defaultRunStyle(0);
     ui::RunAnalysis b;
-    b.graph = test::graphOf("input x: 2\nh1 = Linear(x, out_features=8, bias=false)\na1 = Tanh(h1)\n"
-                            "logits = Linear(a1, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    b.graph = test::graphOf(
+        "input x: 2\nh1 = Linear(x, out_features=8, bias=false)\na1 = Tanh(h1)\n"
+        "logits = Linear(a1, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
     b.seed = 5;
     b.style = ui::defaultRunStyle(1);
     b.style.description = "no bias in h1";
@@ -771,8 +792,9 @@ class TestAnalysisViews : public QObject {
     a.graph = source->graph;
     a.style = ui::defaultRunStyle(0);
     ui::RunAnalysis b;
-    b.graph = test::graphOf("input x: 1x28x28\nc1 = Conv2d(x, out_channels=4, kernel_size=3)\na1 = ReLU(c1)\n"
-                            "flat = Flatten(a1)\nlogits = Linear(flat, out_features=10)\nloss = CrossEntropyLoss(logits)\n");
+    b.graph = test::graphOf(
+        "input x: 1x28x28\nc1 = Conv2d(x, out_channels=4, kernel_size=3)\na1 = ReLU(c1)\n"
+        "flat = Flatten(a1)\nlogits = Linear(flat, out_features=10)\nloss = CrossEntropyLoss(logits)\n");
     b.style = ui::defaultRunStyle(1);
     b.style.description = "one 3x3 convolution";
     source->runs = {a, b};
@@ -834,14 +856,16 @@ class TestAnalysisViews : public QObject {
                  qPrintable(QString("'%1' in %2 pixels").arg(item->text()).arg(cell.width())));
       }
       const QTableWidgetItem* verdict = table.item(row, 6);
-      const QRectF cell = QRectF(table.visualItemRect(verdict)).translated(test::rectIn(*table.viewport(), dialog).topLeft());
+      const QRectF cell =
+          QRectF(table.visualItemRect(verdict)).translated(test::rectIn(*table.viewport(), dialog).topLeft());
       const QColor colour = verdict->background().color(), base = table.palette().color(QPalette::Base);
       const double a = colour.alphaF();  // a translucent band over the table's base
       const QColor shown(int(std::lround(base.red() * (1 - a) + colour.red() * a)),
                          int(std::lround(base.green() * (1 - a) + colour.green() * a)),
                          int(std::lround(base.blue() * (1 - a) + colour.blue() * a)));
       const int band = test::countPixels(shot, cell, shown, 12);
-      QVERIFY2(band > cell.width() * cell.height() / 2, qPrintable(QString("row %1: %2 pixels of its band").arg(row).arg(band)));
+      QVERIFY2(band > cell.width() * cell.height() / 2,
+               qPrintable(QString("row %1: %2 pixels of its band").arg(row).arg(band)));
     }
     QLabel* verdict = nullptr;
     for (QLabel* label : dialog.findChildren<QLabel*>())

@@ -4,8 +4,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
-#include <QRegularExpression>
 #include <QProcessEnvironment>
+#include <QRegularExpression>
 #include <QTest>
 
 #include <signal.h>
@@ -91,8 +91,9 @@ class TestCli : public QObject {
   void trainsAToySetAndWritesMetrics() {
     const QString metrics = QDir::temp().filePath("gradlab-test-metrics.csv");
     const QString probes = QDir::temp().filePath("gradlab-test-probes.csv");
-    const Result r = run({"train", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons", "--epochs", "15",
-                          "--lr", "0.3", "--batch", "32", "--metrics", metrics, "--probes", probes, "--probe-every", "20"});
+    const Result r =
+        run({"train", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons", "--epochs", "15", "--lr",
+             "0.3", "--batch", "32", "--metrics", metrics, "--probes", probes, "--probe-every", "20"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.out.contains("validation accuracy"));
     const QRegularExpression done("validation accuracy ([0-9.]+)% on 120 samples");
@@ -112,7 +113,8 @@ class TestCli : public QObject {
   }
 
   void probeShowsVanishingActivations() {
-    const Result r = run({"probe", QString(GRADLAB_NETWORKS) + "/depth_net_tanh.net", "--init", "normal:std=0.01", "--batch", "64"});
+    const Result r =
+        run({"probe", QString(GRADLAB_NETWORKS) + "/depth_net_tanh.net", "--init", "normal:std=0.01", "--batch", "64"});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY(r.out.contains("a10") && r.out.contains("gaussian noise"));
   }
@@ -122,8 +124,8 @@ class TestCli : public QObject {
   // (no backward pass computes it), and every row keeps the header's 14 columns.
   void probeCsvHasFractionsOnlyWhereTheyApply() {
     const QString out = QDir::temp().filePath("gradlab-test-probe-mlp.csv");
-    const Result r = run({"probe", QString(GRADLAB_NETWORKS) + "/mlp_784_256_10.net", "--gradients", "--batch", "16",
-                          "--out", out});
+    const Result r =
+        run({"probe", QString(GRADLAB_NETWORKS) + "/mlp_784_256_10.net", "--gradients", "--batch", "16", "--out", out});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QFile f(out);
     QVERIFY(f.open(QIODevice::ReadOnly));
@@ -174,7 +176,8 @@ class TestCli : public QObject {
     QVERIFY2(match.hasMatch() && match.captured(1).toDouble() > 85.0, qPrintable(r.out));
     r = run({"train", net, "--dataset", "moons", "--optimizer", "adamax"});
     QCOMPARE(r.code, 2);
-    QVERIFY2(r.err.contains("--optimizer: unknown optimizer 'adamax': choose one of sgd, adagrad, rmsprop, adam,"), qPrintable(r.err));
+    QVERIFY2(r.err.contains("--optimizer: unknown optimizer 'adamax': choose one of sgd, adagrad, rmsprop, adam,"),
+             qPrintable(r.err));
     r = run({"train", net, "--dataset", "moons", "--optimizer", "sgd:nesterov=true"});
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.contains("Nesterov momentum requires a momentum"), qPrintable(r.err));
@@ -204,8 +207,9 @@ class TestCli : public QObject {
     const QString net = QDir::temp().filePath("gradlab-test-relu.net");
     QFile f(net);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
-            "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    f.write(
+        "input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
+        "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
     f.close();
     const Result r = run({"train", net, "--dataset", "moons", "--epochs", "20", "--lr", "10000"});
     QCOMPARE(r.code, 1);
@@ -219,8 +223,9 @@ class TestCli : public QObject {
     const QString net = QDir::temp().filePath("gradlab-test-too-wide.net");
     QFile f(net);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("input x: 16x64x64\nc = Conv2d(x, out_channels=4096, kernel_size=1)\nf = Flatten(c)\n"
-            "loss = CrossEntropyLoss(f)\n");
+    f.write(
+        "input x: 16x64x64\nc = Conv2d(x, out_channels=4096, kernel_size=1)\nf = Flatten(c)\n"
+        "loss = CrossEntropyLoss(f)\n");
     f.close();
     const QList<QStringList> commands = {{"train", net, "--dataset", "moons", "--batch", "256"},
                                          {"probe", net, "--batch", "256"},
@@ -243,11 +248,14 @@ class TestCli : public QObject {
     verifyRefused(train + QStringList{"--validation", "nan"}, "--validation: 'nan' is not a finite number in [0, 1)");
     verifyRefused(train + QStringList{"--noise", "-1"}, "--noise: -1 is out of range [0, 10]");
     verifyRefused(train + QStringList{"--noise", "nan"}, "--noise: 'nan' is not a finite number in [0, 10]");
-    verifyRefused(train + QStringList{"--augment", "brightness=nan"}, "--augment: brightness: 'nan' is not a finite number in [0, 1]");
+    verifyRefused(train + QStringList{"--augment", "brightness=nan"},
+                  "--augment: brightness: 'nan' is not a finite number in [0, 1]");
     verifyRefused(train + QStringList{"--classes", "64"}, "--classes: 64 is out of range [2, 2] for moons");
     verifyRefused(train + QStringList{"--augment", "crop=-3"}, "--augment: crop: -3 is out of range [0, 64]");
-    verifyRefused(train + QStringList{"--augment", "flip,crop=100000"}, "--augment: crop: 100000 is out of range [0, 64]");
-    verifyRefused(train + QStringList{"--lr", "1e308", "--optimizer", "adam:lr=0.01"}, "--lr: 1e308 is out of range [0, 1000000]");
+    verifyRefused(train + QStringList{"--augment", "flip,crop=100000"},
+                  "--augment: crop: 100000 is out of range [0, 64]");
+    verifyRefused(train + QStringList{"--lr", "1e308", "--optimizer", "adam:lr=0.01"},
+                  "--lr: 1e308 is out of range [0, 1000000]");
     verifyRefused(train + QStringList{"--lr", "0.5", "--optimizer", "adam:lr=0.01"}, "both set the learning rate");
     verifyRefused(train + QStringList{"--steps", "2.5"}, "--steps: 2.5 is not an integer in [1, ");
     verifyRefused(train + QStringList{"--noise", "\x1b[2J"}, "--noise: '\\x1b[2J' is not a number in [0, 10]");
@@ -267,12 +275,15 @@ class TestCli : public QObject {
     const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
     for (const QString& command : {"train", "compare", "landscape", "race"}) {
       QStringList args{command, net, "--dataset", "moons"};
-      if (command == "compare") args << "--run" << "A";
+      if (command == "compare")
+        args << "--run"
+             << "A";
       verifyRefused(args + QStringList{"--noise", "-1"}, "--noise: -1 is out of range [0, 10]");
       verifyRefused(args + QStringList{"--normalize", "zscore"}, "--normalize");
       if (command != "race") verifyRefused(args + QStringList{"--lr", "-1"}, "--lr: -1 is out of range [0, 1000000]");
     }
-    verifyRefused({"train", net, "--dataset", "moons", "--optimizer", "adam:lr=-1"}, "--lr: -1 is out of range [0, 1000000]");
+    verifyRefused({"train", net, "--dataset", "moons", "--optimizer", "adam:lr=-1"},
+                  "--lr: -1 is out of range [0, 1000000]");
     verifyRefused({"compare", net, "--dataset", "moons", "--run", "A", "--run", "B:schedule=cosine:T_max=0"},
                   "--run B: --schedule: T_max: 0 is out of range [1, 4294967295]");
     const Result frozen = run({"train", net, "--dataset", "moons", "--steps", "2", "--lr", "0", "--quiet"});
@@ -363,9 +374,8 @@ class TestCli : public QObject {
     const QString probes = QDir::temp().filePath("gradlab-test-interrupted-probes.csv");
     for (const int signal : {SIGINT, SIGTERM}) {
       Result r;
-      interrupt({"train", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons",
-                 "--epochs", "100000", "--metrics", metrics, "--probes", probes, "--probe-every", "3",
-                 "--quiet"},
+      interrupt({"train", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons", "--epochs", "100000",
+                 "--metrics", metrics, "--probes", probes, "--probe-every", "3", "--quiet"},
                 metrics, signal, r);
       if (QTest::currentTestFailed()) return;
       QVERIFY(r.out.contains("stopped: "));
@@ -384,8 +394,8 @@ class TestCli : public QObject {
     const QString metrics = QDir::temp().filePath("gradlab-test-interrupted-compare.csv");
     for (const int signal : {SIGINT, SIGTERM}) {
       Result r;
-      interrupt({"compare", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons",
-                 "--epochs", "100000", "--run", "A", "--run", "B:lr=0.01", "--metrics", metrics},
+      interrupt({"compare", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons", "--epochs", "100000",
+                 "--run", "A", "--run", "B:lr=0.01", "--metrics", metrics},
                 metrics, signal, r);
       if (QTest::currentTestFailed()) return;
       QVERIFY2(r.out.contains("train loss") && r.out.contains("\nA ") && r.out.contains("\nB "), qPrintable(r.out));
@@ -448,7 +458,8 @@ class TestCli : public QObject {
   void landscapeWritesGridLineAndPlane() {
     const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
     const QString out = QDir::temp().filePath("gradlab-test-landscape.csv");
-    const QStringList common{"landscape", net, "--dataset", "moons", "--train-steps", "50", "--lr", "0.3", "--samples", "200"};
+    const QStringList common{"landscape", net,    "--dataset", "moons",     "--train-steps",
+                             "50",        "--lr", "0.3",       "--samples", "200"};
     Result r = run(common + QStringList{"--grid", "5", "--range", "0.5", "--out", out});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains("25 points on 200 samples"), qPrintable(r.out));
@@ -477,7 +488,8 @@ class TestCli : public QObject {
 
     // The PCA plane of the training path, the path written beside it (ending at the origin).
     const QString path = QDir::temp().filePath("gradlab-test-landscape-path.csv");
-    r = run(common + QStringList{"--plane", "pca", "--snapshots", "6", "--trajectory", path, "--grid", "4", "--out", out});
+    r = run(common +
+            QStringList{"--plane", "pca", "--snapshots", "6", "--trajectory", path, "--grid", "4", "--out", out});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains("PCA plane of 6 snapshots"), qPrintable(r.out));
     QFile p(path);
@@ -504,8 +516,9 @@ class TestCli : public QObject {
     const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
     const QString paths = QDir::temp().filePath("gradlab-test-race-paths.csv");
     const QString grid = QDir::temp().filePath("gradlab-test-race-grid.csv");
-    Result r = run({"race", net, "--dataset", "moons", "--steps", "40", "--snapshots", "5", "--grid", "6", "--samples",
-                    "200", "--optimizer", "sgd:lr=0.2", "--optimizer", "adam:lr=0.01", "--paths", paths, "--out", grid});
+    Result r = run({"race",    net,   "--dataset", "moons", "--steps",     "40",         "--snapshots", "5",
+                    "--grid",  "6",   "--samples", "200",   "--optimizer", "sgd:lr=0.2", "--optimizer", "adam:lr=0.01",
+                    "--paths", paths, "--out",     grid});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains("Racing 2 optimizers"), qPrintable(r.out));
     QVERIFY2(r.out.contains("SGD lr=0.2") && r.out.contains("Adam lr=0.01"), qPrintable(r.out));
@@ -514,7 +527,7 @@ class TestCli : public QObject {
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QStringList rows = QString::fromUtf8(f.readAll()).trimmed().split('\n');
     QCOMPARE(rows.first(), QString("optimizer,step,x,y,distance"));
-    QCOMPARE(rows.size(), 11);  // 2 optimizers x 5 snapshots
+    QCOMPARE(rows.size(), 11);                                                   // 2 optimizers x 5 snapshots
     QVERIFY2(rows[1].startsWith("\"sgd:lr=0.2\",0,0,0,"), qPrintable(rows[1]));  // both start at the origin
     QVERIFY2(rows[6].startsWith("\"adam:lr=0.01\",0,0,0,"), qPrintable(rows[6]));
     QVERIFY(rows[5].startsWith("\"sgd:lr=0.2\",40,"));
@@ -535,14 +548,15 @@ class TestCli : public QObject {
     const QString net = QDir::temp().filePath("gradlab-test-compare-relu.net");
     QFile f(net);
     QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write("input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
-            "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    f.write(
+        "input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
+        "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
     f.close();
     const QString metrics = QDir::temp().filePath("gradlab-test-compare.csv");
     const QStringList common{net, "--dataset", "moons", "--steps", "20", "--batch", "32", "--seed", "4"};
     Result r = run(QStringList{"compare"} + common +
-                   QStringList{"--lr", "0.1", "--run", "A", "--run", "B:lr=0.02", "--run", "C:lr=10000", "--run", "D:batch=16",
-                               "--metrics", metrics});
+                   QStringList{"--lr", "0.1", "--run", "A", "--run", "B:lr=0.02", "--run", "C:lr=10000", "--run",
+                               "D:batch=16", "--metrics", metrics});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains("B: lr 0.02") && r.out.contains("C: lr 10000"), qPrintable(r.out));
     QVERIFY2(r.out.contains("diverged") && r.out.contains("run C: Training stopped at step"), qPrintable(r.out));
@@ -550,7 +564,8 @@ class TestCli : public QObject {
     QVERIFY(m.open(QIODevice::ReadOnly));
     const QStringList rows = QString::fromUtf8(m.readAll()).trimmed().split('\n');
     QCOMPARE(rows.first(), QString("run,step,epoch,split,loss,accuracy"));
-    const QStringList a = rows.filter(QRegularExpression("^A,.*,train,")), b = rows.filter(QRegularExpression("^B,.*,train,"));
+    const QStringList a = rows.filter(QRegularExpression("^A,.*,train,")),
+                      b = rows.filter(QRegularExpression("^B,.*,train,"));
     QCOMPARE(a.size(), 20);
     QCOMPARE(b.size(), 20);
     QVERIFY(rows.filter(QRegularExpression("^C,.*,train,")).size() < 20);
@@ -584,7 +599,8 @@ class TestCli : public QObject {
     QVERIFY(r.out.contains(QRegularExpression("\\nflat +Flatten +400 +whole")));
     // The effective field of c3's centre unit: all of it inside the theoretical box, as CSV too.
     const QString csv = QDir::temp().filePath("gradlab-test-erf.csv");
-    r = run({"receptive-field", QString(GRADLAB_NETWORKS) + "/lenet5.net", "--unit", "c3", "--batch", "8", "--out", csv});
+    r = run(
+        {"receptive-field", QString(GRADLAB_NETWORKS) + "/lenet5.net", "--unit", "c3", "--batch", "8", "--out", csv});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains("c3 unit (channel 0, y 5, x 5)") && r.out.contains("rows 8-21, columns 8-21; 100.0%"),
              qPrintable(r.out));
@@ -605,10 +621,12 @@ class TestCli : public QObject {
   }
 
   void gradcheckReportsEveryTensor() {
-    Result r = run({"gradcheck", QString(GRADLAB_NETWORKS) + "/lenet5.net", "--samples", "4", "--batch", "2", "--seed", "3"});
+    Result r =
+        run({"gradcheck", QString(GRADLAB_NETWORKS) + "/lenet5.net", "--samples", "4", "--batch", "2", "--seed", "3"});
     QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
     QVERIFY2(r.out.contains("all 10 parameter tensors pass"), qPrintable(r.out));
-    QVERIFY(r.out.contains(QRegularExpression("\\nc1 +Conv2d +weight +4/150 +[0-9.e-]+ +[0-9.e-]+  pass, (great|fine)")));
+    QVERIFY(
+        r.out.contains(QRegularExpression("\\nc1 +Conv2d +weight +4/150 +[0-9.e-]+ +[0-9.e-]+  pass, (great|fine)")));
     QVERIFY(r.out.contains(QRegularExpression("\\nc1 +Conv2d +bias +4/6 ")));
     r = run({"gradcheck", QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net", "--dataset", "moons"});
     QVERIFY2(r.code == 0 && r.out.contains("on moons"), qPrintable(r.out + r.err));

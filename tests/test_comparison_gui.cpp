@@ -232,8 +232,8 @@ class TestComparisonGui : public QObject {
     train(window, 20);
     QCOMPARE(probesShown(window).filter("by depth").size(), 3);
     QVERIFY(window.runList().removeRun(1));  // C becomes member 1; the rebuilt set has not trained
-    QTRY_VERIFY_WITH_TIMEOUT(window.controller().members() == 2 && window.controller().state() == gradlab::train::RunState::Ready,
-                             120000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.controller().members() == 2 && window.controller().state() == gradlab::train::RunState::Ready, 120000);
     QTest::qWait(300);  // its ready snapshots reach the views
     QCOMPARE(probesShown(window).filter("by depth").join(", "), QString());
 
@@ -338,8 +338,9 @@ class TestComparisonGui : public QObject {
   void aDivergingRunStopsAloneInItsColour() {
     // The lab's divergence case (a ReLU MLP on three spirals) with B's learning rate far too high.
     auto e = toySet({{{"lr", "10000"}}});
-    e.network = "input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
-                "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=3)\nloss = CrossEntropyLoss(logits)\n";
+    e.network =
+        "input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
+        "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=3)\nloss = CrossEntropyLoss(logits)\n";
     e.training.dataset = "spiral";
     e.training.toyClasses = 3;
     e.training.batch = 32;
@@ -353,13 +354,15 @@ class TestComparisonGui : public QObject {
     QCOMPARE(window.controller().state(), gradlab::train::RunState::Running);
     QVERIFY(window.runList().cellText(0, 3).startsWith("Training"));
     const QColor b = window.runList().styles()[1].color;
-    QVERIFY2(window.bannerText().contains("Run B") && window.bannerText().contains(b.name()), qPrintable(window.bannerText()));
+    QVERIFY2(window.bannerText().contains("Run B") && window.bannerText().contains(b.name()),
+             qPrintable(window.bannerText()));
     QVERIFY2(statusText(window).contains("B diverged"), qPrintable(statusText(window)));
     window.controller().pause();
     gradlab::test::screenshot(window, "comparison_lab_diverged", 300);
     // The banner's line is drawn in B's colour.
     const QImage image = window.grab().toImage();
-    const auto* banner = window.findChildren<QLabel*>().size() ? window.centralWidget()->findChildren<QLabel*>().first() : nullptr;
+    const auto* banner =
+        window.findChildren<QLabel*>().size() ? window.centralWidget()->findChildren<QLabel*>().first() : nullptr;
     QVERIFY(banner && banner->isVisible());
     QVERIFY(gradlab::test::countPixels(image, gradlab::test::rectIn(*banner, window), b, 40) > 20);
   }

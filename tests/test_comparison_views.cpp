@@ -42,7 +42,8 @@ std::string reluNet(const std::string& init) {
 
 // Trains a set of one member per network in lockstep to its step limit and keeps each member's
 // last probe and decision boundary, by Snapshot::member.
-std::vector<std::shared_ptr<train::Snapshot>> trainedSet(gpu::Context& context, const std::vector<std::string>& networks,
+std::vector<std::shared_ptr<train::Snapshot>> trainedSet(gpu::Context& context,
+                                                         const std::vector<std::string>& networks,
                                                          std::shared_ptr<const data::Dataset> moons) {
   std::vector<train::RunConfig> members;
   for (const std::string& network : networks) {
@@ -95,7 +96,9 @@ class TestComparisonViews : public QObject {
   const train::ProbeReport& probes(size_t member) const { return *runs_.at(member)->probes; }
 
   // The row of `layer` of `report`'s non-loss layers.
-  static const train::LayerProbe& layerAt(const train::ProbeReport& report, int row) { return report.layers.at(size_t(row)); }
+  static const train::LayerProbe& layerAt(const train::ProbeReport& report, int row) {
+    return report.layers.at(size_t(row));
+  }
 
   // Every row of `view`: its panels on one axis and one set of bins; the axis the union of the
   // shown runs' [min, max] for that layer on an axis of its own, and the union over the rows on
@@ -127,7 +130,8 @@ class TestComparisonViews : public QObject {
                  qPrintable(QString("%1: %2 of %3 counts drawn").arg(p.title()).arg(total).arg(want.count)));
       }
       ranges.push_back({lo, hi});
-      if (std::isfinite(lo) && !view.panel(r, 0).ownAxis()) sharedLo = std::min(sharedLo, lo), sharedHi = std::max(sharedHi, hi);
+      if (std::isfinite(lo) && !view.panel(r, 0).ownAxis())
+        sharedLo = std::min(sharedLo, lo), sharedHi = std::max(sharedHi, hi);
     }
     for (int r = 0; r < rows; ++r) {
       if (!std::isfinite(ranges[size_t(r)].first)) continue;
@@ -149,8 +153,10 @@ class TestComparisonViews : public QObject {
       const QRectF area = unionIn(column, view);
       for (int other = 0; other < view.columnCount(); ++other) {
         const int pixels = test::countPixels(shot, area, styles_[size_t(other)].color, 0);
-        if (other == c) QVERIFY2(pixels > 300, qPrintable(QString("run %1: %2 pixels").arg(c).arg(pixels)));
-        else QCOMPARE(pixels, 0);
+        if (other == c)
+          QVERIFY2(pixels > 300, qPrintable(QString("run %1: %2 pixels").arg(c).arg(pixels)));
+        else
+          QCOMPARE(pixels, 0);
       }
       const QLabel& header = *view.headers().at(size_t(c));
       QCOMPARE(header.text(), styles_[size_t(c)].legend());
@@ -164,7 +170,8 @@ class TestComparisonViews : public QObject {
   void initTestCase() {
     context_ = test::makeContext();
     moons_ = std::make_shared<data::Dataset>(data::makeToyDataset("moons", {400, 0.1, 2, 2}));
-    runs_ = trainedSet(*context_, {reluNet(""), reluNet(", init=xavier_normal"), reluNet(", init=normal, init_std=3")}, moons_);
+    runs_ = trainedSet(*context_, {reluNet(""), reluNet(", init=xavier_normal"), reluNet(", init=normal, init_std=3")},
+                       moons_);
     for (const auto& run : runs_) QVERIFY(run->probes && run->boundary && run->probes->step == kSteps);
     const char* descriptions[] = {"base", "init=xavier_normal", "init=normal, init_std=3"};
     for (uint32_t m = 0; m < 3; ++m) {
@@ -175,8 +182,8 @@ class TestComparisonViews : public QObject {
     // C's values reach beyond A's and B's: were the hidden run counted, the axes would show it.
     bool wider = false;
     for (size_t l = 0; l < probes(2).layers.size(); ++l)
-      wider = wider || probes(2).layers[l].activation.max > 1.5 * std::max(probes(0).layers[l].activation.max,
-                                                                          probes(1).layers[l].activation.max);
+      wider = wider || probes(2).layers[l].activation.max >
+                           1.5 * std::max(probes(0).layers[l].activation.max, probes(1).layers[l].activation.max);
     QVERIFY(wider);
   }
   void cleanup() { test::verifyNoValidationMessages(*context_); }
@@ -366,10 +373,14 @@ class TestComparisonViews : public QObject {
       test::screenshot(view, QString("comparison_filters_run_%1").arg(t), 100);
       const QImage shot = view.grab().toImage();
       for (int other = 0; other < 2; ++other)  // each tab's label in its run's colour
-        QVERIFY(test::countPixels(shot, test::rectIn(tabs, view).intersected(QRectF(tabs.tabRect(other).translated(tabs.mapTo(&view, QPoint(0, 0))))),
-                                  styles_[size_t(other)].color, 60) > 5);
+        QVERIFY(
+            test::countPixels(shot,
+                              test::rectIn(tabs, view)
+                                  .intersected(QRectF(tabs.tabRect(other).translated(tabs.mapTo(&view, QPoint(0, 0))))),
+                              styles_[size_t(other)].color, 60) > 5);
       QCOMPARE(test::countPixels(shot, view.rect(), styles_[2].color, 24), 0);
-      for (int tab = 0; tab < 2; ++tab) QVERIFY(tabs.tabRect(tab).width() >= tabs.fontMetrics().horizontalAdvance(tabs.tabText(tab)));
+      for (int tab = 0; tab < 2; ++tab)
+        QVERIFY(tabs.tabRect(tab).width() >= tabs.fontMetrics().horizontalAdvance(tabs.tabText(tab)));
     }
     // Spectra follow the tab: each run's own, computed when its tab is shown.
     QSignalSpy spectra(&view, &ui::FilterGridView::spectraUpdated);
@@ -394,7 +405,8 @@ class TestComparisonViews : public QObject {
   void filtersClearEveryRun() {
     ui::FilterGridView view;
     view.setRunStyles(styles_);
-    for (uint32_t m = 0; m < 2; ++m) view.setWeights({"c1.weight", nn::Shape{6, 1, 5, 5}, test::randomFloats(150, m + 1)}, m);
+    for (uint32_t m = 0; m < 2; ++m)
+      view.setWeights({"c1.weight", nn::Shape{6, 1, 5, 5}, test::randomFloats(150, m + 1)}, m);
     QCOMPARE(view.tileCount(), 6);
     view.clear();
     for (int t : {1, 0}) {
@@ -490,7 +502,8 @@ class TestComparisonViews : public QObject {
     boundaries.setBoundary(runs_[0]->boundary, 0);
     boundaries.setBoundary(boundaryB, 1);
     QVERIFY2(!boundaries.titleText().contains("step"), qPrintable(boundaries.titleText()));
-    QVERIFY2(boundaries.panelTitle(1).endsWith(QString("step %1").arg(kSteps / 2)), qPrintable(boundaries.panelTitle(1)));
+    QVERIFY2(boundaries.panelTitle(1).endsWith(QString("step %1").arg(kSteps / 2)),
+             qPrintable(boundaries.panelTitle(1)));
     QVERIFY2(boundaries.panelTitle(0).endsWith(QString("step %1").arg(kSteps)), qPrintable(boundaries.panelTitle(0)));
     boundaries.show();
     test::screenshot(boundaries, "comparison_decision_boundaries_steps", 100);
@@ -533,7 +546,8 @@ class TestComparisonViews : public QObject {
         if (nearPoint) continue;
         ++checked;
         const QColor want = view.cellColor(b.cellClass[cell], b.confidence[cell], b.classes);
-        QVERIFY2(test::countPixels(shot, QRectF(at, QSizeF(1, 1)), want, 8) >= 1, qPrintable(QString("panel %1 cell %2").arg(i).arg(cell)));
+        QVERIFY2(test::countPixels(shot, QRectF(at, QSizeF(1, 1)), want, 8) >= 1,
+                 qPrintable(QString("panel %1 cell %2").arg(i).arg(cell)));
       }
       QVERIFY(checked >= 3);
     }

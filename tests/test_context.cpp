@@ -114,8 +114,8 @@ class TestContext : public QObject {
   }
 
   void kernelVariantFollowsDeviceAndFlag() {
-    const auto expected = context_->device().type == gpu::DeviceType::Cpu ? gpu::KernelVariant::Registers
-                                                                          : gpu::KernelVariant::Tiled;
+    const auto expected =
+        context_->device().type == gpu::DeviceType::Cpu ? gpu::KernelVariant::Registers : gpu::KernelVariant::Tiled;
     if (!std::getenv("GRADLAB_KERNELS")) QCOMPARE(context_->kernelVariant(), expected);
     gpu::ContextOptions options;
     options.kernels = gpu::KernelVariant::Tiled;

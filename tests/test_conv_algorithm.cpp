@@ -52,10 +52,10 @@ double errorToScale(std::span<const float> got, std::span<const double> want) {
 
 // One training pass of a network on the device, its tensors read back, and the double reference.
 struct Outcome {
-  std::vector<std::string> names;                  // per tensor compared
+  std::vector<std::string> names;  // per tensor compared
   std::vector<std::vector<float>> device;
   std::vector<nn::RefTensor> reference;
-  std::vector<std::string> paths;                  // convolutionPath() per node
+  std::vector<std::string> paths;  // convolutionPath() per node
 };
 
 Outcome trainingPass(gpu::Context& context, const std::string& text, ConvAlgorithm conv) {
@@ -107,7 +107,8 @@ class TestConvAlgorithm : public QObject {
     for (size_t t = 0; t < o.names.size(); ++t) {
       const double e = errorToScale(o.device[t], o.reference[t]);
       QVERIFY2(e <= tolerance, qPrintable(QString("%1: error %2 of its scale against the reference")
-                                              .arg(QString::fromStdString(o.names[t])).arg(e)));
+                                              .arg(QString::fromStdString(o.names[t]))
+                                              .arg(e)));
     }
   }
 
@@ -128,14 +129,13 @@ class TestConvAlgorithm : public QObject {
       const double e = errorToScale(fft.device[t], want);
       worst = std::max(worst, e);
       QVERIFY2(e <= 1e-5, qPrintable(QString("%1: FFT and direct differ by %2 of its scale")
-                                         .arg(QString::fromStdString(fft.names[t])).arg(e)));
+                                         .arg(QString::fromStdString(fft.names[t]))
+                                         .arg(e)));
     }
     qInfo("worst FFT - direct difference / scale: %.2g", worst);
   }
 
-  void fftGradientsMatchReference() {
-    verifyAgainstReference(trainingPass(*context_, kNet, ConvAlgorithm::Fft), 1e-5);
-  }
+  void fftGradientsMatchReference() { verifyAgainstReference(trainingPass(*context_, kNet, ConvAlgorithm::Fft), 1e-5); }
 
   void fanOutGradientAccumulatesOnTheFftPath() {
     const Outcome fft = trainingPass(*context_, kResidualNet, ConvAlgorithm::Fft);

@@ -33,7 +33,8 @@ std::vector<uint8_t> idx(uint8_t rank, std::vector<uint32_t> dims, const std::ve
 }
 
 void writePlain(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
 }
 
 void writeGz(const std::string& path, const std::vector<uint8_t>& bytes) {
@@ -95,15 +96,19 @@ class TestData : public QObject {
     auto cut = idx(3, {2, 2, 2}, pixels);
     cut.resize(cut.size() - 3);
     writePlain(d + "/cut", cut);
-    QVERIFY(errorOf([&] { data::loadIdx(d + "/cut", d + "/ok-labels", "x"); }).find("is truncated") != std::string::npos);
+    QVERIFY(errorOf([&] { data::loadIdx(d + "/cut", d + "/ok-labels", "x"); }).find("is truncated") !=
+            std::string::npos);
     // Not IDX at all.
     writePlain(d + "/text", {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd', '!', '!', '!', '!', '!'});
-    QVERIFY(errorOf([&] { data::loadIdx(d + "/text", d + "/ok-labels", "x"); }).find("is not an IDX file") != std::string::npos);
+    QVERIFY(errorOf([&] { data::loadIdx(d + "/text", d + "/ok-labels", "x"); }).find("is not an IDX file") !=
+            std::string::npos);
     // Counts that disagree, labels out of range.
     writePlain(d + "/three-labels", idx(1, {3}, {1, 2, 3}));
-    QVERIFY(errorOf([&] { data::loadIdx(d + "/ok-images", d + "/three-labels", "x"); }).find("has 2 images but") != std::string::npos);
+    QVERIFY(errorOf([&] { data::loadIdx(d + "/ok-images", d + "/three-labels", "x"); }).find("has 2 images but") !=
+            std::string::npos);
     writePlain(d + "/bad-labels", idx(1, {2}, {1, 12}));
-    QVERIFY(errorOf([&] { data::loadIdx(d + "/ok-images", d + "/bad-labels", "x"); }).find("label 12") != std::string::npos);
+    QVERIFY(errorOf([&] { data::loadIdx(d + "/ok-images", d + "/bad-labels", "x"); }).find("label 12") !=
+            std::string::npos);
     // A damaged gzip stream.
     {
       std::vector<uint8_t> gz;
@@ -116,8 +121,11 @@ class TestData : public QObject {
     const std::string damaged = errorOf([&] { data::loadIdx(d + "/bad.gz", d + "/ok-labels", "x"); });
     QVERIFY2(!damaged.empty(), "a damaged gzip file loaded");
     // Missing files and datasets.
-    QVERIFY(errorOf([&] { data::loadIdx(d + "/none", d + "/ok-labels", "x"); }).find("does not exist") != std::string::npos);
-    QVERIFY(errorOf([&] { data::loadFashionMnist("train", d + "/nowhere"); }).find("apt install dataset-fashion-mnist") != std::string::npos);
+    QVERIFY(errorOf([&] { data::loadIdx(d + "/none", d + "/ok-labels", "x"); }).find("does not exist") !=
+            std::string::npos);
+    QVERIFY(errorOf([&] {
+              data::loadFashionMnist("train", d + "/nowhere");
+            }).find("apt install dataset-fashion-mnist") != std::string::npos);
     QVERIFY(errorOf([&] { data::loadIdxDirectory(d, "train", "x"); }).find("No train images") != std::string::npos);
   }
 
@@ -131,8 +139,9 @@ class TestData : public QObject {
       return test::runInChild([&] { return errorOf([&] { data::loadIdx(images, labels, "x"); }); }, 10);
     };
     const auto expectRefused = [&](const test::ChildOutcome& o, const char* words, const char* what) {
-      QVERIFY2(o.exited && !o.timedOut && o.signal == 0,
-               (std::string(what) + ": no refusal (signal " + std::to_string(o.signal) + ", " + o.message + ")").c_str());
+      QVERIFY2(
+          o.exited && !o.timedOut && o.signal == 0,
+          (std::string(what) + ": no refusal (signal " + std::to_string(o.signal) + ", " + o.message + ")").c_str());
       QVERIFY2(test::isOneShortLine(o.message), (std::string(what) + ": " + o.message).c_str());
       QVERIFY2(o.message.find(words) != std::string::npos, (std::string(what) + ": " + o.message).c_str());
       QVERIFY2(o.seconds < 5, what);
@@ -182,7 +191,7 @@ class TestData : public QObject {
       std::vector<int> perClass(set.classes, 0);
       for (uint32_t l : set.labels) ++perClass.at(l);
       for (int c : perClass) QVERIFY2(c > 300 / int(set.classes) / 3, name.c_str());  // no class missing
-      QVERIFY(data::makeToyDataset(name, o).floats == set.floats);  // reproducible
+      QVERIFY(data::makeToyDataset(name, o).floats == set.floats);                    // reproducible
       o.seed = 5;
       QVERIFY(data::makeToyDataset(name, o).floats != set.floats);
     }
@@ -196,7 +205,8 @@ class TestData : public QObject {
     for (uint32_t j = 0; j < 2; ++j) {
       double mean = 0, var = 0;
       for (uint32_t s = 0; s < train.size(); ++s) mean += (train.raw(s, j) * t.scale[j] + t.offset[j]) / train.size();
-      for (uint32_t s = 0; s < train.size(); ++s) var += std::pow(train.raw(s, j) * t.scale[j] + t.offset[j] - mean, 2) / train.size();
+      for (uint32_t s = 0; s < train.size(); ++s)
+        var += std::pow(train.raw(s, j) * t.scale[j] + t.offset[j] - mean, 2) / train.size();
       QVERIFY(std::abs(mean) < 1e-5 && std::abs(var - 1) < 1e-4);
     }
     const auto sym = data::NormalizationTable::compute(train, data::Normalization::Symmetric);
@@ -220,9 +230,12 @@ class TestData : public QObject {
     QVERIFY(near(stdOf(values("Linear(x, out_features=300, init=normal, init_std=0.05)", w)), 0.05));
     QVERIFY(near(stdOf(values("Linear(x, out_features=300, init=xavier_normal)", w)), std::sqrt(2.0 / 700)));
     QVERIFY(near(stdOf(values("Linear(x, out_features=300, init=kaiming_normal)", w)), std::sqrt(2.0 / 400)));
-    QVERIFY(near(stdOf(values("Linear(x, out_features=300, init=kaiming_normal, init_mode=fan_out)", w)), std::sqrt(2.0 / 300)));
-    QVERIFY(near(stdOf(values("Linear(x, out_features=300, init=kaiming_normal, init_nonlinearity=tanh)", w)), 5.0 / 3 / 20));
-    QVERIFY(near(stdOf(values("Linear(x, out_features=300, init=scaled_variance, init_c=3)", w)), std::sqrt(3.0 / 400)));
+    QVERIFY(near(stdOf(values("Linear(x, out_features=300, init=kaiming_normal, init_mode=fan_out)", w)),
+                 std::sqrt(2.0 / 300)));
+    QVERIFY(near(stdOf(values("Linear(x, out_features=300, init=kaiming_normal, init_nonlinearity=tanh)", w)),
+                 5.0 / 3 / 20));
+    QVERIFY(
+        near(stdOf(values("Linear(x, out_features=300, init=scaled_variance, init_c=3)", w)), std::sqrt(3.0 / 400)));
     auto bound = [](const std::vector<float>& v) {
       float m = 0;
       for (float x : v) m = std::max(m, std::abs(x));
@@ -242,7 +255,8 @@ class TestData : public QObject {
     // Reproducible from the seed, different across seeds and across tensors.
     QVERIFY(values("Linear(x, out_features=300)", w, 7) == values("Linear(x, out_features=300)", w, 7));
     QVERIFY(values("Linear(x, out_features=300)", w, 7) != values("Linear(x, out_features=300)", w, 8));
-    QVERIFY(nn::initialValues(paramsOf("Linear(x, out_features=300)"), w, "other", 7) != values("Linear(x, out_features=300)", w, 7));
+    QVERIFY(nn::initialValues(paramsOf("Linear(x, out_features=300)"), w, "other", 7) !=
+            values("Linear(x, out_features=300)", w, 7));
   }
 };
 

@@ -108,7 +108,8 @@ class TestDecisionBoundary : public QObject {
   }
 
   void rejectsNetworksWithoutTwoInputs() {
-    nn::Network net(*context_, test::graphOf("input x: 3\nlogits = Linear(x, out_features=2)\nloss = CrossEntropyLoss(logits)\n"),
+    nn::Network net(*context_,
+                    test::graphOf("input x: 3\nlogits = Linear(x, out_features=2)\nloss = CrossEntropyLoss(logits)\n"),
                     4, 0);
     try {
       train::DecisionBoundaryProbe probe(net, {}, 32, {{1, 1, 1}, {0, 0, 0}});
@@ -122,8 +123,9 @@ class TestDecisionBoundary : public QObject {
   // thread; after training on blobs the boundary puts most points in their own class's region.
   void runPublishesBoundariesThatLearn() {
     train::RunConfig c;
-    c.graph = test::graphOf("input x: 2\nh = Linear(x, out_features=16)\na = ReLU(h)\nlogits = Linear(a, out_features=3)\n"
-                            "loss = CrossEntropyLoss(logits)\n");
+    c.graph = test::graphOf(
+        "input x: 2\nh = Linear(x, out_features=16)\na = ReLU(h)\nlogits = Linear(a, out_features=3)\n"
+        "loss = CrossEntropyLoss(logits)\n");
     const auto blobs = std::make_shared<data::Dataset>(data::makeToyDataset("blobs", {300, 0.1, 3, 5}));
     c.train = blobs;
     c.options.batch = 30;

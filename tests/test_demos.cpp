@@ -100,7 +100,8 @@ class TestDemos : public QObject {
       QVERIFY(e.comparisons.size() <= persist::kMaxComparisons);
       // "A (blue)", "A (blue, 0.001)" or "(A, blue)": the run by its label and its palette colour.
       const auto names = [&](const QString& label, const QString& colour) {
-        return demo.explanation.contains(label + " (" + colour) || demo.explanation.contains("(" + label + ", " + colour);
+        return demo.explanation.contains(label + " (" + colour) ||
+               demo.explanation.contains("(" + label + ", " + colour);
       };
       QVERIFY2(names("A", "blue"), qPrintable(demo.menu));
       const char* colours[] = {"vermillion", "green"};
@@ -128,7 +129,8 @@ class TestDemos : public QObject {
     qInfo("first loss %.4f; last 100 steps: 0.001 %.4f, 0.1 %.4f, 10 %.4f", first, small, right, large);
     QVERIFY2(small > 0.9 * first, "the too-small rate moved the loss noticeably");
     QVERIFY2(right < 0.5 * first, "the right rate did not learn");
-    QVERIFY2(std::isnan(large) || (large > first && large > 3 * right), "the too-large rate did not end above its start");
+    QVERIFY2(std::isnan(large) || (large > first && large > 3 * right),
+             "the too-large rate did not end above its start");
   }
 
   // The Fashion-MNIST demos' points within the first few hundred steps (the test skips without
@@ -136,7 +138,8 @@ class TestDemos : public QObject {
   void initialisationDemoMakesItsPoint() {
     if (!haveFashionMnist()) QSKIP("no Fashion-MNIST");
     const Trained t = trainDemo(*context_, demoNamed("Initialization: N(0, 0.01), Xavier and He"), 0, 40);
-    const double small = finalLoss(t.records[0], 10), xavier = finalLoss(t.records[1], 10), he = finalLoss(t.records[2], 10);
+    const double small = finalLoss(t.records[0], 10), xavier = finalLoss(t.records[1], 10),
+                 he = finalLoss(t.records[2], 10);
     qInfo("steps 31-40: N(0, 0.01) %.4f, Xavier %.4f, He %.4f", small, xavier, he);
     QVERIFY2(small > 2.25, "N(0, 0.01) learned although its signal should vanish");
     QVERIFY2(xavier < 1.6 && he < 1.6, "Xavier or He did not learn");
@@ -154,7 +157,8 @@ class TestDemos : public QObject {
   void optimizersDemoMakesItsPoint() {
     if (!haveFashionMnist()) QSKIP("no Fashion-MNIST");
     const Trained t = trainDemo(*context_, demoNamed("Optimizers/SGD, momentum and Adam on Fashion-MNIST"), 0, 300);
-    const double sgd = finalLoss(t.records[0], 50), momentum = finalLoss(t.records[1], 50), adam = finalLoss(t.records[2], 50);
+    const double sgd = finalLoss(t.records[0], 50), momentum = finalLoss(t.records[1], 50),
+                 adam = finalLoss(t.records[2], 50);
     qInfo("steps 251-300: SGD %.4f, momentum %.4f, Adam %.4f", sgd, momentum, adam);
     QVERIFY2(momentum < 0.75 * sgd, "momentum was not clearly faster than plain SGD");
     QVERIFY2(adam < momentum, "Adam was not the fastest");

@@ -150,8 +150,9 @@ class TestDeviceFit : public QObject {
     const auto fit = train::checkDeviceFit(request(kMlp, 32768), device(64 * MiB, 64 * MiB, 4 * MiB));
     QVERIFY(!fit.fits);
     const QString m = QString::fromStdString(fit.message);
-    QVERIFY2(m.startsWith("The run needs ") && m.contains("on TinyGPU, over its 4 MiB of memory; use a batch of at most"),
-             qPrintable(m));
+    QVERIFY2(
+        m.startsWith("The run needs ") && m.contains("on TinyGPU, over its 4 MiB of memory; use a batch of at most"),
+        qPrintable(m));
     // Three 8000x8000 Linears are refused at once, before 3 GB are held.
     const auto big = train::checkDeviceFit(request(R"(input x: 8000
 a = Linear(x, out_features=8000)
@@ -212,7 +213,7 @@ a = ReLU(h)
 logits = Linear(a, out_features=3)
 loss = CrossEntropyLoss(logits)
 )"),
-                                            trainSet, &validation, options, optimizer.get());
+                                      trainSet, &validation, options, optimizer.get());
     r.probes = true;
     const std::vector<uint64_t> predicted = predictedAllocations(r, context_->device());
     std::vector<uint64_t> allocated;

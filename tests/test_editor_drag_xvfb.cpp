@@ -27,8 +27,10 @@ class Script : public QObject {
   explicit Script(std::vector<std::function<void()>> steps) : steps_(std::move(steps)) {
     timer_.setInterval(50);
     connect(&timer_, &QTimer::timeout, this, [this] {
-      if (next_ < steps_.size()) steps_[next_++]();
-      else timer_.stop();
+      if (next_ < steps_.size())
+        steps_[next_++]();
+      else
+        timer_.stop();
     });
     timer_.start();
   }
@@ -78,8 +80,7 @@ class TestEditorDragXvfb : public QObject {
     // The press, then a move past the drag distance: the palette calls QDrag::exec, whose loop
     // receives the moves and the release from the timer. Only a drop adds a node: the canvas
     // ignores plain mouse moves and releases.
-    Script script({[&] { QTest::mouseMove(handle, halfway); },
-                   [&] { QTest::mouseMove(handle, target - QPoint(5, 5)); },
+    Script script({[&] { QTest::mouseMove(handle, halfway); }, [&] { QTest::mouseMove(handle, target - QPoint(5, 5)); },
                    [&] { QTest::mouseMove(handle, target); },
                    [&] { QTest::mouseRelease(handle, Qt::LeftButton, Qt::NoModifier, target); }});
     QTest::mousePress(handle, Qt::LeftButton, Qt::NoModifier, start);

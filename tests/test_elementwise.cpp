@@ -31,7 +31,8 @@ class TestElementwise : public QObject {
       const auto got = Y.read<float>(n);
       const auto want = ops::reference::unary(op, x, 0.5, 0.25);
       const double ratio = test::worstOfBound(got, want, rtol, atol);
-      QVERIFY2(ratio <= 1.0, qPrintable(QString("op %1 n=%2: error %3 times the bound").arg(int(op)).arg(n).arg(ratio)));
+      QVERIFY2(ratio <= 1.0,
+               qPrintable(QString("op %1 n=%2: error %3 times the bound").arg(int(op)).arg(n).arg(ratio)));
     }
   }
 
@@ -85,11 +86,11 @@ class TestElementwise : public QObject {
       Y.upload(std::span<const float>(y));
       // One recording whose dispatches depend on each other: the barriers must order them.
       gpu::Recording rec(*context_);
-      ops::fill(rec, F, n, 2.5f);           // F = 2.5
-      ops::axpy(rec, 3.0f, X, Y, n);        // Y = 3x + y
-      ops::axpy(rec, -1.0f, F, Y, n);       // Y = 3x + y - 2.5
-      ops::copy(rec, Y, F, n);              // F = Y
-      ops::axpy(rec, 0.5f, F, Y, n);        // Y = 1.5 (3x + y - 2.5)
+      ops::fill(rec, F, n, 2.5f);      // F = 2.5
+      ops::axpy(rec, 3.0f, X, Y, n);   // Y = 3x + y
+      ops::axpy(rec, -1.0f, F, Y, n);  // Y = 3x + y - 2.5
+      ops::copy(rec, Y, F, n);         // F = Y
+      ops::axpy(rec, 0.5f, F, Y, n);   // Y = 1.5 (3x + y - 2.5)
       context_->run(rec);
       const auto got = Y.read<float>(n);
       std::vector<double> want(n), scale(n);

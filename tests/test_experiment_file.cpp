@@ -22,9 +22,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <algorithm>
 #include <functional>
 #include <random>
 
@@ -178,7 +178,7 @@ persist::Experiment versionFourExperiment() {
   b.colour = 1;
   b.changes = {{"lr", "0.03"}, {"init", "xavier_normal"}};
   b.network = std::string(kNetwork).replace(std::string(kNetwork).find("a1 = ReLU(h1)"), 13,
-                                              "bn1 = BatchNorm1d(h1)\na1 = ReLU(bn1)");
+                                            "bn1 = BatchNorm1d(h1)\na1 = ReLU(bn1)");
   for (uint64_t s = 0; s < 20; ++s) b.trainingHistory.push_back({s, 1.5 - double(s) / 128, double(s) / 100});
   b.validationHistory = {{19, 1.375, 0.25}};
   for (const auto& [name, tensor] : e.weights) {
@@ -321,8 +321,10 @@ class TestExperimentFile : public QObject {
     };
     QCOMPARE(setupRefusal([](auto& s) { s.toyNoise = -1; }), cliRefusal("--noise", "-1", ranges::kToyNoise));
     QCOMPARE(setupRefusal([](auto& s) { s.toyNoise = INFINITY; }), cliRefusal("--noise", "inf", ranges::kToyNoise));
-    QCOMPARE(setupRefusal([](auto& s) { s.validationFraction = NAN; }), cliRefusal("--validation", "nan", ranges::kValidation));
-    QCOMPARE(setupRefusal([](auto& s) { s.validationFraction = 1; }), cliRefusal("--validation", "1", ranges::kValidation));
+    QCOMPARE(setupRefusal([](auto& s) { s.validationFraction = NAN; }),
+             cliRefusal("--validation", "nan", ranges::kValidation));
+    QCOMPARE(setupRefusal([](auto& s) { s.validationFraction = 1; }),
+             cliRefusal("--validation", "1", ranges::kValidation));
     QCOMPARE(setupRefusal([](auto& s) { s.toyClasses = 65; }), cliRefusal("--classes", "65", ranges::kToyClasses));
     QCOMPARE(setupRefusal([](auto& s) { s.toySamples = 3; }), cliRefusal("--samples", "3", ranges::kToySamples));
     QCOMPARE(setupRefusal([](auto& s) { s.batch = 0; }), cliRefusal("--batch", "0", ranges::kBatch));
@@ -377,8 +379,9 @@ class TestExperimentFile : public QObject {
     QVERIFY(nn::parseNetwork(loaded.comparisons[0].network).ok());
     if (persist::kFormatVersion == 4)
       QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionFourExperiment())));
-    QCOMPARE(persist::contentsOf(loaded), std::string("the network and settings, curves to step 41, trained weights and "
-                                                      "SGD's state at step 41; 2 runs side by side (A and B)"));
+    QCOMPARE(persist::contentsOf(loaded),
+             std::string("the network and settings, curves to step 41, trained weights and "
+                         "SGD's state at step 41; 2 runs side by side (A and B)"));
     persist::Experiment changed = loaded;  // equality sees every run's settings and results
     changed.comparisons[0].changes["lr"] = "0.3";
     QVERIFY(!(changed == loaded));
@@ -403,8 +406,9 @@ class TestExperimentFile : public QObject {
     QTemporaryDir dir;
     const fs::path path = dir.path().toStdString() + "/five.gradlab";
     m = fileError([&] { persist::saveExperiment(e, path); });
-    QVERIFY2(contains(m, "Cannot save") && contains(m, "5 runs") && contains(m, "at most 4") && test::isOneShortLine(m, 400),
-             m.c_str());
+    QVERIFY2(
+        contains(m, "Cannot save") && contains(m, "5 runs") && contains(m, "at most 4") && test::isOneShortLine(m, 400),
+        m.c_str());
     QVERIFY(!fs::exists(path));
     // The fixture's count of runs, then RunVariant's class information (not tracked, version 1),
     // then the first run's label and name.
@@ -416,7 +420,8 @@ class TestExperimentFile : public QObject {
       forged.replace(at + 1, 1, count);
       for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
       resealChecksum(forged);
-      const auto outcome = test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
+      const auto outcome =
+          test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
       m = outcome.message;
       QVERIFY2(outcome.exited && outcome.signal == 0, (count + ": " + m).c_str());
       QVERIFY2(contains(m, "forged.gradlab is damaged") && contains(m, count + " runs besides the first") &&
@@ -432,9 +437,17 @@ class TestExperimentFile : public QObject {
     base.training.optimizerValues = {{"lr", "0.1"}};
     persist::RunVariant run;
     run.label = "C";
-    run.changes = {{"optimizer", "adam:beta2=0.99;eps=1e-07"}, {"schedule", "cosine:T_max=100;warmup=10"},
-                   {"l1", "0.001"}, {"l2", "0.01"}, {"clip-norm", "2"}, {"clip-value", "0.5"}, {"seed", "7"},
-                   {"augment", "flip;crop=2"}, {"normalize", "standardize"}, {"conv", "direct"}, {"batch", "8"},
+    run.changes = {{"optimizer", "adam:beta2=0.99;eps=1e-07"},
+                   {"schedule", "cosine:T_max=100;warmup=10"},
+                   {"l1", "0.001"},
+                   {"l2", "0.01"},
+                   {"clip-norm", "2"},
+                   {"clip-value", "0.5"},
+                   {"seed", "7"},
+                   {"augment", "flip;crop=2"},
+                   {"normalize", "standardize"},
+                   {"conv", "direct"},
+                   {"batch", "8"},
                    {"init", "xavier_normal"}};
     run.trainingHistory = {{0, 2.5, 0.125}};
     run.weights["h1.bias"] = {{16}, std::vector<float>(16, 0.5f)};
@@ -505,7 +518,8 @@ class TestExperimentFile : public QObject {
     QCOMPARE(refusal({{"clip-norm", "0"}}), cli([] { util::parseNumber("--clip-norm", "0", ranges::kClip); }));
     QCOMPARE(refusal({{"l2", "nan"}}), cli([] { util::parseNumber("--l2", "nan", ranges::kPenalty); }));
     QCOMPARE(refusal({{"augment", "flip;zoom=2"}}), cli([] {
-               util::parseKeyValues("flip,zoom=2", "--augment", {"flip", "crop", "rotate", "brightness", "contrast"}, {"flip"});
+               util::parseKeyValues("flip,zoom=2", "--augment", {"flip", "crop", "rotate", "brightness", "contrast"},
+                                    {"flip"});
              }));
     QCOMPARE(refusal({{"lr", "0.01"}, {"optimizer", "adam:lr=0.001"}}),
              std::string("run B: --lr 0.01 and --optimizer adam:lr=0.001 both set the learning rate: give it once"));
@@ -543,7 +557,8 @@ class TestExperimentFile : public QObject {
     QCOMPARE(described({}), std::string("same settings"));
     const nn::LayerInsertion bn{"BatchNorm1d", {}, nn::LayerInsertion::After::EveryLinearButLast};
     const std::string bnNetwork = nn::printNetwork(nn::insertLayers(nn::parseNetwork(base.network).graph, bn));
-    QCOMPARE(described({{"network", nn::describe(bn)}}, bnNetwork), std::string("BatchNorm1d after every Linear but the last"));
+    QCOMPARE(described({{"network", nn::describe(bn)}}, bnNetwork),
+             std::string("BatchNorm1d after every Linear but the last"));
     QCOMPARE(described({}, bnNetwork), std::string("BatchNorm1d added after h1"));
     QCOMPARE(described({{"network", nn::describe(bn)}, {"seed", "3"}, {"init", "kaiming_normal"}}, bnNetwork),
              std::string("BatchNorm1d after every Linear but the last; init=kaiming_normal; seed 3 instead of 42"));
@@ -556,7 +571,10 @@ class TestExperimentFile : public QObject {
         {std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16), "it is a PNG image"},
         {kNetwork, "it is a text file"},
         {"GRADLAX\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "it is a text file"},
-        {std::string("\x7f" "ELF\x02\x01\x01\0\0\0", 10), "does not start with GradLab's signature"},
+        {std::string("\x7f"
+                     "ELF\x02\x01\x01\0\0\0",
+                     10),
+         "does not start with GradLab's signature"},
     };
     for (const auto& [bytes, lookalike] : cases) {
       writeAll(folder / "foreign.gradlab", bytes);
@@ -672,10 +690,12 @@ class TestExperimentFile : public QObject {
     for (const Case& c : cases) {
       const std::string forged = forge(c.from, c.to);
       QVERIFY2(!forged.empty(), c.what);
-      const auto outcome = test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
+      const auto outcome =
+          test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
       const std::string& m = outcome.message;
       QVERIFY2(outcome.exited && outcome.signal == 0, (std::string(c.what) + ": " + m).c_str());
-      QVERIFY2(contains(m, "forged.gradlab is damaged") && !contains(m, "bad_alloc"), (std::string(c.what) + ": " + m).c_str());
+      QVERIFY2(contains(m, "forged.gradlab is damaged") && !contains(m, "bad_alloc"),
+               (std::string(c.what) + ": " + m).c_str());
       QVERIFY2(test::isOneShortLine(m, 400), (std::string(c.what) + ": " + m).c_str());
       if (c.namesLength) QVERIFY2(contains(m, "remain"), (std::string(c.what) + ": " + m).c_str());
     }
@@ -687,7 +707,8 @@ class TestExperimentFile : public QObject {
     bytes.replace(24, 16, std::string("9.1.0\0\0\0\0\0\0\0\0\0\0\0", 16));
     resealChecksum(bytes);
     const std::string message = fileError([&] { persist::fromBytes(bytes, "future.gradlab"); });
-    const std::string newer = std::to_string(persist::kFormatVersion + 1), known = std::to_string(persist::kFormatVersion);
+    const std::string newer = std::to_string(persist::kFormatVersion + 1),
+                      known = std::to_string(persist::kFormatVersion);
     QVERIFY2(contains(message, "future.gradlab was written by GradLab 9.1.0 (experiment format " + newer + ")"),
              message.c_str());
     QVERIFY2(contains(message, "opens formats up to " + known) && contains(message, "Update GradLab"), message.c_str());
@@ -774,8 +795,9 @@ class TestExperimentFile : public QObject {
     if (gone == 0) _exit(0);
     waitpid(gone, nullptr, 0);
     const std::string dead = std::to_string(gone);
-    for (const std::string& name : std::vector<std::string>{"kept.gradlab.tmp-" + dead + "-7", "kept.gradlab.tmp-1-5", "other.gradlab.tmp-" + dead + "-3",
-                                   "kept.gradlab.tmp-" + dead + "-x", "notes.txt"})
+    for (const std::string& name :
+         std::vector<std::string>{"kept.gradlab.tmp-" + dead + "-7", "kept.gradlab.tmp-1-5",
+                                  "other.gradlab.tmp-" + dead + "-3", "kept.gradlab.tmp-" + dead + "-x", "notes.txt"})
       writeAll(folder / name, "partial");
     persist::saveExperiment({}, folder / "kept.gradlab");
     QVERIFY((filesIn(folder) == std::vector<fs::path>{"kept.gradlab", "kept.gradlab.tmp-1-5",  // pid 1 still runs
@@ -810,7 +832,8 @@ class TestExperimentFile : public QObject {
     const std::string m = fileError([&] { persist::AutosaveSlot(folder / "x" / "y" / "z").begin(); });
     QCOMPARE(m, std::string("NO ERROR"));
     writeAll(folder / "file", "");
-    QVERIFY(contains(fileError([&] { persist::AutosaveSlot slot(folder / "file" / "sub"); }), "Cannot use the autosave folder"));
+    QVERIFY(contains(fileError([&] { persist::AutosaveSlot slot(folder / "file" / "sub"); }),
+                     "Cannot use the autosave folder"));
   }
 
   // A session that ends without finish() (here a child process that exits at once) is offered at
@@ -838,7 +861,8 @@ class TestExperimentFile : public QObject {
     }
     close(release[0]);
     const fs::path marker = folder / ("autosave-" + std::to_string(child) + ".running");
-    for (int i = 0; i < 500 && !fs::exists(folder / ("autosave-" + std::to_string(child) + ".gradlab")); ++i) usleep(10000);
+    for (int i = 0; i < 500 && !fs::exists(folder / ("autosave-" + std::to_string(child) + ".gradlab")); ++i)
+      usleep(10000);
 
     persist::AutosaveSlot slot(folder);
     QVERIFY(fs::exists(marker));

@@ -70,7 +70,7 @@ class TestFftConv : public QObject {
     QFETCH(int, kernel);
     QFETCH(int, padding);
     const fft::FftConvShape s{uint32_t(batch), uint32_t(inChannels), uint32_t(outChannels), uint32_t(height),
-                              uint32_t(width), uint32_t(kernel), uint32_t(padding)};
+                              uint32_t(width), uint32_t(kernel),     uint32_t(padding)};
     nn::layers::ConvGeometry g;
     g.channels = s.inChannels;
     g.height = s.height;

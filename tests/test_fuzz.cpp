@@ -6,8 +6,8 @@
 // the time, under the memory bound, saying what is wrong in short printable lines.
 #include "fuzz/fuzz_targets.h"
 #include "persist/experiment_file.h"
-#include "util/printable.h"
 #include "support/child_process.h"
+#include "util/printable.h"
 
 #include <QTemporaryDir>
 #include <QTest>
@@ -39,7 +39,8 @@ std::vector<fs::path> entries(const fs::path& folder) {
 // What went wrong with a case's outcome, or "" when it ended as it should. A refusal prints
 // `maxLines` lines at most (the network parser reports one line per problem), each at most
 // `lineLimit` bytes, with no control bytes and, unless allowed, no bytes outside ASCII.
-std::string problemOf(const test::ChildOutcome& o, size_t maxLines, size_t lineLimit = 400, bool allowNonAscii = false) {
+std::string problemOf(const test::ChildOutcome& o, size_t maxLines, size_t lineLimit = 400,
+                      bool allowNonAscii = false) {
   if (o.timedOut) return "still running after " + std::to_string(int(kSecondsPerCase)) + " s";
   if (!o.exited) return "ended by signal " + std::to_string(o.signal);
   if (o.exitCode < 0 || o.exitCode > 2) return "exit code " + std::to_string(o.exitCode);  // 1: refused, 2: usage
@@ -84,7 +85,8 @@ class TestFuzz : public QObject {
   // readable one by the shape check (its images do not fit the network's two inputs).
   void idxFolders() {
     QTemporaryDir made;
-    const fs::path pipe = fs::path(made.path().toStdString()) / "pipe", zero = fs::path(made.path().toStdString()) / "zero";
+    const fs::path pipe = fs::path(made.path().toStdString()) / "pipe",
+                   zero = fs::path(made.path().toStdString()) / "zero";
     fs::create_directories(pipe);
     fs::create_directories(zero);
     QCOMPARE(::mkfifo((pipe / "train-images-idx3-ubyte").c_str(), 0600), 0);
@@ -135,10 +137,13 @@ class TestFuzz : public QObject {
         {"compare"},
         {"compare", network},
         {"compare", network, "--dataset", "moons"},
-        {"compare", network, "--dataset", "moons", "--run", "A", "--run", "B", "--run", "C", "--run", "D", "--run", "E"},
+        {"compare", network, "--dataset", "moons", "--run", "A", "--run", "B", "--run", "C", "--run", "D", "--run",
+         "E"},
         {"compare", network, "--dataset", "moons", "--run", "A", "--run", "A"},
         {"compare", network, "--dataset", "moons", "--run", ""},
-        {"compare", network, "--dataset", "moons", "--run", "b\x1b" "ad\n"},
+        {"compare", network, "--dataset", "moons", "--run",
+         "b\x1b"
+         "ad\n"},
         {"compare", network, "--dataset", "moons", "--run", "A:momentum=0.9"},
         {"compare", network, "--dataset", "moons", "--run", "A:lr"},
         {"compare", network, "--dataset", "moons", "--run", "A:lr=nan"},
@@ -168,8 +173,8 @@ class TestFuzz : public QObject {
   // The libFuzzer entry points (tests/fuzz) over the corpus, so that what they check holds in CI
   // too: each folder in one child process, which a failed check aborts.
   void fuzzEntryPointsOnCorpus() {
-    const std::vector<std::pair<const char*, void (*)(const uint8_t*, size_t)>> targets{
-        {"net", fuzz::network}, {"gradlab", fuzz::experiment}};
+    const std::vector<std::pair<const char*, void (*)(const uint8_t*, size_t)>> targets{{"net", fuzz::network},
+                                                                                        {"gradlab", fuzz::experiment}};
     for (const auto& [folder, target] : targets) {
       const auto o = test::runInChild(
           [&, target = target] {

@@ -4,8 +4,8 @@
 // convolutions' weight gradients), a bias added to every row (a Linear layer's forward), and the
 // activation epilogue (a Linear layer and the activation next to it in one pass).
 #include "gpu/buffer.h"
-#include "gpu/recording.h"
 #include "gpu/kernel.h"
+#include "gpu/recording.h"
 #include "ops/gemm.h"
 #include "spirv/shaders.h"
 #include "support/gpu_test.h"
@@ -69,7 +69,8 @@ class TestGemm : public QObject {
         }
       }
     for (size_t i = 0; i < padding.size(); ++i)
-      if (!(padding[i] == paddingBefore[i] || (std::isnan(padding[i]) && std::isnan(paddingBefore[i])))) return INFINITY;
+      if (!(padding[i] == paddingBefore[i] || (std::isnan(padding[i]) && std::isnan(paddingBefore[i]))))
+        return INFINITY;
     if (summed) {
       const auto sums = RowSums.read<float>(shape.M);
       for (uint32_t i = 0; i < shape.M; ++i) {
@@ -114,10 +115,9 @@ class TestGemm : public QObject {
   void checkVariant(gpu::KernelVariant variant) {
     // The last row: sides that are multiples of 4 but not of the tiles, so edge tiles take the
     // vec4 path with clamped indices; and skinny shapes of the convolution layers.
-    const Case cases[] = {{1, 1, 1},     {1, 17, 5},   {13, 1, 7},   {7, 11, 13},   {64, 64, 64},
-                          {65, 63, 31},  {97, 89, 83}, {1025, 3, 9}, {2, 1025, 17}, {5, 7, 1025},
-                          {129, 130, 131}, {300, 2, 300}, {33, 257, 1},
-                          {20, 36, 52}, {4, 100, 8}, {36, 4, 13}, {6, 200, 25}, {16, 152, 20}};
+    const Case cases[] = {{1, 1, 1},    {1, 17, 5},   {13, 1, 7},    {7, 11, 13},  {64, 64, 64},    {65, 63, 31},
+                          {97, 89, 83}, {1025, 3, 9}, {2, 1025, 17}, {5, 7, 1025}, {129, 130, 131}, {300, 2, 300},
+                          {33, 257, 1}, {20, 36, 52}, {4, 100, 8},   {36, 4, 13},  {6, 200, 25},    {16, 152, 20}};
     checkCases(variant, cases, false);
   }
 
@@ -139,8 +139,14 @@ class TestGemm : public QObject {
         const bool bias = trans == 1 || trans == 2;  // half the cases, both C layouts of the registers kernel
         const double err = runCase(variant, shape, seed += 3, false, split, bias);
         QVERIFY2(err <= tolerance, qPrintable(QString("%1x%2x%3 transA=%4 transB=%5 bias=%6: error %7 > %8")
-                                                  .arg(cs.M).arg(cs.N).arg(cs.K).arg(shape.transA)
-                                                  .arg(shape.transB).arg(bias).arg(err).arg(tolerance)));
+                                                  .arg(cs.M)
+                                                  .arg(cs.N)
+                                                  .arg(cs.K)
+                                                  .arg(shape.transA)
+                                                  .arg(shape.transB)
+                                                  .arg(bias)
+                                                  .arg(err)
+                                                  .arg(tolerance)));
       }
   }
 
@@ -322,9 +328,8 @@ class TestGemm : public QObject {
     odd.N = 13;
     QVERIFY(!ops::gemmUpdatesInPlace(*context_, odd, W));
     gpu::Recording refused(*context_);
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-                             ops::gemm(refused, odd, A, B, W, gpu::KernelVariant::Auto, {},
-                                       {.epilogue = ops::GemmSgdStep{Control, Step}}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, ops::gemm(refused, odd, A, B, W, gpu::KernelVariant::Auto, {},
+                                                              {.epilogue = ops::GemmSgdStep{Control, Step}}));
   }
 
   // A kernel spec's push-constant size is checked against its shader's block as the pipeline is
@@ -336,8 +341,10 @@ class TestGemm : public QObject {
     QCOMPARE(gpu::pushConstantBytes(spirv::gemm_split_sum), uint32_t(8 * 4));
     QCOMPARE(gpu::pushConstantBytes(spirv::advance_step), uint32_t(0));
     using gpu::Access;
-    const gpu::KernelSpec wrong{"split sum with a hand-copied push", spirv::gemm_split_sum,
-                                {Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, 7 * 4};
+    const gpu::KernelSpec wrong{"split sum with a hand-copied push",
+                                spirv::gemm_split_sum,
+                                {Access::Read, Access::ReadWrite, Access::ReadFloatTexels},
+                                7 * 4};
     try {
       context_->kernel(wrong, {64, 1, 1}, {0});
       QFAIL("a spec whose push constants disagree with its shader's was accepted");
@@ -358,7 +365,8 @@ class TestGemm : public QObject {
     for (int op = 0; op < 5; ++op)
       for (bool backward : {false, true}) {
         QTest::addRow("%s %s", names[op], backward ? "backward" : "forward") << op << backward << 20;
-        if (op == 3) QTest::addRow("%s %s, N = 13", names[op], backward ? "backward" : "forward") << op << backward << 13;
+        if (op == 3)
+          QTest::addRow("%s %s, N = 13", names[op], backward ? "backward" : "forward") << op << backward << 13;
       }
   }
   void activationEpilogueMatchesActivationApart() {
@@ -369,9 +377,10 @@ class TestGemm : public QObject {
     shape.M = 6;
     shape.N = uint32_t(n);
     shape.K = 11;
-    shape.transB = true;  // a Linear layer's forward: x W^T
+    shape.transB = true;                        // a Linear layer's forward: x W^T
     const double param = op == 3 ? -0.3 : 0.7;  // a negative slope: f'(x) follows x's sign, not y's
-    const auto a = test::randomFloats(size_t(shape.M) * shape.K, 11), b = test::randomFloats(size_t(shape.N) * shape.K, 12);
+    const auto a = test::randomFloats(size_t(shape.M) * shape.K, 11),
+               b = test::randomFloats(size_t(shape.N) * shape.K, 12);
     auto x = test::randomFloats(size_t(shape.M) * shape.N, 13);
     for (size_t i = 0; i < x.size(); i += 7) x[i] = 0;  // f'(0) from the same side as the layer
     std::vector<float> y(x.size());
@@ -421,7 +430,8 @@ class TestGemm : public QObject {
       shape.alpha = 0.5f;
       shape.beta = -2.0f;
       const double err = runCase(variant, shape, 800, false, true);
-      QVERIFY2(err <= 1e-5 * std::sqrt(3001.0), qPrintable(QString("%1: error %2").arg(gpu::kernelVariantName(variant)).arg(err)));
+      QVERIFY2(err <= 1e-5 * std::sqrt(3001.0),
+               qPrintable(QString("%1: error %2").arg(gpu::kernelVariantName(variant)).arg(err)));
       shape.beta = 0.0f;  // and C is not read
       const double errNan = runCase(variant, shape, 801, /*nanInC=*/true, true);
       QVERIFY2(errNan <= 1e-5 * std::sqrt(3001.0), qPrintable(QString("NaN in C leaked (error %1)").arg(errNan)));
@@ -465,8 +475,10 @@ class TestGemm : public QObject {
         shape.alpha = -0.75f;
         shape.beta = 1.5f;
         const double err = runCase(variant, shape, 500 + trans);
-        QVERIFY2(err <= 1e-5 * std::sqrt(41.0), qPrintable(QString("variant %1 trans %2: error %3")
-                                                               .arg(gpu::kernelVariantName(variant)).arg(trans).arg(err)));
+        QVERIFY2(
+            err <= 1e-5 * std::sqrt(41.0),
+            qPrintable(
+                QString("variant %1 trans %2: error %3").arg(gpu::kernelVariantName(variant)).arg(trans).arg(err)));
       }
   }
 
@@ -478,7 +490,8 @@ class TestGemm : public QObject {
       shape.K = 11;
       shape.alpha = 2.0f;
       const double err = runCase(variant, shape, 900, /*nanInC=*/true);
-      QVERIFY2(err <= 1e-4, qPrintable(QString("%1: NaN in C leaked (error %2)").arg(gpu::kernelVariantName(variant)).arg(err)));
+      QVERIFY2(err <= 1e-4,
+               qPrintable(QString("%1: NaN in C leaked (error %2)").arg(gpu::kernelVariantName(variant)).arg(err)));
     }
   }
 

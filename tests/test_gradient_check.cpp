@@ -71,7 +71,8 @@ class TestGradientCheck : public QObject {
         if (p.name == layer + ".weight") ops::axpy(rec, 0.05f, p.grad, p.grad, p.count());
     };
     const auto broken = analysis::checkGradients(net, options);
-    QVERIFY2(broken.failedLayers() == std::vector<std::string>{layer}, (what + " with a bug in " + layer + ":\n" + describe(broken)).c_str());
+    QVERIFY2(broken.failedLayers() == std::vector<std::string>{layer},
+             (what + " with a bug in " + layer + ":\n" + describe(broken)).c_str());
     for (const auto& t : broken.tensors)
       if (t.layer == layer && t.tensor == "weight") QCOMPARE(t.band, analysis::GradientBand::Wrong);
   }
@@ -142,10 +143,11 @@ class TestGradientCheck : public QObject {
     auto relu = networkWithBatch(test::graphOf("input x: 5\nh = Linear(x, out_features=4)\na = ReLU(h)\n"
                                                "logits = Linear(a, out_features=3)\nloss = CrossEntropyLoss(logits)\n"),
                                  3);
-    auto pool = networkWithBatch(test::graphOf("input x: 2x4x4\nc = Conv2d(x, out_channels=2, kernel_size=3, padding=1)\n"
-                                               "m = MaxPool2d(c, kernel_size=2)\nf = Flatten(m)\n"
-                                               "logits = Linear(f, out_features=3)\nloss = CrossEntropyLoss(logits)\n"),
-                                 2);
+    auto pool =
+        networkWithBatch(test::graphOf("input x: 2x4x4\nc = Conv2d(x, out_channels=2, kernel_size=3, padding=1)\n"
+                                       "m = MaxPool2d(c, kernel_size=2)\nf = Flatten(m)\n"
+                                       "logits = Linear(f, out_features=3)\nloss = CrossEntropyLoss(logits)\n"),
+                         2);
     for (auto* net : {relu.get(), pool.get()}) {
       const nn::Parameter& first = net->parameters()[0];
       first.writeValues(std::vector<float>(first.count(), 0.0f));

@@ -8,7 +8,8 @@
 using namespace gradlab;
 
 namespace {
-std::string net(const std::string& input, const std::string& layer, const std::string& tail = "f = Flatten(y)\nloss = MSELoss(f)\n") {
+std::string net(const std::string& input, const std::string& layer,
+                const std::string& tail = "f = Flatten(y)\nloss = MSELoss(f)\n") {
   return "input x: " + input + "\ny = " + layer + "\n" + tail;
 }
 }  // namespace

@@ -19,9 +19,7 @@ namespace {
 std::string net(const std::string& input, const std::string& layer) {
   return "input x: " + input + "\ny = " + layer + "\nf = Flatten(y)\nloss = MSELoss(f)\n";
 }
-std::string dims(int c, int h, int w) {
-  return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w);
-}
+std::string dims(int c, int h, int w) { return std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w); }
 const char* variantName(int v) { return v ? "tiled" : "registers"; }
 
 // Every configuration runs on both kernel variants.
@@ -205,7 +203,8 @@ class TestLayersConv : public QObject {
     addRow("3 inputs", "input x: 2x3x3\na = ReLU(x)\nb = Tanh(x)\nc = Sigmoid(x)\ny = Add(a, b, c)\n" + tail, 4);
     addRow("8 flat inputs",
            "input x: 7\na = ReLU(x)\nb = Tanh(x)\nc = Sigmoid(x)\nd = ELU(x)\ne = LeakyReLU(x)\n"
-           "y = Add(a, b, c, d, e, a, b, x)\nloss = MSELoss(y)\n", 2);
+           "y = Add(a, b, c, d, e, a, b, x)\nloss = MSELoss(y)\n",
+           2);
   }
   void add() { check(); }
 
@@ -218,20 +217,20 @@ class TestLayersConv : public QObject {
     QTest::addColumn<QVector<double>>("want");
     // ConvTranspose2d, weight in x out x k x k: each input value stamps x * W at stride 2.
     QTest::newRow("ConvTranspose2d stride 2")
-        << "ConvTranspose2d(x, out_channels=1, kernel_size=2, stride=2, bias=false)" << "1x1x2"
-        << QVector<double>{1, 2} << QVector<double>{1, 10, 100, 1000}
+        << "ConvTranspose2d(x, out_channels=1, kernel_size=2, stride=2, bias=false)"
+        << "1x1x2" << QVector<double>{1, 2} << QVector<double>{1, 10, 100, 1000}
         << QVector<double>{1, 10, 2, 20, 100, 1000, 200, 2000};
     // Padding never wins: an all-negative image keeps its own maxima.
     QTest::newRow("MaxPool2d padding never wins")
-        << "MaxPool2d(x, kernel_size=2, stride=2, padding=1)" << "1x2x3" << QVector<double>{-1, -2, -3, -4, -5, -6}
-        << QVector<double>{} << QVector<double>{-1, -2, -4, -5};
+        << "MaxPool2d(x, kernel_size=2, stride=2, padding=1)"
+        << "1x2x3" << QVector<double>{-1, -2, -3, -4, -5, -6} << QVector<double>{} << QVector<double>{-1, -2, -4, -5};
     // count_include_pad=false divides the corner window by its single in-image value.
     QTest::newRow("AvgPool2d exclude pad")
-        << "AvgPool2d(x, kernel_size=2, stride=2, padding=1, count_include_pad=false)" << "1x2x2"
-        << QVector<double>{1, 2, 3, 4} << QVector<double>{} << QVector<double>{1, 2, 3, 4};
+        << "AvgPool2d(x, kernel_size=2, stride=2, padding=1, count_include_pad=false)"
+        << "1x2x2" << QVector<double>{1, 2, 3, 4} << QVector<double>{} << QVector<double>{1, 2, 3, 4};
     QTest::newRow("AvgPool2d include pad")
-        << "AvgPool2d(x, kernel_size=2, stride=2, padding=1)" << "1x2x2" << QVector<double>{1, 2, 3, 4}
-        << QVector<double>{} << QVector<double>{0.25, 0.5, 0.75, 1};
+        << "AvgPool2d(x, kernel_size=2, stride=2, padding=1)"
+        << "1x2x2" << QVector<double>{1, 2, 3, 4} << QVector<double>{} << QVector<double>{0.25, 0.5, 0.75, 1};
   }
   void handExamples() {
     QFETCH(QString, layer);
@@ -279,7 +278,8 @@ class TestLayersConv : public QObject {
       const auto conv = makeLayer(net(dims(C, H, W), "Conv2d(x, out_channels=7, kernel_size=1)"), "y");
       const auto linear = makeLayer("input x: 5\ny = Linear(x, out_features=7)\nloss = MSELoss(y)\n", "y");
       QVERIFY(conv.layer && linear.layer);
-      const auto x = test::randomFloats(B * C * HW, 11), w = test::randomFloats(OC * C, 12), b = test::randomFloats(OC, 13);
+      const auto x = test::randomFloats(B * C * HW, 11), w = test::randomFloats(OC * C, 12),
+                 b = test::randomFloats(OC, 13);
       std::vector<float> rows(B * HW * C);  // one row of C channels per pixel
       for (uint32_t s = 0; s < B; ++s)
         for (uint32_t c = 0; c < C; ++c)
@@ -321,8 +321,10 @@ class TestLayersConv : public QObject {
             worst = std::max(worst, double(std::abs(a - bz)));
             top = std::max(top, double(std::abs(bz)));
           }
-      QVERIFY2(top > 0.1 && worst <= 1e-6 * top,
-               qPrintable(QString("%1: 1x1 conv differs from Linear by %2 (scale %3)").arg(variantName(v)).arg(worst).arg(top)));
+      QVERIFY2(
+          top > 0.1 && worst <= 1e-6 * top,
+          qPrintable(
+              QString("%1: 1x1 conv differs from Linear by %2 (scale %3)").arg(variantName(v)).arg(worst).arg(top)));
     }
   }
 };

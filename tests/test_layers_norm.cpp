@@ -15,7 +15,8 @@ using namespace gradlab;
 
 namespace {
 
-std::string net(const std::string& input, const std::string& layer, const std::string& tail = "f = Flatten(y)\nloss = MSELoss(f)\n") {
+std::string net(const std::string& input, const std::string& layer,
+                const std::string& tail = "f = Flatten(y)\nloss = MSELoss(f)\n") {
   return "input x: " + input + "\ny = " + layer + "\n" + tail;
 }
 
@@ -91,7 +92,10 @@ class TestLayersNorm : public QObject {
     QTest::addColumn<QString>("input");
     QTest::addColumn<QString>("layer");
     QTest::addColumn<int>("batch");
-    const struct { const char *input, *layer; int batch; } cases[] = {
+    const struct {
+      const char *input, *layer;
+      int batch;
+    } cases[] = {
         {"7", "BatchNorm1d(x)", 5},
         {"7", "BatchNorm1d(x, affine=false)", 4},
         {"3", "BatchNorm1d(x, momentum=0.3, eps=0.001)", 8},
@@ -131,8 +135,10 @@ class TestLayersNorm : public QObject {
     QTest::addColumn<QString>("input");
     QTest::addColumn<QString>("layer");
     QTest::addColumn<int>("batch");
-    QTest::newRow("BatchNorm1d") << "6" << "BatchNorm1d(x, momentum=0.25)" << 5;
-    QTest::newRow("BatchNorm2d") << "3x4x5" << "BatchNorm2d(x)" << 3;
+    QTest::newRow("BatchNorm1d") << "6"
+                                 << "BatchNorm1d(x, momentum=0.25)" << 5;
+    QTest::newRow("BatchNorm2d") << "3x4x5"
+                                 << "BatchNorm2d(x)" << 3;
   }
   void batchNormRunningStatistics() {
     QFETCH(QString, input);
@@ -140,7 +146,8 @@ class TestLayersNorm : public QObject {
     QFETCH(int, batch);
     const auto bn = makeLayer(net(input.toStdString(), layer.toStdString()));
     const double momentum = bn->info().params.real("momentum");
-    const uint32_t B = uint32_t(batch), C = bn->inputShape().rank() == 1 ? bn->inputShape().dims[0] : bn->inputShape().channels();
+    const uint32_t B = uint32_t(batch),
+                   C = bn->inputShape().rank() == 1 ? bn->inputShape().dims[0] : bn->inputShape().channels();
     const uint32_t S = uint32_t(bn->inputShape().elements() / C);
     const auto x = test::randomFloats(B * C * S, 11, -2, 3);
     std::vector<std::vector<float>> running{test::randomFloats(C, 12, -1, 1), test::randomFloats(C, 13, 0.5, 2)};
@@ -155,7 +162,8 @@ class TestLayersNorm : public QObject {
         for (uint32_t s = 0; s < S; ++s) squares += std::pow(x[(b * C + c) * S + s] - mean, 2);
       const double wantMean = (1 - momentum) * before[0][c] + momentum * mean;
       const double wantVar = (1 - momentum) * before[1][c] + momentum * squares / (n - 1);  // unbiased
-      QVERIFY2(std::abs(running[0][c] - wantMean) < 1e-5, qPrintable(QString("running_mean[%1] %2 != %3").arg(c).arg(running[0][c]).arg(wantMean)));
+      QVERIFY2(std::abs(running[0][c] - wantMean) < 1e-5,
+               qPrintable(QString("running_mean[%1] %2 != %3").arg(c).arg(running[0][c]).arg(wantMean)));
       QVERIFY2(std::abs(running[1][c] - wantVar) < 1e-5 * std::max(1.0, wantVar),
                qPrintable(QString("running_var[%1] %2 != %3").arg(c).arg(running[1][c]).arg(wantVar)));
     }
@@ -234,7 +242,8 @@ class TestLayersNorm : public QObject {
     o.inputLow = -scale;
     o.inputHigh = scale;
     if (scale > 10) o.finiteDifferenceTolerance = 1e-4;
-    GRADLAB_CHECK_LAYER(*context_, "input x: " + std::to_string(classes) + "\ny = " + layer.toStdString() + "\n", "y", o);
+    GRADLAB_CHECK_LAYER(*context_, "input x: " + std::to_string(classes) + "\ny = " + layer.toStdString() + "\n", "y",
+                        o);
   }
 
   // The references of the class losses against values worked out by hand (PyTorch's definitions).
@@ -251,7 +260,8 @@ class TestLayersNorm : public QObject {
     QVERIFY(std::abs(out[0] - (0.25 + 1.0 + 1.0) / 3) < 1e-12);
     const auto bce = makeLayer("input x: 3\ny = BCEWithLogitsLoss(x)\n");
     bce->forwardReference(f);  // mean of softplus(z) - z t
-    QVERIFY(std::abs(out[0] - (std::log1p(std::exp(0.5)) + std::log1p(std::exp(-1.0)) + std::log1p(std::exp(2.0)) - 2) / 3) < 1e-12);
+    QVERIFY(std::abs(out[0] - (std::log1p(std::exp(0.5)) + std::log1p(std::exp(-1.0)) + std::log1p(std::exp(2.0)) - 2) /
+                                  3) < 1e-12);
     const auto margin = makeLayer("input x: 3\ny = MultiMarginLoss(x)\n");
     margin->forwardReference(f);  // (max(0, 1 - 2 + 0.5) + max(0, 1 - 2 - 1)) / 3
     QVERIFY(std::abs(out[0] - 0.0) < 1e-12);

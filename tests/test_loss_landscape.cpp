@@ -237,8 +237,10 @@ loss = CrossEntropyLoss(logits)
           wn += double(wk[e]) * wk[e];
         }
         QVERIFY2(wn > 0, p.name.c_str());
-        QVERIFY2(std::abs(std::sqrt(dn) - std::sqrt(wn)) <= 1e-5 * std::sqrt(wn),
-                 qPrintable(QString("%1 filter %2: %3 vs %4").arg(p.name.c_str()).arg(f).arg(std::sqrt(dn)).arg(std::sqrt(wn))));
+        QVERIFY2(
+            std::abs(std::sqrt(dn) - std::sqrt(wn)) <= 1e-5 * std::sqrt(wn),
+            qPrintable(
+                QString("%1 filter %2: %3 vs %4").arg(p.name.c_str()).arg(f).arg(std::sqrt(dn)).arg(std::sqrt(wn))));
       }
       for (uint32_t e = 0; e < p.count(); ++e) {
         cosine += double(dk[e]) * wk[e];
@@ -393,9 +395,9 @@ loss = CrossEntropyLoss(logits)
     train::TrainingOptions options;
     options.batch = 32;
     options.seed = 4;
-    const auto race = analysis::raceOptimizers(*context_, graph, d, options,
-                                               optim::parseOptimizerSpecs("sgd:lr=0.2; sgd:lr=0.05,momentum=0.9; adam:lr=0.01"),
-                                               {40, 9});
+    const auto race = analysis::raceOptimizers(
+        *context_, graph, d, options, optim::parseOptimizerSpecs("sgd:lr=0.2; sgd:lr=0.05,momentum=0.9; adam:lr=0.01"),
+        {40, 9});
     QCOMPARE(race.runs.size(), size_t(3));
     for (size_t count : {size_t(2), size_t(3)}) {
       std::vector<std::vector<ParamVector>> runs;
@@ -413,10 +415,16 @@ loss = CrossEntropyLoss(logits)
         const double went = distance(runs[r].back(), race.initial);
         QVERIFY(went > 0.1);
         const double off = residual(set.pca.plane, runs[r].back(), path.back());
-        QVERIFY2(std::abs(off - path.back().distance) <= 1e-6 * went,
-                 qPrintable(QString("run %1: %2 off the plane, reported %3").arg(r).arg(off).arg(path.back().distance)));
-        QVERIFY2(off <= 0.25 * went, qPrintable(QString("%1 of %2 runs: run %3's end is %4 off the plane after going %5")
-                                                    .arg(count).arg(count).arg(r).arg(off).arg(went)));
+        QVERIFY2(
+            std::abs(off - path.back().distance) <= 1e-6 * went,
+            qPrintable(QString("run %1: %2 off the plane, reported %3").arg(r).arg(off).arg(path.back().distance)));
+        QVERIFY2(off <= 0.25 * went,
+                 qPrintable(QString("%1 of %2 runs: run %3's end is %4 off the plane after going %5")
+                                .arg(count)
+                                .arg(count)
+                                .arg(r)
+                                .arg(off)
+                                .arg(went)));
         for (const auto& p : path) fitted += p.distance * p.distance;
       }
       const auto textbook = analysis::commonPlane(runs, race.initial, analysis::PcaCentre::Mean);
@@ -486,8 +494,9 @@ loss = CrossEntropyLoss(logits)
     const auto norm = data::NormalizationTable::compute(d, data::Normalization::None);
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, analysis::LossLandscape(net, d, norm, 0));
     const auto image = randomDataset(10, 4, 2, 1);
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-                             analysis::LossLandscape(net, image, data::NormalizationTable::compute(image, data::Normalization::None), 10));
+    QVERIFY_THROWS_EXCEPTION(
+        std::invalid_argument,
+        analysis::LossLandscape(net, image, data::NormalizationTable::compute(image, data::Normalization::None), 10));
     analysis::LossLandscape landscape(net, d, norm, 1000);
     QCOMPARE(landscape.samples(), 100u);  // all there are
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, landscape.setCenter(ParamVector(3)));
@@ -495,7 +504,8 @@ loss = CrossEntropyLoss(logits)
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, landscape.grid(analysis::GridSpec::square(1, 0)));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, landscape.grid({1, -1, 0, 1, 5, 5}));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, landscape.grid(analysis::GridSpec::square(NAN, 5)));
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, analysis::project({ParamVector(4), ParamVector(4), ParamVector(3)}, {}));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             analysis::project({ParamVector(4), ParamVector(4), ParamVector(3)}, {}));
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, analysis::pcaPlane({}, ParamVector(4)));
   }
 };

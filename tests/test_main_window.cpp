@@ -28,6 +28,8 @@
 #include "views/surface_race_panel.h"
 #include "views/surface_view.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
@@ -37,11 +39,10 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
-#include <QRegularExpression>
-#include <QUndoStack>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -50,9 +51,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QUndoStack>
 #include <QWheelEvent>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
@@ -87,8 +87,9 @@ gradlab::persist::Experiment quickExperiment() {
   e.training.epochs = 1000;
   if (!haveFashionMnist()) {
     e.training.dataset = "spiral";
-    e.network = "input x: 2\nh = Linear(x, out_features=32)\na = ReLU(h)\nlogits = Linear(a, out_features=2)\n"
-                "loss = CrossEntropyLoss(logits)\n";
+    e.network =
+        "input x: 2\nh = Linear(x, out_features=32)\na = ReLU(h)\nlogits = Linear(a, out_features=2)\n"
+        "loss = CrossEntropyLoss(logits)\n";
   }
   return e;
 }
@@ -175,7 +176,8 @@ QChartView* lossChart(const MainWindow& window) {
 }
 QLineSeries* lossSeries(const MainWindow& window, const QString& name) {
   for (QAbstractSeries* s : lossChart(window)->chart()->series())
-    if (s->name() == name || s->name() == "A " + name) return qobject_cast<QLineSeries*>(s);  // alone, or run A of a set
+    if (s->name() == name || s->name() == "A " + name)
+      return qobject_cast<QLineSeries*>(s);  // alone, or run A of a set
   return nullptr;
 }
 
@@ -220,7 +222,8 @@ void verifyLossChartShows(MainWindow& window, const std::vector<gradlab::train::
   const QRectF plot = view->chart()->plotArea();
   const int bold = gradlab::test::countPixels(image, plot, QColor(31, 119, 180), 60);
   const int faint = gradlab::test::countPixels(image, plot, QColor(193, 218, 234), 30);
-  QVERIFY2(bold > 3 * plot.width() / 4 && faint > 20, qPrintable(QString("%1 average, %2 per-step pixels").arg(bold).arg(faint)));
+  QVERIFY2(bold > 3 * plot.width() / 4 && faint > 20,
+           qPrintable(QString("%1 average, %2 per-step pixels").arg(bold).arg(faint)));
   const QStringList shortened = gradlab::test::elided(gradlab::test::sceneTexts(*view->scene()));
   QVERIFY2(shortened.isEmpty(), qPrintable(shortened.join(" | ")));
 }
@@ -238,8 +241,8 @@ void verifyDepthViewReadable(MainWindow& window, const QString& screenshot) {
   gradlab::test::screenshot(window, screenshot, 150);
   QVERIFY(QRectF(window.rect()).contains(gradlab::test::rectIn(*view, window)));
   const QStringList shortened = gradlab::test::elided(view->chartTexts());
-  QVERIFY2(shortened.isEmpty(), qPrintable(QString("%1x%2: ").arg(window.width()).arg(window.height()) +
-                                           shortened.join(" | ")));
+  QVERIFY2(shortened.isEmpty(),
+           qPrintable(QString("%1x%2: ").arg(window.width()).arg(window.height()) + shortened.join(" | ")));
 }
 
 // The banner shows `text` whole: visible in the window's picture, its red background and dark
@@ -255,8 +258,9 @@ void verifyBannerShows(MainWindow& window, const QString& text) {
   QVERIFY(QRectF(window.rect()).contains(area));
   QVERIFY(gradlab::test::countPixels(image, area, QColor(0xfd, 0xec, 0xea), 12) > area.width() * area.height() / 2);
   QVERIFY(gradlab::test::countPixels(image, area, QColor(0x61, 0x1a, 0x15), 60) > 100);  // the words
-  QVERIFY2(banner->heightForWidth(banner->width()) <= banner->height(),
-           qPrintable(QString("%1 pixels high for %2").arg(banner->height()).arg(banner->heightForWidth(banner->width()))));
+  QVERIFY2(
+      banner->heightForWidth(banner->width()) <= banner->height(),
+      qPrintable(QString("%1 pixels high for %2").arg(banner->height()).arg(banner->heightForWidth(banner->width()))));
 }
 
 // Lets the run's snapshots pile up in the UI thread's queue while it trains, as a busy UI thread
@@ -287,8 +291,10 @@ void verifyOnlyTheCurrentRun(MainWindow& window, const QString& when) {
   while (!csv.atEnd()) {
     const QList<QByteArray> row = csv.readLine().trimmed().split(',');
     QCOMPARE(row.size(), qsizetype(4));
-    if (row[1] == "train") QVERIFY2(row[0].toULongLong() == next++, qPrintable(when + ": CSV row " + row.join(',')));
-    else QVERIFY2(row[0].toULongLong() <= n, qPrintable(when + ": CSV row " + row.join(',')));
+    if (row[1] == "train")
+      QVERIFY2(row[0].toULongLong() == next++, qPrintable(when + ": CSV row " + row.join(',')));
+    else
+      QVERIFY2(row[0].toULongLong() <= n, qPrintable(when + ": CSV row " + row.join(',')));
   }
   QCOMPARE(next, n);
 
@@ -339,7 +345,9 @@ bool holdsControlCharacter(const QString& text) {
 }
 
 // `text` quotable in a test's failure message.
-QByteArray shown(const QString& text) { return QByteArray::fromStdString(gradlab::util::printable(text.toStdString(), 400)); }
+QByteArray shown(const QString& text) {
+  return QByteArray::fromStdString(gradlab::util::printable(text.toStdString(), 400));
+}
 
 // File > Open on a file cut short inside its header, under folders whose names hold escape
 // sequences and run long: the dialog refusing it names the file escaped and cut short, and its
@@ -373,8 +381,9 @@ void verifyOpenDialogIsEscaped(MainWindow& window, const QTemporaryDir& dir) {
   answer.stop();
   QVERIFY2(unexpected.isEmpty(), qPrintable(unexpected));
   QCOMPARE(title, QString("Cannot open \\x1b]0;owned\\x07\\x1b[2J.gradlab"));
-  QVERIFY2(message.contains("\\x1b]0;owned\\x07\\x1b[2JBBB") && message.endsWith("more bytes)") && message.size() < 1100,
-           shown(message));
+  QVERIFY2(
+      message.contains("\\x1b]0;owned\\x07\\x1b[2JBBB") && message.endsWith("more bytes)") && message.size() < 1100,
+      shown(message));
   QVERIFY2(!holdsControlCharacter(title) && !holdsControlCharacter(message), shown(title + message));
 }
 
@@ -434,7 +443,8 @@ class TestMainWindow : public QObject {
     // Every layer's histogram received data: one panel per layer, each with counts.
     const auto& histograms = window.histograms();
     const int layers = int(window.editor().graph().nodes.size());
-    QVERIFY2(histograms.panelCount() >= layers - 1 && histograms.panelCount() <= layers, qPrintable(QString::number(histograms.panelCount())));
+    QVERIFY2(histograms.panelCount() >= layers - 1 && histograms.panelCount() <= layers,
+             qPrintable(QString::number(histograms.panelCount())));
     for (int i = 0; i < histograms.panelCount(); ++i) {
       QVERIFY2(histograms.panel(i).sampleCount() > 0, qPrintable(histograms.panel(i).title()));
       QCOMPARE(histograms.panel(i).binCount(), int(gradlab::train::kHistogramBins));
@@ -456,8 +466,9 @@ class TestMainWindow : public QObject {
   void divergenceShowsABannerAndResetRecovers() {
     auto e = quickExperiment();
     e.title = "ReLU MLP, learning rate far too high";
-    e.network = "input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
-                "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=3)\nloss = CrossEntropyLoss(logits)\n";
+    e.network =
+        "input x: 2\nh1 = Linear(x, out_features=32)\na1 = ReLU(h1)\nh2 = Linear(a1, out_features=32)\n"
+        "a2 = ReLU(h2)\nlogits = Linear(a2, out_features=3)\nloss = CrossEntropyLoss(logits)\n";
     e.training.dataset = "spiral";
     e.training.toyClasses = 3;
     e.training.batch = 32;
@@ -488,7 +499,8 @@ class TestMainWindow : public QObject {
     editor.setParam("logits", "out_features", "0");
     QVERIFY(!editor.problem().isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(!action(window, "Play")->isEnabled(), 5000);
-    QVERIFY2(action(window, "Play")->toolTip().contains(editor.problem()), qPrintable(action(window, "Play")->toolTip()));
+    QVERIFY2(action(window, "Play")->toolTip().contains(editor.problem()),
+             qPrintable(action(window, "Play")->toolTip()));
     gradlab::test::screenshot(window, "main_window_shape_error", 150);
     {  // the node in error is outlined red where the canvas shows it
       const QImage image = window.grab().toImage();
@@ -580,8 +592,9 @@ class TestMainWindow : public QObject {
     QVERIFY2(dialog->result()->report.passed(), qPrintable(dialog->verdictText()));
     gradlab::test::screenshot(*dialog, "main_window_gradient_check", 150);
     for (int row = 0; row < dialog->table()->rowCount(); ++row)  // every tensor's row in sight
-      QVERIFY2(dialog->table()->viewport()->rect().contains(dialog->table()->visualItemRect(dialog->table()->item(row, 0))),
-               qPrintable(QString("row %1 of %2").arg(row).arg(dialog->table()->rowCount())));
+      QVERIFY2(
+          dialog->table()->viewport()->rect().contains(dialog->table()->visualItemRect(dialog->table()->item(row, 0))),
+          qPrintable(QString("row %1 of %2").arg(row).arg(dialog->table()->rowCount())));
     for (QLabel* label : dialog->findChildren<QLabel*>())  // the verdict whole
       if (label->isVisible() && label->text() == dialog->verdictText())
         QVERIFY(label->heightForWidth(label->width()) <= label->height());
@@ -600,7 +613,8 @@ class TestMainWindow : public QObject {
       QVERIFY2(landscape->plot()->elidedLabels().isEmpty(), qPrintable(landscape->plot()->elidedLabels().join(" | ")));
       auto* receptive = lab.window.findChild<gradlab::ui::ReceptiveFieldView*>();
       QVERIFY(receptive);
-      QCOMPARE(receptive->table()->rowCount(), int(gradlab::analysis::receptiveFields(lab.window.editor().graph()).size()));
+      QCOMPARE(receptive->table()->rowCount(),
+               int(gradlab::analysis::receptiveFields(lab.window.editor().graph()).size()));
     }
   }
 
@@ -677,7 +691,8 @@ class TestMainWindow : public QObject {
     QVERIFY(!reopened.isModified());
 
     action(reopened, "Reset")->trigger();
-    QVERIFY2(reopened.statusBar()->currentMessage().contains("seed"), qPrintable(reopened.statusBar()->currentMessage()));
+    QVERIFY2(reopened.statusBar()->currentMessage().contains("seed"),
+             qPrintable(reopened.statusBar()->currentMessage()));
     QTRY_VERIFY_WITH_TIMEOUT(reopened.experiment().weights == seeded, 10000);
   }
 
@@ -769,7 +784,8 @@ class TestMainWindow : public QObject {
     QVERIFY(common >= saved + 15);
     for (size_t i = 0; i < common; ++i)  // bit for bit (MetricPoint's ==), the saved part and the continued one
       QVERIFY2(continued[i] == straight[i], qPrintable(QString("step %1: %2 continued, %3 straight")
-                                                           .arg(i).arg(continued[i].loss, 0, 'g', 17)
+                                                           .arg(i)
+                                                           .arg(continued[i].loss, 0, 'g', 17)
                                                            .arg(straight[i].loss, 0, 'g', 17)));
   }
 
@@ -831,7 +847,7 @@ class TestMainWindow : public QObject {
       QCOMPARE(discard.asked, QString("Save changes to Untitled?"));
       QVERIFY(!window.isVisible());
       QCOMPARE(gradlab::persist::loadExperiment(path.toStdString()).network, edited);  // untouched
-      QVERIFY(!std::filesystem::exists(autosaved));  // a clean exit
+      QVERIFY(!std::filesystem::exists(autosaved));                                    // a clean exit
     }
   }
 
@@ -871,7 +887,8 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.size(), QSize(1440, 900));  // a desktop's size by default
     window.fitTo(QSize(1280, 720));
     window.show();
-    QVERIFY2(window.width() <= 1280 && window.height() <= 720, qPrintable(QString("%1x%2").arg(window.width()).arg(window.height())));
+    QVERIFY2(window.width() <= 1280 && window.height() <= 720,
+             qPrintable(QString("%1x%2").arg(window.width()).arg(window.height())));
     window.fitTo(QSize(640, 480));
     QCOMPARE(window.size(), window.minimumSize());
   }
@@ -1038,7 +1055,8 @@ class TestMainWindow : public QObject {
     QVERIFY2(accuracyMin >= 0 && accuracyMax <= 100, qPrintable(QString("%1..%2").arg(accuracyMin).arg(accuracyMax)));
     const auto [lossMin, lossMax] = charts.lossAxisRange();
     QVERIFY2(charts.lossAxisIsLog(), qPrintable(QString("linear loss axis up to %1").arg(lossMax)));
-    QVERIFY2(std::isfinite(lossMin) && std::isfinite(lossMax) && lossMax <= 40, qPrintable(QString("log10 %1..%2").arg(lossMin).arg(lossMax)));
+    QVERIFY2(std::isfinite(lossMin) && std::isfinite(lossMax) && lossMax <= 40,
+             qPrintable(QString("log10 %1..%2").arg(lossMin).arg(lossMax)));
     QVERIFY2(charts.lossAxisNote().contains("log scale"), qPrintable(charts.lossAxisNote()));
     gradlab::test::screenshot(window, "demo_diverged_1280x720", 200);
     verifyDepthViewReadable(window, "demo_diverged_depth_1280x720");
@@ -1125,8 +1143,9 @@ class TestMainWindow : public QObject {
     e.training.batch = 16;
     e.training.sampleLimit = 512;
     if (haveFashionMnist())
-      e.network = "input x: 1x28x28\nc1 = Conv2d(x, out_channels=4, kernel_size=7, padding=3)\na1 = ReLU(c1)\n"
-                  "f = Flatten(a1)\nlogits = Linear(f, out_features=10)\nloss = CrossEntropyLoss(logits)\n";
+      e.network =
+          "input x: 1x28x28\nc1 = Conv2d(x, out_channels=4, kernel_size=7, padding=3)\na1 = ReLU(c1)\n"
+          "f = Flatten(a1)\nlogits = Linear(f, out_features=10)\nloss = CrossEntropyLoss(logits)\n";
     Lab lab(e);
     QCOMPARE(lab.window.experiment().training.convolution, std::string("fft"));
     QComboBox* conv = nullptr;
@@ -1146,8 +1165,9 @@ class TestMainWindow : public QObject {
     Lab lab(quickExperiment());
     const auto before = lab.window.experiment();
     QTemporaryDir dir;
-    for (const auto& [name, bytes] : {std::pair<QString, QByteArray>{"foreign.gradlab", "\x89PNG\r\n\x1a\n not an experiment"},
-                                      {"empty.gradlab", ""}}) {
+    for (const auto& [name, bytes] :
+         {std::pair<QString, QByteArray>{"foreign.gradlab", "\x89PNG\r\n\x1a\n not an experiment"},
+          {"empty.gradlab", ""}}) {
       QFile f(dir.filePath(name));
       QVERIFY(f.open(QIODevice::WriteOnly));
       f.write(bytes);
@@ -1168,7 +1188,8 @@ class TestMainWindow : public QObject {
     f.write(bytes);
     f.close();
     QVERIFY(!lab.window.openFile(good, &error));
-    QVERIFY2(error.contains("corrupt", Qt::CaseInsensitive) || error.contains("damaged", Qt::CaseInsensitive), qPrintable(error));
+    QVERIFY2(error.contains("corrupt", Qt::CaseInsensitive) || error.contains("damaged", Qt::CaseInsensitive),
+             qPrintable(error));
     const auto after = lab.window.experiment();
     QCOMPARE(after.network, before.network);
     QVERIFY(after.training == before.training);
@@ -1199,7 +1220,8 @@ class TestMainWindow : public QObject {
     QVERIFY2(lab.window.openFile(path, &error), qPrintable(error));
     QVERIFY(ready.wait(120000));
     QVERIFY2(lab.window.windowTitle().startsWith(escaped), shown(lab.window.windowTitle()));
-    QVERIFY2(lab.window.statusBar()->currentMessage().startsWith("Opened " + escaped), shown(lab.window.statusBar()->currentMessage()));
+    QVERIFY2(lab.window.statusBar()->currentMessage().startsWith("Opened " + escaped),
+             shown(lab.window.statusBar()->currentMessage()));
     QVERIFY(!described.isEmpty());
     const QString description = described.last().at(0).toString();
     QVERIFY2(description.startsWith(escaped + "AAA") && description.size() < 500, shown(description));

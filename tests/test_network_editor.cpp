@@ -135,7 +135,8 @@ void checkEditorShows(QWidget& window, NetworkEditor& editor, bool dark) {
     const int accent = test::countPixels(shot, box, familyAccent(item->content().category), 30);
     QVERIFY2(accent > box.height() / 2, qPrintable(QString("%1: %2 accent pixels").arg(node.name.c_str()).arg(accent)));
     const int fill = test::countPixels(shot, box, palette.color(QPalette::Base), 12);
-    QVERIFY2(fill > box.width() * box.height() / 4, qPrintable(QString("%1: %2 box pixels").arg(node.name.c_str()).arg(fill)));
+    QVERIFY2(fill > box.width() * box.height() / 4,
+             qPrintable(QString("%1: %2 box pixels").arg(node.name.c_str()).arg(fill)));
   }
   const auto& shapes = editor.analysis().shapes;
   for (const EdgeItem* edge : editor.edgeItems()) {
@@ -144,7 +145,8 @@ void checkEditorShows(QWidget& window, NetworkEditor& editor, bool dark) {
     QCOMPARE(edge->label(), shapeText(shape->second));
     const QPointF at = test::sceneRectIn(view, QRectF(edge->labelPos(), QSizeF(0, 0)), window).topLeft();
     QVERIFY2(canvas.contains(at), qPrintable(edge->label()));
-    const int ink = test::countPixels(shot, QRectF(at - QPointF(6, 3), QSizeF(12, 6)), palette.color(QPalette::Text), 150);
+    const int ink =
+        test::countPixels(shot, QRectF(at - QPointF(6, 3), QSizeF(12, 6)), palette.color(QPalette::Text), 150);
     QVERIFY2(ink > 0, qPrintable(edge->label()));
   }
   const double light = test::meanLightness(shot, canvas);
@@ -159,7 +161,8 @@ class TestNetworkEditor : public QObject {
     LayerPalette palette;
     QStringList all = palette.visibleTypes();
     QCOMPARE(all.front(), kInputType);
-    for (const auto& def : nn::layerCatalog()) QVERIFY2(all.contains(QString::fromStdString(def.type)), def.type.c_str());
+    for (const auto& def : nn::layerCatalog())
+      QVERIFY2(all.contains(QString::fromStdString(def.type)), def.type.c_str());
     QCOMPARE(all.size(), int(nn::layerCatalog().size()) + 1);
     QStringList groups;
     for (int i = 0; i < palette.tree()->topLevelItemCount(); ++i) groups << palette.tree()->topLevelItem(i)->text(0);
@@ -292,9 +295,10 @@ class TestNetworkEditor : public QObject {
     NetworkEditor editor;
     editor.resize(900, 700);
     editor.show();
-    const nn::Graph good = parse("input x: 1x28x28\nc = Conv2d(x, out_channels=1, kernel_size=3, padding=1)\n"
-                                 "s = Add(c, x)\nf = Flatten(s)\nlogits = Linear(f, out_features=10)\n"
-                                 "loss = CrossEntropyLoss(logits)\n");
+    const nn::Graph good = parse(
+        "input x: 1x28x28\nc = Conv2d(x, out_channels=1, kernel_size=3, padding=1)\n"
+        "s = Add(c, x)\nf = Flatten(s)\nlogits = Linear(f, out_features=10)\n"
+        "loss = CrossEntropyLoss(logits)\n");
     editor.setGraph(good);
     QVERIFY2(editor.trainable(), qPrintable(editor.problem()));
     QCOMPARE(redPixels(editor, "s"), 0);
@@ -348,7 +352,8 @@ class TestNetworkEditor : public QObject {
     QVERIFY(QTest::qWaitForWindowActive(&editor));
     const nn::Graph lenet = preset("lenet5");
     editor.setGraph(lenet);
-    QTest::mouseClick(editor.view()->viewport(), Qt::LeftButton, Qt::NoModifier, onViewport(editor, editor.positions().at("a1")));
+    QTest::mouseClick(editor.view()->viewport(), Qt::LeftButton, Qt::NoModifier,
+                      onViewport(editor, editor.positions().at("a1")));
     QCOMPARE(editor.selectedName(), QString("a1"));
     QTest::keyClick(editor.view(), Qt::Key_Delete);  // the editor's shortcut, as a user presses it
     QVERIFY(!editor.graph().find("a1"));
@@ -382,15 +387,14 @@ class TestNetworkEditor : public QObject {
     editor.show();
     editor.setGraph(preset("mlp_784_256_10"));
     const Positions arranged = editor.positions();
-    const QPointF start = arranged.at("h1");  // the box's centre
+    const QPointF start = arranged.at("h1");       // the box's centre
     const QPointF grab = start + QPointF(-60, 0);  // on its body, away from the ports
     drag(editor, grab, grab + QPointF(200, 40));
     const QPointF moved = editor.positions().at("h1");
     // The mouse moves in whole pixels of the (zoomed) view.
     const QPointF by = editor.view()->mapToScene(onViewport(editor, grab + QPointF(200, 40))) -
                        editor.view()->mapToScene(onViewport(editor, grab));
-    QVERIFY2(QLineF(moved, start + by).length() < 0.01,
-             qPrintable(QString("%1,%2").arg(moved.x()).arg(moved.y())));
+    QVERIFY2(QLineF(moved, start + by).length() < 0.01, qPrintable(QString("%1,%2").arg(moved.x()).arg(moved.y())));
     QCOMPARE(editor.undoStack()->count(), 1);
     editor.autoArrange();
     QCOMPARE(editor.positions(), arranged);
@@ -423,7 +427,8 @@ class TestNetworkEditor : public QObject {
     editor.select({"c1"});
     QCOMPARE(inspector.node(), QString("c1"));
     // Every hyper-parameter of Conv2d, with an editor fitting its kind.
-    for (const auto& p : nn::findLayer("Conv2d")->params) QVERIFY2(inspector.paramField(QString::fromStdString(p.name)), p.name.c_str());
+    for (const auto& p : nn::findLayer("Conv2d")->params)
+      QVERIFY2(inspector.paramField(QString::fromStdString(p.name)), p.name.c_str());
     QVERIFY(qobject_cast<QSpinBox*>(inspector.paramField("kernel_size")->editor()));
     QVERIFY(qobject_cast<QDoubleSpinBox*>(inspector.paramField("init_std")->editor()));
     QVERIFY(qobject_cast<QComboBox*>(inspector.paramField("init")->editor()));
@@ -550,7 +555,8 @@ class TestNetworkEditor : public QObject {
     // Edited text: one layer changed, one added; the layers that keep their names keep their places.
     QString changed = text.text();
     changed.replace("f6 = Linear(a5, out_features=84)", "f6 = Linear(a5, out_features=100)");
-    changed.replace("logits = Linear(a6, out_features=10)", "d6 = Dropout(a6, p=0.2)\nlogits = Linear(d6, out_features=10)");
+    changed.replace("logits = Linear(a6, out_features=10)",
+                    "d6 = Dropout(a6, p=0.2)\nlogits = Linear(d6, out_features=10)");
     text.setText(changed);
     QVERIFY(text.isModified());
     QCOMPARE(editor.graph(), lenet);  // nothing applied yet

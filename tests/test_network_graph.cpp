@@ -74,9 +74,10 @@ class TestNetworkGraph : public QObject {
       const std::string text = readFile(entry.path());
       const ParsedNetwork parsed = parseNetwork(text);
       QVERIFY2(parsed.ok(), qPrintable(QString::fromStdString(entry.path().string() + ": " +
-                                                             (parsed.ok() ? "" : parsed.errors[0].text()))));
+                                                              (parsed.ok() ? "" : parsed.errors[0].text()))));
       const GraphAnalysis a = analyze(parsed.graph);
-      QVERIFY2(a.ok() && a.issues.empty(), qPrintable(QString::fromStdString(entry.path().string() + ":\n" + a.errorText())));
+      QVERIFY2(a.ok() && a.issues.empty(),
+               qPrintable(QString::fromStdString(entry.path().string() + ":\n" + a.errorText())));
       // graph -> text -> graph is exact, and the printed text is a fixed point.
       const std::string printed = printNetwork(parsed.graph);
       const ParsedNetwork again = parseNetwork(printed);
@@ -113,13 +114,16 @@ class TestNetworkGraph : public QObject {
 
   void convolutionArithmetic() {
     auto shapeOf = [](const std::string& layer, const std::string& input) {
-      const auto a = analyzeText("input x: " + input + "\ny = " + layer + "\nf = Flatten(y)\no = Linear(f, out_features=2)\nloss = CrossEntropyLoss(o)\n");
+      const auto a = analyzeText("input x: " + input + "\ny = " + layer +
+                                 "\nf = Flatten(y)\no = Linear(f, out_features=2)\nloss = CrossEntropyLoss(o)\n");
       return a.ok() ? a.shapes.at("y").text() : a.errorText();
     };
     QCOMPARE(shapeOf("Conv2d(x, out_channels=4, kernel_size=3)", "3x32x32"), std::string("4x30x30"));
-    QCOMPARE(shapeOf("Conv2d(x, out_channels=4, kernel_size=3, stride=2, padding=1)", "3x32x32"), std::string("4x16x16"));
+    QCOMPARE(shapeOf("Conv2d(x, out_channels=4, kernel_size=3, stride=2, padding=1)", "3x32x32"),
+             std::string("4x16x16"));
     QCOMPARE(shapeOf("Conv2d(x, out_channels=4, kernel_size=3, dilation=2)", "1x10x12"), std::string("4x6x8"));
-    QCOMPARE(shapeOf("ConvTranspose2d(x, out_channels=2, kernel_size=4, stride=2, padding=1)", "3x7x7"), std::string("2x14x14"));
+    QCOMPARE(shapeOf("ConvTranspose2d(x, out_channels=2, kernel_size=4, stride=2, padding=1)", "3x7x7"),
+             std::string("2x14x14"));
     QCOMPARE(shapeOf("MaxPool2d(x, kernel_size=3, stride=2, padding=1)", "8x15x15"), std::string("8x8x8"));
     QCOMPARE(shapeOf("AvgPool2d(x, kernel_size=2)", "8x15x15"), std::string("8x7x7"));
   }
@@ -139,35 +143,56 @@ class TestNetworkGraph : public QObject {
     const std::string head = "input x: 4\n";
     QVERIFY(firstError(kMlp).empty());
     // Unknown type, unknown or bad hyper-parameter, missing required one.
-    QVERIFY(firstError(head + "h = Dense(x, out_features=3)\nloss = CrossEntropyLoss(h)\n").find("unknown layer type 'Dense'") != std::string::npos);
-    QVERIFY(firstError(head + "h = Linear(x, outputs=3)\nloss = CrossEntropyLoss(h)\n").find("unknown hyper-parameter 'outputs'") != std::string::npos);
-    QVERIFY(firstError(head + "h = Linear(x, out_features=-3)\nloss = CrossEntropyLoss(h)\n").find("out_features = -3 is outside") != std::string::npos);
-    QVERIFY(firstError(head + "h = Linear(x)\nloss = CrossEntropyLoss(h)\n").find("needs out_features") != std::string::npos);
-    QVERIFY(firstError(head + "h = Linear(x, out_features=3, out_features=4)\nloss = CrossEntropyLoss(h)\n").find("given twice") != std::string::npos);
+    QVERIFY(firstError(head + "h = Dense(x, out_features=3)\nloss = CrossEntropyLoss(h)\n")
+                .find("unknown layer type 'Dense'") != std::string::npos);
+    QVERIFY(firstError(head + "h = Linear(x, outputs=3)\nloss = CrossEntropyLoss(h)\n")
+                .find("unknown hyper-parameter 'outputs'") != std::string::npos);
+    QVERIFY(firstError(head + "h = Linear(x, out_features=-3)\nloss = CrossEntropyLoss(h)\n")
+                .find("out_features = -3 is outside") != std::string::npos);
+    QVERIFY(firstError(head + "h = Linear(x)\nloss = CrossEntropyLoss(h)\n").find("needs out_features") !=
+            std::string::npos);
+    QVERIFY(firstError(head + "h = Linear(x, out_features=3, out_features=4)\nloss = CrossEntropyLoss(h)\n")
+                .find("given twice") != std::string::npos);
     // Dangling input, wrong arity, duplicate names.
-    QVERIFY(firstError(head + "h = Linear(y, out_features=3)\nloss = CrossEntropyLoss(h)\n").find("input 'y' does not exist") != std::string::npos);
-    QVERIFY(firstError(head + "h = ReLU(x, x)\nloss = CrossEntropyLoss(h)\n").find("takes 1 input, got 2") != std::string::npos);
-    QVERIFY(firstError(head + "h = ReLU(x)\nh = ReLU(h)\nloss = CrossEntropyLoss(h)\n").find("used twice") != std::string::npos);
+    QVERIFY(firstError(head + "h = Linear(y, out_features=3)\nloss = CrossEntropyLoss(h)\n")
+                .find("input 'y' does not exist") != std::string::npos);
+    QVERIFY(firstError(head + "h = ReLU(x, x)\nloss = CrossEntropyLoss(h)\n").find("takes 1 input, got 2") !=
+            std::string::npos);
+    QVERIFY(firstError(head + "h = ReLU(x)\nh = ReLU(h)\nloss = CrossEntropyLoss(h)\n").find("used twice") !=
+            std::string::npos);
     // A cycle.
-    const std::string cycle = firstError(head + "a = Add(x, b)\nb = ReLU(a)\no = Linear(b, out_features=2)\nloss = CrossEntropyLoss(o)\n");
+    const std::string cycle =
+        firstError(head + "a = Add(x, b)\nb = ReLU(a)\no = Linear(b, out_features=2)\nloss = CrossEntropyLoss(o)\n");
     QVERIFY2(cycle.find("cycle") != std::string::npos, cycle.c_str());
     // Shapes: Linear on an image, conv on a vector, Add of different shapes, a kernel too big.
-    QVERIFY(firstError("input x: 1x28x28\nh = Linear(x, out_features=3)\nloss = CrossEntropyLoss(h)\n").find("add a Flatten") != std::string::npos);
-    QVERIFY(firstError(head + "c = Conv2d(x, out_channels=2, kernel_size=3)\nf = Flatten(c)\nloss = CrossEntropyLoss(f)\n").find("expects an image") != std::string::npos);
-    QVERIFY(firstError(head + "h = Linear(x, out_features=3)\ns = Add(x, h)\nloss = CrossEntropyLoss(s)\n").find("one shape, got 4 and 3") != std::string::npos);
-    QVERIFY(firstError("input x: 1x4x4\nc = Conv2d(x, out_channels=2, kernel_size=7)\nf = Flatten(c)\nloss = CrossEntropyLoss(f)\n").find("does not fit") != std::string::npos);
+    QVERIFY(firstError("input x: 1x28x28\nh = Linear(x, out_features=3)\nloss = CrossEntropyLoss(h)\n")
+                .find("add a Flatten") != std::string::npos);
+    QVERIFY(
+        firstError(head + "c = Conv2d(x, out_channels=2, kernel_size=3)\nf = Flatten(c)\nloss = CrossEntropyLoss(f)\n")
+            .find("expects an image") != std::string::npos);
+    QVERIFY(firstError(head + "h = Linear(x, out_features=3)\ns = Add(x, h)\nloss = CrossEntropyLoss(s)\n")
+                .find("one shape, got 4 and 3") != std::string::npos);
+    QVERIFY(firstError("input x: 1x4x4\nc = Conv2d(x, out_channels=2, kernel_size=7)\nf = Flatten(c)\nloss = "
+                       "CrossEntropyLoss(f)\n")
+                .find("does not fit") != std::string::npos);
     // No loss, two losses, a loss in the middle.
     QVERIFY(firstError(head + "h = Linear(x, out_features=3)\n").find("no loss") != std::string::npos);
     QVERIFY(firstError(head + "a = CrossEntropyLoss(x)\nb = MSELoss(x)\n").find("2 losses") != std::string::npos);
     QVERIFY(firstError(head + "l = MSELoss(x)\nh = ReLU(l)\n").find("last layer") != std::string::npos);
     // Absurd sizes.
-    QVERIFY(firstError(head + "h = Linear(x, out_features=1000000)\nh2 = Linear(h, out_features=1000)\nloss = CrossEntropyLoss(h2)\n").find("parameters; a layer may have at most") != std::string::npos);
-    QVERIFY(firstError("input x: 0\nh = Linear(x, out_features=2)\nloss = CrossEntropyLoss(h)\n").find("has shape 0") != std::string::npos);
+    QVERIFY(firstError(
+                head +
+                "h = Linear(x, out_features=1000000)\nh2 = Linear(h, out_features=1000)\nloss = CrossEntropyLoss(h2)\n")
+                .find("parameters; a layer may have at most") != std::string::npos);
+    QVERIFY(firstError("input x: 0\nh = Linear(x, out_features=2)\nloss = CrossEntropyLoss(h)\n").find("has shape 0") !=
+            std::string::npos);
     QVERIFY(firstError("h = ReLU(x)\n").find("no input") != std::string::npos);
   }
 
   void errorsCarryNodeAndLine() {
-    const GraphAnalysis a = analyzeText("input x: 4\n\nh = Linear(x, out_features=3)\nbad = Conv2d(h, out_channels=2, kernel_size=3)\nloss = CrossEntropyLoss(bad)\n");
+    const GraphAnalysis a = analyzeText(
+        "input x: 4\n\nh = Linear(x, out_features=3)\nbad = Conv2d(h, out_channels=2, kernel_size=3)\nloss = "
+        "CrossEntropyLoss(bad)\n");
     QVERIFY(!a.ok());
     QCOMPARE(a.issues.at(0).line, 4);
     QVERIFY(a.issues.at(0).node.find("bad (Conv2d)") != std::string::npos);
@@ -176,14 +201,17 @@ class TestNetworkGraph : public QObject {
   }
 
   void unusedOutputIsAWarningOnly() {
-    const GraphAnalysis a = analyzeText("input x: 4\nh = Linear(x, out_features=3)\nstray = ReLU(h)\nloss = CrossEntropyLoss(h)\n");
+    const GraphAnalysis a =
+        analyzeText("input x: 4\nh = Linear(x, out_features=3)\nstray = ReLU(h)\nloss = CrossEntropyLoss(h)\n");
     QVERIFY(a.ok());
     QCOMPARE(a.issues.size(), size_t(1));
     QCOMPARE(a.issues[0].severity, GraphIssue::Warning);
   }
 
   void canonicalValuesAndTitles() {
-    const ParsedNetwork p = parseNetwork("network \"A \\\"quoted\\\" name\"  # comment\ninput x: 4\nh = LeakyReLU(x, negative_slope=0.10)\no = Linear(h, out_features=2)\nloss = CrossEntropyLoss(o)\n");
+    const ParsedNetwork p = parseNetwork(
+        "network \"A \\\"quoted\\\" name\"  # comment\ninput x: 4\nh = LeakyReLU(x, negative_slope=0.10)\no = "
+        "Linear(h, out_features=2)\nloss = CrossEntropyLoss(o)\n");
     QVERIFY(p.ok());
     QCOMPARE(p.graph.title, std::string("A \"quoted\" name"));
     const GraphAnalysis a = analyze(p.graph);

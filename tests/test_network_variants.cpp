@@ -116,16 +116,25 @@ loss = CrossEntropyLoss(logits)
 
   void whatCannotBeDoneIsRefused() {
     const Graph base = parsed(kMlp);
-    QCOMPARE(refusal([&] { removeLayers(base, "Dropout"); }), std::string("without Dropout: the network has no Dropout layer"));
-    QCOMPARE(refusal([&] { insertLayers(base, {"Batchnorm", {}, LayerInsertion::After::EveryActivation}); }),
+    QCOMPARE(refusal([&] { removeLayers(base, "Dropout"); }),
+             std::string("without Dropout: the network has no Dropout layer"));
+    QCOMPARE(refusal([&] {
+               insertLayers(base, {"Batchnorm", {}, LayerInsertion::After::EveryActivation});
+             }),
              std::string("'Batchnorm' is not a layer type"));
-    const Graph single = parsed("network \"linear\"\ninput x: 2\nlogits = Linear(x, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
-    QCOMPARE(refusal([&] { insertLayers(single, {"BatchNorm1d", {}, LayerInsertion::After::EveryLinearButLast}); }),
+    const Graph single =
+        parsed("network \"linear\"\ninput x: 2\nlogits = Linear(x, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    QCOMPARE(refusal([&] {
+               insertLayers(single, {"BatchNorm1d", {}, LayerInsertion::After::EveryLinearButLast});
+             }),
              std::string("BatchNorm1d after every Linear but the last: the network has no such layer to insert after"));
     // A value the layer refuses is named by the graph checker, on one line.
-    const std::string m = refusal([&] { insertLayers(base, {"Dropout", {{"p", "1.5"}}, LayerInsertion::After::EveryActivation}); });
-    QVERIFY2(contains(m, "Dropout(p=1.5) after every activation gives a network that does not check") && !contains(m, "\n"),
-             m.c_str());
+    const std::string m = refusal([&] {
+      insertLayers(base, {"Dropout", {{"p", "1.5"}}, LayerInsertion::After::EveryActivation});
+    });
+    QVERIFY2(
+        contains(m, "Dropout(p=1.5) after every activation gives a network that does not check") && !contains(m, "\n"),
+        m.c_str());
     // BatchNorm1d after a convolution's image output is the checker's to refuse, not a crash.
     const Graph conv = parsed(R"(network "conv"
 input x: 1x8x8
@@ -135,7 +144,9 @@ f = Flatten(a1)
 logits = Linear(f, out_features=2)
 loss = CrossEntropyLoss(logits)
 )");
-    const std::string bn = refusal([&] { insertLayers(conv, {"BatchNorm1d", {}, LayerInsertion::After::EveryActivation}); });
+    const std::string bn = refusal([&] {
+      insertLayers(conv, {"BatchNorm1d", {}, LayerInsertion::After::EveryActivation});
+    });
     QVERIFY2(contains(bn, "does not check") && !contains(bn, "\n"), bn.c_str());
   }
 };

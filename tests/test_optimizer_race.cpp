@@ -139,9 +139,9 @@ class TestOptimizerRace : public QObject {
     QCOMPARE(calls.load(), 0);
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                              analysis::raceOptimizers(*context_, graph_, moons_, options(), {}, {10, 3}));
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-                             analysis::raceOptimizers(*context_, graph_, moons_, options(),
-                                                      optim::parseOptimizerSpecs("sgd"), {10, 1}));
+    QVERIFY_THROWS_EXCEPTION(
+        std::invalid_argument,
+        analysis::raceOptimizers(*context_, graph_, moons_, options(), optim::parseOptimizerSpecs("sgd"), {10, 1}));
   }
 
   void cancellingStopsEarly() {

@@ -127,13 +127,14 @@ class TestOptimizers : public QObject {
         optim::reference::step(settings, want[k], toDouble(grads[k]), states[k], t, double(lr), decays[k]);
         const double worst = test::worstOfBound(bench.value(k), want[k], rtol, atol);
         if (!(worst <= 1)) {
-          QFAIL(qPrintable(QString("%1: tensor %2 (%3 elements, decays %4) off the reference at step %5 by %6x the bound")
-                               .arg(QString::fromStdString(config.label()))
-                               .arg(k)
-                               .arg(sizes[k])
-                               .arg(decays[k])
-                               .arg(t)
-                               .arg(worst)));
+          QFAIL(
+              qPrintable(QString("%1: tensor %2 (%3 elements, decays %4) off the reference at step %5 by %6x the bound")
+                             .arg(QString::fromStdString(config.label()))
+                             .arg(k)
+                             .arg(sizes[k])
+                             .arg(decays[k])
+                             .arg(t)
+                             .arg(worst)));
         }
       }
     }
@@ -179,8 +180,8 @@ class TestOptimizers : public QObject {
   }
 
   void catalogNamesEveryOptimizer() {
-    const std::vector<std::string> expected{"sgd",       "adagrad",  "rmsprop",  "adam",       "adamw", "radam",
-                                            "nadam",     "adabelief", "diffgrad", "adamnorm", "adaminject"};
+    const std::vector<std::string> expected{"sgd",   "adagrad",   "rmsprop",  "adam",     "adamw",     "radam",
+                                            "nadam", "adabelief", "diffgrad", "adamnorm", "adaminject"};
     QCOMPARE(optim::optimizerCatalog().size(), expected.size());
     for (const auto& name : expected) {
       const auto* def = optim::findOptimizer(name);
@@ -208,8 +209,12 @@ class TestOptimizers : public QObject {
                 {"sgd", {{"lr", "0.01"}, {"momentum", "0.9"}}},
                 {"sgd", {{"lr", "0.01"}, {"momentum", "0.9"}, {"dampening", "0.5"}, {"weight_decay", "0.1"}}},
                 {"sgd", {{"lr", "0.01"}, {"momentum", "0.8"}, {"nesterov", "true"}, {"weight_decay", "0.05"}}},
-                {"sgd", {{"lr", "0.01"}, {"momentum", "0.9"}, {"nesterov", "true"}, {"weight_decay", "0.1"},
-                         {"decay_all", "true"}}}});
+                {"sgd",
+                 {{"lr", "0.01"},
+                  {"momentum", "0.9"},
+                  {"nesterov", "true"},
+                  {"weight_decay", "0.1"},
+                  {"decay_all", "true"}}}});
   }
 
   void adagradMatchesReference() {
@@ -222,8 +227,12 @@ class TestOptimizers : public QObject {
     compareAll({{"rmsprop", {}},
                 {"rmsprop", {{"centered", "true"}}},
                 {"rmsprop", {{"momentum", "0.9"}, {"weight_decay", "0.05"}}},
-                {"rmsprop", {{"centered", "true"}, {"momentum", "0.5"}, {"alpha", "0.9"}, {"weight_decay", "0.01"},
-                             {"decay_all", "true"}}}});
+                {"rmsprop",
+                 {{"centered", "true"},
+                  {"momentum", "0.5"},
+                  {"alpha", "0.9"},
+                  {"weight_decay", "0.01"},
+                  {"decay_all", "true"}}}});
   }
 
   void adamAndAdamWMatchReference() {
@@ -284,7 +293,10 @@ class TestOptimizers : public QObject {
       for (size_t i = 0; i < after.size(); ++i)
         QVERIFY2(std::abs(after[i] - (before[k][i] - 0.25f * grads[k][i])) <=
                      1e-6f * (std::abs(before[k][i]) + std::abs(grads[k][i])),
-                 qPrintable(QString("tensor of %1, value %2: %3, want %4").arg(sizes[k]).arg(i).arg(after[i])
+                 qPrintable(QString("tensor of %1, value %2: %3, want %4")
+                                .arg(sizes[k])
+                                .arg(i)
+                                .arg(after[i])
                                 .arg(before[k][i] - 0.25f * grads[k][i])));
     }
   }
@@ -299,8 +311,8 @@ class TestOptimizers : public QObject {
   }
 
   void notFiniteFlagStopsUpdates() {
-    for (const char* name : {"sgd", "adagrad", "rmsprop", "adam", "radam", "nadam", "adabelief", "diffgrad",
-                             "adamnorm", "adaminject"}) {
+    for (const char* name :
+         {"sgd", "adagrad", "rmsprop", "adam", "radam", "nadam", "adabelief", "diffgrad", "adamnorm", "adaminject"}) {
       auto opt = optim::createOptimizer(*context_, name, {{"weight_decay", "0.1"}});
       Bench bench(*context_, {300, 7}, {true, false}, 3);
       bench.record(*opt);
@@ -324,15 +336,15 @@ class TestOptimizers : public QObject {
   }
 
   void resetZeroesState() {
-    for (const auto& [name, values] : std::vector<std::pair<std::string, Values>>{
-             {"sgd", {{"momentum", "0.9"}}},
-             {"adagrad", {{"initial_accumulator_value", "0.25"}}},
-             {"rmsprop", {{"centered", "true"}, {"momentum", "0.9"}}},
-             {"adam", {{"amsgrad", "true"}}},
-             {"nadam", {}},
-             {"diffgrad", {}},
-             {"adamnorm", {}},
-             {"adaminject", {}}}) {
+    for (const auto& [name, values] :
+         std::vector<std::pair<std::string, Values>>{{"sgd", {{"momentum", "0.9"}}},
+                                                     {"adagrad", {{"initial_accumulator_value", "0.25"}}},
+                                                     {"rmsprop", {{"centered", "true"}, {"momentum", "0.9"}}},
+                                                     {"adam", {{"amsgrad", "true"}}},
+                                                     {"nadam", {}},
+                                                     {"diffgrad", {}},
+                                                     {"adamnorm", {}},
+                                                     {"adaminject", {}}}) {
       auto opt = optim::createOptimizer(*context_, name, values);
       Bench bench(*context_, {50}, {true}, 4);
       bench.record(*opt);
@@ -378,8 +390,7 @@ class TestOptimizers : public QObject {
     QVERIFY(has(msg("adaminject", {{"k", "0"}}), "k > 0.0"));
     QVERIFY(has(msg("adamnorm", {{"gamma", "2"}}), "0.0 <= gamma <= 1.0"));
     QVERIFY(has(msg("sgd", {{"nesterov", "true"}}), "Nesterov momentum requires a momentum > 0 and zero dampening"));
-    QVERIFY(has(msg("sgd", {{"nesterov", "true"}, {"momentum", "0.9"}, {"dampening", "0.1"}}),
-                "dampening = 0.1"));
+    QVERIFY(has(msg("sgd", {{"nesterov", "true"}, {"momentum", "0.9"}, {"dampening", "0.1"}}), "dampening = 0.1"));
     QVERIFY(has(msg("adam", {{"lr", "fast"}}), "lr must be a finite number, got 'fast'"));
     QVERIFY(has(msg("adam", {{"amsgrad", "maybe"}}), "amsgrad must be true or false"));
     QVERIFY(has(msg("adam", {{"momentum", "0.9"}}), "Adam has no hyper-parameter 'momentum'; accepted: lr, beta1"));
@@ -441,9 +452,9 @@ class TestOptimizers : public QObject {
     const auto step = adam->readState(0, "effective_lr");
     QCOMPARE(m.size(), size_t(64));
     for (size_t i = 0; i < 64; ++i) {
-      QVERIFY(std::abs(m[i] - 0.1 * g[i]) <= 1e-6 * std::abs(g[i]) + 1e-12);  // (1 - beta1) g
+      QVERIFY(std::abs(m[i] - 0.1 * g[i]) <= 1e-6 * std::abs(g[i]) + 1e-12);       // (1 - beta1) g
       QVERIFY(std::abs(v[i] - 1e-3 * g[i] * g[i]) <= 1e-5 * g[i] * g[i] + 1e-15);  // (1 - beta2) g^2
-      const double want = 1e-3 / (std::abs(g[i]) + 1e-8);  // v^ = g^2 after one step
+      const double want = 1e-3 / (std::abs(g[i]) + 1e-8);                          // v^ = g^2 after one step
       QVERIFY(std::abs(step[i] - want) <= 1e-4 * want);
     }
     QVERIFY(adam->readState(0, "no_such_state").empty());

@@ -81,7 +81,8 @@ sg = Sigmoid(t)
 hz = Linear(sg, out_features=8)
 z = ReLU(hz)
 logits = Linear(z, out_features=4)
-loss = )" + loss + "(logits)\n";
+loss = )" +
+         loss + "(logits)\n";
 }
 
 // The probe's statistics of `device` against those of the same tensor from the double-precision
@@ -97,9 +98,11 @@ void compareStats(const std::string& what, const train::TensorStats& device, con
   for (double v : reference) var += (v - mean) * (v - mean);
   const double scale = std::max({std::abs(lo), std::abs(hi), 1e-30});
   auto close = [&](const char* name, double got, double want) {
-    QVERIFY2(std::abs(got - want) <= 2e-3 * scale,
-             qPrintable(QString("%1 %2: probe %3, reference %4 (scale %5)")
-                            .arg(QString::fromStdString(what), name).arg(got).arg(want).arg(scale)));
+    QVERIFY2(std::abs(got - want) <= 2e-3 * scale, qPrintable(QString("%1 %2: probe %3, reference %4 (scale %5)")
+                                                                  .arg(QString::fromStdString(what), name)
+                                                                  .arg(got)
+                                                                  .arg(want)
+                                                                  .arg(scale)));
   };
   close("mean", device.mean, mean);
   close("std", device.std, std::sqrt(var / n));
@@ -113,10 +116,13 @@ void compareStats(const std::string& what, const train::TensorStats& device, con
     bins[size_t(std::clamp(k, 0.0, double(train::kHistogramBins - 1)))] += 1;
   }
   double moved = 0, total = 0;
-  for (size_t k = 0; k < bins.size(); ++k) moved += std::abs(bins[k] - device.histogram[k]), total += device.histogram[k];
+  for (size_t k = 0; k < bins.size(); ++k)
+    moved += std::abs(bins[k] - device.histogram[k]), total += device.histogram[k];
   QVERIFY2(total == n, what.c_str());
   QVERIFY2(moved <= 0.02 * n + 2, qPrintable(QString("%1 histogram: %2 of %3 values in other bins")
-                                                  .arg(QString::fromStdString(what)).arg(moved / 2).arg(n)));
+                                                 .arg(QString::fromStdString(what))
+                                                 .arg(moved / 2)
+                                                 .arg(n)));
 }
 
 double fractionOf(const nn::RefTensor& values, const std::function<bool(double)>& test) {
@@ -167,13 +173,18 @@ loss = CrossEntropyLoss(logits)
       double var = 0;
       for (float v : values) var += (v - mean) * (v - mean);
       QVERIFY(std::abs(l.activation.mean - mean) <= 1e-5 * std::max(1.0, std::abs(mean)));
-      QVERIFY(std::abs(l.activation.std - std::sqrt(var / values.size())) <= 1e-4 * std::max(1.0, std::sqrt(var / values.size())));
+      QVERIFY(std::abs(l.activation.std - std::sqrt(var / values.size())) <=
+              1e-4 * std::max(1.0, std::sqrt(var / values.size())));
       QCOMPARE(l.activation.min, lo);
       QCOMPARE(l.activation.max, hi);
-      if (l.type == "ReLU") QCOMPARE(l.activation.deadFraction.value(), zeros / values.size());
-      else QVERIFY2(!l.activation.deadFraction, l.node.c_str());  // Linear's zeros are not dead units
-      if (l.type == "Tanh" || l.type == "Sigmoid") QCOMPARE(l.activation.saturatedFraction.value(), saturated / values.size());
-      else QVERIFY2(!l.activation.saturatedFraction, l.node.c_str());
+      if (l.type == "ReLU")
+        QCOMPARE(l.activation.deadFraction.value(), zeros / values.size());
+      else
+        QVERIFY2(!l.activation.deadFraction, l.node.c_str());  // Linear's zeros are not dead units
+      if (l.type == "Tanh" || l.type == "Sigmoid")
+        QCOMPARE(l.activation.saturatedFraction.value(), saturated / values.size());
+      else
+        QVERIFY2(!l.activation.saturatedFraction, l.node.c_str());
       double binned = 0;
       for (float b : l.activation.histogram) binned += b;
       QCOMPARE(binned, double(values.size()));
@@ -181,7 +192,8 @@ loss = CrossEntropyLoss(logits)
     QVERIFY(layer(report, "r").activation.deadFraction > 0.3);  // dead half of the ReLU inputs
     QVERIFY(layer(report, "t").activation.saturatedFraction > 0.05);
     QVERIFY(layer(report, "h").gradient.count > 0);
-    QVERIFY(layer(report, "t").gradient.count == 0 || layer(report, "t").gradient.std == 0);  // t does not reach the loss
+    QVERIFY(layer(report, "t").gradient.count == 0 ||
+            layer(report, "t").gradient.std == 0);  // t does not reach the loss
   }
 
   // Every layer type's activation and gradient statistics against the network's double-precision
@@ -192,7 +204,8 @@ loss = CrossEntropyLoss(logits)
       constexpr uint32_t kBatch = 6;
       nn::Network net(*context_, test::graphOf(everyLayerNetwork(loss)), kBatch, 7);
       const auto input = test::randomFloats(kBatch * net.inputShape().elements(), 9, -2, 2);
-      const auto ref = test::trainingPassWithReference(*context_, net, input, test::spreadLabels(kBatch, net.classes(), 3));
+      const auto ref =
+          test::trainingPassWithReference(*context_, net, input, test::spreadLabels(kBatch, net.classes(), 3));
       train::Probes probes(net);
       const auto report = probes.measure(0, true, false);
       QCOMPARE(report.layers.size(), net.graph().nodes.size());
@@ -203,15 +216,19 @@ loss = CrossEntropyLoss(logits)
         const std::string what = std::string(loss) + " " + l.node + " (" + l.type + ")";
         compareStats(what + " activation", l.activation, ref.activations[i]);
         if (l.type == "ReLU") {
-          QVERIFY2(std::abs(*l.activation.deadFraction - fractionOf(ref.activations[i], [](double v) { return v == 0; })) <= 0.01, what.c_str());
+          QVERIFY2(std::abs(*l.activation.deadFraction -
+                            fractionOf(ref.activations[i], [](double v) { return v == 0; })) <= 0.01,
+                   what.c_str());
           QVERIFY2(*l.activation.deadFraction > 0.2, what.c_str());
         } else {
           QVERIFY2(!l.activation.deadFraction, what.c_str());
         }
         QCOMPARE(bool(l.activation.saturatedFraction), l.type == "Tanh" || l.type == "Sigmoid");
         QVERIFY(!l.gradient.deadFraction && !l.gradient.saturatedFraction);
-        if (l.gradient.count) compareStats(what + " gradient", l.gradient, ref.gradients[i]);
-        else withoutGradient.push_back(l.node);
+        if (l.gradient.count)
+          compareStats(what + " gradient", l.gradient, ref.gradients[i]);
+        else
+          withoutGradient.push_back(l.node);
       }
       QCOMPARE(withoutGradient, (std::vector<std::string>{"fx", "loss"}));
     }
@@ -237,7 +254,10 @@ loss = CrossEntropyLoss(logits)
     train::TrainingOptions options;
     options.batch = 20;
     options.learningRate = 0.05;
-    train::TrainingSession session(*context_, nn::parseNetwork("input x: 2\nh = Linear(x, out_features=8)\na = Tanh(h)\nlogits = Linear(a, out_features=2)\nloss = CrossEntropyLoss(logits)\n").graph,
+    train::TrainingSession session(*context_,
+                                   nn::parseNetwork("input x: 2\nh = Linear(x, out_features=8)\na = Tanh(h)\nlogits = "
+                                                    "Linear(a, out_features=2)\nloss = CrossEntropyLoss(logits)\n")
+                                       .graph,
                                    data, nullptr, options);
     session.train(5);
     std::vector<train::StepRecord> records;
@@ -248,8 +268,9 @@ loss = CrossEntropyLoss(logits)
     for (const auto& p : report.parameters) {
       QVERIFY(p.norm > 0 && p.gradNorm > 0);
       const double expected = 0.05 * p.gradNorm / p.norm;
-      QVERIFY2(std::abs(p.updateRatio - expected) <= 1e-3 * expected,
-               qPrintable(QString("%1: %2 vs %3").arg(QString::fromStdString(p.name)).arg(p.updateRatio).arg(expected)));
+      QVERIFY2(
+          std::abs(p.updateRatio - expected) <= 1e-3 * expected,
+          qPrintable(QString("%1: %2 vs %3").arg(QString::fromStdString(p.name)).arg(p.updateRatio).arg(expected)));
     }
   }
 
@@ -259,10 +280,12 @@ loss = CrossEntropyLoss(logits)
     const auto data = data::makeToyDataset("blobs", {200, 0.5, 3, 2});
     train::TrainingOptions options;
     options.batch = 25;
-    train::TrainingSession session(*context_, nn::parseNetwork("input x: 2\nh = Linear(x, out_features=6)\n"
-                                                               "bn = BatchNorm1d(h, momentum=0.5)\n"
-                                                               "logits = Linear(bn, out_features=3)\n"
-                                                               "loss = CrossEntropyLoss(logits)\n").graph,
+    train::TrainingSession session(*context_,
+                                   nn::parseNetwork("input x: 2\nh = Linear(x, out_features=6)\n"
+                                                    "bn = BatchNorm1d(h, momentum=0.5)\n"
+                                                    "logits = Linear(bn, out_features=3)\n"
+                                                    "loss = CrossEntropyLoss(logits)\n")
+                                       .graph,
                                    data, nullptr, options);
     const auto stats = session.network().runningStatistics();
     QCOMPARE(stats.size(), size_t(2));

@@ -31,16 +31,16 @@ const ReceptiveField& fieldOf(const std::vector<ReceptiveField>& fields, const s
 }
 
 // Checks size, jump and start on both axes.
-#define CHECK_FIELD(fields, node, size_, jump_, start_)                                      \
-  do {                                                                                      \
-    const ReceptiveField& f_ = fieldOf(fields, node);                                       \
-    QVERIFY2(!f_.whole, node);                                                              \
-    QCOMPARE(f_.rows.size, double(size_));                                                  \
-    QCOMPARE(f_.rows.jump, double(jump_));                                                  \
-    QCOMPARE(f_.rows.start, double(start_));                                                \
-    QCOMPARE(f_.cols.size, double(size_));                                                  \
-    QCOMPARE(f_.cols.jump, double(jump_));                                                  \
-    QCOMPARE(f_.cols.start, double(start_));                                                \
+#define CHECK_FIELD(fields, node, size_, jump_, start_) \
+  do {                                                  \
+    const ReceptiveField& f_ = fieldOf(fields, node);   \
+    QVERIFY2(!f_.whole, node);                          \
+    QCOMPARE(f_.rows.size, double(size_));              \
+    QCOMPARE(f_.rows.jump, double(jump_));              \
+    QCOMPARE(f_.rows.start, double(start_));            \
+    QCOMPARE(f_.cols.size, double(size_));              \
+    QCOMPARE(f_.cols.jump, double(jump_));              \
+    QCOMPARE(f_.cols.start, double(start_));            \
   } while (0)
 
 // Which input pixels one unit can depend on, propagated exactly from output positions back to
@@ -112,14 +112,15 @@ nn::Graph randomCnn(std::mt19937& rng, bool transposed) {
                 ", dilation=" + std::to_string(d) + ")\n";
       } else if (kind == 2) {
         const int k = pick(2, 3);
-        text += name + " = " + (rng() % 2 ? "MaxPool2d" : "AvgPool2d") + "(" + last + ", kernel_size=" +
-                std::to_string(k) + ", stride=" + std::to_string(pick(1, 2)) + ", padding=" + std::to_string(pick(0, k / 2)) + ")\n";
+        text += name + " = " + (rng() % 2 ? "MaxPool2d" : "AvgPool2d") + "(" + last +
+                ", kernel_size=" + std::to_string(k) + ", stride=" + std::to_string(pick(1, 2)) +
+                ", padding=" + std::to_string(pick(0, k / 2)) + ")\n";
       } else if (kind == 3) {
         text += name + " = ReLU(" + last + ")\n";
       } else if (kind == 4) {  // residual block: a shape-keeping convolution added to its input
         const int k = 2 * pick(0, 2) + 1, d = pick(1, 2);
-        text += name + "_c = Conv2d(" + last + ", out_channels=2, kernel_size=" + std::to_string(k) + ", padding=" +
-                std::to_string((k - 1) / 2 * d) + ", dilation=" + std::to_string(d) + ")\n";
+        text += name + "_c = Conv2d(" + last + ", out_channels=2, kernel_size=" + std::to_string(k) +
+                ", padding=" + std::to_string((k - 1) / 2 * d) + ", dilation=" + std::to_string(d) + ")\n";
         text += name + " = Add(" + name + "_c, " + last + ")\n";
       } else {
         text += name + " = ConvTranspose2d(" + last + ", out_channels=2, kernel_size=" + std::to_string(pick(1, 4)) +
@@ -168,7 +169,8 @@ class TestReceptiveField : public QObject {
     QVERIFY(fieldOf(f, "flat").whole);
     QVERIFY(fieldOf(f, "logits").whole);
 
-    f = analysis::receptiveFields(withHead("1x16x16", "c1 = Conv2d(x, out_channels=2, kernel_size=3, dilation=2)\n", "c1"));
+    f = analysis::receptiveFields(
+        withHead("1x16x16", "c1 = Conv2d(x, out_channels=2, kernel_size=3, dilation=2)\n", "c1"));
     CHECK_FIELD(f, "c1", 5, 1, 0);
 
     f = analysis::receptiveFields(withHead("1x16x16",
@@ -187,12 +189,13 @@ class TestReceptiveField : public QObject {
 
   void lenetByHand() {
     const auto f = analysis::receptiveFields(nn::loadNetworkFile(std::string(GRADLAB_NETWORKS) + "/lenet5.net"));
-    CHECK_FIELD(f, "c1", 5, 1, -2);  // 5x5, padding 2
-    CHECK_FIELD(f, "a1", 5, 1, -2);  // tanh keeps it
-    CHECK_FIELD(f, "s2", 6, 2, -2);  // 2x2 average, stride 2: 5 + 1
-    CHECK_FIELD(f, "c3", 14, 2, -2); // 5x5 at jump 2: 6 + 4 * 2
-    CHECK_FIELD(f, "s4", 16, 4, -2); // 14 + 1 * 2
-    for (const char* dense : {"flat", "f5", "a5", "f6", "a6", "logits", "loss"}) QVERIFY2(fieldOf(f, dense).whole, dense);
+    CHECK_FIELD(f, "c1", 5, 1, -2);   // 5x5, padding 2
+    CHECK_FIELD(f, "a1", 5, 1, -2);   // tanh keeps it
+    CHECK_FIELD(f, "s2", 6, 2, -2);   // 2x2 average, stride 2: 5 + 1
+    CHECK_FIELD(f, "c3", 14, 2, -2);  // 5x5 at jump 2: 6 + 4 * 2
+    CHECK_FIELD(f, "s4", 16, 4, -2);  // 14 + 1 * 2
+    for (const char* dense : {"flat", "f5", "a5", "f6", "a6", "logits", "loss"})
+      QVERIFY2(fieldOf(f, dense).whole, dense);
     // The centre of c3's unit (0, 0) is input pixel 4.5: (−2 + 11) / 2.
     QCOMPARE(fieldOf(f, "c3").rows.centre(0), 4.5);
   }
@@ -211,26 +214,28 @@ class TestReceptiveField : public QObject {
     QVERIFY(fieldOf(f, "pool").whole);
 
     // Two paths whose fields are shifted against each other: the union reaches past both.
-    const auto g = analysis::receptiveFields(withHead("1x12x12",
-                                                      "a = Conv2d(x, out_channels=1, kernel_size=3, stride=3)\n"
-                                                      "b = Conv2d(x, out_channels=1, kernel_size=3, stride=3, padding=1)\n"
-                                                      "s = Add(a, b)\n",
-                                                      "s"));
+    const auto g =
+        analysis::receptiveFields(withHead("1x12x12",
+                                           "a = Conv2d(x, out_channels=1, kernel_size=3, stride=3)\n"
+                                           "b = Conv2d(x, out_channels=1, kernel_size=3, stride=3, padding=1)\n"
+                                           "s = Add(a, b)\n",
+                                           "s"));
     CHECK_FIELD(g, "a", 3, 3, 0);
     CHECK_FIELD(g, "b", 3, 3, -1);
     CHECK_FIELD(g, "s", 4, 3, -1);  // [0, 2] and [-1, 1]
   }
 
   void otherLayersAreDocumented() {
-    const auto f = analysis::receptiveFields(withHead("1x10x10",
-                                                      "u = ConvTranspose2d(x, out_channels=1, kernel_size=3, stride=2, padding=1)\n"
-                                                      "n = GroupNorm(u, num_groups=1)\n"
-                                                      "g = GlobalAvgPool2d(n)\n",
-                                                      "g"));
+    const auto f = analysis::receptiveFields(
+        withHead("1x10x10",
+                 "u = ConvTranspose2d(x, out_channels=1, kernel_size=3, stride=2, padding=1)\n"
+                 "n = GroupNorm(u, num_groups=1)\n"
+                 "g = GlobalAvgPool2d(n)\n",
+                 "g"));
     const ReceptiveField& u = fieldOf(f, "u");
     QCOMPARE(u.rows.jump, 0.5);
-    QCOMPARE(u.rows.size, 2.0);     // 1 + 2 / 2
-    QCOMPARE(u.rows.start, -0.5);   // (1 - 2) / 2
+    QCOMPARE(u.rows.size, 2.0);    // 1 + 2 / 2
+    QCOMPARE(u.rows.start, -0.5);  // (1 - 2) / 2
     // Output 0 = input 0 * 2 - 1 + tap 1: only input 0; output 1: inputs 0 and 1.
     auto box = analysis::inputBox(u, 0, 1, nn::Shape{1, 10, 10});
     QCOMPARE(box.top, 0);
@@ -240,10 +245,12 @@ class TestReceptiveField : public QObject {
     QVERIFY(fieldOf(f, "n").whole);  // per-sample statistics
     QVERIFY(fieldOf(f, "g").whole);
 
-    const auto flat = analysis::receptiveFields(test::graphOf("input x: 5\nh = Linear(x, out_features=3)\nloss = MSELoss(h)\n"));
+    const auto flat =
+        analysis::receptiveFields(test::graphOf("input x: 5\nh = Linear(x, out_features=3)\nloss = MSELoss(h)\n"));
     QVERIFY(fieldOf(flat, "h").whole);
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
-                             analysis::receptiveFields(test::graphOf("input x: 1x4x4\nh = Linear(x, out_features=3)\n")));
+    QVERIFY_THROWS_EXCEPTION(
+        std::invalid_argument,
+        analysis::receptiveFields(test::graphOf("input x: 1x4x4\nh = Linear(x, out_features=3)\n")));
   }
 
   // The theoretical box holds every pixel a unit depends on, and (when it lies inside the image and
@@ -267,16 +274,23 @@ class TestReceptiveField : public QObject {
           for (int px = 0; px < int(in.width()); ++px) {
             if (!deps[py * in.width() + px]) continue;
             QVERIFY2(box.contains(py, px), qPrintable(QString("%1 unit (%2, %3): pixel (%4, %5) outside the box\n%6")
-                                                          .arg(field.node.c_str()).arg(y).arg(x).arg(py).arg(px)
+                                                          .arg(field.node.c_str())
+                                                          .arg(y)
+                                                          .arg(x)
+                                                          .arg(py)
+                                                          .arg(px)
                                                           .arg(nn::printNetwork(g).c_str())));
             top |= py == box.top, bottom |= py == box.bottom, left |= px == box.left, right |= px == box.right;
           }
         const bool inside = field.rows.first(y) >= 0 && field.cols.first(x) >= 0 &&
                             field.rows.last(y) <= in.height() - 1 && field.cols.last(x) <= in.width() - 1;
         if (transposed || !inside) continue;
-        QVERIFY2(top && bottom && left && right, qPrintable(QString("%1 unit (%2, %3) does not reach its box's edges\n%4")
-                                                               .arg(field.node.c_str()).arg(y).arg(x)
-                                                               .arg(nn::printNetwork(g).c_str())));
+        QVERIFY2(top && bottom && left && right,
+                 qPrintable(QString("%1 unit (%2, %3) does not reach its box's edges\n%4")
+                                .arg(field.node.c_str())
+                                .arg(y)
+                                .arg(x)
+                                .arg(nn::printNetwork(g).c_str())));
         ++touching;
       }
     }
@@ -337,8 +351,10 @@ class TestReceptiveField : public QObject {
     double inside = 0;
     for (uint32_t py = 0; py < 9; ++py)
       for (uint32_t px = 0; px < 9; ++px) {
-        if (erf.box.contains(int(py), int(px))) inside += erf.at(py, px);
-        else QCOMPARE(erf.at(py, px), 0.0);
+        if (erf.box.contains(int(py), int(px)))
+          inside += erf.at(py, px);
+        else
+          QCOMPARE(erf.at(py, px), 0.0);
       }
     QVERIFY(inside > 0);
     // The heat is the batch and channel mean of |gradient|.
@@ -350,8 +366,9 @@ class TestReceptiveField : public QObject {
 
   // Through Flatten and Linear, one hidden unit's field is its weight row, whatever the input.
   void effectiveFieldOfADenseUnitIsItsWeights() {
-    nn::Network net(*context_, test::graphOf("input x: 1x4x5\nf = Flatten(x)\nh = Linear(f, out_features=3)\n"
-                                             "a = ReLU(h)\nlogits = Linear(a, out_features=2)\nloss = CrossEntropyLoss(logits)\n"),
+    nn::Network net(*context_,
+                    test::graphOf("input x: 1x4x5\nf = Flatten(x)\nh = Linear(f, out_features=3)\n"
+                                  "a = ReLU(h)\nlogits = Linear(a, out_features=2)\nloss = CrossEntropyLoss(logits)\n"),
                     2, 1);
     const auto noise = test::randomFloats(40, 2);
     net.input().upload(noise.data(), noise.size() * 4);

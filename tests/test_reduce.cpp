@@ -42,8 +42,8 @@ class TestReduce : public QObject {
       const auto x = test::randomFloats(n, ++seed, 1.0f, 5.0f);
       double sumAbs = 0;
       for (float v : x) sumAbs += std::abs(v);
-      for (auto op : {ops::ReduceOp::Sum, ops::ReduceOp::Min, ops::ReduceOp::Max, ops::ReduceOp::Mean,
-                      ops::ReduceOp::Variance}) {
+      for (auto op :
+           {ops::ReduceOp::Sum, ops::ReduceOp::Min, ops::ReduceOp::Max, ops::ReduceOp::Mean, ops::ReduceOp::Variance}) {
         const double want = ops::reference::reduce(op, x);
         const double got = runReduce(gpu::KernelVariant(variant), op, x);
         // Sums are compared relative to sum |x|; the rest relative to their own size.
@@ -51,8 +51,11 @@ class TestReduce : public QObject {
         const double err = std::abs(got - want) / scale;
         const double tolerance = op == ops::ReduceOp::Min || op == ops::ReduceOp::Max ? 0.0 : 1e-5;
         QVERIFY2(err <= tolerance, qPrintable(QString("%1 of %2: got %3, want %4 (error %5)")
-                                                  .arg(ops::reduceOpName(op)).arg(n).arg(got, 0, 'g', 9)
-                                                  .arg(want, 0, 'g', 9).arg(err)));
+                                                  .arg(ops::reduceOpName(op))
+                                                  .arg(n)
+                                                  .arg(got, 0, 'g', 9)
+                                                  .arg(want, 0, 'g', 9)
+                                                  .arg(err)));
       }
     }
   }
@@ -82,7 +85,8 @@ class TestReduce : public QObject {
     const double want = ops::reference::reduce(ops::ReduceOp::Sum, x);
     for (auto variant : {gpu::KernelVariant::Registers, gpu::KernelVariant::Tiled}) {
       const double got = runReduce(variant, ops::ReduceOp::Sum, x);
-      QVERIFY2(std::abs(got - want) <= 4.0, qPrintable(QString("got %1 want %2").arg(got, 0, 'f', 1).arg(want, 0, 'f', 1)));
+      QVERIFY2(std::abs(got - want) <= 4.0,
+               qPrintable(QString("got %1 want %2").arg(got, 0, 'f', 1).arg(want, 0, 'f', 1)));
     }
   }
 

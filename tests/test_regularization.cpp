@@ -93,7 +93,11 @@ class TestRegularization : public QObject {
     for (size_t k = 0; k < want.size(); ++k)
       for (size_t i = 0; i < want[k].size(); ++i)
         if (std::abs(s.deviceGrads[k][i] - want[k][i]) > 1e-4 * scale)
-          QFAIL(qPrintable(QString("tensor %1 element %2: device %3, reference %4").arg(k).arg(i).arg(s.deviceGrads[k][i]).arg(want[k][i])));
+          QFAIL(qPrintable(QString("tensor %1 element %2: device %3, reference %4")
+                               .arg(k)
+                               .arg(i)
+                               .arg(s.deviceGrads[k][i])
+                               .arg(want[k][i])));
   }
 
  private slots:
@@ -101,14 +105,16 @@ class TestRegularization : public QObject {
   void cleanup() { test::verifyNoValidationMessages(*context_); }
 
   void penaltiesAddTheirGradientAndLoss() {
-    for (const auto& r : {train::Regularization{0.02, 0}, train::Regularization{0, 0.3}, train::Regularization::elasticNet(0.2, 0.4)}) {
+    for (const auto& r :
+         {train::Regularization{0.02, 0}, train::Regularization{0, 0.3}, train::Regularization::elasticNet(0.2, 0.4)}) {
       const Step s = runStep(r);
       compareGradients(s, expected(s, r));
       if (QTest::currentTestFailed()) return;
       const double penalty = expectedPenalty(s, r);
       QVERIFY(penalty > 0.01 * s.dataLoss);  // large enough to be seen
-      QVERIFY2(std::abs(s.reportedLoss - (s.dataLoss + penalty)) <= 2e-5 * (s.dataLoss + penalty),
-               qPrintable(QString("reported %1, data %2 + penalty %3").arg(s.reportedLoss).arg(s.dataLoss).arg(penalty)));
+      QVERIFY2(
+          std::abs(s.reportedLoss - (s.dataLoss + penalty)) <= 2e-5 * (s.dataLoss + penalty),
+          qPrintable(QString("reported %1, data %2 + penalty %3").arg(s.reportedLoss).arg(s.dataLoss).arg(penalty)));
     }
   }
 
@@ -121,7 +127,8 @@ class TestRegularization : public QObject {
       sawBias = true;
       double top = 1e-3;
       for (double v : s.dataGrads[k]) top = std::max(top, std::abs(v));
-      for (size_t i = 0; i < s.dataGrads[k].size(); ++i) QVERIFY(std::abs(s.deviceGrads[k][i] - s.dataGrads[k][i]) <= 1e-4 * top);
+      for (size_t i = 0; i < s.dataGrads[k].size(); ++i)
+        QVERIFY(std::abs(s.deviceGrads[k][i] - s.dataGrads[k][i]) <= 1e-4 * top);
     }
     QVERIFY(sawBias);
     // Unless asked: then every tensor is.

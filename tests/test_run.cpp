@@ -107,7 +107,7 @@ class TestRun : public QObject {
     QCOMPARE(probes[0]->step, uint64_t(7));
     QCOMPARE(probes[2]->step, uint64_t(21));
     QCOMPARE(probes[0]->weights.size(), size_t(1));
-    QCOMPARE(probes[0]->weights[0].values.size(), size_t(32));  // 16 x 2
+    QCOMPARE(probes[0]->weights[0].values.size(), size_t(32));              // 16 x 2
     QVERIFY(probes[0]->weights[0].values != probes[2]->weights[0].values);  // it learned in between
     QCOMPARE(probes[0]->layers.size(), size_t(4));
     QVERIFY(probes[0]->layers[0].gradient.count > 0);
@@ -165,7 +165,8 @@ h2 = Linear(a, out_features=32)
 a2 = ReLU(h2)
 logits = Linear(a2, out_features=2)
 loss = CrossEntropyLoss(logits)
-)").graph;
+)")
+                  .graph;
     train::Run run(*context_, c);
     run.start();
     QVERIFY(run.waitFor({train::RunState::Stopped}, 30s));
@@ -243,8 +244,10 @@ loss = CrossEntropyLoss(logits)
       const auto deadline = std::chrono::steady_clock::now() + 30s;
       while (run->latest()->step < steps + (config.resumeFrom ? config.resumeFrom->step : 0) ||
              run->latest()->state != train::RunState::Paused)
-        if (std::chrono::steady_clock::now() > deadline) return std::unique_ptr<train::Run>();
-        else std::this_thread::sleep_for(5ms);
+        if (std::chrono::steady_clock::now() > deadline)
+          return std::unique_ptr<train::Run>();
+        else
+          std::this_thread::sleep_for(5ms);
       return run;
     };
     Recorder straight, before, after, withoutMoments;
@@ -272,7 +275,9 @@ loss = CrossEntropyLoss(logits)
     for (size_t k = 0; k < tail.size(); ++k) {
       QCOMPARE(tail[k].step, kSaved + k);
       QVERIFY2(sameBits(tail[k].loss, all[kSaved + k].loss) && sameBits(tail[k].accuracy, all[kSaved + k].accuracy),
-               qPrintable(QString("step %1: loss %2, straight %3").arg(tail[k].step).arg(tail[k].loss, 0, 'g', 17)
+               qPrintable(QString("step %1: loss %2, straight %3")
+                              .arg(tail[k].step)
+                              .arg(tail[k].loss, 0, 'g', 17)
                               .arg(all[kSaved + k].loss, 0, 'g', 17)));
     }
     QVERIFY(valuesOf(*continued->latest()->parameters) == valuesOf(*whole->latest()->parameters));

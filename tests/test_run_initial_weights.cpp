@@ -118,7 +118,8 @@ class TestRunInitialWeights : public QObject {
         worst = std::max(worst, std::abs(after.at(name)[i] - want));
         scale = std::max(scale, std::abs(kRate * fromGiven.paramGrads[k][i]));
       }
-      QVERIFY2(worst <= 1e-4 * scale + 1e-6, qPrintable(QString("%1: off by %2").arg(QString::fromStdString(name)).arg(worst)));
+      QVERIFY2(worst <= 1e-4 * scale + 1e-6,
+               qPrintable(QString("%1: off by %2").arg(QString::fromStdString(name)).arg(worst)));
     }
 
     run.reset();
@@ -151,7 +152,8 @@ class TestRunInitialWeights : public QObject {
     QTest::addColumn<int>("count");
     QTest::addColumn<QString>("expected");
     QTest::newRow("unknown name") << "h2.weight" << 32 << "h2.weight, a parameter this network does not have";
-    QTest::newRow("wrong size") << "h.weight" << 30 << "give h.weight 30 values, but this network's h.weight (16x2) has 32";
+    QTest::newRow("wrong size") << "h.weight" << 30
+                                << "give h.weight 30 values, but this network's h.weight (16x2) has 32";
   }
 
   void weightsOfAnotherNetworkFailWithAMessage() {
@@ -173,8 +175,9 @@ class TestRunInitialWeights : public QObject {
   // BatchNorm's running statistics travel like weights: handed out with them, restored from them.
   void runningStatisticsAreRestoredToo() {
     train::RunConfig c = config();
-    c.graph = test::graphOf("input x: 2\nh = Linear(x, out_features=4)\nbn = BatchNorm1d(h)\n"
-                            "logits = Linear(bn, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
+    c.graph = test::graphOf(
+        "input x: 2\nh = Linear(x, out_features=4)\nbn = BatchNorm1d(h)\n"
+        "logits = Linear(bn, out_features=2)\nloss = CrossEntropyLoss(logits)\n");
     c.weightSnapshots = {"h.weight", "bn.running_mean", "bn.running_var"};
     c.initialWeights = {{"bn.running_mean", {0.25f, -1.0f, 2.0f, 0.5f}}, {"bn.running_var", {3.0f, 0.5f, 1.5f, 9.0f}}};
     train::Run run(*context_, c);

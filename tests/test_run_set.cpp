@@ -75,10 +75,9 @@ class TestRunSet : public QObject {
     QCOMPARE(set.step(), uint64_t(35));
     for (size_t r = 0; r < runs.size(); ++r) {
       const auto& def = runs[r];
-      train::TrainingSession alone(*context_, def.graph, moons_, nullptr, def.options,
-                                   def.optimizer.empty() ? nullptr
-                                                         : optim::createOptimizer(*context_, def.optimizer,
-                                                                                  def.optimizerValues));
+      train::TrainingSession alone(
+          *context_, def.graph, moons_, nullptr, def.options,
+          def.optimizer.empty() ? nullptr : optim::createOptimizer(*context_, def.optimizer, def.optimizerValues));
       const auto records = alone.train(35);
       QCOMPARE(records.size(), size_t(35));
       QCOMPARE(inSet[r].size(), size_t(35));

@@ -59,7 +59,11 @@ class TestSchedules : public QObject {
       lowest = std::min(lowest, want);
       highest = std::max(highest, want);
       if (!close(got, want, s.lr0))
-        QFAIL(qPrintable(QString("%1 step %2: device %3, reference %4").arg(QString::fromStdString(spec)).arg(t).arg(got, 0, 'g', 9).arg(want, 0, 'g', 9)));
+        QFAIL(qPrintable(QString("%1 step %2: device %3, reference %4")
+                             .arg(QString::fromStdString(spec))
+                             .arg(t)
+                             .arg(got, 0, 'g', 9)
+                             .arg(want, 0, 'g', 9)));
     }
     if (s.active()) QVERIFY2(lowest < highest, spec.c_str());  // it did change the rate
   }
@@ -102,10 +106,11 @@ class TestSchedules : public QObject {
   }
 
   void everyScheduleMatchesOnTheDevice() {
-    for (const char* spec : {"constant", "warmup=50", "step:step_size=100,gamma=0.5", "step:step_size=7,gamma=0.9,warmup=20",
-                             "exponential:gamma=0.995", "exponential:gamma=0.99,warmup=100", "inverse:decay=0.01",
-                             "cosine:T_max=1000", "cosine:T_max=300,eta_min=0.01", "cosine:T_max=500,eta_min=0.001,warmup=100",
-                             "sgdr:T_0=100", "sgdr:T_0=50,T_mult=2,eta_min=0.005", "sgdr:T_0=30,T_mult=3,warmup=60"}) {
+    for (const char* spec :
+         {"constant", "warmup=50", "step:step_size=100,gamma=0.5", "step:step_size=7,gamma=0.9,warmup=20",
+          "exponential:gamma=0.995", "exponential:gamma=0.99,warmup=100", "inverse:decay=0.01", "cosine:T_max=1000",
+          "cosine:T_max=300,eta_min=0.01", "cosine:T_max=500,eta_min=0.001,warmup=100", "sgdr:T_0=100",
+          "sgdr:T_0=50,T_mult=2,eta_min=0.005", "sgdr:T_0=30,T_mult=3,warmup=60"}) {
       checkDevice(spec);
       if (QTest::currentTestFailed()) return;
     }
@@ -122,7 +127,8 @@ class TestSchedules : public QObject {
     s.lr0 = 0.2;
     for (uint64_t t = 0; t < 20; ++t) {  // one step per submission
       QCOMPARE(session.train(1).size(), size_t(1));
-      QVERIFY2(close(session.currentLearningRate(), optim::learningRateAt(s, t), s.lr0), qPrintable(QString::number(t)));
+      QVERIFY2(close(session.currentLearningRate(), optim::learningRateAt(s, t), s.lr0),
+               qPrintable(QString::number(t)));
     }
     // Many replays in one submission: the last step ran with its own rate.
     QCOMPARE(session.train(13).size(), size_t(13));
@@ -171,7 +177,9 @@ class TestSchedules : public QObject {
     QVERIFY(error("warmup=100").empty());
     QCOMPARE(optim::parseSchedule("warmup=100").warmup, 100u);
     std::string e = error("linear");
-    QVERIFY2(e.find("Unknown schedule 'linear'; accepted: constant, step, exponential, inverse, cosine, sgdr") != std::string::npos, e.c_str());
+    QVERIFY2(e.find("Unknown schedule 'linear'; accepted: constant, step, exponential, inverse, cosine, sgdr") !=
+                 std::string::npos,
+             e.c_str());
     e = error("cosine");
     QVERIFY2(e.find("needs T_max") != std::string::npos, e.c_str());
     e = error("step:step_size=10,gamma=1.5");

@@ -90,10 +90,16 @@ class TestSpecParser : public QObject {
 
     QCOMPARE(refusal([] { util::parseKeyValues("crop=4,crop=5", "--augment"); }),
              QString("--augment: 'crop' is given twice"));
-    QCOMPARE(refusal([] { util::parseKeyValues("zoom=2", "--augment", {"flip", "crop"}, {"flip"}); }),
+    QCOMPARE(refusal([] {
+               util::parseKeyValues("zoom=2", "--augment", {"flip", "crop"}, {"flip"});
+             }),
              QString("--augment: unknown key 'zoom'; accepted: flip, crop"));
-    QVERIFY(refusal([] { util::parseKeyValues("crop", "--augment", {"flip", "crop"}, {"flip"}); }).contains("got 'crop'"));
-    QVERIFY(refusal([] { util::parseKeyValues("flip=1", "--augment", {"flip", "crop"}, {"flip"}); }).contains("got 'flip=1'"));
+    QVERIFY(refusal([] {
+              util::parseKeyValues("crop", "--augment", {"flip", "crop"}, {"flip"});
+            }).contains("got 'crop'"));
+    QVERIFY(refusal([] {
+              util::parseKeyValues("flip=1", "--augment", {"flip", "crop"}, {"flip"});
+            }).contains("got 'flip=1'"));
     QCOMPARE(refusal([] { util::parseSpec("adam:=3", "--optimizer"); }),
              QString("--optimizer: write NAME or NAME:key=value,key=value, got '=3'"));
     QVERIFY(refusal([] { util::parseSpec(":lr=3", "--optimizer"); }).contains("NAME"));
@@ -104,12 +110,17 @@ class TestSpecParser : public QObject {
   void schedulesUseTheOneParser() {
     QCOMPARE(refusal([] { optim::parseSchedule("cosine:T_max=1,T_max=2"); }),
              refusal([] { util::parseSpec("cosine:T_max=1,T_max=2", ""); }));
-    QCOMPARE(refusal([] { optim::parseSchedule("cosine:T_max"); }), refusal([] { util::parseSpec("cosine:T_max", ""); }));
+    QCOMPARE(refusal([] { optim::parseSchedule("cosine:T_max"); }),
+             refusal([] { util::parseSpec("cosine:T_max", ""); }));
     QCOMPARE(refusal([] { optim::parseSchedule(":T_max=3"); }), refusal([] { util::parseSpec(":T_max=3", ""); }));
-    QCOMPARE(refusal([] { optim::parseSchedule("step:step_size=10,gamma=0"); }), QString("gamma: 0 is out of range (0, 1]"));
+    QCOMPARE(refusal([] { optim::parseSchedule("step:step_size=10,gamma=0"); }),
+             QString("gamma: 0 is out of range (0, 1]"));
     // The lab keeps text it could not split as the name: refused in the parser's words, not as an
     // unknown schedule.
-    QCOMPARE(refusal([] { optim::makeSchedule({"cosine:T_max", {}}); }), refusal([] { util::parseSpec("cosine:T_max", ""); }));
+    QCOMPARE(refusal([] {
+               optim::makeSchedule({"cosine:T_max", {}});
+             }),
+             refusal([] { util::parseSpec("cosine:T_max", ""); }));
     QCOMPARE(refusal([] { optim::makeSchedule({"warmup", {}}); }), refusal([] { optim::parseSchedule("warmup"); }));
     QVERIFY(refusal([] { optim::parseSchedule("warmup"); }).startsWith("Unknown schedule 'warmup'"));
     const optim::ScheduleSpec warmup = optim::parseScheduleSpec(" warmup = 100 ");
@@ -125,16 +136,27 @@ class TestSpecParser : public QObject {
       edit(s);
       return refusal([&] { persist::runSetup(s); });
     };
-    QCOMPARE(setupRefusal([](auto& s) { s.schedule = "cosine", s.scheduleValues = {{"T_max", "0"}}; }),
+    QCOMPARE(setupRefusal([](auto& s) {
+               s.schedule = "cosine", s.scheduleValues = {{"T_max", "0"}};
+             }),
              "--schedule: " + refusal([] { optim::parseSchedule("cosine:T_max=0"); }));
-    QCOMPARE(setupRefusal([](auto& s) { s.schedule = "linear"; }), "--schedule: " + refusal([] { optim::parseSchedule("linear"); }));
-    QCOMPARE(setupRefusal([](auto& s) { s.augmentation = {{"crop", "100"}}; }),
+    QCOMPARE(setupRefusal([](auto& s) { s.schedule = "linear"; }),
+             "--schedule: " + refusal([] { optim::parseSchedule("linear"); }));
+    QCOMPARE(setupRefusal([](auto& s) {
+               s.augmentation = {{"crop", "100"}};
+             }),
              QString("--augment: crop: 100 is out of range [0, 64]"));
-    QCOMPARE(setupRefusal([](auto& s) { s.optimizer = "adam", s.optimizerValues = {{"beta1", "1"}}; }),
+    QCOMPARE(setupRefusal([](auto& s) {
+               s.optimizer = "adam", s.optimizerValues = {{"beta1", "1"}};
+             }),
              QString("--optimizer: Invalid beta1 value: 1.0 (Adam needs 0.0 <= beta1 < 1.0)"));
-    QCOMPARE(setupRefusal([](auto& s) { s.optimizerValues = {{"lr", "-1"}}; }),
+    QCOMPARE(setupRefusal([](auto& s) {
+               s.optimizerValues = {{"lr", "-1"}};
+             }),
              refusal([] { util::parseNumber("--lr", "-1", util::ranges::kLearningRate); }));
-    QCOMPARE(setupRefusal([](auto& s) { s.optimizerValues = {{"lr", "2e6"}}; }),
+    QCOMPARE(setupRefusal([](auto& s) {
+               s.optimizerValues = {{"lr", "2e6"}};
+             }),
              QString("--lr: 2e6 is out of range [0, 1000000]"));
   }
 
@@ -158,15 +180,20 @@ class TestSpecParser : public QObject {
     QCOMPARE(util::printable("plain title"), std::string("plain title"));
     QCOMPARE(util::printable("a\033]0;pwned\007\033[2Jb"), std::string("a\\x1b]0;pwned\\x07\\x1b[2Jb"));
     QCOMPARE(util::printable("line\nnext\t\r"), std::string("line\\nnext\\t\\r"));
-    QCOMPARE(util::printable("caf\xc3\xa9"), std::string("caf\xc3\xa9"));        // UTF-8 stays
-    QCOMPARE(util::printable("\xc2\x9b" "2J"), std::string("\\u009b2J"));        // C1 CSI as UTF-8
-    QCOMPARE(util::printable("\x9b" "2J\xff"), std::string("\\x9b2J\\xff"));      // not UTF-8
+    QCOMPARE(util::printable("caf\xc3\xa9"), std::string("caf\xc3\xa9"));  // UTF-8 stays
+    QCOMPARE(util::printable("\xc2\x9b"
+                             "2J"),
+             std::string("\\u009b2J"));  // C1 CSI as UTF-8
+    QCOMPARE(util::printable("\x9b"
+                             "2J\xff"),
+             std::string("\\x9b2J\\xff"));  // not UTF-8
     QCOMPARE(util::printable(std::string(500, 'x'), 10), std::string(10, 'x') + "... (490 more bytes)");
     // The bound holds for what is shown: escapes take four bytes for one.
     QCOMPARE(util::printable(std::string(100, '\x01'), 10), "\\x01\\x01... (98 more bytes)");
     const std::string lines = util::printableLines("a\033\nb\nc\nd", 2);
     QCOMPARE(lines, std::string("a\\x1b\nb\n... and 2 more"));
-    QVERIFY(!hasControlBytes(refusal([] { util::parseNumber("--noise", "\033[2J", util::ranges::kToyNoise); }).toStdString()));
+    QVERIFY(!hasControlBytes(
+        refusal([] { util::parseNumber("--noise", "\033[2J", util::ranges::kToyNoise); }).toStdString()));
   }
 };
 

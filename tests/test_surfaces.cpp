@@ -40,8 +40,10 @@ class TestSurfaces : public QObject {
       for (int i = 0; i < 20; ++i) {
         const double px = x(rng), py = y(rng), h = 1e-6;
         const auto g = surface::gradient(f.id, px, py, params);
-        const double gx = (surface::evaluate(f.id, px + h, py, params) - surface::evaluate(f.id, px - h, py, params)) / (2 * h);
-        const double gy = (surface::evaluate(f.id, px, py + h, params) - surface::evaluate(f.id, px, py - h, params)) / (2 * h);
+        const double gx =
+            (surface::evaluate(f.id, px + h, py, params) - surface::evaluate(f.id, px - h, py, params)) / (2 * h);
+        const double gy =
+            (surface::evaluate(f.id, px, py + h, params) - surface::evaluate(f.id, px, py - h, params)) / (2 * h);
         const double scale = std::max({1.0, std::abs(gx), std::abs(gy)});
         QVERIFY2(std::abs(g[0] - gx) <= 1e-5 * scale && std::abs(g[1] - gy) <= 1e-5 * scale, f.name.c_str());
       }
@@ -49,7 +51,8 @@ class TestSurfaces : public QObject {
         const auto g = surface::gradient(f.id, m[0], m[1], params);
         QVERIFY2(std::hypot(g[0], g[1]) < 1e-4, f.name.c_str());
       }
-      QVERIFY(f.start[0] >= f.window[0] && f.start[0] <= f.window[1] && f.start[1] >= f.window[2] && f.start[1] <= f.window[3]);
+      QVERIFY(f.start[0] >= f.window[0] && f.start[0] <= f.window[1] && f.start[1] >= f.window[2] &&
+              f.start[1] <= f.window[3]);
     }
   }
 
@@ -57,8 +60,9 @@ class TestSurfaces : public QObject {
     // Plain gradient descent in double precision, step by step, against the device's trajectory.
     for (const auto& f : surface::testFunctions()) {
       // Small enough steps to stay finite for 50 steps (the monkey saddle has no bottom).
-      const double lr = f.id == FunctionId::Rosenbrock ? 1e-4
-                        : f.id == FunctionId::Rastrigin || f.id == FunctionId::MonkeySaddle ? 1e-3 : 1e-2;
+      const double lr = f.id == FunctionId::Rosenbrock                                      ? 1e-4
+                        : f.id == FunctionId::Rastrigin || f.id == FunctionId::MonkeySaddle ? 1e-3
+                                                                                            : 1e-2;
       optim::Sgd sgd(lr);
       surface::FunctionParams params{10, 0.3};
       const auto t = surface::runTrajectory(*context_, sgd, f.id, params, f.start, 50);
@@ -69,7 +73,13 @@ class TestSurfaces : public QObject {
         QCOMPARE(p.step, s);
         const double scale = std::max(1.0, std::hypot(x, y));
         QVERIFY2(std::abs(p.x - x) <= 1e-4 * scale && std::abs(p.y - y) <= 1e-4 * scale,
-                 qPrintable(QString("%1 step %2: (%3, %4) vs (%5, %6)").arg(f.name.c_str()).arg(s).arg(p.x).arg(p.y).arg(x).arg(y)));
+                 qPrintable(QString("%1 step %2: (%3, %4) vs (%5, %6)")
+                                .arg(f.name.c_str())
+                                .arg(s)
+                                .arg(p.x)
+                                .arg(p.y)
+                                .arg(x)
+                                .arg(y)));
         const double f0 = surface::evaluate(f.id, x, y, params);
         QVERIFY(std::abs(p.loss - f0) <= 1e-4 * std::max(1.0, std::abs(f0)));
         const auto g = surface::gradient(f.id, x, y, params);
@@ -97,7 +107,8 @@ class TestSurfaces : public QObject {
     for (double kappa : {10.0, 100.0}) {
       const double alpha = std::pow(2.0 / (1.0 + std::sqrt(kappa)), 2);
       const double beta = std::pow((std::sqrt(kappa) - 1) / (std::sqrt(kappa) + 1), 2);
-      auto momentum = optim::createOptimizer(*context_, "sgd", {{"lr", std::to_string(alpha)}, {"momentum", std::to_string(beta)}});
+      auto momentum =
+          optim::createOptimizer(*context_, "sgd", {{"lr", std::to_string(alpha)}, {"momentum", std::to_string(beta)}});
       const auto t = surface::runTrajectory(*context_, *momentum, FunctionId::Quadratic, {kappa, 0.9}, {2.5, 1.5}, 400);
       QVERIFY(!t.diverged);
       const double predicted = (std::sqrt(kappa) - 1) / (std::sqrt(kappa) + 1);

@@ -49,7 +49,8 @@ class TestTraining : public QObject {
   void checkWholeNetwork(const std::string& text, const nn::Shape& inputShape, uint32_t batch, double tolerance) {
     nn::Network net(*context_, test::graphOf(text), batch, 11);
     const auto input = test::randomFloats(batch * inputShape.elements(), 3, -1, 1);
-    const auto ref = test::trainingPassWithReference(*context_, net, input, test::spreadLabels(batch, net.classes(), 7));
+    const auto ref =
+        test::trainingPassWithReference(*context_, net, input, test::spreadLabels(batch, net.classes(), 7));
     // A tensor whose true gradient is ~0 (a bias right before BatchNorm) is judged against the
     // network's gradient scale, not its own: float rounding there is not an error.
     double networkScale = 1e-12;
@@ -63,7 +64,8 @@ class TestTraining : public QObject {
         worst = std::max(worst, std::abs(got[i] - ref.paramGrads[k][i]));
       }
       QVERIFY2(worst / top <= tolerance, qPrintable(QString("%1: gradient error %2 of its largest value")
-                                                        .arg(QString::fromStdString(net.parameters()[k].name)).arg(worst / top)));
+                                                        .arg(QString::fromStdString(net.parameters()[k].name))
+                                                        .arg(worst / top)));
     }
     const auto losses = net.activation(net.lossNode()).read<float>(batch);
     double mean = 0;
@@ -278,7 +280,8 @@ loss = CrossEntropyLoss(logits)
 h1 = Linear(x, out_features=8, dropconnect=0.5)
 logits = Linear(h1, out_features=3)
 loss = CrossEntropyLoss(logits)
-)"), 16, 3);
+)"),
+                            16, 3);
     const auto masked = build(dropConnect, false);
     QCOMPARE(masked->parametersUpdatedInBackward(), registers ? size_t(2) : size_t(0));
     QVERIFY(masked->needsCheck());
@@ -297,7 +300,8 @@ h1 = Linear(x, out_features=5)
 a1 = Tanh(h1)
 logits = Linear(a1, out_features=3)
 loss = CrossEntropyLoss(logits)
-)"), data, nullptr, options);
+)"),
+                                   data, nullptr, options);
     nn::Network& net = session.network();
     session.train(2);
     std::vector<std::vector<float>> before;
@@ -448,7 +452,8 @@ loss = CrossEntropyLoss(logits)
           for (int y = 0; y < 5 && ok; ++y)
             for (int c = 0; c < 5 && ok; ++c) {
               const int sy = y + dy, sx = c + dx;
-              const float want = sy < 0 || sx < 0 || sy > 4 || sx > 4 ? 0.0f : centre + float((y - 2) * 5 + (c - 2)) / 255.0f;
+              const float want =
+                  sy < 0 || sx < 0 || sy > 4 || sx > 4 ? 0.0f : centre + float((y - 2) * 5 + (c - 2)) / 255.0f;
               ok = std::abs(img[y * 5 + c] - want) < 1e-5;
             }
           if (ok) {
@@ -483,7 +488,8 @@ loss = CrossEntropyLoss(logits)
     QVERIFY(records.size() < 200);
     QCOMPARE(report.step + 1, records.back().step + 1);
     QVERIFY2(report.message.find("learning rate") != std::string::npos, report.message.c_str());
-    QVERIFY2(report.message.find("step " + std::to_string(report.step + 1)) != std::string::npos, report.message.c_str());
+    QVERIFY2(report.message.find("step " + std::to_string(report.step + 1)) != std::string::npos,
+             report.message.c_str());
     QVERIFY(!report.layer.empty());
     // The loss, or the first parameter (in network order) whose gradient was not finite, by name.
     bool named = report.where == "the loss";
@@ -543,7 +549,8 @@ loss = CrossEntropyLoss(logits)
   // and logits took their SGD step in it: the session puts their weights back, so the run ends on
   // the weights before the failing step, as with the update stage after the backward pass.
   void aGradientFlaggedAfterLayersStepped() {
-    if (context_->kernelVariant() != gpu::KernelVariant::Registers) QSKIP("SGD in the backward pass needs the registers GEMM");
+    if (context_->kernelVariant() != gpu::KernelVariant::Registers)
+      QSKIP("SGD in the backward pass needs the registers GEMM");
     data::Dataset data;
     data.name = "one huge sample";
     data.sampleShape = nn::Shape{2};
@@ -601,7 +608,8 @@ loss = CrossEntropyLoss(logits)
     const auto data = data::makeToyDataset("spiral", toy);
     train::TrainingOptions options;
     options.batch = 128;  // more than the samples
-    QVERIFY_THROWS_EXCEPTION(data::DataError, train::TrainingSession(*context_, test::graphOf(kToyNet), data, nullptr, options));
+    QVERIFY_THROWS_EXCEPTION(data::DataError,
+                             train::TrainingSession(*context_, test::graphOf(kToyNet), data, nullptr, options));
     options.batch = 8;
     const char* wrongInput = "input x: 5\nh = Linear(x, out_features=3)\nloss = CrossEntropyLoss(h)\n";
     try {
@@ -611,7 +619,8 @@ loss = CrossEntropyLoss(logits)
       QVERIFY(std::string(e.what()).find("input is 5 but spiral samples are 2") != std::string::npos);
     }
     options.learningRate = -1;
-    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, train::TrainingSession(*context_, test::graphOf(kToyNet), data, nullptr, options));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                             train::TrainingSession(*context_, test::graphOf(kToyNet), data, nullptr, options));
   }
 
   void fashionMnistSubsetLearns() {
@@ -622,8 +631,8 @@ loss = CrossEntropyLoss(logits)
     train::TrainingOptions options;
     options.batch = 64;
     options.learningRate = 0.1;
-    train::TrainingSession session(*context_, nn::loadNetworkFile(std::string(GRADLAB_NETWORKS) + "/mlp_784_256_10.net"),
-                                   train, &test, options);
+    train::TrainingSession session(
+        *context_, nn::loadNetworkFile(std::string(GRADLAB_NETWORKS) + "/mlp_784_256_10.net"), train, &test, options);
     session.train(session.stepsPerEpoch() * 2);
     const auto result = session.evaluateValidation();
     QVERIFY2(result.accuracy > 0.75, qPrintable(QString("test accuracy %1").arg(result.accuracy)));

@@ -7,14 +7,14 @@
 #include "optim/optimizer.h"
 #include "support/gpu_test.h"
 #include "support/ui_test.h"
+#include "surface_race_runner.h"
 #include "train/run.h"
+#include "views/color_map.h"
 #include "views/contours.h"
 #include "views/decision_boundary_view.h"
 #include "views/depth_stats_view.h"
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
-#include "surface_race_runner.h"
-#include "views/color_map.h"
 #include "views/surface_race_panel.h"
 #include "views/surface_view.h"
 
@@ -23,14 +23,14 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
-#include <QScrollArea>
-#include <QPixmap>
-#include <QRegularExpression>
-#include <QtCharts/QChartView>
 #include <QLineEdit>
+#include <QPixmap>
 #include <QPushButton>
+#include <QRegularExpression>
+#include <QScrollArea>
 #include <QSignalSpy>
 #include <QTest>
+#include <QtCharts/QChartView>
 
 #include <chrono>
 #include <cmath>
@@ -58,7 +58,8 @@ RunResult runToEnd(gpu::Context& context, train::RunConfig config) {
     if (!run.waitFor({train::RunState::Ready, train::RunState::Failed}, 60s) || run.state() == train::RunState::Failed)
       throw std::runtime_error("run failed: " + run.latest()->error);
     run.start();
-    if (!run.waitFor({train::RunState::Finished}, 120s)) throw std::runtime_error("run did not finish: " + run.latest()->error);
+    if (!run.waitFor({train::RunState::Finished}, 120s))
+      throw std::runtime_error("run did not finish: " + run.latest()->error);
   }  // the destructor joins the worker, after its last subscriber call
   return result;
 }
@@ -139,7 +140,8 @@ void checkHistogramPanels(const gradlab::ui::LayerHistogramsView& view) {
     QVERIFY2(std::isfinite(p.axisMin()) && std::isfinite(p.axisMax()) && p.axisMin() < p.axisMax(), qPrintable(what));
     QCOMPARE(p.axisMin(), p.ownAxis() ? s.min : sharedLo);
     QCOMPARE(p.axisMax(), p.ownAxis() ? s.max : sharedHi);
-    for (const QString& label : p.axisLabels()) QVERIFY2(!label.contains("inf") && !label.contains("nan"), qPrintable(label));
+    for (const QString& label : p.axisLabels())
+      QVERIFY2(!label.contains("inf") && !label.contains("nan"), qPrintable(label));
     const QImage image = drawn(p);
     const int wide = extentOf(image, p.plotRect().toRect(), p.palette().color(QPalette::Highlight));
     QVERIFY2(wide >= p.plotRect().width() / 10 - 2,
@@ -160,12 +162,16 @@ void checkSurfaceShowsPaths(gradlab::ui::SurfaceView& view) {
     const auto& last = view.points(i)[size_t(view.shownPoints(i)) - 1];
     const QPointF head = view.toWidget(last.x, last.y);
     if (plot.contains(head))  // a path may run out of the window (the saddle falls away forever)
-      QVERIFY2(test::countPixels(shot, QRectF(head - QPointF(4, 4), QSizeF(8, 8)), colour) > 20, qPrintable(colour.name()));
+      QVERIFY2(test::countPixels(shot, QRectF(head - QPointF(4, 4), QSizeF(8, 8)), colour) > 20,
+               qPrintable(colour.name()));
     QVERIFY(test::countPixels(shot, legend, colour) > 10);
   }
   QVERIFY(!legend.isEmpty());
   QVERIFY2(!legend.intersects(plot), qPrintable(QString("legend %1,%2 %3x%4 over the plot")
-                                                    .arg(legend.x()).arg(legend.y()).arg(legend.width()).arg(legend.height())));
+                                                    .arg(legend.x())
+                                                    .arg(legend.y())
+                                                    .arg(legend.width())
+                                                    .arg(legend.height())));
   QVERIFY(QRectF(view.rect()).contains(legend));
   QVERIFY2(view.elidedLabels().isEmpty(), qPrintable(view.elidedLabels().join(" | ")));
 }
@@ -181,7 +187,8 @@ int checkFilterGridShows(gradlab::ui::FilterGridView& view, const train::WeightS
     int wrong = 0;
     for (int y = 0; y < tile.height(); ++y)
       for (int x = 0; x < tile.width(); ++x) {
-        const QPointF at(r.left() + (x + 0.5) * r.width() / tile.width(), r.top() + (y + 0.5) * r.height() / tile.height());
+        const QPointF at(r.left() + (x + 0.5) * r.width() / tile.width(),
+                         r.top() + (y + 0.5) * r.height() / tile.height());
         wrong += test::countPixels(shot, QRectF(at, QSizeF(1, 1)), tile.pixelColor(x, y), 12) == 0;
       }
     return wrong;
@@ -205,7 +212,9 @@ int checkFilterGridShows(gradlab::ui::FilterGridView& view, const train::WeightS
     const QColor atHi = view.tile(i).pixelColor(int(h % view.tileSize().width()), int(h / view.tileSize().width()));
     const QColor atLo = view.tile(i).pixelColor(int(l % view.tileSize().width()), int(l / view.tileSize().width()));
     if (qGray(atHi.rgb()) != brightest || qGray(atLo.rgb()) != darkest || brightest - darkest < 64)
-      return qWarning("tile %d: largest weight %d, smallest %d, range %d..%d", i, qGray(atHi.rgb()), qGray(atLo.rgb()), darkest, brightest), -1;
+      return qWarning("tile %d: largest weight %d, smallest %d, range %d..%d", i, qGray(atHi.rgb()), qGray(atLo.rgb()),
+                      darkest, brightest),
+             -1;
     if (!view.spectraReady()) continue;
     const QRect s = view.spectrumRect(i);
     if (s.isEmpty() || matches(s, view.spectrumTile(i)) > 0) return qWarning("spectrum %d not drawn", i), -1;
@@ -215,7 +224,8 @@ int checkFilterGridShows(gradlab::ui::FilterGridView& view, const train::WeightS
         const QColor c = view.spectrumTile(i).pixelColor(x, y);
         coloured += c.red() != c.green() || c.green() != c.blue();
       }
-    if (coloured < view.spectrumTile(i).width() * view.spectrumTile(i).height() / 2) return qWarning("spectrum %d grey", i), -1;
+    if (coloured < view.spectrumTile(i).width() * view.spectrumTile(i).height() / 2)
+      return qWarning("spectrum %d grey", i), -1;
   }
   for (const QLabel* label : view.findChildren<QLabel*>())
     if (label->isVisible() && !label->wordWrap() && label->sizeHint().width() > label->width())
@@ -268,7 +278,8 @@ class TestViews : public QObject {
     test::screenshot(view, "views_layer_histograms_activations", 100);
     checkHistogramPanels(view);
     view.setShowGradients(true);
-    for (int i = 0; i < view.panelCount(); ++i) QVERIFY2(view.panel(i).sampleCount() > 0, qPrintable(view.panel(i).title()));
+    for (int i = 0; i < view.panelCount(); ++i)
+      QVERIFY2(view.panel(i).sampleCount() > 0, qPrintable(view.panel(i).title()));
     QTest::qWait(50);
     checkHistogramPanels(view);
     QCOMPARE(view.panel(0).stats().mean, depthProbes_->layers[0].gradient.mean);
@@ -329,8 +340,10 @@ class TestViews : public QObject {
     QTest::qWait(50);  // the grid lays the new panels out
     for (int i = 0; i < view.panelCount(); ++i) {
       const auto& p = view.panel(i);
-      QVERIFY2(std::isfinite(p.axisMin()) && std::isfinite(p.axisMax()) && p.axisMin() < p.axisMax(), qPrintable(p.title()));
-      for (const QString& label : p.axisLabels()) QVERIFY2(!label.contains("inf") && !label.contains("nan"), qPrintable(label));
+      QVERIFY2(std::isfinite(p.axisMin()) && std::isfinite(p.axisMax()) && p.axisMin() < p.axisMax(),
+               qPrintable(p.title()));
+      for (const QString& label : p.axisLabels())
+        QVERIFY2(!label.contains("inf") && !label.contains("nan"), qPrintable(label));
     }
     const QColor bar = view.panel(0).palette().color(QPalette::Highlight);
     QCOMPARE(extentOf(drawn(view.panel(0)), view.panel(0).plotRect().toRect(), bar), 0);
@@ -358,7 +371,8 @@ class TestViews : public QObject {
     QCOMPARE(int(stds.size()), layers);
     QCOMPARE(stds[1].y(), depthProbes_->layers[1].activation.std);
     QCOMPARE(int(view.deadPercent().size()), layers);
-    for (int i = 0; i < layers; ++i) QCOMPARE(view.deadPercent()[i], 100 * depthProbes_->layers[size_t(i)].activation.deadFraction.value_or(0));
+    for (int i = 0; i < layers; ++i)
+      QCOMPARE(view.deadPercent()[i], 100 * depthProbes_->layers[size_t(i)].activation.deadFraction.value_or(0));
     view.setGradientLogScale(true);
     QCOMPARE(int(view.gradientStd().size()), layers);
     for (const QPointF& p : view.gradientStd()) QVERIFY(p.y() > 0);
@@ -420,7 +434,8 @@ class TestViews : public QObject {
       QTest::qWait(100);  // the charts lay out their labels
       test::screenshot(view, report ? "views_depth_stats_minimum_size" : "views_depth_stats_minimum_size_empty", 100);
       const QStringList shortened = test::elided(view.chartTexts());
-      QVERIFY2(shortened.isEmpty(), qPrintable(QString("%1x%2: ").arg(view.width()).arg(view.height()) + shortened.join(" | ")));
+      QVERIFY2(shortened.isEmpty(),
+               qPrintable(QString("%1x%2: ").arg(view.width()).arg(view.height()) + shortened.join(" | ")));
       for (int i = 0; i < 3; ++i) {  // no text above a plot but its chart's title
         const QChart* chart = view.chartView(i)->chart();
         for (const QGraphicsItem* item : view.chartView(i)->scene()->items()) {
@@ -622,8 +637,10 @@ class TestViews : public QObject {
         nearPoint = nearPoint || QLineF(view.toWidget(moons->raw(s, 0), moons->raw(s, 1)), at).length() < 8;
       if (nearPoint) continue;
       ++checked;
-      QVERIFY2(std::abs(got.red() - want.red()) + std::abs(got.green() - want.green()) + std::abs(got.blue() - want.blue()) < 8,
-               qPrintable(QString("cell %1: %2 vs %3").arg(cell).arg(got.name(), want.name())));
+      QVERIFY2(
+          std::abs(got.red() - want.red()) + std::abs(got.green() - want.green()) + std::abs(got.blue() - want.blue()) <
+              8,
+          qPrintable(QString("cell %1: %2 vs %3").arg(cell).arg(got.name(), want.name())));
     }
     QVERIFY(checked >= 3);
     // The points in their class colours, the axes spanning the boundary's extent, no label cut.
@@ -783,7 +800,8 @@ class TestViews : public QObject {
       QVERIFY(segments.size() > 20);
       double length = 0, worst = 0;
       for (const QLineF& s : segments) {
-        for (QPointF g : {s.p1(), s.p2()}) worst = std::max(worst, std::abs(std::hypot(coord(g.x()), coord(g.y())) - radius));
+        for (QPointF g : {s.p1(), s.p2()})
+          worst = std::max(worst, std::abs(std::hypot(coord(g.x()), coord(g.y())) - radius));
         length += std::hypot(coord(s.x2()) - coord(s.x1()), coord(s.y2()) - coord(s.y1()));
       }
       const double cell = 4.0 / (n - 1);

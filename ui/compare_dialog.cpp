@@ -22,8 +22,9 @@ struct Setting {
   const char* key;
   const char* title;
 };
-const Setting kSettings[] = {{"init", "Initialisation"}, {"optimizer", "Optimizer"}, {"lr", "Learning rate"},
-                             {"batch", "Batch size"},    {"seed", "Seed"},           {"network", "BatchNorm / Dropout"}};
+const Setting kSettings[] = {{"init", "Initialisation"}, {"optimizer", "Optimizer"},
+                             {"lr", "Learning rate"},    {"batch", "Batch size"},
+                             {"seed", "Seed"},           {"network", "BatchNorm / Dropout"}};
 
 double baseLearningRate(const persist::TrainingSettings& s) {
   const auto it = s.optimizerValues.find("lr");
@@ -145,7 +146,8 @@ QString CompareDialog::chosenKey() const { return what_->currentData().toString(
 bool CompareDialog::setValue(const QString& value) {
   const QString key = chosenKey();
   bool ok = true;
-  if (key == "init") init_->setCurrentText(value);
+  if (key == "init")
+    init_->setCurrentText(value);
   else if (key == "optimizer") {
     const int i = optimizer_->findData(value);
     ok = i >= 0;
@@ -169,11 +171,16 @@ std::optional<persist::RunVariant> CompareDialog::run(QString* error) const {
   persist::RunVariant run;
   run.label = label_.toStdString();
   const QString key = chosenKey();
-  if (key == "init") run.changes["init"] = init_->currentText().trimmed().toStdString();
-  else if (key == "optimizer") run.changes["optimizer"] = optimizer_->currentData().toString().toStdString();
-  else if (key == "lr") run.changes["lr"] = QString::number(lr_->value(), 'g', 6).toStdString();
-  else if (key == "batch") run.changes["batch"] = std::to_string(batch_->value());
-  else if (key == "seed") run.changes["seed"] = std::to_string(seed_->value());
+  if (key == "init")
+    run.changes["init"] = init_->currentText().trimmed().toStdString();
+  else if (key == "optimizer")
+    run.changes["optimizer"] = optimizer_->currentData().toString().toStdString();
+  else if (key == "lr")
+    run.changes["lr"] = QString::number(lr_->value(), 'g', 6).toStdString();
+  else if (key == "batch")
+    run.changes["batch"] = std::to_string(batch_->value());
+  else if (key == "seed")
+    run.changes["seed"] = std::to_string(seed_->value());
   else if (key == "network") {
     const int i = network_->currentIndex();
     if (i < 0) {

@@ -34,8 +34,10 @@ void DatasetPreview::paintEvent(QPaintEvent*) {
     p.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, tr("The data appears here once it is loaded."));
     return;
   }
-  if (dataset_->sampleShape.isImage()) paintImages(p, area);
-  else paintPoints(p, area);
+  if (dataset_->sampleShape.isImage())
+    paintImages(p, area);
+  else
+    paintPoints(p, area);
 }
 
 // One sample of each class first (so every class is seen), then more in order, as many as fit.
@@ -52,7 +54,8 @@ void DatasetPreview::paintImages(QPainter& p, const QRect& area) const {
     if (d.labels[i] < seen.size() && !seen[d.labels[i]]) seen[d.labels[i]] = true, picks.push_back(i);
   for (uint32_t i = 0; i < d.size() && picks.size() < size_t(columns * rows); ++i)
     if (std::find(picks.begin(), picks.end(), i) == picks.end()) picks.push_back(i);
-  std::sort(picks.begin(), picks.end(), [&](uint32_t a, uint32_t b) { return d.labels[a] < d.labels[b] || (d.labels[a] == d.labels[b] && a < b); });
+  std::sort(picks.begin(), picks.end(),
+            [&](uint32_t a, uint32_t b) { return d.labels[a] < d.labels[b] || (d.labels[a] == d.labels[b] && a < b); });
 
   QFont small = p.font();
   small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.8));
@@ -63,9 +66,13 @@ void DatasetPreview::paintImages(QPainter& p, const QRect& area) const {
     QImage image(int(w), int(h), channels == 3 ? QImage::Format_RGB32 : QImage::Format_Grayscale8);
     for (uint32_t y = 0; y < h; ++y)
       for (uint32_t x = 0; x < w; ++x) {
-        auto value = [&](uint32_t c) { return int(std::clamp(d.raw(s, (c * h + y) * w + x), 0.0f, 1.0f) * 255 + 0.5f); };
-        if (channels == 3) image.setPixel(int(x), int(y), qRgb(value(0), value(1), value(2)));
-        else image.scanLine(int(y))[x] = uchar(value(0));
+        auto value = [&](uint32_t c) {
+          return int(std::clamp(d.raw(s, (c * h + y) * w + x), 0.0f, 1.0f) * 255 + 0.5f);
+        };
+        if (channels == 3)
+          image.setPixel(int(x), int(y), qRgb(value(0), value(1), value(2)));
+        else
+          image.scanLine(int(y))[x] = uchar(value(0));
       }
     const int column = int(n) % columns, row = int(n) / columns;
     const QRect box(area.left() + column * (cell + 4), area.top() + row * (cell + label + 4), cell, cell);

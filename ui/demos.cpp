@@ -27,7 +27,8 @@ std::string depthNet() {
   std::string previous = "flat";
   for (int i = 1; i <= 10; ++i) {
     const std::string h = "h" + std::to_string(i), a = "a" + std::to_string(i);
-    text += h + " = Linear(" + previous + ", out_features=256, init=normal, init_std=0.01)\n" + a + " = Tanh(" + h + ")\n";
+    text +=
+        h + " = Linear(" + previous + ", out_features=256, init=normal, init_std=0.01)\n" + a + " = Tanh(" + h + ")\n";
     previous = a;
   }
   return text + "logits = Linear(" + previous + ", out_features=10)\nloss = CrossEntropyLoss(logits)\n";
@@ -96,17 +97,19 @@ std::vector<Demo> makeDemos() {
     e.training.probeInterval = 10;
     e.comparisons = {run("B", "Xavier", {{"init", "xavier_normal"}}), run("C", "He", {{"init", "kaiming_normal"}})};
     add(QObject::tr("Initialization: N(0, 0.01), Xavier and He"),
-        QObject::tr("Ten tanh layers, three times from the same data: A (blue) initialised N(0, 0.01), B (vermillion) "
-                    "Xavier, C (green) He. In the activation histograms A's layers shrink to a spike at 0 layer by "
-                    "layer, so its gradients vanish and its loss stays at 2.30; Xavier keeps every layer's spread; "
-                    "He, made for ReLU, pushes tanh to ±1. Within the first probes B's and C's losses fall, A's does not."),
+        QObject::tr(
+            "Ten tanh layers, three times from the same data: A (blue) initialised N(0, 0.01), B (vermillion) "
+            "Xavier, C (green) He. In the activation histograms A's layers shrink to a spike at 0 layer by "
+            "layer, so its gradients vanish and its loss stays at 2.30; Xavier keeps every layer's spread; "
+            "He, made for ReLU, pushes tanh to ±1. Within the first probes B's and C's losses fall, A's does not."),
         "histograms", std::move(e));
   }
   {
     auto e = experiment("Batch norm: without and with", batchNormNet(), "fashion-mnist", "sgd", "0.1", 3);
     e.training.sampleLimit = 6000;
     e.training.probeInterval = 10;  // the By-depth view fills within the first seconds
-    e.comparisons = {networkRun("B", "with batch norm", e, {"BatchNorm1d", {}, nn::LayerInsertion::After::EveryLinearButLast})};
+    e.comparisons = {
+        networkRun("B", "with batch norm", e, {"BatchNorm1d", {}, nn::LayerInsertion::After::EveryLinearButLast})};
     add(QObject::tr("Batch norm: without and with"),
         QObject::tr("Five ReLU layers initialised far too small, without (A, blue) and with batch norm after every "
                     "hidden Linear (B, vermillion). Without it the signal dies out layer by layer (By depth: A's "
@@ -119,7 +122,8 @@ std::vector<Demo> makeDemos() {
     e.training.toySamples = 150;
     e.training.toyNoise = 0.35;
     e.training.batch = 32;
-    e.comparisons = {networkRun("B", "dropout 0.5", e, {"Dropout", {{"p", "0.5"}}, nn::LayerInsertion::After::EveryActivation})};
+    e.comparisons = {
+        networkRun("B", "dropout 0.5", e, {"Dropout", {{"p", "0.5"}}, nn::LayerInsertion::After::EveryActivation})};
     add(QObject::tr("Dropout: without and with"),
         QObject::tr("120 noisy points and a network far larger than they need, without dropout (A, blue) and with "
                     "dropout 0.5 after every activation (B, vermillion). A's boundary wraps around single points and "
@@ -167,13 +171,15 @@ std::vector<Demo> makeDemos() {
   const QString race = QObject::tr(
       "The same start point, different optimizers. Plain SGD crawls along the valley floor; momentum "
       "overshoots and oscillates; Adam and RMSProp rescale each coordinate.");
-  for (const auto& [menu, function] : {std::pair<QString, QString>{QObject::tr("Optimizers/Rosenbrock valley"), "rosenbrock"},
-                                       {QObject::tr("Optimizers/Saddle point"), "saddle"}}) {
+  for (const auto& [menu, function] :
+       {std::pair<QString, QString>{QObject::tr("Optimizers/Rosenbrock valley"), "rosenbrock"},
+        {QObject::tr("Optimizers/Saddle point"), "saddle"}}) {
     Demo d;
     d.menu = menu;
     d.explanation = function == "saddle"
-                        ? QObject::tr("Starting almost exactly on the ridge of x² − y²: SGD lingers at the saddle, "
-                                      "momentum and the adaptive methods escape it at different speeds.")
+                        ? QObject::tr(
+                              "Starting almost exactly on the ridge of x² − y²: SGD lingers at the saddle, "
+                              "momentum and the adaptive methods escape it at different speeds.")
                         : race;
     d.view = "surface";
     d.experiment = defaultExperiment();

@@ -40,8 +40,10 @@ void DeviceProbe::start(const QString& request) {
   connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher] {
     const Outcome out = watcher->result();
     watcher->deleteLater();
-    if (out.error.isEmpty()) emit found(out.name, out.details);
-    else emit failed(out.error);
+    if (out.error.isEmpty())
+      emit found(out.name, out.details);
+    else
+      emit failed(out.error);
   });
   watcher->setFuture(QtConcurrent::run(probe, wanted));
 }

@@ -1,9 +1,9 @@
 #include "main_window.h"
 
+#include "compare_dialog.h"
 #include "device_probe.h"
 #include "editor/network_editor.h"
 #include "nn/network_text.h"
-#include "compare_dialog.h"
 #include "run_list_dock.h"
 #include "surface/test_function.h"
 #include "surface_race_runner.h"
@@ -121,13 +121,15 @@ void MainWindow::openExperiment(const persist::Experiment& experiment, const QSt
   document_ = experiment;  // after the graph: showing it counts as an edit, which drops weights
   showRuns(document_);
   // A file with run state continues its curves; one without starts a new run, which replaces them.
-  views_->showSavedCurves(experiment, !experiment.trainingHistory.empty() && (experiment.weights.empty() || experiment.progress.empty()));
+  views_->showSavedCurves(
+      experiment, !experiment.trainingHistory.empty() && (experiment.weights.empty() || experiment.progress.empty()));
   banner_->hide();
   explanation_->hide();
   files_->setPath(path);
   setModified(false);
   if (!parsed.ok()) {
-    banner_->setText(tr("<b>The network text has errors.</b> %1").arg(QString::fromStdString(parsed.errors.front().text()).toHtmlEscaped()));
+    banner_->setText(tr("<b>The network text has errors.</b> %1")
+                         .arg(QString::fromStdString(parsed.errors.front().text()).toHtmlEscaped()));
     banner_->show();
   }
   rebuildRun();
@@ -143,9 +145,12 @@ void MainWindow::newExperiment() {
 }
 
 void MainWindow::openDemo(const Demo& demo) {
-  if (demo.race) openRace(demo);
-  else openExperiment(demo.experiment);
-  explanation_->setText(QString("<b>%1.</b> %2").arg(demo.menu.section('/', -1).toHtmlEscaped(), demo.explanation.toHtmlEscaped()));
+  if (demo.race)
+    openRace(demo);
+  else
+    openExperiment(demo.experiment);
+  explanation_->setText(
+      QString("<b>%1.</b> %2").arg(demo.menu.section('/', -1).toHtmlEscaped(), demo.explanation.toHtmlEscaped()));
   explanation_->show();
   if (QDockWidget* d = dock(demo.view)) {
     d->show();
@@ -235,7 +240,8 @@ void MainWindow::rebuildRun() {
 
 void MainWindow::resetRun() {
   if (!document_.weights.empty())
-    statusBar()->showMessage(tr("Reset to the seed's initial weights; the weights opened from the file are no longer used."), 10000);
+    statusBar()->showMessage(
+        tr("Reset to the seed's initial weights; the weights opened from the file are no longer used."), 10000);
   dropRunProgress(true);  // a rebuilt run starts from the seed's too
   views_->clearForReset();
   setStatus_.clear();
@@ -281,7 +287,8 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
   if (s.member == 0) {
     lastStep_ = s.step;
     progressText_ = tr("step %1 · epoch %2").arg(s.step).arg(s.epoch, 0, 'f', 2);
-    if (s.stepsPerSecond > 0 && !setStatus_.isSet()) progressText_ += tr(" · %1 steps/s").arg(s.stepsPerSecond, 0, 'f', 0);
+    if (s.stepsPerSecond > 0 && !setStatus_.isSet())
+      progressText_ += tr(" · %1 steps/s").arg(s.stepsPerSecond, 0, 'f', 0);
     if (!s.records.empty()) progressText_ += tr(" · loss %1").arg(s.records.back().loss, 0, 'f', 4);
   }
   const QString rates = setStatus_.rates();
@@ -297,7 +304,8 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
                          .arg(QString::fromStdString(s.nonFinite->message).toHtmlEscaped()));
     banner_->show();
   } else if (!s.error.empty()) {
-    banner_->setText(tr("<b>Training failed.</b> %1").arg(QString::fromStdString(util::printableLines(s.error)).toHtmlEscaped()));
+    banner_->setText(
+        tr("<b>Training failed.</b> %1").arg(QString::fromStdString(util::printableLines(s.error)).toHtmlEscaped()));
     banner_->show();
   }
   updateActions(state);
@@ -323,14 +331,16 @@ void MainWindow::updateActions(train::RunState state) {
     return;
   }
   const bool running = state == train::RunState::Running;
-  const bool canTrain = playBlockedReason_.isEmpty() && (state == train::RunState::Ready || state == train::RunState::Paused);
+  const bool canTrain =
+      playBlockedReason_.isEmpty() && (state == train::RunState::Ready || state == train::RunState::Paused);
   play_->setText(running ? tr("Pause") : tr("Play"));
   play_->setIcon(style()->standardIcon(running ? QStyle::SP_MediaPause : QStyle::SP_MediaPlay));
   play_->setEnabled(running || canTrain);
   play_->setToolTip(playBlockedReason_.isEmpty() ? tr("Train (Space); press again to pause")
                                                  : tr("Cannot train: %1").arg(playBlockedReason_));
   step_->setEnabled(canTrain);
-  reset_->setEnabled(playBlockedReason_.isEmpty() && state != train::RunState::Preparing && state != train::RunState::Failed);
+  reset_->setEnabled(playBlockedReason_.isEmpty() && state != train::RunState::Preparing &&
+                     state != train::RunState::Failed);
   if (!playBlockedReason_.isEmpty()) stateLabel_->setText(tr("Cannot train: %1").arg(playBlockedReason_));
 }
 

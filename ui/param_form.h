@@ -39,7 +39,7 @@ class ParamForm : public QWidget {
  private:
   std::vector<nn::ParamDef> defs_;
   std::map<std::string, std::string> values_;  // the last valid text of each
-  std::map<std::string, QString> problems_;  // the refused values' reasons
+  std::map<std::string, QString> problems_;    // the refused values' reasons
   ValueCheck valueCheck_;
   QFormLayout* layout_ = nullptr;
 };

@@ -31,7 +31,8 @@ QString stateText(train::RunState state, double stepsPerSecond, bool diverged) {
   if (diverged) return QObject::tr("Diverged");
   static const char* names[] = {"Preparing", "Ready", "Training", "Paused", "Finished", "Stopped", "Failed"};
   QString text = QObject::tr(names[int(state)]);
-  if (state == train::RunState::Running && stepsPerSecond > 0) text += QString(" · %1/s").arg(stepsPerSecond, 0, 'f', 0);
+  if (state == train::RunState::Running && stepsPerSecond > 0)
+    text += QString(" · %1/s").arg(stepsPerSecond, 0, 'f', 0);
   return text;
 }
 
@@ -84,7 +85,8 @@ RunListDock::RunListDock(QWidget* parent) : QWidget(parent) {
   refill();
 }
 
-void RunListDock::setRuns(const std::vector<persist::RunVariant>& comparisons, const std::vector<QString>& descriptions) {
+void RunListDock::setRuns(const std::vector<persist::RunVariant>& comparisons,
+                          const std::vector<QString>& descriptions) {
   comparisons_ = comparisons;
   descriptions_ = descriptions;
   descriptions_.resize(comparisons_.size());
@@ -170,8 +172,10 @@ bool RunListDock::removeRun(uint32_t member) {
 
 bool RunListDock::renameRun(uint32_t member, const QString& name) {
   if (member >= runCount()) return false;
-  if (member == 0) first_.name = name.trimmed();
-  else comparisons_[member - 1].name = name.trimmed().toStdString();
+  if (member == 0)
+    first_.name = name.trimmed();
+  else
+    comparisons_[member - 1].name = name.trimmed().toStdString();
   refill();
   emit looksChanged();
   emit namesChanged();
@@ -180,8 +184,10 @@ bool RunListDock::renameRun(uint32_t member, const QString& name) {
 
 bool RunListDock::recolourRun(uint32_t member, uint32_t paletteIndex) {
   if (member >= runCount() || paletteIndex >= kRunPaletteSize) return false;
-  if (member == 0) first_.colour = paletteIndex;
-  else comparisons_[member - 1].colour = paletteIndex;
+  if (member == 0)
+    first_.colour = paletteIndex;
+  else
+    comparisons_[member - 1].colour = paletteIndex;
   refill();
   emit looksChanged();
   emit namesChanged();

@@ -62,7 +62,8 @@ void SurfaceRaceRunner::run(const SurfaceRace& race, const QString& device) {
   device_ = device;
   const uint64_t generation = ++generation_;
   running_ = true;
-  if (const surface::TestFunction* f = surface::findTestFunction(race.function.toStdString())) view_->setFunction(f->id);
+  if (const surface::TestFunction* f = surface::findTestFunction(race.function.toStdString()))
+    view_->setFunction(f->id);
   view_->clearTrajectories();
   emit started(race_);
   auto* watcher = new QFutureWatcher<RaceResult>(this);

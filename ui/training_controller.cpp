@@ -51,7 +51,8 @@ std::vector<std::string> parameterNames(const nn::Graph& graph, const nn::GraphA
   std::vector<std::string> names;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     for (const nn::ParamTensor& p : analysis.nodes[i].shape.params) names.push_back(graph.nodes[i].name + "." + p.name);
-    for (const nn::ParamTensor& b : analysis.nodes[i].shape.buffers) names.push_back(graph.nodes[i].name + "." + b.name);
+    for (const nn::ParamTensor& b : analysis.nodes[i].shape.buffers)
+      names.push_back(graph.nodes[i].name + "." + b.name);
   }
   return names;
 }
@@ -77,7 +78,8 @@ train::RunConfig memberConfig(const persist::Experiment& e, const std::shared_pt
   config.snapshotEvery = 5;
   config.probeEvery = e.training.probeInterval ? e.training.probeInterval : 25;
   config.weightSnapshots = parameterNames(config.graph, analysis);
-  for (const auto& [name, tensor] : e.weights) config.initialWeights[name] = tensor.values;  // the file's trained weights
+  for (const auto& [name, tensor] : e.weights)
+    config.initialWeights[name] = tensor.values;  // the file's trained weights
   if (!e.weights.empty() && !e.progress.empty()) config.resumeFrom = runProgress(e.progress);
   const bool plane = config.graph.inputs.size() == 1 && config.graph.inputs[0].shape.elements() == 2;
   config.boundaryEvery = plane ? 25 : 0;
@@ -86,7 +88,8 @@ train::RunConfig memberConfig(const persist::Experiment& e, const std::shared_pt
   config.optimizer = [context, optimizer, values] { return optim::createOptimizer(*context, optimizer, values); };
   // Before the run allocates anything: a network or dataset beyond the device is named.
   const auto stateOf = config.optimizer();
-  train::DeviceFitRequest fitRequest = train::sessionFitRequest(config.graph, *train, validation, setup.options, stateOf.get());
+  train::DeviceFitRequest fitRequest =
+      train::sessionFitRequest(config.graph, *train, validation, setup.options, stateOf.get());
   fitRequest.probes = config.probeEvery > 0;
   const train::DeviceFit fit = train::checkDeviceFit(fitRequest, context->device());
   if (!fit.fits) {
@@ -100,7 +103,8 @@ train::RunConfig memberConfig(const persist::Experiment& e, const std::shared_pt
 
 QString describe(const persist::Experiment& e, const nn::Graph& graph, const data::Dataset& train) {
   const persist::RunSetup setup = persist::runSetup(e.training);
-  const std::string title = optim::findOptimizer(setup.optimizer) ? optim::findOptimizer(setup.optimizer)->title : setup.optimizer;
+  const std::string title =
+      optim::findOptimizer(setup.optimizer) ? optim::findOptimizer(setup.optimizer)->title : setup.optimizer;
   // The title and the dataset's folder come from the file: escaped, and the title cut short.
   QString text = QString("%1 on %2 (%3 samples) · %4, lr %5 · batch %6")
                      .arg(QString::fromStdString(util::printable(e.title.empty() ? graph.title : e.title, 120)),

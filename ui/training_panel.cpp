@@ -45,7 +45,9 @@ void setRange(QSpinBox* box, const util::Range& range) {
 
 // What a field shows for `value`: clamped to its range (and rounded to its decimals first, as
 // QDoubleSpinBox::setValue does). A field's value is the user's edit only when it differs.
-double shownValue(const QSpinBox* box, double value) { return std::clamp(value, double(box->minimum()), double(box->maximum())); }
+double shownValue(const QSpinBox* box, double value) {
+  return std::clamp(value, double(box->minimum()), double(box->maximum()));
+}
 double shownValue(const QDoubleSpinBox* box, double value) {
   return std::clamp(QString::number(value, 'f', box->decimals()).toDouble(), box->minimum(), box->maximum());
 }
@@ -85,7 +87,8 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   auto* dataLayout = new QVBoxLayout(data);
   dataset_ = new QComboBox(data);
   for (const auto& [name, title] : kDatasets) dataset_->addItem(tr(title), QString(name));
-  dataset_->setToolTip(tr("Fashion-MNIST comes with Debian (dataset-fashion-mnist); the 2-D sets are generated from the seed"));
+  dataset_->setToolTip(
+      tr("Fashion-MNIST comes with Debian (dataset-fashion-mnist); the 2-D sets are generated from the seed"));
   dataLayout->addWidget(dataset_);
   toySamples_ = new QSpinBox(data);
   setRange(toySamples_, util::ranges::kToySamples);
@@ -129,8 +132,9 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   });
   schedule_ = new QLineEdit(optimizerBox);
   schedule_->setPlaceholderText("constant");
-  schedule_->setToolTip(tr("learning-rate schedule: constant, step:step_size=N,gamma=G, exponential:gamma=G, "
-                           "inverse:decay=D, cosine:T_max=N,eta_min=E, sgdr:T_0=N,T_mult=M; add warmup=N to any"));
+  schedule_->setToolTip(
+      tr("learning-rate schedule: constant, step:step_size=N,gamma=G, exponential:gamma=G, "
+         "inverse:decay=D, cosine:T_max=N,eta_min=E, sgdr:T_0=N,T_mult=M; add warmup=N to any"));
   optimizerLayout->addWidget(optimizer_);
   optimizerLayout->addWidget(optimizerSummary_);
   optimizerLayout->addWidget(optimizerForm_);
@@ -152,9 +156,10 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   conv_->addItem(tr("automatic"), "auto");
   conv_->addItem(tr("direct (no FFT)"), "direct");
   conv_->addItem(tr("FFT where possible"), "fft");
-  conv_->setToolTip(tr("How Conv2d layers compute. Automatic takes the FFT for stride-1 kernels of 7 x 7 and more, "
-                       "where it is faster; FFT forces it for every stride-1 convolution. Same results either way, "
-                       "within float rounding."));
+  conv_->setToolTip(
+      tr("How Conv2d layers compute. Automatic takes the FFT for stride-1 kernels of 7 x 7 and more, "
+         "where it is faster; FFT forces it for every stride-1 convolution. Same results either way, "
+         "within float rounding."));
   auto* runLayout = new QVBoxLayout(run);
   runLayout->addWidget(row(run, {{tr("batch size"), batch_},
                                  {tr("epochs"), epochs_},
@@ -163,11 +168,18 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
                                  {tr("convolutions"), conv_}}));
   layout->addWidget(run);
 
-  for (QWidget* field : std::initializer_list<QWidget*>{dataset_, toySamples_, toyNoise_, limit_, optimizer_, batch_, epochs_, seed_, conv_})
+  for (QWidget* field : std::initializer_list<QWidget*>{dataset_, toySamples_, toyNoise_, limit_, optimizer_, batch_,
+                                                        epochs_, seed_, conv_})
     wheelOnlyWhenFocused(field);  // a wheel over the panel scrolls it, and changes nothing
-  for (const auto& [field, name] : {std::pair<QWidget*, const char*>{dataset_, "dataset"}, {toySamples_, "points"},
-                                    {toyNoise_, "noise"}, {limit_, "images"}, {optimizer_, "optimizer"},
-                                    {batch_, "batch"}, {epochs_, "epochs"}, {seed_, "seed"}, {conv_, "convolutions"}})
+  for (const auto& [field, name] : {std::pair<QWidget*, const char*>{dataset_, "dataset"},
+                                    {toySamples_, "points"},
+                                    {toyNoise_, "noise"},
+                                    {limit_, "images"},
+                                    {optimizer_, "optimizer"},
+                                    {batch_, "batch"},
+                                    {epochs_, "epochs"},
+                                    {seed_, "seed"},
+                                    {conv_, "convolutions"}})
     field->setObjectName(name);
   connect(dataset_, &QComboBox::currentIndexChanged, this, [this] { fromWidgets(); });
   connect(conv_, &QComboBox::currentIndexChanged, this, [this] { fromWidgets(); });
@@ -193,8 +205,10 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     settings_.optimizerValues = values;
     validate();
     if (!problem_.isEmpty() || !changed) return;
-    if (name == "lr") emit learningRateChanged(text.toDouble());
-    else emit settingsChanged();
+    if (name == "lr")
+      emit learningRateChanged(text.toDouble());
+    else
+      emit settingsChanged();
   });
   setSettings(settings_);
 }
@@ -280,7 +294,8 @@ void TrainingPanel::fromWidgets() {
 
 void TrainingPanel::validate() {
   problem_.clear();
-  if (!optimizerForm_->valid()) problem_ = optimizerForm_->problem();
+  if (!optimizerForm_->valid())
+    problem_ = optimizerForm_->problem();
   else {
     try {
       persist::runSetup(settings_);

@@ -2,11 +2,11 @@
 // gradlab-bench's benchmarks. Each prints a table and returns an exit code.
 #include "data/dataset.h"
 
+#include <sys/types.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
-#include <sys/types.h>
 #include <utility>
 #include <vector>
 

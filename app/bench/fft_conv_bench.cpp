@@ -102,15 +102,14 @@ double fftMilliseconds(gpu::Context& context, const Setup& s, uint32_t k, double
 }  // namespace
 
 int fftConvBenchmark(const std::vector<std::string>& args) {
-  cli::Arguments options(
-      "fftconv",
-      {{"kernels", "K,K,...", "kernel sizes, padding K/2 (default 3,5,7,9,11,15)"},
-       {"batch", "N", "samples (default 16)"},
-       {"channels", "C", "input and output channels (default 8)"},
-       {"size", "S", "image side (default 64)"},
-       {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
-       {"help", "", "show this help"}},
-      args);
+  cli::Arguments options("fftconv",
+                         {{"kernels", "K,K,...", "kernel sizes, padding K/2 (default 3,5,7,9,11,15)"},
+                          {"batch", "N", "samples (default 16)"},
+                          {"channels", "C", "input and output channels (default 8)"},
+                          {"size", "S", "image side (default 64)"},
+                          {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
+                          {"help", "", "show this help"}},
+                         args);
   if (options.has("help")) {
     std::cout << "usage: gradlab-bench fftconv [options]\n\n" << options.usage();
     return 0;
@@ -123,8 +122,8 @@ int fftConvBenchmark(const std::vector<std::string>& args) {
   contextOptions.device = options.text("device");
   contextOptions.validation = gpu::Validation::Off;  // benchmarks measure the driver, not the layer
   gpu::Context context(contextOptions);
-  std::cout << "device: " << context.device().name << "\nconvolution forward, batch " << s.batch << ", " << s.in
-            << "->" << s.out << " channels, " << s.size << "x" << s.size << ", padding k/2 (ms per pass)\n\n";
+  std::cout << "device: " << context.device().name << "\nconvolution forward, batch " << s.batch << ", " << s.in << "->"
+            << s.out << " channels, " << s.size << "x" << s.size << ", padding k/2 (ms per pass)\n\n";
   std::printf("%6s %12s %12s %10s %12s %10s\n", "kernel", "direct ms", "fft ms", "fft/direct", "transform", "plan s");
   long long crossover = -1;
   for (long long k : kernels) {

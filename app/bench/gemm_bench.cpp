@@ -35,8 +35,8 @@ double timeRuns(gpu::Context& context, gpu::Recording& rec, int trials) {
   return best;
 }
 
-double gemmGflops(gpu::Context& context, gpu::KernelVariant variant, const ops::GemmShape& shape,
-                  double budgetSeconds, double* estimatedSeconds) {
+double gemmGflops(gpu::Context& context, gpu::KernelVariant variant, const ops::GemmShape& shape, double budgetSeconds,
+                  double* estimatedSeconds) {
   std::mt19937 rng(42);
   std::uniform_real_distribution<float> uniform(-1, 1);
   auto random = [&](size_t n) {
@@ -79,7 +79,8 @@ std::map<std::pair<int, uint32_t>, double> torchGflops(const std::vector<uint32_
          "        torch.mm(a, b); reps += 1\n"
          "    dt = (time.perf_counter() - t0) / reps\n"
          "    print(n, 2.0 * n**3 / dt * 1e-9)\n";
-    const std::string text = runPython(s.str(), "OMP_NUM_THREADS=" + std::to_string(threads) + " OMP_WAIT_POLICY=PASSIVE");
+    const std::string text =
+        runPython(s.str(), "OMP_NUM_THREADS=" + std::to_string(threads) + " OMP_WAIT_POLICY=PASSIVE");
     std::istringstream in(text);
     uint32_t n;
     double g;
@@ -177,9 +178,8 @@ int gemmBenchmark(const std::vector<std::string>& args) {
   const std::time_t now = std::time(nullptr);
   std::strftime(date, sizeof date, "%Y-%m-%d", std::gmtime(&now));
   std::cout << "GradLab GEMM benchmark, " << date << "\n"
-            << "device: " << device.name << " (" << gpu::deviceTypeName(device.type) << ", " << device.driverName
-            << " " << device.driverInfo << "), default variant: " << gpu::kernelVariantName(context.kernelVariant())
-            << "\n\n";
+            << "device: " << device.name << " (" << gpu::deviceTypeName(device.type) << ", " << device.driverName << " "
+            << device.driverInfo << "), default variant: " << gpu::kernelVariantName(context.kernelVariant()) << "\n\n";
 
   std::map<std::pair<int, uint32_t>, double> peer;
   if (!options.has("no-peer")) peer = torchGflops(sizes);

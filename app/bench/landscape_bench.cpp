@@ -82,10 +82,13 @@ int landscapeBenchmark(const std::vector<std::string>& args) {
   std::cout << "GradLab loss-landscape benchmark, " << date << ": MLP 784-256-256-10, " << steps << " x " << steps
             << " grid, " << images.size() << " Fashion-MNIST samples per point, batch " << batch << "\n"
             << "device: " << context.device().name << " (" << gpu::deviceTypeName(context.device().type) << ", "
-            << context.device().driverName << ", kernels " << gpu::kernelVariantName(context.kernelVariant()) << ")\n\n";
+            << context.device().driverName << ", kernels " << gpu::kernelVariantName(context.kernelVariant())
+            << ")\n\n";
 
   const auto clock = [] { return std::chrono::steady_clock::now(); };
-  const auto since = [](auto start) { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  const auto since = [](auto start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   auto start = clock();
   nn::Network net(context, graph, batch, 0);
   analysis::LossLandscape landscape(net, images, data::NormalizationTable::compute(images, data::Normalization::None),
@@ -115,8 +118,11 @@ int landscapeBenchmark(const std::vector<std::string>& args) {
       const double ms = torchPointMs(samples, threads, points);
       char label[40];
       std::snprintf(label, sizeof label, "PyTorch CPU, %d thread%s", threads, threads > 1 ? "s" : "");
-      if (ms < 0) std::printf("%-28s %10s\n", label, "unavailable");
-      else std::printf("%-28s %10d %12.2f %12.1f %15.2f*\n", label, points, ms * points / 1000, 1000 / ms, ms * total / 1000);
+      if (ms < 0)
+        std::printf("%-28s %10s\n", label, "unavailable");
+      else
+        std::printf("%-28s %10d %12.2f %12.1f %15.2f*\n", label, points, ms * points / 1000, 1000 / ms,
+                    ms * total / 1000);
     }
   if (measured < total) std::printf("\n* extrapolated from the points measured (every point costs the same)\n");
   std::printf("\nGoal on a GPU: the %zu-point grid in <= 2 s.\n", total);

@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   };
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     (args.empty() ? std::cerr : std::cout) << "usage: gradlab-bench BENCHMARK [options]\n\nbenchmarks:\n";
-    for (const Entry& e : entries) (args.empty() ? std::cerr : std::cout) << "  " << e.name << "    " << e.summary << "\n";
+    for (const Entry& e : entries)
+      (args.empty() ? std::cerr : std::cout) << "  " << e.name << "    " << e.summary << "\n";
     return args.empty() ? 2 : 0;
   }
   for (const Entry& e : entries) {

@@ -36,14 +36,22 @@ std::string torchModel(const nn::Graph& graph) {
       out << "torch.nn.Linear(" << info.inputShapes[0].elements() << "," << p.integer("out_features") << "),";
     else if (n.type == "Conv2d")
       out << "torch.nn.Conv2d(" << info.inputShapes[0].channels() << "," << p.integer("out_channels") << ","
-          << p.integer("kernel_size") << ",stride=" << p.integer("stride") << ",padding=" << p.integer("padding") << "),";
-    else if (n.type == "AvgPool2d") out << "torch.nn.AvgPool2d(" << p.integer("kernel_size") << "),";
-    else if (n.type == "MaxPool2d") out << "torch.nn.MaxPool2d(" << p.integer("kernel_size") << "),";
-    else if (n.type == "ReLU") out << "torch.nn.ReLU(),";
-    else if (n.type == "Tanh") out << "torch.nn.Tanh(),";
-    else if (n.type == "Flatten") out << "torch.nn.Flatten(),";
-    else if (n.type == "CrossEntropyLoss") continue;
-    else return "";
+          << p.integer("kernel_size") << ",stride=" << p.integer("stride") << ",padding=" << p.integer("padding")
+          << "),";
+    else if (n.type == "AvgPool2d")
+      out << "torch.nn.AvgPool2d(" << p.integer("kernel_size") << "),";
+    else if (n.type == "MaxPool2d")
+      out << "torch.nn.MaxPool2d(" << p.integer("kernel_size") << "),";
+    else if (n.type == "ReLU")
+      out << "torch.nn.ReLU(),";
+    else if (n.type == "Tanh")
+      out << "torch.nn.Tanh(),";
+    else if (n.type == "Flatten")
+      out << "torch.nn.Flatten(),";
+    else if (n.type == "CrossEntropyLoss")
+      continue;
+    else
+      return "";
   }
   out << ")";
   return out.str();
@@ -59,14 +67,16 @@ std::unique_ptr<PythonPeer> torchPeer(const std::string& model, const nn::Shape&
     << "m = " << model << "\nopt = torch.optim.SGD(m.parameters(), lr=0.01)\nloss_fn = torch.nn.CrossEntropyLoss()\n"
     << "x = torch.rand(" << batch;
   for (uint32_t d : input.dims) s << "," << d;
-  s << ")\ny = torch.randint(0, 10, (" << batch << ",))\n"
+  s << ")\ny = torch.randint(0, 10, (" << batch
+    << ",))\n"
        "def step():\n    opt.zero_grad()\n    loss_fn(m(x), y).backward()\n    opt.step()\n"
        "for _ in range(20): step()\nprint('ready', flush=True)\n"
        "for line in sys.stdin:\n    n = int(line)\n    t0 = time.perf_counter()\n"
        "    for _ in range(n): step()\n    print((time.perf_counter() - t0) / n * 1000, flush=True)\n";
   const std::string threadsText = std::to_string(threads);
-  auto peer = std::make_unique<PythonPeer>(s.str(), std::vector<std::pair<std::string, std::string>>{
-                                                        {"OMP_NUM_THREADS", threadsText}, {"OMP_WAIT_POLICY", "PASSIVE"}});
+  auto peer =
+      std::make_unique<PythonPeer>(s.str(), std::vector<std::pair<std::string, std::string>>{
+                                                {"OMP_NUM_THREADS", threadsText}, {"OMP_WAIT_POLICY", "PASSIVE"}});
   peer->answer();  // "ready", or nothing from a peer without torch (its timings are then -1)
   return peer;
 }
@@ -127,8 +137,8 @@ void printBreakdown(nn::Network& net, double stepMs) {
     std::printf("    %-30s %8.3f ms\n", labels[i].c_str(), best[i]);
     sum += best[i];
   }
-  std::printf("    %-30s %8.3f ms (%u dispatches timed above)\n", "rest of the step",
-              std::max(stepMs - sum, 0.0), rec.dispatchCount());
+  std::printf("    %-30s %8.3f ms (%u dispatches timed above)\n", "rest of the step", std::max(stepMs - sum, 0.0),
+              rec.dispatchCount());
 }
 
 }  // namespace

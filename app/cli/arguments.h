@@ -44,7 +44,8 @@ class Arguments {
   // Any finite number.
   double number(const std::string& name, double fallback) const;
   // One of `accepted`, or the fallback when absent.
-  std::string choice(const std::string& name, const std::vector<std::string>& accepted, const std::string& fallback) const;
+  std::string choice(const std::string& name, const std::vector<std::string>& accepted,
+                     const std::string& fallback) const;
   std::vector<long long> integerList(const std::string& name, const std::vector<long long>& fallback, long long min,
                                      long long max) const;
 

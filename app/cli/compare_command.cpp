@@ -94,8 +94,8 @@ struct RunOutcome {
   train::Evaluation evaluation;           // at the last epoch end or the last step
 };
 
-// Trains the set for `total` ticks (or until SIGINT or SIGTERM, at a tick boundary), evaluating every live run at epoch ends and at the end, with
-// each run's rows appended to `metrics` (when given) tick by tick.
+// Trains the set for `total` ticks (or until SIGINT or SIGTERM, at a tick boundary), evaluating every live run at epoch
+// ends and at the end, with each run's rows appended to `metrics` (when given) tick by tick.
 std::vector<RunOutcome> trainInLockstep(train::RunSet& set, uint64_t total, LineFile* metrics,
                                         const std::string& evaluationName) {
   std::vector<RunOutcome> outcomes(set.size());
@@ -164,7 +164,8 @@ int compareCommand(const std::vector<std::string>& args) {
               << o.usage();
     return 0;
   }
-  if (networkPath.empty()) throw UsageError("give the network file first: gradlab-cli compare NETWORK.net --dataset NAME --run A ...");
+  if (networkPath.empty())
+    throw UsageError("give the network file first: gradlab-cli compare NETWORK.net --dataset NAME --run A ...");
   if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
   const std::vector<std::string> runTexts = o.all("run");
   if (runTexts.empty() || runTexts.size() > train::kMaxRunsInSet)
@@ -174,10 +175,12 @@ int compareCommand(const std::vector<std::string>& args) {
   const nn::Graph graph = nn::loadNetworkFile(networkPath);
   const persist::RunSetup setup = buildRun(o);  // the command's own options, checked before the runs
   runFromOptions(o, setup, graph);              // and its --init
-  std::vector<std::string> commandArgs;  // the options without --run: what every run starts from
+  std::vector<std::string> commandArgs;         // the options without --run: what every run starts from
   for (size_t i = 0; i < rest.size(); ++i) {
-    if (rest[i] == "--run") ++i;
-    else if (rest[i].rfind("--run=", 0) != 0) commandArgs.push_back(rest[i]);
+    if (rest[i] == "--run")
+      ++i;
+    else if (rest[i].rfind("--run=", 0) != 0)
+      commandArgs.push_back(rest[i]);
   }
   std::vector<train::RunDefinition> runs;
   for (const auto& text : runTexts) runs.push_back(parseRun(text, commandArgs, graph, networkPath));
@@ -194,17 +197,18 @@ int compareCommand(const std::vector<std::string>& args) {
     metrics.emplace(o.text("metrics"), "--metrics");
     metrics->append("run,step,epoch,split,loss,accuracy\n");
   }
-  std::cout << "Comparing " << set.size() << " runs of " << networkTitle(graph, networkPath) << " on " << data.train.name
-            << " (" << data.train.size() << " samples), " << total << " steps of " << set.samplesPerTick()
-            << " samples in lockstep on " << context.device().name << "\n";
+  std::cout << "Comparing " << set.size() << " runs of " << networkTitle(graph, networkPath) << " on "
+            << data.train.name << " (" << data.train.size() << " samples), " << total << " steps of "
+            << set.samplesPerTick() << " samples in lockstep on " << context.device().name << "\n";
   for (size_t r = 0; r < set.size(); ++r) std::cout << "  " << util::printable(set.legend(r), 300) << "\n";
   for (size_t r = 0; r < set.size(); ++r)
     if (set.stepsPerTick(r) > 1)
-      std::cout << "  run " << runs[r].label << " (batch " << runs[r].options.batch << ") advances by samples seen: "
-                << set.stepsPerTick(r) << " of its steps per step\n";
+      std::cout << "  run " << runs[r].label << " (batch " << runs[r].options.batch
+                << ") advances by samples seen: " << set.stepsPerTick(r) << " of its steps per step\n";
 
   stopOnSignals();
-  const std::vector<RunOutcome> outcomes = trainInLockstep(set, total, metrics ? &*metrics : nullptr, data.evaluationName);
+  const std::vector<RunOutcome> outcomes =
+      trainInLockstep(set, total, metrics ? &*metrics : nullptr, data.evaluationName);
   printTable(set, outcomes, data.evaluationName);
   // A diverged run is a result of the comparison; only a set where every run diverged fails.
   if (set.allStopped()) return 1;

@@ -66,7 +66,8 @@ void loadInputBatch(gpu::Context& context, nn::Network& net, const std::string& 
   if (!(chosen.train.sampleShape == net.inputShape()))
     throw UsageError("the network's input is " + net.inputShape().text() + " but " + chosen.train.name +
                      " samples are " + chosen.train.sampleShape.text());
-  data::DeviceDataset device(context, chosen.train, data::NormalizationTable::compute(chosen.train, data::Normalization::None));
+  data::DeviceDataset device(context, chosen.train,
+                             data::NormalizationTable::compute(chosen.train, data::Normalization::None));
   gpu::Recording gather(context);
   device.recordEvalBatch(gather, {net.input(), net.labels(), net.step(), batch}, 0);
   context.run(gather);

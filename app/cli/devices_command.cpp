@@ -15,19 +15,23 @@ namespace {
 
 std::string size(uint64_t bytes) {
   char out[32];
-  if (bytes >= (1ull << 30)) std::snprintf(out, sizeof out, "%.1f GiB", double(bytes) / double(1ull << 30));
-  else if (bytes >= (1ull << 20)) std::snprintf(out, sizeof out, "%llu MiB", (unsigned long long)(bytes >> 20));
-  else std::snprintf(out, sizeof out, "%llu KiB", (unsigned long long)(bytes >> 10));
+  if (bytes >= (1ull << 30))
+    std::snprintf(out, sizeof out, "%.1f GiB", double(bytes) / double(1ull << 30));
+  else if (bytes >= (1ull << 20))
+    std::snprintf(out, sizeof out, "%llu MiB", (unsigned long long)(bytes >> 20));
+  else
+    std::snprintf(out, sizeof out, "%llu KiB", (unsigned long long)(bytes >> 10));
   return out;
 }
 
 }  // namespace
 
 int devicesCommand(const std::vector<std::string>& args) {
-  Arguments options("devices",
-                    {{"device", "INDEX|NAME", "the device to mark as selected (default: GRADLAB_DEVICE, else the best)"},
-                     {"help", "", "show this help"}},
-                    args);
+  Arguments options(
+      "devices",
+      {{"device", "INDEX|NAME", "the device to mark as selected (default: GRADLAB_DEVICE, else the best)"},
+       {"help", "", "show this help"}},
+      args);
   if (options.has("help")) {
     std::cout << "usage: gradlab-cli devices [options]\n\nLists the Vulkan devices GradLab can train on.\n\n"
               << options.usage();
@@ -46,20 +50,21 @@ int devicesCommand(const std::vector<std::string>& args) {
   std::cout << devices.size() << (devices.size() == 1 ? " Vulkan device" : " Vulkan devices") << "\n";
   for (const gpu::DeviceInfo& d : devices) {
     const bool isSelected = d.index == selected;
-    std::cout << "\n" << (isSelected ? "* " : "  ") << d.index << ": " << d.name << " (" << gpu::deviceTypeName(d.type)
-              << ")" << (isSelected ? "  <- selected" : "") << "\n";
+    std::cout << "\n"
+              << (isSelected ? "* " : "  ") << d.index << ": " << d.name << " (" << gpu::deviceTypeName(d.type) << ")"
+              << (isSelected ? "  <- selected" : "") << "\n";
     std::cout << "     driver       " << d.driverName << (d.driverInfo.empty() ? "" : ", " + d.driverInfo) << "\n";
     std::cout << "     Vulkan       " << d.apiVersionString() << "\n";
     std::cout << "     memory       " << size(d.deviceLocalBytes) << " device-local"
               << (d.hostVisibleDeviceLocal ? ", host-mappable" : "") << "\n";
     std::cout << "     subgroup     " << d.subgroupSize << " lanes\n";
     std::cout << "     limits       shared memory " << size(d.maxComputeSharedMemorySize) << ", storage binding "
-              << size(d.maxStorageBufferRange) << ", allocation " << size(d.maxMemoryAllocationSize)
-              << ", work group " << d.maxComputeWorkGroupInvocations << " invocations, push constants "
-              << d.maxPushConstantsSize << " B\n";
+              << size(d.maxStorageBufferRange) << ", allocation " << size(d.maxMemoryAllocationSize) << ", work group "
+              << d.maxComputeWorkGroupInvocations << " invocations, push constants " << d.maxPushConstantsSize
+              << " B\n";
     std::cout << "     timestamps   " << (d.timestampPeriodNs > 0 ? "yes" : "no") << "\n";
-    std::cout << "     kernels      " << (d.type == gpu::DeviceType::Cpu ? "registers (CPU-style)" : "tiled (GPU-style)")
-              << "\n";
+    std::cout << "     kernels      "
+              << (d.type == gpu::DeviceType::Cpu ? "registers (CPU-style)" : "tiled (GPU-style)") << "\n";
     if (!d.usable) std::cout << "     unusable     " << d.unusableReason << "\n";
   }
   if (!selectionError.empty()) {

@@ -22,7 +22,8 @@ int gradcheckCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
   const std::string networkPath = takeLeadingFile(rest);
   Arguments o("gradcheck",
-              {{"dataset", "SOURCE", std::string("gaussian (N(0,1) noise, random labels; default) or a dataset: ") + kDatasetHelp},
+              {{"dataset", "SOURCE",
+                std::string("gaussian (N(0,1) noise, random labels; default) or a dataset: ") + kDatasetHelp},
                {"batch", "N", "samples in the batch (default 4)"},
                {"samples", "N", "entries checked per parameter tensor; smaller tensors: all (default 20)"},
                {"seed", "N", "seed for the weights, the noise and the entries checked (default 0)"},
@@ -92,13 +93,15 @@ int gradcheckCommand(const std::vector<std::string>& args) {
   }
   std::printf("\n");
   if (const uint32_t kinks = report.kinks())
-    std::printf("kinks: %u checked %s crossed a non-differentiable point (a ReLU's 0, a max-pool tie) even\n"
-                "with a 16 times smaller step: left out of the verdict, not counted as errors\n",
-                kinks, kinks == 1 ? "entry" : "entries");
+    std::printf(
+        "kinks: %u checked %s crossed a non-differentiable point (a ReLU's 0, a max-pool tie) even\n"
+        "with a 16 times smaller step: left out of the verdict, not counted as errors\n",
+        kinks, kinks == 1 ? "entry" : "entries");
   if (const uint32_t units = report.straddlingUnits)
-    std::printf("straddling: float32 put %u ReLU-like %s within rounding of 0 on the other side of it on\n"
-                "the device: the finite differences are taken on the device's side\n",
-                units, units == 1 ? "input" : "inputs");
+    std::printf(
+        "straddling: float32 put %u ReLU-like %s within rounding of 0 on the other side of it on\n"
+        "the device: the finite differences are taken on the device's side\n",
+        units, units == 1 ? "input" : "inputs");
   if (report.passed()) {
     std::printf("all %zu parameter tensors pass\n", report.tensors.size());
     return 0;

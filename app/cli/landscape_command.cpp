@@ -7,9 +7,9 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/dataset_option.h"
-#include "cli/run_options.h"
 #include "cli/network_title.h"
 #include "cli/progress_bar.h"
+#include "cli/run_options.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
 #include "train/device_fit.h"
@@ -31,33 +31,37 @@ int landscapeCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
   const std::string networkPath = takeLeadingFile(rest);
   Arguments o("landscape",
-              withTrainingDataOptions({{"dataset", "NAME", kDatasetHelp},
-               {"train-steps", "N", "SGD steps before the landscape is computed around the weights (default 200)"},
-               {"lr", "RATE", "learning rate of that training (default 0.1)"},
-               {"batch", "N", "mini-batch size of that training (default 64)"},
-               {"grid", "N", "N x N points (default 51)"},
-               {"range", "R", "alpha and beta in [-R, R] along the random directions (default 1)"},
-               {"samples", "N", "evaluate on the first N training samples (default 2048)"},
-               {"plane", "KIND", "random (two filter-normalised gaussian directions, default) or pca (the principal "
-                                 "plane of the training trajectory, framed around the path)"},
-               {"trajectory", "FILE.csv", "with --plane pca: write the path in the plane (step,x,y,distance)"},
-               {"snapshots", "N", "with --plane pca: weights kept along the training (default 40)"},
-               {"line", "", "instead of a grid: the line from the initial to the trained weights"},
-               {"points", "N", "points on the line (default 101)"},
-               {"extend", "E", "the line's t in [-E, 1 + E] (default 0)"},
-               {"eval-batch", "N", "samples per forward pass of the landscape (default 256)"},
-               {"seed", "N", "seed of the weights, shuffling and directions (default 0)"},
-               {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
-               {"out", "FILE.csv", "where to write alpha,beta,loss,accuracy (t,loss,accuracy with --line); "
-                                   "default: standard output"},
-               {"quiet", "", "no progress bar"},
-               {"help", "", "show this help"}}),
+              withTrainingDataOptions(
+                  {{"dataset", "NAME", kDatasetHelp},
+                   {"train-steps", "N", "SGD steps before the landscape is computed around the weights (default 200)"},
+                   {"lr", "RATE", "learning rate of that training (default 0.1)"},
+                   {"batch", "N", "mini-batch size of that training (default 64)"},
+                   {"grid", "N", "N x N points (default 51)"},
+                   {"range", "R", "alpha and beta in [-R, R] along the random directions (default 1)"},
+                   {"samples", "N", "evaluate on the first N training samples (default 2048)"},
+                   {"plane", "KIND",
+                    "random (two filter-normalised gaussian directions, default) or pca (the principal "
+                    "plane of the training trajectory, framed around the path)"},
+                   {"trajectory", "FILE.csv", "with --plane pca: write the path in the plane (step,x,y,distance)"},
+                   {"snapshots", "N", "with --plane pca: weights kept along the training (default 40)"},
+                   {"line", "", "instead of a grid: the line from the initial to the trained weights"},
+                   {"points", "N", "points on the line (default 101)"},
+                   {"extend", "E", "the line's t in [-E, 1 + E] (default 0)"},
+                   {"eval-batch", "N", "samples per forward pass of the landscape (default 256)"},
+                   {"seed", "N", "seed of the weights, shuffling and directions (default 0)"},
+                   {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
+                   {"out", "FILE.csv",
+                    "where to write alpha,beta,loss,accuracy (t,loss,accuracy with --line); "
+                    "default: standard output"},
+                   {"quiet", "", "no progress bar"},
+                   {"help", "", "show this help"}}),
               rest);
   if (o.has("help")) {
-    std::cout << "usage: gradlab-cli landscape NETWORK.net --dataset NAME [options]\n\n"
-                 "Trains briefly, then computes the loss landscape around the trained weights on the Vulkan device\n"
-                 "(Li et al. 2018, filter normalisation), in evaluation mode on a fixed subset of the training data.\n\n"
-              << o.usage();
+    std::cout
+        << "usage: gradlab-cli landscape NETWORK.net --dataset NAME [options]\n\n"
+           "Trains briefly, then computes the loss landscape around the trained weights on the Vulkan device\n"
+           "(Li et al. 2018, filter normalisation), in evaluation mode on a fixed subset of the training data.\n\n"
+        << o.usage();
     return 0;
   }
   if (networkPath.empty())
@@ -112,7 +116,8 @@ int landscapeCommand(const std::vector<std::string>& args) {
   double lastLoss = 0;
   const auto trainStart = std::chrono::steady_clock::now();
   while (session.step() < trainSteps && !session.nonFinite()) {
-    const uint32_t chunk = uint32_t(std::min<uint64_t>({trainSteps - session.step(), every - session.step() % every, 50}));
+    const uint32_t chunk =
+        uint32_t(std::min<uint64_t>({trainSteps - session.step(), every - session.step() % every, 50}));
     const auto records = session.train(chunk);
     if (!records.empty()) lastLoss = records.back().loss;
     if (pca && (session.step() % every == 0 || session.step() == trainSteps)) {

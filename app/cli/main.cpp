@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   }
   std::string names;
   for (const Command& c : kCommands) names += (names.empty() ? "" : ", ") + std::string(c.name);
-  std::cerr << "gradlab-cli: unknown command '" << gradlab::util::printable(args[0]) << "' (accepted: " << names << ")\n";
+  std::cerr << "gradlab-cli: unknown command '" << gradlab::util::printable(args[0]) << "' (accepted: " << names
+            << ")\n";
   return 2;
 }

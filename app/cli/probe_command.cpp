@@ -25,17 +25,18 @@ namespace gradlab::cli {
 int probeCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
   const std::string networkPath = takeLeadingFile(rest);
-  Arguments o("probe",
-              {{"input", "SOURCE", std::string("gaussian (N(0,1) noise, default) or a dataset: ") + kDatasetHelp},
-               {"batch", "N", "samples in the pass (default 256)"},
-               {"init", "NAME[:key=value]", "initialise every Linear/Conv this way, e.g. normal:std=0.01, xavier_normal"},
-               {"seed", "N", "seed for weights and noise (default 0)"},
-               {"gradients", "", "also run the backward pass (random labels) and show gradient statistics"},
-               {"device", "INDEX|NAME", "Vulkan device"},
-               {"conv", "auto|direct|fft", kConvHelp},
-               {"out", "FILE.csv", "write the statistics as CSV"},
-               {"help", "", "show this help"}},
-              rest);
+  Arguments o(
+      "probe",
+      {{"input", "SOURCE", std::string("gaussian (N(0,1) noise, default) or a dataset: ") + kDatasetHelp},
+       {"batch", "N", "samples in the pass (default 256)"},
+       {"init", "NAME[:key=value]", "initialise every Linear/Conv this way, e.g. normal:std=0.01, xavier_normal"},
+       {"seed", "N", "seed for weights and noise (default 0)"},
+       {"gradients", "", "also run the backward pass (random labels) and show gradient statistics"},
+       {"device", "INDEX|NAME", "Vulkan device"},
+       {"conv", "auto|direct|fft", kConvHelp},
+       {"out", "FILE.csv", "write the statistics as CSV"},
+       {"help", "", "show this help"}},
+      rest);
   if (o.has("help")) {
     std::cout << "usage: gradlab-cli probe NETWORK.net [options]\n\n"
                  "Runs one forward pass and prints each layer's activation statistics.\n\n"
@@ -58,7 +59,7 @@ int probeCommand(const std::vector<std::string>& args) {
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
   train::requireDeviceFit({graph, batch, conv}, context.device());  // before any allocation
-  nn::Network net(context, graph, batch, seed, conv);  // checks the overridden graph too
+  nn::Network net(context, graph, batch, seed, conv);               // checks the overridden graph too
 
   const std::string source = o.text("input", "gaussian");
   loadInputBatch(context, net, source, seed);
@@ -87,12 +88,16 @@ int probeCommand(const std::vector<std::string>& args) {
     const auto& a = l.activation;
     std::printf("%-12s %-18s %11.4g %11.4g %11.4g %11.4g", l.node.c_str(), l.type.c_str(), a.mean, a.std, a.min, a.max);
     for (const auto& fraction : {a.deadFraction, a.saturatedFraction}) {  // "-": not a ReLU / not tanh or sigmoid
-      if (fraction) std::printf(" %8.2f", *fraction * 100);
-      else std::printf(" %8s", "-");
+      if (fraction)
+        std::printf(" %8.2f", *fraction * 100);
+      else
+        std::printf(" %8s", "-");
     }
     if (gradients) {
-      if (l.gradient.count) std::printf(" %11.4g", l.gradient.std);
-      else std::printf(" %11s", "-");
+      if (l.gradient.count)
+        std::printf(" %11.4g", l.gradient.std);
+      else
+        std::printf(" %11s", "-");
     }
     std::printf("\n");
   }

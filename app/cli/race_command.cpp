@@ -8,9 +8,9 @@
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/dataset_option.h"
-#include "cli/run_options.h"
 #include "cli/network_title.h"
 #include "cli/progress_bar.h"
+#include "cli/run_options.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
 #include "train/device_fit.h"
@@ -40,22 +40,25 @@ std::ofstream openCsv(const Arguments& o, const char* name) {
 int raceCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
   const std::string networkPath = takeLeadingFile(rest);
-  Arguments o("race",
-              withTrainingDataOptions({{"dataset", "NAME", kDatasetHelp},
-               {"optimizer", "SPEC", "an optimizer: NAME or NAME:key=value,... (repeat the flag for each racer; "
-                                     "e.g. sgd:lr=0.1,momentum=0.9); default: sgd, sgd with momentum 0.9, adam"},
-               {"steps", "N", "training steps per optimizer (default 200)"},
-               {"snapshots", "N", "weights kept per optimizer along its path, the start included (default 41)"},
-               {"batch", "N", "mini-batch size (default 64)"},
-               {"grid", "N", "N x N points of the landscape (default 31; 0: no landscape)"},
-               {"samples", "N", "the landscape's loss is the mean over the first N training samples (default 1024)"},
-               {"seed", "N", "seed of the initial weights and of the batches (default 0)"},
-               {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
-               {"paths", "FILE.csv", "write optimizer,step,x,y,distance (the paths in the plane)"},
-               {"out", "FILE.csv", "write alpha,beta,loss,accuracy (the landscape of the plane)"},
-               {"quiet", "", "no progress bar"},
-               {"help", "", "show this help"}}),
-              rest);
+  Arguments o(
+      "race",
+      withTrainingDataOptions(
+          {{"dataset", "NAME", kDatasetHelp},
+           {"optimizer", "SPEC",
+            "an optimizer: NAME or NAME:key=value,... (repeat the flag for each racer; "
+            "e.g. sgd:lr=0.1,momentum=0.9); default: sgd, sgd with momentum 0.9, adam"},
+           {"steps", "N", "training steps per optimizer (default 200)"},
+           {"snapshots", "N", "weights kept per optimizer along its path, the start included (default 41)"},
+           {"batch", "N", "mini-batch size (default 64)"},
+           {"grid", "N", "N x N points of the landscape (default 31; 0: no landscape)"},
+           {"samples", "N", "the landscape's loss is the mean over the first N training samples (default 1024)"},
+           {"seed", "N", "seed of the initial weights and of the batches (default 0)"},
+           {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
+           {"paths", "FILE.csv", "write optimizer,step,x,y,distance (the paths in the plane)"},
+           {"out", "FILE.csv", "write alpha,beta,loss,accuracy (the landscape of the plane)"},
+           {"quiet", "", "no progress bar"},
+           {"help", "", "show this help"}}),
+      rest);
   if (o.has("help")) {
     std::cout << "usage: gradlab-cli race NETWORK.net --dataset NAME [--optimizer SPEC]... [options]\n\n"
                  "Trains the network once per optimizer, all from the same initial weights on the same batches, and\n"
@@ -95,7 +98,8 @@ int raceCommand(const std::vector<std::string>& args) {
   auto start = std::chrono::steady_clock::now();
   const auto progress = [&](const char* what) {
     return [&, what](size_t done, size_t total) {
-      progressBar(tty, what, done, total, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      progressBar(tty, what, done, total,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       return true;
     };
   };
@@ -127,8 +131,8 @@ int raceCommand(const std::vector<std::string>& args) {
   train::requireDeviceFit({graph, std::min(samples, 256u), std::nullopt}, context.device());
   nn::Network net(context, graph, std::min(samples, 256u), options.seed);
   analysis::writeParameters(net, result.initial);
-  analysis::LossLandscape landscape(net, data.train, data::NormalizationTable::compute(data.train, options.normalization),
-                                    samples);
+  analysis::LossLandscape landscape(net, data.train,
+                                    data::NormalizationTable::compute(data.train, options.normalization), samples);
   landscape.setCenter(result.initial);
   landscape.setDirections(plane.pca.plane.first, plane.pca.plane.second);
   start = std::chrono::steady_clock::now();
@@ -143,8 +147,9 @@ int raceCommand(const std::vector<std::string>& args) {
       gridFile << grid.alphas[k % grid.alphas.size()] << "," << grid.betas[k / grid.alphas.size()] << ","
                << grid.values[k].loss << "," << grid.values[k].accuracy << "\n";
   }
-  std::printf("landscape: %zu points on %u samples in %.1f s, lowest loss %.6g\n", grid.values.size(), landscape.samples(),
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), lowest);
+  std::printf("landscape: %zu points on %u samples in %.1f s, lowest loss %.6g\n", grid.values.size(),
+              landscape.samples(), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+              lowest);
   if ((pathsFile.is_open() && !pathsFile) || (gridFile.is_open() && !gridFile)) {
     std::cerr << "gradlab-cli race: writing a CSV failed (disk full?)\n";
     return 1;

@@ -23,8 +23,10 @@ namespace {
 // "5", or "5x7" when the axes differ.
 std::string pair(double rows, double cols) {
   char text[64];
-  if (rows == cols) std::snprintf(text, sizeof text, "%g", rows);
-  else std::snprintf(text, sizeof text, "%gx%g", rows, cols);
+  if (rows == cols)
+    std::snprintf(text, sizeof text, "%g", rows);
+  else
+    std::snprintf(text, sizeof text, "%gx%g", rows, cols);
   return text;
 }
 
@@ -44,7 +46,8 @@ analysis::Unit parseUnit(const std::string& spec, const nn::GraphAnalysis& analy
   unit.node = spec.substr(0, spec.find(':'));
   if (spec.find(':') == std::string::npos) {
     const auto it = analysis.shapes.find(unit.node);
-    if (it != analysis.shapes.end() && it->second.isImage()) unit.y = it->second.height() / 2, unit.x = it->second.width() / 2;
+    if (it != analysis.shapes.end() && it->second.isImage())
+      unit.y = it->second.height() / 2, unit.x = it->second.width() / 2;
     return unit;
   }
   unsigned c = 0, y = 0, x = 0;
@@ -88,12 +91,15 @@ int effectiveField(const Arguments& o, const nn::Graph& graph) {
       total += erf.at(y, x);
       if (erf.box.contains(int(y), int(x))) inside += erf.at(y, x);
     }
-  std::printf("\neffective receptive field of %s unit (channel %u, y %u, x %u) on %s, batch %u (initial weights, seed %u)\n",
-              unit.node.c_str(), unit.channel, unit.y, unit.x,
-              source == "gaussian" ? "gaussian noise N(0,1)" : source.c_str(), batch, seed);
+  std::printf(
+      "\neffective receptive field of %s unit (channel %u, y %u, x %u) on %s, batch %u (initial weights, seed %u)\n",
+      unit.node.c_str(), unit.channel, unit.y, unit.x, source == "gaussian" ? "gaussian noise N(0,1)" : source.c_str(),
+      batch, seed);
   std::printf("theoretical box: rows %d-%d, columns %d-%d; ", erf.box.top, erf.box.bottom, erf.box.left, erf.box.right);
-  if (total > 0) std::printf("%.1f%% of the mean |gradient| lies inside it\n\n", 100 * inside / total);
-  else std::printf("the unit's gradient is zero on every sample (a ReLU that never fires?): try another unit\n\n");
+  if (total > 0)
+    std::printf("%.1f%% of the mean |gradient| lies inside it\n\n", 100 * inside / total);
+  else
+    std::printf("the unit's gradient is zero on every sample (a ReLU that never fires?): try another unit\n\n");
   printHeatmap(erf);
   if (o.has("out")) {
     std::ofstream out(o.text("out"));

@@ -28,12 +28,16 @@ auto optionText(const char* option, F&& read) {
 // --optimizer the run is plain SGD at --lr (default 0.1).
 void readOptimizer(const Arguments& o, persist::TrainingSettings& s) {
   optim::OptimizerSpec spec{"sgd", {}, "sgd"};
-  if (o.has("optimizer")) spec = optionText("--optimizer", [&] { return optim::parseOptimizerSpec(o.text("optimizer")); });
+  if (o.has("optimizer"))
+    spec = optionText("--optimizer", [&] { return optim::parseOptimizerSpec(o.text("optimizer")); });
   if (o.has("lr")) o.number("lr", 0.0, util::ranges::kLearningRate);  // a bad number is named first
   if (o.has("lr") && spec.values.count("lr"))
-    throw UsageError("--lr " + o.text("lr") + " and --optimizer " + spec.text + " both set the learning rate: give it once");
-  if (o.has("lr")) spec.values["lr"] = o.text("lr");
-  else if (!o.has("optimizer")) spec.values["lr"] = "0.1";  // plain SGD's default here, not the catalog's
+    throw UsageError("--lr " + o.text("lr") + " and --optimizer " + spec.text +
+                     " both set the learning rate: give it once");
+  if (o.has("lr"))
+    spec.values["lr"] = o.text("lr");
+  else if (!o.has("optimizer"))
+    spec.values["lr"] = "0.1";  // plain SGD's default here, not the catalog's
   s.optimizer = spec.name;
   s.optimizerValues = spec.values;
 }
@@ -42,12 +46,14 @@ void readOptimizer(const Arguments& o, persist::TrainingSettings& s) {
 
 std::vector<OptionSpec> sharedTrainingOptions() {
   return {{"lr", "RATE", "learning rate (default 0.1 for plain SGD, else the optimizer's lr)"},
-          {"optimizer", "NAME[:K=V,...]", "sgd, adagrad, rmsprop, adam, adamw, radam, nadam, adabelief, diffgrad, "
-                                          "adamnorm or adaminject with PyTorch's hyper-parameters, e.g. "
-                                          "adam:lr=0.001,beta2=0.99 (default: plain SGD)"},
-          {"schedule", "NAME[:K=V,...]", "learning-rate schedule per step: constant, step:step_size=N,gamma=G, "
-                                         "exponential:gamma=G, inverse:decay=D, cosine:T_max=N,eta_min=E, "
-                                         "sgdr:T_0=N,T_mult=M,eta_min=E; warmup=N with any (or alone)"},
+          {"optimizer", "NAME[:K=V,...]",
+           "sgd, adagrad, rmsprop, adam, adamw, radam, nadam, adabelief, diffgrad, "
+           "adamnorm or adaminject with PyTorch's hyper-parameters, e.g. "
+           "adam:lr=0.001,beta2=0.99 (default: plain SGD)"},
+          {"schedule", "NAME[:K=V,...]",
+           "learning-rate schedule per step: constant, step:step_size=N,gamma=G, "
+           "exponential:gamma=G, inverse:decay=D, cosine:T_max=N,eta_min=E, "
+           "sgdr:T_0=N,T_mult=M,eta_min=E; warmup=N with any (or alone)"},
           {"l1", "L", "L1 penalty L sum|w| on weights, added to the loss (with --l2: elastic net)"},
           {"l2", "L", "L2 penalty (L/2) sum w^2 on weights, added to the loss (not decoupled weight decay)"},
           {"clip-norm", "N", "clip the global gradient norm to N (as PyTorch's clip_grad_norm_)"},
@@ -108,7 +114,8 @@ persist::TrainingSettings trainingSettings(const Arguments& o) {
       s.augmentation[item.key] = item.value;
   readOptimizer(o, s);
   if (o.has("schedule")) {
-    const optim::ScheduleSpec schedule = optionText("--schedule", [&] { return optim::parseScheduleSpec(o.text("schedule")); });
+    const optim::ScheduleSpec schedule =
+        optionText("--schedule", [&] { return optim::parseScheduleSpec(o.text("schedule")); });
     s.schedule = schedule.name;
     s.scheduleValues = schedule.values;
   }

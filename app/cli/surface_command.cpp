@@ -42,7 +42,10 @@ void listEverything() {
     std::printf("  %-14s %s\n", f.name.c_str(), f.formula.c_str());
     const bool saddle = f.id == surface::FunctionId::Saddle || f.id == surface::FunctionId::MonkeySaddle;
     std::printf("  %-14s window [%g, %g] x [%g, %g], start %g,%g, %s", "", f.window[0], f.window[1], f.window[2],
-                f.window[3], f.start[0], f.start[1], saddle ? "saddle point" : f.minima.size() > 1 ? "minima" : "minimum");
+                f.window[3], f.start[0], f.start[1],
+                saddle                ? "saddle point"
+                : f.minima.size() > 1 ? "minima"
+                                      : "minimum");
     for (const auto& m : f.minima) std::printf(" (%g, %g)", m[0], m[1]);
     std::printf("\n");
   }
@@ -167,7 +170,8 @@ int surfaceCommand(const std::vector<std::string>& args) {
   for (auto& racer : racers) {
     const auto t = surface::runTrajectory(context, *racer.optimizer, function->id, params, start, steps);
     for (const auto& p : t.points)
-      out << (racers.size() > 1 ? "\"" + racer.label + "\"," : "") << p.step << "," << p.x << "," << p.y << "," << p.loss << "\n";
+      out << (racers.size() > 1 ? "\"" + racer.label + "\"," : "") << p.step << "," << p.x << "," << p.y << ","
+          << p.loss << "\n";
     const auto& last = t.points.back();
     std::fprintf(stderr, "%s: %s after %u steps at (%.6g, %.6g), loss %.6g\n", racer.label.c_str(),
                  t.diverged ? "diverged (NaN or infinity)" : "stopped", last.step, last.x, last.y, last.loss);

@@ -32,8 +32,8 @@ void progress(bool tty, uint64_t step, uint64_t total, double loss, double accur
   if (!tty) return;
   const int width = 30, filled = total ? int(width * double(step) / total) : 0;
   std::fprintf(stderr, "\r[%.*s%*s] %llu/%llu  loss %.4f  acc %.1f%%  %.0f steps/s ", filled,
-               "==============================", width - filled, "", (unsigned long long)step, (unsigned long long)total,
-               loss, accuracy * 100, perSecond);
+               "==============================", width - filled, "", (unsigned long long)step,
+               (unsigned long long)total, loss, accuracy * 100, perSecond);
   std::fflush(stderr);
 }
 
@@ -56,12 +56,14 @@ int trainCommand(const std::vector<std::string>& args) {
                   "metrics"),
               rest);
   if (o.has("help")) {
-    std::cout << "usage: gradlab-cli train NETWORK.net --dataset NAME [options]\n\n"
-                 "Trains the network on the Vulkan device (plain SGD unless --optimizer) and reports loss and accuracy.\n\n"
-              << o.usage();
+    std::cout
+        << "usage: gradlab-cli train NETWORK.net --dataset NAME [options]\n\n"
+           "Trains the network on the Vulkan device (plain SGD unless --optimizer) and reports loss and accuracy.\n\n"
+        << o.usage();
     return 0;
   }
-  if (networkPath.empty()) throw UsageError("give the network file first: gradlab-cli train NETWORK.net --dataset NAME");
+  if (networkPath.empty())
+    throw UsageError("give the network file first: gradlab-cli train NETWORK.net --dataset NAME");
   if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
 
   const persist::RunSetup setup = buildRun(o);
@@ -74,9 +76,9 @@ int trainCommand(const std::vector<std::string>& args) {
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
   gpu::Context context(contextOptions);
-  train::TrainingSession session(context, graph, data.train, data.evaluation.size() ? &data.evaluation : nullptr, options,
-                                 run.optimizer.empty() ? nullptr
-                                                       : optim::createOptimizer(context, run.optimizer, run.optimizerValues));
+  train::TrainingSession session(
+      context, graph, data.train, data.evaluation.size() ? &data.evaluation : nullptr, options,
+      run.optimizer.empty() ? nullptr : optim::createOptimizer(context, run.optimizer, run.optimizerValues));
 
   const uint64_t total = setup.maxSteps ? setup.maxSteps : setup.epochs * session.stepsPerEpoch();
   stopOnSignals();
@@ -100,10 +102,10 @@ int trainCommand(const std::vector<std::string>& args) {
       if (key != "lr") given += (given.empty() ? "" : ", ") + key + "=" + value;
     if (!given.empty()) optimizerText += " (" + given + ")";
   }
-  std::cout << "Training " << networkTitle(graph, networkPath) << " ("
-            << session.network().analysis().paramCount << " parameters) on " << data.train.name << " ("
-            << data.train.size() << " samples) with " << optimizerText << " lr " << session.learningRate() << ", batch " << options.batch
-            << ", " << total << " steps on " << context.device().name << "\n";
+  std::cout << "Training " << networkTitle(graph, networkPath) << " (" << session.network().analysis().paramCount
+            << " parameters) on " << data.train.name << " (" << data.train.size() << " samples) with " << optimizerText
+            << " lr " << session.learningRate() << ", batch " << options.batch << ", " << total << " steps on "
+            << context.device().name << "\n";
   if (const std::string conv = convolutionSummary(session.network()); !conv.empty()) std::cout << conv << "\n";
   if (options.schedule.active()) std::cout << "Schedule: " << optim::describe(options.schedule) << " (per step)\n";
   if (options.regularization.active()) {
@@ -136,7 +138,8 @@ int trainCommand(const std::vector<std::string>& args) {
     for (const auto& r : records) {
       lastLoss = r.loss;
       lastAccuracy = r.accuracy;
-      rows << r.step + 1 << "," << double(r.step + 1) / session.stepsPerEpoch() << ",train," << r.loss << "," << r.accuracy << "\n";
+      rows << r.step + 1 << "," << double(r.step + 1) / session.stepsPerEpoch() << ",train," << r.loss << ","
+           << r.accuracy << "\n";
     }
     if (metrics) metrics->append(rows.str());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

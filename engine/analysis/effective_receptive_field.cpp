@@ -36,7 +36,8 @@ EffectiveReceptiveField effectiveReceptiveField(nn::Network& net, const Unit& un
   const uint32_t batch = net.batch();
 
   // The same one-hot for every sample: each sample's gradient is its own unit's.
-  const uint64_t hot = out.isImage() ? (uint64_t(unit.channel) * out.height() + unit.y) * out.width() + unit.x : unit.channel;
+  const uint64_t hot =
+      out.isImage() ? (uint64_t(unit.channel) * out.height() + unit.y) * out.width() + unit.x : unit.channel;
   std::vector<float> seed(batch * outCount, 0.0f);
   for (uint32_t b = 0; b < batch; ++b) seed[b * outCount + hot] = 1.0f;
   net.gradient(node).upload(seed.data(), seed.size() * 4);

@@ -52,7 +52,8 @@ std::vector<float> FilterSpectrum::magnitudes(std::span<const float> filters, ui
   std::vector<float> out(plane * count);
   for (uint32_t f = 0; f < count; ++f)
     for (uint32_t u = 0; u < size_; ++u)
-      for (uint32_t v = 0; v < size_; ++v) out[f * plane + shifted(u, v, size_)] = std::abs(padded[f * plane + u * size_ + v]);
+      for (uint32_t v = 0; v < size_; ++v)
+        out[f * plane + shifted(u, v, size_)] = std::abs(padded[f * plane + u * size_ + v]);
   return out;
 }
 

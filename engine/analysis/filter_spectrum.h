@@ -37,6 +37,6 @@ namespace reference {
 // The same in double precision with a direct DFT.
 std::vector<double> filterMagnitudes(std::span<const float> filters, uint32_t count, uint32_t height, uint32_t width,
                                      uint32_t size);
-}
+}  // namespace reference
 
 }  // namespace gradlab::analysis

@@ -39,7 +39,7 @@ class ReferenceLoss {
 
   nn::RefTensor& param(size_t k) { return params_[k]; }
   const nn::RefTensor& output(size_t node) const { return activations_[node]; }  // as last computed
-  int nodeIndex(const std::string& name) const {  // -1: the network input
+  int nodeIndex(const std::string& name) const {                                 // -1: the network input
     const auto it = index_.find(name);
     return it == index_.end() ? -1 : it->second;
   }
@@ -216,7 +216,8 @@ struct CheckedEntries {
 
 // Fills the tensor's verdict from its checked entries: the entries near a non-differentiable
 // point are counted, the others judged.
-void judge(TensorCheck& t, const CheckedEntries& c, const std::vector<float>& device, double networkFloor, double loss) {
+void judge(TensorCheck& t, const CheckedEntries& c, const std::vector<float>& device, double networkFloor,
+           double loss) {
   t.checked = uint32_t(c.entries.size());
   for (const auto& d : c.differences) t.largestGradient = std::max(t.largestGradient, std::abs(d.central));
   t.onNetworkScale = networkFloor > 1e-2 * t.largestGradient;
@@ -227,8 +228,8 @@ void judge(TensorCheck& t, const CheckedEntries& c, const std::vector<float>& de
       ++t.kinks;
       continue;
     }
-    const double error = std::isfinite(got) ? std::abs(got - want) / std::max({std::abs(got), std::abs(want), floor})
-                                            : INFINITY;
+    const double error =
+        std::isfinite(got) ? std::abs(got - want) / std::max({std::abs(got), std::abs(want), floor}) : INFINITY;
     t.maxRelativeError = std::max(t.maxRelativeError, error);
   }
   t.band = bandOf(t.maxRelativeError);

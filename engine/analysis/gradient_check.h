@@ -54,10 +54,10 @@ struct GradientCheckOptions {
 struct TensorCheck {
   std::string layer, type, tensor;  // "c1", "Conv2d", "weight"
   uint32_t entries = 0, checked = 0;
-  uint32_t kinks = 0;              // checked entries whose finite difference crossed a non-differentiable point
-  double maxRelativeError = 0;     // over the other checked entries
-  double largestGradient = 0;      // the tensor's largest |numeric gradient| among the checked entries
-  bool onNetworkScale = false;     // its gradients are so small that the network's scale judges them
+  uint32_t kinks = 0;           // checked entries whose finite difference crossed a non-differentiable point
+  double maxRelativeError = 0;  // over the other checked entries
+  double largestGradient = 0;   // the tensor's largest |numeric gradient| among the checked entries
+  bool onNetworkScale = false;  // its gradients are so small that the network's scale judges them
   GradientBand band = GradientBand::Great;
   bool passed() const { return maxRelativeError <= kGradientFailAbove; }
   bool judged() const { return kinks < checked; }  // some entry said something about the backward pass

@@ -25,8 +25,8 @@ const gpu::KernelSpec kMetrics{"landscape_metrics",
                                {Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite},
                                12};
 
-constexpr size_t kMaxChunk = 256;             // points per submission, at most
-constexpr double kChunkSeconds = 0.25;        // how often progress is reported and cancellation checked
+constexpr size_t kMaxChunk = 256;       // points per submission, at most
+constexpr double kChunkSeconds = 0.25;  // how often progress is reported and cancellation checked
 constexpr uint32_t kGroupSize = 256;
 
 std::vector<double> evenlySpaced(double from, double to, uint32_t n) {
@@ -170,10 +170,10 @@ void LossLandscape::record() {
     dataset_->recordEvalBatch(rec, target, first);
     net_.recordForward(rec, false);
     const struct { uint32_t classes, valid, first; } push{net_.classes(), std::min(batch, n - first), first == 0};
-    rec.dispatch(context.kernel(kMetrics, {1, 1, 1}),
-                 {net_.activation(net_.lossNode()), net_.activation(net_.logitsNode()), net_.labels(), *counter_,
-                  *records_},
-                 push, {1, 1, 1});
+    rec.dispatch(
+        context.kernel(kMetrics, {1, 1, 1}),
+        {net_.activation(net_.lossNode()), net_.activation(net_.logitsNode()), net_.labels(), *counter_, *records_},
+        push, {1, 1, 1});
   }
   train::recordAdvanceStep(rec, *counter_);
   rec.finish();
@@ -181,8 +181,8 @@ void LossLandscape::record() {
 
 void LossLandscape::check(const ParamVector& v, const char* what) const {
   if (v.size() != parameterCount())
-    throw std::invalid_argument(std::string(what) + " has " + std::to_string(v.size()) + " values but the network has " +
-                                std::to_string(parameterCount()) + " parameters");
+    throw std::invalid_argument(std::string(what) + " has " + std::to_string(v.size()) +
+                                " values but the network has " + std::to_string(parameterCount()) + " parameters");
 }
 
 void LossLandscape::setCenter(const ParamVector& center) {
@@ -194,8 +194,7 @@ void LossLandscape::setCenterToNetwork() {
   gpu::Recording rec(net_.context(), 0);
   const auto& params = net_.parameters();
   for (size_t k = 0; k < params.size(); ++k)
-    rec.copy(params[k].value,
-             gpu::BufferRange(*center_, offsets_[k] * 4, uint64_t(params[k].count()) * 4));
+    rec.copy(params[k].value, gpu::BufferRange(*center_, offsets_[k] * 4, uint64_t(params[k].count()) * 4));
   net_.context().run(rec);
 }
 

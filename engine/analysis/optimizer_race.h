@@ -20,10 +20,10 @@ struct RaceSettings {
 
 struct RaceRun {
   optim::OptimizerSpec spec;
-  std::string title;                  // the catalog's title, with the spec's values ("SGD momentum=0.9")
-  std::vector<ParamVector> path;      // weights at `steps`, the initial ones first
-  std::vector<uint64_t> steps;        // the step each of `path` was taken after
-  std::vector<double> losses;         // training loss of every step run
+  std::string title;                                // the catalog's title, with the spec's values ("SGD momentum=0.9")
+  std::vector<ParamVector> path;                    // weights at `steps`, the initial ones first
+  std::vector<uint64_t> steps;                      // the step each of `path` was taken after
+  std::vector<double> losses;                       // training loss of every step run
   std::optional<train::NonFiniteReport> nonFinite;  // set: the run diverged; its path ends before
 };
 

@@ -9,8 +9,8 @@ namespace gradlab::analysis {
 namespace {
 
 bool isElementWise(const std::string& type) {
-  static const char* const kTypes[] = {"Sigmoid", "Tanh", "ReLU", "LeakyReLU", "PReLU", "ELU",
-                                       "Dropout", "BatchNorm1d", "BatchNorm2d"};
+  static const char* const kTypes[] = {"Sigmoid", "Tanh",    "ReLU",        "LeakyReLU",  "PReLU",
+                                       "ELU",     "Dropout", "BatchNorm1d", "BatchNorm2d"};
   return std::any_of(std::begin(kTypes), std::end(kTypes), [&](const char* t) { return type == t; });
 }
 
@@ -58,9 +58,10 @@ ReceptiveField add(ReceptiveField field, const std::vector<const ReceptiveField*
     field.note = "union of its inputs' fields";
     return field;
   }
-  const auto widest = std::max_element(inputs.begin(), inputs.end(), [](const ReceptiveField* a, const ReceptiveField* b) {
-    return a->rows.size * a->cols.size < b->rows.size * b->cols.size;
-  });
+  const auto widest =
+      std::max_element(inputs.begin(), inputs.end(), [](const ReceptiveField* a, const ReceptiveField* b) {
+        return a->rows.size * a->cols.size < b->rows.size * b->cols.size;
+      });
   field.rows = (*widest)->rows;
   field.cols = (*widest)->cols;
   field.note = "inputs' jumps differ: the field of the widest input, " + (*widest)->node;
@@ -73,7 +74,8 @@ PixelBox inputBox(const ReceptiveField& field, uint32_t y, uint32_t x, const nn:
   const int height = int(inputShape.height()), width = int(inputShape.width());
   if (field.whole) return {0, 0, height - 1, width - 1};
   // Only whole pixels inside the (possibly fractional) box: round inwards, then clip.
-  return {std::max(0, int(std::ceil(field.rows.first(y) - 1e-9))), std::max(0, int(std::ceil(field.cols.first(x) - 1e-9))),
+  return {std::max(0, int(std::ceil(field.rows.first(y) - 1e-9))),
+          std::max(0, int(std::ceil(field.cols.first(x) - 1e-9))),
           std::min(height - 1, int(std::floor(field.rows.last(y) + 1e-9))),
           std::min(width - 1, int(std::floor(field.cols.last(x) + 1e-9)))};
 }
@@ -94,9 +96,12 @@ std::vector<ReceptiveField> receptiveFields(const nn::Graph& graph) {
     ReceptiveField field{node.name, node.type, info.shape.output, false, inputs[0]->rows, inputs[0]->cols, {}};
     const auto integer = [&](const char* name) { return double(info.params.integer(name)); };
 
-    if (!input.shape.isImage()) field = whole(std::move(field), "the input has no spatial axes");
-    else if (node.type == "Add") field = add(std::move(field), inputs);
-    else if (inputs[0]->whole) field = whole(std::move(field), "its input sees the whole input");
+    if (!input.shape.isImage())
+      field = whole(std::move(field), "the input has no spatial axes");
+    else if (node.type == "Add")
+      field = add(std::move(field), inputs);
+    else if (inputs[0]->whole)
+      field = whole(std::move(field), "its input sees the whole input");
     else if (node.type == "Conv2d" || node.type == "MaxPool2d" || node.type == "AvgPool2d") {
       const double k = integer("kernel_size"), p = integer("padding");
       const double s = integer("stride") ? integer("stride") : k;  // pools: 0 means the kernel size
@@ -108,10 +113,14 @@ std::vector<ReceptiveField> receptiveFields(const nn::Graph& graph) {
       field.rows = transposedWindow(field.rows, k, s, p, d);
       field.cols = transposedWindow(field.cols, k, s, p, d);
       field.note = "stride 1/" + std::to_string(int(s)) + " over its input";
-    } else if (node.type == "GlobalAvgPool2d") field = whole(std::move(field), "averages the whole image");
-    else if (node.type == "Flatten" || node.type == "Linear") field = whole(std::move(field), "features, not positions");
-    else if (info.def->loss) field = whole(std::move(field), "a loss");
-    else if (!isElementWise(node.type)) field = whole(std::move(field), "its statistics mix the whole image");
+    } else if (node.type == "GlobalAvgPool2d")
+      field = whole(std::move(field), "averages the whole image");
+    else if (node.type == "Flatten" || node.type == "Linear")
+      field = whole(std::move(field), "features, not positions");
+    else if (info.def->loss)
+      field = whole(std::move(field), "a loss");
+    else if (!isElementWise(node.type))
+      field = whole(std::move(field), "its statistics mix the whole image");
 
     out[i + 1] = std::move(field);
     byName[node.name] = &out[i + 1];

@@ -75,7 +75,8 @@ std::vector<PlanePoint> project(const Plane& plane, const std::vector<ParamVecto
   checkSize(plane.first, n, "The plane's first direction");
   checkSize(plane.second, n, "The plane's second direction");
   // Normal equations of the 2-D least-squares problem: [a b; b c] (x, y) = (d1.r, d2.r).
-  const double a = dot(plane.first, plane.first), b = dot(plane.first, plane.second), c = dot(plane.second, plane.second);
+  const double a = dot(plane.first, plane.first), b = dot(plane.first, plane.second),
+               c = dot(plane.second, plane.second);
   const double det = a * c - b * b;
   const bool twoD = a > 0 && c > 0 && det > 1e-12 * a * c;
   std::vector<PlanePoint> points;
@@ -166,7 +167,8 @@ PcaPlane pcaPlane(const std::vector<const ParamVector*>& snapshots, const ParamV
   return pca;
 }
 
-RunsInPlane commonPlane(const std::vector<std::vector<ParamVector>>& runs, const ParamVector& origin, PcaCentre centre) {
+RunsInPlane commonPlane(const std::vector<std::vector<ParamVector>>& runs, const ParamVector& origin,
+                        PcaCentre centre) {
   std::vector<const ParamVector*> all;
   for (const auto& run : runs)
     for (const auto& s : run) all.push_back(&s);
@@ -179,7 +181,8 @@ RunsInPlane commonPlane(const std::vector<std::vector<ParamVector>>& runs, const
 RunsInPlane runSetPlane(const std::vector<std::vector<ParamVector>>& runs) {
   if (runs.empty()) throw std::invalid_argument("The run set's plane needs at least one run");
   for (size_t r = 0; r < runs.size(); ++r)
-    if (runs[r].empty()) throw std::invalid_argument("Run " + std::to_string(r + 1) + " has no weights to place on the plane");
+    if (runs[r].empty())
+      throw std::invalid_argument("Run " + std::to_string(r + 1) + " has no weights to place on the plane");
   const size_t n = runs[0].front().size();
   std::vector<double> sum(n, 0.0);
   for (size_t r = 0; r < runs.size(); ++r) {

@@ -27,7 +27,7 @@ struct PlanePoint {
 std::vector<PlanePoint> project(const Plane& plane, const std::vector<ParamVector>& snapshots);
 
 struct PcaPlane {
-  Plane plane;  // unit, orthogonal directions
+  Plane plane;                   // unit, orthogonal directions
   double explained[2] = {0, 0};  // fraction of the snapshots' variance along each direction
 };
 

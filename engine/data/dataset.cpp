@@ -16,8 +16,10 @@ Dataset select(const Dataset& d, const std::vector<uint32_t>& samples, const std
   const size_t n = d.sampleSize();
   for (uint32_t s : samples) {
     out.labels.push_back(d.labels[s]);
-    if (d.isBytes()) out.bytes.insert(out.bytes.end(), d.bytes.begin() + s * n, d.bytes.begin() + (s + 1) * n);
-    else out.floats.insert(out.floats.end(), d.floats.begin() + s * n, d.floats.begin() + (s + 1) * n);
+    if (d.isBytes())
+      out.bytes.insert(out.bytes.end(), d.bytes.begin() + s * n, d.bytes.begin() + (s + 1) * n);
+    else
+      out.floats.insert(out.floats.end(), d.floats.begin() + s * n, d.floats.begin() + (s + 1) * n);
   }
   return out;
 }
@@ -36,7 +38,8 @@ std::pair<Dataset, Dataset> Dataset::split(double validationFraction, uint32_t s
   std::mt19937 rng(seed);
   std::shuffle(order.begin(), order.end(), rng);
   const size_t validation = size_t(std::clamp(validationFraction, 0.0, 1.0) * size());
-  std::vector<uint32_t> trainPart(order.begin(), order.end() - validation), validPart(order.end() - validation, order.end());
+  std::vector<uint32_t> trainPart(order.begin(), order.end() - validation),
+      validPart(order.end() - validation, order.end());
   std::sort(trainPart.begin(), trainPart.end());
   std::sort(validPart.begin(), validPart.end());
   return {select(*this, trainPart, ""), select(*this, validPart, " (validation)")};

@@ -25,7 +25,8 @@ DatasetChoice chooseDataset(const DatasetSpec& spec) {
   }
   const bool idx = spec.name.rfind("idx:", 0) == 0;
   if (spec.name != "fashion-mnist" && !idx)
-    throw std::invalid_argument("the dataset must be " + std::string(kDatasetNames) + ", got '" + util::printable(spec.name, 60) + "'");
+    throw std::invalid_argument("the dataset must be " + std::string(kDatasetNames) + ", got '" +
+                                util::printable(spec.name, 60) + "'");
   const std::string directory = idx ? spec.name.substr(4) : "";
   auto load = [&](const char* split) {
     return idx ? loadIdxDirectory(directory, split, directory) : loadFashionMnist(split);

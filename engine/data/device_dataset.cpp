@@ -7,8 +7,8 @@
 #include "util/printable.h"
 
 #include <algorithm>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <numeric>
 #include <random>
@@ -25,8 +25,8 @@ const gpu::KernelSpec kGather{"gather_batch",
 // The same shader for whole words of byte images: the normalization table read as vec4s.
 const gpu::KernelSpec kGatherWords{"gather_batch_words",
                                    spirv::gather_batch,
-                                   {Access::ReadUintTexels, Access::ReadUintTexels, Access::ReadUintTexels, Access::Read,
-                                    Access::ReadVec4Texels, Access::Write, Access::Write},
+                                   {Access::ReadUintTexels, Access::ReadUintTexels, Access::ReadUintTexels,
+                                    Access::Read, Access::ReadVec4Texels, Access::Write, Access::Write},
                                    64};
 }  // namespace
 
@@ -53,22 +53,29 @@ Augmentation parseAugmentation(const std::map<std::string, std::string>& items) 
   namespace ranges = util::ranges;
   Augmentation a;
   for (const auto& [key, value] : items) {
-    if (key == "flip" && value.empty()) a.flip = true;
-    else if (key == "crop") a.cropPadding = uint32_t(util::parseInteger(key, value, ranges::kCropPadding));
-    else if (key == "rotate") a.rotationDegrees = float(util::parseNumber(key, value, ranges::kRotationDegrees));
-    else if (key == "brightness") a.brightness = float(util::parseNumber(key, value, ranges::kBrightness));
-    else if (key == "contrast") a.contrast = float(util::parseNumber(key, value, ranges::kContrast));
+    if (key == "flip" && value.empty())
+      a.flip = true;
+    else if (key == "crop")
+      a.cropPadding = uint32_t(util::parseInteger(key, value, ranges::kCropPadding));
+    else if (key == "rotate")
+      a.rotationDegrees = float(util::parseNumber(key, value, ranges::kRotationDegrees));
+    else if (key == "brightness")
+      a.brightness = float(util::parseNumber(key, value, ranges::kBrightness));
+    else if (key == "contrast")
+      a.contrast = float(util::parseNumber(key, value, ranges::kContrast));
     else
-      throw std::invalid_argument("augmentation takes flip, crop=PIXELS, rotate=DEGREES, brightness=AMOUNT, "
-                                  "contrast=AMOUNT; got '" + util::printable(key + (value.empty() ? "" : "=" + value), 60) + "'");
+      throw std::invalid_argument(
+          "augmentation takes flip, crop=PIXELS, rotate=DEGREES, brightness=AMOUNT, "
+          "contrast=AMOUNT; got '" +
+          util::printable(key + (value.empty() ? "" : "=" + value), 60) + "'");
   }
   return a;
 }
 
 Augmentation parseAugmentationList(const std::string& list) {
   std::map<std::string, std::string> items;
-  for (const auto& item : util::parseKeyValues(list, "", {"flip", "crop", "rotate", "brightness", "contrast"},
-                                               {"flip"}))
+  for (const auto& item :
+       util::parseKeyValues(list, "", {"flip", "crop", "rotate", "brightness", "contrast"}, {"flip"}))
     items[item.key] = item.value;
   return parseAugmentation(items);
 }
@@ -187,8 +194,8 @@ void DeviceDataset::record(gpu::Recording& rec, const Target& t, bool training, 
          a.contrast,
          0.0f};
   if (training && d.size() < t.batch)
-    throw DataError("The dataset " + d.name + " has " + std::to_string(d.size()) + " samples, fewer than the batch size " +
-                    std::to_string(t.batch) + ": use a smaller batch.");
+    throw DataError("The dataset " + d.name + " has " + std::to_string(d.size()) +
+                    " samples, fewer than the batch size " + std::to_string(t.batch) + ": use a smaller batch.");
   const bool augment = training && d.sampleShape.height() > 1 &&
                        (a.flip || a.cropPadding || a.rotationDegrees != 0 || a.brightness != 0 || a.contrast != 0);
   const bool words = d.isBytes() && !augment && d.sampleSize() % 4 == 0;

@@ -51,8 +51,10 @@ class IdxSource {
     }
   }
   ~IdxSource() {
-    if (gz_) gzclose(gz_);
-    else ::close(fd_);
+    if (gz_)
+      gzclose(gz_);
+    else
+      ::close(fd_);
   }
   IdxSource(const IdxSource&) = delete;
   IdxSource& operator=(const IdxSource&) = delete;
@@ -116,8 +118,8 @@ IdxArray readIdx(const std::string& path, uint32_t rank) {
   }
   if (overflow || count > file.capacity()) {
     const std::string size = std::to_string(file.fileSize()) + "-byte " + (file.compressed() ? "gzip " : "") + "file";
-    throw DataError("The file " + named(path) + " is damaged: its header promises " + shape +
-                    " values, more than a " + size + " can hold. Download or reinstall it.");
+    throw DataError("The file " + named(path) + " is damaged: its header promises " + shape + " values, more than a " +
+                    size + " can hold. Download or reinstall it.");
   }
   const uint64_t pixels = rank == 3 ? uint64_t(array.dims[1]) * array.dims[2] : 1;
   if (pixels == 0 || pixels > std::numeric_limits<uint32_t>::max())
@@ -149,17 +151,17 @@ Dataset loadIdx(const std::string& imagesPath, const std::string& labelsPath, co
   d.labels.assign(labels.values.begin(), labels.values.end());
   for (uint32_t l : d.labels)
     if (l >= classes)
-      throw DataError(named(labelsPath) + " has label " + std::to_string(l) + ", outside 0-" + std::to_string(classes - 1) + ".");
+      throw DataError(named(labelsPath) + " has label " + std::to_string(l) + ", outside 0-" +
+                      std::to_string(classes - 1) + ".");
   for (uint32_t c = 0; c < classes; ++c) d.classNames.push_back(std::to_string(c));
   return d;
 }
 
 Dataset loadIdxDirectory(const std::string& directory, const std::string& split, const std::string& name) {
-  if (split != "train" && split != "test") throw DataError("A dataset split is train or test, not " + named(split) + ".");
+  if (split != "train" && split != "test")
+    throw DataError("A dataset split is train or test, not " + named(split) + ".");
   const std::string prefix = directory + "/" + (split == "train" ? "train" : "t10k");
-  auto pick = [](const std::string& base) {
-    return std::filesystem::exists(base + ".gz") ? base + ".gz" : base;
-  };
+  auto pick = [](const std::string& base) { return std::filesystem::exists(base + ".gz") ? base + ".gz" : base; };
   const std::string images = pick(prefix + "-images-idx3-ubyte"), labels = pick(prefix + "-labels-idx1-ubyte");
   if (!std::filesystem::exists(images) || !std::filesystem::exists(labels))
     throw DataError("No " + split + " images and labels in " + named(directory) + " (expected " + named(prefix) +
@@ -173,7 +175,8 @@ Dataset loadFashionMnist(const std::string& split, const std::string& directory)
                     " is missing). Install it with `sudo apt install dataset-fashion-mnist`, or choose another "
                     "dataset.");
   Dataset d = loadIdxDirectory(directory, split, std::string("Fashion-MNIST ") + split);
-  d.classNames = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
+  d.classNames = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                  "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   return d;
 }
 

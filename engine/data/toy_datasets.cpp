@@ -43,8 +43,10 @@ Dataset makeToyDataset(const std::string& kind, const ToyOptions& o) {
       add(std::cos(angle) + spread(rng), std::sin(angle) + spread(rng), label);
     } else if (kind == "moons") {
       const double angle = pi * t;
-      if (label == 0) add(std::cos(angle), std::sin(angle), 0);
-      else add(1 - std::cos(angle), 0.5 - std::sin(angle), 1);
+      if (label == 0)
+        add(std::cos(angle), std::sin(angle), 0);
+      else
+        add(1 - std::cos(angle), 0.5 - std::sin(angle), 1);
     } else {
       std::string names;
       for (const auto& n : toyDatasetNames()) names += (names.empty() ? "" : ", ") + n;

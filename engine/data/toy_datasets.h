@@ -11,7 +11,7 @@ namespace gradlab::data {
 
 struct ToyOptions {
   uint32_t samples = 600;
-  double noise = 0.1;   // standard deviation of the gaussian noise added to each point
+  double noise = 0.1;    // standard deviation of the gaussian noise added to each point
   uint32_t classes = 2;  // spiral arms and blobs; the other sets have 2
   uint32_t seed = 0;
 };

@@ -85,8 +85,8 @@ void Fft2d::record(gpu::Recording& rec, const gpu::Buffer& data, Direction direc
   launch.buffer = &plan_->boundBuffer;
   const VkFFTResult result = VkFFTAppend(&plan_->app, direction == Direction::Forward ? -1 : 1, &launch);
   if (result != VKFFT_SUCCESS)
-    throw gpu::Error(gpu::ErrorKind::Other, "VkFFT could not record a transform (VkFFT error " +
-                                                std::to_string(int(result)) + ").");
+    throw gpu::Error(gpu::ErrorKind::Other,
+                     "VkFFT could not record a transform (VkFFT error " + std::to_string(int(result)) + ").");
 }
 
 std::vector<std::complex<double>> reference::dft2d(std::span<const std::complex<float>> data, uint32_t width,

@@ -38,6 +38,6 @@ namespace reference {
 // Naive 2-D DFT in double precision (O(n^2) per axis), same layout and sign convention.
 std::vector<std::complex<double>> dft2d(std::span<const std::complex<float>> data, uint32_t width, uint32_t height,
                                         Direction direction);
-}
+}  // namespace reference
 
 }  // namespace gradlab::fft

@@ -18,9 +18,7 @@ const gpu::KernelSpec kMultiply{
 
 constexpr uint32_t kLocal = 256;
 
-gpu::WorkGroup groups(uint64_t n) {
-  return {uint32_t(std::clamp<uint64_t>((n + kLocal - 1) / kLocal, 1, 4096)), 1, 1};
-}
+gpu::WorkGroup groups(uint64_t n) { return {uint32_t(std::clamp<uint64_t>((n + kLocal - 1) / kLocal, 1, 4096)), 1, 1}; }
 
 }  // namespace
 
@@ -44,8 +42,9 @@ FftConv2d::FftConv2d(gpu::Context& context, const FftConvShape& shape) : context
   // At least the padded input: then no circular product wraps into the part that is kept.
   sizeH_ = fftFriendlySize(s.height + 2 * s.padding);
   sizeW_ = fftFriendlySize(s.width + 2 * s.padding);
-  const uint64_t largest = uint64_t(std::max({s.batch * s.inChannels, s.outChannels * s.inChannels,
-                                              s.batch * s.outChannels})) * sizeH_ * sizeW_ * 8;
+  const uint64_t largest =
+      uint64_t(std::max({s.batch * s.inChannels, s.outChannels * s.inChannels, s.batch * s.outChannels})) * sizeH_ *
+      sizeW_ * 8;
   const uint64_t limit = context.device().maxStorageBufferRange;
   if (limit && largest > limit)
     throw std::invalid_argument("FFT convolution: the spectra need " + std::to_string(largest >> 20) +
@@ -70,8 +69,9 @@ void FftConv2d::checkRange(const gpu::BufferRange& range, uint64_t floats, const
 
 void FftConv2d::pad(gpu::Recording& rec, gpu::BufferRange source, uint32_t planes, uint32_t height, uint32_t width,
                     uint32_t offset, Spectra& target) {
-  struct { uint32_t planes, height, width, sizeH, sizeW, offsetY, offsetX; } p{
-      planes, height, width, sizeH_, sizeW_, offset, offset};
+  struct {
+    uint32_t planes, height, width, sizeH, sizeW, offsetY, offsetX;
+  } p{planes, height, width, sizeH_, sizeW_, offset, offset};
   rec.dispatch(context_.kernel(kPad, {kLocal, 1, 1}), {source, *target.data}, p,
                groups(uint64_t(planes) * sizeH_ * sizeW_));
   target.plan->record(rec, *target.data, Direction::Forward);
@@ -81,8 +81,17 @@ void FftConv2d::crop(gpu::Recording& rec, Spectra& source, uint32_t planes, uint
                      uint32_t offset, gpu::BufferRange bias, gpu::BufferRange target) {
   source.plan->record(rec, *source.data, Direction::Inverse);
   const bool hasBias = bias.buffer != nullptr;
-  struct { uint32_t planes, height, width, sizeH, sizeW, offsetY, offsetX, biasChannels; float scale; } p{
-      planes, height, width, sizeH_, sizeW_, offset, offset, hasBias ? shape_.outChannels : 0u,
+  struct {
+    uint32_t planes, height, width, sizeH, sizeW, offsetY, offsetX, biasChannels;
+    float scale;
+  } p{planes,
+      height,
+      width,
+      sizeH_,
+      sizeW_,
+      offset,
+      offset,
+      hasBias ? shape_.outChannels : 0u,
       float(1.0 / (double(sizeH_) * sizeW_))};
   rec.dispatch(context_.kernel(kCrop, {kLocal, 1, 1}), {*source.data, hasBias ? bias : target, target}, p,
                groups(uint64_t(planes) * height * width));
@@ -90,8 +99,9 @@ void FftConv2d::crop(gpu::Recording& rec, Spectra& source, uint32_t planes, uint
 
 void FftConv2d::multiply(gpu::Recording& rec, const Spectra& a, const Spectra& b, const Mix& m, Spectra& out) {
   const uint32_t planeSize = sizeH_ * sizeW_;
-  struct { uint32_t countI, countJ, countR, planeSize, aI, aJ, aR, bI, bJ, bR, conjugateB; } p{
-      m.countI, m.countJ, m.countR, planeSize, m.aI, m.aJ, m.aR, m.bI, m.bJ, m.bR, m.conjugateB ? 1u : 0u};
+  struct {
+    uint32_t countI, countJ, countR, planeSize, aI, aJ, aR, bI, bJ, bR, conjugateB;
+  } p{m.countI, m.countJ, m.countR, planeSize, m.aI, m.aJ, m.aR, m.bI, m.bJ, m.bR, m.conjugateB ? 1u : 0u};
   rec.dispatch(context_.kernel(kMultiply, {kLocal, 1, 1}), {*a.data, *b.data, *out.data}, p,
                groups(uint64_t(m.countI) * m.countJ * planeSize));
 }
@@ -111,8 +121,7 @@ void FftConv2d::recordForward(gpu::Recording& rec, gpu::BufferRange x, gpu::Buff
   crop(rec, y_, N * O, s.outHeight(), s.outWidth(), 0, b, y);
 }
 
-void FftConv2d::recordInputGradient(gpu::Recording& rec, gpu::BufferRange dy, gpu::BufferRange w,
-                                    gpu::BufferRange dx) {
+void FftConv2d::recordInputGradient(gpu::Recording& rec, gpu::BufferRange dy, gpu::BufferRange w, gpu::BufferRange dx) {
   const FftConvShape& s = shape_;
   const uint32_t N = s.batch, C = s.inChannels, O = s.outChannels;
   checkRange(dy, uint64_t(N) * O * s.outHeight() * s.outWidth(), "the output gradient");

@@ -6,8 +6,8 @@
 #include "gpu/recording.h"
 
 #include <cstdlib>
-#include <functional>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <utility>
 
@@ -34,7 +34,8 @@ static std::string environment(const char* name) {
   return value ? value : "";
 }
 
-Context::Context(ContextOptions options) : options_(std::move(options)), instance_(InstanceOptions{options_.validation}) {
+Context::Context(ContextOptions options)
+    : options_(std::move(options)), instance_(InstanceOptions{options_.validation}) {
   const auto physical = instance_.physicalDevices();
   std::vector<DeviceInfo> devices;
   for (uint32_t i = 0; i < physical.size(); ++i) devices.push_back(describeDevice(physical[i], i));
@@ -92,7 +93,9 @@ Context::~Context() {
   if (device_) vkDestroyDevice(device_, nullptr);
 }
 
-VkPipelineCache Context::pipelineCacheHandle() const { return pipelineCache_ ? pipelineCache_->handle() : VK_NULL_HANDLE; }
+VkPipelineCache Context::pipelineCacheHandle() const {
+  return pipelineCache_ ? pipelineCache_->handle() : VK_NULL_HANDLE;
+}
 
 uint32_t Context::memoryTypeFor(uint32_t allowedTypes, bool mapped) const {
   const VkMemoryPropertyFlags hostFlags = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
@@ -271,8 +274,9 @@ void Context::upload(const Buffer& buffer, uint64_t offset, const void* data, ui
     std::memcpy(stage.mappedData(), static_cast<const char*>(data) + done, chunk);
     runOneShot([&](VkCommandBuffer commands) {
       // Wait for any earlier GPU use of the destination before overwriting it.
-      transferBarrier(commands, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_WRITE_BIT | VK_ACCESS_MEMORY_READ_BIT,
-                      VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT);
+      transferBarrier(commands, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT,
+                      VK_ACCESS_MEMORY_WRITE_BIT | VK_ACCESS_MEMORY_READ_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                      VK_ACCESS_TRANSFER_WRITE_BIT);
       VkBufferCopy region{0, offset + done, chunk};
       vkCmdCopyBuffer(commands, stage.handle(), buffer.handle(), 1, &region);
     });

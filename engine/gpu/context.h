@@ -6,8 +6,8 @@
 #include "gpu/kernel.h"
 
 #include <chrono>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -32,8 +32,8 @@ struct ContextOptions {
   std::string device;  // index or name substring; empty: GRADLAB_DEVICE, else the best device
   Validation validation = Validation::FromEnvironment;
   KernelVariant kernels = KernelVariant::Auto;  // Auto: GRADLAB_KERNELS, else by device type
-  bool forceStaging = false;  // never map device memory, always copy through a staging buffer
-  std::filesystem::path pipelineCacheDir;  // empty: $XDG_CACHE_HOME/gradlab or ~/.cache/gradlab
+  bool forceStaging = false;                    // never map device memory, always copy through a staging buffer
+  std::filesystem::path pipelineCacheDir;       // empty: $XDG_CACHE_HOME/gradlab or ~/.cache/gradlab
   bool persistentPipelineCache = true;
   std::chrono::milliseconds gpuTimeout{120000};  // a wait longer than this is reported as a hang
 };
@@ -59,8 +59,7 @@ class Context {
 
   // A compute pipeline for `spec` with the given work-group size and specialization constants
   // (ids 3, 4, ...), created once and kept for the Context's life.
-  const Kernel& kernel(const KernelSpec& spec, WorkGroup localSize,
-                       const std::vector<uint32_t>& constants = {});
+  const Kernel& kernel(const KernelSpec& spec, WorkGroup localSize, const std::vector<uint32_t>& constants = {});
 
   // A small buffer, never written, to bind where a kernel declares a binding it will not read
   // (an optional operand left out).

@@ -20,9 +20,8 @@ const char* deviceTypeName(DeviceType type) {
 }
 
 std::string DeviceInfo::apiVersionString() const {
-  return std::to_string(VK_API_VERSION_MAJOR(apiVersion)) + "." +
-         std::to_string(VK_API_VERSION_MINOR(apiVersion)) + "." +
-         std::to_string(VK_API_VERSION_PATCH(apiVersion));
+  return std::to_string(VK_API_VERSION_MAJOR(apiVersion)) + "." + std::to_string(VK_API_VERSION_MINOR(apiVersion)) +
+         "." + std::to_string(VK_API_VERSION_PATCH(apiVersion));
 }
 
 static DeviceType toDeviceType(VkPhysicalDeviceType type) {
@@ -45,8 +44,7 @@ DeviceInfo describeDevice(VkPhysicalDevice device, uint32_t index) {
 
   VkPhysicalDeviceDriverProperties driver{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
   VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
-  VkPhysicalDeviceMaintenance3Properties maintenance3{
-      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
+  VkPhysicalDeviceMaintenance3Properties maintenance3{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_3_PROPERTIES};
   VkPhysicalDeviceSubgroupSizeControlProperties sizeControl{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES};
   VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
@@ -91,9 +89,8 @@ DeviceInfo describeDevice(VkPhysicalDevice device, uint32_t index) {
   for (uint32_t h = 0; h < memory.memoryHeapCount; ++h)
     if (memory.memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT)
       info.deviceLocalBytes = std::max<uint64_t>(info.deviceLocalBytes, memory.memoryHeaps[h].size);
-  const VkMemoryPropertyFlags mappable = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT |
-                                         VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-                                         VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+  const VkMemoryPropertyFlags mappable =
+      VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
   for (uint32_t t = 0; t < memory.memoryTypeCount; ++t)
     if ((memory.memoryTypes[t].propertyFlags & mappable) == mappable) info.hostVisibleDeviceLocal = true;
 
@@ -163,16 +160,16 @@ uint32_t selectDevice(const std::vector<DeviceInfo>& devices, std::string_view r
         candidates.push_back(&d);
     if (candidates.empty())
       throw Error(ErrorKind::NoDevice, "No Vulkan device matches \"" + std::string(request) +
-                                           "\" (give an index or part of a name). Devices:" +
-                                           listing(devices));
+                                           "\" (give an index or part of a name). Devices:" + listing(devices));
   }
   const DeviceInfo* best = nullptr;
   for (const DeviceInfo* d : candidates)
     if (d->usable && (!best || typeRank(d->type) < typeRank(best->type))) best = d;
   if (!best)
-    throw Error(ErrorKind::NoDevice, "No usable Vulkan device" +
-                                         (request.empty() ? std::string() : " matches \"" + std::string(request) + "\"") +
-                                         ". Devices:" + listing(devices));
+    throw Error(ErrorKind::NoDevice,
+                "No usable Vulkan device" +
+                    (request.empty() ? std::string() : " matches \"" + std::string(request) + "\"") +
+                    ". Devices:" + listing(devices));
   return best->index;
 }
 

@@ -24,7 +24,7 @@ struct DeviceInfo {
   uint32_t vendorId = 0;
   uint32_t deviceId = 0;
   std::array<uint8_t, VK_UUID_SIZE> pipelineCacheUuid{};
-  uint64_t deviceLocalBytes = 0;       // largest device-local heap
+  uint64_t deviceLocalBytes = 0;        // largest device-local heap
   bool hostVisibleDeviceLocal = false;  // a memory type both device-local and host-mappable
   uint32_t subgroupSize = 0;
   uint32_t minSubgroupSize = 0;  // the smallest a compute dispatch may get (Vulkan 1.3), else subgroupSize

@@ -5,8 +5,7 @@ namespace gradlab::gpu {
 const char* resultName(VkResult result) {
   switch (result) {
 #define GRADLAB_RESULT(r) \
-  case r:                 \
-    return #r;
+  case r: return #r;
     GRADLAB_RESULT(VK_SUCCESS)
     GRADLAB_RESULT(VK_NOT_READY)
     GRADLAB_RESULT(VK_TIMEOUT)
@@ -26,8 +25,7 @@ const char* resultName(VkResult result) {
     GRADLAB_RESULT(VK_ERROR_OUT_OF_POOL_MEMORY)
     GRADLAB_RESULT(VK_ERROR_UNKNOWN)
 #undef GRADLAB_RESULT
-    default:
-      return "VkResult(unknown)";
+    default: return "VkResult(unknown)";
   }
 }
 
@@ -36,30 +34,28 @@ void check(VkResult result, const char* what) {
   const std::string call = std::string(what) + " failed (" + resultName(result) + ")";
   switch (result) {
     case VK_ERROR_DEVICE_LOST:
-      throw Error(ErrorKind::DeviceLost,
-                  call + ": the GPU driver lost the device (a crash, reset or hang). "
-                         "Your network and settings are kept; restart the run, and if it "
-                         "happens again lower the batch size or choose another device.");
+      throw Error(ErrorKind::DeviceLost, call +
+                                             ": the GPU driver lost the device (a crash, reset or hang). "
+                                             "Your network and settings are kept; restart the run, and if it "
+                                             "happens again lower the batch size or choose another device.");
     case VK_ERROR_OUT_OF_DEVICE_MEMORY:
     case VK_ERROR_OUT_OF_HOST_MEMORY:
     case VK_ERROR_OUT_OF_POOL_MEMORY:
     case VK_ERROR_TOO_MANY_OBJECTS:
-      throw Error(ErrorKind::OutOfMemory,
-                  call + ": out of memory. Use a smaller batch size or network, close other "
-                         "GPU programs, or choose a device with more memory.");
+      throw Error(ErrorKind::OutOfMemory, call +
+                                              ": out of memory. Use a smaller batch size or network, close other "
+                                              "GPU programs, or choose a device with more memory.");
     case VK_ERROR_INCOMPATIBLE_DRIVER:
     case VK_ERROR_INITIALIZATION_FAILED:
-      throw Error(ErrorKind::NoDevice,
-                  call + ": no compatible Vulkan driver. Install your GPU's Vulkan driver, or "
-                         "`sudo apt install mesa-vulkan-drivers` for the CPU device (lavapipe).");
+      throw Error(ErrorKind::NoDevice, call +
+                                           ": no compatible Vulkan driver. Install your GPU's Vulkan driver, or "
+                                           "`sudo apt install mesa-vulkan-drivers` for the CPU device (lavapipe).");
     case VK_ERROR_LAYER_NOT_PRESENT:
     case VK_ERROR_EXTENSION_NOT_PRESENT:
     case VK_ERROR_FEATURE_NOT_PRESENT:
       throw Error(ErrorKind::Unsupported, call + ": the device or driver lacks a required feature.");
-    case VK_TIMEOUT:
-      throw Error(ErrorKind::Timeout, call + ": the GPU did not finish in time.");
-    default:
-      throw Error(ErrorKind::Other, call + ".");
+    case VK_TIMEOUT: throw Error(ErrorKind::Timeout, call + ": the GPU did not finish in time.");
+    default: throw Error(ErrorKind::Other, call + ".");
   }
 }
 

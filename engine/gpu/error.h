@@ -9,12 +9,12 @@
 namespace gradlab::gpu {
 
 enum class ErrorKind {
-  NoLoader,          // libvulkan.so.1 is missing
-  NoDevice,          // no usable Vulkan device, or the requested one does not exist
-  DeviceLost,        // the driver lost the device (crash, reset, hang)
-  OutOfMemory,       // device or host memory exhausted, or a buffer beyond a device limit
-  Timeout,           // the GPU did not finish in time
-  Unsupported,       // a required feature, layer or limit is missing
+  NoLoader,     // libvulkan.so.1 is missing
+  NoDevice,     // no usable Vulkan device, or the requested one does not exist
+  DeviceLost,   // the driver lost the device (crash, reset, hang)
+  OutOfMemory,  // device or host memory exhausted, or a buffer beyond a device limit
+  Timeout,      // the GPU did not finish in time
+  Unsupported,  // a required feature, layer or limit is missing
   Other,
 };
 

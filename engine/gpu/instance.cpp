@@ -42,8 +42,7 @@ bool wantValidation(Validation validation) {
 
 VKAPI_ATTR VkBool32 VKAPI_CALL Instance::onMessage(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                    VkDebugUtilsMessageTypeFlagsEXT,
-                                                   const VkDebugUtilsMessengerCallbackDataEXT* data,
-                                                   void* self) {
+                                                   const VkDebugUtilsMessengerCallbackDataEXT* data, void* self) {
   auto* instance = static_cast<Instance*>(self);
   const char* level = severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT ? "error" : "warning";
   std::lock_guard lock(instance->messagesMutex_);
@@ -58,9 +57,8 @@ Instance::Instance(const InstanceOptions& options) {
   vkEnumerateInstanceVersion(&loaderVersion);
   if (loaderVersion < VK_API_VERSION_1_2)
     throw Error(ErrorKind::Unsupported,
-                "The Vulkan loader supports only Vulkan " + std::to_string(VK_API_VERSION_MAJOR(loaderVersion)) +
-                    "." + std::to_string(VK_API_VERSION_MINOR(loaderVersion)) +
-                    "; GradLab needs 1.2. Update libvulkan1.");
+                "The Vulkan loader supports only Vulkan " + std::to_string(VK_API_VERSION_MAJOR(loaderVersion)) + "." +
+                    std::to_string(VK_API_VERSION_MINOR(loaderVersion)) + "; GradLab needs 1.2. Update libvulkan1.");
 
   bool validation = wantValidation(options.validation);
   if (validation && !(hasLayer(kValidationLayer) && hasExtension(VK_EXT_DEBUG_UTILS_EXTENSION_NAME))) {

@@ -12,8 +12,17 @@ namespace gradlab::gpu {
 
 uint32_t pushConstantBytes(std::span<const uint32_t> spirv) {
   // SPIR-V: a 5-word header, then instructions whose first word is (word count << 16) | opcode.
-  enum : uint32_t { Constant = 43, MemberDecorate = 72, TypeInt = 21, TypeFloat = 22, TypeVector = 23,
-                    TypeArray = 28, TypeStruct = 30, TypePointer = 32, Variable = 59 };
+  enum : uint32_t {
+    Constant = 43,
+    MemberDecorate = 72,
+    TypeInt = 21,
+    TypeFloat = 22,
+    TypeVector = 23,
+    TypeArray = 28,
+    TypeStruct = 30,
+    TypePointer = 32,
+    Variable = 59
+  };
   constexpr uint32_t kOffset = 35, kPushConstant = 9;
   if (spirv.size() < 5 || spirv[0] != 0x07230203u) throw std::invalid_argument("not a SPIR-V module");
   std::map<uint32_t, std::span<const uint32_t>> types;       // id -> the type instruction's words
@@ -24,12 +33,17 @@ uint32_t pushConstantBytes(std::span<const uint32_t> spirv) {
     const uint32_t op = spirv[i] & 0xffff, count = spirv[i] >> 16;
     if (count == 0 || i + count > spirv.size()) throw std::invalid_argument("truncated SPIR-V module");
     const std::span<const uint32_t> a = spirv.subspan(i + 1, count - 1);
-    if (op == MemberDecorate && a.size() >= 4 && a[2] == kOffset) offsets[a[0]][a[1]] = a[3];
-    else if ((op == TypeInt || op == TypeFloat || op == TypeVector || op == TypeArray || op == TypeStruct) && !a.empty())
+    if (op == MemberDecorate && a.size() >= 4 && a[2] == kOffset)
+      offsets[a[0]][a[1]] = a[3];
+    else if ((op == TypeInt || op == TypeFloat || op == TypeVector || op == TypeArray || op == TypeStruct) &&
+             !a.empty())
       types[a[0]] = spirv.subspan(i, count);
-    else if (op == Constant && a.size() >= 3) constants[a[1]] = a[2];
-    else if (op == TypePointer && a.size() >= 3) pointees[a[0]] = a[2];
-    else if (op == Variable && a.size() >= 3 && a[2] == kPushConstant) pushType = pointees[a[0]];
+    else if (op == Constant && a.size() >= 3)
+      constants[a[1]] = a[2];
+    else if (op == TypePointer && a.size() >= 3)
+      pointees[a[0]] = a[2];
+    else if (op == Variable && a.size() >= 3 && a[2] == kPushConstant)
+      pushType = pointees[a[0]];
     i += count;
   }
   if (!pushType) return 0;
@@ -50,17 +64,16 @@ uint32_t pushConstantBytes(std::span<const uint32_t> spirv) {
   return size(pushType);
 }
 
-Kernel::Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize,
-               const std::vector<uint32_t>& constants)
+Kernel::Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize, const std::vector<uint32_t>& constants)
     : device_(context.handle()), spec_(spec), localSize_(localSize) {
   const DeviceInfo& info = context.device();
   const uint64_t invocations = uint64_t(localSize[0]) * localSize[1] * localSize[2];
   if (invocations == 0 || invocations > info.maxComputeWorkGroupInvocations ||
       localSize[0] > info.maxComputeWorkGroupSize[0] || localSize[1] > info.maxComputeWorkGroupSize[1] ||
       localSize[2] > info.maxComputeWorkGroupSize[2])
-    throw Error(ErrorKind::Unsupported, "Kernel " + spec.name + ": work-group size " +
-                                            std::to_string(localSize[0]) + "x" + std::to_string(localSize[1]) +
-                                            "x" + std::to_string(localSize[2]) + " exceeds the device's limits.");
+    throw Error(ErrorKind::Unsupported, "Kernel " + spec.name + ": work-group size " + std::to_string(localSize[0]) +
+                                            "x" + std::to_string(localSize[1]) + "x" + std::to_string(localSize[2]) +
+                                            " exceeds the device's limits.");
   if (const uint32_t declared = pushConstantBytes(spec.spirv); declared != 0 && declared != spec.pushConstantBytes)
     throw std::logic_error("Kernel " + spec.name + ": its shader declares " + std::to_string(declared) +
                            " bytes of push constants, its spec " + std::to_string(spec.pushConstantBytes));
@@ -69,10 +82,9 @@ Kernel::Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize,
 
   std::vector<VkDescriptorSetLayoutBinding> bindings(spec.bindings.size());
   for (uint32_t i = 0; i < bindings.size(); ++i)
-    bindings[i] = {i,
-                   texels(spec.bindings[i]) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
-                                                          : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
-                   1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+    bindings[i] = {
+        i, texels(spec.bindings[i]) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1,
+        VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
   VkDescriptorSetLayoutCreateInfo setInfo{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
   setInfo.bindingCount = static_cast<uint32_t>(bindings.size());
   setInfo.pBindings = bindings.data();
@@ -96,8 +108,8 @@ Kernel::Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize,
   values.insert(values.end(), constants.begin(), constants.end());
   std::vector<VkSpecializationMapEntry> entries(values.size());
   for (uint32_t i = 0; i < entries.size(); ++i) entries[i] = {i, i * 4u, 4};
-  VkSpecializationInfo specialization{static_cast<uint32_t>(entries.size()), entries.data(),
-                                      values.size() * 4, values.data()};
+  VkSpecializationInfo specialization{static_cast<uint32_t>(entries.size()), entries.data(), values.size() * 4,
+                                      values.data()};
 
   VkComputePipelineCreateInfo pipelineInfo{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
   pipelineInfo.stage = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO};

@@ -43,8 +43,7 @@ using WorkGroup = std::array<uint32_t, 3>;
 
 class Kernel {
  public:
-  Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize,
-         const std::vector<uint32_t>& constants);
+  Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize, const std::vector<uint32_t>& constants);
   ~Kernel();
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;

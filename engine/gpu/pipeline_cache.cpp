@@ -35,8 +35,7 @@ std::string hex(const uint8_t* bytes, size_t n) {
 
 std::filesystem::path PipelineCache::defaultDirectory() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "gradlab";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::filesystem::path(home) / ".cache" / "gradlab";
+  if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".cache" / "gradlab";
   return {};
 }
 

@@ -151,7 +151,8 @@ void Recording::dispatch(const Kernel& kernel, std::initializer_list<BufferRange
   buffers.reserve(bindings.size());
   uint32_t i = 0;
   for (const BufferRange& range : bindings) {
-    if (!range.buffer) throw std::invalid_argument("kernel " + spec.name + ": binding " + std::to_string(i) + " is empty");
+    if (!range.buffer)
+      throw std::invalid_argument("kernel " + spec.name + ": binding " + std::to_string(i) + " is empty");
     const uint64_t bytes = range.bytes == VK_WHOLE_SIZE ? range.buffer->bytes() - range.offset : range.bytes;
     if (range.offset + bytes > range.buffer->bytes())
       throw std::out_of_range("kernel " + spec.name + ": binding " + std::to_string(i) + " runs past its buffer");
@@ -196,8 +197,7 @@ void Recording::dispatch(const Kernel& kernel, std::initializer_list<BufferRange
       descriptors[b].pBufferInfo = &buffers[b];
     }
   }
-  vkUpdateDescriptorSets(context_.handle(), static_cast<uint32_t>(descriptors.size()), descriptors.data(), 0,
-                         nullptr);
+  vkUpdateDescriptorSets(context_.handle(), static_cast<uint32_t>(descriptors.size()), descriptors.data(), 0, nullptr);
 
   vkCmdBindPipeline(commands_, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.pipeline());
   vkCmdBindDescriptorSets(commands_, VK_PIPELINE_BIND_POINT_COMPUTE, kernel.layout(), 0, 1, &set, 0, nullptr);
@@ -220,11 +220,13 @@ void Recording::texelView(const KernelSpec& spec, uint32_t binding, const VkDesc
   if (bytes / texel > info.maxTexelBufferElements)
     throw Error(ErrorKind::Unsupported, "kernel " + spec.name + ": a tensor of " + std::to_string(bytes / 4) +
                                             " floats exceeds the " + std::to_string(info.maxTexelBufferElements) +
-                                            " texels " + info.name + " can read at once. Use a smaller batch size or layer.");
+                                            " texels " + info.name +
+                                            " can read at once. Use a smaller batch size or layer.");
   VkBufferViewCreateInfo viewInfo{VK_STRUCTURE_TYPE_BUFFER_VIEW_CREATE_INFO};
   viewInfo.buffer = range.buffer;
-  viewInfo.format = vec4 ? VK_FORMAT_R32G32B32A32_SFLOAT
-                         : spec.bindings[binding] == Access::ReadUintTexels ? VK_FORMAT_R32_UINT : VK_FORMAT_R32_SFLOAT;
+  viewInfo.format = vec4                                               ? VK_FORMAT_R32G32B32A32_SFLOAT
+                    : spec.bindings[binding] == Access::ReadUintTexels ? VK_FORMAT_R32_UINT
+                                                                       : VK_FORMAT_R32_SFLOAT;
   viewInfo.offset = range.offset;
   viewInfo.range = bytes;
   VkBufferView view = VK_NULL_HANDLE;
@@ -279,13 +281,12 @@ std::vector<Timing> Recording::timings() const {
   std::vector<Timing> out;
   if (!queries_ || labels_.empty() || pending_) return out;
   std::vector<uint64_t> ticks(labels_.size());
-  const VkResult result = vkGetQueryPoolResults(context_.handle(), queries_, 0, static_cast<uint32_t>(labels_.size()),
-                                                ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t),
-                                                VK_QUERY_RESULT_64_BIT);
+  const VkResult result =
+      vkGetQueryPoolResults(context_.handle(), queries_, 0, static_cast<uint32_t>(labels_.size()),
+                            ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t), VK_QUERY_RESULT_64_BIT);
   if (result != VK_SUCCESS) return out;  // never run yet
   const double period = context_.device().timestampPeriodNs;
-  for (size_t i = 0; i < labels_.size(); ++i)
-    out.push_back({labels_[i], double(ticks[i] - ticks[0]) * period * 1e-6});
+  for (size_t i = 0; i < labels_.size(); ++i) out.push_back({labels_[i], double(ticks[i] - ticks[0]) * period * 1e-6});
   return out;
 }
 

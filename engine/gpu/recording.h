@@ -31,11 +31,10 @@ class Recording {
   Context& context() const { return context_; }
 
   // Runs `kernel` over `groups` work groups with `bindings` as its buffers (in binding order).
-  void dispatch(const Kernel& kernel, std::initializer_list<BufferRange> bindings, const void* push,
-                uint32_t pushBytes, WorkGroup groups);
+  void dispatch(const Kernel& kernel, std::initializer_list<BufferRange> bindings, const void* push, uint32_t pushBytes,
+                WorkGroup groups);
   template <class Push>
-  void dispatch(const Kernel& kernel, std::initializer_list<BufferRange> bindings, const Push& push,
-                WorkGroup groups) {
+  void dispatch(const Kernel& kernel, std::initializer_list<BufferRange> bindings, const Push& push, WorkGroup groups) {
     dispatch(kernel, bindings, &push, sizeof(Push), groups);
   }
   void copy(BufferRange source, BufferRange destination);

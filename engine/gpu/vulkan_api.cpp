@@ -23,8 +23,8 @@ std::string openLoader() {
            ". Install it with `sudo apt install libvulkan1 mesa-vulkan-drivers` "
            "(or run scripts/setup.sh).";
   std::string missing;
-#define GRADLAB_VK_LOAD(name)                                                   \
-  name = reinterpret_cast<PFN_##name>(dlsym(library, #name));                   \
+#define GRADLAB_VK_LOAD(name)                                 \
+  name = reinterpret_cast<PFN_##name>(dlsym(library, #name)); \
   if (!name) missing += std::string(missing.empty() ? "" : ", ") + #name;
   GRADLAB_VK_CORE_FUNCTIONS(GRADLAB_VK_LOAD)
 #undef GRADLAB_VK_LOAD

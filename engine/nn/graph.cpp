@@ -22,7 +22,8 @@ std::string GraphIssue::text() const {
 }
 
 bool GraphAnalysis::ok() const {
-  return std::none_of(issues.begin(), issues.end(), [](const GraphIssue& i) { return i.severity == GraphIssue::Error; });
+  return std::none_of(issues.begin(), issues.end(),
+                      [](const GraphIssue& i) { return i.severity == GraphIssue::Error; });
 }
 
 std::string GraphAnalysis::errorText() const {
@@ -55,12 +56,15 @@ GraphAnalysis analyze(const Graph& graph) {
   // Names.
   std::map<std::string, int> index;  // -1 - input index, or node index
   if (graph.inputs.empty()) issue(nullptr, "the network has no input: declare one, e.g. 'input x: 1x28x28'");
-  if (graph.inputs.size() > 1) issue(nullptr, "the network has " + std::to_string(graph.inputs.size()) + " inputs; GradLab trains networks with one");
+  if (graph.inputs.size() > 1)
+    issue(nullptr,
+          "the network has " + std::to_string(graph.inputs.size()) + " inputs; GradLab trains networks with one");
   for (size_t i = 0; i < graph.inputs.size(); ++i) {
     const auto& in = graph.inputs[i];
     if (!isIdentifier(in.name)) issue(nullptr, "'" + in.name + "' is not a valid input name");
     if (in.shape.rank() == 0 || in.shape.rank() == 2 || in.shape.rank() > 3 || in.shape.elements() == 0)
-      issue(nullptr, "input " + in.name + " has shape " + in.shape.text() + "; use features (e.g. 2) or channels x height x width (e.g. 1x28x28)");
+      issue(nullptr, "input " + in.name + " has shape " + in.shape.text() +
+                         "; use features (e.g. 2) or channels x height x width (e.g. 1x28x28)");
     else if (in.shape.elements() > kMaxActivationPerSample)
       issue(nullptr, "input " + in.name + " is too large (" + withCommas(in.shape.elements()) + " values per sample)");
     else
@@ -69,7 +73,8 @@ GraphAnalysis analyze(const Graph& graph) {
   }
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& n = graph.nodes[i];
-    if (!isIdentifier(n.name)) issue(&n, "'" + n.name + "' is not a valid name (letters, digits and _, not starting with a digit)");
+    if (!isIdentifier(n.name))
+      issue(&n, "'" + n.name + "' is not a valid name (letters, digits and _, not starting with a digit)");
     if (!index.emplace(n.name, int(i)).second) issue(&n, "the name " + n.name + " is used twice");
   }
 
@@ -103,7 +108,8 @@ GraphAnalysis analyze(const Graph& graph) {
       if (!def) {
         std::string known;
         for (const auto& p : info.def->params) known += (known.empty() ? "" : ", ") + p.name;
-        issue(&n, "unknown hyper-parameter '" + key + "'" + (known.empty() ? " (it takes none)" : " (known: " + known + ")"));
+        issue(&n, "unknown hyper-parameter '" + key + "'" +
+                      (known.empty() ? " (it takes none)" : " (known: " + known + ")"));
         usable[i] = false;
         continue;
       }
@@ -113,7 +119,8 @@ GraphAnalysis analyze(const Graph& graph) {
         continue;
       }
       std::string error;
-      if (auto v = ParamValue::parse(*def, text, &error)) values[key] = *v;
+      if (auto v = ParamValue::parse(*def, text, &error))
+        values[key] = *v;
       else {
         issue(&n, error);
         usable[i] = false;
@@ -173,8 +180,10 @@ GraphAnalysis analyze(const Graph& graph) {
     bool inputsKnown = true;
     for (const auto& input : n.inputs) {
       auto it = a.shapes.find(input);
-      if (it == a.shapes.end()) inputsKnown = false;
-      else info.inputShapes.push_back(it->second);
+      if (it == a.shapes.end())
+        inputsKnown = false;
+      else
+        info.inputShapes.push_back(it->second);
     }
     if (!inputsKnown) continue;
     try {

@@ -23,7 +23,9 @@ struct Node {
   std::vector<std::string> inputs;                          // names of inputs or other nodes
   std::vector<std::pair<std::string, std::string>> params;  // as written, in order
   int line = 0;                                             // in the text it came from (0: none)
-  bool operator==(const Node& o) const { return name == o.name && type == o.type && inputs == o.inputs && params == o.params; }
+  bool operator==(const Node& o) const {
+    return name == o.name && type == o.type && inputs == o.inputs && params == o.params;
+  }
 };
 
 struct Graph {
@@ -59,7 +61,7 @@ struct GraphAnalysis {
   std::string lossNode;
   uint64_t paramCount = 0;
 
-  bool ok() const;  // no errors (warnings allowed)
+  bool ok() const;                // no errors (warnings allowed)
   std::string errorText() const;  // every issue, one per line
 };
 

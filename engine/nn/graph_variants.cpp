@@ -105,8 +105,8 @@ Graph removeLayers(const Graph& graph, const std::string& type) {
     }
     const Node node = out.nodes[i];
     if (node.inputs.size() != 1)
-      throw std::invalid_argument(describeRemoval(type) + ": " + node.name + " has " + std::to_string(node.inputs.size()) +
-                                  " inputs, so nothing takes its place");
+      throw std::invalid_argument(describeRemoval(type) + ": " + node.name + " has " +
+                                  std::to_string(node.inputs.size()) + " inputs, so nothing takes its place");
     out.nodes.erase(out.nodes.begin() + long(i));
     rewire(out, node.name, node.inputs.front(), "");
     found = true;
@@ -121,7 +121,7 @@ std::string describe(const LayerInsertion& insertion) {
   for (const auto& [key, value] : insertion.params) params += (params.empty() ? "" : ", ") + key + "=" + value;
   const std::string layer = params.empty() ? insertion.type : insertion.type + "(" + params + ")";
   return layer + (insertion.after == LayerInsertion::After::EveryLinearButLast ? " after every Linear but the last"
-                                                                                 : " after every activation");
+                                                                               : " after every activation");
 }
 
 std::string describeRemoval(const std::string& type) { return "without " + type; }

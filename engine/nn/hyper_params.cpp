@@ -56,8 +56,10 @@ std::optional<ParamValue> ParamValue::parse(const ParamDef& def, const std::stri
       return out;
     }
     case ParamKind::Bool: {
-      if (text == "true" || text == "True" || text == "1") out.value_ = true;
-      else if (text == "false" || text == "False" || text == "0") out.value_ = false;
+      if (text == "true" || text == "True" || text == "1")
+        out.value_ = true;
+      else if (text == "false" || text == "False" || text == "0")
+        out.value_ = false;
       else {
         *error = def.name + " must be true or false, got '" + text + "'";
         return std::nullopt;

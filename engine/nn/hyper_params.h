@@ -15,8 +15,8 @@ enum class ParamKind { Int, Float, Bool, Choice };
 struct ParamDef {
   std::string name;  // as in PyTorch where PyTorch has it: out_features, kernel_size, negative_slope
   ParamKind kind = ParamKind::Int;
-  std::string defaultValue;  // text form; empty: required
-  double min = 0, max = 0;   // inclusive range for Int and Float (min > max: unbounded)
+  std::string defaultValue;          // text form; empty: required
+  double min = 0, max = 0;           // inclusive range for Int and Float (min > max: unbounded)
   std::vector<std::string> choices;  // for Choice
   std::string help;
   bool required() const { return defaultValue.empty(); }

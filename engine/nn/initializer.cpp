@@ -78,7 +78,8 @@ std::vector<float> initialValues(const NodeParams& params, const ParamTensor& te
                                  uint32_t seed, bool isBuffer) {
   const uint64_t n = tensor.shape.elements();
   auto g = generatorFor(seed, nodeName, tensor.name);
-  if (isBuffer) return std::vector<float>(n, tensor.role == ParamRole::NormScale ? 1.0f : 0.0f);  // running var 1, mean 0
+  if (isBuffer)
+    return std::vector<float>(n, tensor.role == ParamRole::NormScale ? 1.0f : 0.0f);  // running var 1, mean 0
   switch (tensor.role) {
     case ParamRole::NormScale: return std::vector<float>(n, 1.0f);
     case ParamRole::NormShift: return std::vector<float>(n, 0.0f);

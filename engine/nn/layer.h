@@ -98,7 +98,7 @@ struct RefBackward {
   const RefTensor* gradOutput = nullptr;
   std::vector<RefTensor*> gradInputs;  // sized by the caller; overwritten
   std::vector<const RefTensor*> params;
-  std::vector<RefTensor*> paramGrads;  // sized by the caller; overwritten
+  std::vector<RefTensor*> paramGrads;     // sized by the caller; overwritten
   std::vector<const RefTensor*> buffers;  // running statistics as the forward pass left them
   const std::vector<uint32_t>* labels = nullptr;
   uint32_t step = 0;
@@ -165,8 +165,8 @@ class Layer {
 // convolutions directly; a Network passes its setting, batch and device.
 struct LayerOptions {
   ConvAlgorithm conv = ConvAlgorithm::Direct;
-  uint32_t batch = 1;          // the batch size the layer will mostly be recorded with
-  uint64_t bindingLimit = 0;   // the device's maxStorageBufferRange in bytes; 0: Vulkan's minimum
+  uint32_t batch = 1;         // the batch size the layer will mostly be recorded with
+  uint64_t bindingLimit = 0;  // the device's maxStorageBufferRange in bytes; 0: Vulkan's minimum
 };
 
 // The layer for a checked node (NodeInfo::valid). Throws std::invalid_argument for a type that

@@ -37,12 +37,12 @@ void registerMultiMarginLoss(std::vector<LayerDef>& catalog);
 const std::vector<LayerDef>& layerCatalog() {
   static const std::vector<LayerDef> catalog = [] {
     std::vector<LayerDef> all;
-    for (auto add : {layers::registerLinear, layers::registerConv2d, layers::registerConvTranspose2d,
-                     layers::registerPool2d, layers::registerFlatten, layers::registerAdd, layers::registerActivations,
-                     layers::registerPRelu, layers::registerDropout, layers::registerBatchNorm,
-                     layers::registerLayerNorm, layers::registerInstanceNorm, layers::registerGroupNorm,
-                     layers::registerCrossEntropyLoss, layers::registerMseLoss, layers::registerBceWithLogitsLoss,
-                     layers::registerMultiMarginLoss})
+    for (auto add :
+         {layers::registerLinear, layers::registerConv2d, layers::registerConvTranspose2d, layers::registerPool2d,
+          layers::registerFlatten, layers::registerAdd, layers::registerActivations, layers::registerPRelu,
+          layers::registerDropout, layers::registerBatchNorm, layers::registerLayerNorm, layers::registerInstanceNorm,
+          layers::registerGroupNorm, layers::registerCrossEntropyLoss, layers::registerMseLoss,
+          layers::registerBceWithLogitsLoss, layers::registerMultiMarginLoss})
       add(all);
     return all;
   }();
@@ -104,7 +104,8 @@ std::vector<ParamDef> convParams(bool transposed) {
       intParam("padding", "0", 0, 64, "zeros added on each side"),
       intParam("dilation", "1", 1, 64, "spacing between kernel taps"),
   };
-  if (transposed) params.push_back(intParam("output_padding", "0", 0, 63, "extra size added to one side of the output"));
+  if (transposed)
+    params.push_back(intParam("output_padding", "0", 0, 63, "extra size added to one side of the output"));
   return params;
 }
 

@@ -203,7 +203,8 @@ void Network::recordBackward(gpu::Recording& rec, const GradientRecorder& record
   std::vector<bool> active(nodes_.size());
   // Nodes whose gradients nobody uses are skipped.
   for (size_t i = 0; i < nodes_.size(); ++i) active[i] = hasGradient(i);
-  recordBackwardOf(rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; }, recordGradient);
+  recordBackwardOf(
+      rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; }, recordGradient);
 }
 
 void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training) const {
@@ -221,7 +222,7 @@ void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training
 void Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
                                const std::function<bool(int)>& neededGradient,
                                const GradientRecorder& recordGradient) const {
-  std::map<std::string, bool> written;  // gradient buffers already holding a contribution
+  std::map<std::string, bool> written;         // gradient buffers already holding a contribution
   std::vector<int> doneBy(nodes_.size(), -1);  // activations whose backward the node after them did
   for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
     const size_t i = *it;

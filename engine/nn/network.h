@@ -20,9 +20,9 @@
 namespace gradlab::nn {
 
 struct Parameter {
-  size_t node = 0;     // index into Graph::nodes
-  std::string name;    // "h1.weight"
-  ParamTensor tensor;  // shape, role, fans
+  size_t node = 0;               // index into Graph::nodes
+  std::string name;              // "h1.weight"
+  ParamTensor tensor;            // shape, role, fans
   gpu::BufferRange value, grad;  // count() floats each, in the network's parameter and gradient buffers
   uint32_t count() const { return uint32_t(tensor.shape.elements()); }
   std::vector<float> readValues() const { return value.buffer->read<float>(count(), value.offset); }
@@ -35,8 +35,8 @@ struct Parameter {
 // A parameter gradient a layer describes as a product (Layer::gradientProducts), with the
 // network's parameters it makes: the hook through which a training step records them its own way.
 struct ParameterGradient {
-  GradientProduct product;            // its param and rowSumsParam index the layer's parameters
-  size_t param = 0;                   // index into Network::parameters(): the gradient of op(A) op(B)
+  GradientProduct product;             // its param and rowSumsParam index the layer's parameters
+  size_t param = 0;                    // index into Network::parameters(): the gradient of op(A) op(B)
   std::optional<size_t> rowSumsParam;  // the parameter whose gradient is the row sums of op(A)
 };
 using GradientRecorder = std::function<void(gpu::Recording&, const ParameterGradient&)>;
@@ -51,7 +51,7 @@ struct NetworkPlan {
     std::vector<uint64_t> stateFloats;  // running statistics, in LayerShape::buffers order
     bool reachesLoss = false;           // the loss depends on it: its gradient buffer is full-size
   };
-  std::vector<NodeBuffers> nodes;     // aligned with Graph::nodes
+  std::vector<NodeBuffers> nodes;      // aligned with Graph::nodes
   std::vector<uint64_t> paramOffsets;  // floats into the shared buffers, parameters in analysis order
   uint64_t paramFloats = 0;            // the shared parameter buffer, and the gradient buffer alike
   uint64_t inputFloats = 0;            // the input batch, and its gradient alike
@@ -87,8 +87,8 @@ class Network {
   gpu::Buffer& step() { return *step_; }      // uint32 step counter, advanced by the trainer
   const gpu::Buffer& activation(size_t node) const { return *nodes_[node].output; }
   const gpu::Buffer& gradient(size_t node) const { return *nodes_[node].grad; }
-  gpu::Buffer& gradient(size_t node) { return *nodes_[node].grad; }  // seeds recordBackwardFrom
-  const gpu::Buffer& inputGradient() const { return *inputGrad_; }    // written by recordBackwardFrom only
+  gpu::Buffer& gradient(size_t node) { return *nodes_[node].grad; }         // seeds recordBackwardFrom
+  const gpu::Buffer& inputGradient() const { return *inputGrad_; }          // written by recordBackwardFrom only
   bool reachesLoss(size_t node) const { return nodes_[node].reachesLoss; }  // its gradient buffer is full-size
   // Whether recordBackward writes gradient(node): the node reaches the loss and it or something
   // before it learns. A Flatten or pooling right after the input reaches the loss but its
@@ -136,8 +136,8 @@ class Network {
     std::vector<RefTensor> activations, gradients, paramGrads;
     double meanLoss = 0;
   };
-  Reference reference(const RefTensor& input, const std::vector<uint32_t>& labels,
-                      const std::vector<RefTensor>& params, bool training, uint32_t step) const;
+  Reference reference(const RefTensor& input, const std::vector<uint32_t>& labels, const std::vector<RefTensor>& params,
+                      bool training, uint32_t step) const;
 
  private:
   struct NodeState {
@@ -162,7 +162,8 @@ class Network {
   // anyone uses d / d output of node j (-1: the network input).
   void planActivationFusion();  // sets NodeState::activationAfter and activationBefore
   void recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
-                        const std::function<bool(int)>& neededGradient, const GradientRecorder& recordGradient = {}) const;
+                        const std::function<bool(int)>& neededGradient,
+                        const GradientRecorder& recordGradient = {}) const;
 
   gpu::Context& context_;
   Graph graph_;

@@ -41,7 +41,8 @@ class LineReader {
   std::string value() {  // number, identifier, or signed number
     skipSpace();
     const size_t start = pos_;
-    while (pos_ < line_.size() && (std::isalnum((unsigned char)line_[pos_]) || std::string_view("_.+-").find(line_[pos_]) != std::string_view::npos))
+    while (pos_ < line_.size() && (std::isalnum((unsigned char)line_[pos_]) ||
+                                   std::string_view("_.+-").find(line_[pos_]) != std::string_view::npos))
       ++pos_;
     return std::string(line_.substr(start, pos_ - start));
   }
@@ -53,11 +54,13 @@ class LineReader {
     }
     std::string out;
     for (++pos_; pos_ < line_.size(); ++pos_) {
-      if (line_[pos_] == '\\' && pos_ + 1 < line_.size()) out += line_[++pos_];
+      if (line_[pos_] == '\\' && pos_ + 1 < line_.size())
+        out += line_[++pos_];
       else if (line_[pos_] == '"') {
         ++pos_;
         return out;
-      } else out += line_[pos_];
+      } else
+        out += line_[pos_];
     }
     *error = "the quoted name is not closed";
     return {};
@@ -116,14 +119,17 @@ ParsedNetwork parseNetwork(std::string_view text) {
 
     const std::string first = r.word();
     if (first.empty()) {
-      fail("expected a statement: 'network \"name\"', 'input NAME: SHAPE' or 'NAME = Layer(...)', got '" + r.rest() + "'");
+      fail("expected a statement: 'network \"name\"', 'input NAME: SHAPE' or 'NAME = Layer(...)', got '" + r.rest() +
+           "'");
       continue;
     }
     if (first == "network" && !r.accept('=')) {
       std::string error;
       out.graph.title = r.quoted(&error);
-      if (!error.empty()) fail(error + " after 'network'");
-      else if (!r.atEnd()) fail("unexpected '" + r.rest() + "' after the network's name");
+      if (!error.empty())
+        fail(error + " after 'network'");
+      else if (!r.atEnd())
+        fail("unexpected '" + r.rest() + "' after the network's name");
       continue;
     }
     if (first == "input" && !r.accept('=')) {
@@ -265,7 +271,8 @@ Graph loadNetworkFile(const std::string& path) {
     if (++issues > kMaxReportedIssues) return;
     const int line = issue.line;
     issue.line = 0;
-    message += path + ":" + (line > 0 ? std::to_string(line) + ":" : "") + " " + util::printable(issue.text(), 400) + "\n";
+    message +=
+        path + ":" + (line > 0 ? std::to_string(line) + ":" : "") + " " + util::printable(issue.text(), 400) + "\n";
   };
   for (const auto& e : parsed.errors) add(e);
   if (parsed.ok())

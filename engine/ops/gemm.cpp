@@ -28,8 +28,10 @@ static_assert(sizeof(Push) == 12 * 4 && sizeof(SplitSumPush) == 8 * 4);
 // step counter (the checked-gradient and SGD epilogues), and C's values before an SGD step, read
 // as texels (the same memory as C). Slots an epilogue does not use get C where they are written
 // (no hazard with other dispatches) and the context's unused binding where they are read.
-const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled,
-                             {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, sizeof(Push)};
+const gpu::KernelSpec kTiled{"gemm_tiled",
+                             spirv::gemm_tiled,
+                             {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels},
+                             sizeof(Push)};
 const std::vector<Access> kRegisterEpilogueBindings{Access::ReadWrite,      Access::Write,     Access::ReadVec4Texels,
                                                     Access::ReadVec4Texels, Access::ReadWrite, Access::Read,
                                                     Access::ReadVec4Texels};
@@ -38,12 +40,13 @@ std::vector<Access> registerBindings(Access operands) {
   all.insert(all.end(), kRegisterEpilogueBindings.begin(), kRegisterEpilogueBindings.end());
   return all;
 }
-const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers, registerBindings(Access::Read),
-                                 sizeof(Push)};
+const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers, registerBindings(Access::Read), sizeof(Push)};
 const gpu::KernelSpec kRegistersTexels{"gemm_registers_texel", spirv::gemm_registers_texel,
                                        registerBindings(Access::ReadVec4Texels), sizeof(Push)};
-const gpu::KernelSpec kSplitSum{"gemm_split_sum", spirv::gemm_split_sum,
-                                {Access::Read, Access::ReadWrite, Access::ReadFloatTexels}, sizeof(SplitSumPush)};
+const gpu::KernelSpec kSplitSum{"gemm_split_sum",
+                                spirv::gemm_split_sum,
+                                {Access::Read, Access::ReadWrite, Access::ReadFloatTexels},
+                                sizeof(SplitSumPush)};
 
 // The epilogues as shaders/gemm_epilogue.glsl numbers them (EPILOGUE): GemmEpilogue's alternatives.
 enum class EpilogueKind : uint32_t { None = 0, Activation = 1, CheckedGradient = 2, SgdStep = 3 };
@@ -52,11 +55,11 @@ enum class EpilogueKind : uint32_t { None = 0, Activation = 1, CheckedGradient =
 // are in constant_id order from 3 (0-2 are the work-group size), and each distinct key is one
 // pipeline.
 struct GemmKey {
-  uint32_t transA = 0, transB = 0;        // TRANS_A, TRANS_B
-  uint32_t vecA = 0, vecB = 0, vecC = 0;  // VEC_A, VEC_B, VEC_C: vec4 views allowed
-  uint32_t shareA = 0;                    // SHARE_A: rows of A shared across the subgroup
-  uint32_t rows = 16, cols4 = 2;          // ROWS, COLS4: the tile of C per invocation
-  uint32_t rowSums = 0;                   // ROW_SUMS
+  uint32_t transA = 0, transB = 0;             // TRANS_A, TRANS_B
+  uint32_t vecA = 0, vecB = 0, vecC = 0;       // VEC_A, VEC_B, VEC_C: vec4 views allowed
+  uint32_t shareA = 0;                         // SHARE_A: rows of A shared across the subgroup
+  uint32_t rows = 16, cols4 = 2;               // ROWS, COLS4: the tile of C per invocation
+  uint32_t rowSums = 0;                        // ROW_SUMS
   EpilogueKind epilogue = EpilogueKind::None;  // EPILOGUE
   uint32_t activationOp = 0;                   // ACTIVATION_OP (ActivationOp)
   uint32_t activationBackward = 0;             // ACTIVATION_BACKWARD
@@ -125,8 +128,7 @@ bool sharesRowsOfA(const gpu::DeviceInfo& device) {
 // the lanes. Needs both operands' offsets aligned for texel views. GRADLAB_GEMM_TEXELS=0 or 1
 // overrides (tests run both forms).
 bool readsTexels(const gpu::DeviceInfo& device, const gpu::BufferRange& a, const gpu::BufferRange& b) {
-  if (a.offset % device.minTexelBufferOffsetAlignment || b.offset % device.minTexelBufferOffsetAlignment)
-    return false;
+  if (a.offset % device.minTexelBufferOffsetAlignment || b.offset % device.minTexelBufferOffsetAlignment) return false;
   if ((floatsIn(a) + 3) / 4 > device.maxTexelBufferElements || (floatsIn(b) + 3) / 4 > device.maxTexelBufferElements)
     return false;
   if (const char* env = std::getenv("GRADLAB_GEMM_TEXELS"); env && *env) return std::string(env) != "0";
@@ -141,7 +143,8 @@ struct EpilogueBindings {
 };
 EpilogueBindings epilogueBindings(const GemmEpilogue& e) {
   if (const auto* a = std::get_if<GemmActivation>(&e)) return {EpilogueKind::Activation, a, {}, {}};
-  if (const auto* c = std::get_if<GemmCheckedGradient>(&e)) return {EpilogueKind::CheckedGradient, nullptr, c->control, c->step};
+  if (const auto* c = std::get_if<GemmCheckedGradient>(&e))
+    return {EpilogueKind::CheckedGradient, nullptr, c->control, c->step};
   if (const auto* s = std::get_if<GemmSgdStep>(&e)) return {EpilogueKind::SgdStep, nullptr, s->control, s->step};
   return {};
 }
@@ -249,8 +252,17 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
     // The activation writes a packed tensor beside C: only with C packed too.
     const bool fused = registers && epilogue.kind != EpilogueKind::None &&
                        (epilogue.kind != EpilogueKind::Activation || s.leadC() == s.N);
-    const Push push{.M = s.M, .N = s.N, .K = s.K, .lda = s.leadA(), .ldb = s.leadB(), .ldc = s.leadC(),
-                    .alpha = s.alpha, .beta = s.beta, .kSlice = s.K, .cSlice = 0, .bias = hasBias,
+    const Push push{.M = s.M,
+                    .N = s.N,
+                    .K = s.K,
+                    .lda = s.leadA(),
+                    .ldb = s.leadB(),
+                    .ldc = s.leadC(),
+                    .alpha = s.alpha,
+                    .beta = s.beta,
+                    .kSlice = s.K,
+                    .cSlice = 0,
+                    .bias = hasBias,
                     .activationParam = epilogue.activation ? epilogue.activation->param : 0.0f};
     dispatchProduct(rec, s, a, b, c, biasBinding, rowSums ? extras.rowSums : gpu::BufferRange{},
                     fused ? epilogue : EpilogueBindings{}, variant, push, 1);
@@ -259,12 +271,28 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
   // Each slice's product, packed (ldc = N) into its own stretch of scratch, then their sum into C.
   const uint32_t slice = sliceLength(s), slices = (s.K + slice - 1) / slice;
   const uint32_t stride = uint32_t(sliceFloats(s));
-  const Push partial{.M = s.M, .N = s.N, .K = s.K, .lda = s.leadA(), .ldb = s.leadB(), .ldc = s.N,
-                     .alpha = 1.0f, .beta = 0.0f, .kSlice = slice, .cSlice = stride, .bias = 0, .activationParam = 0};
+  const Push partial{.M = s.M,
+                     .N = s.N,
+                     .K = s.K,
+                     .lda = s.leadA(),
+                     .ldb = s.leadB(),
+                     .ldc = s.N,
+                     .alpha = 1.0f,
+                     .beta = 0.0f,
+                     .kSlice = slice,
+                     .cSlice = stride,
+                     .bias = 0,
+                     .activationParam = 0};
   dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), {}, {}, variant, partial,
                   slices);
-  const SplitSumPush sum{.M = s.M, .N = s.N, .ldc = s.leadC(), .slices = slices, .cSlice = stride,
-                         .alpha = s.alpha, .beta = s.beta, .bias = hasBias};
+  const SplitSumPush sum{.M = s.M,
+                         .N = s.N,
+                         .ldc = s.leadC(),
+                         .slices = slices,
+                         .cSlice = stride,
+                         .alpha = s.alpha,
+                         .beta = s.beta,
+                         .bias = hasBias};
   const uint32_t groups = std::clamp<uint32_t>((s.M * s.N + 63) / 64, 1, 4096);
   rec.dispatch(rec.context().kernel(kSplitSum, {64, 1, 1}, {s.beta != 0.0f ? 1u : 0u}), {scratch, c, biasBinding}, sum,
                {groups, 1, 1});

@@ -81,9 +81,9 @@ struct GemmFused {
 // unsplit, with C stored as whole vec4s and readable as a texel buffer.
 bool gemmUpdatesInPlace(const gpu::Context& context, const GemmShape& shape, gpu::BufferRange c);
 
-GemmFused gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b,
-               gpu::BufferRange c, gpu::KernelVariant variant = gpu::KernelVariant::Auto,
-               gpu::BufferRange scratch = {}, const GemmExtras& extras = {});
+GemmFused gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
+               gpu::KernelVariant variant = gpu::KernelVariant::Auto, gpu::BufferRange scratch = {},
+               const GemmExtras& extras = {});
 
 namespace reference {
 // Double-precision C = alpha op(A) op(B) + beta C (+ bias[j] when `bias` is not empty); returns C

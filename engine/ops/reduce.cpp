@@ -33,7 +33,8 @@ void reduce(gpu::Recording& rec, ReduceOp op, gpu::BufferRange input, uint32_t n
             gpu::BufferRange scratch, gpu::KernelVariant variant) {
   gpu::Context& context = rec.context();
   if (variant == gpu::KernelVariant::Auto) variant = context.kernelVariant();
-  const uint64_t scratchBytes = scratch.bytes == VK_WHOLE_SIZE ? scratch.buffer->bytes() - scratch.offset : scratch.bytes;
+  const uint64_t scratchBytes =
+      scratch.bytes == VK_WHOLE_SIZE ? scratch.buffer->bytes() - scratch.offset : scratch.bytes;
   if (scratchBytes < kReduceScratchBytes)
     throw std::invalid_argument("reduce needs " + std::to_string(kReduceScratchBytes) + " bytes of scratch");
   // Mean and variance share the moments partials of the first pass.

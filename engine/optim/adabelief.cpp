@@ -10,11 +10,11 @@
 namespace gradlab::optim {
 namespace {
 using gpu::Access;
-const gpu::KernelSpec kAdaBelief{"optim_adabelief",
-                                 spirv::optim_adabelief,
-                                 {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite,
-                                  Access::ReadWrite},
-                                 36};
+const gpu::KernelSpec kAdaBelief{
+    "optim_adabelief",
+    spirv::optim_adabelief,
+    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite},
+    36};
 
 class AdaBelief final : public KernelOptimizer {
  public:
@@ -53,8 +53,10 @@ void adaBeliefReference(const Settings& s, std::vector<double>& param, const std
 
 void registerAdaBelief(std::vector<OptimizerEntry>& entries) {
   using namespace schema;
-  entries.push_back({{"adabelief", "AdaBelief", "Adam scaled by the belief in the observed gradient", adamLike("0.001", "0.0")},
-                     makeKernelOptimizer<AdaBelief>, adaBeliefReference});
+  entries.push_back(
+      {{"adabelief", "AdaBelief", "Adam scaled by the belief in the observed gradient", adamLike("0.001", "0.0")},
+       makeKernelOptimizer<AdaBelief>,
+       adaBeliefReference});
 }
 
 }  // namespace gradlab::optim

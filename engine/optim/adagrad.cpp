@@ -55,12 +55,16 @@ void adagradReference(const Settings& s, std::vector<double>& param, const std::
 
 void registerAdagrad(std::vector<OptimizerEntry>& entries) {
   using namespace schema;
-  entries.push_back({{"adagrad", "Adagrad", "per-element steps that shrink as squared gradients accumulate",
-                      {real("lr", "0.01", "learning rate, in [0, 1e6]"), real("lr_decay", "0.0", "learning-rate decay, >= 0"),
-                       real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"),
-                       real("initial_accumulator_value", "0.0", "initial sum of squares, >= 0"),
-                       real("eps", "1e-10", "added to the denominator, > 0"), flag("decay_all", kDecayAll)}},
-                     makeKernelOptimizer<Adagrad>, adagradReference});
+  entries.push_back(
+      {{"adagrad",
+        "Adagrad",
+        "per-element steps that shrink as squared gradients accumulate",
+        {real("lr", "0.01", "learning rate, in [0, 1e6]"), real("lr_decay", "0.0", "learning-rate decay, >= 0"),
+         real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"),
+         real("initial_accumulator_value", "0.0", "initial sum of squares, >= 0"),
+         real("eps", "1e-10", "added to the denominator, > 0"), flag("decay_all", kDecayAll)}},
+       makeKernelOptimizer<Adagrad>,
+       adagradReference});
 }
 
 }  // namespace gradlab::optim

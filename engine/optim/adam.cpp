@@ -27,8 +27,17 @@ class Adam final : public KernelOptimizer {
     struct {
       uint32_t n, amsgrad, decoupled;
       float beta1, oneMinusBeta1, beta2, oneMinusBeta2, lnBeta1, lnBeta2, weightDecay, eps;
-    } push{p.count,       settings_.flag("amsgrad"), settings_.name == "adamw", float(b1),   float(1 - b1), float(b2),
-           float(1 - b2), lnBeta(b1),                lnBeta(b2),                weightDecay(p), float(settings_["eps"])};
+    } push{p.count,
+           settings_.flag("amsgrad"),
+           settings_.name == "adamw",
+           float(b1),
+           float(1 - b1),
+           float(b2),
+           float(1 - b2),
+           lnBeta(b1),
+           lnBeta(b2),
+           weightDecay(p),
+           float(settings_["eps"])};
     rec.dispatch(context_.kernel(kAdam, {256, 1, 1}),
                  {ctx.control, ctx.step, p.value, p.grad, state(index, "exp_avg"), state(index, "exp_avg_sq"),
                   state(index, "max_exp_avg_sq")},
@@ -66,9 +75,11 @@ void registerAdam(std::vector<OptimizerEntry>& entries) {
   using namespace schema;
   const nn::ParamDef amsgrad = flag("amsgrad", "use the running maximum of the second moment (AMSGrad)");
   entries.push_back({{"adam", "Adam", "adaptive moment estimation", with(adamLike("0.001", "0.0"), {amsgrad})},
-                     makeKernelOptimizer<Adam>, adamReference});
+                     makeKernelOptimizer<Adam>,
+                     adamReference});
   entries.push_back({{"adamw", "AdamW", "Adam with decoupled weight decay", with(adamLike("0.001", "0.01"), {amsgrad})},
-                     makeKernelOptimizer<Adam>, adamReference});
+                     makeKernelOptimizer<Adam>,
+                     adamReference});
   entries.back().def.params[4].help = "decoupled weight decay: p -= lr weight_decay p, >= 0";
 }
 

@@ -62,7 +62,8 @@ void registerAdamInject(std::vector<OptimizerEntry>& entries) {
   using namespace schema;
   entries.push_back({{"adaminject", "AdamInject", "AdaInject applied to Adam: the last parameter change injected",
                       with(adamLike("0.001", "0.0"), {real("k", "2.0", "injection divisor, > 0")})},
-                     makeKernelOptimizer<AdamInject>, adamInjectReference});
+                     makeKernelOptimizer<AdamInject>,
+                     adamInjectReference});
 }
 
 }  // namespace gradlab::optim

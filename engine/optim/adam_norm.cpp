@@ -11,15 +11,13 @@
 namespace gradlab::optim {
 namespace {
 using gpu::Access;
-const gpu::KernelSpec kNorm{"optim_grad_norm",
-                            spirv::optim_grad_norm,
-                            {Access::Read, Access::Read, Access::Read, Access::ReadWrite},
-                            16};
-const gpu::KernelSpec kAdamNorm{"optim_adam_norm",
-                                spirv::optim_adam_norm,
-                                {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite,
-                                 Access::ReadWrite, Access::Read},
-                                36};
+const gpu::KernelSpec kNorm{
+    "optim_grad_norm", spirv::optim_grad_norm, {Access::Read, Access::Read, Access::Read, Access::ReadWrite}, 16};
+const gpu::KernelSpec kAdamNorm{
+    "optim_adam_norm",
+    spirv::optim_adam_norm,
+    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Read},
+    36};
 
 class AdamNorm final : public KernelOptimizer {
  public:
@@ -30,10 +28,12 @@ class AdamNorm final : public KernelOptimizer {
  protected:
   void recordTensor(gpu::Recording& rec, size_t index, const ParamRef& p, const UpdateContext& ctx) override {
     const double gamma = settings_["gamma"];
-    const struct { uint32_t n; float gamma, oneMinusGamma, weightDecay; } normPush{p.count, float(gamma), float(1 - gamma),
-                                                                                 weightDecay(p)};
-    rec.dispatch(context_.kernel(kNorm, {256, 1, 1}), {ctx.control, p.value, p.grad, state(index, "grad_norm")}, normPush,
-                 {1, 1, 1});
+    const struct {
+      uint32_t n;
+      float gamma, oneMinusGamma, weightDecay;
+    } normPush{p.count, float(gamma), float(1 - gamma), weightDecay(p)};
+    rec.dispatch(context_.kernel(kNorm, {256, 1, 1}), {ctx.control, p.value, p.grad, state(index, "grad_norm")},
+                 normPush, {1, 1, 1});
     const AdamPush push = adamPush(p);
     rec.dispatch(context_.kernel(kAdamNorm, {256, 1, 1}),
                  {ctx.control, ctx.step, p.value, p.grad, state(index, "exp_avg"), state(index, "exp_avg_sq"),
@@ -71,9 +71,11 @@ void adamNormReference(const Settings& s, std::vector<double>& param, const std:
 
 void registerAdamNorm(std::vector<OptimizerEntry>& entries) {
   using namespace schema;
-  entries.push_back({{"adamnorm", "AdamNorm", "AdaNorm applied to Adam: gradient norm kept up to its running mean",
-                      with(adamLike("0.001", "0.0"), {real("gamma", "0.95", "decay of the running gradient norm, in [0, 1]")})},
-                     makeKernelOptimizer<AdamNorm>, adamNormReference});
+  entries.push_back(
+      {{"adamnorm", "AdamNorm", "AdaNorm applied to Adam: gradient norm kept up to its running mean",
+        with(adamLike("0.001", "0.0"), {real("gamma", "0.95", "decay of the running gradient norm, in [0, 1]")})},
+       makeKernelOptimizer<AdamNorm>,
+       adamNormReference});
 }
 
 }  // namespace gradlab::optim

@@ -171,14 +171,15 @@ Settings resolveSettings(const std::string& name, const std::map<std::string, st
       const Range& r = range->second;
       const bool ok = (r.loOpen ? v > r.lo : v >= r.lo) && (r.hiOpen ? v < r.hi : v <= r.hi);
       if (!ok)
-        throw std::invalid_argument("Invalid " + p.name + " value: " + value->text() + " (" + def->title +
-                                    " needs " + rangeText(p.name, r) + ")");
+        throw std::invalid_argument("Invalid " + p.name + " value: " + value->text() + " (" + def->title + " needs " +
+                                    rangeText(p.name, r) + ")");
     }
     s.values[p.name] = v;
   }
   if (s.flag("nesterov") && (s["momentum"] <= 0 || s["dampening"] != 0))
     throw std::invalid_argument("Nesterov momentum requires a momentum > 0 and zero dampening (got momentum = " +
-                                nn::formatNumber(s["momentum"]) + ", dampening = " + nn::formatNumber(s["dampening"]) + ")");
+                                nn::formatNumber(s["momentum"]) + ", dampening = " + nn::formatNumber(s["dampening"]) +
+                                ")");
   return s;
 }
 

@@ -63,8 +63,10 @@ void diffGradReference(const Settings& s, std::vector<double>& param, const std:
 
 void registerDiffGrad(std::vector<OptimizerEntry>& entries) {
   using namespace schema;
-  entries.push_back({{"diffgrad", "diffGrad", "Adam with friction from the change of the gradient", adamLike("0.001", "0.0")},
-                     makeKernelOptimizer<DiffGrad>, diffGradReference});
+  entries.push_back(
+      {{"diffgrad", "diffGrad", "Adam with friction from the change of the gradient", adamLike("0.001", "0.0")},
+       makeKernelOptimizer<DiffGrad>,
+       diffGradReference});
 }
 
 }  // namespace gradlab::optim

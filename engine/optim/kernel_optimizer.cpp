@@ -9,10 +9,7 @@ namespace gradlab::optim {
 
 KernelOptimizer::KernelOptimizer(gpu::Context& context, std::string title, Settings settings,
                                  std::vector<StateSpec> states)
-    : context_(context),
-      settings_(std::move(settings)),
-      title_(std::move(title)),
-      specs_(std::move(states)),
+    : context_(context), settings_(std::move(settings)), title_(std::move(title)), specs_(std::move(states)),
       last_(context, 8, /*hostMapped=*/true) {
   clearLast();
 }
@@ -48,7 +45,9 @@ void KernelOptimizer::recordUpdate(gpu::Recording& rec, const std::vector<ParamR
   for (size_t i = 0; i < params.size(); ++i)
     if (params[i].count > 0) recordTensor(rec, i, params[i], ctx);
   rec.copy(gpu::BufferRange(*ctx.step.buffer, ctx.step.offset, 4), gpu::BufferRange(last_, 0, 4));
-  rec.copy(gpu::BufferRange(*ctx.control.buffer, ctx.control.offset + offsetof(train::ControlBlock, learningRateBits), 4), gpu::BufferRange(last_, 4, 4));
+  rec.copy(
+      gpu::BufferRange(*ctx.control.buffer, ctx.control.offset + offsetof(train::ControlBlock, learningRateBits), 4),
+      gpu::BufferRange(last_, 4, 4));
 }
 
 void KernelOptimizer::reset() {
@@ -114,21 +113,23 @@ void KernelOptimizer::loadState(const OptimizerState& saved) {
     for (size_t s = 0; s < specs_.size(); ++s)
       if (specs_[s].used)
         targets[std::to_string(t) + "." + specs_[s].name] = {tensors_[t].buffers[s].get(),
-                                                              specs_[s].floats ? specs_[s].floats : tensors_[t].count};
+                                                             specs_[s].floats ? specs_[s].floats : tensors_[t].count};
   for (const auto& [block, buffer] : shared_) targets[block] = {buffer, buffer->bytes() / 4};
   targets["last"] = {&last_, 2};
   const auto unfit = [&](const std::string& why) {
-    return std::invalid_argument("The saved " + saved.optimizer + " state does not fit this run's " + name() + " (" + why +
-                                 "): it was saved for another network or optimizer; reset to start over.");
+    return std::invalid_argument("The saved " + saved.optimizer + " state does not fit this run's " + name() + " (" +
+                                 why + "): it was saved for another network or optimizer; reset to start over.");
   };
   if (saved.optimizer != name()) throw unfit("another optimizer");
   for (const auto& [block, target] : targets) {
     const auto it = saved.blocks.find(block);
     if (it == saved.blocks.end()) throw unfit("no " + block);
     if (it->second.size() != target.floats)
-      throw unfit(block + " has " + std::to_string(it->second.size()) + " values, not " + std::to_string(target.floats));
+      throw unfit(block + " has " + std::to_string(it->second.size()) + " values, not " +
+                  std::to_string(target.floats));
   }
-  if (saved.blocks.size() != targets.size()) throw unfit(std::to_string(saved.blocks.size()) + " blocks, not " + std::to_string(targets.size()));
+  if (saved.blocks.size() != targets.size())
+    throw unfit(std::to_string(saved.blocks.size()) + " blocks, not " + std::to_string(targets.size()));
   for (const auto& [block, target] : targets) target.buffer->upload(saved.blocks.at(block).data(), target.floats * 4);
 }
 

@@ -31,10 +31,10 @@ class KernelOptimizer : public Optimizer {
 
  protected:
   struct StateSpec {
-    std::string name;       // PyTorch's state name: "exp_avg", "momentum_buffer", ...
-    bool used = true;       // false: a 4-byte placeholder bound where the kernel expects it
-    float initial = 0;      // value after creation and reset
-    uint32_t floats = 0;    // 0: one per parameter element
+    std::string name;     // PyTorch's state name: "exp_avg", "momentum_buffer", ...
+    bool used = true;     // false: a 4-byte placeholder bound where the kernel expects it
+    float initial = 0;    // value after creation and reset
+    uint32_t floats = 0;  // 0: one per parameter element
   };
   KernelOptimizer(gpu::Context& context, std::string title, Settings settings, std::vector<StateSpec> states);
 
@@ -53,7 +53,9 @@ class KernelOptimizer : public Optimizer {
   std::vector<float> download(size_t tensor, const std::string& name) const;
   size_t tensorCount() const { return tensors_.size(); }
   // Weight decay for a tensor: the setting where it decays (ParamRef::decays or decay_all), else 0.
-  float weightDecay(const ParamRef& p) const { return settings_.decays(p.decays) ? float(settings_["weight_decay"]) : 0.0f; }
+  float weightDecay(const ParamRef& p) const {
+    return settings_.decays(p.decays) ? float(settings_["weight_decay"]) : 0.0f;
+  }
   // The step t of the last update that ran (0: none since creation or reset) and its learning rate;
   // copied on the device at each update, so they stay readable whatever happens to the buffers.
   uint32_t stepsTaken() const;
@@ -69,8 +71,8 @@ class KernelOptimizer : public Optimizer {
   };
   AdamPush adamPush(const ParamRef& p) const {
     const double b1 = settings_["beta1"], b2 = settings_["beta2"];
-    return {p.count,    float(b1),  float(1 - b1),  float(b2), float(1 - b2),
-            lnBeta(b1), lnBeta(b2), weightDecay(p), float(settings_["eps"])};
+    return {p.count,    float(b1),      float(1 - b1),          float(b2), float(1 - b2), lnBeta(b1),
+            lnBeta(b2), weightDecay(p), float(settings_["eps"])};
   }
 
   static gpu::WorkGroup groups(uint32_t n) { return {std::clamp<uint32_t>((n + 255) / 256, 1, 4096), 1, 1}; }

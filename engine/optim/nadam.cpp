@@ -11,11 +11,11 @@ namespace gradlab::optim {
 namespace {
 using gpu::Access;
 const gpu::KernelSpec kMu{"optim_nadam_mu", spirv::optim_nadam_mu, {Access::Read, Access::Read, Access::ReadWrite}, 8};
-const gpu::KernelSpec kNadam{"optim_nadam",
-                             spirv::optim_nadam,
-                             {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite,
-                              Access::ReadWrite, Access::Read},
-                             40};
+const gpu::KernelSpec kNadam{
+    "optim_nadam",
+    spirv::optim_nadam,
+    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Read},
+    40};
 
 class Nadam final : public KernelOptimizer {
  public:
@@ -39,12 +39,15 @@ class Nadam final : public KernelOptimizer {
     struct {
       uint32_t n, decoupled;
       float beta1, oneMinusBeta1, beta2, oneMinusBeta2, lnBeta2, momentumDecay, weightDecay, eps;
-    } push{p.count,       settings_.flag("decoupled_weight_decay"), float(b1),      float(1 - b1),
-           float(b2),     float(1 - b2),                            lnBeta(b2),     float(settings_["momentum_decay"]),
+    } push{p.count,        settings_.flag("decoupled_weight_decay"),
+           float(b1),      float(1 - b1),
+           float(b2),      float(1 - b2),
+           lnBeta(b2),     float(settings_["momentum_decay"]),
            weightDecay(p), float(settings_["eps"])};
-    rec.dispatch(context_.kernel(kNadam, {256, 1, 1}),
-                 {ctx.control, ctx.step, p.value, p.grad, state(index, "exp_avg"), state(index, "exp_avg_sq"), muProduct_},
-                 push, groups(p.count));
+    rec.dispatch(
+        context_.kernel(kNadam, {256, 1, 1}),
+        {ctx.control, ctx.step, p.value, p.grad, state(index, "exp_avg"), state(index, "exp_avg_sq"), muProduct_}, push,
+        groups(p.count));
   }
   std::vector<std::string> viewNames() const override { return {"mu_product", "effective_lr"}; }
   // mu_product: {mu_1 ... mu_t} (shared by all tensors). effective_lr: lr / (sqrt(v^) + eps).
@@ -85,10 +88,12 @@ double reference::nadamMu(double beta1, double momentumDecay, uint64_t t) {
 
 void registerNadam(std::vector<OptimizerEntry>& entries) {
   using namespace schema;
-  entries.push_back({{"nadam", "NAdam", "Adam with Nesterov momentum",
-                      with(adamLike("0.002", "0.0"), {real("momentum_decay", "0.004", "momentum warm-up psi, >= 0"),
-                                                      flag("decoupled_weight_decay", "decay as AdamW instead of an L2 penalty")})},
-                     makeKernelOptimizer<Nadam>, nadamReference});
+  entries.push_back(
+      {{"nadam", "NAdam", "Adam with Nesterov momentum",
+        with(adamLike("0.002", "0.0"), {real("momentum_decay", "0.004", "momentum warm-up psi, >= 0"),
+                                        flag("decoupled_weight_decay", "decay as AdamW instead of an L2 penalty")})},
+       makeKernelOptimizer<Nadam>,
+       nadamReference});
 }
 
 }  // namespace gradlab::optim

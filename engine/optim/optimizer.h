@@ -68,7 +68,7 @@ class Optimizer {
 // An optimizer GradLab offers: PyTorch's name and hyper-parameters (lr, momentum, betas as beta1 and
 // beta2, eps, weight_decay, ...), with defaults and valid ranges.
 struct OptimizerDef {
-  std::string name;  // "sgd", "adam", ... (lower case, as on the command line)
+  std::string name;   // "sgd", "adam", ... (lower case, as on the command line)
   std::string title;  // "SGD", "Adam", ...
   std::string summary;
   std::vector<nn::ParamDef> params;
@@ -77,8 +77,9 @@ struct OptimizerDef {
 const std::vector<OptimizerDef>& optimizerCatalog();
 const OptimizerDef* findOptimizer(const std::string& name);
 
-// Creates an optimizer (docs/OPTIMIZERS.md lists them, their state and decay_all); `values` override defaults by name. Throws std::invalid_argument with a
-// message naming the value and its valid range (as PyTorch does) for anything invalid.
+// Creates an optimizer (docs/OPTIMIZERS.md lists them, their state and decay_all); `values` override defaults by name.
+// Throws std::invalid_argument with a message naming the value and its valid range (as PyTorch does) for anything
+// invalid.
 std::unique_ptr<Optimizer> createOptimizer(gpu::Context& context, const std::string& name,
                                            const std::map<std::string, std::string>& values = {});
 

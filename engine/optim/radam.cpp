@@ -10,11 +10,11 @@
 namespace gradlab::optim {
 namespace {
 using gpu::Access;
-const gpu::KernelSpec kRadam{"optim_radam",
-                             spirv::optim_radam,
-                             {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite,
-                              Access::ReadWrite, Access::Read},
-                             48};
+const gpu::KernelSpec kRadam{
+    "optim_radam",
+    spirv::optim_radam,
+    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Read},
+    48};
 constexpr uint32_t kTableSize = 16384;  // steps whose r_t the host computes in double
 
 class Radam final : public KernelOptimizer {
@@ -32,8 +32,11 @@ class Radam final : public KernelOptimizer {
     struct {
       uint32_t n, decoupled, tableSize;
       float beta1, oneMinusBeta1, beta2, oneMinusBeta2, lnBeta1, lnBeta2, rhoInf, weightDecay, eps;
-    } push{p.count,    settings_.flag("decoupled_weight_decay"), kTableSize,           float(b1),     float(1 - b1),
-           float(b2),  float(1 - b2),                            lnBeta(b1),           lnBeta(b2),    float(2 / (1 - b2) - 1),
+    } push{p.count,        settings_.flag("decoupled_weight_decay"),
+           kTableSize,     float(b1),
+           float(1 - b1),  float(b2),
+           float(1 - b2),  lnBeta(b1),
+           lnBeta(b2),     float(2 / (1 - b2) - 1),
            weightDecay(p), float(settings_["eps"])};
     rec.dispatch(context_.kernel(kRadam, {256, 1, 1}),
                  {ctx.control, ctx.step, p.value, p.grad, state(index, "exp_avg"), state(index, "exp_avg_sq"), table_},
@@ -87,9 +90,11 @@ double reference::radamRectification(double beta2, uint64_t t) {
 
 void registerRadam(std::vector<OptimizerEntry>& entries) {
   using namespace schema;
-  entries.push_back({{"radam", "RAdam", "Adam with the variance of the adaptive rate rectified",
-                      with(adamLike("0.001", "0.0"), {flag("decoupled_weight_decay", "decay as AdamW instead of an L2 penalty")})},
-                     makeKernelOptimizer<Radam>, radamReference});
+  entries.push_back(
+      {{"radam", "RAdam", "Adam with the variance of the adaptive rate rectified",
+        with(adamLike("0.001", "0.0"), {flag("decoupled_weight_decay", "decay as AdamW instead of an L2 penalty")})},
+       makeKernelOptimizer<Radam>,
+       radamReference});
 }
 
 }  // namespace gradlab::optim

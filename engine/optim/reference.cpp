@@ -22,8 +22,10 @@ void step(const Settings& s, std::vector<double>& param, const std::vector<doubl
   const bool decoupled = s.name == "adamw" || s.flag("decoupled_weight_decay");
   std::vector<double> g(grad);
   for (size_t i = 0; i < param.size(); ++i) {
-    if (decoupled) param[i] -= lr * wd * param[i];
-    else g[i] += wd * param[i];
+    if (decoupled)
+      param[i] -= lr * wd * param[i];
+    else
+      g[i] += wd * param[i];
   }
   entry->reference(s, param, g, state, t, lr);
 }

@@ -28,9 +28,9 @@ std::vector<double>& stateVector(TensorState& state, const std::string& key, siz
 void step(const Settings& s, std::vector<double>& param, const std::vector<double>& grad, TensorState& state,
           uint64_t t, double lr, bool decays);
 
-// RAdam's rectification (optim/radam.cpp) r_t for step t: sqrt((rho_t-4)(rho_t-2)rho_inf / ((rho_inf-4)(rho_inf-2)rho_t))
-// with rho_inf = 2/(1-beta2) - 1 and rho_t = rho_inf - 2 t beta2^t / (1-beta2^t); 0 while rho_t <= 5
-// (the update is then un-adapted momentum).
+// RAdam's rectification (optim/radam.cpp) r_t for step t: sqrt((rho_t-4)(rho_t-2)rho_inf /
+// ((rho_inf-4)(rho_inf-2)rho_t)) with rho_inf = 2/(1-beta2) - 1 and rho_t = rho_inf - 2 t beta2^t / (1-beta2^t); 0
+// while rho_t <= 5 (the update is then un-adapted momentum).
 double radamRectification(double beta2, uint64_t t);
 // NAdam's momentum coefficient (optim/nadam.cpp) mu_t = beta1 (1 - 0.5 * 0.96^(t * momentum_decay)).
 double nadamMu(double beta1, double momentumDecay, uint64_t t);

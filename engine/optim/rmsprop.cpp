@@ -83,14 +83,18 @@ void rmspropReference(const Settings& s, std::vector<double>& param, const std::
 
 void registerRmsprop(std::vector<OptimizerEntry>& entries) {
   using namespace schema;
-  entries.push_back({{"rmsprop", "RMSprop", "steps scaled by a running mean of squared gradients",
-                      {real("lr", "0.01", "learning rate, in [0, 1e6]"), real("alpha", "0.99", "smoothing constant, in [0, 1]"),
-                       real("eps", "1e-08", "added to the denominator, > 0"),
-                       real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"),
-                       real("momentum", "0.0", "momentum factor, >= 0"),
-                       flag("centered", "normalise by the estimated variance instead of the second moment"),
-                       flag("decay_all", kDecayAll)}},
-                     makeKernelOptimizer<Rmsprop>, rmspropReference});
+  entries.push_back(
+      {{"rmsprop",
+        "RMSprop",
+        "steps scaled by a running mean of squared gradients",
+        {real("lr", "0.01", "learning rate, in [0, 1e6]"), real("alpha", "0.99", "smoothing constant, in [0, 1]"),
+         real("eps", "1e-08", "added to the denominator, > 0"),
+         real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"),
+         real("momentum", "0.0", "momentum factor, >= 0"),
+         flag("centered", "normalise by the estimated variance instead of the second moment"),
+         flag("decay_all", kDecayAll)}},
+       makeKernelOptimizer<Rmsprop>,
+       rmspropReference});
 }
 
 }  // namespace gradlab::optim

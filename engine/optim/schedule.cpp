@@ -85,14 +85,15 @@ ScheduleSpec parseScheduleSpec(const std::string& text) {
 
 Schedule makeSchedule(const ScheduleSpec& spec) {
   namespace ranges = util::ranges;
-  const auto kind = std::find_if(kinds().begin(), kinds().end(), [&](const KindInfo& k) { return k.name == spec.name; });
+  const auto kind =
+      std::find_if(kinds().begin(), kinds().end(), [&](const KindInfo& k) { return k.name == spec.name; });
   // Text that cannot be a name (a whole spec its caller could not split) is refused in the
   // parser's words, which say what is malformed.
   if (kind == kinds().end() && spec.values.empty() && spec.name.find_first_of(":=,") != std::string::npos)
     parseScheduleSpec(spec.name);
   if (kind == kinds().end())
-    throw std::invalid_argument("Unknown schedule '" + util::printable(spec.name, 40) + "'; accepted: " +
-                                util::joinedNames(scheduleNames()) + " (or warmup=N)");
+    throw std::invalid_argument("Unknown schedule '" + util::printable(spec.name, 40) +
+                                "'; accepted: " + util::joinedNames(scheduleNames()) + " (or warmup=N)");
   std::vector<std::string> keys{"warmup"};
   keys.insert(keys.end(), kind->keys.begin(), kind->keys.end());
   std::vector<util::KeyValue> items;
@@ -102,20 +103,31 @@ Schedule makeSchedule(const ScheduleSpec& spec) {
   s.kind = kind->kind;
   if (s.kind == ScheduleKind::Exponential) s.gamma = 0.99;
   for (const auto& [key, value] : spec.values) {
-    if (key == "warmup") s.warmup = count(key, value, ranges::kWarmupSteps);
-    else if (key == "step_size") s.stepSize = count(key, value, ranges::kSchedulePeriod);
-    else if (key == "gamma") s.gamma = util::parseNumber(key, value, ranges::kScheduleGamma);
-    else if (key == "decay") s.decay = util::parseNumber(key, value, ranges::kScheduleDecay);
-    else if (key == "T_max") s.tMax = count(key, value, ranges::kSchedulePeriod);
-    else if (key == "T_0") s.t0 = count(key, value, ranges::kSchedulePeriod);
-    else if (key == "T_mult") s.tMult = count(key, value, ranges::kSchedulePeriod);
-    else if (key == "eta_min") s.etaMin = util::parseNumber(key, value, ranges::kScheduleFloor);
+    if (key == "warmup")
+      s.warmup = count(key, value, ranges::kWarmupSteps);
+    else if (key == "step_size")
+      s.stepSize = count(key, value, ranges::kSchedulePeriod);
+    else if (key == "gamma")
+      s.gamma = util::parseNumber(key, value, ranges::kScheduleGamma);
+    else if (key == "decay")
+      s.decay = util::parseNumber(key, value, ranges::kScheduleDecay);
+    else if (key == "T_max")
+      s.tMax = count(key, value, ranges::kSchedulePeriod);
+    else if (key == "T_0")
+      s.t0 = count(key, value, ranges::kSchedulePeriod);
+    else if (key == "T_mult")
+      s.tMult = count(key, value, ranges::kSchedulePeriod);
+    else if (key == "eta_min")
+      s.etaMin = util::parseNumber(key, value, ranges::kScheduleFloor);
   }
   // PyTorch has no default for these: they must be given.
   const auto given = [&](const char* key) { return spec.values.count(key) > 0; };
-  if (s.kind == ScheduleKind::Step && !given("step_size")) fail("Schedule step needs step_size=N (steps between decays, >= 1)");
-  if (s.kind == ScheduleKind::Cosine && !given("T_max")) fail("Schedule cosine needs T_max=N (steps of the half period, >= 1)");
-  if (s.kind == ScheduleKind::WarmRestarts && !given("T_0")) fail("Schedule sgdr needs T_0=N (steps of the first period, >= 1)");
+  if (s.kind == ScheduleKind::Step && !given("step_size"))
+    fail("Schedule step needs step_size=N (steps between decays, >= 1)");
+  if (s.kind == ScheduleKind::Cosine && !given("T_max"))
+    fail("Schedule cosine needs T_max=N (steps of the half period, >= 1)");
+  if (s.kind == ScheduleKind::WarmRestarts && !given("T_0"))
+    fail("Schedule sgdr needs T_0=N (steps of the first period, >= 1)");
   return s;
 }
 
@@ -148,7 +160,8 @@ double learningRateAt(const Schedule& s, uint64_t step) {
     case ScheduleKind::Cosine: return cosine(s, double(t) / s.tMax);
     case ScheduleKind::WarmRestarts: {
       uint64_t current = t, period = s.t0;
-      if (s.tMult == 1) current = t % period;
+      if (s.tMult == 1)
+        current = t % period;
       else
         while (current >= period) {
           current -= period;
@@ -163,8 +176,9 @@ double learningRateAt(const Schedule& s, uint64_t step) {
 void recordSchedule(gpu::Recording& rec, const Schedule& s, gpu::BufferRange baseRate, gpu::BufferRange control,
                     gpu::BufferRange step) {
   // ln(gamma) from double: gamma^t = exp(t ln gamma) keeps its digits in float.
-  const SchedulePush push{uint32_t(s.kind), s.warmup, s.stepSize, s.tMax, s.t0, s.tMult,
-                          float(std::log(s.gamma > 0 ? s.gamma : 1.0)), float(s.decay), float(s.etaMin)};
+  const SchedulePush push{
+      uint32_t(s.kind), s.warmup,       s.stepSize, s.tMax, s.t0, s.tMult, float(std::log(s.gamma > 0 ? s.gamma : 1.0)),
+      float(s.decay),   float(s.etaMin)};
   rec.dispatch(rec.context().kernel(kSchedule, {1, 1, 1}), {control, step, baseRate}, push, {1, 1, 1});
 }
 

@@ -27,15 +27,15 @@ enum class ScheduleKind : uint32_t { Constant = 0, Step, Exponential, Inverse, C
 
 struct Schedule {
   ScheduleKind kind = ScheduleKind::Constant;
-  double lr0 = 0.1;           // the base rate (a session sets it to its optimizer's learning rate)
-  uint32_t stepSize = 1;      // step: steps between decays
-  double gamma = 0.1;         // step and exponential: the factor
-  double decay = 0;           // inverse: lr0 / (1 + decay t)
-  uint32_t tMax = 1;          // cosine: the half period, in steps
-  uint32_t t0 = 1;            // sgdr: the first period, in steps
-  uint32_t tMult = 1;         // sgdr: each period this many times longer than the one before
-  double etaMin = 0;          // cosine and sgdr: the lowest rate
-  uint32_t warmup = 0;        // steps of linear warm-up before the schedule (0: none)
+  double lr0 = 0.1;       // the base rate (a session sets it to its optimizer's learning rate)
+  uint32_t stepSize = 1;  // step: steps between decays
+  double gamma = 0.1;     // step and exponential: the factor
+  double decay = 0;       // inverse: lr0 / (1 + decay t)
+  uint32_t tMax = 1;      // cosine: the half period, in steps
+  uint32_t t0 = 1;        // sgdr: the first period, in steps
+  uint32_t tMult = 1;     // sgdr: each period this many times longer than the one before
+  double etaMin = 0;      // cosine and sgdr: the lowest rate
+  uint32_t warmup = 0;    // steps of linear warm-up before the schedule (0: none)
 
   // Whether the rate changes with the step (false: no dispatch is recorded).
   bool active() const { return kind != ScheduleKind::Constant || warmup > 0; }
@@ -70,7 +70,7 @@ double learningRateAt(const Schedule& schedule, uint64_t step);
 // Records the rate of step t = step[0] into the control block (train/control_block.h), with lr0
 // read from baseRate[0] (float), so a new base rate (TrainingSession::setLearningRate) needs no
 // re-recording either.
-void recordSchedule(gpu::Recording& rec, const Schedule& schedule, gpu::BufferRange baseRate,
-                    gpu::BufferRange control, gpu::BufferRange step);
+void recordSchedule(gpu::Recording& rec, const Schedule& schedule, gpu::BufferRange baseRate, gpu::BufferRange control,
+                    gpu::BufferRange step);
 
 }  // namespace gradlab::optim

@@ -66,12 +66,16 @@ void Sgd::recordUpdate(gpu::Recording& rec, const std::vector<ParamRef>& params,
 
 void registerSgd(std::vector<OptimizerEntry>& entries) {
   using namespace schema;
-  entries.push_back({{"sgd", "SGD", "stochastic gradient descent with optional (Nesterov) momentum",
-                      {real("lr", "0.001", "learning rate, in [0, 1e6]"), real("momentum", "0.0", "momentum factor, >= 0"),
-                       real("dampening", "0.0", "dampening of the momentum, in [0, 1]"),
-                       flag("nesterov", "Nesterov momentum (needs momentum > 0 and dampening 0)"),
-                       real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"), flag("decay_all", kDecayAll)}},
-                     makeKernelOptimizer<TorchSgd>, sgdReference});
+  entries.push_back(
+      {{"sgd",
+        "SGD",
+        "stochastic gradient descent with optional (Nesterov) momentum",
+        {real("lr", "0.001", "learning rate, in [0, 1e6]"), real("momentum", "0.0", "momentum factor, >= 0"),
+         real("dampening", "0.0", "dampening of the momentum, in [0, 1]"),
+         flag("nesterov", "Nesterov momentum (needs momentum > 0 and dampening 0)"),
+         real("weight_decay", "0.0", "L2 penalty added to the gradient, >= 0"), flag("decay_all", kDecayAll)}},
+       makeKernelOptimizer<TorchSgd>,
+       sgdReference});
 }
 
 }  // namespace gradlab::optim

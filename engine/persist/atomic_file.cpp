@@ -44,7 +44,9 @@ int temporaryWriter(const std::string& file, const std::string& name) {
   const std::string rest = file.substr(mark + kTemporaryMark.size());
   const size_t dash = rest.find('-');
   if (dash == 0 || dash == std::string::npos || dash > 9 || dash + 1 == rest.size()) return 0;
-  const auto digits = [](std::string_view s) { return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }); };
+  const auto digits = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
   if (!digits(std::string_view(rest).substr(0, dash)) || !digits(std::string_view(rest).substr(dash + 1))) return 0;
   return std::stoi(rest.substr(0, dash));
 }
@@ -100,8 +102,10 @@ void writeFileAtomically(const std::filesystem::path& requested, std::string_vie
   if (::stat(path.c_str(), &old) == 0 && S_ISREG(old.st_mode)) ::fchmod(fd, old.st_mode & 07777);
 
   const char* failedStep = nullptr;
-  if (!writeAll(fd, bytes)) failedStep = "writing";
-  else if (::fsync(fd) != 0) failedStep = "flushing it to disk";
+  if (!writeAll(fd, bytes))
+    failedStep = "writing";
+  else if (::fsync(fd) != 0)
+    failedStep = "flushing it to disk";
   int error = errno;
   if (::close(fd) != 0 && !failedStep) failedStep = "closing it", error = errno;
   if (!failedStep && ::rename(temporary.c_str(), path.c_str()) != 0) failedStep = "replacing the file", error = errno;

@@ -49,7 +49,9 @@ int markerPid(const std::filesystem::path& file) {
   const std::string name = file.filename().string(), prefix = kPrefix;
   if (file.extension() != kMarkerExtension || name.rfind(prefix, 0) != 0) return 0;
   const std::string digits = file.stem().string().substr(prefix.size());
-  if (digits.empty() || digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return 0;
+  if (digits.empty() || digits.size() > 9 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return 0;
   return std::stoi(digits);
 }
 
@@ -83,7 +85,8 @@ std::vector<Recoverable> AutosaveSlot::recoverable() const {
     const auto savedAt = std::filesystem::last_write_time(file, missing);
     if (!missing) found.push_back({file, savedAt, pid});
   }
-  std::sort(found.begin(), found.end(), [](const Recoverable& a, const Recoverable& b) { return a.savedAt > b.savedAt; });
+  std::sort(found.begin(), found.end(),
+            [](const Recoverable& a, const Recoverable& b) { return a.savedAt > b.savedAt; });
   return found;
 }
 

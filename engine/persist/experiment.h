@@ -22,24 +22,24 @@ struct TrainingSettings {
   uint32_t toySamples = 600;              // the 2-D toy sets: points, noise and classes
   double toyNoise = 0.1;
   uint32_t toyClasses = 2;
-  uint32_t sampleLimit = 0;        // use only the first N training samples (0: all)
-  double validationFraction = 0;   // held out of the training data (0: the test split)
+  uint32_t sampleLimit = 0;       // use only the first N training samples (0: all)
+  double validationFraction = 0;  // held out of the training data (0: the test split)
   uint32_t batch = 64;
   uint32_t epochs = 1;
-  uint64_t maxSteps = 0;           // 0: the epochs decide
+  uint64_t maxSteps = 0;  // 0: the epochs decide
   uint32_t seed = 0;
-  std::string device;              // a device index or part of its name ("": the best)
+  std::string device;                  // a device index or part of its name ("": the best)
   std::string normalization = "none";  // data::normalizationName: none, symmetric, mean-image, ...
   // --augment's keys (flip, crop, rotate, brightness, contrast) -> value text ("" for flip).
   std::map<std::string, std::string> augmentation;
-  std::string optimizer = "sgd";                          // optim catalog name
-  std::map<std::string, std::string> optimizerValues;     // "lr" -> "0.1", as optim::resolveSettings takes them
-  std::string schedule = "constant";                      // optim::scheduleNames()
-  std::map<std::string, std::string> scheduleValues;      // "T_max" -> "1000", "warmup" -> "100"
-  double l1 = 0, l2 = 0;                                  // train::Regularization
+  std::string optimizer = "sgd";                       // optim catalog name
+  std::map<std::string, std::string> optimizerValues;  // "lr" -> "0.1", as optim::resolveSettings takes them
+  std::string schedule = "constant";                   // optim::scheduleNames()
+  std::map<std::string, std::string> scheduleValues;   // "T_max" -> "1000", "warmup" -> "100"
+  double l1 = 0, l2 = 0;                               // train::Regularization
   bool penalizeAllTensors = false;
   double clipNorm = 0, clipValue = 0;
-  uint32_t probeInterval = 0;  // steps between probes (0: none)
+  uint32_t probeInterval = 0;        // steps between probes (0: none)
   std::string convolution = "auto";  // how Conv2d computes: auto, direct or fft (nn::parseConvAlgorithm); format 2
 
   bool operator==(const TrainingSettings&) const = default;
@@ -66,7 +66,7 @@ struct Tensor {
 // first moment). step 0 and no blocks: the file holds no run to continue.
 struct RunProgress {
   uint64_t step = 0;
-  std::string optimizer;                     // the optimizer that saved the blocks ("Adam")
+  std::string optimizer;  // the optimizer that saved the blocks ("Adam")
   std::map<std::string, Tensor> optimizerState;
   bool empty() const { return step == 0 && optimizerState.empty(); }
   bool operator==(const RunProgress&) const = default;
@@ -97,7 +97,7 @@ inline constexpr size_t kMaxComparisons = 3;
 
 struct Experiment {
   std::string title;
-  std::string network;  // the network's text (nn::printNetwork / nn::parseNetwork)
+  std::string network;                         // the network's text (nn::printNetwork / nn::parseNetwork)
   std::map<std::string, NodePosition> layout;  // node name -> position in the editor
   TrainingSettings training;
   // Results, empty when the experiment was not trained (or the user saved without them).

@@ -88,11 +88,12 @@ void number(Archive& ar, double& value) {
     char buffer[32];
     text.assign(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
   }
-  ar & text;
+  ar& text;
   if constexpr (Archive::is_loading::value) {
     const char* end = text.data() + text.size();
     const auto parsed = std::from_chars(text.data(), end, value);
-    if (parsed.ec != std::errc() || parsed.ptr != end) throw std::runtime_error("malformed number '" + util::printable(text, 60) + "'");
+    if (parsed.ec != std::errc() || parsed.ptr != end)
+      throw std::runtime_error("malformed number '" + util::printable(text, 60) + "'");
   }
 }
 
@@ -106,7 +107,7 @@ template <class Archive, class T>
 void packed(Archive& ar, std::vector<T>& values) {
   static_assert(std::is_arithmetic_v<T>);
   uint64_t count = values.size();
-  ar & count;
+  ar& count;
   if (count == 0) {
     values.clear();
     return;
@@ -122,7 +123,7 @@ void packed(Archive& ar, std::vector<T>& values) {
     bytes.resize(count * sizeof(T));
   }
   auto blob = boost::serialization::make_binary_object(bytes.data(), bytes.size());
-  ar & blob;
+  ar& blob;
   if constexpr (Archive::is_loading::value) {
     reverseBytesOnBigEndian<T>(bytes.data(), count);
     values.resize(count);
@@ -145,7 +146,8 @@ void history(Archive& ar, std::vector<MetricPoint>& points) {
   packed(ar, loss);
   packed(ar, accuracy);
   if constexpr (Archive::is_loading::value) {
-    if (loss.size() != steps.size() || accuracy.size() != steps.size()) throw std::runtime_error("metric columns differ in length");
+    if (loss.size() != steps.size() || accuracy.size() != steps.size())
+      throw std::runtime_error("metric columns differ in length");
     points.resize(steps.size());
     for (size_t i = 0; i < steps.size(); ++i) points[i] = {steps[i], loss[i], accuracy[i]};
   }
@@ -156,14 +158,15 @@ void history(Archive& ar, std::vector<MetricPoint>& points) {
 template <class Archive>
 void comparisons(Archive& ar, std::vector<RunVariant>& runs) {
   uint64_t count = runs.size();
-  ar & count;
+  ar& count;
   if constexpr (Archive::is_loading::value) {
     if (count > kMaxComparisons)
-      throw std::runtime_error("it names " + std::to_string(count) + " runs besides the first, where a comparison has at most " +
+      throw std::runtime_error("it names " + std::to_string(count) +
+                               " runs besides the first, where a comparison has at most " +
                                std::to_string(kMaxComparisons));
     runs.resize(count);
   }
-  for (RunVariant& run : runs) ar & run;
+  for (RunVariant& run : runs) ar& run;
 }
 
 }  // namespace gradlab::persist::archive
@@ -179,42 +182,42 @@ void serialize(Archive& ar, gradlab::persist::NodePosition& p, const unsigned in
 template <class Archive>
 void serialize(Archive& ar, gradlab::persist::TrainingSettings& s, const unsigned int version) {
   using gradlab::persist::archive::number;
-  ar & s.dataset & s.toySamples;
+  ar& s.dataset& s.toySamples;
   number(ar, s.toyNoise);
-  ar & s.toyClasses & s.sampleLimit;
+  ar& s.toyClasses& s.sampleLimit;
   number(ar, s.validationFraction);
-  ar & s.batch & s.epochs & s.maxSteps & s.seed & s.device & s.normalization & s.augmentation;
-  ar & s.optimizer & s.optimizerValues & s.schedule & s.scheduleValues;
+  ar& s.batch& s.epochs& s.maxSteps& s.seed& s.device& s.normalization& s.augmentation;
+  ar& s.optimizer& s.optimizerValues& s.schedule& s.scheduleValues;
   number(ar, s.l1);
   number(ar, s.l2);
-  ar & s.penalizeAllTensors;
+  ar& s.penalizeAllTensors;
   number(ar, s.clipNorm);
   number(ar, s.clipValue);
-  ar & s.probeInterval;
-  if (version >= 2) ar & s.convolution;
+  ar& s.probeInterval;
+  if (version >= 2) ar& s.convolution;
 }
 
 template <class Archive>
 void serialize(Archive& ar, gradlab::persist::Tensor& t, const unsigned int /*version*/) {
-  ar & t.shape;
+  ar& t.shape;
   gradlab::persist::archive::packed(ar, t.values);
 }
 
 template <class Archive>
 void serialize(Archive& ar, gradlab::persist::RunVariant& v, const unsigned int /*version*/) {
-  ar & v.label & v.name & v.colour & v.visible & v.changes & v.network;
+  ar& v.label& v.name& v.colour& v.visible& v.changes& v.network;
   gradlab::persist::archive::history(ar, v.trainingHistory);
   gradlab::persist::archive::history(ar, v.validationHistory);
-  ar & v.weights & v.progress.step & v.progress.optimizer & v.progress.optimizerState;
+  ar& v.weights& v.progress.step& v.progress.optimizer& v.progress.optimizerState;
 }
 
 template <class Archive>
 void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int version) {
-  ar & e.title & e.network & e.layout & e.training;
+  ar& e.title& e.network& e.layout& e.training;
   gradlab::persist::archive::history(ar, e.trainingHistory);
   gradlab::persist::archive::history(ar, e.validationHistory);
-  ar & e.weights;
-  if (version >= 2) ar & e.progress.step & e.progress.optimizer & e.progress.optimizerState;
+  ar& e.weights;
+  if (version >= 2) ar& e.progress.step& e.progress.optimizer& e.progress.optimizerState;
   if (version >= 3) gradlab::persist::archive::comparisons(ar, e.comparisons);
 }
 

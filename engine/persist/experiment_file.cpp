@@ -18,13 +18,13 @@
 #include "persist/experiment_archive.h"
 #include "util/printable.h"
 
-#include <boost/archive/archive_exception.hpp>
-#include <boost/archive/text_iarchive.hpp>
-#include <boost/archive/text_oarchive.hpp>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <boost/archive/archive_exception.hpp>
+#include <boost/archive/text_iarchive.hpp>
+#include <boost/archive/text_oarchive.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -66,9 +66,8 @@ std::string lookalike(const std::string& bytes) {
   if (startsWith("%PDF")) return "it is a PDF document";
   if (startsWith("PK\x03\x04")) return "it is a ZIP archive";
   if (startsWith("\x1f\x8b")) return "it is a gzip-compressed file";
-  const bool text = std::all_of(bytes.begin(), bytes.end(), [](char c) {
-    return uint8_t(c) >= 0x20 || c == '\n' || c == '\r' || c == '\t';
-  });
+  const bool text = std::all_of(bytes.begin(), bytes.end(),
+                                [](char c) { return uint8_t(c) >= 0x20 || c == '\n' || c == '\r' || c == '\t'; });
   return text ? "it is a text file" : "it does not start with GradLab's signature";
 }
 
@@ -113,8 +112,8 @@ Experiment fromBytes(const std::string& bytes, const std::string& name) {
   if (bytes.empty()) throw FileError(name + " is empty, so it holds no experiment. Open another file.");
   const size_t prefix = std::min(bytes.size(), sizeof kMagic);
   if (bytes.compare(0, prefix, kMagic, prefix) != 0)
-    throw FileError(name + " is not a GradLab experiment file (" + lookalike(bytes.substr(0, 512)) +
-                    "). Open a " + kExtension + " file saved by GradLab.");
+    throw FileError(name + " is not a GradLab experiment file (" + lookalike(bytes.substr(0, 512)) + "). Open a " +
+                    kExtension + " file saved by GradLab.");
   if (bytes.size() < kHeaderSize)
     throw FileError(name + " is incomplete: it ends after " + std::to_string(bytes.size()) +
                     " bytes, inside its header (an interrupted copy or download). Open an earlier copy of it.");
@@ -125,8 +124,7 @@ Experiment fromBytes(const std::string& bytes, const std::string& name) {
                     " bytes (an interrupted copy or download). Open an earlier copy of it.");
   if (checksum(bytes) != getLittleEndian<uint32_t>(bytes, kCrcOffset))
     throw damaged(name, "its checksum does not match its contents, so it was changed or corrupted after it was saved");
-  if (bytes.size() - kHeaderSize != payloadSize)
-    throw damaged(name, "it holds more bytes than its header says");
+  if (bytes.size() - kHeaderSize != payloadSize) throw damaged(name, "it holds more bytes than its header says");
   const uint32_t version = getLittleEndian<uint32_t>(bytes, kVersionOffset);
   if (version > kFormatVersion) throw FileError(newerMessage(name, writerOf(bytes), version));
   if (version == 0) throw damaged(name, "its header names format version 0, which does not exist");
@@ -142,9 +140,11 @@ Experiment fromBytes(const std::string& bytes, const std::string& name) {
     if (e.code == boost::archive::archive_exception::unsupported_version)
       throw FileError(name + " was written by GradLab " + writerOf(bytes) +
                       " built with a newer Boost.Serialization than this GradLab's. Update GradLab to open it.");
-    throw damaged(name, "its contents could not be read (" + util::printable(e.what(), 200) + ") although its checksum matches");
+    throw damaged(
+        name, "its contents could not be read (" + util::printable(e.what(), 200) + ") although its checksum matches");
   } catch (const std::exception& e) {  // malformed numbers, impossible sizes, out of memory
-    throw damaged(name, "its contents could not be read (" + util::printable(e.what(), 200) + ") although its checksum matches");
+    throw damaged(
+        name, "its contents could not be read (" + util::printable(e.what(), 200) + ") although its checksum matches");
   }
   return experiment;
 }
@@ -163,12 +163,16 @@ Experiment loadExperiment(const std::filesystem::path& path) {
   // Non-blocking: opening a named pipe must not wait for a writer (it is refused below).
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
-    throw FileError("Cannot open " + name + " (" + std::strerror(errno) + "). Check the name and that you may read it.");
+    throw FileError("Cannot open " + name + " (" + std::strerror(errno) +
+                    "). Check the name and that you may read it.");
   std::string bytes, problem;
   struct stat info;
-  if (::fstat(fd, &info) != 0) problem = std::strerror(errno);
-  else if (S_ISDIR(info.st_mode)) problem = std::strerror(EISDIR);
-  else if (!S_ISREG(info.st_mode)) problem = "not a regular file but a device or a pipe";
+  if (::fstat(fd, &info) != 0)
+    problem = std::strerror(errno);
+  else if (S_ISDIR(info.st_mode))
+    problem = std::strerror(EISDIR);
+  else if (!S_ISREG(info.st_mode))
+    problem = "not a regular file but a device or a pipe";
   else {
     // The header first: a large foreign file is refused without reading it all.
     char buffer[1 << 16];

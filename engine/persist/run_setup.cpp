@@ -6,7 +6,6 @@
 #include "util/checked_values.h"
 #include "util/option_ranges.h"
 
-
 namespace gradlab::persist {
 
 std::string scheduleText(const TrainingSettings& s) {
@@ -23,8 +22,10 @@ namespace {
 void checkNumbers(const TrainingSettings& s) {
   namespace ranges = util::ranges;
   util::checkNumber("--batch", s.batch, ranges::kBatch);
-  if (s.maxSteps) util::checkNumber("--steps", double(s.maxSteps), ranges::kSteps);
-  else util::checkNumber("--epochs", s.epochs, ranges::kEpochs);
+  if (s.maxSteps)
+    util::checkNumber("--steps", double(s.maxSteps), ranges::kSteps);
+  else
+    util::checkNumber("--epochs", s.epochs, ranges::kEpochs);
   util::checkNumber("--validation", s.validationFraction, ranges::kValidation);
   util::checkNumber("--limit", s.sampleLimit, ranges::kSampleLimit);
   util::checkNumber("--samples", s.toySamples, ranges::kToySamples);

@@ -26,7 +26,7 @@ struct RunSetup {
   train::TrainingOptions options;
   std::string optimizer;                               // optim catalog name
   std::map<std::string, std::string> optimizerValues;  // checked by optim::resolveSettings
-  uint64_t maxSteps = 0;       // 0: `epochs` passes over the training data
+  uint64_t maxSteps = 0;                               // 0: `epochs` passes over the training data
   uint32_t epochs = 1;
   uint32_t probeInterval = 0;  // steps between probes (0: none)
 };

@@ -102,8 +102,9 @@ train::RunDefinition definition(const Experiment& e, const std::string& init) {
 }  // namespace
 
 const std::vector<std::string>& variantKeys() {
-  static const std::vector<std::string> keys = {"lr",   "optimizer", "schedule",  "l1",   "l2",    "clip-norm", "clip-value",
-                                                "seed", "augment",   "normalize", "conv", "batch", "init",      "network"};
+  static const std::vector<std::string> keys = {"lr",        "optimizer",  "schedule", "l1",      "l2",
+                                                "clip-norm", "clip-value", "seed",     "augment", "normalize",
+                                                "conv",      "batch",      "init",     "network"};
   return keys;
 }
 
@@ -132,8 +133,8 @@ void applySetting(TrainingSettings& s, const std::string& key, const std::string
     s.batch = uint32_t(util::parseInteger("--batch", value, ranges::kBatch));
   } else if (key == "augment") {
     s.augmentation.clear();
-    for (const util::KeyValue& item :
-         util::parseKeyValues(listText(value), "--augment", {"flip", "crop", "rotate", "brightness", "contrast"}, {"flip"}))
+    for (const util::KeyValue& item : util::parseKeyValues(
+             listText(value), "--augment", {"flip", "crop", "rotate", "brightness", "contrast"}, {"flip"}))
       s.augmentation[item.key] = item.value;
   } else if (key == "normalize") {
     util::readNamed("--normalize", [&] { return data::parseNormalization(value); });
@@ -173,8 +174,10 @@ std::string variantDescription(const Experiment& base, const RunVariant& run) {
   const auto was = train::settingsText(first), now = train::settingsText(mine);
   for (size_t k = 0; k < now.size(); ++k) {
     if (now[k].second == was[k].second) continue;
-    if (now[k].first == "init") parts.push_back("init=" + now[k].second);
-    else parts.push_back(now[k].first + " " + now[k].second + " instead of " + was[k].second);
+    if (now[k].first == "init")
+      parts.push_back("init=" + now[k].second);
+    else
+      parts.push_back(now[k].first + " " + now[k].second + " instead of " + was[k].second);
   }
   std::string text;
   for (const std::string& part : parts) text += (text.empty() ? "" : "; ") + part;

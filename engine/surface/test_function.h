@@ -11,11 +11,11 @@ enum class FunctionId : uint32_t {
   Rosenbrock = 0,
   Beale,
   Himmelblau,
-  Saddle,       // x^2 - y^2
-  MonkeySaddle, // x^3 - 3 x y^2
+  Saddle,        // x^2 - y^2
+  MonkeySaddle,  // x^3 - 3 x y^2
   Rastrigin,
-  Plateau,      // almost flat far from a single well: vanishing gradients
-  Quadratic,    // 1/2 p^T A p with eigenvalues 1 and kappa, axes rotated by `angle`
+  Plateau,    // almost flat far from a single well: vanishing gradients
+  Quadratic,  // 1/2 p^T A p with eigenvalues 1 and kappa, axes rotated by `angle`
 };
 
 struct FunctionParams {
@@ -25,9 +25,9 @@ struct FunctionParams {
 
 struct TestFunction {
   FunctionId id;
-  std::string name;     // as on the command line: "rosenbrock"
-  std::string title;    // "Rosenbrock"
-  std::string formula;  // for legends and tooltips
+  std::string name;              // as on the command line: "rosenbrock"
+  std::string title;             // "Rosenbrock"
+  std::string formula;           // for legends and tooltips
   std::array<double, 4> window;  // xmin, xmax, ymin, ymax
   std::array<double, 2> start;
   std::vector<std::array<double, 2>> minima;  // global minima (or the saddle point)

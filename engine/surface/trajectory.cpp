@@ -57,7 +57,10 @@ Trajectory runTrajectory(gpu::Context& context, optim::Optimizer& optimizer, Fun
   optimizer.reset();
 
   const auto a = quadraticMatrix(params);
-  struct { float a00, a01, a11; uint32_t capacity; } push{float(a[0]), float(a[1]), float(a[3]), steps + 1};
+  struct {
+    float a00, a01, a11;
+    uint32_t capacity;
+  } push{float(a[0]), float(a[1]), float(a[3]), steps + 1};
   const gpu::Kernel& gradientKernel = context.kernel(kGradient, {1, 1, 1}, {uint32_t(function)});
 
   gpu::Recording stepRecording(context, 0, /*replayable=*/true);

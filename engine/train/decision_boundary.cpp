@@ -10,7 +10,8 @@ namespace gradlab::train {
 GridExtent extentOf(const data::Dataset& dataset, double margin) {
   if (dataset.sampleSize() != 2 || dataset.size() == 0)
     throw std::invalid_argument("A decision boundary needs a dataset of 2-D points; " + dataset.name + " has " +
-                                std::to_string(dataset.sampleSize()) + " values per sample: turn the boundary view off.");
+                                std::to_string(dataset.sampleSize()) +
+                                " values per sample: turn the boundary view off.");
   GridExtent e{INFINITY, -INFINITY, INFINITY, -INFINITY};
   for (uint32_t s = 0; s < dataset.size(); ++s) {
     e.xMin = std::min<double>(e.xMin, dataset.raw(s, 0)), e.xMax = std::max<double>(e.xMax, dataset.raw(s, 0));
@@ -40,7 +41,8 @@ DecisionBoundaryProbe::DecisionBoundaryProbe(nn::Network& network, const GridExt
   if (network.inputShape().elements() != 2)
     throw std::invalid_argument("A decision boundary needs a network with 2 inputs (a 2-D toy dataset); this one has " +
                                 std::to_string(network.inputShape().elements()) + ": turn the boundary view off.");
-  if (grid < 2 || grid > 512) throw std::invalid_argument("The decision-boundary grid must have 2 to 512 cells per side.");
+  if (grid < 2 || grid > 512)
+    throw std::invalid_argument("The decision-boundary grid must have 2 to 512 cells per side.");
   if (!(extent.xMax > extent.xMin) || !(extent.yMax > extent.yMin))
     throw std::invalid_argument("The decision-boundary extent must have xMax > xMin and yMax > yMin.");
   const uint32_t batch = network.batch(), cells = grid * grid;
@@ -65,7 +67,8 @@ DecisionBoundaryProbe::DecisionBoundaryProbe(nn::Network& network, const GridExt
   rec.fill(network.labels(), 0);  // the loss layer reads labels: any valid class will do
   const gpu::Buffer& logits = network.activation(network.logitsNode());
   for (uint32_t chunk = 0; chunk < chunks; ++chunk) {
-    rec.copy(gpu::floats(*pointBuffer_, uint64_t(chunk) * batch * 2, batch * 2), gpu::floats(network.input(), 0, batch * 2));
+    rec.copy(gpu::floats(*pointBuffer_, uint64_t(chunk) * batch * 2, batch * 2),
+             gpu::floats(network.input(), 0, batch * 2));
     network.recordForward(rec, false);
     rec.copy(gpu::floats(logits, 0, uint64_t(batch) * scores_),
              gpu::floats(*scoreBuffer_, uint64_t(chunk) * batch * scores_, uint64_t(batch) * scores_));

@@ -25,8 +25,8 @@ GridExtent extentOf(const data::Dataset& dataset, double margin = 0.1);
 struct DecisionBoundary {
   uint64_t step = 0;  // steps completed when evaluated
   GridExtent extent;
-  uint32_t grid = 0;     // G: cells per side; cell (i, j) is centred at x_j, y_i
-  uint32_t classes = 0;  // 2 for a single-score (sigmoid) output
+  uint32_t grid = 0;                // G: cells per side; cell (i, j) is centred at x_j, y_i
+  uint32_t classes = 0;             // 2 for a single-score (sigmoid) output
   std::vector<uint32_t> cellClass;  // G x G, row 0 at yMin, column 0 at xMin
   std::vector<float> confidence;    // the predicted class's probability, same layout
   double cellX(uint32_t j) const { return extent.xMin + (j + 0.5) * (extent.xMax - extent.xMin) / grid; }

@@ -64,7 +64,8 @@ void addNetwork(const DeviceFitRequest& r, const gpu::DeviceInfo& device, std::v
     }
   }
   // One check and (without SGD in the backward pass) one update bind them whole.
-  out.push_back({"the network", "parameter buffer (all its parameters)", floats(plan.paramFloats), true, true, -1, Grows::WithNetwork});
+  out.push_back({"the network", "parameter buffer (all its parameters)", floats(plan.paramFloats), true, true, -1,
+                 Grows::WithNetwork});
   out.push_back({"the network", "gradient buffer (all its parameters)", floats(plan.paramFloats), true, true, -1,
                  Grows::WithNetwork});
   if (r.optimizerStateFloats)
@@ -128,16 +129,17 @@ uint32_t largestFittingBatch(const DeviceFitRequest& r, const gpu::DeviceInfo& d
   uint32_t lo = 1, hi = r.batch - 1;  // fits at lo
   while (lo < hi) {
     const uint32_t mid = lo + (hi - lo + 1) / 2;
-    if (fitsAtBatch(r, mid, device)) lo = mid;
-    else hi = mid - 1;
+    if (fitsAtBatch(r, mid, device))
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   return lo;
 }
 
 std::string advice(const DeviceFitRequest& r, const gpu::DeviceInfo& device, const PlannedBuffer& b, uint64_t limit) {
   if (b.grows == Grows::WithBatch) {
-    if (const uint32_t batch = largestFittingBatch(r, device))
-      return "use a batch of at most " + std::to_string(batch);
+    if (const uint32_t batch = largestFittingBatch(r, device)) return "use a batch of at most " + std::to_string(batch);
     return "even a batch of 1 does not fit: make this layer smaller";
   }
   if (b.grows == Grows::WithDataset) {
@@ -176,7 +178,8 @@ DeviceFit checkDeviceFit(const DeviceFitRequest& request, const gpu::DeviceInfo&
     const uint32_t batch = largestFittingBatch(request, device);
     fit.message = "The run needs " + bytesText(p.total) + " on " + name + ", over its " +
                   bytesText(device.deviceLocalBytes) + " of memory; " +
-                  (batch ? "use a batch of at most " + std::to_string(batch) : "use a smaller network or dataset") + ".";
+                  (batch ? "use a batch of at most " + std::to_string(batch) : "use a smaller network or dataset") +
+                  ".";
     fit.reason = fit.message;
     return fit;
   }
@@ -203,8 +206,8 @@ DeviceFitRequest sessionFitRequest(const nn::Graph& graph, const data::Dataset& 
   r.checkpoint = takesSgdInBackward(options, optimizer);
   r.datasets.push_back({train.name + " (training)", train.size(), train.sampleSize(), train.isBytes()});
   if (validation && validation->size() > 0)
-    r.datasets.push_back({validation->name + " (validation)", validation->size(), validation->sampleSize(),
-                          validation->isBytes()});
+    r.datasets.push_back(
+        {validation->name + " (validation)", validation->size(), validation->sampleSize(), validation->isBytes()});
   return r;
 }
 

@@ -12,7 +12,8 @@ namespace {
 
 using gpu::Access;
 const gpu::KernelSpec kStats{"tensor_stats", spirv::tensor_stats, {Access::Read, Access::ReadWrite}, 16};
-const gpu::KernelSpec kHistogram{"tensor_histogram", spirv::tensor_histogram, {Access::Read, Access::Read, Access::Write}, 8};
+const gpu::KernelSpec kHistogram{
+    "tensor_histogram", spirv::tensor_histogram, {Access::Read, Access::Read, Access::Write}, 8};
 
 struct Saturation {
   float low, high;
@@ -78,9 +79,14 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
     const auto& stats = context.kernel(kStats, {256, 1, 1});
     const auto& histogram = context.kernel(kHistogram, {256, 1, 1}, {kHistogramBins});
     auto measureTensor = [&](gpu::BufferRange t, uint32_t n, uint32_t slot, Saturation s, bool withHistogram) {
-      struct { uint32_t n, slot; float low, high; } push{n, slot, s.low, s.high};
+      struct {
+        uint32_t n, slot;
+        float low, high;
+      } push{n, slot, s.low, s.high};
       rec.dispatch(stats, {t, *records_}, push, {1, 1, 1});
-      struct { uint32_t n, slot; } hpush{n, slot};
+      struct {
+        uint32_t n, slot;
+      } hpush{n, slot};
       if (withHistogram) rec.dispatch(histogram, {t, *records_, *histograms_}, hpush, {1, 1, 1});
     };
     const float inf = std::numeric_limits<float>::infinity();
@@ -115,7 +121,8 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
     s.max = r[4];
     if (hasDeadUnits(type)) s.deadFraction = r[5] / r[0];
     if (saturationOf(type)) s.saturatedFraction = r[6] / r[0];
-    if (withHistogram) s.histogram.assign(bins.begin() + slot * kHistogramBins, bins.begin() + (slot + 1) * kHistogramBins);
+    if (withHistogram)
+      s.histogram.assign(bins.begin() + slot * kHistogramBins, bins.begin() + (slot + 1) * kHistogramBins);
     return s;
   };
   // Norm from the record: sqrt(n (M2/n + mean^2)) = sqrt(M2 + n mean^2).

@@ -47,7 +47,7 @@ struct WeightSnapshot {
 };
 
 struct ProbeReport {
-  uint64_t step = 0;  // steps completed when measured (the probed step is the last of them)
+  uint64_t step = 0;                       // steps completed when measured (the probed step is the last of them)
   std::vector<LayerProbe> layers;          // in forward order
   std::vector<ParameterProbe> parameters;  // in Network::parameters() order
   std::vector<WeightSnapshot> weights;     // the tensors asked for with Probes::snapshotWeights

@@ -12,7 +12,8 @@ namespace {
 
 using gpu::Access;
 const gpu::KernelSpec kPenalty{"penalty", spirv::penalty, {Access::Read, Access::ReadWrite, Access::Write}, 16};
-const gpu::KernelSpec kPenaltyRecord{"penalty_record", spirv::penalty_record, {Access::Read, Access::Read, Access::ReadWrite}, 12};
+const gpu::KernelSpec kPenaltyRecord{
+    "penalty_record", spirv::penalty_record, {Access::Read, Access::Read, Access::ReadWrite}, 12};
 const gpu::KernelSpec kSumSquares{"sum_squares", spirv::sum_squares, {Access::Read, Access::Write}, 8};
 const gpu::KernelSpec kClipCoefficient{"clip_coefficient", spirv::clip_coefficient, {Access::Read, Access::Write}, 8};
 const gpu::KernelSpec kClipApply{"clip_apply", spirv::clip_apply, {Access::ReadWrite, Access::Read}, 12};
@@ -61,12 +62,18 @@ void RegularizationStage::recordPenalties(gpu::Recording& rec, gpu::BufferRange 
   uint32_t offset = 0;
   for (const auto& p : params_) {
     if (!penalized(p)) continue;
-    struct { uint32_t n, offset; float l1, l2; } push{p.count, offset, float(r_.l1), float(r_.l2)};
+    struct {
+      uint32_t n, offset;
+      float l1, l2;
+    } push{p.count, offset, float(r_.l1), float(r_.l2)};
     rec.dispatch(context_.kernel(kPenalty, {256, 1, 1}), {p.value, p.grad, *penaltyPartials_}, push,
                  {groupsFor(p.count), 1, 1});
     offset += groupsFor(p.count);
   }
-  struct { uint32_t count, ringSize; float samples; } push{offset, ringSize, float(samples)};
+  struct {
+    uint32_t count, ringSize;
+    float samples;
+  } push{offset, ringSize, float(samples)};
   rec.dispatch(context_.kernel(kPenaltyRecord, {256, 1, 1}), {*penaltyPartials_, step, ring}, push, {1, 1, 1});
 }
 
@@ -76,15 +83,24 @@ void RegularizationStage::recordClipping(gpu::Recording& rec) {
   if (byNorm) {
     uint32_t offset = 0;
     for (const auto& p : params_) {
-      struct { uint32_t n, offset; } push{p.count, offset};
-      rec.dispatch(context_.kernel(kSumSquares, {256, 1, 1}), {p.grad, *normPartials_}, push, {groupsFor(p.count), 1, 1});
+      struct {
+        uint32_t n, offset;
+      } push{p.count, offset};
+      rec.dispatch(context_.kernel(kSumSquares, {256, 1, 1}), {p.grad, *normPartials_}, push,
+                   {groupsFor(p.count), 1, 1});
       offset += groupsFor(p.count);
     }
-    struct { uint32_t count; float maxNorm; } push{offset, float(r_.clipNorm)};
+    struct {
+      uint32_t count;
+      float maxNorm;
+    } push{offset, float(r_.clipNorm)};
     rec.dispatch(context_.kernel(kClipCoefficient, {256, 1, 1}), {*normPartials_, *clip_}, push, {1, 1, 1});
   }
   for (const auto& p : params_) {
-    struct { uint32_t n, useNorm; float value; } push{p.count, byNorm ? 1u : 0u, float(r_.clipValue)};
+    struct {
+      uint32_t n, useNorm;
+      float value;
+    } push{p.count, byNorm ? 1u : 0u, float(r_.clipValue)};
     rec.dispatch(context_.kernel(kClipApply, {256, 1, 1}), {p.grad, *clip_}, push,
                  {std::clamp<uint32_t>((p.count + 255) / 256, 1, 4096), 1, 1});
   }

@@ -47,14 +47,15 @@ optim::ParamRef allParameters(nn::Network& net) {
 StepFusion planStepFusion(bool sgdInBackward, bool gradientsChangeAfterBackward, const optim::Optimizer* optimizer) {
   StepFusion fusion;
   fusion.checkInBackward = !gradientsChangeAfterBackward;
-  fusion.sgdInBackward = sgdInBackward && fusion.checkInBackward && (!optimizer || dynamic_cast<const optim::Sgd*>(optimizer));
+  fusion.sgdInBackward =
+      sgdInBackward && fusion.checkInBackward && (!optimizer || dynamic_cast<const optim::Sgd*>(optimizer));
   return fusion;
 }
 
 StepBuilder::StepBuilder(nn::Network& net, optim::Optimizer& optimizer, const StepFusion& fusion,
                          gpu::BufferRange control)
-    : net_(net), optimizer_(optimizer), fusion_(fusion), control_(control),
-      updated_(net.parameters().size(), false), checked_(net.parameters().size(), false) {}
+    : net_(net), optimizer_(optimizer), fusion_(fusion), control_(control), updated_(net.parameters().size(), false),
+      checked_(net.parameters().size(), false) {}
 
 void StepBuilder::recordBackward(gpu::Recording& rec) {
   std::fill(updated_.begin(), updated_.end(), false);

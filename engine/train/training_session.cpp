@@ -21,14 +21,14 @@ namespace {
 using gpu::Access;
 using MetricsPush = shared::StepMetricsPush;
 static_assert(sizeof(MetricsPush) == 6 * 4);
-const gpu::KernelSpec kMetrics{"step_metrics",
-                               spirv::step_metrics,
-                               {Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite,
-                                Access::ReadWrite},
-                               sizeof(MetricsPush)};
+const gpu::KernelSpec kMetrics{
+    "step_metrics",
+    spirv::step_metrics,
+    {Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite, Access::ReadWrite},
+    sizeof(MetricsPush)};
 
-constexpr uint32_t kRingSize = 4096;        // per-step records kept on the device
-constexpr uint32_t kEvalSlot = kRingSize;   // one more record for evaluations
+constexpr uint32_t kRingSize = 4096;       // per-step records kept on the device
+constexpr uint32_t kEvalSlot = kRingSize;  // one more record for evaluations
 
 }  // namespace
 
@@ -39,7 +39,8 @@ bool takesSgdInBackward(const TrainingOptions& options, const optim::Optimizer* 
 TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, const data::Dataset& train,
                                  const data::Dataset* validation, const TrainingOptions& options,
                                  std::unique_ptr<optim::Optimizer> optimizer)
-    : context_(context), options_(options), optimizer_(optimizer ? std::move(optimizer) : std::make_unique<optim::Sgd>(options.learningRate)) {
+    : context_(context), options_(options),
+      optimizer_(optimizer ? std::move(optimizer) : std::make_unique<optim::Sgd>(options.learningRate)) {
   if (!(options.learningRate >= 0) || !std::isfinite(options.learningRate))
     throw std::invalid_argument("The learning rate must be a finite number >= 0");
   // Before any allocation: a run that cannot fit the device says which layer or dataset and why.
@@ -57,7 +58,8 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
                           std::to_string(options.batch) + ": use a smaller batch.");
   const auto norm = data::NormalizationTable::compute(train, options.normalization);
   train_ = std::make_unique<data::DeviceDataset>(context, train, norm);
-  if (validation && validation->size() > 0) validation_ = std::make_unique<data::DeviceDataset>(context, *validation, norm);
+  if (validation && validation->size() > 0)
+    validation_ = std::make_unique<data::DeviceDataset>(context, *validation, norm);
   stepsPerEpoch_ = std::max(train.size() / options.batch, 1u);
   control_ = std::make_unique<gpu::Buffer>(context, kControlBlockBytes, /*hostMapped=*/true);
   ring_ = std::make_unique<gpu::Buffer>(context, (kRingSize + 1) * 16, /*hostMapped=*/true);
@@ -94,11 +96,16 @@ std::unique_ptr<gpu::Recording> TrainingSession::recordStep(bool inBackward) {
   const data::DeviceDataset::Target target{net.input(), net.labels(), net.step(), net.batch()};
   train_->recordTrainingBatch(rec, target, options_.seed, options_.augmentation);
   net.recordForward(rec, true);
-  const MetricsPush push{.batch = net.batch(), .classes = net.classes(), .valid = net.batch(),
-                         .ringSize = kRingSize, .slot = 0, .accumulate = 0};
-  rec.dispatch(context_.kernel(kMetrics, {1, 1, 1}),
-               {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(), *control_, *ring_},
-               push, {1, 1, 1});
+  const MetricsPush push{.batch = net.batch(),
+                         .classes = net.classes(),
+                         .valid = net.batch(),
+                         .ringSize = kRingSize,
+                         .slot = 0,
+                         .accumulate = 0};
+  rec.dispatch(
+      context_.kernel(kMetrics, {1, 1, 1}),
+      {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(), *control_, *ring_},
+      push, {1, 1, 1});
   const StepFusion fusion = planStepFusion(inBackward, regularization_ != nullptr, optimizer_.get());
   StepBuilder builder(net, *optimizer_, fusion, *control_);
   builder.recordBackward(rec);
@@ -202,8 +209,8 @@ std::vector<StepRecord> TrainingSession::collect() {
     if (control.flagged() && control.failedStep <= s) break;  // nothing after the bad step changed anything
   }
   // Steps after a not-finite one changed nothing: the run ends at the step that failed.
-  step_ = control.flagged() && control.failedStep < step_ + pending_ ? uint64_t(control.failedStep) + 1
-                                                                      : step_ + pending_;
+  step_ =
+      control.flagged() && control.failedStep < step_ + pending_ ? uint64_t(control.failedStep) + 1 : step_ + pending_;
   pending_ = 0;
   if (control.flagged() && !nonFinite_) {
     if (saveCheckpoint_ && !probing_) restoreBefore(control.failedStep, control);
@@ -266,7 +273,8 @@ void TrainingSession::writeControl(const ControlBlock& control) { control_->uplo
 double TrainingSession::currentLearningRate() const { return readControl().learningRate(); }
 
 void TrainingSession::setLearningRate(double rate) {
-  if (!(rate >= 0) || !std::isfinite(rate)) throw std::invalid_argument("The learning rate must be a finite number >= 0");
+  if (!(rate >= 0) || !std::isfinite(rate))
+    throw std::invalid_argument("The learning rate must be a finite number >= 0");
   learningRate_ = rate;
   options_.schedule.lr0 = rate;
   if (baseRate_) {
@@ -332,8 +340,12 @@ Evaluation TrainingSession::evaluate(data::DeviceDataset& dataset, std::unique_p
     for (uint32_t first = 0; first < n; first += batch) {
       dataset.recordEvalBatch(rec, target, first);
       net.recordForward(rec, false);
-      const MetricsPush push{.batch = batch, .classes = net.classes(), .valid = std::min(batch, n - first),
-                             .ringSize = kRingSize, .slot = kEvalSlot, .accumulate = 1};
+      const MetricsPush push{.batch = batch,
+                             .classes = net.classes(),
+                             .valid = std::min(batch, n - first),
+                             .ringSize = kRingSize,
+                             .slot = kEvalSlot,
+                             .accumulate = 1};
       rec.dispatch(context_.kernel(kMetrics, {1, 1, 1}),
                    {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(),
                     *control_, *ring_},

@@ -159,8 +159,8 @@ class TrainingSession {
   uint64_t checkpointStep_ = 0;  // the step the checkpoint was taken before
   bool probing_ = false;         // submit() runs fullStepRecording_
   uint32_t stepsPerEpoch_ = 1;
-  uint64_t step_ = 0;      // steps collected
-  uint32_t pending_ = 0;   // steps submitted, not yet collected
+  uint64_t step_ = 0;        // steps collected
+  uint32_t pending_ = 0;     // steps submitted, not yet collected
   int64_t ordersUpTo_ = -1;  // last epoch whose order is on the device
   double learningRate_ = 0;
   std::optional<NonFiniteReport> nonFinite_;

@@ -42,9 +42,7 @@ bool readDouble(std::string_view text, double* value) {
 
 }  // namespace
 
-bool Range::contains(double v) const {
-  return (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max);
-}
+bool Range::contains(double v) const { return (minOpen ? v > min : v >= min) && (maxOpen ? v < max : v <= max); }
 
 std::string Range::text() const {
   return (minOpen ? "(" : "[") + numberText(min) + ", " + numberText(max) + (maxOpen ? ")" : "]");

@@ -45,9 +45,12 @@ std::string printable(std::string_view text, std::size_t maxBytes) {
     } else {
       char32_t cp = 0;
       length = utf8Sequence(text, i, &cp);
-      if (length == 0) shown = hexEscape("\\x%02x", c);  // not UTF-8: shown, never passed on raw
-      else if (cp < 0xa0) shown = hexEscape("\\u%04x", unsigned(cp));  // C1 controls (CSI, OSC as U+009B, U+009D)
-      else shown = std::string(text.substr(i, length));
+      if (length == 0)
+        shown = hexEscape("\\x%02x", c);  // not UTF-8: shown, never passed on raw
+      else if (cp < 0xa0)
+        shown = hexEscape("\\u%04x", unsigned(cp));  // C1 controls (CSI, OSC as U+009B, U+009D)
+      else
+        shown = std::string(text.substr(i, length));
       length = std::max<std::size_t>(length, 1);
     }
     if (out.size() + shown.size() > maxBytes) break;

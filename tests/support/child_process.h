@@ -24,7 +24,7 @@ struct ChildOutcome {
   int signal = 0;        // the signal that ended it, if one did
   size_t peakBytes = 0;  // its largest resident set
   bool timedOut = false;
-  std::string message;   // what the body returned, or "unexpected: ..." when it threw
+  std::string message;  // what the body returned, or "unexpected: ..." when it threw
   double seconds = 0;
 };
 
@@ -73,7 +73,7 @@ inline ChildOutcome finish(pid_t child, int output, double seconds, std::chrono:
 // instrumented program cannot start under an address-space limit.
 #if defined(__SANITIZE_ADDRESS__)  // GCC
 constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)       // Clang
+#elif defined(__has_feature)  // Clang
 #if __has_feature(address_sanitizer)
 constexpr bool kAddressSanitizer = true;
 #else

@@ -81,8 +81,10 @@ inline LayerCheckResult checkLayer(gpu::Context& context, const std::string& net
 
   std::mt19937 rng(o.seed);
   std::vector<std::vector<double>> inputs, params, buffers;
-  for (const auto& s : info.inputShapes) inputs.push_back(detail::randomDoubles(B * s.elements(), rng, o.inputLow, o.inputHigh));
-  for (const auto& p : info.shape.params) params.push_back(detail::randomDoubles(p.shape.elements(), rng, o.paramLow, o.paramHigh));
+  for (const auto& s : info.inputShapes)
+    inputs.push_back(detail::randomDoubles(B * s.elements(), rng, o.inputLow, o.inputHigh));
+  for (const auto& p : info.shape.params)
+    params.push_back(detail::randomDoubles(p.shape.elements(), rng, o.paramLow, o.paramHigh));
   for (const auto& b : info.shape.buffers) buffers.push_back(detail::randomDoubles(b.shape.elements(), rng, 0.5, 1.5));
   std::vector<uint32_t> labels(B);
   const uint32_t classes = uint32_t(info.inputShapes[0].elements());
@@ -152,7 +154,8 @@ inline LayerCheckResult checkLayer(gpu::Context& context, const std::string& net
         const double down = objective(ofInputs ? refForward(tensors, params) : refForward(inputs, tensors));
         tensors[t][i] = saved;
         const double numeric = (up - down) / (2 * h);
-        result.finiteDifferenceError = std::max(result.finiteDifferenceError, std::abs(numeric - analytic[t][i]) / gradScale);
+        result.finiteDifferenceError =
+            std::max(result.finiteDifferenceError, std::abs(numeric - analytic[t][i]) / gradScale);
       }
     }
   };
@@ -220,9 +223,11 @@ inline LayerCheckResult checkLayer(gpu::Context& context, const std::string& net
   }
   result.forwardError = detail::scaledMaxError(gOut.read<float>(outCount), yRef);
   for (size_t t = 0; t < gDx.size(); ++t)
-    result.backwardError = std::max(result.backwardError, detail::scaledMaxError(gDx[t]->read<float>(inputs[t].size()), dxRef[t]));
+    result.backwardError =
+        std::max(result.backwardError, detail::scaledMaxError(gDx[t]->read<float>(inputs[t].size()), dxRef[t]));
   for (size_t t = 0; t < gDp.size(); ++t)
-    result.backwardError = std::max(result.backwardError, detail::scaledMaxError(gDp[t]->read<float>(params[t].size()), dpRef[t]));
+    result.backwardError =
+        std::max(result.backwardError, detail::scaledMaxError(gDp[t]->read<float>(params[t].size()), dpRef[t]));
 
   // Accumulating mode adds to what the input gradients held.
   if (!gDx.empty()) {
@@ -239,7 +244,8 @@ inline LayerCheckResult checkLayer(gpu::Context& context, const std::string& net
     for (size_t t = 0; t < gDx.size(); ++t) {
       std::vector<double> want(before[t].size());
       for (size_t i = 0; i < want.size(); ++i) want[i] = before[t][i] + dxRef[t][i];
-      result.accumulateError = std::max(result.accumulateError, detail::scaledMaxError(gDx[t]->read<float>(want.size()), want));
+      result.accumulateError =
+          std::max(result.accumulateError, detail::scaledMaxError(gDx[t]->read<float>(want.size()), want));
     }
   }
 
@@ -257,10 +263,10 @@ inline LayerCheckResult checkLayer(gpu::Context& context, const std::string& net
 }  // namespace gradlab::test
 
 // Fails the test with the layer, configuration and what disagreed.
-#define GRADLAB_CHECK_LAYER(context, network, node, options)                                             \
-  do {                                                                                                    \
-    const auto check_ = gradlab::test::checkLayer(context, network, node, options);                       \
-    QVERIFY2(check_.failure.empty(), qPrintable(QString::fromStdString(std::string(node) + " in\n" +      \
-                                                                       std::string(network) + "\n" +      \
-                                                                       check_.failure)));                 \
+#define GRADLAB_CHECK_LAYER(context, network, node, options)                                                           \
+  do {                                                                                                                 \
+    const auto check_ = gradlab::test::checkLayer(context, network, node, options);                                    \
+    QVERIFY2(check_.failure.empty(),                                                                                   \
+             qPrintable(                                                                                               \
+                 QString::fromStdString(std::string(node) + " in\n" + std::string(network) + "\n" + check_.failure))); \
   } while (0)

@@ -3,15 +3,15 @@
 // the test's target), the example networks' text (GRADLAB_NETWORKS), and a dark palette to check
 // that views read in a dark desktop theme too.
 #include <QColor>
-#include <QImage>
-#include <QRectF>
 #include <QDir>
 #include <QFile>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QGraphicsTextItem>
 #include <QGraphicsView>
+#include <QImage>
 #include <QPalette>
+#include <QRectF>
 #include <QTest>
 #include <QWidget>
 
@@ -50,7 +50,8 @@ inline int countPixels(const QImage& image, const QRectF& area, const QColor& co
     for (int x = pixels.left(); x <= pixels.right(); ++x) {
       const QColor c = image.pixelColor(x, y);
       count += std::abs(c.red() - colour.red()) + std::abs(c.green() - colour.green()) +
-                   std::abs(c.blue() - colour.blue()) <= tolerance;
+                   std::abs(c.blue() - colour.blue()) <=
+               tolerance;
     }
   return count;
 }

@@ -57,8 +57,9 @@ analysis::ParamVector flatten(const nn::Network& net, const ParameterMap& params
       throw std::invalid_argument("The parameters have no " + p.name +
                                   ": probe every parameter tensor, or train again after changing the network.");
     if (it->second.size() != p.count())
-      throw std::invalid_argument(p.name + " has " + std::to_string(it->second.size()) + " values but the network's has " +
-                                  std::to_string(p.count()) + ": train again after changing the network.");
+      throw std::invalid_argument(p.name + " has " + std::to_string(it->second.size()) +
+                                  " values but the network's has " + std::to_string(p.count()) +
+                                  ": train again after changing the network.");
     flat.insert(flat.end(), it->second.begin(), it->second.end());
   }
   return flat;

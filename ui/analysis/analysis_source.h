@@ -25,11 +25,11 @@ ParameterMap parametersOf(const train::ProbeReport& report);
 // One run of a run set (issue #15) as the analysis views see it. Fill one per run of the set, the
 // first run (the experiment itself) first; every field is that run's own.
 struct RunAnalysis {
-  RunStyle style;  // member, label, legend text, colour, line style; !visible: left off the views
+  RunStyle style;   // member, label, legend text, colour, line style; !visible: left off the views
   nn::Graph graph;  // the run's network: a variant (BatchNorm added, ...) has its own
   data::Normalization normalization = data::Normalization::None;
   uint32_t batch = 64;
-  uint32_t seed = 0;  // the seed its initial weights came from
+  uint32_t seed = 0;                     // the seed its initial weights came from
   ParameterMap current;                  // empty: not trained yet
   ParameterMap initial;                  // the first probe's; empty: unknown
   std::vector<ParameterMap> trajectory;  // one per probe, oldest first; the landscape needs >= 2
@@ -42,13 +42,13 @@ struct AnalysisSource {
   nn::Graph graph;
   std::shared_ptr<const data::Dataset> train;
   data::Normalization normalization = data::Normalization::None;  // the run's, so losses match
-  ParameterMap current;                 // empty: not trained yet
-  ParameterMap initial;                 // the first probe's; empty: unknown
-  std::vector<ParameterMap> trajectory;  // one per probe, oldest first (a few hundred at most)
-  uint64_t step = 0;  // the training step `current` was taken at
+  ParameterMap current;                                           // empty: not trained yet
+  ParameterMap initial;                                           // the first probe's; empty: unknown
+  std::vector<ParameterMap> trajectory;                           // one per probe, oldest first (a few hundred at most)
+  uint64_t step = 0;                                              // the training step `current` was taken at
   uint32_t seed = 0;
   uint32_t batch = 64;  // the run's batch size (optimizer races train with it)
-  std::string device;  // Vulkan device index or name part; empty: the best one
+  std::string device;   // Vulkan device index or name part; empty: the best one
 
   // The runs of a set, first run first; empty (or one run) when there is no set. The landscape
   // draws every visible run whose parameters have the same names and sizes as the first visible

@@ -32,31 +32,34 @@ QColor bandColour(analysis::GradientBand band) {
 }  // namespace
 
 QString GradientCheckDialog::bandsExplanation() {
-  return tr("Each checked entry's error is |device − numeric| relative to the larger of the two (and to a floor of\n"
-            "1e-2 × the tensor's and 1e-4 × the network's largest gradient, so tiny entries do not report rounding).\n"
-            "\n"
-            "  ≤ 1e-7   great: only double precision gets this close\n"
-            "  ≤ 1e-4   fine: a correct float32 gradient\n"
-            "  ≤ 1e-2   suspicious: passes, but look at the layer\n"
-            "  > 1e-2   wrong: no rounding explains it — the check fails\n"
-            "\n"
-            "Why float32 reads higher: the device sums thousands of float32 terms, each rounded to about 6e-8\n"
-            "of its size, while the finite differences are taken in double precision (error ~1e-10). A correct\n"
-            "gradient therefore differs by ~1e-6 of the tensor's largest, and more where terms cancel.");
+  return tr(
+      "Each checked entry's error is |device − numeric| relative to the larger of the two (and to a floor of\n"
+      "1e-2 × the tensor's and 1e-4 × the network's largest gradient, so tiny entries do not report rounding).\n"
+      "\n"
+      "  ≤ 1e-7   great: only double precision gets this close\n"
+      "  ≤ 1e-4   fine: a correct float32 gradient\n"
+      "  ≤ 1e-2   suspicious: passes, but look at the layer\n"
+      "  > 1e-2   wrong: no rounding explains it — the check fails\n"
+      "\n"
+      "Why float32 reads higher: the device sums thousands of float32 terms, each rounded to about 6e-8\n"
+      "of its size, while the finite differences are taken in double precision (error ~1e-10). A correct\n"
+      "gradient therefore differs by ~1e-6 of the tensor's largest, and more where terms cancel.");
 }
 
 QString GradientCheckDialog::kinksExplanation() {
-  return tr("Kinks: checked entries whose finite-difference step crossed a non-differentiable point (a ReLU's\n"
-            "input crossing 0, a max-pool tie, a hinge), even with a 16 times smaller step. There the central\n"
-            "difference is the mean of the slopes on either side and matches no gradient, so these entries are\n"
-            "left out of the verdict: a kink is not an error. A tensor whose entries all crossed one has no verdict.");
+  return tr(
+      "Kinks: checked entries whose finite-difference step crossed a non-differentiable point (a ReLU's\n"
+      "input crossing 0, a max-pool tie, a hinge), even with a 16 times smaller step. There the central\n"
+      "difference is the mean of the slopes on either side and matches no gradient, so these entries are\n"
+      "left out of the verdict: a kink is not an error. A tensor whose entries all crossed one has no verdict.");
 }
 
 GradientCheckDialog::GradientCheckDialog(QWidget* parent) : QDialog(parent) {
   setWindowTitle(tr("Gradient check"));
-  intro_ = new QLabel(tr("Compares each parameter tensor's gradient from the backward pass on the device (float32) with "
-                         "central finite differences of the loss computed in double precision by the CPU reference, on "
-                         "the first training samples and the same Dropout masks."));
+  intro_ =
+      new QLabel(tr("Compares each parameter tensor's gradient from the backward pass on the device (float32) with "
+                    "central finite differences of the loss computed in double precision by the CPU reference, on "
+                    "the first training samples and the same Dropout masks."));
   intro_->setWordWrap(true);
   entries_ = new QSpinBox;
   entries_->setRange(1, 10000);
@@ -71,8 +74,8 @@ GradientCheckDialog::GradientCheckDialog(QWidget* parent) : QDialog(parent) {
   runLabel_ = new QLabel(tr("Run"));
   runLabel_->hide();
   table_ = new QTableWidget(0, Columns);
-  table_->setHorizontalHeaderLabels({tr("layer"), tr("type"), tr("tensor"), tr("entries checked"), tr("max relative error"),
-                                     tr("largest gradient"), tr("verdict"), tr("kinks")});
+  table_->setHorizontalHeaderLabels({tr("layer"), tr("type"), tr("tensor"), tr("entries checked"),
+                                     tr("max relative error"), tr("largest gradient"), tr("verdict"), tr("kinks")});
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
   table_->verticalHeader()->hide();
@@ -158,8 +161,9 @@ void GradientCheckDialog::showResult(const GradientCheckResult& result, const QS
   table_->setRowCount(int(tensors.size()));
   for (size_t i = 0; i < tensors.size(); ++i) {
     const auto& t = tensors[i];
-    const QString verdict = t.judged() ? (t.passed() ? tr("pass, ") : tr("FAIL, ")) + QString::fromUtf8(analysis::bandName(t.band))
-                                       : tr("no verdict");
+    const QString verdict =
+        t.judged() ? (t.passed() ? tr("pass, ") : tr("FAIL, ")) + QString::fromUtf8(analysis::bandName(t.band))
+                   : tr("no verdict");
     const QStringList cells = {QString::fromStdString(t.layer),
                                QString::fromStdString(t.type),
                                QString::fromStdString(t.tensor),
@@ -193,8 +197,8 @@ void GradientCheckDialog::showResult(const GradientCheckResult& result, const QS
   } else {
     QStringList layers;
     for (const auto& l : result.report.failedLayers()) layers << QString::fromStdString(l);
-    verdict_->setText(tr("FAIL: the gradients of %1 do not match the finite differences").arg(layers.join(", ")) + where +
-                      kinksSummary(result.report));
+    verdict_->setText(tr("FAIL: the gradients of %1 do not match the finite differences").arg(layers.join(", ")) +
+                      where + kinksSummary(result.report));
   }
 }
 

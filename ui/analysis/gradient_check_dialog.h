@@ -18,7 +18,8 @@ class QLabel;
 class QPushButton;
 class QSpinBox;
 class QTableWidget;
-template <class T> class QFutureWatcher;
+template <class T>
+class QFutureWatcher;
 
 namespace gradlab::ui {
 

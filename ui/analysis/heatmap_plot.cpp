@@ -31,7 +31,8 @@ QString number(double v) { return QString::number(v, 'g', 3); }
 
 // A line drawn twice, wide and dark underneath, so it reads on every colour of the map.
 // A dashed line keeps its halo solid: the dashes stand out of one dark band.
-void haloLine(QPainter& p, const QPainterPath& path, const QColor& colour, double width, Qt::PenStyle style = Qt::SolidLine) {
+void haloLine(QPainter& p, const QPainterPath& path, const QColor& colour, double width,
+              Qt::PenStyle style = Qt::SolidLine) {
   p.setBrush(Qt::NoBrush);
   p.setPen(QPen(QColor(0, 0, 0, 200), width + 1.8, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
   p.drawPath(path);
@@ -155,7 +156,7 @@ QRectF HeatmapPlot::plotRect() const {
   const double line = fm.height(), tickWidth = fm.horizontalAdvance("-0.000");
   const double right = picture_ || image_.isNull() ? line : colourBarWidth() + 0.6 * line;
   const QRectF area = QRectF(rect()).adjusted(tickWidth + 1.8 * line, title_.isEmpty() ? 0.8 * line : 2 * line, -right,
-                                             -2.8 * line - legendHeight());
+                                              -2.8 * line - legendHeight());
   const QRectF e = extent();
   const double aspect = equalAspect_ && e.width() > 0 ? e.height() / e.width() : 1.0;
   double w = area.width(), h = w * aspect;
@@ -193,7 +194,8 @@ QString HeatmapPlot::fitted(const QString& text, double width) const {
 QPointF HeatmapPlot::toWidget(QPointF d) const {
   const QRectF plot = plotRect(), e = extent();
   const double fx = (d.x() - e.left()) / e.width(), fy = (d.y() - e.top()) / e.height();
-  return {plot.left() + fx * plot.width(), rowsDown_ ? plot.top() + fy * plot.height() : plot.bottom() - fy * plot.height()};
+  return {plot.left() + fx * plot.width(),
+          rowsDown_ ? plot.top() + fy * plot.height() : plot.bottom() - fy * plot.height()};
 }
 
 void HeatmapPlot::paintEvent(QPaintEvent*) {
@@ -270,7 +272,9 @@ void HeatmapPlot::drawOverlays(QPainter& p) const {
     p.drawEllipse(start, 6, 6);
     p.setPen(QPen(colour, 2));
     p.drawEllipse(start, 6, 6);
-    if (!legend_) text(start + QPointF(0, -fontMetrics().height() / 2.0), path.name.isEmpty() ? tr("start") : path.name + tr(" start"));
+    if (!legend_)
+      text(start + QPointF(0, -fontMetrics().height() / 2.0),
+           path.name.isEmpty() ? tr("start") : path.name + tr(" start"));
   }
   for (const Marker& m : markers_) {
     const QPointF c = toWidget(m.at);
@@ -304,7 +308,8 @@ void HeatmapPlot::drawAxes(QPainter& p, const QRectF& plot) const {
   p.save();
   p.translate(plot.left() - fm.horizontalAdvance("-0.000") - 1.4 * line, plot.center().y());
   p.rotate(-90);
-  p.drawText(QRectF(-plot.height() / 2, 0, plot.height(), line), Qt::AlignHCenter, fitted(field_.y.title, plot.height()));
+  p.drawText(QRectF(-plot.height() / 2, 0, plot.height(), line), Qt::AlignHCenter,
+             fitted(field_.y.title, plot.height()));
   p.restore();
 }
 

@@ -2,7 +2,8 @@
 // A sampled 2-D field drawn as a heatmap in data coordinates: labelled axes with ticks, a colour
 // bar (linear or log-scaled values), contour lines, and overlays — paths with start and end
 // markers (named beside their starts, or in a legend under the plot), labelled point markers and a
-// rectangle. Or a grey picture (an input image) with the same overlays. The loss landscape and the effective receptive field draw with it.
+// rectangle. Or a grey picture (an input image) with the same overlays. The loss landscape and the effective receptive
+// field draw with it.
 #include "views/color_map.h"
 #include "views/legend.h"
 
@@ -34,7 +35,7 @@ class HeatmapPlot : public QWidget {
   struct Path {
     std::vector<QPointF> points;  // data coordinates, oldest first
     QString name;
-    QColor colour;          // invalid: white for the first path, category colours for the next
+    QColor colour;                     // invalid: white for the first path, category colours for the next
     Qt::PenStyle pen = Qt::SolidLine;  // the runs of a set differ in line style too (grey prints)
   };
   struct Marker {
@@ -99,7 +100,7 @@ class HeatmapPlot : public QWidget {
   Field field_;
   bool picture_ = false;
   QImage image_;
-  double lo_ = 0, hi_ = 1;  // colour range: of the values, or of their log10
+  double lo_ = 0, hi_ = 1;        // colour range: of the values, or of their log10
   std::vector<QLineF> contours_;  // data coordinates
   QString title_, message_;
   bool rowsDown_ = false, equalAspect_ = false, legend_ = false;

@@ -10,8 +10,8 @@
 namespace gradlab::ui {
 namespace {
 
-constexpr uint32_t kEvalBatch = 256;  // samples per forward pass of the landscape
-constexpr double kPcaMargin = 0.15;   // the PCA grid frames the path with this much room per side
+constexpr uint32_t kEvalBatch = 256;     // samples per forward pass of the landscape
+constexpr double kPcaMargin = 0.15;      // the PCA grid frames the path with this much room per side
 constexpr uint32_t kRaceSnapshots = 26;  // weights kept per optimizer of a race, the start included
 // Points kept per run of a set, ends included: four runs of 64 probes of a 270k-parameter MLP
 // would otherwise hold 280 MB of flattened copies for a path that 33 points draw as well.
@@ -35,7 +35,8 @@ std::map<std::string, size_t> layoutOf(const ParameterMap& params) {
 // weights, each once; at most kMaxSetPathPoints of them, evenly spaced, the ends kept.
 std::vector<const ParameterMap*> snapshotsOf(const RunAnalysis& run) {
   std::vector<const ParameterMap*> all;
-  if (!run.initial.empty() && (run.trajectory.empty() || run.trajectory.front() != run.initial)) all.push_back(&run.initial);
+  if (!run.initial.empty() && (run.trajectory.empty() || run.trajectory.front() != run.initial))
+    all.push_back(&run.initial);
   for (const auto& t : run.trajectory) all.push_back(&t);
   if (!run.current.empty() && (all.empty() || *all.back() != run.current)) all.push_back(&run.current);
   if (all.size() <= kMaxSetPathPoints) return all;
@@ -66,7 +67,8 @@ bool placeRace(gpu::Context& context, const LandscapeRequest& request, const ana
   std::vector<std::vector<analysis::ParamVector>> paths;
   for (const auto& run : result.runs) paths.push_back(run.path);
   const analysis::RunsInPlane inPlane = analysis::runSetPlane(paths);
-  setup = {inPlane.pca.plane.origin, inPlane.pca.plane, analysis::gridAround(inPlane.paths, kPcaMargin, request.gridPoints)};
+  setup = {inPlane.pca.plane.origin, inPlane.pca.plane,
+           analysis::gridAround(inPlane.paths, kPcaMargin, request.gridPoints)};
   out.explained[0] = inPlane.pca.explained[0], out.explained[1] = inPlane.pca.explained[1];
   for (size_t r = 0; r < result.runs.size(); ++r) {
     const analysis::RaceRun& run = result.runs[r];
@@ -110,21 +112,24 @@ void placeRunSet(const nn::Network& net, const LandscapeRequest& request, Landsc
     placed.push_back(&run);
   }
   const analysis::RunsInPlane inPlane = analysis::runSetPlane(paths);
-  setup = {inPlane.pca.plane.origin, inPlane.pca.plane, analysis::gridAround(inPlane.paths, kPcaMargin, request.gridPoints)};
+  setup = {inPlane.pca.plane.origin, inPlane.pca.plane,
+           analysis::gridAround(inPlane.paths, kPcaMargin, request.gridPoints)};
   out.explained[0] = inPlane.pca.explained[0], out.explained[1] = inPlane.pca.explained[1];
   for (size_t r = 0; r < placed.size(); ++r) {
     const RunAnalysis& run = *placed[r];
     out.sharedStart = out.sharedStart && paths[r].front() == paths[0].front();
     out.race.push_back({run.style.legend().toStdString(), run.style, inPlane.paths[r], run.step, {}, 0, {}});
   }
-  if (std::any_of(placed.begin(), placed.end(), [&](const RunAnalysis* run) { return run->normalization != reference.normalization; }))
+  if (std::any_of(placed.begin(), placed.end(),
+                  [&](const RunAnalysis* run) { return run->normalization != reference.normalization; }))
     out.note += "The loss is taken with run " + reference.style.label.toStdString() +
                 "'s input normalisation; some runs normalise differently.";
 }
 
 // The plane through the current weights: random filter-normalised directions or the PCA plane
 // of the trajectory, with the trajectory projected onto it.
-void placeAroundCurrent(const nn::Network& net, const LandscapeRequest& request, LandscapeResult& out, PlaneSetup& setup) {
+void placeAroundCurrent(const nn::Network& net, const LandscapeRequest& request, LandscapeResult& out,
+                        PlaneSetup& setup) {
   const AnalysisSource& s = *request.source;
   setup.centre = flatten(net, s.current);
   setup.spec = analysis::GridSpec::square(request.range, request.gridPoints);
@@ -210,11 +215,13 @@ LandscapeResult computeLandscape(const LandscapeRequest& request, JobProgress& p
     // copied them. The runs of a race or a set each kept their own; the plane's points are no run's.
     const bool runStatistics = !race && !set && writeRunningStatistics(net, s.current);
     if (!net.runningStatistics().empty() && !runStatistics)
-      out.note += race || set ? " Evaluation uses BatchNorm's initial running statistics (mean 0, variance 1): each run "
-                                "kept its own."
-                              : " Evaluation uses BatchNorm's initial running statistics (mean 0, variance 1), not the run's.";
+      out.note += race || set
+                      ? " Evaluation uses BatchNorm's initial running statistics (mean 0, variance 1): each run "
+                        "kept its own."
+                      : " Evaluation uses BatchNorm's initial running statistics (mean 0, variance 1), not the run's.";
     const data::Normalization normalization = set ? reference->normalization : s.normalization;
-    analysis::LossLandscape landscape(net, *s.train, data::NormalizationTable::compute(*s.train, normalization), samples);
+    analysis::LossLandscape landscape(net, *s.train, data::NormalizationTable::compute(*s.train, normalization),
+                                      samples);
     out.samples = landscape.samples();
 
     landscape.setCenter(setup.centre);

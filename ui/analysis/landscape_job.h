@@ -41,13 +41,13 @@ struct JobProgress {
 
 // One run on a common plane: an optimizer of a race, or a run of the set.
 struct RacePath {
-  std::string title;                          // the optimizer's, or the run's legend ("B: lr=0.1")
-  RunStyle style;                             // colour and line style of its path
+  std::string title;                         // the optimizer's, or the run's legend ("B: lr=0.1")
+  RunStyle style;                            // colour and line style of its path
   std::vector<analysis::PlanePoint> points;  // the start first: a race's at evenly spaced steps, a run's at its probes
-  uint64_t steps = 0;                         // steps trained
-  std::vector<double> losses;                 // race: training loss of every step (a set's runs: none)
-  double finalLoss = 0;                       // race: of its last step
-  std::string diverged;                       // what went non-finite, where (empty: it did not)
+  uint64_t steps = 0;                        // steps trained
+  std::vector<double> losses;                // race: training loss of every step (a set's runs: none)
+  double finalLoss = 0;                      // race: of its last step
+  std::string diverged;                      // what went non-finite, where (empty: it did not)
 };
 
 // A run of the set that is not drawn on the common plane, and why.
@@ -60,13 +60,13 @@ struct LandscapeResult {
   std::string error;  // set: nothing else is
   bool cancelled = false;
   analysis::Grid grid;
-  analysis::PointValue centre;                 // at the current weights, evaluated on its own
-  std::vector<analysis::PlanePoint> path;      // the trajectory in the plane (empty: none given)
-  double explained[2] = {0, 0};                // PCA plane: variance along each axis
-  std::optional<analysis::Line> line;          // initial to current weights, when both are known
-  std::vector<RacePath> race;                  // Race, RunSet: one per path; the grid is centred on their start
-  std::vector<OffPlane> offPlane;              // RunSet: visible runs left off the plane
-  bool sharedStart = true;                     // RunSet: every path starts at (0, 0)
+  analysis::PointValue centre;             // at the current weights, evaluated on its own
+  std::vector<analysis::PlanePoint> path;  // the trajectory in the plane (empty: none given)
+  double explained[2] = {0, 0};            // PCA plane: variance along each axis
+  std::optional<analysis::Line> line;      // initial to current weights, when both are known
+  std::vector<RacePath> race;              // Race, RunSet: one per path; the grid is centred on their start
+  std::vector<OffPlane> offPlane;          // RunSet: visible runs left off the plane
+  bool sharedStart = true;                 // RunSet: every path starts at (0, 0)
   uint32_t samples = 0;
   double seconds = 0;
   std::string note;  // a caveat to show with the result

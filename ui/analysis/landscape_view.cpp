@@ -29,7 +29,7 @@ namespace gradlab::ui {
 namespace {
 
 constexpr int kProgressSteps = 1000;
-constexpr int kLineTab = 1;  // "Line from the initial weights (1-D)"
+constexpr int kLineTab = 1;          // "Line from the initial weights (1-D)"
 constexpr double kSmallPath = 0.05;  // a path within this fraction of the range hardly shows
 // A classroom race: plain SGD, the same with momentum, and Adam, each at a rate that suits it.
 constexpr const char* kDefaultRacers = "sgd:lr=0.05; sgd:lr=0.05,momentum=0.9; adam:lr=0.002";
@@ -49,22 +49,25 @@ QValueAxis* valueAxis(const QString& title, const char* format) {
 
 LandscapeView::LandscapeView(QWidget* parent) : QWidget(parent) {
   plane_ = new QComboBox;
-  plane_->setToolTip(tr("Random directions: two gaussian directions, each filter scaled to the norm of the same filter of "
-                        "the weights (Li et al. 2018), so layers of any scale move alike.\nPCA: the two directions along "
-                        "which the training trajectory varied most; the path then shows in the plane.\nOptimizer race: "
-                        "each optimizer below trains this network from the same initial weights on the same batches; "
-                        "their paths are drawn on the plane along which they all varied most."));
+  plane_->setToolTip(
+      tr("Random directions: two gaussian directions, each filter scaled to the norm of the same filter of "
+         "the weights (Li et al. 2018), so layers of any scale move alike.\nPCA: the two directions along "
+         "which the training trajectory varied most; the path then shows in the plane.\nOptimizer race: "
+         "each optimizer below trains this network from the same initial weights on the same batches; "
+         "their paths are drawn on the plane along which they all varied most."));
   seed_ = new QSpinBox;
   seed_->setRange(0, 1000000);
   seed_->setToolTip(tr("Seed of the random directions: another seed, another plane"));
   racers_ = new QLineEdit(kDefaultRacers);
-  racers_->setToolTip(tr("Optimizers separated by ';', each NAME or NAME:key=value,key=value with PyTorch's names, "
-                         "e.g. sgd:lr=0.1,momentum=0.9,nesterov=true; adam:lr=0.001,beta2=0.99"));
+  racers_->setToolTip(
+      tr("Optimizers separated by ';', each NAME or NAME:key=value,key=value with PyTorch's names, "
+         "e.g. sgd:lr=0.1,momentum=0.9,nesterov=true; adam:lr=0.001,beta2=0.99"));
   raceSteps_ = new QSpinBox;
   raceSteps_->setRange(2, 100000);
   raceSteps_->setValue(100);
-  raceSteps_->setToolTip(tr("Training steps each optimizer takes (batch size, seed and normalisation as in the "
-                            "Training panel)"));
+  raceSteps_->setToolTip(
+      tr("Training steps each optimizer takes (batch size, seed and normalisation as in the "
+         "Training panel)"));
   grid_ = new QSpinBox;
   grid_->setRange(3, 201);
   grid_->setValue(31);
@@ -72,8 +75,9 @@ LandscapeView::LandscapeView(QWidget* parent) : QWidget(parent) {
   range_ = new QDoubleSpinBox;
   range_->setRange(0.01, 100);
   range_->setValue(1);
-  range_->setToolTip(tr("Random directions: alpha and beta run over [-range, range]; at 1 each filter has moved by its "
-                        "own norm.\nThe PCA plane frames the trajectory instead."));
+  range_->setToolTip(
+      tr("Random directions: alpha and beta run over [-range, range]; at 1 each filter has moved by its "
+         "own norm.\nThe PCA plane frames the trajectory instead."));
   samples_ = new QSpinBox;
   samples_->setRange(1, 1000000);
   samples_->setValue(512);
@@ -187,10 +191,11 @@ void LandscapeView::setSource(std::shared_ptr<const AnalysisSource> source) {
   updatePlaneChoices();
   if (!isRunning() && !shown_) {
     const bool ready = source_ && !source_->current.empty();
-    status_->setText(source_ && source_->isSet()
-                         ? tr("Press Compute to draw the %1 runs' paths on one plane over the loss there.").arg(source_->runs.size())
-                     : ready ? tr("Press Compute to draw the loss around the weights at step %1.").arg(source_->step)
-                             : noWeightsMessage());
+    status_->setText(
+        source_ && source_->isSet()
+            ? tr("Press Compute to draw the %1 runs' paths on one plane over the loss there.").arg(source_->runs.size())
+        : ready ? tr("Press Compute to draw the loss around the weights at step %1.").arg(source_->step)
+                : noWeightsMessage());
     plot_->clear(status_->text());
   }
 }
@@ -252,8 +257,10 @@ void LandscapeView::compute() {
   request.plane = LandscapePlane(plane_->currentData().toInt());
   const bool race = request.plane == LandscapePlane::Race, set = request.plane == LandscapePlane::RunSet;
   QString problem;
-  if (!source_ || !source_->train) problem = tr("Load a dataset first (Training panel).");
-  else if (!race && !set && source_->current.empty()) problem = noWeightsMessage();
+  if (!source_ || !source_->train)
+    problem = tr("Load a dataset first (Training panel).");
+  else if (!race && !set && source_->current.empty())
+    problem = noWeightsMessage();
   if (race && problem.isEmpty()) {
     try {
       request.racers = optim::parseOptimizerSpecs(racers_->text().toStdString());
@@ -309,7 +316,8 @@ void LandscapeView::compute() {
     }
     emit finished();
   });
-  watcher_->setFuture(QtConcurrent::run([request, progress = progress_] { return computeLandscape(request, *progress); }));
+  watcher_->setFuture(
+      QtConcurrent::run([request, progress = progress_] { return computeLandscape(request, *progress); }));
   setRunning(true);
 }
 
@@ -331,33 +339,40 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
   const bool pca = request.plane == LandscapePlane::Pca || race;
   const auto percent = [](double f) { return QString::number(100 * f, 'f', 1); };
   // About the common start, "variance" is the paths' spread from it (uncentred PCA).
-  field.x = {g.alphas.front(), g.alphas.back(),
-             pca ? (race ? tr("PC 1: %1% of the paths' spread from the start") : tr("PC 1: %1% of the trajectory's variance"))
-                       .arg(percent(result.explained[0]))
-                 : tr("α: random direction 1 (filter-normalised, seed %1)").arg(request.seed)};
-  field.y = {g.betas.front(), g.betas.back(),
-             pca ? (race ? tr("PC 2: %1% of the spread") : tr("PC 2: %1% of the variance")).arg(percent(result.explained[1]))
-                 : tr("β: random direction 2 (filter-normalised)")};
+  field.x = {
+      g.alphas.front(), g.alphas.back(),
+      pca ? (race ? tr("PC 1: %1% of the paths' spread from the start") : tr("PC 1: %1% of the trajectory's variance"))
+                .arg(percent(result.explained[0]))
+          : tr("α: random direction 1 (filter-normalised, seed %1)").arg(request.seed)};
+  field.y = {
+      g.betas.front(), g.betas.back(),
+      pca ? (race ? tr("PC 2: %1% of the spread") : tr("PC 2: %1% of the variance")).arg(percent(result.explained[1]))
+          : tr("β: random direction 2 (filter-normalised)")};
   field.valueTitle = tr("loss on %1 training samples").arg(result.samples);
   field.log = true;
   field.contours = true;
-  plot_->setTitle(set ? tr("%1 runs of the set on one plane, %2 x %3 points").arg(result.race.size()).arg(field.cols).arg(field.rows)
+  plot_->setTitle(set ? tr("%1 runs of the set on one plane, %2 x %3 points")
+                            .arg(result.race.size())
+                            .arg(field.cols)
+                            .arg(field.rows)
                   : race ? tr("%1 optimizers from one start, %2 steps each, %3 x %4 points")
-                             .arg(result.race.size())
-                             .arg(request.raceSteps)
-                             .arg(field.cols)
-                             .arg(field.rows)
-                       : tr("Loss around the weights at step %1, %2 x %3 points")
-                             .arg(request.source->step)
-                             .arg(field.cols)
-                             .arg(field.rows));
+                               .arg(result.race.size())
+                               .arg(request.raceSteps)
+                               .arg(field.cols)
+                               .arg(field.rows)
+                         : tr("Loss around the weights at step %1, %2 x %3 points")
+                               .arg(request.source->step)
+                               .arg(field.cols)
+                               .arg(field.rows));
   plot_->setField(std::move(field));
   std::vector<HeatmapPlot::Path> paths;
   plot_->setLegend(race);  // every race path starts at the same point: names there would pile up
   setLineTabShown(!race);
   if (race) {
-    if (result.sharedStart) plot_->setMarkers({{QPointF(0, 0), tr("common start")}});
-    else plot_->setMarkers({{QPointF(0, 0), tr("mean of the starts")}});
+    if (result.sharedStart)
+      plot_->setMarkers({{QPointF(0, 0), tr("common start")}});
+    else
+      plot_->setMarkers({{QPointF(0, 0), tr("mean of the starts")}});
     for (const RacePath& run : result.race) {
       HeatmapPlot::Path path;
       path.name = QString::fromStdString(run.title);
@@ -386,18 +401,20 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
 
   double lowest = INFINITY;
   for (const auto& v : g.values) lowest = std::min(lowest, v.loss);
-  QString text = tr("%1 points on %2 samples in %3 s on %4. At the current weights: loss %5, accuracy %6%; lowest loss on "
-                    "the grid %7.")
-                     .arg(g.values.size() + 1 + (result.line ? result.line->values.size() : 0))
-                     .arg(result.samples)
-                     .arg(result.seconds, 0, 'f', 1)
-                     .arg(QString::fromStdString(result.device))
-                     .arg(result.centre.loss, 0, 'g', 4)
-                     .arg(100 * result.centre.accuracy, 0, 'f', 1)
-                     .arg(lowest, 0, 'g', 4);
+  QString text =
+      tr("%1 points on %2 samples in %3 s on %4. At the current weights: loss %5, accuracy %6%; lowest loss on "
+         "the grid %7.")
+          .arg(g.values.size() + 1 + (result.line ? result.line->values.size() : 0))
+          .arg(result.samples)
+          .arg(result.seconds, 0, 'f', 1)
+          .arg(QString::fromStdString(result.device))
+          .arg(result.centre.loss, 0, 'g', 4)
+          .arg(100 * result.centre.accuracy, 0, 'f', 1)
+          .arg(lowest, 0, 'g', 4);
   if (!pca && !result.path.empty() && reach < kSmallPath * request.range)
-    text += tr(" On random directions the trajectory hardly shows (they are almost orthogonal to it): choose the PCA "
-               "plane to see the path.");
+    text +=
+        tr(" On random directions the trajectory hardly shows (they are almost orthogonal to it): choose the PCA "
+           "plane to see the path.");
   if (!result.note.empty()) text += " " + QString::fromStdString(result.note);
   status_->setText(text);
   showLine(result);
@@ -405,11 +422,14 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
 
 QString LandscapeView::runSetSummary(const LandscapeResult& result) const {
   QStringList runs;
-  for (const RacePath& run : result.race) runs << tr("%1 (step %2)").arg(QString::fromStdString(run.title)).arg(run.steps);
-  QString text = tr("On one plane through %1: %2.")
-                     .arg(result.sharedStart ? tr("the runs' common start") : tr("the mean of the runs' starts"), runs.join("; "));
+  for (const RacePath& run : result.race)
+    runs << tr("%1 (step %2)").arg(QString::fromStdString(run.title)).arg(run.steps);
+  QString text =
+      tr("On one plane through %1: %2.")
+          .arg(result.sharedStart ? tr("the runs' common start") : tr("the mean of the runs' starts"), runs.join("; "));
   QStringList off;
-  for (const OffPlane& o : result.offPlane) off << tr("%1 (%2)").arg(o.style.legend(), QString::fromStdString(o.reason));
+  for (const OffPlane& o : result.offPlane)
+    off << tr("%1 (%2)").arg(o.style.legend(), QString::fromStdString(o.reason));
   if (!off.isEmpty()) text += " " + tr("Not on this plane: %1.").arg(off.join("; "));
   text += " " + tr("Landscape of %1 points on %2 samples; %3 s in all on %4.")
                     .arg(result.grid.values.size() + 1)
@@ -424,7 +444,10 @@ QString LandscapeView::raceSummary(const LandscapeResult& result) const {
   QStringList runs;
   for (const RacePath& run : result.race)
     runs << (run.diverged.empty()
-                 ? tr("%1: training loss %2 after %3 steps").arg(QString::fromStdString(run.title)).arg(run.finalLoss, 0, 'g', 4).arg(run.steps)
+                 ? tr("%1: training loss %2 after %3 steps")
+                       .arg(QString::fromStdString(run.title))
+                       .arg(run.finalLoss, 0, 'g', 4)
+                       .arg(run.steps)
                  : tr("%1 diverged: %2").arg(QString::fromStdString(run.title), QString::fromStdString(run.diverged)));
   QString text = runs.join("; ") + ". " +
                  tr("Landscape of %1 points on %2 samples at the common start's plane; %3 s in all on %4.")

@@ -28,7 +28,8 @@ class QSpinBox;
 class QTabWidget;
 class QTimer;
 class QValueAxis;
-template <class T> class QFutureWatcher;
+template <class T>
+class QFutureWatcher;
 
 namespace gradlab::ui {
 

@@ -50,8 +50,10 @@ ReceptiveFieldView::ReceptiveFieldView(QWidget* parent) : QWidget(parent) {
   summary_ = new QLabel(tr("No network yet."));
   summary_->setWordWrap(true);
   table_ = new QTableWidget(0, Columns);
-  table_->setHorizontalHeaderLabels({tr("layer"), tr("type"), tr("output"), tr("size"), tr("jump"), tr("start"), tr("note")});
-  table_->horizontalHeaderItem(Size)->setToolTip(tr("Input pixels one unit's field spans (rows × columns), padding included"));
+  table_->setHorizontalHeaderLabels(
+      {tr("layer"), tr("type"), tr("output"), tr("size"), tr("jump"), tr("start"), tr("note")});
+  table_->horizontalHeaderItem(Size)->setToolTip(
+      tr("Input pixels one unit's field spans (rows × columns), padding included"));
   table_->horizontalHeaderItem(Jump)->setToolTip(tr("Input pixels between the fields of neighbouring units"));
   table_->horizontalHeaderItem(Start)->setToolTip(
       tr("Input coordinate of the top-left edge of unit 0's field; negative: it starts in the padding.\n"
@@ -166,19 +168,21 @@ void ReceptiveFieldView::fillTable() {
     try {
       fields_ = analysis::receptiveFields(analysed_->graph);
     } catch (const std::exception& e) {
-      summary_->setText(tr("The network has errors; fix them in the editor first:\n%1").arg(QString::fromUtf8(e.what())));
+      summary_->setText(
+          tr("The network has errors; fix them in the editor first:\n%1").arg(QString::fromUtf8(e.what())));
     }
   }
   const bool image = !fields_.empty() && fields_[0].shape.isImage();
   if (!fields_.empty())
     summary_->setText(
-        image ? tr("Theoretical receptive fields on the %1 input, in input pixels: unit i of a layer covers "
-                   "[start + i·jump, start + i·jump + size − 1] along each axis (negative: padding). Dense layers, "
-                   "global pooling and per-sample normalisations see the whole input.")
-                    .arg(QString::fromStdString(fields_[0].shape.text()))
-              : tr("The input is flat (%1 features): every unit of a dense network sees the whole input, so there is no "
-                   "receptive field to draw. Receptive fields belong to convolutional networks on images.")
-                    .arg(QString::fromStdString(fields_[0].shape.text())));
+        image
+            ? tr("Theoretical receptive fields on the %1 input, in input pixels: unit i of a layer covers "
+                 "[start + i·jump, start + i·jump + size − 1] along each axis (negative: padding). Dense layers, "
+                 "global pooling and per-sample normalisations see the whole input.")
+                  .arg(QString::fromStdString(fields_[0].shape.text()))
+            : tr("The input is flat (%1 features): every unit of a dense network sees the whole input, so there is no "
+                 "receptive field to draw. Receptive fields belong to convolutional networks on images.")
+                  .arg(QString::fromStdString(fields_[0].shape.text())));
   const nn::GraphAnalysis graph = analysed_ ? nn::analyze(analysed_->graph) : nn::GraphAnalysis{};
   table_->setRowCount(int(fields_.size()));
   for (size_t i = 0; i < fields_.size(); ++i) {
@@ -197,7 +201,8 @@ void ReceptiveFieldView::fillTable() {
       table_->setItem(int(i), c, item);
     }
     // Measurable: every layer before the loss (the graph input has no unit to seed).
-    const bool loss = i > 0 && graph.nodes.size() == fields_.size() - 1 && graph.nodes[i - 1].def && graph.nodes[i - 1].def->loss;
+    const bool loss =
+        i > 0 && graph.nodes.size() == fields_.size() - 1 && graph.nodes[i - 1].def && graph.nodes[i - 1].def->loss;
     if (image && i > 0 && !loss) layer_->addItem(QString::fromStdString(f.node), QString::fromStdString(f.node));
   }
   const bool measurable = layer_->count() > 0;
@@ -220,8 +225,10 @@ void ReceptiveFieldView::fillTable() {
 bool ReceptiveFieldView::selectLayer(const QString& node) {
   const int index = layer_->findData(node);
   if (index < 0) return false;
-  if (index == layer_->currentIndex()) layerChosen();  // re-centre the unit
-  else layer_->setCurrentIndex(index);
+  if (index == layer_->currentIndex())
+    layerChosen();  // re-centre the unit
+  else
+    layer_->setCurrentIndex(index);
   return true;
 }
 
@@ -229,7 +236,8 @@ void ReceptiveFieldView::layerChosen() {
   const QString node = layer_->currentData().toString();
   for (int row = 0; row < table_->rowCount(); ++row)
     if (table_->item(row, Layer)->text() == node) table_->selectRow(row);
-  const auto it = std::find_if(fields_.begin(), fields_.end(), [&](const auto& f) { return f.node == node.toStdString(); });
+  const auto it =
+      std::find_if(fields_.begin(), fields_.end(), [&](const auto& f) { return f.node == node.toStdString(); });
   if (it == fields_.end()) return;
   const nn::Shape& s = it->shape;
   const bool image = s.isImage();

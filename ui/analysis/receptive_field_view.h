@@ -21,7 +21,8 @@ class QLabel;
 class QPushButton;
 class QSpinBox;
 class QTableWidget;
-template <class T> class QFutureWatcher;
+template <class T>
+class QFutureWatcher;
 
 namespace gradlab::ui {
 
@@ -45,7 +46,7 @@ class ReceptiveFieldView : public QWidget {
   const std::vector<analysis::ReceptiveField>& fields() const { return fields_; }
   QTableWidget* table() const { return table_; }
   QComboBox* runChoice() const;  // shown only when the source is a run set
-  bool canMeasure() const;  // a layer with spatial axes to measure, so the measuring pane shows
+  bool canMeasure() const;       // a layer with spatial axes to measure, so the measuring pane shows
   HeatmapPlot* fieldPlot() const { return heat_; }
   HeatmapPlot* inputPlot() const { return input_; }
   const ReceptiveFieldResult* result() const { return shown_ ? &*shown_ : nullptr; }
@@ -65,7 +66,7 @@ class ReceptiveFieldView : public QWidget {
 
   std::shared_ptr<const AnalysisSource> source_;
   std::shared_ptr<const AnalysisSource> analysed_;  // source_, or its chosen run
-  std::vector<analysis::ReceptiveField> fields_;  // input first, then the graph's nodes
+  std::vector<analysis::ReceptiveField> fields_;    // input first, then the graph's nodes
   std::optional<ReceptiveFieldResult> shown_;
 
   RunChoice* run_;

@@ -50,7 +50,9 @@ std::map<std::string, int> depths(const nn::Graph& graph) {
   return depth;
 }
 
-QRectF boxAt(QPointF centre, QSizeF size) { return QRectF(centre - QPointF(size.width() / 2, size.height() / 2), size); }
+QRectF boxAt(QPointF centre, QSizeF size) {
+  return QRectF(centre - QPointF(size.width() / 2, size.height() / 2), size);
+}
 
 }  // namespace
 
@@ -114,7 +116,8 @@ Positions completeLayout(const nn::Graph& graph, const Positions& known, LayoutD
   std::vector<std::string> missing;
   for (const auto& name : allNames(graph))
     if (!out.count(name)) missing.push_back(name);
-  std::stable_sort(missing.begin(), missing.end(), [&](const auto& a, const auto& b) { return depth.at(a) < depth.at(b); });
+  std::stable_sort(missing.begin(), missing.end(),
+                   [&](const auto& a, const auto& b) { return depth.at(a) < depth.at(b); });
   for (const auto& name : missing) {
     QPointF centre = full.at(name);
     const nn::Node* node = graph.find(name);
@@ -124,7 +127,8 @@ Positions completeLayout(const nn::Graph& graph, const Positions& known, LayoutD
       centre = axes.point(axes.along(from) + step, axes.across(from));
     }
     const double sideStep = axes.across(sizeOf(name)) + kSideGap;
-    for (int i = 0; i < 200 && overlaps(name, centre); ++i) centre = axes.point(axes.along(centre), axes.across(centre) + sideStep);
+    for (int i = 0; i < 200 && overlaps(name, centre); ++i)
+      centre = axes.point(axes.along(centre), axes.across(centre) + sideStep);
     out[name] = centre;
   }
   return out;

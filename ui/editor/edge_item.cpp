@@ -6,9 +6,9 @@
 #include <QFontMetricsF>
 #include <QGraphicsScene>
 #include <QPainter>
+#include <QPainterPathStroker>
 #include <QPalette>
 #include <QWidget>
-#include <QPainterPathStroker>
 
 #include <cmath>
 
@@ -67,7 +67,9 @@ void EdgeItem::updatePath() {
   if (blocked) {
     // Out of the source, beside the boxes in between, and back in.
     const double side = std::max(vertical_ ? from_->boundingRect().width() : from_->boundingRect().height(),
-                                 vertical_ ? to_->boundingRect().width() : to_->boundingRect().height()) / 2 + 22;
+                                 vertical_ ? to_->boundingRect().width() : to_->boundingRect().height()) /
+                            2 +
+                        22;
     const double lane = (vertical_ ? std::max(a.x(), b.x()) - a.x() : std::max(a.y(), b.y()) - a.y()) + side;
     const double step = 6;  // close to the ports, clear of the labels midway between layers
     const QPointF p1 = a + along(step), p2 = p1 + across(lane);

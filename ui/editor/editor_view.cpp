@@ -24,13 +24,17 @@ EditorView::EditorView(NetworkEditor* editor, QGraphicsScene* scene) : QGraphics
 }
 
 void EditorView::dragEnterEvent(QDragEnterEvent* event) {
-  if (event->mimeData()->hasFormat(kLayerMimeType)) event->acceptProposedAction();
-  else event->ignore();
+  if (event->mimeData()->hasFormat(kLayerMimeType))
+    event->acceptProposedAction();
+  else
+    event->ignore();
 }
 
 void EditorView::dragMoveEvent(QDragMoveEvent* event) {
-  if (event->mimeData()->hasFormat(kLayerMimeType)) event->acceptProposedAction();
-  else event->ignore();
+  if (event->mimeData()->hasFormat(kLayerMimeType))
+    event->acceptProposedAction();
+  else
+    event->ignore();
 }
 
 void EditorView::dropEvent(QDropEvent* event) {
@@ -111,7 +115,8 @@ void EditorView::drawBackground(QPainter* painter, const QRectF& rect) {
   dot.setAlphaF(0.12);
   painter->setPen(QPen(dot, 1.5 / transform().m11()));
   for (double x = std::floor(rect.left() / kGrid) * kGrid; x < rect.right(); x += kGrid)
-    for (double y = std::floor(rect.top() / kGrid) * kGrid; y < rect.bottom(); y += kGrid) painter->drawPoint(QPointF(x, y));
+    for (double y = std::floor(rect.top() / kGrid) * kGrid; y < rect.bottom(); y += kGrid)
+      painter->drawPoint(QPointF(x, y));
 }
 
 }  // namespace gradlab::ui

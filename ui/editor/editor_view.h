@@ -31,7 +31,7 @@ class EditorView : public QGraphicsView {
   void finishConnection(QPoint viewPos);
 
   NetworkEditor* editor_;
-  PortItem* dragFrom_ = nullptr;            // the port a connection is dragged from
+  PortItem* dragFrom_ = nullptr;           // the port a connection is dragged from
   QGraphicsPathItem* dragLine_ = nullptr;  // the connection being dragged
 };
 

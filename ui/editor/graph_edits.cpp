@@ -13,7 +13,8 @@ bool hasName(const nn::Graph& graph, const std::string& name) {
 }
 
 bool isGraphInput(const nn::Graph& graph, const std::string& name) {
-  return std::any_of(graph.inputs.begin(), graph.inputs.end(), [&](const nn::GraphInput& in) { return in.name == name; });
+  return std::any_of(graph.inputs.begin(), graph.inputs.end(),
+                     [&](const nn::GraphInput& in) { return in.name == name; });
 }
 
 std::string uniqueName(const nn::Graph& graph, const std::string& wanted, const std::set<std::string>& alsoTaken) {
@@ -40,7 +41,8 @@ std::string nameStemFor(const std::string& type) {
 std::string renameProblem(const nn::Graph& graph, const std::string& current, const std::string& wanted) {
   if (wanted == current) return {};
   if (wanted.empty()) return "a name is needed";
-  if (!nn::isIdentifier(wanted)) return "'" + wanted + "' is not a valid name: letters, digits and _, not starting with a digit";
+  if (!nn::isIdentifier(wanted))
+    return "'" + wanted + "' is not a valid name: letters, digits and _, not starting with a digit";
   if (hasName(graph, wanted)) return "the name " + wanted + " is already used";
   return {};
 }
@@ -98,7 +100,8 @@ std::string connect(nn::Graph& graph, const std::string& from, const std::string
     it->inputs[slot] = from;
   } else {
     if (def && it->inputs.size() >= def->maxInputs)
-      return it->type + " takes at most " + std::to_string(def->maxInputs) + (def->maxInputs == 1 ? " input" : " inputs");
+      return it->type + " takes at most " + std::to_string(def->maxInputs) +
+             (def->maxInputs == 1 ? " input" : " inputs");
     it->inputs.push_back(from);
   }
   return {};
@@ -151,7 +154,8 @@ std::string fragmentText(const nn::Graph& graph, const std::set<std::string>& na
   std::ostringstream out;
   out << nn::printNetwork(part);
   for (const auto& [name, pos] : positions)
-    if (names.count(name)) out << "#@ " << name << " " << nn::formatNumber(pos.first) << " " << nn::formatNumber(pos.second) << "\n";
+    if (names.count(name))
+      out << "#@ " << name << " " << nn::formatNumber(pos.first) << " " << nn::formatNumber(pos.second) << "\n";
   return out.str();
 }
 

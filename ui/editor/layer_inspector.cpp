@@ -19,7 +19,8 @@ const char* kProblemStyle = "color: #d62728;";
 
 // The shape typed for an input, checked by the engine's parser and checker; empty reason when usable.
 QString shapeProblem(const QString& input, const QString& text, nn::Shape* shape) {
-  const nn::ParsedNetwork parsed = nn::parseNetwork("input " + input.toStdString() + ": " + text.trimmed().toStdString());
+  const nn::ParsedNetwork parsed =
+      nn::parseNetwork("input " + input.toStdString() + ": " + text.trimmed().toStdString());
   if (!parsed.ok()) return QString::fromStdString(parsed.errors.front().message);
   nn::Graph alone;
   alone.inputs = parsed.graph.inputs;
@@ -45,8 +46,10 @@ LayerInspector::LayerInspector(NetworkEditor* editor, QWidget* parent) : QWidget
     const nn::Graph graph = editor_->graph();
     const nn::Node* node = findNode(graph, node_);
     const bool sameInput = isGraphInput(graph, node_.toStdString()) && type_ == kInputType;
-    if (node_ == editor_->selectedName() && ((node && QString::fromStdString(node->type) == type_) || sameInput)) refresh();
-    else rebuild();
+    if (node_ == editor_->selectedName() && ((node && QString::fromStdString(node->type) == type_) || sameInput))
+      refresh();
+    else
+      rebuild();
   });
   rebuild();
 }
@@ -126,8 +129,10 @@ void LayerInspector::rebuild() {
       form->addRow(label);
       fields_[key] = field;
       problems_[key] = label;
-      connect(field, &ParamField::problemChanged, this, [this, key](const QString& reason) { setProblem(key, reason); });
-      connect(field, &ParamField::edited, this, [this, key](const QString& text) { editor_->setParam(node_, key, text); });
+      connect(field, &ParamField::problemChanged, this,
+              [this, key](const QString& reason) { setProblem(key, reason); });
+      connect(field, &ParamField::edited, this,
+              [this, key](const QString& text) { editor_->setParam(node_, key, text); });
     }
   }
   scroll_->setWidget(form_);
@@ -145,7 +150,8 @@ void LayerInspector::addNameRow(QFormLayout* form) {
   form->addRow(label);
   problems_["name"] = label;
   connect(name_, &QLineEdit::textEdited, this, [this](const QString& text) {
-    const QString why = QString::fromStdString(renameProblem(editor_->graph(), node_.toStdString(), text.toStdString()));
+    const QString why =
+        QString::fromStdString(renameProblem(editor_->graph(), node_.toStdString(), text.toStdString()));
     QPalette p = palette();
     if (!why.isEmpty()) p.setColor(QPalette::Text, QColor(214, 39, 40));
     name_->setPalette(p);
@@ -195,7 +201,8 @@ void LayerInspector::refresh() {
   }
   const std::string name = node_.toStdString();
   QString facts;
-  if (auto it = analysis.shapes.find(name); it != analysis.shapes.end()) facts = tr("output %1 per sample").arg(shapeText(it->second));
+  if (auto it = analysis.shapes.find(name); it != analysis.shapes.end())
+    facts = tr("output %1 per sample").arg(shapeText(it->second));
   QStringList messages;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const nn::Node& node = graph.nodes[i];
@@ -214,7 +221,8 @@ void LayerInspector::refresh() {
       if (issue.node == node.name + " (" + node.type + ")") messages << QString::fromStdString(issue.message);
   }
   for (const auto& issue : analysis.issues)
-    if (issue.node.empty() && issue.message.starts_with("input " + name + " ")) messages << QString::fromStdString(issue.message);
+    if (issue.node.empty() && issue.message.starts_with("input " + name + " "))
+      messages << QString::fromStdString(issue.message);
   facts_->setText(facts);
   facts_->setVisible(!facts.isEmpty());
   messages_->setText(messages.join("\n"));

@@ -44,7 +44,8 @@ QIcon swatch(const QColor& color) {
 }
 
 QString tooltipFor(const nn::LayerDef& def) {
-  QString tip = "<b>" + QString::fromStdString(def.type) + "</b>: " + QString::fromStdString(def.summary).toHtmlEscaped();
+  QString tip =
+      "<b>" + QString::fromStdString(def.type) + "</b>: " + QString::fromStdString(def.summary).toHtmlEscaped();
   QStringList required;
   for (const auto& p : def.params)
     if (p.required()) required << QString::fromStdString(p.name);
@@ -130,7 +131,8 @@ QStringList LayerPalette::visibleTypes() const {
 QTreeWidgetItem* LayerPalette::itemFor(const QString& type) const {
   for (int g = 0; g < tree_->topLevelItemCount(); ++g)
     for (int i = 0; i < tree_->topLevelItem(g)->childCount(); ++i)
-      if (tree_->topLevelItem(g)->child(i)->data(0, kTypeRole).toString() == type) return tree_->topLevelItem(g)->child(i);
+      if (tree_->topLevelItem(g)->child(i)->data(0, kTypeRole).toString() == type)
+        return tree_->topLevelItem(g)->child(i);
   return nullptr;
 }
 

@@ -28,10 +28,10 @@ std::vector<PaletteGroup> paletteGroups() {
 
 QColor familyAccent(const QString& category) {
   static const std::map<QString, QColor> accents = {
-      {kInputType, QColor(96, 125, 139)},       {"Dense", QColor(31, 119, 180)},
-      {"Convolution", QColor(23, 162, 184)},    {"Pooling", QColor(44, 160, 44)},
-      {"Activation", QColor(230, 126, 34)},     {"Normalization", QColor(148, 103, 189)},
-      {"Regularization", QColor(140, 86, 75)},  {"Structure", QColor(127, 127, 127)},
+      {kInputType, QColor(96, 125, 139)},      {"Dense", QColor(31, 119, 180)},
+      {"Convolution", QColor(23, 162, 184)},   {"Pooling", QColor(44, 160, 44)},
+      {"Activation", QColor(230, 126, 34)},    {"Normalization", QColor(148, 103, 189)},
+      {"Regularization", QColor(140, 86, 75)}, {"Structure", QColor(127, 127, 127)},
       {"Loss", QColor(214, 39, 40)},
   };
   auto it = accents.find(category);

@@ -57,9 +57,9 @@ NodeContent contentFor(const nn::Graph& graph, const nn::GraphAnalysis& analysis
       c.count = paramCountText(analysis.nodes[i].shape.paramCount());
     // Add takes 2 to 8 inputs: one free port past the connected ones, as long as it may take more.
     const int connected = int(node.inputs.size());
-    c.inputSlots = !def ? std::max(1, connected)
-                        : def->maxInputs == 1 ? 1
-                                              : std::clamp(connected + 1, int(def->minInputs), int(def->maxInputs));
+    c.inputSlots = !def                  ? std::max(1, connected)
+                   : def->maxInputs == 1 ? 1
+                                         : std::clamp(connected + 1, int(def->minInputs), int(def->maxInputs));
     c.inputSlots = std::max(c.inputSlots, connected);
     c.hasOutput = !(def && def->loss);
     const std::string label = node.name + " (" + node.type + ")";
@@ -129,11 +129,14 @@ void NetworkEditor::createActions() {
   make(tr("Delete"), &NetworkEditor::deleteSelection, "editDelete", {QKeySequence::Delete, Qt::Key_Backspace});
   make(tr("Copy"), &NetworkEditor::copySelection, "editCopy", QKeySequence::keyBindings(QKeySequence::Copy));
   make(tr("Paste"), &NetworkEditor::paste, "editPaste", QKeySequence::keyBindings(QKeySequence::Paste));
-  make(tr("Select All"), &NetworkEditor::selectAll, "editSelectAll", QKeySequence::keyBindings(QKeySequence::SelectAll));
+  make(tr("Select All"), &NetworkEditor::selectAll, "editSelectAll",
+       QKeySequence::keyBindings(QKeySequence::SelectAll));
   make(tr("Auto-Arrange"), &NetworkEditor::autoArrange, "editAutoArrange", {QKeySequence(Qt::CTRL | Qt::Key_L)});
   make(tr("Fit to View"), &NetworkEditor::fitToView, "editFit", {QKeySequence(Qt::CTRL | Qt::Key_0)});
-  make(tr("Zoom In"), [this] { zoomBy(1.25); }, "editZoomIn", QKeySequence::keyBindings(QKeySequence::ZoomIn));
-  make(tr("Zoom Out"), [this] { zoomBy(0.8); }, "editZoomOut", QKeySequence::keyBindings(QKeySequence::ZoomOut));
+  make(
+      tr("Zoom In"), [this] { zoomBy(1.25); }, "editZoomIn", QKeySequence::keyBindings(QKeySequence::ZoomIn));
+  make(
+      tr("Zoom Out"), [this] { zoomBy(0.8); }, "editZoomOut", QKeySequence::keyBindings(QKeySequence::ZoomOut));
 }
 
 QAction* NetworkEditor::action(const QString& objectName) const {
@@ -178,9 +181,10 @@ void NetworkEditor::setDeviceProblem(int node, const QString& reason) {
 
 void NetworkEditor::setGraph(const nn::Graph& graph, const Positions& positions) {
   const nn::GraphAnalysis analysis = nn::analyze(graph);
-  EditorState state{graph, completeLayout(graph, positions, direction_,
-                                          [&](const std::string& n) { return boxSize(graph, analysis, n); }),
-                    {}};
+  EditorState state{
+      graph,
+      completeLayout(graph, positions, direction_, [&](const std::string& n) { return boxSize(graph, analysis, n); }),
+      {}};
   undo_->clear();
   apply(state);
   fitToView();
@@ -215,8 +219,8 @@ void NetworkEditor::commit(const QString& text, EditorState after, const QString
                                    [&](const std::string& n) { return boxSize(after.graph, analysis, n); });
   EditorState before = current();
   if (after.graph == before.graph && after.positions == before.positions) return;
-  undo_->push(new SnapshotCommand(text, std::move(before), std::move(after), [this](const EditorState& s) { apply(s); },
-                                  mergeKey));
+  undo_->push(new SnapshotCommand(
+      text, std::move(before), std::move(after), [this](const EditorState& s) { apply(s); }, mergeKey));
 }
 
 void NetworkEditor::apply(const EditorState& state) {
@@ -283,7 +287,8 @@ void NetworkEditor::syncScene() {
 
 void NetworkEditor::showAnalysis() {
   QStringList errors, warnings;
-  for (const auto& issue : analysis_.issues) (issue.severity == nn::GraphIssue::Error ? errors : warnings) << issueText(issue);
+  for (const auto& issue : analysis_.issues)
+    (issue.severity == nn::GraphIssue::Error ? errors : warnings) << issueText(issue);
   auto listed = [](const QStringList& lines) {
     QString text = lines.mid(0, kStripLines).join("\n");
     if (lines.size() > kStripLines) text += "\n" + tr("… and %1 more").arg(lines.size() - kStripLines);
@@ -355,7 +360,8 @@ QString NetworkEditor::addLayer(const QString& type, QPointF scenePos) {
 
 QString NetworkEditor::connectLayers(const QString& from, const QString& to, int slot) {
   EditorState after = current();
-  const std::string why = gradlab::ui::connect(after.graph, from.toStdString(), to.toStdString(), size_t(std::max(slot, 0)));
+  const std::string why =
+      gradlab::ui::connect(after.graph, from.toStdString(), to.toStdString(), size_t(std::max(slot, 0)));
   if (!why.empty()) {
     emit statusMessage(QString::fromStdString(why));
     return QString::fromStdString(why);
@@ -379,7 +385,8 @@ void NetworkEditor::removeLayers(const QStringList& names) {
     after.positions.erase(n.toStdString());
     after.selection.removeAll(n);
   }
-  commit(names.size() == 1 ? tr("Delete %1").arg(names.front()) : tr("Delete %1 layers").arg(names.size()), std::move(after));
+  commit(names.size() == 1 ? tr("Delete %1").arg(names.front()) : tr("Delete %1 layers").arg(names.size()),
+         std::move(after));
 }
 
 QString NetworkEditor::renameLayer(const QString& from, const QString& to) {
@@ -423,7 +430,8 @@ void NetworkEditor::deleteSelection() {
   // Selected connections between layers that stay: disconnect them, the highest slot first.
   std::vector<std::pair<std::string, int>> cuts;
   for (EdgeItem* edge : edges_)
-    if (edge->isSelected() && !nodes.contains(edge->to()->name())) cuts.push_back({edge->to()->name().toStdString(), edge->slot()});
+    if (edge->isSelected() && !nodes.contains(edge->to()->name()))
+      cuts.push_back({edge->to()->name().toStdString(), edge->slot()});
   if (nodes.isEmpty() && cuts.empty()) return;
   std::sort(cuts.begin(), cuts.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   for (const auto& [to, slot] : cuts) gradlab::ui::disconnect(after.graph, to, size_t(slot));
@@ -451,7 +459,8 @@ void NetworkEditor::copySelection() {
 void NetworkEditor::paste() {
   const QMimeData* mime = QApplication::clipboard()->mimeData();
   if (!mime) return;
-  const std::string text = mime->hasFormat(kNodesMimeType) ? mime->data(kNodesMimeType).toStdString() : mime->text().toStdString();
+  const std::string text =
+      mime->hasFormat(kNodesMimeType) ? mime->data(kNodesMimeType).toStdString() : mime->text().toStdString();
   Fragment fragment;
   if (!parseFragment(text, &fragment)) {
     emit statusMessage(tr("The clipboard holds no layers to paste"));
@@ -477,7 +486,8 @@ void NetworkEditor::selectAll() {
 
 void NetworkEditor::autoArrange() {
   EditorState after = current();
-  after.positions = layeredLayout(after.graph, direction_, [&](const std::string& n) { return boxSize(after.graph, analysis_, n); });
+  after.positions =
+      layeredLayout(after.graph, direction_, [&](const std::string& n) { return boxSize(after.graph, analysis_, n); });
   commit(tr("Auto-arrange"), std::move(after));
   fitToView();
 }

@@ -72,8 +72,10 @@ bool NetworkTextView::apply() {
     return false;
   }
   modified_ = false;
-  if (parsed.graph == editor_->graph()) showGraph();  // nothing changed: show the canonical text
-  else editor_->replaceGraph(parsed.graph, tr("Edit as text"));
+  if (parsed.graph == editor_->graph())
+    showGraph();  // nothing changed: show the canonical text
+  else
+    editor_->replaceGraph(parsed.graph, tr("Edit as text"));
   return true;
 }
 

@@ -20,8 +20,8 @@ class NetworkTextView : public QWidget {
 
   QString text() const;
   void setText(const QString& text);  // as if typed: not applied yet
-  bool apply();                        // false (and the errors shown) when the text does not parse
-  void revert();                       // back to the editor's network
+  bool apply();                       // false (and the errors shown) when the text does not parse
+  void revert();                      // back to the editor's network
   QString errorText() const;
   bool isModified() const { return modified_; }
 

@@ -40,8 +40,10 @@ QStringList paramLines(const QString& text) {
   QStringList lines{QString()};
   for (const QString& part : text.split(", ")) {
     const QString joined = lines.back().isEmpty() ? part : lines.back() + ", " + part;
-    if (fm.horizontalAdvance(joined) <= width || lines.back().isEmpty()) lines.back() = joined;
-    else lines << part;
+    if (fm.horizontalAdvance(joined) <= width || lines.back().isEmpty())
+      lines.back() = joined;
+    else
+      lines << part;
   }
   if (lines.size() > kMaxParamLines) {
     lines = lines.mid(0, kMaxParamLines);
@@ -62,7 +64,8 @@ QPalette paletteFor(const QGraphicsItem* item, const QWidget* widget) {
 }  // namespace
 
 PortItem::PortItem(Role role, int slot, QGraphicsItem* parent)
-    : QGraphicsEllipseItem(-kPortRadius, -kPortRadius, 2 * kPortRadius, 2 * kPortRadius, parent), role_(role), slot_(slot) {
+    : QGraphicsEllipseItem(-kPortRadius, -kPortRadius, 2 * kPortRadius, 2 * kPortRadius, parent), role_(role),
+      slot_(slot) {
   setAcceptHoverEvents(true);
   setCursor(Qt::CrossCursor);
   setToolTip(role == Output ? QObject::tr("Drag to a layer's input to connect")
@@ -98,7 +101,8 @@ void NodeItem::setContent(const NodeContent& content, LayoutDirection direction)
   QString tip = "<b>" + content.name.toHtmlEscaped() + "</b> (" + content.type.toHtmlEscaped() + ")";
   if (!content.params.isEmpty()) tip += "<br>" + content.params.toHtmlEscaped();
   if (!content.count.isEmpty()) tip += "<br>" + content.count;
-  if (!content.errors.isEmpty()) tip += "<br><font color='#d62728'>" + content.errors.toHtmlEscaped().replace("\n", "<br>") + "</font>";
+  if (!content.errors.isEmpty())
+    tip += "<br><font color='#d62728'>" + content.errors.toHtmlEscaped().replace("\n", "<br>") + "</font>";
   if (!content.warnings.isEmpty()) tip += "<br><i>" + content.warnings.toHtmlEscaped().replace("\n", "<br>") + "</i>";
   setToolTip(tip);
   rebuildPorts();  // the box's size follows its text: keep the ports on its border
@@ -141,8 +145,9 @@ QPointF NodeItem::inputPortPos(int slot) const {
 
 QPointF NodeItem::outputPortPos() const {
   const QRectF b = box();
-  return output_ ? output_->scenePos()
-                 : mapToScene(direction_ == LayoutDirection::TopToBottom ? QPointF(0, b.bottom()) : QPointF(b.right(), 0));
+  return output_
+             ? output_->scenePos()
+             : mapToScene(direction_ == LayoutDirection::TopToBottom ? QPointF(0, b.bottom()) : QPointF(b.right(), 0));
 }
 
 PortItem* NodeItem::inputPort(int slot) const {
@@ -170,8 +175,10 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget
     painter->drawRoundedRect(b.adjusted(-3, -3, 3, 3), 8, 8);
   }
   QPen border(palette.color(QPalette::Mid), 1);
-  if (!content_.errors.isEmpty()) border = QPen(QColor(214, 39, 40), 2.5);
-  else if (!content_.warnings.isEmpty()) border = QPen(QColor(230, 145, 30), 2, Qt::DashLine);
+  if (!content_.errors.isEmpty())
+    border = QPen(QColor(214, 39, 40), 2.5);
+  else if (!content_.warnings.isEmpty())
+    border = QPen(QColor(230, 145, 30), 2, Qt::DashLine);
   painter->setPen(border);
   painter->setBrush(palette.color(QPalette::Base));
   painter->drawRoundedRect(b, 6, 6);

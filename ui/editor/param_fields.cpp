@@ -61,7 +61,8 @@ class IntField : public ParamField {
   IntField(const nn::ParamDef& def, QWidget* parent) : ParamField(def, parent) {
     spin_ = new IntSpin(this);
     const bool bounded = def.min <= def.max;
-    spin_->setRange(bounded ? int(def.min) - (def.required() ? 1 : 0) : -1000000000, bounded ? int(def.max) : 1000000000);
+    spin_->setRange(bounded ? int(def.min) - (def.required() ? 1 : 0) : -1000000000,
+                    bounded ? int(def.max) : 1000000000);
     if (def.required()) spin_->setSpecialValueText(tr("required"));
     spin_->setKeyboardTracking(false);
     layout()->addWidget(spin_);
@@ -92,8 +93,10 @@ class RealField : public ParamField {
   RealField(const nn::ParamDef& def, QWidget* parent) : ParamField(def, parent) {
     spin_ = new RealSpin(this);
     spin_->setDecimals(15);
-    if (def.min <= def.max) spin_->setRange(def.min, def.max);
-    else spin_->setRange(-1e30, 1e30);
+    if (def.min <= def.max)
+      spin_->setRange(def.min, def.max);
+    else
+      spin_->setRange(-1e30, 1e30);
     spin_->setSingleStep(def.max - def.min <= 1 ? 0.01 : 0.1);
     spin_->setKeyboardTracking(false);
     layout()->addWidget(spin_);
@@ -181,9 +184,14 @@ ParamField* ParamField::create(const nn::ParamDef& def, QWidget* parent) {
 bool ParamField::check(QWidget* editor, const QString& text) {
   std::string error;
   QString reason;
-  if (text.isEmpty() || text == tr("required")) reason = def_.required() ? tr("%1 is required: %2").arg(QString::fromStdString(def_.name), QString::fromStdString(def_.help)) : QString();
-  else if (!nn::ParamValue::parse(def_, text.trimmed().toStdString(), &error)) reason = QString::fromStdString(error);
-  else if (valueCheck_) reason = valueCheck_(text.trimmed());
+  if (text.isEmpty() || text == tr("required"))
+    reason = def_.required()
+                 ? tr("%1 is required: %2").arg(QString::fromStdString(def_.name), QString::fromStdString(def_.help))
+                 : QString();
+  else if (!nn::ParamValue::parse(def_, text.trimmed().toStdString(), &error))
+    reason = QString::fromStdString(error);
+  else if (valueCheck_)
+    reason = valueCheck_(text.trimmed());
   setTextColor(editor, reason.isEmpty() ? QColor() : kInvalid);
   if (reason != problem_) {
     problem_ = reason;

@@ -31,7 +31,7 @@ class ParamField : public QWidget {
   void setValueCheck(std::function<QString(const QString& text)> check) { valueCheck_ = std::move(check); }
 
  signals:
-  void edited(const QString& text);           // a valid new value to apply
+  void edited(const QString& text);            // a valid new value to apply
   void problemChanged(const QString& reason);  // empty: the text is fine again
 
  protected:

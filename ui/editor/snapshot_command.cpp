@@ -2,7 +2,8 @@
 
 namespace gradlab::ui {
 
-SnapshotCommand::SnapshotCommand(const QString& text, EditorState before, EditorState after, Apply apply, QString mergeKey)
+SnapshotCommand::SnapshotCommand(const QString& text, EditorState before, EditorState after, Apply apply,
+                                 QString mergeKey)
     : QUndoCommand(text), before_(std::move(before)), after_(std::move(after)), apply_(std::move(apply)),
       mergeKey_(std::move(mergeKey)) {}
 

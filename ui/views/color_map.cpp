@@ -52,10 +52,9 @@ QImage heatmap(const std::vector<double>& values, int width, int height, double 
 }
 
 QColor categoryColor(uint32_t index) {
-  static const QColor kTab10[] = {QColor(31, 119, 180),  QColor(255, 127, 14), QColor(44, 160, 44),
-                                  QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
-                                  QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
-                                  QColor(23, 190, 207)};
+  static const QColor kTab10[] = {
+      QColor(31, 119, 180), QColor(255, 127, 14),  QColor(44, 160, 44),   QColor(214, 39, 40),  QColor(148, 103, 189),
+      QColor(140, 86, 75),  QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34), QColor(23, 190, 207)};
   return kTab10[index % 10];
 }
 

@@ -25,19 +25,29 @@ std::vector<QLineF> contourSegments(const std::vector<double>& values, int cols,
       const QPointF top = cross(c, r + 1, c + 1, r + 1), left = cross(c, r, c, r + 1);
       const bool centreAbove = (v[0] + v[1] + v[2] + v[3]) / 4 > level;  // decides the two saddle cases
       switch (index) {
-        case 1: case 14: segments.emplace_back(left, bottom); break;
-        case 2: case 13: segments.emplace_back(bottom, right); break;
-        case 3: case 12: segments.emplace_back(left, right); break;
-        case 4: case 11: segments.emplace_back(right, top); break;
-        case 6: case 9: segments.emplace_back(bottom, top); break;
-        case 7: case 8: segments.emplace_back(left, top); break;
+        case 1:
+        case 14: segments.emplace_back(left, bottom); break;
+        case 2:
+        case 13: segments.emplace_back(bottom, right); break;
+        case 3:
+        case 12: segments.emplace_back(left, right); break;
+        case 4:
+        case 11: segments.emplace_back(right, top); break;
+        case 6:
+        case 9: segments.emplace_back(bottom, top); break;
+        case 7:
+        case 8: segments.emplace_back(left, top); break;
         case 5:  // corners 0 and 2 above
-          if (centreAbove) segments.emplace_back(left, top), segments.emplace_back(bottom, right);
-          else segments.emplace_back(left, bottom), segments.emplace_back(right, top);
+          if (centreAbove)
+            segments.emplace_back(left, top), segments.emplace_back(bottom, right);
+          else
+            segments.emplace_back(left, bottom), segments.emplace_back(right, top);
           break;
         case 10:  // corners 1 and 3 above
-          if (centreAbove) segments.emplace_back(left, bottom), segments.emplace_back(right, top);
-          else segments.emplace_back(left, top), segments.emplace_back(bottom, right);
+          if (centreAbove)
+            segments.emplace_back(left, bottom), segments.emplace_back(right, top);
+          else
+            segments.emplace_back(left, top), segments.emplace_back(bottom, right);
           break;
       }
     }

@@ -39,8 +39,10 @@ void DecisionBoundaryView::setData(std::shared_ptr<const data::Dataset> data) {
 }
 
 void DecisionBoundaryView::setBoundary(std::shared_ptr<const train::DecisionBoundary> boundary, uint32_t member) {
-  if (boundary) members_[member] = {boundary, imageOf(*boundary)};
-  else members_.erase(member);
+  if (boundary)
+    members_[member] = {boundary, imageOf(*boundary)};
+  else
+    members_.erase(member);
   dirty_ = true;
 }
 
@@ -152,7 +154,8 @@ QRectF DecisionBoundaryView::plotRect(int panel) const {
 QPointF DecisionBoundaryView::toWidget(double x, double y, int panel) const {
   const auto e = extent(panel);
   const QRectF r = plotRect(panel);
-  return {r.left() + (x - e.xMin) / (e.xMax - e.xMin) * r.width(), r.bottom() - (y - e.yMin) / (e.yMax - e.yMin) * r.height()};
+  return {r.left() + (x - e.xMin) / (e.xMax - e.xMin) * r.width(),
+          r.bottom() - (y - e.yMin) / (e.yMax - e.yMin) * r.height()};
 }
 
 QString DecisionBoundaryView::message() const {
@@ -205,8 +208,10 @@ void DecisionBoundaryView::paintEvent(QPaintEvent*) {
     return;
   }
   for (int i = 0; i < panelCount(); ++i) paintPanel(p, i);
-  if (comparing()) paintClassLegend(p, QPointF(line, height() - line * 1.4));
-  else paintClassLegend(p, QPointF(plotRect().left(), plotRect().bottom() + 2 + line));
+  if (comparing())
+    paintClassLegend(p, QPointF(line, height() - line * 1.4));
+  else
+    paintClassLegend(p, QPointF(plotRect().left(), plotRect().bottom() + 2 + line));
 }
 
 // One run's plot: cells, data points, frame, axis ends; compared, the run's legend over it in
@@ -216,7 +221,8 @@ void DecisionBoundaryView::paintPanel(QPainter& p, int panel) {
   const int line = fontMetrics().height();
   const QRectF plot = plotRect(panel);
   p.fillRect(plot, pal.base());
-  if (const Member* m = memberOf(panel); m && !m->image.isNull()) p.drawImage(plot, m->image);  // nearest-neighbour: cells stay crisp
+  if (const Member* m = memberOf(panel); m && !m->image.isNull())
+    p.drawImage(plot, m->image);  // nearest-neighbour: cells stay crisp
   p.setRenderHint(QPainter::Antialiasing);
   if (data_ && data_->sampleSize() == 2) {
     const QImage& points = pointsLayer(plot, extent(panel));
@@ -260,7 +266,8 @@ void DecisionBoundaryView::paintPanel(QPainter& p, int panel) {
 // antialiased points cost milliseconds a paint otherwise. The layer reaches kPointsPad beyond
 // the plot, where points on its edge are drawn.
 const QImage& DecisionBoundaryView::pointsLayer(const QRectF& plot, const train::GridExtent& e) {
-  const PointsKey key{plot.size(), e.xMin, e.xMax, e.yMin, e.yMax, dataVersion_, palette().cacheKey(), devicePixelRatioF()};
+  const PointsKey key{plot.size(),        e.xMin, e.xMax, e.yMin, e.yMax, dataVersion_, palette().cacheKey(),
+                      devicePixelRatioF()};
   if (key == pointsKey_ && !points_.isNull()) return points_;
   pointsKey_ = key;
   const double dpr = devicePixelRatioF();
@@ -292,8 +299,8 @@ void DecisionBoundaryView::paintClassLegend(QPainter& p, QPointF topLeft) {
   qreal x = topLeft.x();
   const qreal y = topLeft.y();
   for (uint32_t c = 0; c < classes && c < 10; ++c) {
-    const QString name = data_ && c < data_->classNames.size() ? QString::fromStdString(data_->classNames[c])
-                                                                : tr("class %1").arg(c);
+    const QString name =
+        data_ && c < data_->classNames.size() ? QString::fromStdString(data_->classNames[c]) : tr("class %1").arg(c);
     p.fillRect(QRectF(x, y + line * 0.2, line * 0.6, line * 0.6), categoryColor(c));
     p.drawText(QPointF(x + line * 0.8, y + line * 0.8), name);
     x += line * 1.6 + fontMetrics().horizontalAdvance(name);

@@ -116,8 +116,9 @@ DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
   fractions_.y->setRange(0, 100);
   fractions_.y->setTitleText(tr("% of units"));
   fractions_.y->setLabelFormat("%.0f");
-  fractions_.view->setToolTip(tr("Per layer, the share of units that are dead (a ReLU's output exactly 0) "
-                                 "and saturated (a tanh's or sigmoid's output near its limits)."));
+  fractions_.view->setToolTip(
+      tr("Per layer, the share of units that are dead (a ReLU's output exactly 0) "
+         "and saturated (a tanh's or sigmoid's output near its limits)."));
   activations_.y->setTitleText(tr("value"));
   gradients_.y->setTitleText(tr("value"));
 
@@ -185,8 +186,10 @@ void DepthStatsView::nameLayers(Panel& p, bool namesChanged) {
 }
 
 void DepthStatsView::setReport(std::shared_ptr<const train::ProbeReport> report, uint32_t member) {
-  if (report) reports_[member] = std::move(report);
-  else reports_.erase(member);
+  if (report)
+    reports_[member] = std::move(report);
+  else
+    reports_.erase(member);
   dirty_ = true;
 }
 
@@ -205,8 +208,9 @@ void DepthStatsView::clear() {
 void DepthStatsView::makeSeries(size_t count) {
   while (series_.size() > count) {
     const RunSeries& r = series_.back();
-    for (auto [chart, line] : {std::pair{activations_.chart, r.activationMean}, std::pair{activations_.chart, r.activationStd},
-                               std::pair{gradients_.chart, r.gradientMean}, std::pair{gradients_.chart, r.gradientStd}}) {
+    for (auto [chart, line] :
+         {std::pair{activations_.chart, r.activationMean}, std::pair{activations_.chart, r.activationStd},
+          std::pair{gradients_.chart, r.gradientMean}, std::pair{gradients_.chart, r.gradientStd}}) {
       chart->removeSeries(line);
       delete line;
     }
@@ -351,7 +355,8 @@ void DepthStatsView::draw() {
   std::vector<std::pair<QString, uint64_t>> steps;
   for (size_t r = 0; r < runs.size(); ++r)
     if (reports[r]) steps.push_back({runs[r].label, reports[r]->step});
-  const bool sameStep = std::all_of(steps.begin(), steps.end(), [&](const auto& s) { return s.second == steps[0].second; });
+  const bool sameStep =
+      std::all_of(steps.begin(), steps.end(), [&](const auto& s) { return s.second == steps[0].second; });
   showRunLegend(runs, sameStep ? QString() : stepText(steps));
   runLegend_->setVisible(comparing);
   const QString step = !steps.empty() && sameStep ? " (" + stepText(steps) + ")" : QString();

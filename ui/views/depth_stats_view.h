@@ -78,7 +78,7 @@ class DepthStatsView : public QWidget {
     QBarSet *dead = nullptr, *saturated = nullptr;
   };
   void makeSeries(size_t count);
-  void attachGradient(const RunSeries& run);  // to the linear or the log axis, as chosen
+  void attachGradient(const RunSeries& run);                       // to the linear or the log axis, as chosen
   void styleSeries(const RunSeries& series, const RunStyle* run);  // null: the look of a run alone
   void draw();
   static QStringList layerNames(const std::vector<const train::ProbeReport*>& reports);

@@ -19,7 +19,7 @@
 
 namespace gradlab::ui {
 
-constexpr int kMaxTiles = 256;       // more filters than this are not drawn (a first dense layer may have thousands)
+constexpr int kMaxTiles = 256;          // more filters than this are not drawn (a first dense layer may have thousands)
 constexpr double kSpectrumDecades = 3;  // the log-scaled spectrum shows this range below its peak
 
 // The tiles, laid out in rows that fit the width, each scaled up to a readable size.
@@ -49,8 +49,10 @@ class FilterCanvas : public QWidget {
       const QRect filter = filterBox(i), spectrum = spectrumBox(i);
       if (!filter.isEmpty()) p.drawImage(filter, view_.tiles_[size_t(i)]);
       if (!spectrum.isEmpty()) {
-        if (view_.spectraReady()) p.drawImage(spectrum, view_.spectra_[size_t(i)]);
-        else p.fillRect(spectrum, pal.color(QPalette::Mid));
+        if (view_.spectraReady())
+          p.drawImage(spectrum, view_.spectra_[size_t(i)]);
+        else
+          p.fillRect(spectrum, pal.color(QPalette::Mid));
       }
       const QPoint cell = cellOrigin(i);
       p.setPen(pal.color(QPalette::Text));
@@ -63,7 +65,9 @@ class FilterCanvas : public QWidget {
     const int cols = columns(width());
     return {kGap + (i % cols) * (cellWidth() + kGap), kGap + (i / cols) * (cellHeight() + kGap)};
   }
-  QRect filterBox(int i) const { return showFilters() ? QRect(cellOrigin(i), QSize(tilePixels(), tilePixels())) : QRect(); }
+  QRect filterBox(int i) const {
+    return showFilters() ? QRect(cellOrigin(i), QSize(tilePixels(), tilePixels())) : QRect();
+  }
   QRect spectrumBox(int i) const {
     if (!showSpectra()) return {};
     const int left = cellOrigin(i).x() + (showFilters() ? tilePixels() + 2 : 0);
@@ -410,15 +414,13 @@ void FilterGridView::present(Drawing drawing) {
     caption_->setText(run + message_);
   } else {
     const uint32_t count = drawing.count, shownTiles = uint32_t(tiles_.size());
-    QString text = tr("%1: %2 filters of %3x%4, %5")
-                       .arg(drawing.name)
-                       .arg(count)
-                       .arg(tileWidth_)
-                       .arg(tileHeight_)
-                       .arg(note_);
+    QString text =
+        tr("%1: %2 filters of %3x%4, %5").arg(drawing.name).arg(count).arg(tileWidth_).arg(tileHeight_).arg(note_);
     if (count > shownTiles) text += tr("; the first %1 shown").arg(shownTiles);
-    text += sharedScale_->isChecked() ? tr("; one scale for all (grey = 0)") : tr("; each filter its own scale (grey = 0)");
-    if (!spectrumError_.isEmpty()) text += tr("; spectra failed: %1").arg(spectrumError_);
+    text +=
+        sharedScale_->isChecked() ? tr("; one scale for all (grey = 0)") : tr("; each filter its own scale (grey = 0)");
+    if (!spectrumError_.isEmpty())
+      text += tr("; spectra failed: %1").arg(spectrumError_);
     else if (device_ && display_->currentIndex() != int(Display::Filters))
       text += tr("; spectra: |FFT| zero-padded to %1x%1, centred, log scale over %2 decades")
                   .arg(spectrumSize_)

@@ -25,7 +25,8 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QTabBar;
-template <class T> class QFutureWatcher;
+template <class T>
+class QFutureWatcher;
 
 namespace gradlab::gpu {
 class Context;
@@ -60,7 +61,7 @@ class FilterGridView : public QWidget {
   void showWeights(std::shared_ptr<const train::ProbeReport> report, const std::string& tensor, uint32_t member = 0);
   // The runs to offer a tab each. Without styles, or with one, that run alone and no tabs.
   void setRunStyles(const RunStyles& styles);
-  void clear();  // every run's weights
+  void clear();           // every run's weights
   void showRun(int tab);  // the tab of the tab-th shown run
   void setDisplay(Display display);
   void setSharedScale(bool shared);
@@ -80,7 +81,7 @@ class FilterGridView : public QWidget {
   QRect tileRect(int i) const;
   QRect spectrumRect(int i) const;
   const QTabBar& runTabs() const { return *runTabs_; }  // hidden for a run alone
-  uint32_t shownMember() const;  // the run whose filters are drawn
+  uint32_t shownMember() const;                         // the run whose filters are drawn
   QString caption() const;
 
  signals:

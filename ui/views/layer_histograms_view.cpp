@@ -51,8 +51,10 @@ SharedAxis sharedAxisOf(const std::vector<const train::TensorStats*>& stats, dou
     for (size_t i = 0; i < stats.size(); ++i) {
       if (!axis.holds[i]) continue;
       const auto& s = *stats[i];
-      if (pass == 1 && (s.max - s.min) * ownBelow < axis.hi - axis.lo) axis.holds[i] = false;
-      else lo = std::min(lo, s.min), hi = std::max(hi, s.max);
+      if (pass == 1 && (s.max - s.min) * ownBelow < axis.hi - axis.lo)
+        axis.holds[i] = false;
+      else
+        lo = std::min(lo, s.min), hi = std::max(hi, s.max);
     }
     axis.lo = lo, axis.hi = hi;
   }
@@ -126,7 +128,9 @@ void HistogramPanel::setBinsOnAxis(bool onAxis) {
   update();
 }
 
-QColor HistogramPanel::barColor() const { return barColor_.isValid() ? barColor_ : palette().color(QPalette::Highlight); }
+QColor HistogramPanel::barColor() const {
+  return barColor_.isValid() ? barColor_ : palette().color(QPalette::Highlight);
+}
 
 std::vector<float> HistogramPanel::drawnBins() const {
   return binsOnAxis_ ? rebinned(stats_, lo_, hi_, stats_.histogram.size()) : stats_.histogram;
@@ -248,8 +252,10 @@ LayerHistogramsView::LayerHistogramsView(QWidget* parent) : QWidget(parent) {
 }
 
 void LayerHistogramsView::setReport(std::shared_ptr<const train::ProbeReport> report, uint32_t member) {
-  if (report) reports_[member] = std::move(report);
-  else reports_.erase(member);
+  if (report)
+    reports_[member] = std::move(report);
+  else
+    reports_.erase(member);
   dirty_ = true;
 }
 
@@ -328,8 +334,10 @@ void LayerHistogramsView::layOut(size_t rows, const RunStyles& runs, bool compar
     for (size_t i = 0; i < rows * size_t(columns); ++i) {
       auto* panel = new HistogramPanel(grid_);
       const int at = int(i);
-      if (comparing) gridLayout_->addWidget(panel, 1 + at / columns, at % columns);
-      else gridLayout_->addWidget(panel, at / kColumns, at % kColumns);
+      if (comparing)
+        gridLayout_->addWidget(panel, 1 + at / columns, at % columns);
+      else
+        gridLayout_->addWidget(panel, at / kColumns, at % kColumns);
       panels_.push_back(panel);
     }
   }
@@ -389,8 +397,8 @@ QString LayerHistogramsView::captionFor(const RunStyles& runs, size_t layers, bo
                   .arg(layers)
                   .arg(stepText(steps));
     if (ownAxes_)
-      caption += tr("; %n on their own axis (values under 1/%1 of the shared range)", nullptr, ownAxes_)
-                     .arg(kOwnAxisBelow);
+      caption +=
+          tr("; %n on their own axis (values under 1/%1 of the shared range)", nullptr, ownAxes_).arg(kOwnAxisBelow);
   }
   return caption;
 }

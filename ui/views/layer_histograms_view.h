@@ -125,9 +125,9 @@ class LayerHistogramsView : public QWidget {
   QGridLayout* gridLayout_ = nullptr;
   std::vector<HistogramPanel*> panels_;
   std::vector<QLabel*> headers_;
-  int columns_ = 1;        // runs side by side (1 alone)
+  int columns_ = 1;         // runs side by side (1 alone)
   bool comparing_ = false;  // the grid's layout: runs in columns
-  int ownAxes_ = 0;  // panels on their own axis while the axis is shared
+  int ownAxes_ = 0;         // panels on their own axis while the axis is shared
   QTimer* timer_ = nullptr;
 };
 

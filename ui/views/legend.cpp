@@ -2,17 +2,17 @@
 
 #include <QFontMetrics>
 #include <QPainter>
-#include <QPen>
 #include <QPalette>
+#include <QPen>
 
 #include <algorithm>
 
 namespace gradlab::ui {
 namespace {
 
-constexpr double kSwatch = 1.4;  // swatch width, in lines
-constexpr double kGap = 0.4;     // swatch to name, in lines
-constexpr double kSpacing = 1.2; // between entries, in lines
+constexpr double kSwatch = 1.4;   // swatch width, in lines
+constexpr double kGap = 0.4;      // swatch to name, in lines
+constexpr double kSpacing = 1.2;  // between entries, in lines
 
 }  // namespace
 
@@ -30,7 +30,8 @@ Legend::Legend(std::vector<LegendEntry> entries, const QFontMetrics& metrics, do
     shown_.push_back(name);
     const double w = decoration + metrics.horizontalAdvance(name);
     const double needed = rows.back().empty() ? w : rowWidths.back() + kSpacing * line_ + w;
-    if (!rows.back().empty() && (layout == Layout::Column || needed > width)) rows.emplace_back(), rowWidths.push_back(0);
+    if (!rows.back().empty() && (layout == Layout::Column || needed > width))
+      rows.emplace_back(), rowWidths.push_back(0);
     rowWidths.back() = rows.back().empty() ? w : rowWidths.back() + kSpacing * line_ + w;
     rows.back().push_back(i);
     rects_.emplace_back(0, (rows.size() - 1) * line_, w, line_);

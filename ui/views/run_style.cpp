@@ -6,14 +6,14 @@ namespace gradlab::ui {
 
 QColor runColor(uint32_t index) {
   static const QRgb kPalette[kRunPaletteSize] = {
-      qRgb(0, 114, 178),   // blue
-      qRgb(213, 94, 0),    // vermillion
-      qRgb(0, 158, 115),   // bluish green
-      qRgb(204, 121, 167), // reddish purple
-      qRgb(230, 159, 0),   // orange
-      qRgb(86, 180, 233),  // sky blue
-      qRgb(240, 228, 66),  // yellow
-      qRgb(0, 0, 0),       // black
+      qRgb(0, 114, 178),    // blue
+      qRgb(213, 94, 0),     // vermillion
+      qRgb(0, 158, 115),    // bluish green
+      qRgb(204, 121, 167),  // reddish purple
+      qRgb(230, 159, 0),    // orange
+      qRgb(86, 180, 233),   // sky blue
+      qRgb(240, 228, 66),   // yellow
+      qRgb(0, 0, 0),        // black
   };
   return QColor(kPalette[index % kRunPaletteSize]);
 }

@@ -41,8 +41,9 @@ SurfaceRacePanel::SurfaceRacePanel(const QString& device, QWidget* parent) : QWi
     surface_->addItem(QString::fromStdString(f.title), QString::fromStdString(f.name));
   surface_->setToolTip(tr("The 2-D test surface the optimizers descend"));
   optimizers_ = new QPlainTextEdit(kDefaultOptimizers);
-  optimizers_->setToolTip(tr("One optimizer a line (or separated by ';'): NAME or NAME:key=value,key=value with "
-                             "PyTorch's names, e.g. sgd:lr=0.01,momentum=0.9 or adam:lr=0.02,beta2=0.99"));
+  optimizers_->setToolTip(
+      tr("One optimizer a line (or separated by ';'): NAME or NAME:key=value,key=value with "
+         "PyTorch's names, e.g. sgd:lr=0.01,momentum=0.9 or adam:lr=0.02,beta2=0.99"));
   optimizers_->setMinimumHeight(4 * fontMetrics().height());
   steps_ = new QSpinBox;
   steps_->setRange(1, 100000);
@@ -156,8 +157,10 @@ void SurfaceRacePanel::showRace(const SurfaceRace& race) {
   setOptimizers(specs.join("\n"));
   setSteps(int(race.steps));
   const surface::TestFunction* f = surface::findTestFunction(race.function.toStdString());
-  if (race.hasStart) setStart(race.startX, race.startY);
-  else if (f) setStart(f->start[0], f->start[1]);
+  if (race.hasStart)
+    setStart(race.startX, race.startY);
+  else if (f)
+    setStart(f->start[0], f->start[1]);
   status_->setText(tr("Racing %1 optimizers for %2 steps from (%3)…")
                        .arg(race.optimizers.size())
                        .arg(race.steps)

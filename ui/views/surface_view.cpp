@@ -14,7 +14,7 @@
 namespace gradlab::ui {
 namespace {
 
-constexpr int kSamples = 181;    // heatmap and contour grid per side
+constexpr int kSamples = 181;  // heatmap and contour grid per side
 constexpr int kContourLevels = 14;
 constexpr double kTick = 0.033;  // seconds between animation frames (30 Hz)
 
@@ -167,11 +167,13 @@ QPointF SurfaceView::toWidget(double x, double y) const {
 QPointF SurfaceView::toSurface(QPointF pixel) const {
   const auto& w = function_->window;
   const QRectF r = plotRect();
-  return {w[0] + (pixel.x() - r.left()) / r.width() * (w[1] - w[0]), w[2] + (r.bottom() - pixel.y()) / r.height() * (w[3] - w[2])};
+  return {w[0] + (pixel.x() - r.left()) / r.width() * (w[1] - w[0]),
+          w[2] + (r.bottom() - pixel.y()) / r.height() * (w[3] - w[2])};
 }
 
 void SurfaceView::mousePressEvent(QMouseEvent* event) {
-  if (event->button() != Qt::LeftButton || !plotRect().contains(event->position())) return QWidget::mousePressEvent(event);
+  if (event->button() != Qt::LeftButton || !plotRect().contains(event->position()))
+    return QWidget::mousePressEvent(event);
   const QPointF s = toSurface(event->position());
   emit startPointChosen(s.x(), s.y());
 }
@@ -246,7 +248,8 @@ void SurfaceView::paintEvent(QPaintEvent*) {
   if (shownTitle != title) elided_ << title;
   p.drawText(QRectF(0, 2, width(), line), Qt::AlignHCenter, shownTitle);
   if (!paths_.empty()) {
-    p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), line), Qt::AlignHCenter, tr("step %1").arg(shownStep()));
+    p.drawText(QRectF(plot.left(), plot.bottom() + 2, plot.width(), line), Qt::AlignHCenter,
+               tr("step %1").arg(shownStep()));
     drawLegend(p);
   }
 }

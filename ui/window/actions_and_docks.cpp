@@ -52,9 +52,12 @@ void MainWindow::createActions() {
   play_->setShortcut(Qt::Key_Space);
   play_->setToolTip(tr("Train (Space); press again to pause"));
   connect(play_, &QAction::triggered, this, [this] {
-    if (showingRace()) racePanel_->play();  // the race as its controls now read, as the panel's Play
-    else if (controller_->state() == train::RunState::Running) controller_->pause();
-    else controller_->play();
+    if (showingRace())
+      racePanel_->play();  // the race as its controls now read, as the panel's Play
+    else if (controller_->state() == train::RunState::Running)
+      controller_->pause();
+    else
+      controller_->play();
   });
   step_ = new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Step"), this);
   step_->setShortcut(Qt::Key_F10);
@@ -138,17 +141,20 @@ void MainWindow::createDocks() {
   auto* layout = new QVBoxLayout(centre);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->setSpacing(4);
-  banner_ = strip(centre, "QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2c0;"
-                          " border-radius: 4px; padding: 8px; }");
-  explanation_ = strip(centre, "QLabel { background: #e8f1fb; color: #0d3c61; border: 1px solid #b6d4f2;"
-                               " border-radius: 4px; padding: 8px; }");
+  banner_ = strip(centre,
+                  "QLabel { background: #fdecea; color: #611a15; border: 1px solid #f5c2c0;"
+                  " border-radius: 4px; padding: 8px; }");
+  explanation_ = strip(centre,
+                       "QLabel { background: #e8f1fb; color: #0d3c61; border: 1px solid #b6d4f2;"
+                       " border-radius: 4px; padding: 8px; }");
   editor_ = new NetworkEditor(centre);
   layout->addWidget(banner_);
   layout->addWidget(explanation_);
   layout->addWidget(editor_, 1);
   setCentralWidget(centre);
   connect(editor_, &NetworkEditor::graphChanged, this, &MainWindow::networkEdited);
-  connect(editor_, &NetworkEditor::statusMessage, this, [this](const QString& text) { statusBar()->showMessage(text, 6000); });
+  connect(editor_, &NetworkEditor::statusMessage, this,
+          [this](const QString& text) { statusBar()->showMessage(text, 6000); });
 
   palette_ = new LayerPalette(this);
   connect(palette_, &LayerPalette::layerActivated, this, [this](const QString& type) {
@@ -170,8 +176,10 @@ void MainWindow::createDocks() {
   });
   connect(panel_, &TrainingPanel::learningRateChanged, this, [this](double rate) {
     setModified(true);
-    if (controller_->loaded()) controller_->setLearningRate(rate);  // on the fly, even while training
-    else rebuildTimer_->start();
+    if (controller_->loaded())
+      controller_->setLearningRate(rate);  // on the fly, even while training
+    else
+      rebuildTimer_->start();
   });
   auto* panelScroll = new QScrollArea(this);  // the settings are taller than a small screen
   panelScroll->setWidget(panel_);

@@ -51,9 +51,10 @@ bool DocumentFiles::openFile(const QString& path, QString* error) {
   try {
     const persist::Experiment opened = persist::loadExperiment(path.toStdString());
     show_(opened, path);
-    window_->statusBar()->showMessage(
-        tr("Opened %1: %2.").arg(printableName(QFileInfo(path).fileName()), QString::fromStdString(util::printable(persist::contentsOf(opened)))),
-        15000);
+    window_->statusBar()->showMessage(tr("Opened %1: %2.")
+                                          .arg(printableName(QFileInfo(path).fileName()),
+                                               QString::fromStdString(util::printable(persist::contentsOf(opened)))),
+                                      15000);
     return true;
   } catch (const std::exception& e) {  // FileError: the message says what is wrong and what to do
     *error = QString::fromStdString(util::printableLines(e.what()));  // it may quote the file: no control bytes
@@ -76,14 +77,17 @@ bool DocumentFiles::saveFile(const QString& path, QString* error) {
 
 void DocumentFiles::open() {
   if (!maybeSave()) return;
-  const QString path = QFileDialog::getOpenFileName(window_, tr("Open experiment"), QSettings().value("files/last").toString(), fileFilter());
+  const QString path = QFileDialog::getOpenFileName(window_, tr("Open experiment"),
+                                                    QSettings().value("files/last").toString(), fileFilter());
   if (!path.isEmpty()) openChosenFile(path);
 }
 
 void DocumentFiles::openChosenFile(const QString& path) {
   QString error;
-  if (!openFile(path, &error)) QMessageBox::warning(window_, tr("Cannot open %1").arg(printableName(QFileInfo(path).fileName())), error);
-  else QSettings().setValue("files/last", path);
+  if (!openFile(path, &error))
+    QMessageBox::warning(window_, tr("Cannot open %1").arg(printableName(QFileInfo(path).fileName())), error);
+  else
+    QSettings().setValue("files/last", path);
 }
 
 bool DocumentFiles::save() {
@@ -95,8 +99,9 @@ bool DocumentFiles::save() {
 }
 
 bool DocumentFiles::saveAs() {
-  QString path = QFileDialog::getSaveFileName(window_, tr("Save experiment"),
-                                              path_.isEmpty() ? QSettings().value("files/last").toString() : path_, fileFilter());
+  QString path =
+      QFileDialog::getSaveFileName(window_, tr("Save experiment"),
+                                   path_.isEmpty() ? QSettings().value("files/last").toString() : path_, fileFilter());
   if (path.isEmpty()) return false;
   if (!path.endsWith(persist::kExtension)) path += persist::kExtension;
   QString error;
@@ -124,7 +129,8 @@ bool DocumentFiles::exportMetricsTo(const QString& path, QString* error) {
   }
   QByteArray csv = "step,split,loss,accuracy\n";
   const persist::Experiment e = collect_();
-  for (const auto& [split, points] : {std::pair{"train", &e.trainingHistory}, std::pair{"validation", &e.validationHistory}})
+  for (const auto& [split, points] :
+       {std::pair{"train", &e.trainingHistory}, std::pair{"validation", &e.validationHistory}})
     for (const auto& p : *points)
       csv += QByteArray::number(qulonglong(p.step)) + "," + split + "," + QByteArray::number(p.loss, 'g', 9) + "," +
              QByteArray::number(p.accuracy, 'g', 9) + "\n";
@@ -137,8 +143,9 @@ bool DocumentFiles::exportMetricsTo(const QString& path, QString* error) {
 bool DocumentFiles::maybeSave() {
   if (!modified_) return true;
   const QString name = path_.isEmpty() ? tr("Untitled") : QFileInfo(path_).fileName();
-  const auto answer = QMessageBox::warning(window_, tr("Unsaved changes"), tr("Save changes to %1?").arg(name),
-                                           QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  const auto answer =
+      QMessageBox::warning(window_, tr("Unsaved changes"), tr("Save changes to %1?").arg(name),
+                           QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
   if (answer == QMessageBox::Save) return save();
   return answer == QMessageBox::Discard;
 }
@@ -170,10 +177,10 @@ void DocumentFiles::offerRecovery() {
   autosave_->begin();
   if (found.empty()) return;
   const persist::Recoverable& newest = found.front();
-  const auto answer = QMessageBox::question(
-      window_, tr("Restore your work?"),
-      tr("GradLab did not close properly last time. Restore the experiment it autosaved then?"),
-      QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+  const auto answer =
+      QMessageBox::question(window_, tr("Restore your work?"),
+                            tr("GradLab did not close properly last time. Restore the experiment it autosaved then?"),
+                            QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
   if (answer == QMessageBox::Yes) {
     QString error;
     const QString file = QString::fromStdString(newest.file.string());

@@ -25,8 +25,8 @@ namespace gradlab::ui {
 class DocumentFiles : public QObject {
   Q_OBJECT
  public:
-  using Collect = std::function<persist::Experiment()>;                            // the experiment as it stands
-  using Show = std::function<void(const persist::Experiment&, const QString&)>;   // shows an opened file
+  using Collect = std::function<persist::Experiment()>;                          // the experiment as it stands
+  using Show = std::function<void(const persist::Experiment&, const QString&)>;  // shows an opened file
   // `autosaveFolder` empty: the user's application data folder.
   DocumentFiles(QMainWindow* window, const QString& autosaveFolder, Collect collect, Show show);
   ~DocumentFiles() override;

@@ -25,7 +25,8 @@ QString RunSetStatus::rates() const {
   QStringList parts;
   for (const RunStyle& style : styles_) {
     const QString letter = style.label.left(1);
-    if (diverged_.count(style.member)) parts << QObject::tr("%1 diverged").arg(letter);
+    if (diverged_.count(style.member))
+      parts << QObject::tr("%1 diverged").arg(letter);
     else if (const auto it = rates_.find(style.member); it != rates_.end() && it->second > 0)
       parts << QString("%1 %2/s").arg(letter).arg(it->second, 0, 'f', 0);
   }

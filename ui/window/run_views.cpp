@@ -22,7 +22,8 @@ namespace gradlab::ui {
 
 RunViews::RunViews(QWidget* window, TrainingController* controller, NetworkEditor* editor, TrainingPanel* panel,
                    const QString& deviceRequest)
-    : QObject(window), window_(window), controller_(controller), editor_(editor), panel_(panel), deviceRequest_(deviceRequest) {
+    : QObject(window), window_(window), controller_(controller), editor_(editor), panel_(panel),
+      deviceRequest_(deviceRequest) {
   charts_ = new TrainingCharts(window);
   histograms_ = new LayerHistogramsView(window);
   depth_ = new DepthStatsView(window);

@@ -30,7 +30,10 @@ class Activation final : public Layer {
 
   void forward(const ForwardPass& p) const override {
     const uint32_t n = count(p.batch);
-    struct { uint32_t n; float param; } push{n, float(param_)};
+    struct {
+      uint32_t n;
+      float param;
+    } push{n, float(param_)};
     const auto& kernel = p.rec.context().kernel(kActivation, {256, 1, 1}, {uint32_t(op_), 0u, 0u});
     p.rec.dispatch(kernel, {p.inputs[0], p.inputs[0], p.inputs[0], p.output}, push, groups((n + 3) / 4));
   }
@@ -38,7 +41,10 @@ class Activation final : public Layer {
   void backward(const BackwardPass& p) const override {
     if (!wantsGrad(p, 0)) return;
     const uint32_t n = count(p.batch);
-    struct { uint32_t n; float param; } push{n, float(param_)};
+    struct {
+      uint32_t n;
+      float param;
+    } push{n, float(param_)};
     const auto& kernel =
         p.rec.context().kernel(kActivation, {256, 1, 1}, {uint32_t(op_), 1u, accumulates(p, 0) ? 1u : 0u});
     p.rec.dispatch(kernel, {p.inputs[0], p.output, p.gradOutput, p.gradInputs[0]}, push, groups((n + 3) / 4));

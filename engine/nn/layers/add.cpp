@@ -62,7 +62,8 @@ void registerAdd(std::vector<LayerDef>& catalog) {
   def.maxInputs = 8;
   def.infer = [](const NodeParams&, const std::vector<Shape>& in) {
     for (size_t i = 1; i < in.size(); ++i)
-      if (!(in[i] == in[0])) throw ShapeError("Add needs inputs of one shape, got " + in[0].text() + " and " + in[i].text());
+      if (!(in[i] == in[0]))
+        throw ShapeError("Add needs inputs of one shape, got " + in[0].text() + " and " + in[i].text());
     return LayerShape{in[0], {}, {}};
   };
   def.create = createAdd;

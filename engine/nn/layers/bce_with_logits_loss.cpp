@@ -31,8 +31,8 @@ std::unique_ptr<Layer> createBceWithLogitsLoss(const NodeInfo& info, const Layer
 }
 
 void registerBceWithLogitsLoss(std::vector<LayerDef>& catalog) {
-  LayerDef def = schema::loss("BCEWithLogitsLoss",
-                              "sigmoid binary cross-entropy (one output per class or one for two classes)");
+  LayerDef def =
+      schema::loss("BCEWithLogitsLoss", "sigmoid binary cross-entropy (one output per class or one for two classes)");
   def.create = createBceWithLogitsLoss;
   catalog.push_back(std::move(def));
 }

@@ -13,10 +13,11 @@ class ClassLoss : public Layer {
  public:
   enum Kind : uint32_t { Mse = 0, Bce = 1, MultiMargin = 2 };
   ClassLoss(const NodeInfo& info, Kind kind, float margin = 1, uint32_t power = 1)
-      : Layer(info), classes_(uint32_t(info.inputShapes[0].elements())), margin_(margin), power_(power),
-        kind_(kind) {}
+      : Layer(info), classes_(uint32_t(info.inputShapes[0].elements())), margin_(margin), power_(power), kind_(kind) {}
 
-  void forward(const ForwardPass& p) const override { run(p.rec, p.batch, p.inputs[0], p.labels, p.output, false, false); }
+  void forward(const ForwardPass& p) const override {
+    run(p.rec, p.batch, p.inputs[0], p.labels, p.output, false, false);
+  }
   void backward(const BackwardPass& p) const override {
     if (wantsGrad(p, 0)) run(p.rec, p.batch, p.inputs[0], p.labels, p.gradInputs[0], true, accumulates(p, 0));
   }
@@ -53,8 +54,13 @@ class ClassLoss : public Layer {
     using gpu::Access;
     static const gpu::KernelSpec spec{
         "class_losses", spirv::class_losses, {Access::Read, Access::Read, Access::ReadWrite}, 16};
-    struct { uint32_t batch, classes; float margin; uint32_t power; } push{batch, classes_, margin_, power_};
-    const auto& kernel = rec.context().kernel(spec, {64, 1, 1}, {uint32_t(kind_), backward ? 1u : 0u, accumulate ? 1u : 0u});
+    struct {
+      uint32_t batch, classes;
+      float margin;
+      uint32_t power;
+    } push{batch, classes_, margin_, power_};
+    const auto& kernel =
+        rec.context().kernel(spec, {64, 1, 1}, {uint32_t(kind_), backward ? 1u : 0u, accumulate ? 1u : 0u});
     rec.dispatch(kernel, {z, labels, out}, push, {(batch + 63) / 64, 1, 1});
   }
   Kind kind_;

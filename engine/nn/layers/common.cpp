@@ -13,8 +13,8 @@ namespace {
 using gpu::Access;
 const gpu::KernelSpec kBiasAdd{"bias_add", spirv::bias_add, {Access::ReadFloatTexels, Access::ReadWrite}, 12};
 const gpu::KernelSpec kChannelSum{"channel_sum", spirv::channel_sum, {Access::ReadVec4Texels, Access::ReadWrite}, 12};
-const gpu::KernelSpec kChannelSumSmall{"channel_sum_small", spirv::channel_sum_small, {Access::ReadFloatTexels, Access::ReadWrite},
-                                       12};
+const gpu::KernelSpec kChannelSumSmall{
+    "channel_sum_small", spirv::channel_sum_small, {Access::ReadFloatTexels, Access::ReadWrite}, 12};
 // Below this many values per channel one invocation sums a channel alone: a 256-wide work group per
 // channel cost ~5 ms for a 256-wide Linear layer's bias gradient at batch 64 on lavapipe (2026-11-30).
 constexpr uint64_t kGroupPerChannelFrom = 1024;
@@ -23,7 +23,9 @@ constexpr uint64_t kGroupPerChannelFrom = 1024;
 void addBias(gpu::Recording& rec, gpu::BufferRange bias, gpu::BufferRange y, uint32_t batch, uint32_t channels,
              uint32_t spatial) {
   const uint32_t n = batch * channels * spatial;
-  struct { uint32_t n, channels, spatial; } push{n, channels, spatial};
+  struct {
+    uint32_t n, channels, spatial;
+  } push{n, channels, spatial};
   const uint32_t groups = std::clamp<uint32_t>((n + 255) / 256, 1, 4096);
   rec.dispatch(rec.context().kernel(kBiasAdd, {256, 1, 1}), {bias, y}, push, {groups, 1, 1});
 }
@@ -31,7 +33,9 @@ void addBias(gpu::Recording& rec, gpu::BufferRange bias, gpu::BufferRange y, uin
 void channelSum(gpu::Recording& rec, gpu::BufferRange x, gpu::BufferRange out, uint32_t batch, uint32_t channels,
                 uint32_t spatial, bool accumulate) {
   if (channels == 0) return;
-  struct { uint32_t batch, channels, spatial; } push{batch, channels, spatial};
+  struct {
+    uint32_t batch, channels, spatial;
+  } push{batch, channels, spatial};
   if (uint64_t(batch) * spatial < kGroupPerChannelFrom) {
     const auto& kernel = rec.context().kernel(kChannelSumSmall, {64, 1, 1}, {accumulate ? 1u : 0u});
     rec.dispatch(kernel, {x, out}, push, {(channels + 63) / 64, 1, 1});
@@ -44,8 +48,10 @@ void channelSum(gpu::Recording& rec, gpu::BufferRange x, gpu::BufferRange out, u
 }
 
 void copyOrAdd(gpu::Recording& rec, gpu::BufferRange src, gpu::BufferRange dst, uint32_t n, bool accumulate) {
-  if (accumulate) ops::axpy(rec, 1.0f, src, dst, n);
-  else ops::copy(rec, src, dst, n);
+  if (accumulate)
+    ops::axpy(rec, 1.0f, src, dst, n);
+  else
+    ops::copy(rec, src, dst, n);
 }
 
 }  // namespace gradlab::nn::layers
@@ -63,8 +69,10 @@ ops::GemmFused recordGradientProduct(gpu::Recording& rec, const GradientProduct&
   if (s.alpha != 1.0f || s.leadA() != (s.transA ? s.M : s.K))
     throw std::logic_error("recordGradientProduct: row sums apart need alpha 1 and A packed");
   // op(A) = A^T (K x M stored): the sums over its K rows per column; else over each row's K values.
-  if (s.transA) layers::channelSum(rec, product.a, rowSumsGrad, s.K, s.M, 1);
-  else layers::channelSum(rec, product.a, rowSumsGrad, 1, s.M, s.K);
+  if (s.transA)
+    layers::channelSum(rec, product.a, rowSumsGrad, s.K, s.M, 1);
+  else
+    layers::channelSum(rec, product.a, rowSumsGrad, 1, s.M, s.K);
   return fused;
 }
 

@@ -21,8 +21,6 @@ void copyOrAdd(gpu::Recording& rec, gpu::BufferRange src, gpu::BufferRange dst, 
 inline bool wantsGrad(const BackwardPass& pass, size_t i) {
   return i < pass.needGradInput.size() ? pass.needGradInput[i] : true;
 }
-inline bool accumulates(const BackwardPass& pass, size_t i) {
-  return i < pass.accumulate.size() && pass.accumulate[i];
-}
+inline bool accumulates(const BackwardPass& pass, size_t i) { return i < pass.accumulate.size() && pass.accumulate[i]; }
 
 }  // namespace gradlab::nn::layers

@@ -39,11 +39,8 @@ std::string bytesText(uint64_t bytes) {
 class Conv2d final : public Layer {
  public:
   Conv2d(const NodeInfo& info, const LayerOptions& options)
-      : Layer(info),
-        g_(ConvGeometry::of(info.params, info.inputShapes[0], info.shape.output)),
-        outC_(info.shape.output.channels()),
-        bias_(info.params.flag("bias")),
-        options_(options) {}
+      : Layer(info), g_(ConvGeometry::of(info.params, info.inputShapes[0], info.shape.output)),
+        outC_(info.shape.output.channels()), bias_(info.params.flag("bias")), options_(options) {}
 
   std::string convolutionPath() const override {
     const Choice c = choose(options_.batch);
@@ -111,7 +108,8 @@ class Conv2d final : public Layer {
              accumulates(p, 0));
     }
     if (unrolledInput)
-      convUnrolledInputGradient(p.rec, g_, outC_, p.batch, p.gradOutput, p.params[0], p.gradInputs[0], accumulates(p, 0));
+      convUnrolledInputGradient(p.rec, g_, outC_, p.batch, p.gradOutput, p.params[0], p.gradInputs[0],
+                                accumulates(p, 0));
     if (bias_) channelSum(p.rec, p.gradOutput, p.paramGrads[1], p.batch, outC_, P());
   }
 
@@ -150,8 +148,8 @@ class Conv2d final : public Layer {
     const uint64_t need = fftBindingBytes(batch);
     const uint64_t limit = options_.bindingLimit ? options_.bindingLimit : convChunkLimitBytes();
     if (need > limit)
-      return {false, "the FFT's spectra need " + bytesText(need) + ", more than one binding holds (" +
-                         bytesText(limit) + ")"};
+      return {false,
+              "the FFT's spectra need " + bytesText(need) + ", more than one binding holds (" + bytesText(limit) + ")"};
     return {true, ""};
   }
   fft::FftConvShape fftShape(uint32_t batch) const {
@@ -160,10 +158,10 @@ class Conv2d final : public Layer {
   // The largest buffer the FFT path binds whole: its spectra, or the input or output tensor.
   uint64_t fftBindingBytes(uint32_t batch) const {
     const fft::FftConvShape s = fftShape(batch);
-    const uint64_t planes = std::max({uint64_t(batch) * s.inChannels, uint64_t(s.outChannels) * s.inChannels,
-                                      uint64_t(batch) * s.outChannels});
-    const uint64_t spectra = planes * fft::fftFriendlySize(s.height + 2 * s.padding) *
-                             fft::fftFriendlySize(s.width + 2 * s.padding) * 8;
+    const uint64_t planes = std::max(
+        {uint64_t(batch) * s.inChannels, uint64_t(s.outChannels) * s.inChannels, uint64_t(batch) * s.outChannels});
+    const uint64_t spectra =
+        planes * fft::fftFriendlySize(s.height + 2 * s.padding) * fft::fftFriendlySize(s.width + 2 * s.padding) * 8;
     return std::max({spectra, uint64_t(batch) * g_.imageSize() * 4, uint64_t(batch) * outC_ * P() * 4});
   }
   fft::FftConv2d& fftFor(gpu::Context& context, uint32_t batch) const {
@@ -203,8 +201,8 @@ class Conv2d final : public Layer {
   // Where the split GEMM's partial sums start, aligned for any device (256 bytes).
   static uint64_t scratchOffset(const ConvPlan& pl) { return (pl.totalFloats + 63) / 64 * 64; }
   ConvPlan plan(uint32_t batch, uint64_t limit) const {
-    return planConv("Conv2d", batch, P(), g_.colRows(), outC_, std::max<uint64_t>(g_.imageSize(), uint64_t(outC_) * P()),
-                    limit);
+    return planConv("Conv2d", batch, P(), g_.colRows(), outC_,
+                    std::max<uint64_t>(g_.imageSize(), uint64_t(outC_) * P()), limit);
   }
 
   ConvGeometry g_;

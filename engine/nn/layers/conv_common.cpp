@@ -55,8 +55,8 @@ void forEachTap(const ConvGeometry& g, F&& f) {
 SampleWindow sampleWindow(const gpu::Context& context, const gpu::BufferRange& tensor, uint64_t sampleFloats,
                           uint32_t first, uint32_t count) {
   // Offsets valid for storage buffers and texel views alike (both alignments are powers of two).
-  const uint64_t align = std::max<uint64_t>({context.device().minStorageBufferOffsetAlignment,
-                                             context.device().minTexelBufferOffsetAlignment, 4});
+  const uint64_t align = std::max<uint64_t>(
+      {context.device().minStorageBufferOffsetAlignment, context.device().minTexelBufferOffsetAlignment, 4});
   const uint64_t start = tensor.offset + uint64_t(first) * sampleFloats * 4;
   const uint64_t bound = std::max(tensor.offset, start - start % align);
   return {gpu::BufferRange(*tensor.buffer, bound, start + uint64_t(count) * sampleFloats * 4 - bound),
@@ -84,14 +84,18 @@ void col2im(gpu::Recording& rec, const ConvGeometry& g, gpu::BufferRange col, co
 
 void toChannelMajor(gpu::Recording& rec, const SampleWindow& tensor, uint32_t samples, uint32_t channels,
                     uint32_t spatial, gpu::BufferRange g) {
-  struct { uint32_t base, samples, channels, spatial; } p{tensor.base, samples, channels, spatial};
+  struct {
+    uint32_t base, samples, channels, spatial;
+  } p{tensor.base, samples, channels, spatial};
   const auto& kernel = rec.context().kernel(kChannelMajor, {256, 1, 1}, {1u, 0u, 0u, spatial % 4 == 0 ? 1u : 0u});
   rec.dispatch(kernel, {tensor.range, g, tensor.range}, p, groups(uint64_t(samples) * channels * spatial / 4 + 1, 256));
 }
 
 void fromChannelMajor(gpu::Recording& rec, gpu::BufferRange g, const SampleWindow& tensor, uint32_t samples,
                       uint32_t channels, uint32_t spatial, bool accumulate, gpu::BufferRange bias) {
-  struct { uint32_t base, samples, channels, spatial; } p{tensor.base, samples, channels, spatial};
+  struct {
+    uint32_t base, samples, channels, spatial;
+  } p{tensor.base, samples, channels, spatial};
   const bool hasBias = bias.buffer != nullptr;
   const uint32_t aligned = spatial % 4 == 0 && tensor.base % 4 == 0 ? 1u : 0u;
   const auto& kernel =
@@ -137,8 +141,8 @@ ConvScratch convScratch(const gpu::BufferRange& workspace, const ConvPlan& plan,
 
 namespace reference {
 
-void convolve(const ConvGeometry& g, uint32_t batch, uint32_t outChannels, const RefTensor& image,
-              const RefTensor& w, RefTensor& y) {
+void convolve(const ConvGeometry& g, uint32_t batch, uint32_t outChannels, const RefTensor& image, const RefTensor& w,
+              RefTensor& y) {
   const size_t C = g.channels, O = outChannels, HW = size_t(g.height) * g.width, Q = g.gridSize(), kk = g.k * g.k;
   for (size_t b = 0; b < batch; ++b)
     for (size_t o = 0; o < O; ++o)

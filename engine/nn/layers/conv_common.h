@@ -87,8 +87,8 @@ void setConvChunkLimitBytesForTesting(uint64_t bytes);  // 0: back to the defaul
 namespace reference {
 // y[b, o, q] += sum over c, ki, kj of w[o, c, ki, kj] * image[b, c, tap]: convolution of the image
 // (g.channels) into outChannels on the grid.
-void convolve(const ConvGeometry& g, uint32_t batch, uint32_t outChannels, const RefTensor& image,
-              const RefTensor& w, RefTensor& y);
+void convolve(const ConvGeometry& g, uint32_t batch, uint32_t outChannels, const RefTensor& image, const RefTensor& w,
+              RefTensor& y);
 // image[b, c, tap] += sum over o of w[o, c, ki, kj] * y[b, o, q]: the adjoint of convolve in the image.
 void convolveAdjoint(const ConvGeometry& g, uint32_t batch, uint32_t outChannels, const RefTensor& y,
                      const RefTensor& w, RefTensor& image);

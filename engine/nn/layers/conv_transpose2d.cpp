@@ -17,10 +17,8 @@ namespace {
 class ConvTranspose2d final : public Layer {
  public:
   explicit ConvTranspose2d(const NodeInfo& info)
-      : Layer(info),
-        g_(ConvGeometry::of(info.params, info.shape.output, info.inputShapes[0])),
-        inC_(info.inputShapes[0].channels()),
-        bias_(info.params.flag("bias")) {}
+      : Layer(info), g_(ConvGeometry::of(info.params, info.shape.output, info.inputShapes[0])),
+        inC_(info.inputShapes[0].channels()), bias_(info.params.flag("bias")) {}
 
   uint64_t workspaceFloats(uint32_t batch) const override { return plan(batch, 0).totalFloats; }
 

@@ -17,18 +17,15 @@ const gpu::KernelSpec kUnrolled{"conv2d_unrolled",
 constexpr uint32_t kLocalSize = 64;
 
 // One invocation per four output pixels of a row, for every channel.
-void dispatch(gpu::Recording& rec, uint32_t inChannels, uint32_t outChannels, uint32_t k, bool adjoint,
-              bool accumulate, uint32_t samples, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t pad,
+void dispatch(gpu::Recording& rec, uint32_t inChannels, uint32_t outChannels, uint32_t k, bool adjoint, bool accumulate,
+              uint32_t samples, uint32_t inH, uint32_t inW, uint32_t outH, uint32_t outW, uint32_t pad,
               gpu::BufferRange x, gpu::BufferRange weight, gpu::BufferRange bias, gpu::BufferRange y) {
   gpu::Context& context = rec.context();
   const bool hasBias = bias.buffer != nullptr;
-  const auto& kernel =
-      context.kernel(kUnrolled, {kLocalSize, 1, 1},
-                     {inChannels, outChannels, k, adjoint ? 1u : 0u, accumulate ? 1u : 0u, hasBias ? 1u : 0u,
-                      outW % 4 == 0 ? 1u : 0u, context.device().subgroupSize});
-  const struct {
-    uint32_t samples, inH, inW, outH, outW, pad;
-  } push{samples, inH, inW, outH, outW, pad};
+  const auto& kernel = context.kernel(kUnrolled, {kLocalSize, 1, 1},
+                                      {inChannels, outChannels, k, adjoint ? 1u : 0u, accumulate ? 1u : 0u,
+                                       hasBias ? 1u : 0u, outW % 4 == 0 ? 1u : 0u, context.device().subgroupSize});
+  const struct { uint32_t samples, inH, inW, outH, outW, pad; } push{samples, inH, inW, outH, outW, pad};
   const uint64_t invocations = uint64_t(samples) * outH * ((outW + 3) / 4);
   rec.dispatch(kernel, {x, weight, hasBias ? bias : gpu::BufferRange(context.unusedBinding()), y}, push,
                {uint32_t((invocations + kLocalSize - 1) / kLocalSize), 1, 1});
@@ -46,7 +43,8 @@ bool convUnrolled(const gpu::Context& context, const ConvGeometry& g, uint32_t o
   if (!device.subgroupShuffle || device.minSubgroupSize != device.subgroupSize || kLocalSize % device.subgroupSize)
     return false;
   // One invocation per four pixels of an output row, in one dispatch.
-  const uint64_t segments = inputGradient ? uint64_t(g.height) * ((g.width + 3) / 4) : uint64_t(g.colH) * ((g.colW + 3) / 4);
+  const uint64_t segments =
+      inputGradient ? uint64_t(g.height) * ((g.width + 3) / 4) : uint64_t(g.colH) * ((g.colW + 3) / 4);
   if ((segments * samples + kLocalSize - 1) / kLocalSize > context.device().maxComputeWorkGroupCount[0]) return false;
   if (const char* env = std::getenv("GRADLAB_CONV_UNROLLED"); env && *env) return std::string(env) != "0";
   return context.device().type == gpu::DeviceType::Cpu;
@@ -54,8 +52,8 @@ bool convUnrolled(const gpu::Context& context, const ConvGeometry& g, uint32_t o
 
 void convUnrolledForward(gpu::Recording& rec, const ConvGeometry& g, uint32_t outChannels, uint32_t samples,
                          gpu::BufferRange x, gpu::BufferRange weight, gpu::BufferRange bias, gpu::BufferRange y) {
-  dispatch(rec, g.channels, outChannels, g.k, false, false, samples, g.height, g.width, g.colH, g.colW, g.pad, x, weight,
-           bias, y);
+  dispatch(rec, g.channels, outChannels, g.k, false, false, samples, g.height, g.width, g.colH, g.colW, g.pad, x,
+           weight, bias, y);
 }
 
 void convUnrolledInputGradient(gpu::Recording& rec, const ConvGeometry& g, uint32_t outChannels, uint32_t samples,

@@ -18,14 +18,18 @@ class CrossEntropyLoss final : public Layer {
   explicit CrossEntropyLoss(const NodeInfo& info) : Layer(info), classes_(info.inputShapes[0].dims[0]) {}
 
   void forward(const ForwardPass& p) const override {
-    struct { uint32_t batch, classes; } push{p.batch, classes_};
+    struct {
+      uint32_t batch, classes;
+    } push{p.batch, classes_};
     p.rec.dispatch(p.rec.context().kernel(kSoftmaxCe, {64, 1, 1}, {0u, 0u}), {p.inputs[0], p.labels, p.output}, push,
                    {(p.batch + 63) / 64, 1, 1});
   }
 
   void backward(const BackwardPass& p) const override {
     if (!wantsGrad(p, 0)) return;
-    struct { uint32_t batch, classes; } push{p.batch, classes_};
+    struct {
+      uint32_t batch, classes;
+    } push{p.batch, classes_};
     const auto& kernel = p.rec.context().kernel(kSoftmaxCe, {64, 1, 1}, {1u, accumulates(p, 0) ? 1u : 0u});
     p.rec.dispatch(kernel, {p.inputs[0], p.labels, p.gradInputs[0]}, push, {(p.batch + 63) / 64, 1, 1});
   }
@@ -50,15 +54,12 @@ class CrossEntropyLoss final : public Layer {
       double sum = 0;
       for (uint32_t k = 0; k < classes_; ++k) sum += std::exp(row[k] - top);
       for (uint32_t k = 0; k < classes_; ++k)
-        dz[size_t(b) * classes_ + k] =
-            (std::exp(row[k] - top) / sum - (k == label(p.labels, b) ? 1.0 : 0.0)) / p.batch;
+        dz[size_t(b) * classes_ + k] = (std::exp(row[k] - top) / sum - (k == label(p.labels, b) ? 1.0 : 0.0)) / p.batch;
     }
   }
 
  private:
-  uint32_t label(const std::vector<uint32_t>* labels, uint32_t b) const {
-    return std::min((*labels)[b], classes_ - 1);
-  }
+  uint32_t label(const std::vector<uint32_t>* labels, uint32_t b) const { return std::min((*labels)[b], classes_ - 1); }
   uint32_t classes_;
 };
 

@@ -30,7 +30,9 @@ void registerGroupNorm(std::vector<LayerDef>& catalog) {
   def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
     requireImage("GroupNorm", only(in));
     const uint32_t c = only(in).channels(), g = uint32_t(p.integer("num_groups"));
-    if (c % g) throw ShapeError("GroupNorm: " + std::to_string(c) + " channels do not split into " + std::to_string(g) + " groups");
+    if (c % g)
+      throw ShapeError("GroupNorm: " + std::to_string(c) + " channels do not split into " + std::to_string(g) +
+                       " groups");
     return normAffine(only(in), Shape{c}, p.flag("affine"), false);
   };
   def.create = createGroupNorm;

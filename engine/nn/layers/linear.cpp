@@ -27,8 +27,8 @@ constexpr uint64_t kMaskOffsetAlign = 64;  // floats: 256 bytes, the largest sto
 class Linear final : public Layer {
  public:
   explicit Linear(const NodeInfo& info)
-      : Layer(info), in_(info.inputShapes[0].dims[0]), out_(info.shape.output.dims[0]),
-        bias_(info.params.flag("bias")), dropconnect_(float(info.params.real("dropconnect"))) {}
+      : Layer(info), in_(info.inputShapes[0].dims[0]), out_(info.shape.output.dims[0]), bias_(info.params.flag("bias")),
+        dropconnect_(float(info.params.real("dropconnect"))) {}
 
   uint64_t workspaceFloats(uint32_t) const override { return dropconnect_ > 0 ? maskOffset() + weights() : 0; }
 
@@ -103,8 +103,10 @@ class Linear final : public Layer {
     s.K = in_;
     s.transB = true;
     if (dropconnect_ > 0) {
-      struct { uint32_t n, seed; float p, scale; } push{uint32_t(weights()), p.seed, dropconnect_,
-                                                         float(1.0 / (1.0 - double(dropconnect_)))};
+      struct {
+        uint32_t n, seed;
+        float p, scale;
+      } push{uint32_t(weights()), p.seed, dropconnect_, float(1.0 / (1.0 - double(dropconnect_)))};
       const auto& kernel = p.rec.context().kernel(kDropConnect, {256, 1, 1}, {p.training ? 1u : 0u});
       const gpu::WorkGroup groups{std::clamp<uint32_t>(uint32_t((weights() + 255) / 256), 1, 4096), 1, 1};
       p.rec.dispatch(kernel, {p.params[0], p.step, maskedWeight(p.workspace), mask(p.workspace)}, push, groups);
@@ -192,8 +194,9 @@ void registerLinear(std::vector<LayerDef>& catalog) {
   def.type = "Linear";
   def.category = "Dense";
   def.summary = "fully connected: y = x W^T + b";
-  def.params = {intParam("out_features", "", 1, 1 << 20, "number of outputs"),
-                floatParam("dropconnect", "0.0", 0, 0.99, "DropConnect: probability of dropping each weight while training")};
+  def.params = {
+      intParam("out_features", "", 1, 1 << 20, "number of outputs"),
+      floatParam("dropconnect", "0.0", 0, 0.99, "DropConnect: probability of dropping each weight while training")};
   for (auto& p : initParams()) def.params.push_back(p);
   def.infer = [](const NodeParams& p, const std::vector<Shape>& in) {
     requireFlat("Linear", only(in));

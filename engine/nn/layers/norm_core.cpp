@@ -18,16 +18,15 @@ const gpu::KernelSpec kStats{
     "norm_stats", spirv::norm_stats, {Access::Read, Access::Read, Access::Read, Access::Write}, 20};
 const gpu::KernelSpec kStatsUpdate{
     "norm_stats_update", spirv::norm_stats, {Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Write}, 20};
-const gpu::KernelSpec kApply{"norm_apply",
-                             spirv::norm_apply,
-                             {Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::Read,
-                              Access::ReadWrite},
-                             20};
-const gpu::KernelSpec kReduce{
-    "norm_reduce",
-    spirv::norm_reduce,
-    {Access::Read, Access::Read, Access::Read, Access::Read, Access::Write, Access::Write},
-    28};
+const gpu::KernelSpec kApply{
+    "norm_apply",
+    spirv::norm_apply,
+    {Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite},
+    20};
+const gpu::KernelSpec kReduce{"norm_reduce",
+                              spirv::norm_reduce,
+                              {Access::Read, Access::Read, Access::Read, Access::Read, Access::Write, Access::Write},
+                              28};
 
 constexpr uint64_t kAlign = 64;  // floats: 256 bytes, the largest storage-buffer offset alignment
 uint64_t aligned(uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
@@ -54,13 +53,19 @@ void NormLayer::forward(const ForwardPass& p) const {
   const uint32_t n = p.batch * perSample();
   const gpu::BufferRange x = p.inputs[0], stats = sub(p.workspace, 0, 2ull * g.groups + 1);
   const uint32_t mode = l_.batchNorm ? (p.training ? 1u : 2u) : 0u;
-  struct { uint32_t groups, inner, outer; float eps, momentum; } sp{g.groups, g.inner, g.outer, float(l_.eps),
-                                                                    float(l_.momentum)};
+  struct {
+    uint32_t groups, inner, outer;
+    float eps, momentum;
+  } sp{g.groups, g.inner, g.outer, float(l_.eps), float(l_.momentum)};
   const auto& statsKernel = p.rec.context().kernel(mode == 1 ? kStatsUpdate : kStats, {64, 1, 1}, {mode});
-  if (l_.batchNorm) p.rec.dispatch(statsKernel, {x, p.buffers[0], p.buffers[1], stats}, sp, perGroup(g.groups));
-  else p.rec.dispatch(statsKernel, {x, x, x, stats}, sp, perGroup(g.groups));
+  if (l_.batchNorm)
+    p.rec.dispatch(statsKernel, {x, p.buffers[0], p.buffers[1], stats}, sp, perGroup(g.groups));
+  else
+    p.rec.dispatch(statsKernel, {x, x, x, stats}, sp, perGroup(g.groups));
 
-  struct { uint32_t n, groups, inner, paramCount, paramInner; } ap{n, g.groups, g.inner, l_.paramCount, l_.paramInner};
+  struct {
+    uint32_t n, groups, inner, paramCount, paramInner;
+  } ap{n, g.groups, g.inner, l_.paramCount, l_.paramInner};
   const auto& apply = p.rec.context().kernel(kApply, {256, 1, 1}, {0u, l_.affine ? 1u : 0u, 0u});
   const gpu::BufferRange w = l_.affine ? p.params[0] : x, b = l_.affine ? p.params[1] : x;
   p.rec.dispatch(apply, {x, stats, w, b, x, x, p.output}, ap, perValue(n));
@@ -71,15 +76,17 @@ void NormLayer::backward(const BackwardPass& p) const {
   const uint32_t n = p.batch * perSample();
   const gpu::BufferRange x = p.inputs[0], stats = sub(p.workspace, 0, 2ull * g.groups + 1);
   const gpu::BufferRange w = l_.affine ? p.params[0] : x;
-  struct { uint32_t groups, inner, outer, statGroups, statInner, paramCount, paramInner; } rp{
-      g.groups, g.inner, g.outer, g.groups, g.inner, l_.paramCount, l_.paramInner};
+  struct {
+    uint32_t groups, inner, outer, statGroups, statInner, paramCount, paramInner;
+  } rp{g.groups, g.inner, g.outer, g.groups, g.inner, l_.paramCount, l_.paramInner};
   if (wantsGrad(p, 0)) {
     const gpu::BufferRange sumG = sub(p.workspace, sumsOffset(p.batch), g.groups),
                            sumGx = sub(p.workspace, sumGxOffset(p.batch), g.groups);
     const auto& reduce = p.rec.context().kernel(kReduce, {64, 1, 1}, {l_.affine ? 1u : 0u});
     p.rec.dispatch(reduce, {x, stats, w, p.gradOutput, sumG, sumGx}, rp, perGroup(g.groups));
-    struct { uint32_t n, groups, inner, paramCount, paramInner; } ap{n, g.groups, g.inner, l_.paramCount,
-                                                                     l_.paramInner};
+    struct {
+      uint32_t n, groups, inner, paramCount, paramInner;
+    } ap{n, g.groups, g.inner, l_.paramCount, l_.paramInner};
     const auto& apply =
         p.rec.context().kernel(kApply, {256, 1, 1}, {1u, l_.affine ? 1u : 0u, accumulates(p, 0) ? 1u : 0u});
     p.rec.dispatch(apply, {x, stats, w, sumG, sumGx, p.gradOutput, p.gradInputs[0]}, ap, perValue(n));
@@ -89,8 +96,7 @@ void NormLayer::backward(const BackwardPass& p) const {
     rp.inner = l_.paramInner;
     rp.outer = n / (l_.paramCount * l_.paramInner);
     const auto& reduce = p.rec.context().kernel(kReduce, {64, 1, 1}, {0u});
-    p.rec.dispatch(reduce, {x, stats, x, p.gradOutput, p.paramGrads[1], p.paramGrads[0]}, rp,
-                   perGroup(l_.paramCount));
+    p.rec.dispatch(reduce, {x, stats, x, p.gradOutput, p.paramGrads[1], p.paramGrads[0]}, rp, perGroup(l_.paramCount));
   }
 }
 
@@ -147,8 +153,10 @@ void NormLayer::backwardReference(const RefBackward& p) const {
   // Batch statistics, except BatchNorm in evaluation, which used (and left) the running ones.
   const bool batchStatistics = p.training || !l_.batchNorm;
   std::vector<double> mean, var;
-  if (batchStatistics) groupStats(x, g.groups, g.inner, g.outer, mean, var);
-  else mean.assign(p.buffers[0]->begin(), p.buffers[0]->end()), var.assign(p.buffers[1]->begin(), p.buffers[1]->end());
+  if (batchStatistics)
+    groupStats(x, g.groups, g.inner, g.outer, mean, var);
+  else
+    mean.assign(p.buffers[0]->begin(), p.buffers[0]->end()), var.assign(p.buffers[1]->begin(), p.buffers[1]->end());
   const size_t n = size_t(p.batch) * perSample();
   std::vector<double> xhat(n), gx(n), sumG(g.groups, 0.0), sumGx(g.groups, 0.0);
   for (size_t i = 0; i < n; ++i) {

@@ -13,10 +13,10 @@
 namespace gradlab::nn::layers {
 
 struct NormLayout {
-  bool batchNorm = false;      // groups over the batch, running statistics in `buffers`
+  bool batchNorm = false;        // groups over the batch, running statistics in `buffers`
   uint32_t groupsPerSample = 1;  // per-sample norms: groups in each sample (LayerNorm 1)
-  uint32_t channels = 1;       // BatchNorm: the groups; all: C of the input {C, ...}
-  uint32_t spatial = 1;        // values per channel of one sample
+  uint32_t channels = 1;         // BatchNorm: the groups; all: C of the input {C, ...}
+  uint32_t spatial = 1;          // values per channel of one sample
   uint32_t paramCount = 1, paramInner = 1;
   bool affine = false;
   double eps = 1e-5, momentum = 0.1;

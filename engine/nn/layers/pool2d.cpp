@@ -12,8 +12,8 @@ namespace gradlab::nn::layers {
 namespace {
 
 using gpu::Access;
-const gpu::KernelSpec kMaxPool{"max_pool2d", spirv::max_pool2d,
-                               {Access::ReadFloatTexels, Access::ReadWrite, Access::ReadWrite}, 36};
+const gpu::KernelSpec kMaxPool{
+    "max_pool2d", spirv::max_pool2d, {Access::ReadFloatTexels, Access::ReadWrite, Access::ReadWrite}, 36};
 const gpu::KernelSpec kAvgPool{"avg_pool2d", spirv::avg_pool2d, {Access::ReadFloatTexels, Access::ReadWrite}, 36};
 
 class Pool2d final : public Layer {
@@ -63,7 +63,8 @@ class Pool2d final : public Layer {
       p.rec.dispatch(p.rec.context().kernel(kMaxPool, {256, 1, 1}, {1u, acc}),
                      {p.gradOutput, p.workspace, p.gradInputs[0]}, push, groups(n));
     else
-      p.rec.dispatch(p.rec.context().kernel(kAvgPool, {256, 1, 1}, {1u, acc, includePad_ ? 1u : 0u, tiles(), w_ % 4 == 0 ? 1u : 0u}),
+      p.rec.dispatch(p.rec.context().kernel(kAvgPool, {256, 1, 1},
+                                            {1u, acc, includePad_ ? 1u : 0u, tiles(), w_ % 4 == 0 ? 1u : 0u}),
                      {p.gradOutput, p.gradInputs[0]}, push, groups((n + 3) / 4));
   }
 
@@ -93,7 +94,8 @@ class Pool2d final : public Layer {
         if (arg >= 0) dx[plane * h_ * w_ + size_t(arg)] += dy[o];
       } else {
         for (long long h = win.h0; h < win.h1; ++h)
-          for (long long w = win.w0; w < win.w1; ++w) dx[plane * h_ * w_ + size_t(h) * w_ + size_t(w)] += dy[o] / win.divisor;
+          for (long long w = win.w0; w < win.w1; ++w)
+            dx[plane * h_ * w_ + size_t(h) * w_ + size_t(w)] += dy[o] / win.divisor;
       }
     });
   }
@@ -126,7 +128,8 @@ class Pool2d final : public Layer {
           h1 = std::min<long long>(h1, h_);
           w1 = std::min<long long>(w1, w_);
           const double inside = double(std::max(h1 - h0, 0LL) * std::max(w1 - w0, 0LL));
-          f(plane, (plane * outH_ + oh) * outW_ + ow, Window{h0, h1, w0, w1, std::max(includePad_ ? padded : inside, 1.0)});
+          f(plane, (plane * outH_ + oh) * outW_ + ow,
+            Window{h0, h1, w0, w1, std::max(includePad_ ? padded : inside, 1.0)});
         }
   }
   // Index h * width + w of the window's first maximum, -1 for a window without image values.
@@ -153,7 +156,9 @@ class Pool2d final : public Layer {
 
 std::unique_ptr<Layer> createPool2d(const NodeInfo& info, const LayerOptions&) {
   const std::string& type = info.def->type;
-  return std::make_unique<Pool2d>(info, type == "MaxPool2d" ? Pool2d::Max : type == "AvgPool2d" ? Pool2d::Avg : Pool2d::GlobalAvg);
+  return std::make_unique<Pool2d>(info, type == "MaxPool2d"   ? Pool2d::Max
+                                        : type == "AvgPool2d" ? Pool2d::Avg
+                                                              : Pool2d::GlobalAvg);
 }
 
 void registerPool2d(std::vector<LayerDef>& catalog) {

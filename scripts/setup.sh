@@ -12,7 +12,7 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers vulkan-tools
   glslc glslang-dev glslang-tools spirv-tools libvkfft-dev
   # persistence and data; image decoding (stb), ONNX export/import (libonnx + its checker)
-  libboost-serialization-dev zlib1g-dev dataset-fashion-mnist libstb-dev libonnx-dev python3-onnx
+  libboost-serialization-dev zlib1g-dev dataset-fashion-mnist libstb-dev libonnx-dev libprotobuf-dev python3-onnx
   # exporting views: SVG (Qt SVG), animations as GIF/MP4 (FFmpeg's libraries)
   qt6-svg-dev libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   # tests: validation layers, GUI under a virtual X server, screenshots

@@ -27,6 +27,7 @@
 #include <fstream>
 #include <functional>
 #include <random>
+#include <tuple>
 
 using namespace gradlab;
 namespace fs = std::filesystem;
@@ -86,12 +87,13 @@ persist::Experiment populated(std::mt19937& rng, size_t weightScale = 1) {
     for (size_t i = 0; i < n; ++i) tensor.values.push_back(uniform(rng));
     e.weights[name] = tensor;
   }
+  e.look = {"baseline \"α\"\nsecond line", 7, false};
   // Three runs beside it, as many as a set holds, each with results of its own.
   for (const char* label : {"B", "C", "D"}) {
     persist::RunVariant run;
     run.label = label;
     run.name = std::string("run ") + label + " \"ß\"";
-    run.colour = uint32_t(e.comparisons.size() + 1) * 3;
+    run.colour = uint32_t(e.comparisons.size() + 1) * 2;
     run.visible = e.comparisons.size() != 1;
     run.changes = {{"init", "xavier_normal"}, {"optimizer", "adam:lr=0.001;beta2=0.99"}, {"batch", "16"}};
     if (e.comparisons.size() == 2) run.network = std::string(kNetwork) + "# a variant\n";
@@ -191,6 +193,15 @@ persist::Experiment versionFourExperiment() {
   b.progress.optimizer = "SGD";
   b.progress.optimizerState["last"] = {{2}, {2.8e-44f, 0.03f}};
   e.comparisons.push_back(b);
+  return e;
+}
+
+// Format 5 adds run A's look (its name, colour and visibility, which runs B-D had since format 4);
+// its fixture is format 4's experiment with run A named, re-coloured and hidden.
+persist::Experiment versionFiveExperiment() {
+  persist::Experiment e = versionFourExperiment();
+  e.title = "Format 5 fixture";
+  e.look = {"fast baseline", 5, false};
   return e;
 }
 
@@ -391,6 +402,59 @@ class TestExperimentFile : public QObject {
     changed = loaded;
     changed.comparisons[0].visible = false;
     QVERIFY(!(changed == loaded));
+  }
+
+  // Files of formats 1 to 4 show run A unnamed, in the palette's first colour, shown. The committed
+  // format-5 file opens to its experiment with A's look, and this GradLab still writes the same
+  // payload for it.
+  void versionFiveFixture() {
+    for (const char* older :
+         {"experiment_v1.gradlab", "experiment_v2.gradlab", "experiment_v3.gradlab", "experiment_v4.gradlab"})
+      QVERIFY(persist::loadExperiment(fs::path(GRADLAB_TEST_DATA) / older).look == persist::RunLook{});
+    const fs::path fixture = fs::path(GRADLAB_TEST_DATA) / "experiment_v5.gradlab";
+    if (qEnvironmentVariableIsSet("GRADLAB_WRITE_FIXTURE")) persist::saveExperiment(versionFiveExperiment(), fixture);
+    QVERIFY2(fs::exists(fixture), ("missing " + fixture.string()).c_str());
+    const persist::Experiment loaded = persist::loadExperiment(fixture);
+    QVERIFY(loaded == versionFiveExperiment());
+    QCOMPARE(loaded.look.name, std::string("fast baseline"));
+    if (persist::kFormatVersion == 5)
+      QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionFiveExperiment())));
+    persist::Experiment changed = loaded;  // equality sees A's look
+    changed.look.visible = true;
+    QVERIFY(!(changed == loaded));
+  }
+
+  // A colour is an entry of the lab's palette: a file naming another (forged, or from a faulty
+  // writer) is refused in one line naming the run, and such a set is not saved.
+  void forgedColoursAreRefused() {
+    const std::string fixture = readAll(GRADLAB_TEST_DATA "/experiment_v5.gradlab");
+    // A's look ends the payload: its name, colour and visibility.
+    const std::string tail = "13 fast baseline 5 0\n";
+    QVERIFY2(fixture.size() > tail.size() && fixture.compare(fixture.size() - tail.size(), tail.size(), tail) == 0,
+             "the fixture's look is not where this test looks for it");
+    const std::string bLook = "B 15 slower, with BN 1 1";
+    QVERIFY2(fixture.find(bLook) != std::string::npos, "run B's look is not where this test looks for it");
+    for (const auto& [run, from, to] : std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"A", tail, "13 fast baseline 8 0\n"},
+             {"A", tail, "13 fast baseline 4294967295 0\n"},
+             {"B", bLook, "B 15 slower, with BN 4000000000 1"}}) {
+      std::string forged = fixture;
+      forged.replace(forged.rfind(from), from.size(), to);
+      for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
+      resealChecksum(forged);
+      const std::string m = fileError([&] { persist::fromBytes(forged, "forged.gradlab"); });
+      QVERIFY2(contains(m, "forged.gradlab is damaged") && contains(m, "run " + run + " has colour") &&
+                   contains(m, "the palette has 8") && test::isOneShortLine(m, 400),
+               m.c_str());
+    }
+    QTemporaryDir dir;
+    const fs::path path = dir.path().toStdString() + "/colour.gradlab";
+    persist::Experiment e = versionFiveExperiment();
+    e.comparisons[0].colour = persist::kRunColours;
+    const std::string m = fileError([&] { persist::saveExperiment(e, path); });
+    QVERIFY2(contains(m, "Cannot save") && contains(m, "run B has colour 8") && test::isOneShortLine(m, 400),
+             m.c_str());
+    QVERIFY(!fs::exists(path));
   }
 
   // A comparison has at most 4 runs: a file naming more (written by a faulty writer, or forged

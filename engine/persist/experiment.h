@@ -72,6 +72,18 @@ struct RunProgress {
   bool operator==(const RunProgress&) const = default;
 };
 
+// How the lab shows a run of a comparison: the name the user gave it ("" : none), its palette
+// entry (ui::runColor) and whether the views draw it. Run A's is Experiment::look (format 5).
+struct RunLook {
+  std::string name;
+  uint32_t colour = 0;
+  bool visible = true;
+  bool operator==(const RunLook&) const = default;
+};
+
+// The palette entries a saved colour may name (ui::kRunPaletteSize): a file naming another is refused.
+inline constexpr uint32_t kRunColours = 8;
+
 // A run of a comparison other than the first (the experiment itself is run "A"): the base's
 // settings with a few changed, and its own results. Changes are key=value text by the keys of
 // `gradlab-cli compare --run` (lr, optimizer, schedule, l1, l2, clip-norm, clip-value, seed,
@@ -107,6 +119,7 @@ struct Experiment {
   RunProgress progress;                        // with weights: the run to continue
   // Runs 2-4 trained beside this one in lockstep (format 4); empty: a single run.
   std::vector<RunVariant> comparisons;
+  RunLook look;  // how the lab shows this run, run A (format 5; older files: unnamed, colour 0, shown)
 
   bool operator==(const Experiment&) const = default;
 };

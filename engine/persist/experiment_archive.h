@@ -169,6 +169,20 @@ void comparisons(Archive& ar, std::vector<RunVariant>& runs) {
   for (RunVariant& run : runs) ar& run;
 }
 
+// A run's colour, refused unless it names an entry of the lab's palette.
+inline void checkColour(uint32_t colour, const std::string& run) {
+  if (colour >= kRunColours)
+    throw std::runtime_error("run " + util::printable(run, 32) + " has colour " + std::to_string(colour) +
+                             ", where the palette has " + std::to_string(kRunColours));
+}
+
+// Run A's look (format 5): its name, colour and visibility, the colour checked as it is read.
+template <class Archive>
+void look(Archive& ar, RunLook& look) {
+  ar& look.name& look.colour& look.visible;
+  if constexpr (Archive::is_loading::value) checkColour(look.colour, "A");
+}
+
 }  // namespace gradlab::persist::archive
 
 namespace boost::serialization {
@@ -205,7 +219,9 @@ void serialize(Archive& ar, gradlab::persist::Tensor& t, const unsigned int /*ve
 
 template <class Archive>
 void serialize(Archive& ar, gradlab::persist::RunVariant& v, const unsigned int /*version*/) {
-  ar& v.label& v.name& v.colour& v.visible& v.changes& v.network;
+  ar& v.label& v.name& v.colour& v.visible;
+  if constexpr (Archive::is_loading::value) gradlab::persist::archive::checkColour(v.colour, v.label);
+  ar& v.changes& v.network;
   gradlab::persist::archive::history(ar, v.trainingHistory);
   gradlab::persist::archive::history(ar, v.validationHistory);
   ar& v.weights& v.progress.step& v.progress.optimizer& v.progress.optimizerState;
@@ -219,6 +235,7 @@ void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int 
   ar& e.weights;
   if (version >= 2) ar& e.progress.step& e.progress.optimizer& e.progress.optimizerState;
   if (version >= 3) gradlab::persist::archive::comparisons(ar, e.comparisons);
+  if (version >= 4) gradlab::persist::archive::look(ar, e.look);
 }
 
 }  // namespace boost::serialization
@@ -227,4 +244,4 @@ BOOST_CLASS_VERSION(gradlab::persist::NodePosition, 1)
 BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 2)
 BOOST_CLASS_VERSION(gradlab::persist::Tensor, 1)
 BOOST_CLASS_VERSION(gradlab::persist::RunVariant, 1)
-BOOST_CLASS_VERSION(gradlab::persist::Experiment, 3)
+BOOST_CLASS_VERSION(gradlab::persist::Experiment, 4)

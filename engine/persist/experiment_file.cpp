@@ -30,6 +30,8 @@
 #include <cerrno>
 #include <cstring>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #ifndef GRADLAB_VERSION
 #define GRADLAB_VERSION "unknown"
@@ -155,6 +157,13 @@ void saveExperiment(const Experiment& experiment, const std::filesystem::path& p
     throw FileError("Cannot save " + path.string() + ": it holds " + std::to_string(experiment.comparisons.size() + 1) +
                     " runs, and a comparison has at most " + std::to_string(kMaxComparisons + 1) +
                     ". Remove a run and save again.");
+  std::vector<std::pair<std::string, uint32_t>> colours = {{"A", experiment.look.colour}};
+  for (const RunVariant& run : experiment.comparisons) colours.emplace_back(run.label, run.colour);
+  for (const auto& [run, colour] : colours)
+    if (colour >= kRunColours)
+      throw FileError("Cannot save " + path.string() + ": run " + util::printable(run, 32) + " has colour " +
+                      std::to_string(colour) + ", and the palette has " + std::to_string(kRunColours) +
+                      ". Choose another colour and save again.");
   writeFileAtomically(path, toBytes(experiment));
 }
 

@@ -1,5 +1,8 @@
 // gradlab-cli as a user runs it: devices listed, bad arguments answered in one line with a
 // non-zero exit, a missing Vulkan loader or driver explained.
+#include "nn/network_text.h"
+#include "persist/run_variant.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -588,6 +591,61 @@ class TestCli : public QObject {
                   "run B has batch 48, which does not divide the largest, 64");
     verifyRefused({"compare", net, "--dataset", "moons", "--run", "A:lr=-1"}, "--run A: --lr: -1 is out of range");
     verifyRefused({"compare", net, "--dataset", "moons"}, "give 1 to 4 runs");
+  }
+
+  // compare --run and the lab's Compare... build a run from the same key=value through
+  // persist::variantExperiment, so they mean the same: lr sets the rate of the run's optimizer,
+  // optimizer=NAME takes NAME's own defaults (its lr too) unless the run gives lr. The CLI's legend
+  // of each run (every setting it trains with that differs from A's) equals the lab's.
+  void compareRunsAreTheLabsRuns() {
+    const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
+    struct Case {
+      QStringList options;    // the command's
+      std::string optimizer;  // the same as the lab's settings
+      std::map<std::string, std::string> optimizerValues;
+      QString run;                                 // B's --run
+      std::map<std::string, std::string> changes;  // the same as the lab's run
+    };
+    const std::vector<Case> cases = {
+        {{"--lr", "0.05"}, "sgd", {{"lr", "0.05"}}, "B:optimizer=adam", {{"optimizer", "adam"}}},
+        {{"--optimizer", "adam:lr=0.002"}, "adam", {{"lr", "0.002"}}, "B:lr=0.01", {{"lr", "0.01"}}},
+        {{"--lr", "0.05"},
+         "sgd",
+         {{"lr", "0.05"}},
+         "B:optimizer=sgd:momentum=0.9,lr=0.02,l2=0.001,schedule=cosine:T_max=50;warmup=5",
+         {{"optimizer", "sgd:momentum=0.9"},
+          {"lr", "0.02"},
+          {"l2", "0.001"},
+          {"schedule", "cosine:T_max=50;warmup=5"}}},
+        {{"--optimizer", "rmsprop:alpha=0.9"},
+         "rmsprop",
+         {{"alpha", "0.9"}},
+         "B:seed=3,batch=32,init=xavier_normal,augment=flip",
+         {{"seed", "3"}, {"batch", "32"}, {"init", "xavier_normal"}, {"augment", "flip"}}},
+    };
+    for (const Case& c : cases) {
+      const Result r = run(QStringList{"compare", net, "--dataset", "moons", "--steps", "1"} + c.options +
+                           QStringList{"--run", "A", "--run", c.run});
+      QVERIFY2(r.code == 0, qPrintable(c.run + ": " + r.err));
+      const QRegularExpressionMatch legend = QRegularExpression("\\n  (B: [^\\n]*)\\n").match(r.out);
+      QVERIFY2(legend.hasMatch(), qPrintable(r.out));
+
+      gradlab::persist::Experiment base;
+      base.network = gradlab::nn::printNetwork(gradlab::nn::loadNetworkFile(net.toStdString()));
+      base.training.dataset = "moons";
+      base.training.maxSteps = 1;
+      base.training.optimizer = c.optimizer;
+      base.training.optimizerValues = c.optimizerValues;
+      gradlab::persist::RunVariant b;
+      b.label = "B";
+      b.changes = c.changes;
+      const auto init = c.changes.find("init");
+      const gradlab::train::RunDefinition first = gradlab::persist::runDefinition(base, ""),
+                                          lab = gradlab::persist::runDefinition(
+                                              gradlab::persist::variantExperiment(base, b),
+                                              init == c.changes.end() ? "" : init->second);
+      QCOMPARE(legend.captured(1), QString::fromStdString("B: " + gradlab::train::differenceText(first, lab)));
+    }
   }
 
   void receptiveFieldPrintsTheTable() {

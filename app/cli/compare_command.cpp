@@ -32,7 +32,8 @@ std::vector<OptionSpec> compareOptions() {
        {"run", "NAME[:key=value,...]",
         "a run: these options with some changed, by key: lr, optimizer, schedule, l1, l2, clip-norm, clip-value, "
         "seed, augment, normalize, conv, batch, init (as probe's --init) or network=FILE.net; inside a value ';' "
-        "separates its own keys (optimizer=adam:lr=0.001;beta2=0.99). Give it 1 to 4 times"},
+        "separates its own keys (optimizer=adam:lr=0.001;beta2=0.99). optimizer=NAME takes NAME's own defaults, "
+        "lr included, unless the run gives lr too; as in the lab's Compare... Give it 1 to 4 times"},
        {"batch", "N", "mini-batch size (default 64); runs with a batch dividing the largest advance by samples seen"},
        {"epochs", "N", "passes over the training data (default 1), as the run with the largest batch counts them"},
        {"steps", "N", "train this many steps (of the largest batch) instead of whole epochs"},
@@ -42,23 +43,23 @@ std::vector<OptionSpec> compareOptions() {
       "metrics");
 }
 
-// A run's settings from options parsed as train parses them (`setup` is buildRun(o)), with --init
-// applied to `graph`.
-train::RunDefinition runFromOptions(const Arguments& o, const persist::RunSetup& setup, const nn::Graph& graph) {
-  train::RunDefinition run = runSettings(o, setup);
-  run.init = o.text("init");
+// The command's --init, checked before any run is built.
+void checkInit(const Arguments& o, const nn::Graph& graph) {
+  if (!o.has("init")) return;
   try {
-    run.graph = run.init.empty() ? graph : train::withInitialisation(graph, run.init);
+    train::withInitialisation(graph, o.text("init"));
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--init: ") + e.what());
   }
-  return run;
 }
 
-// "NAME:key=value,...": the command's options with the run's changes after them (the last value
-// of an option wins), parsed by the same code, so a run accepts and refuses what the command does.
-train::RunDefinition parseRun(const std::string& text, const std::vector<std::string>& commandArgs,
-                              const nn::Graph& graph, const std::string& networkPath) {
+// "NAME:key=value,...": the base (the command's options and network) with the run's changes,
+// applied by persist::variantExperiment as the lab's Compare... applies them, so a key means the
+// same in both: lr sets the rate of the run's optimizer; optimizer=NAME starts from NAME's own
+// defaults, its lr included (a rate tuned for SGD would be wrong for Adam), unless the run gives
+// lr too. The command's --init applies to every run that does not give init.
+train::RunDefinition parseRun(const std::string& text, const persist::Experiment& base, const Arguments& o,
+                              const std::string& networkPath) {
   const util::Spec spec = util::parseSpec(text, "--run", persist::variantKeys());
   const std::string& name = spec.name;
   const bool nameOk = !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
@@ -67,25 +68,25 @@ train::RunDefinition parseRun(const std::string& text, const std::vector<std::st
   if (!nameOk)
     throw UsageError("--run: '" + util::printable(name, 40) +
                      "' is not a run name: use up to 32 letters, digits, '_', '-' or '.', e.g. --run B:lr=0.01");
-  std::vector<std::string> args = commandArgs;
-  std::string network = networkPath;
-  for (const util::KeyValue& item : spec.items) {
-    std::string value = item.value;
-    std::replace(value.begin(), value.end(), ';', ',');
-    if (item.key == "network")
-      network = value;
-    else
-      args.push_back("--" + item.key + "=" + value);
-  }
+  persist::RunVariant variant;
+  variant.label = name;
+  for (const util::KeyValue& item : spec.items) variant.changes[item.key] = item.value;
+  if (o.has("init")) variant.changes.emplace("init", o.text("init"));
+  const auto init = variant.changes.find("init");
   try {
-    const nn::Graph runGraph = network == networkPath ? graph : nn::loadNetworkFile(network);
-    const Arguments runOptions("compare", compareOptions(), args);
-    train::RunDefinition run = runFromOptions(runOptions, buildRun(runOptions), runGraph);
+    train::RunDefinition run = persist::runDefinition(persist::variantExperiment(base, variant),
+                                                      init == variant.changes.end() ? "" : init->second);
+    // Plain SGD at options.learningRate, as train runs it without --optimizer.
+    if (!o.has("optimizer") && !variant.changes.count("optimizer")) {
+      run.optimizer.clear();
+      run.optimizerValues.clear();
+    }
     run.label = name;
-    run.network = network;
+    const auto network = variant.changes.find("network");
+    run.network = network == variant.changes.end() ? networkPath : network->second;
     return run;
-  } catch (const std::exception& e) {
-    throw UsageError("--run " + name + ": " + e.what());
+  } catch (const std::invalid_argument& e) {  // "run B: --lr: ..." is this option's "--run B: --lr: ..."
+    throw UsageError("--" + std::string(e.what()));
   }
 }
 
@@ -174,16 +175,12 @@ int compareCommand(const std::vector<std::string>& args) {
 
   const nn::Graph graph = nn::loadNetworkFile(networkPath);
   const persist::RunSetup setup = buildRun(o);  // the command's own options, checked before the runs
-  runFromOptions(o, setup, graph);              // and its --init
-  std::vector<std::string> commandArgs;         // the options without --run: what every run starts from
-  for (size_t i = 0; i < rest.size(); ++i) {
-    if (rest[i] == "--run")
-      ++i;
-    else if (rest[i].rfind("--run=", 0) != 0)
-      commandArgs.push_back(rest[i]);
-  }
+  checkInit(o, graph);                          // and its --init
+  persist::Experiment base;                     // what every run starts from
+  base.network = nn::printNetwork(graph);
+  base.training = trainingSettings(o);
   std::vector<train::RunDefinition> runs;
-  for (const auto& text : runTexts) runs.push_back(parseRun(text, commandArgs, graph, networkPath));
+  for (const auto& text : runTexts) runs.push_back(parseRun(text, base, o, networkPath));
 
   const DatasetChoice data = chooseRunData(setup.dataset);
   gpu::ContextOptions contextOptions;

@@ -85,8 +85,9 @@ Experiment applied(const Experiment& base, const RunVariant& run) {
   return out;
 }
 
-// The experiment's run as the run set's legends compare runs.
-train::RunDefinition definition(const Experiment& e, const std::string& init) {
+}  // namespace
+
+train::RunDefinition runDefinition(const Experiment& e, const std::string& init) {
   const RunSetup setup = runSetup(e.training);
   train::RunDefinition run;
   run.graph = checkedGraph(e.network);
@@ -98,8 +99,6 @@ train::RunDefinition definition(const Experiment& e, const std::string& init) {
     run.augmentation += (run.augmentation.empty() ? "" : ",") + key + (value.empty() ? "" : "=" + value);
   return run;
 }
-
-}  // namespace
 
 const std::vector<std::string>& variantKeys() {
   static const std::vector<std::string> keys = {"lr",        "optimizer",  "schedule", "l1",      "l2",
@@ -159,8 +158,8 @@ Experiment variantExperiment(const Experiment& base, const RunVariant& run) {
 std::string variantDescription(const Experiment& base, const RunVariant& run) {
   const Experiment variant = variantExperiment(base, run);
   const auto init = run.changes.find("init");
-  const train::RunDefinition first = definition(base, ""),
-                             mine = definition(variant, init == run.changes.end() ? "" : init->second);
+  const train::RunDefinition first = runDefinition(base, ""),
+                             mine = runDefinition(variant, init == run.changes.end() ? "" : init->second);
   std::vector<std::string> parts;
   const auto network = run.changes.find("network");
   if (network != run.changes.end()) {

@@ -1,9 +1,11 @@
 #pragma once
 // A run of a comparison as an experiment of its own: the base experiment with the run's changed
 // settings and network applied, and the run's results. Changes are text by the keys of
-// `gradlab-cli compare --run`, checked here in the words gradlab-cli uses for its options, so the
-// lab, an experiment file and the command line accept and refuse the same values.
+// `gradlab-cli compare --run`, checked here in the words gradlab-cli uses for its options. compare
+// builds its runs with variantExperiment and runDefinition too, so the lab, an experiment file and
+// the command line accept and refuse the same values and train the same run for them.
 #include "persist/experiment.h"
+#include "train/run_set.h"
 
 #include <string>
 #include <vector>
@@ -28,6 +30,12 @@ void applySetting(TrainingSettings& settings, const std::string& key, const std:
 // the network as the graph checker does. Throws std::invalid_argument, one line led by the run:
 // "run B: --lr: 'fast' is not a finite number in [0, 1000000]".
 Experiment variantExperiment(const Experiment& base, const RunVariant& run);
+
+// The experiment's run as a run set trains it (its label and network file name left empty): the
+// network (checked), `init` (what its changes say, for the legend), the session's options and the
+// optimizer. gradlab-cli compare builds each --run from variantExperiment and this, so a key=value
+// means the same on the command line as in the lab.
+train::RunDefinition runDefinition(const Experiment& e, const std::string& init);
 
 // What `run` changes from `base`, in words for its legend, "; " between changes: the network
 // change as changes["network"] says it ("BatchNorm1d after every Linear but the last") or, without

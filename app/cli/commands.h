@@ -21,5 +21,6 @@ int gradcheckCommand(const std::vector<std::string>& args);
 int landscapeCommand(const std::vector<std::string>& args);
 int raceCommand(const std::vector<std::string>& args);
 int compareCommand(const std::vector<std::string>& args);
+int exportCommand(const std::vector<std::string>& args);
 
 }  // namespace gradlab::cli

@@ -19,6 +19,7 @@ static const Command kCommands[] = {
     {"landscape", "the loss landscape around trained weights (grid, PCA plane or line), as CSV", landscapeCommand},
     {"race", "optimizers trained from one start, their paths on one common plane over its landscape", raceCommand},
     {"compare", "1 to 4 runs side by side in lockstep (same start, same batches), as CSV and a table", compareCommand},
+    {"export", "a network and its weights as ONNX, as PyTorch code with NumPy weights, or from ONNX", exportCommand},
 };
 
 static void printUsage(std::ostream& out) {

@@ -13,6 +13,7 @@
 #include "nn/network_text.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
+#include "persist/experiment_file.h"
 #include "train/training_session.h"
 #include "util/option_ranges.h"
 
@@ -21,6 +22,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -37,6 +39,35 @@ void progress(bool tty, uint64_t step, uint64_t total, double loss, double accur
   std::fflush(stderr);
 }
 
+// The experiment --save writes: what the lab would save after this run, so the lab opens it where
+// the run ended and `gradlab-cli export` takes its weights out.
+persist::Experiment savedRun(train::TrainingSession& session, const nn::Graph& graph,
+                             const persist::TrainingSettings& settings, std::vector<persist::MetricPoint> training,
+                             std::vector<persist::MetricPoint> validation) {
+  persist::Experiment e;
+  e.title = graph.title;
+  e.network = nn::printNetwork(graph);
+  e.training = settings;
+  e.trainingHistory = std::move(training);
+  e.validationHistory = std::move(validation);
+  for (const nn::Parameter& p : session.network().parameters())
+    e.weights[p.name] = {p.tensor.shape.dims, p.readValues()};
+  for (const auto& s : session.network().runningStatistics())
+    e.weights[s.name] = {{s.count}, s.buffer->read<float>(s.count)};
+  const train::RunProgress progress = session.progress();
+  e.progress = {progress.step, progress.optimizer.optimizer, {}};
+  for (const auto& [block, values] : progress.optimizer.blocks)
+    e.progress.optimizerState[block] = {{uint32_t(values.size())}, values};
+  return e;
+}
+
+// A --save path whose folder is missing is refused before training, not after it.
+void checkSaveFolder(const std::string& path) {
+  const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+  if (!std::filesystem::is_directory(folder))
+    throw UsageError("--save: the folder " + folder.string() + " does not exist: create it or save elsewhere");
+}
+
 }  // namespace
 
 int trainCommand(const std::vector<std::string>& args) {
@@ -51,6 +82,7 @@ int trainCommand(const std::vector<std::string>& args) {
                    {"metrics", "FILE.csv", "write step,epoch,split,loss,accuracy rows"},
                    {"probes", "FILE.csv", "write per-layer activation/gradient statistics and parameter norms"},
                    {"probe-every", "K", "steps between probes (default 100)"},
+                   {"save", "FILE.gradlab", "keep the run: network, settings, curves and trained weights"},
                    {"quiet", "", "no progress bar"},
                    {"help", "", "show this help"}},
                   "metrics"),
@@ -66,7 +98,9 @@ int trainCommand(const std::vector<std::string>& args) {
     throw UsageError("give the network file first: gradlab-cli train NETWORK.net --dataset NAME");
   if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
 
-  const persist::RunSetup setup = buildRun(o);
+  const persist::TrainingSettings settings = trainingSettings(o);
+  const persist::RunSetup setup = buildRun(settings);
+  if (o.has("save")) checkSaveFolder(o.text("save"));
   const train::RunDefinition run = runSettings(o, setup);
   const train::TrainingOptions& options = run.options;
   const uint64_t probeEvery = setup.probeInterval;
@@ -122,6 +156,7 @@ int trainCommand(const std::vector<std::string>& args) {
   const auto start = std::chrono::steady_clock::now();
   double lastLoss = 0, lastAccuracy = 0;
   train::Evaluation lastEval;
+  std::vector<persist::MetricPoint> trainingHistory, validationHistory;
   while (session.step() < total && !session.nonFinite() && !stopSignal()) {
     const uint64_t toEpochEnd = session.stepsPerEpoch() - session.step() % session.stepsPerEpoch();
     uint32_t chunk = uint32_t(std::min<uint64_t>({total - session.step(), toEpochEnd, 50}));
@@ -138,6 +173,7 @@ int trainCommand(const std::vector<std::string>& args) {
     for (const auto& r : records) {
       lastLoss = r.loss;
       lastAccuracy = r.accuracy;
+      trainingHistory.push_back({r.step, r.loss, r.accuracy});
       rows << r.step + 1 << "," << double(r.step + 1) / session.stepsPerEpoch() << ",train," << r.loss << ","
            << r.accuracy << "\n";
     }
@@ -147,6 +183,7 @@ int trainCommand(const std::vector<std::string>& args) {
     const bool epochEnd = session.step() % session.stepsPerEpoch() == 0 || session.step() == total;
     if (epochEnd && session.hasValidation() && !session.nonFinite()) {
       lastEval = session.evaluateValidation();
+      validationHistory.push_back({session.step(), lastEval.loss, lastEval.accuracy});
       std::ostringstream row;
       row << session.step() << "," << session.epochs() << "," << data.evaluationName << "," << lastEval.loss << ","
           << lastEval.accuracy << "\n";
@@ -169,6 +206,11 @@ int trainCommand(const std::vector<std::string>& args) {
     std::printf(", %s accuracy %.2f%% on %u samples", data.evaluationName.c_str(), lastEval.accuracy * 100,
                 lastEval.samples);
   std::printf("\n");
+  if (o.has("save")) {
+    persist::saveExperiment(
+        savedRun(session, graph, settings, std::move(trainingHistory), std::move(validationHistory)), o.text("save"));
+    std::printf("saved the run to %s\n", o.text("save").c_str());
+  }
   if (stopSignal()) return reportStop("train", session.step(), total, "the CSV files end at that step");
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "data/idx_file.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
+#include "resource_directory.h"
 #include "train/run.h"
 #include "train/run_set.h"
 
@@ -118,7 +119,7 @@ std::vector<std::string> networkFiles(const cli::Arguments& options) {
     while (std::getline(in, f, ',')) files.push_back(f);
   } else {
     for (const char* name : {"mlp_784_256_256_10.net", "lenet5.net"})
-      files.push_back(std::string(GRADLAB_RESOURCES) + "/networks/" + name);
+      files.push_back((app::resourceDirectory() / "networks" / name).string());
   }
   return files;
 }

@@ -9,6 +9,7 @@
 #include "data/idx_file.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
+#include "resource_directory.h"
 
 #include <chrono>
 #include <cstdio>
@@ -74,7 +75,8 @@ int landscapeBenchmark(const std::vector<std::string>& args) {
   contextOptions.validation = gpu::Validation::Off;
   gpu::Context context(contextOptions);
   const data::Dataset images = data::loadFashionMnist("train").head(samples);
-  const nn::Graph graph = nn::loadNetworkFile(std::string(GRADLAB_RESOURCES) + "/networks/mlp_784_256_256_10.net");
+  const nn::Graph graph =
+      nn::loadNetworkFile((app::resourceDirectory() / "networks" / "mlp_784_256_256_10.net").string());
 
   char date[32];
   const std::time_t now = std::time(nullptr);

@@ -14,6 +14,7 @@
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 #include "persist/experiment_file.h"
+#include "resource_directory.h"
 #include "train/training_session.h"
 #include "util/option_ranges.h"
 
@@ -90,6 +91,7 @@ int trainCommand(const std::vector<std::string>& args) {
   if (o.has("help")) {
     std::cout
         << "usage: gradlab-cli train NETWORK.net --dataset NAME [options]\n\n"
+           "NETWORK.net may also name an example network GradLab installs (lenet5, mlp_784_256_10, toy_mlp_2d, ...).\n"
            "Trains the network on the Vulkan device (plain SGD unless --optimizer) and reports loss and accuracy.\n\n"
         << o.usage();
     return 0;
@@ -105,7 +107,7 @@ int trainCommand(const std::vector<std::string>& args) {
   const train::TrainingOptions& options = run.options;
   const uint64_t probeEvery = setup.probeInterval;
 
-  const nn::Graph graph = nn::loadNetworkFile(networkPath);
+  const nn::Graph graph = nn::loadNetworkFile(app::networkFile(networkPath));
   const DatasetChoice data = chooseRunData(setup.dataset);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");

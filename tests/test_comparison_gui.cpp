@@ -3,6 +3,7 @@
 // bar gives each run's step rate, the set saves and reopens with every run's curves and weights,
 // and a run that diverges stops alone with its banner line in its colour while the others go on.
 // Screenshots at 1280x720 and 1920x1080 go to build/screenshots/.
+#include "analysis/landscape_view.h"
 #include "compare_dialog.h"
 #include "demos.h"
 #include "editor/network_editor.h"
@@ -12,6 +13,7 @@
 #include "run_list_dock.h"
 #include "support/ui_test.h"
 #include "training_charts.h"
+#include "training_controller.h"
 #include "views/decision_boundary_view.h"
 #include "views/depth_stats_view.h"
 #include "views/layer_histograms_view.h"
@@ -31,6 +33,10 @@
 using gradlab::ui::MainWindow;
 
 namespace {
+
+// A network with no Linear before its classifier: "BatchNorm1d after every Linear but the last"
+// has no place in it.
+const char* kOneLinear = "input x: 2\nlogits = Linear(x, out_features=2)\nloss = CrossEntropyLoss(logits)\n";
 
 // Two moons and a small MLP: a set of three builds and trains in moments on lavapipe.
 gradlab::persist::Experiment toySet(const std::vector<std::map<std::string, std::string>>& changes) {
@@ -247,6 +253,19 @@ class TestComparisonGui : public QObject {
     QCOMPARE(probesShown(window).join(", "), QString());
   }
 
+  // A removed run leaves the status bar at once, not when the rebuilt set's first snapshot comes.
+  void aRemovedRunLeavesTheStatusBarAtOnce() {
+    Lab lab(toySet({{{"lr", "0.02"}}, {{"seed", "7"}}}));
+    MainWindow& window = lab.window;
+    const QRegularExpression rateOfC("\\bC \\d+/s");
+    window.controller().play();
+    QTRY_VERIFY2_WITH_TIMEOUT(statusText(window).contains(rateOfC), qPrintable(statusText(window)), 60000);
+    QVERIFY(window.runList().removeRun(2));
+    QVERIFY2(!statusText(window).contains(rateOfC), qPrintable(statusText(window)));
+    QTest::qWait(200);  // the old set's snapshots still on their way
+    QVERIFY2(!statusText(window).contains(rateOfC), qPrintable(statusText(window)));
+  }
+
   void aSetSavesAndReopensWithEveryRunsCurvesAndWeights() {
     QTemporaryDir dir;
     const QString path = dir.filePath("set.gradlab");
@@ -254,6 +273,10 @@ class TestComparisonGui : public QObject {
     {
       Lab lab(toySet({{{"lr", "0.02"}}, {{"seed", "7"}}}));
       train(lab.window, 40);
+      // Run A's look is saved as B's and C's are.
+      QVERIFY(lab.window.runList().renameRun(0, "baseline"));
+      QVERIFY(lab.window.runList().recolourRun(0, 6));
+      QVERIFY(lab.window.runList().setRunVisible(0, false));
       QString error;
       QVERIFY2(lab.window.saveFile(path, &error), qPrintable(error));
       for (uint32_t member = 0; member < 3; ++member) points.push_back(lab.window.charts().lossPoints(member));
@@ -267,6 +290,7 @@ class TestComparisonGui : public QObject {
       QVERIFY(saved.comparisons[i].progress.step > 0);
     }
     QCOMPARE(saved.comparisons[0].changes.at("lr"), std::string("0.02"));
+    QVERIFY((saved.look == gradlab::persist::RunLook{"baseline", 6, false}));
 
     QTemporaryDir autosave;
     MainWindow window({}, autosave.path());
@@ -277,10 +301,15 @@ class TestComparisonGui : public QObject {
     QVERIFY(ready.wait(120000));
     QCOMPARE(window.runList().table()->rowCount(), 3);
     QCOMPARE(window.controller().members(), size_t(3));
+    QCOMPARE(window.runList().cellText(0, 1), QString("A baseline"));
+    QCOMPARE(window.runList().styles()[0].color, gradlab::ui::runColor(6));
+    QVERIFY(!window.runList().styles()[0].visible);
+    QCOMPARE(window.runList().table()->item(0, 0)->checkState(), Qt::Unchecked);
     for (uint32_t member = 0; member < 3; ++member) QCOMPARE(window.charts().lossPoints(member), points[member]);
     const auto again = window.experiment();
     QCOMPARE(again.comparisons.size(), size_t(2));
     QCOMPARE(again.comparisons[1].weights, saved.comparisons[1].weights);
+    QVERIFY(again.look == saved.look);
   }
 
   // A set whose second run has a network of its own (Dropout inserted) reopens and continues.
@@ -333,6 +362,101 @@ class TestComparisonGui : public QObject {
     QVERIFY2(variant.find("out_features=24") != std::string::npos && variant.find("BatchNorm1d") != std::string::npos,
              variant.c_str());
     QCOMPARE(lab.window.controller().members(), size_t(2));
+    QCOMPARE(lab.window.runList().notice(), QString());
+
+    // An edit the variant cannot follow (no Linear before the classifier): B keeps its network and
+    // the run list says so in one line.
+    lab.window.editor().setGraph(gradlab::nn::parseNetwork(kOneLinear).graph);
+    QVERIFY(ready.wait(120000));
+    QCOMPARE(lab.window.experiment().comparisons.at(0).network, variant);
+    const QString notice = lab.window.runList().notice();
+    QVERIFY2(notice.startsWith("Run B keeps its network from before the edit") && !notice.contains('\n'),
+             qPrintable(notice));
+    QLabel* shown = nullptr;
+    for (QLabel* label : lab.window.runList().findChildren<QLabel*>())
+      if (label->text() == notice) shown = label;
+    QVERIFY(shown && shown->isVisibleTo(&lab.window.runList()));
+    QCOMPARE(lab.window.controller().members(), size_t(2));
+  }
+
+  // After an edit of the first run's network, a variant run is made again from it; one the edited
+  // network cannot have, and one with a network of its own, keep theirs, each with a line saying so.
+  void variantsFollowTheEditOrSayWhyNot() {
+    const auto e = toySet({});
+    const auto graph = gradlab::nn::parseNetwork(e.network).graph;
+    const auto variants = gradlab::ui::networkVariants(graph);
+    QCOMPARE(variants.front().first, std::string("BatchNorm1d after every Linear but the last"));
+    gradlab::persist::RunVariant b, c;
+    b.label = "B";
+    b.changes["network"] = variants.front().first;
+    b.network = variants.front().second;
+    c.label = "C";
+    c.network = e.network + "# my own\n";
+    std::vector<gradlab::persist::RunVariant> runs{b, c};
+    bool changed = true;
+    QStringList kept = gradlab::ui::rebuildVariants(gradlab::nn::parseNetwork(kOneLinear).graph, runs, &changed);
+    QVERIFY(!changed);
+    QCOMPARE(runs[0].network, b.network);  // nothing lost
+    QCOMPARE(runs[1].network, c.network);
+    QCOMPARE(kept.size(), 2);
+    QCOMPARE(kept[0], QString("Run B keeps its network from before the edit: the edited network cannot have "
+                              "\"BatchNorm1d after every Linear but the last\"."));
+    QCOMPARE(kept[1], QString("Run C keeps its own network, which does not follow edits of run A's."));
+    // An edit the variant can follow: B is that variant of the edited network.
+    QString wider = QString::fromStdString(e.network);
+    wider.replace("out_features=16", "out_features=24");
+    const auto edited = gradlab::nn::parseNetwork(wider.toStdString()).graph;
+    kept = gradlab::ui::rebuildVariants(edited, runs, &changed);
+    QVERIFY(changed);
+    QCOMPARE(runs[0].network, gradlab::ui::networkVariants(edited).front().second);
+    QCOMPARE(kept.size(), 1);
+  }
+
+  // The set's landscape: every run's path starts at its step-0 weights (the Ready snapshot's),
+  // not at its first probe, so runs of one network and seed start together at the plane's origin.
+  // The race tab has no race to draw for a set: it is disabled.
+  void theSetsLandscapeStartsAtStepZero() {
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.resize(1280, 720);
+    window.show();
+    std::map<uint32_t, gradlab::ui::ParameterMap> stepZero;
+    connect(&window.controller(), &gradlab::ui::TrainingController::snapshot, this,
+            [&](std::shared_ptr<const gradlab::train::Snapshot> s) {
+              if (s->state != gradlab::train::RunState::Ready || !s->parameters || s->step != 0) return;
+              for (const auto& w : *s->parameters) stepZero[s->member][w.name] = w.values;
+            });
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.openExperiment(toySet({{{"lr", "0.02"}}}));
+    QVERIFY(ready.wait(120000));
+    QTRY_COMPARE_WITH_TIMEOUT(stepZero.size(), size_t(2), 20000);
+    QVERIFY(stepZero[0] == stepZero[1]);  // one network, one seed: one start
+    train(window, 30);                    // probes at steps 10, 20, 30
+
+    auto* view = window.findChild<gradlab::ui::LandscapeView*>();
+    window.dock("landscape")->show();
+    window.dock("landscape")->raise();
+    QTRY_VERIFY_WITH_TIMEOUT(view->source() && view->source()->runs.size() == 2, 20000);
+    for (uint32_t member = 0; member < 2; ++member) {
+      const gradlab::ui::RunAnalysis& run = view->source()->runs[member];
+      QVERIFY2(run.initial == stepZero[member], qPrintable(QString("run %1's start is not its step 0").arg(member)));
+      QVERIFY(run.current != stepZero[member]);
+    }
+    view->setPlane(gradlab::ui::LandscapePlane::RunSet);
+    view->setGridPoints(5);
+    view->setSamples(64);
+    QSignalSpy finished(view, &gradlab::ui::LandscapeView::finished);
+    view->compute();
+    QVERIFY(finished.wait(120000));
+    QVERIFY2(view->result(), qPrintable(view->statusText()));
+    QVERIFY(view->result()->sharedStart);
+    QCOMPARE(view->result()->race.size(), size_t(2));
+    for (const auto& path : view->result()->race) {
+      QCOMPARE(path.points.front().x, 0.0);
+      QCOMPARE(path.points.front().y, 0.0);
+      QVERIFY(path.points.size() >= 4);  // step 0, the probes, the current weights
+    }
+    QVERIFY(!view->tabs()->isTabEnabled(2));
   }
 
   void aDivergingRunStopsAloneInItsColour() {

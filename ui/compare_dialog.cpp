@@ -15,6 +15,8 @@
 #include <QStackedWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace gradlab::ui {
 namespace {
 
@@ -48,6 +50,38 @@ std::vector<std::pair<std::string, std::string>> networkVariants(const nn::Graph
   for (const char* type : {"BatchNorm1d", "BatchNorm2d", "Dropout"})
     offer(nn::describeRemoval(type), [&] { return nn::removeLayers(graph, type); });
   return variants;
+}
+
+QStringList rebuildVariants(const nn::Graph& base, std::vector<persist::RunVariant>& comparisons, bool* changed) {
+  const auto variants = networkVariants(base);
+  QStringList kept;
+  if (changed) *changed = false;
+  for (persist::RunVariant& run : comparisons) {
+    const QString label = QString::fromStdString(util::printable(run.label, 8));
+    const auto words = run.changes.find("network");
+    if (words == run.changes.end()) {
+      if (!run.network.empty())
+        kept << QObject::tr("Run %1 keeps its own network, which does not follow edits of run A's.").arg(label);
+      continue;
+    }
+    const auto variant =
+        std::find_if(variants.begin(), variants.end(), [&](const auto& v) { return v.first == words->second; });
+    const QString quoted = QString::fromStdString(util::printable(words->second, 80));
+    if (variant == variants.end()) {
+      kept << (run.network.empty()
+                   ? QObject::tr("Run %1 keeps its own network (%2), which does not follow edits of run A's.")
+                         .arg(label, quoted)
+                   : QObject::tr("Run %1 keeps its network from before the edit: the edited network cannot have "
+                                 "\"%2\".")
+                         .arg(label, quoted));
+      continue;
+    }
+    if (run.network != variant->second) {
+      run.network = variant->second;
+      if (changed) *changed = true;
+    }
+  }
+  return kept;
 }
 
 CompareDialog::CompareDialog(const persist::Experiment& base, const QString& label, QWidget* parent)

@@ -6,6 +6,7 @@
 #include "persist/experiment.h"
 
 #include <QDialog>
+#include <QStringList>
 
 class QComboBox;
 class QDoubleSpinBox;
@@ -23,6 +24,14 @@ namespace gradlab::ui {
 // but the last, Dropout(p=0.5) after every activation, and without each of BatchNorm1d,
 // BatchNorm2d and Dropout it has. The words are what RunVariant::changes["network"] holds.
 std::vector<std::pair<std::string, std::string>> networkVariants(const nn::Graph& graph);
+
+// After an edit of the first run's network (`base`): each run of `comparisons` whose network is a
+// variant of the first's (changes["network"] holds the variant's words) made again from `base`.
+// A run whose variant `base` cannot have, or whose network is its own (a file's, or text without
+// variant words), keeps its network text as it was; the result has one line for each such run,
+// saying so. `changed` (when given) tells whether any run's network text changed.
+QStringList rebuildVariants(const nn::Graph& base, std::vector<persist::RunVariant>& comparisons,
+                            bool* changed = nullptr);
 
 class CompareDialog : public QDialog {
   Q_OBJECT

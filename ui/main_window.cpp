@@ -197,20 +197,13 @@ void MainWindow::networkEdited() {
 }
 
 // A run whose network is a variant of the first's (BatchNorm inserted, Dropout removed) is the
-// same variant of the edited network; one the edited network cannot have keeps its own.
+// same variant of the edited network; one the edited network cannot have keeps its own, and the
+// run list says so.
 void MainWindow::followBaseNetwork() {
   bool changed = false;
-  const auto variants = networkVariants(editor_->graph());
-  for (persist::RunVariant& run : document_.comparisons) {
-    const auto words = run.changes.find("network");
-    if (run.network.empty() || words == run.changes.end()) continue;
-    for (const auto& [variant, text] : variants)
-      if (variant == words->second && text != run.network) {
-        run.network = text;
-        changed = true;
-      }
-  }
+  const QStringList kept = rebuildVariants(editor_->graph(), document_.comparisons, &changed);
   if (changed) showRuns(document_);
+  runList_->setNotice(kept);
 }
 
 void MainWindow::rebuildRun() {
@@ -291,8 +284,7 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
       progressText_ += tr(" · %1 steps/s").arg(s.stepsPerSecond, 0, 'f', 0);
     if (!s.records.empty()) progressText_ += tr(" · loss %1").arg(s.records.back().loss, 0, 'f', 4);
   }
-  const QString rates = setStatus_.rates();
-  progressLabel_->setText(rates.isEmpty() ? progressText_ : progressText_ + " · " + rates);
+  progressLabel_->setText(setStatus_.withRates(progressText_));
   const train::RunState state = setStatus_.isSet() ? controller_->state() : s.state;
   const char* names[] = {"Preparing", "Ready", "Training", "Paused", "Finished", "Stopped", "Failed"};
   stateLabel_->setText(tr(names[int(state)]));

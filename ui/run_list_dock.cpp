@@ -5,6 +5,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
+#include <QLabel>
 #include <QMenu>
 #include <QPainter>
 #include <QPushButton>
@@ -12,6 +13,9 @@
 #include <QVBoxLayout>
 
 namespace gradlab::ui {
+
+static_assert(kRunPaletteSize == persist::kRunColours, "a saved colour names an entry of the lab's palette");
+
 namespace {
 
 enum Column { Swatch, Name, Changes, State, Columns };
@@ -75,25 +79,39 @@ RunListDock::RunListDock(QWidget* parent) : QWidget(parent) {
   connect(rename_, &QPushButton::clicked, this, &RunListDock::rename);
   connect(colour_, &QPushButton::clicked, this, &RunListDock::chooseColour);
 
+  notice_ = new QLabel(this);
+  notice_->setWordWrap(true);
+  notice_->hide();
+
   auto* buttons = new QHBoxLayout;
   for (QPushButton* b : {compare_, remove_, rename_, colour_}) buttons->addWidget(b);
   buttons->addStretch(1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->addWidget(table_, 1);
+  layout->addWidget(notice_);
   layout->addLayout(buttons);
   refill();
 }
 
-void RunListDock::setRuns(const std::vector<persist::RunVariant>& comparisons,
+void RunListDock::setRuns(const persist::RunLook& first, const std::vector<persist::RunVariant>& comparisons,
                           const std::vector<QString>& descriptions) {
+  first_ = first;
   comparisons_ = comparisons;
+  setNotice({});
   descriptions_ = descriptions;
   descriptions_.resize(comparisons_.size());
   for (size_t i = 0; i < comparisons_.size(); ++i)
     if (descriptions_[i].isEmpty()) descriptions_[i] = changesText(comparisons_[i].changes);
   clearStates();
 }
+
+void RunListDock::setNotice(const QStringList& lines) {
+  notice_->setText(lines.join("\n"));
+  notice_->setVisible(!lines.isEmpty());
+}
+
+QString RunListDock::notice() const { return notice_->text(); }
 
 RunStyles RunListDock::styles() const {
   RunStyles styles;
@@ -117,7 +135,7 @@ RunStyles RunListDock::styles() const {
 
 QString RunListDock::labelOf(uint32_t member) const {
   const QString letter(QChar('A' + char(member)));
-  const std::string& name = member == 0 ? first_.name.toStdString() : comparisons_[member - 1].name;
+  const std::string& name = member == 0 ? first_.name : comparisons_[member - 1].name;
   return name.empty() ? letter : letter + " " + QString::fromStdString(util::printable(name, 40));
 }
 
@@ -173,7 +191,7 @@ bool RunListDock::removeRun(uint32_t member) {
 bool RunListDock::renameRun(uint32_t member, const QString& name) {
   if (member >= runCount()) return false;
   if (member == 0)
-    first_.name = name.trimmed();
+    first_.name = name.trimmed().toStdString();
   else
     comparisons_[member - 1].name = name.trimmed().toStdString();
   refill();

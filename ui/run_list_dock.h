@@ -11,6 +11,7 @@
 
 #include <QWidget>
 
+class QLabel;
 class QPushButton;
 class QTableWidget;
 
@@ -21,13 +22,20 @@ class RunListDock : public QWidget {
  public:
   explicit RunListDock(QWidget* parent = nullptr);
 
-  // The document's runs 2-4, with what each changes in words (`descriptions`, one per run;
-  // missing ones are made from the changes). The first run's look is kept.
-  void setRuns(const std::vector<persist::RunVariant>& comparisons, const std::vector<QString>& descriptions = {});
+  // The document's runs: the first run's look and runs 2-4, with what each changes in words
+  // (`descriptions`, one per run; missing ones are made from the changes).
+  void setRuns(const persist::RunLook& first, const std::vector<persist::RunVariant>& comparisons,
+               const std::vector<QString>& descriptions = {});
+  const persist::RunLook& firstLook() const { return first_; }
   const std::vector<persist::RunVariant>& comparisons() const { return comparisons_; }
   size_t runCount() const { return comparisons_.size() + 1; }
   // How every view draws the runs: member i is row i.
   RunStyles styles() const;
+
+  // Lines under the table about the set as a whole (a run that could not follow an edit of the
+  // first run's network); empty hides them. setRuns clears them.
+  void setNotice(const QStringList& lines);
+  QString notice() const;
 
   // A run's state as its latest snapshot says; `diverged` when it stopped on a NaN or infinity.
   void showState(uint32_t member, train::RunState state, double stepsPerSecond, bool diverged);
@@ -52,11 +60,6 @@ class RunListDock : public QWidget {
   void namesChanged();      // a name or colour changed: the document has unsaved changes
 
  private:
-  struct Look {  // the first run's, which the experiment file does not hold
-    QString name;
-    uint32_t colour = 0;
-    bool visible = true;
-  };
   void refill();
   void updateButtons();
   int selectedMember() const;
@@ -66,10 +69,11 @@ class RunListDock : public QWidget {
 
   std::vector<persist::RunVariant> comparisons_;
   std::vector<QString> descriptions_;  // per comparison
-  Look first_;
-  std::vector<QString> states_;  // per member
+  persist::RunLook first_;             // the experiment's own run, A
+  std::vector<QString> states_;        // per member
   std::vector<bool> diverged_;
   QTableWidget* table_ = nullptr;
+  QLabel* notice_ = nullptr;
   QPushButton *compare_ = nullptr, *remove_ = nullptr, *rename_ = nullptr, *colour_ = nullptr;
   bool filling_ = false;
 };

@@ -31,7 +31,7 @@ struct RunAnalysis {
   uint32_t batch = 64;
   uint32_t seed = 0;                     // the seed its initial weights came from
   ParameterMap current;                  // empty: not trained yet
-  ParameterMap initial;                  // the first probe's; empty: unknown
+  ParameterMap initial;                  // where it started (the Ready snapshot's: step 0's); empty: unknown
   std::vector<ParameterMap> trajectory;  // one per probe, oldest first; the landscape needs >= 2
   uint64_t step = 0;                     // the training step `current` was taken at
 };
@@ -43,9 +43,9 @@ struct AnalysisSource {
   std::shared_ptr<const data::Dataset> train;
   data::Normalization normalization = data::Normalization::None;  // the run's, so losses match
   ParameterMap current;                                           // empty: not trained yet
-  ParameterMap initial;                                           // the first probe's; empty: unknown
-  std::vector<ParameterMap> trajectory;                           // one per probe, oldest first (a few hundred at most)
-  uint64_t step = 0;                                              // the training step `current` was taken at
+  ParameterMap initial;                  // where it started (the Ready snapshot's: step 0's); empty: unknown
+  std::vector<ParameterMap> trajectory;  // one per probe, oldest first (a few hundred at most)
+  uint64_t step = 0;                     // the training step `current` was taken at
   uint32_t seed = 0;
   uint32_t batch = 64;  // the run's batch size (optimizer races train with it)
   std::string device;   // Vulkan device index or name part; empty: the best one

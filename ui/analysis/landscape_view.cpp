@@ -30,6 +30,7 @@ namespace {
 
 constexpr int kProgressSteps = 1000;
 constexpr int kLineTab = 1;          // "Line from the initial weights (1-D)"
+constexpr int kRaceTab = 2;          // "Race: training loss"
 constexpr double kSmallPath = 0.05;  // a path within this fraction of the range hardly shows
 // A classroom race: plain SGD, the same with momentum, and Adam, each at a rate that suits it.
 constexpr const char* kDefaultRacers = "sgd:lr=0.05; sgd:lr=0.05,momentum=0.9; adam:lr=0.002";
@@ -133,6 +134,7 @@ LandscapeView::LandscapeView(QWidget* parent) : QWidget(parent) {
   tabs_->addTab(plot_, tr("Plane (2-D)"));
   tabs_->addTab(chartView, tr("Line from the initial weights (1-D)"));
   tabs_->addTab(raceView, tr("Race: training loss"));
+  setRaceTabShown(false);
 
   auto* row1 = new QHBoxLayout;
   row1->addWidget(new QLabel(tr("Plane")));
@@ -302,6 +304,7 @@ void LandscapeView::compute() {
     setRunning(false);
     if (!result.error.empty()) {
       shown_.reset();
+      setRaceTabShown(false);
       status_->setText(QString::fromStdString(result.error));
       plot_->clear(status_->text());
       progressBar_->setFormat(tr("failed"));
@@ -368,6 +371,7 @@ void LandscapeView::showResult(const LandscapeResult& result, const LandscapeReq
   std::vector<HeatmapPlot::Path> paths;
   plot_->setLegend(race);  // every race path starts at the same point: names there would pile up
   setLineTabShown(!race);
+  setRaceTabShown(request.plane == LandscapePlane::Race);
   if (race) {
     if (result.sharedStart)
       plot_->setMarkers({{QPointF(0, 0), tr("common start")}});
@@ -500,6 +504,15 @@ void LandscapeView::setLineTabShown(bool shown) {
                                        : tr("A race has no line from the initial to the current weights: compute a "
                                             "random or PCA plane for it"));
   if (!shown && tabs_->currentIndex() == kLineTab) tabs_->setCurrentIndex(0);
+}
+
+// The race tab draws a race's losses per step; a set's runs and a plane of one run have none to draw.
+void LandscapeView::setRaceTabShown(bool shown) {
+  tabs_->setTabEnabled(kRaceTab, shown);
+  tabs_->setTabToolTip(kRaceTab, shown ? QString()
+                                       : tr("The training loss of each optimizer of a race: choose the optimizer "
+                                            "race as the plane and Compute"));
+  if (!shown && tabs_->currentIndex() == kRaceTab) tabs_->setCurrentIndex(0);
 }
 
 void LandscapeView::showLine(const LandscapeResult& result) {

@@ -55,6 +55,7 @@ class LandscapeView : public QWidget {
 
   bool isRunning() const { return progress_ != nullptr; }
   const LandscapeResult* result() const { return shown_ ? &*shown_ : nullptr; }
+  const AnalysisSource* source() const { return source_.get(); }  // what the next Compute analyses
   QString statusText() const;
   HeatmapPlot* plot() const { return plot_; }
   QLineSeries* lineSeries() const { return lineLoss_; }
@@ -76,6 +77,7 @@ class LandscapeView : public QWidget {
   void showResult(const LandscapeResult& result, const LandscapeRequest& request);
   void showLine(const LandscapeResult& result);
   void setLineTabShown(bool shown);
+  void setRaceTabShown(bool shown);
   QString raceSummary(const LandscapeResult& result) const;
   QString runSetSummary(const LandscapeResult& result) const;
   void showRaceLosses(const LandscapeResult& result);

@@ -234,6 +234,7 @@ void MainWindow::createRunList() {
   connect(runList_, &RunListDock::looksChanged, this, &MainWindow::restyleRuns);
   connect(runList_, &RunListDock::namesChanged, this, [this] {
     const auto& edited = runList_->comparisons();
+    document_.look = runList_->firstLook();
     for (size_t i = 0; i < edited.size() && i < document_.comparisons.size(); ++i) {
       document_.comparisons[i].name = edited[i].name;
       document_.comparisons[i].colour = edited[i].colour;
@@ -251,7 +252,7 @@ void MainWindow::showRuns(const persist::Experiment& e) {
       descriptions.push_back(changesText(run.changes));
     }
   }
-  runList_->setRuns(e.comparisons, descriptions);
+  runList_->setRuns(e.look, e.comparisons, descriptions);
   restyleRuns();
   if (!e.comparisons.empty()) docks_["runs"]->raise();  // a set: which runs, in which colours
 }
@@ -260,10 +261,12 @@ void MainWindow::showRuns(const persist::Experiment& e) {
 void MainWindow::restyleRuns() {
   const RunStyles styles = runList_->runCount() >= 2 ? runList_->styles() : RunStyles{};
   const auto& shown = runList_->comparisons();
+  document_.look.visible = runList_->firstLook().visible;
   for (size_t i = 0; i < shown.size() && i < document_.comparisons.size(); ++i)
     document_.comparisons[i].visible = shown[i].visible;
   views_->setRunStyles(styles);
   setStatus_.setStyles(styles);
+  if (progressLabel_) progressLabel_->setText(setStatus_.withRates(progressText_));  // no removed run's rate
 }
 
 // The set's runs start together from the seed's weights: results of the old set do not carry over.

@@ -5,7 +5,10 @@
 
 namespace gradlab::ui {
 
-void RunSetStatus::setStyles(const RunStyles& styles) { styles_ = styles; }
+void RunSetStatus::setStyles(const RunStyles& styles) {
+  if (styles.size() != styles_.size()) clear();
+  styles_ = styles;
+}
 
 void RunSetStatus::clear() {
   rates_.clear();
@@ -31,6 +34,11 @@ QString RunSetStatus::rates() const {
       parts << QString("%1 %2/s").arg(letter).arg(it->second, 0, 'f', 0);
   }
   return parts.join(" · ");
+}
+
+QString RunSetStatus::withRates(const QString& progress) const {
+  const QString text = rates();
+  return text.isEmpty() ? progress : progress + " · " + text;
 }
 
 QString RunSetStatus::banner() const {

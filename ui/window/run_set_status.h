@@ -13,12 +13,16 @@ namespace gradlab::ui {
 
 class RunSetStatus {
  public:
-  void setStyles(const RunStyles& styles);  // empty: a run alone
-  void clear();                             // a new run or a reset: no rates, no divergence
+  // Empty: a run alone. Another number of runs (one added or removed) forgets the old members' rates
+  // and divergences: member i is another run now.
+  void setStyles(const RunStyles& styles);
+  void clear();  // a new run or a reset: no rates, no divergence
   bool isSet() const { return styles_.size() >= 2; }
   // Notes member `s.member`'s rate and divergence.
   void note(const train::Snapshot& s);
-  QString rates() const;   // "A 120/s · B 118/s"; empty for a run alone or before any rate
+  QString rates() const;  // "A 120/s · B 118/s"; empty for a run alone or before any rate
+  // The status bar's progress text with the rates after it: "step 300 · ... · A 120/s · B 118/s".
+  QString withRates(const QString& progress) const;
   QString banner() const;  // rich text, one line per diverged run; empty when none did
 
  private:

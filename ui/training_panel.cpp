@@ -95,6 +95,11 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   toyNoise_ = new QDoubleSpinBox(data);
   toyNoise_->setRange(util::ranges::kToyNoise.min, util::ranges::kToyNoise.max);
   toyNoise_->setSingleStep(0.05);
+  toySamples_->setToolTip(
+      tr("how many points the 2-D set has; a fifth of them are held out for validation by default"));
+  toyNoise_->setToolTip(
+      tr("standard deviation of the gaussian noise added to each point: more noise, more overlap "
+         "between the classes, more to overfit"));
   toyRow_ = row(data, {{tr("points"), toySamples_}, {tr("noise σ"), toyNoise_}});
   limit_ = new QSpinBox(data);
   setRange(limit_, util::ranges::kSampleLimit);
@@ -113,6 +118,9 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   optimizer_ = new QComboBox(optimizerBox);
   for (const optim::OptimizerDef& def : optim::optimizerCatalog())
     optimizer_->addItem(QString::fromStdString(def.title), QString::fromStdString(def.name));
+  optimizer_->setToolTip(
+      tr("how the gradients change the weights (torch.optim's optimizers); each has a help page "
+         "(Help > Help Contents)"));
   optimizerSummary_ = new QLabel(optimizerBox);
   optimizerSummary_->setWordWrap(true);
   QFont small = optimizerSummary_->font();
@@ -146,6 +154,10 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   setRange(batch_, util::ranges::kBatch);
   epochs_ = new QSpinBox(run);
   setRange(epochs_, util::ranges::kEpochs);
+  batch_->setToolTip(
+      tr("samples per gradient step (a DataLoader's batch_size): larger batches give smoother "
+         "gradients but fewer steps per epoch; 32 to 256 is usual"));
+  epochs_->setToolTip(tr("passes over the training set before the run stops"));
   seed_ = new QSpinBox(run);
   setRange(seed_, util::ranges::kSeed);
   seed_->setToolTip(tr("the same seed gives the same initial weights, shuffling and dropout masks"));

@@ -1,5 +1,7 @@
 #include "editor/param_fields.h"
 
+#include "help/param_help.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -168,7 +170,7 @@ void wheelOnlyWhenFocused(QWidget* field) {
 ParamField::ParamField(const nn::ParamDef& def, QWidget* parent) : QWidget(parent), def_(def) {
   auto* layout = new QHBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
-  setToolTip(QString::fromStdString(def.help));
+  setToolTip(help::paramToolTip(def));
 }
 
 ParamField* ParamField::create(const nn::ParamDef& def, QWidget* parent) {

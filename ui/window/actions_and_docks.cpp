@@ -9,6 +9,7 @@
 #include "editor/layer_palette.h"
 #include "editor/network_editor.h"
 #include "editor/network_text_view.h"
+#include "help/context_help.h"
 #include "persist/run_variant.h"
 #include "run_list_dock.h"
 #include "surface_race_runner.h"
@@ -119,6 +120,7 @@ void MainWindow::createMenus() {
   }
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help::addHelpActions(help, this);
   help->addAction(tr("&About GradLab"), this, &MainWindow::showAbout);
 }
 
@@ -128,6 +130,7 @@ QDockWidget* MainWindow::addView(const QString& key, const QString& title, QWidg
   dock->setWidget(view);
   addDockWidget(area, dock);
   docks_[key] = dock;
+  help::attachHelp(dock, help::viewTopic(key));  // its "?" and What's This lead to its page
   return dock;
 }
 

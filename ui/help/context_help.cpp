@@ -1,0 +1,127 @@
+#include "help/context_help.h"
+
+#include "help/help_browser.h"
+#include "help/help_topics.h"
+
+#include <QAbstractButton>
+#include <QApplication>
+#include <QDockWidget>
+#include <QEvent>
+#include <QMenu>
+#include <QToolButton>
+#include <QWhatsThis>
+#include <QWhatsThisClickedEvent>
+
+namespace gradlab::ui::help {
+namespace {
+
+const char* const kTopicProperty = "helpTopic";
+
+// Keeps the "?" left of the dock's own float and close buttons (they move as the dock resizes and
+// as it docks or floats), and opens the page a What's This link names.
+class DockHelp : public QObject {
+ public:
+  DockHelp(QDockWidget* dock, QToolButton* button) : QObject(dock), dock_(dock), button_(button) {
+    dock->installEventFilter(this);  // What's This on the title bar
+    for (QAbstractButton* b : titleButtons()) b->installEventFilter(this);
+    if (dock->widget()) dock->widget()->installEventFilter(this);
+    place();
+  }
+
+  bool eventFilter(QObject* /*watched*/, QEvent* event) override {
+    if (event->type() == QEvent::WhatsThisClicked) {
+      const QString topic = topicOf(QUrl(static_cast<QWhatsThisClickedEvent*>(event)->href()));
+      HelpBrowser::open(dock_, topic.isEmpty() ? dock_->property(kTopicProperty).toString() : topic);
+      return true;
+    }
+    const bool moved = event->type() == QEvent::Move || event->type() == QEvent::Resize ||
+                       event->type() == QEvent::Show || event->type() == QEvent::Hide;
+    if (moved && !placePending_) {
+      // Later, not now: the dock's layout places its buttons after this filter, and while the dock
+      // is destroyed its layout is gone (a queued call to this child of the dock is dropped then).
+      placePending_ = true;
+      QMetaObject::invokeMethod(
+          this, [this] { place(); }, Qt::QueuedConnection);
+    }
+    return false;
+  }
+
+ private:
+  QList<QAbstractButton*> titleButtons() const {
+    QList<QAbstractButton*> buttons;
+    for (const char* name : {"qt_dockwidget_closebutton", "qt_dockwidget_floatbutton"})
+      if (auto* b = dock_->findChild<QAbstractButton*>(name, Qt::FindDirectChildrenOnly)) buttons << b;
+    return buttons;
+  }
+
+  void place() {
+    placePending_ = false;
+    if (dock_->titleBarWidget()) {  // a custom title bar: the "?" would cover it
+      button_->hide();
+      return;
+    }
+    QRect anchor;
+    for (QAbstractButton* b : titleButtons())
+      if (b->isVisible() && (anchor.isNull() || b->x() < anchor.x())) anchor = b->geometry();
+    const int side = anchor.isNull() ? button_->sizeHint().height() : anchor.height();
+    const int right = anchor.isNull() ? dock_->width() - 2 : anchor.left() - 2;
+    button_->setGeometry(right - side, anchor.isNull() ? 1 : anchor.top(), side, side);
+    button_->show();
+    button_->raise();
+  }
+
+  QDockWidget* dock_;
+  QToolButton* button_;
+  bool placePending_ = false;
+};
+
+QString whatsThisText(const QString& title, const QString& topic) {
+  return QString("<p><b>%1</b></p><p>%2</p><p><a href=\"help:%3\">%4</a></p>")
+      .arg(title.toHtmlEscaped(), topicSummary(topic).toHtmlEscaped(), topic,
+           QApplication::translate("gradlab::ui::help", "Read the whole page (F1)"));
+}
+
+}  // namespace
+
+void attachHelp(QDockWidget* dock, const QString& topic) {
+  dock->setProperty(kTopicProperty, topic);
+  const QString title = topicTitle(topic);
+  dock->setWhatsThis(whatsThisText(title, topic));
+  if (dock->widget()) dock->widget()->setWhatsThis(dock->whatsThis());
+  auto* button = new QToolButton(dock);
+  button->setObjectName("help-button");
+  button->setText("?");
+  button->setAutoRaise(true);
+  button->setFocusPolicy(Qt::NoFocus);
+  button->setToolTip(QApplication::translate("gradlab::ui::help", "Help: %1").arg(title));
+  button->setProperty(kTopicProperty, topic);
+  QObject::connect(button, &QToolButton::clicked, dock, [dock, topic] { HelpBrowser::open(dock, topic); });
+  new DockHelp(dock, button);
+}
+
+QString contextTopic(const QWidget* focus) {
+  for (const QWidget* w = focus; w; w = w->parentWidget()) {
+    const QString topic = w->property(kTopicProperty).toString();
+    if (!topic.isEmpty() && qobject_cast<const QDockWidget*>(w)) return topic;
+  }
+  return kIndexTopic;
+}
+
+void addHelpActions(QMenu* help, QWidget* window) {
+  const auto tr = [](const char* text) { return QApplication::translate("gradlab::ui::help", text); };
+  QAction* start =
+      help->addAction(tr("&Getting Started"), window, [window] { HelpBrowser::open(window, kGettingStartedTopic); });
+  start->setObjectName("help-getting-started");
+  QAction* contents = help->addAction(
+      tr("Help &Contents"), window, [window] { HelpBrowser::open(window, contextTopic(QApplication::focusWidget())); });
+  contents->setObjectName("help-contents");
+  contents->setShortcut(QKeySequence::HelpContents);
+  contents->setShortcutContext(Qt::WindowShortcut);
+  contents->setToolTip(tr("The help page of the view or panel you are in (F1)"));
+  QAction* whatsThis = QWhatsThis::createAction(help);
+  whatsThis->setObjectName("help-whats-this");
+  help->addAction(whatsThis);
+  help->addSeparator();
+}
+
+}  // namespace gradlab::ui::help

@@ -1,0 +1,26 @@
+#pragma once
+// How the window leads to its help pages: a "?" button in each dock's title bar, What's This text
+// (Shift+F1) on each dock with a link to its page, F1 for the page of whatever has the focus, and
+// the Help menu's entries.
+#include "help/help_topics.h"
+
+#include <QString>
+
+class QDockWidget;
+class QMenu;
+class QWidget;
+
+namespace gradlab::ui::help {
+
+// Gives `dock` its "?" button (object name "help-button") and What's This text, both leading to
+// `topic`; F1 inside the dock opens it too.
+void attachHelp(QDockWidget* dock, const QString& topic);
+
+// The page F1 opens for `focus`: the topic of the nearest dock around it with help, else the
+// contents.
+QString contextTopic(const QWidget* focus);
+
+// Getting started, Help contents (F1, context-sensitive) and What's This (Shift+F1), for `window`.
+void addHelpActions(QMenu* help, QWidget* window);
+
+}  // namespace gradlab::ui::help

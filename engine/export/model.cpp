@@ -109,4 +109,18 @@ persist::Experiment modelExperiment(const Model& model) {
   return experiment;
 }
 
+persist::Experiment openExperiment(const std::filesystem::path& path) {
+  if (path.extension() == persist::kExtension) return persist::loadExperiment(path);
+  if (path.extension() == ".onnx") return modelExperiment(loadModel(path));
+  try {
+    const nn::Graph graph = nn::loadNetworkFile(path.string());
+    persist::Experiment experiment;
+    experiment.title = graph.title;
+    experiment.network = nn::printNetwork(graph);
+    return experiment;
+  } catch (const std::exception& e) {
+    throw ExportError(e.what());
+  }
+}
+
 }  // namespace gradlab::exporting

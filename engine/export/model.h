@@ -44,5 +44,9 @@ Model experimentModel(const persist::Experiment& experiment);
 Model loadModel(const std::filesystem::path& path);
 // An experiment of the model's network and weights, with default settings: what the lab opens.
 persist::Experiment modelExperiment(const Model& model);
+// What the lab opens from a file: a .gradlab experiment as saved, an .onnx model with its weights,
+// or a network file with default settings and no weights. Throws persist::FileError or
+// ExportError with a message for the user.
+persist::Experiment openExperiment(const std::filesystem::path& path);
 
 }  // namespace gradlab::exporting

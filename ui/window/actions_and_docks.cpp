@@ -9,6 +9,7 @@
 #include "editor/layer_palette.h"
 #include "editor/network_editor.h"
 #include "editor/network_text_view.h"
+#include "model_export.h"
 #include "help/context_help.h"
 #include "persist/run_variant.h"
 #include "run_list_dock.h"
@@ -85,6 +86,7 @@ void MainWindow::createMenus() {
   file->addAction(tr("Save &As…"), QKeySequence::SaveAs, files_, &DocumentFiles::saveAs);
   file->addSeparator();
   file->addAction(tr("&Export Metrics as CSV…"), files_, &DocumentFiles::exportMetrics);
+  file->addAction(tr("Export &Model…"), this, [this] { exportModel(this, experiment()); });
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);

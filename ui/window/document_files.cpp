@@ -1,5 +1,6 @@
 #include "window/document_files.h"
 
+#include "export/model.h"
 #include "persist/autosave.h"
 #include "persist/experiment_file.h"
 #include "util/printable.h"
@@ -49,7 +50,8 @@ DocumentFiles::~DocumentFiles() { autosaveWrite_.waitForFinished(); }  // it wri
 
 bool DocumentFiles::openFile(const QString& path, QString* error) {
   try {
-    const persist::Experiment opened = persist::loadExperiment(path.toStdString());
+    // Also a network file or an ONNX model (with its weights): what a double-click hands over.
+    const persist::Experiment opened = exporting::openExperiment(path.toStdString());
     show_(opened, path);
     window_->statusBar()->showMessage(tr("Opened %1: %2.")
                                           .arg(printableName(QFileInfo(path).fileName()),

@@ -1,5 +1,7 @@
 #include "training_charts.h"
 
+#include "export/view_export.h"
+
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -156,6 +158,7 @@ void TrainingCharts::Curves::addValidation(uint64_t step, double loss, double ac
 }
 
 TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
+  makeExportable(this, tr("Loss and accuracy"), [this] { return csv(); });
   loss_ = makePanel(tr("Loss"), tr("loss"));
   accuracy_ = makePanel(tr("Accuracy"), tr("%"));
   legend_ = new QLabel(this);
@@ -560,6 +563,39 @@ QString TrainingCharts::legendText() const {
   QTextDocument document;
   document.setHtml(legend_->text());
   return document.toPlainText();
+}
+
+QString TrainingCharts::csv() const {
+  CsvTable table({"run", "chart", "series", samplesAxis_ ? "samples_seen" : "step", "value"});
+  auto add = [&table](const QString& run, const QString& chart, const QString& series, const QList<QPointF>& points) {
+    for (const QPointF& p : points)
+      table.row({CsvTable::text(run), chart, series, CsvTable::number(p.x()), CsvTable::number(p.y())});
+  };
+  const RunStyles shown = drawnRuns();
+  const size_t buckets = shown.size() + reference_.size() > 1 ? kSharedPlotBuckets : ThinnedSeries::kBuckets;
+  for (const bool loss : {true, false}) {
+    const QString chart = loss ? "loss" : "accuracy";
+    for (const RunStyle& style : shown) {
+      const auto found = curves_.find(style.member);
+      if (found == curves_.end()) continue;
+      const Curves& c = found->second;
+      const double scale = xScale(batchOf(style.member));
+      add(style.legend(), chart, "training", (loss ? c.rawLoss : c.rawAccuracy).points(true, scale, false, buckets));
+      add(style.legend(), chart, "average",
+          (loss ? c.smoothLoss : c.smoothAccuracy).points(false, scale, false, buckets));
+      add(style.legend(), chart, "validation",
+          (loss ? c.validationLossPoints : c.validationAccuracyPoints).points(false, scale, false));
+    }
+    for (const Pinned& pinned : reference_) {
+      const QString run = pinned.style.legend() + " (reference)";
+      const double scale = xScale(pinned.batch);
+      const Curves& c = pinned.curves;
+      add(run, chart, "average", (loss ? c.smoothLoss : c.smoothAccuracy).points(false, scale, false, buckets));
+      add(run, chart, "validation",
+          (loss ? c.validationLossPoints : c.validationAccuracyPoints).points(false, scale, false));
+    }
+  }
+  return table.text();
 }
 
 }  // namespace gradlab::ui

@@ -95,6 +95,9 @@ class TrainingCharts : public QWidget {
   bool lossAxisIsLog() const;
   QString lossAxisNote() const;  // why the loss axis went log by itself; empty when it did not
   QString legendText() const;    // the runs' legend under the charts as plain text; empty with no styles
+  // What the charts draw, one row per point: run, chart (loss, accuracy in %), series (training,
+  // average, validation), x (step or samples seen, as the axis) and the value, not in log units.
+  QString csv() const;
 
  private:
   // One run's values, in steps, at full resolution (saved) and thinned (drawn).

@@ -1,6 +1,7 @@
 #include "analysis/gradient_check_dialog.h"
 
 #include "analysis/run_choice.h"
+#include "export/view_export.h"
 
 #include <QDialogButtonBox>
 #include <QFutureWatcher>
@@ -56,6 +57,7 @@ QString GradientCheckDialog::kinksExplanation() {
 
 GradientCheckDialog::GradientCheckDialog(QWidget* parent) : QDialog(parent) {
   setWindowTitle(tr("Gradient check"));
+  makeExportable(this, tr("Gradient check"), [this] { return tableCsv(*table_); });
   intro_ =
       new QLabel(tr("Compares each parameter tensor's gradient from the backward pass on the device (float32) with "
                     "central finite differences of the loss computed in double precision by the CPU reference, on "

@@ -1,6 +1,7 @@
 #include "analysis/landscape_view.h"
 
 #include "analysis/heatmap_plot.h"
+#include "export/view_export.h"
 #include "views/color_map.h"
 
 #include <QComboBox>
@@ -49,6 +50,7 @@ QValueAxis* valueAxis(const QString& title, const char* format) {
 }  // namespace
 
 LandscapeView::LandscapeView(QWidget* parent) : QWidget(parent) {
+  makeExportable(this, tr("Loss landscape"), [this] { return csv(); });
   plane_ = new QComboBox;
   plane_->setToolTip(
       tr("Random directions: two gaussian directions, each filter scaled to the norm of the same filter of "
@@ -558,6 +560,29 @@ void LandscapeView::styleChart() {
 void LandscapeView::changeEvent(QEvent* event) {
   QWidget::changeEvent(event);
   if (event->type() == QEvent::PaletteChange) styleChart();
+}
+
+QString LandscapeView::csv() const {
+  CsvTable table({"series", "run", "a", "b", "loss", "accuracy"});
+  if (!shown_) return table.text();
+  const LandscapeResult& r = *shown_;
+  auto number = CsvTable::number;
+  for (size_t j = 0; j < r.grid.betas.size(); ++j)
+    for (size_t i = 0; i < r.grid.alphas.size() && j * r.grid.alphas.size() + i < r.grid.values.size(); ++i)
+      table.row({"grid", "", number(r.grid.alphas[i]), number(r.grid.betas[j]), number(r.grid.at(i, j).loss),
+                 number(r.grid.at(i, j).accuracy)});
+  for (const auto& p : r.path) table.row({"path", "", number(p.x), number(p.y), "", ""});
+  for (const RacePath& path : r.race) {
+    const QString run = CsvTable::text(QString::fromStdString(path.title));
+    for (const auto& p : path.points) table.row({"path", run, number(p.x), number(p.y), "", ""});
+    for (size_t s = 0; s < path.losses.size(); ++s)
+      table.row({"race_loss", run, QString::number(s + 1), "", number(path.losses[s]), ""});
+  }
+  if (r.line)
+    for (size_t i = 0; i < r.line->values.size() && i < r.line->t.size(); ++i)
+      table.row(
+          {"line", "", number(r.line->t[i]), "", number(r.line->values[i].loss), number(r.line->values[i].accuracy)});
+  return table.text();
 }
 
 }  // namespace gradlab::ui

@@ -57,6 +57,9 @@ class LandscapeView : public QWidget {
   const LandscapeResult* result() const { return shown_ ? &*shown_ : nullptr; }
   const AnalysisSource* source() const { return source_.get(); }  // what the next Compute analyses
   QString statusText() const;
+  // What the tabs draw of the shown result: the grid's points (a, b, loss, accuracy), each path's
+  // points in the plane, the line's (a = t) and a race's losses per step (a = step).
+  QString csv() const;
   HeatmapPlot* plot() const { return plot_; }
   QLineSeries* lineSeries() const { return lineLoss_; }
   QChart* raceChart() const { return raceChart_; }

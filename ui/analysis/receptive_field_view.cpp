@@ -2,6 +2,7 @@
 
 #include "analysis/heatmap_plot.h"
 #include "analysis/run_choice.h"
+#include "export/view_export.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -44,6 +45,7 @@ QImage greyImage(const std::vector<float>& values, int width, int height) {
 }  // namespace
 
 ReceptiveFieldView::ReceptiveFieldView(QWidget* parent) : QWidget(parent) {
+  makeExportable(this, tr("Receptive field"), [this] { return csv(); });
   run_ = new RunChoice;
   runLabel_ = new QLabel(tr("Run"));
   runLabel_->hide();
@@ -335,6 +337,17 @@ void ReceptiveFieldView::showResult(const ReceptiveFieldResult& result) {
   heat_->setTitle(tr("Effective receptive field of %1 (box: theoretical)").arg(QString::fromStdString(f.unit.node)));
   heat_->setField(std::move(field));
   heat_->setBox(box);
+}
+
+QString ReceptiveFieldView::csv() const {
+  CsvTable table({"y", "x", "heat", "in_theoretical_field"});
+  if (!shown_) return table.text();
+  const analysis::EffectiveReceptiveField& f = shown_->field;
+  for (uint32_t y = 0; y < f.height; ++y)
+    for (uint32_t x = 0; x < f.width; ++x)
+      table.row({QString::number(y), QString::number(x), CsvTable::number(f.at(y, x)),
+                 f.box.contains(int(y), int(x)) ? "1" : "0"});
+  return table.text();
 }
 
 }  // namespace gradlab::ui

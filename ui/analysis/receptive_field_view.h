@@ -52,6 +52,9 @@ class ReceptiveFieldView : public QWidget {
   const ReceptiveFieldResult* result() const { return shown_ ? &*shown_ : nullptr; }
   bool isRunning() const { return watcher_ != nullptr; }
   QString statusText() const;
+  // The shown field's heat map: one row per input pixel (y, x), its heat, and whether it lies in
+  // the theoretical field.
+  QString csv() const;
 
  public slots:
   void compute();

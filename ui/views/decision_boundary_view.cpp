@@ -1,5 +1,6 @@
 #include "views/decision_boundary_view.h"
 
+#include "export/view_export.h"
 #include "views/color_map.h"
 
 #include <QEvent>
@@ -22,6 +23,7 @@ QColor blend(QColor a, QColor b, double t) {
 
 DecisionBoundaryView::DecisionBoundaryView(QWidget* parent) : QWidget(parent) {
   setMinimumSize(240, 240);
+  makeExportable(this, tr("Decision boundary"), [this] { return csv(); });
   timer_ = new QTimer(this);
   timer_->setInterval(33);  // at most 30 repaints a second
   connect(timer_, &QTimer::timeout, this, [this] {
@@ -305,6 +307,27 @@ void DecisionBoundaryView::paintClassLegend(QPainter& p, QPointF topLeft) {
     p.drawText(QPointF(x + line * 0.8, y + line * 0.8), name);
     x += line * 1.6 + fontMetrics().horizontalAdvance(name);
   }
+}
+
+QString DecisionBoundaryView::csv() const {
+  CsvTable table({"run", "step", "kind", "x", "y", "class", "confidence"});
+  const RunStyles runs = shownRuns(styles_);
+  for (int panel = 0; panel < int(runs.size()); ++panel) {
+    const train::DecisionBoundary* b = boundary(panel);
+    if (!b) continue;
+    const QString run = CsvTable::text(runs[size_t(panel)].legend()), step = QString::number(b->step);
+    for (uint32_t i = 0; i < b->grid; ++i)
+      for (uint32_t j = 0; j < b->grid; ++j) {
+        const size_t cell = size_t(i) * b->grid + j;
+        table.row({run, step, "cell", CsvTable::number(b->cellX(j)), CsvTable::number(b->cellY(i)),
+                   QString::number(b->cellClass[cell]), CsvTable::number(b->confidence[cell])});
+      }
+  }
+  if (data_ && data_->sampleSize() == 2)
+    for (uint32_t s = 0; s < data_->size(); ++s)
+      table.row({"data", "", "point", CsvTable::number(data_->raw(s, 0)), CsvTable::number(data_->raw(s, 1)),
+                 QString::number(data_->labels[s]), ""});
+  return table.text();
 }
 
 }  // namespace gradlab::ui

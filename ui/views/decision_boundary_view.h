@@ -46,6 +46,9 @@ class DecisionBoundaryView : public QWidget {
   QString message() const;
   // The texts the last paint had to shorten ("…") to fit.
   const QStringList& elidedLabels() const { return elided_; }
+  // What the panels draw: each shown run's grid cells (centre, class, confidence) and the data
+  // points (their class), one row each.
+  QString csv() const;
 
   QSize sizeHint() const override { return {460, 460}; }
 

@@ -1,5 +1,7 @@
 #include "views/depth_stats_view.h"
 
+#include "export/view_export.h"
+
 #include <QCheckBox>
 #include <QFontMetricsF>
 #include <QGraphicsSimpleTextItem>
@@ -98,6 +100,7 @@ void setBars(QBarSet* set, const QString& name, const QBrush& brush, const QColo
 }  // namespace
 
 DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
+  makeExportable(this, tr("Statistics by depth"), [this] { return csv(); });
   activations_ = makePanel(tr("Activations by depth"));
   gradients_ = makePanel(tr("Gradients by depth"));
   fractions_ = makePanel(tr("Dead and saturated units"));
@@ -419,6 +422,27 @@ void DepthStatsView::showRunLegend(const RunStyles& runs, const QString& differe
   runLegend_->setText(legend.join("&nbsp;&nbsp;&nbsp; ") +
                       tr("<br>Lines: thick std, thin mean. Bars: solid dead, hatched saturated.") +
                       (differentSteps.isEmpty() ? QString() : tr(" Probed at %1.").arg(differentSteps)));
+}
+
+QString DepthStatsView::csv() const {
+  CsvTable table({"run", "step", "depth", "layer", "activation_mean", "activation_std", "gradient_mean", "gradient_std",
+                  "dead_percent", "saturated_percent"});
+  for (const RunStyle& run : shownRuns(styles_)) {
+    const auto found = reports_.find(run.member);
+    if (found == reports_.end() || !found->second) continue;
+    const train::ProbeReport& report = *found->second;
+    for (int depth = 0; const auto& l : report.layers) {
+      if (isLoss(l)) continue;
+      const bool gradient = l.gradient.count > 0;
+      table.row({CsvTable::text(run.legend()), QString::number(report.step), QString::number(depth++),
+                 CsvTable::text(QString::fromStdString(l.node)), CsvTable::number(l.activation.mean),
+                 CsvTable::number(l.activation.std), gradient ? CsvTable::number(l.gradient.mean) : QString(),
+                 gradient ? CsvTable::number(l.gradient.std) : QString(),
+                 CsvTable::number(100 * l.activation.deadFraction.value_or(0)),
+                 CsvTable::number(100 * l.activation.saturatedFraction.value_or(0))});
+    }
+  }
+  return table.text();
 }
 
 }  // namespace gradlab::ui

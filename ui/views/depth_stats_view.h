@@ -42,6 +42,8 @@ class DepthStatsView : public QWidget {
   void clear();  // every run's report
   void setGradientLogScale(bool on);
   void refresh();  // applies a pending report now (the timer does it otherwise, while shown)
+  // What the charts draw: per run and layer (in depth order), the statistics each series plots.
+  QString csv() const;
 
   // For tests: what the charts show, of the `run`-th run drawn.
   int layerCount() const { return layers_; }

@@ -1,6 +1,7 @@
 #include "views/filter_grid_view.h"
 
 #include "analysis/filter_spectrum.h"
+#include "export/view_export.h"
 #include "views/color_map.h"
 
 #include <QCheckBox>
@@ -112,6 +113,7 @@ struct FilterGridView::Drawing {
 };
 
 FilterGridView::FilterGridView(QWidget* parent) : QWidget(parent) {
+  makeExportable(this, tr("Filters"), [this] { return csv(); });
   display_ = new QComboBox(this);
   display_->addItems({tr("Filters"), tr("Spectra"), tr("Filters and spectra")});
   channels_ = new QComboBox(this);
@@ -468,6 +470,26 @@ void FilterGridView::layoutCanvas() {
   const int width = std::max(200, canvas_->parentWidget() ? canvas_->parentWidget()->width() : 600);
   canvas->resize(width, message_.isEmpty() ? canvas->heightFor(width) : 120);
   canvas->update();
+}
+
+QString FilterGridView::csv() const {
+  CsvTable table({"run", "tensor", "filter", "channel", "y", "x", "value"});
+  if (!weights_ || weights_->shape.dims.empty()) return table.text();
+  QString run;
+  for (const RunStyle& style : shownRuns(styles_))
+    if (style.member == shownMember()) run = CsvTable::text(style.legend());
+  const auto& dims = weights_->shape.dims;
+  const QString tensor = CsvTable::text(QString::fromStdString(weights_->name));
+  const size_t perFilter = weights_->values.size() / std::max<size_t>(1, dims[0]);
+  const bool kernels = dims.size() == 4;  // out x in x kh x kw
+  for (size_t i = 0; i < weights_->values.size() && perFilter; ++i) {
+    const size_t within = i % perFilter;
+    const QString channel = kernels ? QString::number(within / (size_t(dims[2]) * dims[3])) : QString();
+    const QString y = kernels ? QString::number(within / dims[3] % dims[2]) : QString();
+    table.row({run, tensor, QString::number(i / perFilter), channel, y,
+               QString::number(kernels ? within % dims[3] : within), CsvTable::number(weights_->values[i])});
+  }
+  return table.text();
 }
 
 }  // namespace gradlab::ui

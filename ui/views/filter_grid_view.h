@@ -83,6 +83,9 @@ class FilterGridView : public QWidget {
   const QTabBar& runTabs() const { return *runTabs_; }  // hidden for a run alone
   uint32_t shownMember() const;                         // the run whose filters are drawn
   QString caption() const;
+  // The shown run's weights that the tiles draw: one row per value, filter by filter (channel, y
+  // and x for a convolution's k x k kernels; the input index for a dense layer's rows).
+  QString csv() const;
 
  signals:
   void spectraUpdated();  // a spectrum job ended and its result is drawn (or its error said)

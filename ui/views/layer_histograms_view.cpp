@@ -1,5 +1,7 @@
 #include "views/layer_histograms_view.h"
 
+#include "export/view_export.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QGridLayout>
@@ -214,6 +216,7 @@ void HistogramPanel::drawBars(QPainter& p, const QRectF& plot) {
 }
 
 LayerHistogramsView::LayerHistogramsView(QWidget* parent) : QWidget(parent) {
+  makeExportable(this, tr("Activations and gradients"), [this] { return csv(); });
   quantity_ = new QComboBox(this);
   quantity_->addItem(tr("Activations"));
   quantity_->addItem(tr("Gradients"));
@@ -404,5 +407,24 @@ QString LayerHistogramsView::captionFor(const RunStyles& runs, size_t layers, bo
 }
 
 QString LayerHistogramsView::caption() const { return caption_->text(); }
+
+QString LayerHistogramsView::csv() const {
+  CsvTable table({"run", "step", "layer", "quantity", "bin_low", "bin_high", "count"});
+  const RunStyles runs = shownRuns(styles_);
+  const QString quantity = showsGradients() ? "gradient" : "activation";
+  for (size_t i = 0; i < panels_.size() && !runs.empty(); ++i) {
+    const HistogramPanel& p = *panels_[i];
+    const RunStyle& run = runs[comparing_ ? i % size_t(columns_) : 0];
+    const auto report = reports_.find(run.member);
+    const std::vector<float> bins = p.drawnBins();
+    if (p.binCount() == 0 || p.sampleCount() == 0 || report == reports_.end() || bins.empty()) continue;
+    const double width = (p.binMax() - p.binMin()) / double(bins.size());
+    for (size_t b = 0; b < bins.size(); ++b)
+      table.row({CsvTable::text(run.legend()), QString::number(report->second->step), CsvTable::text(p.title()),
+                 quantity, CsvTable::number(p.binMin() + double(b) * width),
+                 CsvTable::number(p.binMin() + double(b + 1) * width), CsvTable::number(bins[b])});
+  }
+  return table.text();
+}
 
 }  // namespace gradlab::ui

@@ -108,6 +108,8 @@ class LayerHistogramsView : public QWidget {
   // The runs' column headers (comparisons only), in column order.
   std::vector<const QLabel*> headers() const { return {headers_.begin(), headers_.end()}; }
   void refresh();  // applies a pending report now (the timer does it otherwise)
+  // What the panels draw: per run and layer, each bar's range and count.
+  QString csv() const;
 
  private:
   struct Row;

@@ -1,5 +1,6 @@
 #include "views/surface_view.h"
 
+#include "export/view_export.h"
 #include "views/color_map.h"
 #include "views/contours.h"
 
@@ -22,6 +23,7 @@ constexpr double kTick = 0.033;  // seconds between animation frames (30 Hz)
 
 SurfaceView::SurfaceView(QWidget* parent) : QWidget(parent) {
   setMinimumSize(280, 240);
+  makeExportable(this, tr("Optimizer race"), [this] { return csv(); });
   setCursor(Qt::CrossCursor);
   setToolTip(tr("Click to start the optimizers from that point"));
   timer_ = new QTimer(this);
@@ -252,6 +254,17 @@ void SurfaceView::paintEvent(QPaintEvent*) {
                tr("step %1").arg(shownStep()));
     drawLegend(p);
   }
+}
+
+QString SurfaceView::csv() const {
+  CsvTable table({"optimizer", "step", "x", "y", "loss"});
+  for (const Path& path : paths_)
+    for (size_t i = 0; i < path.points.size() && i < size_t(path.shown); ++i) {  // as paintEvent draws them
+      const surface::TrajectoryPoint& p = path.points[i];
+      table.row({CsvTable::text(path.name), QString::number(p.step), CsvTable::number(p.x), CsvTable::number(p.y),
+                 CsvTable::number(p.loss)});
+    }
+  return table.text();
 }
 
 }  // namespace gradlab::ui

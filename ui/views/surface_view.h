@@ -45,6 +45,8 @@ class SurfaceView : public QWidget {
   QColor pathColour(int index) const;
   // The texts the last paint had to shorten ("…") to fit: the title, legend names.
   const QStringList& elidedLabels() const { return elided_; }
+  // The paths' points drawn so far, one row each: optimizer, step, x, y, loss.
+  QString csv() const;
   QPointF toWidget(double x, double y) const;
   QPointF toSurface(QPointF pixel) const;
 

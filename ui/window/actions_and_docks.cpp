@@ -9,8 +9,9 @@
 #include "editor/layer_palette.h"
 #include "editor/network_editor.h"
 #include "editor/network_text_view.h"
-#include "model_export.h"
+#include "export/export_dialog.h"
 #include "help/context_help.h"
+#include "model_export.h"
 #include "persist/run_variant.h"
 #include "run_list_dock.h"
 #include "surface_race_runner.h"
@@ -87,6 +88,10 @@ void MainWindow::createMenus() {
   file->addSeparator();
   file->addAction(tr("&Export Metrics as CSV…"), files_, &DocumentFiles::exportMetrics);
   file->addAction(tr("Export &Model…"), this, [this] { exportModel(this, experiment()); });
+  QAction* exportView = file->addAction(tr("Export &View…"), this, [this] { ExportDialog::open(this, nullptr); });
+  exportView->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+  exportView->setToolTip(
+      tr("Any view as PNG, SVG, CSV or an animation of the steps to come (also: right-click a view)"));
   file->addSeparator();
   QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
   quit->setShortcut(QKeySequence::Quit);

@@ -1,0 +1,393 @@
+// Exporting what a view shows: PNG and SVG at the chosen size that show the runs' colours, CSV
+// with one row per drawn point and the engine's numbers, GIF, MP4 and PNG sequences decoded again
+// (Qt for images, FFmpeg's libavformat/libavcodec for animations) with the chosen size and frame
+// count, live recording between two steps, and failures that say one line and leave no torn file.
+#include "analysis/gradient_check_dialog.h"
+#include "analysis/landscape_view.h"
+#include "analysis/receptive_field_view.h"
+#include "export/export_dialog.h"
+#include "export/frame_sink.h"
+#include "export/view_export.h"
+#include "export/view_recorder.h"
+#include "support/ui_test.h"
+#include "training_charts.h"
+#include "training_controller.h"
+#include "views/decision_boundary_view.h"
+#include "views/depth_stats_view.h"
+#include "views/filter_grid_view.h"
+#include "views/layer_histograms_view.h"
+#include "views/surface_view.h"
+
+#include <QApplication>
+#include <QMenu>
+#include <QSignalSpy>
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QtCharts/QChartView>
+
+#include <cmath>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+}
+
+using namespace gradlab;
+
+namespace {
+
+constexpr uint64_t kRunId = 3;
+constexpr uint64_t kSteps = 60;
+
+double lossOf(uint32_t member, uint64_t step) { return 0.3 + 0.8 * member + std::exp(-double(step) / 20.0); }
+
+// Two runs' steps 0..kSteps-1 in snapshots of 10, a validation pass every 30 steps.
+void feed(ui::TrainingCharts& charts, uint32_t member) {
+  for (uint64_t first = 0; first < kSteps; first += 10) {
+    train::Snapshot s;
+    s.runId = kRunId;
+    s.member = member;
+    s.step = first + 10;
+    s.state = s.step == kSteps ? train::RunState::Paused : train::RunState::Running;
+    for (uint64_t step = first; step < s.step; ++step)
+      s.records.push_back({step, lossOf(member, step), 0.4 + 0.005 * double(step)});
+    if (s.step % 30 == 0) s.validation = train::Evaluation{lossOf(member, s.step) + 0.05, 0.5 + 0.1 * member};
+    charts.add(s);
+  }
+}
+
+ui::RunStyles twoRuns() {
+  ui::RunStyles styles{ui::defaultRunStyle(0), ui::defaultRunStyle(1)};
+  styles[0].description = "base";
+  styles[1].description = "lr=0.3";
+  return styles;
+}
+
+// A decoded animation: its frames, and the size of the first.
+struct Decoded {
+  int frames = 0, width = 0, height = 0;
+  QString codec;
+};
+
+// Decodes every frame of `path` with libavformat and libavcodec (as a player would).
+Decoded decode(const QString& path) {
+  Decoded d;
+  AVFormatContext* format = nullptr;
+  if (avformat_open_input(&format, path.toUtf8().constData(), nullptr, nullptr) < 0) return d;
+  avformat_find_stream_info(format, nullptr);
+  const int stream = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  const AVCodec* decoder = stream >= 0 ? avcodec_find_decoder(format->streams[stream]->codecpar->codec_id) : nullptr;
+  AVCodecContext* codec = decoder ? avcodec_alloc_context3(decoder) : nullptr;
+  if (codec && avcodec_parameters_to_context(codec, format->streams[stream]->codecpar) >= 0 &&
+      avcodec_open2(codec, decoder, nullptr) >= 0) {
+    d.codec = decoder->name;
+    AVPacket* packet = av_packet_alloc();
+    AVFrame* frame = av_frame_alloc();
+    auto drain = [&] {
+      while (avcodec_receive_frame(codec, frame) >= 0) {
+        if (d.frames++ == 0) d.width = frame->width, d.height = frame->height;
+      }
+    };
+    while (av_read_frame(format, packet) >= 0) {
+      if (packet->stream_index == stream)
+        while (avcodec_send_packet(codec, packet) == AVERROR(EAGAIN)) drain();
+      drain();
+      av_packet_unref(packet);
+    }
+    avcodec_send_packet(codec, nullptr);
+    drain();
+    av_frame_free(&frame);
+    av_packet_free(&packet);
+  }
+  avcodec_free_context(&codec);
+  avformat_close_input(&format);
+  return d;
+}
+
+// The data rows of a CSV text whose first cell is `first`, each split at commas.
+QList<QStringList> rowsOf(const QString& csv, const QString& first = {}) {
+  QList<QStringList> rows;
+  const QStringList lines = csv.split('\n', Qt::SkipEmptyParts);
+  for (qsizetype i = 1; i < lines.size(); ++i) {
+    const QStringList cells = lines[i].split(',');
+    if (first.isEmpty() || cells[0] == first) rows << cells;
+  }
+  return rows;
+}
+
+QStringList filesIn(const QString& folder) { return QDir(folder).entryList(QDir::Files | QDir::Hidden); }
+
+}  // namespace
+
+class TestViewExport : public QObject {
+  Q_OBJECT
+ private:
+  // Two runs' loss and accuracy, laid out at 700 x 420 like a dock.
+  std::unique_ptr<ui::TrainingCharts> chartsOfTwoRuns() {
+    auto charts = std::make_unique<ui::TrainingCharts>();
+    charts->follow(kRunId, 0);
+    charts->setRunStyles(twoRuns());
+    feed(*charts, 0);
+    feed(*charts, 1);
+    charts->resize(700, 420);
+    charts->show();
+    QTest::qWait(250);  // the charts redraw at most 10 times a second
+    return charts;
+  }
+
+ private slots:
+  void pngHasChosenSizeAndRunColours() {
+    auto charts = chartsOfTwoRuns();
+    QTemporaryDir dir;
+    const QString path = dir.filePath("loss.png");
+    QString error;
+    QVERIFY2(ui::saveViewImage(*charts, path, QSize(1400, 840), &error), qPrintable(error));
+    QImage image(path);
+    QCOMPARE(image.size(), QSize(1400, 840));
+    QDir().mkpath(SCREENSHOT_DIR);
+    image.save(QString(SCREENSHOT_DIR) + "/view_export_charts_1400x840.png");
+    // Twice the view's size: each run's curves are drawn at scale, not as an upscaled bitmap.
+    for (const ui::RunStyle& run : twoRuns()) {
+      const int pixels = test::countPixels(image, image.rect(), run.color, 30);
+      QVERIFY2(pixels > 400, qPrintable(QString("%1: %2 pixels").arg(run.legend()).arg(pixels)));
+    }
+    // Another aspect ratio: the picture is fitted and centred, the rest is background.
+    QVERIFY(ui::saveViewImage(*charts, path, QSize(600, 600), &error));
+    QCOMPARE(QImage(path).size(), QSize(600, 600));
+  }
+
+  void svgHasChosenSizeAndRunColours() {
+    auto charts = chartsOfTwoRuns();
+    QTemporaryDir dir;
+    const QString path = dir.filePath("loss.svg");
+    QString error;
+    QVERIFY2(ui::saveViewImage(*charts, path, QSize(1050, 630), &error), qPrintable(error));
+    QSvgRenderer svg(path);
+    QVERIFY(svg.isValid());
+    QCOMPARE(svg.defaultSize(), QSize(1050, 630));
+    QImage drawn(svg.defaultSize(), QImage::Format_ARGB32);
+    drawn.fill(Qt::white);
+    QPainter painter(&drawn);
+    svg.render(&painter);
+    painter.end();
+    drawn.save(QString(SCREENSHOT_DIR) + "/view_export_charts_svg.png");
+    for (const ui::RunStyle& run : twoRuns()) QVERIFY(test::countPixels(drawn, drawn.rect(), run.color, 30) > 300);
+  }
+
+  // One row per point drawn, with the values the engine recorded (the runs here are short enough
+  // for the charts to draw every step).
+  void chartsCsvHasEveryDrawnPoint() {
+    auto charts = chartsOfTwoRuns();
+    const QString csv = ui::viewCsv(charts.get());
+    QVERIFY(csv.startsWith("run,chart,series,step,value\n"));
+    for (uint32_t member : {0u, 1u}) {
+      const QString run = twoRuns()[member].legend();
+      QList<QStringList> training, validation;
+      for (const QStringList& row : rowsOf(csv, run)) {
+        if (row[1] == "loss" && row[2] == "training") training << row;
+        if (row[1] == "loss" && row[2] == "validation") validation << row;
+      }
+      QCOMPARE(training.size(), qsizetype(kSteps));
+      for (uint64_t step = 0; step < kSteps; ++step) {
+        QCOMPARE(training[qsizetype(step)][3].toDouble(), double(step + 1));  // steps completed
+        QCOMPARE(training[qsizetype(step)][4].toDouble(), lossOf(member, step));
+      }
+      QCOMPARE(validation.size(), 2);
+      QCOMPARE(validation[1][4].toDouble(), lossOf(member, kSteps) + 0.05);
+    }
+    QCOMPARE(charts->lossPoints(0), size_t(kSteps));
+  }
+
+  void boundaryCsvHasCellsAndPoints() {
+    ui::DecisionBoundaryView view;
+    auto data = std::make_shared<data::Dataset>();
+    data->sampleShape = nn::Shape{2};
+    data->classes = 2;
+    data->floats = {-1, -1, 1, 1, 0.5f, -0.25f};
+    data->labels = {0, 1, 1};
+    view.setData(data);
+    auto b = std::make_shared<train::DecisionBoundary>();
+    b->step = 12;
+    b->grid = 3;
+    b->classes = 2;
+    b->cellClass = {0, 0, 1, 0, 1, 1, 1, 1, 1};
+    b->confidence = {0.9f, 0.8f, 0.6f, 0.7f, 0.55f, 0.8f, 0.95f, 0.9f, 0.99f};
+    view.setBoundary(b);
+    const QString csv = ui::viewCsv(&view);
+    const QList<QStringList> rows = rowsOf(csv);
+    QCOMPARE(rows.size(), 9 + 3);
+    QCOMPARE(rows[5][2], QString("cell"));         // row 1, column 2
+    QCOMPARE(rows[5][3].toDouble(), b->cellX(2));  // exactly: the text reads back as the same double
+    QCOMPARE(rows[5][4].toDouble(), b->cellY(1));
+    QCOMPARE(rows[5][6].toDouble(), double(0.8f));
+    QCOMPARE(rows[11], QStringList({"data", "", "point", "0.5", "-0.25", "1", ""}));
+  }
+
+  // Every kind of view the lab docks registers itself, and each writes at least its header.
+  void everyViewIsExportable() {
+    QWidget window;
+    new ui::TrainingCharts(&window);
+    new ui::LayerHistogramsView(&window);
+    new ui::DepthStatsView(&window);
+    new ui::FilterGridView(&window);
+    new ui::DecisionBoundaryView(&window);
+    new ui::LandscapeView(&window);
+    new ui::ReceptiveFieldView(&window);
+    new ui::GradientCheckDialog(&window);
+    new ui::SurfaceView(&window);
+    QStringList names;
+    for (QWidget* view : ui::exportableViews(&window)) {
+      names << ui::exportName(view);
+      QVERIFY2(ui::viewCsv(view).contains(','), qPrintable(ui::exportName(view)));
+    }
+    QCOMPARE(names.size(), 9);
+    QVERIFY(names.contains("Loss and accuracy"));
+    QVERIFY(names.contains("Optimizer race"));
+  }
+
+  // A right click on a chart inside the view (a child) opens the view's export menu.
+  void rightClickOffersExport() {
+    auto charts = chartsOfTwoRuns();
+    QStringList entries;
+    QTimer::singleShot(100, [&] {
+      if (auto* menu = qobject_cast<QMenu*>(QApplication::activePopupWidget())) {
+        for (QAction* a : menu->actions())
+          if (!a->isSeparator()) entries << a->text();
+        menu->close();
+      }
+    });
+    QWidget* chart = charts->findChildren<QChartView*>().first()->viewport();
+    QContextMenuEvent event(QContextMenuEvent::Mouse, QPoint(20, 20), chart->mapToGlobal(QPoint(20, 20)));
+    QApplication::sendEvent(chart, &event);
+    QCOMPARE(entries, QStringList({"Copy image", "Save image…", "Save data as CSV…", "Export (size, animation)…"}));
+  }
+
+  void gifAndMp4DecodeWithSizeAndFrameCount() {
+    auto charts = chartsOfTwoRuns();
+    QTemporaryDir dir;
+    for (const auto& [name, format] : {std::pair{QString("run.gif"), ui::AnimationFormat::Gif},
+                                       std::pair{QString("run.mp4"), ui::AnimationFormat::Mp4}}) {
+      QString error;
+      ui::AnimationOptions options;
+      options.size = QSize(480, 270);
+      auto sink = ui::openFrameSink(dir.filePath(name), format, options, &error);
+      QVERIFY2(sink, qPrintable(error));
+      ui::ViewRecorder recorder(charts.get(), std::move(sink));
+      for (uint64_t step = 10; step <= 70; step += 10) QVERIFY2(recorder.capture(step), qPrintable(recorder.error()));
+      QVERIFY(!QFile::exists(dir.filePath(name)));  // nothing at the destination until finished
+      QVERIFY2(recorder.finish(), qPrintable(recorder.error()));
+      const Decoded d = decode(dir.filePath(name));
+      qInfo() << name << "encoded with" << recorder.encoderName() << "decoded with" << d.codec;
+      QCOMPARE(d.frames, 7);
+      QCOMPARE(QSize(d.width, d.height), QSize(480, 270));
+      QCOMPARE(filesIn(dir.path()).filter(".part").size(), 0);
+    }
+  }
+
+  void pngSequenceHasNumberedFramesWithStep() {
+    auto charts = chartsOfTwoRuns();
+    QTemporaryDir dir;
+    const QString folder = dir.filePath("frames");
+    QString error;
+    ui::AnimationOptions options;
+    options.size = QSize(640, 360);
+    ui::ViewRecorder recorder(charts.get(),
+                              ui::openFrameSink(folder, ui::AnimationFormat::PngSequence, options, &error));
+    QVERIFY2(recorder.recording(), qPrintable(error));
+    for (uint64_t step : {5, 6, 7}) QVERIFY(recorder.capture(step));
+    QVERIFY(recorder.finish());
+    QCOMPARE(filesIn(folder), QStringList({"frame_00001.png", "frame_00002.png", "frame_00003.png"}));
+    const QImage last(folder + "/frame_00003.png");
+    QCOMPARE(last.size(), QSize(640, 360));
+    last.save(QString(SCREENSHOT_DIR) + "/view_export_frame_with_step.png");
+    // The step's label: white text on a dark box in the bottom-right corner.
+    const QRectF corner(last.width() * 0.75, last.height() * 0.85, last.width() * 0.25, last.height() * 0.15);
+    QVERIFY(test::countPixels(last, corner, Qt::white, 30) > 30);
+  }
+
+  // Frames as the run's snapshots arrive, only for steps in the chosen range, then written.
+  void liveRecordingTakesStepsInRange() {
+    auto charts = chartsOfTwoRuns();
+    ui::TrainingController controller;
+    QTemporaryDir dir;
+    QString error;
+    ui::AnimationOptions options;
+    options.size = QSize(320, 200);
+    auto* recorder = new ui::ViewRecorder(
+        charts.get(), ui::openFrameSink(dir.filePath("live.gif"), ui::AnimationFormat::Gif, options, &error));
+    QSignalSpy finished(recorder, &ui::ViewRecorder::finished);
+    recorder->followLive(&controller, 20, 40);
+    for (uint64_t step = 10; step <= 60; step += 10) {
+      auto s = std::make_shared<train::Snapshot>();
+      s->step = step;
+      emit controller.snapshot(s);
+      QTest::qWait(ui::ViewRecorder::kSettleMs + 60);
+    }
+    QCOMPARE(finished.size(), 1);
+    QVERIFY2(finished[0][0].toBool(), qPrintable(finished[0][1].toString()));
+    QCOMPARE(decode(dir.filePath("live.gif")).frames, 3);  // steps 20, 30, 40
+    delete recorder;
+  }
+
+  void failuresSayOneLineAndLeaveNoTornFile() {
+    auto charts = chartsOfTwoRuns();
+    QTemporaryDir dir;
+    QFile blocker(dir.filePath("not-a-folder"));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    const QString unwritable = dir.filePath("not-a-folder/out");
+    QString error;
+    QVERIFY(!ui::saveViewImage(*charts, unwritable + ".png", {}, &error));
+    QVERIFY2(error.startsWith("Cannot write") && !error.contains('\n') && error.contains("Choose"), qPrintable(error));
+    QVERIFY(!ui::saveViewCsv(*charts, unwritable + ".csv", &error));
+    QVERIFY(!ui::saveViewImage(*charts, dir.filePath("x.bmp"), {}, &error));
+    QVERIFY2(error.contains(".png or .svg"), qPrintable(error));
+    for (auto format : {ui::AnimationFormat::Gif, ui::AnimationFormat::Mp4, ui::AnimationFormat::PngSequence}) {
+      QVERIFY(!ui::openFrameSink(unwritable + ".gif", format, {}, &error));
+      QVERIFY2(error.startsWith("Cannot write") && !error.contains('\n'), qPrintable(error));
+    }
+    // An animation abandoned half way leaves the old file as it was, and no temporary beside it.
+    const QString old = dir.filePath("kept.gif");
+    QFile keep(old);
+    QVERIFY(keep.open(QIODevice::WriteOnly));
+    keep.write("old");
+    keep.close();
+    {
+      ui::ViewRecorder recorder(charts.get(), ui::openFrameSink(old, ui::AnimationFormat::Gif, {}, &error));
+      QVERIFY(recorder.capture(1));
+    }
+    QFile kept(old);
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    QCOMPARE(kept.readAll(), QByteArray("old"));
+    QCOMPARE(filesIn(dir.path()), QStringList({"kept.gif", "not-a-folder"}));
+  }
+
+  // File > Export view…: the dialog exports the chosen view at the chosen size.
+  void dialogExportsChosenView() {
+    QWidget window;
+    auto* charts = new ui::TrainingCharts(&window);
+    auto* boundary = new ui::DecisionBoundaryView(&window);
+    window.resize(600, 400);
+    window.show();
+    QTemporaryDir dir;
+    ui::ExportDialog* dialog = ui::ExportDialog::open(&window, boundary);
+    QCOMPARE(dialog->view(), boundary);
+    dialog->setView(charts);
+    dialog->setKind(ui::ExportDialog::Kind::Png);
+    dialog->setSize(QSize(333, 222));
+    dialog->setPath(dir.filePath("a.png"));
+    QVERIFY2(dialog->exportNow(), qPrintable(dialog->message()));
+    QCOMPARE(QImage(dir.filePath("a.png")).size(), QSize(333, 222));
+    dialog->setKind(ui::ExportDialog::Kind::Csv);  // the name follows the kind
+    QVERIFY(dialog->exportNow());
+    QVERIFY(QFile::exists(dir.filePath("a.csv")));
+    dialog->setKind(ui::ExportDialog::Kind::Gif);  // no training in this window: one line says so
+    QVERIFY(!dialog->exportNow());
+    QVERIFY(!dialog->message().isEmpty() && !dialog->message().contains('\n'));
+  }
+};
+
+QTEST_MAIN(TestViewExport)
+#include "test_view_export.moc"

@@ -29,6 +29,7 @@
 #include <QTest>
 #include <QTextBrowser>
 #include <QToolButton>
+#include <QTreeWidget>
 #include <QWhatsThisClickedEvent>
 
 using namespace gradlab;
@@ -180,6 +181,19 @@ class HelpTest : public QObject {
     QWhatsThisClickedEvent clicked("help:view-depth");
     QApplication::sendEvent(depth->widget(), &clicked);
     QCOMPARE(window.findChild<help::HelpBrowser*>()->currentTopic(), QString("view-depth"));
+    // The palette's layers lead to their own pages, by What's This and by F1.
+    auto* palette = window.findChild<QDockWidget*>("dock-palette")->findChild<QTreeWidget*>();
+    QVERIFY(palette);
+    const auto linear = palette->findItems("Linear", Qt::MatchExactly | Qt::MatchRecursive);
+    QCOMPARE(linear.size(), 1);
+    QVERIFY(linear[0]->data(0, Qt::WhatsThisRole).toString().contains("href=\"help:layer-Linear\""));
+    QWhatsThisClickedEvent layerLink("help:layer-Linear");
+    QApplication::sendEvent(palette, &layerLink);
+    QCOMPARE(window.findChild<help::HelpBrowser*>()->currentTopic(), QString("layer-Linear"));
+    palette->setCurrentItem(linear[0]);
+    QCOMPARE(help::contextTopic(palette), QString("layer-Linear"));
+    palette->setCurrentItem(palette->topLevelItem(0));  // a group's header: the palette's own page
+    QCOMPARE(help::contextTopic(palette), QString("view-palette"));
     test::screenshot(window, "help_question_marks", 300);
   }
 

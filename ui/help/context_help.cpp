@@ -2,8 +2,10 @@
 
 #include "help/help_browser.h"
 #include "help/help_topics.h"
+#include "nn/layer_catalog.h"
 
 #include <QAbstractButton>
+#include <QAbstractItemView>
 #include <QApplication>
 #include <QDockWidget>
 #include <QEvent>
@@ -11,6 +13,8 @@
 #include <QToolButton>
 #include <QWhatsThis>
 #include <QWhatsThisClickedEvent>
+
+#include <functional>
 
 namespace gradlab::ui::help {
 namespace {
@@ -75,10 +79,39 @@ class DockHelp : public QObject {
   bool placePending_ = false;
 };
 
+// The layer type an item of a list shows (the palette's entries), or empty.
+QString layerTypeAt(const QModelIndex& index) {
+  const QString text = index.data(Qt::DisplayRole).toString();
+  return nn::findLayer(text.toStdString()) ? text : QString();
+}
+
 QString whatsThisText(const QString& title, const QString& topic) {
   return QString("<p><b>%1</b></p><p>%2</p><p><a href=\"help:%3\">%4</a></p>")
       .arg(title.toHtmlEscaped(), topicSummary(topic).toHtmlEscaped(), topic,
            QApplication::translate("gradlab::ui::help", "Read the whole page (F1)"));
+}
+
+// Every item of `dock`'s lists that names a layer type gets What's This text leading to that
+// layer's page; the list passes the link clicks of the text it shows to `filter`.
+void linkLayerItems(QDockWidget* dock, QObject* filter) {
+  for (QAbstractItemView* view : dock->findChildren<QAbstractItemView*>()) {
+    QAbstractItemModel* model = view->model();
+    if (!model) continue;
+    bool linked = false;
+    std::function<void(const QModelIndex&)> walk = [&](const QModelIndex& parent) {
+      for (int row = 0; row < model->rowCount(parent); ++row) {
+        const QModelIndex index = model->index(row, 0, parent);
+        const QString type = layerTypeAt(index);
+        if (!type.isEmpty())
+          linked |= model->setData(index, whatsThisText(type, layerTopic(type.toStdString())), Qt::WhatsThisRole);
+        walk(index);
+      }
+    };
+    walk({});
+    if (!linked) continue;
+    view->installEventFilter(filter);  // the item delegate shows the text for the view
+    view->viewport()->installEventFilter(filter);
+  }
 }
 
 }  // namespace
@@ -96,10 +129,14 @@ void attachHelp(QDockWidget* dock, const QString& topic) {
   button->setToolTip(QApplication::translate("gradlab::ui::help", "Help: %1").arg(title));
   button->setProperty(kTopicProperty, topic);
   QObject::connect(button, &QToolButton::clicked, dock, [dock, topic] { HelpBrowser::open(dock, topic); });
-  new DockHelp(dock, button);
+  linkLayerItems(dock, new DockHelp(dock, button));
 }
 
 QString contextTopic(const QWidget* focus) {
+  if (const auto* list = qobject_cast<const QAbstractItemView*>(focus)) {
+    const QString type = layerTypeAt(list->currentIndex());
+    if (!type.isEmpty()) return layerTopic(type.toStdString());  // the palette's layer
+  }
   for (const QWidget* w = focus; w; w = w->parentWidget()) {
     const QString topic = w->property(kTopicProperty).toString();
     if (!topic.isEmpty() && qobject_cast<const QDockWidget*>(w)) return topic;

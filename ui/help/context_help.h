@@ -13,11 +13,12 @@ class QWidget;
 namespace gradlab::ui::help {
 
 // Gives `dock` its "?" button (object name "help-button") and What's This text, both leading to
-// `topic`; F1 inside the dock opens it too.
+// `topic`; F1 inside the dock opens it too. Items of its lists that name a layer type (the
+// palette's) lead to that layer's page instead.
 void attachHelp(QDockWidget* dock, const QString& topic);
 
-// The page F1 opens for `focus`: the topic of the nearest dock around it with help, else the
-// contents.
+// The page F1 opens for `focus`: a layer type's when it is a list on one (the palette), else the
+// topic of the nearest dock around it with help, else the contents.
 QString contextTopic(const QWidget* focus);
 
 // Getting started, Help contents (F1, context-sensitive) and What's This (Shift+F1), for `window`.

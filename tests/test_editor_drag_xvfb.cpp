@@ -75,7 +75,7 @@ class TestEditorDragXvfb : public QObject {
     QWidget* canvas = editor->view()->viewport();
     const QPoint target = canvas->mapTo(&window, canvas->rect().center() + QPoint(60, 40));
     const QPoint halfway = (start + target) / 2;
-    const QPointF dropped = editor->view()->mapToScene(canvas->mapFrom(&window, target));  // before the scene grows
+    const QPointF dropped = editor->view()->mapToScene(canvas->mapFrom(&window, target));
 
     // The press, then a move past the drag distance: the palette calls QDrag::exec, whose loop
     // receives the moves and the release from the timer. Only a drop adds a node: the canvas
@@ -97,6 +97,10 @@ class TestEditorDragXvfb : public QObject {
                             .arg(editor->positions().at("relu_1").y())
                             .arg(dropped.x())
                             .arg(dropped.y())));
+    // And the view did not move: the new box is under the cursor that let it go.
+    const QPoint shown = editor->view()->mapFromScene(editor->positions().at("relu_1"));
+    QVERIFY2((shown - canvas->mapFrom(&window, target)).manhattanLength() <= 2,
+             qPrintable(QString("shows at %1,%2").arg(shown.x()).arg(shown.y())));
   }
 };
 

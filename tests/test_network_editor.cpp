@@ -210,6 +210,74 @@ class TestNetworkEditor : public QObject {
     QCOMPARE(editor.graph(), parse(kInputOnly));
   }
 
+  // The view stays still under a drop: the new box's centre is where the cursor let go.
+  void aDroppedLayerLandsUnderTheCursor() {
+    LayerPalette palette;
+    NetworkEditor editor;
+    editor.resize(800, 600);
+    editor.show();
+    editor.setGraph(parse(kInputOnly));
+    std::unique_ptr<QMimeData> mime(paletteMime(palette, "Linear"));
+    for (const QPoint at : {QPoint(700, 80), QPoint(90, 560), QPoint(720, 540)}) {
+      const QString name = QString("linear_%1").arg(editor.graph().nodes.size() + 1);
+      QVERIFY(dropOnto(editor, mime.get(), at));
+      const QPoint shown = onViewport(editor, editor.nodeItem(name)->scenePos());
+      QVERIFY2((shown - at).manhattanLength() <= 2, qPrintable(QString("%1 dropped at %2,%3 shows at %4,%5")
+                                                                   .arg(name)
+                                                                   .arg(at.x())
+                                                                   .arg(at.y())
+                                                                   .arg(shown.x())
+                                                                   .arg(shown.y())));
+    }
+  }
+
+  // Onto a connection the layer goes into it; near an output it follows that layer; elsewhere it
+  // stays unconnected. Each is one undo step.
+  void aLayerDroppedOntoAConnectionOrNearAnOutputIsConnected() {
+    LayerPalette palette;
+    NetworkEditor editor;
+    editor.resize(900, 700);
+    editor.show();
+    editor.setGraph(parse("input x: 4\nh = Linear(x, out_features=3)\n"), {{"x", {0, 0}}, {"h", {0, 240}}});
+    std::unique_ptr<QMimeData> relu(paletteMime(palette, "ReLU"));
+    const QPointF middle = (editor.nodeItem("x")->outputPortPos() + editor.nodeItem("h")->inputPortPos(0)) / 2;
+    QVERIFY(dropOnto(editor, relu.get(), onViewport(editor, middle + QPointF(0, -30))));
+    QCOMPARE(node(editor.graph(), "relu_1").inputs, std::vector<std::string>{"x"});
+    QCOMPARE(node(editor.graph(), "h").inputs, std::vector<std::string>{"relu_1"});
+    std::unique_ptr<QMimeData> dropout(paletteMime(palette, "Dropout"));
+    QVERIFY(
+        dropOnto(editor, dropout.get(), onViewport(editor, editor.nodeItem("h")->outputPortPos() + QPointF(8, 30))));
+    QCOMPARE(node(editor.graph(), "dropout_1").inputs, std::vector<std::string>{"h"});
+    QVERIFY(dropOnto(editor, dropout.get(), onViewport(editor, QPointF(400, 0))));
+    QVERIFY(node(editor.graph(), "dropout_2").inputs.empty());
+    editor.undoStack()->undo();
+    editor.undoStack()->undo();
+    editor.undoStack()->undo();
+    QCOMPARE(editor.graph(), parse("input x: 4\nh = Linear(x, out_features=3)\n"));
+  }
+
+  // As a network opens, even in a small canvas, node text is at least 9 pt and every port is a
+  // target at least 10 px across, whatever the application's font.
+  void nodeTextAndPortsStayReadableAndHittable() {
+    const QFont before = QApplication::font();
+    QFont tiny = before;
+    tiny.setPointSizeF(7);
+    QApplication::setFont(tiny);
+    NetworkEditor editor;
+    editor.resize(420, 260);
+    editor.show();
+    editor.setGraph(preset("lenet5"));
+    const double scale = editor.view()->transform().m11();
+    QVERIFY2(NodeItem::detailFont().pointSizeF() * scale >= kCanvasMinPointSize - 1e-9,
+             qPrintable(QString("%1 pt at %2").arg(NodeItem::detailFont().pointSizeF()).arg(scale)));
+    for (const auto& n : editor.graph().nodes) {
+      const PortItem* port = editor.nodeItem(QString::fromStdString(n.name))->inputPort(0);
+      QVERIFY(port);
+      QVERIFY2(port->shape().boundingRect().width() * scale >= 10, n.name.c_str());
+    }
+    QApplication::setFont(before);
+  }
+
   void draggingFromPortToPortConnects() {
     NetworkEditor editor;
     editor.resize(900, 700);
@@ -496,6 +564,84 @@ class TestNetworkEditor : public QObject {
 
   // The inspector's fields take the wheel only with focus: a wheel turned to scroll the
   // inspector past them changes no layer.
+  // Only the fields that mean something under the others' values are shown, each appearing with
+  // its choice; a default that stands for something says what ("= kernel size", not 0); and no
+  // field moves as messages come and go: they have a fixed area under the fields.
+  void inspectorShowsRelevantFieldsInAStableLayout() {
+    QWidget window;
+    auto* split = new QSplitter(&window);
+    auto* editor = new NetworkEditor;
+    auto* inspector = new LayerInspector(editor);
+    split->addWidget(editor);
+    split->addWidget(inspector);
+    window.resize(1100, 700);
+    split->resize(window.size());
+    window.show();
+    editor->setGraph(preset("lenet5"));
+    editor->select({"c1"});
+    auto shown = [&](const QStringList& keys) {
+      QStringList wrong;
+      for (const auto& p : nn::findLayer("Conv2d")->params) {
+        const QString key = QString::fromStdString(p.name);
+        if (inspector->fieldShown(key) != keys.contains(key)) wrong << key;
+      }
+      return wrong.join(", ");
+    };
+    const QStringList always{"out_channels", "kernel_size", "stride", "padding",  "dilation",
+                             "groups",       "init",        "bias",   "bias_init"};
+    QStringList expected = always;
+    for (const auto& p : nn::findLayer("Conv2d")->params)  // any the catalog adds that depend on nothing
+      if (!QString::fromStdString(p.name).startsWith("init_") && p.name != "bias_init" &&
+          !expected.contains(QString::fromStdString(p.name)))
+        expected << QString::fromStdString(p.name);
+    QCOMPARE(shown(expected), QString());
+    auto* init = qobject_cast<QComboBox*>(inspector->paramField("init")->editor());
+    init->setCurrentText("normal");
+    QCOMPARE(shown(expected + QStringList{"init_std"}), QString());
+    init->setCurrentText("kaiming_normal");
+    QCOMPARE(shown(expected + QStringList{"init_mode", "init_nonlinearity"}), QString());
+    qobject_cast<QCheckBox*>(inspector->paramField("bias")->editor())->setChecked(false);
+    QStringList noBias = expected;
+    noBias.removeAll("bias_init");
+    QCOMPARE(shown(noBias + QStringList{"init_mode", "init_nonlinearity"}), QString());
+
+    // Where every field is, relative to the inspector, must not change as messages come and go.
+    auto places = [&] {
+      QTest::qWait(20);  // the form lays its rows out again
+      QStringList at;
+      for (const auto& p : nn::findLayer("Conv2d")->params) {
+        const ParamField* f = inspector->paramField(QString::fromStdString(p.name));
+        if (inspector->fieldShown(QString::fromStdString(p.name)))
+          at << QString("%1@%2").arg(p.name.c_str()).arg(f->mapTo(inspector, QPoint()).y());
+      }
+      return at.join(" ");
+    };
+    const QString before = places();
+    auto* channels = qobject_cast<QSpinBox*>(inspector->paramField("out_channels")->editor());
+    channels->setFocus();
+    channels->selectAll();
+    QTest::keyClicks(channels, "0");
+    QVERIFY(inspector->messageText().contains("out_channels = 0 is outside"));
+    QCOMPARE(places(), before);
+    auto* kernel = qobject_cast<QSpinBox*>(inspector->paramField("kernel_size")->editor());
+    kernel->setValue(40);  // larger than the image: the engine's message about c1
+    QVERIFY2(!editor->problem().isEmpty(), "no shape error");
+    QVERIFY(inspector->messageText().contains("c1") || inspector->messageText().contains("kernel"));
+    QCOMPARE(places(), before);
+    kernel->setValue(5);
+    QTest::keyClick(channels, Qt::Key_Backspace);
+    QTest::keyClicks(channels, "6");
+    QTest::keyClick(channels, Qt::Key_Return);
+    QCOMPARE(inspector->messageText(), QString());
+    QCOMPARE(places(), before);
+
+    // A pooling stride of 0 means the kernel size, and says so.
+    editor->select({"s2"});
+    auto* stride = qobject_cast<QSpinBox*>(inspector->paramField("stride")->editor());
+    QCOMPARE(stride->value(), 0);
+    QCOMPARE(stride->text(), QString("= kernel size"));
+  }
+
   void inspectorFieldsIgnoreTheWheelWithoutFocus() {
     QWidget window;
     auto* split = new QSplitter(&window);

@@ -1,5 +1,6 @@
 #include "editor/edge_item.h"
 
+#include "editor/layer_style.h"
 #include "editor/node_item.h"
 
 #include <QApplication>
@@ -15,11 +16,7 @@
 namespace gradlab::ui {
 namespace {
 
-QFont labelFont() {
-  QFont f = QApplication::font();
-  f.setPointSizeF(f.pointSizeF() * 0.85);
-  return f;
-}
+QFont labelFont() { return canvasFont(0.85); }
 
 // A polyline with its corners rounded.
 QPainterPath rounded(const std::vector<QPointF>& points, double radius) {

@@ -1,5 +1,6 @@
 #include "editor/editor_view.h"
 
+#include "editor/edge_item.h"
 #include "editor/layer_style.h"
 #include "editor/network_editor.h"
 #include "editor/node_item.h"
@@ -12,6 +13,12 @@
 #include <cmath>
 
 namespace gradlab::ui {
+namespace {
+
+constexpr double kSceneReach = 20000;  // how far from the origin the canvas scrolls
+constexpr double kOutputReach = 48;    // a drop this close (view pixels) to an output follows it
+
+}  // namespace
 
 EditorView::EditorView(NetworkEditor* editor, QGraphicsScene* scene) : QGraphicsView(scene, editor), editor_(editor) {
   setAcceptDrops(true);
@@ -21,6 +28,9 @@ EditorView::EditorView(NetworkEditor* editor, QGraphicsScene* scene) : QGraphics
   setResizeAnchor(AnchorViewCenter);
   setViewportUpdateMode(BoundingRectViewportUpdate);
   setFocusPolicy(Qt::StrongFocus);
+  // A scene rect that grew with each new item would make the view re-centre its contents under
+  // the cursor after a drop; a fixed, ample one keeps every point where the user put it.
+  setSceneRect(-kSceneReach, -kSceneReach, 2 * kSceneReach, 2 * kSceneReach);
 }
 
 void EditorView::dragEnterEvent(QDragEnterEvent* event) {
@@ -40,9 +50,33 @@ void EditorView::dragMoveEvent(QDragMoveEvent* event) {
 void EditorView::dropEvent(QDropEvent* event) {
   if (!event->mimeData()->hasFormat(kLayerMimeType)) return event->ignore();
   const QString type = QString::fromUtf8(event->mimeData()->data(kLayerMimeType));
-  if (editor_->addLayer(type, mapToScene(event->position().toPoint())).isEmpty()) return event->ignore();
+  if (dropLayer(type, event->position().toPoint()).isEmpty()) return event->ignore();
   event->acceptProposedAction();
   setFocus();
+}
+
+// Under the cursor; onto a connection it goes into it, near a layer's output it follows that layer.
+QString EditorView::dropLayer(const QString& type, QPoint viewPos) {
+  const QPointF at = mapToScene(viewPos);
+  if (type != kInputType) {
+    for (QGraphicsItem* item : items(viewPos)) {
+      if (item->type() == NodeItem::Type) break;  // onto a box: nothing under it counts
+      if (item->type() != EdgeItem::Type) continue;
+      const auto* edge = static_cast<EdgeItem*>(item);
+      return editor_->addLayerAfter(type, at, edge->from()->name(), edge->to()->name(), edge->slot());
+    }
+    const NodeItem* nearest = nullptr;
+    double best = kOutputReach;
+    for (QGraphicsItem* item : scene()->items()) {
+      if (item->type() != NodeItem::Type) continue;
+      const auto* node = static_cast<NodeItem*>(item);
+      if (!node->outputPort()) continue;
+      const double d = QLineF(mapFromScene(node->outputPortPos()), viewPos).length();
+      if (d < best) best = d, nearest = node;
+    }
+    if (nearest) return editor_->addLayerAfter(type, at, nearest->name());
+  }
+  return editor_->addLayer(type, at);
 }
 
 PortItem* EditorView::portAt(QPoint viewPos) const {

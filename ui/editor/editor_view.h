@@ -28,6 +28,7 @@ class EditorView : public QGraphicsView {
 
  private:
   PortItem* portAt(QPoint viewPos) const;
+  QString dropLayer(const QString& type, QPoint viewPos);  // the new layer's name; empty: refused
   void finishConnection(QPoint viewPos);
 
   NetworkEditor* editor_;

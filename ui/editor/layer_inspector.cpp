@@ -12,6 +12,8 @@
 #include <QScrollArea>
 #include <QVBoxLayout>
 
+#include <functional>
+
 namespace gradlab::ui {
 namespace {
 
@@ -32,15 +34,54 @@ QString shapeProblem(const QString& input, const QString& text, nn::Shape* shape
 
 const nn::Node* findNode(const nn::Graph& graph, const QString& name) { return graph.find(name.toStdString()); }
 
+// Hyper-parameters that mean something only with some values of another: shown with that choice.
+// A parameter listed more than once is shown when any of its conditions holds.
+struct Dependency {
+  const char* param;
+  const char* on;
+  std::vector<const char*> values;
+};
+const Dependency kDependencies[] = {
+    {"init_std", "init", {"normal"}},
+    {"init_a", "init", {"uniform"}},
+    {"init_value", "init", {"constant"}},
+    {"init_value", "bias_init", {"constant"}},
+    {"init_gain", "init", {"xavier_normal", "xavier_uniform"}},
+    {"init_c", "init", {"scaled_variance"}},
+    {"init_mode", "init", {"kaiming_normal", "kaiming_uniform"}},
+    {"init_nonlinearity", "init", {"kaiming_normal", "kaiming_uniform"}},
+    {"bias_init", "bias", {"true"}},
+};
+
+// Whether `key` matters given the other fields' values (`valueOf`: a key's value, set or default).
+bool relevant(const QString& key, const std::function<QString(const QString&)>& valueOf) {
+  bool conditioned = false;
+  for (const Dependency& d : kDependencies) {
+    if (key != d.param) continue;
+    conditioned = true;
+    for (const char* v : d.values)
+      if (valueOf(d.on) == v) return true;
+  }
+  return !conditioned;
+}
+
 }  // namespace
 
 LayerInspector::LayerInspector(NetworkEditor* editor, QWidget* parent) : QWidget(parent), editor_(editor) {
   scroll_ = new QScrollArea(this);
   scroll_->setWidgetResizable(true);
   scroll_->setFrameShape(QFrame::NoFrame);
+  messages_ = new QLabel(this);
+  messages_->setObjectName("messages");
+  messages_->setWordWrap(true);
+  messages_->setStyleSheet(kProblemStyle);
+  messages_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+  messages_->setContentsMargins(8, 4, 8, 4);
+  messages_->setMinimumHeight(3 * messages_->fontMetrics().height() + 8);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(scroll_);
+  layout->addWidget(scroll_, 1);
+  layout->addWidget(messages_);
   connect(editor, &NetworkEditor::selectedNodeChanged, this, &LayerInspector::rebuild);
   connect(editor, &NetworkEditor::graphChanged, this, [this] {
     const nn::Graph graph = editor_->graph();
@@ -61,14 +102,30 @@ ParamField* LayerInspector::paramField(const QString& key) const {
 
 QString LayerInspector::problem(const QString& field) const {
   auto it = problems_.find(field);
-  return it != problems_.end() ? it->second->text() : QString();
+  return it != problems_.end() ? it->second : QString();
+}
+
+QString LayerInspector::messageText() const { return messages_->text(); }
+
+bool LayerInspector::fieldShown(const QString& key) const {
+  const ParamField* field = paramField(key);
+  return field && formLayout_ && formLayout_->isRowVisible(const_cast<ParamField*>(field));
 }
 
 void LayerInspector::setProblem(const QString& field, const QString& reason) {
-  auto it = problems_.find(field);
-  if (it == problems_.end()) return;
-  it->second->setText(reason);
-  it->second->setVisible(!reason.isEmpty());
+  if (field != "name" && field != "shape" && !fields_.count(field)) return;  // a field of a form gone
+  if (reason.isEmpty())
+    problems_.erase(field);
+  else
+    problems_[field] = reason;
+  showMessages();
+}
+
+void LayerInspector::showMessages() {
+  QStringList lines;
+  for (const auto& [field, reason] : problems_) lines << field + ": " + reason;
+  lines << engineMessages_;
+  messages_->setText(lines.join("\n"));
 }
 
 void LayerInspector::rebuild() {
@@ -86,13 +143,13 @@ void LayerInspector::rebuild() {
   header_->setWordWrap(true);
   facts_ = new QLabel(form_);
   facts_->setWordWrap(true);
-  messages_ = new QLabel(form_);
-  messages_->setWordWrap(true);
-  messages_->setStyleSheet(kProblemStyle);
+  facts_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+  facts_->setMinimumHeight(2 * facts_->fontMetrics().height());  // one line or two, or none: the fields stay
   outer->addWidget(header_);
   outer->addWidget(facts_);
-  outer->addWidget(messages_);
   auto* form = new QFormLayout;
+  formLayout_ = form;
+  engineMessages_.clear();
   form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
   outer->addLayout(form);
   outer->addStretch(1);
@@ -105,7 +162,6 @@ void LayerInspector::rebuild() {
     node_.clear();
     header_->setText(tr("Select a layer to see and change its settings."));
     facts_->hide();
-    messages_->hide();
   } else if (!node) {
     type_ = kInputType;
     header_->setText(tr("<b>Input</b>: the data the network reads, one sample's shape"));
@@ -121,14 +177,8 @@ void LayerInspector::rebuild() {
       const QString key = QString::fromStdString(param.name);
       ParamField* field = ParamField::create(param, form_);
       field->editor()->setObjectName(key);
-      auto* label = new QLabel(form_);
-      label->setStyleSheet(kProblemStyle);
-      label->setWordWrap(true);
-      label->hide();
       form->addRow(key, field);
-      form->addRow(label);
       fields_[key] = field;
-      problems_[key] = label;
       connect(field, &ParamField::problemChanged, this,
               [this, key](const QString& reason) { setProblem(key, reason); });
       connect(field, &ParamField::edited, this,
@@ -136,19 +186,14 @@ void LayerInspector::rebuild() {
     }
   }
   scroll_->setWidget(form_);
+  showMessages();
   refresh();
 }
 
 void LayerInspector::addNameRow(QFormLayout* form) {
   name_ = new QLineEdit(form_);
   name_->setObjectName("name");
-  auto* label = new QLabel(form_);
-  label->setStyleSheet(kProblemStyle);
-  label->setWordWrap(true);
-  label->hide();
   form->addRow(tr("name"), name_);
-  form->addRow(label);
-  problems_["name"] = label;
   connect(name_, &QLineEdit::textEdited, this, [this](const QString& text) {
     const QString why =
         QString::fromStdString(renameProblem(editor_->graph(), node_.toStdString(), text.toStdString()));
@@ -168,13 +213,7 @@ void LayerInspector::addShapeRow(QFormLayout* form) {
   shape_ = new QLineEdit(form_);
   shape_->setObjectName("shape");
   shape_->setToolTip(tr("features (e.g. 2 or 784) or channels x height x width (e.g. 1x28x28)"));
-  auto* label = new QLabel(form_);
-  label->setStyleSheet(kProblemStyle);
-  label->setWordWrap(true);
-  label->hide();
   form->addRow(tr("shape"), shape_);
-  form->addRow(label);
-  problems_["shape"] = label;
   connect(shape_, &QLineEdit::textEdited, this, [this](const QString& text) {
     nn::Shape shape;
     const QString why = shapeProblem(node_, text, &shape);
@@ -217,6 +256,11 @@ void LayerInspector::refresh() {
       if (text.isEmpty() && def) text = QString::fromStdString(def->defaultValue);
       if (field->valueText() != text) field->setValueText(text);
     }
+    for (auto& [key, field] : fields_)
+      formLayout_->setRowVisible(field, relevant(key, [&](const QString& other) {
+                                   const ParamField* f = paramField(other);
+                                   return f ? f->valueText() : QString();
+                                 }));
     for (const auto& issue : analysis.issues)
       if (issue.node == node.name + " (" + node.type + ")") messages << QString::fromStdString(issue.message);
   }
@@ -224,9 +268,8 @@ void LayerInspector::refresh() {
     if (issue.node.empty() && issue.message.starts_with("input " + name + " "))
       messages << QString::fromStdString(issue.message);
   facts_->setText(facts);
-  facts_->setVisible(!facts.isEmpty());
-  messages_->setText(messages.join("\n"));
-  messages_->setVisible(!messages.isEmpty());
+  engineMessages_ = messages;
+  showMessages();
 }
 
 }  // namespace gradlab::ui

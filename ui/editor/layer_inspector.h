@@ -2,7 +2,10 @@
 // The selected layer's details: its type, its name (renamed in place, checked to be a free
 // identifier), what it outputs and how many parameters it has, the engine's messages about it,
 // and every hyper-parameter of its type with an editor fitting its kind, under PyTorch's names.
-// For an input: its shape. Each change is an undoable command on the editor's stack.
+// For an input: its shape. Each change is an undoable command on the editor's stack. A field
+// that means nothing under the others' values (init_std unless init=normal) is not shown; the
+// engine's messages and why a typed value is refused appear in a fixed area under the fields,
+// so no field moves under the mouse as a message comes and goes.
 #include <QWidget>
 
 #include <map>
@@ -27,11 +30,14 @@ class LayerInspector : public QWidget {
   QLineEdit* shapeField() const { return shape_; }
   ParamField* paramField(const QString& key) const;
   QString problem(const QString& field) const;  // "name", "shape" or a hyper-parameter: why its text is invalid
+  QString messageText() const;                  // what the fixed area under the fields says
+  bool fieldShown(const QString& key) const;    // whether the row of a hyper-parameter is shown
 
  private:
   void rebuild();
   void refresh();
   void setProblem(const QString& field, const QString& reason);
+  void showMessages();
   void addNameRow(QFormLayout* form);
   void addShapeRow(QFormLayout* form);
 
@@ -41,11 +47,13 @@ class LayerInspector : public QWidget {
   QWidget* form_ = nullptr;
   QLabel* header_ = nullptr;
   QLabel* facts_ = nullptr;
-  QLabel* messages_ = nullptr;
+  QLabel* messages_ = nullptr;  // under the scroll area: its height never moves the fields
+  QFormLayout* formLayout_ = nullptr;
   QLineEdit* name_ = nullptr;
   QLineEdit* shape_ = nullptr;
   std::map<QString, ParamField*> fields_;
-  std::map<QString, QLabel*> problems_;
+  std::map<QString, QString> problems_;  // field -> why its text is refused
+  QStringList engineMessages_;           // the engine's about this layer
 };
 
 }  // namespace gradlab::ui

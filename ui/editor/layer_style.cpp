@@ -1,7 +1,9 @@
 #include "editor/layer_style.h"
 
+#include <QApplication>
 #include <QLocale>
 
+#include <algorithm>
 #include <set>
 
 namespace gradlab::ui {
@@ -24,6 +26,12 @@ std::vector<PaletteGroup> paletteGroups() {
     if (listed.insert(category).second) groups.push_back({category, {category}});
   }
   return groups;
+}
+
+QFont canvasFont(double relative) {
+  QFont f = QApplication::font();
+  f.setPointSizeF(std::max(kCanvasMinPointSize, f.pointSizeF() * relative));
+  return f;
 }
 
 QColor familyAccent(const QString& category) {

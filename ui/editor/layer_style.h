@@ -5,6 +5,7 @@
 #include "nn/graph.h"
 
 #include <QColor>
+#include <QFont>
 #include <QString>
 #include <QStringList>
 
@@ -28,6 +29,12 @@ struct PaletteGroup {
 std::vector<PaletteGroup> paletteGroups();
 
 QColor familyAccent(const QString& category);  // "Input" for graph inputs
+
+// The smallest text on the canvas at 100% zoom: readable from the back of a room on a projector.
+constexpr double kCanvasMinPointSize = 9;
+// The application's font scaled by `relative` (smaller for secondary text), never below
+// kCanvasMinPointSize.
+QFont canvasFont(double relative = 1.0);
 
 // "16×14×14": one sample's shape (the batch is never shown).
 QString shapeText(const nn::Shape& shape);

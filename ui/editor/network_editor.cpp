@@ -133,6 +133,7 @@ void NetworkEditor::createActions() {
        QKeySequence::keyBindings(QKeySequence::SelectAll));
   make(tr("Auto-Arrange"), &NetworkEditor::autoArrange, "editAutoArrange", {QKeySequence(Qt::CTRL | Qt::Key_L)});
   make(tr("Fit to View"), &NetworkEditor::fitToView, "editFit", {QKeySequence(Qt::CTRL | Qt::Key_0)});
+  make(tr("Actual Size"), &NetworkEditor::actualSize, "editActualSize", {QKeySequence(Qt::CTRL | Qt::Key_1)});
   make(
       tr("Zoom In"), [this] { zoomBy(1.25); }, "editZoomIn", QKeySequence::keyBindings(QKeySequence::ZoomIn));
   make(
@@ -187,7 +188,7 @@ void NetworkEditor::setGraph(const nn::Graph& graph, const Positions& positions)
       {}};
   undo_->clear();
   apply(state);
-  fitToView();
+  actualSize();
 }
 
 void NetworkEditor::showPlaceholder(const QString& text) {
@@ -339,7 +340,10 @@ void NetworkEditor::onSelectionChanged() {
   emit selectedNodeChanged(name);
 }
 
-QString NetworkEditor::addLayer(const QString& type, QPointF scenePos) {
+QString NetworkEditor::addLayer(const QString& type, QPointF scenePos) { return addLayerAfter(type, scenePos, {}); }
+
+QString NetworkEditor::addLayerAfter(const QString& type, QPointF scenePos, const QString& from, const QString& to,
+                                     int slot) {
   EditorState after = current();
   std::string name;
   if (type == kInputType) {
@@ -348,6 +352,8 @@ QString NetworkEditor::addLayer(const QString& type, QPointF scenePos) {
   } else if (nn::findLayer(type.toStdString())) {
     name = uniqueName(after.graph, nameStemFor(type.toStdString()));
     addNode(after.graph, name, type.toStdString());
+    if (!from.isEmpty() && gradlab::ui::connect(after.graph, from.toStdString(), name, 0).empty() && !to.isEmpty())
+      gradlab::ui::connect(after.graph, name, to.toStdString(), size_t(std::max(slot, 0)));
   } else {
     emit statusMessage(tr("There is no layer type %1").arg(type));
     return {};
@@ -489,7 +495,7 @@ void NetworkEditor::autoArrange() {
   after.positions =
       layeredLayout(after.graph, direction_, [&](const std::string& n) { return boxSize(after.graph, analysis_, n); });
   commit(tr("Auto-arrange"), std::move(after));
-  fitToView();
+  actualSize();
 }
 
 void NetworkEditor::commitMoves() {
@@ -498,25 +504,43 @@ void NetworkEditor::commitMoves() {
   commit(tr("Move"), std::move(after));
 }
 
-void NetworkEditor::fitToView() {
+QRectF NetworkEditor::networkBounds() const {
   QRectF bounds;
   for (const auto& [name, item] : items_) bounds |= item->sceneBoundingRect();
   for (EdgeItem* edge : edges_) bounds |= edge->sceneBoundingRect();
+  return bounds.isEmpty() ? bounds : bounds.adjusted(-24, -24, 24, 24);
+}
+
+void NetworkEditor::fitToView() {
+  const QRectF bounds = networkBounds();
   if (bounds.isEmpty()) return;
-  bounds.adjust(-24, -24, 24, 24);
   view_->fitInView(bounds, Qt::KeepAspectRatio);
   // A small network shows at its natural size, not blown up; a long one no smaller than its text
-  // stays readable at, starting from its input (the rest is a scroll away).
-  constexpr double kReadable = 0.6;
+  // stays legible at up close, starting from its input (the rest is a scroll away).
+  constexpr double kLegible = 0.6;
   const double scale = view_->transform().m11();
   if (scale > 1.0) {
     view_->setTransform(QTransform());
     view_->centerOn(bounds.center());
-  } else if (scale < kReadable) {
-    view_->setTransform(QTransform::fromScale(kReadable, kReadable));
+  } else if (scale < kLegible) {
+    view_->setTransform(QTransform::fromScale(kLegible, kLegible));
     const QRectF visible = view_->mapToScene(view_->viewport()->rect()).boundingRect();
     view_->centerOn(QPointF(bounds.center().x(), bounds.top() + visible.height() / 2));
   }
+}
+
+// 100%, where node text has the canvas's minimum point size: what a projector shows to the back
+// row. A network larger than the canvas shows from its input; the rest is a scroll away.
+void NetworkEditor::actualSize() {
+  const QRectF bounds = networkBounds();
+  view_->setTransform(QTransform());
+  if (bounds.isEmpty()) return;
+  const QRectF visible = view_->mapToScene(view_->viewport()->rect()).boundingRect();
+  const bool fits = bounds.height() <= visible.height() && bounds.width() <= visible.width();
+  const QPointF from = direction_ == LayoutDirection::TopToBottom
+                           ? QPointF(bounds.center().x(), bounds.top() + visible.height() / 2)
+                           : QPointF(bounds.left() + visible.width() / 2, bounds.center().y());
+  view_->centerOn(fits ? bounds.center() : from);
 }
 
 void NetworkEditor::zoomBy(double factor) {

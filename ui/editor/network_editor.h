@@ -53,6 +53,11 @@ class NetworkEditor : public QWidget {
   // Edits; each is one undo step. They return why they did nothing (empty on success) where the
   // user can ask for something impossible.
   QString addLayer(const QString& type, QPointF scenePos);  // type: a catalog type or "Input"; returns the new name
+  // A layer added fed by `from`'s output and, when `to` is given, feeding `to`'s input `slot` in
+  // from's place: dropped onto a connection, it goes into it; near an output, it follows it.
+  // Returns the new name; one undo step. A connection the new layer cannot make is left out.
+  QString addLayerAfter(const QString& type, QPointF scenePos, const QString& from, const QString& to = {},
+                        int slot = 0);
   QString connectLayers(const QString& from, const QString& to, int slot);
   void disconnectInput(const QString& to, int slot);
   void removeLayers(const QStringList& names);
@@ -66,7 +71,8 @@ class NetworkEditor : public QWidget {
   void paste();
   void selectAll();
   void autoArrange();
-  void fitToView();
+  void fitToView();   // the whole network, zoomed out as far as its text stays legible up close
+  void actualSize();  // 100%, readable on a projector; where setGraph and auto-arrange leave it
   void zoomBy(double factor);
 
   QStringList selectedNames() const;
@@ -74,7 +80,7 @@ class NetworkEditor : public QWidget {
   void select(const QStringList& names);
 
   // The editor's actions (shortcuts active while the editor has focus): undo, redo, delete, copy,
-  // paste, select all, auto-arrange, fit to view, zoom in, zoom out.
+  // paste, select all, auto-arrange, fit to view, actual size, zoom in, zoom out.
   QList<QAction*> editActions() const { return actions_; }
   QAction* action(const QString& objectName) const;
 
@@ -104,6 +110,7 @@ class NetworkEditor : public QWidget {
   void commitMoves();  // after a drag: item positions into an undo step
   void onSelectionChanged();
   void createActions();
+  QRectF networkBounds() const;  // every box and edge with a margin; empty for no network
 
   EditorState state_;
   nn::GraphAnalysis analysis_;

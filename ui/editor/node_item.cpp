@@ -16,21 +16,17 @@ namespace {
 
 constexpr double kWidth = 200;
 constexpr double kPadding = 7;
-constexpr double kAccentBar = 5;  // the family colour along the box's left side
-constexpr double kPortRadius = 5;
+constexpr double kAccentBar = 5;   // the family colour along the box's left side
+constexpr double kPortRadius = 6;  // a 12 px dot at 100% zoom
 constexpr int kMaxParamLines = 2;
 
 QFont titleFont() {
-  QFont f = QApplication::font();
+  QFont f = canvasFont();
   f.setBold(true);
   return f;
 }
 
-QFont smallFont() {
-  QFont f = QApplication::font();
-  f.setPointSizeF(f.pointSizeF() * 0.88);
-  return f;
-}
+QFont smallFont() { return canvasFont(0.88); }
 
 // The key hyper-parameters wrapped at their commas onto at most two lines, the last one elided.
 QStringList paramLines(const QString& text) {
@@ -85,6 +81,8 @@ NodeItem::NodeItem(const NodeContent& content, LayoutDirection direction) {
   setFlags(ItemIsMovable | ItemIsSelectable | ItemSendsGeometryChanges);
   setContent(content, direction);
 }
+
+QFont NodeItem::detailFont() { return smallFont(); }
 
 QSizeF NodeItem::sizeFor(const NodeContent& c) {
   double h = 2 * kPadding + lineHeight(titleFont());

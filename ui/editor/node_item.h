@@ -49,6 +49,7 @@ class NodeItem : public QGraphicsItem {
 
   // The box size for some content, so a layout can be computed before items exist.
   static QSizeF sizeFor(const NodeContent& content);
+  static QFont detailFont();  // the smallest text a box draws: hyper-parameters and counts
 
   const NodeContent& content() const { return content_; }
   QString name() const { return content_.name; }

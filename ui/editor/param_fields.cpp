@@ -35,6 +35,17 @@ void setTextColor(QWidget* w, const QColor& color) {
   w->setPalette(p);
 }
 
+// What 0 stands for, from the catalog's help ("step between windows (0: the kernel size)"):
+// "= kernel size", shown instead of a bare 0. Empty when 0 is just a number.
+QString zeroMeaning(const nn::ParamDef& def) {
+  const QString help = QString::fromStdString(def.help);
+  const int at = help.indexOf("(0: ");
+  if (at < 0 || def.min != 0) return {};
+  QString meaning = help.mid(at + 4).section(')', 0, 0).trimmed();
+  if (meaning.startsWith("the ")) meaning = meaning.mid(4);
+  return "= " + meaning;
+}
+
 // An integer spin box; a required value not yet set shows as "required" one below the minimum.
 class IntSpin : public QSpinBox {
  public:
@@ -65,7 +76,10 @@ class IntField : public ParamField {
     const bool bounded = def.min <= def.max;
     spin_->setRange(bounded ? int(def.min) - (def.required() ? 1 : 0) : -1000000000,
                     bounded ? int(def.max) : 1000000000);
-    if (def.required()) spin_->setSpecialValueText(tr("required"));
+    if (def.required())
+      spin_->setSpecialValueText(tr("required"));
+    else
+      spin_->setSpecialValueText(zeroMeaning(def));
     spin_->setKeyboardTracking(false);
     layout()->addWidget(spin_);
     wheelOnlyWhenFocused(spin_);

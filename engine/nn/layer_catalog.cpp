@@ -78,34 +78,42 @@ ParamDef choiceParam(std::string name, std::string def, std::vector<std::string>
 
 std::vector<ParamDef> initParams() {
   return {
-      choiceParam("init", "default",
-                  {"default", "zeros", "constant", "normal", "uniform", "xavier_normal", "xavier_uniform",
-                   "kaiming_normal", "kaiming_uniform", "scaled_variance"},
-                  "weight initialisation; default is PyTorch's (uniform within 1/sqrt(fan_in))"),
-      floatParam("init_std", "0.01", 0, 100, "standard deviation for init=normal"),
-      floatParam("init_a", "0.05", 0, 100, "half-width for init=uniform"),
-      floatParam("init_value", "0.0", -100, 100, "value for init=constant"),
-      floatParam("init_gain", "1.0", 0, 100, "gain for Xavier initialisation"),
+      choiceParam(
+          "init", "default",
+          {"default", "zeros", "constant", "normal", "uniform", "xavier_normal", "xavier_uniform", "kaiming_normal",
+           "kaiming_uniform", "scaled_variance"},
+          "how the weights start: default is what torch.nn gives the layer (uniform within +-1/sqrt(fan_in)); the "
+          "others are torch.nn.init's functions (xavier_* suits tanh, kaiming_* suits ReLU)"),
+      floatParam("init_std", "0.01", 0, 100, "standard deviation for init=normal (torch.nn.init.normal_'s std)"),
+      floatParam("init_a", "0.05", 0, 100,
+                 "half-width for init=uniform: weights in [-init_a, init_a] (torch.nn.init.uniform_)"),
+      floatParam("init_value", "0.0", -100, 100, "value for init=constant (torch.nn.init.constant_'s val)"),
+      floatParam("init_gain", "1.0", 0, 100,
+                 "gain for init=xavier_*: scales the standard deviation sqrt(2 / (fan_in + fan_out))"),
       floatParam("init_c", "1.0", 0, 100, "variance c / fan_in for init=scaled_variance (1, 2, 3 in the classic demo)"),
-      choiceParam("init_mode", "fan_in", {"fan_in", "fan_out"}, "which fan Kaiming initialisation preserves"),
+      choiceParam("init_mode", "fan_in", {"fan_in", "fan_out"},
+                  "for init=kaiming_*: fan_in keeps the forward signal's variance, fan_out the backward gradient's"),
       choiceParam("init_nonlinearity", "relu", {"linear", "sigmoid", "tanh", "relu", "leaky_relu"},
-                  "the activation Kaiming initialisation's gain is computed for"),
-      boolParam("bias", "true", "whether the layer adds a learned bias"),
-      choiceParam("bias_init", "zeros", {"zeros", "default", "constant"},
-                  "bias initialisation; default is PyTorch's (uniform within 1/sqrt(fan_in))"),
+                  "for init=kaiming_*: the activation after the layer, whose gain is used (relu: sqrt(2))"),
+      boolParam("bias", "true", "whether the layer adds a learned bias (torch.nn's bias=True)"),
+      choiceParam(
+          "bias_init", "zeros", {"zeros", "default", "constant"},
+          "how the bias starts: zeros, or default as torch.nn does (uniform within +-1/sqrt(fan_in)), or init_value"),
   };
 }
 
 std::vector<ParamDef> convParams(bool transposed) {
   std::vector<ParamDef> params = {
       intParam("out_channels", "", 1, 4096, "number of output channels (filters)"),
-      intParam("kernel_size", "", 1, 64, "kernel height and width"),
-      intParam("stride", "1", 1, 64, "step between kernel positions"),
-      intParam("padding", "0", 0, 64, "zeros added on each side"),
-      intParam("dilation", "1", 1, 64, "spacing between kernel taps"),
+      intParam("kernel_size", "", 1, 64, "kernel height and width: one number, the kernel is square"),
+      intParam("stride", "1", 1, 64, "step between kernel positions; 2 halves the image"),
+      intParam("padding", "0", 0, 64,
+               "zeros added on each side of the input; (kernel_size - 1) / 2 keeps the size at stride 1"),
+      intParam("dilation", "1", 1, 64, "spacing between kernel taps (1: a plain kernel); widens the receptive field"),
   };
   if (transposed)
-    params.push_back(intParam("output_padding", "0", 0, 63, "extra size added to one side of the output"));
+    params.push_back(intParam("output_padding", "0", 0, 63,
+                              "extra size added to one side of the output, below the stride or the dilation"));
   return params;
 }
 

@@ -376,6 +376,10 @@ class TestComparisonGui : public QObject {
     for (QLabel* label : lab.window.runList().findChildren<QLabel*>())
       if (label->text() == notice) shown = label;
     QVERIFY(shown && shown->isVisibleTo(&lab.window.runList()));
+    lab.window.dock("runs")->raise();
+    gradlab::test::screenshot(lab.window, "comparison_variant_kept", 300);
+    QVERIFY2(shown->isVisible() && shown->height() >= shown->heightForWidth(shown->width()),
+             "the line is cut off in the Runs dock");
     QCOMPARE(lab.window.controller().members(), size_t(2));
   }
 

@@ -22,6 +22,7 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -141,6 +142,10 @@ class HelpTest : public QObject {
     browser->page()->backward();
     QCOMPARE(browser->currentTopic(), QString("view-depth"));
     QCOMPARE(help::HelpBrowser::open(&window, "index"), browser);  // one help window per window
+    auto* list = browser->findChild<QListWidget*>("help-topics");
+    QVERIFY(list && list->count() == help::allTopics().size() + 4);  // the pages under four headings
+    emit list->itemClicked(list->item(0));                           // a heading: no page
+    QCOMPARE(browser->currentTopic(), QString("index"));
     browser->showTopic("no-such-page");
     QVERIFY(browser->page()->toPlainText().contains("No help page yet"));
   }

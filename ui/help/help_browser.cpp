@@ -61,10 +61,12 @@ HelpBrowser::HelpBrowser(QWidget* parent) : QWidget(parent, Qt::Window) {
       if (topics_->item(i)->data(kTopicRole).toString() == topic) topics_->setCurrentRow(i);
     setWindowTitle(tr("%1 - GradLab Help").arg(topicTitle(topic)));
   });
-  connect(topics_, &QListWidget::itemActivated, this,
-          [this](QListWidgetItem* item) { showTopic(item->data(kTopicRole).toString()); });
-  connect(topics_, &QListWidget::itemClicked, this,
-          [this](QListWidgetItem* item) { showTopic(item->data(kTopicRole).toString()); });
+  const auto showItem = [this](QListWidgetItem* item) {
+    const QString topic = item->data(kTopicRole).toString();
+    if (!topic.isEmpty()) showTopic(topic);  // not a group's heading
+  };
+  connect(topics_, &QListWidget::itemActivated, this, showItem);
+  connect(topics_, &QListWidget::itemClicked, this, showItem);
   listTopics();
 }
 
@@ -74,7 +76,7 @@ void HelpBrowser::listTopics() {
     QFont bold = header->font();
     bold.setBold(true);
     header->setFont(bold);
-    header->setFlags(Qt::NoItemFlags);
+    header->setFlags(Qt::ItemIsEnabled);  // legible, but not a page to select
     for (const QString& topic : allTopics()) {
       if (groupOf(topic) != prefix) continue;
       auto* item = new QListWidgetItem("  " + topicTitle(topic), topics_);

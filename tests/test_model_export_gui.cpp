@@ -87,6 +87,8 @@ class TestModelExportGui : public QObject {
     QVERIFY2(window.openFile(path("opened.onnx"), &error), qPrintable(error));
     const persist::Experiment fromOnnx = window.experiment();
     QCOMPARE(fromOnnx.network, trainedExperiment().network);
+    QVERIFY2(fromOnnx.weights == trainedExperiment().weights,
+             "the experiment opened from ONNX lacks its weights, which its run starts from");
 
     QFile net(path("small.net"));
     QVERIFY(net.open(QIODevice::WriteOnly));

@@ -181,10 +181,13 @@ QLineSeries* lossSeries(const MainWindow& window, const QString& name) {
   return nullptr;
 }
 
-// Every node of the editor's network is drawn inside its canvas: its family's colour along its box.
+// Every node of the editor's network is drawn inside its canvas, once Fit to View shows the whole
+// network (a network opens at 100%, where a long one runs past the canvas): its family's colour
+// along its box.
 void verifyEditorShowsEveryNode(MainWindow& window) {
-  const QImage image = window.grab().toImage();
   auto& editor = window.editor();
+  editor.fitToView();
+  const QImage image = window.grab().toImage();
   const QRectF canvas = gradlab::test::rectIn(*editor.view()->viewport(), window);
   for (const auto& node : editor.graph().nodes) {
     const gradlab::ui::NodeItem* item = editor.nodeItem(QString::fromStdString(node.name));
@@ -893,13 +896,13 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.size(), window.minimumSize());
   }
 
-  // The experiment the window starts with (and File > New) is a template like a demo: training it
+  // The experiment the window starts with is a template like a demo: training it
   // and then opening a demo asks nothing; an edit makes it the user's work.
   void newExperimentIsATemplateUntilEdited() {
     Lab lab(toyExperiment());
     MainWindow& window = lab.window;
     QSignalSpy ready(&window, &MainWindow::demoReady);
-    window.newExperiment();
+    window.openDefaultExperiment();
     QVERIFY(ready.wait(120000));
     window.controller().play();
     QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 3, 120000);
@@ -913,7 +916,7 @@ class TestMainWindow : public QObject {
       QVERIFY2(none.asked.isEmpty(), qPrintable("asked: " + none.asked));
     }
     QVERIFY(ready.wait(120000));
-    window.newExperiment();
+    window.openDefaultExperiment();
     QVERIFY(ready.wait(120000));
     auto* epochs = window.trainingPanel().findChild<QSpinBox*>("epochs");
     epochs->setValue(7);  // the user's own settings now
@@ -923,6 +926,24 @@ class TestMainWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 1, 120000);
     window.controller().pause();
     QVERIFY(window.isModified());
+  }
+
+  // File > New is a blank page: no layers, no name carried over from the experiment before, the
+  // title Untitled, nothing unsaved, no error banner; Play says what is missing.
+  void fileNewGivesAnEmptyUntitledCanvas() {
+    Lab lab(toyExperiment());
+    MainWindow& window = lab.window;
+    QVERIFY(!window.experiment().title.empty());
+    action(window, "&New")->trigger();
+    QVERIFY(window.editor().graph().inputs.empty());
+    QVERIFY(window.editor().graph().nodes.empty());
+    QVERIFY2(window.editor().nodeItem("x") == nullptr, "a node of the experiment before is still shown");
+    QVERIFY2(window.windowTitle().startsWith("Untitled"), qPrintable(window.windowTitle()));
+    QCOMPARE(window.experiment().title, std::string());
+    QCOMPARE(window.experiment().training.dataset, gradlab::ui::defaultExperiment().training.dataset);
+    QVERIFY(!window.isModified());
+    QVERIFY2(window.bannerText().isEmpty(), qPrintable(window.bannerText()));
+    QVERIFY(!action(window, "Play")->isEnabled());
   }
 
   // A wheel turned over the Training panel scrolls it and edits nothing; a focused field takes the

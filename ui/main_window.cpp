@@ -11,6 +11,7 @@
 #include "training_panel.h"
 #include "util/printable.h"
 #include "views/surface_race_panel.h"
+#include "window/presentation.h"
 
 #include <QAction>
 #include <QApplication>
@@ -109,7 +110,7 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
   updateActions(train::RunState::Preparing);
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() { delete presentation_; }  // gives its view back while the docks exist
 
 void MainWindow::openExperiment(const persist::Experiment& experiment, const QString& path) {
   files_->setShowingDemo(false);
@@ -137,11 +138,25 @@ void MainWindow::openExperiment(const persist::Experiment& experiment, const QSt
   setModified(false);
 }
 
-void MainWindow::fitTo(const QSize& available) { resize(size().boundedTo(available).expandedTo(minimumSize())); }
+void MainWindow::fitTo(const QSize& available) {
+  resize(size().boundedTo(available).expandedTo(minimumSize()));
+  arrangeDocks(trainingLayout_);
+}
 
-void MainWindow::newExperiment() {
+void MainWindow::showEvent(QShowEvent* event) {
+  QMainWindow::showEvent(event);
+  if (!std::exchange(arranged_, true)) arrangeDocks(false);
+}
+
+void MainWindow::openDefaultExperiment() {
   openExperiment(defaultExperiment());
   files_->setShowingDemo(true);
+}
+
+void MainWindow::newExperiment() {
+  persist::Experiment empty;
+  empty.training = defaultExperiment().training;
+  openExperiment(empty);
 }
 
 void MainWindow::openDemo(const Demo& demo) {
@@ -188,6 +203,7 @@ void MainWindow::openRace(const Demo& demo) {
 bool MainWindow::showingRace() const { return !editor_->placeholderText().isEmpty(); }
 
 void MainWindow::networkEdited() {
+  if (trainingLayout_) arrangeDocks(false);  // editing again: the canvas gets its room back
   setModified(true);
   dropRunProgress(true);  // trained for the network as it was
   followBaseNetwork();
@@ -323,6 +339,7 @@ void MainWindow::updateActions(train::RunState state) {
     return;
   }
   const bool running = state == train::RunState::Running;
+  if (running && !trainingLayout_) arrangeDocks(true);
   const bool canTrain =
       playBlockedReason_.isEmpty() && (state == train::RunState::Ready || state == train::RunState::Paused);
   play_->setText(running ? tr("Pause") : tr("Play"));

@@ -13,6 +13,7 @@
 
 #include <QMainWindow>
 
+#include <functional>
 #include <memory>
 
 class QAction;
@@ -29,6 +30,7 @@ class LayerHistogramsView;
 class LayerInspector;
 class LayerPalette;
 class NetworkEditor;
+class Presentation;
 class RunListDock;
 class SurfaceRacePanel;
 class SurfaceRaceRunner;
@@ -44,12 +46,18 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   QString deviceText() const;  // what the status bar shows about the device
-  // Shrinks the window to fit `available` (a projector's 1280x720), never below its minimum size.
+  // Shrinks the window to fit `available` (a projector's 1280x720), never below its minimum size,
+  // and shares it out again between the canvas and the docks.
   void fitTo(const QSize& available);
+  // The docks' sizes as shares of the window: the editing layout leaves the canvas most of the
+  // room; the training layout (Play) gives the views most of the height.
+  void arrangeDocks(bool training);
   // Shows the experiment in the editor and the training panel and builds its run.
   void openExperiment(const persist::Experiment& experiment, const QString& path = {});
   void openDemo(const Demo& demo);
-  // File > New and the window's start: the default experiment, untouched like a demo.
+  // The window's start: the default experiment (an MLP ready to Play), untouched like a demo.
+  void openDefaultExperiment();
+  // File > New: an empty canvas titled Untitled, with the default experiment's training settings.
   void newExperiment();
   bool showingRace() const;  // an optimizer race demo: no network, Play runs the race again
   // File > Open and File > Save without dialogs; false with a message for the user.
@@ -78,6 +86,17 @@ class MainWindow : public QMainWindow {
   const DecisionBoundaryView& boundary() const { return *views_->boundary(); }
   const SurfaceView& surface() const { return *surface_; }
   QDockWidget* dock(const QString& view) const;  // "loss", "histograms", "depth", "filters", "boundary", "surface"
+  // View > Presentation Mode (F11): the view in front, full screen and large, with Play, Step
+  // and Reset; Esc leaves it and the window is as it was. presentation(): null when not presenting.
+  void setPresenting(bool on);
+  Presentation* presentation() const { return presentation_; }
+  // Shown under the view in presentation mode (the timeline): borrowed from where it lives while
+  // the presentation lasts and handed to `giveBack` after.
+  void setPresentationExtra(QWidget* widget, std::function<void(QWidget*)> giveBack) {
+    presentationExtra_ = widget;
+    giveBackExtra_ = std::move(giveBack);
+  }
+  QDockWidget* frontView() const;  // the view dock in front: what presentation mode shows
   QString bannerText() const;
   QString explanationText() const;
   QString currentPath() const { return files_->path(); }
@@ -92,6 +111,7 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  void showEvent(QShowEvent* event) override;
 
  private:
   // Building the window (window/actions_and_docks.cpp).
@@ -141,11 +161,16 @@ class MainWindow : public QMainWindow {
   SurfaceRaceRunner* race_ = nullptr;
   SurfaceRacePanel* racePanel_ = nullptr;  // its controls say which race Play runs
   std::map<QString, QDockWidget*> docks_;
-  QAction *play_ = nullptr, *step_ = nullptr, *reset_ = nullptr, *save_ = nullptr;
+  QAction *play_ = nullptr, *step_ = nullptr, *reset_ = nullptr, *save_ = nullptr, *present_ = nullptr;
+  Presentation* presentation_ = nullptr;
+  QWidget* presentationExtra_ = nullptr;
+  std::function<void(QWidget*)> giveBackExtra_;
   DeviceProbe* probe_ = nullptr;
   TrainingController* controller_ = nullptr;
   uint64_t lastStep_ = 0;
   bool announcedReady_ = false;
+  bool arranged_ = false;        // the docks were shared out for the window's size once shown
+  bool trainingLayout_ = false;  // the views have the room (since Play, until the next edit)
   QString playBlockedReason_;
 };
 

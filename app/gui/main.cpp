@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   window.show();
   // Its preferred size is for a desktop; on a projector's 1280x720 it must not run off the screen.
   if (const QScreen* screen = QGuiApplication::primaryScreen()) window.fitTo(screen->availableGeometry().size());
-  window.newExperiment();
+  window.openDefaultExperiment();
   window.offerRecovery();
   if (!parser.positionalArguments().isEmpty()) {
     QString error;

@@ -23,6 +23,9 @@
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
 #include "views/surface_race_panel.h"
+#include "window/keyboard_shortcuts.h"
+#include "window/presentation.h"
+#include "window/theme.h"
 
 #include <QAction>
 #include <QDockWidget>
@@ -35,6 +38,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace gradlab::ui {
 namespace {
 
@@ -46,6 +51,21 @@ QLabel* strip(QWidget* parent, const QString& style) {
   label->setStyleSheet(style);
   label->hide();
   return label;
+}
+
+// The docks that hold views of the run, in their tab order.
+constexpr const char* kViewKeys[] = {
+    "loss", "histograms", "depth", "filters", "boundary", "surface", "landscape", "receptive",
+};
+
+// A view in a scroll area: the tallest view's minimum height would otherwise be the whole tab
+// group's, and squeeze the canvas to a strip on a 720 px screen; squeezed, a view scrolls.
+QWidget* scrolling(QWidget* view) {
+  auto* area = new QScrollArea;
+  area->setWidget(view);
+  area->setWidgetResizable(true);
+  area->setFrameShape(QFrame::NoFrame);
+  return area;
 }
 
 }  // namespace
@@ -107,6 +127,12 @@ void MainWindow::createMenus() {
   check->setToolTip(tr("Compare the backward pass with finite differences, layer by layer"));
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
+  present_ = view->addAction(tr("&Presentation Mode"), this, [this](bool on) { setPresenting(on); });
+  present_->setCheckable(true);
+  present_->setShortcut(Qt::Key_F11);
+  present_->setToolTip(tr("The view in front, full screen and large; Esc leaves (F11)"));
+  addThemeMenu(view);
+  view->addSeparator();
   for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
 
   QMenu* demoMenu = menuBar()->addMenu(tr("&Demos"));
@@ -128,6 +154,8 @@ void MainWindow::createMenus() {
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help::addHelpActions(help, this);
+  QAction* keys = help->addAction(tr("&Keyboard Shortcuts"), this, [this] { showKeyboardShortcuts(this); });
+  keys->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Slash));
   help->addAction(tr("&About GradLab"), this, &MainWindow::showAbout);
 }
 
@@ -139,6 +167,29 @@ QDockWidget* MainWindow::addView(const QString& key, const QString& title, QWidg
   docks_[key] = dock;
   help::attachHelp(dock, help::viewTopic(key));  // its "?" and What's This lead to its page
   return dock;
+}
+
+QDockWidget* MainWindow::frontView() const {
+  for (const char* key : kViewKeys)
+    if (QDockWidget* d = dock(key); d && d->isVisible() && d->widget() && d->widget()->isVisible()) return d;
+  return dock("loss");
+}
+
+void MainWindow::setPresenting(bool on) {
+  if (on == (presentation_ != nullptr)) return;
+  if (!on) {
+    presentation_->close();  // its finished() below tidies up
+    return;
+  }
+  presentation_ = new Presentation(frontView(), {play_, step_, reset_}, this, presentationExtra_, giveBackExtra_);
+  connect(presentation_, &Presentation::finished, this, [this] {
+    presentation_->deleteLater();
+    presentation_ = nullptr;
+    present_->setChecked(false);
+  });
+  present_->setChecked(true);
+  presentation_->showFullScreen();
+  presentation_->activateWindow();
 }
 
 QDockWidget* MainWindow::dock(const QString& view) const {
@@ -209,7 +260,11 @@ void MainWindow::createDocks() {
     banner_->setText(tr("<b>The optimizer race could not run.</b> %1").arg(message.toHtmlEscaped()));
     banner_->show();
   });
-  QDockWidget* first = addView("loss", tr("Loss and accuracy"), views_->charts(), Qt::BottomDockWidgetArea);
+  // The views span the window's width below the editor's columns: on a projector's 1280 px their
+  // tabs all show, and the wide charts get the room.
+  setCorner(Qt::BottomLeftCorner, Qt::BottomDockWidgetArea);
+  setCorner(Qt::BottomRightCorner, Qt::BottomDockWidgetArea);
+  QDockWidget* first = addView("loss", tr("Loss and accuracy"), scrolling(views_->charts()), Qt::BottomDockWidgetArea);
   for (const auto& [key, title, view] :
        {std::tuple<QString, QString, QWidget*>{"histograms", tr("Activations"), views_->histograms()},
         {"depth", tr("By depth"), views_->depth()},
@@ -218,7 +273,7 @@ void MainWindow::createDocks() {
         {"surface", tr("Optimizer race"), racePanel_},
         {"landscape", tr("Loss landscape"), views_->landscape()},
         {"receptive", tr("Receptive field"), views_->receptive()}})
-    tabifyDockWidget(first, addView(key, title, view, Qt::BottomDockWidgetArea));
+    tabifyDockWidget(first, addView(key, title, scrolling(view), Qt::BottomDockWidgetArea));
   first->raise();
   views_->setAnalysisDocks(docks_["landscape"], docks_["receptive"]);
   tabifyDockWidget(docks_["inspector"], docks_["text"]);
@@ -228,8 +283,14 @@ void MainWindow::createDocks() {
   connect(editor_, &NetworkEditor::selectedNodeChanged, this, [this](const QString& name) {
     if (!name.isEmpty()) docks_["inspector"]->raise();
   });
-  resizeDocks({docks_["palette"], docks_["training"]}, {210, 340}, Qt::Horizontal);
-  resizeDocks({first}, {330}, Qt::Vertical);
+}
+
+void MainWindow::arrangeDocks(bool training) {
+  trainingLayout_ = training;
+  const QSize s = size();
+  resizeDocks({docks_["palette"], docks_["training"]},
+              {std::clamp(s.width() * 15 / 100, 160, 260), std::clamp(s.width() * 26 / 100, 300, 480)}, Qt::Horizontal);
+  resizeDocks({docks_["loss"]}, {s.height() * (training ? 62 : 44) / 100}, Qt::Vertical);
 }
 
 // Beside the training settings (a tab of their column, so the views below keep their height on a

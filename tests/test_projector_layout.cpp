@@ -1,0 +1,259 @@
+// The lab in front of a class: at a projector's 1280x720 and at 1920x1080 (and, run again under
+// QT_SCALE_FACTOR=2, at 2560x1440 device pixels) the editing layout leaves the canvas a usable
+// share of the window with readable node text, no chart title, axis label or dock tab is cut
+// short, training brings the views forward, and presentation mode fills the screen with the view
+// and gives the window back exactly as it was. Screenshots go to build/screenshots.
+#include "demos.h"
+#include "editor/network_editor.h"
+#include "editor/node_item.h"
+#include "main_window.h"
+#include "support/ui_test.h"
+#include "training_controller.h"
+#include "window/keyboard_shortcuts.h"
+#include "window/presentation.h"
+#include "window/theme.h"
+
+#include <QApplication>
+#include <QDockWidget>
+#include <QGraphicsView>
+#include <QMenuBar>
+#include <QRegularExpression>
+#include <QScreen>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabBar>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolBar>
+#include <QtCharts/QAbstractAxis>
+#include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+
+#include <filesystem>
+
+using gradlab::ui::MainWindow;
+using namespace gradlab;
+
+namespace {
+
+// The default experiment's settings on a 2-D toy set and a small MLP: builds and trains at once.
+persist::Experiment toyExperiment() {
+  auto e = ui::defaultExperiment();
+  e.training.dataset = "moons";
+  e.training.epochs = 1000;
+  e.network = ui::builtInNetwork("toy_mlp_2d");
+  return e;
+}
+
+QString sizeText(QSize s) { return QString("%1x%2").arg(s.width()).arg(s.height()); }
+
+// Texts shown shortened anywhere in the window: chart titles and axis labels ("…" from Qt Charts)
+// and dock tabs narrower than their title.
+QStringList shortenedTexts(QWidget& window) {
+  QStringList shortened;
+  for (QChartView* chart : window.findChildren<QChartView*>())
+    if (chart->isVisible())
+      for (const QString& t : test::elided(test::sceneTexts(*chart->scene()))) shortened << "chart: " + t;
+  for (QTabBar* tabs : window.findChildren<QTabBar*>()) {
+    if (!tabs->isVisible()) continue;
+    for (int i = 0; i < tabs->count(); ++i) {
+      const int needed = tabs->fontMetrics().horizontalAdvance(tabs->tabText(i));
+      if (tabs->tabRect(i).width() < needed + 8 || !tabs->rect().contains(tabs->tabRect(i)))
+        shortened << "tab: " + tabs->tabText(i);  // cut short, or scrolled out of sight
+    }
+  }
+  return shortened;
+}
+
+struct Lab {
+  QTemporaryDir autosave;
+  MainWindow window{{}, autosave.path()};
+  explicit Lab(QSize size) {
+    window.resize(size);
+    window.show();
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.openExperiment(toyExperiment());
+    QVERIFY(ready.wait(120000));
+    QTest::qWait(200);
+  }
+};
+
+}  // namespace
+
+class TestProjectorLayout : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void editingLayoutFits_data() {
+    QTest::addColumn<QSize>("size");
+    QTest::newRow("1280x720") << QSize(1280, 720);
+    QTest::newRow("1920x1080") << QSize(1920, 1080);
+  }
+
+  // Editing: the canvas keeps at least 40% of the width and a third of the height, node text is
+  // at least 9 pt as shown, and nothing is cut short.
+  void editingLayoutFits() {
+    QFETCH(QSize, size);
+    Lab lab(size);
+    MainWindow& window = lab.window;
+    QCOMPARE(window.size(), size);
+    const QString scale = qEnvironmentVariableIsSet("QT_SCALE_FACTOR") ? "_x" + qgetenv("QT_SCALE_FACTOR") : "";
+    test::screenshot(window, "projector_editing_" + sizeText(size) + scale, 300);
+    const QWidget* canvas = window.editor().view()->viewport();
+    qInfo("canvas %dx%d in %s", canvas->width(), canvas->height(), qPrintable(sizeText(size)));
+    QVERIFY2(canvas->width() >= 0.4 * size.width(), qPrintable(QString("canvas %1 px wide").arg(canvas->width())));
+    QVERIFY2(canvas->height() >= size.height() / 3, qPrintable(QString("canvas %1 px high").arg(canvas->height())));
+    const double shown = ui::NodeItem::detailFont().pointSizeF() * window.editor().view()->transform().m11();
+    QVERIFY2(shown >= 9 - 1e-9, qPrintable(QString("node text %1 pt").arg(shown)));
+    const QStringList shortened = shortenedTexts(window);
+    QVERIFY2(shortened.isEmpty(), qPrintable(shortened.join(" | ")));
+  }
+
+  // Play brings the views forward (they get most of the height); an edit gives the canvas its
+  // room back.
+  void trainingBringsTheViewsForward() {
+    Lab lab(QSize(1280, 720));
+    MainWindow& window = lab.window;
+    const int editing = window.dock("loss")->height();
+    window.controller().play();
+    QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 3, 60000);
+    window.controller().pause();
+    QTest::qWait(200);
+    const QString scale = qEnvironmentVariableIsSet("QT_SCALE_FACTOR") ? "_x" + qgetenv("QT_SCALE_FACTOR") : "";
+    test::screenshot(window, "projector_training_1280x720" + scale, 300);
+    const int training = window.dock("loss")->height();
+    QVERIFY2(training >= window.height() / 2, qPrintable(QString("views %1 px high while training").arg(training)));
+    QVERIFY2(training > editing, qPrintable(QString("%1 -> %2").arg(editing).arg(training)));
+    QStringList shortened = shortenedTexts(window);
+    QVERIFY2(shortened.isEmpty(), qPrintable(shortened.join(" | ")));
+    window.editor().addLayer("ReLU", QPointF(300, 0));
+    QTest::qWait(200);
+    QCOMPARE(window.dock("loss")->height(), editing);
+  }
+
+  // Presentation mode: the view in front fills the screen under a toolbar with Play, Step and
+  // Reset, in larger text; the editor is not shown. Esc leaves it and the window is as before.
+  void presentationModeFillsTheScreenAndEscRestores() {
+    Lab lab(QSize(1280, 720));
+    MainWindow& window = lab.window;
+    QDockWidget* loss = window.dock("loss");
+    QWidget* view = loss->widget();
+    QChart* chart = view->findChild<QChartView*>()->chart();
+    const double titlePoints = chart->titleFont().pointSizeF(),
+                 axisPoints = chart->axes().front()->labelsFont().pointSizeF();
+    const QByteArray state = window.saveState(), geometry = window.saveGeometry();
+    const QRect editorRect = QRect(window.editor().mapTo(&window, QPoint()), window.editor().size());
+    QCOMPARE(window.frontView(), loss);
+    QAction* present = nullptr;
+    for (QAction* a : window.menuBar()->actions())
+      if (a->menu())
+        for (QAction* b : a->menu()->actions())
+          if (b->shortcut() == QKeySequence(Qt::Key_F11)) present = b;
+    QVERIFY(present);
+    present->trigger();
+    ui::Presentation* shown = window.presentation();
+    QVERIFY(shown);
+    QVERIFY(QTest::qWaitForWindowActive(shown));
+    QTest::qWait(300);
+    QVERIFY(shown->isFullScreen());
+    const QRect screen = shown->screen()->geometry();
+    qInfo("screen %dx%d", screen.width(), screen.height());
+    QCOMPARE(shown->geometry(), screen);
+    QCOMPARE(shown->view(), view);
+    QVERIFY(view->isVisible());
+    QVERIFY2(view->width() * view->height() >= 0.8 * screen.width() * screen.height(),
+             qPrintable(QString("view %1x%2 on %3x%4")
+                            .arg(view->width())
+                            .arg(view->height())
+                            .arg(screen.width())
+                            .arg(screen.height())));
+    QStringList texts;
+    for (QAction* a : shown->toolBar()->actions()) texts << a->text();
+    for (const QString& wanted : {"Play", "Step", "Reset"})
+      QVERIFY2(texts.contains(wanted), qPrintable(texts.join(",")));
+    QVERIFY(shown->font().pointSizeF() >= window.font().pointSizeF() * 1.5);
+    QVERIFY(chart->titleFont().pointSizeF() >= titlePoints * 1.5);
+    QVERIFY(chart->axes().front()->labelsFont().pointSizeF() >= axisPoints * 1.5);
+    QVERIFY(!window.editor().isAncestorOf(view) && !shown->isAncestorOf(&window.editor()));
+    test::screenshot(*shown, "projector_presentation", 300);
+    QStringList shortened = shortenedTexts(*shown);
+    QVERIFY2(shortened.isEmpty(), qPrintable(shortened.join(" | ")));
+    // Space trains from the presentation's keyboard.
+    QTest::keyClick(shown, Qt::Key_Space);
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == train::RunState::Running, 20000);
+    window.controller().pause();
+    QTest::keyClick(shown, Qt::Key_Escape);
+    QTRY_VERIFY(window.presentation() == nullptr);
+    QCOMPARE(loss->widget(), view);
+    QVERIFY(view->isVisible());
+    QCOMPARE(chart->titleFont().pointSizeF(), titlePoints);  // the desk's look again
+    QCOMPARE(chart->axes().front()->labelsFont().pointSizeF(), axisPoints);
+    QCOMPARE(window.saveState(), state);
+    QCOMPARE(window.saveGeometry(), geometry);
+    QCOMPARE(QRect(window.editor().mapTo(&window, QPoint()), window.editor().size()), editorRect);
+    QVERIFY(!present->isChecked());
+  }
+
+  // Help > Keyboard Shortcuts lists every action that has a key, from the actions themselves;
+  // every menu opens from the keyboard (Alt and its underlined letter).
+  void keyboardShortcutsListEveryActionWithAKey() {
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    const auto entries = ui::keyboardShortcuts(window);
+    QStringList listed;
+    for (const auto& e : entries) listed << e.where + " = " + e.keys;
+    for (const QAction* a : window.findChildren<QAction*>()) {
+      if (a->shortcuts().isEmpty() || a->text().isEmpty()) continue;
+      const QString keys = a->shortcut().toString(QKeySequence::NativeText);
+      bool found = false;
+      for (const auto& e : entries)
+        found |=
+            e.keys.contains(keys) && e.where.endsWith(QString(a->text()).remove('&').remove(QChar(0x2026)).trimmed());
+      QVERIFY2(found, qPrintable(a->text() + " (" + keys + ") is not listed: " + listed.join("; ")));
+    }
+    for (const QString& wanted : {"Run > Play = Space", "View > Presentation Mode = F11", "Edit > Undo = Ctrl+Z",
+                                  "Help > Keyboard Shortcuts = Ctrl+/"})
+      QVERIFY2(!listed.filter(QRegularExpression("^" + QRegularExpression::escape(wanted) + "(,|$)")).isEmpty(),
+               qPrintable(wanted + " missing from " + listed.join("; ")));
+    for (const QAction* menu : window.menuBar()->actions())
+      QVERIFY2(menu->text().contains('&'), qPrintable(menu->text()));
+  }
+
+  // View > Theme: Dark and Light set the window's and the canvas's colours; System gives the
+  // desktop's palette back.
+  void themeSetsTheColours() {
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.resize(1280, 720);
+    window.show();
+    window.openExperiment(toyExperiment());
+    const QPalette system = QApplication::palette();
+    auto choose = [&](const char* name) {
+      QAction* a = window.findChild<QAction*>(name);
+      QVERIFY(a);
+      a->trigger();
+      QTest::qWait(100);
+    };
+    auto canvasLightness = [&] {
+      const QImage shot = window.grab().toImage();
+      return test::meanLightness(shot, test::rectIn(*window.editor().view()->viewport(), window));
+    };
+    choose("theme2");
+    QCOMPARE(ui::currentTheme(), ui::Theme::Dark);
+    QVERIFY(window.palette().color(QPalette::Window).lightness() < 80);
+    test::screenshot(window, "projector_theme_dark", 100);
+    QVERIFY2(canvasLightness() < 80, qPrintable(QString::number(canvasLightness())));
+    choose("theme1");
+    QVERIFY(window.palette().color(QPalette::Window).lightness() > 180);
+    QVERIFY2(canvasLightness() > 180, qPrintable(QString::number(canvasLightness())));
+    choose("theme0");
+    QCOMPARE(QApplication::palette(), system);
+    QSettings().remove("view/theme");
+  }
+};
+
+QTEST_MAIN(TestProjectorLayout)
+#include "test_projector_layout.moc"

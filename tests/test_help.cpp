@@ -4,6 +4,8 @@
 // and What's This link open its page; Help > Getting Started walks five steps; and every
 // hyper-parameter field (layers, optimizers, training settings) has a tooltip that states its
 // meaning, default and range.
+#include "editor/layer_inspector.h"
+#include "editor/network_editor.h"
 #include "editor/param_fields.h"
 #include "help/context_help.h"
 #include "help/help_browser.h"
@@ -11,6 +13,7 @@
 #include "help/param_help.h"
 #include "main_window.h"
 #include "nn/layer_catalog.h"
+#include "nn/network_text.h"
 #include "optim/optimizer.h"
 #include "support/ui_test.h"
 #include "training_panel.h"
@@ -224,6 +227,28 @@ class HelpTest : public QObject {
     QCOMPARE(help::contextTopic(nullptr), help::kIndexTopic);
     browser->resize(900, 640);
     test::screenshot(*browser, "help_getting_started", 200);
+  }
+
+  // The inspector shows a layer: F1 and What's This in it lead to that layer's page.
+  void inspectorLeadsToTheSelectedLayersPage() {
+    NetworkEditor editor;
+    LayerInspector inspector(&editor);
+    editor.setGraph(nn::parseNetwork("input x: 2\nh = Linear(x, out_features=4)\nr = ReLU(h)\n").graph);
+    editor.select({"h"});
+    auto* field = inspector.findChild<QWidget*>("out_features");
+    QVERIFY(field);
+    QCOMPARE(help::contextTopic(field), QString("layer-Linear"));
+    QVERIFY(inspector.whatsThis().contains("href=\"help:layer-Linear\""));
+    editor.select({"r"});
+    QCOMPARE(help::contextTopic(&inspector), QString("layer-ReLU"));
+    QWhatsThisClickedEvent link("help:layer-ReLU");
+    QApplication::sendEvent(&inspector, &link);
+    auto* browser = inspector.findChild<help::HelpBrowser*>();
+    QVERIFY(browser);
+    QCOMPARE(browser->currentTopic(), QString("layer-ReLU"));
+    editor.select({});
+    QCOMPARE(help::contextTopic(&inspector), help::kIndexTopic);  // nothing selected: no layer's page
+    QVERIFY(inspector.whatsThis().isEmpty());
   }
 
   // Every layer's and optimizer's hyper-parameter: a tooltip with its meaning, default and range.

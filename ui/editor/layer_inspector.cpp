@@ -4,6 +4,7 @@
 #include "editor/layer_style.h"
 #include "editor/network_editor.h"
 #include "editor/param_fields.h"
+#include "help/context_help.h"
 #include "nn/network_text.h"
 
 #include <QFormLayout>
@@ -158,6 +159,7 @@ void LayerInspector::rebuild() {
   const nn::Graph graph = editor_->graph();
   const nn::Node* node = findNode(graph, node_);
   type_.clear();
+  help::showsLayer(this, node ? QString::fromStdString(node->type) : QString());  // F1, What's This
   if (node_.isEmpty() || (!node && !isGraphInput(graph, node_.toStdString()))) {
     node_.clear();
     header_->setText(tr("Select a layer to see and change its settings."));

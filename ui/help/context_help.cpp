@@ -79,6 +79,18 @@ class DockHelp : public QObject {
   bool placePending_ = false;
 };
 
+// Opens the page a What's This link names, for a widget that is not a dock's own.
+class WhatsThisLinks : public QObject {
+ public:
+  using QObject::QObject;
+  bool eventFilter(QObject* watched, QEvent* event) override {
+    if (event->type() != QEvent::WhatsThisClicked) return false;
+    const QString topic = topicOf(QUrl(static_cast<QWhatsThisClickedEvent*>(event)->href()));
+    HelpBrowser::open(qobject_cast<QWidget*>(watched), topic.isEmpty() ? kIndexTopic : topic);
+    return true;
+  }
+};
+
 // The layer type an item of a list shows (the palette's entries), or empty.
 QString layerTypeAt(const QModelIndex& index) {
   const QString text = index.data(Qt::DisplayRole).toString();
@@ -132,6 +144,16 @@ void attachHelp(QDockWidget* dock, const QString& topic) {
   linkLayerItems(dock, new DockHelp(dock, button));
 }
 
+void showsLayer(QWidget* widget, const QString& type) {
+  if (!widget->property("helpLinks").toBool()) {  // one link handler, however often it is marked
+    widget->setProperty("helpLinks", true);
+    widget->installEventFilter(new WhatsThisLinks(widget));
+  }
+  const QString topic = type.isEmpty() ? QString() : layerTopic(type.toStdString());
+  widget->setProperty(kTopicProperty, topic.isEmpty() ? QVariant() : QVariant(topic));
+  widget->setWhatsThis(topic.isEmpty() ? QString() : whatsThisText(type, topic));
+}
+
 QString contextTopic(const QWidget* focus) {
   if (const auto* list = qobject_cast<const QAbstractItemView*>(focus)) {
     const QString type = layerTypeAt(list->currentIndex());
@@ -139,7 +161,7 @@ QString contextTopic(const QWidget* focus) {
   }
   for (const QWidget* w = focus; w; w = w->parentWidget()) {
     const QString topic = w->property(kTopicProperty).toString();
-    if (!topic.isEmpty() && qobject_cast<const QDockWidget*>(w)) return topic;
+    if (!topic.isEmpty()) return topic;
   }
   return kIndexTopic;
 }

@@ -17,8 +17,13 @@ namespace gradlab::ui::help {
 // palette's) lead to that layer's page instead.
 void attachHelp(QDockWidget* dock, const QString& topic);
 
+// Marks `widget` as showing a layer of `type` (empty: none, again): F1 inside it opens that layer's
+// page, and What's This on it says what the layer is, with a link to the page.
+void showsLayer(QWidget* widget, const QString& type);
+
 // The page F1 opens for `focus`: a layer type's when it is a list on one (the palette), else the
-// topic of the nearest dock around it with help, else the contents.
+// topic of the nearest widget around it that has one (a layer's inspector, a dock), else the
+// contents.
 QString contextTopic(const QWidget* focus);
 
 // Getting started, Help contents (F1, context-sensitive) and What's This (Shift+F1), for `window`.

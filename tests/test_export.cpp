@@ -207,32 +207,42 @@ class TestExport : public QObject {
 
   void torchOnnxExportImportsAndComputesTorchsOutputs() {
     if (!pythonHas("torch")) QSKIP("python3-torch is not installed under /usr/bin/python3: the check was not run");
+    // A Sequential, and a module that flattens with x.view(-1, K) (an ONNX Reshape).
     const char* script = R"(import sys, torch
 from torch import nn
 torch.manual_seed(0)
-m = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
-                  nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 3))
+class Viewed(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3, padding=1)
+        self.fc = nn.Linear(128, 3)
+    def forward(self, x):
+        return self.fc(torch.relu(self.conv(x)).view(-1, 128))
+seq = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                    nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 3))
 with torch.no_grad():
-    for bn in (m[1], m[6]):
+    for bn in (seq[1], seq[6]):
         bn.running_mean.uniform_(-0.5, 0.5); bn.running_var.uniform_(0.5, 2)
         bn.weight.uniform_(0.5, 1.5); bn.bias.uniform_(-0.5, 0.5)
-m.eval()
 x = torch.randn(5, 1, 8, 8)
-torch.onnx.export(m, x, sys.argv[1], opset_version=13, input_names=["image"], output_names=["scores"],
-                  dynamic_axes={"image": {0: "batch"}, "scores": {0: "batch"}})
-x.numpy().astype("<f4").tofile(sys.argv[2])
-m(x).detach().numpy().astype("<f4").tofile(sys.argv[3])
+x.numpy().astype("<f4").tofile(sys.argv[1] + "/x.f32")
+for name, m in (("seq", seq), ("viewed", Viewed())):
+    m.eval()
+    torch.onnx.export(m, x, sys.argv[1] + "/" + name + ".onnx", opset_version=13, input_names=["image"],
+                      output_names=["scores"], dynamic_axes={"image": {0: "batch"}, "scores": {0: "batch"}})
+    m(x).detach().numpy().astype("<f4").tofile(sys.argv[1] + "/" + name + ".f32")
 )";
-    const Finished made =
-        runProgram("/usr/bin/python3", {"-c", script, path("torch.onnx"), path("x.f32"), path("y.f32")});
+    const Finished made = runProgram("/usr/bin/python3", {"-c", script, dir_.path()});
     QVERIFY2(made.code == 0, qPrintable(made.output));
-    const exporting::Model model = exporting::loadModel(path("torch.onnx").toStdString());
-    QCOMPARE(model.graph.inputs.at(0).shape, (nn::Shape{1, 8, 8}));
-    const auto got = evaluate(*context_, model, readFloats(path("x.f32")), 5);
-    const auto want = readFloats(path("y.f32"));
-    QCOMPARE(got.size(), want.size());
-    for (size_t k = 0; k < got.size(); ++k)
-      QVERIFY2(std::abs(got[k] - want[k]) <= 1e-4, qPrintable(QString::number(k)));
+    for (const QString name : {"seq", "viewed"}) {
+      const exporting::Model model = exporting::loadModel(path(name + ".onnx").toStdString());
+      QCOMPARE(model.graph.inputs.at(0).shape, (nn::Shape{1, 8, 8}));
+      const auto got = evaluate(*context_, model, readFloats(path("x.f32")), 5);
+      const auto want = readFloats(path(name + ".f32"));
+      QCOMPARE(got.size(), want.size());
+      for (size_t k = 0; k < got.size(); ++k)
+        QVERIFY2(std::abs(got[k] - want[k]) <= 1e-4, qPrintable(name + " output " + QString::number(k)));
+    }
   }
 
   void pytorchModuleComputesGradLabsOutputs() {

@@ -69,12 +69,16 @@ class Importer {
   void convolution(const onnx::NodeProto& node);
   void pool(const onnx::NodeProto& node);
   void normalization(const onnx::NodeProto& node);
+  void reshape(const onnx::NodeProto& node);
+  void readConstant(const onnx::TensorProto& tensor, const std::string& name);
   void fitTensorsToShapes();
 
   const onnx::GraphProto& graph_;
   std::string file_;
   Model model_;
   std::map<std::string, persist::Tensor> constants_;
+  std::map<std::string, std::vector<int64_t>> integerConstants_;  // shapes of Reshape
+  std::map<std::string, uint64_t> flattenedSizes_;                // node -> the size a Reshape gave
   std::map<std::string, Value> values_;
   std::set<std::string> names_;
 };
@@ -119,14 +123,43 @@ std::vector<int64_t> intsAttribute(const onnx::NodeProto& node, const std::strin
   return a ? std::vector<int64_t>(a->ints().begin(), a->ints().end()) : std::vector<int64_t>{};
 }
 
+// Float tensors are weights; int64 ones the shapes a Reshape takes; others stay unread (a node that
+// reads one is refused for it).
+void Importer::readConstant(const onnx::TensorProto& tensor, const std::string& name) {
+  if (tensor.data_type() == onnx::TensorProto::FLOAT) {
+    constants_[name] = tensorOf(tensor, file_);
+  } else if (tensor.data_type() == onnx::TensorProto::INT64) {
+    std::vector<int64_t> values(tensor.int64_data().begin(), tensor.int64_data().end());
+    if (tensor.has_raw_data()) {
+      values.resize(tensor.raw_data().size() / sizeof(int64_t));
+      std::memcpy(values.data(), tensor.raw_data().data(), values.size() * sizeof(int64_t));
+    }
+    integerConstants_[name] = values;
+  }
+}
+
 void Importer::readInitializers() {
-  for (const auto& t : graph_.initializer()) constants_[t.name()] = tensorOf(t, file_);
+  for (const auto& t : graph_.initializer()) readConstant(t, t.name());
   for (const auto& node : graph_.node())
     if (node.op_type() == "Constant" && node.output_size() == 1) {
       const auto* a = attribute(node, "value");
       if (!a || !a->has_t()) fail(node, "holds no tensor GradLab can read");
-      constants_[node.output(0)] = tensorOf(a->t(), file_);
+      readConstant(a->t(), node.output(0));
     }
+}
+
+// A Reshape to batch x features (x.view(-1, K) in PyTorch) is a Flatten; K is checked against
+// the flattened size once the network's shapes are known (fitTensorsToShapes).
+void Importer::reshape(const onnx::NodeProto& node) {
+  const Value& x = value(node, 0);
+  const auto shape = integerConstants_.find(node.input_size() > 1 ? node.input(1) : std::string());
+  if (shape == integerConstants_.end() || shape->second.size() != 2 ||
+      (shape->second[0] != -1 && shape->second[0] != 0))
+    fail(node, "reshapes other than to batch x features; write torch.flatten(x, 1) or nn.Flatten() instead");
+  const int64_t features = shape->second[1];
+  const std::string flat = x.rank == 1 ? x.node : add(node, "Flatten", {x.node}, {}, 1).name;
+  values_[node.output(0)] = {flat, 1};
+  if (features > 0) flattenedSizes_[flat] = uint64_t(features);
 }
 
 void Importer::readInput() {
@@ -325,6 +358,7 @@ void Importer::readNode(const onnx::NodeProto& node) {
     values_[node.output(0)] = value(node, 0);
     return;
   }
+  if (op == "Reshape") return reshape(node);
   if (op == "Flatten") {
     if (intAttribute(node, "axis", 1) != 1) fail(node, "flattens from an axis other than 1");
     const Value& x = value(node, 0);
@@ -360,7 +394,8 @@ void Importer::readNode(const onnx::NodeProto& node) {
   fail(node,
        "has no GradLab layer; GradLab imports Gemm, MatMul, Conv, ConvTranspose, MaxPool, AveragePool, "
        "GlobalAveragePool, Flatten, Add, Sum, Relu, LeakyRelu, Elu, PRelu, Sigmoid, Tanh, BatchNormalization, "
-       "InstanceNormalization, Dropout and Identity");
+       "InstanceNormalization, Dropout, Identity and Reshape to batch x features" +
+           std::string(op == "Shape" ? " (x.view(x.size(0), -1) reads the shape: write torch.flatten(x, 1))" : ""));
 }
 
 // Every tensor in the shape GradLab's layer has (a bias of 1 x N, a slope of C x 1 x 1 come
@@ -368,6 +403,10 @@ void Importer::readNode(const onnx::NodeProto& node) {
 void Importer::fitTensorsToShapes() {
   const nn::GraphAnalysis analysis = nn::analyze(model_.graph);
   if (!analysis.ok()) throw ExportError(file_ + ": the imported network does not check: " + analysis.errorText());
+  for (const auto& [node, size] : flattenedSizes_)
+    if (const auto it = analysis.shapes.find(node); it != analysis.shapes.end() && it->second.elements() != size)
+      throw ExportError(file_ + ": a Reshape makes rows of " + std::to_string(size) + " values from " + node + "'s " +
+                        std::to_string(it->second.elements()) + ": GradLab keeps one row per sample");
   for (size_t i = 0; i < model_.graph.nodes.size(); ++i) {
     const nn::LayerShape& shape = analysis.nodes[i].shape;
     for (const auto* list : {&shape.params, &shape.buffers})

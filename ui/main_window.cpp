@@ -23,6 +23,7 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTimer>
+#include <QToolButton>
 
 namespace gradlab::ui {
 
@@ -46,6 +47,7 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
   deviceLabel_->setContentsMargins(8, 0, 12, 0);  // clear of the size grip
   statusBar()->addWidget(stateLabel_);
   statusBar()->addWidget(progressLabel_, 1);
+  statusBar()->addPermanentWidget(views_->timelineMemory());
   statusBar()->addPermanentWidget(deviceLabel_);
 
   QSettings settings;
@@ -97,6 +99,7 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
     emit demoFailed(message);
   });
   connect(controller_, &TrainingController::snapshot, this, [this](std::shared_ptr<const train::Snapshot> s) {
+    views_->record(s);
     showSnapshot(*s);
     // Trained weights and curves are unsaved work.
     if (!s->records.empty() && !files_->isModified() && !files_->showingDemo()) setModified(true);

@@ -68,6 +68,35 @@ double roundTickInterval(double range) {
 
 double shownY(double y, bool logY) { return logY ? std::log10(std::max(y, 1e-8)) : y; }
 
+// The step axis's end for values up to `last`: the first of 12.5 x 1.25^k at or past it. The axis
+// then follows from the values drawn alone (a moment of the timeline is drawn as it was live),
+// and moves only when the run passes a rung: a new range lays the chart out again (milliseconds).
+double stepAxisEnd(double last) {
+  double end = 12.5;
+  while (end < last) end *= 1.25;
+  return end;
+}
+
+// 1, 2 or 5 times a power of ten near `x`: at or above it with `ceiling`, otherwise the nearest.
+double niceNumber(double x, bool ceiling) {
+  const double z = std::pow(10.0, std::floor(std::log10(x))), q = x / z;
+  if (ceiling) return (q <= 1 ? 1 : q <= 2 ? 2 : q <= 5 ? 5 : 10) * z;
+  return (q < 1.5 ? 1 : q < 3 ? 2 : q < 7 ? 5 : 10) * z;
+}
+
+// [lo, hi] widened to whole ticks of a nice step, about five of them (Qt's applyNiceNumbers, but
+// from five ticks every time: Qt's starts from the tick count its last call left, so the axis
+// would depend on the ranges drawn before).
+struct NiceRange {
+  double lo, hi;
+  int ticks;
+};
+NiceRange niceRange(double lo, double hi) {
+  const double step = niceNumber(niceNumber(hi - lo, true) / 4, false);
+  const double first = std::floor(lo / step), last = std::ceil(hi / step);
+  return {first * step, last * step, int(last - first) + 1};
+}
+
 }  // namespace
 
 void ThinnedSeries::add(double x, double y) {
@@ -130,31 +159,48 @@ void TrainingCharts::Curves::noteLoss(double loss) {
 }
 
 void TrainingCharts::Curves::append(const std::vector<train::StepRecord>& records) {
-  for (const auto& r : records) {
-    const double x = double(r.step + 1), accuracy = r.accuracy * 100;
-    steps.push_back(x);
-    losses.push_back(r.loss);
-    accuracies.push_back(accuracy);
-    noteLoss(r.loss);
-    // Exponential moving average with Adam's bias correction, so it follows from the first step
-    // instead of creeping up from the first value.
-    emaLoss = kSmoothing * emaLoss + (1 - kSmoothing) * r.loss;
-    emaAccuracy = kSmoothing * emaAccuracy + (1 - kSmoothing) * accuracy;
-    const double correction = 1 - std::pow(kSmoothing, double(steps.size()));
-    rawLoss.add(x, r.loss);
-    rawAccuracy.add(x, accuracy);
-    smoothLoss.add(x, emaLoss / correction);
-    smoothAccuracy.add(x, emaAccuracy / correction);
-  }
+  for (const auto& r : records) appendStep(double(r.step + 1), r.loss, r.accuracy * 100);
+}
+
+void TrainingCharts::Curves::appendStep(double x, double loss, double accuracy) {
+  steps.push_back(x);
+  losses.push_back(loss);
+  accuracies.push_back(accuracy);
+  noteLoss(loss);
+  // Exponential moving average with Adam's bias correction, so it follows from the first step
+  // instead of creeping up from the first value.
+  emaLoss = kSmoothing * emaLoss + (1 - kSmoothing) * loss;
+  emaAccuracy = kSmoothing * emaAccuracy + (1 - kSmoothing) * accuracy;
+  const double correction = 1 - std::pow(kSmoothing, double(steps.size()));
+  rawLoss.add(x, loss);
+  rawAccuracy.add(x, accuracy);
+  smoothLoss.add(x, emaLoss / correction);
+  smoothAccuracy.add(x, emaAccuracy / correction);
 }
 
 void TrainingCharts::Curves::addValidation(uint64_t step, double loss, double accuracy) {
-  validationSteps.push_back(double(step));
+  addValidationPoint(double(step), loss, accuracy * 100);
+}
+
+void TrainingCharts::Curves::addValidationPoint(double x, double loss, double accuracy) {
+  validationSteps.push_back(x);
   validationLoss.push_back(loss);
-  validationAccuracy.push_back(accuracy * 100);
-  validationLossPoints.add(double(step), loss);
-  validationAccuracyPoints.add(double(step), accuracy * 100);
+  validationAccuracy.push_back(accuracy);
+  validationLossPoints.add(x, loss);
+  validationAccuracyPoints.add(x, accuracy);
   noteLoss(loss);
+}
+
+// Step x is the (x-1)-th step's record, which a snapshot at step x carries; a validation pass at x
+// came with it. The same values in the same order give the same averages and thinning.
+TrainingCharts::Curves TrainingCharts::Curves::upTo(uint64_t step) const {
+  Curves c;
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (steps[i] <= double(step)) c.appendStep(steps[i], losses[i], accuracies[i]);
+  for (size_t i = 0; i < validationSteps.size(); ++i)
+    if (validationSteps[i] <= double(step))
+      c.addValidationPoint(validationSteps[i], validationLoss[i], validationAccuracy[i]);
+  return c;
 }
 
 TrainingCharts::TrainingCharts(QWidget* parent) : QWidget(parent) {
@@ -411,12 +457,31 @@ void TrainingCharts::add(const train::Snapshot& snapshot) {
     redraw();
 }
 
+void TrainingCharts::showMoment(const std::map<uint32_t, uint64_t>& steps) {
+  std::map<uint32_t, Curves> shown;
+  for (const auto& [member, step] : steps)
+    if (const auto found = curves_.find(member); found != curves_.end()) shown[member] = found->second.upTo(step);
+  replay_ = std::move(shown);
+  everything_ = true;
+  dirty_ = true;
+  redraw();
+}
+
+void TrainingCharts::showLive() {
+  if (!replay_) return;
+  replay_.reset();
+  everything_ = true;
+  dirty_ = true;
+  redraw();
+}
+
 void TrainingCharts::scheduleRedraw() {
   if (dirty_ && !redrawTimer_->isActive()) redrawTimer_->start();
 }
 
 void TrainingCharts::clear() {
   curves_.clear();
+  replay_.reset();
   changed_.clear();
   everything_ = true;
   dirty_ = true;
@@ -468,8 +533,7 @@ void TrainingCharts::redraw() {
 // Moves the axes, then replaces the points of the runs that changed (all after a change of axes):
 // a new range recomputes every series' geometry, so points replaced before it would be laid out
 // twice. Changing an axis's range lays the whole chart out again (milliseconds each time), so the
-// ranges move only when the points leave them or fill less than half of them: x grows in steps of
-// a quarter, and most redraws only replace the points.
+// ranges move in steps (x by a quarter, y by a nice tick), and most redraws only replace the points.
 void TrainingCharts::fillPanel(Panel& p, bool loss, bool logY) {
   double lo = INFINITY, hi = -INFINITY, last = 0;
   std::vector<std::pair<QXYSeries*, QList<QPointF>>> replacements;
@@ -483,8 +547,8 @@ void TrainingCharts::fillPanel(Panel& p, bool loss, bool logY) {
   const RunStyles shown = drawnRuns();
   const size_t buckets = shown.size() + reference_.size() > 1 ? kSharedPlotBuckets : ThinnedSeries::kBuckets;
   for (size_t i = 0; i < shown.size() && i < p.runs.size(); ++i) {
-    const auto found = curves_.find(shown[i].member);
-    const Curves& c = found == curves_.end() ? kNone : found->second;
+    const auto found = shownCurves().find(shown[i].member);
+    const Curves& c = found == shownCurves().end() ? kNone : found->second;
     const double scale = xScale(batchOf(shown[i].member));
     QList<QPointF> raw = (loss ? c.rawLoss : c.rawAccuracy).points(true, scale, logY, buckets);
     QList<QPointF> validation = (loss ? c.validationLossPoints : c.validationAccuracyPoints).points(false, scale, logY);
@@ -512,11 +576,11 @@ void TrainingCharts::fillPanel(Panel& p, bool loss, bool logY) {
 }
 
 void TrainingCharts::moveAxes(Panel& p, bool loss, bool logY, double lo, double hi, double last) {
-  last = std::max(10.0, last);
-  if (last > p.x->max() || last < 0.5 * p.x->max()) {
+  const double range = stepAxisEnd(std::max(10.0, last));
+  if (range != p.x->max()) {
     // Grid lines at 0, 20, 40, not at 0, 21, 43. Whichever of range and interval is wider goes
     // first: a small interval across a range 10^4 times wider would lay out 10^4 tick labels.
-    const double range = last * 1.25, interval = roundTickInterval(range);
+    const double interval = roundTickInterval(range);
     if (range > p.x->max()) p.x->setTickInterval(interval);
     p.x->setRange(0, range);
     p.x->setTickInterval(interval);
@@ -532,9 +596,11 @@ void TrainingCharts::moveAxes(Panel& p, bool loss, bool logY, double lo, double 
     lo = std::floor(lo), hi = std::ceil(hi);  // whole decades: a pad would round out to whole tens
   else
     lo = std::max(0.0, lo - pad), hi += pad;
-  if (lo < p.y->min() || hi > p.y->max() || hi - lo < 0.5 * (p.y->max() - p.y->min())) {
-    p.y->setRange(lo, hi);
-    p.y->applyNiceNumbers();
+  // Nice numbers change far less often than the values: most redraws keep the range.
+  const NiceRange nice = niceRange(lo, hi);
+  if (nice.lo != p.y->min() || nice.hi != p.y->max() || nice.ticks != p.y->tickCount()) {
+    p.y->setRange(nice.lo, nice.hi);
+    p.y->setTickCount(nice.ticks);
   }
 }
 
@@ -542,7 +608,7 @@ bool TrainingCharts::lossesNeedLogAxis(QString* note) const {
   double lo = INFINITY, hi = 0;
   auto include = [&](const Curves& c) { lo = std::min(lo, c.lowestLoss), hi = std::max(hi, c.highestLoss); };
   for (const RunStyle& style : drawnRuns())
-    if (const auto found = curves_.find(style.member); found != curves_.end()) include(found->second);
+    if (const auto found = shownCurves().find(style.member); found != shownCurves().end()) include(found->second);
   for (const Pinned& pinned : reference_) include(pinned.curves);
   if (hi == 0 || std::log10(hi / lo) <= kLinearDecades) return false;
   *note = tr("Shown on a log scale: the losses span %1 to %2, too wide for a linear axis.")

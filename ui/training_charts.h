@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -71,6 +72,12 @@ class TrainingCharts : public QWidget {
   // steps are not comparable: the x axis becomes samples seen (step x batch) and says so.
   void setRunBatches(const std::vector<uint32_t>& batches);
   void add(const train::Snapshot& snapshot);  // routed by snapshot.member
+  // A moment of the timeline: each run's curves up to its step there (runs not named: none), drawn
+  // exactly as they were drawn live at that step. New snapshots are kept meanwhile; showLive()
+  // draws everything again.
+  void showMoment(const std::map<uint32_t, uint64_t>& steps);
+  void showLive();
+  bool replaying() const { return replay_.has_value(); }
   // Every run's curves and running averages; a kept reference stays.
   void clear();
   // Pins the curves drawn now as a faded overlay labelled "reference" while the next run trains;
@@ -109,6 +116,9 @@ class TrainingCharts : public QWidget {
     double lowestLoss = INFINITY, highestLoss = 0;  // positive finite losses, for the log-axis rule
     void append(const std::vector<train::StepRecord>& records);
     void addValidation(uint64_t step, double loss, double accuracy);
+    void appendStep(double x, double loss, double accuracyPercent);
+    void addValidationPoint(double x, double loss, double accuracyPercent);
+    Curves upTo(uint64_t step) const;  // the values of steps up to `step`, added in the same order
     void noteLoss(double loss);
   };
   // The series of one run (or of one pinned reference run, which has no raw series) in one chart.
@@ -157,6 +167,10 @@ class TrainingCharts : public QWidget {
   bool everything_ = true;                      // every series to replace at the next redraw, not only changed_'s
   std::set<uint32_t> changed_;                  // members with new values since the last redraw
   std::map<uint32_t, Curves> curves_;           // by member
+
+  // A moment of the timeline, shown instead of curves_.
+  std::optional<std::map<uint32_t, Curves>> replay_;
+  const std::map<uint32_t, Curves>& shownCurves() const { return replay_ ? *replay_ : curves_; }
   std::vector<Pinned> reference_;
   uint64_t runId_ = 0, generation_ = 0;  // what add() accepts
 };

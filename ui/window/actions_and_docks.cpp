@@ -15,6 +15,7 @@
 #include "persist/run_variant.h"
 #include "run_list_dock.h"
 #include "surface_race_runner.h"
+#include "timeline/timeline_bar.h"
 #include "training_charts.h"
 #include "training_panel.h"
 #include "util/printable.h"
@@ -79,13 +80,18 @@ void MainWindow::createActions() {
       racePanel_->play();  // the race as its controls now read, as the panel's Play
     else if (controller_->state() == train::RunState::Running)
       controller_->pause();
-    else
+    else {
+      views_->showLive();  // the run goes on from where it is, not from a moment the timeline shows
       controller_->play();
+    }
   });
   step_ = new QAction(style()->standardIcon(QStyle::SP_MediaSeekForward), tr("Step"), this);
   step_->setShortcut(Qt::Key_F10);
   step_->setToolTip(tr("Train one step (F10)"));
-  connect(step_, &QAction::triggered, controller_, &TrainingController::step);
+  connect(step_, &QAction::triggered, this, [this] {
+    views_->showLive();
+    controller_->step();
+  });
   reset_ = new QAction(style()->standardIcon(QStyle::SP_BrowserReload), tr("Reset"), this);
   reset_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
   reset_->setToolTip(tr("Back to the seed's initial weights (Ctrl+R)"));
@@ -249,6 +255,11 @@ void MainWindow::createDocks() {
   addView("training", tr("Training"), panelScroll, Qt::RightDockWidgetArea);
 
   views_ = new RunViews(this, controller_, editor_, panel_, deviceRequest_);
+  auto* timeline = new QToolBar(tr("Timeline"), this);  // under the views, above the status bar
+  timeline->setObjectName("timeline");
+  timeline->setMovable(false);
+  timeline->addWidget(views_->timeline());
+  addToolBar(Qt::BottomToolBarArea, timeline);
   racePanel_ = new SurfaceRacePanel(deviceRequest_, this);
   surface_ = racePanel_->view();
   race_ = racePanel_->runner();

@@ -6,6 +6,7 @@
 #include "analysis/receptive_field_view.h"
 #include "editor/network_editor.h"
 #include "gpu/context.h"
+#include "timeline/timeline_bar.h"
 #include "training_charts.h"
 #include "training_controller.h"
 #include "training_panel.h"
@@ -16,6 +17,9 @@
 
 #include <QDockWidget>
 #include <QFutureWatcher>
+#include <QInputDialog>
+#include <QSettings>
+#include <QToolButton>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace gradlab::ui {
@@ -31,6 +35,24 @@ RunViews::RunViews(QWidget* window, TrainingController* controller, NetworkEdito
   boundary_ = new DecisionBoundaryView(window);
   landscape_ = new LandscapeView(window);
   receptive_ = new ReceptiveFieldView(window);
+  timeline_ = new TimelineBar(window);
+  connect(timeline_, &TimelineBar::momentChosen, this, &RunViews::showMoment);
+  connect(timeline_, &TimelineBar::liveChosen, this, &RunViews::showLive);
+  timelineMemory_ = new QToolButton(window);
+  timelineMemory_->setAutoRaise(true);
+  timelineMemory_->setToolTip(tr("Memory the timeline's moments take, of their budget. Click to change the budget."));
+  connect(timelineMemory_, &QToolButton::clicked, this, [this] {
+    bool ok = false;
+    const int mib =
+        QInputDialog::getInt(window_, tr("Timeline memory"), tr("Memory for the moments the timeline keeps (MiB):"),
+                             int(store_.budget() >> 20), 16, 65536, 64, &ok);
+    if (!ok) return;
+    QSettings().setValue("timeline/budgetMiB", mib);
+    setMomentBudget(size_t(mib) << 20);
+  });
+  const int budgetMiB = QSettings().value("timeline/budgetMiB", int(SnapshotStore::kDefaultBudget >> 20)).toInt();
+  store_.setBudget(size_t(std::max(16, budgetMiB)) << 20);
+  updateTimeline();
 }
 
 // The filter view's spectrum job uses viewDevice_: the view goes first.
@@ -90,8 +112,10 @@ void RunViews::show(const train::Snapshot& s) {
     showingSavedCurves_ = false;
   }
   charts_->add(s);
+  if (s.probes) rememberParameters(s.probes, s.member);
+  // While the timeline shows a moment, it stays on screen.
+  if (replaying()) return;
   if (s.probes) {  // the views keep the report and redraw from their own timers or workers
-    rememberParameters(s.probes, s.member);
     histograms_->setReport(s.probes, s.member);
     depth_->setReport(s.probes, s.member);
     filters_->showWeights(s.probes, controller_->filterTensor(), s.member);
@@ -116,6 +140,7 @@ void RunViews::keepWeights(const std::shared_ptr<const train::Snapshot>& s) {
   values.step = s->step;
   values.weights = *s->parameters;
   rememberParameters(std::make_shared<const train::ProbeReport>(std::move(values)), s->member);
+  if (replaying()) return;
   for (const auto& w : *s->parameters)
     if (w.name == controller_->filterTensor()) filters_->setWeights(w, s->member);
   updateAnalysisSource();
@@ -168,11 +193,13 @@ void RunViews::showSavedCurves(const persist::Experiment& e, bool untilTraining)
 }
 
 void RunViews::clearForRebuild(bool continues) {
+  forgetMoments();
   if (!showingSavedCurves_ && !continues) charts_->clear();
   clearProbeViews();
 }
 
 void RunViews::clearForReset() {
+  forgetMoments();
   runWeights_.clear();
   runProgress_.clear();
   forgetParameters(true);
@@ -182,6 +209,7 @@ void RunViews::clearForReset() {
 }
 
 void RunViews::clearForRace() {
+  forgetMoments();
   runWeights_.clear();
   forgetParameters(false);
   charts_->clearReference();
@@ -238,7 +266,9 @@ void RunViews::updateAnalysisSource() {
   source->graph = editor_->graph();
   source->train = trainData_;
   source->normalization = data::parseNormalization(panel_->settings().normalization);
-  const Parameters& first = parameters_[0];
+  static const Parameters kNone;
+  const auto firstRun = shownParameters().find(0);
+  const Parameters& first = firstRun == shownParameters().end() ? kNone : firstRun->second;
   if (first.current) {
     source->current = parametersOf(*first.current);
     source->step = first.current->step;
@@ -267,8 +297,8 @@ void RunViews::fillRuns(AnalysisSource& source, bool trajectories) const {
     run.normalization = data::parseNormalization(setup.training.normalization);
     run.batch = setup.training.batch;
     run.seed = setup.training.seed;
-    const auto it = parameters_.find(style.member);
-    if (it != parameters_.end()) {
+    const auto it = shownParameters().find(style.member);
+    if (it != shownParameters().end()) {
       const Parameters& p = it->second;
       if (p.current) {
         run.current = parametersOf(*p.current);
@@ -289,6 +319,90 @@ void RunViews::checkGradients() {
   gradientCheck_->raise();
   updateAnalysisSource();
   gradientCheck_->start();
+}
+
+}  // namespace gradlab::ui
+
+namespace gradlab::ui {
+
+void RunViews::record(std::shared_ptr<const train::Snapshot> s) {
+  store_.add(std::move(s));
+  updateTimeline();
+}
+
+void RunViews::setMomentBudget(size_t bytes) {
+  store_.setBudget(bytes);
+  updateTimeline();
+}
+
+void RunViews::forgetMoments() {
+  showLive();
+  store_.clear();
+  updateTimeline();
+}
+
+// The bar follows the store: its moments (an earlier one shown stays shown, wherever thinning
+// moved it) and the memory they take.
+void RunViews::updateTimeline() {
+  const uint64_t last = store_.size() ? store_.moment(store_.size() - 1).step() : 0;
+  timeline_->setMoments(store_.size());
+  if (replayPosition_) {
+    const size_t index = store_.indexAt(*replayPosition_);
+    timeline_->showReplay(index, store_.moment(index).step());
+  } else {
+    timeline_->showLive(last);
+  }
+  timelineMemory_->setText(
+      tr("Timeline: %1 of %2 MiB").arg(double(store_.bytes()) / (1 << 20), 0, 'f', 1).arg(store_.budget() >> 20));
+}
+
+void RunViews::showMoment(size_t index) {
+  if (index >= store_.size()) return;
+  if (controller_->state() == train::RunState::Running) controller_->pause();  // to look at it
+  const Moment& moment = store_.moment(index);
+  replayPosition_ = moment.position;
+  std::map<uint32_t, uint64_t> steps;
+  replayParameters_.clear();
+  for (const auto& [member, m] : moment.members) {
+    steps[member] = m.snapshot->step;
+    Parameters& p = replayParameters_[member];
+    for (auto& report : store_.probesUpTo(index, member)) p.remember(std::move(report));
+    if (m.parameters) {  // values newer than the last probe, as keepWeights() remembered them
+      auto values = std::make_shared<train::ProbeReport>();
+      values->step = m.snapshot->step;
+      values->weights = *m.parameters;
+      p.remember(std::move(values));
+    }
+  }
+  charts_->showMoment(steps);
+  showProbeViews(moment);
+  timeline_->showReplay(index, moment.step());
+  updateAnalysisSource();
+}
+
+void RunViews::showLive() {
+  if (!replayPosition_) return;
+  replayPosition_.reset();
+  replayParameters_.clear();
+  charts_->showLive();
+  if (store_.size()) showProbeViews(store_.moment(store_.size() - 1));  // the run's latest moment is now
+  updateTimeline();
+  updateAnalysisSource();
+}
+
+// What show() and keepWeights() gave the probe views by the moment's snapshot.
+void RunViews::showProbeViews(const Moment& moment) {
+  for (const auto& [member, m] : moment.members) {
+    histograms_->setReport(m.probes, member);
+    depth_->setReport(m.probes, member);
+    boundary_->setBoundary(m.boundary, member);
+    if (m.parameters) {
+      for (const auto& w : *m.parameters)
+        if (w.name == controller_->filterTensor()) filters_->setWeights(w, member);
+    } else {
+      filters_->showWeights(m.probes, controller_->filterTensor(), member);
+    }
+  }
 }
 
 }  // namespace gradlab::ui

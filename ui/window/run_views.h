@@ -3,8 +3,10 @@
 // probe views (histograms, by depth, filters, decision boundary) that snapshots are routed to by
 // their member, and the analysis views (loss landscape, receptive field, gradient check) with the
 // parameters they analyse (the first probe's, the latest and a thinned trajectory, per run). It
-// also keeps each run's latest weights and progress, which a save stores.
+// also keeps each run's latest weights and progress, which a save stores, and the moments of the
+// run the timeline can take every view back to (timeline/snapshot_store.h).
 #include "persist/experiment.h"
+#include "timeline/snapshot_store.h"
 #include "train/run.h"
 #include "views/run_style.h"
 
@@ -12,9 +14,11 @@
 #include <QPointer>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QDockWidget;
+class QToolButton;
 class QWidget;
 
 namespace gradlab::gpu {
@@ -34,6 +38,7 @@ class NetworkEditor;
 class ReceptiveFieldView;
 class TrainingCharts;
 class TrainingController;
+class TimelineBar;
 class TrainingPanel;
 
 class RunViews : public QObject {
@@ -60,8 +65,11 @@ class RunViews : public QObject {
   void setDataset(std::shared_ptr<const data::Dataset> train);
   // How every view draws the runs of a set; empty for a run alone.
   void setRunStyles(const RunStyles& styles);
-  // Routes a snapshot to the views, by its member.
+  // Routes a snapshot to the views, by its member; while the timeline shows an earlier moment,
+  // only the curves keep it (drawn when the views follow the run again).
   void show(const train::Snapshot& s);
+  // Keeps the snapshot as a moment of the timeline (every snapshot, before show()).
+  void record(std::shared_ptr<const train::Snapshot> s);
   // Keeps the member's weights as they stand, for saving and for the views.
   void keepWeights(const std::shared_ptr<const train::Snapshot>& s);
   // Each run's curves, and its kept weights and progress (when it has any), into `e`: member 0
@@ -80,6 +88,17 @@ class RunViews : public QObject {
   void updateAnalysisSource();  // hands the analysis views the run's parameters
   void checkGradients();        // Run > Check Gradients
 
+  // The timeline under the views, and the status-bar button that says what its moments take of
+  // their memory budget (a click changes the budget, kept in the settings as timeline/budgetMiB).
+  TimelineBar* timeline() const { return timeline_; }
+  QToolButton* timelineMemory() const { return timelineMemory_; }
+  const SnapshotStore& moments() const { return store_; }
+  void setMomentBudget(size_t bytes);
+  // Every view as it was at moment `index` of the store (a running run pauses first), or live.
+  void showMoment(size_t index);
+  void showLive();
+  bool replaying() const { return replayPosition_.has_value(); }
+
  private:
   // What the analysis views work on, per run: its parameters now, at the start and along the way,
   // as the probe reports that carry them. Reports are immutable and shared with the run, so
@@ -92,6 +111,12 @@ class RunViews : public QObject {
   void rememberParameters(std::shared_ptr<const train::ProbeReport> report, uint32_t member);
   void forgetParameters(bool keepCurrent);
   void clearProbeViews();  // every run's histograms, statistics by depth, filters and boundary
+  void showProbeViews(const Moment& moment);
+  void forgetMoments();  // a new run or generation: nothing to go back to
+  void updateTimeline();
+  const std::map<uint32_t, Parameters>& shownParameters() const {
+    return replayPosition_ ? replayParameters_ : parameters_;
+  }
   void fillRuns(AnalysisSource& source, bool trajectories) const;  // a set's runs
 
   QWidget* window_;
@@ -111,6 +136,11 @@ class RunViews : public QObject {
   bool showingSavedCurves_ = false;  // the curves of an opened file, until training starts again
   RunStyles styles_;
   std::map<uint32_t, Parameters> parameters_;  // by member
+  SnapshotStore store_;
+  TimelineBar* timeline_ = nullptr;
+  QToolButton* timelineMemory_ = nullptr;
+  std::optional<uint64_t> replayPosition_;           // the moment shown (Moment::position); unset: live
+  std::map<uint32_t, Parameters> replayParameters_;  // the analysis views' parameters at that moment
   std::shared_ptr<const data::Dataset> trainData_;
   // What a save stores as each member's trained weights: its latest values (a probe's copy while
   // training, the final ones when it stops); none until the run has any.

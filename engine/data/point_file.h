@@ -1,0 +1,30 @@
+#pragma once
+// 2-D point sets of one's own: a CSV file of x,y,label lines, or points drawn in the lab, as a
+// dataset like the generated toy sets (two floats a sample).
+#include "data/dataset.h"
+
+#include <string>
+#include <vector>
+
+namespace gradlab::data {
+
+struct LabelledPoint {
+  float x = 0, y = 0;
+  uint32_t label = 0;
+  bool operator==(const LabelledPoint&) const = default;
+};
+
+constexpr uint32_t kMaxPointClasses = 64;           // labels 0-63, as many as a toy set may have
+constexpr uint64_t kMaxPointFileBytes = 64u << 20;  // ~2 million lines
+
+// A dataset of the points; classes: the largest label + 1, at least 2.
+Dataset makePointDataset(const std::vector<LabelledPoint>& points, const std::string& name);
+
+// The points of CSV text: one x,y,label line each (x and y finite numbers, label a whole number
+// 0-63), an optional header line, blank lines ignored. Throws DataError naming `source` and the
+// first bad line: "points.csv line 7: expected x,y,label ...".
+std::vector<LabelledPoint> parsePointsCsv(const std::string& text, const std::string& source);
+// The same read from a file (refused before reading when larger than kMaxPointFileBytes).
+Dataset loadPointsCsv(const std::string& path);
+
+}  // namespace gradlab::data

@@ -331,6 +331,50 @@ class TestViewExport : public QObject {
     delete recorder;
   }
 
+  // A replay's moments, each drawn by the caller and then captured: a frame per moment, in order.
+  void replayRecordsEachMoment() {
+    ui::TrainingCharts charts;
+    charts.follow(kRunId, 0);
+    charts.setRunStyles(twoRuns());
+    charts.resize(500, 300);
+    charts.show();
+    QTemporaryDir dir;
+    QString error;
+    ui::AnimationOptions options;
+    options.size = QSize(500, 300);
+    const QString folder = dir.filePath("replay");
+    ui::ViewRecorder recorder(&charts, ui::openFrameSink(folder, ui::AnimationFormat::PngSequence, options, &error));
+    QSignalSpy finished(&recorder, &ui::ViewRecorder::finished);
+    std::vector<size_t> shown;
+    std::vector<QImage> drawn;  // the view as it showed each moment when the next was asked for
+    recorder.followReplay(1, 3, [&](size_t moment) {
+      if (!shown.empty()) drawn.push_back(ui::renderView(charts, options.size));
+      shown.push_back(moment);
+      charts.clear();
+      for (uint64_t first = 0; first < 20 * moment; first += 10) {  // moment i: the curves up to step 20 i
+        train::Snapshot s;
+        s.runId = kRunId;
+        s.step = first + 10;
+        for (uint64_t step = first; step < s.step; ++step)
+          s.records.push_back({step, lossOf(0, step) * double(moment), 0.5});
+        charts.add(s);
+      }
+      return uint64_t(20 * moment);
+    });
+    QVERIFY(finished.wait(5000));
+    drawn.push_back(ui::renderView(charts, options.size));
+    QVERIFY2(finished[0][0].toBool(), qPrintable(finished[0][1].toString()));
+    QCOMPARE(shown, std::vector<size_t>({1, 2, 3}));
+    QCOMPARE(recorder.lastStep(), uint64_t(60));
+    QCOMPARE(filesIn(folder).size(), 3);
+    // Frame i is moment i as the view drew it (PNG is lossless), and the moments differ.
+    for (int i = 0; i < 3; ++i) {
+      const QImage frame = QImage(folder + "/" + filesIn(folder)[i]).convertToFormat(QImage::Format_RGB32);
+      QVERIFY2(frame == ui::withStep(drawn[size_t(i)], 20 * uint64_t(i + 1)), qPrintable(QString::number(i)));
+    }
+    QVERIFY(drawn[0] != drawn[1] && drawn[1] != drawn[2]);  // the curves, not only the step's label
+  }
+
   void failuresSayOneLineAndLeaveNoTornFile() {
     auto charts = chartsOfTwoRuns();
     QTemporaryDir dir;
@@ -386,6 +430,7 @@ class TestViewExport : public QObject {
     dialog->setKind(ui::ExportDialog::Kind::Gif);  // no training in this window: one line says so
     QVERIFY(!dialog->exportNow());
     QVERIFY(!dialog->message().isEmpty() && !dialog->message().contains('\n'));
+    test::screenshot(*dialog, "view_export_dialog", 50);
   }
 };
 

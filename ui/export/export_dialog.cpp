@@ -60,6 +60,7 @@ ExportDialog* ExportDialog::open(QWidget* window, QWidget* view) {
 
 ExportDialog::ExportDialog(QWidget* window) : QDialog(window), window_(window) {
   setWindowTitle(tr("Export view"));
+  setMinimumWidth(fontMetrics().averageCharWidth() * 60);  // room for a path
   views_ = new QComboBox(this);
   kinds_ = new QComboBox(this);
   for (const QString& kind : {tr("PNG image"), tr("SVG drawing"), tr("CSV data (what is drawn)"), tr("Copy image"),
@@ -71,6 +72,7 @@ ExportDialog::ExportDialog(QWidget* window) : QDialog(window), window_(window) {
   size->addWidget(width_);
   size->addWidget(new QLabel("×", this));
   size->addWidget(height_);
+  size->addStretch();
   path_ = new QLineEdit(this);
   browse_ = new QPushButton(tr("Browse…"), this);
   auto* path = new QHBoxLayout;

@@ -16,9 +16,14 @@ ViewRecorder::ViewRecorder(QWidget* view, std::unique_ptr<FrameSink> sink, QObje
   connect(settle_, &QTimer::timeout, this, [this] {
     if (!capture(pending_)) {
       stop();
-      return;
+    } else if (showMoment_) {
+      if (moment_ < lastMoment_)
+        showMoment(moment_ + 1);
+      else
+        stop();
+    } else if (pending_ >= last_) {
+      stop();
     }
-    if (pending_ >= last_) stop();
   });
 }
 
@@ -47,6 +52,18 @@ void ViewRecorder::followLive(TrainingController* controller, uint64_t first, ui
   connect(controller, &TrainingController::snapshot, this, [this](const std::shared_ptr<const train::Snapshot>& s) {
     if (s->member == 0) stepArrived(s->step);
   });
+}
+
+void ViewRecorder::followReplay(size_t first, size_t last, std::function<uint64_t(size_t)> show) {
+  showMoment_ = std::move(show);
+  lastMoment_ = std::max(first, last);
+  showMoment(first);
+}
+
+void ViewRecorder::showMoment(size_t moment) {
+  moment_ = moment;
+  pending_ = showMoment_(moment);
+  settle_->start();
 }
 
 // The frame is taken once the views drew this step; steps arriving meanwhile move it on, so a fast

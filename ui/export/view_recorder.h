@@ -1,14 +1,15 @@
 #pragma once
 // Records a view into a FrameSink: capture(step) adds the view as it is drawn now, with the step in
-// a corner. That is the entry point for a replay (the timeline): draw step N in the view, then
-// capture(N). followLive() records by itself as training goes: a frame for each new step the run
-// reports between two steps, once the views had time to draw it.
+// a corner. followLive() records by itself as training goes: a frame for each new step the run
+// reports between two steps, once the views had time to draw it. followReplay() records moments
+// already trained (the timeline's): it has each drawn in turn, then captures it.
 #include "export/frame_sink.h"
 
 #include <QObject>
 #include <QPointer>
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 
 class QTimer;
@@ -29,6 +30,9 @@ class ViewRecorder : public QObject {
   // Records the first run's steps `first`..`last` as the controller reports them; finish()es by
   // itself after `last` (or when stop() is called) and then emits finished().
   void followLive(TrainingController* controller, uint64_t first, uint64_t last);
+  // Records moments `first`..`last` of a replay: `show(i)` makes every view draw moment i and
+  // returns its step; the frame is taken once the views had time to draw it. Emits finished().
+  void followReplay(size_t first, size_t last, std::function<uint64_t(size_t)> show);
   void stop();
   // Writes the file (the sink's finish). False with error().
   bool finish();
@@ -48,15 +52,18 @@ class ViewRecorder : public QObject {
 
  private:
   void stepArrived(uint64_t step);
+  void showMoment(size_t moment);
 
   QPointer<QWidget> view_;
   std::unique_ptr<FrameSink> sink_;
   QString error_, encoder_;
   QTimer* settle_ = nullptr;
   uint64_t first_ = 0, last_ = 0, pending_ = 0, lastStep_ = 0;
-  bool any_ = false;       // a frame was captured: lastStep_ holds its step
-  bool reported_ = false;  // finished() was emitted
-  int frames_ = 0;         // after finish
+  bool any_ = false;                            // a frame was captured: lastStep_ holds its step
+  bool reported_ = false;                       // finished() was emitted
+  int frames_ = 0;                              // after finish
+  std::function<uint64_t(size_t)> showMoment_;  // a replay's; empty when live
+  size_t moment_ = 0, lastMoment_ = 0;
 };
 
 }  // namespace gradlab::ui

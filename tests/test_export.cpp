@@ -207,7 +207,9 @@ class TestExport : public QObject {
 
   void torchOnnxExportImportsAndComputesTorchsOutputs() {
     if (!pythonHas("torch")) QSKIP("python3-torch is not installed under /usr/bin/python3: the check was not run");
-    // A Sequential, and a module that flattens with x.view(-1, K) (an ONNX Reshape).
+    // A Sequential; a module that flattens with x.view(-1, K) (an ONNX Reshape); and one with the
+    // operators whose meaning GradLab's exporter writes the other way, so that export, the inverse
+    // of this import (the round trip above), is checked against torch's meaning of them too.
     const char* script = R"(import sys, torch
 from torch import nn
 torch.manual_seed(0)
@@ -218,15 +220,34 @@ class Viewed(nn.Module):
         self.fc = nn.Linear(128, 3)
     def forward(self, x):
         return self.fc(torch.relu(self.conv(x)).view(-1, 128))
+class Layers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, stride=2, padding=1, dilation=1)
+        self.prelu = nn.PReLU(4)
+        self.up = nn.ConvTranspose2d(4, 4, 3, stride=2, padding=1, output_padding=1)
+        self.inorm = nn.InstanceNorm2d(4, affine=True)
+        self.avg = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+        self.max = nn.MaxPool2d(3, stride=2, padding=1)
+        self.fc = nn.Linear(4, 3, bias=False)
+    def forward(self, x):
+        a = self.prelu(self.conv(x))
+        b = self.inorm(self.up(a))
+        c = nn.functional.elu(self.avg(b), 0.5) + torch.sigmoid(b) + torch.tanh(b)
+        d = nn.functional.leaky_relu(self.max(c), 0.2)
+        return self.fc(nn.functional.adaptive_avg_pool2d(d, 1).flatten(1))
 seq = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                     nn.Linear(64, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 3))
 with torch.no_grad():
     for bn in (seq[1], seq[6]):
         bn.running_mean.uniform_(-0.5, 0.5); bn.running_var.uniform_(0.5, 2)
         bn.weight.uniform_(0.5, 1.5); bn.bias.uniform_(-0.5, 0.5)
+layers = Layers()
+with torch.no_grad():
+    layers.prelu.weight.uniform_(0.1, 0.4); layers.inorm.weight.uniform_(0.5, 1.5); layers.inorm.bias.uniform_(-1, 1)
 x = torch.randn(5, 1, 8, 8)
 x.numpy().astype("<f4").tofile(sys.argv[1] + "/x.f32")
-for name, m in (("seq", seq), ("viewed", Viewed())):
+for name, m in (("seq", seq), ("viewed", Viewed()), ("layers", layers)):
     m.eval()
     torch.onnx.export(m, x, sys.argv[1] + "/" + name + ".onnx", opset_version=13, input_names=["image"],
                       output_names=["scores"], dynamic_axes={"image": {0: "batch"}, "scores": {0: "batch"}})
@@ -234,7 +255,7 @@ for name, m in (("seq", seq), ("viewed", Viewed())):
 )";
     const Finished made = runProgram("/usr/bin/python3", {"-c", script, dir_.path()});
     QVERIFY2(made.code == 0, qPrintable(made.output));
-    for (const QString name : {"seq", "viewed"}) {
+    for (const QString name : {"seq", "viewed", "layers"}) {
       const exporting::Model model = exporting::loadModel(path(name + ".onnx").toStdString());
       QCOMPARE(model.graph.inputs.at(0).shape, (nn::Shape{1, 8, 8}));
       const auto got = evaluate(*context_, model, readFloats(path("x.f32")), 5);

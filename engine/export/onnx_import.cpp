@@ -201,9 +201,16 @@ const persist::Tensor& Importer::constant(const onnx::NodeProto& node, int input
   return it->second;
 }
 
+// torch.onnx.export names nodes "/module/path/OpType": the module's path names the layer. A node
+// without one is named after its operator ("relu", "add_2").
 std::string Importer::uniqueName(const onnx::NodeProto& node) {
-  std::string base = identifier(node.name());
-  if (base.empty()) base = identifier(node.op_type());
+  std::string path = node.name();
+  if (const size_t slash = path.rfind('/'); slash != std::string::npos && path.find(node.op_type(), slash) == slash + 1)
+    path.erase(slash);
+  std::string base = identifier(path);
+  if (base.empty())
+    for (char c : identifier(node.op_type())) base += char(std::tolower(static_cast<unsigned char>(c)));
+  if (base.empty()) base = "node";
   std::string name = base;
   for (int i = 2; names_.count(name); ++i) name = base + "_" + std::to_string(i);
   names_.insert(name);

@@ -140,6 +140,8 @@ class HelpTest : public QObject {
     QCOMPARE(browser->currentTopic(), QString("view-depth"));
     const QString shown = browser->page()->toPlainText();
     QVERIFY2(shown.startsWith("By depth") && !shown.contains("## ") && !shown.contains("]("), qPrintable(shown));
+    browser->resize(900, 640);
+    test::screenshot(*browser, "help_by_depth", 100);
     emit browser->page()->anchorClicked(QUrl("layer-BatchNorm1d.md"));
     QCOMPARE(browser->currentTopic(), QString("layer-BatchNorm1d"));
     browser->page()->backward();
@@ -147,7 +149,9 @@ class HelpTest : public QObject {
     QCOMPARE(help::HelpBrowser::open(&window, "index"), browser);  // one help window per window
     auto* list = browser->findChild<QListWidget*>("help-topics");
     QVERIFY(list && list->count() == help::allTopics().size() + 4);  // the pages under four headings
-    emit list->itemClicked(list->item(0));                           // a heading: no page
+    QVERIFY(list->currentItem());
+    QCOMPARE(list->currentItem()->data(Qt::UserRole).toString(), QString("index"));  // the page shown
+    emit list->itemClicked(list->item(0));                                           // a heading: no page
     QCOMPARE(browser->currentTopic(), QString("index"));
     browser->showTopic("no-such-page");
     QVERIFY(browser->page()->toPlainText().contains("No help page yet"));

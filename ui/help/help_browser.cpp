@@ -55,10 +55,10 @@ HelpBrowser::HelpBrowser(QWidget* parent) : QWidget(parent, Qt::Window) {
   connect(page_, &QTextBrowser::backwardAvailable, back, &QAction::setEnabled);
   connect(page_, &QTextBrowser::forwardAvailable, forward, &QAction::setEnabled);
   connect(page_, &QTextBrowser::anchorClicked, this, &HelpBrowser::follow);
-  connect(page_, &QTextBrowser::sourceChanged, this, [this] {
-    const QString topic = currentTopic();
+  connect(page_, &QTextBrowser::sourceChanged, this, [this](const QUrl& source) {
+    const QString topic = topicOf(source);  // source() may still name the page before
     for (int i = 0; i < topics_->count(); ++i)
-      if (topics_->item(i)->data(kTopicRole).toString() == topic) topics_->setCurrentRow(i);
+      if (!topic.isEmpty() && topics_->item(i)->data(kTopicRole).toString() == topic) topics_->setCurrentRow(i);
     setWindowTitle(tr("%1 - GradLab Help").arg(topicTitle(topic)));
   });
   const auto showItem = [this](QListWidgetItem* item) {

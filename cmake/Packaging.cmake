@@ -31,6 +31,7 @@ set(CPACK_PACKAGE_CONTACT "GradLab developers <gradlab@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # gradlab_VERSION_ARCH.deb
+set(CPACK_STRIP_FILES ON)                # the programs without their symbol tables
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 # The libraries the programs link, found by dpkg-shlibdeps; the Vulkan device is a driver the
 # loader opens at run time, so it is named here (lavapipe, or any GPU's driver instead).

@@ -504,6 +504,8 @@ class TestMainWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(!action(window, "Play")->isEnabled(), 5000);
     QVERIFY2(action(window, "Play")->toolTip().contains(editor.problem()),
              qPrintable(action(window, "Play")->toolTip()));
+    // The network opened at 100%: its last layers may be a scroll away, as for a user.
+    editor.view()->ensureVisible(editor.nodeItem("logits"));
     gradlab::test::screenshot(window, "main_window_shape_error", 150);
     {  // the node in error is outlined red where the canvas shows it
       const QImage image = window.grab().toImage();
@@ -842,7 +844,8 @@ class TestMainWindow : public QObject {
       QTest::qWait(100);
       QVERIFY(none.asked.isEmpty());
     }
-    window.editor().setParam("h1", "out_features", "64");
+    window.editor().addLayer("ReLU", QPointF());  // File > New gave an empty canvas: work on it
+    QVERIFY(window.isModified());
     const auto autosaved = window.autosaveSlot()->autosaveFile();
     {
       ModalAnswer discard(QMessageBox::Discard);

@@ -75,7 +75,10 @@ Dataset loadCifar(const std::string& directory, const std::string& split) {
       throw DataError("The CIFAR file " + named(f) +
                       " is missing or not a regular file; download the binary version again.");
     const uint64_t size = fs::file_size(f, error);
-    if (error || size == 0 || size % record != 0 || size > kMaxCifarBytes)
+    if (!error && size > kMaxCifarBytes)
+      throw DataError("The CIFAR file " + named(f) + " is " + std::to_string(size >> 20) +
+                      " MiB, larger than any CIFAR file; point the dataset at the CIFAR binary files.");
+    if (error || size == 0 || size % record != 0)
       throw DataError("The CIFAR file " + named(f) + " is damaged: " + std::to_string(size) +
                       " bytes is not a whole number of " + std::to_string(record) +
                       "-byte records; download the binary version again.");

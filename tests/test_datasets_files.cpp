@@ -146,8 +146,23 @@ class TestDatasetsFiles : public QObject {
     expect("1,2,0\n1,2,1,7\n", "line 2:");
     expect("1,2,0\n1,2,1.5\n", "line 2:");
     expect("1,2,0\n\x1b[31m,2,1\n", "got '\\x1b[31m,2,1'");
-    expect("x,y,label\n1,2,0\n", "holds 1 points");
+    expect("x,y,label\n1,2,0\n", "holds 1 points; a point set needs at least 2");
     expect("", "holds 0 points");
+  }
+
+  void drawnPointsTravelInTheDatasetName() {
+    const std::vector<data::LabelledPoint> points{{0.1f, -2.5f, 0}, {1e-7f, 3.25f, 1}, {-0.333333343f, 7, 2}};
+    const std::string name = data::drawnPointsName(points);
+    QVERIFY(data::isDrawnPointsName(name));
+    QCOMPARE(data::parseDrawnPoints(name), points);  // exactly: every float's digits kept
+    data::DatasetSpec spec;
+    spec.name = name;
+    spec.validation = 0.34;
+    const auto chosen = data::chooseDataset(spec);
+    QCOMPARE(chosen.train.size() + chosen.evaluation.size(), 3u);
+    QCOMPARE(chosen.train.classes, 3u);
+    const std::string e = errorOf([] { data::parseDrawnPoints("drawn:1,2,0;1,x,1;"); });
+    QVERIFY2(e.find("the drawn points, point 2: expected x,y,label") != std::string::npos, e.c_str());
   }
 
   void pointFilesAreChosenAndCheckedBeforeReading() {

@@ -16,7 +16,8 @@ namespace gradlab::data {
 const char* const kDatasetNames =
     "fashion-mnist, idx:DIRECTORY (MNIST-format files), images:DIRECTORY (one sub-folder of PNG/JPEG/BMP images "
     "per class; images,size=WxH,skip-unreadable:DIRECTORY to resample by area averaging and skip unreadable files), "
-    "cifar:DIRECTORY (CIFAR-10/100 binary batches), points:FILE.csv (x,y,label lines), or a 2-D toy set: spiral, "
+    "cifar:DIRECTORY (CIFAR-10/100 binary batches), points:FILE.csv (x,y,label lines), drawn:x,y,label;... "
+    "(points drawn in the lab), or a 2-D toy set: spiral, "
     "circles, xor, blobs, moons";
 
 namespace {
@@ -72,6 +73,8 @@ DatasetChoice chooseDataset(const DatasetSpec& spec) {
     for (const std::string& s : folder.skipped) chosen.notes.push_back("skipped " + s);
     return chosen;
   }
+  if (isDrawnPointsName(spec.name))
+    return withValidation(makePointDataset(parseDrawnPoints(spec.name), "drawn points"), spec);
   if (spec.name.rfind("points:", 0) == 0) return withValidation(loadPointsCsv(spec.name.substr(7)), spec);
   DatasetChoice out;
   const bool idx = spec.name.rfind("idx:", 0) == 0, cifar = spec.name.rfind("cifar:", 0) == 0;

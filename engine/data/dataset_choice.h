@@ -11,7 +11,7 @@ namespace gradlab::data {
 
 struct DatasetSpec {
   // fashion-mnist | idx:DIRECTORY | images[,size=WxH][,skip-unreadable]:DIRECTORY | cifar:DIRECTORY |
-  // points:FILE.csv | spiral | circles | xor | blobs | moons
+  // points:FILE.csv | drawn:x,y,label;x,y,label;... | spiral | circles | xor | blobs | moons
   std::string name = "fashion-mnist";
   double validation = 0;  // fraction of the training data held out (0: the test split, or 0.2 of a toy set)
   uint32_t limit = 0;     // use at most this many training samples (0: all)

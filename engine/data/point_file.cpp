@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -56,7 +57,7 @@ Dataset makePointDataset(const std::vector<LabelledPoint>& points, const std::st
   return d;
 }
 
-std::vector<LabelledPoint> parsePointsCsv(const std::string& text, const std::string& source) {
+std::vector<LabelledPoint> parsePointsCsv(const std::string& text, const std::string& source, const char* unit) {
   std::vector<LabelledPoint> points;
   std::istringstream in(text);
   bool first = true;
@@ -73,15 +74,34 @@ std::vector<LabelledPoint> parsePointsCsv(const std::string& text, const std::st
     first = false;
     if (header) continue;
     if (!ok)
-      throw DataError(util::printable(source, 200) + " line " + std::to_string(number) +
+      throw DataError(util::printable(source, 200) + " " + unit + " " + std::to_string(number) +
                       ": expected x,y,label (two finite numbers and a whole-number class 0-" +
                       std::to_string(kMaxPointClasses - 1) + "), got '" + util::printable(content, 80) + "'.");
     points.push_back(p);
   }
   if (points.size() < 2)
     throw DataError(util::printable(source, 200) + " holds " + std::to_string(points.size()) +
-                    " points; a point set needs at least 2 lines of x,y,label.");
+                    " points; a point set needs at least 2 (x,y,label each).");
   return points;
+}
+
+std::string drawnPointsName(const std::vector<LabelledPoint>& points) {
+  std::string name = "drawn:";
+  char buffer[64];
+  for (const LabelledPoint& p : points) {
+    // %.9g keeps every float exactly.
+    std::snprintf(buffer, sizeof buffer, "%.9g,%.9g,%u;", double(p.x), double(p.y), p.label);
+    name += buffer;
+  }
+  return name;
+}
+
+bool isDrawnPointsName(const std::string& name) { return name.rfind("drawn:", 0) == 0; }
+
+std::vector<LabelledPoint> parseDrawnPoints(const std::string& name) {
+  std::string text = name.substr(std::min<size_t>(name.size(), 6));
+  std::replace(text.begin(), text.end(), ';', '\n');
+  return parsePointsCsv(text, "the drawn points,", "point");
 }
 
 Dataset loadPointsCsv(const std::string& path) {

@@ -7,6 +7,7 @@
 #include "nn/network.h"
 #include "nn/network_text.h"
 #include "nn/random_hash.h"
+#include "persist/run_setup.h"
 #include "support/gpu_test.h"
 #include "support/reference_pass.h"
 #include "train/training_session.h"
@@ -93,19 +94,43 @@ loss = CrossEntropyLoss(logits)
                       nn::Shape{1, 6, 5}, 7, 1e-4);
   }
 
-  // A Linear layer applies the activation after it in its forward GEMM and the activation before
-  // it in its input-gradient GEMM (with the registers kernels, the CPU devices' default): the toy
-  // MLP's forward is 3 GEMMs and the loss, its backward the loss, 5 GEMMs (the first layer has no
-  // input gradient); the activations get no dispatch of their own, and their tensors and
-  // gradients are still written (mlpGradientsMatchReference checks the values).
+  // The step builder's forward pass (train::recordForward) has a Linear layer apply the activation
+  // after it in its forward GEMM, and the backward pass the activation before it in its
+  // input-gradient GEMM (with the registers kernels, the CPU devices' default): the toy MLP's
+  // forward is 3 GEMMs and the loss, its backward the loss, 5 GEMMs (the first layer has no input
+  // gradient); the activations get no dispatch of their own, and their tensors and gradients are
+  // still written (mlpGradientsMatchReference checks the values). The network alone fuses nothing
+  // forward: every node records its own pass, 6 dispatches.
   void activationsRideOnTheirLinearLayers() {
     if (context_->kernelVariant() != gpu::KernelVariant::Registers) QSKIP("fused activations need the registers GEMM");
     nn::Network net(*context_, test::graphOf(kToyNet), 4, 11);
-    gpu::Recording forward(*context_), backward(*context_);
-    net.recordForward(forward, true);
+    gpu::Recording plain(*context_), forward(*context_), backward(*context_);
+    net.recordForward(plain, true);
+    train::recordForward(forward, net, true);
     net.recordBackward(backward);
+    QCOMPARE(plain.dispatchCount(), 6u);
     QCOMPARE(forward.dispatchCount(), 4u);
     QCOMPARE(backward.dispatchCount(), 6u);
+  }
+
+  // A Linear layer with DropConnect describes its product with the masked weights: its forward
+  // pass records the mask, and the step builder the product with the ReLU after it (the mask, 2
+  // GEMMs and the loss instead of 5 passes), matching the reference.
+  void dropConnectLayerCarriesItsActivation() {
+    const char* text = R"(input x: 3
+h = Linear(x, out_features=8, dropconnect=0.5)
+a = ReLU(h)
+logits = Linear(a, out_features=3)
+loss = CrossEntropyLoss(logits)
+)";
+    checkWholeNetwork(text, nn::Shape{3}, 6, 1e-4);
+    if (context_->kernelVariant() != gpu::KernelVariant::Registers) return;
+    nn::Network net(*context_, test::graphOf(text), 6, 11);
+    gpu::Recording plain(*context_), forward(*context_);
+    net.recordForward(plain, true);
+    train::recordForward(forward, net, true);
+    QCOMPARE(plain.dispatchCount(), 5u);
+    QCOMPARE(forward.dispatchCount(), 4u);
   }
 
   void lenetAndResidualGradientsMatchReference() {
@@ -621,6 +646,33 @@ loss = CrossEntropyLoss(logits)
     options.learningRate = -1;
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                              train::TrainingSession(*context_, test::graphOf(kToyNet), data, nullptr, options));
+  }
+
+  // A rate set on the fly is held to the range a run's setup takes (persist::runSetup's --lr), in
+  // its words, and a refused one leaves the session's rate as it was.
+  void learningRateOnTheFlyIsCheckedAsTheRunSetupChecksIt() {
+    const auto data = data::makeToyDataset("spiral", data::ToyOptions{64, 0.1, 3, 4});
+    train::TrainingOptions options;
+    options.batch = 8;
+    train::TrainingSession session(*context_, test::graphOf(kToyNet), data, nullptr, options);
+    auto refusal = [](auto&& attempt) -> std::string {
+      try {
+        attempt();
+      } catch (const std::invalid_argument& e) {
+        return e.what();
+      }
+      return "(accepted)";
+    };
+    for (const char* rate : {"2000000", "-1", "nan"}) {
+      persist::TrainingSettings settings;
+      settings.optimizerValues["lr"] = rate;
+      const std::string setup = refusal([&] { persist::runSetup(settings); });
+      QVERIFY2(setup.starts_with("--lr: "), setup.c_str());
+      QCOMPARE(refusal([&] { session.setLearningRate(std::stod(rate)); }), setup);
+    }
+    QCOMPARE(float(session.currentLearningRate()), float(options.learningRate));
+    session.setLearningRate(1e6);
+    QCOMPARE(session.currentLearningRate(), 1e6);
   }
 
   void fashionMnistSubsetLearns() {

@@ -109,7 +109,7 @@ void printBreakdown(nn::Network& net, double stepMs) {
   gpu::Buffer control(net.context(), train::kControlBlockBytes);
   const train::ControlBlock clear = train::ControlBlock::clearAt(0.0f);
   control.upload(&clear, sizeof clear);
-  net.recordForward(rec, true);
+  train::recordForward(rec, net, true);
   optim::Sgd sgd(0);
   train::StepBuilder step(net, sgd, train::planStepFusion(true, false, &sgd), control);
   step.recordBackward(rec);

@@ -14,6 +14,7 @@
 #include "nn/network_text.h"
 #include "train/device_fit.h"
 #include "train/run_set.h"
+#include "train/step_builder.h"
 
 #include <cstdio>
 #include <fstream>
@@ -71,7 +72,7 @@ int probeCommand(const std::vector<std::string>& args) {
   }
   const bool gradients = o.has("gradients");
   gpu::Recording rec(context);
-  net.recordForward(rec, gradients);
+  train::recordForward(rec, net, gradients);
   if (gradients) net.recordBackward(rec);
   context.run(rec);
   train::Probes probes(net);

@@ -1,5 +1,7 @@
 #include "analysis/effective_receptive_field.h"
 
+#include "train/step_builder.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -42,7 +44,7 @@ EffectiveReceptiveField effectiveReceptiveField(nn::Network& net, const Unit& un
   for (uint32_t b = 0; b < batch; ++b) seed[b * outCount + hot] = 1.0f;
   net.gradient(node).upload(seed.data(), seed.size() * 4);
   gpu::Recording rec(net.context());
-  net.recordForward(rec, false);
+  train::recordForward(rec, net, false);
   net.recordBackwardFrom(rec, node, false);
   net.context().run(rec);
 

@@ -1,6 +1,7 @@
 #include "analysis/gradient_check.h"
 
 #include "nn/initializer.h"
+#include "train/step_builder.h"
 
 #include <algorithm>
 #include <cmath>
@@ -273,7 +274,7 @@ std::vector<std::string> GradientCheckReport::failedLayers() const {
 
 GradientCheckReport checkGradients(nn::Network& net, const GradientCheckOptions& options) {
   gpu::Recording rec(net.context());
-  net.recordForward(rec, true);
+  train::recordForward(rec, net, true);
   net.recordBackward(rec);
   if (options.afterBackward) options.afterBackward(rec, net);
   net.context().run(rec);

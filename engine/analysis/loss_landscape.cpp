@@ -3,6 +3,7 @@
 #include "gpu/context.h"
 #include "spirv/shaders.h"
 #include "train/control_kernels.h"
+#include "train/step_builder.h"
 
 #include <algorithm>
 #include <chrono>
@@ -168,7 +169,7 @@ void LossLandscape::record() {
   const data::DeviceDataset::Target target{net_.input(), net_.labels(), net_.step(), batch};
   for (uint32_t first = 0; first < n; first += batch) {
     dataset_->recordEvalBatch(rec, target, first);
-    net_.recordForward(rec, false);
+    train::recordForward(rec, net_, false);
     const struct { uint32_t classes, valid, first; } push{net_.classes(), std::min(batch, n - first), first == 0};
     rec.dispatch(
         context.kernel(kMetrics, {1, 1, 1}),

@@ -35,6 +35,18 @@ struct ForwardPass {
   gpu::BufferRange labels;  // losses: one uint32 class index per sample
   gpu::BufferRange step;    // a uint32 step counter on the device: randomness differs each step
   uint32_t seed = 0;        // the run's seed: randomness is reproducible
+  // Set when the caller records the product outputProduct() describes: forward() then records
+  // only what comes before it.
+  bool productByCaller = false;
+};
+
+// A forward pass that ends in one product, described as data: the output is op(A) op(B) + bias
+// (bias: N floats added to every row; empty for none), C packed. A Linear layer's: y = x W^T + b.
+// Whoever records the forward pass (train/step_builder.h) may record it itself, with the
+// point-wise activation after the layer applied as the GEMM stores it.
+struct OutputProduct {
+  ops::GemmShape shape;
+  gpu::BufferRange a, b, bias;
 };
 
 // A parameter gradient that is one product, described as data: the gradient of params[param] is
@@ -124,21 +136,15 @@ class Layer {
   virtual void forward(const ForwardPass& pass) const = 0;
   virtual void backward(const BackwardPass& pass) const = 0;
 
-  // Network fuses a point-wise activation into the layer before or after it where that layer can
-  // (a Linear layer does it in its GEMMs: one pass and one dispatch fewer each way):
-  //   forwardThenActivation records this layer's forward and, if it can, `activation` applied to
-  //   its output, written to `activationOutput`; it returns whether it did (the caller records the
-  //   activation's own forward otherwise).
-  //   backwardThroughActivation records this layer's backward where input 0 is the output y = f(x)
-  //   of `activation` and, if it can, the gradient of x too: gradient of y * f'(x), written
-  //   (not added) to `activationInputGradient`; it returns whether it did.
-  // The defaults fuse nothing.
+  // What may be fused across layers, described by the layers and decided by their callers:
+  //   pointwiseActivation: this layer is a point-wise activation another layer's GEMM can apply.
+  //   outputProduct: the product this layer's forward pass `pass` ends with (train/step_builder.h
+  //   records it with the activation after it); none by default (forward() records it all).
+  //   backwardThroughActivation (nn::Network's backward pass calls it) records this layer's backward where input 0 is
+  //   the output y = f(x) of `activation` and, if it can, the gradient of x too: gradient of y * f'(x), written (not
+  //   added) to `activationInputGradient`; it returns whether it did (by default, not).
   virtual std::optional<PointwiseActivation> pointwiseActivation() const { return std::nullopt; }
-  virtual bool forwardThenActivation(const ForwardPass& pass, const PointwiseActivation& /*activation*/,
-                                     gpu::BufferRange /*activationOutput*/) const {
-    forward(pass);
-    return false;
-  }
+  virtual std::optional<OutputProduct> outputProduct(const ForwardPass& /*pass*/) const { return std::nullopt; }
   virtual bool backwardThroughActivation(const BackwardPass& pass, const PointwiseActivation& /*activation*/,
                                          gpu::BufferRange /*activationInput*/,
                                          gpu::BufferRange /*activationInputGradient*/) const {

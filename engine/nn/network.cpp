@@ -90,7 +90,7 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
   }
   const std::vector<uint64_t>& offsets = plan.paramOffsets;
   const uint64_t total = plan.paramFloats;
-  planActivationFusion();
+  planBackwardActivationFusion();
   values_ = floats(total);
   grads_ = floats(total);
   for (size_t k = 0; k < params_.size(); ++k) {
@@ -102,16 +102,13 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
 
 Network::~Network() = default;
 
-void Network::planActivationFusion() {
+void Network::planBackwardActivationFusion() {
   std::vector<int> consumers(nodes_.size(), 0);
   for (const auto& node : graph_.nodes)
     for (const auto& in : node.inputs)
       if (int j = nodeIndex(in); j >= 0) ++consumers[j];
   for (size_t j : analysis_.order) {
-    if (!nodes_[j].layer->pointwiseActivation()) continue;
-    const int before = nodeIndex(graph_.nodes[j].inputs[0]);
-    if (before >= 0 && nodes_[before].activationAfter < 0) nodes_[before].activationAfter = int(j);
-    if (consumers[j] != 1) continue;
+    if (!nodes_[j].layer->pointwiseActivation() || consumers[j] != 1) continue;
     for (size_t c = 0; c < graph_.nodes.size(); ++c)
       if (graph_.nodes[c].inputs.size() == 1 && graph_.nodes[c].inputs[0] == graph_.nodes[j].name)
         nodes_[c].activationBefore = int(j);
@@ -170,31 +167,25 @@ std::vector<Network::StateTensor> Network::runningStatistics() const {
   return out;
 }
 
+ForwardPass Network::forwardPass(gpu::Recording& rec, size_t node, bool training) const {
+  const NodeState& state = nodes_.at(node);
+  ForwardPass pass{rec};
+  pass.batch = batch_;
+  pass.training = training;
+  for (const auto& in : graph_.nodes[node].inputs) pass.inputs.push_back(inputRange(in));
+  pass.output = *state.output;
+  for (size_t k : state.params) pass.params.push_back(params_[k].value);
+  for (const auto& b : state.buffers) pass.buffers.push_back(*b);
+  pass.workspace = *state.workspace;
+  pass.labels = *labels_;
+  pass.step = *step_;
+  pass.seed = seed_;
+  return pass;
+}
+
 void Network::recordForward(gpu::Recording& rec, bool training) const {
-  std::vector<int> doneBy(nodes_.size(), -1);  // activations applied by the node before them
   for (size_t i : analysis_.order) {
-    const NodeState& node = nodes_[i];
-    if (doneBy[i] >= 0) {
-      if (profiling_) rec.timestamp("forward " + graph_.nodes[i].name + " (in " + graph_.nodes[doneBy[i]].name + ")");
-      continue;
-    }
-    ForwardPass pass{rec};
-    pass.batch = batch_;
-    pass.training = training;
-    for (const auto& in : graph_.nodes[i].inputs) pass.inputs.push_back(inputRange(in));
-    pass.output = *node.output;
-    for (size_t k : node.params) pass.params.push_back(params_[k].value);
-    for (const auto& b : node.buffers) pass.buffers.push_back(*b);
-    pass.workspace = *node.workspace;
-    pass.labels = *labels_;
-    pass.step = *step_;
-    pass.seed = seed_;
-    if (const int j = node.activationAfter; j >= 0) {
-      if (node.layer->forwardThenActivation(pass, *nodes_[j].layer->pointwiseActivation(), *nodes_[j].output))
-        doneBy[j] = int(i);
-    } else {
-      node.layer->forward(pass);
-    }
+    nodes_[i].layer->forward(forwardPass(rec, i, training));
     if (profiling_) rec.timestamp("forward " + graph_.nodes[i].name);
   }
 }

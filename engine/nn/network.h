@@ -116,7 +116,14 @@ class Network {
   // Sets every parameter (and running statistic) to its initial value for `seed`.
   void initialize(uint32_t seed);
 
+  // Every node's forward pass as its layer records it, nothing fused across layers: the reference
+  // the fused forward (train::recordForward) must match. `training`: dropout and BatchNorm's mode.
   void recordForward(gpu::Recording& rec, bool training) const;
+  // The forward pass of `node` alone, its buffers filled in, for a caller that records the passes
+  // its own way (train::recordForward).
+  ForwardPass forwardPass(gpu::Recording& rec, size_t node, bool training) const;
+  // The node named `name` (an index into Graph::nodes); -1: the network input.
+  int nodeIndex(const std::string& name) const;
   // After recordForward(rec, true): every gradient the loss depends on. With `recordGradient`, the
   // parameter gradients layers describe as products are handed to it, each right after its layer's
   // backward pass, instead of being recorded plainly (train::StepBuilder's hook).
@@ -129,6 +136,7 @@ class Network {
   // With profiling on, the passes write a timestamp after each layer, labelled "forward NAME" and
   // "backward NAME" (Recording::timings), for per-layer times.
   void setProfiling(bool on) { profiling_ = on; }
+  bool profiling() const { return profiling_; }
 
   // The whole network in double precision with the layers' references. `params` in parameters()
   // order; returns activations and gradients per node and gradients per parameter.
@@ -150,17 +158,16 @@ class Network {
     // parameters, or something before it does. Layers right after the input (a first Flatten or
     // convolution) skip computing gradients nobody uses.
     bool needsGradient = false;
-    // Point-wise activations fused into this node's passes where its layer can (Layer::
-    // forwardThenActivation, backwardThroughActivation): the activation node reading this node's
-    // output, and the one whose output is this node's input 0 and read by nothing else; -1: none.
-    int activationAfter = -1, activationBefore = -1;
+    // The point-wise activation whose output is this node's input 0 and read by nothing else,
+    // fused into this node's backward pass where its layer can (Layer::backwardThroughActivation);
+    // -1: none.
+    int activationBefore = -1;
   };
   gpu::BufferRange inputRange(const std::string& name) const;
   gpu::BufferRange gradRange(const std::string& name) const;
-  int nodeIndex(const std::string& name) const;  // -1: the network input
   // The backward passes of the `active` nodes, last to first; `neededGradient(j)` says whether
   // anyone uses d / d output of node j (-1: the network input).
-  void planActivationFusion();  // sets NodeState::activationAfter and activationBefore
+  void planBackwardActivationFusion();  // sets NodeState::activationBefore
   void recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
                         const std::function<bool(int)>& neededGradient,
                         const GradientRecorder& recordGradient = {}) const;

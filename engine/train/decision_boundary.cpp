@@ -1,5 +1,7 @@
 #include "train/decision_boundary.h"
 
+#include "train/step_builder.h"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -69,7 +71,7 @@ DecisionBoundaryProbe::DecisionBoundaryProbe(nn::Network& network, const GridExt
   for (uint32_t chunk = 0; chunk < chunks; ++chunk) {
     rec.copy(gpu::floats(*pointBuffer_, uint64_t(chunk) * batch * 2, batch * 2),
              gpu::floats(network.input(), 0, batch * 2));
-    network.recordForward(rec, false);
+    train::recordForward(rec, network, false);
     rec.copy(gpu::floats(logits, 0, uint64_t(batch) * scores_),
              gpu::floats(*scoreBuffer_, uint64_t(chunk) * batch * scores_, uint64_t(batch) * scores_));
   }

@@ -32,7 +32,56 @@ std::vector<optim::ParamRef> remaining(const std::vector<optim::ParamRef>& refs,
   return rest;
 }
 
+// For each node, the point-wise activation that reads its output first (in forward order), which
+// its GEMM may apply; -1: none.
+std::vector<int> activationsAfter(const nn::Network& net) {
+  std::vector<int> after(net.graph().nodes.size(), -1);
+  for (size_t j : net.analysis().order) {
+    if (!net.layer(j).pointwiseActivation()) continue;
+    const int before = net.nodeIndex(net.graph().nodes[j].inputs[0]);
+    if (before >= 0 && after[size_t(before)] < 0) after[size_t(before)] = int(j);
+  }
+  return after;
+}
+
+// The forward pass of the node `pass` is for with `activation` (node `activationNode`) applied by
+// its product's GEMM; returns whether the GEMM applied it (the activation's own pass is due if not).
+bool recordForwardThenActivation(const nn::Network& net, const nn::ForwardPass& pass, size_t node,
+                                 size_t activationNode) {
+  const std::optional<nn::OutputProduct> product = net.layer(node).outputProduct(pass);
+  if (!product) {
+    net.layer(node).forward(pass);
+    return false;
+  }
+  nn::ForwardPass before = pass;
+  before.productByCaller = true;
+  net.layer(node).forward(before);
+  const nn::PointwiseActivation f = *net.layer(activationNode).pointwiseActivation();
+  const ops::GemmActivation epilogue{f.op, f.param, false, net.activation(activationNode), {}, {}};
+  return ops::gemm(pass.rec, product->shape, product->a, product->b, pass.output, gpu::KernelVariant::Auto, {},
+                   {.bias = product->bias, .epilogue = epilogue})
+      .epilogue;
+}
+
 }  // namespace
+
+void recordForward(gpu::Recording& rec, const nn::Network& net, bool training) {
+  const std::vector<int> after = activationsAfter(net);
+  std::vector<int> doneBy(after.size(), -1);  // activations applied by the node before them
+  for (size_t i : net.analysis().order) {
+    const std::string& name = net.graph().nodes[i].name;
+    if (doneBy[i] >= 0) {
+      if (net.profiling()) rec.timestamp("forward " + name + " (in " + net.graph().nodes[doneBy[i]].name + ")");
+      continue;
+    }
+    const nn::ForwardPass pass = net.forwardPass(rec, i, training);
+    if (after[i] < 0)
+      net.layer(i).forward(pass);
+    else if (recordForwardThenActivation(net, pass, i, size_t(after[i])))
+      doneBy[size_t(after[i])] = int(i);
+    if (net.profiling()) rec.timestamp("forward " + name);
+  }
+}
 
 std::vector<optim::ParamRef> parameterRefs(nn::Network& net) {
   std::vector<optim::ParamRef> refs;

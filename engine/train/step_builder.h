@@ -1,14 +1,14 @@
 #pragma once
-// The one place that turns a network and its optimizer into the recorded backward pass, gradient
-// check and update of a training step, and owns every decision about fusing them: whether each
+// The one place that turns a network and its optimizer into the recorded forward pass, backward
+// pass, gradient check and update of a training step, and owns every decision about fusing them:
+// whether a point-wise activation rides on the GEMM of the layer before it; whether each
 // parameter gradient a layer describes as a product (nn::GradientProduct) is stored plainly,
 // stored and checked for values that are not finite in the same GEMM, or never stored because
 // that GEMM takes the SGD step in place; whether the step then needs a check pass of its own; and
-// which parameters the optimizer still updates. Layers know none of this. (The forward pass's
-// activation epilogues are planned by nn::Network, which evaluation passes share.)
+// which parameters the optimizer still updates. Layers know none of this.
 //
-// A step is recorded as: recordBackward, then whatever changes gradients (penalties, clipping),
-// then recordCheck and recordUpdate.
+// A step is recorded as: recordForward, StepBuilder::recordBackward, then whatever changes
+// gradients (penalties, clipping), then recordCheck and recordUpdate.
 #include "gpu/recording.h"
 #include "nn/network.h"
 #include "optim/optimizer.h"
@@ -16,6 +16,13 @@
 #include <vector>
 
 namespace gradlab::train {
+
+// The forward pass of `net`, each point-wise activation that reads the output of a layer ending in
+// a product (nn::Layer::outputProduct) applied by that product's GEMM as it stores it: one pass
+// and one dispatch fewer, the layer's own output still written. Training steps and the analyses
+// (evaluation, landscape, gradient check, receptive field) record their forward passes with it;
+// nn::Network::recordForward is the unfused pass it must match.
+void recordForward(gpu::Recording& rec, const nn::Network& net, bool training);
 
 // The network's parameters as the update stages see them.
 std::vector<optim::ParamRef> parameterRefs(nn::Network& net);

@@ -3,6 +3,7 @@
 #include "spirv/shaders.h"
 #include "train/control_kernels.h"
 #include "train/device_fit.h"
+#include "util/option_ranges.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,6 +31,10 @@ const gpu::KernelSpec kMetrics{
 constexpr uint32_t kRingSize = 4096;       // per-step records kept on the device
 constexpr uint32_t kEvalSlot = kRingSize;  // one more record for evaluations
 
+// Every rate a session takes, at its start or on the fly: refused in the run setup's words
+// (persist/run_setup.h), "--lr: 2000000 is out of range [0, 1000000]".
+void checkLearningRate(double rate) { util::checkNumber("--lr", rate, util::ranges::kLearningRate); }
+
 }  // namespace
 
 bool takesSgdInBackward(const TrainingOptions& options, const optim::Optimizer* optimizer) {
@@ -41,8 +46,7 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
                                  std::unique_ptr<optim::Optimizer> optimizer)
     : context_(context), options_(options),
       optimizer_(optimizer ? std::move(optimizer) : std::make_unique<optim::Sgd>(options.learningRate)) {
-  if (!(options.learningRate >= 0) || !std::isfinite(options.learningRate))
-    throw std::invalid_argument("The learning rate must be a finite number >= 0");
+  checkLearningRate(options.learningRate);
   // Before any allocation: a run that cannot fit the device says which layer or dataset and why.
   requireDeviceFit(sessionFitRequest(graph, train, validation, options, optimizer_.get()), context.device());
   network_ = std::make_unique<nn::Network>(context, graph, options.batch, options.seed, options.conv);
@@ -65,8 +69,7 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
   ring_ = std::make_unique<gpu::Buffer>(context, (kRingSize + 1) * 16, /*hostMapped=*/true);
   // The initial rate is the optimizer's (an explicit one's own lr; the default SGD's is options.learningRate).
   learningRate_ = optimizer_->learningRate();
-  if (!(learningRate_ >= 0) || !std::isfinite(learningRate_))
-    throw std::invalid_argument("The learning rate must be a finite number >= 0");
+  checkLearningRate(learningRate_);
   options_.learningRate = learningRate_;
   options_.schedule.lr0 = learningRate_;
   optim::validate(options_.schedule);
@@ -95,7 +98,7 @@ std::unique_ptr<gpu::Recording> TrainingSession::recordStep(bool inBackward) {
   if (baseRate_) optim::recordSchedule(rec, options_.schedule, *baseRate_, *control_, net.step());
   const data::DeviceDataset::Target target{net.input(), net.labels(), net.step(), net.batch()};
   train_->recordTrainingBatch(rec, target, options_.seed, options_.augmentation);
-  net.recordForward(rec, true);
+  train::recordForward(rec, net, true);
   const MetricsPush push{.batch = net.batch(),
                          .classes = net.classes(),
                          .valid = net.batch(),
@@ -273,8 +276,7 @@ void TrainingSession::writeControl(const ControlBlock& control) { control_->uplo
 double TrainingSession::currentLearningRate() const { return readControl().learningRate(); }
 
 void TrainingSession::setLearningRate(double rate) {
-  if (!(rate >= 0) || !std::isfinite(rate))
-    throw std::invalid_argument("The learning rate must be a finite number >= 0");
+  checkLearningRate(rate);
   learningRate_ = rate;
   options_.schedule.lr0 = rate;
   if (baseRate_) {
@@ -339,7 +341,7 @@ Evaluation TrainingSession::evaluate(data::DeviceDataset& dataset, std::unique_p
     const data::DeviceDataset::Target target{net.input(), net.labels(), net.step(), batch};
     for (uint32_t first = 0; first < n; first += batch) {
       dataset.recordEvalBatch(rec, target, first);
-      net.recordForward(rec, false);
+      train::recordForward(rec, net, false);
       const MetricsPush push{.batch = batch,
                              .classes = net.classes(),
                              .valid = std::min(batch, n - first),
@@ -378,7 +380,7 @@ void TrainingSession::diagnose(const ControlBlock& control) {
     gpu::Recording rec(context_, 0);
     train_->recordTrainingBatch(rec, {net.input(), net.labels(), net.step(), net.batch()}, options_.seed,
                                 options_.augmentation);
-    net.recordForward(rec, true);
+    train::recordForward(rec, net, true);
     net.recordBackward(rec);
     context_.run(rec);
     const uint32_t next = uint32_t(step_);

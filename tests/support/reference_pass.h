@@ -5,6 +5,7 @@
 #include "gpu/context.h"
 #include "gpu/recording.h"
 #include "nn/network.h"
+#include "train/step_builder.h"
 
 #include <cstdint>
 #include <vector>
@@ -18,15 +19,16 @@ inline std::vector<uint32_t> spreadLabels(uint32_t batch, uint32_t classes, uint
   return labels;
 }
 
-// Uploads `input` and `labels`, runs one training forward and backward pass of `net` (step 0), and
-// returns the reference of that pass from the parameter values the device holds.
+// Uploads `input` and `labels`, runs one training forward and backward pass of `net` (step 0) as
+// a training step records them (activations fused into GEMMs), and returns the reference of that pass from the
+// parameter values the device holds.
 inline nn::Network::Reference trainingPassWithReference(gpu::Context& context, nn::Network& net,
                                                         const std::vector<float>& input,
                                                         const std::vector<uint32_t>& labels) {
   net.input().upload(input.data(), input.size() * 4);
   net.labels().upload(labels.data(), labels.size() * 4);
   gpu::Recording rec(context);
-  net.recordForward(rec, true);
+  train::recordForward(rec, net, true);
   net.recordBackward(rec);
   context.run(rec);
   std::vector<nn::RefTensor> params;

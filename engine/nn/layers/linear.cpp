@@ -32,10 +32,24 @@ class Linear final : public Layer {
 
   uint64_t workspaceFloats(uint32_t) const override { return dropconnect_ > 0 ? maskOffset() + weights() : 0; }
 
-  void forward(const ForwardPass& p) const override { recordForward(p, std::nullopt); }
-  bool forwardThenActivation(const ForwardPass& p, const PointwiseActivation& activation,
-                             gpu::BufferRange activationOutput) const override {
-    return recordForward(p, ops::GemmActivation{activation.op, activation.param, false, activationOutput, {}, {}});
+  // DropConnect's masked weights first (they are the product's B), then y = x W^T + b unless the
+  // caller records it.
+  void forward(const ForwardPass& p) const override {
+    if (dropconnect_ > 0) recordDropConnect(p);
+    if (p.productByCaller) return;
+    const OutputProduct y = *outputProduct(p);
+    ops::gemm(p.rec, y.shape, y.a, y.b, p.output, gpu::KernelVariant::Auto, {}, {.bias = y.bias});
+  }
+  std::optional<OutputProduct> outputProduct(const ForwardPass& p) const override {
+    OutputProduct y;
+    y.shape.M = p.batch;
+    y.shape.N = out_;
+    y.shape.K = in_;
+    y.shape.transB = true;
+    y.a = p.inputs[0];
+    y.b = dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0];
+    if (bias_) y.bias = p.params[1];
+    return y;
   }
 
   void backward(const BackwardPass& p) const override { recordBackward(p, std::nullopt); }
@@ -94,27 +108,15 @@ class Linear final : public Layer {
   }
 
  private:
-  // The forward GEMM, with the activation after this layer as its epilogue when given; returns
-  // whether the GEMM applied it.
-  bool recordForward(const ForwardPass& p, const std::optional<ops::GemmActivation>& activation) const {
-    ops::GemmShape s;
-    s.M = p.batch;
-    s.N = out_;
-    s.K = in_;
-    s.transB = true;
-    if (dropconnect_ > 0) {
-      struct {
-        uint32_t n, seed;
-        float p, scale;
-      } push{uint32_t(weights()), p.seed, dropconnect_, float(1.0 / (1.0 - double(dropconnect_)))};
-      const auto& kernel = p.rec.context().kernel(kDropConnect, {256, 1, 1}, {p.training ? 1u : 0u});
-      const gpu::WorkGroup groups{std::clamp<uint32_t>(uint32_t((weights() + 255) / 256), 1, 4096), 1, 1};
-      p.rec.dispatch(kernel, {p.params[0], p.step, maskedWeight(p.workspace), mask(p.workspace)}, push, groups);
-    }
-    return ops::gemm(p.rec, s, p.inputs[0], dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0], p.output,
-                     gpu::KernelVariant::Auto, {},
-                     {.bias = bias_ ? p.params[1] : gpu::BufferRange{}, .epilogue = epilogueOf(activation)})
-        .epilogue;
+  // W * M / (1 - p) and the mask M / (1 - p) into the workspace (W itself and ones in eval).
+  void recordDropConnect(const ForwardPass& p) const {
+    struct {
+      uint32_t n, seed;
+      float p, scale;
+    } push{uint32_t(weights()), p.seed, dropconnect_, float(1.0 / (1.0 - double(dropconnect_)))};
+    const auto& kernel = p.rec.context().kernel(kDropConnect, {256, 1, 1}, {p.training ? 1u : 0u});
+    const gpu::WorkGroup groups{std::clamp<uint32_t>(uint32_t((weights() + 255) / 256), 1, 4096), 1, 1};
+    p.rec.dispatch(kernel, {p.params[0], p.step, maskedWeight(p.workspace), mask(p.workspace)}, push, groups);
   }
 
   // The backward GEMMs, the input gradient's with `activation` (backward) as its epilogue when

@@ -32,7 +32,8 @@ layout(constant_id = 7) const uint VEC_C = 0;
 // Set by the host on CPU devices whose subgroups have 8 lanes or more and can shuffle: the rows of A
 // a work group shares are loaded once per subgroup and handed round by subgroupShuffle. On a CPU
 // device every lane's load is its own memory access even when all lanes read the same address,
-// and these loads were most of the kernel's time (2.7 -> 5.4 GFLOP/s at 512^3 on lavapipe, 2026-11-30).
+// and these loads were most of the kernel's time (docs/BENCHMARK_DIARY.md: rows of A loaded once
+// per subgroup).
 layout(constant_id = 8) const uint SHARE_A = 0;
 
 // Tile of C per invocation, chosen per shape by engine/ops/gemm.cpp (registerTile): 16 x 8 unless

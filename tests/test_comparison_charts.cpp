@@ -383,7 +383,7 @@ class ComparisonChartsTest : public QObject {
     verifyTextsWhole(window.charts());
   }
 
-  // With no run styles, a lone run as before: its own legend inside the chart, no set legend.
+  // With no run styles, a lone run: its own legend inside the chart, no set legend.
   void loneRunKeepsItsLegend() {
     ui::TrainingCharts charts;
     charts.resize(900, 380);

@@ -236,7 +236,7 @@ class TestComparisonViews : public QObject {
     for (const QLabel* header : view.headers()) QVERIFY2(labelWhole(*header), qPrintable(header->text()));
   }
 
-  // A run alone (no styles) fills the grid as before: four panels a row, no headers, the
+  // A run alone (no styles) fills the grid as a single run's view does: four panels a row, no headers, the
   // palette's highlight for bars, each panel's own bins.
   void histogramsOfOneRunAsBefore() {
     ui::LayerHistogramsView view;
@@ -325,7 +325,7 @@ class TestComparisonViews : public QObject {
     QVERIFY2(view.elidedLabels().isEmpty(), qPrintable(view.elidedLabels().join(" | ")));
   }
 
-  // A run alone (no styles) is drawn as before: one untitled panel with a plain frame.
+  // A run alone (no styles) is drawn as a single run's view: one untitled panel with a plain frame.
   void decisionBoundaryOfOneRunAsBefore() {
     ui::DecisionBoundaryView view;
     view.resize(520, 460);

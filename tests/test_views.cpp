@@ -778,7 +778,7 @@ class TestViews : public QObject {
     panel.setOptimizers("sgd; adamm");
     panel.play();
     oneLine("unknown optimizer 'adamm'");
-    // A start where the surface overflows single precision (the crash of issue 17).
+    // A start where the surface overflows single precision: one line, no crash.
     panel.setSurface("quadratic");
     panel.setOptimizers("adam");
     panel.setStart(1e20, 1e20);

@@ -75,7 +75,7 @@ static_assert(sizeof(GemmKey) == 13 * 4, "one word per specialisation constant, 
 // Tile of C per invocation of the registers kernel (shaders/gemm_registers.glsl, ROWS x 4 COLS4):
 // 16 x 8, or smaller where C is thinner than a work group's tile, whose unused rows and columns
 // would cost as much as used ones (C1's 6 x 50176 product, the 6 x 25 and 16 x 150 weight
-// gradients: 2-3x faster with fitted tiles on lavapipe, 2026-11-30).
+// gradients; the measurements are in docs/BENCHMARK_DIARY.md).
 struct RegisterTile {
   uint32_t rows, cols;
 };

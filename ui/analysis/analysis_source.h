@@ -22,7 +22,7 @@ using ParameterMap = std::map<std::string, std::vector<float>>;
 // The tensors of a probe that snapshots every parameter (RunConfig::weightSnapshots).
 ParameterMap parametersOf(const train::ProbeReport& report);
 
-// One run of a run set (issue #15) as the analysis views see it. Fill one per run of the set, the
+// One run of a run set (train::Run's members) as the analysis views see it. Fill one per run of the set, the
 // first run (the experiment itself) first; every field is that run's own.
 struct RunAnalysis {
   RunStyle style;   // member, label, legend text, colour, line style; !visible: left off the views

@@ -15,8 +15,9 @@ const gpu::KernelSpec kBiasAdd{"bias_add", spirv::bias_add, {Access::ReadFloatTe
 const gpu::KernelSpec kChannelSum{"channel_sum", spirv::channel_sum, {Access::ReadVec4Texels, Access::ReadWrite}, 12};
 const gpu::KernelSpec kChannelSumSmall{
     "channel_sum_small", spirv::channel_sum_small, {Access::ReadFloatTexels, Access::ReadWrite}, 12};
-// Below this many values per channel one invocation sums a channel alone: a 256-wide work group per
-// channel cost ~5 ms for a 256-wide Linear layer's bias gradient at batch 64 on lavapipe (2026-11-30).
+// Below this many values per channel one invocation sums a channel alone: a 256-wide work group
+// would sit mostly idle over a Linear layer's bias gradient, one value per sample, and its
+// start-up costs more than the sum (docs/BENCHMARK_DIARY.md has the figures).
 constexpr uint64_t kGroupPerChannelFrom = 1024;
 }  // namespace
 

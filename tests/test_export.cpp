@@ -207,9 +207,10 @@ class TestExport : public QObject {
 
   void torchOnnxExportImportsAndComputesTorchsOutputs() {
     if (!pythonHas("torch")) QSKIP("python3-torch is not installed under /usr/bin/python3: the check was not run");
-    // A Sequential; a module that flattens with x.view(-1, K) (an ONNX Reshape); and one with the
-    // operators whose meaning GradLab's exporter writes the other way, so that export, the inverse
-    // of this import (the round trip above), is checked against torch's meaning of them too.
+    // A Sequential; modules that flatten with x.view(-1, K) and x.view(x.size(0), -1) (a Reshape,
+    // the latter of a shape computed from the input's); and one with the operators whose meaning
+    // GradLab's exporter writes the other way, so that export, the inverse of this import (the
+    // round trip above), is checked against torch's meaning of them too.
     const char* script = R"(import sys, torch
 from torch import nn
 torch.manual_seed(0)
@@ -220,6 +221,9 @@ class Viewed(nn.Module):
         self.fc = nn.Linear(128, 3)
     def forward(self, x):
         return self.fc(torch.relu(self.conv(x)).view(-1, 128))
+class Sized(Viewed):
+    def forward(self, x):
+        return self.fc(torch.relu(self.conv(x)).view(x.size(0), -1))
 class Layers(nn.Module):
     def __init__(self):
         super().__init__()
@@ -247,7 +251,7 @@ with torch.no_grad():
     layers.prelu.weight.uniform_(0.1, 0.4); layers.inorm.weight.uniform_(0.5, 1.5); layers.inorm.bias.uniform_(-1, 1)
 x = torch.randn(5, 1, 8, 8)
 x.numpy().astype("<f4").tofile(sys.argv[1] + "/x.f32")
-for name, m in (("seq", seq), ("viewed", Viewed()), ("layers", layers)):
+for name, m in (("seq", seq), ("viewed", Viewed()), ("sized", Sized()), ("layers", layers)):
     m.eval()
     torch.onnx.export(m, x, sys.argv[1] + "/" + name + ".onnx", opset_version=13, input_names=["image"],
                       output_names=["scores"], dynamic_axes={"image": {0: "batch"}, "scores": {0: "batch"}})
@@ -255,7 +259,7 @@ for name, m in (("seq", seq), ("viewed", Viewed()), ("layers", layers)):
 )";
     const Finished made = runProgram("/usr/bin/python3", {"-c", script, dir_.path()});
     QVERIFY2(made.code == 0, qPrintable(made.output));
-    for (const QString name : {"seq", "viewed", "layers"}) {
+    for (const QString name : {"seq", "viewed", "sized", "layers"}) {
       const exporting::Model model = exporting::loadModel(path(name + ".onnx").toStdString());
       QCOMPARE(model.graph.inputs.at(0).shape, (nn::Shape{1, 8, 8}));
       const auto got = evaluate(*context_, model, readFloats(path("x.f32")), 5);

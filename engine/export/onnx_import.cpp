@@ -39,6 +39,10 @@ std::string identifier(const std::string& text) {
   return out;
 }
 
+// Shapes followed through integer arithmetic: the batch size and sizes not known until the
+// network is checked stand for themselves.
+constexpr int64_t kBatch = INT64_MIN, kUnknown = INT64_MIN + 1;
+
 struct Value {
   std::string node;  // the GradLab input or node that holds it
   size_t rank = 0;   // GradLab's rank of one sample: 1 flat, 3 an image
@@ -70,6 +74,7 @@ class Importer {
   void pool(const onnx::NodeProto& node);
   void normalization(const onnx::NodeProto& node);
   void reshape(const onnx::NodeProto& node);
+  void shapeArithmetic(const onnx::NodeProto& node);
   void readConstant(const onnx::TensorProto& tensor, const std::string& name);
   void fitTensorsToShapes();
 
@@ -153,8 +158,9 @@ void Importer::readInitializers() {
 void Importer::reshape(const onnx::NodeProto& node) {
   const Value& x = value(node, 0);
   const auto shape = integerConstants_.find(node.input_size() > 1 ? node.input(1) : std::string());
-  if (shape == integerConstants_.end() || shape->second.size() != 2 ||
-      (shape->second[0] != -1 && shape->second[0] != 0))
+  const auto batchFirst = [](int64_t d) { return d == -1 || d == 0 || d == kBatch; };
+  if (shape == integerConstants_.end() || shape->second.size() != 2 || !batchFirst(shape->second[0]) ||
+      (shape->second[1] < 1 && shape->second[1] != -1))
     fail(node, "reshapes other than to batch x features; write torch.flatten(x, 1) or nn.Flatten() instead");
   const int64_t features = shape->second[1];
   const std::string flat = x.rank == 1 ? x.node : add(node, "Flatten", {x.node}, {}, 1).name;
@@ -347,6 +353,36 @@ void Importer::normalization(const onnx::NodeProto& node) {
   }
 }
 
+// The integer arithmetic torch.onnx.export writes for x.view(x.size(0), -1) (Shape, Gather,
+// Unsqueeze, Concat), followed with the batch size as a symbol, so that the Reshape it feeds is
+// known to keep one row per sample.
+void Importer::shapeArithmetic(const onnx::NodeProto& node) {
+  const auto integers = [&](int i) -> const std::vector<int64_t>& {
+    const auto it = integerConstants_.find(i < node.input_size() ? node.input(i) : std::string());
+    if (it == integerConstants_.end()) fail(node, "computes on values other than a shape; GradLab has no layer for it");
+    return it->second;
+  };
+  const std::string& op = node.op_type();
+  std::vector<int64_t> out;
+  if (op == "Shape") {
+    out.push_back(kBatch);
+    out.insert(out.end(), value(node, 0).rank, kUnknown);
+  } else if (op == "Gather") {
+    const std::vector<int64_t>& data = integers(0);
+    if (intAttribute(node, "axis", 0) != 0) fail(node, "gathers along an axis other than 0");
+    for (int64_t i : integers(1)) {
+      if (i < 0) i += int64_t(data.size());
+      if (i < 0 || i >= int64_t(data.size())) fail(node, "gathers outside the shape it reads");
+      out.push_back(data[size_t(i)]);
+    }
+  } else if (op == "Concat") {
+    for (int i = 0; i < node.input_size(); ++i) out.insert(out.end(), integers(i).begin(), integers(i).end());
+  } else {  // Unsqueeze, Squeeze: a scalar and a vector of one are alike here
+    out = integers(0);
+  }
+  integerConstants_[node.output(0)] = out;
+}
+
 void Importer::readNode(const onnx::NodeProto& node) {
   const std::string& op = node.op_type();
   if (op == "Constant") return;
@@ -366,6 +402,8 @@ void Importer::readNode(const onnx::NodeProto& node) {
     return;
   }
   if (op == "Reshape") return reshape(node);
+  if (op == "Shape" || op == "Gather" || op == "Unsqueeze" || op == "Squeeze" || op == "Concat")
+    return shapeArithmetic(node);
   if (op == "Flatten") {
     if (intAttribute(node, "axis", 1) != 1) fail(node, "flattens from an axis other than 1");
     const Value& x = value(node, 0);
@@ -401,8 +439,7 @@ void Importer::readNode(const onnx::NodeProto& node) {
   fail(node,
        "has no GradLab layer; GradLab imports Gemm, MatMul, Conv, ConvTranspose, MaxPool, AveragePool, "
        "GlobalAveragePool, Flatten, Add, Sum, Relu, LeakyRelu, Elu, PRelu, Sigmoid, Tanh, BatchNormalization, "
-       "InstanceNormalization, Dropout, Identity and Reshape to batch x features" +
-           std::string(op == "Shape" ? " (x.view(x.size(0), -1) reads the shape: write torch.flatten(x, 1))" : ""));
+       "InstanceNormalization, Dropout, Identity and Reshape to batch x features");
 }
 
 // Every tensor in the shape GradLab's layer has (a bias of 1 x N, a slope of C x 1 x 1 come

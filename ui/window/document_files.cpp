@@ -79,8 +79,9 @@ bool DocumentFiles::saveFile(const QString& path, QString* error) {
 
 void DocumentFiles::open() {
   if (!maybeSave()) return;
-  const QString path = QFileDialog::getOpenFileName(window_, tr("Open experiment"),
-                                                    QSettings().value("files/last").toString(), fileFilter());
+  const QString path = QFileDialog::getOpenFileName(
+      window_, tr("Open experiment"), QSettings().value("files/last").toString(),
+      fileFilter() + ";;" + tr("Networks and ONNX models (*.net *.onnx)") + ";;" + tr("All files (*)"));
   if (!path.isEmpty()) openChosenFile(path);
 }
 

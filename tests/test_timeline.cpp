@@ -10,6 +10,7 @@
 #include "training_charts.h"
 #include "views/decision_boundary_view.h"
 #include "views/layer_histograms_view.h"
+#include "window/presentation.h"
 #include "window/run_views.h"
 
 #include <QAction>
@@ -308,6 +309,20 @@ class TestTimeline : public QObject {
 
   void replayOfARunAlone() { replayMatchesLive(moons(1), "timeline_run_alone"); }
   void replayOfASetOfTwo() { replayMatchesLive(moons(2), "timeline_set_of_two"); }
+
+  // Presentation mode shows the timeline under the view, and gives it back to the window after.
+  void presentationShowsTheTimeline() {
+    Lab lab(moons(1));
+    auto* bar = lab.window.findChild<ui::TimelineBar*>();
+    QWidget* home = bar->parentWidget();
+    lab.window.setPresenting(true);
+    QVERIFY(lab.window.presentation() && lab.window.presentation()->isAncestorOf(bar));
+    QVERIFY(bar->isVisible());
+    lab.window.setPresenting(false);
+    QTRY_VERIFY(lab.window.presentation() == nullptr);
+    QCOMPARE(bar->parentWidget(), home);
+    QVERIFY(bar->isVisible());
+  }
 
   // The status bar says what the moments take of the budget.
   void statusBarShowsTheBudget() {

@@ -30,6 +30,7 @@
 
 #include <QAction>
 #include <QDockWidget>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QMenuBar>
 #include <QScrollArea>
@@ -258,8 +259,17 @@ void MainWindow::createDocks() {
   auto* timeline = new QToolBar(tr("Timeline"), this);  // under the views, above the status bar
   timeline->setObjectName("timeline");
   timeline->setMovable(false);
-  timeline->addWidget(views_->timeline());
+  auto* timelineHome = new QWidget(timeline);  // where the timeline returns after a presentation
+  timelineHome->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+  auto* timelineLayout = new QHBoxLayout(timelineHome);
+  timelineLayout->setContentsMargins(0, 0, 0, 0);
+  timelineLayout->addWidget(views_->timeline());
+  timeline->addWidget(timelineHome);
   addToolBar(Qt::BottomToolBarArea, timeline);
+  setPresentationExtra(views_->timeline(), [timelineLayout](QWidget* bar) {
+    timelineLayout->addWidget(bar);
+    bar->show();  // reparenting hid it
+  });
   racePanel_ = new SurfaceRacePanel(deviceRequest_, this);
   surface_ = racePanel_->view();
   race_ = racePanel_->runner();

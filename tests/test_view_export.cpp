@@ -408,6 +408,33 @@ class TestViewExport : public QObject {
     QCOMPARE(filesIn(dir.path()), QStringList({"kept.gif", "not-a-folder"}));
   }
 
+  // A full disk: set GRADLAB_TEST_FULL_DIR to a folder on a tiny file system (as root:
+  // mount -t tmpfs -o size=64k tmpfs DIR) to run this; elsewhere it is skipped.
+  void fullDiskSaysOneLineAndLeavesNothing() {
+    const QString folder = qEnvironmentVariable("GRADLAB_TEST_FULL_DIR");
+    if (folder.isEmpty()) QSKIP("GRADLAB_TEST_FULL_DIR is not set");
+    auto charts = chartsOfTwoRuns();
+    QString error;
+    QVERIFY(!ui::saveViewImage(*charts, folder + "/big.png", QSize(3000, 2000), &error));
+    QVERIFY2(error.startsWith("Cannot write") && !error.contains('\n') && !error.contains("Unknown error"),
+             qPrintable(error));
+    for (auto format : {ui::AnimationFormat::Gif, ui::AnimationFormat::Mp4, ui::AnimationFormat::PngSequence}) {
+      ui::AnimationOptions options;
+      options.size = QSize(1280, 720);
+      ui::ViewRecorder recorder(charts.get(), ui::openFrameSink(folder + "/big.gif", format, options, &error));
+      bool ok = recorder.recording();
+      for (uint64_t step = 1; ok && step <= 30; ++step) ok = recorder.capture(step);
+      ok = ok && recorder.finish();
+      QVERIFY(!ok);
+      const QString message = recorder.error().isEmpty() ? error : recorder.error();
+      qInfo() << message;
+      QVERIFY2(message.startsWith("Cannot write") && !message.contains('\n'), qPrintable(message));
+      QVERIFY2(!message.contains("Unknown error"), qPrintable(message));
+    }
+    QCOMPARE(filesIn(folder), QStringList());
+    QCOMPARE(QDir(folder).entryList(QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden), QStringList());
+  }
+
   // File > Export view…: the dialog exports the chosen view at the chosen size.
   void dialogExportsChosenView() {
     QWidget window;

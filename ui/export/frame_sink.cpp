@@ -2,12 +2,12 @@
 
 #include "export/view_export.h"
 
+#include <QBuffer>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QPainter>
 #include <QPainterPath>
-#include <QSaveFile>
 
 #include <algorithm>
 #include <array>
@@ -294,9 +294,13 @@ class PngSequenceSink : public FrameSink {
   }
   bool addFrame(const QImage& frame, QString* error) override {
     const QString name = QString("frame_%1.png").arg(frames_ + 1, 5, 10, QChar('0'));
-    QSaveFile file(temporary_ + "/" + name);
-    if (!file.open(QIODevice::WriteOnly) || !toSize(frame, options_.size).save(&file, "PNG") || !file.commit()) {
-      *error = writeFailure(folder_ + "/" + name, file.errorString());
+    QByteArray png;
+    QBuffer buffer(&png);
+    buffer.open(QIODevice::WriteOnly);
+    toSize(frame, options_.size).save(&buffer, "PNG");
+    if (!writeWholeFile(temporary_ + "/" + name, png, error)) {
+      error->replace(QDir::toNativeSeparators(temporary_),
+                     QDir::toNativeSeparators(folder_));  // the name the user gave
       return false;
     }
     ++frames_;

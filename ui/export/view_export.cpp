@@ -13,6 +13,7 @@
 #include <QPainter>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <QStorageInfo>
 #include <QSvgGenerator>
 #include <QTableWidget>
 #include <QWidget>
@@ -80,20 +81,6 @@ void ExportHook::showMenu(const QPoint& at) {
   menu.addSeparator();
   menu.addAction(tr("Export (size, animation)…"), view_, [this] { ExportDialog::open(view_->window(), view_); });
   menu.exec(at);
-}
-
-// Writes `bytes` whole or not at all.
-bool writeWhole(const QString& path, const QByteArray& bytes, QString* error) {
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly)) {
-    *error = writeFailure(path, file.errorString());
-    return false;
-  }
-  if (file.write(bytes) != bytes.size() || !file.commit()) {
-    *error = writeFailure(path, file.errorString());
-    return false;
-  }
-  return true;
 }
 
 // Paints `view` into `painter`'s device of `size`: scaled to fit, centred.
@@ -182,6 +169,21 @@ QString writeFailure(const QString& path, const QString& reason) {
       .arg(QDir::toNativeSeparators(path), reason);
 }
 
+bool writeWholeFile(const QString& path, const QByteArray& bytes, QString* error) {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly)) {
+    *error = writeFailure(path, file.errorString());
+    return false;
+  }
+  if (file.write(bytes) != bytes.size() || !file.commit()) {
+    // A failed flush can leave QSaveFile without the system's reason; a full disk is the usual one.
+    const bool full = QStorageInfo(QFileInfo(path).absolutePath()).bytesAvailable() < bytes.size();
+    *error = writeFailure(path, full ? QObject::tr("the disk is full") : file.errorString());
+    return false;
+  }
+  return true;
+}
+
 bool saveViewImage(QWidget& view, const QString& path, QSize size, QString* error) {
   if (size.isEmpty()) size = view.size();
   const QString suffix = QFileInfo(path).suffix().toLower();
@@ -211,7 +213,7 @@ bool saveViewImage(QWidget& view, const QString& path, QSize size, QString* erro
     *error = QObject::tr("Cannot export %1: choose a name ending in .png or .svg.").arg(QFileInfo(path).fileName());
     return false;
   }
-  return writeWhole(path, bytes, error);
+  return writeWholeFile(path, bytes, error);
 }
 
 bool saveViewCsv(const QWidget& view, const QString& path, QString* error) {
@@ -219,7 +221,7 @@ bool saveViewCsv(const QWidget& view, const QString& path, QString* error) {
     *error = QObject::tr("This view has no data to export as CSV.");
     return false;
   }
-  return writeWhole(path, viewCsv(&view).toUtf8(), error);
+  return writeWholeFile(path, viewCsv(&view).toUtf8(), error);
 }
 
 void copyViewToClipboard(QWidget& view, QSize size) { QApplication::clipboard()->setImage(renderView(view, size)); }

@@ -54,6 +54,8 @@ bool saveViewImage(QWidget& view, const QString& path, QSize size, QString* erro
 bool saveViewCsv(const QWidget& view, const QString& path, QString* error);
 void copyViewToClipboard(QWidget& view, QSize size = {});
 
+// Writes `bytes` to `path` whole or not at all (QSaveFile); false with writeFailure() in `error`.
+bool writeWholeFile(const QString& path, const QByteArray& bytes, QString* error);
 // One line for a file that could not be written: the path, the reason, what to try.
 QString writeFailure(const QString& path, const QString& reason);
 

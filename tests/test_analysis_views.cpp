@@ -5,10 +5,12 @@
 // gradient check passes a correct MLP. Screenshots of each go to SCREENSHOT_DIR.
 #include "analysis/gradient_check_dialog.h"
 #include "analysis/heatmap_plot.h"
+#include "analysis/landscape_job.h"
 #include "analysis/landscape_view.h"
 #include "analysis/receptive_field_view.h"
 #include "data/idx_file.h"
 #include "data/toy_datasets.h"
+#include "persist/run_setup.h"
 #include "support/gpu_test.h"
 #include "support/ui_test.h"
 #include "train/run.h"
@@ -385,6 +387,35 @@ class TestAnalysisViews : public QObject {
     QVERIFY(!view.result());
     QVERIFY2(view.statusText().startsWith("Cancelled after"), qPrintable(view.statusText()));
     QVERIFY(view.progressBar()->value() < view.progressBar()->maximum());
+  }
+
+  // An optimizer race trains what the lab trains: the run setup's schedule, penalties and clipping,
+  // at the run's batch (no more than its samples) and seed; settings the run setup refuses are
+  // refused in its words.
+  void raceTrainsWhatTheLabTrains() {
+    AnalysisSource source(*toy_);
+    source.training.schedule = "cosine";
+    source.training.scheduleValues = {{"T_max", "50"}, {"warmup", "5"}};
+    source.training.l2 = 0.01;
+    source.training.clipNorm = 2;
+    source.batch = 1u << 20;
+    source.seed = 7;
+    const train::TrainingOptions lab = persist::runSetup(source.training).options;
+    const train::TrainingOptions race = ui::raceOptions(source);
+    QCOMPARE(race.schedule.kind, optim::ScheduleKind::Cosine);
+    QCOMPARE(race.schedule.warmup, lab.schedule.warmup);
+    QCOMPARE(race.regularization.l2, 0.01);
+    QCOMPARE(race.regularization.clipNorm, 2.0);
+    QCOMPARE(race.sgdInBackward, lab.sgdInBackward);
+    QCOMPARE(race.batch, source.train->size());
+    QCOMPARE(race.seed, 7u);
+    source.training.l2 = -1;
+    try {
+      ui::raceOptions(source);
+      QFAIL("a refused penalty was raced");
+    } catch (const std::invalid_argument& e) {
+      QCOMPARE(std::string(e.what()), std::string("--l2: -1 is out of range [0, 1000000]"));
+    }
   }
 
   // Three optimizers from one start on the toy MLP, no training of the lab's own needed: every path

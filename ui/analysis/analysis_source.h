@@ -6,6 +6,7 @@
 #include "data/dataset.h"
 #include "data/device_dataset.h"
 #include "nn/graph.h"
+#include "persist/experiment.h"
 #include "train/probes.h"
 #include "views/run_style.h"
 
@@ -48,7 +49,10 @@ struct AnalysisSource {
   uint64_t step = 0;                     // the training step `current` was taken at
   uint32_t seed = 0;
   uint32_t batch = 64;  // the run's batch size (optimizer races train with it)
-  std::string device;   // Vulkan device index or name part; empty: the best one
+  // The run's settings as the lab trains them: an optimizer race trains with persist::runSetup of
+  // them (augmentation, schedule, penalties, clipping, convolution), each racer's optimizer aside.
+  persist::TrainingSettings training;
+  std::string device;  // Vulkan device index or name part; empty: the best one
 
   // The runs of a set, first run first; empty (or one run) when there is no set. The landscape
   // draws every visible run whose parameters have the same names and sizes as the first visible

@@ -2,6 +2,7 @@
 
 #include "analysis/analysis_network.h"
 #include "analysis/optimizer_race.h"
+#include "persist/run_setup.h"
 
 #include <algorithm>
 #include <chrono>
@@ -57,11 +58,7 @@ const RunAnalysis& referenceRun(const AnalysisSource& s) {
 bool placeRace(gpu::Context& context, const LandscapeRequest& request, const analysis::RunControl& control,
                LandscapeResult& out, PlaneSetup& setup) {
   const AnalysisSource& s = *request.source;
-  train::TrainingOptions options;
-  options.batch = std::min(s.batch, s.train->size());
-  options.seed = s.seed;
-  options.normalization = s.normalization;
-  const analysis::Race result = analysis::raceOptimizers(context, s.graph, *s.train, options, request.racers,
+  const analysis::Race result = analysis::raceOptimizers(context, s.graph, *s.train, raceOptions(s), request.racers,
                                                          {request.raceSteps, kRaceSnapshots}, control);
   if ((out.cancelled = result.cancelled)) return false;
   std::vector<std::vector<analysis::ParamVector>> paths;
@@ -174,6 +171,14 @@ std::string problemWith(const LandscapeRequest& request) {
 }
 
 }  // namespace
+
+train::TrainingOptions raceOptions(const AnalysisSource& source) {
+  train::TrainingOptions options = persist::runSetup(source.training).options;
+  options.batch = std::min(source.batch, source.train->size());
+  options.seed = source.seed;
+  options.normalization = source.normalization;
+  return options;
+}
 
 LandscapeResult computeLandscape(const LandscapeRequest& request, JobProgress& progress) {
   LandscapeResult out;

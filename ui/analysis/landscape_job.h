@@ -11,6 +11,7 @@
 #include "analysis/loss_landscape.h"
 #include "analysis/trajectory_plane.h"
 #include "optim/optimizer_spec.h"
+#include "train/training_session.h"
 
 #include <atomic>
 #include <memory>
@@ -33,6 +34,11 @@ struct LandscapeRequest {
   std::vector<optim::OptimizerSpec> racers;
   uint32_t raceSteps = 100;
 };
+
+// The options an optimizer race trains with: the lab's for the source's run (persist::runSetup of
+// AnalysisSource::training) at the source's batch (no more than its training samples), seed and
+// normalisation. Throws std::invalid_argument, in the run setup's words, for settings it refuses.
+train::TrainingOptions raceOptions(const AnalysisSource& source);
 
 struct JobProgress {
   std::atomic<size_t> done{0}, total{0};

@@ -278,6 +278,7 @@ void RunViews::updateAnalysisSource() {
     for (const auto& report : first.trajectory) source->trajectory.push_back(parametersOf(*report));
   source->seed = panel_->settings().seed;
   source->batch = panel_->settings().batch;
+  source->training = panel_->settings();
   source->device = deviceRequest_.toStdString();
   fillRuns(*source, landscape);
   if (landscape) landscape_->setSource(source);

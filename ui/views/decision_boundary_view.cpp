@@ -4,6 +4,8 @@
 #include "views/color_map.h"
 
 #include <QEvent>
+#include <QLineF>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QTimer>
@@ -99,6 +101,7 @@ QColor DecisionBoundaryView::cellColor(uint32_t cls, double confidence, uint32_t
 
 train::GridExtent DecisionBoundaryView::extent(int panel) const {
   if (const auto* b = boundary(panel)) return b->extent;
+  if (drawing_) return drawExtent_;
   if (data_ && data_->sampleSize() == 2 && data_->size() > 0) return train::extentOf(*data_);
   return {};
 }
@@ -158,6 +161,69 @@ QPointF DecisionBoundaryView::toWidget(double x, double y, int panel) const {
   const QRectF r = plotRect(panel);
   return {r.left() + (x - e.xMin) / (e.xMax - e.xMin) * r.width(),
           r.bottom() - (y - e.yMin) / (e.yMax - e.yMin) * r.height()};
+}
+
+QPointF DecisionBoundaryView::fromWidget(QPointF at, int panel) const {
+  const auto e = extent(panel);
+  const QRectF r = plotRect(panel);
+  return {e.xMin + (at.x() - r.left()) / r.width() * (e.xMax - e.xMin),
+          e.yMin + (r.bottom() - at.y()) / r.height() * (e.yMax - e.yMin)};
+}
+
+void DecisionBoundaryView::setDrawing(bool on, uint32_t drawClass) {
+  if (on && !drawing_) {
+    // Keep the plane the user sees; on an empty view, a square around the origin.
+    if (data_ && data_->sampleSize() == 2 && data_->size() > 0 && !boundary(0)) drawExtent_ = extent(0);
+  }
+  drawing_ = on;
+  drawClass_ = std::min(drawClass, data::kMaxPointClasses - 1);
+  setCursor(on ? Qt::CrossCursor : Qt::ArrowCursor);
+  update();
+}
+
+void DecisionBoundaryView::setDrawnPoints(std::vector<data::LabelledPoint> points) {
+  drawn_ = std::move(points);
+  showDrawnPoints();
+}
+
+void DecisionBoundaryView::showDrawnPoints() {
+  data_ = std::make_shared<const data::Dataset>(data::makePointDataset(drawn_, tr("drawn points").toStdString()));
+  ++dataVersion_;
+  update();
+}
+
+void DecisionBoundaryView::mousePressEvent(QMouseEvent* event) {
+  if (!drawing_) return QWidget::mousePressEvent(event);
+  editAt(event->position(), event->buttons(), false);
+}
+
+void DecisionBoundaryView::mouseMoveEvent(QMouseEvent* event) {
+  if (!drawing_ || !(event->buttons() & (Qt::LeftButton | Qt::RightButton))) return QWidget::mouseMoveEvent(event);
+  editAt(event->position(), event->buttons(), true);
+}
+
+// A drag adds a point every few pixels, so that a slow stroke does not pile them up.
+void DecisionBoundaryView::editAt(QPointF at, Qt::MouseButtons buttons, bool dragging) {
+  int panel = 0;
+  while (panel + 1 < panelCount() && !plotRect(panel).contains(at)) ++panel;
+  if (!plotRect(panel).contains(at)) return;
+  const double spacing = 8;
+  if (buttons & Qt::RightButton) {
+    const auto before = drawn_.size();
+    std::erase_if(drawn_, [&](const data::LabelledPoint& p) {
+      return QLineF(toWidget(p.x, p.y, panel), at).length() <= spacing;
+    });
+    if (drawn_.size() == before) return;
+  } else if (buttons & Qt::LeftButton) {
+    if (dragging && QLineF(lastPainted_, at).length() < spacing) return;
+    const QPointF p = fromWidget(at, panel);
+    drawn_.push_back({float(p.x()), float(p.y()), drawClass_});
+    lastPainted_ = at;
+  } else {
+    return;
+  }
+  showDrawnPoints();
+  emit pointsDrawn();
 }
 
 QString DecisionBoundaryView::message() const {

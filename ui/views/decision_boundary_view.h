@@ -7,6 +7,7 @@
 // The runs of a comparison are side by side, one panel per visible run on the same data, each
 // titled with the run's legend in its colour and framed in it.
 #include "data/dataset.h"
+#include "data/point_file.h"
 #include "train/decision_boundary.h"
 #include "views/run_style.h"
 
@@ -25,6 +26,7 @@ class DecisionBoundaryView : public QWidget {
   explicit DecisionBoundaryView(QWidget* parent = nullptr);
 
   void setData(std::shared_ptr<const data::Dataset> data);  // 2-D points to draw on top
+  const data::Dataset* dataset() const { return data_.get(); }
   // The boundary of run `member` of the set (Snapshot::member).
   void setBoundary(std::shared_ptr<const train::DecisionBoundary> boundary, uint32_t member = 0);
   // The runs to draw side by side. Without styles, or with one, that run alone, untitled.
@@ -52,8 +54,23 @@ class DecisionBoundaryView : public QWidget {
 
   QSize sizeHint() const override { return {460, 460}; }
 
+  // Drawing one's own points: a left click adds a point of `drawClass` where it lands, a left drag
+  // paints a trail of them, a right click or drag erases the points under the cursor. The view
+  // then shows the drawn points as its data and says so with pointsDrawn after each change.
+  void setDrawing(bool on, uint32_t drawClass = 0);
+  bool drawing() const { return drawing_; }
+  void setDrawnPoints(std::vector<data::LabelledPoint> points);
+  const std::vector<data::LabelledPoint>& drawnPoints() const { return drawn_; }
+  // The input-plane point drawn at widget position `at` in panel `panel` (toWidget's inverse).
+  QPointF fromWidget(QPointF at, int panel = 0) const;
+
+ signals:
+  void pointsDrawn();
+
  protected:
   void paintEvent(QPaintEvent*) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
   void changeEvent(QEvent* event) override;  // a theme change re-blends the cells
 
  private:
@@ -90,6 +107,15 @@ class DecisionBoundaryView : public QWidget {
   RunStyles styles_;
   bool dirty_ = false;
   QTimer* timer_ = nullptr;
+  // Drawing: the points, the class a click adds, the plane shown while there is no boundary
+  // (fixed, so that points stay where they were put), the last point a drag added.
+  void editAt(QPointF at, Qt::MouseButtons buttons, bool dragging);
+  void showDrawnPoints();
+  bool drawing_ = false;
+  uint32_t drawClass_ = 0;
+  std::vector<data::LabelledPoint> drawn_;
+  train::GridExtent drawExtent_{-1.5, 1.5, -1.5, 1.5};
+  QPointF lastPainted_;
   QStringList elided_;
 };
 

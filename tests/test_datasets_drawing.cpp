@@ -1,0 +1,87 @@
+// Drawing one's own 2-D points on the decision-boundary view: a click adds a point of the chosen
+// class where it lands, a drag paints a trail, a right click erases; the points are the view's
+// data, drawn in their class colour, and the dataset a run trains on.
+#include "data/dataset_choice.h"
+#include "support/ui_test.h"
+#include "views/color_map.h"
+#include "views/decision_boundary_view.h"
+
+#include <QApplication>
+#include <QMouseEvent>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace gradlab;
+
+class TestDatasetsDrawing : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void clickDragAndEraseDrawPoints() {
+    ui::DecisionBoundaryView view;
+    view.resize(460, 460);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QSignalSpy drawn(&view, &ui::DecisionBoundaryView::pointsDrawn);
+    // Without drawing on, a click changes nothing.
+    QTest::mouseClick(&view, Qt::LeftButton, {}, view.plotRect().center().toPoint());
+    QVERIFY(view.drawnPoints().empty());
+
+    view.setDrawing(true, 1);
+    const QRectF plot = view.plotRect();
+    const QPoint a = (plot.topLeft() + QPointF(plot.width() * 0.25, plot.height() * 0.25)).toPoint();
+    QTest::mouseClick(&view, Qt::LeftButton, {}, a);
+    QCOMPARE(view.drawnPoints().size(), size_t(1));
+    QCOMPARE(view.drawnPoints()[0].label, 1u);
+    // The point is where the click was: x and y in the plane toWidget maps back to the click.
+    const auto& p = view.drawnPoints()[0];
+    QVERIFY(QLineF(view.toWidget(p.x, p.y), a).length() < 1);
+    QVERIFY(p.x < 0 && p.y > 0);  // upper left of the default plane around the origin
+
+    // A drag with class 0 paints a trail along a horizontal line in the lower half.
+    view.setDrawing(true, 0);
+    const int y = int(plot.top() + plot.height() * 0.75);
+    const int x0 = int(plot.left() + plot.width() * 0.2), x1 = int(plot.left() + plot.width() * 0.8);
+    QTest::mousePress(&view, Qt::LeftButton, {}, QPoint(x0, y));
+    for (int x = x0; x <= x1; x += 4) {
+      QMouseEvent move(QEvent::MouseMove, QPointF(x, y), view.mapToGlobal(QPointF(x, y)), Qt::NoButton, Qt::LeftButton,
+                       Qt::NoModifier);
+      QApplication::sendEvent(&view, &move);
+    }
+    QTest::mouseRelease(&view, Qt::LeftButton, {}, QPoint(x1, y));
+    const size_t painted = view.drawnPoints().size() - 1;
+    QVERIFY2(painted >= 20 && painted <= 40, qPrintable(QString::number(painted)));  // one every 8 px of ~276
+    for (size_t i = 1; i < view.drawnPoints().size(); ++i) QCOMPARE(view.drawnPoints()[i].label, 0u);
+
+    // The points are the view's data and drawn in their class colours.
+    QCOMPARE(view.dataset() ? view.dataset()->size() : 0u, uint32_t(painted + 1));
+    test::screenshot(view, "datasets_drawn_points", 60);
+    const QImage shot = view.grab().toImage();
+    const QRectF near(QPointF(a) - QPointF(6, 6), QSizeF(12, 12));
+    const int pointPixels = test::countPixels(shot, near, ui::categoryColor(1), 12);
+    QVERIFY2(pointPixels >= 4, qPrintable(QString::number(pointPixels)));
+    QCOMPARE(test::countPixels(shot, near, ui::categoryColor(0), 12), 0);
+    const QRectF trail(x0 - 6, y - 6, x1 - x0 + 12, 12);
+    const int trailPixels = test::countPixels(shot, trail, ui::categoryColor(0), 12);
+    QVERIFY2(trailPixels >= int(painted) * pointPixels / 2, qPrintable(QString::number(trailPixels)));
+    QCOMPARE(test::countPixels(shot, plot, ui::categoryColor(2), 12), 0);
+
+    // A right click on the class-1 point erases it (and only it).
+    QTest::mouseClick(&view, Qt::RightButton, {}, a);
+    QCOMPARE(view.drawnPoints().size(), painted);
+    QVERIFY(drawn.count() >= int(painted) + 2);
+    QTest::qWait(60);
+    QCOMPARE(test::countPixels(view.grab().toImage(), near, ui::categoryColor(1), 12), 0);
+
+    // What was drawn is the dataset a run gets from the drawn points' name.
+    data::DatasetSpec spec;
+    spec.name = data::drawnPointsName(view.drawnPoints());
+    spec.validation = 0.25;
+    const auto chosen = data::chooseDataset(spec);
+    QCOMPARE(chosen.train.size() + chosen.evaluation.size(), uint32_t(painted));
+    QCOMPARE(data::parseDrawnPoints(spec.name), view.drawnPoints());
+  }
+};
+
+QTEST_MAIN(TestDatasetsDrawing)
+#include "test_datasets_drawing.moc"

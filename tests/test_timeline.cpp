@@ -9,6 +9,7 @@
 #include "timeline/timeline_bar.h"
 #include "training_charts.h"
 #include "views/decision_boundary_view.h"
+#include "views/depth_stats_view.h"
 #include "views/layer_histograms_view.h"
 #include "window/presentation.h"
 #include "window/run_views.h"
@@ -114,15 +115,17 @@ struct Lab {
 
 // The views the timeline must redraw exactly, as images, after their repaint timers ran.
 struct Grabs {
-  QImage charts, histograms, boundary;
+  QImage charts, histograms, depth, boundary;
 };
 
 Grabs grabViews(MainWindow& window) {
   auto* histograms = window.findChild<ui::LayerHistogramsView*>();
   histograms->refresh();
+  auto* depth = window.findChild<ui::DepthStatsView*>();
+  depth->refresh();
   QTest::qWait(200);  // the boundary's and the charts' timers
   return {window.findChild<ui::TrainingCharts*>()->grab().toImage(), histograms->grab().toImage(),
-          window.findChild<ui::DecisionBoundaryView*>()->grab().toImage()};
+          depth->grab().toImage(), window.findChild<ui::DecisionBoundaryView*>()->grab().toImage()};
 }
 
 int differingPixels(const QImage& a, const QImage& b) {
@@ -138,6 +141,7 @@ void compareGrabs(const Grabs& replayed, const Grabs& live, const QString& name)
   const std::pair<const char*, std::pair<QImage, QImage>> views[] = {
       {"charts", {replayed.charts, live.charts}},
       {"histograms", {replayed.histograms, live.histograms}},
+      {"by depth", {replayed.depth, live.depth}},
       {"boundary", {replayed.boundary, live.boundary}}};
   for (const auto& [view, images] : views) {
     const int differ = differingPixels(images.first, images.second);
@@ -153,6 +157,7 @@ void compareGrabs(const Grabs& replayed, const Grabs& live, const QString& name)
 void verifyViewsMoved(const Grabs& before, const Grabs& after) {
   QVERIFY(differingPixels(before.charts, after.charts) > 100);
   QVERIFY(differingPixels(before.histograms, after.histograms) > 100);
+  QVERIFY(differingPixels(before.depth, after.depth) > 100);
   QVERIFY(differingPixels(before.boundary, after.boundary) > 100);
 }
 

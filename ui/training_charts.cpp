@@ -1,6 +1,7 @@
 #include "training_charts.h"
 
 #include "export/view_export.h"
+#include "views/nice_range.h"
 
 #include <QCheckBox>
 #include <QHBoxLayout>
@@ -75,26 +76,6 @@ double stepAxisEnd(double last) {
   double end = 12.5;
   while (end < last) end *= 1.25;
   return end;
-}
-
-// 1, 2 or 5 times a power of ten near `x`: at or above it with `ceiling`, otherwise the nearest.
-double niceNumber(double x, bool ceiling) {
-  const double z = std::pow(10.0, std::floor(std::log10(x))), q = x / z;
-  if (ceiling) return (q <= 1 ? 1 : q <= 2 ? 2 : q <= 5 ? 5 : 10) * z;
-  return (q < 1.5 ? 1 : q < 3 ? 2 : q < 7 ? 5 : 10) * z;
-}
-
-// [lo, hi] widened to whole ticks of a nice step, about five of them (Qt's applyNiceNumbers, but
-// from five ticks every time: Qt's starts from the tick count its last call left, so the axis
-// would depend on the ranges drawn before).
-struct NiceRange {
-  double lo, hi;
-  int ticks;
-};
-NiceRange niceRange(double lo, double hi) {
-  const double step = niceNumber(niceNumber(hi - lo, true) / 4, false);
-  const double first = std::floor(lo / step), last = std::ceil(hi / step);
-  return {first * step, last * step, int(last - first) + 1};
 }
 
 }  // namespace
@@ -596,7 +577,6 @@ void TrainingCharts::moveAxes(Panel& p, bool loss, bool logY, double lo, double 
     lo = std::floor(lo), hi = std::ceil(hi);  // whole decades: a pad would round out to whole tens
   else
     lo = std::max(0.0, lo - pad), hi += pad;
-  // Nice numbers change far less often than the values: most redraws keep the range.
   const NiceRange nice = niceRange(lo, hi);
   if (nice.lo != p.y->min() || nice.hi != p.y->max() || nice.ticks != p.y->tickCount()) {
     p.y->setRange(nice.lo, nice.hi);

@@ -1,6 +1,7 @@
 #include "views/depth_stats_view.h"
 
 #include "export/view_export.h"
+#include "views/nice_range.h"
 
 #include <QCheckBox>
 #include <QFontMetricsF>
@@ -34,8 +35,8 @@ void setLine(QLineSeries* s, const QString& name, QColor colour, double width, Q
   s->setPointsVisible(true);
 }
 
-// A y-range that holds `values` with a little room, never empty. It stays as it is while the
-// values fill at least half of it: a new range lays the chart out again (milliseconds).
+// A y-range that holds `values` with a little room, never empty, in nice ticks: it follows from
+// the values alone (views/nice_range.h), so a moment of the timeline is drawn as it was live.
 void fitRange(QValueAxis* axis, const QList<QPointF>& values, bool fromZero) {
   double lo = fromZero ? 0 : INFINITY, hi = fromZero ? 0 : -INFINITY;
   for (const QPointF& p : values)
@@ -44,7 +45,11 @@ void fitRange(QValueAxis* axis, const QList<QPointF>& values, bool fromZero) {
   if (hi - lo < 1e-12) hi = lo + std::max(1e-6, std::abs(lo));
   const double pad = 0.08 * (hi - lo);
   lo = fromZero ? lo : lo - pad, hi += pad;
-  if (lo < axis->min() || hi > axis->max() || hi - lo < 0.5 * (axis->max() - axis->min())) axis->setRange(lo, hi);
+  const NiceRange nice = niceRange(lo, hi);
+  if (nice.lo != axis->min() || nice.hi != axis->max() || nice.ticks != axis->tickCount()) {
+    axis->setRange(nice.lo, nice.hi);
+    axis->setTickCount(nice.ticks);
+  }
 }
 
 // A log-scale range over the positive `points`, in whole decades, with at most kMaxLogLabels

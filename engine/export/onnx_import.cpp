@@ -430,6 +430,11 @@ void Importer::readNode(const onnx::NodeProto& node) {
   }
   if (op == "PRelu") {
     persist::Tensor slope = constant(node, 1);
+    // The slope broadcasts from the right: one per channel of an image is C x 1 x 1 (a plain C
+    // would pair with the image's columns).
+    const std::vector<uint32_t>& d = slope.shape;
+    const bool perChannel = value(node, 0).rank == 3 ? d.size() == 3 && d[1] == 1 && d[2] == 1 : d.size() <= 2;
+    if (slope.values.size() > 1 && !perChannel) fail(node, "has slopes that are not one per channel");
     slope.shape = {uint32_t(slope.values.size())};
     const nn::Node& added = add(node, "PReLU", {value(node, 0).node},
                                 {{"num_parameters", std::to_string(slope.values.size())}}, value(node, 0).rank);

@@ -1,0 +1,148 @@
+// Sharpness (the top Hessian eigenvalue by power iteration on device gradients' central
+// differences) against closed forms: a Linear + MSELoss network's Hessian is
+// (2 / (N C)) [X 1]^T [X 1] for each output, computed here in double; the quadratic test surface's
+// Hessian is its matrix A, Rosenbrock's at its minimum is [[802, -400], [-400, 200]]. Bad input gets
+// one clear line; the weights are left as they were.
+#include "analysis/loss_landscape.h"
+#include "analysis/sharpness.h"
+#include "nn/network.h"
+#include "support/gpu_test.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+using namespace gradlab;
+
+namespace {
+
+// The largest eigenvalue of a symmetric positive semi-definite matrix, by power iteration in double
+// run until it no longer changes.
+double largestEigenvalue(const std::vector<std::vector<double>>& m) {
+  const size_t n = m.size();
+  std::vector<double> v(n, 1.0), next(n);
+  double lambda = 0;
+  for (int k = 0; k < 100000; ++k) {
+    double length = 0;
+    for (size_t i = 0; i < n; ++i) {
+      next[i] = 0;
+      for (size_t j = 0; j < n; ++j) next[i] += m[i][j] * v[j];
+      length += next[i] * next[i];
+    }
+    length = std::sqrt(length);
+    double vv = 0, vmv = 0;
+    for (size_t i = 0; i < n; ++i) vv += v[i] * v[i], vmv += v[i] * next[i];
+    const double estimate = vmv / vv;
+    for (size_t i = 0; i < n; ++i) v[i] = next[i] / length;
+    if (k > 10 && std::abs(estimate - lambda) <= 1e-15 * estimate) return estimate;
+    lambda = estimate;
+  }
+  return lambda;
+}
+
+// The error message of `f`, which must throw std::invalid_argument.
+template <class F>
+std::string refusal(F f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "(no refusal)";
+}
+
+bool oneClearLine(const std::string& text) {
+  if (text.empty() || text.find('\n') != std::string::npos) return false;
+  for (unsigned char c : text)
+    if (c < 0x20) return false;
+  return text.rfind("sharpness: ", 0) == 0;
+}
+
+}  // namespace
+
+class TestSharpness : public QObject {
+  Q_OBJECT
+  std::unique_ptr<gpu::Context> context_;
+
+ private slots:
+  void initTestCase() { context_ = test::makeContext(); }
+  void cleanup() { test::verifyNoValidationMessages(*context_); }
+
+  // Loss averaged over N samples and C outputs: for each output the Hessian of its weight row and
+  // bias is (2 / (N C)) [X 1]^T [X 1], so lambda_max is that matrix's top eigenvalue.
+  void linearMseMatchesClosedForm() {
+    const uint32_t n = 16, d = 5, c = 3;
+    nn::Network net(*context_,
+                    test::graphOf("input x: 5\nlogits = Linear(x, out_features=3)\nloss = MSELoss(logits)\n"), n, 7);
+    // Inputs off centre, as data usually is: the mean direction makes a well separated top eigenvalue.
+    const auto x = test::randomFloats(n * d, 11, -0.5f, 1.5f);
+    std::vector<uint32_t> labels(n);
+    for (uint32_t i = 0; i < n; ++i) labels[i] = i % c;
+    net.input().upload(x.data(), x.size() * 4);
+    net.labels().upload(labels.data(), labels.size() * 4);
+
+    std::vector<std::vector<double>> h(d + 1, std::vector<double>(d + 1, 0.0));
+    for (uint32_t s = 0; s < n; ++s)
+      for (uint32_t i = 0; i <= d; ++i)
+        for (uint32_t j = 0; j <= d; ++j) {
+          const double xi = i < d ? x[s * d + i] : 1.0, xj = j < d ? x[s * d + j] : 1.0;
+          h[i][j] += 2.0 / (n * c) * xi * xj;
+        }
+    const double want = largestEigenvalue(h);
+
+    const auto before = analysis::readParameters(net);
+    const auto got = analysis::sharpness(net);
+    QCOMPARE(got.history.size(), size_t(20));
+    QVERIFY2(std::abs(got.lambdaMax - want) <= 1e-3 * want,
+             (std::to_string(got.lambdaMax) + " vs " + std::to_string(want)).c_str());
+    QVERIFY2(got.relativeChange < 1e-4, std::to_string(got.relativeChange).c_str());
+    QVERIFY(analysis::readParameters(net) == before);  // bit for bit
+  }
+
+  // On the quadratic surface 1/2 p^T A p the Hessian is A everywhere: lambda_max = kappa.
+  void quadraticSurfaceGivesKappa() {
+    surface::FunctionParams params;
+    params.kappa = 25;
+    params.angle = 0.7;
+    const auto got = analysis::surfaceSharpness(*context_, surface::FunctionId::Quadratic, params, {1.0, -0.5});
+    QVERIFY2(std::abs(got.lambdaMax - 25) <= 1e-3 * 25, std::to_string(got.lambdaMax).c_str());
+  }
+
+  // A curved surface, where the step's truncation error counts: Rosenbrock's Hessian at (1, 1) is
+  // [[802, -400], [-400, 200]], top eigenvalue 501 + sqrt(301^2 + 400^2).
+  void rosenbrockAtItsMinimum() {
+    const auto got = analysis::surfaceSharpness(*context_, surface::FunctionId::Rosenbrock, {}, {1.0, 1.0});
+    const double want = 501 + std::sqrt(301.0 * 301 + 400.0 * 400);
+    QVERIFY2(std::abs(got.lambdaMax - want) <= 1e-3 * want, std::to_string(got.lambdaMax).c_str());
+  }
+
+  void badInputGetsOneClearLine() {
+    const analysis::GradientAt identity = [](std::vector<double>& w) { return w; };
+    const std::string empty = refusal([&] { analysis::powerIteration({}, identity); });
+    QVERIFY2(oneClearLine(empty) && empty.find("no parameters") != std::string::npos, empty.c_str());
+    analysis::SharpnessOptions none;
+    none.iterations = 0;
+    const std::string zero = refusal([&] { analysis::powerIteration({1.0}, identity, none); });
+    QVERIFY2(oneClearLine(zero), zero.c_str());
+
+    nn::Network net(*context_,
+                    test::graphOf("input x: 2\nlogits = Linear(x, out_features=2)\nloss = MSELoss(logits)\n"), 4, 1);
+    auto weights = analysis::readParameters(net);
+    weights[1] = std::numeric_limits<float>::quiet_NaN();
+    analysis::writeParameters(net, weights);
+    const std::string nan = refusal([&] { analysis::sharpness(net); });
+    QVERIFY2(oneClearLine(nan) && nan.find("not finite") != std::string::npos, nan.c_str());
+
+    // A gradient that overflows is refused, not averaged into a NaN estimate.
+    const analysis::GradientAt overflowing = [](std::vector<double>& w) {
+      return std::vector<double>(w.size(), INFINITY);
+    };
+    const std::string diverged = refusal([&] { analysis::powerIteration({1.0, 2.0}, overflowing); });
+    QVERIFY2(oneClearLine(diverged), diverged.c_str());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestSharpness)
+#include "test_sharpness.moc"

@@ -7,6 +7,7 @@
 #include "util/option_ranges.h"
 
 #include <algorithm>
+#include <iostream>
 
 #include <stdexcept>
 
@@ -16,7 +17,10 @@ const char* const kDatasetHelp = data::kDatasetNames;
 
 DatasetChoice chooseRunData(const data::DatasetSpec& spec) {
   try {
-    return data::chooseDataset(spec);
+    DatasetChoice chosen = data::chooseDataset(spec);
+    // Skipped image files are worth a line each on stderr, where they do not mix with the results.
+    for (const std::string& note : chosen.notes) std::cerr << "gradlab-cli: " << note << "\n";
+    return chosen;
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--dataset: ") + e.what());
   }

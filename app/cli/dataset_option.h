@@ -13,7 +13,8 @@ namespace gradlab::cli {
 
 using data::DatasetChoice;
 
-// `spec`: fashion-mnist | idx:DIRECTORY | spiral | circles | xor | blobs | moons
+// `spec`: fashion-mnist | idx:DIRECTORY | images[,size=WxH][,skip-unreadable]:DIRECTORY | cifar:DIRECTORY |
+// points:FILE.csv | drawn:x,y,label;... | spiral | circles | xor | blobs | moons
 // `validation`: fraction of the training data held out (0: evaluate on the test split if any).
 // `limit`: use at most this many training samples (0: all).
 DatasetChoice chooseDataset(const std::string& spec, double validation, uint32_t limit, uint32_t seed,

@@ -93,7 +93,7 @@ void readHeaders(std::vector<ImageFile>& files, bool skipUnreadable, std::vector
                                 : std::string("not a readable PNG, JPEG or BMP image (") + stbi_failure_reason() + ")";
     if (!skipUnreadable)
       throw DataError("The image " + named(f.path) + " is " + why +
-                      "; remove it, or choose to skip unreadable images (skip-unreadable).");
+                      "; remove it, or skip unreadable images (images,skip-unreadable:DIRECTORY).");
     skipped.push_back(named(f.path) + ": " + why);
   }
   files = std::move(readable);
@@ -157,14 +157,15 @@ ImageFolder loadImageFolder(const std::string& directory, const ImageFolderOptio
       if (uint32_t(f.width) != width || uint32_t(f.height) != height)
         throw DataError("The images differ in size: " + named(files[0].path) + " is " + std::to_string(width) + "x" +
                         std::to_string(height) + " but " + named(f.path) + " is " + std::to_string(f.width) + "x" +
-                        std::to_string(f.height) + "; choose one size to resample them all to (size=WxH).");
+                        std::to_string(f.height) +
+                        "; choose one size to resample them all to (images,size=WxH:DIRECTORY).");
   const uint64_t sample = uint64_t(channels) * width * height;
   if (sample * files.size() > kMaxDatasetBytes)
     throw DataError("The image folder " + named(directory) + " would take " +
                     std::to_string(sample * files.size() >> 20) + " MiB as " + std::to_string(files.size()) +
                     " images of " + std::to_string(channels) + "x" + std::to_string(height) + "x" +
                     std::to_string(width) + ", more than the " + std::to_string(kMaxDatasetBytes >> 20) +
-                    " MiB a dataset may take; choose a smaller size (size=WxH).");
+                    " MiB a dataset may take; choose a smaller size (images,size=WxH:DIRECTORY).");
   d.name =
       util::printable(fs::path(directory).filename().empty() ? fs::path(directory).parent_path().filename().string()
                                                              : fs::path(directory).filename().string(),
@@ -181,7 +182,7 @@ ImageFolder loadImageFolder(const std::string& directory, const ImageFolderOptio
       const std::string why = std::string("damaged (") + (pixels ? "its size changed" : stbi_failure_reason()) + ")";
       if (!options.skipUnreadable)
         throw DataError("The image " + named(f.path) + " is " + why +
-                        "; remove it, or choose to skip unreadable images (skip-unreadable).");
+                        "; remove it, or skip unreadable images (images,skip-unreadable:DIRECTORY).");
       result.skipped.push_back(named(f.path) + ": " + why);
       continue;
     }

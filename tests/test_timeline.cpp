@@ -329,6 +329,23 @@ class TestTimeline : public QObject {
     QVERIFY(bar->isVisible());
   }
 
+  // Dragging the timeline while training pauses the run on the moment; Step goes on from the live
+  // run, one step past where it stopped, and the views follow it again.
+  void draggingWhileTrainingPauses() {
+    Lab lab(moons(1));
+    lab.window.controller().play();
+    QTRY_VERIFY_WITH_TIMEOUT(lab.views().moments().size() >= 4, 60000);
+    lab.window.findChild<QSlider*>("timeline")->setValue(1);
+    QVERIFY(lab.views().replaying());
+    QTRY_VERIFY_WITH_TIMEOUT(lab.window.controller().state() == train::RunState::Paused, 10000);
+    QTest::qWait(200);  // the pause's snapshot arrives: the moment stays on screen
+    QVERIFY(lab.views().replaying() && lab.window.findChild<ui::TrainingCharts*>()->replaying());
+    const uint64_t stopped = lab.window.step();
+    lab.action("Step")->trigger();
+    QVERIFY(!lab.views().replaying() && lab.window.findChild<ui::TimelineBar*>()->live());
+    QTRY_COMPARE_WITH_TIMEOUT(lab.window.step(), stopped + 1, 10000);
+  }
+
   // The status bar says what the moments take of the budget.
   void statusBarShowsTheBudget() {
     Lab lab(moons(1));

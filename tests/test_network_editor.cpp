@@ -221,6 +221,7 @@ class TestNetworkEditor : public QObject {
     for (const QPoint at : {QPoint(700, 80), QPoint(90, 560), QPoint(720, 540)}) {
       const QString name = QString("linear_%1").arg(editor.graph().nodes.size() + 1);
       QVERIFY(dropOnto(editor, mime.get(), at));
+      QTest::qWait(50);  // the scene grows and the view follows on the next turns of the event loop
       const QPoint shown = onViewport(editor, editor.nodeItem(name)->scenePos());
       QVERIFY2((shown - at).manhattanLength() <= 2, qPrintable(QString("%1 dropped at %2,%3 shows at %4,%5")
                                                                    .arg(name)

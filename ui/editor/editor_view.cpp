@@ -25,7 +25,9 @@ EditorView::EditorView(NetworkEditor* editor, QGraphicsScene* scene) : QGraphics
   setDragMode(RubberBandDrag);
   setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
   setTransformationAnchor(AnchorUnderMouse);
-  setResizeAnchor(AnchorViewCenter);
+  // The strip under the canvas grows with the engine's messages (a dropped layer is unconnected at
+  // first): the boxes must not move under the cursor when the canvas gets shorter.
+  setResizeAnchor(NoAnchor);
   setViewportUpdateMode(BoundingRectViewportUpdate);
   setFocusPolicy(Qt::StrongFocus);
   // A scene rect that grew with each new item would make the view re-centre its contents under

@@ -26,6 +26,7 @@
 #include <QTest>
 #include <QTimer>
 #include <QtCharts/QChartView>
+#include <QtCharts/QXYSeries>
 
 #include <cmath>
 
@@ -223,6 +224,41 @@ class TestViewExport : public QObject {
     QCOMPARE(rows[5][4].toDouble(), b->cellY(1));
     QCOMPARE(rows[5][6].toDouble(), double(0.8f));
     QCOMPARE(rows[11], QStringList({"data", "", "point", "0.5", "-0.25", "1", ""}));
+  }
+
+  // A view in a hidden tab redraws only when shown: exporting it draws what it was given so far.
+  void hiddenViewExportsItsLatestReport() {
+    ui::DepthStatsView view;  // never shown
+    view.resize(700, 420);
+    const QImage before = ui::renderView(view);
+    auto report = std::make_shared<train::ProbeReport>();
+    report->step = 40;
+    for (const char* node : {"fc1", "relu1", "fc2"}) {
+      train::LayerProbe layer;
+      layer.node = node;
+      layer.type = std::string(node).starts_with("relu") ? "ReLU" : "Linear";
+      layer.activation = {1000, 0.25, 0.5, -1, 2, std::nullopt, std::nullopt, std::vector<float>(32, 1.f)};
+      layer.gradient = {1000, 0.001, 0.02, -0.1, 0.1, std::nullopt, std::nullopt, std::vector<float>(32, 1.f)};
+      report->layers.push_back(layer);
+    }
+    view.setReport(report);
+    const QImage after = ui::renderView(view);
+    after.save(QString(SCREENSHOT_DIR) + "/view_export_hidden_depth.png");
+    QVERIFY(after != before);
+    // The activations' std line, in the colour its series has.
+    QXYSeries* std = nullptr;
+    for (QChartView* chart : view.findChildren<QChartView*>())
+      if (chart->chart()->title().startsWith("Activations"))
+        for (QAbstractSeries* s : chart->chart()->series())
+          if (s->name() == "std") std = qobject_cast<QXYSeries*>(s);
+    QVERIFY(std);
+    const int line = test::countPixels(after, after.rect(), std->color(), 30),
+              legendOnly = test::countPixels(before, before.rect(), std->color(), 30);
+    QVERIFY2(line > legendOnly + 100, qPrintable(QString("%1 vs %2").arg(line).arg(legendOnly)));
+    const QList<QStringList> rows = rowsOf(ui::viewCsv(&view));
+    QCOMPARE(rows.size(), 3);
+    QCOMPARE(rows[2][3], QString("fc2"));
+    QCOMPARE(rows[2][4].toDouble(), 0.25);
   }
 
   // Every kind of view the lab docks registers itself, and each writes at least its header.

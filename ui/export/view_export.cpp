@@ -30,14 +30,17 @@ constexpr const char* kHookName = "gradlab-export-hook";
 // of the view, so it goes with it.
 class ExportHook : public QObject {
  public:
-  ExportHook(QWidget* view, const QString& name, std::function<QString()> csv)
-      : QObject(view), view_(view), name_(name), csv_(std::move(csv)) {
+  ExportHook(QWidget* view, const QString& name, std::function<QString()> csv, std::function<void()> refresh)
+      : QObject(view), view_(view), name_(name), csv_(std::move(csv)), refresh_(std::move(refresh)) {
     setObjectName(kHookName);
     view->installEventFilter(this);
   }
   const QString& name() const { return name_; }
   QString csv() const { return csv_ ? csv_() : QString(); }
   QWidget* view() const { return view_; }
+  void refresh() const {
+    if (refresh_) refresh_();
+  }
 
  protected:
   // Right clicks that the view's children leave unhandled reach the view as context menu events.
@@ -52,6 +55,7 @@ class ExportHook : public QObject {
   QWidget* view_;
   QString name_;
   std::function<QString()> csv_;
+  std::function<void()> refresh_;
 };
 
 const ExportHook* hookOf(const QWidget* view) {
@@ -85,6 +89,7 @@ void ExportHook::showMenu(const QPoint& at) {
 
 // Paints `view` into `painter`'s device of `size`: scaled to fit, centred.
 void paintView(QWidget& view, QPainter& painter, QSize size) {
+  if (const ExportHook* hook = hookOf(&view)) hook->refresh();
   const QSize own = view.size();
   painter.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing | QPainter::SmoothPixmapTransform);
   painter.fillRect(QRect(QPoint(), size), view.palette().color(view.backgroundRole()));
@@ -134,8 +139,8 @@ QString tableCsv(const QTableWidget& table) {
   return csv.text();
 }
 
-void makeExportable(QWidget* view, const QString& name, std::function<QString()> csv) {
-  new ExportHook(view, name, std::move(csv));
+void makeExportable(QWidget* view, const QString& name, std::function<QString()> csv, std::function<void()> refresh) {
+  new ExportHook(view, name, std::move(csv), std::move(refresh));
 }
 
 bool isExportable(const QWidget* view) { return hookOf(view) != nullptr; }

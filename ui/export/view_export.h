@@ -36,9 +36,12 @@ class CsvTable {
 // A table widget's cells as shown, under its column headers.
 QString tableCsv(const QTableWidget& table);
 
-// Makes `view` exportable under `name` ("loss and accuracy"): `csv` writes what it draws now.
-// Adds the context menu: Copy image, Save image…, Save data as CSV…, Export…
-void makeExportable(QWidget* view, const QString& name, std::function<QString()> csv);
+// Makes `view` exportable under `name` ("loss and accuracy"): `csv` writes what it draws now;
+// `refresh`, for a view that redraws only while shown, applies what it was given so far before it
+// is rendered (a hidden tab recorded). Adds the context menu: Copy image, Save image…, Save data
+// as CSV…, Export…
+void makeExportable(QWidget* view, const QString& name, std::function<QString()> csv,
+                    std::function<void()> refresh = {});
 bool isExportable(const QWidget* view);
 QString exportName(const QWidget* view);
 QString viewCsv(const QWidget* view);  // empty for a view that is not exportable

@@ -105,7 +105,8 @@ void setBars(QBarSet* set, const QString& name, const QBrush& brush, const QColo
 }  // namespace
 
 DepthStatsView::DepthStatsView(QWidget* parent) : QWidget(parent) {
-  makeExportable(this, tr("Statistics by depth"), [this] { return csv(); });
+  makeExportable(
+      this, tr("Statistics by depth"), [this] { return csv(); }, [this] { refresh(); });
   activations_ = makePanel(tr("Activations by depth"));
   gradients_ = makePanel(tr("Gradients by depth"));
   fractions_ = makePanel(tr("Dead and saturated units"));

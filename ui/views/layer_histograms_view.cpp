@@ -216,7 +216,8 @@ void HistogramPanel::drawBars(QPainter& p, const QRectF& plot) {
 }
 
 LayerHistogramsView::LayerHistogramsView(QWidget* parent) : QWidget(parent) {
-  makeExportable(this, tr("Activations and gradients"), [this] { return csv(); });
+  makeExportable(
+      this, tr("Activations and gradients"), [this] { return csv(); }, [this] { refresh(); });
   quantity_ = new QComboBox(this);
   quantity_->addItem(tr("Activations"));
   quantity_->addItem(tr("Gradients"));

@@ -157,6 +157,31 @@ class TestNetworkEditor : public QObject {
   Q_OBJECT
 
  private slots:
+  // A field of the inspector and the network text word a bad value alike (nn::valueProblem): a
+  // required value missing, and a number out of range.
+  void inspectorAndTextWordABadValueAlike() {
+    const nn::ParamDef& def = nn::findLayer("Linear")->params.front();
+    QCOMPARE(def.name, std::string("out_features"));
+    auto textProblem = [](const std::string& arguments) {
+      const nn::ParsedNetwork parsed =
+          nn::parseNetwork("input x: 4\nh = Linear(x" + arguments + ")\nloss = CrossEntropyLoss(h)\n");
+      for (const auto& issue : nn::analyze(parsed.graph).issues)
+        if (issue.node.starts_with("h")) return QString::fromStdString(issue.message);
+      return QString();
+    };
+    std::unique_ptr<ParamField> field(ParamField::create(def, nullptr));
+    field->show();
+    field->setValueText("");
+    QVERIFY(!field->problem().isEmpty());
+    QCOMPARE(field->problem(), textProblem(""));
+    auto* spin = qobject_cast<QSpinBox*>(field->editor());
+    spin->setFocus();
+    spin->selectAll();
+    QTest::keyClicks(spin, "0");
+    QVERIFY(!field->problem().isEmpty());
+    QCOMPARE(field->problem(), textProblem(", out_features=0"));
+  }
+
   void paletteListsTheCatalogInGroups() {
     LayerPalette palette;
     QStringList all = palette.visibleTypes();

@@ -129,7 +129,7 @@ GraphAnalysis analyze(const Graph& graph) {
     for (const auto& def : info.def->params) {
       if (values.count(def.name)) continue;
       if (def.required()) {
-        issue(&n, "needs " + def.name + " (" + def.help + ")");
+        issue(&n, valueProblem(def, ""));
         usable[i] = false;
         continue;
       }

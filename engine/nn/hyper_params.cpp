@@ -19,6 +19,12 @@ static std::string rangeText(const ParamDef& def) {
   return "[" + bound(def.min) + ", " + bound(def.max) + "]";
 }
 
+std::string valueProblem(const ParamDef& def, const std::string& text) {
+  if (text.empty()) return def.required() ? "needs " + def.name + " (" + def.help + ")" : std::string();
+  std::string error;
+  return ParamValue::parse(def, text, &error) ? std::string() : error;
+}
+
 std::optional<ParamValue> ParamValue::parse(const ParamDef& def, const std::string& text, std::string* error) {
   ParamValue out;
   const char* first = text.data();

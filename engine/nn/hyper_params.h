@@ -43,6 +43,12 @@ class ParamValue {
   std::string text_;
 };
 
+// What is wrong with `text` as the value of `def`, in the words every place that takes one uses
+// (the network checker, the editor's fields): a required value missing (empty text), a number
+// that is not one or is out of range, a choice not offered. Empty when `text` is a usable value,
+// or empty for a value that has a default.
+std::string valueProblem(const ParamDef& def, const std::string& text);
+
 // Canonical text of a float: the shortest form that reads back to the same double.
 std::string formatNumber(double value);
 

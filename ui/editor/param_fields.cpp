@@ -198,16 +198,9 @@ ParamField* ParamField::create(const nn::ParamDef& def, QWidget* parent) {
 }
 
 bool ParamField::check(QWidget* editor, const QString& text) {
-  std::string error;
-  QString reason;
-  if (text.isEmpty() || text == tr("required"))
-    reason = def_.required()
-                 ? tr("%1 is required: %2").arg(QString::fromStdString(def_.name), QString::fromStdString(def_.help))
-                 : QString();
-  else if (!nn::ParamValue::parse(def_, text.trimmed().toStdString(), &error))
-    reason = QString::fromStdString(error);
-  else if (valueCheck_)
-    reason = valueCheck_(text.trimmed());
+  const QString value = text == tr("required") ? QString() : text.trimmed();
+  QString reason = QString::fromStdString(nn::valueProblem(def_, value.toStdString()));
+  if (reason.isEmpty() && !value.isEmpty() && valueCheck_) reason = valueCheck_(value);
   setTextColor(editor, reason.isEmpty() ? QColor() : kInvalid);
   if (reason != problem_) {
     problem_ = reason;

@@ -3,12 +3,15 @@
 // data, drawn in their class colour, and the dataset a run trains on.
 #include "data/dataset_choice.h"
 #include "support/ui_test.h"
+#include "training_panel.h"
 #include "views/color_map.h"
 #include "views/decision_boundary_view.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QMouseEvent>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTest>
 
 using namespace gradlab;
@@ -80,6 +83,45 @@ class TestDatasetsDrawing : public QObject {
     const auto chosen = data::chooseDataset(spec);
     QCOMPARE(chosen.train.size() + chosen.evaluation.size(), uint32_t(painted));
     QCOMPARE(data::parseDrawnPoints(spec.name), view.drawnPoints());
+  }
+
+  void panelChoosesFoldersFilesAndDrawnPoints() {
+    ui::TrainingPanel panel;
+    panel.setSettings(persist::TrainingSettings{});
+    panel.show();
+    QString answer = "/data/my photos";
+    QStringList asked;
+    panel.setPathPicker([&](const QString& kind) {
+      asked << kind;
+      return answer;
+    });
+    auto* chooser = panel.findChild<QComboBox*>("dataset");
+    auto* toyPoints = panel.findChild<QSpinBox*>("points");
+    auto* limit = panel.findChild<QSpinBox*>("images");
+    QVERIFY(chooser && toyPoints && limit);
+    chooser->setCurrentIndex(chooser->findData("pick:images"));
+    QCOMPARE(asked, QStringList{"images"});
+    QCOMPARE(panel.settings().dataset, std::string("images:/data/my photos"));
+    QCOMPARE(chooser->currentData().toString(), QString("images:/data/my photos"));
+    QVERIFY(limit->isVisibleTo(&panel) && !toyPoints->isVisibleTo(&panel));  // not a generated toy set
+
+    answer.clear();  // cancelled: the folder chosen before stays
+    chooser->setCurrentIndex(chooser->findData("pick:cifar"));
+    QCOMPARE(panel.settings().dataset, std::string("images:/data/my photos"));
+    answer = "/data/p.csv";
+    chooser->setCurrentIndex(chooser->findData("pick:points"));
+    QCOMPARE(panel.settings().dataset, std::string("points:/data/p.csv"));
+    QVERIFY(!limit->isVisibleTo(&panel) && !toyPoints->isVisibleTo(&panel));
+
+    // Drawn points show as one entry and survive other edits.
+    persist::TrainingSettings drawn;
+    drawn.dataset = data::drawnPointsName({{0, 0, 0}, {1, 1, 1}});
+    panel.setSettings(drawn);
+    QCOMPARE(chooser->currentData().toString(), QString("drawn:"));
+    panel.findChild<QSpinBox*>("seed")->setValue(7);
+    QMetaObject::invokeMethod(panel.findChild<QSpinBox*>("seed"), "editingFinished");
+    QCOMPARE(panel.settings().seed, 7u);
+    QCOMPARE(panel.settings().dataset, drawn.dataset);
   }
 };
 

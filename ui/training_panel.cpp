@@ -1,5 +1,7 @@
 #include "training_panel.h"
 
+#include "data/point_file.h"
+#include "data/toy_datasets.h"
 #include "dataset_preview.h"
 #include "editor/param_fields.h"
 #include "optim/optimizer.h"
@@ -13,6 +15,7 @@
 #include <QAction>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -35,7 +38,12 @@ const std::pair<const char*, const char*> kDatasets[] = {
     {"xor", "XOR (2-D)"},
     {"blobs", "Gaussian blobs (2-D)"},
     {"moons", "Moons (2-D)"},
+    {"drawn:", "Your own points (2-D): draw them on the boundary view"},
+    {"pick:points", "Points from a CSV file (x,y,label)…"},
+    {"pick:images", "Image folder (a sub-folder per class)…"},
+    {"pick:cifar", "CIFAR-10/100 folder (binary version)…"},
 };
+const char* const kDrawn = "drawn:";
 
 // The range gradlab-cli accepts (util::ranges), as far as a spin box's int reaches: a value from a
 // file or the command line stays as it is when another field is edited.
@@ -241,9 +249,13 @@ void TrainingPanel::setSettings(const persist::TrainingSettings& s) {
   updating_ = true;
   settings_ = s;
   const int index = dataset_->findData(QString::fromStdString(s.dataset));
-  if (index < 0)  // a folder named in the file: shown escaped, kept as it is
-    dataset_->addItem(QString::fromStdString(util::printable(s.dataset)), QString::fromStdString(s.dataset));
-  dataset_->setCurrentIndex(index < 0 ? dataset_->count() - 1 : index);
+  if (data::isDrawnPointsName(s.dataset)) {  // one entry for any drawn points: they are drawn on the view
+    dataset_->setCurrentIndex(dataset_->findData(QString(kDrawn)));
+  } else {
+    if (index < 0)  // a folder named in the file: shown escaped, kept as it is
+      dataset_->addItem(QString::fromStdString(util::printable(s.dataset)), QString::fromStdString(s.dataset));
+    dataset_->setCurrentIndex(index < 0 ? dataset_->count() - 1 : index);
+  }
   toySamples_->setValue(int(s.toySamples));
   toyNoise_->setValue(s.toyNoise);
   limit_->setValue(int(s.sampleLimit));
@@ -257,11 +269,43 @@ void TrainingPanel::setSettings(const persist::TrainingSettings& s) {
                          : QString::fromStdString(persist::scheduleText(s)));
   optimizer_->setCurrentIndex(std::max(0, optimizer_->findData(QString::fromStdString(s.optimizer))));
   showOptimizer();
-  const bool toy = s.dataset != "fashion-mnist" && s.dataset.rfind("idx:", 0) != 0;
-  toyRow_->setVisible(toy);
-  limitRow_->setVisible(!toy);
+  showDataRows(s.dataset);
   updating_ = false;
   validate();
+}
+
+// The generated sets take a number of points and a noise; image sets a limit; point sets neither.
+void TrainingPanel::showDataRows(const std::string& dataset) {
+  const auto& toys = data::toyDatasetNames();
+  const bool toy = std::find(toys.begin(), toys.end(), dataset) != toys.end();
+  const bool points = data::isDrawnPointsName(dataset) || dataset.rfind("points:", 0) == 0;
+  toyRow_->setVisible(toy);
+  limitRow_->setVisible(!toy && !points);
+}
+
+// A dataset from the user's folder or file: the dialog's answer becomes the chooser's entry, and a
+// cancel puts back the dataset chosen before.
+void TrainingPanel::pickDatasetPath(const QString& kind) {
+  QString path;
+  if (pickPath_)
+    path = pickPath_(kind);
+  else if (kind == "points")
+    path = QFileDialog::getOpenFileName(this, tr("2-D points: a CSV of x,y,label lines"), {},
+                                        tr("CSV files (*.csv);;All files (*)"));
+  else
+    path = QFileDialog::getExistingDirectory(
+        this, kind == "images" ? tr("Image folder: one sub-folder of images per class") : tr("CIFAR-10/100 folder"));
+  const QString name = path.isEmpty() ? QString::fromStdString(settings_.dataset) : kind + ":" + path;
+  updating_ = true;
+  int index = dataset_->findData(name);
+  if (index < 0 && data::isDrawnPointsName(name.toStdString())) index = dataset_->findData(QString(kDrawn));
+  if (index < 0) {
+    dataset_->addItem(QString::fromStdString(util::printable(name.toStdString())), name);
+    index = dataset_->count() - 1;
+  }
+  dataset_->setCurrentIndex(index);
+  updating_ = false;
+  fromWidgets();
 }
 
 void TrainingPanel::showOptimizer() {
@@ -274,7 +318,9 @@ void TrainingPanel::showOptimizer() {
 void TrainingPanel::fromWidgets() {
   if (updating_) return;
   persist::TrainingSettings s = settings_;
-  s.dataset = dataset_->currentData().toString().toStdString();
+  const QString chosen = dataset_->currentData().toString();
+  if (chosen.startsWith("pick:")) return pickDatasetPath(chosen.mid(5));
+  if (chosen != kDrawn || !data::isDrawnPointsName(s.dataset)) s.dataset = chosen.toStdString();
   s.toySamples = editedValue(toySamples_, s.toySamples);
   s.toyNoise = editedValue(toyNoise_, s.toyNoise);
   s.sampleLimit = editedValue(limit_, s.sampleLimit);
@@ -297,9 +343,7 @@ void TrainingPanel::fromWidgets() {
   }
   if (s == settings_) return;
   settings_ = s;
-  const bool toy = s.dataset != "fashion-mnist" && s.dataset.rfind("idx:", 0) != 0;
-  toyRow_->setVisible(toy);
-  limitRow_->setVisible(!toy);
+  showDataRows(s.dataset);
   validate();
   if (problem_.isEmpty()) emit settingsChanged();
 }

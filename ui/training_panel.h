@@ -7,6 +7,7 @@
 
 #include <QWidget>
 
+#include <functional>
 #include <memory>
 
 class QAction;
@@ -36,6 +37,10 @@ class TrainingPanel : public QWidget {
   void setRunActions(QAction* play, QAction* step, QAction* reset);
   void setDataset(std::shared_ptr<const data::Dataset> train);
   QString problem() const { return problem_; }  // empty when every value is valid
+  // Asks for the folder or file of a dataset kind ("images", "cifar" or "points"); empty when
+  // cancelled. A file dialog unless replaced (tests).
+  using PathPicker = std::function<QString(const QString& kind)>;
+  void setPathPicker(PathPicker picker) { pickPath_ = std::move(picker); }
 
  signals:
   // A setting that needs the run rebuilt changed (the dataset, the optimizer, the batch...).
@@ -45,10 +50,13 @@ class TrainingPanel : public QWidget {
 
  private:
   void fromWidgets();
+  void pickDatasetPath(const QString& kind);
+  void showDataRows(const std::string& dataset);
   void showOptimizer();
   void validate();
 
   persist::TrainingSettings settings_;
+  PathPicker pickPath_;
   bool updating_ = false;
   QString problem_;
   QComboBox* dataset_ = nullptr;

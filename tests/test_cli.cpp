@@ -243,8 +243,8 @@ class TestCli : public QObject {
     }
   }
 
-  // Values that used to be taken (and then blamed on the learning rate, or wrapped round through
-  // an unsigned conversion) are refused with their accepted range.
+  // Values out of range are refused with their accepted range, not taken (and then blamed on the
+  // learning rate, or wrapped round through an unsigned conversion).
   void badValuesAreRefusedWithTheirRange() {
     const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
     const QStringList train{"train", net, "--dataset", "moons"};

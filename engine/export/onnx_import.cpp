@@ -97,6 +97,9 @@ persist::Tensor tensorOf(const onnx::TensorProto& t, const std::string& file) {
     if (d < 0 || d > (1 << 30)) throw ExportError(file + ": ONNX tensor '" + t.name() + "' has an invalid shape");
     out.shape.push_back(uint32_t(d));
     count *= uint64_t(d);
+    // Larger than any layer takes (nn::kMaxParamsPerLayer), and the product cannot overflow.
+    if (count > nn::kMaxParamsPerLayer)
+      throw ExportError(file + ": ONNX tensor '" + t.name() + "' is larger than any GradLab layer takes");
   }
   if (t.has_raw_data()) {
     if (t.raw_data().size() != count * 4) throw ExportError(file + ": ONNX tensor '" + t.name() + "' is truncated");

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake ninja-build pkg-config
+  # the .deb: cpack finds the programs' library dependencies with file and dpkg-shlibdeps
+  file
   # UI (Qt Charts needs libqt6opengl6-dev, which is only a Recommends)
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev
   # engine: Vulkan, lavapipe (CPU Vulkan device), shader compiler, VkFFT and what it links

@@ -8,6 +8,9 @@
 #include "nn/network.h"
 #include "support/gpu_test.h"
 
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <cmath>
@@ -51,6 +54,24 @@ std::string refusal(F f) {
     return e.what();
   }
   return "(no refusal)";
+}
+
+struct Finished {
+  int code = -1;
+  QString output;
+};
+
+Finished runCli(const QStringList& args) {
+  QProcess process;
+  process.setProcessChannelMode(QProcess::MergedChannels);
+  process.start(GRADLAB_CLI, args);
+  if (!process.waitForFinished(120000)) {
+    process.kill();
+    process.waitForFinished();
+    return {-1, "timed out"};
+  }
+  return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
+          QString::fromLocal8Bit(process.readAll())};
 }
 
 bool oneClearLine(const std::string& text) {
@@ -141,6 +162,39 @@ class TestSharpness : public QObject {
     };
     const std::string diverged = refusal([&] { analysis::powerIteration({1.0, 2.0}, overflowing); });
     QVERIFY2(oneClearLine(diverged), diverged.c_str());
+  }
+
+  // train --sharpness-every K: a sharpness column, filled every K steps. Full-batch training of a
+  // Linear + MSELoss network measures the same Hessian at every step, so the cells agree.
+  void cliAddsSharpnessColumn() {
+    QTemporaryDir dir;
+    const QString net = dir.filePath("linear.net"), csv = dir.filePath("metrics.csv");
+    QFile file(net);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write("input x: 2\nlogits = Linear(x, out_features=2)\nloss = MSELoss(logits)\n");
+    file.close();
+    const Finished run = runCli({"train", net, "--dataset", "blobs", "--samples", "64", "--batch", "52", "--steps",
+                                 "10", "--sharpness-every", "5", "--metrics", csv, "--quiet"});
+    QVERIFY2(run.code == 0, qPrintable(run.output));
+    QFile metrics(csv);
+    QVERIFY(metrics.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(metrics.readAll()).trimmed().split('\n');
+    QCOMPARE(lines[0], QString("step,epoch,split,loss,accuracy,sharpness"));
+    std::vector<double> measured;
+    for (const QString& line : lines.mid(1)) {
+      const QStringList cells = line.split(',');
+      QCOMPARE(cells.size(), 6);
+      const bool due = cells[2] == "train" && cells[0].toInt() % 5 == 0;
+      QVERIFY2(cells[5].isEmpty() != due, qPrintable(line));
+      if (due) measured.push_back(cells[5].toDouble());
+    }
+    QCOMPARE(measured.size(), size_t(2));
+    QVERIFY2(measured[0] > 0 && std::abs(measured[1] - measured[0]) <= 1e-3 * measured[0], qPrintable(lines.join(' ')));
+
+    const Finished alone = runCli({"train", net, "--dataset", "blobs", "--steps", "3", "--sharpness-every", "2"});
+    QCOMPARE(alone.code, 2);
+    QVERIFY2(alone.output.trimmed().count('\n') == 0 && alone.output.contains("give --metrics"),
+             qPrintable(alone.output));
   }
 };
 

@@ -1,5 +1,6 @@
 // gradlab-cli train: trains a network file on a dataset on the Vulkan device, with a progress bar
 // on a terminal, optional per-step metrics in CSV, and a summary at the end.
+#include "analysis/sharpness.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/conv_option.h"
@@ -62,6 +63,16 @@ persist::Experiment savedRun(train::TrainingSession& session, const nn::Graph& g
   return e;
 }
 
+// The sharpness after step `step` (0-based) on that step's batch, still in the network's input, with
+// Dropout's masks of that step; the step counter is put back after.
+double sharpnessOfStep(nn::Network& net, uint64_t step) {
+  const uint32_t at = uint32_t(step), next = uint32_t(step + 1);
+  net.step().upload(&at, 4);
+  const double lambda = analysis::sharpness(net).lambdaMax;
+  net.step().upload(&next, 4);
+  return lambda;
+}
+
 // A --save path whose folder is missing is refused before training, not after it.
 void checkSaveFolder(const std::string& path) {
   const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
@@ -83,6 +94,9 @@ int trainCommand(const std::vector<std::string>& args) {
                    {"metrics", "FILE.csv", "write step,epoch,split,loss,accuracy rows"},
                    {"probes", "FILE.csv", "write per-layer activation/gradient statistics and parameter norms"},
                    {"probe-every", "K", "steps between probes (default 100)"},
+                   {"sharpness-every", "K",
+                    "every K steps, the top Hessian eigenvalue of the loss on that step's batch, as column "
+                    "sharpness of --metrics"},
                    {"save", "FILE.gradlab", "keep the run: network, settings, curves and trained weights"},
                    {"quiet", "", "no progress bar"},
                    {"help", "", "show this help"}},
@@ -106,6 +120,10 @@ int trainCommand(const std::vector<std::string>& args) {
   const train::RunDefinition run = runSettings(o, setup);
   const train::TrainingOptions& options = run.options;
   const uint64_t probeEvery = setup.probeInterval;
+  const uint64_t sharpnessEvery = o.has("sharpness-every") ? o.integer("sharpness-every", 0, 1, 1000000000) : 0;
+  if (sharpnessEvery && !o.has("metrics"))
+    throw UsageError("--sharpness-every writes a column of the metrics: give --metrics FILE.csv too");
+  const std::string noSharpness = sharpnessEvery ? "," : "";
 
   const nn::Graph graph = nn::loadNetworkFile(app::networkFile(networkPath));
   const DatasetChoice data = chooseRunData(setup.dataset);
@@ -121,7 +139,7 @@ int trainCommand(const std::vector<std::string>& args) {
   std::optional<LineFile> metrics, probes;
   if (o.has("metrics")) {
     metrics.emplace(o.text("metrics"), "--metrics");
-    metrics->append("step,epoch,split,loss,accuracy\n");
+    metrics->append(sharpnessEvery ? "step,epoch,split,loss,accuracy,sharpness\n" : "step,epoch,split,loss,accuracy\n");
   }
   if (o.has("probes")) {
     probes.emplace(o.text("probes"), "--probes");
@@ -169,6 +187,7 @@ int trainCommand(const std::vector<std::string>& args) {
       probes->append(rows.str());
     } else {
       if (probes) chunk = uint32_t(std::min<uint64_t>(chunk, probeEvery - 1 - session.step() % probeEvery));
+      if (sharpnessEvery) chunk = uint32_t(std::min<uint64_t>(chunk, sharpnessEvery - session.step() % sharpnessEvery));
       records = session.train(chunk);
     }
     std::ostringstream rows;
@@ -177,7 +196,14 @@ int trainCommand(const std::vector<std::string>& args) {
       lastAccuracy = r.accuracy;
       trainingHistory.push_back({r.step, r.loss, r.accuracy});
       rows << r.step + 1 << "," << double(r.step + 1) / session.stepsPerEpoch() << ",train," << r.loss << ","
-           << r.accuracy << "\n";
+           << r.accuracy;
+      // Only the chunk's last step still has its batch in the network: chunks end at sharpness steps.
+      const bool measured = sharpnessEvery && (r.step + 1) % sharpnessEvery == 0 && &r == &records.back();
+      if (measured && !session.nonFinite())
+        rows << "," << sharpnessOfStep(session.network(), r.step);
+      else
+        rows << noSharpness;
+      rows << "\n";
     }
     if (metrics) metrics->append(rows.str());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -188,7 +214,7 @@ int trainCommand(const std::vector<std::string>& args) {
       validationHistory.push_back({session.step(), lastEval.loss, lastEval.accuracy});
       std::ostringstream row;
       row << session.step() << "," << session.epochs() << "," << data.evaluationName << "," << lastEval.loss << ","
-          << lastEval.accuracy << "\n";
+          << lastEval.accuracy << noSharpness << "\n";
       if (metrics) metrics->append(row.str());
       if (tty) std::fprintf(stderr, "\n");
       std::printf("epoch %.2f: train loss %.4f, %s loss %.4f, %s accuracy %.2f%%\n", session.epochs(), lastLoss,

@@ -238,7 +238,7 @@ class TestComparisonViews : public QObject {
 
   // A run alone (no styles) fills the grid as a single run's view does: four panels a row, no headers, the
   // palette's highlight for bars, each panel's own bins.
-  void histogramsOfOneRunAsBefore() {
+  void histogramsOfOneRunAlone() {
     ui::LayerHistogramsView view;
     view.resize(900, 600);
     view.show();
@@ -326,7 +326,7 @@ class TestComparisonViews : public QObject {
   }
 
   // A run alone (no styles) is drawn as a single run's view: one untitled panel with a plain frame.
-  void decisionBoundaryOfOneRunAsBefore() {
+  void decisionBoundaryOfOneRunAlone() {
     ui::DecisionBoundaryView view;
     view.resize(520, 460);
     view.show();

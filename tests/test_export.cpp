@@ -206,6 +206,31 @@ class TestExport : public QObject {
     QVERIFY_THROWS_EXCEPTION(exporting::ExportError, exporting::modelFromOnnx("not a model", "x.onnx"));
   }
 
+  // Damaged files: every import either gives a network that checks or refuses with ExportError;
+  // anything else (another exception, a crash under the sanitizers) fails.
+  void onnxImportOfDamagedBytesRefusesCleanly() {
+    const std::string bytes = exporting::onnxBytes(trainedLooking(kOnnxNet));
+    std::vector<std::string> damaged;
+    for (size_t cut = 0; cut < bytes.size(); cut += bytes.size() / 40 + 1) damaged.push_back(bytes.substr(0, cut));
+    for (size_t at = 0; at < bytes.size(); at += bytes.size() / 400 + 1)
+      for (unsigned char flip : {0x01, 0x80, 0xff}) {
+        damaged.push_back(bytes);
+        damaged.back()[at] = char(damaged.back()[at] ^ flip);
+      }
+    int imported = 0, refused = 0;
+    for (const std::string& d : damaged) {
+      try {
+        const exporting::Model model = exporting::modelFromOnnx(d, "damaged.onnx");
+        QVERIFY(nn::analyze(model.graph).ok());
+        ++imported;
+      } catch (const exporting::ExportError& e) {
+        QVERIFY2(std::string(e.what()).starts_with("damaged.onnx: "), e.what());
+        ++refused;
+      }
+    }
+    qInfo("%zu damaged files: %d imported, %d refused", damaged.size(), imported, refused);
+  }
+
   void torchOnnxExportImportsAndComputesTorchsOutputs() {
     if (!pythonHas("torch")) QSKIP("python3-torch is not installed under /usr/bin/python3: the check was not run");
     // A Sequential; modules that flatten with x.view(-1, K) and x.view(x.size(0), -1) (a Reshape,

@@ -6,6 +6,7 @@
 #include "training_panel.h"
 #include "views/color_map.h"
 #include "views/decision_boundary_view.h"
+#include "views/point_drawing.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -122,6 +123,42 @@ class TestDatasetsDrawing : public QObject {
     QMetaObject::invokeMethod(panel.findChild<QSpinBox*>("seed"), "editingFinished");
     QCOMPARE(panel.settings().seed, 7u);
     QCOMPARE(panel.settings().dataset, drawn.dataset);
+  }
+
+  void drawnPointsBecomeThePanelsDataset() {
+    ui::TrainingPanel panel;
+    ui::DecisionBoundaryView view;
+    ui::connectPointDrawing(&panel, &view);
+    panel.setSettings(persist::TrainingSettings{});
+    view.resize(460, 460);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(!view.drawing());
+    auto* chooser = panel.findChild<QComboBox*>("dataset");
+    chooser->setCurrentIndex(chooser->findData("drawn:"));
+    QVERIFY(view.drawing());
+    QSignalSpy changed(&panel, &ui::TrainingPanel::settingsChanged);
+    QTest::keyClick(&view, Qt::Key_3);
+    QCOMPARE(view.drawClass(), 3u);
+    QTest::mouseClick(&view, Qt::LeftButton, {}, view.plotRect().center().toPoint());
+    QTest::keyClick(&view, Qt::Key_1);
+    QTest::mouseClick(&view, Qt::LeftButton, {}, view.plotRect().topLeft().toPoint() + QPoint(40, 40));
+    QCOMPARE(changed.count(), 2);
+    const auto points = data::parseDrawnPoints(panel.settings().dataset);
+    QCOMPARE(points, view.drawnPoints());
+    QCOMPARE(points.size(), size_t(2));
+    QCOMPARE(points[0].label, 3u);
+    QCOMPARE(points[1].label, 1u);
+    // A run's training part of the points does not replace the drawing.
+    view.setData(std::make_shared<data::Dataset>(data::makePointDataset({points[0]}, "train")));
+    QCOMPARE(view.dataset()->size(), 2u);
+    // Opening an experiment of drawn points shows them; another dataset ends drawing.
+    persist::TrainingSettings saved;
+    saved.dataset = data::drawnPointsName({{0.5f, 0.5f, 0}, {-0.5f, 0.5f, 1}, {0, -1, 1}});
+    panel.setSettings(saved);
+    QCOMPARE(view.drawnPoints().size(), size_t(3));
+    chooser->setCurrentIndex(chooser->findData("moons"));
+    QVERIFY(!view.drawing());
   }
 };
 

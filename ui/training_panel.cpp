@@ -272,6 +272,14 @@ void TrainingPanel::setSettings(const persist::TrainingSettings& s) {
   showDataRows(s.dataset);
   updating_ = false;
   validate();
+  emit datasetShown(s.dataset);
+}
+
+void TrainingPanel::chooseDataset(const std::string& name) {
+  persist::TrainingSettings s = settings_;
+  s.dataset = name;
+  setSettings(s);
+  if (problem_.isEmpty()) emit settingsChanged();
 }
 
 // The generated sets take a number of points and a noise; image sets a limit; point sets neither.
@@ -342,9 +350,11 @@ void TrainingPanel::fromWidgets() {
     }
   }
   if (s == settings_) return;
+  const bool datasetChanged = s.dataset != settings_.dataset;
   settings_ = s;
   showDataRows(s.dataset);
   validate();
+  if (datasetChanged) emit datasetShown(s.dataset);
   if (problem_.isEmpty()) emit settingsChanged();
 }
 

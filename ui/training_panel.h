@@ -41,12 +41,16 @@ class TrainingPanel : public QWidget {
   // cancelled. A file dialog unless replaced (tests).
   using PathPicker = std::function<QString(const QString& kind)>;
   void setPathPicker(PathPicker picker) { pickPath_ = std::move(picker); }
+  // Another dataset as if chosen here (points drawn on the boundary view): emits settingsChanged.
+  void chooseDataset(const std::string& name);
 
  signals:
   // A setting that needs the run rebuilt changed (the dataset, the optimizer, the batch...).
   void settingsChanged();
   // Only the learning rate changed: a running run can take it on the fly.
   void learningRateChanged(double rate);
+  // The dataset shown changed: chosen here, or set with the settings of an experiment.
+  void datasetShown(const std::string& name);
 
  private:
   void fromWidgets();

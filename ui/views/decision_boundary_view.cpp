@@ -4,6 +4,7 @@
 #include "views/color_map.h"
 
 #include <QEvent>
+#include <QKeyEvent>
 #include <QLineF>
 #include <QMouseEvent>
 #include <QPainter>
@@ -37,6 +38,7 @@ DecisionBoundaryView::DecisionBoundaryView(QWidget* parent) : QWidget(parent) {
 }
 
 void DecisionBoundaryView::setData(std::shared_ptr<const data::Dataset> data) {
+  if (drawing_) return;  // the drawn points stay shown, not the part of them a run trains on
   data_ = std::move(data);
   ++dataVersion_;
   dirty_ = true;
@@ -178,6 +180,7 @@ void DecisionBoundaryView::setDrawing(bool on, uint32_t drawClass) {
   drawing_ = on;
   drawClass_ = std::min(drawClass, data::kMaxPointClasses - 1);
   setCursor(on ? Qt::CrossCursor : Qt::ArrowCursor);
+  setFocusPolicy(on ? Qt::ClickFocus : Qt::NoFocus);
   update();
 }
 
@@ -200,6 +203,11 @@ void DecisionBoundaryView::mousePressEvent(QMouseEvent* event) {
 void DecisionBoundaryView::mouseMoveEvent(QMouseEvent* event) {
   if (!drawing_ || !(event->buttons() & (Qt::LeftButton | Qt::RightButton))) return QWidget::mouseMoveEvent(event);
   editAt(event->position(), event->buttons(), true);
+}
+
+void DecisionBoundaryView::keyPressEvent(QKeyEvent* event) {
+  if (!drawing_ || event->key() < Qt::Key_0 || event->key() > Qt::Key_9) return QWidget::keyPressEvent(event);
+  setDrawing(true, uint32_t(event->key() - Qt::Key_0));
 }
 
 // A drag adds a point every few pixels, so that a slow stroke does not pile them up.
@@ -250,6 +258,7 @@ QString DecisionBoundaryView::panelTitle(int panel) const {
 }
 
 QString DecisionBoundaryView::titleText() const {
+  if (drawing_) return tr("Drawing class %1 (keys 0-9): click adds, drag paints, right click erases").arg(drawClass_);
   const QString name = data_ ? QString::fromStdString(data_->name) : tr("Decision boundary");
   if (const auto* b = boundary(0)) {
     if (!sameStep()) return name + tr(": predicted class (paler = less sure)");  // each panel says its step

@@ -56,9 +56,11 @@ class DecisionBoundaryView : public QWidget {
 
   // Drawing one's own points: a left click adds a point of `drawClass` where it lands, a left drag
   // paints a trail of them, a right click or drag erases the points under the cursor. The view
-  // then shows the drawn points as its data and says so with pointsDrawn after each change.
+  // then shows the drawn points as its data (setData changes nothing while drawing) and says so
+  // with pointsDrawn after each change.
   void setDrawing(bool on, uint32_t drawClass = 0);
   bool drawing() const { return drawing_; }
+  uint32_t drawClass() const { return drawClass_; }
   void setDrawnPoints(std::vector<data::LabelledPoint> points);
   const std::vector<data::LabelledPoint>& drawnPoints() const { return drawn_; }
   // The input-plane point drawn at widget position `at` in panel `panel` (toWidget's inverse).
@@ -71,7 +73,8 @@ class DecisionBoundaryView : public QWidget {
   void paintEvent(QPaintEvent*) override;
   void mousePressEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
-  void changeEvent(QEvent* event) override;  // a theme change re-blends the cells
+  void keyPressEvent(QKeyEvent* event) override;  // 0-9 choose the class drawn
+  void changeEvent(QEvent* event) override;       // a theme change re-blends the cells
 
  private:
   struct Member {

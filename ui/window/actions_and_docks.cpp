@@ -20,6 +20,7 @@
 #include "training_panel.h"
 #include "util/printable.h"
 #include "views/decision_boundary_view.h"
+#include "views/point_drawing.h"
 #include "views/depth_stats_view.h"
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
@@ -256,6 +257,7 @@ void MainWindow::createDocks() {
   addView("training", tr("Training"), panelScroll, Qt::RightDockWidgetArea);
 
   views_ = new RunViews(this, controller_, editor_, panel_, deviceRequest_);
+  connectPointDrawing(panel_, views_->boundary());
   auto* timeline = new QToolBar(tr("Timeline"), this);  // under the views, above the status bar
   timeline->setObjectName("timeline");
   timeline->setMovable(false);

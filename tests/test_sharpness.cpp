@@ -116,8 +116,9 @@ class TestSharpness : public QObject {
     const auto before = analysis::readParameters(net);
     const auto got = analysis::sharpness(net);
     QCOMPARE(got.history.size(), size_t(20));
-    QVERIFY2(std::abs(got.lambdaMax - want) <= 1e-3 * want,
-             (std::to_string(got.lambdaMax) + " vs " + std::to_string(want)).c_str());
+    QVERIFY2(std::abs(got.lambdaMax - want) <= 1e-3 * want, (QByteArray::number(got.lambdaMax, 'g', 10).toStdString() +
+                                                             " vs " + QByteArray::number(want, 'g', 10).toStdString())
+                                                                .c_str());
     QVERIFY2(got.relativeChange < 1e-4, std::to_string(got.relativeChange).c_str());
     QVERIFY(analysis::readParameters(net) == before);  // bit for bit
   }
@@ -128,7 +129,8 @@ class TestSharpness : public QObject {
     params.kappa = 25;
     params.angle = 0.7;
     const auto got = analysis::surfaceSharpness(*context_, surface::FunctionId::Quadratic, params, {1.0, -0.5});
-    QVERIFY2(std::abs(got.lambdaMax - 25) <= 1e-3 * 25, std::to_string(got.lambdaMax).c_str());
+    QVERIFY2(std::abs(got.lambdaMax - 25) <= 1e-3 * 25,
+             QByteArray::number(got.lambdaMax, 'g', 10).toStdString().c_str());
   }
 
   // A curved surface, where the step's truncation error counts: Rosenbrock's Hessian at (1, 1) is
@@ -136,7 +138,8 @@ class TestSharpness : public QObject {
   void rosenbrockAtItsMinimum() {
     const auto got = analysis::surfaceSharpness(*context_, surface::FunctionId::Rosenbrock, {}, {1.0, 1.0});
     const double want = 501 + std::sqrt(301.0 * 301 + 400.0 * 400);
-    QVERIFY2(std::abs(got.lambdaMax - want) <= 1e-3 * want, std::to_string(got.lambdaMax).c_str());
+    QVERIFY2(std::abs(got.lambdaMax - want) <= 1e-3 * want,
+             QByteArray::number(got.lambdaMax, 'g', 10).toStdString().c_str());
   }
 
   void badInputGetsOneClearLine() {
@@ -148,8 +151,12 @@ class TestSharpness : public QObject {
     const std::string zero = refusal([&] { analysis::powerIteration({1.0}, identity, none); });
     QVERIFY2(oneClearLine(zero), zero.c_str());
 
-    nn::Network net(*context_,
-                    test::graphOf("input x: 2\nlogits = Linear(x, out_features=2)\nloss = MSELoss(logits)\n"), 4, 1);
+    const nn::Graph linear = test::graphOf("input x: 2\nlogits = Linear(x, out_features=2)\nloss = MSELoss(logits)\n");
+    // No network holds an empty batch, so none reaches the sharpness.
+    const std::string emptyBatch = refusal([&] { nn::Network(*context_, linear, 0, 1); });
+    QVERIFY2(emptyBatch.find("at least 1") != std::string::npos, emptyBatch.c_str());
+
+    nn::Network net(*context_, linear, 4, 1);
     auto weights = analysis::readParameters(net);
     weights[1] = std::numeric_limits<float>::quiet_NaN();
     analysis::writeParameters(net, weights);

@@ -130,7 +130,6 @@ SharpnessEstimate powerIteration(const std::vector<double>& w, const GradientAt&
 }
 
 SharpnessEstimate sharpness(nn::Network& net, const SharpnessOptions& options) {
-  if (net.batch() == 0) throw std::invalid_argument("sharpness: the batch is empty: give it at least one sample");
   const std::vector<double> w = readWeights(net);
   const ParamVector saved(w.begin(), w.end());
   std::vector<std::vector<float>> statistics;

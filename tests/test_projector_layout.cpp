@@ -172,7 +172,7 @@ class TestProjectorLayout : public QObject {
                             .arg(screen.height())));
     QStringList texts;
     for (QAction* a : shown->toolBar()->actions()) texts << a->text();
-    for (const QString& wanted : {"Play", "Step", "Reset"})
+    for (const QString wanted : {"Play", "Step", "Reset"})
       QVERIFY2(texts.contains(wanted), qPrintable(texts.join(",")));
     QVERIFY(shown->font().pointSizeF() >= window.font().pointSizeF() * 1.5);
     QVERIFY(chart->titleFont().pointSizeF() >= titlePoints * 1.5);
@@ -214,8 +214,8 @@ class TestProjectorLayout : public QObject {
             e.keys.contains(keys) && e.where.endsWith(QString(a->text()).remove('&').remove(QChar(0x2026)).trimmed());
       QVERIFY2(found, qPrintable(a->text() + " (" + keys + ") is not listed: " + listed.join("; ")));
     }
-    for (const QString& wanted : {"Run > Play = Space", "View > Presentation Mode = F11", "Edit > Undo = Ctrl+Z",
-                                  "Help > Keyboard Shortcuts = Ctrl+/"})
+    for (const QString wanted : {"Run > Play = Space", "View > Presentation Mode = F11", "Edit > Undo = Ctrl+Z",
+                                 "Help > Keyboard Shortcuts = Ctrl+/"})
       QVERIFY2(!listed.filter(QRegularExpression("^" + QRegularExpression::escape(wanted) + "(,|$)")).isEmpty(),
                qPrintable(wanted + " missing from " + listed.join("; ")));
     for (const QAction* menu : window.menuBar()->actions())

@@ -146,7 +146,7 @@ class TestDatasetsFiles : public QObject {
     expect("1,2,0\n1,2,1,7\n", "line 2:");
     expect("1,2,0\n1,2,1.5\n", "line 2:");
     expect("1,2,0\n\x1b[31m,2,1\n", "got '\\x1b[31m,2,1'");
-    expect("x,y,label\n1,2,0\n", "holds 1 points; a point set needs at least 2");
+    expect("x,y,label\n1,2,0\n", "holds 1 point; a point set needs at least 2");
     expect("", "holds 0 points");
   }
 
@@ -163,6 +163,9 @@ class TestDatasetsFiles : public QObject {
     QCOMPARE(chosen.train.classes, 3u);
     const std::string e = errorOf([] { data::parseDrawnPoints("drawn:1,2,0;1,x,1;"); });
     QVERIFY2(e.find("the drawn points, point 2: expected x,y,label") != std::string::npos, e.c_str());
+    for (const char* few : {"drawn:", "drawn:1,2,0;"})
+      QVERIFY(
+          errorOf([&] { data::parseDrawnPoints(few); }).starts_with("Draw at least 2 points on the Decision boundary"));
   }
 
   void pointFilesAreChosenAndCheckedBeforeReading() {

@@ -81,7 +81,7 @@ std::vector<LabelledPoint> parsePointsCsv(const std::string& text, const std::st
   }
   if (points.size() < 2)
     throw DataError(util::printable(source, 200) + " holds " + std::to_string(points.size()) +
-                    " points; a point set needs at least 2 (x,y,label each).");
+                    (points.size() == 1 ? " point" : " points") + "; a point set needs at least 2 (x,y,label each).");
   return points;
 }
 
@@ -101,6 +101,9 @@ bool isDrawnPointsName(const std::string& name) { return name.rfind("drawn:", 0)
 std::vector<LabelledPoint> parseDrawnPoints(const std::string& name) {
   std::string text = name.substr(std::min<size_t>(name.size(), 6));
   std::replace(text.begin(), text.end(), ';', '\n');
+  if (std::count(text.begin(), text.end(), '\n') < 2)
+    throw DataError(
+        "Draw at least 2 points on the Decision boundary view (a click adds one; keys 0-9 choose the class).");
   return parsePointsCsv(text, "the drawn points,", "point");
 }
 

@@ -74,6 +74,12 @@ Finished runCli(const QStringList& args) {
           QString::fromLocal8Bit(process.readAll())};
 }
 
+std::string describe(const analysis::SharpnessEstimate& e) {
+  std::string out = "estimates";
+  for (double v : e.history) out += " " + QByteArray::number(v, 'g', 6).toStdString();
+  return out + ", relative change " + QByteArray::number(e.relativeChange, 'g', 3).toStdString();
+}
+
 bool oneClearLine(const std::string& text) {
   if (text.empty() || text.find('\n') != std::string::npos) return false;
   for (unsigned char c : text)
@@ -142,6 +148,45 @@ class TestSharpness : public QObject {
              QByteArray::number(got.lambdaMax, 'g', 10).toStdString().c_str());
   }
 
+  // BatchNorm's running statistics move with every training-mode forward pass: the 40 passes of a
+  // measurement must leave them, and the weights, as they were. Dropout's masks stay those of the
+  // current step, so the estimate is reproducible.
+  void leavesTheNetworkAsItWas() {
+    nn::Network net(
+        *context_,
+        test::graphOf("input x: 4\nh = Linear(x, out_features=6)\nb = BatchNorm1d(h)\na = Tanh(b)\n"
+                      "d = Dropout(a, p=0.3)\nlogits = Linear(d, out_features=3)\nloss = MSELoss(logits)\n"),
+        8, 5);
+    const auto x = test::randomFloats(8 * 4, 3);
+    const std::vector<uint32_t> labels{0, 1, 2, 0, 1, 2, 0, 1};
+    net.input().upload(x.data(), x.size() * 4);
+    net.labels().upload(labels.data(), labels.size() * 4);
+    const auto statistics = [&] {
+      std::vector<std::vector<float>> out;
+      for (const auto& s : net.runningStatistics()) out.push_back(s.buffer->read<float>(s.count));
+      return out;
+    };
+    const auto weights = analysis::readParameters(net);
+    const auto running = statistics();
+    QVERIFY(!running.empty());
+    const auto first = analysis::sharpness(net);
+    QVERIFY(analysis::readParameters(net) == weights);
+    QVERIFY(statistics() == running);
+    QVERIFY2(first.lambdaMax > 0 && std::isfinite(first.lambdaMax), describe(first).c_str());
+    QCOMPARE(analysis::sharpness(net).lambdaMax, first.lambdaMax);
+  }
+
+  // Where the eigenvalue of largest magnitude is negative, lambda_max is still the largest one:
+  // diag(1, -3) has 1; Himmelblau's Hessian at (0, 0) is diag(-42, -26), near its local maximum.
+  void negativeDominantEigenvalue() {
+    const analysis::GradientAt diagonal = [](std::vector<double>& w) { return std::vector<double>{w[0], -3 * w[1]}; };
+    const auto got = analysis::powerIteration({0.3, 0.2}, diagonal);
+    QVERIFY2(std::abs(got.lambdaMax - 1) <= 1e-6, describe(got).c_str());
+    QCOMPARE(got.shift < -2.9, true);
+    const auto himmelblau = analysis::surfaceSharpness(*context_, surface::FunctionId::Himmelblau, {}, {0.0, 0.0});
+    QVERIFY2(std::abs(himmelblau.lambdaMax + 26) <= 1e-3 * 26, describe(himmelblau).c_str());
+  }
+
   void badInputGetsOneClearLine() {
     const analysis::GradientAt identity = [](std::vector<double>& w) { return w; };
     const std::string empty = refusal([&] { analysis::powerIteration({}, identity); });
@@ -196,6 +241,16 @@ class TestSharpness : public QObject {
       if (due) measured.push_back(cells[5].toDouble());
     }
     QCOMPARE(measured.size(), size_t(2));
+    // Measuring does not change the training: the same run without it writes the same rows.
+    const QString plainCsv = dir.filePath("plain.csv");
+    const Finished plain = runCli({"train", net, "--dataset", "blobs", "--samples", "64", "--batch", "52", "--steps",
+                                   "10", "--metrics", plainCsv, "--quiet"});
+    QVERIFY2(plain.code == 0, qPrintable(plain.output));
+    QFile plainMetrics(plainCsv);
+    QVERIFY(plainMetrics.open(QIODevice::ReadOnly));
+    const QStringList plainLines = QString::fromUtf8(plainMetrics.readAll()).trimmed().split('\n');
+    QCOMPARE(plainLines.size(), lines.size());
+    for (int i = 1; i < lines.size(); ++i) QCOMPARE(lines[i].section(',', 0, 4), plainLines[i]);
     QVERIFY2(measured[0] > 0 && std::abs(measured[1] - measured[0]) <= 1e-3 * measured[0], qPrintable(lines.join(' ')));
 
     const Finished alone = runCli({"train", net, "--dataset", "blobs", "--steps", "3", "--sharpness-every", "2"});

@@ -102,6 +102,23 @@ std::vector<double> gradientOf(nn::Network& net, std::vector<double>& w) {
   return g;
 }
 
+// Power iteration on H - shift from a random unit vector: the Rayleigh quotient of H after each
+// product.
+std::vector<double> iterate(const std::vector<double>& w, const GradientAt& gradient, double e, double shift,
+                            uint32_t iterations, uint64_t seed) {
+  std::vector<double> v = unitGaussian(w.size(), seed), history;
+  for (uint32_t k = 0; k < iterations; ++k) {
+    Product p = hessianTimes(w, v, e, gradient);
+    const double dd = dot(p.d, p.d);
+    history.push_back(dd > 0 ? dot(p.d, p.hd) / dd : 0.0);  // the Rayleigh quotient of d
+    for (size_t i = 0; i < v.size(); ++i) p.hd[i] -= shift * p.d[i];
+    const double length = norm(p.hd);
+    if (!(length > 0)) break;  // (H - shift) v = 0: v is an eigenvector, and the estimate exact
+    for (size_t i = 0; i < v.size(); ++i) v[i] = p.hd[i] / length;
+  }
+  return history;
+}
+
 using gpu::Access;
 const gpu::KernelSpec kSurfaceGradient{
     "surface_gradient", spirv::surface_gradient, {Access::Read, Access::Write, Access::Read, Access::ReadWrite}, 16};
@@ -113,13 +130,12 @@ SharpnessEstimate powerIteration(const std::vector<double>& w, const GradientAt&
   checkRequest(w, options);
   SharpnessEstimate out;
   out.step = options.relativeStep * std::max(norm(w), 1.0);
-  std::vector<double> v = unitGaussian(w.size(), options.seed);
-  for (uint32_t k = 0; k < options.iterations; ++k) {
-    const Product p = hessianTimes(w, v, out.step, gradient);
-    const double dd = dot(p.d, p.d), length = norm(p.hd);
-    out.history.push_back(dd > 0 ? dot(p.d, p.hd) / dd : 0.0);  // the Rayleigh quotient of d
-    if (!(length > 0)) break;  // H v = 0: v lies in the null space, and the estimate is 0
-    for (size_t i = 0; i < v.size(); ++i) v[i] = p.hd[i] / length;
+  out.history = iterate(w, gradient, out.step, 0.0, options.iterations, options.seed);
+  // The dominant eigenvalue is negative (far from a minimum, or at a maximum): every eigenvalue of
+  // H - shift is then nearly >= 0, and the dominant one is lambda_max - shift.
+  if (out.history.back() < 0) {
+    out.shift = out.history.back();
+    out.history = iterate(w, gradient, out.step, out.shift, options.iterations, options.seed + 1);
   }
   out.lambdaMax = out.history.back();
   if (out.history.size() > 1) {

@@ -5,8 +5,9 @@
 // Hessian-vector products, each the central difference of two gradients the device computes,
 //   H v ~ (g(w + e v) - g(w - e v)) / 2e,
 // with the estimate the Rayleigh quotient v^T H v of the unit vector v. Power iteration finds the
-// eigenvalue of largest magnitude: near a minimum, where H is nearly positive semi-definite, that
-// is lambda_max.
+// eigenvalue of largest magnitude, which is lambda_max near a minimum, where H is nearly positive
+// semi-definite; where it is negative instead (at initialisation a tanh network's often is), a
+// second power iteration on H - that eigenvalue finds lambda_max.
 //
 // The step e: central differences err by ~e^2 x the third derivative, and by the float32 rounding
 // of the gradients (~6e-8 of the terms they sum) divided by e. With the loss varying on the scale
@@ -39,8 +40,9 @@ struct SharpnessEstimate {
   double lambdaMax = 0;
   // The convergence readout: |last estimate - the one before| / |last estimate| (0 after one iteration).
   double relativeChange = 0;
-  std::vector<double> history;  // the estimate after each iteration
+  std::vector<double> history;  // the estimate after each iteration (of the second pass, if any)
   double step = 0;              // e, as used
+  double shift = 0;             // the negative dominant eigenvalue the second pass subtracted (0: one pass)
 };
 
 // The gradient at `w`. It may round `w` in place to the values it evaluated at (float32 on the

@@ -231,13 +231,14 @@ class TestSharpness : public QObject {
     QFile metrics(csv);
     QVERIFY(metrics.open(QIODevice::ReadOnly));
     const QStringList lines = QString::fromUtf8(metrics.readAll()).trimmed().split('\n');
-    QCOMPARE(lines[0], QString("step,epoch,split,loss,accuracy,sharpness"));
+    QCOMPARE(lines[0], QString("step,epoch,split,loss,accuracy,sharpness,sharpness_change"));
     std::vector<double> measured;
     for (const QString& line : lines.mid(1)) {
       const QStringList cells = line.split(',');
-      QCOMPARE(cells.size(), 6);
+      QCOMPARE(cells.size(), 7);
       const bool due = cells[2] == "train" && cells[0].toInt() % 5 == 0;
-      QVERIFY2(cells[5].isEmpty() != due, qPrintable(line));
+      QVERIFY2(cells[5].isEmpty() != due && cells[6].isEmpty() != due, qPrintable(line));
+      if (due) QVERIFY2(cells[6].toDouble() < 1e-4, qPrintable(line));  // converged: the Hessian is exact
       if (due) measured.push_back(cells[5].toDouble());
     }
     QCOMPARE(measured.size(), size_t(2));

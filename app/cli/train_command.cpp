@@ -65,12 +65,12 @@ persist::Experiment savedRun(train::TrainingSession& session, const nn::Graph& g
 
 // The sharpness after step `step` (0-based) on that step's batch, still in the network's input, with
 // Dropout's masks of that step; the step counter is put back after.
-double sharpnessOfStep(nn::Network& net, uint64_t step) {
+analysis::SharpnessEstimate sharpnessOfStep(nn::Network& net, uint64_t step) {
   const uint32_t at = uint32_t(step), next = uint32_t(step + 1);
   net.step().upload(&at, 4);
-  const double lambda = analysis::sharpness(net).lambdaMax;
+  const analysis::SharpnessEstimate estimate = analysis::sharpness(net);
   net.step().upload(&next, 4);
-  return lambda;
+  return estimate;
 }
 
 // A --save path whose folder is missing is refused before training, not after it.
@@ -96,7 +96,7 @@ int trainCommand(const std::vector<std::string>& args) {
                    {"probe-every", "K", "steps between probes (default 100)"},
                    {"sharpness-every", "K",
                     "every K steps, the top Hessian eigenvalue of the loss on that step's batch, as column "
-                    "sharpness of --metrics"},
+                    "sharpness of --metrics (sharpness_change: the last iteration's relative change)"},
                    {"save", "FILE.gradlab", "keep the run: network, settings, curves and trained weights"},
                    {"quiet", "", "no progress bar"},
                    {"help", "", "show this help"}},
@@ -123,7 +123,7 @@ int trainCommand(const std::vector<std::string>& args) {
   const uint64_t sharpnessEvery = o.has("sharpness-every") ? o.integer("sharpness-every", 0, 1, 1000000000) : 0;
   if (sharpnessEvery && !o.has("metrics"))
     throw UsageError("--sharpness-every writes a column of the metrics: give --metrics FILE.csv too");
-  const std::string noSharpness = sharpnessEvery ? "," : "";
+  const std::string noSharpness = sharpnessEvery ? ",," : "";
 
   const nn::Graph graph = nn::loadNetworkFile(app::networkFile(networkPath));
   const DatasetChoice data = chooseRunData(setup.dataset);
@@ -139,7 +139,8 @@ int trainCommand(const std::vector<std::string>& args) {
   std::optional<LineFile> metrics, probes;
   if (o.has("metrics")) {
     metrics.emplace(o.text("metrics"), "--metrics");
-    metrics->append(sharpnessEvery ? "step,epoch,split,loss,accuracy,sharpness\n" : "step,epoch,split,loss,accuracy\n");
+    metrics->append(sharpnessEvery ? "step,epoch,split,loss,accuracy,sharpness,sharpness_change\n"
+                                   : "step,epoch,split,loss,accuracy\n");
   }
   if (o.has("probes")) {
     probes.emplace(o.text("probes"), "--probes");
@@ -199,9 +200,10 @@ int trainCommand(const std::vector<std::string>& args) {
            << r.accuracy;
       // Only the chunk's last step still has its batch in the network: chunks end at sharpness steps.
       const bool measured = sharpnessEvery && (r.step + 1) % sharpnessEvery == 0 && &r == &records.back();
-      if (measured && !session.nonFinite())
-        rows << "," << sharpnessOfStep(session.network(), r.step);
-      else
+      if (measured && !session.nonFinite()) {
+        const auto estimate = sharpnessOfStep(session.network(), r.step);
+        rows << "," << estimate.lambdaMax << "," << estimate.relativeChange;
+      } else
         rows << noSharpness;
       rows << "\n";
     }

@@ -166,6 +166,27 @@ class TestImageFolder : public QObject {
     QCOMPARE(folder.data.labels, (std::vector<uint32_t>{0, 1}));
   }
 
+  void bmpAndJpegAreReadToo() {
+    QTemporaryDir dir;
+    const fs::path root = dir.path().toStdString();
+    std::vector<uint8_t> gray(16 * 16);
+    for (size_t i = 0; i < gray.size(); ++i) gray[i] = uint8_t(i % 16 * 16);
+    fs::create_directories(root / "a");
+    fs::create_directories(root / "b");
+    QVERIFY(stbi_write_bmp((root / "a" / "x.BMP").c_str(), 16, 16, 1, gray.data()));
+    QVERIFY(stbi_write_jpg((root / "b" / "y.jpeg").c_str(), 16, 16, 1, gray.data(), 100));
+    // stb writes BMPs as 24-bit colour: the set is colour, and the gray JPEG is repeated in each channel.
+    const auto folder = data::loadImageFolder(root.string());
+    QCOMPARE(folder.data.sampleShape, (nn::Shape{3, 16, 16}));
+    QCOMPARE(folder.data.labels, (std::vector<uint32_t>{0, 1}));
+    for (int c = 0; c < 3; ++c)  // BMP: exact
+      QVERIFY(std::equal(gray.begin(), gray.end(), folder.data.bytes.begin() + 256 * c));
+    int worst = 0;  // JPEG at quality 100: within a few levels
+    for (size_t i = 0; i < 3 * gray.size(); ++i)
+      worst = std::max(worst, std::abs(folder.data.bytes[768 + i] - gray[i % 256]));
+    QVERIFY2(worst <= 8, qPrintable(QString::number(worst)));
+  }
+
   void areaAverageResampling() {
     // 4x4 to 2x2: each output pixel is the mean of a 2x2 block.
     const std::vector<uint8_t> square{0, 2, 10, 20, 4, 6, 30, 40, 100, 100, 0, 0, 100, 101, 0, 1};

@@ -17,6 +17,18 @@
 
 using namespace gradlab;
 
+namespace {
+
+// Chooses the entry of `data` as a click does: current, then activated.
+void choose(QComboBox* box, const QString& data) {
+  const int index = box->findData(data);
+  QVERIFY(index >= 0);
+  box->setCurrentIndex(index);
+  emit box->activated(index);
+}
+
+}  // namespace
+
 class TestDatasetsDrawing : public QObject {
   Q_OBJECT
 
@@ -100,17 +112,21 @@ class TestDatasetsDrawing : public QObject {
     auto* toyPoints = panel.findChild<QSpinBox*>("points");
     auto* limit = panel.findChild<QSpinBox*>("images");
     QVERIFY(chooser && toyPoints && limit);
-    chooser->setCurrentIndex(chooser->findData("pick:images"));
+    choose(chooser, "pick:images");
     QCOMPARE(asked, QStringList{"images"});
+    // Passing over an entry with the keys or the wheel opens no dialog and changes nothing.
+    chooser->setCurrentIndex(chooser->findData("pick:cifar"));
+    QCOMPARE(asked, QStringList{"images"});
+    QCOMPARE(chooser->currentData().toString(), QString("images:/data/my photos"));
     QCOMPARE(panel.settings().dataset, std::string("images:/data/my photos"));
     QCOMPARE(chooser->currentData().toString(), QString("images:/data/my photos"));
     QVERIFY(limit->isVisibleTo(&panel) && !toyPoints->isVisibleTo(&panel));  // not a generated toy set
 
     answer.clear();  // cancelled: the folder chosen before stays
-    chooser->setCurrentIndex(chooser->findData("pick:cifar"));
+    choose(chooser, "pick:cifar");
     QCOMPARE(panel.settings().dataset, std::string("images:/data/my photos"));
     answer = "/data/p.csv";
-    chooser->setCurrentIndex(chooser->findData("pick:points"));
+    choose(chooser, "pick:points");
     QCOMPARE(panel.settings().dataset, std::string("points:/data/p.csv"));
     QVERIFY(!limit->isVisibleTo(&panel) && !toyPoints->isVisibleTo(&panel));
 
@@ -135,7 +151,7 @@ class TestDatasetsDrawing : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&view));
     QVERIFY(!view.drawing());
     auto* chooser = panel.findChild<QComboBox*>("dataset");
-    chooser->setCurrentIndex(chooser->findData("drawn:"));
+    choose(chooser, "drawn:");
     QVERIFY(view.drawing());
     QSignalSpy changed(&panel, &ui::TrainingPanel::settingsChanged);
     QTest::keyClick(&view, Qt::Key_3);
@@ -157,7 +173,7 @@ class TestDatasetsDrawing : public QObject {
     saved.dataset = data::drawnPointsName({{0.5f, 0.5f, 0}, {-0.5f, 0.5f, 1}, {0, -1, 1}});
     panel.setSettings(saved);
     QCOMPARE(view.drawnPoints().size(), size_t(3));
-    chooser->setCurrentIndex(chooser->findData("moons"));
+    choose(chooser, "moons");
     QVERIFY(!view.drawing());
   }
 };

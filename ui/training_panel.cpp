@@ -202,6 +202,11 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
                                     {conv_, "convolutions"}})
     field->setObjectName(name);
   connect(dataset_, &QComboBox::currentIndexChanged, this, [this] { fromWidgets(); });
+  // A file dialog only when an entry is chosen, not while the keys or the wheel pass over it.
+  connect(dataset_, &QComboBox::activated, this, [this](int index) {
+    const QString chosen = dataset_->itemData(index).toString();
+    if (chosen.startsWith("pick:")) pickDatasetPath(chosen.mid(5));
+  });
   connect(conv_, &QComboBox::currentIndexChanged, this, [this] { fromWidgets(); });
   for (QSpinBox* box : {toySamples_, limit_, batch_, epochs_, seed_})
     connect(box, &QSpinBox::editingFinished, this, [this] { fromWidgets(); });
@@ -327,7 +332,13 @@ void TrainingPanel::fromWidgets() {
   if (updating_) return;
   persist::TrainingSettings s = settings_;
   const QString chosen = dataset_->currentData().toString();
-  if (chosen.startsWith("pick:")) return pickDatasetPath(chosen.mid(5));
+  if (chosen.startsWith("pick:")) {  // the dataset before stays until a path is picked (activated)
+    updating_ = true;
+    const int before = dataset_->findData(QString::fromStdString(settings_.dataset));
+    dataset_->setCurrentIndex(before >= 0 ? before : dataset_->findData(QString(kDrawn)));
+    updating_ = false;
+    return;
+  }
   if (chosen != kDrawn || !data::isDrawnPointsName(s.dataset)) s.dataset = chosen.toStdString();
   s.toySamples = editedValue(toySamples_, s.toySamples);
   s.toyNoise = editedValue(toyNoise_, s.toyNoise);

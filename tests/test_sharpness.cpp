@@ -187,6 +187,37 @@ class TestSharpness : public QObject {
     QVERIFY2(std::abs(himmelblau.lambdaMax + 26) <= 1e-3 * 26, describe(himmelblau).c_str());
   }
 
+  // The edge of stability (Cohen et al. 2021), headless: full-batch GD on a 2-D toy set with an MSE
+  // loss drives the sharpness up to about 2 / lr and keeps it there, at either learning rate.
+  // Measured: ~10.2-10.4 at lr 0.2 (2 / lr = 10), ~1.94 at lr 1 (2 / lr = 2).
+  void edgeOfStability() {
+    QTemporaryDir dir;
+    const QString net = dir.filePath("toy_mse.net");
+    QFile file(net);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(
+        "input x: 2\nh1 = Linear(x, out_features=16, init=kaiming_normal)\na1 = ReLU(h1)\n"
+        "h2 = Linear(a1, out_features=16, init=kaiming_normal)\na2 = ReLU(h2)\nlogits = Linear(a2, out_features=2)\n"
+        "loss = MSELoss(logits)\n");
+    file.close();
+    for (const double lr : {0.2, 1.0}) {
+      const QString csv = dir.filePath(QString("lr%1.csv").arg(lr));
+      const Finished run =
+          runCli({"train", net, "--dataset", "moons", "--samples", "200", "--batch", "160", "--steps", "2000", "--lr",
+                  QString::number(lr), "--sharpness-every", "200", "--metrics", csv, "--quiet"});
+      QVERIFY2(run.code == 0, qPrintable(run.output));
+      QFile metrics(csv);
+      QVERIFY(metrics.open(QIODevice::ReadOnly));
+      std::vector<double> sharpness;
+      for (const QString& line : QString::fromUtf8(metrics.readAll()).trimmed().split('\n').mid(1))
+        if (!line.section(',', 5, 5).isEmpty()) sharpness.push_back(line.section(',', 5, 5).toDouble());
+      QCOMPARE(sharpness.size(), size_t(10));
+      QVERIFY2(sharpness.front() < 0.95 * 2 / lr, qPrintable(QString::number(sharpness.front())));  // it rises
+      for (size_t i = 5; i < sharpness.size(); ++i)  // then hovers at 2 / lr
+        QVERIFY2(std::abs(sharpness[i] - 2 / lr) <= 0.1 * 2 / lr, qPrintable(QString::number(sharpness[i])));
+    }
+  }
+
   void badInputGetsOneClearLine() {
     const analysis::GradientAt identity = [](std::vector<double>& w) { return w; };
     const std::string empty = refusal([&] { analysis::powerIteration({}, identity); });

@@ -75,12 +75,13 @@ Product hessianTimes(const std::vector<double>& w, const std::vector<double>& v,
   return p;
 }
 
-// The network's parameters as one vector of doubles, and the same written back as floats.
+// The network's parameters as one vector of doubles.
 std::vector<double> readWeights(const nn::Network& net) {
   const ParamVector f = readParameters(net);
   return {f.begin(), f.end()};
 }
 
+// The gradient of the batch's mean loss at `w`, rounded in place to the floats the device holds.
 std::vector<double> gradientOf(nn::Network& net, std::vector<double>& w) {
   ParamVector f(w.begin(), w.end());
   writeParameters(net, f);

@@ -19,6 +19,7 @@
 #include "views/surface_view.h"
 
 #include <QApplication>
+#include <QClipboard>
 #include <QMenu>
 #include <QSignalSpy>
 #include <QSvgRenderer>
@@ -33,6 +34,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libswscale/swscale.h>
 }
 
 using namespace gradlab;
@@ -66,11 +68,23 @@ ui::RunStyles twoRuns() {
   return styles;
 }
 
-// A decoded animation: its frames, and the size of the first.
+// A decoded animation: its frames, the size of the first, and the last as an image.
 struct Decoded {
   int frames = 0, width = 0, height = 0;
   QString codec;
+  QImage last;
 };
+
+QImage toImage(const AVFrame* frame) {
+  QImage image(frame->width, frame->height, QImage::Format_RGB32);  // BGRA bytes
+  SwsContext* convert = sws_getContext(frame->width, frame->height, AVPixelFormat(frame->format), frame->width,
+                                       frame->height, AV_PIX_FMT_BGRA, SWS_BILINEAR, nullptr, nullptr, nullptr);
+  uint8_t* planes[] = {image.bits()};
+  const int strides[] = {int(image.bytesPerLine())};
+  sws_scale(convert, frame->data, frame->linesize, 0, frame->height, planes, strides);
+  sws_freeContext(convert);
+  return image;
+}
 
 // Decodes every frame of `path` with libavformat and libavcodec (as a player would).
 Decoded decode(const QString& path) {
@@ -89,6 +103,7 @@ Decoded decode(const QString& path) {
     auto drain = [&] {
       while (avcodec_receive_frame(codec, frame) >= 0) {
         if (d.frames++ == 0) d.width = frame->width, d.height = frame->height;
+        d.last = toImage(frame);
       }
     };
     while (av_read_frame(format, packet) >= 0) {
@@ -105,6 +120,17 @@ Decoded decode(const QString& path) {
   avcodec_free_context(&codec);
   avformat_close_input(&format);
   return d;
+}
+
+// The mean absolute difference of two images of one size, per channel (0..255).
+double meanDifference(const QImage& a, const QImage& b) {
+  double sum = 0;
+  for (int y = 0; y < a.height(); ++y)
+    for (int x = 0; x < a.width(); ++x) {
+      const QColor p = a.pixelColor(x, y), q = b.pixelColor(x, y);
+      sum += std::abs(p.red() - q.red()) + std::abs(p.green() - q.green()) + std::abs(p.blue() - q.blue());
+    }
+  return sum / (3.0 * a.width() * a.height());
 }
 
 // The data rows of a CSV text whose first cell is `first`, each split at commas.
@@ -318,7 +344,19 @@ class TestViewExport : public QObject {
       qInfo() << name << "encoded with" << recorder.encoderName() << "decoded with" << d.codec;
       QCOMPARE(d.frames, 7);
       QCOMPARE(QSize(d.width, d.height), QSize(480, 270));
-      QCOMPARE(filesIn(dir.path()).filter(".part").size(), 0);
+      d.last.save(QString(SCREENSHOT_DIR) + "/view_export_last_frame_" + QFileInfo(name).suffix() + ".png");
+      // The frame is the view: on average within a few levels per channel of the view drawn at this
+      // size. The palette (GIF) keeps each run's colour on at least half of its pixels; MP4's 4:2:0
+      // chroma (what players expect) spreads a thin line's colour over 2 x 2 pixels instead.
+      const QImage source = ui::withStep(ui::renderView(*charts, QSize(480, 270)), 70);  // as the last frame
+      QVERIFY2(meanDifference(source, d.last) < 6, qPrintable(QString::number(meanDifference(source, d.last))));
+      for (const ui::RunStyle& run : twoRuns()) {
+        const int inSource = test::countPixels(source, source.rect(), run.color, 30),
+                  inFrame = test::countPixels(d.last, d.last.rect(), run.color, 30);
+        if (format == ui::AnimationFormat::Gif)
+          QVERIFY2(inSource > 50 && inFrame >= inSource / 2,
+                   qPrintable(QString("%1: %2 of %3").arg(run.legend()).arg(inFrame).arg(inSource)));
+      }
     }
   }
 
@@ -487,6 +525,9 @@ class TestViewExport : public QObject {
     dialog->setPath(dir.filePath("a.png"));
     QVERIFY2(dialog->exportNow(), qPrintable(dialog->message()));
     QCOMPARE(QImage(dir.filePath("a.png")).size(), QSize(333, 222));
+    dialog->setKind(ui::ExportDialog::Kind::Clipboard);
+    QVERIFY(dialog->exportNow());
+    QCOMPARE(QApplication::clipboard()->image().size(), QSize(333, 222));
     dialog->setKind(ui::ExportDialog::Kind::Csv);  // the name follows the kind
     QVERIFY(dialog->exportNow());
     QVERIFY(QFile::exists(dir.filePath("a.csv")));

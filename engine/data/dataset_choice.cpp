@@ -14,11 +14,9 @@
 namespace gradlab::data {
 
 const char* const kDatasetNames =
-    "fashion-mnist, idx:DIRECTORY (MNIST-format files), images:DIRECTORY (one sub-folder of PNG/JPEG/BMP images "
-    "per class; images,size=WxH,skip-unreadable:DIRECTORY to resample by area averaging and skip unreadable files), "
-    "cifar:DIRECTORY (CIFAR-10/100 binary batches), points:FILE.csv (x,y,label lines), drawn:x,y,label;... "
-    "(points drawn in the lab), or a 2-D toy set: spiral, "
-    "circles, xor, blobs, moons";
+    "fashion-mnist, idx:DIR (MNIST-format files), images[,size=WxH][,skip-unreadable]:DIR (a sub-folder of "
+    "PNG/JPEG/BMP per class), cifar:DIR (binary batches), points:FILE.csv (x,y,label), drawn:x,y,label;..., "
+    "or a 2-D toy set: spiral, circles, xor, blobs, moons";
 
 namespace {
 

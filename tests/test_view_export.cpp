@@ -227,6 +227,22 @@ class TestViewExport : public QObject {
     QCOMPARE(charts->lossPoints(0), size_t(kSteps));
   }
 
+  // A moment of the timeline: the CSV has what the charts draw then, not the run's later steps.
+  void chartsCsvFollowsTheReplayedMoment() {
+    auto charts = chartsOfTwoRuns();
+    charts->showMoment({{0, 20}, {1, 30}});
+    auto trainingRows = [&](uint32_t member) {
+      qsizetype n = 0;
+      for (const QStringList& row : rowsOf(ui::viewCsv(charts.get()), twoRuns()[member].legend()))
+        n += row[1] == "loss" && row[2] == "training";
+      return n;
+    };
+    QCOMPARE(trainingRows(0), 20);
+    QCOMPARE(trainingRows(1), 30);
+    charts->showLive();
+    QCOMPARE(trainingRows(0), qsizetype(kSteps));
+  }
+
   void boundaryCsvHasCellsAndPoints() {
     ui::DecisionBoundaryView view;
     auto data = std::make_shared<data::Dataset>();

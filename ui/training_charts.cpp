@@ -622,8 +622,8 @@ QString TrainingCharts::csv() const {
   for (const bool loss : {true, false}) {
     const QString chart = loss ? "loss" : "accuracy";
     for (const RunStyle& style : shown) {
-      const auto found = curves_.find(style.member);
-      if (found == curves_.end()) continue;
+      const auto found = shownCurves().find(style.member);
+      if (found == shownCurves().end()) continue;
       const Curves& c = found->second;
       const double scale = xScale(batchOf(style.member));
       add(style.legend(), chart, "training", (loss ? c.rawLoss : c.rawAccuracy).points(true, scale, false, buckets));

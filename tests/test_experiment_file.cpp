@@ -9,6 +9,7 @@
 #include "persist/experiment_file.h"
 #include "persist/run_setup.h"
 #include "persist/run_variant.h"
+#include "persist/saved_moments.h"
 #include "support/child_process.h"
 #include "util/option_ranges.h"
 
@@ -202,6 +203,37 @@ persist::Experiment versionFiveExperiment() {
   persist::Experiment e = versionFourExperiment();
   e.title = "Format 5 fixture";
   e.look = {"fast baseline", 5, false};
+  return e;
+}
+
+// Format 6 adds the timeline's moments; its fixture is format 5's experiment with three moments of
+// its two runs, which share a probe report, a boundary and a set of weights between them.
+persist::Experiment versionSixExperiment() {
+  persist::Experiment e = versionFiveExperiment();
+  e.title = "Format 6 fixture";
+  auto probes = std::make_shared<train::ProbeReport>();
+  probes->step = 10;
+  train::LayerProbe layer{"h1", "Linear", {}, {}};
+  layer.activation = {64, 0.25, 1.5, -3, 4, 0.125, std::nullopt, std::vector<float>(train::kHistogramBins, 2)};
+  layer.gradient.count = 64;
+  layer.gradient.deadFraction = std::nan("");
+  probes->layers = {layer};
+  probes->parameters = {{"h1.weight", 2.5, 0.75, 1e-3}};
+  probes->weights = {{"h1.weight", nn::Shape{2, 3}, {1, -2, 3.5f, -0.0f, 1e-30f, 6}}};
+  auto boundary = std::make_shared<train::DecisionBoundary>();
+  boundary->step = 20;
+  boundary->extent = {-1.5, 2.5, -1, 1};
+  boundary->grid = 2;
+  boundary->classes = 2;
+  boundary->cellClass = {0, 1, 1, 0};
+  boundary->confidence = {0.5f, 0.75f, 1, 0.625f};
+  auto parameters = std::make_shared<std::vector<train::WeightSnapshot>>(
+      std::vector<train::WeightSnapshot>{{"h1.bias", nn::Shape{2}, {0.5f, -0.5f}}});
+  auto timeline = std::make_shared<persist::SavedTimeline>();
+  timeline->moments = {{10, {{0, 10, probes, nullptr, nullptr}, {1, 10, nullptr, nullptr, nullptr}}},
+                       {20, {{0, 20, probes, boundary, nullptr}, {1, 20, probes, nullptr, nullptr}}},
+                       {41, {{0, 41, probes, boundary, parameters}, {1, 41, nullptr, boundary, parameters}}}};
+  e.moments.saved = timeline;
   return e;
 }
 
@@ -422,6 +454,62 @@ class TestExperimentFile : public QObject {
     persist::Experiment changed = loaded;  // equality sees A's look
     changed.look.visible = true;
     QVERIFY(!(changed == loaded));
+  }
+
+  // Files of formats 1 to 5 hold no moments. The committed format-6 file opens to its moments,
+  // objects shared between moments shared again, and this GradLab still writes the same payload.
+  void versionSixFixture() {
+    for (int version = 1; version <= 5; ++version) {
+      const fs::path older = fs::path(GRADLAB_TEST_DATA) / ("experiment_v" + std::to_string(version) + ".gradlab");
+      QVERIFY2(persist::loadExperiment(older).moments.empty(), older.c_str());
+    }
+    const fs::path fixture = fs::path(GRADLAB_TEST_DATA) / "experiment_v6.gradlab";
+    if (qEnvironmentVariableIsSet("GRADLAB_WRITE_FIXTURE")) persist::saveExperiment(versionSixExperiment(), fixture);
+    QVERIFY2(fs::exists(fixture), ("missing " + fixture.string()).c_str());
+    const persist::Experiment loaded = persist::loadExperiment(fixture);
+    QVERIFY(loaded == versionSixExperiment());
+    const auto& moments = loaded.moments.saved->moments;
+    QCOMPARE(moments.size(), size_t(3));
+    QCOMPARE(moments[2].members[1].step, uint64_t(41));
+    QVERIFY(moments[0].members[0].probes == moments[2].members[0].probes);
+    QVERIFY(moments[1].members[0].boundary == moments[2].members[1].boundary);
+    QVERIFY(std::isnan(*moments[1].members[1].probes->layers[0].gradient.deadFraction));
+    QCOMPARE(moments[2].members[1].parameters->at(0).values[1], -0.5f);
+    if (persist::kFormatVersion == 6)
+      QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionSixExperiment())));
+    persist::Experiment changed = versionSixExperiment();  // equality sees the moments' contents
+    auto edited = std::make_shared<persist::SavedTimeline>(*changed.moments.saved);
+    auto boundary = std::make_shared<train::DecisionBoundary>(*edited->moments[1].members[0].boundary);
+    boundary->confidence[3] = 0.5f;
+    edited->moments[1].members[0].boundary = boundary;
+    changed.moments.saved = edited;
+    QVERIFY(!(changed == loaded));
+  }
+
+  // Counts and places of the moments part are checked as they are read: a forged one is refused
+  // in one line, before anything of its size is made.
+  void forgedMomentsAreRefused() {
+    const std::string fixture = readAll(GRADLAB_TEST_DATA "/experiment_v6.gradlab");
+    // The moments end the payload: their count, then each one's position, runs and their objects.
+    const std::string moments = "3 10 2 0 10 1 0 0 1 10 0 0 0";
+    QVERIFY2(fixture.find(moments) != std::string::npos, "the fixture's moments are not where this test looks");
+    for (const auto& [to, says] : std::vector<std::pair<std::string, std::string>>{
+             {"4000000000 10 2 0 10 1 0 0 1 10 0 0 0", "it names 4000000000 moments where"},
+             {"3 10 2000000000 0 10 1 0 0 1 10 0 0 0", "it names 2000000000 runs in a moment where"},
+             {"3 10 2 0 10 9 0 0 1 10 0 0 0", "a moment names object 9 of 1"},
+             {"3 10 2 7 10 1 0 0 1 10 0 0 0", "a moment names run 7 of at most 4"},
+             {"3 50 2 0 10 1 0 0 1 10 0 0 0", "its moments are not in the order of their steps"}}) {
+      std::string forged = fixture;
+      forged.replace(forged.find(moments), moments.size(), to);
+      for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
+      resealChecksum(forged);
+      const auto outcome =
+          test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
+      const std::string& m = outcome.message;
+      QVERIFY2(outcome.exited && outcome.signal == 0, m.c_str());
+      QVERIFY2(contains(m, "forged.gradlab is damaged") && contains(m, says) && test::isOneShortLine(m, 400),
+               m.c_str());
+    }
   }
 
   // A colour is an entry of the lab's palette: a file naming another (forged, or from a faulty
@@ -777,7 +865,7 @@ class TestExperimentFile : public QObject {
              message.c_str());
     QVERIFY2(contains(message, "opens formats up to " + known) && contains(message, "Update GradLab"), message.c_str());
     // Without resealing the change is damage, not a newer version.
-    put32(bytes, 12, 7);
+    put32(bytes, 12, persist::kFormatVersion + 2);
     QVERIFY(contains(fileError([&] { persist::fromBytes(bytes, "x"); }), "is damaged"));
   }
 

@@ -4,6 +4,7 @@
 // for a run alone and for a set of two; Play goes on live. Screenshots go to build/screenshots/.
 #include "demos.h"
 #include "main_window.h"
+#include "persist/experiment_file.h"
 #include "support/ui_test.h"
 #include "timeline/snapshot_store.h"
 #include "timeline/timeline_bar.h"
@@ -314,6 +315,37 @@ class TestTimeline : public QObject {
 
   void replayOfARunAlone() { replayMatchesLive(moons(1), "timeline_run_alone"); }
   void replayOfASetOfTwo() { replayMatchesLive(moons(2), "timeline_set_of_two"); }
+
+  // Saved with the experiment, opened again (the window's own moments are gone then) and dragged
+  // back to a saved moment: every view draws what it drew at that moment before saving, for both
+  // runs of a set.
+  void savedMomentsReplayAfterReopening() {
+    QTemporaryDir dir;
+    const std::string path = dir.path().toStdString() + "/moments.gradlab";
+    Lab lab(moons(2));
+    lab.trainTo(40);
+    const uint64_t moment = lab.window.step();
+    lab.trainTo(moment + 60);
+    const Grabs later = grabViews(lab.window);
+    dragTo(lab, moment);
+    const Grabs replayed = grabViews(lab.window);
+    verifyViewsMoved(replayed, later);
+    gradlab::persist::saveExperiment(lab.window.experiment(), path);
+    const QByteArray docks =
+        lab.window.saveState();  // opening arranges the docks anew; the grabs compare in one layout
+
+    const gradlab::persist::Experiment opened = gradlab::persist::loadExperiment(path);
+    QVERIFY(!opened.moments.empty());
+    QSignalSpy ready(&lab.window, &MainWindow::demoReady);
+    lab.window.openExperiment(opened);
+    QVERIFY(ready.wait(120000));
+    lab.window.restoreState(docks);
+    QTest::qWait(300);  // the continued run's first snapshot takes the saved moments over
+    QVERIFY2(lab.views().moments().size() > 2, qPrintable(QString::number(lab.views().moments().size())));
+    dragTo(lab, moment);
+    compareGrabs(grabViews(lab.window), replayed, "timeline_reopened");
+    gradlab::test::screenshot(lab.window, "timeline_reopened", 100);
+  }
 
   // Presentation mode shows the timeline under the view, and gives it back to the window after.
   void presentationShowsTheTimeline() {

@@ -137,6 +137,8 @@ void MainWindow::openExperiment(const persist::Experiment& experiment, const QSt
     banner_->show();
   }
   rebuildRun();
+  // The file's moments, after the rebuild that forgot the window's.
+  views_->restoreMoments(experiment.moments);
   rebuildTimer_->stop();  // showing the graph counted as an edit; the run is already being built
   setModified(false);
 }

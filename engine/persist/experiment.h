@@ -6,6 +6,7 @@
 // readable when the engine's enums change. The file format is in docs/EXPERIMENT_FORMAT.md.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,15 @@ struct RunVariant {
   bool operator==(const RunVariant&) const = default;
 };
 
+// The timeline's moments (persist/saved_moments.h), shared by copies of the experiment; compared by
+// contents. Null: none (files before format 6, or an untrained experiment).
+struct SavedTimeline;
+struct Moments {
+  std::shared_ptr<const SavedTimeline> saved;
+  bool empty() const;
+  bool operator==(const Moments& o) const;
+};
+
 // Runs 2-4 of a comparison; a set holds at most 4 runs (train::kMaxRunsInSet).
 inline constexpr size_t kMaxComparisons = 3;
 
@@ -119,7 +129,8 @@ struct Experiment {
   RunProgress progress;                        // with weights: the run to continue
   // Runs 2-4 trained beside this one in lockstep (format 4); empty: a single run.
   std::vector<RunVariant> comparisons;
-  RunLook look;  // how the lab shows this run, run A (format 5; older files: unnamed, colour 0, shown)
+  RunLook look;     // how the lab shows this run, run A (format 5; older files: unnamed, colour 0, shown)
+  Moments moments;  // what the timeline can go back to, every run's (format 6)
 
   bool operator==(const Experiment&) const = default;
 };

@@ -11,6 +11,7 @@
 // cannot do for NaN and infinity. Large arrays (weights, metric history) are little-endian bytes,
 // base64 in the text archive: exact, any value, and a third the size of decimal text.
 #include "persist/experiment.h"
+#include "persist/saved_moments.h"
 #include "util/printable.h"
 
 #include <boost/archive/impl/archive_serializer_map.ipp>
@@ -27,6 +28,8 @@
 #include <bit>
 #include <charconv>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 
@@ -183,6 +186,175 @@ void look(Archive& ar, RunLook& look) {
   if constexpr (Archive::is_loading::value) checkColour(look.colour, "A");
 }
 
+// A count read from the file, refused when the bytes left could not hold that many items (each
+// takes at least one): a forged count is refused in words before anything is made of it.
+template <class Archive>
+uint64_t count(Archive& ar, uint64_t size, const char* what) {
+  uint64_t n = size;
+  ar& n;
+  if constexpr (std::is_same_v<Archive, BoundedTextInput>)
+    if (n > ar.left())
+      throw std::runtime_error("it names " + std::to_string(n) + " " + what + " where " + std::to_string(ar.left()) +
+                               " bytes remain");
+  return n;
+}
+
+// A list item by item: when loading, items are made only as they are read.
+template <class Archive, class T, class Each>
+void list(Archive& ar, std::vector<T>& items, const char* what, Each each) {
+  const uint64_t n = count(ar, items.size(), what);
+  if constexpr (Archive::is_loading::value) {
+    items.clear();
+    for (uint64_t i = 0; i < n; ++i) each(items.emplace_back());
+  } else {
+    for (T& item : items) each(item);
+  }
+}
+
+template <class Archive>
+void optionalNumber(Archive& ar, std::optional<double>& value) {
+  bool present = value.has_value();
+  ar& present;
+  if (!present) return value.reset();
+  if constexpr (Archive::is_loading::value) value = 0.0;
+  number(ar, *value);
+}
+
+template <class Archive>
+void tensorStats(Archive& ar, train::TensorStats& s) {
+  ar& s.count;
+  for (double* value : {&s.mean, &s.std, &s.min, &s.max}) number(ar, *value);
+  optionalNumber(ar, s.deadFraction);
+  optionalNumber(ar, s.saturatedFraction);
+  packed(ar, s.histogram);
+  if (!s.histogram.empty() && s.histogram.size() != train::kHistogramBins)
+    throw std::runtime_error("a histogram of " + std::to_string(s.histogram.size()) + " bins, not " +
+                             std::to_string(train::kHistogramBins));
+}
+
+template <class Archive>
+void weights(Archive& ar, std::vector<train::WeightSnapshot>& tensors) {
+  list(ar, tensors, "weight tensors", [&](train::WeightSnapshot& w) {
+    ar& w.name& w.shape.dims;
+    packed(ar, w.values);
+    uint64_t elements = 1;
+    for (uint32_t d : w.shape.dims) elements = d == 0 || elements <= UINT32_MAX ? elements * d : UINT64_MAX;
+    if (elements != w.values.size())
+      throw std::runtime_error("weights " + util::printable(w.name, 40) + " hold " + std::to_string(w.values.size()) +
+                               " values where their shape has " + std::to_string(elements));
+  });
+}
+
+template <class Archive>
+void probeReport(Archive& ar, train::ProbeReport& r) {
+  ar& r.step;
+  list(ar, r.layers, "layers", [&](train::LayerProbe& layer) {
+    ar& layer.node& layer.type;
+    tensorStats(ar, layer.activation);
+    tensorStats(ar, layer.gradient);
+  });
+  list(ar, r.parameters, "parameters", [&](train::ParameterProbe& p) {
+    ar& p.name;
+    for (double* value : {&p.norm, &p.gradNorm, &p.updateRatio}) number(ar, *value);
+  });
+  weights(ar, r.weights);
+}
+
+template <class Archive>
+void boundary(Archive& ar, train::DecisionBoundary& b) {
+  ar& b.step;
+  for (double* value : {&b.extent.xMin, &b.extent.xMax, &b.extent.yMin, &b.extent.yMax}) number(ar, *value);
+  ar& b.grid& b.classes;
+  packed(ar, b.cellClass);
+  packed(ar, b.confidence);
+  const uint64_t cells = uint64_t(b.grid) * b.grid;
+  if (b.cellClass.size() != cells || b.confidence.size() != cells)
+    throw std::runtime_error("a decision boundary's cells do not fill its " + std::to_string(b.grid) + " x " +
+                             std::to_string(b.grid) + " grid");
+  for (uint32_t c : b.cellClass)
+    if (c >= b.classes)
+      throw std::runtime_error("a decision boundary names a class outside its " + std::to_string(b.classes));
+}
+
+// The objects moments share, each written once; a moment names one by its place from 1 (0: none).
+template <class T>
+struct SharedTable {
+  std::vector<std::shared_ptr<const T>> objects;
+  std::map<const T*, uint64_t> places;
+  uint64_t place(const std::shared_ptr<const T>& object) {
+    if (!object) return 0;
+    const auto [it, fresh] = places.emplace(object.get(), objects.size() + 1);
+    if (fresh) objects.push_back(object);
+    return it->second;
+  }
+  std::shared_ptr<const T> at(uint64_t place) const {
+    if (place > objects.size())
+      throw std::runtime_error("a moment names object " + std::to_string(place) + " of " +
+                               std::to_string(objects.size()));
+    return place == 0 ? nullptr : objects[place - 1];
+  }
+};
+
+template <class Archive, class T, class Each>
+void table(Archive& ar, SharedTable<T>& table, const char* what, Each each) {
+  std::vector<std::shared_ptr<const T>>& objects = table.objects;
+  const uint64_t n = count(ar, objects.size(), what);
+  if constexpr (Archive::is_loading::value) {
+    for (uint64_t i = 0; i < n; ++i) {
+      auto object = std::make_shared<T>();
+      each(*object);
+      objects.push_back(std::move(object));
+    }
+  } else {
+    for (const auto& object : objects) each(const_cast<T&>(*object));
+  }
+}
+
+// Format 6: the tables of shared objects, then the moments naming them.
+template <class Archive>
+void moments(Archive& ar, Moments& saved) {
+  SharedTable<train::ProbeReport> reports;
+  SharedTable<train::DecisionBoundary> boundaries;
+  SharedTable<std::vector<train::WeightSnapshot>> parameters;
+  SavedTimeline timeline;
+  if constexpr (Archive::is_saving::value) {
+    if (saved.saved) timeline = *saved.saved;
+    for (const SavedMoment& moment : timeline.moments)
+      for (const SavedMember& m : moment.members) {
+        reports.place(m.probes);
+        boundaries.place(m.boundary);
+        parameters.place(m.parameters);
+      }
+  }
+  table(ar, reports, "probe reports", [&](train::ProbeReport& r) { probeReport(ar, r); });
+  table(ar, boundaries, "decision boundaries", [&](train::DecisionBoundary& b) { boundary(ar, b); });
+  table(ar, parameters, "weight sets", [&](std::vector<train::WeightSnapshot>& w) { weights(ar, w); });
+  uint64_t previous = 0;
+  list(ar, timeline.moments, "moments", [&](SavedMoment& moment) {
+    ar& moment.position;
+    if (Archive::is_loading::value && &moment != &timeline.moments.front() && moment.position <= previous)
+      throw std::runtime_error("its moments are not in the order of their steps");
+    previous = moment.position;
+    list(ar, moment.members, "runs in a moment", [&](SavedMember& m) {
+      uint64_t probes = reports.place(m.probes), boundary = boundaries.place(m.boundary),
+               values = parameters.place(m.parameters);
+      ar& m.member& m.step& probes& boundary& values;
+      if constexpr (Archive::is_loading::value) {
+        if (m.member > kMaxComparisons)
+          throw std::runtime_error("a moment names run " + std::to_string(m.member) + " of at most " +
+                                   std::to_string(kMaxComparisons + 1));
+        m.probes = reports.at(probes);
+        m.boundary = boundaries.at(boundary);
+        m.parameters = parameters.at(values);
+      }
+    });
+    if (moment.members.size() > kMaxComparisons + 1)
+      throw std::runtime_error("a moment of " + std::to_string(moment.members.size()) + " runs");
+  });
+  if constexpr (Archive::is_loading::value)
+    saved.saved = timeline.moments.empty() ? nullptr : std::make_shared<const SavedTimeline>(std::move(timeline));
+}
+
 }  // namespace gradlab::persist::archive
 
 namespace boost::serialization {
@@ -236,6 +408,7 @@ void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int 
   if (version >= 2) ar& e.progress.step& e.progress.optimizer& e.progress.optimizerState;
   if (version >= 3) gradlab::persist::archive::comparisons(ar, e.comparisons);
   if (version >= 4) gradlab::persist::archive::look(ar, e.look);
+  if (version >= 5) gradlab::persist::archive::moments(ar, e.moments);
 }
 
 }  // namespace boost::serialization
@@ -244,4 +417,4 @@ BOOST_CLASS_VERSION(gradlab::persist::NodePosition, 1)
 BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 2)
 BOOST_CLASS_VERSION(gradlab::persist::Tensor, 1)
 BOOST_CLASS_VERSION(gradlab::persist::RunVariant, 1)
-BOOST_CLASS_VERSION(gradlab::persist::Experiment, 4)
+BOOST_CLASS_VERSION(gradlab::persist::Experiment, 5)

@@ -92,6 +92,20 @@ FileError damaged(const std::string& name, const std::string& what) {
 
 }  // namespace
 
+bool Moments::empty() const { return !saved || saved->moments.empty(); }
+
+// By the text a file holds of them: the same moments write the same text.
+bool Moments::operator==(const Moments& o) const {
+  if (empty() || o.empty()) return empty() == o.empty();
+  const auto text = [](Moments moments) {
+    std::ostringstream out;
+    boost::archive::text_oarchive archive(out, boost::archive::no_header);
+    archive::moments(archive, moments);
+    return out.str();
+  };
+  return text(*this) == text(o);
+}
+
 std::string toBytes(const Experiment& experiment) {
   std::ostringstream payload;
   {

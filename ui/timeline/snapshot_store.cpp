@@ -79,6 +79,7 @@ void SnapshotStore::releaseMoment(const Moment& moment) {
 }
 
 void SnapshotStore::clear() {
+  restored_ = false;
   moments_.clear();
   arrived_.clear();
   held_.clear();
@@ -95,8 +96,10 @@ void SnapshotStore::setBudget(size_t bytes) {
 // no more and is shown as it stopped).
 void SnapshotStore::add(std::shared_ptr<const train::Snapshot> s) {
   if (!s) return;
+  // A run still being built has no step yet: restored moments wait for the step it starts at.
+  if (restored_ && s->state == train::RunState::Preparing) return;
   if (s->runId != runId_ || s->generation != generation_) {
-    clear();
+    adoptOrClear(s->step);
     runId_ = s->runId;
     generation_ = s->generation;
   }
@@ -122,6 +125,47 @@ void SnapshotStore::add(std::shared_ptr<const train::Snapshot> s) {
   for (const auto& [member, mm] : now.members) now.position = std::max(now.position, mm.snapshot->step);
   // A publish that did not advance (pausing, a learning rate set) replaces the moment before it.
   if (moments_.size() >= 2 && moments_[moments_.size() - 2].position == now.position) erase(moments_.size() - 2);
+  thin();
+}
+
+// Restored moments up to the step a run starts at are its past; any other run starts afresh.
+void SnapshotStore::adoptOrClear(uint64_t startStep) {
+  if (!restored_) return clear();
+  restored_ = false;
+  while (!moments_.empty() && moments_.back().position > startStep) erase(moments_.size() - 1);
+  arrived_.clear();
+  if (!moments_.empty())  // the run's first publish is a moment of its own
+    for (const auto& [member, m] : moments_.back().members) arrived_.insert(member);
+}
+
+persist::SavedTimeline SnapshotStore::saved(size_t budget) const {
+  SnapshotStore thinned = *this;
+  thinned.setBudget(budget);
+  persist::SavedTimeline timeline;
+  for (const Moment& moment : thinned.moments_) {
+    persist::SavedMoment& out = timeline.moments.emplace_back();
+    out.position = moment.position;
+    for (const auto& [member, m] : moment.members)
+      out.members.push_back({member, m.snapshot->step, m.probes, m.boundary, m.parameters});
+  }
+  return timeline;
+}
+
+void SnapshotStore::restore(const persist::SavedTimeline& saved) {
+  clear();
+  for (const persist::SavedMoment& in : saved.moments) {
+    Moment& moment = moments_.emplace_back();
+    moment.position = in.position;
+    for (const persist::SavedMember& m : in.members) {
+      auto snapshot = std::make_shared<train::Snapshot>();
+      snapshot->member = m.member;
+      snapshot->step = m.step;
+      snapshot->state = train::RunState::Paused;
+      moment.members[m.member] = {std::move(snapshot), m.probes, m.boundary, m.parameters};
+    }
+    holdMoment(moment);
+  }
+  restored_ = !moments_.empty();
   thin();
 }
 

@@ -8,6 +8,7 @@
 // budget is reached; then, one at a time, the moment whose removal leaves the smallest gap in
 // log(step) goes (never the first or the latest). Early moments, far apart on a log scale, stay;
 // later ones thin out evenly on it.
+#include "persist/saved_moments.h"
 #include "train/run.h"
 
 #include <cstddef>
@@ -50,6 +51,11 @@ class SnapshotStore {
   const Moment& moment(size_t index) const { return moments_.at(index); }
   // The index of the last moment at or before `position` (0 when none is).
   size_t indexAt(uint64_t position) const;
+  // The moments as a file keeps them: those that fit in `budget`, thinned as the store thins.
+  persist::SavedTimeline saved(size_t budget) const;
+  // Moments from a file. The next run to publish takes them over as its past: those up to the
+  // step it starts at stay, as if it had made them.
+  void restore(const persist::SavedTimeline& saved);
   // The distinct probe reports of `member` from the first moment to moment `index`, oldest first.
   std::vector<std::shared_ptr<const train::ProbeReport>> probesUpTo(size_t index, uint32_t member) const;
 
@@ -60,12 +66,14 @@ class SnapshotStore {
   void releaseMoment(const Moment& moment);
   void erase(size_t index);
   void thin();
+  void adoptOrClear(uint64_t startStep);
 
   size_t budget_;
   size_t bytes_ = 0;
   std::vector<Moment> moments_;
   std::set<uint32_t> arrived_;  // runs whose snapshot of the latest publish came
   uint64_t runId_ = 0, generation_ = 0;
+  bool restored_ = false;  // the moments came from a file: the next run adopts them
   struct Held {
     size_t count = 0, bytes = 0;
   };

@@ -177,6 +177,9 @@ void RunViews::resultsInto(persist::Experiment& e) const {
     run.validationHistory = charts_->validationHistory(i + 1);
     storeWeights(weightsOf(i + 1), progressOf(i + 1), run.weights, run.progress);
   }
+  e.moments.saved = store_.size()
+                        ? std::make_shared<const persist::SavedTimeline>(store_.saved(persist::kSavedMomentBytes))
+                        : nullptr;
 }
 
 void RunViews::forgetWeights() { runWeights_.clear(); }
@@ -333,6 +336,12 @@ void RunViews::record(std::shared_ptr<const train::Snapshot> s) {
 
 void RunViews::setMomentBudget(size_t bytes) {
   store_.setBudget(bytes);
+  updateTimeline();
+}
+
+void RunViews::restoreMoments(const persist::Moments& moments) {
+  showLive();
+  if (moments.saved) store_.restore(*moments.saved);
   updateTimeline();
 }
 

@@ -94,6 +94,8 @@ class RunViews : public QObject {
   QToolButton* timelineMemory() const { return timelineMemory_; }
   const SnapshotStore& moments() const { return store_; }
   void setMomentBudget(size_t bytes);
+  // An opened file's moments: the timeline goes back to them, and on with the run that continues.
+  void restoreMoments(const persist::Moments& moments);
   // Every view as it was at moment `index` of the store (a running run pauses first), or live.
   void showMoment(size_t index);
   void showLive();

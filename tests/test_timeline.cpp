@@ -47,7 +47,8 @@ std::shared_ptr<const train::Snapshot> snapshotAt(uint32_t member, uint64_t from
   if (probeEvery && step % probeEvery == 0) {
     auto report = std::make_shared<train::ProbeReport>();
     report->step = step;
-    report->weights.push_back({"h1.weight", {}, std::vector<float>(weightFloats, float(step))});
+    report->weights.push_back(
+        {"h1.weight", gradlab::nn::Shape{uint32_t(weightFloats)}, std::vector<float>(weightFloats, float(step))});
     s->probes = report;
   }
   return s;
@@ -243,6 +244,44 @@ class TestTimeline : public QObject {
     store.setBudget(kBudget / 4);
     QVERIFY(store.bytes() <= kBudget / 4 && store.bytes() == bytesHeld(store));
     QCOMPARE(store.moment(0).position, uint64_t(5));
+  }
+
+  // A save writes what fits its cap, thinned as the timeline thins (the first and the latest kept),
+  // and leaves the timeline as it was; a file's moments come back as they were saved.
+  void savingKeepsWhatFitsTheCap() {
+    constexpr size_t kBudget = size_t(8) << 20, kCap = size_t(2) << 20, kFloats = 16384;
+    ui::SnapshotStore store(kBudget);
+    uint64_t last = 0;
+    for (uint64_t step = 5; step <= 10000; step += 5) {
+      store.add(snapshotAt(0, last, step, 25, kFloats));
+      last = step;
+    }
+    const size_t kept = store.size();
+    const gradlab::persist::SavedTimeline saved = store.saved(kCap);
+    QCOMPARE(store.size(), kept);
+    QVERIFY2(saved.moments.size() > 20 && saved.moments.size() < kept,
+             qPrintable(QString("%1 of %2 moments saved").arg(saved.moments.size()).arg(kept)));
+    QCOMPARE(saved.moments.front().position, uint64_t(5));
+    QCOMPARE(saved.moments.back().position, uint64_t(10000));
+    std::set<const void*> reports;
+    size_t bytes = 0;
+    for (const auto& moment : saved.moments)
+      for (const auto& m : moment.members)
+        if (m.probes && reports.insert(m.probes.get()).second) bytes += ui::bytesOf(*m.probes);
+    QVERIFY2(bytes <= kCap && bytes > kCap / 2, qPrintable(QString("%1 bytes of reports saved").arg(bytes)));
+    gradlab::persist::Experiment e;
+    e.moments.saved = std::make_shared<const gradlab::persist::SavedTimeline>(saved);
+    const size_t fileBytes = gradlab::persist::toBytes(e).size();
+    qInfo("%zu bytes of reports take %zu bytes in the file", bytes, fileBytes);
+    QVERIFY(fileBytes < bytes * 3 / 2);  // base64 of the values, and little else
+    ui::SnapshotStore reopened;
+    reopened.restore(*gradlab::persist::fromBytes(gradlab::persist::toBytes(e), "t").moments.saved);
+    QCOMPARE(reopened.size(), saved.moments.size());
+    for (size_t i = 0; i < reopened.size(); ++i) {
+      QCOMPARE(reopened.moment(i).position, saved.moments[i].position);
+      QCOMPARE(reopened.moment(i).step(), saved.moments[i].members[0].step);
+      QCOMPARE(bool(reopened.moment(i).members.at(0).probes), bool(saved.moments[i].members[0].probes));
+    }
   }
 
   // A set of two: a moment holds both runs; a run that stopped publishing is carried forward as it

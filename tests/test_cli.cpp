@@ -276,7 +276,7 @@ class TestCli : public QObject {
   // as --lr, and a rate of 0 (a frozen control run) is taken.
   void everyCommandSetsItsRunUpAlike() {
     const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
-    for (const QString& command : {"train", "compare", "landscape", "race"}) {
+    for (const QString& command : QStringList{"train", "compare", "landscape", "race"}) {
       QStringList args{command, net, "--dataset", "moons"};
       if (command == "compare")
         args << "--run"

@@ -46,11 +46,15 @@ struct WeightSnapshot {
   std::vector<float> values;
 };
 
+struct InternalsReport;  // train/internals.h
+
 struct ProbeReport {
   uint64_t step = 0;                       // steps completed when measured (the probed step is the last of them)
   std::vector<LayerProbe> layers;          // in forward order
   std::vector<ParameterProbe> parameters;  // in Network::parameters() order
   std::vector<WeightSnapshot> weights;     // the tensors asked for with Probes::snapshotWeights
+  // Optimizer state, BatchNorm statistics, train/eval gap, distinct units (training probes only).
+  std::shared_ptr<const InternalsReport> internals;
 };
 
 class Probes {

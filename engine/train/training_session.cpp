@@ -3,6 +3,7 @@
 #include "spirv/shaders.h"
 #include "train/control_kernels.h"
 #include "train/device_fit.h"
+#include "train/internals.h"
 #include "util/option_ranges.h"
 
 #include <algorithm>
@@ -251,7 +252,9 @@ ProbeReport TrainingSession::probeStep(std::vector<StepRecord>* stepRecords) {
   }
   probing_ = false;
   if (stepRecords) stepRecords->insert(stepRecords->end(), records.begin(), records.end());
-  return probes_->measure(step_, true, true);
+  ProbeReport report = probes_->measure(step_, true, true);
+  report.internals = std::make_shared<const InternalsReport>(measureInternals(*network_, *optimizer_, step_));
+  return report;
 }
 
 void TrainingSession::snapshotWeights(std::vector<std::string> names) {

@@ -1,0 +1,147 @@
+// BatchNorm internals, the train/eval gap and the distinct-unit count: read from the network's
+// buffers after a step and computed on the host in double.
+#include "train/internals.h"
+
+#include <algorithm>
+#include <cmath>
+#include <tuple>
+
+namespace gradlab::train {
+namespace {
+
+bool isBatchNorm(const std::string& type) { return type == "BatchNorm1d" || type == "BatchNorm2d"; }
+
+std::vector<float> runningStatistic(const nn::Network& network, const std::string& name) {
+  for (const auto& s : network.runningStatistics())
+    if (s.name == name) return s.buffer->read<float>(s.count);
+  return {};
+}
+
+// Mean of the per-sample losses and the fraction of samples whose largest class score is the label,
+// as the step's metrics count them.
+std::pair<double, double> lossAndAccuracy(nn::Network& network) {
+  const uint32_t batch = network.batch(), classes = network.classes();
+  const auto losses = network.activation(network.lossNode()).read<float>(batch);
+  const auto scores = network.activation(network.logitsNode()).read<float>(uint64_t(batch) * classes);
+  const auto labels = network.labels().read<uint32_t>(batch);
+  double loss = 0, correct = 0;
+  for (uint32_t b = 0; b < batch; ++b) {
+    loss += losses[b];
+    const auto row = scores.begin() + ptrdiff_t(b) * classes;
+    correct += uint32_t(std::max_element(row, row + classes) - row) == labels[b];
+  }
+  return {loss / batch, correct / batch};
+}
+
+std::pair<double, double> forwardLossAndAccuracy(nn::Network& network, bool training) {
+  gpu::Recording rec(network.context(), 0);
+  network.recordForward(rec, training);
+  network.context().run(rec);
+  return lossAndAccuracy(network);
+}
+
+}  // namespace
+
+std::vector<BatchNormInternals> readBatchNormInternals(const nn::Network& network) {
+  std::vector<BatchNormInternals> out;
+  const auto& graph = network.graph();
+  for (size_t i : network.analysis().order) {
+    if (!isBatchNorm(graph.nodes[i].type)) continue;
+    const std::string& name = graph.nodes[i].name;
+    BatchNormInternals bn{name, 0, {}, {}, {}, {}};
+    const auto toDouble = [](const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); };
+    bn.runningMean = toDouble(runningStatistic(network, name + ".running_mean"));
+    bn.runningVar = toDouble(runningStatistic(network, name + ".running_var"));
+    const uint64_t perSample = network.analysis().nodes[i].inputShapes.at(0).elements();
+    const uint32_t channels = uint32_t(bn.runningMean.size()), batch = network.batch();
+    if (channels == 0) continue;
+    const uint64_t spatial = perSample / channels;
+    const gpu::BufferRange input = network.valueOf(graph.nodes[i].inputs.at(0));
+    const auto x = input.buffer->read<float>(batch * perSample, input.offset);
+    bn.samplesPerChannel = uint32_t(batch * spatial);
+    bn.batchMean.assign(channels, 0.0);
+    bn.batchVar.assign(channels, 0.0);
+    for (uint32_t c = 0; c < channels; ++c) {
+      const auto each = [&](auto f) {
+        for (uint32_t b = 0; b < batch; ++b)
+          for (uint64_t t = 0; t < spatial; ++t) f(double(x[(uint64_t(b) * channels + c) * spatial + t]));
+      };
+      each([&](double v) { bn.batchMean[c] += v; });
+      bn.batchMean[c] /= bn.samplesPerChannel;
+      each([&](double v) { bn.batchVar[c] += (v - bn.batchMean[c]) * (v - bn.batchMean[c]); });
+      bn.batchVar[c] /= bn.samplesPerChannel;
+    }
+    out.push_back(std::move(bn));
+  }
+  return out;
+}
+
+std::optional<ModeGap> measureModeGap(nn::Network& network) {
+  bool modal = false;
+  for (const auto& node : network.graph().nodes) modal = modal || isBatchNorm(node.type) || node.type == "Dropout";
+  if (!modal) return std::nullopt;
+  // A training-mode forward pass moves the running statistics: keep them to put back.
+  std::vector<std::vector<float>> kept;
+  for (const auto& s : network.runningStatistics()) kept.push_back(s.buffer->read<float>(s.count));
+  ModeGap gap;
+  std::tie(gap.trainLoss, gap.trainAccuracy) = forwardLossAndAccuracy(network, true);
+  const auto stats = network.runningStatistics();
+  for (size_t k = 0; k < stats.size(); ++k) stats[k].buffer->upload(std::span<const float>(kept[k]));
+  std::tie(gap.evalLoss, gap.evalAccuracy) = forwardLossAndAccuracy(network, false);
+  return gap;
+}
+
+DistinctUnits countDistinctUnits(const std::string& parameter, const std::vector<float>& weights,
+                                 const std::vector<float>& bias, uint32_t units, double tolerance) {
+  DistinctUnits out{parameter, units, 0, 0};
+  if (units == 0) return out;
+  const size_t fanIn = weights.size() / units;
+  double largest = 0;
+  for (float w : weights) largest = std::max(largest, double(std::abs(w)));
+  for (float b : bias) largest = std::max(largest, double(std::abs(b)));
+  const double within = tolerance * (1 + largest);
+  const auto agree = [&](uint32_t u, uint32_t r) {
+    if (!bias.empty() && std::abs(double(bias[u]) - bias[r]) > within) return false;
+    for (size_t k = 0; k < fanIn; ++k)
+      if (std::abs(double(weights[u * fanIn + k]) - weights[r * fanIn + k]) > within) return false;
+    return true;
+  };
+  // Each unit joins the first earlier class it agrees with, or starts one.
+  std::vector<uint32_t> representatives, members;
+  for (uint32_t u = 0; u < units; ++u) {
+    size_t c = 0;
+    while (c < representatives.size() && !agree(u, representatives[c])) ++c;
+    if (c == representatives.size()) representatives.push_back(u), members.push_back(0);
+    ++members[c];
+  }
+  out.distinct = uint32_t(representatives.size());
+  for (uint32_t m : members) out.twinned += m > 1 ? m : 0;
+  return out;
+}
+
+std::vector<DistinctUnits> countDistinctUnits(const nn::Network& network) {
+  std::vector<DistinctUnits> out;
+  const auto& params = network.parameters();
+  for (const auto& p : params) {
+    const std::string& type = network.graph().nodes[p.node].type;
+    if ((type != "Linear" && type != "Conv2d") || p.tensor.role != nn::ParamRole::Weight) continue;
+    std::vector<float> bias;
+    for (const auto& q : params)
+      if (q.node == p.node && q.tensor.role == nn::ParamRole::Bias) bias = q.readValues();
+    out.push_back(countDistinctUnits(p.name, p.readValues(), bias, p.tensor.shape.dims.at(0)));
+  }
+  return out;
+}
+
+InternalsReport measureInternals(nn::Network& network, const optim::Optimizer& optimizer, uint64_t step) {
+  InternalsReport report;
+  std::vector<UpdatedTensor> tensors;
+  for (const auto& p : network.parameters()) tensors.push_back({p.name, p.count()});
+  report.optimizer = readOptimizerInternals(optimizer, tensors, step);
+  report.batchNorms = readBatchNormInternals(network);
+  report.distinctUnits = countDistinctUnits(network);
+  report.modeGap = measureModeGap(network);  // last: it overwrites the step's activations
+  return report;
+}
+
+}  // namespace gradlab::train

@@ -1,0 +1,100 @@
+// Optimizer internals: the device state read back through Optimizer::readState and summarised per
+// tensor on the host (the state is what the next update reads, so nothing is recomputed here but
+// the square roots and the step made from it).
+#include "optim/kernel_optimizer.h"
+#include "train/internals.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace gradlab::train {
+namespace {
+
+StateSummary summarize(std::string name, const std::vector<float>& values) {
+  StateSummary s{std::move(name), {}, 0};
+  TensorStats& t = s.stats;
+  t.count = values.size();
+  if (values.empty()) return s;
+  double sum = 0, squares = 0;
+  t.min = std::numeric_limits<double>::infinity();
+  t.max = -t.min;
+  for (float x : values) {
+    sum += x;
+    squares += double(x) * x;
+    t.min = std::min(t.min, double(x));
+    t.max = std::max(t.max, double(x));
+  }
+  t.mean = sum / double(values.size());
+  double spread = 0;
+  for (float x : values) spread += (x - t.mean) * (x - t.mean);
+  t.std = std::sqrt(spread / double(values.size()));
+  s.norm = std::sqrt(squares);
+  t.histogram.assign(kHistogramBins, 0.0f);
+  const double width = (t.max - t.min) / kHistogramBins;
+  for (float x : values) {
+    const double bin = width > 0 ? (x - t.min) / width : 0;
+    t.histogram[std::min<size_t>(size_t(bin), kHistogramBins - 1)] += 1;
+  }
+  return s;
+}
+
+bool isSecondMoment(const std::string& name) {
+  return name == "exp_avg_sq" || name == "max_exp_avg_sq" || name == "exp_avg_var";
+}
+
+// Optimizers whose effective_lr is the step per unit of m^ = exp_avg / (1 - beta1^t).
+bool stepsAlongCorrectedMean(const std::string& catalogName) {
+  static const std::set<std::string> names{"adam", "adamw", "radam", "diffgrad", "adabelief"};
+  return names.count(catalogName) > 0;
+}
+
+}  // namespace
+
+const StateSummary* OptimizerTensorInternals::find(const std::string& name) const {
+  for (const auto& s : states)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+OptimizerInternals readOptimizerInternals(const optim::Optimizer& optimizer, const std::vector<UpdatedTensor>& tensors,
+                                          uint64_t step) {
+  OptimizerInternals out;
+  out.optimizer = optimizer.name();
+  out.step = step;
+  const auto* kernel = dynamic_cast<const optim::KernelOptimizer*>(&optimizer);
+  const optim::Settings settings = kernel ? kernel->settings() : optim::Settings{};
+  const bool betas = settings.values.count("beta1") && settings.values.count("beta2");
+  const double correction1 = betas ? -std::expm1(double(step) * std::log(settings["beta1"])) : 0;
+  if (betas && step > 0) {
+    out.biasCorrection1 = correction1;
+    out.biasCorrection2 = -std::expm1(double(step) * std::log(settings["beta2"]));
+  }
+  if (step == 0) return out;
+  const auto names = optimizer.stateNames();
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    OptimizerTensorInternals tensor{tensors[i].name, {}};
+    for (const auto& name : names) {
+      auto values = optimizer.readState(i, name);
+      if (name == "rectification" && values.size() == 1) out.rectification = values[0];
+      if (values.size() != tensors[i].count) continue;
+      tensor.states.push_back(summarize(name, values));
+      if (!isSecondMoment(name)) continue;
+      for (float& x : values) x = std::sqrt(std::max(x, 0.0f));
+      tensor.states.push_back(summarize("sqrt_" + name, values));
+    }
+    if (stepsAlongCorrectedMean(settings.name)) {
+      auto perUnit = optimizer.readState(i, "effective_lr");
+      const auto m = optimizer.readState(i, "exp_avg");
+      if (perUnit.size() == m.size() && m.size() == tensors[i].count) {
+        for (size_t k = 0; k < m.size(); ++k) perUnit[k] = float(perUnit[k] * (m[k] / correction1));
+        tensor.states.push_back(summarize("step", perUnit));
+      }
+    }
+    out.tensors.push_back(std::move(tensor));
+  }
+  return out;
+}
+
+}  // namespace gradlab::train

@@ -237,6 +237,16 @@ persist::Experiment versionSixExperiment() {
   return e;
 }
 
+// Format 7 adds fine-tuning to the training settings (frozen layers, per-layer rate multipliers);
+// its fixture is format 6's experiment with h1 frozen and logits at lr x0.1.
+persist::Experiment versionSevenExperiment() {
+  persist::Experiment e = versionSixExperiment();
+  e.title = "Format 7 fixture";
+  e.training.frozenLayers = {"h1"};
+  e.training.lrMultipliers = {{"logits", "0.1"}};
+  return e;
+}
+
 std::string readAll(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -484,6 +494,25 @@ class TestExperimentFile : public QObject {
     edited->moments[1].members[0].boundary = boundary;
     changed.moments.saved = edited;
     QVERIFY(!(changed == loaded));
+  }
+
+  // Formats 1-6 train every layer at the run's rate; the committed format-7 file opens to its
+  // experiment (frozen layers and multipliers included), and this GradLab still writes its payload.
+  void versionSevenFixture() {
+    for (int version = 1; version <= 6; ++version) {
+      const fs::path older = fs::path(GRADLAB_TEST_DATA) / ("experiment_v" + std::to_string(version) + ".gradlab");
+      const persist::Experiment loaded = persist::loadExperiment(older);
+      QVERIFY2(loaded.training.frozenLayers.empty() && loaded.training.lrMultipliers.empty(), older.c_str());
+    }
+    const fs::path fixture = fs::path(GRADLAB_TEST_DATA) / "experiment_v7.gradlab";
+    if (qEnvironmentVariableIsSet("GRADLAB_WRITE_FIXTURE")) persist::saveExperiment(versionSevenExperiment(), fixture);
+    QVERIFY2(fs::exists(fixture), ("missing " + fixture.string()).c_str());
+    const persist::Experiment loaded = persist::loadExperiment(fixture);
+    QVERIFY(loaded == versionSevenExperiment());
+    QCOMPARE(loaded.training.frozenLayers, std::vector<std::string>{"h1"});
+    QCOMPARE(loaded.training.lrMultipliers.at("logits"), std::string("0.1"));
+    if (persist::kFormatVersion == 7)
+      QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionSevenExperiment())));
   }
 
   // Counts and places of the moments part are checked as they are read: a forged one is refused

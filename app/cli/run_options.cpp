@@ -5,6 +5,7 @@
 #include "optim/optimizer_spec.h"
 #include "optim/schedule.h"
 #include "persist/run_setup.h"
+#include "train/transfer.h"
 #include "util/checked_values.h"
 #include "util/option_ranges.h"
 
@@ -126,6 +127,11 @@ persist::TrainingSettings trainingSettings(const Arguments& o) {
   s.epochs = uint32_t(o.integer("epochs", 1, ranges::kEpochs));
   s.maxSteps = uint64_t(o.integer("steps", 0, ranges::kSteps));
   if (o.has("probes")) s.probeInterval = uint32_t(o.integer("probe-every", 100, ranges::kProbeEvery));
+  if (o.has("freeze"))
+    s.frozenLayers = optionText("--freeze", [&] { return train::parseLayerList(o.text("freeze"), ""); });
+  if (o.has("lr-mult"))
+    for (const auto& item : optionText("--lr-mult", [&] { return util::parseKeyValues(o.text("lr-mult"), ""); }))
+      s.lrMultipliers[item.key] = item.value;
   return s;
 }
 

@@ -15,9 +15,12 @@
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 #include "persist/experiment_file.h"
+#include "persist/init_from.h"
 #include "resource_directory.h"
 #include "train/training_session.h"
+#include "util/checked_values.h"
 #include "util/option_ranges.h"
+#include "util/printable.h"
 
 #include <unistd.h>
 
@@ -73,6 +76,35 @@ analysis::SharpnessEstimate sharpnessOfStep(nn::Network& net, uint64_t step) {
   return estimate;
 }
 
+// The layers --init-from FILE can start, read before any data or device work.
+persist::InitFrom initialisationFrom(const std::string& path, const nn::Graph& graph) {
+  const persist::Experiment source = persist::loadExperiment(path);
+  if (source.weights.empty())
+    throw UsageError("--init-from: " + util::printable(path, 200) +
+                     " holds no weights (saved before training): train it and save it again");
+  return persist::matchWeights(graph, source.weights);
+}
+
+// The copied layers' values into the session's network (their names and sizes match it).
+void writeInitialisation(nn::Network& net, const persist::InitFrom& init) {
+  for (const nn::Parameter& p : net.parameters())
+    if (const auto it = init.values.find(p.name); it != init.values.end()) p.writeValues(it->second);
+  for (const auto& s : net.runningStatistics())
+    if (const auto it = init.values.find(s.name); it != init.values.end())
+      s.buffer->upload(it->second.data(), it->second.size() * sizeof(float));
+}
+
+// "Frozen: c1, c3; lr x0.1: f5" for the run's summary ("" : every layer at the run's rate).
+std::string layerTrainingText(const train::LayerTraining& layers) {
+  std::string text = layers.frozen.empty() ? "" : "Frozen: " + util::joinedNames(layers.frozen);
+  for (const auto& [layer, factor] : layers.lrMultipliers) {
+    std::ostringstream part;
+    part << (text.empty() ? "" : "; ") << "lr x" << factor << ": " << layer;
+    text += part.str();
+  }
+  return text;
+}
+
 // A --save path whose folder is missing is refused before training, not after it.
 void checkSaveFolder(const std::string& path) {
   const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
@@ -91,6 +123,9 @@ int trainCommand(const std::vector<std::string>& args) {
                    {"batch", "N", "mini-batch size (default 64)"},
                    {"epochs", "N", "passes over the training data (default 1)"},
                    {"steps", "N", "train this many steps instead of whole epochs"},
+                   {"freeze", "LAYERS", "keep these layers' parameters fixed (c1,c3); gradients flow through"},
+                   {"lr-mult", "LAYER=M,...", "train these layers at M times the learning rate (f5=0.1)"},
+                   {"init-from", "FILE.gradlab", "start the layers whose names and shapes match from its weights"},
                    {"metrics", "FILE.csv", "write step,epoch,split,loss,accuracy rows"},
                    {"probes", "FILE.csv", "write per-layer activation/gradient statistics and parameter norms"},
                    {"probe-every", "K", "steps between probes (default 100)"},
@@ -126,6 +161,9 @@ int trainCommand(const std::vector<std::string>& args) {
   const std::string noSharpness = sharpnessEvery ? ",," : "";
 
   const nn::Graph graph = nn::loadNetworkFile(app::networkFile(networkPath));
+  train::checkLayerTraining(options.layers, graph);
+  const std::optional<persist::InitFrom> init =
+      o.has("init-from") ? std::optional(initialisationFrom(o.text("init-from"), graph)) : std::nullopt;
   const DatasetChoice data = chooseRunData(setup.dataset);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
@@ -162,6 +200,11 @@ int trainCommand(const std::vector<std::string>& args) {
             << " lr " << session.learningRate() << ", batch " << options.batch << ", " << total << " steps on "
             << context.device().name << "\n";
   if (const std::string conv = convolutionSummary(session.network()); !conv.empty()) std::cout << conv << "\n";
+  if (init) {
+    writeInitialisation(session.network(), *init);
+    std::cout << init->summary(o.text("init-from")) << "\n";
+  }
+  if (!options.layers.empty()) std::cout << layerTrainingText(options.layers) << "\n";
   if (options.schedule.active()) std::cout << "Schedule: " << optim::describe(options.schedule) << " (per step)\n";
   if (options.regularization.active()) {
     const auto& r = options.regularization;

@@ -42,6 +42,10 @@ struct TrainingSettings {
   double clipNorm = 0, clipValue = 0;
   uint32_t probeInterval = 0;        // steps between probes (0: none)
   std::string convolution = "auto";  // how Conv2d computes: auto, direct or fft (nn::parseConvAlgorithm); format 2
+  // Fine-tuning (format 7, train/transfer.h): layers whose parameters stay fixed, and layers' factors
+  // on the learning rate as text ("f5" -> "0.1"), as --freeze and --lr-mult take them.
+  std::vector<std::string> frozenLayers;
+  std::map<std::string, std::string> lrMultipliers;
 
   bool operator==(const TrainingSettings&) const = default;
 };

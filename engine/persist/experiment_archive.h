@@ -381,6 +381,7 @@ void serialize(Archive& ar, gradlab::persist::TrainingSettings& s, const unsigne
   number(ar, s.clipValue);
   ar& s.probeInterval;
   if (version >= 2) ar& s.convolution;
+  if (version >= 3) ar& s.frozenLayers& s.lrMultipliers;
 }
 
 template <class Archive>
@@ -414,7 +415,7 @@ void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int 
 }  // namespace boost::serialization
 
 BOOST_CLASS_VERSION(gradlab::persist::NodePosition, 1)
-BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 2)
+BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 3)
 BOOST_CLASS_VERSION(gradlab::persist::Tensor, 1)
 BOOST_CLASS_VERSION(gradlab::persist::RunVariant, 1)
 BOOST_CLASS_VERSION(gradlab::persist::Experiment, 5)

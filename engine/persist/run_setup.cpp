@@ -3,6 +3,7 @@
 #include "nn/conv_algorithm.h"
 #include "optim/schedule.h"
 #include "optim/settings.h"
+#include "train/transfer.h"
 #include "util/checked_values.h"
 #include "util/option_ranges.h"
 
@@ -69,6 +70,9 @@ RunSetup runSetup(const TrainingSettings& s) {
   o.regularization = {s.l1, s.l2, s.penalizeAllTensors, s.clipNorm, s.clipValue};
   train::validate(o.regularization);
   if (!s.convolution.empty()) o.conv = util::readNamed("--conv", [&] { return nn::parseConvAlgorithm(s.convolution); });
+  o.layers.frozen = s.frozenLayers;
+  for (const auto& [layer, factor] : s.lrMultipliers)
+    o.layers.lrMultipliers[layer] = util::parseNumber("--lr-mult " + layer, factor, train::kLrMultiplier);
   return out;
 }
 

@@ -102,9 +102,9 @@ StepFusion planStepFusion(bool sgdInBackward, bool gradientsChangeAfterBackward,
 }
 
 StepBuilder::StepBuilder(nn::Network& net, optim::Optimizer& optimizer, const StepFusion& fusion,
-                         gpu::BufferRange control)
-    : net_(net), optimizer_(optimizer), fusion_(fusion), control_(control), updated_(net.parameters().size(), false),
-      checked_(net.parameters().size(), false) {}
+                         gpu::BufferRange control, const LayerTrainingPlan* layers)
+    : net_(net), optimizer_(optimizer), fusion_(fusion), control_(control), layers_(layers),
+      updated_(net.parameters().size(), false), checked_(net.parameters().size(), false) {}
 
 void StepBuilder::recordBackward(gpu::Recording& rec) {
   std::fill(updated_.begin(), updated_.end(), false);
@@ -116,10 +116,12 @@ void StepBuilder::recordBackward(gpu::Recording& rec) {
 // by the input gradient's GEMM before, which the recording orders), else the gradient stored,
 // checked as it is where allowed.
 void StepBuilder::recordGradient(gpu::Recording& rec, const nn::ParameterGradient& g) {
+  if (layers_ && layers_->frozen(g.param)) return;  // its bias (row sums) is the same layer's: frozen too
   const nn::Parameter& target = net_.parameters()[g.param];
   const nn::Parameter* rowSums = g.rowSumsParam ? &net_.parameters()[*g.rowSumsParam] : nullptr;
   const gpu::BufferRange step(net_.step());
-  if (fusion_.sgdInBackward && ops::gemmUpdatesInPlace(net_.context(), g.product.shape, target.value)) {
+  const bool plain = !layers_ || layers_->plain(g.param);
+  if (fusion_.sgdInBackward && plain && ops::gemmUpdatesInPlace(net_.context(), g.product.shape, target.value)) {
     nn::recordGradientProduct(rec, g.product, target.value, rowSums ? rowSums->value : gpu::BufferRange{},
                               ops::GemmSgdStep{control_, step});
     updated_[g.param] = checked_[g.param] = true;
@@ -135,10 +137,10 @@ void StepBuilder::recordGradient(gpu::Recording& rec, const nn::ParameterGradien
 }
 
 bool StepBuilder::needsCheck() const {
-  // Parameters of nodes the loss does not depend on keep zero gradients.
+  // Parameters of nodes the loss does not depend on keep zero gradients; frozen ones are never used.
   const auto& params = net_.parameters();
   for (size_t k = 0; k < params.size(); ++k)
-    if (!checked_[k] && net_.hasGradient(params[k].node)) return true;
+    if (!checked_[k] && net_.hasGradient(params[k].node) && !(layers_ && layers_->frozen(k))) return true;
   return false;
 }
 
@@ -150,10 +152,15 @@ void StepBuilder::recordCheck(gpu::Recording& rec) {
 }
 
 void StepBuilder::recordUpdate(gpu::Recording& rec) {
-  const optim::UpdateContext context{control_, net_.step(), allParameters(net_)};
-  if (parametersUpdatedInBackward() == 0) return optimizer_.recordUpdate(rec, parameterRefs(net_), context);
-  const auto rest = remaining(parameterRefs(net_), updated_);
-  if (!rest.empty()) optimizer_.recordUpdate(rec, rest, {control_, net_.step(), {}});
+  std::vector<bool> skipped = updated_;  // updated in the backward pass, or frozen
+  for (size_t k = 0; layers_ && k < skipped.size(); ++k) skipped[k] = skipped[k] || layers_->frozen(k);
+  if (layers_) layers_->recordBeforeUpdate(rec);
+  if (std::count(skipped.begin(), skipped.end(), true) == 0) {
+    optimizer_.recordUpdate(rec, parameterRefs(net_), {control_, net_.step(), allParameters(net_)});
+  } else if (const auto rest = remaining(parameterRefs(net_), skipped); !rest.empty()) {
+    optimizer_.recordUpdate(rec, rest, {control_, net_.step(), {}});
+  }
+  if (layers_) layers_->recordAfterUpdate(rec);
 }
 
 size_t StepBuilder::parametersUpdatedInBackward() const {

@@ -12,6 +12,7 @@
 #include "gpu/recording.h"
 #include "nn/network.h"
 #include "optim/optimizer.h"
+#include "train/transfer.h"
 
 #include <vector>
 
@@ -47,7 +48,9 @@ StepFusion planStepFusion(bool sgdInBackward, bool gradientsChangeAfterBackward,
 class StepBuilder {
  public:
   // `control`: the step's control block (train/control_block.h), read and flagged on the device.
-  StepBuilder(nn::Network& net, optim::Optimizer& optimizer, const StepFusion& fusion, gpu::BufferRange control);
+  // `layers`: frozen layers and rate multipliers (null: none), kept alive by the caller as long as the recording.
+  StepBuilder(nn::Network& net, optim::Optimizer& optimizer, const StepFusion& fusion, gpu::BufferRange control,
+              const LayerTrainingPlan* layers = nullptr);
 
   // After the forward pass: the backward pass, with the parameter gradients layers describe as
   // products recorded as fusion allows.
@@ -71,6 +74,7 @@ class StepBuilder {
   optim::Optimizer& optimizer_;
   StepFusion fusion_;
   gpu::BufferRange control_;
+  const LayerTrainingPlan* layers_;
   std::vector<bool> updated_, checked_;  // per parameter
 };
 

@@ -51,6 +51,7 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
   // Before any allocation: a run that cannot fit the device says which layer or dataset and why.
   requireDeviceFit(sessionFitRequest(graph, train, validation, options, optimizer_.get()), context.device());
   network_ = std::make_unique<nn::Network>(context, graph, options.batch, options.seed, options.conv);
+  if (!options.layers.empty()) layerTraining_ = std::make_unique<LayerTrainingPlan>(*network_, options.layers);
   if (!(network_->inputShape() == train.sampleShape))
     throw std::invalid_argument("The network's input is " + network_->inputShape().text() + " but " + train.name +
                                 " samples are " + train.sampleShape.text() + ": change the input or the dataset.");
@@ -111,7 +112,7 @@ std::unique_ptr<gpu::Recording> TrainingSession::recordStep(bool inBackward) {
       {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(), *control_, *ring_},
       push, {1, 1, 1});
   const StepFusion fusion = planStepFusion(inBackward, regularization_ != nullptr, optimizer_.get());
-  StepBuilder builder(net, *optimizer_, fusion, *control_);
+  StepBuilder builder(net, *optimizer_, fusion, *control_, layerTraining_.get());
   builder.recordBackward(rec);
   // Penalties (gradient, and value into this step's record), then clipping, before the checks.
   if (regularization_) {

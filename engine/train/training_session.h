@@ -13,6 +13,7 @@
 #include "train/probes.h"
 #include "train/regularization.h"
 #include "train/step_builder.h"
+#include "train/transfer.h"
 
 #include <memory>
 #include <optional>
@@ -38,6 +39,8 @@ struct TrainingOptions {
   // the SGD step in their GEMM, and the update stage covers only the rest (train/step_builder.h).
   // Off: every update in the update stage, after the whole backward pass (the results are the same).
   bool sgdInBackward = true;
+  // Frozen layers and per-layer learning-rate multipliers (train/transfer.h); none by default.
+  LayerTraining layers;
 };
 
 // Whether a session of these options and this optimizer (null: the default SGD) takes the SGD
@@ -149,6 +152,7 @@ class TrainingSession {
   std::unique_ptr<gpu::Buffer> control_, ring_;
   std::unique_ptr<gpu::Buffer> baseRate_;  // a schedule's lr0 (float), read on the device
   std::unique_ptr<RegularizationStage> regularization_;
+  std::unique_ptr<LayerTrainingPlan> layerTraining_;  // null: every layer trains at the run's rate
   std::unique_ptr<gpu::Recording> stepRecording_, trainEval_, validationEval_;
   // With SGD in the backward pass: the step without it (probe steps need every gradient), made on
   // the first probe, and the copies of the weights and running statistics to and from checkpoint_.

@@ -219,8 +219,42 @@ class TestComparisonGui : public QObject {
     QVERIFY(!window.experiment().comparisons[0].visible);
   }
 
+  // Built, and reset, a set's probe views show every run at step 0 before any step: each run's
+  // colour is in the by-depth curves and in the histogram grid.
+  void probeViewsShowEveryRunBeforeTheFirstStep() {
+    Lab lab(toySet({{{"lr", "0.02"}}, {{"init", "xavier_normal"}}}));
+    MainWindow& window = lab.window;
+    QAction* reset = nullptr;
+    for (QAction* a : window.findChildren<QAction*>())
+      if (a->text() == "Reset") reset = a;
+    QVERIFY(reset);
+    for (const QString life : {"built", "reset"}) {
+      if (life == "reset") {
+        reset->trigger();
+        QCOMPARE(probesShown(window).join(", "), QString());  // the reset run's probes are on their way
+      }
+      QTRY_COMPARE_WITH_TIMEOUT(probesShown(window).filter("by depth").size(), 3, 30000);
+      QVERIFY(!probesShown(window).filter("histogram").isEmpty());
+      QCOMPARE(window.step(), uint64_t(0));
+      for (const QString view : {"depth", "histograms"}) {
+        window.dock(view)->raise();
+        probesShown(window);  // the views take their reports now
+        gradlab::test::screenshot(window, QString("comparison_step_zero_%1_%2").arg(view, life), 300);
+        const QImage image = window.grab().toImage();
+        const QRectF area = gradlab::test::rectIn(*window.dock(view)->widget(), window);
+        for (const gradlab::ui::RunStyle& style : window.runList().styles()) {
+          const int pixels = gradlab::test::countPixels(image, area, style.color, 30);
+          QVERIFY2(pixels > 40,
+                   qPrintable(QString("%1 %2: run %3 has %4 pixels").arg(view, life, style.label).arg(pixels)));
+        }
+      }
+      QCOMPARE(window.step(), uint64_t(0));  // all of it without a step
+    }
+  }
+
   // Reset, removing a run and opening a race leave nothing of any run in the probe views, not
-  // only of the first: the new runs' probes have not come yet.
+  // only of the first: the new runs' probes have not come yet, and when they come they are the
+  // new set's at step 0.
   void noRunsProbesOutliveResetRemovalOrARace() {
     Lab lab(toySet({{{"lr", "0.02"}}, {{"init", "xavier_normal"}}}));
     MainWindow& window = lab.window;
@@ -240,8 +274,9 @@ class TestComparisonGui : public QObject {
     QVERIFY(window.runList().removeRun(1));  // C becomes member 1; the rebuilt set has not trained
     QTRY_VERIFY_WITH_TIMEOUT(
         window.controller().members() == 2 && window.controller().state() == gradlab::train::RunState::Ready, 120000);
-    QTest::qWait(300);  // its ready snapshots reach the views
-    QCOMPARE(probesShown(window).filter("by depth").join(", "), QString());
+    // Its ready snapshots bring the two runs' probes at step 0, no third.
+    QTRY_COMPARE_WITH_TIMEOUT(window.findChild<gradlab::ui::DepthStatsView*>()->runCount(), 2, 20000);
+    QCOMPARE(probesShown(window).filter("by depth").size(), 2);
 
     train(window, 20);
     QVERIFY(!probesShown(window).isEmpty());

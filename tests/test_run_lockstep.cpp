@@ -26,6 +26,23 @@ using test::Recorder;
 using test::sameBits;
 using test::valuesOf;
 
+// BatchNorm's running statistics and Dropout's masks: the state a look at the network could disturb.
+const char* kBatchNormDropoutNet = R"(input x: 2
+h = Linear(x, out_features=16)
+bn = BatchNorm1d(h)
+a = ReLU(bn)
+d = Dropout(a, p=0.3)
+logits = Linear(d, out_features=2)
+loss = CrossEntropyLoss(logits)
+)";
+const std::vector<std::string> kBatchNormDropoutState{
+    "h.weight", "h.bias", "bn.weight", "bn.bias", "bn.running_mean", "bn.running_var", "logits.weight", "logits.bias"};
+
+bool sameStats(const train::TensorStats& a, const train::TensorStats& b) {
+  return a.count == b.count && sameBits(a.mean, b.mean) && sameBits(a.std, b.std) && sameBits(a.min, b.min) &&
+         sameBits(a.max, b.max) && a.histogram == b.histogram;
+}
+
 }  // namespace
 
 class TestRunLockstep : public QObject {
@@ -198,7 +215,7 @@ class TestRunLockstep : public QObject {
       if (a[k]->probes) QCOMPARE(a[k]->step % 8, uint64_t(0));  // ticks 4 and 8
     }
     QCOMPARE(validations, 1);
-    QCOMPARE(probes, 2);
+    QCOMPARE(probes, 3);  // ready (step 0), ticks 4 and 8
     for (uint32_t m = 0; m < 2; ++m) {
       Recorder aloneRecorder;
       train::Run alone(*context_, members[m]);
@@ -253,6 +270,77 @@ class TestRunLockstep : public QObject {
         QVERIFY(tail[k].step == kSaved * perTick + k && sameBits(tail[k].loss, all[kSaved * perTick + k].loss));
       QVERIFY(valuesOf(*continued->latest(m)->parameters) == valuesOf(*whole->latest(m)->parameters));
     }
+  }
+
+  // Built and reset, every member's ready snapshot carries a probe of its network at step 0: the
+  // forward and backward passes of the batch its first step trains on, so the first step's own probe
+  // measures the same activations and gradients, bit for bit.
+  void aReadySetProbesEveryMemberAtStepZero() {
+    std::vector<train::RunConfig> members{config(0.1), config(0.02), config(0.1)};
+    for (auto& c : members) {
+      c.graph = nn::parseNetwork(kBatchNormDropoutNet).graph;
+      c.weightSnapshots = kBatchNormDropoutState;
+      c.probeEvery = 1;
+    }
+    members[2].options.seed = 5;
+    Recorder recorder;
+    train::Run run(*context_, members);
+    recorder.follow(run);
+    for (int life = 0; life < 2; ++life) {
+      const uint64_t generation = life == 0 ? 0 : run.reset();
+      QVERIFY(run.waitFor({train::RunState::Ready}, 30s));
+      std::vector<std::shared_ptr<const train::ProbeReport>> atZero;
+      for (uint32_t m = 0; m < 3; ++m) {
+        const auto ready = run.latest(m);
+        QCOMPARE(ready->generation, generation);
+        QVERIFY2(ready->probes, qPrintable(QString("member %1 has no probe when ready").arg(m)));
+        QCOMPARE(ready->probes->step, uint64_t(0));
+        QCOMPARE(ready->probes->layers.size(), members[m].graph.nodes.size());
+        QVERIFY(ready->probes->layers[1].activation.count > 0 && ready->probes->layers[1].gradient.count > 0);
+        atZero.push_back(ready->probes);
+      }
+      QVERIFY(!sameStats(atZero[0]->layers[1].activation, atZero[2]->layers[1].activation));  // seed 5 differs
+      run.step(1);
+      QTRY_VERIFY_WITH_TIMEOUT(run.latest(2)->step == 1 && run.state() == train::RunState::Paused, 20000);
+      for (uint32_t m = 0; m < 3; ++m) {
+        const auto first = run.latest(m)->probes;
+        QVERIFY(first && first->step == 1);
+        for (size_t i = 0; i < first->layers.size(); ++i) {
+          const auto &now = atZero[m]->layers[i], then = first->layers[i];
+          QVERIFY2(sameStats(now.activation, then.activation) && sameStats(now.gradient, then.gradient),
+                   qPrintable(QString("member %1, %2").arg(m).arg(QString::fromStdString(now.node))));
+        }
+        for (size_t k = 0; k < first->parameters.size(); ++k)
+          QVERIFY(sameBits(atZero[m]->parameters[k].gradNorm, first->parameters[k].gradNorm));
+      }
+    }
+  }
+
+  // The probe at step 0 keeps nothing: a run that takes it trains bit for bit as one without
+  // probes, running statistics included.
+  void aProbeAtStepZeroChangesNothing() {
+    constexpr uint64_t kSteps = 20;
+    auto probed = config(0.1, 20, kSteps);
+    probed.graph = nn::parseNetwork(kBatchNormDropoutNet).graph;
+    probed.weightSnapshots = kBatchNormDropoutState;
+    auto plain = probed;
+    probed.probeEvery = 1000;  // only the ready one within the limit
+    Recorder probedRecorder, plainRecorder;
+    std::unique_ptr<train::Run> a, b;
+    QVERIFY(runToEnd({probed}, probedRecorder, a));
+    QVERIFY(runToEnd({plain}, plainRecorder, b));
+    const auto readyOf = [](Recorder& recorder) {
+      for (const auto& s : recorder.of())
+        if (s->state == train::RunState::Ready) return s;
+      return std::shared_ptr<const train::Snapshot>();
+    };
+    QVERIFY(readyOf(probedRecorder) && readyOf(probedRecorder)->probes);
+    QVERIFY(readyOf(plainRecorder) && !readyOf(plainRecorder)->probes);
+    const auto mine = probedRecorder.records(), its = plainRecorder.records();
+    QCOMPARE(mine.size(), size_t(kSteps));
+    QCOMPARE(its.size(), size_t(kSteps));
+    for (size_t k = 0; k < kSteps; ++k) QVERIFY2(sameBits(mine[k].loss, its[k].loss), qPrintable(QString::number(k)));
+    QVERIFY(valuesOf(*a->latest()->parameters) == valuesOf(*b->latest()->parameters));
   }
 
   // Pause, step and reset act on the set; the learning rate goes to the member named.

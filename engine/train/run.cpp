@@ -230,10 +230,15 @@ void Run::publish(std::vector<std::optional<Outcome>> outcomes) {
 
 void Run::publishAll() { publish(std::vector<std::optional<Outcome>>(members_.size(), Outcome{})); }
 
-// Built or reset: Ready, each member with the decision boundary it starts from.
+// Built or reset: Ready, each member with the decision boundary it starts from and, with probes,
+// its probe now (the views show the network before any step, not nothing until the first probe).
 void Run::publishReady() {
   std::vector<std::optional<Outcome>> outcomes(members_.size(), Outcome{});
-  for (size_t r = 0; r < members_.size(); ++r) outcomes[r]->boundary = boundaryNow(r);
+  for (size_t r = 0; r < members_.size(); ++r) {
+    outcomes[r]->boundary = boundaryNow(r);
+    if (members_[r].config.probeEvery && !lockstep_->stopped(r))
+      outcomes[r]->probes = std::make_shared<const ProbeReport>(lockstep_->session(r).probeNow());
+  }
   setState(RunState::Ready);
   publish(std::move(outcomes));
 }

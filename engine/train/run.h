@@ -44,7 +44,9 @@ struct RunConfig {
   uint64_t maxSteps = 0;        // 0: no limit
   uint32_t snapshotEvery = 10;  // steps between snapshots while running
   uint32_t validateEvery = 0;   // steps between validation passes (0: once per epoch)
-  uint32_t probeEvery = 0;      // steps between probes of activations and gradients (0: none)
+  // Steps between probes of activations and gradients (0: none). With probes, each Ready snapshot
+  // (built or reset) also carries one of the network as it is (TrainingSession::probeNow).
+  uint32_t probeEvery = 0;
   // Parameter tensors each probe copies ("c1.weight"); the run also hands them out whenever it
   // stops advancing (ready, paused, finished, stopped), so a save then has the final values.
   std::vector<std::string> weightSnapshots;

@@ -258,6 +258,46 @@ ProbeReport TrainingSession::probeStep(std::vector<StepRecord>* stepRecords) {
   return report;
 }
 
+ProbeReport TrainingSession::probeNow() {
+  if (pending_) collect();
+  if (!probes_) {
+    probes_ = std::make_unique<Probes>(*network_);
+    probes_->snapshotWeights(weightSnapshots_);
+  }
+  if (!probeNowRecording_) probeNowRecording_ = recordProbeNow();
+  ensureEpochOrders(step_, step_);
+  context_.run(*probeNowRecording_);
+  return probes_->measure(step_, true, false);
+}
+
+std::unique_ptr<gpu::Recording> TrainingSession::recordProbeNow() {
+  nn::Network& net = *network_;
+  auto recording = std::make_unique<gpu::Recording>(context_, 0);
+  gpu::Recording& rec = *recording;
+  // BatchNorm's training forward pass moves its running statistics: they are held aside and put back.
+  const auto statistics = net.runningStatistics();
+  uint64_t bytes = 0;
+  for (const auto& s : statistics) bytes += s.buffer->bytes();
+  if (bytes) heldStatistics_ = std::make_unique<gpu::Buffer>(context_, bytes);
+  const auto eachHeld = [&](bool hold) {
+    uint64_t offset = 0;
+    for (const auto& s : statistics) {
+      const gpu::BufferRange live(*s.buffer), held(*heldStatistics_, offset, s.buffer->bytes());
+      rec.copy(hold ? live : held, hold ? held : live);
+      offset += s.buffer->bytes();
+    }
+  };
+  eachHeld(true);
+  const data::DeviceDataset::Target target{net.input(), net.labels(), net.step(), net.batch()};
+  train_->recordTrainingBatch(rec, target, options_.seed, options_.augmentation);
+  train::recordForward(rec, net, true);
+  // No fusion: every gradient stored, none checked (nothing flags the control block) or applied.
+  StepBuilder builder(net, *optimizer_, StepFusion{}, *control_);
+  builder.recordBackward(rec);
+  eachHeld(false);
+  return recording;
+}
+
 void TrainingSession::snapshotWeights(std::vector<std::string> names) {
   for (const auto& name : names) {
     bool found = false;

@@ -105,6 +105,12 @@ class TrainingSession {
   // Runs one training step and measures the network's insides on it (activations, gradients,
   // parameter norms and the step's update), for the lab's plots.
   ProbeReport probeStep(std::vector<StepRecord>* records = nullptr);
+  // Measures the network as it is now on the batch the next step trains on, without training:
+  // that step's forward and backward passes with nothing kept (parameters, running statistics, the
+  // step counter and the optimizer's state stay as they were), so the run goes on bit for bit as
+  // without it. The lab shows a run at step 0 with it. No update ratios; the gradients are the
+  // loss's alone (no penalties, no clipping).
+  ProbeReport probeNow();
   // Parameter tensors and running statistics whose values probe reports carry (filter views,
   // analysis views).
   void snapshotWeights(std::vector<std::string> names);
@@ -138,6 +144,8 @@ class TrainingSession {
   void restoreBefore(uint64_t failingStep, const ControlBlock& control);
   // The recording submit() runs: the step, or for a probe the step without SGD in the backward pass.
   gpu::Recording& stepToRun();
+  // probeNow's passes: the step's batch, forward and backward, no update, running statistics put back.
+  std::unique_ptr<gpu::Recording> recordProbeNow();
   Evaluation evaluate(data::DeviceDataset& dataset, std::unique_ptr<gpu::Recording>& recording);
   void ensureEpochOrders(uint64_t first, uint64_t last);
   ControlBlock readControl() const;
@@ -160,6 +168,9 @@ class TrainingSession {
   std::vector<bool> updatedInBackward_;
   std::unique_ptr<gpu::Recording> fullStepRecording_, saveCheckpoint_, restoreCheckpoint_;
   std::unique_ptr<gpu::Buffer> checkpoint_;
+  std::unique_ptr<gpu::Recording> probeNowRecording_;
+  // Running statistics, held while probeNow's forward pass moves them.
+  std::unique_ptr<gpu::Buffer> heldStatistics_;
   uint64_t checkpointStep_ = 0;  // the step the checkpoint was taken before
   bool probing_ = false;         // submit() runs fullStepRecording_
   uint32_t stepsPerEpoch_ = 1;

@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "gpu/context.h"
 #include "gpu/device_info.h"
+#include "gpu/device_profile.h"
 #include "gpu/error.h"
 
 #include <cstdio>
@@ -62,7 +63,12 @@ int devicesCommand(const std::vector<std::string>& args) {
               << size(d.maxStorageBufferRange) << ", allocation " << size(d.maxMemoryAllocationSize) << ", work group "
               << d.maxComputeWorkGroupInvocations << " invocations, push constants " << d.maxPushConstantsSize
               << " B\n";
-    std::cout << "     timestamps   " << (d.timestampPeriodNs > 0 ? "yes" : "no") << "\n";
+    const gpu::DeviceProfile profile = gpu::deviceProfile(d);
+    std::cout << "     compute      " << profile.computeUnits << " units ("
+              << (profile.computeUnitsReported ? "from " : "") << profile.computeUnitsSource << ")\n";
+    std::cout << "     timestamps   "
+              << (d.timestampPeriodNs > 0 ? "yes, " + std::to_string(d.timestampValidBits) + " valid bits" : "no")
+              << "\n";
     std::cout << "     kernels      "
               << (d.type == gpu::DeviceType::Cpu ? "registers (CPU-style)" : "tiled (GPU-style)") << "\n";
     if (!d.usable) std::cout << "     unusable     " << d.unusableReason << "\n";

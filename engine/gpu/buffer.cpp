@@ -10,7 +10,7 @@ namespace gradlab::gpu {
 
 static std::string mebibytes(uint64_t bytes) { return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB"; }
 
-Buffer::Buffer(Context& context, uint64_t bytes, bool hostMapped) : context_(context), bytes_(bytes) {
+Buffer::Buffer(Context& context, uint64_t bytes, MemoryUse use) : context_(context), bytes_(bytes), use_(use) {
   const DeviceInfo& info = context.device();
   // Vulkan forbids empty buffers; round up so zero-sized tensors still have a handle.
   const uint64_t size = capacity();
@@ -28,10 +28,12 @@ Buffer::Buffer(Context& context, uint64_t bytes, bool hostMapped) : context_(con
 
   VkMemoryRequirements requirements{};
   vkGetBufferMemoryRequirements(context.handle(), buffer_, &requirements);
-  const bool map = hostMapped || context.mapsDeviceMemory();
+  const MemoryChoice memory = context.memoryFor(requirements.memoryTypeBits, use);
+  const bool map = memory.mapped;
+  coherent_ = memory.coherent;
   VkMemoryAllocateInfo allocInfo{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
   allocInfo.allocationSize = requirements.size;
-  allocInfo.memoryTypeIndex = context.memoryTypeFor(requirements.memoryTypeBits, map);
+  allocInfo.memoryTypeIndex = memory.type;
   VkResult result = vkAllocateMemory(context.handle(), &allocInfo, nullptr, &memory_);
   if (result == VK_SUCCESS) result = vkBindBufferMemory(context.handle(), buffer_, memory_, 0);
   if (result == VK_SUCCESS && map) result = vkMapMemory(context.handle(), memory_, 0, VK_WHOLE_SIZE, 0, &mapped_);
@@ -58,18 +60,26 @@ static void checkRange(uint64_t offset, uint64_t bytes, uint64_t size) {
 void Buffer::upload(const void* data, uint64_t bytes, uint64_t offset) const {
   checkRange(offset, bytes, bytes_);
   if (bytes == 0) return;
-  if (mapped_)
+  if (mapped_) {
     std::memcpy(static_cast<char*>(mapped_) + offset, data, bytes);
-  else
+    if (!coherent_) {  // the whole mapping: always a valid range whatever nonCoherentAtomSize is
+      const VkMappedMemoryRange range{VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, nullptr, memory_, 0, VK_WHOLE_SIZE};
+      check(vkFlushMappedMemoryRanges(context_.handle(), 1, &range), "vkFlushMappedMemoryRanges");
+    }
+  } else
     context_.upload(*this, offset, data, bytes);
 }
 
 void Buffer::download(void* data, uint64_t bytes, uint64_t offset) const {
   checkRange(offset, bytes, bytes_);
   if (bytes == 0) return;
-  if (mapped_)
+  if (mapped_) {
+    if (!coherent_) {
+      const VkMappedMemoryRange range{VK_STRUCTURE_TYPE_MAPPED_MEMORY_RANGE, nullptr, memory_, 0, VK_WHOLE_SIZE};
+      check(vkInvalidateMappedMemoryRanges(context_.handle(), 1, &range), "vkInvalidateMappedMemoryRanges");
+    }
     std::memcpy(data, static_cast<const char*>(mapped_) + offset, bytes);
-  else
+  } else
     context_.download(*this, offset, data, bytes);
 }
 

@@ -2,6 +2,7 @@
 // A storage buffer in device memory. Where the device's own memory is host-mappable (lavapipe,
 // integrated GPUs) the buffer is mapped and copies are plain memcpy; elsewhere they go through
 // a staging buffer.
+#include "gpu/memory_types.h"
 #include "gpu/vulkan_api.h"
 
 #include <algorithm>
@@ -15,8 +16,11 @@ class Context;
 
 class Buffer {
  public:
-  // `hostMapped`: force a host-visible buffer (staging, readback); otherwise the Context decides.
-  Buffer(Context& context, uint64_t bytes, bool hostMapped = false);
+  // Memory for `use` (gpu/memory_types.h), as the Context's device offers it.
+  Buffer(Context& context, uint64_t bytes, MemoryUse use);
+  // `hostMapped`: a host-mapped buffer the host reads back (MemoryUse::Readback); otherwise Device.
+  Buffer(Context& context, uint64_t bytes, bool hostMapped = false)
+      : Buffer(context, bytes, hostMapped ? MemoryUse::Readback : MemoryUse::Device) {}
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
@@ -28,7 +32,7 @@ class Buffer {
   uint64_t capacity() const { return capacityFor(bytes_); }
   static uint64_t capacityFor(uint64_t bytes) { return (std::max<uint64_t>(bytes, 4) + 15) & ~uint64_t(15); }
   bool mapped() const { return mapped_ != nullptr; }
-  void* mappedData() const { return mapped_; }
+  MemoryUse use() const { return use_; }
 
   // const: a Buffer is a handle (kernels bound through a BufferRange write it the same way).
   void upload(const void* data, uint64_t bytes, uint64_t offset = 0) const;
@@ -48,6 +52,8 @@ class Buffer {
  private:
   Context& context_;
   uint64_t bytes_;
+  MemoryUse use_;
+  bool coherent_ = true;  // false: mapped memory that needs flushes and invalidates
   VkBuffer buffer_ = VK_NULL_HANDLE;
   VkDeviceMemory memory_ = VK_NULL_HANDLE;
   void* mapped_ = nullptr;

@@ -6,7 +6,6 @@
 #include "gpu/recording.h"
 
 #include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <utility>
@@ -84,7 +83,8 @@ void Context::createDevice() {
 
 Context::~Context() {
   if (device_) vkDeviceWaitIdle(device_);
-  staging_.reset();
+  uploadStaging_.reset();
+  readbackStaging_.reset();
   unused_.reset();
   kernels_.clear();
   pipelineCache_.reset();  // saves the cache file
@@ -97,20 +97,16 @@ VkPipelineCache Context::pipelineCacheHandle() const {
   return pipelineCache_ ? pipelineCache_->handle() : VK_NULL_HANDLE;
 }
 
-uint32_t Context::memoryTypeFor(uint32_t allowedTypes, bool mapped) const {
-  const VkMemoryPropertyFlags hostFlags = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-  // In order of preference.
-  std::vector<VkMemoryPropertyFlags> wanted;
-  if (mapped)
-    wanted = {hostFlags | VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
-              hostFlags | VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, hostFlags | VK_MEMORY_PROPERTY_HOST_CACHED_BIT,
-              hostFlags};
-  else
-    wanted = {VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, 0};
-  for (VkMemoryPropertyFlags flags : wanted)
-    for (uint32_t t = 0; t < memory_.memoryTypeCount; ++t)
-      if ((allowedTypes & (1u << t)) && (memory_.memoryTypes[t].propertyFlags & flags) == flags) return t;
-  throw Error(ErrorKind::Unsupported, info_.name + " has no suitable memory type for storage buffers.");
+MemoryChoice Context::memoryFor(uint32_t allowedTypes, MemoryUse use) const {
+  // forceStaging: uploads take the staging path too, even where device memory could be mapped.
+  if (options_.forceStaging && use == MemoryUse::Upload) use = MemoryUse::Device;
+  if (const auto choice = chooseMemoryType(memory_, allowedTypes, use, mapDeviceMemory_)) return *choice;
+  throw Error(ErrorKind::Unsupported,
+              info_.name + " has no suitable memory type for " + memoryUseName(use) + " storage buffers.");
+}
+
+void Context::limitWorkGroupCountForTesting(uint32_t groups) {
+  for (uint32_t& limit : info_.maxComputeWorkGroupCount) limit = std::min(limit, groups);
 }
 
 std::string kernelKey(const KernelSpec& spec, WorkGroup localSize, const std::vector<uint32_t>& constants) {
@@ -247,12 +243,12 @@ const Buffer& Context::unusedBinding() {
   return *unused_;
 }
 
-Buffer& Context::staging(uint64_t bytes) {
-  if (!staging_ || staging_->bytes() < bytes) {
-    staging_.reset();
-    staging_ = std::make_unique<Buffer>(*this, bytes, /*hostMapped=*/true);
+Buffer& Context::staging(std::unique_ptr<Buffer>& slot, MemoryUse use, uint64_t bytes) {
+  if (!slot || slot->bytes() < bytes) {
+    slot.reset();
+    slot = std::make_unique<Buffer>(*this, bytes, use);
   }
-  return *staging_;
+  return *slot;
 }
 
 static void transferBarrier(VkCommandBuffer commands, VkPipelineStageFlags src, VkAccessFlags srcAccess,
@@ -270,8 +266,8 @@ void Context::upload(const Buffer& buffer, uint64_t offset, const void* data, ui
   std::lock_guard lock(transferMutex_);
   for (uint64_t done = 0; done < bytes;) {
     const uint64_t chunk = std::min(kStagingChunk, bytes - done);
-    Buffer& stage = staging(std::min(kStagingChunk, bytes));
-    std::memcpy(stage.mappedData(), static_cast<const char*>(data) + done, chunk);
+    Buffer& stage = staging(uploadStaging_, MemoryUse::Staging, std::min(kStagingChunk, bytes));
+    stage.upload(static_cast<const char*>(data) + done, chunk);
     runOneShot([&](VkCommandBuffer commands) {
       // Wait for any earlier GPU use of the destination before overwriting it.
       transferBarrier(commands, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT,
@@ -288,7 +284,7 @@ void Context::download(const Buffer& buffer, uint64_t offset, void* data, uint64
   std::lock_guard lock(transferMutex_);
   for (uint64_t done = 0; done < bytes;) {
     const uint64_t chunk = std::min(kStagingChunk, bytes - done);
-    Buffer& stage = staging(std::min(kStagingChunk, bytes));
+    Buffer& stage = staging(readbackStaging_, MemoryUse::Readback, std::min(kStagingChunk, bytes));
     runOneShot([&](VkCommandBuffer commands) {
       transferBarrier(commands, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT, VK_ACCESS_MEMORY_WRITE_BIT,
                       VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
@@ -297,7 +293,7 @@ void Context::download(const Buffer& buffer, uint64_t offset, void* data, uint64
       transferBarrier(commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
                       VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
     });
-    std::memcpy(static_cast<char*>(data) + done, stage.mappedData(), chunk);
+    stage.download(static_cast<char*>(data) + done, chunk);
     done += chunk;
   }
 }

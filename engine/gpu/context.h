@@ -4,6 +4,7 @@
 #include "gpu/device_info.h"
 #include "gpu/instance.h"
 #include "gpu/kernel.h"
+#include "gpu/memory_types.h"
 
 #include <chrono>
 #include <filesystem>
@@ -80,9 +81,13 @@ class Context {
   void upload(const Buffer& buffer, uint64_t offset, const void* data, uint64_t bytes);
   void download(const Buffer& buffer, uint64_t offset, void* data, uint64_t bytes);
 
-  // Memory-type choice for storage buffers.
+  // Memory-type choice for storage buffers (gpu/memory_types.h).
   bool mapsDeviceMemory() const { return mapDeviceMemory_; }
-  uint32_t memoryTypeFor(uint32_t allowedTypes, bool mapped) const;
+  MemoryChoice memoryFor(uint32_t allowedTypes, MemoryUse use) const;
+
+  // Tests only: from now on dispatches see at most `groups` work groups per grid dimension, as on
+  // a device whose maxComputeWorkGroupCount is that small, so a test can force a folded grid.
+  void limitWorkGroupCountForTesting(uint32_t groups);
 
   VkDevice handle() const { return device_; }
   VkPhysicalDevice physicalDevice() const { return physical_; }
@@ -98,7 +103,8 @@ class Context {
  private:
   void createDevice();
   void runOneShot(const std::function<void(VkCommandBuffer)>& record);
-  Buffer& staging(uint64_t bytes);
+  // A host-mapped buffer of at least `bytes` for copies in one direction, kept and grown.
+  Buffer& staging(std::unique_ptr<Buffer>& slot, MemoryUse use, uint64_t bytes);
 
   ContextOptions options_;
   Instance instance_;
@@ -122,7 +128,7 @@ class Context {
   std::mutex transferMutex_;
   VkCommandPool transferPool_ = VK_NULL_HANDLE;
   VkFence transferFence_ = VK_NULL_HANDLE;
-  std::unique_ptr<Buffer> staging_;
+  std::unique_ptr<Buffer> uploadStaging_, readbackStaging_;
   std::once_flag unusedOnce_;
   std::unique_ptr<Buffer> unused_;
 };

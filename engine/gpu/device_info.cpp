@@ -24,6 +24,47 @@ std::string DeviceInfo::apiVersionString() const {
          "." + std::to_string(VK_API_VERSION_PATCH(apiVersion));
 }
 
+static bool hasExtension(VkPhysicalDevice device, const char* name) {
+  uint32_t count = 0;
+  if (vkEnumerateDeviceExtensionProperties(device, nullptr, &count, nullptr) != VK_SUCCESS) return false;
+  std::vector<VkExtensionProperties> extensions(count);
+  if (vkEnumerateDeviceExtensionProperties(device, nullptr, &count, extensions.data()) != VK_SUCCESS) return false;
+  return std::any_of(extensions.begin(), extensions.end(),
+                     [&](const VkExtensionProperties& e) { return std::string_view(e.extensionName) == name; });
+}
+
+// The compute units the driver reports through a vendor extension (each struct is chained only
+// where its extension is offered, as Vulkan requires). Lavapipe reports none of them.
+static void queryComputeUnits(VkPhysicalDevice device, DeviceInfo& info) {
+  VkPhysicalDeviceProperties2 props{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+  if (hasExtension(device, VK_NV_SHADER_SM_BUILTINS_EXTENSION_NAME)) {
+    VkPhysicalDeviceShaderSMBuiltinsPropertiesNV sm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV};
+    props.pNext = &sm;
+    vkGetPhysicalDeviceProperties2(device, &props);
+    info.computeUnits = sm.shaderSMCount;
+    info.computeUnitsSource = VK_NV_SHADER_SM_BUILTINS_EXTENSION_NAME;
+  } else if (hasExtension(device, VK_AMD_SHADER_CORE_PROPERTIES_2_EXTENSION_NAME)) {
+    VkPhysicalDeviceShaderCoreProperties2AMD core{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_PROPERTIES_2_AMD};
+    props.pNext = &core;
+    vkGetPhysicalDeviceProperties2(device, &props);
+    info.computeUnits = core.activeComputeUnitCount;
+    info.computeUnitsSource = VK_AMD_SHADER_CORE_PROPERTIES_2_EXTENSION_NAME;
+  } else if (hasExtension(device, VK_AMD_SHADER_CORE_PROPERTIES_EXTENSION_NAME)) {
+    VkPhysicalDeviceShaderCorePropertiesAMD core{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_PROPERTIES_AMD};
+    props.pNext = &core;
+    vkGetPhysicalDeviceProperties2(device, &props);
+    info.computeUnits = core.shaderEngineCount * core.shaderArraysPerEngineCount * core.computeUnitsPerShaderArray;
+    info.computeUnitsSource = VK_AMD_SHADER_CORE_PROPERTIES_EXTENSION_NAME;
+  } else if (hasExtension(device, VK_ARM_SHADER_CORE_BUILTINS_EXTENSION_NAME)) {
+    VkPhysicalDeviceShaderCoreBuiltinsPropertiesARM core{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CORE_BUILTINS_PROPERTIES_ARM};
+    props.pNext = &core;
+    vkGetPhysicalDeviceProperties2(device, &props);
+    info.computeUnits = core.shaderCoreCount;
+    info.computeUnitsSource = VK_ARM_SHADER_CORE_BUILTINS_EXTENSION_NAME;
+  }
+}
+
 static DeviceType toDeviceType(VkPhysicalDeviceType type) {
   switch (type) {
     case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return DeviceType::Discrete;
@@ -100,8 +141,11 @@ DeviceInfo describeDevice(VkPhysicalDevice device, uint32_t index) {
     vkGetPhysicalDeviceQueueFamilyProperties(device, &count, nullptr);
     std::vector<VkQueueFamilyProperties> families(count);
     vkGetPhysicalDeviceQueueFamilyProperties(device, &count, families.data());
-    if (families[queueFamily].timestampValidBits > 0) info.timestampPeriodNs = limits.timestampPeriod;
+    info.timestampValidBits = families[queueFamily].timestampValidBits;
+    if (info.timestampValidBits > 0) info.timestampPeriodNs = limits.timestampPeriod;
   }
+
+  queryComputeUnits(device, info);
 
   if (basic.apiVersion < VK_API_VERSION_1_2)
     info.unusableReason = "needs Vulkan 1.2, the driver offers " + info.apiVersionString();

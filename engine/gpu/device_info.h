@@ -39,8 +39,14 @@ struct DeviceInfo {
   std::array<uint32_t, 3> maxComputeWorkGroupSize{};
   std::array<uint32_t, 3> maxComputeWorkGroupCount{};
   uint32_t maxPushConstantsSize = 0;
-  float timestampPeriodNs = 0;  // 0 when the compute queue has no timestamps
-  bool usable = false;          // meets GradLab's needs (Vulkan 1.2, a compute queue)
+  float timestampPeriodNs = 0;      // 0 when the compute queue has no timestamps
+  uint32_t timestampValidBits = 0;  // low bits of a timestamp that count; the rest are garbage
+  // Compute units (NVIDIA SMs, AMD CUs, Arm shader cores, a CPU device's threads) as the driver
+  // reports them, with where the number came from; 0 when the driver does not say (see
+  // gpu/device_profile.h for the estimate used then).
+  uint32_t computeUnits = 0;
+  std::string computeUnitsSource;  // the extension that gave computeUnits, e.g. "VK_NV_shader_sm_builtins"
+  bool usable = false;             // meets GradLab's needs (Vulkan 1.2, a compute queue)
   std::string unusableReason;
 
   std::string apiVersionString() const;

@@ -10,6 +10,18 @@
 
 namespace gradlab::gpu {
 
+WorkGroup foldGroups(uint64_t groups, const std::array<uint32_t, 3>& maxCount) {
+  auto ceilDiv = [](uint64_t a, uint64_t b) { return (a + b - 1) / b; };
+  groups = std::max<uint64_t>(groups, 1);
+  const uint64_t y = std::min<uint64_t>(ceilDiv(groups, maxCount[0]), maxCount[1]);
+  const uint64_t z = ceilDiv(groups, uint64_t(maxCount[0]) * y);
+  if (z > maxCount[2])
+    throw Error(ErrorKind::Unsupported, std::to_string(groups) + " work groups exceed the device's grid of " +
+                                            std::to_string(maxCount[0]) + " x " + std::to_string(maxCount[1]) + " x " +
+                                            std::to_string(maxCount[2]) + ". Use a smaller batch or layer.");
+  return {uint32_t(ceilDiv(groups, y * z)), uint32_t(y), uint32_t(z)};
+}
+
 uint32_t pushConstantBytes(std::span<const uint32_t> spirv) {
   // SPIR-V: a 5-word header, then instructions whose first word is (word count << 16) | opcode.
   enum : uint32_t {

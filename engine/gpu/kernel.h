@@ -41,6 +41,12 @@ uint32_t pushConstantBytes(std::span<const uint32_t> spirv);
 
 using WorkGroup = std::array<uint32_t, 3>;
 
+// A grid of at least `groups` work groups within `maxCount` (maxComputeWorkGroupCount): x alone
+// while it fits, else folded into y, then z, holding fewer than one row (y z) of extra groups. A
+// kernel dispatched this way finds its linear group with shaders/folded_grid.glsl. Throws
+// Error(Unsupported) when the device cannot hold that many groups at all.
+WorkGroup foldGroups(uint64_t groups, const std::array<uint32_t, 3>& maxCount);
+
 class Kernel {
  public:
   Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize, const std::vector<uint32_t>& constants);

@@ -26,6 +26,11 @@ void memoryBarrier(VkCommandBuffer commands, VkPipelineStageFlags src, VkAccessF
 
 }  // namespace
 
+double timestampMilliseconds(uint64_t from, uint64_t to, uint32_t validBits, double periodNs) {
+  const uint64_t mask = validBits >= 64 ? ~uint64_t(0) : (uint64_t(1) << validBits) - 1;
+  return double((to - from) & mask) * periodNs * 1e-6;  // unsigned difference: right across a wrap
+}
+
 Recording::Recording(Context& context, uint32_t maxTimestamps, bool replayable)
     : context_(context), maxTimestamps_(maxTimestamps) {
   const VkDevice device = context.handle();
@@ -261,6 +266,8 @@ void Recording::timestamp(std::string label) {
   if (!queries_ || labels_.size() >= maxTimestamps_) return;  // no timestamps on this queue, or full
   vkCmdWriteTimestamp(commands_, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, static_cast<uint32_t>(labels_.size()));
   labels_.push_back(std::move(label));
+  // The timestamp waits for earlier work but does not hold back later work: this barrier does.
+  barrier();
 }
 
 void Recording::finish() {
@@ -285,8 +292,10 @@ std::vector<Timing> Recording::timings() const {
       vkGetQueryPoolResults(context_.handle(), queries_, 0, static_cast<uint32_t>(labels_.size()),
                             ticks.size() * sizeof(uint64_t), ticks.data(), sizeof(uint64_t), VK_QUERY_RESULT_64_BIT);
   if (result != VK_SUCCESS) return out;  // never run yet
-  const double period = context_.device().timestampPeriodNs;
-  for (size_t i = 0; i < labels_.size(); ++i) out.push_back({labels_[i], double(ticks[i] - ticks[0]) * period * 1e-6});
+  const DeviceInfo& device = context_.device();
+  for (size_t i = 0; i < labels_.size(); ++i)
+    out.push_back(
+        {labels_[i], timestampMilliseconds(ticks[0], ticks[i], device.timestampValidBits, device.timestampPeriodNs)});
   return out;
 }
 

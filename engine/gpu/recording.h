@@ -19,6 +19,10 @@ struct Timing {
   double milliseconds;  // since the recording's first timestamp
 };
 
+// Milliseconds from timestamp `from` to `to`, of which only the low `validBits` bits count (the
+// counter wraps there; the bits above are undefined), ticking every `periodNs` nanoseconds.
+double timestampMilliseconds(uint64_t from, uint64_t to, uint32_t validBits, double periodNs);
+
 class Recording {
  public:
   // `replayable`: the command buffer may be submitted again while still running (several replays
@@ -39,7 +43,12 @@ class Recording {
   }
   void copy(BufferRange source, BufferRange destination);
   void fill(BufferRange range, uint32_t word);  // every 32-bit word of `range` set to `word`
+  // Writes a timestamp once all work recorded before it has finished, and holds back the work
+  // recorded after it until then: passes between timestamps run alone, so each interval is the
+  // time of its own pass and no other (on a GPU, consecutive dispatches otherwise overlap). Does
+  // nothing where the queue has no timestamps (timestampsSupported()).
   void timestamp(std::string label);
+  bool timestampsSupported() const { return queries_ != VK_NULL_HANDLE; }
   // For commands another library records into commandBuffer() (VkFFT): declares that they will
   // access `buffer`, so the barriers around them are right.
   void external(const Buffer& buffer, Access mode) { access(buffer, mode); }

@@ -41,6 +41,8 @@
   X(vkFreeMemory)                             \
   X(vkBindBufferMemory)                       \
   X(vkMapMemory)                              \
+  X(vkFlushMappedMemoryRanges)                \
+  X(vkInvalidateMappedMemoryRanges)           \
   X(vkUnmapMemory)                            \
   X(vkCreateShaderModule)                     \
   X(vkDestroyShaderModule)                    \

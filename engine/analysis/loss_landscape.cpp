@@ -172,7 +172,7 @@ void LossLandscape::record() {
     train::recordForward(rec, net_, false);
     const struct { uint32_t classes, valid, first; } push{net_.classes(), std::min(batch, n - first), first == 0};
     rec.dispatch(
-        context.kernel(kMetrics, {1, 1, 1}),
+        context.kernel(kMetrics, {256, 1, 1}),
         {net_.activation(net_.lossNode()), net_.activation(net_.logitsNode()), net_.labels(), *counter_, *records_},
         push, {1, 1, 1});
   }

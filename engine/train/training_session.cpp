@@ -108,7 +108,7 @@ std::unique_ptr<gpu::Recording> TrainingSession::recordStep(bool inBackward) {
                          .slot = 0,
                          .accumulate = 0};
   rec.dispatch(
-      context_.kernel(kMetrics, {1, 1, 1}),
+      context_.kernel(kMetrics, {256, 1, 1}),
       {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(), *control_, *ring_},
       push, {1, 1, 1});
   const StepFusion fusion = planStepFusion(inBackward, regularization_ != nullptr, optimizer_.get());
@@ -392,7 +392,7 @@ Evaluation TrainingSession::evaluate(data::DeviceDataset& dataset, std::unique_p
                              .ringSize = kRingSize,
                              .slot = kEvalSlot,
                              .accumulate = 1};
-      rec.dispatch(context_.kernel(kMetrics, {1, 1, 1}),
+      rec.dispatch(context_.kernel(kMetrics, {256, 1, 1}),
                    {net.activation(net.lossNode()), net.activation(net.logitsNode()), net.labels(), net.step(),
                     *control_, *ring_},
                    push, {1, 1, 1});

@@ -65,14 +65,17 @@ SampleWindow sampleWindow(const gpu::Context& context, const gpu::BufferRange& t
 
 void im2col(gpu::Recording& rec, const ConvGeometry& g, const SampleWindow& image, uint32_t samples,
             gpu::BufferRange col) {
-  // A segment per (row, sample) on CPU devices, per grid row on GPUs (shaders/im2col.comp);
-  // GRADLAB_IM2COL_ROW_SEGMENTS=0|1 overrides (the GPU form's tests run on lavapipe).
-  bool rows = rec.context().device().type != gpu::DeviceType::Cpu;
-  if (const char* env = std::getenv("GRADLAB_IM2COL_ROW_SEGMENTS"); env && *env) rows = std::string(env) != "0";
-  const uint32_t length = rows ? g.colW : g.colH * g.colW, segments = rows ? g.colH : 1;
-  const auto& kernel = rec.context().kernel(kIm2col, {64, 1, 1}, {length % 4 == 0 ? 1u : 0u, rows ? 1u : 0u});
-  rec.dispatch(kernel, {image.range, col}, push(g, image.base, samples),
-               groups(uint64_t(g.colRows()) * samples * segments, 64));
+  // One invocation per value on GPUs (coalesced stores), one per (row, sample) on CPU devices
+  // (shaders/im2col.comp); GRADLAB_IM2COL_PER_VALUE=0|1 overrides (the GPU form's tests run on lavapipe).
+  const gpu::DeviceInfo& device = rec.context().device();
+  bool perValue = device.type != gpu::DeviceType::Cpu;
+  if (const char* env = std::getenv("GRADLAB_IM2COL_PER_VALUE"); env && *env) perValue = std::string(env) != "0";
+  const uint64_t P = uint64_t(g.colH) * g.colW, rowsAndSamples = uint64_t(g.colRows()) * samples;
+  const auto& kernel = rec.context().kernel(kIm2col, {64, 1, 1}, {P % 4 == 0 ? 1u : 0u, perValue ? 1u : 0u});
+  const gpu::WorkGroup grid = perValue
+                                  ? gpu::foldGroups((rowsAndSamples * P + 63) / 64, device.maxComputeWorkGroupCount)
+                                  : groups(rowsAndSamples, 64);
+  rec.dispatch(kernel, {image.range, col}, push(g, image.base, samples), grid);
 }
 
 void col2im(gpu::Recording& rec, const ConvGeometry& g, gpu::BufferRange col, const SampleWindow& image,

@@ -94,23 +94,102 @@ loss = CrossEntropyLoss(logits)
                       nn::Shape{1, 6, 5}, 7, 1e-4);
   }
 
-  // The step builder's forward pass (train::recordForward) has a Linear layer apply the activation
-  // after it in its forward GEMM, and the backward pass the activation before it in its
+  // The step builder's passes (train::recordForward, train::recordBackward) have a Linear layer
+  // apply the activation after it in its forward GEMM, and the activation before it in its
   // input-gradient GEMM (with the registers kernels, the CPU devices' default): the toy MLP's
   // forward is 3 GEMMs and the loss, its backward the loss, 5 GEMMs (the first layer has no input
   // gradient); the activations get no dispatch of their own, and their tensors and gradients are
-  // still written (mlpGradientsMatchReference checks the values). The network alone fuses nothing
-  // forward: every node records its own pass, 6 dispatches.
+  // still written (fusedPassesAreBitIdenticalToThePlainOnes checks the values). The network alone
+  // fuses nothing: every node records its own pass, 6 dispatches forward and 8 backward.
   void activationsRideOnTheirLinearLayers() {
     if (context_->kernelVariant() != gpu::KernelVariant::Registers) QSKIP("fused activations need the registers GEMM");
     nn::Network net(*context_, test::graphOf(kToyNet), 4, 11);
-    gpu::Recording plain(*context_), forward(*context_), backward(*context_);
+    gpu::Recording plain(*context_), plainBackward(*context_), forward(*context_), backward(*context_);
     net.recordForward(plain, true);
-    train::recordForward(forward, net, true);
-    net.recordBackward(backward);
+    net.recordBackward(plainBackward);
+    QCOMPARE(train::recordForward(forward, net, true), size_t(2));
+    QCOMPARE(train::recordBackward(backward, net), size_t(2));
     QCOMPARE(plain.dispatchCount(), 6u);
+    QCOMPARE(plainBackward.dispatchCount(), 8u);
     QCOMPARE(forward.dispatchCount(), 4u);
     QCOMPARE(backward.dispatchCount(), 6u);
+  }
+
+  // The fused passes compute exactly what the plain ones do, bit for bit: every activation, every
+  // gradient the pass carries and every parameter gradient, for each point-wise activation, in
+  // the loss's backward pass as a training step records it (gradients checked as stored) and in
+  // a backward pass seeded at a hidden node down to the network input (the receptive field's).
+  // The fused path is taken: 5 activations ride on GEMMs forward, 4 backward (a5, read by two
+  // layers, keeps its own backward pass), and 1 in the pass seeded at a2 (a1's).
+  void fusedPassesAreBitIdenticalToThePlainOnes() {
+    const char* text = R"(input x: 12
+h1 = Linear(x, out_features=16)
+a1 = ReLU(h1)
+h2 = Linear(a1, out_features=16)
+a2 = Tanh(h2)
+h3 = Linear(a2, out_features=12)
+a3 = ELU(h3, alpha=0.5)
+h4 = Linear(a3, out_features=8)
+a4 = LeakyReLU(h4, negative_slope=0.1)
+h5 = Linear(a4, out_features=8)
+a5 = Sigmoid(h5)
+p = Linear(a5, out_features=4)
+q = Linear(a5, out_features=4)
+s = Add(p, q)
+logits = Linear(s, out_features=4)
+loss = CrossEntropyLoss(logits)
+)";
+    const uint32_t batch = 6;
+    nn::Network net(*context_, test::graphOf(text), batch, 5);
+    const auto input = test::randomFloats(batch * 12, 8, -2, 2);
+    const auto labels = test::spreadLabels(batch, 4, 5);
+    net.input().upload(input.data(), input.size() * 4);
+    net.labels().upload(labels.data(), labels.size() * 4);
+    gpu::Buffer control(*context_, train::kControlBlockBytes);
+    control.upload(std::vector<uint32_t>(train::kControlBlockBytes / 4, 0u).data(), train::kControlBlockBytes);
+    optim::Sgd sgd(0.1);
+    const size_t seeded = size_t(net.nodeIndex("a2"));
+    const std::vector<float> seed = test::randomFloats(batch * 16, 9, -1, 1);
+    // Everything the passes write: activations, carried gradients, parameter gradients.
+    auto results = [&](bool fused, bool fromHidden) {
+      size_t fusions = 0;
+      net.gradient(seeded).upload(seed.data(), seed.size() * 4);
+      gpu::Recording rec(*context_);
+      if (fused) {
+        fusions = train::recordForward(rec, net, true);
+        if (fromHidden) {
+          fusions += train::recordBackward(rec, net, net.backwardSweepFrom(seeded, true));
+        } else {
+          train::StepBuilder builder(net, sgd, train::planStepFusion(false, false, &sgd), gpu::BufferRange(control));
+          builder.recordBackward(rec);
+          fusions += builder.activationsFusedInBackward();
+        }
+      } else {
+        net.recordForward(rec, true);
+        fromHidden ? net.recordBackwardFrom(rec, seeded, true) : net.recordBackward(rec);
+      }
+      context_->run(rec);
+      std::vector<std::vector<float>> out;
+      for (size_t i = 0; i < net.graph().nodes.size(); ++i) {
+        const uint64_t n = uint64_t(batch) * net.analysis().nodes[i].shape.output.elements();
+        out.push_back(net.activation(i).read<float>(n));
+        if (fromHidden ? i <= seeded : net.hasGradient(i)) out.push_back(net.gradient(i).read<float>(n));
+      }
+      for (const auto& p : net.parameters()) out.push_back(p.readGradients());
+      if (fromHidden) out.push_back(net.inputGradient().read<float>(input.size()));
+      return std::make_pair(out, fusions);
+    };
+    for (bool fromHidden : {false, true}) {
+      const auto [plain, none] = results(false, fromHidden);
+      const auto [fused, fusions] = results(true, fromHidden);
+      QCOMPARE(none, size_t(0));
+      if (context_->kernelVariant() == gpu::KernelVariant::Registers)
+        QCOMPARE(fusions, size_t(fromHidden ? 5 + 1 : 5 + 4));
+      QCOMPARE(fused.size(), plain.size());
+      for (size_t t = 0; t < plain.size(); ++t)
+        QVERIFY2(fused[t] == plain[t],
+                 qPrintable(QString("tensor %1 differs (from a hidden node: %2)").arg(t).arg(fromHidden)));
+    }
   }
 
   // A Linear layer with DropConnect describes its product with the masked weights: its forward
@@ -277,7 +356,8 @@ loss = CrossEntropyLoss(logits)
     {
       gpu::Recording rec(*context_);
       net.recordForward(rec, true);
-      net.recordBackward(rec, [&](gpu::Recording&, const nn::ParameterGradient& g) { described.push_back(g); });
+      train::recordBackward(rec, net, net.backwardSweep(),
+                            [&](gpu::Recording&, const nn::ParameterGradient& g) { described.push_back(g); });
     }
     QCOMPARE(described.size(), size_t(3));
     for (size_t i = 0; i < described.size(); ++i) {

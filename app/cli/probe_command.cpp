@@ -73,7 +73,7 @@ int probeCommand(const std::vector<std::string>& args) {
   const bool gradients = o.has("gradients");
   gpu::Recording rec(context);
   train::recordForward(rec, net, gradients);
-  if (gradients) net.recordBackward(rec);
+  if (gradients) train::recordBackward(rec, net);
   context.run(rec);
   train::Probes probes(net);
   const auto report = probes.measure(0, gradients, false);

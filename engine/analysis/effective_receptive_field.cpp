@@ -45,7 +45,7 @@ EffectiveReceptiveField effectiveReceptiveField(nn::Network& net, const Unit& un
   net.gradient(node).upload(seed.data(), seed.size() * 4);
   gpu::Recording rec(net.context());
   train::recordForward(rec, net, false);
-  net.recordBackwardFrom(rec, node, false);
+  train::recordBackward(rec, net, net.backwardSweepFrom(node, false));
   net.context().run(rec);
 
   EffectiveReceptiveField erf;

@@ -275,7 +275,7 @@ std::vector<std::string> GradientCheckReport::failedLayers() const {
 GradientCheckReport checkGradients(nn::Network& net, const GradientCheckOptions& options) {
   gpu::Recording rec(net.context());
   train::recordForward(rec, net, true);
-  net.recordBackward(rec);
+  train::recordBackward(rec, net);
   if (options.afterBackward) options.afterBackward(rec, net);
   net.context().run(rec);
 

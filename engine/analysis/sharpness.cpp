@@ -88,7 +88,7 @@ std::vector<double> gradientOf(nn::Network& net, std::vector<double>& w) {
   for (size_t i = 0; i < w.size(); ++i) w[i] = f[i];
   gpu::Recording rec(net.context());
   train::recordForward(rec, net, true);
-  net.recordBackward(rec);
+  train::recordBackward(rec, net);
   net.context().run(rec);
   std::vector<double> g;
   g.reserve(w.size());

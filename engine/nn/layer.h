@@ -88,6 +88,19 @@ struct BackwardPass {
   // Set when the caller records the gradients gradientProducts() describes: backward() then leaves
   // them out and records only the rest.
   bool productsByCaller = false;
+  // Set when the caller records the product inputGradientProduct() describes: backward() then
+  // leaves it out too.
+  bool inputGradientByCaller = false;
+};
+
+// The gradient of input 0 when a backward pass makes it as one product, described as data:
+// op(A) op(B), added to what gradInputs[0] holds when the pass accumulates (shape.beta 1), C
+// packed. A Linear layer's: dx = dy W. Whoever records the backward pass (train/step_builder.h)
+// may record it itself, with the point-wise activation before the layer applied as the GEMM
+// stores it.
+struct InputGradientProduct {
+  ops::GemmShape shape;
+  gpu::BufferRange a, b;
 };
 
 struct RefForward {
@@ -136,20 +149,16 @@ class Layer {
   virtual void forward(const ForwardPass& pass) const = 0;
   virtual void backward(const BackwardPass& pass) const = 0;
 
-  // What may be fused across layers, described by the layers and decided by their callers:
+  // What may be fused across layers, described by the layers; train/step_builder.h decides:
   //   pointwiseActivation: this layer is a point-wise activation another layer's GEMM can apply.
-  //   outputProduct: the product this layer's forward pass `pass` ends with (train/step_builder.h
-  //   records it with the activation after it); none by default (forward() records it all).
-  //   backwardThroughActivation (nn::Network's backward pass calls it) records this layer's backward where input 0 is
-  //   the output y = f(x) of `activation` and, if it can, the gradient of x too: gradient of y * f'(x), written (not
-  //   added) to `activationInputGradient`; it returns whether it did (by default, not).
+  //   outputProduct: the product the forward pass `pass` ends with; none by default (forward()
+  //   records it all).
+  //   inputGradientProduct: the product that makes the gradient of input 0 in the backward pass
+  //   `pass`; none by default, nor when the pass does not want that gradient.
   virtual std::optional<PointwiseActivation> pointwiseActivation() const { return std::nullopt; }
   virtual std::optional<OutputProduct> outputProduct(const ForwardPass& /*pass*/) const { return std::nullopt; }
-  virtual bool backwardThroughActivation(const BackwardPass& pass, const PointwiseActivation& /*activation*/,
-                                         gpu::BufferRange /*activationInput*/,
-                                         gpu::BufferRange /*activationInputGradient*/) const {
-    backward(pass);
-    return false;
+  virtual std::optional<InputGradientProduct> inputGradientProduct(const BackwardPass& /*pass*/) const {
+    return std::nullopt;
   }
 
   // The parameter gradients this layer's backward pass makes as plain products (GradientProduct),

@@ -3,7 +3,6 @@
 #include "nn/initializer.h"
 
 #include <algorithm>
-#include <map>
 #include <stdexcept>
 
 namespace gradlab::nn {
@@ -90,7 +89,6 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
   }
   const std::vector<uint64_t>& offsets = plan.paramOffsets;
   const uint64_t total = plan.paramFloats;
-  planBackwardActivationFusion();
   values_ = floats(total);
   grads_ = floats(total);
   for (size_t k = 0; k < params_.size(); ++k) {
@@ -102,19 +100,6 @@ Network::Network(gpu::Context& context, const Graph& graph, uint32_t batch, uint
 
 Network::~Network() = default;
 
-void Network::planBackwardActivationFusion() {
-  std::vector<int> consumers(nodes_.size(), 0);
-  for (const auto& node : graph_.nodes)
-    for (const auto& in : node.inputs)
-      if (int j = nodeIndex(in); j >= 0) ++consumers[j];
-  for (size_t j : analysis_.order) {
-    if (!nodes_[j].layer->pointwiseActivation() || consumers[j] != 1) continue;
-    for (size_t c = 0; c < graph_.nodes.size(); ++c)
-      if (graph_.nodes[c].inputs.size() == 1 && graph_.nodes[c].inputs[0] == graph_.nodes[j].name)
-        nodes_[c].activationBefore = int(j);
-  }
-}
-
 uint32_t Network::classes() const { return uint32_t(analysis_.nodes[lossNode_].inputShapes[0].elements()); }
 
 int Network::nodeIndex(const std::string& name) const {
@@ -123,12 +108,12 @@ int Network::nodeIndex(const std::string& name) const {
   return -1;
 }
 
-gpu::BufferRange Network::inputRange(const std::string& name) const {
+gpu::BufferRange Network::valueOf(const std::string& name) const {
   const int i = nodeIndex(name);
   return i < 0 ? gpu::BufferRange(*input_) : gpu::BufferRange(*nodes_[i].output);
 }
 
-gpu::BufferRange Network::gradRange(const std::string& name) const {
+gpu::BufferRange Network::gradientOf(const std::string& name) const {
   const int i = nodeIndex(name);
   return i < 0 ? gpu::BufferRange(*inputGrad_) : gpu::BufferRange(*nodes_[i].grad);
 }
@@ -172,7 +157,7 @@ ForwardPass Network::forwardPass(gpu::Recording& rec, size_t node, bool training
   ForwardPass pass{rec};
   pass.batch = batch_;
   pass.training = training;
-  for (const auto& in : graph_.nodes[node].inputs) pass.inputs.push_back(inputRange(in));
+  for (const auto& in : graph_.nodes[node].inputs) pass.inputs.push_back(valueOf(in));
   pass.output = *state.output;
   for (size_t k : state.params) pass.params.push_back(params_[k].value);
   for (const auto& b : state.buffers) pass.buffers.push_back(*b);
@@ -190,80 +175,88 @@ void Network::recordForward(gpu::Recording& rec, bool training) const {
   }
 }
 
-void Network::recordBackward(gpu::Recording& rec, const GradientRecorder& recordGradient) const {
-  std::vector<bool> active(nodes_.size());
-  // Nodes whose gradients nobody uses are skipped.
-  for (size_t i = 0; i < nodes_.size(); ++i) active[i] = hasGradient(i);
-  recordBackwardOf(
-      rec, active, true, [&](int j) { return j >= 0 && nodes_[j].needsGradient; }, recordGradient);
+BackwardSweep::BackwardSweep(const Network& net, std::vector<size_t> nodes, std::vector<bool> carries, bool training)
+    : net_(&net), nodes_(std::move(nodes)), carries_(std::move(carries)), holds_(carries_.size(), false),
+      training_(training) {}
+
+BackwardPass BackwardSweep::pass(gpu::Recording& rec, size_t node) {
+  BackwardPass pass = net_->backwardPass(rec, node, training_);
+  for (const auto& in : net_->graph().nodes[node].inputs) {
+    const int j = net_->nodeIndex(in);
+    const bool needed = carries(j);
+    pass.needGradInput.push_back(needed);
+    pass.accumulate.push_back(needed && holds(j));
+    if (needed) markWritten(j);
+  }
+  return pass;
 }
 
-void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training) const {
+BackwardPass Network::backwardPass(gpu::Recording& rec, size_t node, bool training) const {
+  const NodeState& state = nodes_.at(node);
+  BackwardPass pass{rec};
+  pass.batch = batch_;
+  pass.training = training;
+  for (const auto& in : graph_.nodes[node].inputs) {
+    pass.inputs.push_back(valueOf(in));
+    pass.gradInputs.push_back(gradientOf(in));
+  }
+  pass.output = *state.output;
+  pass.gradOutput = *state.grad;
+  for (size_t k : state.params) {
+    pass.params.push_back(params_[k].value);
+    pass.paramGrads.push_back(params_[k].grad);
+  }
+  pass.workspace = *state.workspace;
+  pass.labels = *labels_;
+  pass.step = *step_;
+  pass.seed = seed_;
+  return pass;
+}
+
+std::vector<ParameterGradient> Network::parameterGradients(size_t node, const BackwardPass& pass) const {
+  const std::vector<size_t>& params = nodes_.at(node).params;
+  std::vector<ParameterGradient> out;
+  for (const GradientProduct& product : nodes_[node].layer->gradientProducts(pass)) {
+    std::optional<size_t> rowSums;
+    if (product.rowSumsParam) rowSums = params.at(*product.rowSumsParam);
+    out.push_back({product, params.at(product.param), rowSums});
+  }
+  return out;
+}
+
+BackwardSweep Network::backwardSweep() const {
+  std::vector<size_t> visit;
+  for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it)
+    if (hasGradient(*it)) visit.push_back(*it);
+  std::vector<bool> carries(nodes_.size() + 1, false);  // the network input's gradient is not wanted
+  for (size_t j = 0; j < nodes_.size(); ++j) carries[j + 1] = nodes_[j].needsGradient;
+  return BackwardSweep(*this, std::move(visit), std::move(carries), true);
+}
+
+BackwardSweep Network::backwardSweepFrom(size_t node, bool training) const {
   if (node >= nodes_.size() || !nodes_[node].reachesLoss)
     throw std::invalid_argument("The backward pass can start only at a node that leads to the loss");
   std::vector<bool> active(nodes_.size());  // the node and everything before it
   active[node] = true;
-  for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it)
-    if (active[*it])
-      for (const auto& in : graph_.nodes[*it].inputs)
-        if (int j = nodeIndex(in); j >= 0) active[j] = true;
-  recordBackwardOf(rec, active, training, [](int) { return true; });
+  std::vector<size_t> visit;
+  for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
+    if (!active[*it]) continue;
+    visit.push_back(*it);
+    for (const auto& in : graph_.nodes[*it].inputs)
+      if (int j = nodeIndex(in); j >= 0) active[j] = true;
+  }
+  return BackwardSweep(*this, std::move(visit), std::vector<bool>(nodes_.size() + 1, true), training);
 }
 
-void Network::recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
-                               const std::function<bool(int)>& neededGradient,
-                               const GradientRecorder& recordGradient) const {
-  std::map<std::string, bool> written;         // gradient buffers already holding a contribution
-  std::vector<int> doneBy(nodes_.size(), -1);  // activations whose backward the node after them did
-  for (auto it = analysis_.order.rbegin(); it != analysis_.order.rend(); ++it) {
-    const size_t i = *it;
-    const NodeState& node = nodes_[i];
-    if (!active[i]) continue;
-    if (doneBy[i] >= 0) {
-      if (profiling_) rec.timestamp("backward " + graph_.nodes[i].name + " (in " + graph_.nodes[doneBy[i]].name + ")");
-      continue;
-    }
-    BackwardPass pass{rec};
-    pass.batch = batch_;
-    pass.training = training;
-    for (const auto& in : graph_.nodes[i].inputs) {
-      pass.inputs.push_back(inputRange(in));
-      pass.gradInputs.push_back(gradRange(in));
-      const bool needed = neededGradient(nodeIndex(in));
-      pass.needGradInput.push_back(needed);
-      pass.accumulate.push_back(needed && written[in]);
-      if (needed) written[in] = true;
-    }
-    pass.output = *node.output;
-    pass.gradOutput = *node.grad;
-    for (size_t k : node.params) {
-      pass.params.push_back(params_[k].value);
-      pass.paramGrads.push_back(params_[k].grad);
-    }
-    pass.workspace = *node.workspace;
-    pass.labels = *labels_;
-    pass.step = *step_;
-    pass.seed = seed_;
-    pass.productsByCaller = bool(recordGradient);
-    // The activation before this node, fused when its input's gradient is wanted and this is the
-    // first contribution to it (the fused pass overwrites it).
-    const int j = node.activationBefore;
-    const std::string* x = j >= 0 ? &graph_.nodes[j].inputs[0] : nullptr;
-    if (x && active[j] && neededGradient(nodeIndex(*x)) && !written[*x]) {
-      if (node.layer->backwardThroughActivation(pass, *nodes_[j].layer->pointwiseActivation(), inputRange(*x),
-                                                gradRange(*x))) {
-        doneBy[j] = int(i);
-        written[*x] = true;
-      }
-    } else {
-      node.layer->backward(pass);
-    }
-    if (recordGradient)
-      for (const GradientProduct& product : node.layer->gradientProducts(pass)) {
-        std::optional<size_t> rowSums;
-        if (product.rowSumsParam) rowSums = node.params.at(*product.rowSumsParam);
-        recordGradient(rec, {product, node.params.at(product.param), rowSums});
-      }
+void Network::recordBackward(gpu::Recording& rec) const { recordPlainly(rec, backwardSweep()); }
+
+void Network::recordBackwardFrom(gpu::Recording& rec, size_t node, bool training) const {
+  recordPlainly(rec, backwardSweepFrom(node, training));
+}
+
+void Network::recordPlainly(gpu::Recording& rec, BackwardSweep sweep) const {
+  for (size_t i : sweep.nodes()) {
+    nodes_[i].layer->backward(sweep.pass(rec, i));
     if (profiling_) rec.timestamp("backward " + graph_.nodes[i].name);
   }
 }

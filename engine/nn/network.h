@@ -11,7 +11,6 @@
 #include "nn/layer.h"
 
 #include <algorithm>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,13 +32,44 @@ struct Parameter {
 };
 
 // A parameter gradient a layer describes as a product (Layer::gradientProducts), with the
-// network's parameters it makes: the hook through which a training step records them its own way.
+// network's parameters it makes, for a training step that records it its own way
+// (train/step_builder.h).
 struct ParameterGradient {
   GradientProduct product;             // its param and rowSumsParam index the layer's parameters
   size_t param = 0;                    // index into Network::parameters(): the gradient of op(A) op(B)
   std::optional<size_t> rowSumsParam;  // the parameter whose gradient is the row sums of op(A)
 };
-using GradientRecorder = std::function<void(gpu::Recording&, const ParameterGradient&)>;
+
+class Network;
+
+// One backward pass of a network, node by node from the last to the first, for whoever records it:
+// which nodes it visits and, for each, its pass with the buffers filled in. It keeps which gradient
+// buffers hold a contribution already, so that the first pass to reach one writes it and the
+// others add to it. Network::recordBackward records each node's pass as its layer does;
+// train::recordBackward records some of them its own way.
+class BackwardSweep {
+ public:
+  // The nodes to visit, last to first (Network::backwardSweep and backwardSweepFrom make them).
+  const std::vector<size_t>& nodes() const { return nodes_; }
+  bool training() const { return training_; }
+  // The backward pass of `node`, to be recorded once, in the order of nodes(): each input gradient
+  // it carries is written, or added to where one holds a contribution; from then on each holds one.
+  BackwardPass pass(gpu::Recording& rec, size_t node);
+  // Whether the sweep carries a gradient to the output of `node` (-1: the network input), and
+  // whether that gradient holds a contribution already.
+  bool carries(int node) const { return carries_[size_t(node + 1)]; }
+  bool holds(int node) const { return holds_[size_t(node + 1)]; }
+  // The caller wrote the gradient of `node`'s output (-1: the network input) itself.
+  void markWritten(int node) { holds_[size_t(node + 1)] = true; }
+
+ private:
+  friend class Network;
+  BackwardSweep(const Network& net, std::vector<size_t> nodes, std::vector<bool> carries, bool training);
+  const Network* net_;
+  std::vector<size_t> nodes_;
+  std::vector<bool> carries_, holds_;  // per node, offset by one: [0] is the network input
+  bool training_;
+};
 
 // The device buffers a Network allocates, sized without allocating anything: the constructor
 // allocates from this plan, and the device-fit check (train/device_fit.h) compares the same plan
@@ -124,14 +154,29 @@ class Network {
   ForwardPass forwardPass(gpu::Recording& rec, size_t node, bool training) const;
   // The node named `name` (an index into Graph::nodes); -1: the network input.
   int nodeIndex(const std::string& name) const;
-  // After recordForward(rec, true): every gradient the loss depends on. With `recordGradient`, the
-  // parameter gradients layers describe as products are handed to it, each right after its layer's
-  // backward pass, instead of being recorded plainly (train::StepBuilder's hook).
-  void recordBackward(gpu::Recording& rec, const GradientRecorder& recordGradient = {}) const;
-  // The backward pass seeded at `node` (one that reaches the loss) instead of the loss: the caller
-  // writes d s / d output into gradient(node), e.g. a one-hot on one unit, and the pass carries it
-  // to every node before it and to the network input (inputGradient()), overwriting their
-  // gradients and parameter gradients. `training`: the mode of the forward pass it follows.
+  // The output of the node named `name` (the network input when no node has that name), and the
+  // gradient buffer beside it.
+  gpu::BufferRange valueOf(const std::string& name) const;
+  gpu::BufferRange gradientOf(const std::string& name) const;
+  // The backward pass of `node` alone, its buffers filled in (not which input gradients it writes:
+  // BackwardSweep::pass says), for a caller that records the passes its own way.
+  BackwardPass backwardPass(gpu::Recording& rec, size_t node, bool training) const;
+  // The parameter gradients node `node`'s layer describes as products for `pass`
+  // (Layer::gradientProducts), with the network's parameters they make.
+  std::vector<ParameterGradient> parameterGradients(size_t node, const BackwardPass& pass) const;
+  // The backward pass recordBackward records: after a training forward pass, every gradient the
+  // loss depends on (nodes whose gradients nobody uses are skipped).
+  BackwardSweep backwardSweep() const;
+  // The backward pass recordBackwardFrom records: seeded at `node` (one that reaches the loss)
+  // instead of the loss, carried to every node before it and to the network input. `training`:
+  // the mode of the forward pass it follows. Throws std::invalid_argument for another node.
+  BackwardSweep backwardSweepFrom(size_t node, bool training) const;
+  // Every node's backward pass of backwardSweep() as its layer records it, nothing fused across
+  // layers: the reference the fused backward (train::recordBackward) must match.
+  void recordBackward(gpu::Recording& rec) const;
+  // The same for backwardSweepFrom(node, training): the caller writes d s / d output into
+  // gradient(node), e.g. a one-hot on one unit, and the pass overwrites the gradients and parameter
+  // gradients of every node before it and inputGradient().
   void recordBackwardFrom(gpu::Recording& rec, size_t node, bool training) const;
   // With profiling on, the passes write a timestamp after each layer, labelled "forward NAME" and
   // "backward NAME" (Recording::timings), for per-layer times.
@@ -158,19 +203,8 @@ class Network {
     // parameters, or something before it does. Layers right after the input (a first Flatten or
     // convolution) skip computing gradients nobody uses.
     bool needsGradient = false;
-    // The point-wise activation whose output is this node's input 0 and read by nothing else,
-    // fused into this node's backward pass where its layer can (Layer::backwardThroughActivation);
-    // -1: none.
-    int activationBefore = -1;
   };
-  gpu::BufferRange inputRange(const std::string& name) const;
-  gpu::BufferRange gradRange(const std::string& name) const;
-  // The backward passes of the `active` nodes, last to first; `neededGradient(j)` says whether
-  // anyone uses d / d output of node j (-1: the network input).
-  void planBackwardActivationFusion();  // sets NodeState::activationBefore
-  void recordBackwardOf(gpu::Recording& rec, const std::vector<bool>& active, bool training,
-                        const std::function<bool(int)>& neededGradient,
-                        const GradientRecorder& recordGradient = {}) const;
+  void recordPlainly(gpu::Recording& rec, BackwardSweep sweep) const;
 
   gpu::Context& context_;
   Graph graph_;

@@ -63,11 +63,82 @@ bool recordForwardThenActivation(const nn::Network& net, const nn::ForwardPass& 
       .epilogue;
 }
 
+// For each node, the point-wise activation that is its only input and read by nothing else, whose
+// backward the node's input-gradient GEMM may apply; -1: none.
+std::vector<int> activationsBefore(const nn::Network& net) {
+  const auto& nodes = net.graph().nodes;
+  std::vector<int> readers(nodes.size(), 0);
+  for (const auto& node : nodes)
+    for (const auto& in : node.inputs)
+      if (int j = net.nodeIndex(in); j >= 0) ++readers[size_t(j)];
+  std::vector<int> before(nodes.size(), -1);
+  for (size_t i : net.analysis().order) {
+    if (nodes[i].inputs.size() != 1) continue;
+    const int j = net.nodeIndex(nodes[i].inputs[0]);
+    if (j >= 0 && readers[size_t(j)] == 1 && net.layer(size_t(j)).pointwiseActivation()) before[i] = j;
+  }
+  return before;
+}
+
+// Records `pass` of node `node` with the backward of `activation`, the node before it, applied by
+// its input-gradient product's GEMM as it stores it, where the sweep wants the activation's input
+// gradient and this is its first contribution (the GEMM overwrites it); returns whether the GEMM
+// applied it (the activation's own pass is due if not).
+bool recordBackwardThroughActivation(const nn::Network& net, nn::BackwardSweep& sweep, nn::BackwardPass& pass,
+                                     size_t node, size_t activation) {
+  const std::string& x = net.graph().nodes[activation].inputs[0];
+  const int xNode = net.nodeIndex(x);
+  const std::optional<nn::InputGradientProduct> product = net.layer(node).inputGradientProduct(pass);
+  if (!product || pass.accumulate[0] || !sweep.carries(xNode) || sweep.holds(xNode)) {
+    net.layer(node).backward(pass);
+    return false;
+  }
+  pass.inputGradientByCaller = true;
+  net.layer(node).backward(pass);
+  const nn::PointwiseActivation f = *net.layer(activation).pointwiseActivation();
+  const ops::GemmActivation epilogue{f.op, f.param, true, net.gradientOf(x), net.valueOf(x), pass.inputs[0]};
+  const bool fused = ops::gemm(pass.rec, product->shape, product->a, product->b, pass.gradInputs[0],
+                               gpu::KernelVariant::Auto, {}, {.epilogue = epilogue})
+                         .epilogue;
+  if (fused) sweep.markWritten(xNode);
+  return fused;
+}
+
 }  // namespace
 
-void recordForward(gpu::Recording& rec, const nn::Network& net, bool training) {
+size_t recordBackward(gpu::Recording& rec, const nn::Network& net, nn::BackwardSweep sweep,
+                      const GradientRecorder& recordGradient) {
+  const std::vector<int> before = activationsBefore(net);
+  std::vector<bool> visits(before.size(), false);
+  for (size_t i : sweep.nodes()) visits[i] = true;
+  std::vector<int> doneBy(before.size(), -1);  // activations applied by the node after them
+  size_t fused = 0;
+  for (size_t i : sweep.nodes()) {
+    const std::string& name = net.graph().nodes[i].name;
+    if (doneBy[i] >= 0) {
+      if (net.profiling()) rec.timestamp("backward " + name + " (in " + net.graph().nodes[doneBy[i]].name + ")");
+      continue;
+    }
+    nn::BackwardPass pass = sweep.pass(rec, i);
+    pass.productsByCaller = bool(recordGradient);
+    const int j = before[i];
+    if (j < 0 || !visits[size_t(j)]) {
+      net.layer(i).backward(pass);
+    } else if (recordBackwardThroughActivation(net, sweep, pass, i, size_t(j))) {
+      doneBy[size_t(j)] = int(i);
+      ++fused;
+    }
+    if (recordGradient)
+      for (const nn::ParameterGradient& g : net.parameterGradients(i, pass)) recordGradient(rec, g);
+    if (net.profiling()) rec.timestamp("backward " + name);
+  }
+  return fused;
+}
+
+size_t recordForward(gpu::Recording& rec, const nn::Network& net, bool training) {
   const std::vector<int> after = activationsAfter(net);
   std::vector<int> doneBy(after.size(), -1);  // activations applied by the node before them
+  size_t fused = 0;
   for (size_t i : net.analysis().order) {
     const std::string& name = net.graph().nodes[i].name;
     if (doneBy[i] >= 0) {
@@ -75,12 +146,15 @@ void recordForward(gpu::Recording& rec, const nn::Network& net, bool training) {
       continue;
     }
     const nn::ForwardPass pass = net.forwardPass(rec, i, training);
-    if (after[i] < 0)
+    if (after[i] < 0) {
       net.layer(i).forward(pass);
-    else if (recordForwardThenActivation(net, pass, i, size_t(after[i])))
+    } else if (recordForwardThenActivation(net, pass, i, size_t(after[i]))) {
       doneBy[size_t(after[i])] = int(i);
+      ++fused;
+    }
     if (net.profiling()) rec.timestamp("forward " + name);
   }
+  return fused;
 }
 
 std::vector<optim::ParamRef> parameterRefs(nn::Network& net) {
@@ -109,7 +183,9 @@ StepBuilder::StepBuilder(nn::Network& net, optim::Optimizer& optimizer, const St
 void StepBuilder::recordBackward(gpu::Recording& rec) {
   std::fill(updated_.begin(), updated_.end(), false);
   std::fill(checked_.begin(), checked_.end(), false);
-  net_.recordBackward(rec, [this](gpu::Recording& r, const nn::ParameterGradient& g) { recordGradient(r, g); });
+  activationsFused_ =
+      train::recordBackward(rec, net_, net_.backwardSweep(),
+                            [this](gpu::Recording& r, const nn::ParameterGradient& g) { recordGradient(r, g); });
 }
 
 // One gradient product: the SGD step in place where allowed and the GEMM can (the weights are read

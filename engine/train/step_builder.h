@@ -14,6 +14,7 @@
 #include "optim/optimizer.h"
 #include "train/transfer.h"
 
+#include <functional>
 #include <vector>
 
 namespace gradlab::train {
@@ -21,9 +22,29 @@ namespace gradlab::train {
 // The forward pass of `net`, each point-wise activation that reads the output of a layer ending in
 // a product (nn::Layer::outputProduct) applied by that product's GEMM as it stores it: one pass
 // and one dispatch fewer, the layer's own output still written. Training steps and the analyses
-// (evaluation, landscape, gradient check, receptive field) record their forward passes with it;
-// nn::Network::recordForward is the unfused pass it must match.
-void recordForward(gpu::Recording& rec, const nn::Network& net, bool training);
+// (evaluation, landscape, gradient check, receptive field) record their forward passes with it,
+// and their backward passes with recordBackward below; nn::Network::recordForward is the unfused
+// pass it must match.
+// Returns how many activations the GEMMs applied.
+size_t recordForward(gpu::Recording& rec, const nn::Network& net, bool training);
+
+// Receives each parameter gradient a layer describes as a product, right after its layer's pass.
+using GradientRecorder = std::function<void(gpu::Recording&, const nn::ParameterGradient&)>;
+
+// The backward pass `sweep` of `net`, each point-wise activation whose output only the next layer
+// reads, a layer making its input gradient as one product (nn::Layer::inputGradientProduct),
+// applied by that product's GEMM: it stores the activation's output gradient and beside it the
+// activation's input gradient, one pass and one dispatch fewer. With `recordGradient`, the
+// parameter gradients layers describe as products go to it instead of being recorded by the
+// layers. nn::Network::recordBackward is the unfused pass it must match. Returns how many
+// activations the GEMMs applied.
+size_t recordBackward(gpu::Recording& rec, const nn::Network& net, nn::BackwardSweep sweep,
+                      const GradientRecorder& recordGradient = {});
+// After recordForward(rec, net, true): every gradient the loss depends on (Network::backwardSweep),
+// as the analyses (gradient check, sharpness, probes) record it.
+inline size_t recordBackward(gpu::Recording& rec, const nn::Network& net) {
+  return recordBackward(rec, net, net.backwardSweep());
+}
 
 // The network's parameters as the update stages see them.
 std::vector<optim::ParamRef> parameterRefs(nn::Network& net);
@@ -52,9 +73,11 @@ class StepBuilder {
   StepBuilder(nn::Network& net, optim::Optimizer& optimizer, const StepFusion& fusion, gpu::BufferRange control,
               const LayerTrainingPlan* layers = nullptr);
 
-  // After the forward pass: the backward pass, with the parameter gradients layers describe as
-  // products recorded as fusion allows.
+  // After the forward pass: the backward pass (train::recordBackward), with the parameter
+  // gradients layers describe as products recorded as fusion allows.
   void recordBackward(gpu::Recording& rec);
+  // How many activations the last recordBackward had GEMMs apply.
+  size_t activationsFusedInBackward() const { return activationsFused_; }
   // Whether some parameter gradient the loss depends on was not checked as it was stored: then
   // recordCheck records one pass over all of them (the network keeps them in one buffer).
   bool needsCheck() const;
@@ -76,6 +99,7 @@ class StepBuilder {
   gpu::BufferRange control_;
   const LayerTrainingPlan* layers_;
   std::vector<bool> updated_, checked_;  // per parameter
+  size_t activationsFused_ = 0;
 };
 
 }  // namespace gradlab::train

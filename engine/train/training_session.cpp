@@ -425,7 +425,7 @@ void TrainingSession::diagnose(const ControlBlock& control) {
     train_->recordTrainingBatch(rec, {net.input(), net.labels(), net.step(), net.batch()}, options_.seed,
                                 options_.augmentation);
     train::recordForward(rec, net, true);
-    net.recordBackward(rec);
+    train::recordBackward(rec, net);
     context_.run(rec);
     const uint32_t next = uint32_t(step_);
     net.step().upload(&next, 4);

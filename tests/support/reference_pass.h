@@ -29,7 +29,7 @@ inline nn::Network::Reference trainingPassWithReference(gpu::Context& context, n
   net.labels().upload(labels.data(), labels.size() * 4);
   gpu::Recording rec(context);
   train::recordForward(rec, net, true);
-  net.recordBackward(rec);
+  train::recordBackward(rec, net);
   context.run(rec);
   std::vector<nn::RefTensor> params;
   for (auto& p : net.parameters()) {

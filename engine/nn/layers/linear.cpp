@@ -52,18 +52,27 @@ class Linear final : public Layer {
     return y;
   }
 
-  void backward(const BackwardPass& p) const override { recordBackward(p, std::nullopt); }
-  bool backwardThroughActivation(const BackwardPass& p, const PointwiseActivation& activation,
-                                 gpu::BufferRange activationInput,
-                                 gpu::BufferRange activationInputGradient) const override {
-    // This layer's input is the activation's output y = f(x): the GEMM that writes dy whole can
-    // write dx = dy f'(x) beside it.
-    if (!wantsGrad(p, 0) || accumulates(p, 0)) {
-      recordBackward(p, std::nullopt);
-      return false;
-    }
-    return recordBackward(p, ops::GemmActivation{activation.op, activation.param, true, activationInputGradient,
-                                                 activationInput, p.inputs[0]});
+  // dx = dy W unless the caller records it; dW and db as one product with its row sums unless the
+  // caller records them (a training step's, train/step_builder.h). With DropConnect, dW always
+  // here: the mask scales it after the product, so it is not a plain product.
+  void backward(const BackwardPass& p) const override {
+    if (const auto dx = inputGradientProduct(p); dx && !p.inputGradientByCaller)
+      ops::gemm(p.rec, dx->shape, dx->a, dx->b, p.gradInputs[0]);
+    if (dropconnect_ > 0 || !p.productsByCaller)
+      recordGradientProduct(p.rec, weightGradient(p), p.paramGrads[0], bias_ ? p.paramGrads[1] : gpu::BufferRange{});
+    if (dropconnect_ > 0)
+      ops::binary(p.rec, ops::BinaryOp::Mul, p.paramGrads[0], mask(p.workspace), p.paramGrads[0], uint32_t(weights()));
+  }
+  std::optional<InputGradientProduct> inputGradientProduct(const BackwardPass& p) const override {
+    if (!wantsGrad(p, 0)) return std::nullopt;
+    InputGradientProduct dx;
+    dx.shape.M = p.batch;
+    dx.shape.N = in_;
+    dx.shape.K = out_;
+    dx.shape.beta = accumulates(p, 0) ? 1.0f : 0.0f;
+    dx.a = p.gradOutput;
+    dx.b = dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0];
+    return dx;
   }
 
   std::vector<GradientProduct> gradientProducts(const BackwardPass& p) const override {
@@ -119,33 +128,6 @@ class Linear final : public Layer {
     p.rec.dispatch(kernel, {p.params[0], p.step, maskedWeight(p.workspace), mask(p.workspace)}, push, groups);
   }
 
-  // The backward GEMMs, the input gradient's with `activation` (backward) as its epilogue when
-  // given; returns whether the GEMM applied it.
-  bool recordBackward(const BackwardPass& p, const std::optional<ops::GemmActivation>& activation) const {
-    bool fused = false;
-    if (wantsGrad(p, 0)) {
-      ops::GemmShape s;
-      s.M = p.batch;
-      s.N = in_;
-      s.K = out_;
-      s.beta = accumulates(p, 0) ? 1.0f : 0.0f;
-      fused = ops::gemm(p.rec, s, p.gradOutput, dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0],
-                        p.gradInputs[0], gpu::KernelVariant::Auto, {}, {.epilogue = epilogueOf(activation)})
-                  .epilogue;
-    }
-    // dW and db as one product with its row sums, recorded here unless the caller records them
-    // (a training step's, train/step_builder.h). With DropConnect, always here: dW is scaled by the
-    // mask after the product, so it is not a plain product.
-    if (dropconnect_ > 0 || !p.productsByCaller)
-      recordGradientProduct(p.rec, weightGradient(p), p.paramGrads[0], bias_ ? p.paramGrads[1] : gpu::BufferRange{});
-    if (dropconnect_ > 0)
-      ops::binary(p.rec, ops::BinaryOp::Mul, p.paramGrads[0], mask(p.workspace), p.paramGrads[0], uint32_t(weights()));
-    return fused;
-  }
-
-  static ops::GemmEpilogue epilogueOf(const std::optional<ops::GemmActivation>& activation) {
-    return activation ? ops::GemmEpilogue(*activation) : ops::GemmEpilogue();
-  }
   // dW = dy^T x (out x in, the sum over the batch), and db = the row sums of dy^T.
   GradientProduct weightGradient(const BackwardPass& p) const {
     GradientProduct g;

@@ -25,6 +25,7 @@ AnalysisSource AnalysisSource::forRun(size_t index) const {
   one.step = run.step;
   one.seed = run.seed;
   one.batch = run.batch;
+  one.training = run.training;
   one.device = device;
   return one;
 }

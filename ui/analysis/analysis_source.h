@@ -35,6 +35,7 @@ struct RunAnalysis {
   ParameterMap initial;                  // where it started (the Ready snapshot's: step 0's); empty: unknown
   std::vector<ParameterMap> trajectory;  // one per probe, oldest first; the landscape needs >= 2
   uint64_t step = 0;                     // the training step `current` was taken at
+  persist::TrainingSettings training;    // the settings the lab trains it with (persist::runSetup)
 };
 
 struct AnalysisSource {

@@ -301,6 +301,7 @@ void RunViews::fillRuns(AnalysisSource& source, bool trajectories) const {
     run.normalization = data::parseNormalization(setup.training.normalization);
     run.batch = setup.training.batch;
     run.seed = setup.training.seed;
+    run.training = setup.training;
     const auto it = shownParameters().find(style.member);
     if (it != shownParameters().end()) {
       const Parameters& p = it->second;

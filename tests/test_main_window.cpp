@@ -43,6 +43,7 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -397,6 +398,9 @@ class TestMainWindow : public QObject {
 
  private slots:
   void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+  // A window closed by a test keeps its dock layout for the next start, which restores it as the
+  // user left it: each test starts from none.
+  void init() { QSettings().remove("window"); }
 
   void opensAndShowsTheDevice() {
     QElapsedTimer timer;

@@ -7,7 +7,9 @@
 #include "editor/network_editor.h"
 #include "editor/node_item.h"
 #include "main_window.h"
+#include "persist/experiment_file.h"
 #include "support/ui_test.h"
+#include "training_charts.h"
 #include "training_controller.h"
 #include "window/keyboard_shortcuts.h"
 #include "window/presentation.h"
@@ -29,10 +31,13 @@
 #include <QtCharts/QAbstractAxis>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QValueAxis>
 
 #include <filesystem>
 
 using gradlab::ui::MainWindow;
+using gradlab::ui::Presentation;
 using namespace gradlab;
 
 namespace {
@@ -47,6 +52,22 @@ persist::Experiment toyExperiment() {
 }
 
 QString sizeText(QSize s) { return QString("%1x%2").arg(s.width()).arg(s.height()); }
+
+// The widths of the lines the charts under `view` draw, thinnest first.
+std::vector<double> lineWidths(QWidget& view) {
+  std::vector<double> widths;
+  for (QChartView* chart : view.findChildren<QChartView*>())
+    for (QAbstractSeries* series : chart->chart()->series())
+      if (auto* line = qobject_cast<QLineSeries*>(series)) widths.push_back(line->pen().widthF());
+  std::sort(widths.begin(), widths.end());
+  return widths;
+}
+
+QString widthsText(const std::vector<double>& widths) {
+  QStringList texts;
+  for (double w : widths) texts << QString::number(w);
+  return texts.join(" ");
+}
 
 // Texts shown shortened anywhere in the window: chart titles and axis labels ("…" from Qt Charts)
 // and dock tabs narrower than their title.
@@ -134,6 +155,66 @@ class TestProjectorLayout : public QObject {
     QCOMPARE(window.dock("loss")->height(), editing);
   }
 
+  // The docks as the user left them come back at the next start (not shared out anew for the
+  // window's size) and stay as they are when a file is opened, also after Play arranged them.
+  void usersLayoutSurvivesRestartAndOpen() {
+    QSettings().remove("window");
+    struct Forget {  // the other tests start from no saved layout, whatever happens here
+      ~Forget() { QSettings().remove("window"); }
+    } forget;
+    QTemporaryDir autosave;
+    const QString file = autosave.filePath("toy.gradlab");
+    persist::saveExperiment(toyExperiment(), file.toStdString());
+    const QSize size(1280, 720);
+    int paletteWidth = 0, viewsHeight = 0;
+    {
+      MainWindow window({}, autosave.path());
+      window.resize(size);
+      window.show();
+      window.fitTo(size);
+      QTest::qWait(200);
+      const int shared = window.dock("palette")->width();
+      window.resizeDocks({window.dock("palette")}, {shared + 120}, Qt::Horizontal);
+      window.resizeDocks({window.dock("loss")}, {200}, Qt::Vertical);
+      QTest::qWait(200);
+      paletteWidth = window.dock("palette")->width();
+      viewsHeight = window.dock("loss")->height();
+      QVERIFY2(paletteWidth > shared + 60, qPrintable(QString("%1 -> %2").arg(shared).arg(paletteWidth)));
+      QVERIFY(window.close());
+    }
+    MainWindow window({}, autosave.path());
+    window.show();  // as main() starts the lab
+    window.fitTo(size);
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.openExperiment(toyExperiment());
+    QVERIFY(ready.wait(120000));
+    QTest::qWait(200);
+    auto near = [](int a, int b) { return std::abs(a - b) <= 2; };
+    QVERIFY2(near(window.dock("palette")->width(), paletteWidth) && near(window.dock("loss")->height(), viewsHeight),
+             qPrintable(QString("after a restart: palette %1 (was %2), views %3 (were %4)")
+                            .arg(window.dock("palette")->width())
+                            .arg(paletteWidth)
+                            .arg(window.dock("loss")->height())
+                            .arg(viewsHeight)));
+    window.controller().play();  // the training layout, which the user changes too
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == train::RunState::Running, 20000);
+    window.controller().pause();
+    QTest::qWait(200);
+    window.resizeDocks({window.dock("loss")}, {window.dock("loss")->height() - 100}, Qt::Vertical);
+    QTest::qWait(200);
+    const int training = window.dock("loss")->height(), trainingPalette = window.dock("palette")->width();
+    QString error;
+    QVERIFY2(window.openFile(file, &error), qPrintable(error));
+    QVERIFY(ready.wait(120000));
+    QTest::qWait(200);
+    QVERIFY2(near(window.dock("loss")->height(), training) && near(window.dock("palette")->width(), trainingPalette),
+             qPrintable(QString("after File > Open: views %1 (were %2), palette %3 (was %4)")
+                            .arg(window.dock("loss")->height())
+                            .arg(training)
+                            .arg(window.dock("palette")->width())
+                            .arg(trainingPalette)));
+  }
+
   // Presentation mode: the view in front fills the screen under a toolbar with Play, Step and
   // Reset, in larger text; the editor is not shown. Esc leaves it and the window is as before.
   void presentationModeFillsTheScreenAndEscRestores() {
@@ -147,9 +228,12 @@ class TestProjectorLayout : public QObject {
     // Play gives the views the room (trainingBringsTheViewsForward); the Space pressed in the
     // presentation below would do that behind it, so the desk is in its training layout first.
     window.controller().play();
-    QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == train::RunState::Running, 20000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 3, 20000);
     window.controller().pause();
     QTest::qWait(200);
+    const std::vector<double> deskWidths = lineWidths(*view);
+    QVERIFY2(!deskWidths.empty() && deskWidths.front() < Presentation::kMinPenWidth,
+             qPrintable(widthsText(deskWidths)));
     const QByteArray state = window.saveState(), geometry = window.saveGeometry();
     const QRect editorRect = QRect(window.editor().mapTo(&window, QPoint()), window.editor().size());
     QCOMPARE(window.frontView(), loss);
@@ -187,6 +271,16 @@ class TestProjectorLayout : public QObject {
     test::screenshot(*shown, "projector_presentation", 300);
     QStringList shortened = shortenedTexts(*shown);
     QVERIFY2(shortened.isEmpty(), qPrintable(shortened.join(" | ")));
+    // Every line at least 3 px wide, also the lines made while presenting (a reference kept).
+    QVERIFY2(lineWidths(*view).front() >= Presentation::kMinPenWidth, qPrintable(widthsText(lineWidths(*view))));
+    auto* charts = window.findChild<ui::TrainingCharts*>();
+    charts->keepReference();
+    QTest::qWait(100);
+    const std::vector<double> withReference = lineWidths(*view);
+    QVERIFY(withReference.size() > deskWidths.size());
+    QVERIFY2(withReference.front() >= Presentation::kMinPenWidth, qPrintable(widthsText(withReference)));
+    charts->clearReference();  // its series made anew, while presenting too
+    QTest::qWait(100);
     // Space trains from the presentation's keyboard.
     QTest::keyClick(shown, Qt::Key_Space);
     QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == train::RunState::Running, 20000);
@@ -197,6 +291,8 @@ class TestProjectorLayout : public QObject {
     QVERIFY(view->isVisible());
     QCOMPARE(chart->titleFont().pointSizeF(), titlePoints);  // the desk's look again
     QCOMPARE(chart->axes().front()->labelsFont().pointSizeF(), axisPoints);
+    QTest::qWait(100);
+    QCOMPARE(lineWidths(*view), deskWidths);  // the desk's lines, also those made while presenting
     QCOMPARE(window.saveState(), state);
     QCOMPARE(window.saveGeometry(), geometry);
     QCOMPARE(QRect(window.editor().mapTo(&window, QPoint()), window.editor().size()), editorRect);
@@ -228,9 +324,10 @@ class TestProjectorLayout : public QObject {
       QVERIFY2(menu->text().contains('&'), qPrintable(menu->text()));
   }
 
-  // View > Theme: Dark and Light set the window's and the canvas's colours; System gives the
-  // desktop's palette back.
+  // View > Theme: Dark and Light set the window's, the canvas's and the charts' colours (Qt Charts
+  // has a white theme of its own); System gives the desktop's palette back.
   void themeSetsTheColours() {
+    QSettings().remove("view/theme");  // the desktop's palette to start from
     QTemporaryDir autosave;
     MainWindow window({}, autosave.path());
     window.resize(1280, 720);
@@ -247,14 +344,39 @@ class TestProjectorLayout : public QObject {
       const QImage shot = window.grab().toImage();
       return test::meanLightness(shot, test::rectIn(*window.editor().view()->viewport(), window));
     };
+    QChartView* lossChart = window.dock("loss")->widget()->findChild<QChartView*>();
+    auto chartLightness = [&] {
+      const QImage shot = window.grab().toImage();
+      return test::meanLightness(shot, test::rectIn(*lossChart, window));
+    };
     choose("theme2");
     QCOMPARE(ui::currentTheme(), ui::Theme::Dark);
     QVERIFY(window.palette().color(QPalette::Window).lightness() < 80);
     test::screenshot(window, "projector_theme_dark", 100);
     QVERIFY2(canvasLightness() < 80, qPrintable(QString::number(canvasLightness())));
+    QVERIFY(lossChart->isVisible());
+    QVERIFY2(chartLightness() < 80, qPrintable(QString("loss chart lightness %1").arg(chartLightness())));
+    // Its texts light on the dark: the title, axis labels and titles drawn in the palette's text colour.
+    const QColor text = window.palette().color(QPalette::Text);
+    const int textPixels = test::countPixels(window.grab().toImage(), test::rectIn(*lossChart, window), text, 60);
+    QVERIFY2(textPixels > 200, qPrintable(QString("%1 pixels of text colour").arg(textPixels)));
+    for (QAbstractAxis* axis : lossChart->chart()->axes()) {
+      QCOMPARE(axis->labelsBrush().color(), text);
+      QCOMPARE(axis->titleBrush().color(), text);
+    }
+    // A chart made after the choice follows it, and so does an axis added to it later.
+    QChartView later(new QChart);
+    later.resize(300, 200);
+    later.show();
+    QTest::qWait(50);
+    QVERIFY(later.chart()->backgroundBrush().color().lightness() < 80);
+    auto* axis = new QValueAxis;
+    later.chart()->addAxis(axis, Qt::AlignLeft);
+    QTRY_COMPARE(axis->labelsBrush().color(), text);
     choose("theme1");
     QVERIFY(window.palette().color(QPalette::Window).lightness() > 180);
     QVERIFY2(canvasLightness() > 180, qPrintable(QString::number(canvasLightness())));
+    QVERIFY2(chartLightness() > 180, qPrintable(QString("loss chart lightness %1").arg(chartLightness())));
     choose("theme0");
     QCOMPARE(QApplication::palette(), system);
     QSettings().remove("view/theme");

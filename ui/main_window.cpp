@@ -19,6 +19,7 @@
 #include <QDockWidget>
 #include <QLabel>
 #include <QMessageBox>
+#include <QScopedValueRollback>
 #include <QSettings>
 #include <QStatusBar>
 #include <QStyle>
@@ -35,7 +36,7 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
   setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
   controller_ = new TrainingController(this);
   files_ = new DocumentFiles(
-      this, autosaveFolder, [this] { return experiment(); },
+      this, autosaveFolder, [this](uint64_t momentBytes) { return experiment(momentBytes); },
       [this](const persist::Experiment& e, const QString& path) { openExperiment(e, path); });
   createActions();
   createDocks();
@@ -48,11 +49,12 @@ MainWindow::MainWindow(const QString& deviceRequest, const QString& autosaveFold
   statusBar()->addWidget(stateLabel_);
   statusBar()->addWidget(progressLabel_, 1);
   statusBar()->addPermanentWidget(views_->timelineMemory());
+  connect(views_, &RunViews::replayChanged, this, &MainWindow::showProgress);
   statusBar()->addPermanentWidget(deviceLabel_);
 
   QSettings settings;
   restoreGeometry(settings.value("window/geometry").toByteArray());
-  restoreState(settings.value("window/state").toByteArray());
+  restoredLayout_ = restoreState(settings.value("window/state").toByteArray());
 
   probe_ = new DeviceProbe(this);
   connect(probe_, &DeviceProbe::found, this, [this](const QString& name, const QString& details) {
@@ -117,6 +119,7 @@ MainWindow::~MainWindow() { delete presentation_; }  // gives its view back whil
 
 void MainWindow::openExperiment(const persist::Experiment& experiment, const QString& path) {
   files_->setShowingDemo(false);
+  const QScopedValueRollback showingFile(showingFile_, true);  // showing it is no edit of the user's
   const auto parsed = nn::parseNetwork(experiment.network);
   Positions positions;
   for (const auto& [name, p] : experiment.layout) positions[name] = QPointF(p.x, p.y);
@@ -144,13 +147,15 @@ void MainWindow::openExperiment(const persist::Experiment& experiment, const QSt
 }
 
 void MainWindow::fitTo(const QSize& available) {
+  const QSize before = size();
   resize(size().boundedTo(available).expandedTo(minimumSize()));
-  arrangeDocks(trainingLayout_);
+  // A layout restored from a larger screen is shared out anew for this one.
+  if (!restoredLayout_ || size() != before) arrangeDocks(trainingLayout_);
 }
 
 void MainWindow::showEvent(QShowEvent* event) {
   QMainWindow::showEvent(event);
-  if (!std::exchange(arranged_, true)) arrangeDocks(false);
+  if (!std::exchange(arranged_, true) && !restoredLayout_) arrangeDocks(false);
 }
 
 void MainWindow::openDefaultExperiment() {
@@ -208,7 +213,7 @@ void MainWindow::openRace(const Demo& demo) {
 bool MainWindow::showingRace() const { return !editor_->placeholderText().isEmpty(); }
 
 void MainWindow::networkEdited() {
-  if (trainingLayout_) arrangeDocks(false);  // editing again: the canvas gets its room back
+  if (trainingLayout_ && !showingFile_) arrangeDocks(false);  // editing again: the canvas gets its room back
   setModified(true);
   dropRunProgress(true);  // trained for the network as it was
   followBaseNetwork();
@@ -264,14 +269,14 @@ void MainWindow::resetRun() {
   views_->charts()->follow(controller_->runId(), controller_->generation());  // nothing from before the reset
 }
 
-persist::Experiment MainWindow::experiment() const {
+persist::Experiment MainWindow::experiment(uint64_t momentBytes) const {
   persist::Experiment e = document_;
   e.network = nn::printNetwork(editor_->graph());
   e.layout.clear();
   for (const auto& [name, p] : editor_->positions()) e.layout[name] = {p.x(), p.y()};
   e.training = panel_->settings();
   if (e.title.empty()) e.title = editor_->graph().title;
-  views_->resultsInto(e);
+  views_->resultsInto(e, momentBytes);
   return e;
 }
 
@@ -281,7 +286,8 @@ QString MainWindow::explanationText() const { return explanation_->isVisible() ?
 void MainWindow::closeEvent(QCloseEvent* event) {
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
-  settings.setValue("window/state", saveState());
+  // The user's own layout, not the one Play arranged for training.
+  settings.setValue("window/state", trainingLayout_ && !editingLayout_.isEmpty() ? editingLayout_ : saveState());
   if (!files_->close()) {
     event->ignore();
     return;
@@ -305,7 +311,7 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
       progressText_ += tr(" · %1 steps/s").arg(s.stepsPerSecond, 0, 'f', 0);
     if (!s.records.empty()) progressText_ += tr(" · loss %1").arg(s.records.back().loss, 0, 'f', 4);
   }
-  progressLabel_->setText(setStatus_.withRates(progressText_));
+  showProgress();
   const train::RunState state = setStatus_.isSet() ? controller_->state() : s.state;
   const char* names[] = {"Preparing", "Ready", "Training", "Paused", "Finished", "Stopped", "Failed"};
   stateLabel_->setText(tr(names[int(state)]));
@@ -330,6 +336,14 @@ void MainWindow::showSnapshot(const train::Snapshot& s) {
     announcedReady_ = true;
     emit demoFailed(QString::fromStdString(util::printableLines(s.error)));
   }
+}
+
+// While the timeline replays an earlier moment the status bar says so first, then where the run
+// is: "replaying step 40 (moment 9 of 31) · live: step 300 · epoch 0.50 · loss 0.3120".
+void MainWindow::showProgress() {
+  if (!progressLabel_) return;
+  const QString live = setStatus_.withRates(progressText_), replay = views_->replayText();
+  progressLabel_->setText(replay.isEmpty() ? live : tr("%1 · live: %2").arg(replay, live));
 }
 
 void MainWindow::updateActions(train::RunState state) {

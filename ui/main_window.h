@@ -68,7 +68,8 @@ class MainWindow : public QMainWindow {
   // File > Export Metrics as CSV
   bool exportMetricsTo(const QString& path, QString* error) { return files_->exportMetricsTo(path, error); }
   // The experiment as it stands: network, layout, settings and the curves so far.
-  persist::Experiment experiment() const;
+  // With at most `momentBytes` of the timeline's moments, as a Save keeps them by default.
+  persist::Experiment experiment(uint64_t momentBytes = persist::kSavedMomentBytes) const;
   // After a crash: asks whether to restore the newest autosave (main() calls this once).
   void offerRecovery() { files_->offerRecovery(); }
   // Collects the experiment here and writes it on a worker thread (skipped while a write runs).
@@ -130,6 +131,7 @@ class MainWindow : public QMainWindow {
   void dropRunProgress(bool weightsToo);
 
   void showSnapshot(const train::Snapshot& s);
+  void showProgress();
   void updateActions(train::RunState state);
   void networkEdited();
   void followBaseNetwork();  // comparisons' network variants follow an edit of the first run's
@@ -171,6 +173,9 @@ class MainWindow : public QMainWindow {
   bool announcedReady_ = false;
   bool arranged_ = false;        // the docks were shared out for the window's size once shown
   bool trainingLayout_ = false;  // the views have the room (since Play, until the next edit)
+  bool restoredLayout_ = false;  // the docks are as the user left them last time: not shared out anew
+  bool showingFile_ = false;     // an opened file (or demo) is being shown: not an edit of the user's
+  QByteArray editingLayout_;     // the docks as they were before Play arranged them for training
   QString playBlockedReason_;
 };
 

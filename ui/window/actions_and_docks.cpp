@@ -308,7 +308,14 @@ void MainWindow::createDocks() {
   });
 }
 
+// Leaving the training layout gives back the docks as they were before it, the user's layout.
 void MainWindow::arrangeDocks(bool training) {
+  if (training && !trainingLayout_) editingLayout_ = saveState();
+  if (!training && trainingLayout_ && !editingLayout_.isEmpty()) {
+    trainingLayout_ = false;
+    restoreState(std::exchange(editingLayout_, {}));
+    return;
+  }
   trainingLayout_ = training;
   const QSize s = size();
   resizeDocks({docks_["palette"], docks_["training"]},
@@ -360,7 +367,7 @@ void MainWindow::restyleRuns() {
     document_.comparisons[i].visible = shown[i].visible;
   views_->setRunStyles(styles);
   setStatus_.setStyles(styles);
-  if (progressLabel_) progressLabel_->setText(setStatus_.withRates(progressText_));  // no removed run's rate
+  showProgress();  // no removed run's rate
 }
 
 // The set's runs start together from the seed's weights: results of the old set do not carry over.

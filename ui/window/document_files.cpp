@@ -3,6 +3,7 @@
 #include "export/model.h"
 #include "persist/autosave.h"
 #include "persist/experiment_file.h"
+#include "persist/saved_moments.h"
 #include "util/printable.h"
 
 #include <QFileDialog>
@@ -66,7 +67,7 @@ bool DocumentFiles::openFile(const QString& path, QString* error) {
 
 bool DocumentFiles::saveFile(const QString& path, QString* error) {
   try {
-    persist::saveExperiment(collect_(), path.toStdString());
+    persist::saveExperiment(collect_(persist::kSavedMomentBytes), path.toStdString());
     path_ = path;
     showingDemo_ = false;  // the user's own experiment now
     setModified(false);
@@ -131,7 +132,7 @@ bool DocumentFiles::exportMetricsTo(const QString& path, QString* error) {
     return false;
   }
   QByteArray csv = "step,split,loss,accuracy\n";
-  const persist::Experiment e = collect_();
+  const persist::Experiment e = collect_(0);  // the curves only
   for (const auto& [split, points] :
        {std::pair{"train", &e.trainingHistory}, std::pair{"validation", &e.validationHistory}})
     for (const auto& p : *points)
@@ -157,7 +158,7 @@ bool DocumentFiles::maybeSave() {
 // so they run on a worker thread. A write still running when the next one is due wins: skip.
 void DocumentFiles::autosaveNow() {
   if (!autosave_ || !autosaveWrite_.isFinished()) return;
-  autosaveWrite_ = QtConcurrent::run([slot = autosave_.get(), e = collect_()] {
+  autosaveWrite_ = QtConcurrent::run([slot = autosave_.get(), e = collect_(kAutosaveMomentBytes)] {
     try {
       slot->save(e);
       return QString();
@@ -201,7 +202,7 @@ bool DocumentFiles::close() {
   if (autosave_) {  // the last state is kept while the user decides below, here, not on a worker
     autosaveWrite_.waitForFinished();
     try {
-      autosave_->save(collect_());
+      autosave_->save(collect_(kAutosaveMomentBytes));
     } catch (const std::exception&) {  // nothing to tell: the window is closing
     }
   }

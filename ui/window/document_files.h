@@ -22,10 +22,15 @@ class AutosaveSlot;
 
 namespace gradlab::ui {
 
+// What an autosave keeps of the timeline's moments: it writes every 30 s, so it keeps far less
+// than a Save (persist::kSavedMomentBytes); the first and the latest moments are always kept.
+inline constexpr uint64_t kAutosaveMomentBytes = uint64_t(8) << 20;
+
 class DocumentFiles : public QObject {
   Q_OBJECT
  public:
-  using Collect = std::function<persist::Experiment()>;                          // the experiment as it stands
+  // The experiment as it stands, with at most `momentBytes` of the timeline's moments.
+  using Collect = std::function<persist::Experiment(uint64_t momentBytes)>;
   using Show = std::function<void(const persist::Experiment&, const QString&)>;  // shows an opened file
   // `autosaveFolder` empty: the user's application data folder.
   DocumentFiles(QMainWindow* window, const QString& autosaveFolder, Collect collect, Show show);

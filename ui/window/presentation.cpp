@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QCloseEvent>
 #include <QDockWidget>
+#include <QGraphicsScene>
 #include <QLabel>
 #include <QShortcut>
 #include <QToolBar>
@@ -117,17 +118,31 @@ void Presentation::enlargeCharts() {
         axis->setTitleBrush(titleBrush);
       });
     }
-    for (QAbstractSeries* series : chart->series()) {
-      auto* line = qobject_cast<QLineSeries*>(series);  // also splines
-      if (!line) continue;
-      const QPen pen = line->pen();
-      QPen thick = pen;
-      thick.setWidthF(std::max(1.0, pen.widthF()) * kPenScale);
-      line->setPen(thick);
-      restore_.push_back([line = QPointer<QLineSeries>(line), pen] {
-        if (line) line->setPen(pen);
-      });
-    }
+    thickenLines(chart);
+    // Series made while presenting (a reference kept, a run added) are thickened as they appear.
+    connect(chartView->scene(), &QGraphicsScene::changed, this, [this, chart = QPointer<QChart>(chart)] {
+      if (chart && view_) thickenLines(chart);
+    });
+  }
+}
+
+// Each line once: the desk's pen is kept on the series itself, which may be deleted before the
+// presentation ends.
+void Presentation::thickenLines(QChart* chart) {
+  static constexpr const char* kDeskPen = "gradlabDeskPen";
+  for (QAbstractSeries* series : chart->series()) {
+    auto* line = qobject_cast<QLineSeries*>(series);  // also splines
+    if (!line || line->property(kDeskPen).isValid()) continue;
+    const QPen pen = line->pen();
+    line->setProperty(kDeskPen, pen);
+    QPen thick = pen;
+    thick.setWidthF(std::max(kMinPenWidth, pen.widthF() * kPenScale));
+    line->setPen(thick);
+    restore_.push_back([line = QPointer<QLineSeries>(line), pen] {
+      if (!line) return;
+      line->setPen(pen);
+      line->setProperty(kDeskPen, QVariant());
+    });
   }
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 class QAction;
+class QChart;
 class QDockWidget;
 class QToolBar;
 
@@ -28,8 +29,9 @@ class Presentation : public QWidget {
   QWidget* view() const { return view_; }
   QToolBar* toolBar() const { return bar_; }
 
-  static constexpr double kFontScale = 1.6;  // how much larger text is than on the desk
-  static constexpr double kPenScale = 2.0;   // how much thicker the views' lines are
+  static constexpr double kFontScale = 1.6;    // how much larger text is than on the desk
+  static constexpr double kPenScale = 2.0;     // how much thicker the views' lines are
+  static constexpr double kMinPenWidth = 3.0;  // pixels: thinner lines vanish on a projector
 
  signals:
   void finished();  // Esc, F11 or the window closed: the view is back in its dock
@@ -39,6 +41,7 @@ class Presentation : public QWidget {
 
  private:
   void enlargeCharts();
+  void thickenLines(QChart* chart);
   void giveBack();
 
   QPointer<QDockWidget> home_;  // the window may go first, with its docks

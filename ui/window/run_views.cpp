@@ -159,7 +159,7 @@ void storeWeights(const std::vector<train::WeightSnapshot>* weights, const train
 
 }  // namespace
 
-void RunViews::resultsInto(persist::Experiment& e) const {
+void RunViews::resultsInto(persist::Experiment& e, uint64_t momentBytes) const {
   auto weightsOf = [this](uint32_t member) {
     const auto it = runWeights_.find(member);
     return it == runWeights_.end() ? nullptr : it->second.get();
@@ -177,9 +177,7 @@ void RunViews::resultsInto(persist::Experiment& e) const {
     run.validationHistory = charts_->validationHistory(i + 1);
     storeWeights(weightsOf(i + 1), progressOf(i + 1), run.weights, run.progress);
   }
-  e.moments.saved = store_.size()
-                        ? std::make_shared<const persist::SavedTimeline>(store_.saved(persist::kSavedMomentBytes))
-                        : nullptr;
+  e.moments.saved = store_.size() ? std::make_shared<const persist::SavedTimeline>(store_.saved(momentBytes)) : nullptr;
 }
 
 void RunViews::forgetWeights() { runWeights_.clear(); }
@@ -389,6 +387,13 @@ void RunViews::showMoment(size_t index) {
   showProbeViews(moment);
   timeline_->showReplay(index, moment.step());
   updateAnalysisSource();
+  emit replayChanged();
+}
+
+QString RunViews::replayText() const {
+  if (!replayPosition_ || !store_.size()) return {};
+  const size_t index = store_.indexAt(*replayPosition_);
+  return tr("replaying step %1 (moment %2 of %3)").arg(store_.moment(index).step()).arg(index + 1).arg(store_.size());
 }
 
 void RunViews::showLive() {
@@ -399,6 +404,7 @@ void RunViews::showLive() {
   if (store_.size()) showProbeViews(store_.moment(store_.size() - 1));  // the run's latest moment is now
   updateTimeline();
   updateAnalysisSource();
+  emit replayChanged();
 }
 
 // What show() and keepWeights() gave the probe views by the moment's snapshot.

@@ -73,8 +73,8 @@ class RunViews : public QObject {
   // Keeps the member's weights as they stand, for saving and for the views.
   void keepWeights(const std::shared_ptr<const train::Snapshot>& s);
   // Each run's curves, and its kept weights and progress (when it has any), into `e`: member 0
-  // into the experiment, member i into e.comparisons[i - 1].
-  void resultsInto(persist::Experiment& e) const;
+  // into the experiment, member i into e.comparisons[i - 1]; the moments that fit `momentBytes`.
+  void resultsInto(persist::Experiment& e, uint64_t momentBytes) const;
   void forgetWeights();
 
   // An opened file's curves, every run's; with `untilTraining` they give way when the run records
@@ -100,6 +100,11 @@ class RunViews : public QObject {
   void showMoment(size_t index);
   void showLive();
   bool replaying() const { return replayPosition_.has_value(); }
+  // While replaying: "replaying step N (moment i of M)", for the status bar; empty when live.
+  QString replayText() const;
+
+ signals:
+  void replayChanged();  // showMoment() or showLive() changed what the views show
 
  private:
   // What the analysis views work on, per run: its parameters now, at the start and along the way,

@@ -2,9 +2,15 @@
 
 #include <QActionGroup>
 #include <QApplication>
+#include <QGraphicsScene>
 #include <QMenu>
+#include <QPointer>
 #include <QSettings>
 #include <QStyle>
+#include <QtCharts/QAbstractAxis>
+#include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLegend>
 
 namespace gradlab::ui {
 namespace {
@@ -44,7 +50,61 @@ QPalette darkPalette() {
   return p;
 }
 
+// Styles every chart view's chart from its palette as it is shown, its palette changes or its
+// scene changes (styleChart sets only what differs, so its own changes end there).
+class ChartPaletteFollower : public QObject {
+ public:
+  using QObject::QObject;
+  bool eventFilter(QObject* watched, QEvent* event) override {
+    if (event->type() != QEvent::Polish && event->type() != QEvent::PaletteChange) return false;
+    auto* view = qobject_cast<QChartView*>(watched);
+    // A chart view changes its palette while it is being made, before it has a chart to ask for.
+    if (!view || (event->type() == QEvent::PaletteChange && !view->testAttribute(Qt::WA_WState_Polished)) ||
+        !view->chart())
+      return false;
+    styleChart(view->chart(), view->palette());
+    if (!view->property(kFollowing).toBool()) {
+      view->setProperty(kFollowing, true);
+      connect(view->scene(), &QGraphicsScene::changed, view, [view] {
+        if (view->chart()) styleChart(view->chart(), view->palette());
+      });
+    }
+    return false;
+  }
+
+ private:
+  static constexpr const char* kFollowing = "gradlabChartFollowsPalette";
+};
+
 }  // namespace
+
+void styleChart(QChart* chart, const QPalette& palette) {
+  const QColor text = palette.color(QPalette::Text), line = palette.color(QPalette::Mid),
+               grid = palette.color(QPalette::Midlight);
+  const QBrush background(palette.color(QPalette::Base)), textBrush(text);
+  if (chart->backgroundBrush() != background) chart->setBackgroundBrush(background);
+  if (chart->titleBrush() != textBrush) chart->setTitleBrush(textBrush);
+  if (QLegend* legend = chart->legend(); legend && legend->labelColor() != text) legend->setLabelColor(text);
+  for (QAbstractAxis* axis : chart->axes()) {
+    if (axis->labelsBrush() != textBrush) axis->setLabelsBrush(textBrush);
+    if (axis->titleBrush() != textBrush) axis->setTitleBrush(textBrush);
+    if (axis->linePenColor() != line) axis->setLinePenColor(line);
+    if (axis->gridLineColor() != grid) axis->setGridLineColor(grid);
+    if (axis->minorGridLineColor() != grid) axis->setMinorGridLineColor(grid);
+  }
+}
+
+void followPaletteInCharts() {
+  static QPointer<ChartPaletteFollower> follower;  // one for the application
+  if (follower) return;
+  follower = new ChartPaletteFollower(qApp);
+  qApp->installEventFilter(follower);
+  for (QWidget* widget : QApplication::allWidgets())  // the charts made before
+    if (auto* view = qobject_cast<QChartView*>(widget); view && view->testAttribute(Qt::WA_WState_Polished)) {
+      QEvent polish(QEvent::Polish);
+      follower->eventFilter(view, &polish);
+    }
+}
 
 void applyTheme(Theme theme) {
   systemPalette();  // kept before the first change
@@ -57,6 +117,7 @@ void applyTheme(Theme theme) {
 Theme currentTheme() { return shown; }
 
 QMenu* addThemeMenu(QMenu* view) {
+  followPaletteInCharts();
   QMenu* menu = view->addMenu(QObject::tr("&Theme"));
   auto* group = new QActionGroup(menu);
   const int saved = QSettings().value("view/theme", int(Theme::System)).toInt();

@@ -22,6 +22,7 @@
 #include "views/decision_boundary_view.h"
 #include "views/depth_stats_view.h"
 #include "views/filter_grid_view.h"
+#include "views/internals_view.h"
 #include "views/layer_histograms_view.h"
 #include "views/point_drawing.h"
 #include "views/surface_race_panel.h"
@@ -58,7 +59,7 @@ QLabel* strip(QWidget* parent, const QString& style) {
 
 // The docks that hold views of the run, in their tab order.
 constexpr const char* kViewKeys[] = {
-    "loss", "histograms", "depth", "filters", "boundary", "surface", "landscape", "receptive",
+    "loss", "histograms", "depth", "internals", "filters", "boundary", "surface", "landscape", "receptive",
 };
 
 // A view in a scroll area: the tallest view's minimum height would otherwise be the whole tab
@@ -291,6 +292,7 @@ void MainWindow::createDocks() {
   for (const auto& [key, title, view] :
        {std::tuple<QString, QString, QWidget*>{"histograms", tr("Activations"), views_->histograms()},
         {"depth", tr("By depth"), views_->depth()},
+        {"internals", tr("Internals"), views_->internals()},
         {"filters", tr("Filters"), views_->filters()},
         {"boundary", tr("Decision boundary"), views_->boundary()},
         {"surface", tr("Optimizer race"), racePanel_},

@@ -13,6 +13,7 @@
 #include "views/decision_boundary_view.h"
 #include "views/depth_stats_view.h"
 #include "views/filter_grid_view.h"
+#include "views/internals_view.h"
 #include "views/layer_histograms_view.h"
 
 #include <QDockWidget>
@@ -31,6 +32,7 @@ RunViews::RunViews(QWidget* window, TrainingController* controller, NetworkEdito
   charts_ = new TrainingCharts(window);
   histograms_ = new LayerHistogramsView(window);
   depth_ = new DepthStatsView(window);
+  internals_ = new InternalsView(window);
   filters_ = new FilterGridView(window);
   boundary_ = new DecisionBoundaryView(window);
   landscape_ = new LandscapeView(window);
@@ -102,6 +104,7 @@ void RunViews::setRunStyles(const RunStyles& styles) {
   charts_->setRunStyles(styles);
   histograms_->setRunStyles(styles);
   depth_->setRunStyles(styles);
+  internals_->setRunStyles(styles);
   filters_->setRunStyles(styles);
   boundary_->setRunStyles(styles);
 }
@@ -118,6 +121,7 @@ void RunViews::show(const train::Snapshot& s) {
   if (s.probes) {  // the views keep the report and redraw from their own timers or workers
     histograms_->setReport(s.probes, s.member);
     depth_->setReport(s.probes, s.member);
+    internals_->setReport(s.probes, s.member);
     filters_->showWeights(s.probes, controller_->filterTensor(), s.member);
   }
   if (s.boundary) boundary_->setBoundary(s.boundary, s.member);
@@ -222,6 +226,7 @@ void RunViews::clearForRace() {
 void RunViews::clearProbeViews() {
   histograms_->clear();
   depth_->clear();
+  internals_->clear();
   filters_->clear();
   boundary_->clear();
 }
@@ -412,6 +417,7 @@ void RunViews::showProbeViews(const Moment& moment) {
   for (const auto& [member, m] : moment.members) {
     histograms_->setReport(m.probes, member);
     depth_->setReport(m.probes, member);
+    internals_->setReport(m.probes, member);
     boundary_->setBoundary(m.boundary, member);
     if (m.parameters) {
       for (const auto& w : *m.parameters)

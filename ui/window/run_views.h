@@ -32,6 +32,7 @@ class DecisionBoundaryView;
 class DepthStatsView;
 class FilterGridView;
 class GradientCheckDialog;
+class InternalsView;
 class LandscapeView;
 class LayerHistogramsView;
 class NetworkEditor;
@@ -53,6 +54,7 @@ class RunViews : public QObject {
   TrainingCharts* charts() const { return charts_; }
   LayerHistogramsView* histograms() const { return histograms_; }
   DepthStatsView* depth() const { return depth_; }
+  InternalsView* internals() const { return internals_; }
   FilterGridView* filters() const;
   DecisionBoundaryView* boundary() const { return boundary_; }
   LandscapeView* landscape() const { return landscape_; }
@@ -134,6 +136,7 @@ class RunViews : public QObject {
   TrainingCharts* charts_ = nullptr;
   LayerHistogramsView* histograms_ = nullptr;
   DepthStatsView* depth_ = nullptr;
+  InternalsView* internals_ = nullptr;
   QPointer<FilterGridView> filters_;
   DecisionBoundaryView* boundary_ = nullptr;
   LandscapeView* landscape_ = nullptr;

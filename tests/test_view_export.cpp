@@ -5,10 +5,12 @@
 #include "analysis/gradient_check_dialog.h"
 #include "analysis/landscape_view.h"
 #include "analysis/receptive_field_view.h"
+#include "demos.h"
 #include "export/export_dialog.h"
 #include "export/frame_sink.h"
 #include "export/view_export.h"
 #include "export/view_recorder.h"
+#include "main_window.h"
 #include "support/ui_test.h"
 #include "training_charts.h"
 #include "training_controller.h"
@@ -17,6 +19,7 @@
 #include "views/filter_grid_view.h"
 #include "views/layer_histograms_view.h"
 #include "views/surface_view.h"
+#include "window/run_views.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -551,6 +554,58 @@ class TestViewExport : public QObject {
     QVERIFY(!dialog->exportNow());
     QVERIFY(!dialog->message().isEmpty() && !dialog->message().contains('\n'));
     test::screenshot(*dialog, "view_export_dialog", 50);
+  }
+
+  // In the lab the dialog's steps are the run's first and latest (opened again, the run's as it
+  // is then, not what they were); steps the timeline holds are replayed into the file at once, a
+  // frame a moment, and the views follow the run again after.
+  void dialogStepsFollowTheRun() {
+    QTemporaryDir autosave, dir;
+    ui::MainWindow window({}, autosave.path());
+    window.resize(1280, 720);
+    window.show();
+    auto e = ui::defaultExperiment();
+    e.training.dataset = "moons";
+    e.training.epochs = 1000;
+    e.network = ui::builtInNetwork("toy_mlp_2d");
+    QSignalSpy ready(&window, &ui::MainWindow::demoReady);
+    window.openExperiment(e);
+    QVERIFY(ready.wait(120000));
+    auto trainTo = [&](uint64_t steps) {
+      window.controller().play();
+      QTRY_VERIFY_WITH_TIMEOUT(window.step() >= steps, 60000);
+      window.controller().pause();
+      QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == train::RunState::Paused, 10000);
+      QTest::qWait(200);
+    };
+    trainTo(15);
+    const ui::SnapshotStore& moments = window.findChild<ui::RunViews*>()->moments();
+    ui::ExportDialog* dialog = ui::ExportDialog::open(&window, nullptr);
+    QCOMPARE(dialog->firstStep(), moments.moment(0).step());
+    QCOMPARE(dialog->lastStep(), window.step());
+    dialog->close();
+    trainTo(window.step() + 10);
+    dialog = ui::ExportDialog::open(&window, nullptr);
+    QCOMPARE(dialog->lastStep(), window.step());
+    dialog->setKind(ui::ExportDialog::Kind::PngSequence);
+    dialog->setSize(QSize(320, 200));
+    dialog->setPath(dir.filePath("frames"));
+    QVERIFY2(dialog->exportNow(), qPrintable(dialog->message()));
+    QVERIFY(dialog->recorder());
+    QSignalSpy finished(dialog->recorder(), &ui::ViewRecorder::finished);
+    QVERIFY(finished.wait(60000));
+    QVERIFY2(finished[0][0].toBool(), qPrintable(finished[0][1].toString()));
+    QCOMPARE(filesIn(dir.filePath("frames")).size(), qsizetype(moments.size()));
+    QVERIFY(!window.findChild<ui::RunViews*>()->replaying());
+    // Steps the timeline does not hold: one line says so, and nothing is written.
+    dialog->setSteps(window.step() - 1, window.step() - 1);
+    if (moments.moment(moments.size() - 2).step() < window.step() - 1) {
+      dialog->setPath(dir.filePath("none"));
+      QVERIFY(!dialog->exportNow());
+      QVERIFY2(dialog->message().contains("no step") && !dialog->message().contains('\n'),
+               qPrintable(dialog->message()));
+      QVERIFY(!QFile::exists(dir.filePath("none")));
+    }
   }
 };
 

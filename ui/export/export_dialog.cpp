@@ -4,6 +4,7 @@
 #include "export/view_export.h"
 #include "export/view_recorder.h"
 #include "training_controller.h"
+#include "window/run_views.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -16,6 +17,9 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QSpinBox>
+
+#include <optional>
+#include <utility>
 
 namespace gradlab::ui {
 namespace {
@@ -31,6 +35,17 @@ QString suffixOf(ExportDialog::Kind kind) {
     case ExportDialog::Kind::Mp4: return "mp4";
     default: return {};
   }
+}
+
+// The first and last of `moments` whose step is in first..last; none when no step is.
+std::optional<std::pair<size_t, size_t>> momentsBetween(const SnapshotStore& moments, uint64_t first, uint64_t last) {
+  std::optional<std::pair<size_t, size_t>> range;
+  for (size_t i = 0; i < moments.size(); ++i) {
+    const uint64_t step = moments.moment(i).step();
+    if (step < first || step > last) continue;
+    range = {range ? range->first : i, i};
+  }
+  return range;
 }
 
 QSpinBox* spin(QWidget* parent, int lo, int hi, int value) {
@@ -53,6 +68,7 @@ ExportDialog* ExportDialog::open(QWidget* window, QWidget* view) {
         break;
       }
   if (view) dialog->setView(view);
+  if (!dialog->recorder()) dialog->followRun();
   dialog->show();
   dialog->raise();
   return dialog;
@@ -146,6 +162,18 @@ void ExportDialog::setSteps(uint64_t first, uint64_t last) {
   last_->setValue(int(std::min<uint64_t>(last, INT32_MAX)));
 }
 
+uint64_t ExportDialog::firstStep() const { return uint64_t(first_->value()); }
+uint64_t ExportDialog::lastStep() const { return uint64_t(last_->value()); }
+
+// The run as the timeline holds it: from its first moment to its latest. Before any training,
+// the next 200 steps, to record live.
+void ExportDialog::followRun() {
+  const auto* views = window_->findChild<RunViews*>();
+  if (!views || !views->moments().size()) return setSteps(0, 200);
+  const SnapshotStore& moments = views->moments();
+  setSteps(moments.moment(0).step(), moments.moment(moments.size() - 1).step());
+}
+
 void ExportDialog::kindChanged() {
   animation_->setVisible(isAnimation(kind()));
   path_->setEnabled(kind() != Kind::Clipboard);
@@ -204,6 +232,16 @@ bool ExportDialog::record(const QString& path) {
     return false;
   }
   stopRecording();
+  std::optional<std::pair<size_t, size_t>> moments;
+  auto* views = window_->findChild<RunViews*>();
+  if (views && views->moments().size() && lastStep() <= views->moments().moment(views->moments().size() - 1).step()) {
+    moments = momentsBetween(views->moments(), firstStep(), lastStep());
+    if (!moments) {
+      say(tr("The timeline holds no step from %1 to %2: choose steps it shows.").arg(firstStep()).arg(lastStep()),
+          true);
+      return false;
+    }
+  }
   const AnimationFormat format = kind() == Kind::Gif   ? AnimationFormat::Gif
                                  : kind() == Kind::Mp4 ? AnimationFormat::Mp4
                                                        : AnimationFormat::PngSequence;
@@ -217,7 +255,6 @@ bool ExportDialog::record(const QString& path) {
     return false;
   }
   recorder_ = new ViewRecorder(view(), std::move(sink), this);
-  recorder_->followLive(controller, uint64_t(first_->value()), uint64_t(last_->value()));
   connect(recorder_, &ViewRecorder::captured, this, [this](int frames, uint64_t step) {
     say(tr("Recording: %n frame(s), step %1.", nullptr, frames).arg(step), false);
   });
@@ -228,12 +265,31 @@ bool ExportDialog::record(const QString& path) {
     recorder_ = nullptr;
   });
   stop_->setEnabled(true);
+  if (moments) {
+    replay(views, *moments);
+    return true;
+  }
+  recorder_->followLive(controller, firstStep(), lastStep());
   say(tr("Recording steps %1 to %2 with %3: press Play or Step.")
           .arg(first_->value())
           .arg(last_->value())
           .arg(recorder_->encoderName()),
       false);
   return true;
+}
+
+// Moments `range` drawn one by one into the file; the views follow the run again afterwards if
+// they did before.
+void ExportDialog::replay(RunViews* views, std::pair<size_t, size_t> range) {
+  if (!views->replaying())
+    connect(recorder_, &ViewRecorder::finished, views, [views = QPointer<RunViews>(views)] {
+      if (views) views->showLive();
+    });
+  say(tr("Replaying steps %1 to %2 into the file…").arg(firstStep()).arg(lastStep()), false);
+  recorder_->followReplay(range.first, range.second, [views](size_t moment) {
+    views->showMoment(moment);
+    return views->moments().moment(moment).step();
+  });
 }
 
 void ExportDialog::stopRecording() {

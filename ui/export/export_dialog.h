@@ -1,8 +1,13 @@
 #pragma once
 // File > Export view… and a view's "Export (size, animation)…": which view, as what (PNG, SVG,
 // CSV, clipboard, animated GIF, MP4, PNG sequence), at what size, and for an animation which
-// steps of the run to record live. Failures show as one line in the dialog.
+// steps of the run: from its first to its latest step unless changed. Steps the timeline holds
+// are replayed into the file at once; a range reaching past the latest step is recorded live as
+// the run trains. Failures show as one line in the dialog.
 #include <QDialog>
+
+#include <cstdint>
+#include <utility>
 
 class QComboBox;
 class QLabel;
@@ -12,6 +17,7 @@ class QSpinBox;
 
 namespace gradlab::ui {
 
+class RunViews;
 class ViewRecorder;
 
 class ExportDialog : public QDialog {
@@ -30,6 +36,8 @@ class ExportDialog : public QDialog {
   void setSize(QSize size);
   void setPath(const QString& path);
   void setSteps(uint64_t first, uint64_t last);
+  uint64_t firstStep() const;
+  uint64_t lastStep() const;
   // Exports now (an animation: starts recording); false with message() saying why.
   bool exportNow();
   void stopRecording();
@@ -40,7 +48,9 @@ class ExportDialog : public QDialog {
   void fillViews();
   void kindChanged();
   void browse();
+  void followRun();  // the steps: the run's first and latest
   bool record(const QString& path);
+  void replay(RunViews* views, std::pair<size_t, size_t> range);
   void say(const QString& text, bool error);
 
   QWidget* window_;

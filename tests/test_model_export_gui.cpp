@@ -77,6 +77,35 @@ class TestModelExportGui : public QObject {
     QVERIFY2(error.contains("ln (LayerNorm)") && !error.contains('\n'), qPrintable(error));
   }
 
+  // A set of runs: one model per run, named by its letter, each with its own network and weights
+  // (run B's, not run A's again); a run alone keeps the name given.
+  void aSetExportsEveryRun() {
+    persist::Experiment e = trainedExperiment();
+    persist::RunVariant b;
+    b.label = "B";
+    std::string network = kNetwork;
+    network.replace(network.find("p=0.2"), 5, "p=0.3");
+    b.network = nn::printNetwork(nn::parseNetwork(network).graph);
+    b.weights = e.weights;
+    for (auto& [name, tensor] : b.weights)
+      for (float& v : tensor.values) v = -v;
+    e.comparisons.push_back(b);
+    for (const QString& suffix : {".onnx", ".py"}) {
+      QString error;
+      QStringList written;
+      QVERIFY2(ui::exportModelTo(e, path("set" + suffix), &error, &written), qPrintable(error));
+      QCOMPARE(written, QStringList({path("set_A" + suffix), path("set_B" + suffix)}));
+      QVERIFY(!QFile::exists(path("set" + suffix)));
+    }
+    QVERIFY(QFile::exists(path("set_A.npz")) && QFile::exists(path("set_B.npz")));
+    const exporting::Model a = exporting::loadModel(path("set_A.onnx").toStdString()),
+                           second = exporting::loadModel(path("set_B.onnx").toStdString());
+    QVERIFY(a.tensors == e.weights);
+    QVERIFY2(second.tensors == b.weights, "run B's file does not hold run B's weights");
+    QCOMPARE(nn::printNetwork(a.graph), e.network);
+    QCOMPARE(nn::printNetwork(second.graph), b.network);
+  }
+
   void theLabHasTheMenuEntryAndOpensOnnxAndNetworkFiles() {
     QTemporaryDir autosave;
     MainWindow window({}, autosave.path());

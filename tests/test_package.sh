@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The .deb cpack builds: it installs the three programs, the example networks, the desktop
-# entry, the icon and the MIME types where a desktop looks for them, and its gradlab-cli runs from
-# a temporary root (dpkg-deb -x, no root rights needed) and finds the example networks there.
+# entry, the icon and the MIME types where a desktop looks for them, names no build path, its
+# gradlab --help lists the files it opens, and its gradlab-cli runs from a temporary root
+# (dpkg-deb -x, no root rights needed) and finds the example networks there.
 # Usage: test_package.sh BUILD_DIR. It packages what is built and builds nothing itself.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -30,6 +31,14 @@ grep -q 'MimeType=application/x-gradlab-experiment;text/x-gradlab-network;' \
 grep -q '<glob pattern="\*.gradlab"/>' "$root/usr/share/mime/packages/gradlab.xml" || fail "no MIME type for .gradlab"
 grep -q '<glob pattern="\*.net"/>' "$root/usr/share/mime/packages/gradlab.xml" || fail "no MIME type for .net"
 if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$root/usr/share/applications/gradlab.desktop"; fi
+# Nothing installed names the build tree (an RPATH, a compiled-in path): the package runs anywhere.
+named=$(grep -rlF "$build" "$root" || true)
+[ -z "$named" ] || fail "installed files name the build tree $build: $named"
+# gradlab --help says which files it opens.
+help=$(QT_QPA_PLATFORM=offscreen "$root/usr/bin/gradlab" --help)
+for format in .gradlab .net .onnx; do
+  echo "$help" | grep -qF -- "$format" || fail "gradlab --help does not mention $format files: $help"
+done
 
 # From a folder without networks, "toy_mlp_2d" must come from the package's share/gradlab, not
 # from the source tree the build knows: the package's copy gets a title of its own to tell.

@@ -1,5 +1,6 @@
-// gradlab: the lab window. With a file argument it opens that experiment; otherwise the default
-// demo (an MLP on Fashion-MNIST, ready to Play), after offering to restore work a crash left.
+// gradlab: the lab window. With a file argument it opens that experiment, network or ONNX model;
+// otherwise the default demo (an MLP on Fashion-MNIST, ready to Play), after offering to restore
+// work a crash left.
 #include "demos.h"
 #include "main_window.h"
 
@@ -15,13 +16,18 @@ int main(int argc, char** argv) {
   QApplication::setApplicationVersion(GRADLAB_VERSION);
 
   QCommandLineParser parser;
-  parser.setApplicationDescription("GradLab: build, train and watch neural networks on the GPU.");
+  parser.setApplicationDescription(
+      "GradLab: build, train and watch neural networks on the GPU.\n"
+      "FILE may be an experiment (.gradlab: network, settings, curves, weights and timeline), a network\n"
+      "(.net, GradLab's network text) or an ONNX model (.onnx, with its weights). Without FILE the lab\n"
+      "opens an MLP on Fashion-MNIST, ready to Play. gradlab-cli trains, compares and exports headless.");
   parser.addHelpOption();
   parser.addVersionOption();
   QCommandLineOption device("device", "Vulkan device to use: an index or part of its name (see gradlab-cli devices).",
                             "INDEX|NAME");
   parser.addOption(device);
-  parser.addPositionalArgument("experiment", "a .gradlab file to open", "[FILE]");
+  parser.addPositionalArgument("file", "the experiment, network or ONNX model to open (.gradlab, .net, .onnx)",
+                               "[FILE]");
   parser.process(app);
 
   gradlab::ui::MainWindow window(parser.value(device));

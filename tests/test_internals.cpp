@@ -13,6 +13,9 @@
 #include "train/internals.h"
 #include "train/training_session.h"
 
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <algorithm>
@@ -294,6 +297,38 @@ class TestInternals : public QObject {
     const auto random = run("");
     for (const auto& layer : random) QCOMPARE(layer.distinct, layer.units);
     QCOMPARE(random[0].twinned, 0u);
+  }
+
+  // train --internals FILE: the rows of every probe step; a folder that does not exist is refused
+  // in one line before training.
+  void cliWritesInternals() {
+    QTemporaryDir dir;
+    const QString net = dir.filePath("bn.net"), csv = dir.filePath("internals.csv");
+    QFile file(net);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(kBatchNormNet);
+    file.close();
+    QProcess cli;
+    cli.setProcessChannelMode(QProcess::MergedChannels);
+    cli.start(GRADLAB_CLI, {"train", net, "--dataset", "blobs", "--steps", "20", "--batch", "25", "--probe-every", "10",
+                            "--optimizer", "adam", "--internals", csv, "--quiet"});
+    QVERIFY(cli.waitForFinished(120000));
+    QVERIFY2(cli.exitCode() == 0, cli.readAll().constData());
+    QFile rows(csv);
+    QVERIFY(rows.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(rows.readAll());
+    QVERIFY(text.startsWith("step,quantity,of,value\n"));
+    for (const char* row :
+         {"10,rms step,h.weight,", "20,rms sqrt_exp_avg_sq,logits.bias,", "20,batch mean,bn channel 3,",
+          "20,eval-mode loss,batch,", "20,distinct units,h.weight,4\n", "10,bias correction 2,optimizer,"})
+      QVERIFY2(text.contains(row), row);
+    QVERIFY(!text.contains("\n30,"));
+
+    cli.start(GRADLAB_CLI, {"train", net, "--dataset", "blobs", "--steps", "5", "--internals",
+                            dir.filePath("missing/internals.csv"), "--quiet"});
+    QVERIFY(cli.waitForFinished(120000));
+    const QString output = QString::fromUtf8(cli.readAll()).trimmed();
+    QVERIFY2(cli.exitCode() != 0 && !output.contains('\n') && output.contains("--internals"), qPrintable(output));
   }
 };
 

@@ -126,7 +126,8 @@ persist::TrainingSettings trainingSettings(const Arguments& o) {
   s.clipValue = o.number("clip-value", 0.0, ranges::kClip);
   s.epochs = uint32_t(o.integer("epochs", 1, ranges::kEpochs));
   s.maxSteps = uint64_t(o.integer("steps", 0, ranges::kSteps));
-  if (o.has("probes")) s.probeInterval = uint32_t(o.integer("probe-every", 100, ranges::kProbeEvery));
+  if (o.has("probes") || o.has("internals"))
+    s.probeInterval = uint32_t(o.integer("probe-every", 100, ranges::kProbeEvery));
   if (o.has("freeze"))
     s.frozenLayers = optionText("--freeze", [&] { return train::parseLayerList(o.text("freeze"), ""); });
   if (o.has("lr-mult"))

@@ -17,6 +17,7 @@
 #include "persist/experiment_file.h"
 #include "persist/init_from.h"
 #include "resource_directory.h"
+#include "train/internals.h"
 #include "train/training_session.h"
 #include "util/checked_values.h"
 #include "util/option_ranges.h"
@@ -28,6 +29,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -105,6 +107,16 @@ std::string layerTrainingText(const train::LayerTraining& layers) {
   return text;
 }
 
+// The report's internals as step,quantity,of,value rows.
+std::string internalsCsv(const train::ProbeReport& report) {
+  std::ostringstream rows;
+  rows << std::setprecision(9);
+  if (report.internals)
+    for (const auto& row : train::internalsRows(*report.internals))
+      rows << report.step << "," << row.quantity << "," << row.of << "," << row.value << "\n";
+  return rows.str();
+}
+
 // A --save path whose folder is missing is refused before training, not after it.
 void checkSaveFolder(const std::string& path) {
   const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
@@ -117,26 +129,30 @@ void checkSaveFolder(const std::string& path) {
 int trainCommand(const std::vector<std::string>& args) {
   std::vector<std::string> rest = args;
   const std::string networkPath = takeLeadingFile(rest);
-  Arguments o("train",
-              withSharedTrainingOptions(
-                  {{"dataset", "NAME", kDatasetHelp},
-                   {"batch", "N", "mini-batch size (default 64)"},
-                   {"epochs", "N", "passes over the training data (default 1)"},
-                   {"steps", "N", "train this many steps instead of whole epochs"},
-                   {"freeze", "LAYERS", "keep these layers' parameters fixed (c1,c3); gradients flow through"},
-                   {"lr-mult", "LAYER=M,...", "train these layers at M times the learning rate (f5=0.1)"},
-                   {"init-from", "FILE.gradlab", "start the layers whose names and shapes match from its weights"},
-                   {"metrics", "FILE.csv", "write step,epoch,split,loss,accuracy rows"},
-                   {"probes", "FILE.csv", "write per-layer activation/gradient statistics and parameter norms"},
-                   {"probe-every", "K", "steps between probes (default 100)"},
-                   {"sharpness-every", "K",
-                    "every K steps, the top Hessian eigenvalue of the loss on that step's batch, as column "
-                    "sharpness of --metrics (sharpness_change: the last iteration's relative change)"},
-                   {"save", "FILE.gradlab", "keep the run: network, settings, curves and trained weights"},
-                   {"quiet", "", "no progress bar"},
-                   {"help", "", "show this help"}},
-                  "metrics"),
-              rest);
+  Arguments o(
+      "train",
+      withSharedTrainingOptions(
+          {{"dataset", "NAME", kDatasetHelp},
+           {"batch", "N", "mini-batch size (default 64)"},
+           {"epochs", "N", "passes over the training data (default 1)"},
+           {"steps", "N", "train this many steps instead of whole epochs"},
+           {"freeze", "LAYERS", "keep these layers' parameters fixed (c1,c3); gradients flow through"},
+           {"lr-mult", "LAYER=M,...", "train these layers at M times the learning rate (f5=0.1)"},
+           {"init-from", "FILE.gradlab", "start the layers whose names and shapes match from its weights"},
+           {"metrics", "FILE.csv", "write step,epoch,split,loss,accuracy rows"},
+           {"probes", "FILE.csv", "write per-layer activation/gradient statistics and parameter norms"},
+           {"probe-every", "K", "steps between probes (default 100)"},
+           {"internals", "FILE.csv",
+            "at each probe: step,quantity,of,value rows of the optimizer's state, BatchNorm's batch and running "
+            "statistics, the batch's train/eval-mode loss and the distinct units per layer"},
+           {"sharpness-every", "K",
+            "every K steps, the top Hessian eigenvalue of the loss on that step's batch, as column "
+            "sharpness of --metrics (sharpness_change: the last iteration's relative change)"},
+           {"save", "FILE.gradlab", "keep the run: network, settings, curves and trained weights"},
+           {"quiet", "", "no progress bar"},
+           {"help", "", "show this help"}},
+          "metrics"),
+      rest);
   if (o.has("help")) {
     std::cout
         << "usage: gradlab-cli train NETWORK.net --dataset NAME [options]\n\n"
@@ -174,7 +190,7 @@ int trainCommand(const std::vector<std::string>& args) {
 
   const uint64_t total = setup.maxSteps ? setup.maxSteps : setup.epochs * session.stepsPerEpoch();
   stopOnSignals();
-  std::optional<LineFile> metrics, probes;
+  std::optional<LineFile> metrics, probes, internals;
   if (o.has("metrics")) {
     metrics.emplace(o.text("metrics"), "--metrics");
     metrics->append(sharpnessEvery ? "step,epoch,split,loss,accuracy,sharpness,sharpness_change\n"
@@ -185,6 +201,10 @@ int trainCommand(const std::vector<std::string>& args) {
     std::ostringstream header;
     writeProbeHeader(header);
     probes->append(header.str());
+  }
+  if (o.has("internals")) {
+    internals.emplace(o.text("internals"), "--internals");
+    internals->append("step,quantity,of,value\n");
   }
   const bool tty = isatty(STDERR_FILENO) && !o.has("quiet");
   std::string optimizerText = "SGD";
@@ -225,12 +245,15 @@ int trainCommand(const std::vector<std::string>& args) {
     const uint64_t toEpochEnd = session.stepsPerEpoch() - session.step() % session.stepsPerEpoch();
     uint32_t chunk = uint32_t(std::min<uint64_t>({total - session.step(), toEpochEnd, 50}));
     std::vector<train::StepRecord> records;
-    if (probes && (session.step() + 1) % probeEvery == 0) {  // this step is probed
+    if ((probes || internals) && (session.step() + 1) % probeEvery == 0) {  // this step is probed
+      const train::ProbeReport report = session.probeStep(&records);
       std::ostringstream rows;
-      writeProbeRows(rows, session.probeStep(&records));
-      probes->append(rows.str());
+      writeProbeRows(rows, report);
+      if (probes) probes->append(rows.str());
+      if (internals) internals->append(internalsCsv(report));
     } else {
-      if (probes) chunk = uint32_t(std::min<uint64_t>(chunk, probeEvery - 1 - session.step() % probeEvery));
+      if (probes || internals)
+        chunk = uint32_t(std::min<uint64_t>(chunk, probeEvery - 1 - session.step() % probeEvery));
       if (sharpnessEvery) chunk = uint32_t(std::min<uint64_t>(chunk, sharpnessEvery - session.step() % sharpnessEvery));
       records = session.train(chunk);
     }

@@ -94,6 +94,14 @@ DistinctUnits countDistinctUnits(const std::string& parameter, const std::vector
                                  const std::vector<float>& bias, uint32_t units, double tolerance = 1e-6);
 std::vector<DistinctUnits> countDistinctUnits(const nn::Network& network);
 
+// A report as rows of (quantity, what it is of, value), for CSV files: "rms exp_avg" of "h.weight",
+// "batch mean" of "bn channel 0", "train-mode loss" of "batch", "distinct units" of "h.weight".
+struct InternalsRow {
+  std::string quantity, of;
+  double value = 0;
+};
+std::vector<InternalsRow> internalsRows(const InternalsReport& report);
+
 // Everything above for a session's network and optimizer after its `step`-th step.
 InternalsReport measureInternals(nn::Network& network, const optim::Optimizer& optimizer, uint64_t step);
 

@@ -133,6 +133,37 @@ std::vector<DistinctUnits> countDistinctUnits(const nn::Network& network) {
   return out;
 }
 
+std::vector<InternalsRow> internalsRows(const InternalsReport& r) {
+  std::vector<InternalsRow> rows;
+  for (const auto& t : r.optimizer.tensors)
+    for (const auto& s : t.states)
+      rows.push_back({"rms " + s.name, t.parameter, s.stats.count ? s.norm / std::sqrt(double(s.stats.count)) : 0.0});
+  if (r.optimizer.biasCorrection1) {
+    rows.push_back({"bias correction 1", "optimizer", *r.optimizer.biasCorrection1});
+    rows.push_back({"bias correction 2", "optimizer", *r.optimizer.biasCorrection2});
+  }
+  if (r.optimizer.rectification) rows.push_back({"rectification", "optimizer", *r.optimizer.rectification});
+  for (const auto& bn : r.batchNorms)
+    for (size_t c = 0; c < bn.batchMean.size(); ++c) {
+      const std::string of = bn.node + " channel " + std::to_string(c);
+      rows.push_back({"batch mean", of, bn.batchMean[c]});
+      rows.push_back({"running mean", of, bn.runningMean[c]});
+      rows.push_back({"batch var", of, bn.batchVar[c]});
+      rows.push_back({"running var", of, bn.runningVar[c]});
+    }
+  if (const auto& gap = r.modeGap) {
+    rows.push_back({"train-mode loss", "batch", gap->trainLoss});
+    rows.push_back({"eval-mode loss", "batch", gap->evalLoss});
+    rows.push_back({"train-mode accuracy", "batch", gap->trainAccuracy});
+    rows.push_back({"eval-mode accuracy", "batch", gap->evalAccuracy});
+  }
+  for (const auto& d : r.distinctUnits) {
+    rows.push_back({"distinct units", d.parameter, double(d.distinct)});
+    rows.push_back({"units", d.parameter, double(d.units)});
+  }
+  return rows;
+}
+
 InternalsReport measureInternals(nn::Network& network, const optim::Optimizer& optimizer, uint64_t step) {
   InternalsReport report;
   std::vector<UpdatedTensor> tensors;

@@ -382,39 +382,16 @@ QStringList InternalsView::chartTexts() const {
 
 QString InternalsView::readout() const { return readout_->text(); }
 
-// Long form: one row per run, step, quantity and what it is of.
+// Long form: one row per run, step, quantity and what it is of (train::internalsRows).
 QString InternalsView::csv() const {
   CsvTable table({"run", "step", "quantity", "of", "value"});
   for (const RunStyle& run : shownRuns(styles_)) {
     std::vector<uint64_t> steps;
     const auto history = shown(run.member, &steps);
-    for (size_t i = 0; i < history.size(); ++i) {
-      const auto add = [&](const QString& quantity, const QString& of, double value) {
-        table.row({run.label, QString::number(steps[i]), quantity, of, CsvTable::number(value)});
-      };
-      const auto& r = *history[i];
-      for (const auto& t : r.optimizer.tensors)
-        for (const auto& s : t.states)
-          add("rms " + QString::fromStdString(s.name), QString::fromStdString(t.parameter), rms(s));
-      for (const auto& bn : r.batchNorms)
-        for (size_t c = 0; c < bn.batchMean.size(); ++c) {
-          const QString of = QString::fromStdString(bn.node) + " channel " + QString::number(c);
-          add("batch mean", of, bn.batchMean[c]);
-          add("running mean", of, bn.runningMean[c]);
-          add("batch var", of, bn.batchVar[c]);
-          add("running var", of, bn.runningVar[c]);
-        }
-      if (r.modeGap) {
-        add("train-mode loss", "batch", r.modeGap->trainLoss);
-        add("eval-mode loss", "batch", r.modeGap->evalLoss);
-        add("train-mode accuracy", "batch", r.modeGap->trainAccuracy);
-        add("eval-mode accuracy", "batch", r.modeGap->evalAccuracy);
-      }
-      for (const auto& d : r.distinctUnits) {
-        add("distinct units", QString::fromStdString(d.parameter), d.distinct);
-        add("units", QString::fromStdString(d.parameter), d.units);
-      }
-    }
+    for (size_t i = 0; i < history.size(); ++i)
+      for (const auto& row : train::internalsRows(*history[i]))
+        table.row({run.label, QString::number(steps[i]), QString::fromStdString(row.quantity),
+                   QString::fromStdString(row.of), CsvTable::number(row.value)});
   }
   return table.text();
 }

@@ -57,6 +57,24 @@ class TestCli : public QObject {
     QVERIFY2(r.out.contains("<- selected"), qPrintable(r.out));
     QVERIFY(r.out.contains("subgroup"));
     QVERIFY(r.out.contains("storage binding"));
+    // Compute units, reported by the driver or estimated and saying so (lavapipe: its threads).
+    QVERIFY2(QRegularExpression(R"(compute +[1-9]\d* units \((from VK_|estimate: ))").match(r.out).hasMatch(),
+             qPrintable(r.out));
+  }
+
+  // Profiling mode: after training, each layer's forward and backward pass with its time.
+  void trainProfilePrintsEachPass() {
+    const QString net = QString(GRADLAB_NETWORKS) + "/toy_mlp_2d.net";
+    const Result r = run({"train", net, "--dataset", "moons", "--steps", "3", "--quiet", "--profile"});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains("profile of one step"), qPrintable(r.out));
+    for (const char* pass : {"forward h1", "forward h2", "forward logits", "backward h2", "backward h1"}) {
+      const auto match =
+          QRegularExpression("^  " + QString(pass) + R"( +([0-9.]+) ms$)", QRegularExpression::MultilineOption)
+              .match(r.out);
+      QVERIFY2(match.hasMatch(), qPrintable(QString(pass) + " missing in:\n" + r.out));
+      QVERIFY(match.captured(1).toDouble() < 1000);
+    }
   }
 
   void unknownDeviceNamesTheDevices() {

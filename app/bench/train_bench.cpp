@@ -5,8 +5,7 @@
 #include "cli/arguments.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
-#include "optim/optimizer.h"
-#include "train/control_kernels.h"
+#include "train/step_profile.h"
 #include "train/training_session.h"
 
 #include <algorithm>
@@ -92,59 +91,22 @@ double peerStepMs(PythonPeer* peer, uint32_t steps) {
   }
 }
 
-// Profiling mode: milliseconds per layer of the forward and backward passes (an activation done
-// inside the layer next to it shows as "(in NAME)"; Linear layers take their SGD step in their
-// backward pass, as the step builder records a training step), then of the not-finite check of the
-// gradients where the layers did not do it, and the SGD update of the rest (timestamps after each,
-// the fastest of 10 runs each), printed under the step time; the rest of the step (batch assembly,
-// loss metrics, the dependencies between them) is what the step takes beyond their sum. Each pass
-// runs alone between its timestamps (gpu::Recording::timestamp), so the profiled step is slower
-// than the real one where passes overlap.
+// Profiling mode (train/step_profile.h): the time of each pass, printed under the step time; the
+// rest of the step (batch assembly, loss metrics, the dependencies between them) is what the step
+// takes beyond their sum.
 void printProfile(nn::Network& net, double stepMs) {
-  const gpu::DeviceInfo& device = net.context().device();
-  if (device.timestampPeriodNs <= 0) {
-    std::printf("    profile: %s has no timestamps on its compute queue, so no per-pass times\n", device.name.c_str());
+  const train::StepProfile profile = train::profileStep(net);
+  if (!profile.unavailable.empty()) {
+    std::printf("    profile: %s\n", profile.unavailable.c_str());
     return;
   }
-  gpu::Recording rec(net.context(), 256);
-  net.setProfiling(true);
-  rec.timestamp("start");
-  // Control block with the not-finite flag clear and a learning rate of 0: the update runs in full
-  // and leaves the weights as they are. As in a training step, the layers check the gradients they
-  // write where they can, and a pass checks them all otherwise.
-  gpu::Buffer control(net.context(), train::kControlBlockBytes);
-  const train::ControlBlock clear = train::ControlBlock::clearAt(0.0f);
-  control.upload(&clear, sizeof clear);
-  train::recordForward(rec, net, true);
-  optim::Sgd sgd(0);
-  train::StepBuilder step(net, sgd, train::planStepFusion(true, false, &sgd), control);
-  step.recordBackward(rec);
-  net.setProfiling(false);
-  if (step.needsCheck()) {
-    step.recordCheck(rec);
-    rec.timestamp("not-finite check");
-  }
-  step.recordUpdate(rec);
-  rec.timestamp(step.parametersUpdatedInBackward() > 0 ? "SGD update (other layers)" : "SGD update");
-  std::vector<double> best;
-  std::vector<std::string> labels;
-  for (int run = 0; run < 10; ++run) {
-    net.context().run(rec);
-    const auto t = rec.timings();
-    best.resize(t.size(), 1e30);
-    labels.resize(t.size());
-    for (size_t i = 1; i < t.size(); ++i) {
-      best[i] = std::min(best[i], t[i].milliseconds - t[i - 1].milliseconds);
-      labels[i] = t[i].label;
-    }
-  }
   double sum = 0;
-  for (size_t i = 1; i < best.size(); ++i) {
-    std::printf("    %-30s %8.3f ms\n", labels[i].c_str(), best[i]);
-    sum += best[i];
+  for (const train::PassTime& pass : profile.passes) {
+    std::printf("    %-30s %8.3f ms\n", pass.label.c_str(), pass.milliseconds);
+    sum += pass.milliseconds;
   }
   std::printf("    %-30s %8.3f ms (%u dispatches timed above)\n", "rest of the step", std::max(stepMs - sum, 0.0),
-              rec.dispatchCount());
+              profile.dispatches);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include "persist/init_from.h"
 #include "resource_directory.h"
 #include "train/internals.h"
+#include "train/step_profile.h"
 #include "train/training_session.h"
 #include "util/checked_values.h"
 #include "util/option_ranges.h"
@@ -124,6 +125,18 @@ void checkSaveFolder(const std::string& path) {
     throw UsageError("--save: the folder " + folder.string() + " does not exist: create it or save elsewhere");
 }
 
+// --profile: each pass of a step on the last batch, the fastest of 10 (train/step_profile.h).
+void printStepProfile(nn::Network& network) {
+  const train::StepProfile profile = train::profileStep(network);
+  if (!profile.unavailable.empty()) {
+    std::printf("profile: %s\n", profile.unavailable.c_str());
+    return;
+  }
+  std::printf("profile of one step, each pass alone (fastest of 10):\n");
+  for (const train::PassTime& pass : profile.passes)
+    std::printf("  %-32s %8.3f ms\n", pass.label.c_str(), pass.milliseconds);
+}
+
 }  // namespace
 
 int trainCommand(const std::vector<std::string>& args) {
@@ -150,6 +163,7 @@ int trainCommand(const std::vector<std::string>& args) {
             "sharpness of --metrics (sharpness_change: the last iteration's relative change)"},
            {"save", "FILE.gradlab", "keep the run: network, settings, curves and trained weights"},
            {"quiet", "", "no progress bar"},
+           {"profile", "", "at the end, the milliseconds of each layer's forward and backward pass (GPU timestamps)"},
            {"help", "", "show this help"}},
           "metrics"),
       rest);
@@ -308,6 +322,7 @@ int trainCommand(const std::vector<std::string>& args) {
     std::printf("saved the run to %s\n", o.text("save").c_str());
   }
   if (stopSignal()) return reportStop("train", session.step(), total, "the CSV files end at that step");
+  if (o.has("profile")) printStepProfile(session.network());
   return 0;
 }
 

@@ -68,6 +68,18 @@ logits = Linear(a2, out_features=3)
 loss = CrossEntropyLoss(logits)
 )";
 
+// A small ReLU MLP regressing the one-hot class of 2-D points (MSE): full-batch gradient descent on
+// it sharpens progressively, to the edge of stability (tests/test_sharpness_view.cpp).
+const char* kEdgeOfStabilityNet = R"(network "ReLU MLP 2-16-16-2, MSE"
+input x: 2
+h1 = Linear(x, out_features=16, init=kaiming_normal)
+a1 = ReLU(h1)
+h2 = Linear(a1, out_features=16, init=kaiming_normal)
+a2 = ReLU(h2)
+logits = Linear(a2, out_features=2)
+loss = MSELoss(logits)
+)";
+
 // Run `label` ("B", "C") of a comparison: its colour is its place in the set (ui runColor).
 persist::RunVariant run(const std::string& label, const std::string& name, std::map<std::string, std::string> changes) {
   persist::RunVariant v;
@@ -141,6 +153,21 @@ std::vector<Demo> makeDemos() {
                     "is too small: its loss barely moves from 1.10. B (vermillion, 0.1) falls steadily. C (green, 10) "
                     "is too large: its loss jumps above where it started and stays there."),
         "loss", std::move(e));
+  }
+  {
+    // 200 moons, 160 of them for training: a batch of 160 is the whole set, one step an epoch.
+    auto e = experiment("Edge of stability: full-batch GD at two learning rates", kEdgeOfStabilityNet, "moons", "sgd",
+                        "0.1", 2000);
+    e.training.toySamples = 200;
+    e.training.batch = 160;
+    e.training.probeInterval = 20;
+    e.comparisons = {run("B", "lr 0.2", {{"lr", "0.2"}})};
+    add(QObject::tr("Edge of stability: full-batch GD at two learning rates"),
+        QObject::tr("Full-batch gradient descent on 160 points at lr 0.1 (A, blue) and lr 0.2 (B, vermillion). The "
+                    "Sharpness view plots the loss's top curvature λmax with each run's stability limit 2 / lr dashed: "
+                    "λmax climbs until it reaches 20 for A and 10 for B, then hovers there while the loss keeps "
+                    "falling (Cohen et al. 2021)."),
+        "sharpness", std::move(e));
   }
   {
     auto e = experiment("Optimizers: SGD, momentum and Adam", builtInNetwork("mlp_784_256_10"), "fashion-mnist", "sgd",

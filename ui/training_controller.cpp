@@ -1,5 +1,6 @@
 #include "training_controller.h"
 
+#include "analysis/sharpness_probe.h"
 #include "gpu/context.h"
 #include "nn/network_text.h"
 #include "optim/optimizer.h"
@@ -209,6 +210,8 @@ void TrainingController::load(const persist::Experiment& experiment) {
     followsBaseRate_ = prepared->followsBaseRate;
     memberSetups_ = prepared->setups;
     emit datasetLoaded(prepared->members[0].train);
+    for (train::RunConfig& member : prepared->members)
+      member.probeMeasurement = analysis::sharpnessAtProbes(sharpnessWanted_);
     run_ = std::make_unique<train::Run>(*context_, std::move(prepared->members));
     generation_ = 0;
     run_->subscribe([this](std::shared_ptr<const train::Snapshot> s) {

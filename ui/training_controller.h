@@ -12,6 +12,7 @@
 #include <QObject>
 #include <QString>
 
+#include <atomic>
 #include <memory>
 
 namespace gradlab::gpu {
@@ -35,6 +36,8 @@ class TrainingController : public QObject {
   void pause();
   void step();
   void reset();  // the run's next generation: its snapshots only, from now on
+  // Whether the runs' probes measure the sharpness (analysis/sharpness_probe.h), this run's and later ones'.
+  void setSharpnessMeasured(bool on) { sharpnessWanted_->store(on); }
   // The first run's learning rate, and that of every run that does not change it.
   void setLearningRate(double rate);
   bool loaded() const { return run_ != nullptr; }
@@ -73,6 +76,7 @@ class TrainingController : public QObject {
   std::vector<uint32_t> batches_;
   std::vector<bool> followsBaseRate_;
   std::vector<MemberSetup> memberSetups_;
+  std::shared_ptr<std::atomic<bool>> sharpnessWanted_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 // A run's state as a file keeps it, and back.

@@ -46,13 +46,24 @@ struct WeightSnapshot {
   std::vector<float> values;
 };
 
+// The top Hessian eigenvalue of the probed step's batch loss (analysis/sharpness.h), with the
+// learning rate that step ran with: gradient descent is stable while it stays below 2 / lr.
+struct SharpnessReading {
+  double lambdaMax = 0;
+  double relativeChange = 0;  // the power iteration's last relative change (its convergence)
+  double learningRate = 0;
+  uint32_t gradients = 0;  // gradient passes it took
+  double seconds = 0;      // and the time they took
+};
+
 struct InternalsReport;  // train/internals.h
 
 struct ProbeReport {
-  uint64_t step = 0;                       // steps completed when measured (the probed step is the last of them)
-  std::vector<LayerProbe> layers;          // in forward order
-  std::vector<ParameterProbe> parameters;  // in Network::parameters() order
-  std::vector<WeightSnapshot> weights;     // the tensors asked for with Probes::snapshotWeights
+  uint64_t step = 0;                          // steps completed when measured (the probed step is the last of them)
+  std::vector<LayerProbe> layers;             // in forward order
+  std::vector<ParameterProbe> parameters;     // in Network::parameters() order
+  std::vector<WeightSnapshot> weights;        // the tensors asked for with Probes::snapshotWeights
+  std::optional<SharpnessReading> sharpness;  // when the run measures it (RunConfig::probeMeasurement)
   // Optimizer state, BatchNorm statistics, train/eval gap, distinct units (training probes only).
   std::shared_ptr<const InternalsReport> internals;
 };

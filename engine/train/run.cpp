@@ -336,6 +336,7 @@ void Run::prepare() {
       auto session = std::make_unique<TrainingSession>(context_, c.graph, *c.train, c.validation.get(), c.options,
                                                        std::move(optimizers[r]));
       session->snapshotWeights(c.weightSnapshots);
+      session->setProbeMeasurement(c.probeMeasurement);
       applyInitialWeights(*session, c.initialWeights);
       if (c.resumeFrom) session->resume(*c.resumeFrom);
       if (c.boundaryEvery)

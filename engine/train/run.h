@@ -60,6 +60,7 @@ struct RunConfig {
   uint32_t boundaryEvery = 0;  // steps between decision boundaries (2-D inputs only; 0: none)
   uint32_t boundaryGrid = 64;  // cells per side of the boundary's grid
   std::function<std::unique_ptr<optim::Optimizer>()> optimizer;  // default: SGD
+  ProbeMeasurement probeMeasurement;  // more for each probe report (the sharpness); none by default
   // The member's name in messages of a set ("B"; empty: A, B, C, D by position).
   std::string label;
 };

@@ -255,6 +255,7 @@ ProbeReport TrainingSession::probeStep(std::vector<StepRecord>* stepRecords) {
   if (stepRecords) stepRecords->insert(stepRecords->end(), records.begin(), records.end());
   ProbeReport report = probes_->measure(step_, true, true);
   report.internals = std::make_shared<const InternalsReport>(measureInternals(*network_, *optimizer_, step_));
+  if (probeMeasurement_) probeMeasurement_(*this, report);
   return report;
 }
 

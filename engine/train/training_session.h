@@ -15,6 +15,7 @@
 #include "train/step_builder.h"
 #include "train/transfer.h"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,6 +75,11 @@ struct RunProgress {
   optim::OptimizerState optimizer;
 };
 
+class TrainingSession;
+// What a probe adds that train cannot measure itself (the sharpness, analysis/sharpness.h, which
+// builds on train): called with the session and its report after each probeStep.
+using ProbeMeasurement = std::function<void(TrainingSession&, ProbeReport&)>;
+
 class TrainingSession {
  public:
   TrainingSession(gpu::Context& context, const nn::Graph& graph, const data::Dataset& train,
@@ -105,6 +111,7 @@ class TrainingSession {
   // Runs one training step and measures the network's insides on it (activations, gradients,
   // parameter norms and the step's update), for the lab's plots.
   ProbeReport probeStep(std::vector<StepRecord>* records = nullptr);
+  void setProbeMeasurement(ProbeMeasurement measurement) { probeMeasurement_ = std::move(measurement); }
   // Measures the network as it is now on the batch the next step trains on, without training:
   // that step's forward and backward passes with nothing kept (parameters, running statistics, the
   // step counter and the optimizer's state stay as they were), so the run goes on bit for bit as
@@ -181,6 +188,7 @@ class TrainingSession {
   std::optional<NonFiniteReport> nonFinite_;
   std::unique_ptr<Probes> probes_;
   std::vector<std::string> weightSnapshots_;
+  ProbeMeasurement probeMeasurement_;
 };
 
 }  // namespace gradlab::train

@@ -202,6 +202,11 @@ void DepthStatsView::setReport(std::shared_ptr<const train::ProbeReport> report,
   dirty_ = true;
 }
 
+void DepthStatsView::setPrediction(std::vector<analysis::PredictedLayer> layers, uint32_t member) {
+  predictions_[member] = std::move(layers);
+  dirty_ = true;
+}
+
 void DepthStatsView::setRunStyles(const RunStyles& styles) {
   styles_ = styles;
   dirty_ = true;
@@ -219,7 +224,8 @@ void DepthStatsView::makeSeries(size_t count) {
     const RunSeries& r = series_.back();
     for (auto [chart, line] :
          {std::pair{activations_.chart, r.activationMean}, std::pair{activations_.chart, r.activationStd},
-          std::pair{gradients_.chart, r.gradientMean}, std::pair{gradients_.chart, r.gradientStd}}) {
+          std::pair{gradients_.chart, r.gradientMean}, std::pair{gradients_.chart, r.gradientStd},
+          std::pair{activations_.chart, r.predicted}}) {
       chart->removeSeries(line);
       delete line;
     }
@@ -228,8 +234,10 @@ void DepthStatsView::makeSeries(size_t count) {
     series_.pop_back();
   }
   while (series_.size() < count) {
-    RunSeries r{new QLineSeries, new QLineSeries, new QLineSeries, new QLineSeries, new QBarSet({}), new QBarSet({})};
-    for (auto [panel, line] : {std::pair{&activations_, r.activationMean}, std::pair{&activations_, r.activationStd}}) {
+    RunSeries r{new QLineSeries, new QLineSeries, new QLineSeries, new QLineSeries,
+                new QBarSet({}), new QBarSet({}), new QLineSeries};
+    for (auto [panel, line] : {std::pair{&activations_, r.activationMean}, std::pair{&activations_, r.activationStd},
+                               std::pair{&activations_, r.predicted}}) {
       panel->chart->addSeries(line);
       line->attachAxis(panel->x);
       line->attachAxis(panel->y);
@@ -256,6 +264,12 @@ void DepthStatsView::attachGradient(const RunSeries& r) {
 }
 
 void DepthStatsView::styleSeries(const RunSeries& r, const RunStyle* run) {
+  // The theory's std: dashes long and far apart, whatever the run's own line style.
+  QPen theory(run ? run->color : QColor(31, 119, 180));
+  theory.setWidthF(2.0);
+  theory.setDashPattern({2, 3});
+  r.predicted->setPen(theory);
+  r.predicted->setName(run ? run->legend() + tr(" init theory") : tr("init theory"));
   if (!run) {  // alone: blue activations, red gradients, std solid, mean dashed and paler
     setLine(r.activationMean, tr("mean"), QColor(130, 180, 225), 2.0, Qt::DashLine);
     setLine(r.activationStd, tr("std"), QColor(31, 119, 180), 2.0, Qt::SolidLine);
@@ -290,6 +304,7 @@ void DepthStatsView::setGradientLogScale(bool on) {
 
 QList<QPointF> DepthStatsView::activationStd(int run) const { return series_.at(size_t(run)).activationStd->points(); }
 QList<QPointF> DepthStatsView::gradientStd(int run) const { return series_.at(size_t(run)).gradientStd->points(); }
+QList<QPointF> DepthStatsView::predictedStd(int run) const { return series_.at(size_t(run)).predicted->points(); }
 QList<qreal> DepthStatsView::deadPercent(int run) const {
   QList<qreal> values;
   const QBarSet* dead = series_.at(size_t(run)).dead;
@@ -346,7 +361,8 @@ void DepthStatsView::draw() {
     const RunSeries& s = series_[r];
     styleSeries(s, comparing ? &runs[r] : nullptr);
     fillSeries(s, reports[r], names);
-    activationPoints << s.activationMean->points() << s.activationStd->points();
+    fillPrediction(s, runs[r].member, names);
+    activationPoints << s.activationMean->points() << s.activationStd->points() << s.predicted->points();
     gradientPoints << s.gradientMean->points() << s.gradientStd->points();
     logPoints << s.gradientStd->points();
   }
@@ -417,6 +433,17 @@ void DepthStatsView::fillSeries(const RunSeries& s, const train::ProbeReport* re
   setValues(s.saturated, saturated);
 }
 
+// The predicted std at the layers the run's report shows (none before its first report).
+void DepthStatsView::fillPrediction(const RunSeries& s, uint32_t member, const QStringList& names) const {
+  QList<QPointF> points;
+  const auto found = predictions_.find(member);
+  if (found != predictions_.end())
+    for (const analysis::PredictedLayer& l : found->second)
+      if (const qsizetype i = names.indexOf(QString::fromStdString(l.node)); i >= 0 && std::isfinite(l.output.std()))
+        points << QPointF(qreal(i), l.output.std());
+  s.predicted->replace(points);
+}
+
 // Each run's pen sample and legend in its colour, what the marks mean, and the runs' steps when
 // they differ (runs of other batch sizes): in a chart's title that would not fit at its minimum
 // width.
@@ -426,26 +453,32 @@ void DepthStatsView::showRunLegend(const RunStyles& runs, const QString& differe
     legend << QString("<span style='color:%1'><b>%2</b> %3</span>")
                   .arg(run.color.name(), penSample(run.pen), run.legend().toHtmlEscaped());
   runLegend_->setText(legend.join("&nbsp;&nbsp;&nbsp; ") +
-                      tr("<br>Lines: thick std, thin mean. Bars: solid dead, hatched saturated.") +
+                      tr("<br>Lines: thick std, thin mean, short dashes the std the init predicts. Bars: solid dead, "
+                         "hatched saturated.") +
                       (differentSteps.isEmpty() ? QString() : tr(" Probed at %1.").arg(differentSteps)));
 }
 
 QString DepthStatsView::csv() const {
   CsvTable table({"run", "step", "depth", "layer", "activation_mean", "activation_std", "gradient_mean", "gradient_std",
-                  "dead_percent", "saturated_percent"});
+                  "dead_percent", "saturated_percent", "predicted_std"});
   for (const RunStyle& run : shownRuns(styles_)) {
     const auto found = reports_.find(run.member);
     if (found == reports_.end() || !found->second) continue;
     const train::ProbeReport& report = *found->second;
+    const auto prediction = predictions_.find(run.member);
     for (int depth = 0; const auto& l : report.layers) {
       if (isLoss(l)) continue;
       const bool gradient = l.gradient.count > 0;
+      QString predicted;
+      if (prediction != predictions_.end())
+        for (const analysis::PredictedLayer& p : prediction->second)
+          if (p.node == l.node) predicted = CsvTable::number(p.output.std());
       table.row({CsvTable::text(run.legend()), QString::number(report.step), QString::number(depth++),
                  CsvTable::text(QString::fromStdString(l.node)), CsvTable::number(l.activation.mean),
                  CsvTable::number(l.activation.std), gradient ? CsvTable::number(l.gradient.mean) : QString(),
                  gradient ? CsvTable::number(l.gradient.std) : QString(),
                  CsvTable::number(100 * l.activation.deadFraction.value_or(0)),
-                 CsvTable::number(100 * l.activation.saturatedFraction.value_or(0))});
+                 CsvTable::number(100 * l.activation.saturatedFraction.value_or(0)), predicted});
     }
   }
   return table.text();

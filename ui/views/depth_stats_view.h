@@ -6,6 +6,11 @@
 //
 // The runs of a comparison are overlaid, each in its colour and line style (thick: std, thin:
 // mean; bars solid: dead, hatched: saturated), named once in a legend under the charts.
+//
+// Over the measured activation std, dashed, the std the initialisation theory predicts for each
+// run's network (analysis/init_theory.h): where the two part at step 0, the theory's assumptions
+// fail; as training goes on, the measured line leaves the prediction.
+#include "analysis/init_theory.h"
 #include "train/probes.h"
 #include "views/run_style.h"
 
@@ -37,6 +42,8 @@ class DepthStatsView : public QWidget {
 
   // The report of run `member` of the set (Snapshot::member); null forgets it.
   void setReport(std::shared_ptr<const train::ProbeReport> report, uint32_t member = 0);
+  // The predicted activations of run `member`'s network at initialisation, by layer name.
+  void setPrediction(std::vector<analysis::PredictedLayer> layers, uint32_t member = 0);
   // The runs to overlay. Without styles, or with one, that run alone in the view's own colours.
   void setRunStyles(const RunStyles& styles);
   void clear();  // every run's report
@@ -50,6 +57,7 @@ class DepthStatsView : public QWidget {
   int runCount() const { return int(series_.size()); }
   QList<QPointF> activationStd(int run = 0) const;
   QList<QPointF> gradientStd(int run = 0) const;
+  QList<QPointF> predictedStd(int run = 0) const;
   QList<qreal> deadPercent(int run = 0) const;
   // The runs' legend under the charts (comparisons only; empty otherwise).
   QString runLegend() const;
@@ -78,6 +86,7 @@ class DepthStatsView : public QWidget {
     QLineSeries *activationMean = nullptr, *activationStd = nullptr;
     QLineSeries *gradientMean = nullptr, *gradientStd = nullptr;
     QBarSet *dead = nullptr, *saturated = nullptr;
+    QLineSeries* predicted = nullptr;  // the init theory's activation std
   };
   void makeSeries(size_t count);
   void attachGradient(const RunSeries& run);                       // to the linear or the log axis, as chosen
@@ -85,9 +94,11 @@ class DepthStatsView : public QWidget {
   void draw();
   static QStringList layerNames(const std::vector<const train::ProbeReport*>& reports);
   void fillSeries(const RunSeries& series, const train::ProbeReport* report, const QStringList& names);
+  void fillPrediction(const RunSeries& series, uint32_t member, const QStringList& names) const;
   void showRunLegend(const RunStyles& runs, const QString& differentSteps);
 
   std::map<uint32_t, std::shared_ptr<const train::ProbeReport>> reports_;  // by member
+  std::map<uint32_t, std::vector<analysis::PredictedLayer>> predictions_;  // by member
   RunStyles styles_;
   bool dirty_ = false;
   int layers_ = 0;

@@ -25,7 +25,9 @@
 #include "views/internals_view.h"
 #include "views/layer_histograms_view.h"
 #include "views/point_drawing.h"
+#include "views/sharpness_view.h"
 #include "views/surface_race_panel.h"
+#include "views/update_ratio_view.h"
 #include "window/keyboard_shortcuts.h"
 #include "window/presentation.h"
 #include "window/theme.h"
@@ -59,7 +61,8 @@ QLabel* strip(QWidget* parent, const QString& style) {
 
 // The docks that hold views of the run, in their tab order.
 constexpr const char* kViewKeys[] = {
-    "loss", "histograms", "depth", "internals", "filters", "boundary", "surface", "landscape", "receptive",
+    "loss",    "histograms", "depth",     "internals", "filters", "boundary",
+    "surface", "landscape",  "receptive", "sharpness", "updates",
 };
 
 // A view in a scroll area: the tallest view's minimum height would otherwise be the whole tab
@@ -297,7 +300,9 @@ void MainWindow::createDocks() {
         {"boundary", tr("Decision boundary"), views_->boundary()},
         {"surface", tr("Optimizer race"), racePanel_},
         {"landscape", tr("Loss landscape"), views_->landscape()},
-        {"receptive", tr("Receptive field"), views_->receptive()}})
+        {"receptive", tr("Receptive field"), views_->receptive()},
+        {"sharpness", tr("Sharpness"), views_->sharpness()},
+        {"updates", tr("Update ratios"), views_->updateRatios()}})
     tabifyDockWidget(first, addView(key, title, scrolling(view), Qt::BottomDockWidgetArea));
   first->raise();
   views_->setAnalysisDocks(docks_["landscape"], docks_["receptive"]);

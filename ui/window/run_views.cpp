@@ -2,6 +2,7 @@
 
 #include "analysis/analysis_source.h"
 #include "analysis/gradient_check_dialog.h"
+#include "analysis/init_theory.h"
 #include "analysis/landscape_view.h"
 #include "analysis/receptive_field_view.h"
 #include "editor/network_editor.h"
@@ -15,6 +16,8 @@
 #include "views/filter_grid_view.h"
 #include "views/internals_view.h"
 #include "views/layer_histograms_view.h"
+#include "views/sharpness_view.h"
+#include "views/update_ratio_view.h"
 
 #include <QDockWidget>
 #include <QFutureWatcher>
@@ -37,6 +40,9 @@ RunViews::RunViews(QWidget* window, TrainingController* controller, NetworkEdito
   boundary_ = new DecisionBoundaryView(window);
   landscape_ = new LandscapeView(window);
   receptive_ = new ReceptiveFieldView(window);
+  sharpness_ = new SharpnessView(window);
+  connect(sharpness_, &SharpnessView::measuringWanted, controller_, &TrainingController::setSharpnessMeasured);
+  updateRatios_ = new UpdateRatioView(window);
   timeline_ = new TimelineBar(window);
   connect(timeline_, &TimelineBar::momentChosen, this, &RunViews::showMoment);
   connect(timeline_, &TimelineBar::liveChosen, this, &RunViews::showLive);
@@ -94,6 +100,12 @@ void RunViews::openViewDevice() {
 void RunViews::setDataset(std::shared_ptr<const data::Dataset> train) {
   boundary_->setData(train);
   trainData_ = train;
+  const auto& setups = controller_->memberSetups();
+  for (uint32_t member = 0; member < setups.size(); ++member) {
+    const auto normalization = data::parseNormalization(setups[member].training.normalization);
+    depth_->setPrediction(
+        analysis::predictActivations(setups[member].graph, analysis::inputMoments(*train, normalization)), member);
+  }
   runWeights_.clear();
   forgetParameters(false);
   if (train->sampleShape.isImage()) filters_->setImageShape(train->sampleShape);
@@ -107,6 +119,8 @@ void RunViews::setRunStyles(const RunStyles& styles) {
   internals_->setRunStyles(styles);
   filters_->setRunStyles(styles);
   boundary_->setRunStyles(styles);
+  sharpness_->setRunStyles(styles);
+  updateRatios_->setRunStyles(styles);
 }
 
 void RunViews::show(const train::Snapshot& s) {
@@ -115,7 +129,11 @@ void RunViews::show(const train::Snapshot& s) {
     showingSavedCurves_ = false;
   }
   charts_->add(s);
-  if (s.probes) rememberParameters(s.probes, s.member);
+  if (s.probes) {
+    rememberParameters(s.probes, s.member);
+    sharpness_->addReport(*s.probes, s.member);  // curves over the steps: a moment shows them up to its step
+    updateRatios_->addReport(*s.probes, s.member);
+  }
   // While the timeline shows a moment, it stays on screen.
   if (replaying()) return;
   if (s.probes) {  // the views keep the report and redraw from their own timers or workers
@@ -229,6 +247,8 @@ void RunViews::clearProbeViews() {
   internals_->clear();
   filters_->clear();
   boundary_->clear();
+  sharpness_->clear();
+  updateRatios_->clear();
 }
 
 // Keeps the first (initial weights), the latest, and a trajectory thinned to at most 64 snapshots
@@ -389,6 +409,8 @@ void RunViews::showMoment(size_t index) {
     }
   }
   charts_->showMoment(steps);
+  sharpness_->showMoment(steps);
+  updateRatios_->showMoment(steps);
   showProbeViews(moment);
   timeline_->showReplay(index, moment.step());
   updateAnalysisSource();
@@ -406,6 +428,8 @@ void RunViews::showLive() {
   replayPosition_.reset();
   replayParameters_.clear();
   charts_->showLive();
+  sharpness_->showLive();
+  updateRatios_->showLive();
   if (store_.size()) showProbeViews(store_.moment(store_.size() - 1));  // the run's latest moment is now
   updateTimeline();
   updateAnalysisSource();

@@ -37,10 +37,12 @@ class LandscapeView;
 class LayerHistogramsView;
 class NetworkEditor;
 class ReceptiveFieldView;
+class SharpnessView;
 class TrainingCharts;
 class TrainingController;
 class TimelineBar;
 class TrainingPanel;
+class UpdateRatioView;
 
 class RunViews : public QObject {
   Q_OBJECT
@@ -59,6 +61,8 @@ class RunViews : public QObject {
   DecisionBoundaryView* boundary() const { return boundary_; }
   LandscapeView* landscape() const { return landscape_; }
   ReceptiveFieldView* receptive() const { return receptive_; }
+  SharpnessView* sharpness() const { return sharpness_; }
+  UpdateRatioView* updateRatios() const { return updateRatios_; }
   // The docks of the landscape and receptive field views: analysed only while shown.
   void setAnalysisDocks(QDockWidget* landscape, QDockWidget* receptive);
   void openViewDevice();  // the views' own device (filter spectra), opened off the UI thread
@@ -141,6 +145,8 @@ class RunViews : public QObject {
   DecisionBoundaryView* boundary_ = nullptr;
   LandscapeView* landscape_ = nullptr;
   ReceptiveFieldView* receptive_ = nullptr;
+  SharpnessView* sharpness_ = nullptr;
+  UpdateRatioView* updateRatios_ = nullptr;
   GradientCheckDialog* gradientCheck_ = nullptr;
   QDockWidget *landscapeDock_ = nullptr, *receptiveDock_ = nullptr;
   bool showingSavedCurves_ = false;  // the curves of an opened file, until training starts again

@@ -1,0 +1,83 @@
+#pragma once
+// Sharpness over the steps: the top Hessian eigenvalue lambda_max of each run's training loss, as
+// its probes measure it (analysis/sharpness_probe.h), with each run's stability limit 2 / lr dashed
+// in the same colour. Gradient descent on a quadratic diverges along any direction whose curvature
+// exceeds 2 / lr; with full-batch GD the sharpness of a network rises until it reaches that line
+// and then hovers there (Cohen et al. 2021, "the edge of stability").
+//
+// Measuring costs 40 gradient passes per probe, so the view asks for it only while shown
+// (measuringWanted) and says what each measurement costs.
+#include "train/probes.h"
+#include "views/run_style.h"
+
+#include <QWidget>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+class QChart;
+class QChartView;
+class QLabel;
+class QLineSeries;
+class QValueAxis;
+
+namespace gradlab::ui {
+
+class SharpnessView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit SharpnessView(QWidget* parent = nullptr);
+
+  // A probe report of run `member`; one without a sharpness reading changes nothing. A report at
+  // or before a step already shown starts that run's curve again (a reset run).
+  void addReport(const train::ProbeReport& report, uint32_t member = 0);
+  void setRunStyles(const RunStyles& styles);
+  void clear();
+  // The timeline: each run's readings up to its step at that moment, then all of them again.
+  void showMoment(const std::map<uint32_t, uint64_t>& steps);
+  void showLive();
+  // What the chart draws, one row per reading and run.
+  QString csv() const;
+
+  // For tests: the chart's series of the `run`-th run drawn, its axes, its texts and its view.
+  QList<QPointF> sharpnessPoints(int run = 0) const;
+  QList<QPointF> limitPoints(int run = 0) const;
+  std::pair<double, double> xRange() const;
+  std::pair<double, double> yRange() const;
+  QStringList chartTexts() const;
+  QString costText() const;
+  const QChartView* chartView() const { return view_; }
+
+ signals:
+  // True while the view is shown: the run should measure the sharpness at its probes.
+  void measuringWanted(bool on);
+
+ protected:
+  void showEvent(QShowEvent* event) override;
+  void hideEvent(QHideEvent* event) override;
+
+ private:
+  struct Reading {
+    uint64_t step = 0;
+    train::SharpnessReading value;
+  };
+  struct RunSeries {
+    QLineSeries *sharpness = nullptr, *limit = nullptr;
+  };
+  void draw();
+  void makeSeries(size_t count);
+  std::vector<Reading> shownReadings(uint32_t member) const;
+
+  std::map<uint32_t, std::vector<Reading>> readings_;   // by member, in step order
+  std::optional<std::map<uint32_t, uint64_t>> moment_;  // the timeline's steps; unset: live
+  RunStyles styles_;
+  QChart* chart_ = nullptr;
+  QChartView* view_ = nullptr;
+  QValueAxis *x_ = nullptr, *y_ = nullptr;
+  std::vector<RunSeries> series_;  // per run drawn
+  QLabel* cost_ = nullptr;
+};
+
+}  // namespace gradlab::ui

@@ -328,12 +328,12 @@ class TestProjectorLayout : public QObject {
   // has a white theme of its own); System gives the desktop's palette back.
   void themeSetsTheColours() {
     QSettings().remove("view/theme");  // the desktop's palette to start from
+    const QPalette system = QApplication::palette();
     QTemporaryDir autosave;
     MainWindow window({}, autosave.path());
     window.resize(1280, 720);
     window.show();
     window.openExperiment(toyExperiment());
-    const QPalette system = QApplication::palette();
     auto choose = [&](const char* name) {
       QAction* a = window.findChild<QAction*>(name);
       QVERIFY(a);

@@ -177,7 +177,7 @@ class TestInternals : public QObject {
       std::vector<double> change(n);
       for (uint32_t i = 0; i < n; ++i) change[i] = before[i] - param[i];
 
-      const auto got = train::readOptimizerInternals(*opt, {{"w", n}}, t);
+      const auto got = train::readOptimizerInternals(*opt, {{"w", n, 0, 0, n}}, t);
       const std::string where = name + " step " + std::to_string(t);
       QCOMPARE(got.tensors.size(), size_t(1));
       const auto& tensor = got.tensors[0];
@@ -297,6 +297,32 @@ class TestInternals : public QObject {
     const auto random = run("");
     for (const auto& layer : random) QCOMPARE(layer.distinct, layer.units);
     QCOMPARE(random[0].twinned, 0u);
+  }
+
+  // The optimizer never sees a frozen layer's tensors (the step hands it the rest as one run): the
+  // state is named after the others, each its part of the run.
+  void frozenLayersAreLeftOut() {
+    const auto data = data::makeToyDataset("blobs", {200, 0.5, 3, 2});
+    train::TrainingOptions options;
+    options.batch = 25;
+    options.layers.frozen = {"h"};
+    train::TrainingSession session(*context_, test::graphOf(kBatchNormNet), data, nullptr, options,
+                                   optim::createOptimizer(*context_, "adam"));
+    const auto report = session.probeStep();
+    std::vector<std::string> names;
+    for (const auto& t : report.internals->optimizer.tensors) names.push_back(t.parameter);
+    QCOMPARE(names, (std::vector<std::string>{"bn.weight", "bn.bias", "logits.weight", "logits.bias"}));
+    const train::StateSummary* m = report.internals->optimizer.tensors[2].find("exp_avg");
+    QVERIFY2(m, std::to_string(report.internals->optimizer.tensors[2].states.size()).c_str());
+    QCOMPARE(m->stats.count, uint64_t(12));
+    // After one step m = (1 - beta1) g: its slice of the shared state is logits.weight's own.
+    int checked = 0;
+    for (const auto& p : report.parameters)
+      if (p.name == "logits.weight") {
+        QVERIFY(std::abs(m->norm - 0.1 * p.gradNorm) <= 1e-5 * p.gradNorm);
+        ++checked;
+      }
+    QCOMPARE(checked, 1);
   }
 
   // train --internals FILE: the rows of every probe step; a folder that does not exist is refused

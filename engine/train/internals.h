@@ -70,11 +70,18 @@ struct InternalsReport {
   std::vector<DistinctUnits> distinctUnits;    // Linear and convolution weights, forward order
 };
 
-// The tensors an optimizer updates, in its order: name and element count.
+// A parameter tensor as the optimizer's state holds it: elements [first, first + count) of the
+// optimizer's tensor `index`, which has `stateCount` elements (several parameters share one where
+// the step updates a run of them as one, around frozen layers).
 struct UpdatedTensor {
   std::string name;
   uint32_t count = 0;
+  size_t index = 0;
+  uint32_t first = 0, stateCount = 0;
 };
+// The tensors `network`'s step hands the optimizer, all but the `frozen` layers' (train/step_builder.cpp:
+// consecutive parameters around a frozen one go as one tensor).
+std::vector<UpdatedTensor> updatedTensors(const nn::Network& network, const std::vector<std::string>& frozen);
 
 // The summaries of `optimizer`'s state for `tensors` after its `step`-th update.
 OptimizerInternals readOptimizerInternals(const optim::Optimizer& optimizer, const std::vector<UpdatedTensor>& tensors,
@@ -102,7 +109,9 @@ struct InternalsRow {
 };
 std::vector<InternalsRow> internalsRows(const InternalsReport& report);
 
-// Everything above for a session's network and optimizer after its `step`-th step.
-InternalsReport measureInternals(nn::Network& network, const optim::Optimizer& optimizer, uint64_t step);
+// Everything above for a session's network and optimizer after its `step`-th step; the optimizer
+// updates the parameters of every layer but the `frozen` ones (LayerTraining::frozen).
+InternalsReport measureInternals(nn::Network& network, const optim::Optimizer& optimizer, uint64_t step,
+                                 const std::vector<std::string>& frozen = {});
 
 }  // namespace gradlab::train

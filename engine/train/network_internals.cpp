@@ -164,11 +164,41 @@ std::vector<InternalsRow> internalsRows(const InternalsReport& r) {
   return rows;
 }
 
-InternalsReport measureInternals(nn::Network& network, const optim::Optimizer& optimizer, uint64_t step) {
+std::vector<UpdatedTensor> updatedTensors(const nn::Network& network, const std::vector<std::string>& frozen) {
+  std::vector<UpdatedTensor> out;
+  const auto& params = network.parameters();
+  if (frozen.empty()) {
+    for (size_t k = 0; k < params.size(); ++k)
+      out.push_back({params[k].name, params[k].count(), k, 0, params[k].count()});
+    return out;
+  }
+  // Runs of consecutive trained parameters, each one optimizer tensor from its first one's start
+  // to its last one's end (the gaps between them included).
+  size_t index = 0, runStart = 0;
+  uint64_t runOffset = 0;
+  bool previousTrains = false;
+  const auto closeRun = [&] {
+    const UpdatedTensor& last = out.back();
+    for (size_t k = runStart; k < out.size(); ++k) out[k].stateCount = last.first + last.count;
+  };
+  for (const auto& p : params) {
+    const bool trains = std::find(frozen.begin(), frozen.end(), network.graph().nodes[p.node].name) == frozen.end();
+    if (trains && !previousTrains) {
+      if (!out.empty()) closeRun(), ++index;
+      runStart = out.size();
+      runOffset = p.value.offset;
+    }
+    if (trains) out.push_back({p.name, p.count(), index, uint32_t((p.value.offset - runOffset) / 4), 0});
+    previousTrains = trains;
+  }
+  if (!out.empty()) closeRun();
+  return out;
+}
+
+InternalsReport measureInternals(nn::Network& network, const optim::Optimizer& optimizer, uint64_t step,
+                                 const std::vector<std::string>& frozen) {
   InternalsReport report;
-  std::vector<UpdatedTensor> tensors;
-  for (const auto& p : network.parameters()) tensors.push_back({p.name, p.count()});
-  report.optimizer = readOptimizerInternals(optimizer, tensors, step);
+  report.optimizer = readOptimizerInternals(optimizer, updatedTensors(network, frozen), step);
   report.batchNorms = readBatchNormInternals(network);
   report.distinctUnits = countDistinctUnits(network);
   report.modeGap = measureModeGap(network);  // last: it overwrites the step's activations

@@ -73,21 +73,27 @@ OptimizerInternals readOptimizerInternals(const optim::Optimizer& optimizer, con
   }
   if (step == 0) return out;
   const auto names = optimizer.stateNames();
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    OptimizerTensorInternals tensor{tensors[i].name, {}};
-    for (const auto& name : names) {
-      auto values = optimizer.readState(i, name);
+  for (const UpdatedTensor& t : tensors) {
+    OptimizerTensorInternals tensor{t.name, {}};
+    // The tensor's part of a per-element state; empty for a state of another size.
+    const auto read = [&](const std::string& name) {
+      auto values = optimizer.readState(t.index, name);
       if (name == "rectification" && values.size() == 1) out.rectification = values[0];
-      if (values.size() != tensors[i].count) continue;
+      if (values.size() != t.stateCount || t.first + uint64_t(t.count) > values.size()) return std::vector<float>{};
+      return std::vector<float>(values.begin() + t.first, values.begin() + t.first + t.count);
+    };
+    for (const auto& name : names) {
+      auto values = read(name);
+      if (values.empty()) continue;
       tensor.states.push_back(summarize(name, values));
       if (!isSecondMoment(name)) continue;
       for (float& x : values) x = std::sqrt(std::max(x, 0.0f));
       tensor.states.push_back(summarize("sqrt_" + name, values));
     }
     if (stepsAlongCorrectedMean(settings.name)) {
-      auto perUnit = optimizer.readState(i, "effective_lr");
-      const auto m = optimizer.readState(i, "exp_avg");
-      if (perUnit.size() == m.size() && m.size() == tensors[i].count) {
+      auto perUnit = read("effective_lr");
+      const auto m = read("exp_avg");
+      if (!m.empty() && perUnit.size() == m.size()) {
         for (size_t k = 0; k < m.size(); ++k) perUnit[k] = float(perUnit[k] * (m[k] / correction1));
         tensor.states.push_back(summarize("step", perUnit));
       }

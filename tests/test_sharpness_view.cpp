@@ -5,6 +5,7 @@
 // predicts, dashed, over the measured one. The edge-of-stability demo, trained as the lab trains it (the
 // controller, its run and the sharpness its probes measure), ends with its sharpness at 2 / lr.
 #include "analysis/init_theory.h"
+#include "analysis/quadratic_contraction.h"
 #include "demos.h"
 #include "export/view_export.h"
 #include "support/gpu_test.h"
@@ -12,6 +13,7 @@
 #include "training_controller.h"
 #include "views/depth_stats_view.h"
 #include "views/sharpness_view.h"
+#include "views/surface_race_panel.h"
 #include "views/update_ratio_view.h"
 
 #include <QSignalSpy>
@@ -205,6 +207,27 @@ class TestSharpnessView : public QObject {
     const QStringList rows = view.csv().trimmed().split('\n');
     QVERIFY(rows[0].endsWith(",predicted_std"));
     QVERIFY2(rows[1].endsWith("," + CsvTable::number(predicted[0].output.std())), qPrintable(rows[1]));
+  }
+
+  // The optimizer race on the quadratic says what theory predicts per step for each optimizer, as
+  // analysis/quadratic_contraction computes it; on another surface, nothing.
+  void raceShowsTheQuadraticsContraction() {
+    SurfaceRacePanel panel("");
+    panel.resize(1000, 560);
+    panel.setSurface("quadratic");
+    panel.setOptimizers("sgd:lr=0.1\nsgd:lr=0.05,momentum=0.5\nadam:lr=0.1\nsgd:lr=0.3");
+    const QString text = panel.theoryText();
+    const surface::FunctionParams params;
+    const auto momentum = analysis::quadraticContraction(params, 0.05, 0.5);
+    QVERIFY2(text.contains("sgd: × 0.9000 (|1 − lr·λ| 0.900 and 0.000)"), qPrintable(text));
+    QVERIFY2(text.contains(QString("sgd momentum 0.5: × %1").arg(momentum.rate, 0, 'f', 4)), qPrintable(text));
+    QVERIFY2(text.contains("adam: no closed form"), qPrintable(text));
+    QVERIFY2(text.contains("sgd: × 2.0000 (|1 − lr·λ| 0.700 and 2.000): diverges"), qPrintable(text));
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    test::screenshot(panel, "race_quadratic_theory", 100);
+    panel.setSurface("rosenbrock");
+    QVERIFY(panel.theoryText().isEmpty());
   }
 
   // The demo as the lab runs it: the controller builds its two runs, the Sharpness view being shown

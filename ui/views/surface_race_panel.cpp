@@ -1,5 +1,6 @@
 #include "views/surface_race_panel.h"
 
+#include "analysis/quadratic_contraction.h"
 #include "optim/optimizer_spec.h"
 #include "surface/test_function.h"
 #include "surface_race_runner.h"
@@ -57,6 +58,13 @@ SurfaceRacePanel::SurfaceRacePanel(const QString& device, QWidget* parent) : QWi
   status_ = new QLabel(tr("Press Play, or click the surface to start there."));
   status_->setWordWrap(true);
   status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  theory_ = new QLabel;
+  theory_->setWordWrap(true);
+  theory_->setTextFormat(Qt::RichText);
+  theory_->setToolTip(
+      tr("Along each eigen-direction of the quadratic (curvature λ), plain SGD multiplies the distance to the minimum "
+         "by |1 − lr·λ| a step; with heavy-ball momentum β by the larger root of z² − (1 + β − lr·λ) z + β, which is "
+         "√β at the best learning rate. The slower direction sets the pace."));
   view_ = new SurfaceView;
   runner_ = new SurfaceRaceRunner(view_, this);
 
@@ -68,7 +76,8 @@ SurfaceRacePanel::SurfaceRacePanel(const QString& device, QWidget* parent) : QWi
   auto* controls = new QVBoxLayout;
   controls->addLayout(form);
   controls->addWidget(play_);
-  controls->addWidget(status_, 1, Qt::AlignTop);
+  controls->addWidget(status_);
+  controls->addWidget(theory_, 1, Qt::AlignTop);
   auto* side = new QWidget;
   side->setLayout(controls);
   side->setFixedWidth(fontMetrics().horizontalAdvance(QString(34, 'm')));
@@ -79,6 +88,7 @@ SurfaceRacePanel::SurfaceRacePanel(const QString& device, QWidget* parent) : QWi
   connect(surface_, &QComboBox::currentIndexChanged, this, &SurfaceRacePanel::surfaceChosen);
   connect(play_, &QPushButton::clicked, this, &SurfaceRacePanel::play);
   connect(start_, &QLineEdit::returnPressed, this, &SurfaceRacePanel::play);
+  connect(optimizers_, &QPlainTextEdit::textChanged, this, &SurfaceRacePanel::showTheory);
   connect(view_, &SurfaceView::startPointChosen, this, &SurfaceRacePanel::startChosen);
   connect(runner_, &SurfaceRaceRunner::started, this, &SurfaceRacePanel::showRace);
   connect(runner_, &SurfaceRaceRunner::finished, this, [this](const QString& summary) { status_->setText(summary); });
@@ -96,6 +106,39 @@ void SurfaceRacePanel::setOptimizers(const QString& specs) { optimizers_->setPla
 void SurfaceRacePanel::setSteps(int steps) { steps_->setValue(steps); }
 void SurfaceRacePanel::setStart(double x, double y) { start_->setText(point(x, y)); }
 QString SurfaceRacePanel::statusText() const { return status_->text(); }
+QString SurfaceRacePanel::theoryText() const { return theory_->isHidden() ? QString() : theory_->text(); }
+
+// The race's quadratic is surface::FunctionParams' (curvatures 1 and kappa).
+void SurfaceRacePanel::showTheory() {
+  const surface::TestFunction* f = surface::findTestFunction(surface_->currentData().toString().toStdString());
+  std::vector<optim::OptimizerSpec> specs;
+  try {
+    specs = optim::parseOptimizerSpecs(optimizers_->toPlainText().toStdString());
+  } catch (const std::invalid_argument&) {
+  }
+  if (!f || f->id != surface::FunctionId::Quadratic || specs.empty()) return theory_->hide();
+  const surface::FunctionParams params;
+  QStringList lines{
+      tr("<b>Theory</b> (curvatures λ = 1 and %1): the distance to the minimum, per step:").arg(params.kappa)};
+  for (const optim::OptimizerSpec& spec : specs) {
+    const QString name = QString::fromStdString(spec.name).toHtmlEscaped();
+    const auto c = analysis::quadraticContraction(params, spec.name, spec.values);
+    if (!c) {
+      lines << tr("%1: no closed form (its steps adapt to the gradients)").arg(name);
+      continue;
+    }
+    const bool momentum = spec.values.count("momentum") && spec.values.at("momentum") != "0";
+    lines << tr("%1: × %2 (%3 %4 and %5)%6")
+                 .arg(name + (momentum ? tr(" momentum ") + QString::fromStdString(spec.values.at("momentum")) : ""))
+                 .arg(c->rate, 0, 'f', 4)
+                 .arg(momentum ? tr("root moduli") : tr("|1 − lr·λ|"))
+                 .arg(c->factors[0], 0, 'f', 3)
+                 .arg(c->factors[1], 0, 'f', 3)
+                 .arg(c->rate > 1 ? tr(": diverges") : QString());
+  }
+  theory_->setText(lines.join("<br>"));
+  theory_->show();
+}
 
 // Another surface: its own window and default start; the old paths belong to the old surface.
 void SurfaceRacePanel::surfaceChosen() {
@@ -104,6 +147,7 @@ void SurfaceRacePanel::surfaceChosen() {
   view_->clearTrajectories();
   view_->setFunction(f->id);
   setStart(f->start[0], f->start[1]);
+  showTheory();
 }
 
 std::optional<SurfaceRace> SurfaceRacePanel::raceFromControls(QString* problem) const {

@@ -36,6 +36,9 @@ class SurfaceRacePanel : public QWidget {
   void setSteps(int steps);
   void setStart(double x, double y);
   QString statusText() const;
+  // On the quadratic surface: the per-step contraction theory predicts for each optimizer (empty
+  // on other surfaces).
+  QString theoryText() const;
   QPushButton* playButton() const { return play_; }
 
   // The race the controls describe, or nullopt with what is wrong in `problem` (one line).
@@ -48,6 +51,7 @@ class SurfaceRacePanel : public QWidget {
   void showRace(const SurfaceRace& race);  // the controls follow a race started elsewhere
   void surfaceChosen();
   void startChosen(double x, double y);
+  void showTheory();
 
   QString device_;
   QComboBox* surface_;
@@ -56,6 +60,7 @@ class SurfaceRacePanel : public QWidget {
   QLineEdit* start_;
   QPushButton* play_;
   QLabel* status_;
+  QLabel* theory_;
   SurfaceView* view_;
   SurfaceRaceRunner* runner_;
 };

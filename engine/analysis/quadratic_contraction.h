@@ -1,0 +1,35 @@
+#pragma once
+// What theory predicts for gradient descent on the quadratic test surface 1/2 p^T A p (eigenvalues
+// 1 and kappa): along eigen-direction i a step of plain GD multiplies the distance to the minimum
+// by 1 - lr l_i, so it shrinks when |1 - lr l_i| < 1 and the slowest direction sets the pace. With
+// heavy-ball momentum (torch.optim.SGD: v = beta v + g, p -= lr v) each direction follows
+// z^2 - (1 + beta - lr l_i) z + beta = 0: its factor per step is the larger root's modulus, sqrt(beta)
+// where the roots are complex, which at the optimal lr holds for every direction (Polyak 1964).
+#include "surface/test_function.h"
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace gradlab::analysis {
+
+struct QuadraticContraction {
+  std::array<double, 2> eigenvalues{};  // 1 and kappa (plus weight decay)
+  std::array<double, 2> factors{};      // per direction: the distance's factor per step, eventually
+  double rate = 0;                      // the larger: the whole distance's factor per step
+};
+
+// For SGD at `lr` with `momentum` (0: plain GD), `dampening` and `weightDecay` on the quadratic of
+// `params`.
+QuadraticContraction quadraticContraction(const surface::FunctionParams& params, double lr, double momentum = 0,
+                                          double dampening = 0, double weightDecay = 0);
+
+// The same for an optimizer as the race names it (name and torch-named values); nullopt for one
+// theory has no closed form for here (the adaptive ones, Nesterov momentum) or values that do not
+// parse.
+std::optional<QuadraticContraction> quadraticContraction(const surface::FunctionParams& params,
+                                                         const std::string& optimizer,
+                                                         const std::map<std::string, std::string>& values);
+
+}  // namespace gradlab::analysis

@@ -20,7 +20,10 @@
 #include "views/run_style.h"
 
 #include <QAction>
+#include <QDir>
 #include <QDockWidget>
+#include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -90,6 +93,19 @@ QStringList probesShown(MainWindow& window) {
   for (int panel = 0; panel < window.boundary().panelCount(); ++panel)
     if (window.boundary().boundary(panel)) shown << QString("boundary panel %1").arg(panel);
   return shown;
+}
+
+// This process's threads' nice values (Linux's /proc), by thread id.
+std::map<int, int> threadNiceValues() {
+  std::map<int, int> out;
+  for (const QFileInfo& task : QDir("/proc/self/task").entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+    QFile stat(task.filePath() + "/stat");
+    if (!stat.open(QIODevice::ReadOnly)) continue;
+    const QByteArray line = stat.readAll();
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');  // from field 3, the state
+    if (fields.size() > 16) out[task.fileName().toInt()] = fields[16].toInt();        // field 19: nice
+  }
+  return out;
 }
 
 QString statusText(MainWindow& window) {
@@ -250,6 +266,24 @@ class TestComparisonGui : public QObject {
       }
       QCOMPARE(window.step(), uint64_t(0));  // all of it without a step
     }
+  }
+
+  // Training runs below the UI thread's priority: the threads a set trains on (the run's worker and
+  // those the CPU device computes on) are niced, the UI thread is not, so input and drawing do not
+  // wait behind a chunk of steps.
+  void trainingThreadsYieldToTheUiThread() {
+    if (!QFileInfo::exists("/proc/self/task")) QSKIP("thread priorities are read from Linux's /proc");
+    const int ui = int(QCoreApplication::applicationPid());  // the main thread's id
+    const auto before = threadNiceValues();
+    if (before.at(ui) >= 10) QSKIP("the test itself runs niced: training cannot go below it");
+    Lab lab(toySet({{{"lr", "0.02"}}}));
+    train(lab.window, 5);
+    const auto after = threadNiceValues();
+    QCOMPARE(after.at(ui), before.at(ui));
+    QStringList niced;
+    for (const auto& [thread, nice] : after)
+      if (!before.count(thread) && nice > after.at(ui)) niced << QString::number(thread);
+    QVERIFY2(niced.size() >= 2, qPrintable(QString("niced threads: %1").arg(niced.join(", "))));
   }
 
   // Reset, removing a run and opening a race leave nothing of any run in the probe views, not

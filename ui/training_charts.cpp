@@ -26,9 +26,11 @@ constexpr double kSmoothing = 0.95;  // exponential moving average of the per-st
 // Losses spanning more decades than this go on a log axis by themselves: on a linear one the
 // largest (a diverging run reaches 1e21) flattens every other value onto zero.
 constexpr double kLinearDecades = 6;
-// A redraw replaces every changed series, which Qt Charts lays out and strokes again whole: while
-// snapshots stream in, they are gathered for this long (a curve grows about a pixel meanwhile).
-constexpr int kRedrawIntervalMs = 100;
+// A redraw replaces every changed series, which Qt Charts lays out and strokes again whole (a few
+// milliseconds for four runs, most of it antialiased stroking): while snapshots stream in, they are
+// gathered for this long (a curve grows a pixel or two meanwhile). Measured with 4 runs: 100 ms
+// cost the UI thread ~57 ms a second, 200 ms ~36 (docs/BENCHMARKS.md).
+constexpr int kRedrawIntervalMs = 200;
 // Buckets drawn per series when several runs share a plot (a point every ~4 pixels at the lab's
 // size): stroking their lines, the per-step ones above all, is most of a redraw's cost.
 constexpr size_t kSharedPlotBuckets = 128;

@@ -2,7 +2,7 @@
 // Loss and accuracy as training goes: every step's training value (faint), its moving average
 // (bold) and each validation pass (markers), for every visible run of a comparison in its run's
 // colour and line style, plus an optional faded reference (curves pinned from an earlier run).
-// Records arrive in bursts from snapshots; the charts redraw at most 10 times a second and draw
+// Records arrive in bursts from snapshots; the charts redraw at most 5 times a second and draw
 // a bounded number of points per series however long the run, so a fast run or a set of four
 // never floods the UI thread.
 #include "persist/experiment.h"

@@ -13,8 +13,41 @@
 #include <QMetaObject>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <exception>
+#include <thread>
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace gradlab::ui {
 namespace {
+
+// Training shares the cores with the UI thread, and a CPU device (lavapipe) computes on threads it
+// starts when the device is opened: left at the UI's priority, those threads and the run's worker
+// make input and drawing wait whole scheduler slices behind a chunk of steps. `make` runs on a
+// thread of lower priority (Linux's nice 10 a thread; elsewhere the same priority), which the
+// threads it starts inherit, and its result is returned. The UI keeps the cores it needs (a few
+// percent of one) and training takes the rest.
+template <class Make>
+auto atTrainingPriority(Make make) {
+  decltype(make()) made;
+  std::exception_ptr error;
+  std::thread maker([&] {
+#ifdef __linux__
+    setpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid)), 10);  // raising one's nice needs no privilege
+#endif
+    try {
+      made = make();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  maker.join();
+  if (error) std::rethrow_exception(error);
+  return made;
+}
 
 // Everything a run needs, built off the UI thread.
 struct Prepared {
@@ -132,7 +165,7 @@ Prepared prepare(const persist::Experiment& e) {
 
     gpu::ContextOptions options;
     options.device = e.training.device;
-    out.context = std::make_unique<gpu::Context>(options);
+    out.context = atTrainingPriority([&] { return std::make_unique<gpu::Context>(options); });
     for (size_t i = 0; i < runs.size(); ++i) {
       try {
         out.members.push_back(memberConfig(runs[i], trainSet, validation.get(), out.context.get(), out));
@@ -212,7 +245,7 @@ void TrainingController::load(const persist::Experiment& experiment) {
     emit datasetLoaded(prepared->members[0].train);
     for (train::RunConfig& member : prepared->members)
       member.probeMeasurement = analysis::sharpnessAtProbes(sharpnessWanted_);
-    run_ = std::make_unique<train::Run>(*context_, std::move(prepared->members));
+    run_ = atTrainingPriority([&] { return std::make_unique<train::Run>(*context_, std::move(prepared->members)); });
     generation_ = 0;
     run_->subscribe([this](std::shared_ptr<const train::Snapshot> s) {
       // Called on the training thread: hand over to the UI thread and return at once. By the time

@@ -5,14 +5,13 @@
 // While training, every event the UI thread handles is timed in thread CPU time (other work on
 // the shared cores does not count) and charged to the live view it went to, so the table says
 // where the UI thread's time goes even when wall-clock latency is noisy.
-// With --runs N the loss and accuracy charts draw N runs: runs 2..N are copies of the real run's
-// records (losses scaled a little), fed to the charts as members 1..N-1 with every snapshot. A set
-// of N trained in lockstep publishes each member's snapshots N times less often, so this loads the
-// charts more than a real set would.
+// With --runs N the lab trains a set of N runs in lockstep (the default demo and N-1 comparisons
+// that change the learning rate), so every view draws N runs as it does in class.
 #include "bench/benchmarks.h"
 #include "cli/arguments.h"
 #include "demos.h"
 #include "main_window.h"
+#include "persist/run_setup.h"
 #include "training_charts.h"
 #include "views/run_style.h"
 
@@ -100,29 +99,6 @@ class TimedApplication : public QApplication {
   std::map<const QObject*, std::string> owners_;
   std::map<std::string, Cost> costs_;
 };
-
-// Draws `runs` runs in `charts`: each snapshot the real run (member 0) sends is copied to members
-// 1..runs-1, its losses scaled so the curves lie apart.
-void drawCopiesOfTheRun(ui::MainWindow& window, ui::TrainingCharts& charts, uint32_t runs) {
-  ui::RunStyles styles;
-  for (uint32_t i = 0; i < runs; ++i) {
-    styles.push_back(ui::defaultRunStyle(i));
-    styles.back().description = i == 0 ? "the demo" : "a copy of A, losses x " + QString::number(1 + 0.2 * i);
-  }
-  charts.setRunStyles(styles);
-  QObject::connect(&window.controller(), &ui::TrainingController::snapshot, &charts,
-                   [&charts, runs](std::shared_ptr<const train::Snapshot> s) {
-                     for (uint32_t member = 1; member < runs; ++member) {
-                       train::Snapshot copy;
-                       copy.runId = s->runId, copy.generation = s->generation, copy.member = member;
-                       copy.state = s->state, copy.step = s->step, copy.records = s->records;
-                       copy.validation = s->validation;
-                       for (auto& r : copy.records) r.loss *= 1 + 0.2 * member;
-                       if (copy.validation) copy.validation->loss *= 1 + 0.2 * member;
-                       charts.add(copy);
-                     }
-                   });
-}
 
 // Posts a call every `periodMs` for `seconds` and returns the delays, running the event loop meanwhile.
 Latencies measure(QObject* receiver, double seconds, int periodMs) {
@@ -245,15 +221,16 @@ int chartsLatency(TimedApplication& app, double seconds, uint32_t runs, uint64_t
 }  // namespace
 
 int uiLatencyBenchmark(const std::vector<std::string>& arguments) {
-  const cli::Arguments args("ui-latency",
-                            {{"seconds", "S", "how long to measure while training (default 10)"},
-                             {"limit", "N", "train on the first N Fashion-MNIST images (default: all)"},
-                             {"runs", "N", "runs the loss charts draw, 1-4 (default 1; runs 2..N copy the real one)"},
-                             {"charts-only", "", "measure the loss and accuracy charts alone, fed synthetic snapshots"},
-                             {"history", "N", "--charts-only: steps each run has drawn before measuring (default 0)"},
-                             {"steps-per-second", "R", "--charts-only: each run's pace (default 100)"},
-                             {"snapshot-every", "N", "--charts-only: steps per snapshot (default 4)"}},
-                            arguments);
+  const cli::Arguments args(
+      "ui-latency",
+      {{"seconds", "S", "how long to measure while training (default 10)"},
+       {"limit", "N", "train on the first N Fashion-MNIST images (default: all)"},
+       {"runs", "N", "runs trained side by side, 1-4 (default 1; the others change the learning rate)"},
+       {"charts-only", "", "measure the loss and accuracy charts alone, fed synthetic snapshots"},
+       {"history", "N", "--charts-only: steps each run has drawn before measuring (default 0)"},
+       {"steps-per-second", "R", "--charts-only: each run's pace (default 100)"},
+       {"snapshot-every", "N", "--charts-only: steps per snapshot (default 4)"}},
+      arguments);
   const double seconds = double(args.integer("seconds", 10, 1, 600));
   const uint32_t limit = uint32_t(args.integer("limit", 0, 0, 60000));
   const uint32_t runs = uint32_t(args.integer("runs", 1, 1, 4));
@@ -272,13 +249,19 @@ int uiLatencyBenchmark(const std::vector<std::string>& arguments) {
   QSignalSpy ready(&window, &ui::MainWindow::demoReady);
   auto demo = ui::defaultExperiment();
   demo.training.sampleLimit = limit;
+  const double rate = persist::runSetup(demo.training).options.learningRate;
+  for (uint32_t i = 1; i < runs; ++i) {  // learning rates 0.5x, 0.25x, 2x the demo's
+    persist::RunVariant run;
+    run.label = std::string(1, char('A' + i));
+    run.colour = i;
+    run.changes["lr"] = std::to_string(rate * (i == 3 ? 2.0 : 1.0 / double(1u << i)));
+    demo.comparisons.push_back(run);
+  }
   window.openExperiment(demo);
   if (!ready.wait(300000)) {
     std::fprintf(stderr, "gradlab-bench ui-latency: the default demo did not become ready\n");
     return 1;
   }
-  auto* charts = window.findChild<ui::TrainingCharts*>();
-  if (runs > 1 && charts) drawCopiesOfTheRun(window, *charts, runs);
   QObject pinged;  // the latency probes' receiver, so their own cost is not charged to a view
   app.charge(&pinged, "latency probes");
   app.charge(&window.controller(), "snapshot handler");
@@ -300,7 +283,7 @@ int uiLatencyBenchmark(const std::vector<std::string>& arguments) {
   const double stepsPerSecond = double(window.step() - firstStep) / training.elapsed;
   window.controller().pause();
 
-  std::printf("UI event-loop latency, lab window with the default demo, %u run%s in the charts (%s)\n", runs,
+  std::printf("UI event-loop latency, lab window with the default demo, %u run%s training (%s)\n", runs,
               runs > 1 ? "s" : "", window.deviceText().toUtf8().constData());
   printLatencies(idle, training.latencies, "training", stepsPerSecond);
   std::printf("UI thread CPU time while training, by receiver (%zu snapshots, %zu with probes, %.1f s)\n", snapshots,

@@ -195,6 +195,15 @@ class TestInternals : public QObject {
       verifySummary(tensor, state.vectors.count("exp_avg_sq") ? "sqrt_exp_avg_sq" : "sqrt_exp_avg_var", root, 2e-5,
                     where);
       verifySummary(tensor, "step", change, 2e-4, where);
+      if (name == "radam") {
+        QVERIFY(!tensor.find("uncorrected_step"));
+      } else {  // lr m / (sqrt(v) + eps) with the reference's m and v (diffGrad: times its friction)
+        std::vector<double> raw(n);
+        for (uint32_t i = 0; i < n; ++i)
+          raw[i] = lr * state.vectors["exp_avg"][i] / (root[i] + 1e-8) *
+                   (name == "diffgrad" ? state.vectors["friction"][i] : 1.0);
+        verifySummary(tensor, "uncorrected_step", raw, 2e-4, where);
+      }
       QVERIFY(std::abs(*got.biasCorrection1 - (1 - std::pow(0.9, t))) < 1e-12);
       QVERIFY(std::abs(*got.biasCorrection2 - (1 - std::pow(0.999, t))) < 1e-12);
       QCOMPARE(got.rectification.has_value(), name == "radam");

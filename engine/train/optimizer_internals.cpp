@@ -50,6 +50,15 @@ bool stepsAlongCorrectedMean(const std::string& catalogName) {
   return names.count(catalogName) > 0;
 }
 
+// The second moment an Adam-style step divides by, for those whose step without the bias
+// corrections is lr m / (sqrt(v) + eps) (RAdam's rectified step has no such form); empty otherwise.
+std::string uncorrectedSecond(const optim::Settings& s) {
+  if (s.name == "adabelief") return "exp_avg_var";
+  if (s.name == "adam" || s.name == "adamw" || s.name == "diffgrad")
+    return s.flag("amsgrad") ? "max_exp_avg_sq" : "exp_avg_sq";
+  return {};
+}
+
 }  // namespace
 
 const StateSummary* OptimizerTensorInternals::find(const std::string& name) const {
@@ -93,6 +102,17 @@ OptimizerInternals readOptimizerInternals(const optim::Optimizer& optimizer, con
     if (stepsAlongCorrectedMean(settings.name)) {
       auto perUnit = read("effective_lr");
       const auto m = read("exp_avg");
+      const auto v = uncorrectedSecond(settings).empty() ? std::vector<float>{} : read(uncorrectedSecond(settings));
+      if (!m.empty() && perUnit.size() == m.size() && v.size() == m.size()) {
+        // lr m / (sqrt(v) + eps): the step without the bias corrections, from lr / (sqrt(v^) + eps).
+        const double eps = settings["eps"], c2 = *out.biasCorrection2;
+        std::vector<float> raw(m.size());
+        for (size_t k = 0; k < m.size(); ++k) {
+          const double root = std::sqrt(std::max(double(v[k]), 0.0));
+          raw[k] = float(perUnit[k] * double(m[k]) * (root / std::sqrt(c2) + eps) / (root + eps));
+        }
+        tensor.states.push_back(summarize("uncorrected_step", raw));
+      }
       if (!m.empty() && perUnit.size() == m.size()) {
         for (size_t k = 0; k < m.size(); ++k) perUnit[k] = float(perUnit[k] * (m[k] / correction1));
         tensor.states.push_back(summarize("step", perUnit));

@@ -98,6 +98,19 @@ class TestInternalsView : public QObject {
     QVERIFY(view.csv().contains("A,25,"));
     QVERIFY(!view.csv().contains("A,30,"));
     QVERIFY(view.csv().contains("B,50,"));
+
+    // A long run's history is thinned, its latest step kept: 2000 probes leave at most 512.
+    view.clear();
+    for (uint64_t step = 1; step <= 2000; ++step) {
+      auto report = std::make_shared<train::ProbeReport>();
+      report->step = step;
+      report->internals = a.back()->internals;
+      view.setReport(report, 0);
+    }
+    view.refresh();
+    const QStringList rows = view.csv().split('\n').filter(",distinct units,h.weight,");
+    QVERIFY2(rows.size() > 256 && rows.size() <= 512, qPrintable(QString::number(rows.size())));
+    QVERIFY(rows.first().startsWith("A,1,") && rows.last().startsWith("A,2000,"));
   }
 };
 

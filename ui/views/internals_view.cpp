@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace gradlab::ui {
 namespace {
@@ -161,7 +162,15 @@ void InternalsView::setReport(std::shared_ptr<const train::ProbeReport> report, 
   if (!report || !report->internals) return;
   History& h = runs_[member];
   h.shownStep = report->step;
-  h.reports[report->step] = std::move(report);
+  h.reports[report->step] = report->internals;
+  if (h.reports.size() > kMaxHistory) {
+    const uint64_t latest = h.reports.rbegin()->first;
+    bool drop = false;
+    for (auto it = h.reports.begin(); it != h.reports.end();) {
+      it = drop && it->first != latest ? h.reports.erase(it) : std::next(it);
+      drop = !drop;
+    }
+  }
   dirty_ = true;
 }
 
@@ -181,7 +190,7 @@ std::vector<const train::InternalsReport*> InternalsView::shown(uint32_t member,
   if (it == runs_.end()) return out;
   for (const auto& [step, report] : it->second.reports) {
     if (step > it->second.shownStep) break;
-    out.push_back(report->internals.get());
+    out.push_back(report.get());
     if (steps) steps->push_back(step);
   }
   return out;

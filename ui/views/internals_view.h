@@ -67,8 +67,11 @@ class InternalsView : public QWidget {
   void drawDistinct();
   void fitY(Panel& panel, double lo, double hi, uint64_t lastStep);
 
+  // The internals alone (a report may carry megabytes of weights), thinned to kMaxHistory a run by
+  // dropping every other one, the latest always kept.
+  static constexpr size_t kMaxHistory = 512;
   struct History {
-    std::map<uint64_t, std::shared_ptr<const train::ProbeReport>> reports;  // by step
+    std::map<uint64_t, std::shared_ptr<const train::InternalsReport>> reports;  // by step
     uint64_t shownStep = 0;
   };
   std::map<uint32_t, History> runs_;  // by member

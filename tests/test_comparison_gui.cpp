@@ -268,6 +268,48 @@ class TestComparisonGui : public QObject {
     }
   }
 
+  // Each comparison demo in the lab: every run's colour in the histogram grid before any step (its
+  // probes at step 0) and in the loss chart after a few ticks. The landscape plane is left to
+  // theSetsLandscapeStartsAtStepZero: computing one per demo would take minutes here.
+  void everyComparisonDemoShowsEachRun_data() {
+    QTest::addColumn<int>("index");
+    for (size_t i = 0; i < gradlab::ui::demos().size(); ++i)
+      if (!gradlab::ui::demos()[i].experiment.comparisons.empty())
+        QTest::newRow(qPrintable(gradlab::ui::demos()[i].menu)) << int(i);
+  }
+  void everyComparisonDemoShowsEachRun() {
+    QFETCH(int, index);
+    const gradlab::ui::Demo& demo = gradlab::ui::demos()[size_t(index)];
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.resize(1280, 720);
+    window.show();
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.openDemo(demo);
+    QVERIFY(ready.wait(120000));
+    const auto styles = window.runList().styles();
+    QCOMPARE(styles.size(), demo.experiment.comparisons.size() + 1);
+    const auto coloursIn = [&](const QString& view, int atLeast) {
+      window.dock(view)->raise();
+      probesShown(window);  // the probe views take their reports now
+      QTest::qWait(300);
+      const QImage image = window.grab().toImage();
+      const QRectF area = gradlab::test::rectIn(*window.dock(view)->widget(), window);
+      QStringList missing;
+      for (const gradlab::ui::RunStyle& style : styles) {
+        const int pixels = gradlab::test::countPixels(image, area, style.color, 30);
+        if (pixels < atLeast) missing << QString("%1 (%2 pixels)").arg(style.label).arg(pixels);
+      }
+      return missing.join(", ");
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(probesShown(window).filter("by depth").size(), int(styles.size()), 30000);
+    QCOMPARE(coloursIn("histograms", 40), QString());
+    train(window, 15);
+    QCOMPARE(coloursIn("loss", 40), QString());
+    const QString name = QString(demo.menu).replace(QRegularExpression("[^A-Za-z0-9]+"), "_").toLower();
+    gradlab::test::screenshot(window, "comparison_demo_" + name, 100);
+  }
+
   // Training runs below the UI thread's priority: the threads a set trains on (the run's worker and
   // those the CPU device computes on) are niced, the UI thread is not, so input and drawing do not
   // wait behind a chunk of steps.

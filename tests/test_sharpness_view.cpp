@@ -8,6 +8,7 @@
 #include "analysis/quadratic_contraction.h"
 #include "demos.h"
 #include "export/view_export.h"
+#include "main_window.h"
 #include "support/gpu_test.h"
 #include "support/ui_test.h"
 #include "training_controller.h"
@@ -16,6 +17,8 @@
 #include "views/surface_race_panel.h"
 #include "views/update_ratio_view.h"
 
+#include <QAction>
+#include <QDockWidget>
 #include <QSignalSpy>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
@@ -228,6 +231,37 @@ class TestSharpnessView : public QObject {
     test::screenshot(panel, "race_quadratic_theory", 100);
     panel.setSurface("rosenbrock");
     QVERIFY(panel.theoryText().isEmpty());
+  }
+
+  // In the window: the demo brings the Sharpness view forward, which asks the run to measure; both
+  // runs' curves fill with each probe, at their 2 / lr. Closed, it no longer asks: the probes stop
+  // measuring (and the training stops paying for it).
+  void theWindowMeasuresWhileTheViewIsShown() {
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const Demo* demo = nullptr;
+    for (const Demo& d : demos())
+      if (d.menu.startsWith("Edge of stability")) demo = &d;
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.openDemo(*demo);
+    QVERIFY(ready.wait(120000));
+    auto* view = window.findChild<SharpnessView*>();
+    QVERIFY(view && view->isVisible());
+    window.controller().play();
+    QTRY_VERIFY_WITH_TIMEOUT(view->sharpnessPoints(0).size() >= 5 && view->sharpnessPoints(1).size() >= 5, 60000);
+    QVERIFY(std::abs(view->limitPoints(0).front().y() - 20) < 1e-4);
+    QVERIFY(std::abs(view->limitPoints(1).front().y() - 10) < 1e-4);
+    test::screenshot(window, "sharpness_in_window", 100);
+    window.dock("sharpness")->close();  // the dock's close button
+    QTRY_VERIFY(!view->isVisible());
+    QTest::qWait(300);  // probes measured before the tab changed arrive
+    const qsizetype measured = view->sharpnessPoints(0).size();
+    const uint64_t step = window.step();
+    QTRY_VERIFY_WITH_TIMEOUT(window.step() >= step + 200, 60000);
+    window.controller().pause();
+    QCOMPARE(view->sharpnessPoints(0).size(), measured);
   }
 
   // The demo as the lab runs it: the controller builds its two runs, the Sharpness view being shown

@@ -149,7 +149,7 @@ void SharpnessView::draw() {
   for (const RunStyle& run : runs) shown.push_back(shownReadings(run.member));
   for (size_t r = 0; r < runs.size(); ++r) {
     const RunStyle& run = runs[r];
-    const QString name = runs.size() > 1 ? run.legend() + " " : QString();
+    const QString name = runs.size() > 1 ? run.label + " " : QString();  // the legend under the chart says more
     series_[r].sharpness->setName(name + tr("λmax"));
     series_[r].limit->setName(name + tr("2 / lr"));
     setPen(series_[r].sharpness, run.color, 2.5, Qt::SolidLine);

@@ -6,6 +6,7 @@
 #include "gpu/context.h"
 #include "ops/elementwise.h"
 #include "ops/gemm.h"
+#include "ops/gemm_plan.h"
 
 #include <algorithm>
 #include <chrono>
@@ -135,6 +136,36 @@ int shapeTable(gpu::Context& context, const std::vector<gpu::KernelVariant>& var
   return 0;
 }
 
+std::string profileNamesText() {
+  std::string names;
+  for (const std::string& n : gpu::deviceProfileNames()) names += (names.empty() ? "" : ", ") + n;
+  return names;
+}
+
+// The plan of each GEMM of `list` for `profile`: what the kernels would do on that device.
+int planTable(const ops::DeviceProfile& profile, const std::string& list) {
+  std::printf("GEMM plans for %s: %u compute units (%s), %u bytes of shared memory per work group, subgroup %u\n\n",
+              profile.name.c_str(), profile.computeUnits, profile.computeUnitsSource.c_str(), profile.sharedMemoryBytes,
+              profile.subgroupSize);
+  std::printf("%-16s %-9s %-15s %-8s %6s %8s %8s %9s %9s  %s\n", "MxNxK op", "family", "tile", "per inv", "split",
+              "k/slice", "groups", "groups/CU", "occupancy", "why fewer than 2 groups per CU");
+  std::stringstream in(list == "training" ? std::string(kTrainingShapes) + ",4096x4096x4096" : list);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const ops::GemmShape shape = parseShape(item);
+    const ops::GemmPlan plan = ops::planGemm(shape, profile);
+    const bool tiled = plan.family == ops::GemmFamily::Tiled;
+    const std::string perInvocation =
+        std::to_string(plan.tile.rowsPerInvocation) + "x" + std::to_string(plan.tile.colsPerInvocation);
+    std::printf("%-16s %-9s %-15s %-8s %6u %8u %8llu %9.2f %8.0f%%  %s\n", item.c_str(), tiled ? "tiled" : "registers",
+                plan.tile.name().c_str(), perInvocation.c_str(), plan.slices, plan.kSlice,
+                static_cast<unsigned long long>(plan.workGroups), plan.workGroupsPerUnit, 100 * plan.occupancy,
+                plan.note.c_str());
+  }
+  std::printf("\noccupancy: the share of the device's resident work-group slots the GEMM's waves fill (estimate)\n");
+  return 0;
+}
+
 }  // namespace
 
 int gemmBenchmark(const std::vector<std::string>& args) {
@@ -142,6 +173,9 @@ int gemmBenchmark(const std::vector<std::string>& args) {
       "gemm",
       {{"sizes", "N,N,...", "square sizes M=N=K (default 256,512,1024,2048)"},
        {"shapes", "LIST", "instead: MxNxK[nt|tn|tt],... or 'training' (the GEMMs of gradlab-bench train)"},
+       {"plan", "PROFILE",
+        "print the plan of each GEMM of --shapes (default: training and 4096^3) for a device profile (" +
+            profileNamesText() + ") and run nothing"},
        {"variants", "LIST", "kernel variants: tiled,registers (default both)"},
        {"device", "INDEX|NAME", "Vulkan device (default: GRADLAB_DEVICE, else the best)"},
        {"budget", "SECONDS", "skip a size whose single GEMM takes longer than this (default 20)"},
@@ -166,6 +200,13 @@ int gemmBenchmark(const std::vector<std::string>& args) {
     }
   }
   const double budget = options.number("budget", 20.0);
+  if (options.has("plan")) {
+    try {
+      return planTable(ops::namedProfile(options.text("plan")), options.text("shapes", "training"));
+    } catch (const std::invalid_argument& e) {
+      throw cli::UsageError(e.what());
+    }
+  }
 
   gpu::ContextOptions contextOptions;
   contextOptions.device = options.text("device");

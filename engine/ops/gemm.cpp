@@ -6,8 +6,10 @@
 #include <array>
 #include <bit>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace gradlab::ops {
 namespace {
@@ -22,27 +24,24 @@ using Push = shared::GemmPush;
 using SplitSumPush = shared::GemmSplitSumPush;
 static_assert(sizeof(Push) == 12 * 4 && sizeof(SplitSumPush) == 8 * 4);
 
-// Bindings: A, B, C, bias (read only when the push constants say so); for the registers kernel
-// also the row sums of op(A) (ROW_SUMS; C is bound there otherwise), the activation epilogue's
-// output and the activation's input and output (backward), a training step's control block and
-// step counter (the checked-gradient and SGD epilogues), and C's values before an SGD step, read
-// as texels (the same memory as C). Slots an epilogue does not use get C where they are written
-// (no hazard with other dispatches) and the context's unused binding where they are read.
-const gpu::KernelSpec kTiled{"gemm_tiled",
-                             spirv::gemm_tiled,
-                             {Access::Read, Access::Read, Access::ReadWrite, Access::ReadFloatTexels},
-                             sizeof(Push)};
-const std::vector<Access> kRegisterEpilogueBindings{Access::ReadWrite,      Access::Write,     Access::ReadVec4Texels,
-                                                    Access::ReadVec4Texels, Access::ReadWrite, Access::Read,
-                                                    Access::ReadVec4Texels};
-std::vector<Access> registerBindings(Access operands) {
+// Bindings, the same for both families: A, B, C, bias (read only when the push constants say so);
+// the row sums of op(A) (ROW_SUMS; C is bound there otherwise), the activation epilogue's output
+// and the activation's input and output (backward), a training step's control block and step
+// counter (the checked-gradient and SGD epilogues), and C's values before an SGD step, read as
+// texels (the same memory as C). Slots an epilogue does not use get C where they are written (no
+// hazard with other dispatches) and the context's unused binding where they are read.
+const std::vector<Access> kEpilogueBindings{Access::ReadWrite,      Access::Write,     Access::ReadVec4Texels,
+                                            Access::ReadVec4Texels, Access::ReadWrite, Access::Read,
+                                            Access::ReadVec4Texels};
+std::vector<Access> gemmBindings(Access operands) {
   std::vector<Access> all{operands, operands, Access::ReadWrite, Access::ReadFloatTexels};
-  all.insert(all.end(), kRegisterEpilogueBindings.begin(), kRegisterEpilogueBindings.end());
+  all.insert(all.end(), kEpilogueBindings.begin(), kEpilogueBindings.end());
   return all;
 }
-const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers, registerBindings(Access::Read), sizeof(Push)};
+const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled, gemmBindings(Access::Read), sizeof(Push)};
+const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers, gemmBindings(Access::Read), sizeof(Push)};
 const gpu::KernelSpec kRegistersTexels{"gemm_registers_texel", spirv::gemm_registers_texel,
-                                       registerBindings(Access::ReadVec4Texels), sizeof(Push)};
+                                       gemmBindings(Access::ReadVec4Texels), sizeof(Push)};
 const gpu::KernelSpec kSplitSum{"gemm_split_sum",
                                 spirv::gemm_split_sum,
                                 {Access::Read, Access::ReadWrite, Access::ReadFloatTexels},
@@ -51,53 +50,29 @@ const gpu::KernelSpec kSplitSum{"gemm_split_sum",
 // The epilogues as shaders/gemm_epilogue.glsl numbers them (EPILOGUE): GemmEpilogue's alternatives.
 enum class EpilogueKind : uint32_t { None = 0, Activation = 1, CheckedGradient = 2, SgdStep = 3 };
 
-// The registers kernel's specialisation constants (shaders/gemm_registers.glsl), named; the fields
-// are in constant_id order from 3 (0-2 are the work-group size), and each distinct key is one
-// pipeline.
+// The GEMM kernels' specialisation constants (shaders/gemm_registers.glsl, gemm_tiled.comp), named;
+// the fields are in constant_id order from 3 (0-2 are the work-group size), each kernel reads the
+// ones it declares, and each distinct key is one pipeline.
 struct GemmKey {
   uint32_t transA = 0, transB = 0;             // TRANS_A, TRANS_B
   uint32_t vecA = 0, vecB = 0, vecC = 0;       // VEC_A, VEC_B, VEC_C: vec4 views allowed
-  uint32_t shareA = 0;                         // SHARE_A: rows of A shared across the subgroup
-  uint32_t rows = 16, cols4 = 2;               // ROWS, COLS4: the tile of C per invocation
+  uint32_t shareA = 0;                         // SHARE_A (registers): rows of A shared across the subgroup
+  uint32_t rows = 16, cols4 = 2;               // ROWS, COLS4 (registers): the tile of C per invocation
   uint32_t rowSums = 0;                        // ROW_SUMS
   EpilogueKind epilogue = EpilogueKind::None;  // EPILOGUE
   uint32_t activationOp = 0;                   // ACTIVATION_OP (ActivationOp)
   uint32_t activationBackward = 0;             // ACTIVATION_BACKWARD
   uint32_t beta = 1;                           // BETA: 0 when the host knows beta is 0
+  uint32_t tileRows = 0, tileCols = 0;         // TILE_ROWS, TILE_COLS (tiled): C per work group
+  uint32_t threadRows = 0, threadCols = 0;     // THREAD_ROWS, THREAD_COLS (tiled): C per invocation
+  uint32_t buffers = 0;                        // BUFFERS (tiled): shared tiles in flight
 
   std::vector<uint32_t> constants() const {
     const auto words = std::bit_cast<std::array<uint32_t, sizeof(GemmKey) / 4>>(*this);
     return {words.begin(), words.end()};
   }
 };
-static_assert(sizeof(GemmKey) == 13 * 4, "one word per specialisation constant, none added unnamed");
-
-// Tile of C per invocation of the registers kernel (shaders/gemm_registers.glsl, ROWS x 4 COLS4):
-// 16 x 8, or smaller where C is thinner than a work group's tile, whose unused rows and columns
-// would cost as much as used ones (C1's 6 x 50176 product, the 6 x 25 and 16 x 150 weight
-// gradients; the measurements are in docs/BENCHMARK_DIARY.md).
-struct RegisterTile {
-  uint32_t rows, cols;
-};
-RegisterTile registerTile(const GemmShape& s, uint32_t lanes) {
-  const uint32_t rows = s.M <= 4 ? 4 : s.M <= 8 ? 8 : 16;
-  const uint32_t cols = s.N <= 4 * lanes ? 4 : 8;
-  return {rows, cols};
-}
-
-// A split along K pays off when K is much longer than both sides of C; slices of at least
-// kMinSlice keep the partial products few, and kMaxSlices enough work groups for any device.
-constexpr uint32_t kMinSplitK = 1024;
-constexpr uint32_t kMinSlice = 256;
-constexpr uint32_t kMaxSlices = 64;
-
-// k per slice (a multiple of 4, so vec4 reads along k stay aligned), or K when not split.
-uint32_t sliceLength(const GemmShape& s) {
-  if (s.K < kMinSplitK || uint64_t(s.K) < 8 * uint64_t(std::max(s.M, s.N))) return s.K;
-  const uint32_t slices = std::min(kMaxSlices, s.K / kMinSlice);
-  return ((s.K + slices - 1) / slices + 3) / 4 * 4;
-}
-uint64_t sliceFloats(const GemmShape& s) { return (uint64_t(s.M) * s.N + 3) / 4 * 4; }
+static_assert(sizeof(GemmKey) == 18 * 4, "one word per specialisation constant, none added unnamed");
 
 uint64_t floatsIn(const gpu::BufferRange& r) {
   return (r.bytes == VK_WHOLE_SIZE ? r.buffer->bytes() - r.offset : r.bytes) / 4;
@@ -149,65 +124,116 @@ EpilogueBindings epilogueBindings(const GemmEpilogue& e) {
   return {};
 }
 
-// One pass of the GEMM kernel of `variant` over `slices` slices of k.
-void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b,
-                     gpu::BufferRange c, gpu::BufferRange bias, gpu::BufferRange rowSums,
-                     const EpilogueBindings& epilogue, gpu::KernelVariant variant, const Push& push, uint32_t slices) {
-  gpu::Context& context = rec.context();
-  if (variant != gpu::KernelVariant::Registers) {
-    const auto& kernel = context.kernel(kTiled, {16, 16, 1}, {s.transA ? 1u : 0u, s.transB ? 1u : 0u});
-    rec.dispatch(kernel, {a, b, c, bias}, push, {(s.N + 63) / 64, (s.M + 63) / 64, slices});
-    return;
-  }
-  // One subgroup per work group (one SIMD vector on a CPU device); any size is correct.
-  const uint32_t lanes = std::max<uint32_t>(context.device().subgroupSize, 1);
-  const RegisterTile tile = registerTile(s, lanes);
+// The key fields both families share: transposes, vec4 views, the extras and the epilogue.
+GemmKey commonKey(const GemmShape& s, const Push& push, bool rowSums, const EpilogueBindings& epilogue) {
   const GemmActivation* activation = epilogue.activation;
+  return {.transA = s.transA ? 1u : 0u,
+          .transB = s.transB ? 1u : 0u,
+          .vecC = push.ldc % 4 == 0 && s.N % 4 == 0 ? 1u : 0u,
+          .rowSums = rowSums ? 1u : 0u,
+          .epilogue = epilogue.kind,
+          .activationOp = activation ? uint32_t(activation->op) : 0u,
+          .activationBackward = activation && activation->backward ? 1u : 0u,
+          .beta = push.beta != 0.0f ? 1u : 0u};
+}
+
+// The registers kernel's pipeline and work groups for `plan`.
+std::pair<const gpu::Kernel*, gpu::WorkGroup> registersKernel(gpu::Context& context, const GemmShape& s,
+                                                              const GemmPlan& plan, GemmKey key, gpu::BufferRange a,
+                                                              gpu::BufferRange b, const Push& push) {
+  // One subgroup per work group (one SIMD vector on a CPU device); any size is correct.
+  const uint32_t lanes = plan.tile.cols / plan.tile.colsPerInvocation;
   // vec4 views of an operand are allowed when each vec4 the shader reads (along the contiguous
   // dimension, 4-aligned) lies wholly inside or wholly outside the matrix; edge tiles clamp
   // indices and stay on the vec4 path.
-  const GemmKey key{
-      .transA = s.transA ? 1u : 0u,
-      .transB = s.transB ? 1u : 0u,
-      .vecA = push.lda % 4 == 0 && (!s.transA || s.M % 4 == 0) ? 1u : 0u,
-      .vecB = push.ldb % 4 == 0 && (s.transB || s.N % 4 == 0) ? 1u : 0u,
-      .vecC = push.ldc % 4 == 0 && s.N % 4 == 0 ? 1u : 0u,
-      .shareA = sharesRowsOfA(context.device()) ? 1u : 0u,
-      .rows = tile.rows,
-      .cols4 = tile.cols / 4,
-      .rowSums = rowSums.buffer != nullptr ? 1u : 0u,
-      .epilogue = epilogue.kind,
-      .activationOp = activation ? uint32_t(activation->op) : 0u,
-      .activationBackward = activation && activation->backward ? 1u : 0u,
-      .beta = push.beta != 0.0f ? 1u : 0u,
-  };
+  key.vecA = push.lda % 4 == 0 && (!s.transA || s.M % 4 == 0) ? 1u : 0u;
+  key.vecB = push.ldb % 4 == 0 && (s.transB || s.N % 4 == 0) ? 1u : 0u;
+  key.shareA = sharesRowsOfA(context.device()) ? 1u : 0u;
+  key.rows = plan.tile.rowsPerInvocation;
+  key.cols4 = plan.tile.colsPerInvocation / 4;
+  const auto& kernel = context.kernel(readsTexels(context.device(), a, b) ? kRegistersTexels : kRegisters,
+                                      {lanes, 1, 1}, key.constants());
+  // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).
+  return {&kernel,
+          {(s.M + plan.tile.rows - 1) / plan.tile.rows, (s.N + plan.tile.cols - 1) / plan.tile.cols, plan.slices}};
+}
+
+// The tiled kernel's pipeline and work groups for `plan`.
+std::pair<const gpu::Kernel*, gpu::WorkGroup> tiledKernel(gpu::Context& context, const GemmShape& s,
+                                                          const GemmPlan& plan, GemmKey key, const Push& push) {
+  // vec4 loads where a vec4 lies inside the matrix (the kernel checks each); rows start 4-aligned.
+  key.vecA = push.lda % 4 == 0 ? 1u : 0u;
+  key.vecB = push.ldb % 4 == 0 ? 1u : 0u;
+  const GemmTile& t = plan.tile;
+  key.tileRows = t.rows;
+  key.tileCols = t.cols;
+  key.threadRows = t.rowsPerInvocation;
+  key.threadCols = t.colsPerInvocation;
+  key.buffers = t.buffers;
+  const auto& kernel =
+      context.kernel(kTiled, {t.cols / t.colsPerInvocation, t.rows / t.rowsPerInvocation, 1}, key.constants());
+  return {&kernel, {(s.N + t.cols - 1) / t.cols, (s.M + t.rows - 1) / t.rows, plan.slices}};
+}
+
+// One pass of the GEMM kernel of the plan's family over its slices of k.
+void dispatchProduct(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b,
+                     gpu::BufferRange c, gpu::BufferRange bias, gpu::BufferRange rowSums,
+                     const EpilogueBindings& epilogue, const GemmPlan& plan, const Push& push) {
+  gpu::Context& context = rec.context();
+  const GemmKey key = commonKey(s, push, rowSums.buffer != nullptr, epilogue);
+  const auto [kernel, groups] = plan.family == GemmFamily::Registers
+                                    ? registersKernel(context, s, plan, key, a, b, push)
+                                    : tiledKernel(context, s, plan, key, push);
+  const GemmActivation* activation = epilogue.activation;
   const gpu::BufferRange unused(context.unusedBinding());
   const bool backward = activation && activation->backward;
   const bool sgd = epilogue.kind == EpilogueKind::SgdStep;
   const bool control = epilogue.control.buffer != nullptr;
-  const auto& kernel = context.kernel(readsTexels(context.device(), a, b) ? kRegistersTexels : kRegisters,
-                                      {lanes, 1, 1}, key.constants());
-  const uint32_t colsPerGroup = lanes * tile.cols;
-  // x walks the row blocks of C: consecutive work groups share a panel of B (cache reuse on CPUs).
-  rec.dispatch(kernel,
+  rec.dispatch(*kernel,
                {a, b, c, bias, rowSums.buffer != nullptr ? rowSums : c, activation ? activation->out : c,
                 backward ? activation->x : unused, backward ? activation->y : unused, control ? epilogue.control : c,
                 control ? epilogue.step : unused, sgd ? c : unused},
-               push, {(s.M + tile.rows - 1) / tile.rows, (s.N + colsPerGroup - 1) / colsPerGroup, slices});
+               push, groups);
+}
+
+GemmFamily familyFor(const gpu::Context& context, gpu::KernelVariant variant) {
+  if (variant == gpu::KernelVariant::Auto) variant = context.kernelVariant();
+  return variant == gpu::KernelVariant::Registers ? GemmFamily::Registers : GemmFamily::Tiled;
+}
+
+uint32_t envSlices() {
+  const char* env = std::getenv("GRADLAB_GEMM_SPLIT");
+  return env && std::atoi(env) > 0 ? uint32_t(std::atoi(env)) : 0;
 }
 
 }  // namespace
 
+GemmPlan gemmPlan(const gpu::Context& context, const GemmShape& s, gpu::KernelVariant variant, uint64_t scratchFloats) {
+  const DeviceProfile device = gpu::deviceProfile(context.device());
+  const GemmFamily family = familyFor(context, variant);
+  std::optional<GemmTile> tile;
+  if (const char* env = std::getenv("GRADLAB_GEMM_TILE"); env && *env && family == GemmFamily::Tiled)
+    tile = parseGemmTile(env);
+  GemmPlan plan = planGemm(s, device, family, tile ? &*tile : nullptr, envSlices());
+  // The scratch given bounds the split: as many slices as it holds, none below two.
+  const uint64_t sliceFloats = (uint64_t(s.M) * s.N + 3) / 4 * 4;
+  if (plan.slices > 1 && planScratchFloats(s, plan) > scratchFloats) {
+    const uint64_t fit = sliceFloats ? scratchFloats / sliceFloats : 0;
+    plan = planGemm(s, device, family, &plan.tile, fit >= 2 ? uint32_t(std::min<uint64_t>(fit, plan.slices)) : 1);
+  }
+  return plan;
+}
+
 bool gemmUpdatesInPlace(const gpu::Context& context, const GemmShape& s, gpu::BufferRange c) {
   const gpu::DeviceInfo& device = context.device();
-  return context.kernelVariant() == gpu::KernelVariant::Registers && s.K > 0 && s.leadC() % 4 == 0 && s.N % 4 == 0 &&
-         c.offset % device.minTexelBufferOffsetAlignment == 0 &&
+  return s.K > 0 && s.leadC() % 4 == 0 && s.N % 4 == 0 && c.offset % device.minTexelBufferOffsetAlignment == 0 &&
          (floatsIn(c) + 3) / 4 <= device.maxTexelBufferElements && s.beta == 0.0f;
 }
 
-uint64_t gemmScratchFloats(const GemmShape& s) {
-  const uint32_t slice = sliceLength(s);
-  return slice == s.K ? 0 : (s.K + slice - 1) / slice * sliceFloats(s);
+uint64_t gemmScratchFloats(const GemmShape& s) { return planScratchFloats(s, planGemm(s, namedProfile("lavapipe"))); }
+
+uint64_t gemmScratchFloats(const gpu::Context& context, const GemmShape& s, gpu::KernelVariant variant) {
+  return planScratchFloats(s, gemmPlan(context, s, variant));
 }
 
 GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
@@ -219,12 +245,6 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
   const uint32_t hasBias = bias.buffer != nullptr ? 1u : 0u;
   if (hasBias) requireFloats("bias", bias, 1, s.N, s.N);
   const gpu::BufferRange biasBinding = hasBias ? bias : gpu::BufferRange(rec.context().unusedBinding());
-  const uint64_t scratchNeeded = gemmScratchFloats(s);
-  const bool split = scratch.buffer != nullptr && scratchNeeded > 0;
-  if (split && floatsIn(scratch) < scratchNeeded)
-    throw std::invalid_argument("gemm: scratch holds " + std::to_string(floatsIn(scratch)) +
-                                " floats, splitting this shape needs " + std::to_string(scratchNeeded) +
-                                " (gemmScratchFloats)");
   const EpilogueBindings epilogue = epilogueBindings(extras.epilogue);
   if (epilogue.control.buffer &&
       (!epilogue.step.buffer || floatsIn(epilogue.control) < 4 || floatsIn(epilogue.step) < 1))
@@ -236,22 +256,21 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
       requireFloats("activation output values", act->y, s.M, s.N, s.N);
     }
   }
+  const GemmPlan plan = gemmPlan(rec.context(), s, variant, scratch.buffer ? floatsIn(scratch) : 0);
+  const bool split = plan.slices > 1;
   if (epilogue.kind == EpilogueKind::SgdStep) {
-    if (!gemmUpdatesInPlace(rec.context(), s, c) || split || !epilogue.control.buffer || hasBias ||
-        (variant != gpu::KernelVariant::Auto && variant != gpu::KernelVariant::Registers))
+    if (!gemmUpdatesInPlace(rec.context(), s, c) || split || !epilogue.control.buffer || hasBias)
       throw std::invalid_argument("gemm: this product cannot take the SGD step in place (see gemmUpdatesInPlace)");
     if (extras.rowSums.buffer) requireFloats("rowSums", extras.rowSums, 1, s.M, s.M);
   }
   if (s.M == 0 || s.N == 0) return {};
 
-  if (variant == gpu::KernelVariant::Auto) variant = rec.context().kernelVariant();
   if (!split) {
-    const bool registers = variant == gpu::KernelVariant::Registers;
-    const bool rowSums = extras.rowSums.buffer != nullptr && registers && s.K > 0;
+    const bool rowSums = extras.rowSums.buffer != nullptr && s.K > 0;
     if (rowSums) requireFloats("rowSums", extras.rowSums, 1, s.M, s.M);
     // The activation writes a packed tensor beside C: only with C packed too.
-    const bool fused = registers && epilogue.kind != EpilogueKind::None &&
-                       (epilogue.kind != EpilogueKind::Activation || s.leadC() == s.N);
+    const bool fused =
+        epilogue.kind != EpilogueKind::None && (epilogue.kind != EpilogueKind::Activation || s.leadC() == s.N);
     const Push push{.M = s.M,
                     .N = s.N,
                     .K = s.K,
@@ -265,12 +284,11 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
                     .bias = hasBias,
                     .activationParam = epilogue.activation ? epilogue.activation->param : 0.0f};
     dispatchProduct(rec, s, a, b, c, biasBinding, rowSums ? extras.rowSums : gpu::BufferRange{},
-                    fused ? epilogue : EpilogueBindings{}, variant, push, 1);
+                    fused ? epilogue : EpilogueBindings{}, plan, push);
     return {rowSums, fused};
   }
   // Each slice's product, packed (ldc = N) into its own stretch of scratch, then their sum into C.
-  const uint32_t slice = sliceLength(s), slices = (s.K + slice - 1) / slice;
-  const uint32_t stride = uint32_t(sliceFloats(s));
+  const uint32_t stride = uint32_t((uint64_t(s.M) * s.N + 3) / 4 * 4);
   const Push partial{.M = s.M,
                      .N = s.N,
                      .K = s.K,
@@ -279,16 +297,15 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
                      .ldc = s.N,
                      .alpha = 1.0f,
                      .beta = 0.0f,
-                     .kSlice = slice,
+                     .kSlice = plan.kSlice,
                      .cSlice = stride,
                      .bias = 0,
                      .activationParam = 0};
-  dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), {}, {}, variant, partial,
-                  slices);
+  dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), {}, {}, plan, partial);
   const SplitSumPush sum{.M = s.M,
                          .N = s.N,
                          .ldc = s.leadC(),
-                         .slices = slices,
+                         .slices = plan.slices,
                          .cSlice = stride,
                          .alpha = s.alpha,
                          .beta = s.beta,

@@ -3,6 +3,7 @@
 // op(X) = X or X^T: what dense and convolution layers need forward and backward.
 #include "gpu/context.h"
 #include "gpu/recording.h"
+#include "ops/gemm_plan.h"
 
 #include <cstdint>
 #include <optional>
@@ -12,29 +13,29 @@
 
 namespace gradlab::ops {
 
-struct GemmShape {
-  bool transA = false, transB = false;
-  uint32_t M = 0, N = 0, K = 0;
-  uint32_t lda = 0, ldb = 0, ldc = 0;  // 0: packed (K or M for A, N or K for B, N for C)
-  float alpha = 1, beta = 0;
-
-  uint32_t leadA() const { return lda ? lda : (transA ? M : K); }
-  uint32_t leadB() const { return ldb ? ldb : (transB ? K : N); }
-  uint32_t leadC() const { return ldc ? ldc : N; }
-};
-
 // When K is much longer than the sides of C (a convolution's weight gradient sums over every pixel of
 // the batch), one work group per tile of C would leave most of the device idle: gemm() then splits
 // K into slices, computes each slice's product in its own work groups into `scratch`, and adds the
-// slices up in a second pass. gemmScratchFloats says how much scratch a shape can use (0: it is
-// not split); without scratch the GEMM runs unsplit, with too little it throws.
+// slices up in a second pass. How far is the plan's (ops/gemm_plan.h) for the device; it splits
+// into fewer slices where the scratch it is given holds less, and not at all without scratch.
+// gemmScratchFloats says how much scratch a shape can use on the device (0: it is not split); the
+// form without a context gives the CPU devices' figure.
 uint64_t gemmScratchFloats(const GemmShape& shape);
+uint64_t gemmScratchFloats(const gpu::Context& context, const GemmShape& shape,
+                           gpu::KernelVariant variant = gpu::KernelVariant::Auto);
+
+// The plan gemm() follows for `shape` on `context` with `scratchFloats` floats of scratch: the
+// device's, with the tile and slice count GRADLAB_GEMM_TILE ("64x64", "128x128:1" for one shared
+// buffer: parseGemmTile) and GRADLAB_GEMM_SPLIT (slices) force, as tests do to run every
+// configuration. Throws std::invalid_argument for a forced tile the device cannot hold.
+GemmPlan gemmPlan(const gpu::Context& context, const GemmShape& shape,
+                  gpu::KernelVariant variant = gpu::KernelVariant::Auto, uint64_t scratchFloats = UINT64_MAX);
 
 // The point-wise activations (shaders/activation_functions.glsl; the Activation layer's too).
 enum class ActivationOp : uint32_t { Sigmoid = 0, Tanh, Relu, LeakyRelu, Elu };
 
 // What a GEMM does as it stores C: one of a closed set of epilogues, each in its own shader include
-// (shaders/gemm_epilogue_*.glsl). Only the registers variant, unsplit, applies one; gemm() says
+// (shaders/gemm_epilogue_*.glsl). Both kernel families apply one when unsplit; gemm() says
 // whether it did (GemmFused::epilogue) and the caller does the work apart otherwise.
 //
 // A point-wise activation (gemm_epilogue_activation.glsl): a Linear layer and the activation after
@@ -70,15 +71,14 @@ struct GemmExtras {
   gpu::BufferRange rowSums;  // M floats: rowSums[i] = alpha * sum over k of op(A)[i][k]
   GemmEpilogue epilogue;
 };
-// Which extras were done beside C (the bias always is): only the registers variant, unsplit,
-// computes row sums and epilogues (an activation only with C packed, ldc = N); the caller does
-// them otherwise.
+// Which extras were done beside C (the bias always is): an unsplit GEMM computes row sums and
+// epilogues (an activation only with C packed, ldc = N); the caller does them otherwise.
 struct GemmFused {
   bool rowSums = false;
   bool epilogue = false;
 };
-// Whether gemm() can take the SGD step in place on this C (GemmSgdStep): on the registers kernel,
-// unsplit, with C stored as whole vec4s and readable as a texel buffer.
+// Whether gemm() can take the SGD step in place on this C (GemmSgdStep): unsplit, with C stored as
+// whole vec4s and readable as a texel buffer.
 bool gemmUpdatesInPlace(const gpu::Context& context, const GemmShape& shape, gpu::BufferRange c);
 
 GemmFused gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,

@@ -1,5 +1,7 @@
 // gradlab-cli probe: one forward pass (and optionally backward) of a network on an input source,
-// and per-layer statistics of activations and gradients: the initialisation demo in a terminal.
+// and per-layer statistics of activations and gradients, beside the std the initialisation theory
+// predicts for each layer (analysis/init_theory.h): the initialisation demo in a terminal.
+#include "analysis/init_theory.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/conv_option.h"
@@ -19,6 +21,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <random>
 
 namespace gradlab::cli {
@@ -78,13 +81,21 @@ int probeCommand(const std::vector<std::string>& args) {
   train::Probes probes(net);
   const auto report = probes.measure(0, gradients, false);
 
+  // The init theory's std for each layer (analysis/init_theory.h), from this batch's input moments.
+  std::map<std::string, double> theory;
+  if (graph.inputs.size() == 1) {
+    analysis::Moments input;
+    const auto x = net.input().read<float>(uint64_t(batch) * graph.inputs[0].shape.elements());
+    for (float v : x) input.mean += v / double(x.size()), input.meanSquare += double(v) * v / double(x.size());
+    for (const auto& l : analysis::predictActivations(graph, input)) theory[l.node] = l.output.std();
+  }
   std::printf("%s on %s, batch %u%s\n\n", networkTitle(graph, networkPath).c_str(),
               source == "gaussian" ? "gaussian noise N(0,1)" : source.c_str(), batch,
               o.has("init") ? (", init " + util::printable(o.text("init"))).c_str() : "");
   if (const std::string c = convolutionSummary(net); !c.empty()) std::printf("%s\n\n", c.c_str());
   std::printf("%-12s %-18s %11s %11s %11s %11s %8s %8s", "layer", "type", "mean", "std", "min", "max", "dead%", "sat%");
   if (gradients) std::printf(" %11s", "grad std");
-  std::printf("\n");
+  std::printf(" %11s\n", "theory std");
   for (const auto& l : report.layers) {
     const auto& a = l.activation;
     std::printf("%-12s %-18s %11.4g %11.4g %11.4g %11.4g", l.node.c_str(), l.type.c_str(), a.mean, a.std, a.min, a.max);
@@ -100,7 +111,10 @@ int probeCommand(const std::vector<std::string>& args) {
       else
         std::printf(" %11s", "-");
     }
-    std::printf("\n");
+    if (const auto predicted = theory.find(l.node); predicted != theory.end())
+      std::printf(" %11.4g\n", predicted->second);
+    else
+      std::printf(" %11s\n", "-");
   }
   if (o.has("out")) {
     std::ofstream out(o.text("out"));

@@ -103,14 +103,15 @@ class TestRun : public QObject {
     run.step(21);
     QTRY_COMPARE_WITH_TIMEOUT(run.latest()->step, uint64_t(21), 20000);
     std::lock_guard lock(m);
-    QCOMPARE(probes.size(), size_t(3));
-    QCOMPARE(probes[0]->step, uint64_t(7));
-    QCOMPARE(probes[2]->step, uint64_t(21));
-    QCOMPARE(probes[0]->weights.size(), size_t(1));
-    QCOMPARE(probes[0]->weights[0].values.size(), size_t(32));              // 16 x 2
-    QVERIFY(probes[0]->weights[0].values != probes[2]->weights[0].values);  // it learned in between
-    QCOMPARE(probes[0]->layers.size(), size_t(4));
-    QVERIFY(probes[0]->layers[0].gradient.count > 0);
+    QCOMPARE(probes.size(), size_t(4));  // ready (step 0), then every 7 steps
+    QCOMPARE(probes[0]->step, uint64_t(0));
+    QCOMPARE(probes[1]->step, uint64_t(7));
+    QCOMPARE(probes[3]->step, uint64_t(21));
+    QCOMPARE(probes[1]->weights.size(), size_t(1));
+    QCOMPARE(probes[1]->weights[0].values.size(), size_t(32));              // 16 x 2
+    QVERIFY(probes[1]->weights[0].values != probes[3]->weights[0].values);  // it learned in between
+    QCOMPARE(probes[1]->layers.size(), size_t(4));
+    QVERIFY(probes[1]->layers[0].gradient.count > 0);
   }
 
   void stopEndsTheRun() {

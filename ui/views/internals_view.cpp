@@ -77,9 +77,10 @@ void sceneTextsOf(const QChartView* view, QStringList& texts) {
 InternalsView::InternalsView(QWidget* parent) : QWidget(parent) {
   makeExportable(
       this, tr("Internals"), [this] { return csv(); }, [this] { refresh(); });
-  optimizer_ = makePanel(tr("Optimizer state (RMS over the tensor)"), tr("RMS"));
-  batchNorm_ = makePanel(tr("Batch mean (thin) vs running mean (thick)"), tr("mean"));
-  modeGap_ = makePanel(tr("Same batch: train mode (thick), eval mode (thin)"), tr("loss"));
+  // Short titles: a docked chart may be 320 px wide; the line styles are told under the charts.
+  optimizer_ = makePanel(tr("Optimizer state"), tr("RMS"));
+  batchNorm_ = makePanel(tr("BatchNorm mean"), tr("mean"));
+  modeGap_ = makePanel(tr("Train vs eval mode"), tr("loss"));
   distinctChart_ = new QChart;
   distinctChart_->setTitle(tr("Distinct units per layer"));
   bars_ = new QBarSeries;
@@ -273,6 +274,7 @@ void InternalsView::drawOptimizer() {
     readouts << text;
   }
   fitY(optimizer_, std::min(lo, 0.0), hi, last);
+  readouts << tr("Thin lines: the batch's mean, the eval-mode loss; thick: the running mean, the train-mode loss.");
   readout_->setText(readouts.join("\n"));
 }
 
@@ -302,9 +304,8 @@ void InternalsView::drawBatchNorm() {
     }
   }
   fitY(batchNorm_, lo, hi, last);
-  batchNorm_.chart->setTitle(bnLayer_->count()
-                                 ? tr("%1: batch mean (thin) vs running mean (thick)").arg(bnLayer_->currentText())
-                                 : tr("BatchNorm statistics (no BatchNorm layer)"));
+  batchNorm_.chart->setTitle(bnLayer_->count() ? tr("BatchNorm mean: %1").arg(bnLayer_->currentText())
+                                               : tr("No BatchNorm layer"));
 }
 
 void InternalsView::drawModeGap() {

@@ -101,6 +101,10 @@ class MainWindow : public QMainWindow {
   QString bannerText() const;
   QString explanationText() const;
   QString currentPath() const { return files_->path(); }
+  // Starts the layers whose names and shapes match the experiment at `path` from its weights (the
+  // others initialised; the run starts again at step 0) and returns what the status bar says:
+  // which layers were copied and why the others were not, or why the file gives none.
+  QString initialiseFrom(const QString& path);
   uint64_t step() const { return lastStep_; }
   persist::AutosaveSlot* autosaveSlot() const { return files_->autosaveSlot(); }
 
@@ -129,6 +133,8 @@ class MainWindow : public QMainWindow {
   void compare();     // Compare…: asks what the new run changes
   // Trained weights and progress no longer fit the run they would continue (every run's).
   void dropRunProgress(bool weightsToo);
+  void chooseInitialisation();  // File > Initialise from Experiment…
+  void connectLayerTraining();  // the inspector's frozen and lr × fields edit the panel's settings
 
   void showSnapshot(const train::Snapshot& s);
   void showProgress();

@@ -287,6 +287,18 @@ void TrainingPanel::chooseDataset(const std::string& name) {
   if (problem_.isEmpty()) emit settingsChanged();
 }
 
+void TrainingPanel::setLayerTraining(const std::string& layer, bool frozen, const std::string& lrMultiplier) {
+  persist::TrainingSettings s = settings_;
+  std::erase(s.frozenLayers, layer);
+  if (frozen) s.frozenLayers.push_back(layer);
+  s.lrMultipliers.erase(layer);
+  if (!frozen && !lrMultiplier.empty() && lrMultiplier != "1") s.lrMultipliers[layer] = lrMultiplier;
+  if (s == settings_) return;
+  settings_ = s;
+  validate();
+  if (problem_.isEmpty()) emit settingsChanged();
+}
+
 // The generated sets take a number of points and a noise; image sets a limit; point sets neither.
 void TrainingPanel::showDataRows(const std::string& dataset) {
   const auto& toys = data::toyDatasetNames();

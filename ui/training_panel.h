@@ -43,6 +43,9 @@ class TrainingPanel : public QWidget {
   void setPathPicker(PathPicker picker) { pickPath_ = std::move(picker); }
   // Another dataset as if chosen here (points drawn on the boundary view): emits settingsChanged.
   void chooseDataset(const std::string& name);
+  // Layer `layer` frozen or not, and trained at `lrMultiplier` times the rate ("" or "1": the run's
+  // rate), as the layer inspector sets them: emits settingsChanged when that changes the settings.
+  void setLayerTraining(const std::string& layer, bool frozen, const std::string& lrMultiplier);
 
  signals:
   // A setting that needs the run rebuilt changed (the dataset, the optimizer, the batch...).

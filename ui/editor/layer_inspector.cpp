@@ -6,7 +6,10 @@
 #include "editor/param_fields.h"
 #include "help/context_help.h"
 #include "nn/network_text.h"
+#include "train/transfer.h"
+#include "util/checked_values.h"
 
+#include <QCheckBox>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -114,7 +117,8 @@ bool LayerInspector::fieldShown(const QString& key) const {
 }
 
 void LayerInspector::setProblem(const QString& field, const QString& reason) {
-  if (field != "name" && field != "shape" && !fields_.count(field)) return;  // a field of a form gone
+  const bool shown = field == "name" || field == "shape" || (field == "lr ×" && lrMult_) || fields_.count(field);
+  if (!shown) return;  // a field of a form gone
   if (reason.isEmpty())
     problems_.erase(field);
   else
@@ -138,6 +142,8 @@ void LayerInspector::rebuild() {
   fields_.clear();
   problems_.clear();
   name_ = shape_ = nullptr;
+  frozen_ = nullptr;
+  lrMult_ = nullptr;
   form_ = new QWidget;
   auto* outer = new QVBoxLayout(form_);
   header_ = new QLabel(form_);
@@ -186,6 +192,10 @@ void LayerInspector::rebuild() {
       connect(field, &ParamField::edited, this,
               [this, key](const QString& text) { editor_->setParam(node_, key, text); });
     }
+    const nn::GraphAnalysis& analysis = editor_->analysis();
+    const size_t index = size_t(node - graph.nodes.data());
+    if (trainingSettings_ && index < analysis.nodes.size() && !analysis.nodes[index].shape.params.empty())
+      addTrainingRows(form);
   }
   scroll_->setWidget(form_);
   showMessages();
@@ -230,8 +240,64 @@ void LayerInspector::addShapeRow(QFormLayout* form) {
   });
 }
 
+void LayerInspector::setTrainingSettingsSource(std::function<persist::TrainingSettings()> source) {
+  trainingSettings_ = std::move(source);
+  rebuild();
+}
+
+namespace {
+
+// Why `text` is not a multiplier of the rate ("" : it is, or it is empty: the run's rate).
+QString lrMultiplierProblem(const QString& text) {
+  if (text.trimmed().isEmpty()) return {};
+  try {
+    util::parseNumber("lr ×", text.trimmed().toStdString(), train::kLrMultiplier);
+  } catch (const std::invalid_argument& e) {
+    return QString::fromStdString(e.what()).section(": ", 1);
+  }
+  return {};
+}
+
+}  // namespace
+
+void LayerInspector::addTrainingRows(QFormLayout* form) {
+  frozen_ = new QCheckBox(tr("keep its parameters"), form_);
+  frozen_->setObjectName("frozen");
+  frozen_->setToolTip(
+      tr("Fine-tuning: no gradient stored and no update for this layer's parameters; "
+         "gradients still flow through it to the layers before"));
+  form->addRow(tr("frozen"), frozen_);
+  lrMult_ = new QLineEdit(form_);
+  lrMult_->setObjectName("lr_mult");
+  lrMult_->setPlaceholderText(tr("1 (the run's rate)"));
+  lrMult_->setToolTip(tr("Fine-tuning: this layer trains at this many times the learning rate, in [0, 1000]"));
+  form->addRow(tr("lr ×"), lrMult_);
+  connect(frozen_, &QCheckBox::clicked, this, [this](bool frozen) {
+    emit layerTrainingEdited(node_, frozen, frozen ? QString() : lrMult_->text().trimmed());
+  });
+  connect(lrMult_, &QLineEdit::textEdited, this,
+          [this](const QString& text) { setProblem("lr ×", lrMultiplierProblem(text)); });
+  connect(lrMult_, &QLineEdit::editingFinished, this, [this] {
+    if (lrMult_ && lrMultiplierProblem(lrMult_->text()).isEmpty())
+      emit layerTrainingEdited(node_, frozen_->isChecked(), lrMult_->text().trimmed());
+  });
+}
+
+void LayerInspector::refreshTraining() {
+  if (!frozen_ || !trainingSettings_) return;
+  const persist::TrainingSettings s = trainingSettings_();
+  const std::string layer = node_.toStdString();
+  const bool frozen = std::find(s.frozenLayers.begin(), s.frozenLayers.end(), layer) != s.frozenLayers.end();
+  frozen_->setChecked(frozen);
+  lrMult_->setEnabled(!frozen);
+  const auto factor = s.lrMultipliers.find(layer);
+  if (!lrMult_->hasFocus())
+    lrMult_->setText(factor == s.lrMultipliers.end() ? QString() : QString::fromStdString(factor->second));
+}
+
 void LayerInspector::refresh() {
   if (node_.isEmpty()) return;
+  refreshTraining();
   const nn::Graph graph = editor_->graph();
   const nn::GraphAnalysis& analysis = editor_->analysis();
   if (name_ && !name_->hasFocus()) name_->setText(node_);

@@ -5,11 +5,17 @@
 // For an input: its shape. Each change is an undoable command on the editor's stack. A field
 // that means nothing under the others' values (init_std unless init=normal) is not shown; the
 // engine's messages and why a typed value is refused appear in a fixed area under the fields,
-// so no field moves under the mouse as a message comes and goes.
+// so no field moves under the mouse as a message comes and goes. A layer with parameters also
+// shows how it trains when fine-tuning (frozen, learning-rate multiplier): training settings, not
+// the network's, read from and handed back to the window's training settings.
+#include "persist/experiment.h"
+
 #include <QWidget>
 
+#include <functional>
 #include <map>
 
+class QCheckBox;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
@@ -32,6 +38,16 @@ class LayerInspector : public QWidget {
   QString problem(const QString& field) const;  // "name", "shape" or a hyper-parameter: why its text is invalid
   QString messageText() const;                  // what the fixed area under the fields says
   bool fieldShown(const QString& key) const;    // whether the row of a hyper-parameter is shown
+  // The training settings the frozen and lr multiplier fields show (unset: no such fields).
+  void setTrainingSettingsSource(std::function<persist::TrainingSettings()> source);
+  QCheckBox* frozenField() const { return frozen_; }        // null when not shown
+  QLineEdit* lrMultiplierField() const { return lrMult_; }  // null when not shown
+  // The training settings changed elsewhere (opened, edited in the training panel).
+  void showTrainingSettings() { refresh(); }
+
+ signals:
+  // The user froze or unfroze `node`, or gave it a valid multiplier of the rate ("": the run's rate).
+  void layerTrainingEdited(const QString& node, bool frozen, const QString& lrMultiplier);
 
  private:
   void rebuild();
@@ -40,6 +56,8 @@ class LayerInspector : public QWidget {
   void showMessages();
   void addNameRow(QFormLayout* form);
   void addShapeRow(QFormLayout* form);
+  void addTrainingRows(QFormLayout* form);
+  void refreshTraining();
 
   NetworkEditor* editor_;
   QString node_, type_;
@@ -51,6 +69,9 @@ class LayerInspector : public QWidget {
   QFormLayout* formLayout_ = nullptr;
   QLineEdit* name_ = nullptr;
   QLineEdit* shape_ = nullptr;
+  QCheckBox* frozen_ = nullptr;
+  QLineEdit* lrMult_ = nullptr;
+  std::function<persist::TrainingSettings()> trainingSettings_;
   std::map<QString, ParamField*> fields_;
   std::map<QString, QString> problems_;  // field -> why its text is refused
   QStringList engineMessages_;           // the engine's about this layer

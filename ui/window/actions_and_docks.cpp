@@ -117,6 +117,8 @@ void MainWindow::createMenus() {
   file->addAction(tr("&Open…"), QKeySequence::Open, files_, &DocumentFiles::open);
   save_ = file->addAction(tr("&Save"), QKeySequence::Save, files_, &DocumentFiles::save);
   file->addAction(tr("Save &As…"), QKeySequence::SaveAs, files_, &DocumentFiles::saveAs);
+  file->addAction(tr("&Initialise from Experiment…"), this, &MainWindow::chooseInitialisation)
+      ->setToolTip(tr("Fine-tuning: start the layers whose names and shapes match a saved run from its weights"));
   file->addSeparator();
   file->addAction(tr("&Export Metrics as CSV…"), files_, &DocumentFiles::exportMetrics);
   file->addAction(tr("Export &Model…"), this, [this] { exportModel(this, experiment()); });
@@ -259,6 +261,7 @@ void MainWindow::createDocks() {
   panelScroll->setWidgetResizable(true);
   panelScroll->setFrameShape(QFrame::NoFrame);
   addView("training", tr("Training"), panelScroll, Qt::RightDockWidgetArea);
+  connectLayerTraining();
 
   views_ = new RunViews(this, controller_, editor_, panel_, deviceRequest_);
   connectPointDrawing(panel_, views_->boundary());

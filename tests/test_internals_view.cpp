@@ -4,6 +4,7 @@
 // run's hidden layer is one unit of four, no label is elided, and a report of an earlier step (a
 // timeline moment) draws the run's history up to it.
 #include "data/toy_datasets.h"
+#include "export/view_export.h"
 #include "support/gpu_test.h"
 #include "support/ui_test.h"
 #include "train/internals.h"
@@ -89,7 +90,10 @@ class TestInternalsView : public QObject {
     QVERIFY(view.readout().contains("RAdam r_t"));
     QVERIFY(view.readout().contains("1-β1^t"));
 
-    const QString csv = view.csv();
+    QVERIFY(ui::isExportable(&view));
+    QCOMPARE(ui::exportName(&view), QString("Internals"));
+    const QString csv = ui::viewCsv(&view);
+    QCOMPARE(csv, view.csv());
     QVERIFY(csv.contains("A,50,distinct units,h.weight,4\n"));
     QVERIFY(csv.contains("C,50,distinct units,h.weight,1\n"));  // a constant init: one unit of four
     // A moment of the timeline: run A's history up to step 25 only.

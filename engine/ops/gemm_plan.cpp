@@ -94,8 +94,8 @@ void estimateOccupancy(GemmPlan& plan, const GemmShape& s, const DeviceProfile& 
   else if (s.K / kTiledMinSlice >= kTiledMaxSlices)
     plan.note += "K is split into about the most slices allowed (" + std::to_string(kTiledMaxSlices) + ")";
   else
-    plan.note += "K = " + std::to_string(s.K) + " gives at most " + std::to_string(s.K / kTiledMinSlice) +
-                 " slices of at least " + std::to_string(kTiledMinSlice);
+    plan.note += "K = " + std::to_string(s.K) + " allows about " + std::to_string(s.K / kTiledMinSlice) +
+                 " slices of " + std::to_string(kTiledMinSlice);
 }
 
 }  // namespace
@@ -156,7 +156,11 @@ GemmPlan planGemm(const GemmShape& s, const DeviceProfile& d, GemmFamily family,
                                   " has " + std::to_string(d.sharedMemoryBytes));
     const uint64_t target = uint64_t(kTargetPerUnit) * d.computeUnits, tiles = tilesOf(s, plan.tile);
     const uint32_t wanted = tiles >= target ? 1 : std::min<uint32_t>(kTiledMaxSlices, divideUp(target, tiles));
-    split(plan, s, slices ? slices : std::min(wanted, std::max<uint32_t>(1, s.K / kTiledMinSlice)), kGemmTileDepth);
+    const uint32_t most = std::min(wanted, std::max<uint32_t>(1, s.K / kTiledMinSlice));
+    split(plan, s, slices ? slices : most, kGemmTileDepth);
+    // Rounding slices up to whole tiles of k leaves fewer of them than asked: ask for more.
+    for (uint32_t ask = most + 1; !slices && plan.slices < most && ask <= s.K / kGemmTileDepth; ++ask)
+      split(plan, s, ask, kGemmTileDepth);
   }
   estimateOccupancy(plan, s, d);
   return plan;

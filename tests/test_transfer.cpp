@@ -6,7 +6,10 @@
 #include "persist/experiment_file.h"
 #include "persist/init_from.h"
 #include "persist/run_setup.h"
+#include "persist/run_variant.h"
 #include "support/gpu_test.h"
+#include "support/run_recorder.h"
+#include "train/run.h"
 #include "train/training_session.h"
 
 #include <QDir>
@@ -15,6 +18,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <chrono>
 #include <map>
 
 using namespace gradlab;
@@ -133,6 +137,31 @@ class TestTransfer : public QObject {
     }
   }
 
+  // The lab's run (train::Run, with probes every 5 steps, as the lab trains) keeps a frozen layer
+  // too, and reaches its steps.
+  void runWithProbesKeepsAFrozenLayer() {
+    train::RunConfig c;
+    c.graph = test::graphOf(kNet);
+    c.train = std::make_shared<data::Dataset>(moons());
+    c.options = fullBatch({{"h2"}, {}});
+    c.options.batch = 32;
+    c.probeEvery = 5;
+    c.weightSnapshots = {"h1.weight", "h2.weight", "h2.bias"};
+    train::Run run(*context_, c);
+    QTRY_VERIFY_WITH_TIMEOUT(run.latest() && run.latest()->state == train::RunState::Ready, 60000);
+    const test::Weights first = test::valuesOf(*run.latest()->parameters);
+    run.step(20);
+    QTRY_VERIFY2_WITH_TIMEOUT(run.latest()->state == train::RunState::Paused && run.latest()->step == 20,
+                              qPrintable(QString("%1 at step %2: %3")
+                                             .arg(train::runStateName(run.latest()->state))
+                                             .arg(run.latest()->step)
+                                             .arg(QString::fromStdString(run.latest()->error))),
+                              60000);
+    const test::Weights last = test::valuesOf(*run.latest()->parameters);
+    QVERIFY(last.at("h2.weight") == first.at("h2.weight") && last.at("h2.bias") == first.at("h2.bias"));
+    QVERIFY(last.at("h1.weight") != first.at("h1.weight"));
+  }
+
   // A multiplier of 0 is a frozen layer: with Adam (whose state still advances for it) every
   // parameter of the run equals, bit for bit, the run with that layer frozen.
   void zeroMultiplierIsAFrozenLayer() {
@@ -195,6 +224,34 @@ class TestTransfer : public QObject {
     settings.frozenLayers = {"h2"};
     const train::LayerTraining read = persist::runSetup(settings).options.layers;
     QCOMPARE(read, (train::LayerTraining{{"h2"}, {{"h1", 0.1}}}));
+  }
+
+  // A run of a comparison changes the frozen layers and multipliers by the keys freeze and lr-mult
+  // (';' inside a value), names them in its legend, and is refused for a layer its network lacks.
+  void comparisonRunsChangeLayerTraining() {
+    persist::Experiment base;
+    base.network = kNet;
+    base.training.dataset = "moons";
+    base.training.frozenLayers = {"h1", "h2"};
+    persist::RunVariant all{.label = "B", .changes = {{"freeze", ""}}};
+    QVERIFY(persist::variantExperiment(base, all).training.frozenLayers.empty());
+    QCOMPARE(persist::variantDescription(base, all), std::string("freeze none"));
+    persist::RunVariant scaled{.label = "C", .changes = {{"freeze", "h1"}, {"lr-mult", "h2=0.1;logits=0.5"}}};
+    const persist::Experiment c = persist::variantExperiment(base, scaled);
+    QCOMPARE(c.training.frozenLayers, std::vector<std::string>{"h1"});
+    QCOMPARE(c.training.lrMultipliers, (std::map<std::string, std::string>{{"h2", "0.1"}, {"logits", "0.5"}}));
+    QCOMPARE(persist::variantDescription(base, scaled), std::string("freeze h1; lr-mult h2=0.1;logits=0.5"));
+    const auto refusal = [&](std::map<std::string, std::string> changes) -> std::string {
+      try {
+        persist::variantExperiment(base, {.label = "D", .changes = std::move(changes)});
+      } catch (const std::invalid_argument& e) {
+        return e.what();
+      }
+      return "accepted";
+    };
+    QCOMPARE(refusal({{"freeze", "c9"}}),
+             std::string("run D: --freeze: no layer 'c9' with parameters; this network's are h1, h2, logits"));
+    QCOMPARE(refusal({{"lr-mult", "h2=-1"}}), std::string("run D: --lr-mult h2: -1 is out of range [0, 1000]"));
   }
 
   // Another network's weights: the layers of the same name and shape are copied, the others named

@@ -92,7 +92,7 @@ inline constexpr uint32_t kRunColours = 8;
 // A run of a comparison other than the first (the experiment itself is run "A"): the base's
 // settings with a few changed, and its own results. Changes are key=value text by the keys of
 // `gradlab-cli compare --run` (lr, optimizer, schedule, l1, l2, clip-norm, clip-value, seed,
-// augment, normalize, conv, batch, init, network), checked when the run is built
+// augment, normalize, conv, batch, init, network, freeze, lr-mult), checked when the run is built
 // (persist::variantExperiment), so a file never holds an enum number.
 struct RunVariant {
   std::string label;                           // "B", "C", "D": its place in the set

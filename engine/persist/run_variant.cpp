@@ -7,6 +7,7 @@
 #include "optim/schedule.h"
 #include "persist/run_setup.h"
 #include "train/run_set.h"
+#include "train/transfer.h"
 #include "util/checked_values.h"
 #include "util/option_ranges.h"
 #include "util/printable.h"
@@ -71,6 +72,7 @@ Experiment applied(const Experiment& base, const RunVariant& run) {
 
   const std::string network = variantNetwork(base, run);
   nn::Graph graph = checkedGraph(network);
+  train::checkLayerTraining(runSetup(out.training).options.layers, graph);
   const auto init = run.changes.find("init");
   if (init != run.changes.end()) {
     graph = util::readNamed("--init", [&] { return train::withInitialisation(graph, init->second); });
@@ -101,9 +103,9 @@ train::RunDefinition runDefinition(const Experiment& e, const std::string& init)
 }
 
 const std::vector<std::string>& variantKeys() {
-  static const std::vector<std::string> keys = {"lr",        "optimizer",  "schedule", "l1",      "l2",
-                                                "clip-norm", "clip-value", "seed",     "augment", "normalize",
-                                                "conv",      "batch",      "init",     "network"};
+  static const std::vector<std::string> keys = {"lr",         "optimizer", "schedule", "l1",        "l2",   "clip-norm",
+                                                "clip-value", "seed",      "augment",  "normalize", "conv", "batch",
+                                                "init",       "network",   "freeze",   "lr-mult"};
   return keys;
 }
 
@@ -141,6 +143,14 @@ void applySetting(TrainingSettings& s, const std::string& key, const std::string
   } else if (key == "conv") {
     util::readNamed("--conv", [&] { return nn::parseConvAlgorithm(value); });
     s.convolution = value;
+  } else if (key == "freeze") {  // empty: every layer trains
+    s.frozenLayers = value.empty() ? std::vector<std::string>{} : train::parseLayerList(listText(value), "--freeze");
+  } else if (key == "lr-mult") {
+    s.lrMultipliers.clear();
+    for (const util::KeyValue& item : util::parseKeyValues(listText(value), "--lr-mult")) {
+      util::parseNumber("--lr-mult " + item.key, item.value, train::kLrMultiplier);
+      s.lrMultipliers[item.key] = item.value;
+    }
   } else {
     throw std::invalid_argument("'" + util::printable(key, 40) + "' is not a training setting; use " +
                                 util::joinedNames(variantKeys()));
@@ -170,6 +180,9 @@ std::string variantDescription(const Experiment& base, const RunVariant& run) {
     const std::string layers = train::differenceText(first, sameSettings);
     if (layers != "same settings") parts.push_back(layers);
   }
+  for (const char* key : {"freeze", "lr-mult"})  // layer settings, which the run set's summary leaves out
+    if (const auto it = run.changes.find(key); it != run.changes.end())
+      parts.push_back(std::string(key) + (it->second.empty() ? " none" : " " + util::printable(it->second, 80)));
   const auto was = train::settingsText(first), now = train::settingsText(mine);
   for (size_t k = 0; k < now.size(); ++k) {
     if (now[k].second == was[k].second) continue;

@@ -13,7 +13,8 @@
 namespace gradlab::persist {
 
 // The keys RunVariant::changes may hold: lr, optimizer, schedule, l1, l2, clip-norm, clip-value,
-// seed, augment, normalize, conv, batch, init, network.
+// seed, augment, normalize, conv, batch, init, network, freeze (layers, ';' between them; empty:
+// none), lr-mult (layer=factor items, ';' between them).
 const std::vector<std::string>& variantKeys();
 
 // One changed training setting (every key but init and network, which change the network) applied

@@ -721,7 +721,16 @@ class TestMainWindow : public QObject {
     QCOMPARE(window.charts().lossPoints(), size_t(0));
     auto* depth = window.findChild<gradlab::ui::DepthStatsView*>();
     QVERIFY(depth);
-    QTRY_VERIFY_WITH_TIMEOUT(depth->activationStd().isEmpty(), 2000);  // no probe of the old run left
+    // No probe of the old run left: the by-depth view shows the reset run's probe at step 0 alone.
+    const auto probedSteps = [depth] {
+      depth->refresh();
+      QStringList steps;
+      const QStringList rows = depth->csv().split('\n', Qt::SkipEmptyParts);
+      for (qsizetype i = 1; i < rows.size(); ++i)
+        if (!steps.contains(rows[i].section(',', 1, 1))) steps << rows[i].section(',', 1, 1);
+      return steps;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(probedSteps(), QStringList{"0"}, 10000);
     trainSteps(window, 12);
     verifyOnlyTheCurrentRun(window, "after_reset");
 

@@ -39,6 +39,7 @@ persist::Experiment moonsExperiment() {
   e.training.dataset = "moons";
   e.training.toySamples = 256;
   e.training.batch = 32;
+  e.training.epochs = 20;  // 6 steps an epoch: room to train
   e.training.optimizerValues = {{"lr", "0.3"}};
   return e;
 }
@@ -111,6 +112,30 @@ class TestTransferGui : public QObject {
     window.editor().select({"h1"});  // unfrozen again from the inspector
     inspector->frozenField()->click();
     QVERIFY(window.trainingPanel().settings().frozenLayers.empty());
+  }
+
+  // The run the lab builds for a frozen layer trains the others and keeps it bit for bit.
+  void labTrainsAroundAFrozenLayer() {
+    persist::Experiment e = moonsExperiment();
+    e.training.frozenLayers = {"h1"};
+    Lab lab(e);
+    MainWindow& window = lab.window;
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == train::RunState::Ready, 60000);
+    const persist::Experiment before = window.experiment();
+    QVERIFY(before.weights.count("h1.weight"));
+    window.controller().play();
+    QTRY_VERIFY2_WITH_TIMEOUT(window.step() >= 20,
+                              qPrintable(QString("at step %1, %2: %3")
+                                             .arg(window.step())
+                                             .arg(train::runStateName(window.controller().state()))
+                                             .arg(window.bannerText())),
+                              60000);
+    window.controller().pause();
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == train::RunState::Paused, 60000);
+    QTest::qWait(100);  // the paused run's parameters reach the window
+    const persist::Experiment after = window.experiment();
+    QVERIFY(after.weights.at("h1.weight") == before.weights.at("h1.weight"));
+    QVERIFY(after.weights.at("h2.weight") != before.weights.at("h2.weight"));
   }
 
   // A saved run of another network: its h1 (same name and shape) starts the run, the others keep

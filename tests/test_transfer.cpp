@@ -310,7 +310,10 @@ class TestTransfer : public QObject {
         {{"--lr-mult", "h1=x"}, "--lr-mult h1: 'x' is not a number in [0, 1000]"},
         {{"--lr-mult", "h1=-1"}, "--lr-mult h1: -1 is out of range [0, 1000]"},
         {{"--freeze", "h1", "--lr-mult", "h1=0.1"}, "--lr-mult: h1 is frozen (--freeze)"},
-        {{"--init-from", dir.filePath("missing.gradlab")}, "missing.gradlab"}};
+        {{"--init-from", dir.filePath("missing.gradlab")}, "missing.gradlab"},
+        // train's options no longer fit one line: the similar ones and where to find all.
+        {{"--lr-multi", "h1=0.1"},
+         "unknown option --lr-multi for 'train' (similar: --lr-mult, --lr; see gradlab-cli train --help)"}};
     for (const auto& [args, expected] : cases) {
       const Cli r = runCli(common + args);
       const QString context = args.join(' ') + " -> " + r.err;

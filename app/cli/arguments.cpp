@@ -27,9 +27,17 @@ Arguments::Arguments(std::string command, std::vector<OptionSpec> specs, const s
     for (const auto& s : specs_)
       if (s.name == name) spec = &s;
     if (!spec) {
-      std::vector<std::string> names;
-      for (const auto& s : specs_) names.push_back("--" + s.name);
-      throw UsageError("unknown option --" + name + " for '" + command_ + "' (accepted: " + joined(names) + ")");
+      std::vector<std::string> names, similar;  // similar: the same first two letters
+      for (const auto& s : specs_) {
+        names.push_back("--" + s.name);
+        if (name.size() >= 2 && s.name.compare(0, 2, name, 0, 2) == 0) similar.push_back("--" + s.name);
+      }
+      // A command's every option fits one short line only while it has few; --help lists the others'.
+      const std::string known = joined(names).size() <= 200
+                                    ? "accepted: " + joined(names)
+                                    : (similar.empty() ? "" : "similar: " + joined(similar) + "; ") +
+                                          "see gradlab-cli " + command_ + " --help";
+      throw UsageError("unknown option --" + name + " for '" + command_ + "' (" + known + ")");
     }
     if (spec->argument.empty()) {
       if (inlineValue) throw UsageError("--" + name + " takes no value");

@@ -313,8 +313,9 @@ void TrainingCharts::rebuildSeries() {
     for (size_t i = 0; i < shown.size(); ++i)
       p->runs[i].validation =
           markers(prefix(i) + tr("validation"), lone ? kLoneValidationColour : shown[i].color, i, lone);
-    // A set's legend, or one with a reference, is under both charts: inside either it would be cut short.
-    p->chart->legend()->setVisible(lone && reference_.empty());
+    // The legend is under both charts: inside either, Qt cuts its entries short where they do not
+    // fit in one row (a docked chart, a projector's large text).
+    p->chart->legend()->setVisible(false);
   }
   updateLegend();
   everything_ = true;
@@ -326,11 +327,6 @@ void TrainingCharts::rebuildSeries() {
 // ("B: BatchNorm1d after every Linear") is what tells the runs apart.
 void TrainingCharts::updateLegend() {
   const bool lone = styles_.empty();
-  if (lone && reference_.empty()) {  // the chart's own legend says it all
-    legend_->clear();
-    legend_->hide();
-    return;
-  }
   QStringList entries;
   auto entry = [](const QColor& colour, const QString& glyph, const QString& text) {
     return QString("<span style=\"color:%1\"><b>%2</b></span>&nbsp;%3").arg(colour.name(), glyph, text.toHtmlEscaped());

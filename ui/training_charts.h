@@ -101,7 +101,7 @@ class TrainingCharts : public QWidget {
   QString stepAxisTitle() const;  // "step", or "samples seen" when the runs' batches differ
   bool lossAxisIsLog() const;
   QString lossAxisNote() const;  // why the loss axis went log by itself; empty when it did not
-  QString legendText() const;    // the runs' legend under the charts as plain text; empty with no styles
+  QString legendText() const;    // the legend under the charts as plain text (a lone run's too)
   // What the charts draw, one row per point: run, chart (loss, accuracy in %), series (training,
   // average, validation), x (step or samples seen, as the axis) and the value, not in log units.
   QString csv() const;

@@ -151,7 +151,14 @@ void showsLayer(QWidget* widget, const QString& type) {
   }
   const QString topic = type.isEmpty() ? QString() : layerTopic(type.toStdString());
   widget->setProperty(kTopicProperty, topic.isEmpty() ? QVariant() : QVariant(topic));
-  widget->setWhatsThis(topic.isEmpty() ? QString() : whatsThisText(type, topic));
+  if (!topic.isEmpty()) {
+    widget->setWhatsThis(whatsThisText(type, topic));
+    return;
+  }
+  // No layer shown: What's This explains the view that holds the widget, as for any dock.
+  QWidget* holder = widget->parentWidget();
+  while (holder && !qobject_cast<QDockWidget*>(holder)) holder = holder->parentWidget();
+  widget->setWhatsThis(holder ? holder->whatsThis() : QString());
 }
 
 QString contextTopic(const QWidget* focus) {

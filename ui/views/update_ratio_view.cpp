@@ -55,7 +55,7 @@ UpdateRatioView::UpdateRatioView(QWidget* parent) : QWidget(parent) {
   x_->setTitleText(tr("step"));
   x_->setLabelFormat("%.0f");
   y_ = new QLogValueAxis;
-  y_->setTitleText(tr("|Δw| / |w| (log scale)"));
+  y_->setTitleText(tr("|Δw| / |w| (log)"));
   y_->setLabelFormat("%.0e");
   chart_->addAxis(x_, Qt::AlignBottom);
   chart_->addAxis(y_, Qt::AlignLeft);

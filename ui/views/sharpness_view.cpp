@@ -81,8 +81,7 @@ void SharpnessView::hideEvent(QHideEvent* event) {
 
 void SharpnessView::addReport(const train::ProbeReport& report, uint32_t member) {
   if (!report.sharpness) return;
-  auto& readings = readings_[member];
-  while (!readings.empty() && readings.back().step >= report.step) readings.pop_back();
+  auto& readings = readings_.restartAt(member, report.step);
   readings.push_back({report.step, *report.sharpness});
   draw();
 }
@@ -94,30 +93,17 @@ void SharpnessView::setRunStyles(const RunStyles& styles) {
 
 void SharpnessView::clear() {
   readings_.clear();
-  moment_.reset();
   draw();
 }
 
 void SharpnessView::showMoment(const std::map<uint32_t, uint64_t>& steps) {
-  moment_ = steps;
+  readings_.showMoment(steps);
   draw();
 }
 
 void SharpnessView::showLive() {
-  moment_.reset();
+  readings_.showLive();
   draw();
-}
-
-std::vector<SharpnessView::Reading> SharpnessView::shownReadings(uint32_t member) const {
-  const auto found = readings_.find(member);
-  if (found == readings_.end()) return {};
-  std::vector<Reading> out = found->second;
-  if (moment_) {
-    const auto step = moment_->find(member);
-    const uint64_t last = step == moment_->end() ? 0 : step->second;
-    std::erase_if(out, [last](const Reading& r) { return r.step > last; });
-  }
-  return out;
 }
 
 void SharpnessView::makeSeries(size_t count) {
@@ -146,7 +132,7 @@ void SharpnessView::draw() {
   QStringList latest;
   const Reading* costly = nullptr;
   std::vector<std::vector<Reading>> shown;
-  for (const RunStyle& run : runs) shown.push_back(shownReadings(run.member));
+  for (const RunStyle& run : runs) shown.push_back(readings_.shown(run.member));
   for (size_t r = 0; r < runs.size(); ++r) {
     const RunStyle& run = runs[r];
     const QString name = runs.size() > 1 ? run.label + " " : QString();  // the legend under the chart says more
@@ -185,7 +171,7 @@ void SharpnessView::draw() {
 QString SharpnessView::csv() const {
   CsvTable table({"run", "step", "sharpness", "two_over_lr", "learning_rate", "relative_change"});
   for (const RunStyle& run : shownRuns(styles_))
-    for (const Reading& r : shownReadings(run.member))
+    for (const Reading& r : readings_.shown(run.member))
       table.row({CsvTable::text(run.legend()), QString::number(r.step), CsvTable::number(r.value.lambdaMax),
                  CsvTable::number(2 / r.value.learningRate), CsvTable::number(r.value.learningRate),
                  CsvTable::number(r.value.relativeChange)});

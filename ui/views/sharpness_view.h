@@ -8,6 +8,7 @@
 // Measuring costs 40 gradient passes per probe, so the view asks for it only while shown
 // (measuringWanted) and says what each measurement costs.
 #include "train/probes.h"
+#include "views/run_readings.h"
 #include "views/run_style.h"
 
 #include <QWidget>
@@ -68,10 +69,8 @@ class SharpnessView : public QWidget {
   };
   void draw();
   void makeSeries(size_t count);
-  std::vector<Reading> shownReadings(uint32_t member) const;
 
-  std::map<uint32_t, std::vector<Reading>> readings_;   // by member, in step order
-  std::optional<std::map<uint32_t, uint64_t>> moment_;  // the timeline's steps; unset: live
+  RunReadings<Reading> readings_;
   RunStyles styles_;
   QChart* chart_ = nullptr;
   QChartView* view_ = nullptr;

@@ -90,8 +90,7 @@ void UpdateRatioView::addReport(const train::ProbeReport& report, uint32_t membe
   for (const train::ParameterProbe& p : report.parameters)
     if (isWeight(p.name)) reading.ratios.push_back({p.name, p.updateRatio});
   if (reading.ratios.empty()) return;
-  auto& readings = readings_[member];
-  while (!readings.empty() && readings.back().step >= report.step) readings.pop_back();
+  auto& readings = readings_.restartAt(member, report.step);
   // A report at step 0 (the network before training) has no update yet.
   if (report.step > 0) readings.push_back(std::move(reading));
   draw();
@@ -104,30 +103,17 @@ void UpdateRatioView::setRunStyles(const RunStyles& styles) {
 
 void UpdateRatioView::clear() {
   readings_.clear();
-  moment_.reset();
   draw();
 }
 
 void UpdateRatioView::showMoment(const std::map<uint32_t, uint64_t>& steps) {
-  moment_ = steps;
+  readings_.showMoment(steps);
   draw();
 }
 
 void UpdateRatioView::showLive() {
-  moment_.reset();
+  readings_.showLive();
   draw();
-}
-
-std::vector<UpdateRatioView::Reading> UpdateRatioView::shownReadings(uint32_t member) const {
-  const auto found = readings_.find(member);
-  if (found == readings_.end()) return {};
-  std::vector<Reading> out = found->second;
-  if (moment_) {
-    const auto step = moment_->find(member);
-    const uint64_t last = step == moment_->end() ? 0 : step->second;
-    std::erase_if(out, [last](const Reading& r) { return r.step > last; });
-  }
-  return out;
 }
 
 QLineSeries* UpdateRatioView::line(size_t index) {
@@ -149,7 +135,7 @@ void UpdateRatioView::draw() {
   lineOf_.assign(runs.size(), {});
   tensors_.assign(runs.size(), {});
   for (size_t r = 0; r < runs.size(); ++r) {
-    const std::vector<Reading> shown = shownReadings(runs[r].member);
+    const std::vector<Reading> shown = readings_.shown(runs[r].member);
     std::vector<std::string> names;
     for (const Reading& reading : shown)
       for (const auto& [name, ratio] : reading.ratios)
@@ -199,7 +185,7 @@ void UpdateRatioView::draw() {
 QString UpdateRatioView::csv() const {
   CsvTable table({"run", "step", "tensor", "update_ratio"});
   for (const RunStyle& run : shownRuns(styles_))
-    for (const Reading& r : shownReadings(run.member))
+    for (const Reading& r : readings_.shown(run.member))
       for (const auto& [name, ratio] : r.ratios)
         table.row({CsvTable::text(run.legend()), QString::number(r.step), CsvTable::text(QString::fromStdString(name)),
                    CsvTable::number(ratio)});

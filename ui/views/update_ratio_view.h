@@ -8,6 +8,7 @@
 // Alone, each tensor has its own colour; in a comparison each run's tensors take the run's colour,
 // darker for deeper layers, with the runs named under the chart.
 #include "train/probes.h"
+#include "views/run_readings.h"
 #include "views/run_style.h"
 
 #include <QWidget>
@@ -58,11 +59,9 @@ class UpdateRatioView : public QWidget {
     std::vector<std::pair<std::string, double>> ratios;  // weight tensor, ratio
   };
   void draw();
-  std::vector<Reading> shownReadings(uint32_t member) const;
   QLineSeries* line(size_t index);
 
-  std::map<uint32_t, std::vector<Reading>> readings_;
-  std::optional<std::map<uint32_t, uint64_t>> moment_;
+  RunReadings<Reading> readings_;
   RunStyles styles_;
   QChart* chart_ = nullptr;
   QChartView* view_ = nullptr;

@@ -11,6 +11,7 @@
 #include "persist/run_variant.h"
 #include "persist/saved_moments.h"
 #include "support/child_process.h"
+#include "train/internals.h"
 #include "util/option_ranges.h"
 
 #include <QTemporaryDir>
@@ -244,6 +245,34 @@ persist::Experiment versionSevenExperiment() {
   e.title = "Format 7 fixture";
   e.training.frozenLayers = {"h1"};
   e.training.lrMultipliers = {{"logits", "0.1"}};
+  return e;
+}
+
+// Format 8 adds the sharpness and the internals a probe measured; its fixture is format 7's
+// experiment whose run B has a probe at step 40 with both, which its latest moment names.
+persist::Experiment versionEightExperiment() {
+  persist::Experiment e = versionSevenExperiment();
+  e.title = "Format 8 fixture";
+  auto probes = std::make_shared<train::ProbeReport>(*e.moments.saved->moments[0].members[0].probes);
+  probes->step = 40;
+  probes->sharpness = train::SharpnessReading{19.75, 1.5e-4, 0.1, 40, 0.0375};
+  auto internals = std::make_shared<train::InternalsReport>();
+  train::OptimizerInternals& adam = internals->optimizer;
+  adam.optimizer = "Adam";
+  adam.step = 40;
+  adam.biasCorrection1 = 0.984375;
+  adam.biasCorrection2 = 0.0390625;
+  const train::StateSummary m{
+      "exp_avg", {6, 0.125, 0.5, -1, 1, {}, {}, std::vector<float>(train::kHistogramBins, 3)}, 1.25};
+  const train::StateSummary step{"step", {6, -1e-3, 2e-3, -4e-3, 3e-3, {}, {}, {}}, 5e-3};
+  adam.tensors = {{"h1.weight", {m, step}}, {"h1.bias", {m}}};
+  internals->batchNorms = {{"bn1", 16, {0.5, -0.25}, {1, 2}, {0.25, -0.125}, {0.75, 1.5}}};
+  internals->modeGap = train::ModeGap{0.75, 0.875, 0.5, 0.4375};
+  internals->distinctUnits = {{"h1.weight", 16, 15, 2}, {"logits.weight", 3, 1, 3}};
+  probes->internals = internals;
+  auto timeline = std::make_shared<persist::SavedTimeline>(*e.moments.saved);
+  timeline->moments[2].members[1].probes = probes;
+  e.moments.saved = timeline;
   return e;
 }
 
@@ -513,6 +542,70 @@ class TestExperimentFile : public QObject {
     QCOMPARE(loaded.training.lrMultipliers.at("logits"), std::string("0.1"));
     if (persist::kFormatVersion == 7)
       QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionSevenExperiment())));
+  }
+
+  // Files of formats 1 to 7 hold no sharpness or internals. The committed format-8 file opens to
+  // run B's probe with both, and this GradLab still writes its payload.
+  void versionEightFixture() {
+    for (int version = 6; version <= 7; ++version) {
+      const fs::path older = fs::path(GRADLAB_TEST_DATA) / ("experiment_v" + std::to_string(version) + ".gradlab");
+      const persist::Experiment loaded = persist::loadExperiment(older);
+      for (const auto& moment : loaded.moments.saved->moments)
+        for (const auto& m : moment.members) QVERIFY(!m.probes || (!m.probes->sharpness && !m.probes->internals));
+    }
+    const fs::path fixture = fs::path(GRADLAB_TEST_DATA) / "experiment_v8.gradlab";
+    if (qEnvironmentVariableIsSet("GRADLAB_WRITE_FIXTURE")) persist::saveExperiment(versionEightExperiment(), fixture);
+    QVERIFY2(fs::exists(fixture), ("missing " + fixture.string()).c_str());
+    const persist::Experiment loaded = persist::loadExperiment(fixture);
+    QVERIFY(loaded == versionEightExperiment());
+    const auto& latest = loaded.moments.saved->moments[2];
+    QVERIFY(!latest.members[0].probes->sharpness && !latest.members[0].probes->internals);
+    const train::ProbeReport& b = *latest.members[1].probes;
+    QCOMPARE(b.sharpness->lambdaMax, 19.75);
+    QCOMPARE(b.sharpness->gradients, 40u);
+    QCOMPARE(*b.internals->optimizer.biasCorrection2, 0.0390625);
+    QVERIFY(!b.internals->optimizer.rectification);
+    QCOMPARE(b.internals->optimizer.tensors[0].find("exp_avg")->stats.histogram[31], 3.0f);
+    QCOMPARE(b.internals->batchNorms[0].runningVar[1], 1.5);
+    QCOMPARE(b.internals->modeGap->evalAccuracy, 0.4375);
+    QCOMPARE(b.internals->distinctUnits[1].distinct, 1u);
+    if (persist::kFormatVersion == 8)
+      QCOMPARE(withoutBoostVersion(readAll(fixture)), withoutBoostVersion(persist::toBytes(versionEightExperiment())));
+    persist::Experiment changed = versionEightExperiment();  // equality sees the internals
+    auto edited = std::make_shared<persist::SavedTimeline>(*changed.moments.saved);
+    auto report = std::make_shared<train::ProbeReport>(*edited->moments[2].members[1].probes);
+    auto internals = std::make_shared<train::InternalsReport>(*report->internals);
+    internals->batchNorms[0].batchMean[0] = 0.5000001;
+    report->internals = internals;
+    edited->moments[2].members[1].probes = report;
+    changed.moments.saved = edited;
+    QVERIFY(!(changed == loaded));
+  }
+
+  // Counts and sizes of the internals are checked as they are read: a forged one is refused in one
+  // line, before anything of its size is made.
+  void forgedInternalsAreRefused() {
+    const std::string fixture = readAll(GRADLAB_TEST_DATA "/experiment_v8.gradlab");
+    const std::string tensors = "2 9 h1.weight 2 7 exp_avg";
+    const std::string units = "2 9 h1.weight 16 15 2 13 logits.weight 3 1 3";
+    for (const std::string& part : {tensors, units})
+      QVERIFY2(fixture.find(part) != std::string::npos, ("the fixture has no '" + part + "'").c_str());
+    for (const auto& [from, to, says] : std::vector<std::tuple<std::string, std::string, std::string>>{
+             {tensors, "4000000000 9 h1.weight 2 7 exp_avg", "it names 4000000000 optimizer tensors where"},
+             {tensors, "2 9 h1.weight 3000000000 7 exp_avg", "it names 3000000000 optimizer states where"},
+             {units, "2 9 h1.weight 16 17 2 13 logits.weight 3 1 3", "h1.weight has more distinct"},
+             {units, "4000000000 9 h1.weight 16 15 2 13 logits.weight 3 1 3", "layers of distinct units where"}}) {
+      std::string forged = fixture;
+      forged.replace(forged.find(from), from.size(), to);
+      for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
+      resealChecksum(forged);
+      const auto outcome =
+          test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
+      const std::string& m = outcome.message;
+      QVERIFY2(outcome.exited && outcome.signal == 0, m.c_str());
+      QVERIFY2(contains(m, "forged.gradlab is damaged") && contains(m, says) && test::isOneShortLine(m, 400),
+               m.c_str());
+    }
   }
 
   // Counts and places of the moments part are checked as they are read: a forged one is refused

@@ -12,6 +12,7 @@
 // base64 in the text archive: exact, any value, and a third the size of decimal text.
 #include "persist/experiment.h"
 #include "persist/saved_moments.h"
+#include "train/internals.h"
 #include "util/printable.h"
 
 #include <boost/archive/impl/archive_serializer_map.ipp>
@@ -245,8 +246,70 @@ void weights(Archive& ar, std::vector<train::WeightSnapshot>& tensors) {
   });
 }
 
+// A probe's sharpness reading (format 8), when it has one.
 template <class Archive>
-void probeReport(Archive& ar, train::ProbeReport& r) {
+void sharpness(Archive& ar, std::optional<train::SharpnessReading>& reading) {
+  bool present = reading.has_value();
+  ar& present;
+  if (!present) return reading.reset();
+  if constexpr (Archive::is_loading::value) reading.emplace();
+  for (double* value : {&reading->lambdaMax, &reading->relativeChange, &reading->learningRate, &reading->seconds})
+    number(ar, *value);
+  ar & reading->gradients;
+}
+
+template <class Archive>
+void optimizerInternals(Archive& ar, train::OptimizerInternals& o) {
+  ar& o.optimizer& o.step;
+  for (std::optional<double>* value : {&o.biasCorrection1, &o.biasCorrection2, &o.rectification})
+    optionalNumber(ar, *value);
+  list(ar, o.tensors, "optimizer tensors", [&](train::OptimizerTensorInternals& tensor) {
+    ar& tensor.parameter;
+    list(ar, tensor.states, "optimizer states", [&](train::StateSummary& state) {
+      ar& state.name;
+      tensorStats(ar, state.stats);
+      number(ar, state.norm);
+    });
+  });
+}
+
+template <class Archive>
+void batchNormInternals(Archive& ar, train::BatchNormInternals& b) {
+  ar& b.node& b.samplesPerChannel;
+  for (std::vector<double>* values : {&b.batchMean, &b.batchVar, &b.runningMean, &b.runningVar}) packed(ar, *values);
+  const size_t channels = b.batchMean.size();
+  if (b.batchVar.size() != channels || b.runningMean.size() != channels || b.runningVar.size() != channels)
+    throw std::runtime_error("BatchNorm " + util::printable(b.node, 40) + "'s statistics differ in channels");
+}
+
+// What a probe found inside the optimizer and the normalisation (format 8, train/internals.h).
+template <class Archive>
+void internals(Archive& ar, std::shared_ptr<const train::InternalsReport>& report) {
+  bool present = report != nullptr;
+  ar& present;
+  if (!present) return report.reset();
+  train::InternalsReport loaded;
+  train::InternalsReport& r = Archive::is_loading::value ? loaded : const_cast<train::InternalsReport&>(*report);
+  optimizerInternals(ar, r.optimizer);
+  list(ar, r.batchNorms, "BatchNorm layers", [&](train::BatchNormInternals& b) { batchNormInternals(ar, b); });
+  bool gap = r.modeGap.has_value();
+  ar& gap;
+  if (gap) {
+    if constexpr (Archive::is_loading::value) r.modeGap.emplace();
+    train::ModeGap& g = *r.modeGap;
+    for (double* value : {&g.trainLoss, &g.evalLoss, &g.trainAccuracy, &g.evalAccuracy}) number(ar, *value);
+  }
+  list(ar, r.distinctUnits, "layers of distinct units", [&](train::DistinctUnits& d) {
+    ar& d.parameter& d.units& d.distinct& d.twinned;
+    if (d.distinct > d.units || d.twinned > d.units)
+      throw std::runtime_error(util::printable(d.parameter, 40) + " has more distinct or twinned units than units");
+  });
+  if constexpr (Archive::is_loading::value) report = std::make_shared<const train::InternalsReport>(std::move(loaded));
+}
+
+// `instruments`: the sharpness and internals too (format 8).
+template <class Archive>
+void probeReport(Archive& ar, train::ProbeReport& r, bool instruments) {
   ar& r.step;
   list(ar, r.layers, "layers", [&](train::LayerProbe& layer) {
     ar& layer.node& layer.type;
@@ -258,6 +321,9 @@ void probeReport(Archive& ar, train::ProbeReport& r) {
     for (double* value : {&p.norm, &p.gradNorm, &p.updateRatio}) number(ar, *value);
   });
   weights(ar, r.weights);
+  if (!instruments) return;
+  sharpness(ar, r.sharpness);
+  internals(ar, r.internals);
 }
 
 template <class Archive>
@@ -310,9 +376,10 @@ void table(Archive& ar, SharedTable<T>& table, const char* what, Each each) {
   }
 }
 
-// Format 6: the tables of shared objects, then the moments naming them.
+// Format 6: the tables of shared objects, then the moments naming them; from format 8 the probe
+// reports carry the sharpness and internals (`instruments`).
 template <class Archive>
-void moments(Archive& ar, Moments& saved) {
+void moments(Archive& ar, Moments& saved, bool instruments = true) {
   SharedTable<train::ProbeReport> reports;
   SharedTable<train::DecisionBoundary> boundaries;
   SharedTable<std::vector<train::WeightSnapshot>> parameters;
@@ -326,7 +393,7 @@ void moments(Archive& ar, Moments& saved) {
         parameters.place(m.parameters);
       }
   }
-  table(ar, reports, "probe reports", [&](train::ProbeReport& r) { probeReport(ar, r); });
+  table(ar, reports, "probe reports", [&](train::ProbeReport& r) { probeReport(ar, r, instruments); });
   table(ar, boundaries, "decision boundaries", [&](train::DecisionBoundary& b) { boundary(ar, b); });
   table(ar, parameters, "weight sets", [&](std::vector<train::WeightSnapshot>& w) { weights(ar, w); });
   uint64_t previous = 0;
@@ -409,7 +476,7 @@ void serialize(Archive& ar, gradlab::persist::Experiment& e, const unsigned int 
   if (version >= 2) ar& e.progress.step& e.progress.optimizer& e.progress.optimizerState;
   if (version >= 3) gradlab::persist::archive::comparisons(ar, e.comparisons);
   if (version >= 4) gradlab::persist::archive::look(ar, e.look);
-  if (version >= 5) gradlab::persist::archive::moments(ar, e.moments);
+  if (version >= 5) gradlab::persist::archive::moments(ar, e.moments, version >= 6);
 }
 
 }  // namespace boost::serialization
@@ -418,4 +485,4 @@ BOOST_CLASS_VERSION(gradlab::persist::NodePosition, 1)
 BOOST_CLASS_VERSION(gradlab::persist::TrainingSettings, 3)
 BOOST_CLASS_VERSION(gradlab::persist::Tensor, 1)
 BOOST_CLASS_VERSION(gradlab::persist::RunVariant, 1)
-BOOST_CLASS_VERSION(gradlab::persist::Experiment, 5)
+BOOST_CLASS_VERSION(gradlab::persist::Experiment, 6)

@@ -12,7 +12,7 @@
 namespace gradlab::persist {
 
 // The newest format this GradLab writes and reads; it also reads every older one.
-constexpr uint32_t kFormatVersion = 7;
+constexpr uint32_t kFormatVersion = 8;
 // The file name extension, with its dot.
 inline constexpr const char* kExtension = ".gradlab";
 

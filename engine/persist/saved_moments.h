@@ -1,9 +1,10 @@
 #pragma once
 // The moments of a timeline as an experiment file keeps them (format 6): for each moment, every
-// run's step and what the probe views drew then, as the engine measured it. The curves are saved
-// whole with the runs, so a moment needs only the step they are cut at. An object several moments
-// share (a probe report stays shown until the next probe) is one object here too, and is written
-// once.
+// run's step and what the probe views drew then, as the engine measured it (from format 8 with the
+// sharpness and internals the probe measured, which the views drawing them over the steps replay).
+// The curves are saved whole with the runs, so a moment needs only the step they are cut at. An
+// object several moments share (a probe report stays shown until the next probe) is one object
+// here too, and is written once.
 #include "train/decision_boundary.h"
 #include "train/probes.h"
 

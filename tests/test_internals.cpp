@@ -64,6 +64,54 @@ void verifySummary(const train::OptimizerTensorInternals& tensor, const std::str
   QCOMPARE(binned, double(want.size()));
 }
 
+// The device's summary (float, reduced by work groups) against the host's (double, in order):
+// statistics within `relative` of the tensor's largest magnitude; the histogram's bins may differ
+// only by values on a bin edge, which the two routes round to either side.
+void verifySameSummary(const train::StateSummary& device, const train::StateSummary& host, double relative,
+                       const std::string& where) {
+  const std::string what = where + " " + host.name;
+  QVERIFY2(device.name == host.name, (what + ": device has " + device.name).c_str());
+  QCOMPARE(device.stats.count, host.stats.count);
+  const double scale = std::max(std::abs(host.stats.min), std::abs(host.stats.max)) + 1e-30;
+  const double rms = [&](const train::StateSummary& s) { return s.norm / std::sqrt(double(s.stats.count)); }(host);
+  const std::pair<double, double> pairs[] = {{device.stats.mean, host.stats.mean},
+                                             {device.stats.std, host.stats.std},
+                                             {device.stats.min, host.stats.min},
+                                             {device.stats.max, host.stats.max},
+                                             {device.norm / std::sqrt(double(device.stats.count)), rms}};
+  for (const auto& [d, h] : pairs)
+    QVERIFY2(std::abs(d - h) <= relative * scale,
+             (what + ": device " + std::to_string(d) + " vs host " + std::to_string(h)).c_str());
+  QCOMPARE(device.stats.histogram.size(), size_t(train::kHistogramBins));
+  QCOMPARE(host.stats.histogram.size(), size_t(train::kHistogramBins));
+  double moved = 0, total = 0;
+  for (uint32_t b = 0; b < train::kHistogramBins; ++b) {
+    moved += std::abs(device.stats.histogram[b] - host.stats.histogram[b]);
+    total += device.stats.histogram[b];
+  }
+  QCOMPARE(total, double(host.stats.count));
+  QVERIFY2(moved <= 0.01 * double(host.stats.count) + 2,
+           (what + ": histograms differ by " + std::to_string(moved)).c_str());
+}
+
+void verifySameInternals(const train::OptimizerInternals& device, const train::OptimizerInternals& host,
+                         const std::string& where) {
+  QCOMPARE(device.optimizer, host.optimizer);
+  QCOMPARE(device.biasCorrection1, host.biasCorrection1);
+  QCOMPARE(device.rectification, host.rectification);
+  QCOMPARE(device.tensors.size(), host.tensors.size());
+  for (size_t k = 0; k < host.tensors.size(); ++k) {
+    const auto& d = device.tensors[k];
+    const auto& h = host.tensors[k];
+    QCOMPARE(d.parameter, h.parameter);
+    QCOMPARE(d.states.size(), h.states.size());
+    for (size_t q = 0; q < h.states.size(); ++q) {
+      verifySameSummary(d.states[q], h.states[q], 2e-5, where + " " + h.parameter);
+      if (QTest::currentTestFailed()) return;
+    }
+  }
+}
+
 // The four-layer network of the BatchNorm tests: Linear(2 -> 4), BatchNorm1d, Linear(4 -> 3).
 constexpr const char* kBatchNormNet = R"(input x: 2
 h = Linear(x, out_features=4)
@@ -177,7 +225,7 @@ class TestInternals : public QObject {
       std::vector<double> change(n);
       for (uint32_t i = 0; i < n; ++i) change[i] = before[i] - param[i];
 
-      const auto got = train::readOptimizerInternals(*opt, {{"w", n, 0, 0, n}}, t);
+      const auto got = train::readOptimizerInternals(*context_, *opt, {{"w", n, 0, 0, n}}, t);
       const std::string where = name + " step " + std::to_string(t);
       QCOMPARE(got.tensors.size(), size_t(1));
       const auto& tensor = got.tensors[0];
@@ -210,6 +258,110 @@ class TestInternals : public QObject {
       if (name == "radam")
         QVERIFY(std::abs(*got.rectification - optim::reference::radamRectification(0.999, t)) < 1e-6);
     }
+  }
+
+  // Every optimizer of the catalog (and the variants whose step reads other states) after each of
+  // eight updates of random gradients: the device's summaries of two tensors sharing one state
+  // buffer (the second from float 300 on, as around a frozen layer) equal the host's in double,
+  // quantity by quantity in the same order, histograms included. RAdam is rectified from step 6.
+  void deviceSummariesMatchTheHostReference_data() {
+    QTest::addColumn<QString>("optimizer");
+    QTest::addColumn<QString>("setting");
+    for (const auto& name : optim::optimizerCatalog())
+      QTest::newRow(name.name.c_str()) << QString::fromStdString(name.name) << QString();
+    QTest::newRow("sgd momentum") << "sgd"
+                                  << "momentum=0.9";
+    QTest::newRow("adam amsgrad") << "adam"
+                                  << "amsgrad=true";
+    QTest::newRow("rmsprop centered") << "rmsprop"
+                                      << "centered=true";
+  }
+  void deviceSummariesMatchTheHostReference() {
+    QFETCH(QString, optimizer);
+    QFETCH(QString, setting);
+    const std::string name = optimizer.toStdString();
+    std::map<std::string, std::string> values;
+    if (!setting.isEmpty()) values[setting.section('=', 0, 0).toStdString()] = setting.section('=', 1).toStdString();
+    const uint32_t n = 1000;
+    const float lr = 0.01f;
+    gpu::Buffer value(*context_, n * 4), grad(*context_, n * 4), control(*context_, 16, true), step(*context_, 4, true);
+    const auto initial = test::randomFloats(n, 7);
+    value.upload(initial.data(), n * 4);
+    uint32_t block[4] = {0, 0, 0, 0};
+    std::memcpy(&block[3], &lr, 4);
+    control.upload(block, 16);
+    auto opt = optim::createOptimizer(*context_, name, values);
+    gpu::Recording rec(*context_, 0, true);
+    opt->recordUpdate(rec, {{"w", value, grad, n, true}}, {control, step});
+    rec.finish();
+    const std::vector<train::UpdatedTensor> tensors{{"a", 300, 0, 0, n}, {"b", 700, 0, 300, n}};
+    for (uint32_t t = 1; t <= 8; ++t) {
+      const auto g = test::randomFloats(n, 200 + t, -2, 2);
+      grad.upload(g.data(), n * 4);
+      const uint32_t counter = t - 1;
+      step.upload(&counter, 4);
+      context_->run(rec);
+      const auto device = train::readOptimizerInternals(*context_, *opt, tensors, t);
+      const auto host = train::optimizerInternalsOnHost(*opt, tensors, t);
+      verifySameInternals(device, host, name + " " + setting.toStdString() + " step " + std::to_string(t));
+      if (QTest::currentTestFailed()) return;
+      QVERIFY(!host.tensors.at(1).states.empty() || name == "sgd");
+    }
+  }
+
+  // BatchNorm2d's batch statistics over batch x height x width and BatchNorm1d's over the batch,
+  // reduced per channel on the device, equal the host's in double.
+  void batchNormStatisticsOnTheDeviceMatchTheHost() {
+    const auto data = data::makeToyDataset("blobs", {200, 0.5, 3, 2});
+    train::TrainingOptions options;
+    options.batch = 25;
+    train::TrainingSession session(*context_, test::graphOf(kBatchNormNet), data, nullptr, options);
+    session.train(3);
+    const auto check = [](const std::vector<train::BatchNormInternals>& device,
+                          const std::vector<train::BatchNormInternals>& host) {
+      QCOMPARE(device.size(), host.size());
+      for (size_t k = 0; k < host.size(); ++k) {
+        QCOMPARE(device[k].node, host[k].node);
+        QCOMPARE(device[k].samplesPerChannel, host[k].samplesPerChannel);
+        QCOMPARE(device[k].runningVar, host[k].runningVar);
+        QCOMPARE(device[k].batchMean.size(), host[k].batchMean.size());
+        for (size_t c = 0; c < host[k].batchMean.size(); ++c) {
+          const double spread = std::sqrt(host[k].batchVar[c]) + std::abs(host[k].batchMean[c]) + 1e-6;
+          QVERIFY2(std::abs(device[k].batchMean[c] - host[k].batchMean[c]) <= 1e-5 * spread,
+                   qPrintable(QString("%1 channel %2 mean").arg(host[k].node.c_str()).arg(c)));
+          QVERIFY2(std::abs(device[k].batchVar[c] - host[k].batchVar[c]) <= 1e-4 * (host[k].batchVar[c] + 1e-6),
+                   qPrintable(QString("%1 channel %2 var: %3 vs %4")
+                                  .arg(host[k].node.c_str())
+                                  .arg(c)
+                                  .arg(device[k].batchVar[c])
+                                  .arg(host[k].batchVar[c])));
+        }
+      }
+    };
+    check(train::readBatchNormInternals(session.network()), train::batchNormInternalsOnHost(session.network()));
+
+    const char* conv = R"(input x: 3x6x6
+c = Conv2d(x, out_channels=5, kernel_size=3)
+bn = BatchNorm2d(c)
+f = Flatten(bn)
+h = Linear(f, out_features=6)
+bn1 = BatchNorm1d(h)
+logits = Linear(bn1, out_features=3)
+loss = CrossEntropyLoss(logits)
+)";
+    std::vector<float> x = test::randomFloats(8 * 3 * 6 * 6, 11, 0.5f, 2.5f);  // off-centre: the mean matters
+    nn::Network net(*context_, test::graphOf(conv), 8);
+    net.input().upload(std::span<const float>(x));
+    const std::vector<uint32_t> labels{0, 1, 2, 0, 1, 2, 0, 1};
+    net.labels().upload(std::span<const uint32_t>(labels));
+    gpu::Recording rec(*context_, 0);
+    net.recordForward(rec, true);
+    context_->run(rec);
+    const auto device = train::readBatchNormInternals(net);
+    QCOMPARE(device.size(), size_t(2));
+    QCOMPARE(device[0].samplesPerChannel, 8u * 4 * 4);
+    QCOMPARE(device[1].samplesPerChannel, 8u);
+    check(device, train::batchNormInternalsOnHost(net));
   }
 
   // Two probes in a row: the second's batch statistics are those of the batch through h in double,

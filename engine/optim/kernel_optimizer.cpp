@@ -77,6 +77,14 @@ const gpu::Buffer& KernelOptimizer::state(size_t tensor, const std::string& name
   throw std::logic_error(title_ + " has no state " + name);
 }
 
+const gpu::Buffer* KernelOptimizer::elementState(size_t tensor, const std::string& name) const {
+  if (tensor >= tensors_.size()) return nullptr;
+  for (size_t s = 0; s < specs_.size(); ++s)
+    if (specs_[s].name == name)
+      return specs_[s].used && specs_[s].floats == 0 ? tensors_[tensor].buffers[s].get() : nullptr;
+  return nullptr;
+}
+
 std::vector<float> KernelOptimizer::download(size_t tensor, const std::string& name) const {
   const gpu::Buffer& b = state(tensor, name);
   for (const auto& spec : specs_)

@@ -28,6 +28,13 @@ class KernelOptimizer : public Optimizer {
   OptimizerState saveState() const override;
   void loadState(const OptimizerState& state) override;
   const Settings& settings() const { return settings_; }
+  // The device buffer of tensor `tensor`'s state `name` where it holds one float per element (not
+  // a placeholder, not a view): the internals probes reduce it where it lies. nullptr otherwise.
+  const gpu::Buffer* elementState(size_t tensor, const std::string& name) const;
+  // The step t of the last update that ran (0: none since creation or reset) and its learning rate;
+  // copied on the device at each update, so they stay readable whatever happens to the buffers.
+  uint32_t stepsTaken() const;
+  double currentLearningRate() const;
 
  protected:
   struct StateSpec {
@@ -56,10 +63,6 @@ class KernelOptimizer : public Optimizer {
   float weightDecay(const ParamRef& p) const {
     return settings_.decays(p.decays) ? float(settings_["weight_decay"]) : 0.0f;
   }
-  // The step t of the last update that ran (0: none since creation or reset) and its learning rate;
-  // copied on the device at each update, so they stay readable whatever happens to the buffers.
-  uint32_t stepsTaken() const;
-  double currentLearningRate() const;
   // lr / (sqrt(v / (1 - beta2^t)) + eps) with v the named state: Adam-style effective step sizes.
   std::vector<float> adamEffectiveStep(size_t tensor, const std::string& second) const;
 

@@ -3,7 +3,7 @@
 // at probe steps (TrainingSession::probeStep puts them in ProbeReport::internals):
 // - the optimizer's state per parameter tensor (Adam's m and sqrt(v), the effective step
 //   lr m^ / (sqrt(v^) + eps), diffGrad's friction, AdaBelief's s, SGD's velocity), its bias
-//   corrections 1 - beta^t and RAdam's rectification r_t, read from its device state;
+//   corrections 1 - beta^t and RAdam's rectification r_t, summarised on the device;
 // - BatchNorm's batch statistics beside its running ones, and the same batch's loss and accuracy
 //   in training mode and in evaluation mode;
 // - the distinct units of each layer: units whose incoming weights (and bias) agree are one unit
@@ -83,13 +83,19 @@ struct UpdatedTensor {
 // consecutive parameters around a frozen one go as one tensor).
 std::vector<UpdatedTensor> updatedTensors(const nn::Network& network, const std::vector<std::string>& frozen);
 
-// The summaries of `optimizer`'s state for `tensors` after its `step`-th update.
-OptimizerInternals readOptimizerInternals(const optim::Optimizer& optimizer, const std::vector<UpdatedTensor>& tensors,
-                                          uint64_t step);
+// The summaries of `optimizer`'s state for `tensors` after its `step`-th update, computed on the
+// device where the state lies; only the summaries are downloaded.
+OptimizerInternals readOptimizerInternals(gpu::Context& context, const optim::Optimizer& optimizer,
+                                          const std::vector<UpdatedTensor>& tensors, uint64_t step);
+// The same from the state downloaded and summarised in double: the device route's reference.
+OptimizerInternals optimizerInternalsOnHost(const optim::Optimizer& optimizer,
+                                            const std::vector<UpdatedTensor>& tensors, uint64_t step);
 
 // BatchNorm layers after a training step: the batch statistics of their inputs as the step's
-// forward pass left them, and their running statistics.
+// forward pass left them (reduced per channel on the device), and their running statistics.
 std::vector<BatchNormInternals> readBatchNormInternals(const nn::Network& network);
+// The same with the inputs downloaded and reduced in double: the device route's reference.
+std::vector<BatchNormInternals> batchNormInternalsOnHost(const nn::Network& network);
 
 // The batch in the network's input buffer through both modes; running statistics (which a training
 // forward pass moves) are put back. Empty for a network without BatchNorm or Dropout.

@@ -1,5 +1,8 @@
-// BatchNorm internals, the train/eval gap and the distinct-unit count: read from the network's
-// buffers after a step and computed on the host in double.
+// BatchNorm internals, the train/eval gap and the distinct-unit count, from the network's buffers
+// after a step: BatchNorm's batch statistics reduced per channel on the device (channel_moments.comp),
+// the rest computed on the host in double from what little it reads (losses, labels, weights).
+#include "gpu/context.h"
+#include "spirv/shaders.h"
 #include "train/internals.h"
 
 #include <algorithm>
@@ -40,38 +43,91 @@ std::pair<double, double> forwardLossAndAccuracy(nn::Network& network, bool trai
   return lossAndAccuracy(network);
 }
 
-}  // namespace
+// A BatchNorm node, its input and the running statistics it keeps.
+struct BatchNormInput {
+  std::string node;
+  gpu::BufferRange input;
+  uint32_t channels = 0, spatial = 0;
+  std::vector<double> runningMean, runningVar;
+};
 
-std::vector<BatchNormInternals> readBatchNormInternals(const nn::Network& network) {
-  std::vector<BatchNormInternals> out;
+std::vector<BatchNormInput> batchNormInputs(const nn::Network& network) {
+  std::vector<BatchNormInput> out;
   const auto& graph = network.graph();
+  const auto toDouble = [](const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); };
   for (size_t i : network.analysis().order) {
     if (!isBatchNorm(graph.nodes[i].type)) continue;
     const std::string& name = graph.nodes[i].name;
-    BatchNormInternals bn{name, 0, {}, {}, {}, {}};
-    const auto toDouble = [](const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); };
+    BatchNormInput bn{name, network.valueOf(graph.nodes[i].inputs.at(0))};
     bn.runningMean = toDouble(runningStatistic(network, name + ".running_mean"));
     bn.runningVar = toDouble(runningStatistic(network, name + ".running_var"));
-    const uint64_t perSample = network.analysis().nodes[i].inputShapes.at(0).elements();
-    const uint32_t channels = uint32_t(bn.runningMean.size()), batch = network.batch();
-    if (channels == 0) continue;
-    const uint64_t spatial = perSample / channels;
-    const gpu::BufferRange input = network.valueOf(graph.nodes[i].inputs.at(0));
-    const auto x = input.buffer->read<float>(batch * perSample, input.offset);
-    bn.samplesPerChannel = uint32_t(batch * spatial);
-    bn.batchMean.assign(channels, 0.0);
-    bn.batchVar.assign(channels, 0.0);
-    for (uint32_t c = 0; c < channels; ++c) {
-      const auto each = [&](auto f) {
-        for (uint32_t b = 0; b < batch; ++b)
-          for (uint64_t t = 0; t < spatial; ++t) f(double(x[(uint64_t(b) * channels + c) * spatial + t]));
-      };
-      each([&](double v) { bn.batchMean[c] += v; });
-      bn.batchMean[c] /= bn.samplesPerChannel;
-      each([&](double v) { bn.batchVar[c] += (v - bn.batchMean[c]) * (v - bn.batchMean[c]); });
-      bn.batchVar[c] /= bn.samplesPerChannel;
-    }
+    bn.channels = uint32_t(bn.runningMean.size());
+    if (bn.channels == 0) continue;
+    bn.spatial = uint32_t(network.analysis().nodes[i].inputShapes.at(0).elements() / bn.channels);
     out.push_back(std::move(bn));
+  }
+  return out;
+}
+
+BatchNormInternals withoutBatchStatistics(BatchNormInput& bn, uint32_t batch) {
+  return {bn.node, batch * bn.spatial, {}, {}, std::move(bn.runningMean), std::move(bn.runningVar)};
+}
+
+using gpu::Access;
+const gpu::KernelSpec kChannelMoments{"channel_moments", spirv::channel_moments, {Access::Read, Access::Write}, 16};
+
+}  // namespace
+
+std::vector<BatchNormInternals> readBatchNormInternals(const nn::Network& network) {
+  auto inputs = batchNormInputs(network);
+  uint32_t channels = 0;
+  for (const auto& bn : inputs) channels += bn.channels;
+  if (channels == 0) return {};
+  gpu::Context& context = network.context();
+  const gpu::Buffer moments(context, uint64_t(channels) * 2 * 4, true);
+  gpu::Recording rec(context, 0);
+  uint32_t first = 0;
+  for (const auto& bn : inputs) {
+    const struct { uint32_t channels, inner, outer, first; } push{bn.channels, bn.spatial, network.batch(), first};
+    rec.dispatch(context.kernel(kChannelMoments, {64, 1, 1}), {bn.input, moments}, push,
+                 {std::min(bn.channels, 65535u), 1, 1});
+    first += bn.channels;
+  }
+  context.run(rec);
+  const auto values = moments.read<float>(uint64_t(channels) * 2);
+  std::vector<BatchNormInternals> out;
+  first = 0;
+  for (auto& bn : inputs) {
+    BatchNormInternals stats = withoutBatchStatistics(bn, network.batch());
+    for (uint32_t c = 0; c < bn.channels; ++c, ++first) {
+      stats.batchMean.push_back(values[2 * first]);
+      stats.batchVar.push_back(values[2 * first + 1]);
+    }
+    out.push_back(std::move(stats));
+  }
+  return out;
+}
+
+std::vector<BatchNormInternals> batchNormInternalsOnHost(const nn::Network& network) {
+  std::vector<BatchNormInternals> out;
+  const uint32_t batch = network.batch();
+  for (auto& bn : batchNormInputs(network)) {
+    const uint64_t channels = bn.channels, spatial = bn.spatial;
+    const auto x = bn.input.buffer->read<float>(batch * channels * spatial, bn.input.offset);
+    BatchNormInternals stats = withoutBatchStatistics(bn, batch);
+    stats.batchMean.assign(channels, 0.0);
+    stats.batchVar.assign(channels, 0.0);
+    for (uint64_t c = 0; c < channels; ++c) {
+      const auto each = [&](auto f) {
+        for (uint64_t b = 0; b < batch; ++b)
+          for (uint64_t t = 0; t < spatial; ++t) f(double(x[(b * channels + c) * spatial + t]));
+      };
+      each([&](double v) { stats.batchMean[c] += v; });
+      stats.batchMean[c] /= stats.samplesPerChannel;
+      each([&](double v) { stats.batchVar[c] += (v - stats.batchMean[c]) * (v - stats.batchMean[c]); });
+      stats.batchVar[c] /= stats.samplesPerChannel;
+    }
+    out.push_back(std::move(stats));
   }
   return out;
 }
@@ -198,7 +254,7 @@ std::vector<UpdatedTensor> updatedTensors(const nn::Network& network, const std:
 InternalsReport measureInternals(nn::Network& network, const optim::Optimizer& optimizer, uint64_t step,
                                  const std::vector<std::string>& frozen) {
   InternalsReport report;
-  report.optimizer = readOptimizerInternals(optimizer, updatedTensors(network, frozen), step);
+  report.optimizer = readOptimizerInternals(network.context(), optimizer, updatedTensors(network, frozen), step);
   report.batchNorms = readBatchNormInternals(network);
   report.distinctUnits = countDistinctUnits(network);
   report.modeGap = measureModeGap(network);  // last: it overwrites the step's activations

@@ -2,6 +2,7 @@
 
 #include "ops/elementwise.h"
 #include "spirv/shaders.h"
+#include "train/tensor_summary.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,10 +31,45 @@ bool hasDeadUnits(const std::string& type) { return type == "ReLU"; }
 
 }  // namespace
 
+void recordTensorSummary(gpu::Recording& rec, gpu::BufferRange values, uint32_t n, uint32_t slot,
+                         const gpu::Buffer& records, const gpu::Buffer* histograms, float low, float high) {
+  gpu::Context& context = rec.context();
+  struct {
+    uint32_t n, slot;
+    float low, high;
+  } push{n, slot, low, high};
+  rec.dispatch(context.kernel(kStats, {256, 1, 1}), {values, records}, push, {1, 1, 1});
+  if (!histograms) return;
+  struct {
+    uint32_t n, slot;
+  } hpush{n, slot};
+  rec.dispatch(context.kernel(kHistogram, {256, 1, 1}, {kHistogramBins}), {values, records, *histograms}, hpush,
+               {1, 1, 1});
+}
+
+TensorStats tensorSummaryAt(const std::vector<float>& records, const std::vector<float>& bins, uint32_t slot) {
+  const float* r = &records.at(slot * kSummaryFloats);
+  TensorStats s;
+  s.count = uint64_t(r[0]);
+  if (s.count == 0) return s;
+  s.mean = r[1];
+  s.std = std::sqrt(std::max(0.0, double(r[2]) / r[0]));
+  s.min = r[3];
+  s.max = r[4];
+  if (bins.size() >= (slot + 1) * kHistogramBins)
+    s.histogram.assign(bins.begin() + slot * kHistogramBins, bins.begin() + (slot + 1) * kHistogramBins);
+  return s;
+}
+
+double tensorNormAt(const std::vector<float>& records, uint32_t slot) {
+  const float* r = &records.at(slot * kSummaryFloats);
+  return std::sqrt(std::max(0.0, double(r[2]) + double(r[0]) * double(r[1]) * r[1]));
+}
+
 Probes::Probes(nn::Network& network) : network_(network) {
   const size_t layers = network.graph().nodes.size(), params = network.parameters().size();
   const size_t slots = 2 * layers + 3 * params;
-  records_ = std::make_unique<gpu::Buffer>(network.context(), std::max<size_t>(slots, 1) * 8 * 4, true);
+  records_ = std::make_unique<gpu::Buffer>(network.context(), std::max<size_t>(slots, 1) * kSummaryFloats * 4, true);
   histograms_ = std::make_unique<gpu::Buffer>(network.context(), std::max<size_t>(slots, 1) * kHistogramBins * 4, true);
   const std::vector<float> zeros(std::max<size_t>(slots, 1) * kHistogramBins, 0.0f);
   records_->upload(zeros.data(), records_->bytes());
@@ -76,18 +112,8 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
   if (!recording) {  // recorded once per kind, replayed at every probe
     recording = std::make_unique<gpu::Recording>(context, 0);
     gpu::Recording& rec = *recording;
-    const auto& stats = context.kernel(kStats, {256, 1, 1});
-    const auto& histogram = context.kernel(kHistogram, {256, 1, 1}, {kHistogramBins});
     auto measureTensor = [&](gpu::BufferRange t, uint32_t n, uint32_t slot, Saturation s, bool withHistogram) {
-      struct {
-        uint32_t n, slot;
-        float low, high;
-      } push{n, slot, s.low, s.high};
-      rec.dispatch(stats, {t, *records_}, push, {1, 1, 1});
-      struct {
-        uint32_t n, slot;
-      } hpush{n, slot};
-      if (withHistogram) rec.dispatch(histogram, {t, *records_, *histograms_}, hpush, {1, 1, 1});
+      recordTensorSummary(rec, t, n, slot, *records_, withHistogram ? histograms_.get() : nullptr, s.low, s.high);
     };
     const float inf = std::numeric_limits<float>::infinity();
     const Saturation none{-inf, inf};
@@ -111,25 +137,15 @@ ProbeReport Probes::measure(uint64_t step, bool withGradients, bool withUpdates)
   const auto records = records_->read<float>(records_->bytes() / 4);
   const auto bins = histograms_->read<float>(histograms_->bytes() / 4);
   auto statsAt = [&](uint32_t slot, bool withHistogram, const std::string& type = {}) {
-    const float* r = &records[slot * 8];
-    TensorStats s;
-    s.count = uint64_t(r[0]);
+    static const std::vector<float> kNoBins;
+    TensorStats s = tensorSummaryAt(records, withHistogram ? bins : kNoBins, slot);
+    const float* r = &records[slot * kSummaryFloats];
     if (s.count == 0) return s;
-    s.mean = r[1];
-    s.std = std::sqrt(std::max(0.0, double(r[2]) / r[0]));
-    s.min = r[3];
-    s.max = r[4];
     if (hasDeadUnits(type)) s.deadFraction = r[5] / r[0];
     if (saturationOf(type)) s.saturatedFraction = r[6] / r[0];
-    if (withHistogram)
-      s.histogram.assign(bins.begin() + slot * kHistogramBins, bins.begin() + (slot + 1) * kHistogramBins);
     return s;
   };
-  // Norm from the record: sqrt(n (M2/n + mean^2)) = sqrt(M2 + n mean^2).
-  auto normAt = [&](uint32_t slot) {
-    const float* r = &records[slot * 8];
-    return std::sqrt(std::max(0.0, double(r[2]) + double(r[0]) * double(r[1]) * r[1]));
-  };
+  auto normAt = [&](uint32_t slot) { return tensorNormAt(records, slot); };
   ProbeReport report;
   report.step = step;
   for (size_t i : network_.analysis().order) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 
 using namespace gradlab;
 namespace fs = std::filesystem;
@@ -187,6 +188,66 @@ class TestDatasetsFiles : public QObject {
     fs::resize_file(root / "huge.csv", data::kMaxPointFileBytes + 1);
     const std::string e = errorOf([&] { data::loadPointsCsv((root / "huge.csv").string()); });
     QVERIFY2(e.find("more than the 64 MiB a point set may take") != std::string::npos, e.c_str());
+  }
+
+  // Fine-tuning on part of a dataset: both splits keep only the chosen classes, labels as they were
+  // (the network keeps all ten outputs), and the limit counts the kept samples.
+  void aClassSubsetKeepsThoseClassesInBothSplits() {
+    data::DatasetSpec spec;
+    spec.name = "fashion-mnist,classes=5-9";
+    spec.limit = 500;
+    const auto chosen = data::chooseDataset(spec);
+    QCOMPARE(chosen.train.size(), 500u);
+    QCOMPARE(chosen.train.classes, 10u);
+    QCOMPARE(chosen.evaluation.size(), 5000u);  // the test split: 1000 images of each class
+    std::set<uint32_t> trainLabels(chosen.train.labels.begin(), chosen.train.labels.end());
+    std::set<uint32_t> testLabels(chosen.evaluation.labels.begin(), chosen.evaluation.labels.end());
+    QCOMPARE(trainLabels, (std::set<uint32_t>{5, 6, 7, 8, 9}));
+    QCOMPARE(testLabels, (std::set<uint32_t>{5, 6, 7, 8, 9}));
+    QVERIFY2(chosen.train.name.find("classes 5-9") != std::string::npos, chosen.train.name.c_str());
+
+    spec = {};
+    spec.name = "blobs,classes=0;2";
+    spec.toyClasses = 4;
+    const auto toy = data::chooseDataset(spec);
+    std::set<uint32_t> toyLabels(toy.train.labels.begin(), toy.train.labels.end());
+    toyLabels.insert(toy.evaluation.labels.begin(), toy.evaluation.labels.end());
+    QCOMPARE(toyLabels, (std::set<uint32_t>{0, 2}));
+    QCOMPARE(toy.train.size() + toy.evaluation.size(), 300u);  // half of 600 points in 4 blobs
+  }
+
+  void theClassSubsetTravelsInTheDatasetName() {
+    using data::splitClassSubset, data::withClassSubset;
+    QCOMPARE(splitClassSubset("idx,classes=0;2:/d,classes=1").dataset, std::string("idx:/d,classes=1"));
+    QCOMPARE(splitClassSubset("idx,classes=0;2:/d,classes=1").classes, std::string("0;2"));
+    const auto images = splitClassSubset("images,size=32x32,classes=3-4,skip-unreadable:/a,b");
+    QCOMPARE(images.dataset, std::string("images,size=32x32,skip-unreadable:/a,b"));
+    QCOMPARE(images.classes, std::string("3-4"));
+    QCOMPARE(splitClassSubset("fashion-mnist").classes, std::string());
+    QCOMPARE(withClassSubset("images,size=32x32:/x", "5-9"), std::string("images,classes=5-9,size=32x32:/x"));
+    QCOMPARE(withClassSubset("fashion-mnist,classes=1", "5-9"), std::string("fashion-mnist,classes=5-9"));
+    QCOMPARE(withClassSubset("fashion-mnist,classes=1", ""), std::string("fashion-mnist"));
+    QCOMPARE(splitClassSubset(withClassSubset("cifar:/c", "1;3")).classes, std::string("1;3"));
+    QCOMPARE(data::parseClasses("7;0-2;1", 10), (std::vector<uint32_t>{0, 1, 2, 7}));
+  }
+
+  void badClassSubsetsAreOneLine() {
+    auto refusal = [](const std::string& name) {
+      data::DatasetSpec spec;
+      spec.name = name;
+      spec.toyClasses = 3;
+      return errorOf([&] { data::chooseDataset(spec); });
+    };
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"blobs,classes=", "classes=: name the classes to keep, e.g. classes=5-9"},
+        {"blobs,classes=3", "classes=3: 3 is out of range [0, 2]"},
+        {"blobs,classes=2-1", "classes=2-1: 2-1 keeps nothing; write the smaller class first, e.g. 1-2"},
+        {"blobs,classes=one", "classes=one:"},
+        {"fashion-mnist,classes=0;12", "classes=0;12: 12 is out of range [0, 9]"}};
+    for (const auto& [name, expected] : cases) {
+      const std::string e = refusal(name);
+      QVERIFY2(e.starts_with(expected) && e.find('\n') == std::string::npos, (name + " -> " + e).c_str());
+    }
   }
 };
 

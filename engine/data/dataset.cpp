@@ -32,6 +32,13 @@ Dataset Dataset::head(uint32_t count) const {
   return select(*this, samples, "");
 }
 
+Dataset Dataset::onlyClasses(const std::vector<uint32_t>& keep, const std::string& suffix) const {
+  std::vector<uint32_t> samples;
+  for (uint32_t s = 0; s < size(); ++s)
+    if (std::binary_search(keep.begin(), keep.end(), labels[s])) samples.push_back(s);
+  return select(*this, samples, suffix);
+}
+
 std::pair<Dataset, Dataset> Dataset::split(double validationFraction, uint32_t seed) const {
   std::vector<uint32_t> order(size());
   std::iota(order.begin(), order.end(), 0u);

@@ -34,6 +34,9 @@ struct Dataset {
   }
   // The first `count` samples (a subset for quick runs and CI).
   Dataset head(uint32_t count) const;
+  // The samples of the classes in `keep` (sorted), in their order, their labels unchanged: a network
+  // trained on them keeps all `classes` outputs, as fine-tuning on part of a dataset does.
+  Dataset onlyClasses(const std::vector<uint32_t>& keep, const std::string& suffix) const;
   // Splits off the last `fraction` of the samples (after a seeded shuffle) as validation.
   std::pair<Dataset, Dataset> split(double validationFraction, uint32_t seed) const;
 };

@@ -16,7 +16,8 @@ namespace gradlab::data {
 const char* const kDatasetNames =
     "fashion-mnist, idx:DIR (MNIST-format files), images[,size=WxH][,skip-unreadable]:DIR (a sub-folder of "
     "PNG/JPEG/BMP per class), cifar:DIR (binary batches), points:FILE.csv (x,y,label), drawn:x,y,label;..., "
-    "or a 2-D toy set: spiral, circles, xor, blobs, moons";
+    "or a 2-D toy set: spiral, circles, xor, blobs, moons; ',classes=5-9' after the kind keeps only those classes "
+    "(labels unchanged): fashion-mnist,classes=5-9, idx,classes=0;2:DIR";
 
 namespace {
 
@@ -55,9 +56,88 @@ bool hasKind(const std::string& name, const std::string& kind) {
   return name.rfind(kind + ":", 0) == 0 || name.rfind(kind + ",", 0) == 0;
 }
 
+DatasetChoice chooseWholeDataset(const DatasetSpec& spec);
+
+// The part of `data` in `keep`, refused when none of its samples is.
+Dataset keptClasses(const Dataset& data, const std::vector<uint32_t>& keep, const std::string& classes) {
+  Dataset kept = data.onlyClasses(keep, "");
+  if (data.size() && !kept.size())
+    throw std::invalid_argument("classes=" + util::printable(classes, 40) + ": " + data.name +
+                                " has no sample of these classes");
+  return kept;
+}
+
 }  // namespace
 
+ClassSubset splitClassSubset(const std::string& name) {
+  const size_t colon = name.find(':'), comma = name.find(',');
+  if (comma == std::string::npos || comma > colon) return {name, ""};
+  const size_t end = std::min(colon, name.size());
+  std::string kept = name.substr(0, comma), classes;
+  for (size_t at = comma; at < end;) {
+    const size_t next = std::min(name.find(',', at + 1), end);
+    const std::string item = name.substr(at + 1, next - at - 1);
+    if (item.rfind("classes=", 0) == 0)
+      classes = item.substr(8);
+    else
+      kept += "," + item;
+    at = next;
+  }
+  return {kept + name.substr(end), classes};
+}
+
+std::string withClassSubset(const std::string& dataset, const std::string& classes) {
+  const ClassSubset whole = splitClassSubset(dataset);
+  if (classes.empty()) return whole.dataset;
+  const size_t colon = whole.dataset.find(':');
+  const size_t kindEnd = std::min({colon, whole.dataset.find(','), whole.dataset.size()});
+  return whole.dataset.substr(0, kindEnd) + ",classes=" + classes + whole.dataset.substr(kindEnd);
+}
+
+std::vector<uint32_t> parseClasses(const std::string& text, uint32_t classes) {
+  const std::string what = "classes=" + util::printable(text, 40);
+  if (text.empty()) throw std::invalid_argument("classes=: name the classes to keep, e.g. classes=5-9");
+  std::vector<uint32_t> kept;
+  const util::Range range = util::Range::integers(0, classes - 1.0);
+  for (size_t at = 0; at <= text.size();) {
+    const size_t end = std::min(text.find(';', at), text.size());
+    const std::string item = text.substr(at, end - at);
+    const size_t dash = item.find('-', 1);
+    const auto first = uint32_t(util::parseInteger(what, item.substr(0, dash), range));
+    const auto last =
+        dash == std::string::npos ? first : uint32_t(util::parseInteger(what, item.substr(dash + 1), range));
+    if (last < first)
+      throw std::invalid_argument(what + ": " + item + " keeps nothing; write the smaller class first, e.g. " +
+                                  std::to_string(last) + "-" + std::to_string(first));
+    for (uint32_t c = first; c <= last; ++c) kept.push_back(c);
+    at = end + 1;
+  }
+  std::sort(kept.begin(), kept.end());
+  kept.erase(std::unique(kept.begin(), kept.end()), kept.end());
+  return kept;
+}
+
+// The classes are checked against the dataset once it is read (how many it has is in the files);
+// both splits keep the same classes, so the evaluation measures what the run trains for.
 DatasetChoice chooseDataset(const DatasetSpec& spec) {
+  const ClassSubset subset = splitClassSubset(spec.name);
+  if (subset.dataset == spec.name) return chooseWholeDataset(spec);
+  DatasetSpec whole = spec;
+  whole.name = subset.dataset;
+  whole.limit = 0;
+  DatasetChoice chosen = chooseWholeDataset(whole);
+  const std::vector<uint32_t> keep = parseClasses(subset.classes, chosen.train.classes);
+  const std::string suffix = " (classes " + subset.classes + ")";
+  chosen.train = keptClasses(chosen.train, keep, subset.classes);
+  if (spec.limit) chosen.train = chosen.train.head(spec.limit);
+  chosen.train.name += suffix;
+  chosen.evaluation = chosen.evaluation.onlyClasses(keep, chosen.evaluation.size() ? suffix : "");
+  return chosen;
+}
+
+namespace {
+
+DatasetChoice chooseWholeDataset(const DatasetSpec& spec) {
   const auto& toys = toyDatasetNames();
   if (std::find(toys.begin(), toys.end(), spec.name) != toys.end())
     return withValidation(makeToyDataset(spec.name, {spec.toySamples, spec.toyNoise, spec.toyClasses, spec.seed}),
@@ -99,5 +179,7 @@ DatasetChoice chooseDataset(const DatasetSpec& spec) {
   }
   return out;
 }
+
+}  // namespace
 
 }  // namespace gradlab::data

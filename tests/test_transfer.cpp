@@ -9,6 +9,7 @@
 #include "persist/run_variant.h"
 #include "support/gpu_test.h"
 #include "support/run_recorder.h"
+#include "train/regularization.h"
 #include "train/run.h"
 #include "train/training_session.h"
 
@@ -135,6 +136,49 @@ class TestTransfer : public QObject {
       QVERIFY(last.at("h2.weight") == first.at("h2.weight") && last.at("h2.bias") == first.at("h2.bias"));
       QVERIFY(last.at("h1.weight") != first.at("h1.weight") && last.at("logits.weight") != first.at("logits.weight"));
     }
+  }
+
+  // A frozen BatchNorm still computes its gradients (with its input's), but they are no part of the
+  // clip norm: the norm the step clips by is that of the trained parameters' gradients alone, as
+  // the double-precision reference computes it, and h1 takes SGD's step clipped by it.
+  void clipNormLeavesFrozenLayersOut() {
+    const char* net = R"(input x: 2
+h1 = Linear(x, out_features=12)
+bn1 = BatchNorm1d(h1)
+a1 = Tanh(bn1)
+logits = Linear(a1, out_features=2)
+loss = CrossEntropyLoss(logits)
+)";
+    const data::Dataset data = moons();
+    train::TrainingOptions options = fullBatch({{"bn1"}, {}});
+    options.regularization.clipNorm = 0.01;
+    train::TrainingSession session(*context_, test::graphOf(net), data, nullptr, options);
+    const Weights before = weightsOf(session);
+    QCOMPARE(session.train(1).size(), size_t(1));
+    const Weights after = weightsOf(session);
+
+    nn::Network reference(*context_, test::graphOf(net), kSamples);
+    nn::RefTensor input;
+    for (uint32_t i = 0; i < kSamples; ++i)
+      for (uint32_t j = 0; j < data.sampleSize(); ++j) input.push_back(data.raw(i, j));
+    std::vector<nn::RefTensor> params;
+    for (const auto& p : reference.parameters())
+      params.emplace_back(before.at(p.name).begin(), before.at(p.name).end());
+    const nn::Network::Reference ref = reference.reference(input, data.labels, params, true, 0);
+    std::vector<std::vector<double>> trained, frozen;
+    for (size_t k = 0; k < params.size(); ++k)
+      (reference.parameters()[k].name.starts_with("bn1.") ? frozen : trained).push_back(ref.paramGrads[k]);
+    const double norm = train::reference::globalNorm(trained);
+    QVERIFY2(train::reference::globalNorm(frozen) > 0.05 * norm, "the frozen BatchNorm's gradients are no test");
+    const double measured = session.regularization()->lastNorm();
+    QVERIFY2(std::abs(measured - norm) < 1e-4 * norm,
+             qPrintable(QString("clip norm %1, trained parameters' %2").arg(measured).arg(norm)));
+    const double coefficient = 0.01 / (norm + 1e-6);
+    const std::vector<float>&was = before.at("h1.weight"), &now = after.at("h1.weight");
+    const std::vector<double>& g = ref.paramGrads[0];
+    for (size_t i = 0; i < was.size(); ++i)
+      QVERIFY2(std::abs(double(now[i]) - (was[i] - 0.5 * coefficient * g[i])) < 1e-6, std::to_string(i).c_str());
+    QVERIFY(after.at("bn1.weight") == before.at("bn1.weight"));
   }
 
   // The lab's run (train::Run, with probes every 5 steps, as the lab trains) keeps a frozen layer

@@ -77,7 +77,9 @@ TrainingSession::TrainingSession(gpu::Context& context, const nn::Graph& graph, 
   optim::validate(options_.schedule);
   if (options_.schedule.active()) baseRate_ = std::make_unique<gpu::Buffer>(context, 4, /*hostMapped=*/true);
   if (options_.regularization.active()) {
-    regularization_ = std::make_unique<RegularizationStage>(context, options_.regularization, parameterRefs(*network_));
+    const std::vector<optim::ParamRef> refs = parameterRefs(*network_);
+    regularization_ = std::make_unique<RegularizationStage>(context, options_.regularization,
+                                                            layerTraining_ ? layerTraining_->trained(refs) : refs);
   }
   sgdInBackward_ = takesSgdInBackward(options_, optimizer_.get());
   reset(options.seed);

@@ -50,6 +50,12 @@ std::vector<std::string> parseLayerList(std::string_view text, std::string_view 
   return names;
 }
 
+void requireLayersWithParameters(const std::vector<std::string>& names, const nn::Graph& graph,
+                                 std::string_view option) {
+  const std::vector<std::string> named = layersWithParameters(graph);
+  for (const std::string& name : names) requireLayer(name, named, std::string(option).c_str());
+}
+
 void checkLayerTraining(const LayerTraining& layers, const nn::Graph& graph) {
   const std::vector<std::string> named = layersWithParameters(graph);
   for (const std::string& name : layers.frozen) requireLayer(name, named, "--freeze");
@@ -84,6 +90,13 @@ LayerTrainingPlan::LayerTrainingPlan(nn::Network& net, const LayerTraining& laye
     s.kept = gpu::BufferRange(*kept_, offset, uint64_t(params[s.param].count()) * 4);
     offset += s.kept.bytes;
   }
+}
+
+std::vector<optim::ParamRef> LayerTrainingPlan::trained(const std::vector<optim::ParamRef>& refs) const {
+  std::vector<optim::ParamRef> kept;
+  for (size_t k = 0; k < refs.size(); ++k)
+    if (!frozen_.at(k)) kept.push_back(refs[k]);
+  return kept;
 }
 
 void LayerTrainingPlan::recordBeforeUpdate(gpu::Recording& rec) const {

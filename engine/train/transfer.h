@@ -12,6 +12,7 @@
 #include "gpu/recording.h"
 #include "nn/graph.h"
 #include "nn/network.h"
+#include "optim/optimizer.h"
 #include "util/checked_values.h"
 
 #include <map>
@@ -37,6 +38,11 @@ struct LayerTraining {
 // unless it is empty.
 std::vector<std::string> parseLayerList(std::string_view text, std::string_view option);
 
+// Throws std::invalid_argument led by `option` for a name in `names` that is no layer of `graph`
+// with parameters, naming the layers that are.
+void requireLayersWithParameters(const std::vector<std::string>& names, const nn::Graph& graph,
+                                 std::string_view option);
+
 // Throws std::invalid_argument, one line, for a name `graph` has no layer with parameters by, a
 // multiplier out of range, or a layer both frozen and given a multiplier:
 // "--freeze: no layer 'conv9' with parameters; this network's are c1, c3, f5, f6, out".
@@ -54,6 +60,11 @@ class LayerTrainingPlan {
   float rateFactor(size_t param) const { return factor_[param]; }
   // Neither frozen nor scaled: the step builder may fuse its update into the backward pass.
   bool plain(size_t param) const { return !frozen_[param] && factor_[param] == 1.0f; }
+
+  // `refs`, one per parameter in Network::parameters()' order, without the frozen ones: what the
+  // penalties and the global clip norm take in, as PyTorch's clip_grad_norm_ over the trained
+  // parameters does. (A frozen BatchNorm still computes its gradients, with its input's.)
+  std::vector<optim::ParamRef> trained(const std::vector<optim::ParamRef>& refs) const;
 
   // Around the optimizer's update: keep the scaled parameters' values, then move each only its
   // factor of the way the update took it.

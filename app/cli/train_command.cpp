@@ -20,12 +20,14 @@
 #include "train/internals.h"
 #include "train/step_profile.h"
 #include "train/training_session.h"
+#include "train/transfer.h"
 #include "util/checked_values.h"
 #include "util/option_ranges.h"
 #include "util/printable.h"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -67,6 +69,27 @@ persist::Experiment savedRun(train::TrainingSession& session, const nn::Graph& g
   for (const auto& [block, values] : progress.optimizer.blocks)
     e.progress.optimizerState[block] = {{uint32_t(values.size())}, values};
   return e;
+}
+
+// --weights-only LAYERS (checked before training): the layers whose weights the file keeps; empty: all.
+std::vector<std::string> weightsOnlyLayers(const Arguments& o, const nn::Graph& graph) {
+  if (!o.has("weights-only")) return {};
+  if (!o.has("save")) throw UsageError("--weights-only: give --save FILE.gradlab too");
+  if (o.text("weights-only") == "all") return {};
+  const std::vector<std::string> layers = train::parseLayerList(o.text("weights-only"), "--weights-only");
+  train::requireLayersWithParameters(layers, graph, "--weights-only");
+  return layers;
+}
+
+// Weights alone (of `layers`; empty: all): the file starts other runs instead of continuing this one.
+void keepWeightsOnly(persist::Experiment& e, const std::vector<std::string>& layers) {
+  e.trainingHistory.clear();
+  e.validationHistory.clear();
+  e.progress = {};
+  if (layers.empty()) return;
+  std::erase_if(e.weights, [&](const auto& tensor) {
+    return std::find(layers.begin(), layers.end(), tensor.first.substr(0, tensor.first.rfind('.'))) == layers.end();
+  });
 }
 
 // The sharpness after step `step` (0-based) on that step's batch, still in the network's input, with
@@ -162,6 +185,9 @@ int trainCommand(const std::vector<std::string>& args) {
             "every K steps, the top Hessian eigenvalue of the loss on that step's batch, as column "
             "sharpness of --metrics (sharpness_change: the last iteration's relative change)"},
            {"save", "FILE.gradlab", "keep the run: network, settings, curves and trained weights"},
+           {"weights-only", "LAYERS",
+            "with --save: only these layers' weights (c1,c3,f5; all: every layer), no curves, no optimizer state: "
+            "a small file to start other runs from (--init-from)"},
            {"quiet", "", "no progress bar"},
            {"profile", "", "at the end, the milliseconds of each layer's forward and backward pass (GPU timestamps)"},
            {"help", "", "show this help"}},
@@ -192,6 +218,7 @@ int trainCommand(const std::vector<std::string>& args) {
 
   const nn::Graph graph = nn::loadNetworkFile(app::networkFile(networkPath));
   train::checkLayerTraining(options.layers, graph);
+  const std::vector<std::string> savedLayers = weightsOnlyLayers(o, graph);
   const std::optional<persist::InitFrom> init =
       o.has("init-from") ? std::optional(initialisationFrom(o.text("init-from"), graph)) : std::nullopt;
   const DatasetChoice data = chooseRunData(setup.dataset);
@@ -317,8 +344,10 @@ int trainCommand(const std::vector<std::string>& args) {
                 lastEval.samples);
   std::printf("\n");
   if (o.has("save")) {
-    persist::saveExperiment(
-        savedRun(session, graph, settings, std::move(trainingHistory), std::move(validationHistory)), o.text("save"));
+    persist::Experiment saved =
+        savedRun(session, graph, settings, std::move(trainingHistory), std::move(validationHistory));
+    if (o.has("weights-only")) keepWeightsOnly(saved, savedLayers);
+    persist::saveExperiment(saved, o.text("save"));
     std::printf("saved the run to %s\n", o.text("save").c_str());
   }
   if (stopSignal()) return reportStop("train", session.step(), total, "the CSV files end at that step");

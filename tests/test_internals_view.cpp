@@ -10,12 +10,15 @@
 #include "train/internals.h"
 #include "train/training_session.h"
 #include "views/internals_view.h"
+#include "views/layer_histograms_view.h"
 
 #include <QApplication>
 #include <QTest>
 #include <QtCharts/QChartView>
+#include <QtCharts/QLineSeries>
 
 using namespace gradlab;
+using gradlab::ui::HistogramPanel;
 using gradlab::ui::InternalsView;
 
 namespace {
@@ -42,13 +45,21 @@ std::vector<std::shared_ptr<const train::ProbeReport>> probeRun(gpu::Context& co
   return reports;
 }
 
+// The largest RMS of the step and of the step without bias corrections, both drawn for "step".
 double largestStepRms(const std::vector<std::shared_ptr<const train::ProbeReport>>& reports) {
   double largest = 0;
-  for (const auto& r : reports) {
-    const auto* s = r->internals->optimizer.tensors[0].find("step");
-    largest = std::max(largest, s->norm / std::sqrt(double(s->stats.count)));
-  }
+  for (const auto& r : reports)
+    for (const char* name : {"step", "uncorrected_step"})
+      if (const auto* s = r->internals->optimizer.tensors[0].find(name))
+        largest = std::max(largest, s->norm / std::sqrt(double(s->stats.count)));
   return largest;
+}
+
+// The points of the optimizer chart's line whose name starts with `run`'s legend and ends with `what`.
+QList<QPointF> linePoints(const InternalsView& view, const QString& legend, const QString& what) {
+  for (auto* series : view.chartView(InternalsView::Optimizer)->chart()->series())
+    if (series->name() == legend + " " + what) return static_cast<const QLineSeries*>(series)->points();
+  return {};
 }
 
 }  // namespace
@@ -115,6 +126,83 @@ class TestInternalsView : public QObject {
     const QStringList rows = view.csv().split('\n').filter(",distinct units,h.weight,");
     QVERIFY2(rows.size() > 256 && rows.size() <= 512, qPrintable(QString::number(rows.size())));
     QVERIFY(rows.first().startsWith("A,1,") && rows.last().startsWith("A,2000,"));
+  }
+
+  // Adam, RAdam and AdaBelief (all with BatchNorm): the histogram strip has a row per run, each
+  // panel's bars in its run's colour on the column's shared axis (AdaBelief's second column is its
+  // sqrt(s)); the step is drawn beside the step without bias corrections, which is larger in the
+  // first steps; RAdam's r_t is drawn over the steps and said to switch on at its first rectified
+  // probe; a run without v draws its s; BatchNorm's variance (unbiased batch vs running) is a chart.
+  void drawsHistogramsCorrectionsRectificationAndVariance() {
+    const auto a = probeRun(*context_, false, "adam");
+    const auto b = probeRun(*context_, false, "radam");
+    const auto c = probeRun(*context_, false, "adabelief");
+    InternalsView view;
+    view.resize(1100, 1000);
+    view.setRunStyles({ui::defaultRunStyle(0), ui::defaultRunStyle(1), ui::defaultRunStyle(2)});
+    for (size_t i = 0; i < a.size(); ++i) view.setReport(a[i], 0), view.setReport(b[i], 1), view.setReport(c[i], 2);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.choose("h.weight", "step");
+    view.chooseBatchNorm("bn", 1, true);
+    test::screenshot(view, "internals_view_histograms", 150);
+    QImage image = view.grab().toImage();
+
+    QCOMPARE(view.histogramRows(), 3);
+    const QStringList titles[] = {
+        {"A: m", "A: √v", "A: step"}, {"B: m", "B: √v", "B: step"}, {"C: m", "C: √s", "C: step"}};
+    const std::vector<std::shared_ptr<const train::ProbeReport>>* reports[] = {&a, &b, &c};
+    for (int run = 0; run < 3; ++run)
+      for (int column = 0; column < InternalsView::kHistogramColumns; ++column) {
+        const HistogramPanel& panel = view.histogramPanel(run, column);
+        QCOMPARE(panel.title(), titles[run][column]);
+        QCOMPARE(panel.sampleCount(), uint64_t(8));  // h.weight: 4 x 2
+        const int pixels = test::countPixels(image, test::rectIn(panel, view), ui::runColor(uint32_t(run)));
+        QVERIFY2(pixels > 100, qPrintable(QString("%1: %2 pixels").arg(panel.title()).arg(pixels)));
+        const QString names[] = {"exp_avg", run == 2 ? "sqrt_exp_avg_var" : "sqrt_exp_avg_sq", "step"};
+        const auto* state = (*reports[run]).back()->internals->optimizer.tensors[0].find(names[column].toStdString());
+        QVERIFY(state);
+        QVERIFY(panel.binMin() <= state->stats.min && panel.binMax() >= state->stats.max);
+      }
+
+    // Adam's first probe (step 5): without the corrections m is 1 - 0.9^5 = 0.41 of m^ and sqrt(v)
+    // sqrt(1 - 0.999^5) = 0.071 of sqrt(v^), so the uncorrected step is 5.8 times the one taken.
+    const auto corrected = linePoints(view, ui::defaultRunStyle(0).legend(), "step");
+    const auto raw = linePoints(view, ui::defaultRunStyle(0).legend(), "uncorrected_step");
+    QCOMPARE(raw.size(), qsizetype(10));
+    QCOMPARE(corrected.size(), qsizetype(10));
+    const double ratio = raw[0].y() / corrected[0].y();
+    QVERIFY2(ratio > 5.6 && ratio < 6.0, qPrintable(QString::number(ratio)));
+    QCOMPARE(linePoints(view, ui::defaultRunStyle(2).legend(), "uncorrected_step").size(), qsizetype(10));
+    QVERIFY(linePoints(view, ui::defaultRunStyle(1).legend(), "uncorrected_step").isEmpty());  // RAdam: none
+
+    view.choose("h.weight", InternalsView::rectificationChoice());
+    const auto rt = linePoints(view, ui::defaultRunStyle(1).legend(), InternalsView::rectificationChoice());
+    QCOMPARE(rt.size(), qsizetype(10));
+    QCOMPARE(rt[0].y(), 0.0);  // step 5: not rectified (from step 6)
+    QVERIFY(rt[1].y() > 0);
+    QVERIFY(view.yRange(InternalsView::Optimizer).second >= rt.back().y());
+    QVERIFY2(view.readout().contains("rectified from step 10"), qPrintable(view.readout()));
+    image = view.grab().toImage();
+    QVERIFY(test::countPixels(image, test::rectIn(*view.chartView(InternalsView::Optimizer), view), ui::runColor(1)) >
+            40);
+
+    view.choose("h.weight", "sqrt_exp_avg_sq");  // AdaBelief keeps s, not v: its line is sqrt(s)
+    image = view.grab().toImage();
+    QVERIFY(linePoints(view, ui::defaultRunStyle(2).legend(), "sqrt_exp_avg_sq").size() == 10);
+    QVERIFY(test::countPixels(image, test::rectIn(*view.chartView(InternalsView::Optimizer), view), ui::runColor(2)) >
+            40);
+
+    const auto& bn = c.back()->internals->batchNorms.at(0);
+    const double unbiased = bn.batchVar[1] * bn.samplesPerChannel / (bn.samplesPerChannel - 1.0);
+    const auto [lo, hi] = view.yRange(InternalsView::BatchNorm);
+    QVERIFY(lo <= std::min(unbiased, bn.runningVar[1]) && hi >= std::max(unbiased, bn.runningVar[1]));
+    for (uint32_t run : {0u, 1u, 2u})
+      QVERIFY(test::countPixels(image, test::rectIn(*view.chartView(InternalsView::BatchNorm), view),
+                                ui::runColor(run)) > 40);
+    QVERIFY(view.chartTexts().contains("BatchNorm var: bn"));
+    QVERIFY2(test::elided(view.chartTexts()).isEmpty(), qPrintable(test::elided(view.chartTexts()).join(" | ")));
+    QVERIFY(view.csv().contains(",histogram exp_avg,h.weight ["));
   }
 };
 

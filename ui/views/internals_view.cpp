@@ -1,6 +1,7 @@
 #include "views/internals_view.h"
 
 #include "export/view_export.h"
+#include "views/layer_histograms_view.h"
 #include "views/nice_range.h"
 
 #include <QComboBox>
@@ -23,6 +24,8 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <map>
+#include <optional>
 
 namespace gradlab::ui {
 namespace {
@@ -45,6 +48,33 @@ const train::StateSummary* findState(const train::InternalsReport& r, const QStr
     if (QString::fromStdString(t.parameter) == tensor) return t.find(quantity.toStdString());
   return nullptr;
 }
+
+// The same quantity under another optimizer's name: Adam's second moment v beside AdaBelief's s.
+QString counterpart(const QString& quantity) {
+  static const std::map<QString, QString> pairs{{"exp_avg_sq", "exp_avg_var"},
+                                                {"exp_avg_var", "exp_avg_sq"},
+                                                {"sqrt_exp_avg_sq", "sqrt_exp_avg_var"},
+                                                {"sqrt_exp_avg_var", "sqrt_exp_avg_sq"}};
+  const auto it = pairs.find(quantity);
+  return it == pairs.end() ? QString() : it->second;
+}
+
+// The chosen quantity of a run's report, or its counterpart where the run's optimizer keeps that.
+const train::StateSummary* findStateOrCounterpart(const train::InternalsReport& r, const QString& tensor,
+                                                  const QString& quantity) {
+  if (const auto* s = findState(r, tensor, quantity)) return s;
+  return counterpart(quantity).isEmpty() ? nullptr : findState(r, tensor, counterpart(quantity));
+}
+
+// The histogram strip's columns: each the first of its quantities the run's optimizer keeps, and
+// the short name its panels are titled with.
+struct HistogramColumn {
+  std::vector<const char*> quantities;
+  std::vector<const char*> symbols;
+};
+const HistogramColumn kHistogramColumnsOf[] = {{{"exp_avg", "momentum_buffer"}, {"m", "velocity"}},
+                                               {{"sqrt_exp_avg_sq", "sqrt_exp_avg_var"}, {"√v", "√s"}},
+                                               {{"step"}, {"step"}}};
 
 const train::BatchNormInternals* findBatchNorm(const train::InternalsReport& r, const QString& node) {
   for (const auto& bn : r.batchNorms)
@@ -98,15 +128,21 @@ InternalsView::InternalsView(QWidget* parent) : QWidget(parent) {
   distinctView_ = new QChartView(distinctChart_, this);
   distinctView_->setRenderHint(QPainter::Antialiasing);
   distinctView_->setMinimumSize(320, 260);
+  histogramStrip_ = new QWidget(this);
+  histogramGrid_ = new QGridLayout(histogramStrip_);
+  histogramGrid_->setContentsMargins(0, 0, 0, 0);
 
   tensor_ = new QComboBox(this);
   quantity_ = new QComboBox(this);
   bnLayer_ = new QComboBox(this);
   channel_ = new QSpinBox(this);
   channel_->setPrefix(tr("channel "));
+  bnStatistic_ = new QComboBox(this);
+  bnStatistic_->addItems({tr("mean"), tr("variance")});
+  bnStatistic_->setToolTip(tr("The batch's statistic (thin; its variance unbiased) against the running one (thick)"));
   tensor_->setToolTip(tr("The parameter tensor whose optimizer state is drawn"));
   quantity_->setToolTip(tr("exp_avg: m; sqrt_exp_avg_sq: sqrt(v); step: lr m^ / (sqrt(v^) + eps), the update taken"));
-  for (QComboBox* box : {tensor_, quantity_, bnLayer_})
+  for (QComboBox* box : {tensor_, quantity_, bnLayer_, bnStatistic_})
     connect(box, &QComboBox::currentIndexChanged, this, [this] { dirty_ = true; });
   connect(channel_, &QSpinBox::valueChanged, this, [this] { dirty_ = true; });
 
@@ -117,6 +153,7 @@ InternalsView::InternalsView(QWidget* parent) : QWidget(parent) {
   auto* bnControls = new QHBoxLayout;
   bnControls->addWidget(bnLayer_);
   bnControls->addWidget(channel_);
+  bnControls->addWidget(bnStatistic_);
   bnControls->addStretch();
   auto* grid = new QGridLayout;
   grid->addLayout(optimizerControls, 0, 0);
@@ -125,6 +162,7 @@ InternalsView::InternalsView(QWidget* parent) : QWidget(parent) {
   grid->addWidget(batchNorm_.view, 1, 1);
   grid->addWidget(modeGap_.view, 2, 0);
   grid->addWidget(distinctView_, 2, 1);
+  grid->addWidget(histogramStrip_, 3, 0, 1, 2);
   readout_ = new QLabel(this);
   readout_->setWordWrap(true);
   auto* layout = new QVBoxLayout(this);
@@ -202,24 +240,34 @@ void InternalsView::refresh() {
   dirty_ = false;
   updateChoices();
   drawOptimizer();
+  drawHistograms();
   drawBatchNorm();
   drawModeGap();
   drawDistinct();
 }
 
-// The choices offered are those of the first shown run's latest report.
+// The tensors and BatchNorm layers offered are those of the first shown run's latest report; the
+// quantities those of every shown run's (Adam's and AdaBelief's side by side), r_t where a run has it.
 void InternalsView::updateChoices() {
   const auto runs = shownRuns(styles_);
   const auto history = runs.empty() ? std::vector<const train::InternalsReport*>{} : shown(runs[0].member, nullptr);
   QStringList tensors, quantities, norms;
   if (!history.empty()) {
     for (const auto& t : history.back()->optimizer.tensors) tensors << QString::fromStdString(t.parameter);
-    for (const auto& t : history.back()->optimizer.tensors)
-      if (QString::fromStdString(t.parameter) ==
-          (tensor_->currentText().isEmpty() ? tensors.value(0) : tensor_->currentText()))
-        for (const auto& s : t.states) quantities << QString::fromStdString(s.name);
     for (const auto& bn : history.back()->batchNorms) norms << QString::fromStdString(bn.node);
   }
+  const QString tensor = tensor_->currentText().isEmpty() ? tensors.value(0) : tensor_->currentText();
+  bool rectified = false;
+  for (const RunStyle& run : runs) {
+    const auto own = shown(run.member, nullptr);
+    if (own.empty()) continue;
+    rectified = rectified || own.back()->optimizer.rectification.has_value();
+    for (const auto& t : own.back()->optimizer.tensors)
+      if (QString::fromStdString(t.parameter) == tensor)
+        for (const auto& s : t.states)
+          if (!quantities.contains(QString::fromStdString(s.name))) quantities << QString::fromStdString(s.name);
+  }
+  if (rectified) quantities << rectificationChoice();
   offer(tensor_, tensors);
   offer(quantity_, quantities);
   offer(bnLayer_, norms);
@@ -240,24 +288,49 @@ void InternalsView::fitY(Panel& p, double lo, double hi, uint64_t lastStep) {
   p.x->setTickCount(x.ticks);
 }
 
+QString InternalsView::rectificationChoice() { return tr("RAdam r_t"); }
+
 void InternalsView::drawOptimizer() {
   optimizer_.chart->removeAllSeries();
   double lo = INFINITY, hi = -INFINITY;
   uint64_t last = 0;
   QStringList readouts;
   const auto runs = shownRuns(styles_);
-  for (const RunStyle& run : runs) {
-    std::vector<uint64_t> steps;
-    const auto history = shown(run.member, &steps);
-    QLineSeries* s = runLine(run, quantity_->currentText(), 2);
-    for (size_t i = 0; i < history.size(); ++i)
-      if (const auto* state = findState(*history[i], tensor_->currentText(), quantity_->currentText())) {
-        s->append(double(steps[i]), rms(*state));
-        lo = std::min(lo, rms(*state)), hi = std::max(hi, rms(*state)), last = std::max(last, steps[i]);
-      }
+  const QString quantity = quantity_->currentText(), tensor = tensor_->currentText();
+  const bool rectification = quantity == rectificationChoice();
+  const auto add = [&](QLineSeries* s) {
     optimizer_.chart->addSeries(s);
     s->attachAxis(optimizer_.x);
     s->attachAxis(optimizer_.y);
+  };
+  for (const RunStyle& run : runs) {
+    std::vector<uint64_t> steps;
+    const auto history = shown(run.member, &steps);
+    QLineSeries* s = runLine(run, quantity, rectification ? 2 : 3);
+    QLineSeries* raw = runLine(run, tr("uncorrected_step"), 1);  // Adam's first steps without 1 / (1 - beta^t)
+    std::optional<uint64_t> rectifiedFrom;
+    for (size_t i = 0; i < history.size(); ++i) {
+      const auto& o = history[i]->optimizer;
+      if (o.rectification && *o.rectification > 0 && !rectifiedFrom) rectifiedFrom = steps[i];
+      std::vector<std::pair<QLineSeries*, double>> points;
+      if (rectification) {
+        if (o.rectification) points.push_back({s, *o.rectification});
+      } else if (const auto* state = findStateOrCounterpart(*history[i], tensor, quantity)) {
+        points.push_back({s, rms(*state)});
+        if (quantity == "step")
+          if (const auto* uncorrected = findState(*history[i], tensor, "uncorrected_step"))
+            points.push_back({raw, rms(*uncorrected)});
+      }
+      for (const auto& [line, y] : points) {
+        line->append(double(steps[i]), y);
+        lo = std::min(lo, y), hi = std::max(hi, y), last = std::max(last, steps[i]);
+      }
+    }
+    add(s);
+    if (raw->count())
+      add(raw);
+    else
+      delete raw;
     if (history.empty()) continue;
     const auto& o = history.back()->optimizer;
     QString text = tr("%1 step %2")
@@ -271,30 +344,76 @@ void InternalsView::drawOptimizer() {
     if (o.rectification)
       text += *o.rectification > 0 ? tr(", RAdam r_t = %1").arg(*o.rectification, 0, 'g', 3)
                                    : tr(", RAdam r_t = 0 (not rectified yet: plain momentum)");
+    if (o.rectification && rectifiedFrom) text += tr(", rectified from step %1").arg(*rectifiedFrom);
     readouts << text;
   }
+  optimizer_.y->setTitleText(rectification ? tr("r_t") : tr("RMS"));
   fitY(optimizer_, std::min(lo, 0.0), hi, last);
-  readouts << tr("Thin lines: the batch's mean, the eval-mode loss; thick: the running mean, the train-mode loss.");
+  readouts << tr(
+      "Thin lines: the batch's statistic, the eval-mode loss, the step without bias corrections; thick: "
+      "the running statistic, the train-mode loss, the step taken.");
   readout_->setText(readouts.join("\n"));
+}
+
+// The chosen tensor's histograms at each shown run's shown step; a column's panels share one axis.
+void InternalsView::drawHistograms() {
+  const auto runs = shownRuns(styles_);
+  const size_t cells = runs.size() * kHistogramColumns;
+  if (histogramPanels_.size() != cells) {
+    for (HistogramPanel* p : histogramPanels_) delete p;
+    histogramPanels_.clear();
+    for (size_t i = 0; i < cells; ++i) {
+      histogramPanels_.push_back(new HistogramPanel(histogramStrip_));
+      histogramGrid_->addWidget(histogramPanels_.back(), int(i) / kHistogramColumns, int(i) % kHistogramColumns);
+    }
+  }
+  static const train::TensorStats none;
+  for (int c = 0; c < kHistogramColumns; ++c) {
+    const HistogramColumn& column = kHistogramColumnsOf[c];
+    std::vector<const train::StateSummary*> found(runs.size(), nullptr);
+    std::vector<QString> symbols(runs.size(), QString::fromUtf8(column.symbols[0]));
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t r = 0; r < runs.size(); ++r) {
+      const auto history = shown(runs[r].member, nullptr);
+      for (size_t q = 0; q < column.quantities.size() && !history.empty() && !found[r]; ++q)
+        if ((found[r] = findState(*history.back(), tensor_->currentText(), column.quantities[q])))
+          symbols[r] = QString::fromUtf8(column.symbols[q]);
+      if (found[r] && std::isfinite(found[r]->stats.min) && std::isfinite(found[r]->stats.max))
+        lo = std::min(lo, found[r]->stats.min), hi = std::max(hi, found[r]->stats.max);
+    }
+    for (size_t r = 0; r < runs.size(); ++r) {
+      HistogramPanel* panel = histogramPanels_[r * kHistogramColumns + size_t(c)];
+      panel->setEmptyText(tr("not kept by this optimizer"));
+      panel->setBarColor(runs[r].color);
+      panel->setBinsOnAxis(true);
+      const QString title = runs.size() > 1 ? runs[r].label + ": " + symbols[r] : symbols[r];
+      panel->set(title, found[r] ? found[r]->stats : none, lo <= hi ? lo : 0, lo <= hi ? hi : 1);
+    }
+  }
 }
 
 void InternalsView::drawBatchNorm() {
   batchNorm_.chart->removeAllSeries();
   double lo = INFINITY, hi = -INFINITY;
   uint64_t last = 0;
-  const int c = channel_->value();
+  const size_t c = size_t(channel_->value());
+  const bool variance = bnStatistic_->currentIndex() == 1;
+  const QString statistic = variance ? tr("var") : tr("mean");
   for (const RunStyle& run : shownRuns(styles_)) {
     std::vector<uint64_t> steps;
     const auto history = shown(run.member, &steps);
-    QLineSeries* batch = runLine(run, tr("batch mean"), 1);
-    QLineSeries* running = runLine(run, tr("running mean"), 3);
+    QLineSeries* batch = runLine(run, tr("batch %1").arg(statistic), 1);
+    QLineSeries* running = runLine(run, tr("running %1").arg(statistic), 3);
     for (size_t i = 0; i < history.size(); ++i) {
       const auto* bn = findBatchNorm(*history[i], bnLayer_->currentText());
-      if (!bn || c >= int(bn->batchMean.size())) continue;
-      batch->append(double(steps[i]), bn->batchMean[size_t(c)]);
-      running->append(double(steps[i]), bn->runningMean[size_t(c)]);
-      lo = std::min({lo, bn->batchMean[size_t(c)], bn->runningMean[size_t(c)]});
-      hi = std::max({hi, bn->batchMean[size_t(c)], bn->runningMean[size_t(c)]});
+      if (!bn || c >= bn->batchMean.size()) continue;
+      // The running variance averages the batch's unbiased one: that is the one drawn beside it.
+      const double n = bn->samplesPerChannel, unbiased = n > 1 ? n / (n - 1) : 1;
+      const double b = variance ? bn->batchVar[c] * unbiased : bn->batchMean[c];
+      const double r = variance ? bn->runningVar[c] : bn->runningMean[c];
+      batch->append(double(steps[i]), b);
+      running->append(double(steps[i]), r);
+      lo = std::min({lo, b, r}), hi = std::max({hi, b, r});
       last = std::max(last, steps[i]);
     }
     for (QLineSeries* s : {batch, running}) {
@@ -303,8 +422,9 @@ void InternalsView::drawBatchNorm() {
       s->attachAxis(batchNorm_.y);
     }
   }
-  fitY(batchNorm_, lo, hi, last);
-  batchNorm_.chart->setTitle(bnLayer_->count() ? tr("BatchNorm mean: %1").arg(bnLayer_->currentText())
+  fitY(batchNorm_, variance ? std::min(lo, 0.0) : lo, hi, last);
+  batchNorm_.y->setTitleText(statistic);
+  batchNorm_.chart->setTitle(bnLayer_->count() ? tr("BatchNorm %1: %2").arg(statistic, bnLayer_->currentText())
                                                : tr("No BatchNorm layer"));
 }
 
@@ -366,6 +486,21 @@ void InternalsView::choose(const QString& tensor, const QString& quantity) {
   refresh();
 }
 
+void InternalsView::chooseBatchNorm(const QString& layer, int channel, bool variance) {
+  refresh();
+  bnLayer_->setCurrentText(layer);
+  dirty_ = true;
+  refresh();
+  channel_->setValue(channel);
+  bnStatistic_->setCurrentIndex(variance ? 1 : 0);
+  dirty_ = true;
+  refresh();
+}
+
+const HistogramPanel& InternalsView::histogramPanel(int row, int column) const {
+  return *histogramPanels_.at(size_t(row) * kHistogramColumns + size_t(column));
+}
+
 const QChartView* InternalsView::chartView(Chart chart) const {
   switch (chart) {
     case Optimizer: return optimizer_.view;
@@ -386,6 +521,7 @@ std::pair<double, double> InternalsView::yRange(Chart chart) const {
 QStringList InternalsView::chartTexts() const {
   QStringList texts;
   for (Chart c : {Optimizer, BatchNorm, ModeGap, Distinct}) sceneTextsOf(chartView(c), texts);
+  for (const HistogramPanel* p : histogramPanels_) texts << p->title() << p->axisLabels();
   texts << readout_->text();
   return texts;
 }
@@ -402,6 +538,26 @@ QString InternalsView::csv() const {
       for (const auto& row : train::internalsRows(*history[i]))
         table.row({run.label, QString::number(steps[i]), QString::fromStdString(row.quantity),
                    QString::fromStdString(row.of), CsvTable::number(row.value)});
+  }
+  // The histograms drawn, as counts per bin of the run's own [min, max].
+  const auto runs = shownRuns(styles_);
+  for (size_t r = 0; r < runs.size(); ++r) {
+    std::vector<uint64_t> steps;
+    const auto history = shown(runs[r].member, &steps);
+    if (history.empty()) continue;
+    for (const HistogramColumn& column : kHistogramColumnsOf)
+      for (const char* quantity : column.quantities)
+        if (const auto* s = findState(*history.back(), tensor_->currentText(), quantity)) {
+          const auto& h = s->stats.histogram;
+          const double width = (s->stats.max - s->stats.min) / double(std::max<size_t>(h.size(), 1));
+          for (size_t k = 0; k < h.size(); ++k)
+            table.row({runs[r].label, QString::number(steps.back()), QString("histogram %1").arg(quantity),
+                       QString("%1 [%2, %3)")
+                           .arg(tensor_->currentText(), CsvTable::number(s->stats.min + double(k) * width),
+                                CsvTable::number(s->stats.min + double(k + 1) * width)),
+                       CsvTable::number(h[k])});
+          break;
+        }
   }
   return table.text();
 }

@@ -1,10 +1,14 @@
 #pragma once
 // What the probes find inside the optimizer and the normalisation (train/internals.h), over the
 // run's probe steps, every visible run of a comparison in its colour and line style:
-// - the optimizer's state for one parameter tensor: the RMS of m, sqrt(v), the step it took, the
-//   friction, the velocity... (chosen above the chart), with the latest bias corrections and
-//   RAdam's r_t written under it;
-// - one BatchNorm channel's batch mean (thin) against its running mean (thick);
+// - the optimizer's state for one parameter tensor: the RMS of m, sqrt(v), the step it took (thick)
+//   beside the step without Adam's bias corrections (thin), the friction, the velocity... (chosen
+//   above the chart), or RAdam's r_t over the steps, with the latest bias corrections written under
+//   it; a run without the chosen second moment draws its own (Adam's v beside AdaBelief's s);
+// - that tensor's histograms of m (SGD: the velocity), sqrt(v) (AdaBelief: sqrt(s)) and the step at
+//   the shown step, a row per run in its colour, each column on one axis;
+// - one BatchNorm channel's batch mean or variance (thin; the variance unbiased, as the running one
+//   averages it) against its running one (thick);
 // - the same batch's loss in training mode (thick) and evaluation mode (thin);
 // - the distinct units of each layer, in % of its units: 100% when every unit is its own, 1 unit
 //   when a constant initialisation left them all alike.
@@ -17,18 +21,22 @@
 
 #include <map>
 #include <memory>
+#include <vector>
 
 class QBarCategoryAxis;
 class QBarSeries;
 class QChart;
 class QChartView;
 class QComboBox;
+class QGridLayout;
 class QLabel;
 class QSpinBox;
 class QTimer;
 class QValueAxis;
 
 namespace gradlab::ui {
+
+class HistogramPanel;
 
 class InternalsView : public QWidget {
   Q_OBJECT
@@ -50,6 +58,12 @@ class InternalsView : public QWidget {
   QStringList chartTexts() const;  // titles, axis labels, legends, the readout under the charts
   QString readout() const;         // bias corrections and r_t of the latest step
   void choose(const QString& tensor, const QString& quantity);
+  void chooseBatchNorm(const QString& layer, int channel, bool variance);
+  // The histogram strip: a row per shown run, a column per quantity (m, sqrt(v), step).
+  static constexpr int kHistogramColumns = 3;
+  int histogramRows() const { return int(histogramPanels_.size()) / kHistogramColumns; }
+  const HistogramPanel& histogramPanel(int row, int column) const;
+  static QString rectificationChoice();  // the quantity item that draws RAdam's r_t
 
  private:
   struct Panel {
@@ -62,6 +76,7 @@ class InternalsView : public QWidget {
   std::vector<const train::InternalsReport*> shown(uint32_t member, std::vector<uint64_t>* steps) const;
   void updateChoices();
   void drawOptimizer();
+  void drawHistograms();
   void drawBatchNorm();
   void drawModeGap();
   void drawDistinct();
@@ -83,7 +98,10 @@ class InternalsView : public QWidget {
   QBarSeries* bars_ = nullptr;
   QBarCategoryAxis* layers_ = nullptr;
   QValueAxis* percent_ = nullptr;
-  QComboBox *tensor_ = nullptr, *quantity_ = nullptr, *bnLayer_ = nullptr;
+  QComboBox *tensor_ = nullptr, *quantity_ = nullptr, *bnLayer_ = nullptr, *bnStatistic_ = nullptr;
+  QWidget* histogramStrip_ = nullptr;
+  QGridLayout* histogramGrid_ = nullptr;
+  std::vector<HistogramPanel*> histogramPanels_;
   QSpinBox* channel_ = nullptr;
   QLabel* readout_ = nullptr;
   QTimer* timer_ = nullptr;

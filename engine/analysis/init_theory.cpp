@@ -1,6 +1,7 @@
 #include "analysis/init_theory.h"
 
 #include "nn/initializer.h"
+#include "nn/layer_catalog.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,29 +11,7 @@
 namespace gradlab::analysis {
 namespace {
 
-bool isNormalization(const std::string& type) {
-  return type == "BatchNorm1d" || type == "BatchNorm2d" || type == "LayerNorm" || type == "GroupNorm" ||
-         type == "InstanceNorm2d";
-}
-
-// The point-wise activation of `type`, or null.
-double (*pointwise(const std::string& type))(double, double) {
-  if (type == "ReLU") return [](double y, double) { return std::max(y, 0.0); };
-  if (type == "LeakyReLU" || type == "PReLU") return [](double y, double slope) { return y > 0 ? y : slope * y; };
-  if (type == "ELU") return [](double y, double alpha) { return y > 0 ? y : alpha * std::expm1(y); };
-  if (type == "Tanh") return [](double y, double) { return std::tanh(y); };
-  if (type == "Sigmoid") return [](double y, double) { return 1 / (1 + std::exp(-y)); };
-  return nullptr;
-}
-
-double activationParameter(const std::string& type, const nn::NodeParams& params) {
-  if (type == "LeakyReLU") return params.real("negative_slope");
-  if (type == "PReLU") return params.real("init");
-  if (type == "ELU") return params.real("alpha");
-  return 0;
-}
-
-// y = W x + b for a Linear or convolution `info`; false where the argument does not hold.
+// y = W x + b for a layer of the Affine rule (Linear, Conv2d); false where the argument does not hold.
 bool affineMoments(const nn::NodeInfo& info, const Moments& in, Moments* out) {
   double weightVariance = -1, fanIn = 0;
   Moments bias;
@@ -78,9 +57,10 @@ Moments initialBiasMoments(const nn::NodeParams& params, double fanIn) {
 // The Gaussian integrals by the trapezoid rule over mean +- 10 std: 4001 points put the error far
 // below what a plot shows, for any of these activations (their derivatives are bounded).
 bool activationMoments(const std::string& type, const nn::NodeParams& params, const Moments& in, Moments* out) {
-  const auto f = pointwise(type);
-  if (!f) return false;
-  const double parameter = activationParameter(type, params), s = in.std();
+  const nn::LayerDef* def = nn::findLayer(type);
+  if (!def || def->moments.kind != nn::MomentRule::Kind::PointWise) return false;
+  const auto f = def->moments.function;
+  const double parameter = def->moments.parameter.empty() ? 0 : params.real(def->moments.parameter), s = in.std();
   if (s == 0) {
     const double y = f(in.mean, parameter);
     *out = {y, y * y};
@@ -121,20 +101,19 @@ std::vector<PredictedLayer> predictActivations(const nn::Graph& graph, const Mom
     const nn::Node& node = graph.nodes[i];
     const nn::NodeInfo& info = analysis.nodes[i];
     const auto from = node.inputs.size() == 1 ? known.find(node.inputs[0]) : known.end();
-    if (from == known.end() || node.type.ends_with("Loss")) break;
+    if (from == known.end() || info.def->loss) break;
     const Moments& in = from->second;
+    const nn::MomentRule& rule = info.def->moments;
     Moments y;
     bool predicted = true;
-    if (node.type == "Linear" || node.type == "Conv2d")
-      predicted = affineMoments(info, in, &y);
-    else if (node.type == "Flatten")
-      y = in;
-    else if (node.type == "Dropout")
-      y = {in.mean, in.meanSquare / (1 - info.params.real("p"))};
-    else if (isNormalization(node.type))
-      y = {0, 1};
-    else
-      predicted = activationMoments(node.type, info.params, in, &y);
+    switch (rule.kind) {
+      case nn::MomentRule::Kind::Affine: predicted = affineMoments(info, in, &y); break;
+      case nn::MomentRule::Kind::Keeps: y = in; break;
+      case nn::MomentRule::Kind::Rescales: y = {in.mean, in.meanSquare / rule.meanSquareDivisor(info.params)}; break;
+      case nn::MomentRule::Kind::Normalizes: y = {0, 1}; break;
+      case nn::MomentRule::Kind::PointWise: predicted = activationMoments(node.type, info.params, in, &y); break;
+      case nn::MomentRule::Kind::None: predicted = false; break;
+    }
     if (!predicted) break;
     known[node.name] = y;
     out.push_back({node.name, y});

@@ -7,8 +7,9 @@
 // layers give mean 0 and variance 1 at initialisation (scale 1, shift 0); Dropout keeps the mean and
 // divides E[x^2] by 1 - p in training mode; Flatten changes nothing. Along a chain of such layers
 // the std of every layer's output follows, layer by layer: the by-depth view draws it over the
-// measured one. A layer without such a rule (pooling, Add, a constant initialisation, whose units
-// are all equal) ends the prediction there.
+// measured one. Each layer type states its rule in its registration (nn::MomentRule); a layer
+// without one (pooling, Add) or where it does not hold (a constant initialisation, whose units are
+// all equal) ends the prediction there.
 #include "data/dataset.h"
 #include "data/device_dataset.h"
 #include "nn/graph.h"
@@ -37,8 +38,9 @@ double initialWeightVariance(const nn::NodeParams& params, double fanIn, double 
 // The bias's moments at initialisation (zeros, default uniform within 1/sqrt(fan_in), or constant).
 Moments initialBiasMoments(const nn::NodeParams& params, double fanIn);
 
-// E[f(y)] and E[f(y)^2] for y ~ N(mean, variance) and f the activation layer `type` ("ReLU", "Tanh",
-// "Sigmoid", "LeakyReLU", "ELU", "PReLU") with its `params`; false for another type.
+// E[f(y)] and E[f(y)^2] for y ~ N(mean, variance) and f the point-wise layer `type` ("ReLU", "Tanh",
+// "Sigmoid", "LeakyReLU", "ELU", "PReLU": a type whose rule is MomentRule::Kind::PointWise) with
+// its `params`; false for another type.
 bool activationMoments(const std::string& type, const nn::NodeParams& params, const Moments& in, Moments* out);
 
 // The moments of the network's input over the first `limit` samples of `train`, normalised by

@@ -1,5 +1,7 @@
 #include "analysis/receptive_field.h"
 
+#include "nn/layer_catalog.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -7,12 +9,6 @@
 
 namespace gradlab::analysis {
 namespace {
-
-bool isElementWise(const std::string& type) {
-  static const char* const kTypes[] = {"Sigmoid", "Tanh",    "ReLU",        "LeakyReLU",  "PReLU",
-                                       "ELU",     "Dropout", "BatchNorm1d", "BatchNorm2d"};
-  return std::any_of(std::begin(kTypes), std::end(kTypes), [&](const char* t) { return type == t; });
-}
 
 // A window of k taps, d apart, every s units of the input, after p units of padding.
 AxisField window(const AxisField& in, double k, double s, double p, double d) {
@@ -94,33 +90,22 @@ std::vector<ReceptiveField> receptiveFields(const nn::Graph& graph) {
     std::vector<const ReceptiveField*> inputs;
     for (const auto& name : node.inputs) inputs.push_back(byName.at(name));
     ReceptiveField field{node.name, node.type, info.shape.output, false, inputs[0]->rows, inputs[0]->cols, {}};
-    const auto integer = [&](const char* name) { return double(info.params.integer(name)); };
+    const nn::SpatialRule& rule = info.def->spatial;
 
     if (!input.shape.isImage())
       field = whole(std::move(field), "the input has no spatial axes");
-    else if (node.type == "Add")
+    else if (rule.kind == nn::SpatialRule::Kind::Union)
       field = add(std::move(field), inputs);
     else if (inputs[0]->whole)
       field = whole(std::move(field), "its input sees the whole input");
-    else if (node.type == "Conv2d" || node.type == "MaxPool2d" || node.type == "AvgPool2d") {
-      const double k = integer("kernel_size"), p = integer("padding");
-      const double s = integer("stride") ? integer("stride") : k;  // pools: 0 means the kernel size
-      const double d = node.type == "Conv2d" ? integer("dilation") : 1;
-      field.rows = window(field.rows, k, s, p, d);
-      field.cols = window(field.cols, k, s, p, d);
-    } else if (node.type == "ConvTranspose2d") {
-      const double k = integer("kernel_size"), s = integer("stride"), p = integer("padding"), d = integer("dilation");
-      field.rows = transposedWindow(field.rows, k, s, p, d);
-      field.cols = transposedWindow(field.cols, k, s, p, d);
-      field.note = "stride 1/" + std::to_string(int(s)) + " over its input";
-    } else if (node.type == "GlobalAvgPool2d")
-      field = whole(std::move(field), "averages the whole image");
-    else if (node.type == "Flatten" || node.type == "Linear")
-      field = whole(std::move(field), "features, not positions");
-    else if (info.def->loss)
-      field = whole(std::move(field), "a loss");
-    else if (!isElementWise(node.type))
-      field = whole(std::move(field), "its statistics mix the whole image");
+    else if (rule.kind == nn::SpatialRule::Kind::Window) {
+      const nn::KernelWindow w = rule.window(info.params);
+      const auto slide = w.transposed ? transposedWindow : window;
+      field.rows = slide(field.rows, w.kernel, w.stride, w.padding, w.dilation);
+      field.cols = slide(field.cols, w.kernel, w.stride, w.padding, w.dilation);
+      if (w.transposed) field.note = "stride 1/" + std::to_string(int(w.stride)) + " over its input";
+    } else if (rule.kind == nn::SpatialRule::Kind::Whole)
+      field = whole(std::move(field), rule.note.empty() ? "its layer type declares no spatial rule" : rule.note);
 
     out[i + 1] = std::move(field);
     byName[node.name] = &out[i + 1];

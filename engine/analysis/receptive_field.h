@@ -12,14 +12,16 @@
 // padding). With the top-left convention the dilation does not move the start; the centre
 // convention's start_out = start_in + ((k - 1) / 2 * d - p) * jump_in is start + (size - 1) / 2.
 //
-// Layer rules: Conv2d, MaxPool2d and AvgPool2d as above (pools with d = 1; padding included).
-// ConvTranspose2d is a convolution with stride 1/s over its input: the jump divides by s, the size
+// Each layer type states its rule in its registration (nn::SpatialRule): a window (Conv2d,
+// MaxPool2d and AvgPool2d as above, pools with d = 1, padding included; a transposed window for
+// ConvTranspose2d, a convolution with stride 1/s over its input: the jump divides by s, the size
 // grows by (k - 1) * d / s * jump_in and the start moves by (p - (k - 1) * d) / s * jump_in; sizes
 // may then be fractional, and the pixels a unit depends on are the whole input pixels inside its
-// box. Add takes the hull of its inputs' fields when their jumps agree, else the widest input's
-// field (noted). Element-wise layers (activations, Dropout, BatchNorm with fixed statistics)
-// keep the field. GlobalAvgPool2d, Flatten, Linear, losses and the per-sample normalisations
-// (LayerNorm, InstanceNorm2d, GroupNorm: their statistics mix the whole image) see the whole input.
+// box), a union (Add: the hull of its inputs' fields when their jumps agree, else the widest
+// input's field, noted), point-wise (activations, Dropout, BatchNorm with fixed statistics keep
+// the field), or whole (GlobalAvgPool2d, Flatten, Linear, losses, the per-sample normalisations
+// LayerNorm, InstanceNorm2d and GroupNorm whose statistics mix the whole image, and any type that
+// states no rule).
 #include "nn/graph.h"
 
 #include <string>

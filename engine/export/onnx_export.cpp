@@ -1,6 +1,7 @@
-// ONNX export: one ONNX node per GradLab node (two for GlobalAvgPool2d, whose ONNX operator keeps
-// the 1x1 image that GradLab flattens), in the order the network computes them.
+// ONNX export: the ONNX nodes each GradLab node's layer type describes (nn::LayerExport::onnx; one
+// per node but for GlobalAvgPool2d), in the order the network computes them.
 #include "export/onnx_model.h"
+#include "nn/layer_catalog.h"
 
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
@@ -54,118 +55,49 @@ onnx::NodeProto& addNode(onnx::GraphProto& graph, const std::string& op, const s
   return *node;
 }
 
-// Why ONNX opset 13 cannot express a layer type; empty when it can.
-std::string whyNotOnnx(const std::string& type) {
-  if (type == "LayerNorm") return "ONNX added LayerNormalization in opset 17";
-  if (type == "GroupNorm") return "ONNX added GroupNormalization in opset 18";
-  return {};
-}
-
+// Writes the nodes that a node's layer type describes (nn::LayerExport::onnx), each after the
+// initializers of its inputs, in their order.
 class Exporter {
  public:
   Exporter(const Model& model, onnx::GraphProto& graph) : model_(model), graph_(graph) {}
 
-  void node(const nn::Node& node, const nn::NodeInfo& info);
+  void node(const nn::Node& node, const nn::NodeInfo& info) {
+    for (const nn::OnnxNode& n : info.def->exports.onnx(node, info)) write(n);
+  }
 
  private:
-  // The tensor's initializer under its GradLab name; its values reshaped to `shape` when given.
-  std::string tensor(const std::string& name, std::vector<uint32_t> shape = {}) {
-    const persist::Tensor& t = model_.tensors.at(name);
-    addInitializer(graph_, name, shape.empty() ? t.shape : shape, t.values);
-    return name;
+  void write(const nn::OnnxNode& n) {
+    std::vector<std::string> inputs;
+    for (const nn::OnnxInput& in : n.inputs) {
+      if (in.kind == nn::OnnxInput::Kind::Tensor) {
+        const persist::Tensor& t = model_.tensors.at(in.name);
+        addInitializer(graph_, in.name, in.shape.empty() ? t.shape : in.shape, t.values);
+      } else if (in.kind == nn::OnnxInput::Kind::Constant) {
+        addInitializer(graph_, in.name, in.shape, in.values);
+      }
+      inputs.push_back(in.name);
+    }
+    onnx::NodeProto& node = addNode(graph_, n.op, n.name, inputs, n.output);
+    for (const nn::OnnxAttribute& a : n.attributes) {
+      if (a.kind == nn::OnnxAttribute::Kind::Int) addInt(node, a.name, a.integer);
+      if (a.kind == nn::OnnxAttribute::Kind::Float) addFloat(node, a.name, a.real);
+      if (a.kind == nn::OnnxAttribute::Kind::Ints) addInts(node, a.name, a.integers);
+    }
   }
-  // A constant filled with `value` (the scale or shift of a normalisation without them).
-  std::string constant(const std::string& name, uint32_t count, float value) {
-    addInitializer(graph_, name, {count}, std::vector<float>(count, value));
-    return name;
-  }
-  void normalization(const nn::Node& node, const nn::NodeInfo& info, const char* op);
 
   const Model& model_;
   onnx::GraphProto& graph_;
 };
 
-void Exporter::normalization(const nn::Node& node, const nn::NodeInfo& info, const char* op) {
-  const nn::Shape& in = info.inputShapes[0];
-  const uint32_t channels = in.rank() == 1 ? in.dims[0] : in.channels();
-  const bool affine = info.params.flag("affine");
-  std::vector<std::string> inputs{node.inputs[0]};
-  inputs.push_back(affine ? tensor(node.name + ".weight") : constant(node.name + ".onnx_scale", channels, 1));
-  inputs.push_back(affine ? tensor(node.name + ".bias") : constant(node.name + ".onnx_shift", channels, 0));
-  const bool running = !info.shape.buffers.empty();
-  if (running) {
-    inputs.push_back(tensor(node.name + ".running_mean"));
-    inputs.push_back(tensor(node.name + ".running_var"));
-  }
-  auto& n = addNode(graph_, op, node.name, inputs, node.name);
-  addFloat(n, "epsilon", info.params.real("eps"));
-  // ONNX's momentum weighs the old running value, PyTorch's (and GradLab's) the new batch.
-  if (running) addFloat(n, "momentum", 1 - info.params.real("momentum"));
-}
-
-void Exporter::node(const nn::Node& node, const nn::NodeInfo& info) {
-  const std::string& type = node.type;
-  const nn::NodeParams& p = info.params;
-  const std::string& name = node.name;
-  const bool bias = info.shape.params.size() > 1;
-  auto withWeights = [&](const char* op) -> onnx::NodeProto& {
-    std::vector<std::string> inputs{node.inputs[0], tensor(name + ".weight")};
-    if (bias) inputs.push_back(tensor(name + ".bias"));
-    return addNode(graph_, op, name, inputs, name);
-  };
-  auto square = [](long long v) { return std::vector<int64_t>{v, v}; };
-  auto pads = [](long long v) { return std::vector<int64_t>{v, v, v, v}; };
-  if (type == "Linear") {
-    addInt(withWeights("Gemm"), "transB", 1);
-  } else if (type == "Conv2d" || type == "ConvTranspose2d") {
-    auto& n = withWeights(type == "Conv2d" ? "Conv" : "ConvTranspose");
-    addInts(n, "kernel_shape", square(p.integer("kernel_size")));
-    addInts(n, "strides", square(p.integer("stride")));
-    addInts(n, "pads", pads(p.integer("padding")));
-    addInts(n, "dilations", square(p.integer("dilation")));
-    if (type == "ConvTranspose2d") addInts(n, "output_padding", square(p.integer("output_padding")));
-  } else if (type == "MaxPool2d" || type == "AvgPool2d") {
-    auto& n = addNode(graph_, type == "MaxPool2d" ? "MaxPool" : "AveragePool", name, {node.inputs[0]}, name);
-    const long long k = p.integer("kernel_size");
-    addInts(n, "kernel_shape", square(k));
-    addInts(n, "strides", square(p.integer("stride") ? p.integer("stride") : k));
-    addInts(n, "pads", pads(p.integer("padding")));
-    if (type == "AvgPool2d") addInt(n, "count_include_pad", p.flag("count_include_pad"));
-  } else if (type == "GlobalAvgPool2d") {
-    addNode(graph_, "GlobalAveragePool", name, {node.inputs[0]}, name + "/image");
-    addInt(addNode(graph_, "Flatten", name + "/flatten", {name + "/image"}, name), "axis", 1);
-  } else if (type == "Flatten") {
-    addInt(addNode(graph_, "Flatten", name, {node.inputs[0]}, name), "axis", 1);
-  } else if (type == "Add") {
-    addNode(graph_, node.inputs.size() == 2 ? "Add" : "Sum", name, node.inputs, name);
-  } else if (type == "Sigmoid" || type == "Tanh") {
-    addNode(graph_, type, name, {node.inputs[0]}, name);
-  } else if (type == "ReLU") {
-    addNode(graph_, "Relu", name, {node.inputs[0]}, name);
-  } else if (type == "LeakyReLU") {
-    addFloat(addNode(graph_, "LeakyRelu", name, {node.inputs[0]}, name), "alpha", p.real("negative_slope"));
-  } else if (type == "ELU") {
-    addFloat(addNode(graph_, "Elu", name, {node.inputs[0]}, name), "alpha", p.real("alpha"));
-  } else if (type == "PReLU") {
-    // The slope broadcasts against the input from the right: per channel of an image is C x 1 x 1.
-    const uint32_t n = uint32_t(p.integer("num_parameters"));
-    const bool perChannel = n > 1 && info.inputShapes[0].isImage();
-    addNode(graph_, "PRelu", name,
-            {node.inputs[0],
-             tensor(name + ".weight", perChannel ? std::vector<uint32_t>{n, 1, 1} : std::vector<uint32_t>{n})},
-            name);
-  } else if (type == "Dropout") {
-    // ONNX's Dropout without a training_mode input is the identity, as in evaluation; it keeps
-    // the layer and its ratio visible (in Netron, and to the importer).
-    addInitializer(graph_, name + ".ratio", {}, {float(p.real("p"))});
-    addNode(graph_, "Dropout", name, {node.inputs[0], name + ".ratio"}, name);
-  } else if (type == "BatchNorm1d" || type == "BatchNorm2d") {
-    normalization(node, info, "BatchNormalization");
-  } else if (type == "InstanceNorm2d") {
-    normalization(node, info, "InstanceNormalization");
-  } else {
-    throw ExportError("ONNX export: " + name + " (" + type + ") has no ONNX operator in GradLab's exporter");
-  }
+// The one line that says why the node cannot be written in ONNX; empty when it can.
+std::string whyNotOnnx(const nn::Node& node, const nn::NodeInfo& info) {
+  const nn::LayerExport& how = info.def->exports;
+  if (how.onnx) return {};
+  const std::string instead = how.torch ? "export to PyTorch instead, or replace it" : "replace it";
+  if (!how.onnxRefusal.empty())
+    return "ONNX export: " + node.name + " (" + node.type + ") cannot be written in ONNX opset " +
+           std::to_string(kOnnxOpset) + " (" + how.onnxRefusal + "): " + instead;
+  return "ONNX export: " + node.name + " (" + node.type + ") has no ONNX operator GradLab can write: " + instead;
 }
 
 }  // namespace
@@ -175,10 +107,8 @@ std::string onnxBytes(const Model& model) {
   if (!analysis.ok()) throw ExportError("The network has errors: " + analysis.errorText());
   const InferencePlan plan = inferencePlan(model.graph, analysis);
   for (size_t i : plan.nodes)
-    if (const std::string why = whyNotOnnx(model.graph.nodes[i].type); !why.empty())
-      throw ExportError("ONNX export: " + model.graph.nodes[i].name + " (" + model.graph.nodes[i].type +
-                        ") cannot be written in ONNX opset " + std::to_string(kOnnxOpset) + " (" + why +
-                        "): export to PyTorch instead, or replace it");
+    if (const std::string why = whyNotOnnx(model.graph.nodes[i], analysis.nodes[i]); !why.empty())
+      throw ExportError(why);
   onnx::ModelProto proto;
   proto.set_ir_version(7);  // the IR version of opset 13
   proto.set_producer_name("GradLab");

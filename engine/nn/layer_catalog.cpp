@@ -1,5 +1,6 @@
 #include "nn/layer_catalog.h"
 
+#include "nn/graph.h"
 #include "nn/layer.h"
 
 #include <algorithm>
@@ -34,8 +35,9 @@ void registerMultiMarginLoss(std::vector<LayerDef>& catalog);
 // object library in every consumer's link), and the order of static initialisation across files
 // is unspecified (the catalog could be read before a layer added itself; the palette's order
 // would be the link order). The list is built on first use, after static initialisation.
-const std::vector<LayerDef>& layerCatalog() {
-  static const std::vector<LayerDef> catalog = [] {
+namespace {
+std::deque<LayerDef>& catalogEntries() {
+  static std::deque<LayerDef> catalog = [] {
     std::vector<LayerDef> all;
     for (auto add :
          {layers::registerLinear, layers::registerConv2d, layers::registerConvTranspose2d, layers::registerPool2d,
@@ -44,9 +46,17 @@ const std::vector<LayerDef>& layerCatalog() {
           layers::registerGroupNorm, layers::registerCrossEntropyLoss, layers::registerMseLoss,
           layers::registerBceWithLogitsLoss, layers::registerMultiMarginLoss})
       add(all);
-    return all;
+    return std::deque<LayerDef>(std::make_move_iterator(all.begin()), std::make_move_iterator(all.end()));
   }();
   return catalog;
+}
+}  // namespace
+
+const std::deque<LayerDef>& layerCatalog() { return catalogEntries(); }
+
+void registerLayer(LayerDef def) {
+  if (findLayer(def.type)) throw std::invalid_argument("layer type " + def.type + " is registered already");
+  catalogEntries().push_back(std::move(def));
 }
 
 const LayerDef* findLayer(std::string_view type) {
@@ -157,6 +167,7 @@ LayerDef activation(std::string type, std::string summary, std::vector<ParamDef>
   def.summary = std::move(summary);
   def.params = std::move(params);
   def.infer = identity;
+  def.spatial.kind = SpatialRule::Kind::PointWise;
   return def;
 }
 
@@ -167,6 +178,7 @@ LayerDef loss(std::string type, std::string summary, std::vector<ParamDef> param
   def.summary = std::move(summary);
   def.loss = true;
   def.params = std::move(params);
+  def.spatial.note = "a loss";
   const std::string name = def.type;
   def.infer = [name](const NodeParams&, const std::vector<Shape>& inputs) {
     requireFlat(name, only(inputs));
@@ -186,6 +198,46 @@ LayerShape normAffine(const Shape& input, Shape paramShape, bool affine, bool ru
     out.buffers.push_back({"running_var", paramShape, ParamRole::NormScale, 0, 0});
   }
   return out;
+}
+
+std::string pyBool(bool value) { return value ? "True" : "False"; }
+std::string pyNumber(double value) { return formatNumber(value); }
+
+std::function<TorchModule(const Node&, const NodeInfo&)> torchModule(std::string constructor) {
+  return [constructor](const Node&, const NodeInfo&) { return TorchModule{constructor, {}}; };
+}
+
+OnnxNode onnxNode(const Node& node, std::string op, std::vector<OnnxAttribute> attributes) {
+  OnnxNode out{std::move(op), node.name, node.name, {}, std::move(attributes)};
+  for (const auto& in : node.inputs) out.inputs.push_back({OnnxInput::Kind::Value, in, {}, {}});
+  return out;
+}
+
+std::function<std::vector<OnnxNode>(const Node&, const NodeInfo&)> onnxOperator(std::string op) {
+  return [op](const Node& node, const NodeInfo&) { return std::vector<OnnxNode>{onnxNode(node, op)}; };
+}
+
+OnnxNode onnxWeighted(const Node& node, const NodeInfo& info, std::string op) {
+  OnnxNode out{std::move(op), node.name, node.name, {{OnnxInput::Kind::Value, node.inputs.at(0), {}, {}}}, {}};
+  out.inputs.push_back(onnxTensor(node.name + ".weight"));
+  if (info.shape.params.size() > 1) out.inputs.push_back(onnxTensor(node.name + ".bias"));
+  return out;
+}
+
+OnnxInput onnxTensor(std::string name, std::vector<uint32_t> shape) {
+  return {OnnxInput::Kind::Tensor, std::move(name), std::move(shape), {}};
+}
+OnnxInput onnxConstant(std::string name, std::vector<uint32_t> shape, std::vector<float> values) {
+  return {OnnxInput::Kind::Constant, std::move(name), std::move(shape), std::move(values)};
+}
+OnnxAttribute onnxInt(std::string name, int64_t value) {
+  return {OnnxAttribute::Kind::Int, std::move(name), value, 0, {}};
+}
+OnnxAttribute onnxFloat(std::string name, double value) {
+  return {OnnxAttribute::Kind::Float, std::move(name), 0, value, {}};
+}
+OnnxAttribute onnxInts(std::string name, std::vector<int64_t> values) {
+  return {OnnxAttribute::Kind::Ints, std::move(name), 0, 0, std::move(values)};
 }
 
 }  // namespace schema

@@ -6,10 +6,13 @@
 //
 // Each layer file (nn/layers/*.cpp) declares its own types beside its GPU passes and reference, in
 // a registration function at its end, with the helpers of nn::schema below; layer_catalog.cpp
-// lists those functions in palette order.
+// lists those functions in palette order. The registration also says how the type is exported,
+// and what the receptive-field and init-theory analyses need (nn/layer_description.h).
 #include "nn/hyper_params.h"
+#include "nn/layer_description.h"
 #include "nn/shape.h"
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -76,6 +79,9 @@ struct LayerDef {
   std::function<LayerShape(const NodeParams&, const std::vector<Shape>&)> infer;
   // The GPU layer of a checked node of this type (nn::createLayer calls it).
   std::unique_ptr<Layer> (*create)(const NodeInfo& info, const LayerOptions& options) = nullptr;
+  LayerExport exports;
+  SpatialRule spatial;
+  MomentRule moments;
 
   const ParamDef* param(std::string_view name) const {
     for (const auto& p : params)
@@ -84,8 +90,12 @@ struct LayerDef {
   }
 };
 
-const std::vector<LayerDef>& layerCatalog();
+// A deque: the definitions stay where they are as types are added (NodeInfo::def points at them).
+const std::deque<LayerDef>& layerCatalog();
 const LayerDef* findLayer(std::string_view type);
+// Adds a type after the built-in ones (a test's own layer type, a plug-in). Call it before any
+// graph is analysed on another thread; throws std::invalid_argument for a type already known.
+void registerLayer(LayerDef def);
 
 // What a layer file's registration function declares its types with.
 namespace schema {
@@ -117,6 +127,23 @@ LayerShape normAffine(const Shape& input, Shape paramShape, bool affine, bool ru
 // A point-wise activation (output shaped as its input) and a loss (a flat input, one value).
 LayerDef activation(std::string type, std::string summary, std::vector<ParamDef> params = {});
 LayerDef loss(std::string type, std::string summary, std::vector<ParamDef> params = {});
+
+// Export helpers. Python's spelling of a flag and of a number.
+std::string pyBool(bool value);
+std::string pyNumber(double value);
+// A torch module of that constructor text ("nn.ReLU()").
+std::function<TorchModule(const Node&, const NodeInfo&)> torchModule(std::string constructor);
+// The node's one ONNX node `op` reading the node's inputs, with the given attributes.
+OnnxNode onnxNode(const Node& node, std::string op, std::vector<OnnxAttribute> attributes = {});
+// The same as a hook, for a type whose ONNX operator has no attributes.
+std::function<std::vector<OnnxNode>(const Node&, const NodeInfo&)> onnxOperator(std::string op);
+// Its first input, then its weight and (when it has one) its bias tensor: Gemm, Conv, ConvTranspose.
+OnnxNode onnxWeighted(const Node& node, const NodeInfo& info, std::string op);
+OnnxInput onnxTensor(std::string name, std::vector<uint32_t> shape = {});
+OnnxInput onnxConstant(std::string name, std::vector<uint32_t> shape, std::vector<float> values);
+OnnxAttribute onnxInt(std::string name, int64_t value);
+OnnxAttribute onnxFloat(std::string name, double value);
+OnnxAttribute onnxInts(std::string name, std::vector<int64_t> values);
 
 }  // namespace schema
 

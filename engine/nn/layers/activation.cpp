@@ -100,19 +100,45 @@ std::unique_ptr<Layer> createActivation(const NodeInfo& info, const LayerOptions
   return std::make_unique<Activation>(info, Elu, info.params.real("alpha"));
 }
 
+namespace {
+
+// The activation's factory, exports and moment rule: torch's nn.TYPE and the ONNX operator `onnxOp`
+// take its one hyper-parameter (if any) as the argument of that name and as `alpha`; `f` is the
+// function of that parameter the init theory integrates.
+LayerDef described(LayerDef def, std::string onnxOp, double (*f)(double y, double parameter)) {
+  const std::string type = def.type, parameter = def.params.empty() ? "" : def.params[0].name;
+  def.create = createActivation;
+  def.exports.torch = [type, parameter](const Node&, const NodeInfo& info) {
+    const std::string argument =
+        parameter.empty() ? "" : parameter + "=" + schema::pyNumber(info.params.real(parameter));
+    return TorchModule{"nn." + type + "(" + argument + ")", {}};
+  };
+  def.exports.onnx = [onnxOp, parameter](const Node& node, const NodeInfo& info) {
+    std::vector<OnnxAttribute> attributes;
+    if (!parameter.empty()) attributes.push_back(schema::onnxFloat("alpha", info.params.real(parameter)));
+    return std::vector<OnnxNode>{schema::onnxNode(node, onnxOp, attributes)};
+  };
+  def.moments = {MomentRule::Kind::PointWise, f, parameter, {}};
+  return def;
+}
+
+}  // namespace
+
 void registerActivations(std::vector<LayerDef>& catalog) {
   using namespace schema;
-  std::vector<LayerDef> defs{
-      activation("Sigmoid", "1 / (1 + exp(-x))"), activation("Tanh", "hyperbolic tangent"),
-      activation("ReLU", "max(x, 0)"),
-      activation("LeakyReLU", "x if x > 0, else negative_slope * x",
-                 {floatParam("negative_slope", "0.01", 0, 1, "slope for negative inputs")}),
-      activation("ELU", "x if x > 0, else alpha (exp(x) - 1)",
-                 {floatParam("alpha", "1.0", 0, 10, "value approached for very negative inputs")})};
-  for (auto& def : defs) {
-    def.create = createActivation;
-    catalog.push_back(std::move(def));
-  }
+  catalog.push_back(described(activation("Sigmoid", "1 / (1 + exp(-x))"), "Sigmoid",
+                              [](double y, double) { return 1 / (1 + std::exp(-y)); }));
+  catalog.push_back(
+      described(activation("Tanh", "hyperbolic tangent"), "Tanh", [](double y, double) { return std::tanh(y); }));
+  catalog.push_back(
+      described(activation("ReLU", "max(x, 0)"), "Relu", [](double y, double) { return std::max(y, 0.0); }));
+  catalog.push_back(described(activation("LeakyReLU", "x if x > 0, else negative_slope * x",
+                                         {floatParam("negative_slope", "0.01", 0, 1, "slope for negative inputs")}),
+                              "LeakyRelu", [](double y, double slope) { return y > 0 ? y : slope * y; }));
+  catalog.push_back(
+      described(activation("ELU", "x if x > 0, else alpha (exp(x) - 1)",
+                           {floatParam("alpha", "1.0", 0, 10, "value approached for very negative inputs")}),
+                "Elu", [](double y, double alpha) { return y > 0 ? y : alpha * std::expm1(y); }));
 }
 
 }  // namespace gradlab::nn::layers

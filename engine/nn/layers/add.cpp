@@ -67,6 +67,15 @@ void registerAdd(std::vector<LayerDef>& catalog) {
     return LayerShape{in[0], {}, {}};
   };
   def.create = createAdd;
+  def.exports.torch = [](const Node& node, const NodeInfo&) {  // computed in forward(): a + b
+    std::string sum;
+    for (const auto& in : node.inputs) sum += (sum.empty() ? "" : " + ") + in;
+    return TorchModule{{}, sum};
+  };
+  def.exports.onnx = [](const Node& node, const NodeInfo&) {
+    return std::vector<OnnxNode>{schema::onnxNode(node, node.inputs.size() == 2 ? "Add" : "Sum")};
+  };
+  def.spatial.kind = SpatialRule::Kind::Union;
   catalog.push_back(std::move(def));
 }
 

@@ -34,6 +34,20 @@ void registerBatchNorm(std::vector<LayerDef>& catalog) {
     return normAffine(only(in), only(in), p.flag("affine"), true);
   };
   def.create = createBatchNorm;
+  def.exports.torch = [](const Node& node, const NodeInfo& info) {
+    const Shape& in = info.inputShapes.at(0);
+    const NodeParams& p = info.params;
+    return TorchModule{"nn." + node.type + "(" + std::to_string(in.rank() == 1 ? in.dims[0] : in.channels()) +
+                           ", eps=" + pyNumber(p.real("eps")) + ", momentum=" + pyNumber(p.real("momentum")) +
+                           ", affine=" + pyBool(p.flag("affine")) + ")",
+                       {}};
+  };
+  def.exports.torchCounters = {"num_batches_tracked"};
+  def.exports.onnx = [](const Node& node, const NodeInfo& info) {
+    return onnxNormalization(node, info, "BatchNormalization");
+  };
+  def.spatial.kind = SpatialRule::Kind::PointWise;  // with fixed statistics
+  def.moments.kind = MomentRule::Kind::Normalizes;
   catalog.push_back(def);
   def.type = "BatchNorm2d";
   def.summary = "normalises each channel over the batch and the image";

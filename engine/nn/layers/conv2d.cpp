@@ -239,6 +239,9 @@ void registerConv2d(std::vector<LayerDef>& catalog) {
     return weightAndBias(p, out, Shape{oc, x.channels(), uint32_t(k), uint32_t(k)}, oc, x.channels() * kk, oc * kk);
   };
   def.create = createConv2d;
+  def.exports = convExport(false);
+  def.spatial = convSpatial(false);
+  def.moments.kind = MomentRule::Kind::Affine;
   catalog.push_back(std::move(def));
 }
 

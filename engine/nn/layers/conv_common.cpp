@@ -185,4 +185,41 @@ void convolveWeightAdjoint(const ConvGeometry& g, uint32_t batch, uint32_t outCh
 
 }  // namespace reference
 
+LayerExport convExport(bool transposed) {
+  LayerExport out;
+  out.torch = [transposed](const Node&, const NodeInfo& info) {
+    const NodeParams& p = info.params;
+    const auto integer = [&](const char* name) { return std::to_string(p.integer(name)); };
+    std::string text = std::string(transposed ? "nn.ConvTranspose2d(" : "nn.Conv2d(") +
+                       std::to_string(info.inputShapes.at(0).channels()) + ", " + integer("out_channels") +
+                       ", kernel_size=" + integer("kernel_size") + ", stride=" + integer("stride") +
+                       ", padding=" + integer("padding");
+    if (transposed) text += ", output_padding=" + integer("output_padding");
+    return TorchModule{
+        text + ", dilation=" + integer("dilation") + ", bias=" + schema::pyBool(info.shape.params.size() > 1) + ")",
+        {}};
+  };
+  out.onnx = [transposed](const Node& node, const NodeInfo& info) {
+    const NodeParams& p = info.params;
+    const auto square = [&](const char* name) { return std::vector<int64_t>(2, p.integer(name)); };
+    OnnxNode n = schema::onnxWeighted(node, info, transposed ? "ConvTranspose" : "Conv");
+    n.attributes = {schema::onnxInts("kernel_shape", square("kernel_size")),
+                    schema::onnxInts("strides", square("stride")),
+                    schema::onnxInts("pads", std::vector<int64_t>(4, p.integer("padding"))),
+                    schema::onnxInts("dilations", square("dilation"))};
+    if (transposed) n.attributes.push_back(schema::onnxInts("output_padding", square("output_padding")));
+    return std::vector<OnnxNode>{n};
+  };
+  return out;
+}
+
+SpatialRule convSpatial(bool transposed) {
+  SpatialRule rule{SpatialRule::Kind::Window, {}, {}};
+  rule.window = [transposed](const NodeParams& p) {
+    return KernelWindow{double(p.integer("kernel_size")), double(p.integer("stride")), double(p.integer("padding")),
+                        double(p.integer("dilation")), transposed};
+  };
+  return rule;
+}
+
 }  // namespace gradlab::nn::layers

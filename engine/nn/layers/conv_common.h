@@ -84,6 +84,11 @@ uint64_t convBindingLimit(const gpu::Context& context);
 uint64_t convChunkLimitBytes();
 void setConvChunkLimitBytesForTesting(uint64_t bytes);  // 0: back to the default
 
+// Conv2d's and ConvTranspose2d's PyTorch module and ONNX node (Conv, ConvTranspose) and their
+// window for receptive fields (transposed: stride 1/s over the input).
+LayerExport convExport(bool transposed);
+SpatialRule convSpatial(bool transposed);
+
 namespace reference {
 // y[b, o, q] += sum over c, ki, kj of w[o, c, ki, kj] * image[b, c, tap]: convolution of the image
 // (g.channels) into outChannels on the grid.

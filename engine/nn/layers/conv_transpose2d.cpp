@@ -130,6 +130,8 @@ void registerConvTranspose2d(std::vector<LayerDef>& catalog) {
                          Shape{x.channels(), oc, uint32_t(k), uint32_t(k)}, oc, oc * kk, x.channels() * kk);
   };
   def.create = createConvTranspose2d;
+  def.exports = convExport(true);
+  def.spatial = convSpatial(true);
   catalog.push_back(std::move(def));
 }
 

@@ -77,6 +77,18 @@ void registerDropout(std::vector<LayerDef>& catalog) {
   def.params = {schema::floatParam("p", "0.5", 0, 0.99, "probability of dropping a value")};
   def.infer = schema::identity;
   def.create = createDropout;
+  def.exports.torch = [](const Node&, const NodeInfo& info) {
+    return TorchModule{"nn.Dropout(p=" + schema::pyNumber(info.params.real("p")) + ")", {}};
+  };
+  // ONNX's Dropout without a training_mode input is the identity, as in evaluation; it keeps the
+  // layer and its ratio visible (in Netron, and to the importer).
+  def.exports.onnx = [](const Node& node, const NodeInfo& info) {
+    OnnxNode n = schema::onnxNode(node, "Dropout");
+    n.inputs.push_back(schema::onnxConstant(node.name + ".ratio", {}, {float(info.params.real("p"))}));
+    return std::vector<OnnxNode>{n};
+  };
+  def.spatial.kind = SpatialRule::Kind::PointWise;
+  def.moments = {MomentRule::Kind::Rescales, nullptr, {}, [](const NodeParams& p) { return 1 - p.real("p"); }};
   catalog.push_back(std::move(def));
 }
 

@@ -39,6 +39,12 @@ void registerFlatten(std::vector<LayerDef>& catalog) {
     return LayerShape{Shape{uint32_t(schema::only(in).elements())}, {}, {}};
   };
   def.create = createFlatten;
+  def.exports.torch = schema::torchModule("nn.Flatten()");
+  def.exports.onnx = [](const Node& node, const NodeInfo&) {
+    return std::vector<OnnxNode>{schema::onnxNode(node, "Flatten", {schema::onnxInt("axis", 1)})};
+  };
+  def.spatial.note = "features, not positions";
+  def.moments.kind = MomentRule::Kind::Keeps;
   catalog.push_back(std::move(def));
 }
 

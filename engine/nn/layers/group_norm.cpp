@@ -36,6 +36,15 @@ void registerGroupNorm(std::vector<LayerDef>& catalog) {
     return normAffine(only(in), Shape{c}, p.flag("affine"), false);
   };
   def.create = createGroupNorm;
+  def.exports.torch = [](const Node&, const NodeInfo& info) {
+    return TorchModule{"nn.GroupNorm(" + std::to_string(info.params.integer("num_groups")) + ", " +
+                           std::to_string(info.inputShapes.at(0).channels()) + ", eps=" +
+                           pyNumber(info.params.real("eps")) + ", affine=" + pyBool(info.params.flag("affine")) + ")",
+                       {}};
+  };
+  def.exports.onnxRefusal = "ONNX added GroupNormalization in opset 18";
+  def.spatial.note = "its statistics mix the whole image";
+  def.moments.kind = MomentRule::Kind::Normalizes;
   catalog.push_back(std::move(def));
 }
 

@@ -31,6 +31,16 @@ void registerInstanceNorm(std::vector<LayerDef>& catalog) {
     return normAffine(only(in), Shape{only(in).channels()}, p.flag("affine"), false);
   };
   def.create = createInstanceNorm;
+  def.exports.torch = [](const Node&, const NodeInfo& info) {
+    return TorchModule{"nn.InstanceNorm2d(" + std::to_string(info.inputShapes.at(0).channels()) + ", eps=" +
+                           pyNumber(info.params.real("eps")) + ", affine=" + pyBool(info.params.flag("affine")) + ")",
+                       {}};
+  };
+  def.exports.onnx = [](const Node& node, const NodeInfo& info) {
+    return onnxNormalization(node, info, "InstanceNormalization");
+  };
+  def.spatial.note = "its statistics mix the whole image";
+  def.moments.kind = MomentRule::Kind::Normalizes;
   catalog.push_back(std::move(def));
 }
 

@@ -30,6 +30,16 @@ void registerLayerNorm(std::vector<LayerDef>& catalog) {
     return normAffine(only(in), only(in), p.flag("elementwise_affine"), false);
   };
   def.create = createLayerNorm;
+  def.exports.torch = [](const Node&, const NodeInfo& info) {
+    std::string dims;
+    for (uint32_t d : info.inputShapes.at(0).dims) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+    return TorchModule{"nn.LayerNorm([" + dims + "], eps=" + pyNumber(info.params.real("eps")) +
+                           ", elementwise_affine=" + pyBool(info.params.flag("elementwise_affine")) + ")",
+                       {}};
+  };
+  def.exports.onnxRefusal = "ONNX added LayerNormalization in opset 17";
+  def.spatial.note = "its statistics mix the whole image";
+  def.moments.kind = MomentRule::Kind::Normalizes;
   catalog.push_back(std::move(def));
 }
 

@@ -188,6 +188,19 @@ void registerLinear(std::vector<LayerDef>& catalog) {
     return weightAndBias(p, Shape{outF}, Shape{outF, inF}, outF, inF, outF);
   };
   def.create = createLinear;
+  def.exports.torch = [](const Node&, const NodeInfo& info) {
+    return TorchModule{"nn.Linear(" + std::to_string(info.inputShapes.at(0).dims[0]) + ", " +
+                           std::to_string(info.params.integer("out_features")) +
+                           ", bias=" + pyBool(info.shape.params.size() > 1) + ")",
+                       {}};
+  };
+  def.exports.onnx = [](const Node& node, const NodeInfo& info) {
+    OnnxNode gemm = onnxWeighted(node, info, "Gemm");
+    gemm.attributes.push_back(onnxInt("transB", 1));
+    return std::vector<OnnxNode>{gemm};
+  };
+  def.spatial.note = "features, not positions";
+  def.moments.kind = MomentRule::Kind::Affine;
   catalog.push_back(std::move(def));
 }
 

@@ -185,4 +185,25 @@ void NormLayer::backwardReference(const RefBackward& p) const {
   }
 }
 
+std::vector<OnnxNode> onnxNormalization(const Node& node, const NodeInfo& info, const char* op) {
+  const Shape& in = info.inputShapes.at(0);
+  const uint32_t channels = in.rank() == 1 ? in.dims[0] : in.channels();
+  const bool affine = info.params.flag("affine"), running = !info.shape.buffers.empty();
+  OnnxNode n = schema::onnxNode(node, op);
+  n.inputs.push_back(
+      affine ? schema::onnxTensor(node.name + ".weight")
+             : schema::onnxConstant(node.name + ".onnx_scale", {channels}, std::vector<float>(channels, 1)));
+  n.inputs.push_back(
+      affine ? schema::onnxTensor(node.name + ".bias")
+             : schema::onnxConstant(node.name + ".onnx_shift", {channels}, std::vector<float>(channels, 0)));
+  if (running) {
+    n.inputs.push_back(schema::onnxTensor(node.name + ".running_mean"));
+    n.inputs.push_back(schema::onnxTensor(node.name + ".running_var"));
+  }
+  n.attributes.push_back(schema::onnxFloat("epsilon", info.params.real("eps")));
+  // ONNX's momentum weighs the old running value, PyTorch's (and GradLab's) the new batch.
+  if (running) n.attributes.push_back(schema::onnxFloat("momentum", 1 - info.params.real("momentum")));
+  return {n};
+}
+
 }  // namespace gradlab::nn::layers

@@ -22,6 +22,10 @@ struct NormLayout {
   double eps = 1e-5, momentum = 0.1;
 };
 
+// The ONNX node of a BatchNorm or InstanceNorm node: its scale and shift tensors, or ones and zeros
+// as constants NODE.onnx_scale and NODE.onnx_shift when it has none; its running statistics.
+std::vector<OnnxNode> onnxNormalization(const Node& node, const NodeInfo& info, const char* op);
+
 class NormLayer final : public Layer {
  public:
   NormLayer(const NodeInfo& info, const NormLayout& layout) : Layer(info), l_(layout) {}

@@ -185,6 +185,29 @@ void registerPool2d(std::vector<LayerDef>& catalog) {
                         {}};
     };
     def.create = createPool2d;
+    const auto stride = [](const NodeParams& p) {  // 0: the kernel size
+      return p.integer("stride") ? p.integer("stride") : p.integer("kernel_size");
+    };
+    def.exports.torch = [type, average, stride](const Node&, const NodeInfo& info) {
+      const NodeParams& p = info.params;
+      std::string text = "nn." + type + "(kernel_size=" + std::to_string(p.integer("kernel_size")) +
+                         ", stride=" + std::to_string(stride(p)) + ", padding=" + std::to_string(p.integer("padding"));
+      if (average) text += ", count_include_pad=" + pyBool(p.flag("count_include_pad"));
+      return TorchModule{text + ")", {}};
+    };
+    def.exports.onnx = [average, stride](const Node& node, const NodeInfo& info) {
+      const NodeParams& p = info.params;
+      OnnxNode n = onnxNode(node, average ? "AveragePool" : "MaxPool",
+                            {onnxInts("kernel_shape", std::vector<int64_t>(2, p.integer("kernel_size"))),
+                             onnxInts("strides", std::vector<int64_t>(2, stride(p))),
+                             onnxInts("pads", std::vector<int64_t>(4, p.integer("padding")))});
+      if (average) n.attributes.push_back(onnxInt("count_include_pad", p.flag("count_include_pad")));
+      return std::vector<OnnxNode>{n};
+    };
+    def.spatial.kind = SpatialRule::Kind::Window;
+    def.spatial.window = [stride](const NodeParams& p) {
+      return KernelWindow{double(p.integer("kernel_size")), double(stride(p)), double(p.integer("padding")), 1, false};
+    };
     return def;
   };
   catalog.push_back(pool("MaxPool2d", "maximum over each window", false));
@@ -198,6 +221,16 @@ void registerPool2d(std::vector<LayerDef>& catalog) {
     return LayerShape{Shape{only(in).channels()}, {}, {}};
   };
   global.create = createPool2d;
+  global.exports.torch = torchModule("nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())");
+  // ONNX's operator keeps the 1x1 image that GradLab flattens.
+  global.exports.onnx = [](const Node& node, const NodeInfo&) {
+    OnnxNode pool = onnxNode(node, "GlobalAveragePool"), flatten = onnxNode(node, "Flatten", {onnxInt("axis", 1)});
+    pool.output = node.name + "/image";
+    flatten.name = node.name + "/flatten";
+    flatten.inputs = {{OnnxInput::Kind::Value, pool.output, {}, {}}};
+    return std::vector<OnnxNode>{pool, flatten};
+  };
+  global.spatial.note = "averages the whole image";
   catalog.push_back(std::move(global));
 }
 

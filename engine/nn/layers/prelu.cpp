@@ -80,6 +80,19 @@ void registerPRelu(std::vector<LayerDef>& catalog) {
     return LayerShape{only(in), {{"weight", Shape{n}, ParamRole::Slope, 0, 0}}, {}};
   };
   def.create = createPRelu;
+  def.exports.torch = [](const Node&, const NodeInfo& info) {
+    return TorchModule{"nn.PReLU(num_parameters=" + std::to_string(info.params.integer("num_parameters")) + ")", {}};
+  };
+  // The slope broadcasts against the input from the right: per channel of an image is C x 1 x 1.
+  def.exports.onnx = [](const Node& node, const NodeInfo& info) {
+    const uint32_t n = uint32_t(info.params.integer("num_parameters"));
+    const bool perChannel = n > 1 && info.inputShapes.at(0).isImage();
+    OnnxNode prelu = onnxNode(node, "PRelu");
+    prelu.inputs.push_back(
+        onnxTensor(node.name + ".weight", perChannel ? std::vector<uint32_t>{n, 1, 1} : std::vector<uint32_t>{n}));
+    return std::vector<OnnxNode>{prelu};
+  };
+  def.moments = {MomentRule::Kind::PointWise, [](double y, double slope) { return y > 0 ? y : slope * y; }, "init", {}};
   catalog.push_back(std::move(def));
 }
 

@@ -4,6 +4,9 @@
 // predicted rate, along each eigen-direction by its factor, and heavy-ball momentum at Polyak's
 // optimal settings by sqrt(beta).
 #include "analysis/quadratic_contraction.h"
+#include "optim/optimizer.h"
+#include "support/gpu_test.h"
+#include "surface/trajectory.h"
 
 #include <QTest>
 
@@ -65,6 +68,54 @@ class TestQuadraticContraction : public QObject {
     QCOMPARE(gd.eigenvalues[1], 10.0);
     QVERIFY(std::abs(gd.factors[0] - 0.9) < 1e-12 && std::abs(gd.factors[1]) < 1e-12);
     QVERIFY(analysis::quadraticContraction(params, 0.21).rate > 1);
+  }
+
+  // The curve the race panel draws: for plain GD the predicted distance to the minimum is the
+  // device's measured one at every step (within float rounding, down to 1e-4 of the start); with
+  // heavy-ball momentum at Polyak's setting the measured distance falls as the envelope
+  // sqrt(beta)^t d0 does on a log scale (a double root: up to a factor linear in t).
+  void predictedDistanceFollowsTheDevice() {
+    const auto context = test::makeContext();
+    surface::FunctionParams params;
+    params.kappa = 10;
+    params.angle = 0.6;
+    const std::array<double, 2> start{2, -1.5};
+    const auto measured = [&](const std::map<std::string, std::string>& values, uint32_t steps) {
+      const auto optimizer = optim::createOptimizer(*context, "sgd", values);
+      const auto path =
+          surface::runTrajectory(*context, *optimizer, surface::FunctionId::Quadratic, params, start, steps);
+      std::vector<double> out;
+      for (const auto& p : path.points) out.push_back(std::hypot(p.x, p.y));
+      return out;
+    };
+    for (const char* lr : {"0.1", "0.18", "0.02"}) {
+      const auto c = analysis::quadraticContraction(params, "sgd", {{"lr", lr}});
+      QVERIFY(c && c->exact);
+      const auto predicted = analysis::predictedDistances(params, *c, start, 300);
+      const auto got = measured({{"lr", lr}}, 300);
+      QCOMPARE(got.size(), predicted.size());
+      QCOMPARE(predicted[0], 2.5);
+      int compared = 0;
+      for (size_t t = 0; t < got.size() && predicted[t] > 1e-4 * predicted[0]; ++t, ++compared)
+        QVERIFY2(
+            std::abs(got[t] - predicted[t]) <= 1e-4 * predicted[t] + 1e-6,
+            qPrintable(
+                QString("lr %1, step %2: measured %3, predicted %4").arg(lr).arg(t).arg(got[t]).arg(predicted[t])));
+      QVERIFY2(compared > 40, qPrintable(QString::number(compared)));
+    }
+    const double sq = std::sqrt(params.kappa), lr = std::pow(2 / (1 + sq), 2), beta = std::pow((sq - 1) / (sq + 1), 2);
+    const auto polyak = analysis::quadraticContraction(params, lr, beta);
+    QVERIFY(!polyak.exact);
+    const auto envelope = analysis::predictedDistances(params, polyak, start, 150);
+    // Polyak's double root: rounding leaves ~1e-8 in the modulus (see above), 1e-6 over 100 steps.
+    const double fall = std::pow(std::sqrt(beta), 100);
+    QVERIFY2(std::abs(envelope[150] / envelope[50] - fall) < 1e-5 * fall,
+             qPrintable(QString("%1 vs %2").arg(envelope[150] / envelope[50]).arg(fall)));
+    const auto got = measured({{"lr", std::to_string(lr)}, {"momentum", std::to_string(beta)}}, 150);
+    const double rate = std::pow(got[150] / got[50], 1.0 / 100);
+    QVERIFY2(std::abs(rate - std::sqrt(beta)) <= 0.02 * std::sqrt(beta),
+             qPrintable(QString("measured %1 a step, sqrt(beta) %2").arg(rate).arg(std::sqrt(beta))));
+    test::verifyNoValidationMessages(*context);
   }
 
   // The race's names: sgd with torch's keys; nothing for adaptive methods, Nesterov or bad text.

@@ -2,11 +2,17 @@
 // differences) against closed forms: a Linear + MSELoss network's Hessian is
 // (2 / (N C)) [X 1]^T [X 1] for each output, computed here in double; the quadratic test surface's
 // Hessian is its matrix A, Rosenbrock's at its minimum is [[802, -400], [-400, 200]]. Bad input gets
-// one clear line; the weights are left as they were.
+// one clear line; the weights are left as they were. The stability limit drawn over it
+// (analysis/sharpness_limit.h) against the learning rate at which SGD starts to diverge on the
+// quadratic; the CLI's surface race against the distance theory predicts there.
 #include "analysis/loss_landscape.h"
 #include "analysis/sharpness.h"
+#include "analysis/sharpness_limit.h"
 #include "nn/network.h"
+#include "optim/optimizer.h"
+#include "optim/reference.h"
 #include "support/gpu_test.h"
+#include "surface/trajectory.h"
 
 #include <QFile>
 #include <QProcess>
@@ -78,6 +84,34 @@ std::string describe(const analysis::SharpnessEstimate& e) {
   std::string out = "estimates";
   for (double v : e.history) out += " " + QByteArray::number(v, 'g', 6).toStdString();
   return out + ", relative change " + QByteArray::number(e.relativeChange, 'g', 3).toStdString();
+}
+
+using Values = std::map<std::string, std::string>;
+
+// Whether torch's SGD with `values` at `lr`, run in double (optim::reference) for `steps` steps on
+// the quadratic surface from (2, -1.5), ends farther from the minimum than it started.
+bool growsInDouble(const surface::FunctionParams& params, Values values, double lr, int steps) {
+  values["lr"] = std::to_string(lr);
+  const optim::Settings settings = optim::resolveSettings("sgd", values);
+  std::vector<double> p{2, -1.5};
+  optim::reference::TensorState state;
+  for (int t = 1; t <= steps; ++t) {
+    const auto g = surface::gradient(surface::FunctionId::Quadratic, p[0], p[1], params);
+    optim::reference::step(settings, p, {g[0], g[1]}, state, uint64_t(t), lr, true);
+    if (!std::isfinite(p[0]) || !std::isfinite(p[1])) return true;
+  }
+  return std::hypot(p[0], p[1]) > std::hypot(2, -1.5);
+}
+
+// The same on the device, by the update kernel that trains networks.
+bool growsOnDevice(gpu::Context& context, const surface::FunctionParams& params, Values values, double lr,
+                   uint32_t steps) {
+  values["lr"] = std::to_string(lr);
+  const auto optimizer = optim::createOptimizer(context, "sgd", values);
+  const auto path =
+      surface::runTrajectory(context, *optimizer, surface::FunctionId::Quadratic, params, {2, -1.5}, steps);
+  const auto& last = path.points.back();
+  return path.diverged || std::hypot(last.x, last.y) > std::hypot(2, -1.5);
 }
 
 bool oneClearLine(const std::string& text) {
@@ -218,6 +252,71 @@ class TestSharpness : public QObject {
     }
   }
 
+  // The limit the Sharpness view draws is where SGD's step stops being stable: on the quadratic
+  // (top curvature kappa) the learning rate at which the iterates start to grow, found by bisection
+  // in double, puts the limit at kappa within 0.1%: 2 / lr, (2 + 2 beta) / lr with heavy-ball
+  // momentum, lower with Nesterov's, less the weight decay. The device's own update agrees 2% on
+  // either side of it.
+  void stabilityLimitIsWhereTheQuadraticDiverges() {
+    surface::FunctionParams params;
+    params.kappa = 10;
+    params.angle = 0.6;
+    const std::vector<Values> runs{{},
+                                   {{"momentum", "0.5"}},
+                                   {{"momentum", "0.9"}},
+                                   {{"momentum", "0.9"}, {"nesterov", "true"}},
+                                   {{"momentum", "0.5"}, {"dampening", "0.3"}},
+                                   {{"momentum", "0.9"}, {"weight_decay", "0.5"}}};
+    const std::vector<double> factors{2, 3, 3.8, 3.8 / 2.8, 3, 3.8};
+    for (size_t i = 0; i < runs.size(); ++i) {
+      const analysis::StabilityRule rule = analysis::stabilityRule("sgd", runs[i]);
+      QVERIFY2(rule.holds && std::abs(rule.factor - factors[i]) < 1e-12, rule.label.c_str());
+      double stable = 1e-3, unstable = 10;  // learning rates on either side of the threshold
+      QVERIFY(!growsInDouble(params, runs[i], stable, 20000) && growsInDouble(params, runs[i], unstable, 20000));
+      while (unstable - stable > 1e-5 * unstable) {
+        const double lr = std::sqrt(stable * unstable);
+        (growsInDouble(params, runs[i], lr, 20000) ? unstable : stable) = lr;
+      }
+      const double limit = rule.limit(stable);
+      qInfo("%s: diverges from lr %.5f, where the limit is %.4f (kappa %g)", rule.label.c_str(), stable, limit,
+            params.kappa);
+      QVERIFY2(std::abs(limit - params.kappa) <= 1e-3 * params.kappa, qPrintable(QString::number(limit)));
+      QVERIFY(!growsOnDevice(*context_, params, runs[i], 0.98 * stable, 3000));
+      QVERIFY(growsOnDevice(*context_, params, runs[i], 1.02 * stable, 3000));
+    }
+    // Plain SGD's limit is 2 / lr; an adaptive optimizer gets 2 / lr too, labelled as not its limit.
+    QVERIFY(std::abs(analysis::stabilityRule("sgd", {}).limit(0.1) - 20) < 1e-12);
+    const analysis::StabilityRule adam = analysis::stabilityRule("adam", {{"lr", "0.01"}});
+    QVERIFY(!adam.holds);
+    QVERIFY(std::abs(adam.limit(0.01) - 200) < 1e-9);
+    QCOMPARE(adam.label, std::string("2 / lr: not Adam's limit"));
+    QVERIFY(std::isnan(adam.limit(0)));
+    const std::string bad = refusal([] { analysis::stabilityRule("sgd", {{"momentum", "-1"}}); });
+    QVERIFY2(bad.find("momentum") != std::string::npos && bad.find('\n') == std::string::npos, bad.c_str());
+  }
+
+  // gradlab-cli surface on the quadratic writes each racer's distance to the minimum and, for SGD,
+  // the distance theory predicts: for plain SGD the same numbers (within float rounding); none for Adam.
+  void cliSurfaceWritesThePredictedDistance() {
+    QTemporaryDir dir;
+    const QString csv = dir.filePath("race.csv");
+    const Finished run = runCli({"surface", "--function", "quadratic", "--angle", "30", "--steps", "50", "--optimizer",
+                                 "sgd:lr=0.15", "--optimizer", "adam:lr=0.1", "--out", csv});
+    QVERIFY2(run.code == 0, qPrintable(run.output));
+    QFile file(csv);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList rows = QString::fromUtf8(file.readAll()).trimmed().split('\n');
+    QCOMPARE(rows[0], QString("optimizer,step,x,y,loss,distance,predicted_distance"));
+    QCOMPARE(rows.size(), 1 + 2 * 51);
+    for (int i = 1; i <= 51; ++i) {
+      const QStringList cells = rows[i].split(',');
+      QCOMPARE(cells.size(), 7);
+      const double measured = cells[5].toDouble(), predicted = cells[6].toDouble();
+      QVERIFY2(measured > 0 && std::abs(measured - predicted) <= 1e-4 * predicted, qPrintable(rows[i]));
+    }
+    QVERIFY2(rows[52].startsWith("\"adam:lr=0.1\",0,") && rows[52].endsWith(','), qPrintable(rows[52]));
+  }
+
   void badInputGetsOneClearLine() {
     const analysis::GradientAt identity = [](std::vector<double>& w) { return w; };
     const std::string empty = refusal([&] { analysis::powerIteration({}, identity); });
@@ -284,6 +383,29 @@ class TestSharpness : public QObject {
     QCOMPARE(plainLines.size(), lines.size());
     for (int i = 1; i < lines.size(); ++i) QCOMPARE(lines[i].section(',', 0, 4), plainLines[i]);
     QVERIFY2(measured[0] > 0 && std::abs(measured[1] - measured[0]) <= 1e-3 * measured[0], qPrintable(lines.join(' ')));
+
+    // A set: compare measures each run at the same ticks. The Hessian of a Linear + MSELoss network
+    // does not depend on the weights, so both runs, at either rate, measure the train's value.
+    const QString setCsv = dir.filePath("set.csv");
+    const Finished set =
+        runCli({"compare", net, "--dataset", "blobs", "--samples", "64", "--batch", "52", "--steps", "10", "--run", "A",
+                "--run", "B:lr=0.05", "--sharpness-every", "5", "--metrics", setCsv});
+    QVERIFY2(set.code == 0, qPrintable(set.output));
+    QFile setMetrics(setCsv);
+    QVERIFY(setMetrics.open(QIODevice::ReadOnly));
+    const QStringList setLines = QString::fromUtf8(setMetrics.readAll()).trimmed().split('\n');
+    QCOMPARE(setLines[0], QString("run,step,epoch,split,loss,accuracy,sharpness,sharpness_change"));
+    std::map<QString, int> perRun;
+    for (const QString& line : setLines.mid(1)) {
+      const QStringList cells = line.split(',');
+      QCOMPARE(cells.size(), 8);
+      const bool due = cells[3] == "train" && cells[1].toInt() % 5 == 0;
+      QVERIFY2(cells[6].isEmpty() != due, qPrintable(line));
+      if (!due) continue;
+      ++perRun[cells[0]];
+      QVERIFY2(std::abs(cells[6].toDouble() - measured[0]) <= 1e-3 * measured[0], qPrintable(line));
+    }
+    QVERIFY((perRun == std::map<QString, int>{{"A", 2}, {"B", 2}}));
 
     const Finished alone = runCli({"train", net, "--dataset", "blobs", "--steps", "3", "--sharpness-every", "2"});
     QCOMPARE(alone.code, 2);

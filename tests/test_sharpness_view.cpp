@@ -6,15 +6,18 @@
 // controller, its run and the sharpness its probes measure), ends with its sharpness at 2 / lr.
 #include "analysis/init_theory.h"
 #include "analysis/quadratic_contraction.h"
+#include "analysis/sharpness_limit.h"
 #include "demos.h"
 #include "export/view_export.h"
 #include "main_window.h"
 #include "support/gpu_test.h"
 #include "support/ui_test.h"
+#include "surface_race_runner.h"
 #include "training_controller.h"
 #include "views/depth_stats_view.h"
 #include "views/sharpness_view.h"
 #include "views/surface_race_panel.h"
+#include "views/surface_view.h"
 #include "views/update_ratio_view.h"
 
 #include <QAction>
@@ -22,6 +25,7 @@
 #include <QSignalSpy>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
+#include <QtCharts/QLogValueAxis>
 
 #include <cmath>
 
@@ -101,7 +105,8 @@ class TestSharpnessView : public QObject {
     QVERIFY2(test::elided(view.chartTexts()).isEmpty(), qPrintable(test::elided(view.chartTexts()).join(", ")));
     const QStringList rows = view.csv().trimmed().split('\n');
     QCOMPARE(rows.size(), 1 + 2 * 51);
-    QCOMPARE(rows[0], QString("run,step,sharpness,two_over_lr,learning_rate,relative_change"));
+    QCOMPARE(rows[0],
+             QString("run,step,sharpness,two_over_lr,learning_rate,relative_change,stability_limit,limit_rule"));
     QVERIFY2(rows[1].startsWith("A,0,2,10,0.2,"), qPrintable(rows[1]));
 
     // The timeline: a moment shows the readings up to its steps; live, all again.
@@ -115,6 +120,49 @@ class TestSharpnessView : public QObject {
     QCOMPARE(view.sharpnessPoints(0).size(), 2);
     view.hide();
     QCOMPARE(wanted.last().at(0).toBool(), false);
+  }
+
+  // Each run's dashed line is its optimizer's limit: A (SGD, momentum 0.9, lr 0.1) at (2 + 2β) / lr
+  // = 38, B (Adam, lr 0.1) at 2 / lr = 20 named as not Adam's limit; the readout under the chart
+  // gives each run's last estimate with its convergence (the power iteration's last relative change).
+  void drawsEachOptimizersStabilityLimit() {
+    SharpnessView view;
+    view.resize(760, 480);
+    view.setRunStyles({defaultRunStyle(0), defaultRunStyle(1)});
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setStabilityRule(0, analysis::stabilityRule("sgd", {{"momentum", "0.9"}, {"lr", "0.1"}}));
+    view.setStabilityRule(1, analysis::stabilityRule("adam", {{"lr", "0.1"}}));
+    for (uint64_t step = 0; step <= 500; step += 20) {
+      train::ProbeReport a = sharpnessReport(step, 5 + step / 50.0, 0.1), b = sharpnessReport(step, 3, 0.1);
+      b.sharpness->relativeChange = 0.02;
+      view.addReport(a, 0);
+      view.addReport(b, 1);
+    }
+    QCOMPARE(view.limitPoints(0).size(), 26);
+    for (const QPointF& p : view.limitPoints(0)) QVERIFY(std::abs(p.y() - 38) < 1e-9);
+    for (const QPointF& p : view.limitPoints(1)) QVERIFY(std::abs(p.y() - 20) < 1e-9);
+    const auto [ylo, yhi] = view.yRange();
+    QVERIFY2(ylo == 0 && yhi >= 38 && yhi <= 50, qPrintable(QString("%1 %2").arg(ylo).arg(yhi)));
+    test::screenshot(view, "sharpness_momentum_limit", 200);
+    const QImage image = view.grab().toImage();
+    const QChartView& chart = *view.chartView();
+    const double a = columnCoverage(image, chart, runColor(0), 40, 460, [](double) { return 38.0; });
+    const double b = columnCoverage(image, chart, runColor(1), 40, 460, [](double) { return 20.0; });
+    qInfo("the momentum run's limit at 38 covers %.2f of its columns, Adam's 2/lr at 20 %.2f", a, b);
+    QVERIFY2(a > 0.3 && a < 0.85, qPrintable(QString::number(a)));
+    QVERIFY2(b > 0.3 && b < 0.85, qPrintable(QString::number(b)));
+    const QStringList texts = view.chartTexts();
+    QVERIFY2(texts.contains("A (2 + 2β) / lr, β 0.9") && texts.contains("B 2 / lr: not Adam's limit"),
+             qPrintable(texts.join(" | ")));
+    QVERIFY2(test::elided(texts).isEmpty(), qPrintable(test::elided(texts).join(", ")));
+    QVERIFY2(view.costText().contains("λmax 15 (converged to 1e-05) · limit 38 = (2 + 2β) / lr, β 0.9") &&
+                 view.costText().contains("λmax 3 (converged to 0.02) · limit 20 = 2 / lr: not Adam's limit"),
+             qPrintable(view.costText()));
+    const QStringList rows = view.csv().trimmed().split('\n');
+    QVERIFY2(rows[1].startsWith("A,0,5,20,0.1,1e-05,") && std::abs(rows[1].section(',', 6, 6).toDouble() - 38) < 1e-9 &&
+                 rows[1].contains("(2 + 2β) / lr"),
+             qPrintable(rows[1]));
   }
 
   // Three weight tensors moving 1e-5, 1e-3 and 1e-1 of themselves per step: each line at its
@@ -233,6 +281,67 @@ class TestSharpnessView : public QObject {
     QVERIFY(panel.theoryText().isEmpty());
   }
 
+  // The race on the quadratic draws each racer's distance to the minimum on a log axis in the
+  // racer's colour: plain SGD's predicted curve on its measured one, heavy ball at Polyak's setting
+  // with its sqrt(beta)^t envelope, Adam measured alone. The axis holds the numbers drawn in whole
+  // decades.
+  void raceDrawsEachRacersDistanceToTheMinimum() {
+    SurfaceRacePanel panel("");
+    panel.resize(1100, 720);
+    panel.setSurface("quadratic");
+    const surface::FunctionParams params;
+    const double sq = std::sqrt(params.kappa), lr = std::pow(2 / (1 + sq), 2), beta = std::pow((sq - 1) / (sq + 1), 2);
+    panel.setOptimizers(
+        QString("sgd:lr=0.05\nsgd:lr=%1,momentum=%2\nadam:lr=0.1").arg(lr, 0, 'g', 9).arg(beta, 0, 'g', 9));
+    panel.setSteps(120);
+    panel.view()->setAnimationSpeed(0);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    QSignalSpy finished(panel.runner(), &SurfaceRaceRunner::finished);
+    panel.play();
+    QVERIFY(finished.wait(60000));
+    QVERIFY(panel.distanceChart()->isVisible());
+    const QList<QPointF> gd = panel.distancePoints(0, false), gdTheory = panel.distancePoints(0, true);
+    QCOMPARE(gd.size(), 121);
+    QCOMPARE(gdTheory.size(), 121);
+    for (int t = 0; t < gd.size(); ++t)
+      QVERIFY2(std::abs(gd[t].y() - gdTheory[t].y()) <= 1e-4 * gdTheory[t].y(),
+               qPrintable(QString("step %1: %2 vs %3").arg(t).arg(gd[t].y()).arg(gdTheory[t].y())));
+    const QList<QPointF> heavy = panel.distancePoints(1, false), envelope = panel.distancePoints(1, true);
+    QVERIFY(!heavy.isEmpty() && !envelope.isEmpty());
+    const double fall = std::pow(std::sqrt(beta), 10);  // Polyak's double root: the modulus to ~1e-8
+    QVERIFY(std::abs(envelope[10].y() / envelope[0].y() - fall) < 1e-6 * fall);
+    QVERIFY(panel.distancePoints(2, true).isEmpty() && panel.distancePoints(2, false).size() == 121);  // Adam
+
+    double lo = INFINITY, hi = 0;
+    for (int racer = 0; racer < 3; ++racer)
+      for (bool predicted : {false, true})
+        for (const QPointF& p : panel.distancePoints(racer, predicted))
+          lo = std::min(lo, p.y()), hi = std::max(hi, p.y());
+    const auto* axis = qobject_cast<QLogValueAxis*>(panel.distanceChart()->chart()->axes(Qt::Vertical).value(0));
+    QVERIFY(axis);
+    const auto [bottom, top] = panel.distanceRange();
+    qInfo("distances %.3g..%.3g drawn on a log axis %.3g..%.3g", lo, hi, bottom, top);
+    // Labelled every `base` (a power of ten): the numbers reach into the lowest and the highest label step.
+    QVERIFY2(bottom <= lo && lo < axis->base() * bottom && top >= hi && hi > top / axis->base(),
+             qPrintable(QString("%1..%2 on %3..%4, base %5").arg(lo).arg(hi).arg(bottom).arg(top).arg(axis->base())));
+    QCOMPARE(std::log10(bottom), std::round(std::log10(bottom)));                                 // whole decades
+    QVERIFY(panel.distanceStepRange().second >= 120 && panel.distanceStepRange().second <= 150);  // nice ticks
+
+    test::screenshot(panel, "race_distance_to_minimum", 200);
+    const QImage image = panel.grab().toImage();
+    const QRectF chart = test::rectIn(*panel.distanceChart(), panel);
+    for (int racer = 0; racer < 3; ++racer) {
+      const int pixels = test::countPixels(image, chart, panel.view()->pathColour(racer), 16);
+      qInfo("racer %d: %d pixels of its colour in the distance chart", racer, pixels);
+      QVERIFY2(pixels > 60, qPrintable(QString("racer %1: %2 pixels").arg(racer).arg(pixels)));
+    }
+    const QStringList texts = test::sceneTexts(*panel.distanceChart()->scene());
+    QVERIFY2(test::elided(texts).isEmpty(), qPrintable(test::elided(texts).join(", ")));
+    panel.setSurface("rosenbrock");
+    QVERIFY(!panel.distanceChart()->isVisible());
+  }
+
   // In the window: the demo brings the Sharpness view forward, which asks the run to measure; both
   // runs' curves fill with each probe, at their 2 / lr. Closed, it no longer asks: the probes stop
   // measuring (and the training stops paying for it).
@@ -262,6 +371,30 @@ class TestSharpnessView : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(window.step() >= step + 200, 60000);
     window.controller().pause();
     QCOMPARE(view->sharpnessPoints(0).size(), measured);
+  }
+
+  // The window tells the view each run's optimizer: in the optimizers demo, A (plain SGD) gets
+  // 2 / lr, B (momentum 0.9) (2 + 2β) / lr, C (Adam) 2 / lr marked as not its limit.
+  void theWindowDrawsEachRunsOwnLimit() {
+    MainWindow window;
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    const Demo* demo = nullptr;
+    for (const Demo& d : demos())
+      if (d.experiment.comparisons.size() == 2 && d.experiment.comparisons[1].changes.count("optimizer") &&
+          d.experiment.comparisons[1].changes.at("optimizer").starts_with("adam"))
+        demo = &d;
+    QVERIFY(demo);
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.openDemo(*demo);
+    QVERIFY(ready.wait(120000));
+    auto* view = window.findChild<SharpnessView*>();
+    QVERIFY(view);
+    // Each name: the run's label, then the formula.
+    QVERIFY2(view->limitName(0).endsWith(" 2 / lr"), qPrintable(view->limitName(0)));
+    QVERIFY2(view->limitName(1).endsWith(" (2 + 2β) / lr, β 0.9"), qPrintable(view->limitName(1)));
+    QVERIFY2(view->limitName(2).endsWith(" 2 / lr: not Adam's limit"), qPrintable(view->limitName(2)));
   }
 
   // The demo as the lab runs it: the controller builds its two runs, the Sharpness view being shown

@@ -1,6 +1,7 @@
 // gradlab-cli compare: 1 to 4 runs side by side (train/run_set.h). Each --run is the command's
 // training options with a few changed; the set trains in lockstep on the same batches, writes one
 // CSV of every run's steps, and ends with a table comparing the runs.
+#include "analysis/sharpness.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "cli/dataset_option.h"
@@ -39,6 +40,9 @@ std::vector<OptionSpec> compareOptions() {
        {"steps", "N", "train this many steps (of the largest batch) instead of whole epochs"},
        {"init", "NAME[:key=value]", "initialise every Linear/Conv this way, e.g. xavier_normal"},
        {"metrics", "FILE.csv", "write run,step,epoch,split,loss,accuracy rows"},
+       {"sharpness-every", "K",
+        "every K steps, each run's top Hessian eigenvalue on its last batch: columns sharpness and sharpness_change "
+        "of --metrics, as train writes them"},
        {"help", "", "show this help"}},
       "metrics");
 }
@@ -96,13 +100,18 @@ struct RunOutcome {
 };
 
 // Trains the set for `total` ticks (or until SIGINT or SIGTERM, at a tick boundary), evaluating every live run at epoch
-// ends and at the end, with each run's rows appended to `metrics` (when given) tick by tick.
+// ends and at the end, with each run's rows appended to `metrics` (when given) tick by tick. Every `sharpnessEvery`
+// ticks (0: never) each live run's last step gets its sharpness on that step's batch.
 std::vector<RunOutcome> trainInLockstep(train::RunSet& set, uint64_t total, LineFile* metrics,
-                                        const std::string& evaluationName) {
+                                        const std::string& evaluationName, uint64_t sharpnessEvery) {
   std::vector<RunOutcome> outcomes(set.size());
+  const std::string noSharpness = sharpnessEvery ? ",," : "";
   while (set.step() < total && !set.allStopped() && !stopSignal()) {
     const uint64_t toEpochEnd = set.stepsPerEpoch() - set.step() % set.stepsPerEpoch();
-    const auto records = set.train(uint32_t(std::min<uint64_t>({total - set.step(), toEpochEnd, 50})));
+    // Only a chunk's last step still has its batch in the network: chunks end at sharpness ticks.
+    const uint64_t toSharpness = sharpnessEvery ? sharpnessEvery - set.step() % sharpnessEvery : 50;
+    const auto records = set.train(uint32_t(std::min<uint64_t>({total - set.step(), toEpochEnd, toSharpness, 50})));
+    const bool measured = sharpnessEvery && set.step() % sharpnessEvery == 0;
     const bool epochEnd = set.step() % set.stepsPerEpoch() == 0 || set.step() >= total;
     std::ostringstream rows;
     for (size_t r = 0; r < set.size(); ++r) {
@@ -111,12 +120,19 @@ std::vector<RunOutcome> trainInLockstep(train::RunSet& set, uint64_t total, Line
       for (const auto& record : records[r]) {
         outcomes[r].last = record;
         rows << label << "," << record.step + 1 << "," << double(record.step + 1) / s.stepsPerEpoch() << ",train,"
-             << record.loss << "," << record.accuracy << "\n";
+             << record.loss << "," << record.accuracy;
+        if (measured && &record == &records[r].back() && !s.nonFinite()) {
+          const auto estimate = analysis::sharpnessOfStep(s.network(), record.step);
+          rows << "," << estimate.lambdaMax << "," << estimate.relativeChange;
+        } else {
+          rows << noSharpness;
+        }
+        rows << "\n";
       }
       if (epochEnd && s.hasValidation() && !s.nonFinite()) {
         const train::Evaluation e = outcomes[r].evaluation = s.evaluateValidation();
         rows << label << "," << s.step() << "," << s.epochs() << "," << evaluationName << "," << e.loss << ","
-             << e.accuracy << "\n";
+             << e.accuracy << noSharpness << "\n";
       }
     }
     if (metrics) metrics->append(rows.str());
@@ -182,6 +198,10 @@ int compareCommand(const std::vector<std::string>& args) {
   std::vector<train::RunDefinition> runs;
   for (const auto& text : runTexts) runs.push_back(parseRun(text, base, o, networkPath));
 
+  const uint64_t sharpnessEvery = o.has("sharpness-every") ? o.integer("sharpness-every", 0, 1, 1000000000) : 0;
+  if (sharpnessEvery && !o.has("metrics"))
+    throw UsageError("--sharpness-every writes a column of the metrics: give --metrics FILE.csv too");
+
   const DatasetChoice data = chooseRunData(setup.dataset);
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
@@ -192,7 +212,8 @@ int compareCommand(const std::vector<std::string>& args) {
   std::optional<LineFile> metrics;
   if (o.has("metrics")) {
     metrics.emplace(o.text("metrics"), "--metrics");
-    metrics->append("run,step,epoch,split,loss,accuracy\n");
+    metrics->append(sharpnessEvery ? "run,step,epoch,split,loss,accuracy,sharpness,sharpness_change\n"
+                                   : "run,step,epoch,split,loss,accuracy\n");
   }
   std::cout << "Comparing " << set.size() << " runs of " << networkTitle(graph, networkPath) << " on "
             << data.train.name << " (" << data.train.size() << " samples), " << total << " steps of "
@@ -205,7 +226,7 @@ int compareCommand(const std::vector<std::string>& args) {
 
   stopOnSignals();
   const std::vector<RunOutcome> outcomes =
-      trainInLockstep(set, total, metrics ? &*metrics : nullptr, data.evaluationName);
+      trainInLockstep(set, total, metrics ? &*metrics : nullptr, data.evaluationName, sharpnessEvery);
   printTable(set, outcomes, data.evaluationName);
   // A diverged run is a result of the comparison; only a set where every run diverged fails.
   if (set.allStopped()) return 1;

@@ -1,5 +1,6 @@
 // gradlab-cli surface: optimizers racing down a 2-D test surface, computed on the device by the
 // same update kernels that train networks, written as a CSV trajectory.
+#include "analysis/quadratic_contraction.h"
 #include "cli/arguments.h"
 #include "cli/commands.h"
 #include "gpu/context.h"
@@ -17,6 +18,7 @@
 #include <iostream>
 #include <map>
 #include <numbers>
+#include <optional>
 #include <sstream>
 
 namespace gradlab::cli {
@@ -91,7 +93,8 @@ int surfaceCommand(const std::vector<std::string>& args) {
   if (o.has("help")) {
     std::cout << "usage: gradlab-cli surface --function NAME --optimizer NAME[:k=v,...] [options]\n\n"
                  "Runs optimizers on a 2-D test surface and writes step,x,y,loss (with an optimizer column when\n"
-                 "there are several).\n\n"
+                 "there are several). On the quadratic also distance (to the minimum) and predicted_distance:\n"
+                 "what theory predicts for SGD (exact without momentum, the rate^t envelope with it).\n\n"
               << o.usage();
     return 0;
   }
@@ -131,6 +134,7 @@ int surfaceCommand(const std::vector<std::string>& args) {
   struct Racer {
     std::string label;
     std::unique_ptr<optim::Optimizer> optimizer;
+    std::optional<analysis::QuadraticContraction> theory;  // on the quadratic, for SGD
   };
   gpu::ContextOptions contextOptions;
   contextOptions.device = o.text("device");
@@ -154,7 +158,10 @@ int surfaceCommand(const std::vector<std::string>& args) {
       if (accepted) values[key] = value;
       sharedUsed[key] = sharedUsed[key] || accepted;
     }
-    racers.push_back({specs.size() > 1 ? spec : name, optim::createOptimizer(context, name, values)});
+    racers.push_back({specs.size() > 1 ? spec : name, optim::createOptimizer(context, name, values),
+                      function->id == surface::FunctionId::Quadratic
+                          ? analysis::quadraticContraction(params, name, values)
+                          : std::nullopt});
   }
   for (const auto& [key, used] : sharedUsed)
     if (!used) throw UsageError("no chosen optimizer takes " + key + " (see --list)");
@@ -165,13 +172,24 @@ int surfaceCommand(const std::vector<std::string>& args) {
     if (!file) throw UsageError("--out: cannot write " + o.text("out"));
   }
   std::ostream& out = o.has("out") ? file : std::cout;
-  out << (racers.size() > 1 ? "optimizer," : "") << "step,x,y,loss\n";
+  // On the quadratic: the distance to the minimum and, for SGD, the distance theory predicts
+  // (analysis::predictedDistances: exact for plain SGD, the rate^t envelope with momentum).
+  const bool quadratic = function->id == surface::FunctionId::Quadratic;
+  out << (racers.size() > 1 ? "optimizer," : "") << "step,x,y,loss" << (quadratic ? ",distance,predicted_distance" : "")
+      << "\n";
   out.precision(9);
   for (auto& racer : racers) {
     const auto t = surface::runTrajectory(context, *racer.optimizer, function->id, params, start, steps);
-    for (const auto& p : t.points)
+    const std::vector<double> predicted =
+        racer.theory ? analysis::predictedDistances(params, *racer.theory, {t.points[0].x, t.points[0].y}, steps)
+                     : std::vector<double>{};
+    for (const auto& p : t.points) {
       out << (racers.size() > 1 ? "\"" + racer.label + "\"," : "") << p.step << "," << p.x << "," << p.y << ","
-          << p.loss << "\n";
+          << p.loss;
+      if (quadratic) out << "," << std::hypot(p.x, p.y) << ",";
+      if (quadratic && p.step < predicted.size()) out << predicted[p.step];
+      out << "\n";
+    }
     const auto& last = t.points.back();
     std::fprintf(stderr, "%s: %s after %u steps at (%.6g, %.6g), loss %.6g\n", racer.label.c_str(),
                  t.diverged ? "diverged (NaN or infinity)" : "stopped", last.step, last.x, last.y, last.loss);

@@ -92,16 +92,6 @@ void keepWeightsOnly(persist::Experiment& e, const std::vector<std::string>& lay
   });
 }
 
-// The sharpness after step `step` (0-based) on that step's batch, still in the network's input, with
-// Dropout's masks of that step; the step counter is put back after.
-analysis::SharpnessEstimate sharpnessOfStep(nn::Network& net, uint64_t step) {
-  const uint32_t at = uint32_t(step), next = uint32_t(step + 1);
-  net.step().upload(&at, 4);
-  const analysis::SharpnessEstimate estimate = analysis::sharpness(net);
-  net.step().upload(&next, 4);
-  return estimate;
-}
-
 // The layers --init-from FILE can start, read before any data or device work.
 persist::InitFrom initialisationFrom(const std::string& path, const nn::Graph& graph) {
   const persist::Experiment source = persist::loadExperiment(path);
@@ -308,7 +298,7 @@ int trainCommand(const std::vector<std::string>& args) {
       // Only the chunk's last step still has its batch in the network: chunks end at sharpness steps.
       const bool measured = sharpnessEvery && (r.step + 1) % sharpnessEvery == 0 && &r == &records.back();
       if (measured && !session.nonFinite()) {
-        const auto estimate = sharpnessOfStep(session.network(), r.step);
+        const auto estimate = analysis::sharpnessOfStep(session.network(), r.step);
         rows << "," << estimate.lambdaMax << "," << estimate.relativeChange;
       } else
         rows << noSharpness;

@@ -26,6 +26,26 @@ QuadraticContraction quadraticContraction(const surface::FunctionParams& params,
     out.factors[i] = momentum > 0 ? largerRoot(1 + momentum - step * out.eigenvalues[i], momentum)
                                   : std::abs(1 - step * out.eigenvalues[i]);
   out.rate = std::max(out.factors[0], out.factors[1]);
+  out.exact = momentum <= 0;
+  out.lr = lr;
+  return out;
+}
+
+std::vector<double> predictedDistances(const surface::FunctionParams& params, const QuadraticContraction& contraction,
+                                       std::array<double, 2> start, uint32_t steps) {
+  // The eigen-directions are the columns of the rotation in surface::quadraticMatrix.
+  const double c = std::cos(params.angle), s = std::sin(params.angle);
+  std::array<double, 2> along{c * start[0] + s * start[1], -s * start[0] + c * start[1]}, factor{};
+  for (size_t i = 0; i < 2; ++i) factor[i] = 1 - contraction.lr * contraction.eigenvalues[i];
+  const double d0 = std::hypot(start[0], start[1]);
+  std::vector<double> out;
+  out.reserve(size_t(steps) + 1);
+  double envelope = d0;
+  for (uint32_t t = 0; t <= steps; ++t) {
+    out.push_back(contraction.exact ? std::hypot(along[0], along[1]) : envelope);
+    for (size_t i = 0; i < 2; ++i) along[i] *= factor[i];
+    envelope *= contraction.rate;
+  }
   return out;
 }
 

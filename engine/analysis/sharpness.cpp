@@ -168,6 +168,19 @@ SharpnessEstimate sharpness(nn::Network& net, const SharpnessOptions& options) {
   }
 }
 
+SharpnessEstimate sharpnessOfStep(nn::Network& net, uint64_t step, const SharpnessOptions& options) {
+  const uint32_t at = uint32_t(step), next = uint32_t(step + 1);
+  net.step().upload(&at, 4);
+  try {
+    const SharpnessEstimate estimate = sharpness(net, options);
+    net.step().upload(&next, 4);
+    return estimate;
+  } catch (...) {
+    net.step().upload(&next, 4);
+    throw;
+  }
+}
+
 SharpnessEstimate surfaceSharpness(gpu::Context& context, surface::FunctionId function,
                                    const surface::FunctionParams& params, std::array<double, 2> point,
                                    const SharpnessOptions& options) {

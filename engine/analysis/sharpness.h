@@ -61,6 +61,11 @@ SharpnessEstimate powerIteration(const std::vector<double>& w, const GradientAt&
 // the gradients and activations; leaves the parameters and running statistics as they were.
 SharpnessEstimate sharpness(nn::Network& net, const SharpnessOptions& options = {});
 
+// The same right after training step `step` (0-based), on that step's batch, still in the network's
+// input, with that step's Dropout masks: the step counter, which seeds the masks, is set back to
+// `step` for the measurement and on to the next step after it.
+SharpnessEstimate sharpnessOfStep(nn::Network& net, uint64_t step, const SharpnessOptions& options = {});
+
 // The sharpness of a 2-D test surface at `point`, its gradient computed by the device kernel the
 // surface trajectories use.
 SharpnessEstimate surfaceSharpness(gpu::Context& context, surface::FunctionId function,

@@ -27,4 +27,21 @@ inline NiceRange niceRange(double lo, double hi) {
   return {first * step, last * step, int(last - first) + 1};
 }
 
+// A log axis's range: whole decades holding [lo, hi] (0 < lo <= hi), with at most `labels` labels,
+// one every `step` decades (an axis of base 10^step). More labels than fit overlap, and Qt Charts
+// then elides every one of them to "...".
+struct LogRange {
+  double lo, hi;
+  int step;  // decades between labels
+};
+
+inline LogRange logRange(double lo, double hi, int labels = 6) {
+  int first = int(std::floor(std::log10(lo))), last = int(std::ceil(std::log10(hi) - 1e-9));
+  if (last <= first) last = first + 1;
+  const int step = int(std::ceil((last - first) / double(labels - 1)));
+  first = int(std::floor(first / double(step))) * step;
+  last = int(std::ceil(last / double(step))) * step;
+  return {std::pow(10.0, first), std::pow(10.0, last), step};
+}
+
 }  // namespace gradlab::ui

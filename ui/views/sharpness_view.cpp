@@ -43,7 +43,7 @@ QString number(double v) { return QString::number(v, 'g', 3); }
 SharpnessView::SharpnessView(QWidget* parent) : QWidget(parent) {
   makeExportable(this, tr("Sharpness"), [this] { return csv(); });
   chart_ = new QChart;
-  chart_->setTitle(tr("Sharpness (top Hessian eigenvalue) and 2 / lr"));
+  chart_->setTitle(tr("Sharpness (top Hessian eigenvalue) and its stability limit"));
   chart_->legend()->setAlignment(Qt::AlignBottom);
   x_ = new QValueAxis;
   x_->setTitleText(tr("step"));
@@ -61,6 +61,12 @@ SharpnessView::SharpnessView(QWidget* parent) : QWidget(parent) {
   cost_ = new QLabel(this);
   cost_->setWordWrap(true);
   cost_->setTextFormat(Qt::RichText);
+  cost_->setToolTip(
+      tr("λmax is found by power iteration; \"converged to\" is its last relative change, the smaller the surer. "
+         "The dashed limit is where the run's step stops being stable on a quadratic of that curvature: 2 / lr for "
+         "plain SGD, (2 + 2β) / lr with heavy-ball momentum β, (2 + 2β) / ((1 + 2β) lr) with Nesterov's; for "
+         "adaptive optimizers (Adam, RMSprop, ...) 2 / lr is drawn for reference only: their limit holds for the "
+         "preconditioned curvature."));
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(view_, 1);
@@ -84,6 +90,17 @@ void SharpnessView::addReport(const train::ProbeReport& report, uint32_t member)
   auto& readings = readings_.restartAt(member, report.step);
   readings.push_back({report.step, *report.sharpness});
   draw();
+}
+
+void SharpnessView::setStabilityRule(uint32_t member, const analysis::StabilityRule& rule) {
+  rules_[member] = rule;
+  draw();
+}
+
+const analysis::StabilityRule& SharpnessView::ruleOf(uint32_t member) const {
+  static const analysis::StabilityRule plainSgd;
+  const auto found = rules_.find(member);
+  return found == rules_.end() ? plainSgd : found->second;
 }
 
 void SharpnessView::setRunStyles(const RunStyles& styles) {
@@ -137,25 +154,28 @@ void SharpnessView::draw() {
     const RunStyle& run = runs[r];
     const QString name = runs.size() > 1 ? run.label + " " : QString();  // the legend under the chart says more
     series_[r].sharpness->setName(name + tr("λmax"));
-    series_[r].limit->setName(name + tr("2 / lr"));
+    const analysis::StabilityRule& rule = ruleOf(run.member);
+    const QString formula = QString::fromStdString(rule.label);
+    series_[r].limit->setName(name + formula);
     setPen(series_[r].sharpness, run.color, 2.5, Qt::SolidLine);
     setPen(series_[r].limit, run.color, 2.0, Qt::DashLine);  // 2 px: one row at full colour, antialiased or not
     QList<QPointF> sharpness, limit;
     for (const Reading& reading : shown[r]) {
-      const double twoOverLr = reading.value.learningRate > 0 ? 2 / reading.value.learningRate : NAN;
+      const double limitHere = rule.limit(reading.value.learningRate);
       if (std::isfinite(reading.value.lambdaMax)) sharpness << QPointF(reading.step, reading.value.lambdaMax);
-      if (std::isfinite(twoOverLr)) limit << QPointF(reading.step, twoOverLr);
+      if (std::isfinite(limitHere)) limit << QPointF(reading.step, limitHere);
       lastStep = std::max(lastStep, double(reading.step));
-      highest = std::max({highest, std::isfinite(twoOverLr) ? twoOverLr : 0.0, reading.value.lambdaMax});
+      highest = std::max({highest, std::isfinite(limitHere) ? limitHere : 0.0, reading.value.lambdaMax});
       costly = &reading;
     }
     series_[r].sharpness->replace(sharpness);
     series_[r].limit->replace(limit);
     if (!shown[r].empty()) {
       const train::SharpnessReading& last = shown[r].back().value;
-      latest << QString("<span style='color:%1'><b>%2</b></span> λmax %3 · 2/lr %4")
+      latest << tr("<span style='color:%1'><b>%2</b></span> λmax %3 (converged to %4) · limit %5 = %6")
                     .arg(run.color.name(), run.label.toHtmlEscaped(), number(last.lambdaMax),
-                         number(last.learningRate > 0 ? 2 / last.learningRate : NAN));
+                         QString::number(last.relativeChange, 'g', 2), number(rule.limit(last.learningRate)),
+                         formula.toHtmlEscaped());
     }
   }
   setNiceRange(x_, 0, std::max(lastStep, 10.0));
@@ -169,17 +189,22 @@ void SharpnessView::draw() {
 }
 
 QString SharpnessView::csv() const {
-  CsvTable table({"run", "step", "sharpness", "two_over_lr", "learning_rate", "relative_change"});
-  for (const RunStyle& run : shownRuns(styles_))
+  CsvTable table(
+      {"run", "step", "sharpness", "two_over_lr", "learning_rate", "relative_change", "stability_limit", "limit_rule"});
+  for (const RunStyle& run : shownRuns(styles_)) {
+    const analysis::StabilityRule& rule = ruleOf(run.member);
     for (const Reading& r : readings_.shown(run.member))
       table.row({CsvTable::text(run.legend()), QString::number(r.step), CsvTable::number(r.value.lambdaMax),
                  CsvTable::number(2 / r.value.learningRate), CsvTable::number(r.value.learningRate),
-                 CsvTable::number(r.value.relativeChange)});
+                 CsvTable::number(r.value.relativeChange), CsvTable::number(rule.limit(r.value.learningRate)),
+                 CsvTable::text(QString::fromStdString(rule.label))});
+  }
   return table.text();
 }
 
 QList<QPointF> SharpnessView::sharpnessPoints(int run) const { return series_.at(size_t(run)).sharpness->points(); }
 QList<QPointF> SharpnessView::limitPoints(int run) const { return series_.at(size_t(run)).limit->points(); }
+QString SharpnessView::limitName(int run) const { return series_.at(size_t(run)).limit->name(); }
 std::pair<double, double> SharpnessView::xRange() const { return {x_->min(), x_->max()}; }
 std::pair<double, double> SharpnessView::yRange() const { return {y_->min(), y_->max()}; }
 QString SharpnessView::costText() const { return cost_->text(); }

@@ -1,12 +1,15 @@
 #pragma once
 // Sharpness over the steps: the top Hessian eigenvalue lambda_max of each run's training loss, as
-// its probes measure it (analysis/sharpness_probe.h), with each run's stability limit 2 / lr dashed
-// in the same colour. Gradient descent on a quadratic diverges along any direction whose curvature
-// exceeds 2 / lr; with full-batch GD the sharpness of a network rises until it reaches that line
-// and then hovers there (Cohen et al. 2021, "the edge of stability").
+// its probes measure it (analysis/sharpness_probe.h), with each run's stability limit dashed in the
+// same colour: 2 / lr for plain GD, (2 + 2 beta) / lr with heavy-ball momentum beta, as its optimizer
+// sets it (analysis/sharpness_limit.h; for adaptive optimizers 2 / lr, labelled as no limit of
+// theirs). Gradient descent on a quadratic diverges along any direction whose curvature exceeds the
+// limit; with full-batch GD the sharpness of a network rises until it reaches that line and then
+// hovers there (Cohen et al. 2021, "the edge of stability").
 //
 // Measuring costs 40 gradient passes per probe, so the view asks for it only while shown
 // (measuringWanted) and says what each measurement costs.
+#include "analysis/sharpness_limit.h"
 #include "train/probes.h"
 #include "views/run_readings.h"
 #include "views/run_style.h"
@@ -34,6 +37,9 @@ class SharpnessView : public QWidget {
   // A probe report of run `member`; one without a sharpness reading changes nothing. A report at
   // or before a step already shown starts that run's curve again (a reset run).
   void addReport(const train::ProbeReport& report, uint32_t member = 0);
+  // How run `member`'s optimizer sets its limit (analysis::stabilityRule of its settings); a run
+  // without one is drawn at plain SGD's 2 / lr.
+  void setStabilityRule(uint32_t member, const analysis::StabilityRule& rule);
   void setRunStyles(const RunStyles& styles);
   void clear();
   // The timeline: each run's readings up to its step at that moment, then all of them again.
@@ -45,6 +51,7 @@ class SharpnessView : public QWidget {
   // For tests: the chart's series of the `run`-th run drawn, its axes, its texts and its view.
   QList<QPointF> sharpnessPoints(int run = 0) const;
   QList<QPointF> limitPoints(int run = 0) const;
+  QString limitName(int run = 0) const;
   std::pair<double, double> xRange() const;
   std::pair<double, double> yRange() const;
   QStringList chartTexts() const;
@@ -69,8 +76,10 @@ class SharpnessView : public QWidget {
   };
   void draw();
   void makeSeries(size_t count);
+  const analysis::StabilityRule& ruleOf(uint32_t member) const;
 
   RunReadings<Reading> readings_;
+  std::map<uint32_t, analysis::StabilityRule> rules_;  // by member
   RunStyles styles_;
   QChart* chart_ = nullptr;
   QChartView* view_ = nullptr;

@@ -4,6 +4,7 @@
 #include "optim/optimizer_spec.h"
 #include "surface/test_function.h"
 #include "surface_race_runner.h"
+#include "views/nice_range.h"
 #include "views/surface_view.h"
 
 #include <QComboBox>
@@ -16,6 +17,11 @@
 #include <QSignalBlocker>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <QtCharts/QChart>
+#include <QtCharts/QChartView>
+#include <QtCharts/QLineSeries>
+#include <QtCharts/QLogValueAxis>
+#include <QtCharts/QValueAxis>
 
 #include <cmath>
 
@@ -33,6 +39,18 @@ QString specText(const QString& name, const std::map<std::string, std::string>& 
 }
 
 QString point(double x, double y) { return QString("%1, %2").arg(x, 0, 'g', 6).arg(y, 0, 'g', 6); }
+
+// The distance chart spans at most these factors of the start distance: below, float rounding of
+// the points is all that is left; above, a diverging racer would squash every other curve.
+constexpr double kDistanceFloor = 1e-8, kDistanceCeiling = 1e4;
+
+void setPen(QLineSeries* s, QColor colour, Qt::PenStyle style) {
+  QPen pen(colour);
+  pen.setWidthF(2);  // a whole row at full colour, antialiased or not
+  pen.setStyle(style);
+  if (style == Qt::DashLine) pen.setDashPattern({3, 3});  // dashes long enough to read on a projector
+  s->setPen(pen);
+}
 
 }  // namespace
 
@@ -67,6 +85,7 @@ SurfaceRacePanel::SurfaceRacePanel(const QString& device, QWidget* parent) : QWi
          "√β at the best learning rate. The slower direction sets the pace."));
   view_ = new SurfaceView;
   runner_ = new SurfaceRaceRunner(view_, this);
+  makeDistanceChart();
 
   auto* form = new QFormLayout;
   form->addRow(tr("Surface"), surface_);
@@ -77,7 +96,9 @@ SurfaceRacePanel::SurfaceRacePanel(const QString& device, QWidget* parent) : QWi
   controls->addLayout(form);
   controls->addWidget(play_);
   controls->addWidget(status_);
-  controls->addWidget(theory_, 1, Qt::AlignTop);
+  controls->addWidget(theory_, 0, Qt::AlignTop);
+  controls->addWidget(distanceView_, 1);
+  controls->addStretch();
   auto* side = new QWidget;
   side->setLayout(controls);
   side->setFixedWidth(fontMetrics().horizontalAdvance(QString(34, 'm')));
@@ -91,7 +112,10 @@ SurfaceRacePanel::SurfaceRacePanel(const QString& device, QWidget* parent) : QWi
   connect(optimizers_, &QPlainTextEdit::textChanged, this, &SurfaceRacePanel::showTheory);
   connect(view_, &SurfaceView::startPointChosen, this, &SurfaceRacePanel::startChosen);
   connect(runner_, &SurfaceRaceRunner::started, this, &SurfaceRacePanel::showRace);
-  connect(runner_, &SurfaceRaceRunner::finished, this, [this](const QString& summary) { status_->setText(summary); });
+  connect(runner_, &SurfaceRaceRunner::finished, this, [this](const QString& summary) {
+    status_->setText(summary);
+    drawDistances();
+  });
   connect(runner_, &SurfaceRaceRunner::failed, this,
           [this](const QString& message) { status_->setText(tr("The race could not run: %1").arg(message)); });
   surfaceChosen();
@@ -116,7 +140,10 @@ void SurfaceRacePanel::showTheory() {
     specs = optim::parseOptimizerSpecs(optimizers_->toPlainText().toStdString());
   } catch (const std::invalid_argument&) {
   }
-  if (!f || f->id != surface::FunctionId::Quadratic || specs.empty()) return theory_->hide();
+  if (!f || f->id != surface::FunctionId::Quadratic || specs.empty()) {
+    distanceView_->hide();
+    return theory_->hide();
+  }
   const surface::FunctionParams params;
   QStringList lines{
       tr("<b>Theory</b> (curvatures λ = 1 and %1): the distance to the minimum, per step:").arg(params.kappa)};
@@ -136,8 +163,94 @@ void SurfaceRacePanel::showTheory() {
                  .arg(c->factors[1], 0, 'f', 3)
                  .arg(c->rate > 1 ? tr(": diverges") : QString());
   }
+  lines << tr("The chart below plots each racer's distance to the minimum, measured (solid) and predicted (dashed).");
   theory_->setText(lines.join("<br>"));
   theory_->show();
+  const surface::TestFunction* raced = surface::findTestFunction(runner_->race().function.toStdString());
+  distanceView_->setVisible(raced && raced->id == surface::FunctionId::Quadratic && view_->trajectoryCount() > 0);
+}
+
+void SurfaceRacePanel::makeDistanceChart() {
+  distance_ = new QChart;
+  distance_->setTitle(tr("Distance to the minimum"));
+  distance_->legend()->hide();  // the surface's legend names the racers in the same colours
+  distance_->setMargins(QMargins(2, 2, 2, 2));
+  distanceSteps_ = new QValueAxis;
+  distanceSteps_->setTitleText(tr("step"));
+  distanceSteps_->setLabelFormat("%.0f");
+  distanceAxis_ = new QLogValueAxis;
+  distanceAxis_->setLabelFormat("%.0e");
+  distance_->addAxis(distanceSteps_, Qt::AlignBottom);
+  distance_->addAxis(distanceAxis_, Qt::AlignLeft);
+  distanceView_ = new QChartView(distance_);
+  distanceView_->setRenderHint(QPainter::Antialiasing);
+  distanceView_->setMinimumHeight(220);
+  distanceView_->setToolTip(
+      tr("Each racer's distance to the minimum per step on a log scale: measured (solid) and as theory predicts it "
+         "(dashed; plain SGD exactly, heavy-ball momentum as the envelope rate^t · d0, √β^t · d0 at Polyak's "
+         "setting). Adaptive optimizers have no dashed line."));
+  distanceView_->hide();
+}
+
+// Each racer's curves once its path is known; a straight line on the log scale is a constant
+// factor per step.
+void SurfaceRacePanel::drawDistances() {
+  const surface::TestFunction* f = surface::findTestFunction(runner_->race().function.toStdString());
+  const int racers = f && f->id == surface::FunctionId::Quadratic ? view_->trajectoryCount() : 0;
+  while (int(distanceSeries_.size()) < racers) {
+    DistanceSeries s{new QLineSeries, new QLineSeries};
+    for (QLineSeries* line : {s.measured, s.predicted}) {
+      distance_->addSeries(line);
+      line->attachAxis(distanceSteps_);
+      line->attachAxis(distanceAxis_);
+    }
+    distanceSeries_.push_back(s);
+  }
+  const surface::FunctionParams params;  // the race's quadratic (runner: default parameters)
+  double lo = INFINITY, hi = 0, lastStep = 1;
+  for (size_t i = 0; i < distanceSeries_.size(); ++i) {
+    QList<QPointF> measured, predicted;
+    if (int(i) < racers && !view_->points(int(i)).empty()) {
+      const auto& points = view_->points(int(i));
+      const std::array<double, 2> start{points.front().x, points.front().y};
+      const double d0 = std::hypot(start[0], start[1]);
+      const auto keep = [&](QList<QPointF>& line, double step, double d) {
+        if (!(d >= kDistanceFloor * d0 && d <= kDistanceCeiling * d0)) return;
+        line << QPointF(step, d);
+        lo = std::min(lo, d), hi = std::max(hi, d), lastStep = std::max(lastStep, step);
+      };
+      for (const auto& p : points) keep(measured, p.step, std::hypot(p.x, p.y));
+      const auto& [name, values] = runner_->race().optimizers.at(i);
+      if (const auto c = analysis::quadraticContraction(params, name.toStdString(), values)) {
+        const auto distances = analysis::predictedDistances(params, *c, start, points.back().step);
+        for (size_t t = 0; t < distances.size(); ++t) keep(predicted, double(t), distances[t]);
+      }
+    }
+    const QColor colour = view_->pathColour(int(i));
+    setPen(distanceSeries_[i].measured, colour, Qt::SolidLine);
+    setPen(distanceSeries_[i].predicted, colour, Qt::DashLine);
+    distanceSeries_[i].measured->replace(measured);
+    distanceSeries_[i].predicted->replace(predicted);
+  }
+  const LogRange range = lo <= hi ? logRange(lo, hi, 5) : logRange(0.1, 1, 5);
+  distanceAxis_->setBase(std::pow(10.0, range.step));
+  distanceAxis_->setMinorTickCount(range.step == 1 ? -1 : 0);  // minor ticks of a base 10^k axis crowd its top
+  distanceAxis_->setRange(range.lo, range.hi);
+  const NiceRange steps = niceRange(0, lastStep);
+  distanceSteps_->setRange(steps.lo, steps.hi);
+  distanceSteps_->setTickCount(std::min(steps.ticks, 6));
+  distanceView_->setVisible(racers > 0);
+}
+
+QList<QPointF> SurfaceRacePanel::distancePoints(int index, bool predicted) const {
+  const DistanceSeries& s = distanceSeries_.at(size_t(index));
+  return (predicted ? s.predicted : s.measured)->points();
+}
+std::pair<double, double> SurfaceRacePanel::distanceRange() const {
+  return {distanceAxis_->min(), distanceAxis_->max()};
+}
+std::pair<double, double> SurfaceRacePanel::distanceStepRange() const {
+  return {distanceSteps_->min(), distanceSteps_->max()};
 }
 
 // Another surface: its own window and default start; the old paths belong to the old surface.

@@ -3,14 +3,23 @@
 // with their settings (one spec a line, as the CLI takes them), the steps and the start point —
 // beside the surface view that animates the paths. Play runs the race the controls describe; a
 // click on the surface runs it again from there. A race started elsewhere (a demo) shows its
-// settings in the controls.
+// settings in the controls. On the quadratic, a log-scale chart under the controls draws each
+// racer's distance to the minimum, measured (solid) and as theory predicts it (dashed,
+// analysis/quadratic_contraction.h), in the racer's colour.
 #include "demos.h"
 
 #include <QWidget>
 
 #include <optional>
+#include <utility>
+#include <vector>
 
+class QChart;
+class QChartView;
 class QComboBox;
+class QLineSeries;
+class QLogValueAxis;
+class QValueAxis;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -41,6 +50,13 @@ class SurfaceRacePanel : public QWidget {
   QString theoryText() const;
   QPushButton* playButton() const { return play_; }
 
+  // For tests: the distance chart, racer `index`'s measured or predicted distances (none: no closed
+  // form) and the chart's axis ranges.
+  const QChartView* distanceChart() const { return distanceView_; }
+  QList<QPointF> distancePoints(int index, bool predicted) const;
+  std::pair<double, double> distanceRange() const;
+  std::pair<double, double> distanceStepRange() const;
+
   // The race the controls describe, or nullopt with what is wrong in `problem` (one line).
   std::optional<SurfaceRace> raceFromControls(QString* problem) const;
 
@@ -52,6 +68,8 @@ class SurfaceRacePanel : public QWidget {
   void surfaceChosen();
   void startChosen(double x, double y);
   void showTheory();
+  void makeDistanceChart();
+  void drawDistances();
 
   QString device_;
   QComboBox* surface_;
@@ -63,6 +81,14 @@ class SurfaceRacePanel : public QWidget {
   QLabel* theory_;
   SurfaceView* view_;
   SurfaceRaceRunner* runner_;
+  struct DistanceSeries {
+    QLineSeries *measured, *predicted;
+  };
+  QChartView* distanceView_ = nullptr;
+  QChart* distance_ = nullptr;
+  QValueAxis* distanceSteps_ = nullptr;
+  QLogValueAxis* distanceAxis_ = nullptr;
+  std::vector<DistanceSeries> distanceSeries_;
 };
 
 }  // namespace gradlab::ui

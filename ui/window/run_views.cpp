@@ -105,6 +105,8 @@ void RunViews::setDataset(std::shared_ptr<const data::Dataset> train) {
     const auto normalization = data::parseNormalization(setups[member].training.normalization);
     depth_->setPrediction(
         analysis::predictActivations(setups[member].graph, analysis::inputMoments(*train, normalization)), member);
+    sharpness_->setStabilityRule(
+        member, analysis::stabilityRule(setups[member].training.optimizer, setups[member].training.optimizerValues));
   }
   runWeights_.clear();
   forgetParameters(false);

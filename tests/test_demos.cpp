@@ -4,7 +4,8 @@
 // small barely moves, too large ends above where it started, the right one learns) and the dropout
 // demo shows the unregularised run's validation loss climbing far above the regularised one's; on
 // Fashion-MNIST, within the first hundreds of steps, N(0, 0.01) and the network without batch norm
-// stay at chance while Xavier, He and batch norm learn, and Adam beats momentum beats plain SGD.
+// stay at chance while Xavier, He and batch norm learn, and Adam beats momentum beats plain SGD; the
+// fine-tuning demo's pretrained runs beat the one from scratch on 500 images of classes 5-9.
 #include "data/dataset_choice.h"
 #include "data/idx_file.h"
 #include "demos.h"
@@ -18,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <numeric>
 
 using namespace gradlab;
@@ -45,10 +47,19 @@ train::RunDefinition runOf(const persist::Experiment& base, size_t index) {
   return run;
 }
 
+using Weights = std::map<std::string, std::vector<float>>;
+
 struct Trained {
   std::vector<std::vector<train::StepRecord>> records;  // per run, every step
   std::vector<std::vector<double>> validation;          // per run, the validation loss every `every` ticks
+  std::vector<Weights> last;                            // per run, the parameters at the end
 };
+
+// The weights a run starts from, as the lab gives them (ui::TrainingController's initialWeights):
+// the pretrained layers of a fine-tuning run; none for the others.
+const std::map<std::string, persist::Tensor>& startWeights(const persist::Experiment& base, size_t index) {
+  return index == 0 ? base.weights : base.comparisons[index - 1].weights;
+}
 
 // Trains every run of `demo` for the demo's epochs (at most `maxTicks`), evaluating every
 // `every` ticks (never when `every` is 0).
@@ -58,15 +69,24 @@ Trained trainDemo(gpu::Context& context, const ui::Demo& demo, uint32_t every, u
   for (size_t i = 0; i <= base.comparisons.size(); ++i) runs.push_back(runOf(base, i));
   const data::DatasetChoice data = data::chooseDataset(persist::runSetup(base.training).dataset);
   train::RunSet set(context, runs, data.train, &data.evaluation);
+  for (size_t r = 0; r < set.size(); ++r)
+    for (const nn::Parameter& p : set.session(r).network().parameters())
+      if (const auto it = startWeights(base, r).find(p.name); it != startWeights(base, r).end())
+        p.writeValues(it->second.values);
   const uint64_t total = std::min(uint64_t(base.training.epochs) * set.stepsPerEpoch(), maxTicks);
   const uint32_t chunk = every ? every : 50;
-  Trained out{std::vector<std::vector<train::StepRecord>>(set.size()), std::vector<std::vector<double>>(set.size())};
+  Trained out{
+      std::vector<std::vector<train::StepRecord>>(set.size()), std::vector<std::vector<double>>(set.size()), {}};
   while (set.step() < total) {
     const auto part = set.train(uint32_t(std::min<uint64_t>(chunk, total - set.step())));
     for (size_t r = 0; r < set.size(); ++r) {
       out.records[r].insert(out.records[r].end(), part[r].begin(), part[r].end());
       if (every && !set.stopped(r)) out.validation[r].push_back(set.session(r).evaluateValidation().loss);
     }
+  }
+  for (size_t r = 0; r < set.size(); ++r) {
+    out.last.emplace_back();
+    for (const nn::Parameter& p : set.session(r).network().parameters()) out.last.back()[p.name] = p.readValues();
   }
   return out;
 }
@@ -115,7 +135,7 @@ class TestDemos : public QObject {
         qInfo("%s %s: %s", qPrintable(demo.menu), run.label.c_str(), description.c_str());
       }
     }
-    QCOMPARE(comparisons, 6);
+    QCOMPARE(comparisons, 7);
   }
 
   // Too small barely moves from its first loss, the right one learns, too large ends above where
@@ -166,6 +186,38 @@ class TestDemos : public QObject {
 
   // Without dropout the validation loss climbs from its best while the training loss falls; with
   // dropout it ends far lower.
+  // Fine-tuning: B and C start from the built-in LeNet-5 trained on classes 0-4 (c1, c3 and f5 bit
+  // for bit; f6 and the output layer initialised), B keeps c1 and c3 as they came, and after 3 epochs on the 500
+  // images of classes 5-9 both reach a lower validation loss on those classes' test images than A
+  // from scratch.
+  void fineTuningDemoMakesItsPoint() {
+    if (!haveFashionMnist()) QSKIP("no Fashion-MNIST");
+    const ui::Demo& demo = demoNamed("Fine-tuning: frozen convolutions vs from scratch");
+    const persist::Experiment pretrained = ui::builtInPretrained("lenet5_fashion_0-4");
+    const persist::Experiment& e = demo.experiment;
+    QCOMPARE(e.training.dataset, std::string("fashion-mnist,classes=5-9"));
+    QCOMPARE(e.training.sampleLimit, 500u);
+    QVERIFY(e.weights.empty());  // A: from scratch
+    QCOMPARE(e.comparisons.size(), size_t(2));
+    QCOMPARE(e.comparisons[0].changes, (std::map<std::string, std::string>{{"freeze", "c1;c3"}}));
+    for (const persist::RunVariant& run : e.comparisons) {
+      for (const char* layer : {"c1", "c3", "f5"})
+        for (const char* tensor : {".weight", ".bias"}) {
+          const std::string name = layer + std::string(tensor);
+          QVERIFY2(run.weights.count(name) && run.weights.at(name) == pretrained.weights.at(name),
+                   (run.label + " " + name).c_str());
+        }
+      QVERIFY(!run.weights.count("f6.weight") && !run.weights.count("logits.weight"));
+    }
+    const Trained t = trainDemo(*context_, demo, 30, 30);
+    QCOMPARE(t.last.at(1).at("c1.weight"), pretrained.weights.at("c1.weight").values);
+    QCOMPARE(t.last.at(1).at("c3.weight"), pretrained.weights.at("c3.weight").values);
+    QVERIFY(t.last.at(1).at("f5.weight") != pretrained.weights.at("f5.weight").values);
+    const double scratch = t.validation[0].at(0), frozen = t.validation[1].at(0), tuned = t.validation[2].at(0);
+    qInfo("validation loss after 30 steps: A scratch %.4f, B frozen %.4f, C fine-tuned %.4f", scratch, frozen, tuned);
+    QVERIFY2(frozen < scratch && tuned < scratch, "the pretrained runs did not learn faster than from scratch");
+  }
+
   void dropoutDemoMakesItsPoint() {
     const Trained t = trainDemo(*context_, demoNamed("Dropout: without and with"), 100);
     const auto& plain = t.validation[0];

@@ -10,13 +10,16 @@
 #include "training_panel.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUndoStack>
 
 using namespace gradlab;
 using namespace gradlab::ui;
@@ -136,6 +139,47 @@ class TestTransferGui : public QObject {
     const persist::Experiment after = window.experiment();
     QVERIFY(after.weights.at("h1.weight") == before.weights.at("h1.weight"));
     QVERIFY(after.weights.at("h2.weight") != before.weights.at("h2.weight"));
+  }
+
+  // The frozen layers and multipliers name layers: renaming a frozen layer moves its setting to the
+  // new name and undoing the rename moves it back; deleting a layer with a multiplier drops the
+  // multiplier and says so. A stale name would refuse the run ("--freeze: no layer 'h1'").
+  void layerTrainingFollowsTheLayersNames() {
+    persist::Experiment e = moonsExperiment();
+    e.training.frozenLayers = {"h1"};
+    e.training.lrMultipliers = {{"h2", "0.5"}};
+    Lab lab(e);
+    MainWindow& window = lab.window;
+    QCOMPARE(window.editor().renameLayer("h1", "hidden1"), QString());
+    QCOMPARE(window.trainingPanel().settings().frozenLayers, std::vector<std::string>{"hidden1"});
+    QCOMPARE(window.trainingPanel().settings().lrMultipliers, (std::map<std::string, std::string>{{"h2", "0.5"}}));
+    window.editor().undoStack()->undo();
+    QCOMPARE(window.trainingPanel().settings().frozenLayers, std::vector<std::string>{"h1"});
+    window.editor().removeLayers({"h2"});
+    QVERIFY(window.trainingPanel().settings().lrMultipliers.empty());
+    QCOMPARE(window.trainingPanel().settings().frozenLayers, std::vector<std::string>{"h1"});
+    QCOMPARE(window.statusBar()->currentMessage(),
+             QString("h2 left the network: its frozen or lr × setting is dropped"));
+  }
+
+  // The Training tab's classes field keeps part of an image set, in the dataset's name as gradlab-cli
+  // takes it; a file's subset shows there, its dataset in the chooser.
+  void classesFieldKeepsPartOfADataset() {
+    TrainingPanel panel;
+    persist::TrainingSettings s;
+    s.dataset = "fashion-mnist,classes=5-9";
+    panel.setSettings(s);
+    auto* dataset = panel.findChild<QComboBox*>("dataset");
+    auto* classes = panel.findChild<QLineEdit*>("classes");
+    QVERIFY(dataset && classes);
+    QCOMPARE(dataset->currentData().toString(), QString("fashion-mnist"));
+    QCOMPARE(classes->text(), QString("5-9"));
+    classes->setText("0;2");
+    emit classes->editingFinished();
+    QCOMPARE(panel.settings().dataset, std::string("fashion-mnist,classes=0;2"));
+    classes->clear();
+    emit classes->editingFinished();
+    QCOMPARE(panel.settings().dataset, std::string("fashion-mnist"));
   }
 
   // A saved run of another network: its h1 (same name and shape) starts the run, the others keep

@@ -2,6 +2,7 @@
 
 #include "nn/graph_variants.h"
 #include "nn/network_text.h"
+#include "persist/experiment_file.h"
 
 #include <QFile>
 
@@ -98,6 +99,25 @@ persist::RunVariant networkRun(const std::string& label, const std::string& name
   return v;
 }
 
+// Fine-tuning as lecture 001 tells it, on 500 images of Fashion-MNIST's classes 5-9: from scratch
+// (A), and from a LeNet-5 trained on classes 0-4 with its convolutions frozen (B) or all of it
+// trained, the convolutions at a tenth of the rate (C). B and C take the feature layers the file
+// keeps (c1, c3, f5); f6 and the output layer start anew, as a new task's classifier does (the old
+// one only ever answered classes 0-4).
+persist::Experiment fineTuningExperiment() {
+  auto e = experiment("Fine-tuning LeNet-5 on 500 images of classes 5-9", builtInNetwork("lenet5"),
+                      "fashion-mnist,classes=5-9", "sgd", "0.1", 20);
+  e.training.sampleLimit = 500;
+  e.training.batch = 50;
+  std::map<std::string, persist::Tensor> pretrained = builtInPretrained("lenet5_fashion_0-4").weights;
+  std::erase_if(pretrained, [](const auto& tensor) { return tensor.first.starts_with("logits."); });  // 0-4's answers
+  persist::RunVariant frozen = run("B", "pretrained, c1 c3 frozen", {{"freeze", "c1;c3"}});
+  persist::RunVariant tuned = run("C", "pretrained, all trained", {{"lr-mult", "c1=0.1;c3=0.1"}});
+  frozen.weights = tuned.weights = pretrained;
+  e.comparisons = {frozen, tuned};
+  return e;
+}
+
 std::vector<Demo> makeDemos() {
   std::vector<Demo> list;
   auto add = [&](QString menu, QString explanation, QString view, persist::Experiment e) {
@@ -182,6 +202,16 @@ std::vector<Demo> makeDemos() {
         "loss", std::move(e));
   }
 
+  add(QObject::tr("Fine-tuning: frozen convolutions vs from scratch"),
+      QObject::tr("LeNet-5 on only 500 Fashion-MNIST images of classes 5-9 (sandal, shirt, sneaker, bag, ankle "
+                  "boot), evaluated on the 5000 test images of those classes. A (blue) learns from scratch. B "
+                  "(vermillion) starts from a LeNet-5 trained on classes 0-4 (T-shirt to coat) and keeps its "
+                  "convolutions c1 and c3 frozen; C (green) starts from the same weights and trains every layer, c1 "
+                  "and c3 at a tenth of the rate. Both take c1, c3 and f5 from it; f6 and the output layer start "
+                  "anew. With this little data B and C reach a lower validation loss than A within the first "
+                  "epochs: the features learnt on other classes serve these too. In the Histograms B's c1 and c3 "
+                  "stay as they were."),
+      "loss", fineTuningExperiment());
   add(QObject::tr("LeNet-5 on Fashion-MNIST"),
       QObject::tr("The classic convolutional network. Watch its first-layer filters turn from noise into "
                   "edge and blob detectors, and their spectra into band-pass shapes."),
@@ -230,6 +260,13 @@ std::vector<Demo> makeDemos() {
 std::string builtInNetwork(const QString& name) {
   QFile file(":/networks/" + name + ".net");
   return file.open(QIODevice::ReadOnly) ? file.readAll().toStdString() : std::string();
+}
+
+persist::Experiment builtInPretrained(const QString& name) {
+  QFile file(":/pretrained/" + name + ".gradlab");
+  if (!file.open(QIODevice::ReadOnly))
+    throw persist::FileError("the built-in " + name.toStdString() + ".gradlab is missing: rebuild GradLab");
+  return persist::fromBytes(file.readAll().toStdString(), name.toStdString() + ".gradlab");
 }
 
 persist::Experiment defaultExperiment() {

@@ -34,5 +34,8 @@ persist::Experiment defaultExperiment();
 const std::vector<Demo>& demos();
 // The text of a network built into the binary (resources/networks/NAME.net).
 std::string builtInNetwork(const QString& name);
+// A trained experiment built into the binary (resources/pretrained/NAME.gradlab); throws
+// persist::FileError when it is missing or unreadable.
+persist::Experiment builtInPretrained(const QString& name);
 
 }  // namespace gradlab::ui

@@ -213,6 +213,7 @@ void MainWindow::openRace(const Demo& demo) {
 bool MainWindow::showingRace() const { return !editor_->placeholderText().isEmpty(); }
 
 void MainWindow::networkEdited() {
+  followLayerTraining();
   if (trainingLayout_ && !showingFile_) arrangeDocks(false);  // editing again: the canvas gets its room back
   setModified(true);
   dropRunProgress(true);  // trained for the network as it was

@@ -5,6 +5,7 @@
 // surface) in docks below. The window holds the experiment being edited; it saves and opens it,
 // autosaves it every 30 s, and offers to restore it after a crash. Training runs off the UI thread.
 #include "demos.h"
+#include "nn/graph.h"
 #include "persist/experiment.h"
 #include "training_controller.h"
 #include "window/document_files.h"
@@ -135,6 +136,7 @@ class MainWindow : public QMainWindow {
   void dropRunProgress(bool weightsToo);
   void chooseInitialisation();  // File > Initialise from Experiment…
   void connectLayerTraining();  // the inspector's frozen and lr × fields edit the panel's settings
+  void followLayerTraining();   // frozen layers and multipliers follow a renamed layer, drop a deleted one
 
   void showSnapshot(const train::Snapshot& s);
   void showProgress();
@@ -183,6 +185,7 @@ class MainWindow : public QMainWindow {
   bool showingFile_ = false;     // an opened file (or demo) is being shown: not an edit of the user's
   QByteArray editingLayout_;     // the docks as they were before Play arranged them for training
   QString playBlockedReason_;
+  nn::Graph layerTrainingGraph_;  // the network as followLayerTraining last saw it
 };
 
 }  // namespace gradlab::ui

@@ -1,5 +1,6 @@
 #include "training_panel.h"
 
+#include "data/dataset_choice.h"
 #include "data/point_file.h"
 #include "data/toy_datasets.h"
 #include "dataset_preview.h"
@@ -114,7 +115,12 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   limit_->setSingleStep(1000);
   limit_->setSpecialValueText(tr("all"));
   limit_->setToolTip(tr("train on the first N images only (quicker epochs)"));
-  limitRow_ = row(data, {{tr("images"), limit_}});
+  classes_ = new QLineEdit(data);
+  classes_->setPlaceholderText(tr("all"));
+  classes_->setToolTip(
+      tr("train and evaluate on these classes only, e.g. 5-9 or 0;2;4; labels stay as they are, so the "
+         "network keeps all its outputs (fine-tuning on part of a dataset)"));
+  limitRow_ = row(data, {{tr("images"), limit_}, {tr("classes"), classes_}});
   dataLayout->addWidget(toyRow_);
   dataLayout->addWidget(limitRow_);
   preview_ = new DatasetPreview(data);
@@ -195,6 +201,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
                                     {toySamples_, "points"},
                                     {toyNoise_, "noise"},
                                     {limit_, "images"},
+                                    {classes_, "classes"},
                                     {optimizer_, "optimizer"},
                                     {batch_, "batch"},
                                     {epochs_, "epochs"},
@@ -212,6 +219,7 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
     connect(box, &QSpinBox::editingFinished, this, [this] { fromWidgets(); });
   connect(toyNoise_, &QDoubleSpinBox::editingFinished, this, [this] { fromWidgets(); });
   connect(schedule_, &QLineEdit::editingFinished, this, [this] { fromWidgets(); });
+  connect(classes_, &QLineEdit::editingFinished, this, [this] { fromWidgets(); });
   connect(device_, &QLineEdit::editingFinished, this, [this] { fromWidgets(); });
   connect(optimizer_, &QComboBox::currentIndexChanged, this, [this] {
     if (updating_) return;
@@ -253,17 +261,20 @@ void TrainingPanel::setDataset(std::shared_ptr<const data::Dataset> train) { pre
 void TrainingPanel::setSettings(const persist::TrainingSettings& s) {
   updating_ = true;
   settings_ = s;
-  const int index = dataset_->findData(QString::fromStdString(s.dataset));
+  const data::ClassSubset subset = data::splitClassSubset(s.dataset);
+  const int index = dataset_->findData(QString::fromStdString(subset.dataset));
   if (data::isDrawnPointsName(s.dataset)) {  // one entry for any drawn points: they are drawn on the view
     dataset_->setCurrentIndex(dataset_->findData(QString(kDrawn)));
   } else {
     if (index < 0)  // a folder named in the file: shown escaped, kept as it is
-      dataset_->addItem(QString::fromStdString(util::printable(s.dataset)), QString::fromStdString(s.dataset));
+      dataset_->addItem(QString::fromStdString(util::printable(subset.dataset)),
+                        QString::fromStdString(subset.dataset));
     dataset_->setCurrentIndex(index < 0 ? dataset_->count() - 1 : index);
   }
   toySamples_->setValue(int(s.toySamples));
   toyNoise_->setValue(s.toyNoise);
   limit_->setValue(int(s.sampleLimit));
+  classes_->setText(QString::fromStdString(subset.classes));
   batch_->setValue(int(s.batch));
   epochs_->setValue(int(std::max(s.epochs, 1u)));
   seed_->setValue(int(std::min<double>(s.seed, seed_->maximum())));
@@ -299,13 +310,25 @@ void TrainingPanel::setLayerTraining(const std::string& layer, bool frozen, cons
   if (problem_.isEmpty()) emit settingsChanged();
 }
 
-// The generated sets take a number of points and a noise; image sets a limit; point sets neither.
-void TrainingPanel::showDataRows(const std::string& dataset) {
+namespace {
+
+bool isToySet(const std::string& dataset) {
   const auto& toys = data::toyDatasetNames();
-  const bool toy = std::find(toys.begin(), toys.end(), dataset) != toys.end();
-  const bool points = data::isDrawnPointsName(dataset) || dataset.rfind("points:", 0) == 0;
-  toyRow_->setVisible(toy);
-  limitRow_->setVisible(!toy && !points);
+  return std::find(toys.begin(), toys.end(), data::splitClassSubset(dataset).dataset) != toys.end();
+}
+
+// Image sets take a limit and a class subset.
+bool isImageSet(const std::string& dataset) {
+  const std::string whole = data::splitClassSubset(dataset).dataset;
+  return !isToySet(whole) && !data::isDrawnPointsName(whole) && whole.rfind("points:", 0) != 0;
+}
+
+}  // namespace
+
+// The generated sets take a number of points and a noise; image sets a limit and classes; point sets neither.
+void TrainingPanel::showDataRows(const std::string& dataset) {
+  toyRow_->setVisible(isToySet(dataset));
+  limitRow_->setVisible(isImageSet(dataset));
 }
 
 // A dataset from the user's folder or file: the dialog's answer becomes the chooser's entry, and a
@@ -320,7 +343,8 @@ void TrainingPanel::pickDatasetPath(const QString& kind) {
   else
     path = QFileDialog::getExistingDirectory(
         this, kind == "images" ? tr("Image folder: one sub-folder of images per class") : tr("CIFAR-10/100 folder"));
-  const QString name = path.isEmpty() ? QString::fromStdString(settings_.dataset) : kind + ":" + path;
+  const QString name =
+      path.isEmpty() ? QString::fromStdString(data::splitClassSubset(settings_.dataset).dataset) : kind + ":" + path;
   updating_ = true;
   int index = dataset_->findData(name);
   if (index < 0 && data::isDrawnPointsName(name.toStdString())) index = dataset_->findData(QString(kDrawn));
@@ -346,12 +370,16 @@ void TrainingPanel::fromWidgets() {
   const QString chosen = dataset_->currentData().toString();
   if (chosen.startsWith("pick:")) {  // the dataset before stays until a path is picked (activated)
     updating_ = true;
-    const int before = dataset_->findData(QString::fromStdString(settings_.dataset));
+    const int before = dataset_->findData(QString::fromStdString(data::splitClassSubset(settings_.dataset).dataset));
     dataset_->setCurrentIndex(before >= 0 ? before : dataset_->findData(QString(kDrawn)));
     updating_ = false;
     return;
   }
-  if (chosen != kDrawn || !data::isDrawnPointsName(s.dataset)) s.dataset = chosen.toStdString();
+  if (chosen != kDrawn || !data::isDrawnPointsName(s.dataset)) {
+    const std::string classes = classes_->text().trimmed().toStdString();
+    s.dataset =
+        isImageSet(chosen.toStdString()) ? data::withClassSubset(chosen.toStdString(), classes) : chosen.toStdString();
+  }
   s.toySamples = editedValue(toySamples_, s.toySamples);
   s.toyNoise = editedValue(toyNoise_, s.toyNoise);
   s.sampleLimit = editedValue(limit_, s.sampleLimit);

@@ -70,6 +70,7 @@ class TrainingPanel : public QWidget {
   QSpinBox *toySamples_ = nullptr, *limit_ = nullptr, *batch_ = nullptr, *epochs_ = nullptr, *seed_ = nullptr;
   QDoubleSpinBox* toyNoise_ = nullptr;
   QWidget *toyRow_ = nullptr, *limitRow_ = nullptr;
+  QLineEdit* classes_ = nullptr;  // the classes kept, as the dataset name carries them (data::splitClassSubset)
   DatasetPreview* preview_ = nullptr;
   QComboBox* optimizer_ = nullptr;
   QLabel* optimizerSummary_ = nullptr;

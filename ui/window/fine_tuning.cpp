@@ -14,7 +14,25 @@
 #include <QStatusBar>
 #include <QTimer>
 
+#include <algorithm>
+#include <set>
+#include <utility>
+
 namespace gradlab::ui {
+namespace {
+
+// The new name of `layer` when the edit renamed it: the nodes in the same order, the same layer
+// where it was under a name the network did not have (a rename, or the undo of one).
+std::string renamedTo(const nn::Graph& before, const nn::Graph& after, const std::string& layer) {
+  if (before.nodes.size() != after.nodes.size()) return {};
+  for (size_t i = 0; i < before.nodes.size(); ++i) {
+    const nn::Node &was = before.nodes[i], &is = after.nodes[i];
+    if (was.name == layer && is.type == was.type && is.params == was.params && !before.find(is.name)) return is.name;
+  }
+  return {};
+}
+
+}  // namespace
 
 QString MainWindow::initialiseFrom(const QString& path) {
   const std::string name = QFileInfo(path).fileName().toStdString();
@@ -46,6 +64,32 @@ void MainWindow::chooseInitialisation() {
   const QString path = QFileDialog::getOpenFileName(this, tr("Initialise from Experiment"), QString(),
                                                     tr("GradLab experiments (*.gradlab)"));
   if (!path.isEmpty()) initialiseFrom(path);
+}
+
+// The frozen layers and multipliers are kept by layer name: a renamed layer keeps its setting under
+// its new name, and the setting of a layer that is gone is dropped with a note, so that the run is
+// never refused for a name the network no longer has.
+void MainWindow::followLayerTraining() {
+  const nn::Graph before = std::exchange(layerTrainingGraph_, editor_->graph());
+  if (showingFile_) return;  // the file's settings come with its network
+  const persist::TrainingSettings s = panel_->settings();
+  std::set<std::string> named(s.frozenLayers.begin(), s.frozenLayers.end());
+  for (const auto& [layer, factor] : s.lrMultipliers) named.insert(layer);
+  QStringList dropped;
+  for (const std::string& layer : named) {
+    if (layerTrainingGraph_.find(layer)) continue;
+    const bool frozen = std::find(s.frozenLayers.begin(), s.frozenLayers.end(), layer) != s.frozenLayers.end();
+    const auto factor = s.lrMultipliers.find(layer);
+    panel_->setLayerTraining(layer, false, "");
+    const std::string renamed = renamedTo(before, layerTrainingGraph_, layer);
+    if (!renamed.empty())
+      panel_->setLayerTraining(renamed, frozen, factor == s.lrMultipliers.end() ? "" : factor->second);
+    else
+      dropped << QString::fromStdString(util::printable(layer, 60));
+  }
+  if (!dropped.isEmpty())
+    statusBar()->showMessage(tr("%1 left the network: its frozen or lr × setting is dropped").arg(dropped.join(", ")),
+                             20000);
 }
 
 void MainWindow::connectLayerTraining() {

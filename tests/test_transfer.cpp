@@ -340,6 +340,29 @@ loss = CrossEntropyLoss(logits)
     QCOMPARE(b.training.lrMultipliers, (std::map<std::string, std::string>{{"h2", "0.5"}}));
   }
 
+  // --weights-only LAYERS keeps those layers' weights and nothing else (no curves, no optimizer
+  // state): the small file the fine-tuning demo starts from. A layer without parameters, or
+  // --weights-only without --save, is refused before training.
+  void cliSavesWeightsOnly() {
+    QTemporaryDir dir;
+    const QString net = dir.filePath("net.net"), saved = dir.filePath("weights.gradlab");
+    QVERIFY(writeText(net, kNet));
+    const QStringList common{"train", net, "--dataset", "moons", "--samples", "128", "--batch", "32", "--quiet"};
+    Cli r = runCli(common + QStringList{"--steps", "5", "--save", saved, "--weights-only", "h1,logits"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    const persist::Experiment e = persist::loadExperiment(saved.toStdString());
+    std::vector<std::string> names;
+    for (const auto& [name, tensor] : e.weights) names.push_back(name);
+    QCOMPARE(names, (std::vector<std::string>{"h1.bias", "h1.weight", "logits.bias", "logits.weight"}));
+    QVERIFY(e.trainingHistory.empty() && e.validationHistory.empty() && e.progress.empty());
+    r = runCli(common + QStringList{"--steps", "5", "--save", saved, "--weights-only", "a1"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("--weights-only: no layer 'a1' with parameters; this network's are h1, h2, logits"),
+             qPrintable(r.err));
+    r = runCli(common + QStringList{"--steps", "5", "--weights-only", "all"});
+    QVERIFY2(r.err.contains("--weights-only: give --save FILE.gradlab too"), qPrintable(r.err));
+  }
+
   // Bad names and values: exit 2 and one printable line saying what to do.
   void cliRefusesBadLayersInOneLine() {
     QTemporaryDir dir;

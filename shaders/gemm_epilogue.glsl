@@ -28,7 +28,8 @@ void storeRowSum(uint row, float sum) {
     sgdStepRowSum(row, sum);
     return;
   }
-  rowSum[row] = sum;
+  // Slice z of a split GEMM stores its sums at z M + row: the split-sum pass adds them up.
+  rowSum[gl_WorkGroupID.z * p.M + row] = sum;
   if (checksGradient()) checkGradient(vec4(sum));
 }
 

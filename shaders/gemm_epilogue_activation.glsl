@@ -1,7 +1,7 @@
 // The registers GEMM's activation epilogue (engine/ops/gemm.h, GemmActivation): a Linear layer
 // whose output feeds only a point-wise activation, or whose input gradient is all an activation's
 // output gets. As each element of C is stored, the activation's tensor (binding 5, M x N packed,
-// the host guarantees ldc = N and no split) gets
+// the host guarantees ldc = N; a split GEMM's summing pass includes this too) gets
 //   forward (ACTIVATION_BACKWARD 0): f(C), the activation's output;
 //   backward (ACTIVATION_BACKWARD 1): C * f'(x), the gradient of its input, with C the gradient of
 //   its output and x, f(x) its input and output (bindings 6, 7).

@@ -7,7 +7,8 @@
 // step is flagged (by the loss or an earlier gradient); a gradient value this GEMM finds not finite
 // flags it (gemm_epilogue_checked.glsl), and the training session then restores the weights of the
 // step's start, since other invocations may have updated theirs already. The host guarantees C is
-// stored as whole vec4s (VEC_C) and the GEMM is not split.
+// stored as whole vec4s (VEC_C); a GEMM split along K takes the step in its summing pass instead
+// (gemm_split_sum.comp).
 layout(binding = 10) uniform samplerBuffer weightsBefore;
 
 float sgdRate = 0.0;  // read once per invocation from the control block

@@ -20,6 +20,7 @@ struct GemmSplitSumPush {
   uint slices, cSlice;
   float alpha, beta;
   uint bias;
+  float activationParam;  // the activation epilogue's negative_slope or alpha
 };
 
 #endif

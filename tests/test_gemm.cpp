@@ -1,21 +1,37 @@
 // GEMM against the double-precision reference, on random shapes and data, both kernel variants,
 // every transpose combination, alpha/beta, padded leading dimensions, beta = 0 over NaN, edge tiles
 // read as vec4s, rows of A shared across a subgroup or not, GEMMs split along a long K (the
-// convolutions' weight gradients), a bias added to every row (a Linear layer's forward), and the
-// activation epilogue (a Linear layer and the activation next to it in one pass).
+// convolutions' weight gradients), a bias added to every row (a Linear layer's forward), the
+// epilogues (activation, checked gradient, SGD step) unsplit and split, and the plans' occupancy.
 #include "gpu/buffer.h"
 #include "gpu/kernel.h"
 #include "gpu/recording.h"
+#include "nn/network.h"
 #include "ops/gemm.h"
 #include "spirv/shaders.h"
 #include "support/gpu_test.h"
 #include "train/control_block.h"
+#include "train/step_builder.h"
 
 #include <QTest>
 #include <cmath>
 #include <cstring>
+#include <tuple>
 
 using namespace gradlab;
+
+namespace {
+// Every Linear GEMM of a step, with bias, a ReLU and a Tanh their GEMMs apply (forward and backward).
+// Every K at least 32: two slices in either family.
+const char* kLinearNet = R"(input x: 40
+h1 = Linear(x, out_features=36)
+a1 = ReLU(h1)
+h2 = Linear(a1, out_features=32)
+a2 = Tanh(h2)
+logits = Linear(a2, out_features=32)
+loss = CrossEntropyLoss(logits)
+)";
+}  // namespace
 
 class TestGemm : public QObject {
   Q_OBJECT
@@ -24,7 +40,7 @@ class TestGemm : public QObject {
   // Runs one GEMM and returns the worst error in units of the rounding scale sum |a||b|.
   // `scratch`: run the GEMM split along K with gemmScratchFloats(shape) floats of scratch.
   // `withBias`: add a random bias of N floats to every row, and ask for the row sums of op(A) too
-  // (written when unsplit, checked like C's entries; a split GEMM must decline).
+  // (checked like C's entries, split or not).
   double runCase(gpu::KernelVariant variant, ops::GemmShape shape, uint32_t seed, bool nanInC = false,
                  bool scratch = false, bool withBias = false) {
     const uint32_t rowsA = shape.transA ? shape.K : shape.M, colsA = shape.transA ? shape.M : shape.K;
@@ -54,8 +70,7 @@ class TestGemm : public QObject {
     const bool summed =
         ops::gemm(rec, shape, A, B, C, variant, scratch ? gpu::BufferRange(S) : gpu::BufferRange(), extras).rowSums;
     context_->run(rec);
-    const bool split = scratch && ops::gemmPlan(*context_, shape, variant, scratchFloats).slices > 1;
-    const bool expectSums = withBias && !split && shape.K > 0;
+    const bool expectSums = withBias && shape.K > 0;
     if (summed != expectSums) return INFINITY;
     const auto got = C.read<float>(c.size());
     const auto want = ops::reference::gemm(shape, a, b, c, bias);
@@ -157,12 +172,26 @@ class TestGemm : public QObject {
       }
   }
 
-  // One case of nonFiniteResultsFlagTheStep (kind: its data row) on `variant`.
-  void checkedGradientCase(int kind, gpu::KernelVariant variant) {
-    ops::GemmShape shape;  // dW = dy^T x: 12 x 20, K = 8 (the batch)
+  // GRADLAB_GEMM_SPLIT=2 for `shape` on `variant` and the scratch that split needs (a buffer of one
+  // float, and no split, when `split` is false), checking the plan splits.
+  std::unique_ptr<gpu::Buffer> forceSplit(bool split, const ops::GemmShape& shape, gpu::KernelVariant variant) {
+    if (!split) return std::make_unique<gpu::Buffer>(*context_, 4);
+    qputenv("GRADLAB_GEMM_SPLIT", "2");
+    const uint64_t floats = ops::gemmScratchFloats(*context_, shape, variant);
+    if (ops::gemmPlan(*context_, shape, variant, floats).slices != 2) return nullptr;
+    return std::make_unique<gpu::Buffer>(*context_, floats * 4);
+  }
+  gpu::BufferRange scratchOf(bool split, const gpu::Buffer& s) {
+    return split ? gpu::BufferRange(s) : gpu::BufferRange();
+  }
+
+  // One case of nonFiniteResultsFlagTheStep (kind: its data row) on `variant`, with K split in two
+  // (`split`: a K long enough for the tiled family's slices) or not.
+  void checkedGradientCase(int kind, gpu::KernelVariant variant, bool split = false) {
+    ops::GemmShape shape;  // dW = dy^T x: 12 x 20, K = 8 or 40 (the batch)
     shape.M = 12;
     shape.N = 20;
-    shape.K = 8;
+    shape.K = split ? 40 : 8;
     shape.transA = true;
     auto a = test::randomFloats(size_t(shape.K) * shape.M, 21), b = test::randomFloats(size_t(shape.K) * shape.N, 22);
     if (kind == 1) a[37] = NAN;
@@ -178,15 +207,31 @@ class TestGemm : public QObject {
     const uint32_t zeros[4] = {0, 0, 0, 0}, step = 41;
     Control.upload(zeros, sizeof zeros);
     Step.upload(&step, 4);
+    const auto S = forceSplit(split, shape, variant);
+    QVERIFY2(S, "the forced split did not take");
     gpu::Recording rec(*context_);
-    const auto fused = ops::gemm(rec, shape, A, B, C, variant, {},
+    const auto fused = ops::gemm(rec, shape, A, B, C, variant, scratchOf(split, *S),
                                  {.rowSums = Sums, .epilogue = ops::GemmCheckedGradient{Control, Step}});
+    qunsetenv("GRADLAB_GEMM_SPLIT");
     QVERIFY(fused.epilogue && fused.rowSums);
     context_->run(rec);
     train::ControlBlock control;
     Control.download(&control, sizeof control);
     if (kind == 0) {
       QCOMPARE(control.nonFinite, 0u);
+      const auto c = C.read<float>(size_t(shape.M) * shape.N), sums = Sums.read<float>(shape.M);
+      const auto want = ops::reference::gemm(shape, a, b, std::vector<float>(c.size(), 0.0f));
+      const auto scale = ops::reference::gemmErrorScale(shape, a, b, std::vector<float>(c.size(), 0.0f));
+      for (size_t i = 0; i < c.size(); ++i)
+        QVERIFY2(std::abs(c[i] - want[i]) <= 1e-5 * (1e-3 + scale[i]), qPrintable(QString("C[%1]").arg(i)));
+      for (uint32_t r = 0; r < shape.M; ++r) {
+        double sum = 0, magnitude = 0;
+        for (uint32_t k = 0; k < shape.K; ++k) {
+          sum += a[size_t(k) * shape.M + r];
+          magnitude += std::abs(a[size_t(k) * shape.M + r]);
+        }
+        QVERIFY2(std::abs(sums[r] - sum) <= 1e-5 * (1e-3 + magnitude), qPrintable(QString("row sum %1").arg(r)));
+      }
     } else {
       QCOMPARE(control.nonFinite, 1u);
       QCOMPARE(control.failedStep, step);
@@ -194,12 +239,13 @@ class TestGemm : public QObject {
     }
   }
 
-  // One case of sgdStepInTheWeightGradient (kind: its data row) on `variant`.
-  void sgdStepCase(int kind, gpu::KernelVariant variant) {
-    ops::GemmShape shape;  // dW = dy^T x: 13 x 24, K = 9 (the batch)
+  // One case of sgdStepInTheWeightGradient (kind: its data row) on `variant`, with K split in two
+  // or not.
+  void sgdStepCase(int kind, gpu::KernelVariant variant, bool split = false) {
+    ops::GemmShape shape;  // dW = dy^T x: 13 x 24, K = 9 or 41 (the batch)
     shape.M = 13;
     shape.N = 24;
-    shape.K = 9;
+    shape.K = split ? 41 : 9;
     shape.transA = true;
     auto a = test::randomFloats(size_t(shape.K) * shape.M, 31), b = test::randomFloats(size_t(shape.K) * shape.N, 32);
     const auto w = test::randomFloats(size_t(shape.M) * shape.N, 33), bias = test::randomFloats(shape.M, 34);
@@ -217,9 +263,12 @@ class TestGemm : public QObject {
     Control.upload(&control, sizeof control);
     Step.upload(&step, 4);
     QVERIFY(ops::gemmUpdatesInPlace(*context_, shape, W));
+    const auto S = forceSplit(split, shape, variant);
+    QVERIFY2(S, "the forced split did not take");
     gpu::Recording rec(*context_);
-    const auto fused =
-        ops::gemm(rec, shape, A, B, W, variant, {}, {.rowSums = Bias, .epilogue = ops::GemmSgdStep{Control, Step}});
+    const auto fused = ops::gemm(rec, shape, A, B, W, variant, scratchOf(split, *S),
+                                 {.rowSums = Bias, .epilogue = ops::GemmSgdStep{Control, Step}});
+    qunsetenv("GRADLAB_GEMM_SPLIT");
     QVERIFY(fused.epilogue && fused.rowSums);
     context_->run(rec);
     const auto after = W.read<float>(w.size()), biasAfter = Bias.read<float>(bias.size());
@@ -235,6 +284,7 @@ class TestGemm : public QObject {
       QCOMPARE(flags.failedStep, step);
       return;
     }
+    if (split) return;  // the refusal below is the same split or not
     QCOMPARE(flags.nonFinite, 0u);
     const auto grad = ops::reference::gemm(shape, a, b, std::vector<float>(w.size(), 0.0f));
     const auto scale = ops::reference::gemmErrorScale(shape, a, b, std::vector<float>(w.size(), 0.0f));
@@ -262,8 +312,8 @@ class TestGemm : public QObject {
                                                               {.epilogue = ops::GemmSgdStep{Control, Step}}));
   }
 
-  // One case of activationEpilogueMatchesActivationApart on `variant`.
-  void activationCase(int op, bool backward, int n, gpu::KernelVariant variant) {
+  // One case of activationEpilogueMatchesActivationApart on `variant`, with K split in two or not.
+  void activationCase(int op, bool backward, int n, gpu::KernelVariant variant, bool split = false) {
     ops::GemmShape shape;
     shape.M = 6;
     shape.N = uint32_t(n);
@@ -283,8 +333,11 @@ class TestGemm : public QObject {
     X.upload(std::span<const float>(x));
     Y.upload(std::span<const float>(y));
     const ops::GemmActivation activation{ops::ActivationOp(op), float(param), backward, Out, X, Y};
+    const auto S = forceSplit(split, shape, variant);
+    QVERIFY2(S, "the forced split did not take");
     gpu::Recording rec(*context_);
-    const auto fused = ops::gemm(rec, shape, A, B, C, variant, {}, {.epilogue = activation});
+    const auto fused = ops::gemm(rec, shape, A, B, C, variant, scratchOf(split, *S), {.epilogue = activation});
+    qunsetenv("GRADLAB_GEMM_SPLIT");
     QVERIFY(fused.epilogue);
     Out.upload(std::span<const float>(std::vector<float>(x.size(), NAN)));
     context_->run(rec);
@@ -297,16 +350,6 @@ class TestGemm : public QObject {
       QVERIFY2(std::abs(out[i] - expected) <= 1e-5 * (1 + std::abs(expected)),
                qPrintable(QString("element %1: %2, expected %3").arg(i).arg(out[i]).arg(expected)));
     }
-
-    // Split along K (forced), the product's second pass has no epilogue: gemm() declines.
-    qputenv("GRADLAB_GEMM_SPLIT", "2");
-    const uint64_t scratchFloats = ops::gemmScratchFloats(*context_, shape, variant);
-    QVERIFY(scratchFloats > 0);
-    gpu::Buffer S(*context_, scratchFloats * 4);
-    gpu::Recording declined(*context_);
-    const bool splitFused = ops::gemm(declined, shape, A, B, C, variant, S, {.epilogue = activation}).epilogue;
-    qunsetenv("GRADLAB_GEMM_SPLIT");
-    QVERIFY(!splitFused);
   }
 
  private slots:
@@ -459,7 +502,7 @@ class TestGemm : public QObject {
     QCOMPARE(plan.tile.colsPerInvocation, 4u);
     QCOMPARE(plan.slices, 64u);
     QCOMPARE(plan.kSlice, 784u);
-    QCOMPARE(ops::gemmScratchFloats(shape(6, 25, 50176)), uint64_t(64 * 152));
+    QCOMPARE(ops::gemmScratchFloats(shape(6, 25, 50176)), uint64_t(64 * 152 + 64 * 6));  // products, row sums
     QCOMPARE(ops::planGemm(shape(256, 784, 64), lavapipe).slices, 1u);
 
     plan = ops::planGemm(shape(4096, 4096, 4096), h100);
@@ -541,13 +584,15 @@ class TestGemm : public QObject {
   void pushConstantsAreCheckedAgainstTheShader() {
     QCOMPARE(gpu::pushConstantBytes(spirv::gemm_registers), uint32_t(12 * 4));
     QCOMPARE(gpu::pushConstantBytes(spirv::gemm_registers_texel), uint32_t(12 * 4));
-    QCOMPARE(gpu::pushConstantBytes(spirv::gemm_split_sum), uint32_t(8 * 4));
+    QCOMPARE(gpu::pushConstantBytes(spirv::gemm_split_sum), uint32_t(9 * 4));
     QCOMPARE(gpu::pushConstantBytes(spirv::advance_step), uint32_t(0));
     using gpu::Access;
-    const gpu::KernelSpec wrong{"split sum with a hand-copied push",
-                                spirv::gemm_split_sum,
-                                {Access::Read, Access::ReadWrite, Access::ReadFloatTexels},
-                                7 * 4};
+    const gpu::KernelSpec wrong{
+        "split sum with a hand-copied push",
+        spirv::gemm_split_sum,
+        {Access::Read, Access::ReadWrite, Access::ReadFloatTexels, Access::Read, Access::ReadWrite, Access::Write,
+         Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite, Access::Read},
+        8 * 4};
     try {
       context_->kernel(wrong, {64, 1, 1}, {0});
       QFAIL("a spec whose push constants disagree with its shader's was accepted");
@@ -559,7 +604,7 @@ class TestGemm : public QObject {
   // The activation epilogue: forward out = f(C), backward out = C f'(x) from the activation's input
   // x and output y = f(x), against double precision; every activation, rows of C whole vec4s
   // (N = 20) and not (N = 13, the scalar store path); C itself stays the plain product. Both
-  // kernel families; a GEMM split along K declines, writing nothing there.
+  // kernel families (split along K: everyEpilogueSplitAlongK).
   void activationEpilogueMatchesActivationApart_data() {
     QTest::addColumn<int>("op");
     QTest::addColumn<bool>("backward");
@@ -695,15 +740,122 @@ class TestGemm : public QObject {
     }
   }
 
+  // Every epilogue on a GEMM split along K (forced into two slices), applied with the row sums by
+  // the split-sum pass as the unsplit kernels apply them: the activation forward and backward (C
+  // rows whole vec4s and not), the checked gradient (finite, NaN, overflow in C, in the row sums
+  // only) and the SGD step (taken, already flagged, NaN), both families, against double precision.
+  void everyEpilogueSplitAlongK() {
+    for (auto variant : {gpu::KernelVariant::Registers, gpu::KernelVariant::Tiled}) {
+      for (const auto& [op, backward, n] : {std::tuple{0, false, 20}, {3, true, 13}, {4, true, 20}, {1, false, 13}})
+        activationCase(op, backward, n, variant, true);
+      for (int kind = 0; kind < 4 && !QTest::currentTestFailed(); ++kind) checkedGradientCase(kind, variant, true);
+      for (int kind = 0; kind < 3 && !QTest::currentTestFailed(); ++kind) sgdStepCase(kind, variant, true);
+      if (QTest::currentTestFailed()) return qWarning("on the %s kernel", gpu::kernelVariantName(variant));
+    }
+  }
+
+  // Linear layers set split-K scratch aside in their workspace as the device's plans want it
+  // (GRADLAB_GEMM_SPLIT=2 forces a split lavapipe's plans would not take), and every GEMM of their
+  // step splits with it: forward with the activation's epilogue, dx through the activation, dW
+  // with the bias' row sums. The gradients are the unsplit ones, and training (the SGD step taken in
+  // the weight gradients' GEMMs) follows the unsplit run.
+  void linearLayersSplitWithTheirScratch() {
+    const uint32_t batch = 40;  // K = 40 for the weight gradients: two slices in either family
+    const nn::Graph graph = test::graphOf(kLinearNet);
+    const auto input = test::randomFloats(batch * 40, 8);
+    std::vector<uint32_t> labels(batch);
+    for (uint32_t i = 0; i < batch; ++i) labels[i] = i % 3;
+    struct Pass {
+      uint32_t dispatches = 0;
+      uint64_t linearWorkspace = 0;
+      std::vector<std::vector<float>> gradients;
+    };
+    auto pass = [&](bool split) {
+      if (split) qputenv("GRADLAB_GEMM_SPLIT", "2");
+      Pass out;
+      const nn::NetworkPlan plan = nn::planNetwork(graph, nn::analyze(graph), batch, context_->device(), std::nullopt);
+      for (size_t i = 0; i < graph.nodes.size(); ++i)
+        if (graph.nodes[i].type == "Linear") out.linearWorkspace += plan.nodes[i].workspaceFloats;
+      nn::Network net(*context_, graph, batch, 5);
+      net.input().upload(std::span<const float>(input));
+      net.labels().upload(labels.data(), labels.size() * 4);
+      gpu::Recording rec(*context_);
+      train::recordForward(rec, net, true);
+      train::recordBackward(rec, net);
+      qunsetenv("GRADLAB_GEMM_SPLIT");
+      context_->run(rec);
+      out.dispatches = rec.dispatchCount();
+      for (const auto& p : net.parameters()) out.gradients.push_back(p.readGradients());
+      return out;
+    };
+    const Pass plain = pass(false), split = pass(true);
+    QCOMPARE(plain.linearWorkspace, uint64_t(0));
+    QVERIFY2(split.linearWorkspace > 0, "no split-K scratch in the Linear layers' workspace");
+    // Forward (3 GEMMs), dx (2) and dW (3): each one split-sum pass more.
+    QCOMPARE(split.dispatches, plain.dispatches + 8);
+    for (size_t k = 0; k < plain.gradients.size(); ++k)
+      for (size_t i = 0; i < plain.gradients[k].size(); ++i)
+        QVERIFY2(std::abs(split.gradients[k][i] - plain.gradients[k][i]) <=
+                     1e-5f * (1e-2f + std::abs(plain.gradients[k][i])),
+                 qPrintable(QString("parameter %1 [%2]: %3 split, %4 not")
+                                .arg(k)
+                                .arg(i)
+                                .arg(split.gradients[k][i])
+                                .arg(plain.gradients[k][i])));
+  }
+
+  // The occupancy estimate: the work groups a compute unit holds at once from the profile's
+  // per-unit registers, shared memory, invocations and work-group slots. An H100 SM (65536
+  // registers, 228 KiB shared, 2048 invocations) holds the 128x128 tile (256 invocations of ~128
+  // registers) twice, 64x64 (256 of 64) four times and 32x32 (64 of 72) 14 times, each limited by
+  // registers; an RX 7900 CU (64 KiB shared) holds one 128x128 tile, by its shared memory. With
+  // K = 64 (the MLP's weight gradients at batch 64), the h100 plan splits K in two where C has
+  // fewer tiles than two per SM.
+  void occupancyFollowsTheProfilesLimits() {
+    const ops::DeviceProfile h100 = ops::namedProfile("h100"), rx7900 = ops::namedProfile("rx7900");
+    const std::vector<ops::GemmTile> tiles = ops::tiledConfigs();
+    QCOMPARE(ops::tiledRegistersPerInvocation(tiles[0]), 128u);
+    QCOMPARE(ops::tiledRegistersPerInvocation(tiles[2]), 64u);
+    QCOMPARE(ops::tiledRegistersPerInvocation(tiles[3]), 72u);
+    ops::GemmShape big;
+    big.M = big.N = big.K = 4096;
+    const std::tuple<const ops::DeviceProfile*, ops::GemmTile, uint32_t, std::string> wants[] = {
+        {&h100, tiles[0], 2, "registers"},
+        {&h100, tiles[2], 4, "registers"},
+        {&h100, tiles[3], 14, "registers"},
+        {&rx7900, tiles[0], 1, "shared memory"}};
+    for (const auto& [profile, tile, resident, limit] : wants) {
+      const ops::GemmPlan plan = ops::planGemm(big, *profile, ops::GemmFamily::Tiled, &tile, 0);
+      QCOMPARE(plan.residentPerUnit, resident);
+      QCOMPARE(plan.residentLimit, limit);
+    }
+    // 1024 work groups of 128x128 in slots of 2 x 132: 4 waves, the last not full.
+    const ops::GemmPlan square = ops::planGemm(big, h100);
+    QVERIFY(std::abs(square.occupancy - 1024.0 / (4 * 264)) < 1e-9);
+    QCOMPARE(ops::planGemm(big, ops::namedProfile("lavapipe")).residentPerUnit, 1u);
+    for (uint32_t m : {256u, 10u}) {
+      ops::GemmShape weightGradient;
+      weightGradient.transA = true;
+      weightGradient.M = m;
+      weightGradient.N = m == 10 ? 256 : 784;
+      weightGradient.K = 64;
+      QCOMPARE(ops::planGemm(weightGradient, h100).slices, 2u);
+    }
+  }
+
+  // Both families (the tiled plan once divided by an empty C's 0 tiles: SIGFPE on GPUs).
   void zeroSizedShapesAreNoOps() {
     ops::GemmShape shape;
     shape.M = 0;
     shape.N = 5;
     shape.K = 3;
     gpu::Buffer A(*context_, 64), B(*context_, 64), C(*context_, 64);
-    gpu::Recording rec(*context_);
-    ops::gemm(rec, shape, A, B, C);
-    QCOMPARE(rec.dispatchCount(), 0u);
+    for (auto variant : {gpu::KernelVariant::Registers, gpu::KernelVariant::Tiled}) {
+      gpu::Recording rec(*context_);
+      ops::gemm(rec, shape, A, B, C, variant);
+      QCOMPARE(rec.dispatchCount(), 0u);
+    }
+    QCOMPARE(ops::planGemm(shape, ops::namedProfile("h100")).slices, 1u);
   }
 
   void tooSmallBufferIsRejected() {

@@ -50,7 +50,7 @@ double gemmGflops(gpu::Context& context, gpu::KernelVariant variant, const ops::
   a.upload(std::span<const float>(hostA));
   b.upload(std::span<const float>(hostB));
   // A long K is split, as the layers do it.
-  gpu::Buffer scratch(context, std::max<uint64_t>(ops::gemmScratchFloats(shape), 1) * 4);
+  gpu::Buffer scratch(context, std::max<uint64_t>(ops::gemmScratchFloats(context, shape, variant), 1) * 4);
 
   gpu::Recording once(context);
   ops::gemm(once, shape, a, b, c, variant, scratch);
@@ -147,8 +147,8 @@ int planTable(const ops::DeviceProfile& profile, const std::string& list) {
   std::printf("GEMM plans for %s: %u compute units (%s), %u bytes of shared memory per work group, subgroup %u\n\n",
               profile.name.c_str(), profile.computeUnits, profile.computeUnitsSource.c_str(), profile.sharedMemoryBytes,
               profile.subgroupSize);
-  std::printf("%-16s %-9s %-15s %-8s %6s %8s %8s %9s %9s  %s\n", "MxNxK op", "family", "tile", "per inv", "split",
-              "k/slice", "groups", "groups/CU", "occupancy", "why fewer than 2 groups per CU");
+  std::printf("%-16s %-9s %-15s %-8s %6s %8s %8s %9s %-24s %9s  %s\n", "MxNxK op", "family", "tile", "per inv", "split",
+              "k/slice", "groups", "groups/CU", "resident/CU (limit)", "occupancy", "why fewer than 2 groups per CU");
   std::stringstream in(list == "training" ? std::string(kTrainingShapes) + ",4096x4096x4096" : list);
   std::string item;
   while (std::getline(in, item, ',')) {
@@ -157,12 +157,22 @@ int planTable(const ops::DeviceProfile& profile, const std::string& list) {
     const bool tiled = plan.family == ops::GemmFamily::Tiled;
     const std::string perInvocation =
         std::to_string(plan.tile.rowsPerInvocation) + "x" + std::to_string(plan.tile.colsPerInvocation);
-    std::printf("%-16s %-9s %-15s %-8s %6u %8u %8llu %9.2f %8.0f%%  %s\n", item.c_str(), tiled ? "tiled" : "registers",
-                plan.tile.name().c_str(), perInvocation.c_str(), plan.slices, plan.kSlice,
-                static_cast<unsigned long long>(plan.workGroups), plan.workGroupsPerUnit, 100 * plan.occupancy,
-                plan.note.c_str());
+    const std::string resident = std::to_string(plan.residentPerUnit) + " (" + plan.residentLimit + ")";
+    std::printf("%-16s %-9s %-15s %-8s %6u %8u %8llu %9.2f %-24s %8.0f%%  %s\n", item.c_str(),
+                tiled ? "tiled" : "registers", plan.tile.name().c_str(), perInvocation.c_str(), plan.slices,
+                plan.kSlice, static_cast<unsigned long long>(plan.workGroups), plan.workGroupsPerUnit,
+                tiled ? resident.c_str() : "1 (per CPU thread)", 100 * plan.occupancy, plan.note.c_str());
   }
-  std::printf("\noccupancy: the share of the device's resident work-group slots the GEMM's waves fill (estimate)\n");
+  std::printf(
+      "\nresident/CU: work groups a compute unit holds at once, and what limits it: registers (~%u per invocation\n"
+      "of 128x128, %u of 64x64, %u of 32x32; %u per unit), shared memory (%u bytes per unit), invocations (%u),\n"
+      "work-group slots (%u) (estimate)\n"
+      "occupancy: the share of the device's resident work-group slots the GEMM's waves fill (estimate)\n",
+      ops::tiledRegistersPerInvocation(ops::tiledConfigs()[0]),
+      ops::tiledRegistersPerInvocation(ops::tiledConfigs()[2]),
+      ops::tiledRegistersPerInvocation(ops::tiledConfigs()[3]), profile.registersPerUnit,
+      profile.sharedMemoryPerUnit ? profile.sharedMemoryPerUnit : profile.sharedMemoryBytes,
+      profile.maxInvocationsPerUnit, profile.maxWorkGroupsPerUnit);
   return 0;
 }
 

@@ -9,15 +9,18 @@
 namespace gradlab::gpu {
 namespace {
 
-// Datasheet figures. Shared memory is what Vulkan reports as maxComputeSharedMemorySize.
+// Datasheet figures. Shared memory is what Vulkan reports as maxComputeSharedMemorySize; per unit:
+// registers, shared memory, resident invocations and work groups (an RDNA 3 CU: two SIMD32s of 16
+// waves; an Xe core: 16 vector engines of 8 threads at SIMD16).
 const DeviceProfile kKnown[] = {
-    {"h100", 132, true, "datasheet (H100 SXM5)", 32, 49152, 1024, DeviceType::Discrete},
-    {"h200", 132, true, "datasheet (H200 SXM)", 32, 49152, 1024, DeviceType::Discrete},
-    {"a100", 108, true, "datasheet (A100)", 32, 49152, 1024, DeviceType::Discrete},
-    {"rtx4090", 128, true, "datasheet (RTX 4090)", 32, 49152, 1024, DeviceType::Discrete},
-    {"rx7900", 96, true, "datasheet (RX 7900 XTX)", 64, 65536, 1024, DeviceType::Discrete},
-    {"arc-a770", 32, true, "datasheet (Arc A770, Xe cores)", 16, 65536, 1024, DeviceType::Discrete},
-    {"lavapipe", 2, true, "this project's 2-core test machine", 8, 32768, 1024, DeviceType::Cpu},
+    {"h100", 132, true, "datasheet (H100 SXM5)", 32, 49152, 1024, DeviceType::Discrete, 65536, 233472, 2048, 32},
+    {"h200", 132, true, "datasheet (H200 SXM)", 32, 49152, 1024, DeviceType::Discrete, 65536, 233472, 2048, 32},
+    {"a100", 108, true, "datasheet (A100)", 32, 49152, 1024, DeviceType::Discrete, 65536, 167936, 2048, 32},
+    {"rtx4090", 128, true, "datasheet (RTX 4090)", 32, 49152, 1024, DeviceType::Discrete, 65536, 102400, 1536, 24},
+    {"rx7900", 96, true, "datasheet (RX 7900 XTX)", 64, 65536, 1024, DeviceType::Discrete, 98304, 65536, 1024, 32},
+    {"arc-a770", 32, true, "datasheet (Arc A770, Xe cores)", 16, 65536, 1024, DeviceType::Discrete, 131072, 65536, 2048,
+     64},
+    {"lavapipe", 2, true, "this project's 2-core test machine", 8, 32768, 1024, DeviceType::Cpu, 65536, 0, 2048, 32},
 };
 
 std::string lower(std::string_view text) {

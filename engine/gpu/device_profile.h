@@ -21,6 +21,13 @@ struct DeviceProfile {
   uint32_t sharedMemoryBytes = 32768;  // per work group
   uint32_t maxWorkGroupInvocations = 1024;
   DeviceType type = DeviceType::Discrete;
+  // Per compute unit, for occupancy estimates (Vulkan reports none of these): 32-bit registers,
+  // shared memory (0: taken to be sharedMemoryBytes, a lower bound), resident invocations and
+  // work groups. The defaults are an NVIDIA SM's since Volta.
+  uint32_t registersPerUnit = 65536;
+  uint32_t sharedMemoryPerUnit = 0;
+  uint32_t maxInvocationsPerUnit = 2048;
+  uint32_t maxWorkGroupsPerUnit = 32;
 };
 
 // The profile of `device`: its compute units as the driver reports them (DeviceInfo::computeUnits),

@@ -47,6 +47,7 @@ struct ForwardPass {
 struct OutputProduct {
   ops::GemmShape shape;
   gpu::BufferRange a, b, bias;
+  gpu::BufferRange scratch;  // for splitting K (ops::gemm); empty: not split
 };
 
 // A parameter gradient that is one product, described as data: the gradient of params[param] is
@@ -58,6 +59,7 @@ struct OutputProduct {
 struct GradientProduct {
   ops::GemmShape shape;
   gpu::BufferRange a, b;
+  gpu::BufferRange scratch;  // for splitting K (ops::gemm); empty: not split
   size_t param = 0;
   std::optional<size_t> rowSumsParam;
 };
@@ -101,6 +103,7 @@ struct BackwardPass {
 struct InputGradientProduct {
   ops::GemmShape shape;
   gpu::BufferRange a, b;
+  gpu::BufferRange scratch;  // for splitting K (ops::gemm); empty: not split
 };
 
 struct RefForward {
@@ -182,6 +185,9 @@ struct LayerOptions {
   ConvAlgorithm conv = ConvAlgorithm::Direct;
   uint32_t batch = 1;         // the batch size the layer will mostly be recorded with
   uint64_t bindingLimit = 0;  // the device's maxStorageBufferRange in bytes; 0: Vulkan's minimum
+  // The device whose GEMM plans size the layers' split-K scratch (ops::gemmScratchFloats); null:
+  // the CPU devices' figure for convolutions, none for Linear layers. Read while the layer is made.
+  const gpu::DeviceInfo* device = nullptr;
 };
 
 // The layer for a checked node (NodeInfo::valid). Throws std::invalid_argument for a type that

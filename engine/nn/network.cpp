@@ -26,7 +26,7 @@ NetworkPlan planNetwork(const Graph& graph, const GraphAnalysis& analysis, uint3
 
   plan.inputFloats = uint64_t(batch) * graph.inputs[0].shape.elements();
   plan.labelFloats = batch;
-  const LayerOptions layerOptions{convAlgorithmOr(conv), batch, device.maxStorageBufferRange};
+  const LayerOptions layerOptions{convAlgorithmOr(conv), batch, device.maxStorageBufferRange, &device};
   // Parameter offsets (floats) in the shared buffers, each aligned for storage and texel bindings.
   const uint64_t align =
       std::max<uint64_t>({16, device.minStorageBufferOffsetAlignment, device.minTexelBufferOffsetAlignment}) / 4;

@@ -22,7 +22,7 @@ using uint = uint32_t;
 }  // namespace shared
 using Push = shared::GemmPush;
 using SplitSumPush = shared::GemmSplitSumPush;
-static_assert(sizeof(Push) == 12 * 4 && sizeof(SplitSumPush) == 8 * 4);
+static_assert(sizeof(Push) == 12 * 4 && sizeof(SplitSumPush) == 9 * 4);
 
 // Bindings, the same for both families: A, B, C, bias (read only when the push constants say so);
 // the row sums of op(A) (ROW_SUMS; C is bound there otherwise), the activation epilogue's output
@@ -42,10 +42,15 @@ const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled, gemmBindings(Acces
 const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers, gemmBindings(Access::Read), sizeof(Push)};
 const gpu::KernelSpec kRegistersTexels{"gemm_registers_texel", spirv::gemm_registers_texel,
                                        gemmBindings(Access::ReadVec4Texels), sizeof(Push)};
-const gpu::KernelSpec kSplitSum{"gemm_split_sum",
-                                spirv::gemm_split_sum,
-                                {Access::Read, Access::ReadWrite, Access::ReadFloatTexels},
-                                sizeof(SplitSumPush)};
+// The split sum's: the slices' products, C, bias, the slices' row sums, the row sums, then the
+// GEMM kernels' epilogue bindings 5-9 (shaders/gemm_split_sum.comp reads C's values before an SGD
+// step directly).
+const gpu::KernelSpec kSplitSum{
+    "gemm_split_sum", spirv::gemm_split_sum,
+    std::vector<Access>{Access::Read, Access::ReadWrite, Access::ReadFloatTexels, Access::Read, kEpilogueBindings[0],
+                        kEpilogueBindings[1], kEpilogueBindings[2], kEpilogueBindings[3], kEpilogueBindings[4],
+                        kEpilogueBindings[5]},
+    sizeof(SplitSumPush)};
 
 // The epilogues as shaders/gemm_epilogue.glsl numbers them (EPILOGUE): GemmEpilogue's alternatives.
 enum class EpilogueKind : uint32_t { None = 0, Activation = 1, CheckedGradient = 2, SgdStep = 3 };
@@ -206,22 +211,28 @@ uint32_t envSlices() {
   return env && std::atoi(env) > 0 ? uint32_t(std::atoi(env)) : 0;
 }
 
-}  // namespace
-
-GemmPlan gemmPlan(const gpu::Context& context, const GemmShape& s, gpu::KernelVariant variant, uint64_t scratchFloats) {
-  const DeviceProfile device = gpu::deviceProfile(context.device());
-  const GemmFamily family = familyFor(context, variant);
+// The plan for `s` in `family` on `device` with `scratchFloats` of scratch, forced tiles and splits
+// (GRADLAB_GEMM_TILE, GRADLAB_GEMM_SPLIT) applied.
+GemmPlan planOn(const gpu::DeviceInfo& info, GemmFamily family, const GemmShape& s, uint64_t scratchFloats) {
+  const DeviceProfile device = gpu::deviceProfile(info);
   std::optional<GemmTile> tile;
   if (const char* env = std::getenv("GRADLAB_GEMM_TILE"); env && *env && family == GemmFamily::Tiled)
     tile = parseGemmTile(env);
   GemmPlan plan = planGemm(s, device, family, tile ? &*tile : nullptr, envSlices());
   // The scratch given bounds the split: as many slices as it holds, none below two.
-  const uint64_t sliceFloats = (uint64_t(s.M) * s.N + 3) / 4 * 4;
   if (plan.slices > 1 && planScratchFloats(s, plan) > scratchFloats) {
-    const uint64_t fit = sliceFloats ? scratchFloats / sliceFloats : 0;
+    const uint64_t fit = scratchFloats / (planScratchLayout(s, plan).sliceFloats + s.M);
     plan = planGemm(s, device, family, &plan.tile, fit >= 2 ? uint32_t(std::min<uint64_t>(fit, plan.slices)) : 1);
+    while (plan.slices > 1 && planScratchFloats(s, plan) > scratchFloats)
+      plan = planGemm(s, device, family, &plan.tile, plan.slices > 2 ? plan.slices - 1 : 1);
   }
   return plan;
+}
+
+}  // namespace
+
+GemmPlan gemmPlan(const gpu::Context& context, const GemmShape& s, gpu::KernelVariant variant, uint64_t scratchFloats) {
+  return planOn(context.device(), familyFor(context, variant), s, scratchFloats);
 }
 
 bool gemmUpdatesInPlace(const gpu::Context& context, const GemmShape& s, gpu::BufferRange c) {
@@ -234,6 +245,17 @@ uint64_t gemmScratchFloats(const GemmShape& s) { return planScratchFloats(s, pla
 
 uint64_t gemmScratchFloats(const gpu::Context& context, const GemmShape& s, gpu::KernelVariant variant) {
   return planScratchFloats(s, gemmPlan(context, s, variant));
+}
+
+uint64_t gemmScratchFloats(const gpu::DeviceInfo& device, const GemmShape& s) {
+  uint64_t most = 0;
+  for (GemmFamily family : {GemmFamily::Registers, GemmFamily::Tiled}) {
+    try {
+      most = std::max(most, planScratchFloats(s, planOn(device, family, s, UINT64_MAX)));
+    } catch (const std::invalid_argument&) {  // a forced tile this device's tiled family cannot hold
+    }
+  }
+  return most;
 }
 
 GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,
@@ -257,20 +279,21 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
     }
   }
   const GemmPlan plan = gemmPlan(rec.context(), s, variant, scratch.buffer ? floatsIn(scratch) : 0);
-  const bool split = plan.slices > 1;
   if (epilogue.kind == EpilogueKind::SgdStep) {
-    if (!gemmUpdatesInPlace(rec.context(), s, c) || split || !epilogue.control.buffer || hasBias)
+    if (!gemmUpdatesInPlace(rec.context(), s, c) || !epilogue.control.buffer || hasBias)
       throw std::invalid_argument("gemm: this product cannot take the SGD step in place (see gemmUpdatesInPlace)");
     if (extras.rowSums.buffer) requireFloats("rowSums", extras.rowSums, 1, s.M, s.M);
   }
   if (s.M == 0 || s.N == 0) return {};
+  const bool rowSums = extras.rowSums.buffer != nullptr && s.K > 0;
+  if (rowSums) requireFloats("rowSums", extras.rowSums, 1, s.M, s.M);
+  // The activation writes a packed tensor beside C: only with C packed too.
+  const bool fused =
+      epilogue.kind != EpilogueKind::None && (epilogue.kind != EpilogueKind::Activation || s.leadC() == s.N);
+  const EpilogueBindings applied = fused ? epilogue : EpilogueBindings{};
+  const float activationParam = applied.activation ? applied.activation->param : 0.0f;
 
-  if (!split) {
-    const bool rowSums = extras.rowSums.buffer != nullptr && s.K > 0;
-    if (rowSums) requireFloats("rowSums", extras.rowSums, 1, s.M, s.M);
-    // The activation writes a packed tensor beside C: only with C packed too.
-    const bool fused =
-        epilogue.kind != EpilogueKind::None && (epilogue.kind != EpilogueKind::Activation || s.leadC() == s.N);
+  if (plan.slices <= 1) {
     const Push push{.M = s.M,
                     .N = s.N,
                     .K = s.K,
@@ -282,13 +305,18 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
                     .kSlice = s.K,
                     .cSlice = 0,
                     .bias = hasBias,
-                    .activationParam = epilogue.activation ? epilogue.activation->param : 0.0f};
-    dispatchProduct(rec, s, a, b, c, biasBinding, rowSums ? extras.rowSums : gpu::BufferRange{},
-                    fused ? epilogue : EpilogueBindings{}, plan, push);
+                    .activationParam = activationParam};
+    dispatchProduct(rec, s, a, b, c, biasBinding, rowSums ? extras.rowSums : gpu::BufferRange{}, applied, plan, push);
     return {rowSums, fused};
   }
-  // Each slice's product, packed (ldc = N) into its own stretch of scratch, then their sum into C.
-  const uint32_t stride = uint32_t((uint64_t(s.M) * s.N + 3) / 4 * 4);
+  // Each slice's product, packed (ldc = N) into its own stretch of scratch, and its row sums after
+  // them; then their sums into C and the row sums, with the bias and the epilogue.
+  const GemmScratchLayout layout = planScratchLayout(s, plan);
+  const gpu::BufferRange products(*scratch.buffer, scratch.offset, layout.rowSumsAt * 4);
+  const gpu::BufferRange sliceRowSums =
+      rowSums
+          ? gpu::BufferRange(*scratch.buffer, scratch.offset + layout.rowSumsAt * 4, uint64_t(plan.slices) * s.M * 4)
+          : gpu::BufferRange{};
   const Push partial{.M = s.M,
                      .N = s.N,
                      .K = s.K,
@@ -298,22 +326,35 @@ GemmFused gemm(gpu::Recording& rec, const GemmShape& s, gpu::BufferRange a, gpu:
                      .alpha = 1.0f,
                      .beta = 0.0f,
                      .kSlice = plan.kSlice,
-                     .cSlice = stride,
+                     .cSlice = uint32_t(layout.sliceFloats),
                      .bias = 0,
                      .activationParam = 0};
-  dispatchProduct(rec, s, a, b, scratch, gpu::BufferRange(rec.context().unusedBinding()), {}, {}, plan, partial);
+  dispatchProduct(rec, s, a, b, products, gpu::BufferRange(rec.context().unusedBinding()), sliceRowSums, {}, plan,
+                  partial);
   const SplitSumPush sum{.M = s.M,
                          .N = s.N,
                          .ldc = s.leadC(),
                          .slices = plan.slices,
-                         .cSlice = stride,
+                         .cSlice = uint32_t(layout.sliceFloats),
                          .alpha = s.alpha,
                          .beta = s.beta,
-                         .bias = hasBias};
+                         .bias = hasBias,
+                         .activationParam = activationParam};
+  const GemmActivation* activation = applied.activation;
+  const GemmKey key{.rowSums = rowSums ? 1u : 0u,
+                    .epilogue = applied.kind,
+                    .activationOp = activation ? uint32_t(activation->op) : 0u,
+                    .activationBackward = activation && activation->backward ? 1u : 0u,
+                    .beta = s.beta != 0.0f ? 1u : 0u};
+  const gpu::BufferRange unused(rec.context().unusedBinding());
+  const bool backward = activation && activation->backward, control = applied.control.buffer != nullptr;
   const uint32_t groups = std::clamp<uint32_t>((s.M * s.N + 63) / 64, 1, 4096);
-  rec.dispatch(rec.context().kernel(kSplitSum, {64, 1, 1}, {s.beta != 0.0f ? 1u : 0u}), {scratch, c, biasBinding}, sum,
-               {groups, 1, 1});
-  return {};
+  rec.dispatch(rec.context().kernel(kSplitSum, {64, 1, 1}, key.constants()),
+               {products, c, biasBinding, rowSums ? sliceRowSums : unused, rowSums ? extras.rowSums : c,
+                activation ? activation->out : c, backward ? activation->x : unused, backward ? activation->y : unused,
+                control ? applied.control : c, control ? applied.step : unused},
+               sum, {groups, 1, 1});
+  return {rowSums, fused};
 }
 
 }  // namespace gradlab::ops

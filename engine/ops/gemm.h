@@ -23,6 +23,9 @@ namespace gradlab::ops {
 uint64_t gemmScratchFloats(const GemmShape& shape);
 uint64_t gemmScratchFloats(const gpu::Context& context, const GemmShape& shape,
                            gpu::KernelVariant variant = gpu::KernelVariant::Auto);
+// The most scratch `shape` can use on `device` in either kernel family (forced tiles and splits
+// included): what a layer sets aside as it is made, before it knows which family will run.
+uint64_t gemmScratchFloats(const gpu::DeviceInfo& device, const GemmShape& shape);
 
 // The plan gemm() follows for `shape` on `context` with `scratchFloats` floats of scratch: the
 // device's, with the tile and slice count GRADLAB_GEMM_TILE ("64x64", "128x128:1" for one shared
@@ -35,8 +38,10 @@ GemmPlan gemmPlan(const gpu::Context& context, const GemmShape& shape,
 enum class ActivationOp : uint32_t { Sigmoid = 0, Tanh, Relu, LeakyRelu, Elu };
 
 // What a GEMM does as it stores C: one of a closed set of epilogues, each in its own shader include
-// (shaders/gemm_epilogue_*.glsl). Both kernel families apply one when unsplit; gemm() says
-// whether it did (GemmFused::epilogue) and the caller does the work apart otherwise.
+// (shaders/gemm_epilogue_*.glsl). Both kernel families apply them, and a GEMM split along K applies
+// them in its summing pass (shaders/gemm_split_sum.comp); gemm() says whether it did
+// (GemmFused::epilogue: not an activation with C padded) and the caller does the work apart
+// otherwise.
 //
 // A point-wise activation (gemm_epilogue_activation.glsl): a Linear layer and the activation after
 // it in one pass. Forward: out = f(C). Backward: out = C * f'(x), C being d loss / d f(x) and x,
@@ -55,7 +60,7 @@ struct GemmCheckedGradient {
   gpu::BufferRange control, step;  // the control block and the device step counter
 };
 // The plain SGD step taken in place of storing the gradient (gemm_epilogue_sgd.glsl; a weight
-// gradient's GEMM where gemmUpdatesInPlace holds): C holds the weights and becomes
+// gradient's GEMM where gemmUpdatesInPlace holds, split or not): C holds the weights and becomes
 // C - lr * (alpha op(A) op(B)); the row sums' buffer holds the bias and becomes
 // bias - lr * (its row sums); lr is the control block's rate. The gradient is checked as
 // GemmCheckedGradient's, and nothing is written once the step is flagged; when this GEMM flags it,
@@ -71,14 +76,14 @@ struct GemmExtras {
   gpu::BufferRange rowSums;  // M floats: rowSums[i] = alpha * sum over k of op(A)[i][k]
   GemmEpilogue epilogue;
 };
-// Which extras were done beside C (the bias always is): an unsplit GEMM computes row sums and
-// epilogues (an activation only with C packed, ldc = N); the caller does them otherwise.
+// Which extras were done beside C (the bias always is): a GEMM computes row sums and epilogues,
+// split or not (an activation only with C packed, ldc = N); the caller does them otherwise.
 struct GemmFused {
   bool rowSums = false;
   bool epilogue = false;
 };
-// Whether gemm() can take the SGD step in place on this C (GemmSgdStep): unsplit, with C stored as
-// whole vec4s and readable as a texel buffer.
+// Whether gemm() can take the SGD step in place on this C (GemmSgdStep): with C stored as whole
+// vec4s and readable as a texel buffer (split along K or not).
 bool gemmUpdatesInPlace(const gpu::Context& context, const GemmShape& shape, gpu::BufferRange c);
 
 GemmFused gemm(gpu::Recording& rec, const GemmShape& shape, gpu::BufferRange a, gpu::BufferRange b, gpu::BufferRange c,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <stdexcept>
+#include <utility>
 
 namespace gradlab::ops {
 namespace {
@@ -17,18 +19,16 @@ uint32_t roundUp(uint32_t a, uint32_t multiple) { return divideUp(a, multiple) *
 // slices of at least 256 keep the partial products few.
 constexpr uint32_t kRegistersMinSplitK = 1024;
 constexpr uint32_t kRegistersMinSlice = 256;
-// The tiled family (GPUs): slices of at least 4 shared tiles, so a work group's product is worth
-// the partial C it writes and the reduction pass reads back.
-constexpr uint32_t kTiledMinSlice = 4 * kGemmTileDepth;
+// The tiled family (GPUs): slices of at least 2 shared tiles, so a work group's product (32 FMAs
+// per value of its partial C at least) is worth the partial C it writes and the reduction pass
+// reads back, and a weight gradient over a batch of 64 (K = 64) still splits in two.
+constexpr uint32_t kTiledMinSlice = 2 * kGemmTileDepth;
 constexpr uint32_t kRegistersMaxSlices = 64;
 // More on a GPU, whose hundreds of work groups a thin C (6 x 25) cannot fill otherwise; the
 // reduction pass reads slices x M x N floats, small exactly where this many are wanted.
 constexpr uint32_t kTiledMaxSlices = 256;
 // Work groups per compute unit the tiled plan aims for: one resident while another waits on memory.
 constexpr uint32_t kTargetPerUnit = 2;
-// Invocations a GPU compute unit keeps resident (an NVIDIA SM since Volta: 2048; an AMD CU about
-// as many): bounds the work groups in flight in the occupancy estimate.
-constexpr uint32_t kResidentInvocations = 2048;
 
 GemmTile registersTile(const GemmShape& s, uint32_t lanes) {
   const uint32_t rows = s.M <= 4 ? 4 : s.M <= 8 ? 8 : 16;
@@ -72,16 +72,29 @@ void split(GemmPlan& plan, const GemmShape& s, uint32_t slices, uint32_t granule
   if (plan.slices == 1) plan.kSlice = s.K;
 }
 
+// Work groups of the plan's tile a unit holds at once: one per thread of a CPU device; on a GPU the
+// fewest that its registers, shared memory, invocations and work-group slots allow.
+void estimateResidency(GemmPlan& plan, const DeviceProfile& d) {
+  plan.residentPerUnit = 1;
+  plan.residentLimit = "one per thread of a CPU device";
+  if (plan.family != GemmFamily::Tiled) return;
+  const GemmTile& t = plan.tile;
+  const uint32_t sharedPerUnit = d.sharedMemoryPerUnit ? d.sharedMemoryPerUnit : d.sharedMemoryBytes;
+  const std::pair<uint32_t, const char*> limits[] = {
+      {d.registersPerUnit / (t.invocations() * tiledRegistersPerInvocation(t)), "registers"},
+      {sharedPerUnit / t.sharedBytes(), "shared memory"},
+      {d.maxInvocationsPerUnit / t.invocations(), "invocations"},
+      {d.maxWorkGroupsPerUnit, "work-group slots"}};
+  const auto least = std::min_element(std::begin(limits), std::end(limits));
+  plan.residentPerUnit = std::max<uint32_t>(1, least->first);
+  plan.residentLimit = least->second;
+}
+
 void estimateOccupancy(GemmPlan& plan, const GemmShape& s, const DeviceProfile& d) {
+  estimateResidency(plan, d);
   plan.workGroups = tilesOf(s, plan.tile) * plan.slices;
   plan.workGroupsPerUnit = double(plan.workGroups) / d.computeUnits;
-  // Work groups resident per unit: one per thread of a CPU device; on a GPU as many as
-  // kResidentInvocations and the work group's shared memory allow (the per-unit figure taken as
-  // the per-group limit: a lower bound where a unit holds more).
-  uint32_t resident = 1;
-  if (plan.family == GemmFamily::Tiled)
-    resident = std::max<uint32_t>(
-        1, std::min(kResidentInvocations / plan.tile.invocations(), d.sharedMemoryBytes / plan.tile.sharedBytes()));
+  const uint32_t resident = plan.residentPerUnit;
   const uint64_t slots = uint64_t(resident) * d.computeUnits;
   const uint64_t waves = std::max<uint64_t>(1, (plan.workGroups + slots - 1) / slots);
   plan.occupancy = double(plan.workGroups) / double(waves * slots);
@@ -99,6 +112,14 @@ void estimateOccupancy(GemmPlan& plan, const GemmShape& s, const DeviceProfile& 
 }
 
 }  // namespace
+
+uint32_t tiledRegistersPerInvocation(const GemmTile& t) {
+  const uint32_t staged = (t.rows + t.cols) * kGemmTileDepth / t.invocations();  // stagedA, stagedB
+  const uint32_t addressing = 24;  // indices, bounds, loop counters, the push constants' copies
+  const uint32_t total = t.rowsPerInvocation * t.colsPerInvocation + t.rowsPerInvocation + staged +
+                         t.rowsPerInvocation + t.colsPerInvocation + addressing;
+  return roundUp(total, 8);
+}
 
 uint32_t GemmTile::sharedBytes() const { return buffers * kGemmTileDepth * ((rows / 4 + 1) + (cols / 4 + 1)) * 16; }
 
@@ -155,7 +176,9 @@ GemmPlan planGemm(const GemmShape& s, const DeviceProfile& d, GemmFamily family,
                                   std::to_string(plan.tile.sharedBytes()) + " bytes of shared memory, " + d.name +
                                   " has " + std::to_string(d.sharedMemoryBytes));
     const uint64_t target = uint64_t(kTargetPerUnit) * d.computeUnits, tiles = tilesOf(s, plan.tile);
-    const uint32_t wanted = tiles >= target ? 1 : std::min<uint32_t>(kTiledMaxSlices, divideUp(target, tiles));
+    // An empty C (M or N 0) has no tiles and nothing to split.
+    const uint32_t wanted =
+        tiles == 0 || tiles >= target ? 1 : std::min<uint32_t>(kTiledMaxSlices, divideUp(target, tiles));
     const uint32_t most = std::min(wanted, std::max<uint32_t>(1, s.K / kTiledMinSlice));
     split(plan, s, slices ? slices : most, kGemmTileDepth);
     // Rounding slices up to whole tiles of k leaves fewer of them than asked: ask for more.
@@ -166,8 +189,15 @@ GemmPlan planGemm(const GemmShape& s, const DeviceProfile& d, GemmFamily family,
   return plan;
 }
 
-uint64_t planScratchFloats(const GemmShape& s, const GemmPlan& plan) {
-  return plan.slices <= 1 ? 0 : plan.slices * ((uint64_t(s.M) * s.N + 3) / 4 * 4);
+GemmScratchLayout planScratchLayout(const GemmShape& s, const GemmPlan& plan) {
+  GemmScratchLayout layout;
+  if (plan.slices <= 1) return layout;
+  layout.sliceFloats = (uint64_t(s.M) * s.N + 3) / 4 * 4;
+  layout.rowSumsAt = (plan.slices * layout.sliceFloats + 63) / 64 * 64;
+  layout.floats = layout.rowSumsAt + (uint64_t(plan.slices) * s.M + 3) / 4 * 4;
+  return layout;
 }
+
+uint64_t planScratchFloats(const GemmShape& s, const GemmPlan& plan) { return planScratchLayout(s, plan).floats; }
 
 }  // namespace gradlab::ops

@@ -59,9 +59,19 @@ struct GemmPlan {
   uint32_t kSlice = 0;      // k per slice (K when not split)
   uint64_t workGroups = 0;  // of the product pass
   double workGroupsPerUnit = 0;
-  double occupancy = 0;  // estimated: the share of the device's resident work-group slots used, over all waves
-  std::string note;      // why there are fewer than 2 work groups per compute unit, when so
+  // Estimated: how many of its work groups a compute unit holds at once (registers, shared memory,
+  // invocations and work-group slots against the profile's per-unit figures), which of them limits
+  // it, and the share of the device's resident work-group slots used, over all waves.
+  uint32_t residentPerUnit = 1;
+  std::string residentLimit;
+  double occupancy = 0;
+  std::string note;  // why there are fewer than 2 work groups per compute unit, when so
 };
+
+// Estimated 32-bit registers an invocation of the tiled kernel (shaders/gemm_tiled.comp) holds
+// with `tile`: its accumulators, row sums, staged loads and operands, plus addressing, rounded up
+// to NVIDIA's allocation granule of 8.
+uint32_t tiledRegistersPerInvocation(const GemmTile& tile);
 
 // The plan for `shape` on `device` in its own family, or in `family`.
 GemmPlan planGemm(const GemmShape& shape, const DeviceProfile& device);
@@ -70,6 +80,12 @@ GemmPlan planGemm(const GemmShape& shape, const DeviceProfile& device, GemmFamil
 // GRADLAB_GEMM_TILE / GRADLAB_GEMM_SPLIT ask; a forced split is clamped to what K allows.
 GemmPlan planGemm(const GemmShape& shape, const DeviceProfile& device, GemmFamily family, const GemmTile* tile,
                   uint32_t slices);
+// Where a split GEMM keeps its slices in scratch: slice z's product (M x N packed) at z sliceFloats,
+// and, from rowSumsAt (256 bytes past a storage binding's alignment), slice z's row sums at z M.
+struct GemmScratchLayout {
+  uint64_t sliceFloats = 0, rowSumsAt = 0, floats = 0;
+};
+GemmScratchLayout planScratchLayout(const GemmShape& shape, const GemmPlan& plan);
 // Floats of scratch a plan's split needs (0 when not split).
 uint64_t planScratchFloats(const GemmShape& shape, const GemmPlan& plan);
 // "64x64", "128x128 single": one of tiledConfigs() by name (single: one buffer); throws

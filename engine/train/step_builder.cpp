@@ -58,8 +58,8 @@ bool recordForwardThenActivation(const nn::Network& net, const nn::ForwardPass& 
   net.layer(node).forward(before);
   const nn::PointwiseActivation f = *net.layer(activationNode).pointwiseActivation();
   const ops::GemmActivation epilogue{f.op, f.param, false, net.activation(activationNode), {}, {}};
-  return ops::gemm(pass.rec, product->shape, product->a, product->b, pass.output, gpu::KernelVariant::Auto, {},
-                   {.bias = product->bias, .epilogue = epilogue})
+  return ops::gemm(pass.rec, product->shape, product->a, product->b, pass.output, gpu::KernelVariant::Auto,
+                   product->scratch, {.bias = product->bias, .epilogue = epilogue})
       .epilogue;
 }
 
@@ -98,7 +98,7 @@ bool recordBackwardThroughActivation(const nn::Network& net, nn::BackwardSweep& 
   const nn::PointwiseActivation f = *net.layer(activation).pointwiseActivation();
   const ops::GemmActivation epilogue{f.op, f.param, true, net.gradientOf(x), net.valueOf(x), pass.inputs[0]};
   const bool fused = ops::gemm(pass.rec, product->shape, product->a, product->b, pass.gradInputs[0],
-                               gpu::KernelVariant::Auto, {}, {.epilogue = epilogue})
+                               gpu::KernelVariant::Auto, product->scratch, {.epilogue = epilogue})
                          .epilogue;
   if (fused) sweep.markWritten(xNode);
   return fused;

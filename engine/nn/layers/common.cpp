@@ -62,7 +62,7 @@ namespace gradlab::nn {
 ops::GemmFused recordGradientProduct(gpu::Recording& rec, const GradientProduct& product, gpu::BufferRange grad,
                                      gpu::BufferRange rowSumsGrad, const ops::GemmEpilogue& epilogue) {
   const ops::GemmShape& s = product.shape;
-  const ops::GemmFused fused = ops::gemm(rec, s, product.a, product.b, grad, gpu::KernelVariant::Auto, {},
+  const ops::GemmFused fused = ops::gemm(rec, s, product.a, product.b, grad, gpu::KernelVariant::Auto, product.scratch,
                                          {.rowSums = rowSumsGrad, .epilogue = epilogue});
   if (!rowSumsGrad.buffer || fused.rowSums) return fused;
   if (std::holds_alternative<ops::GemmSgdStep>(epilogue))

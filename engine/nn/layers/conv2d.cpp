@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -40,7 +41,10 @@ class Conv2d final : public Layer {
  public:
   Conv2d(const NodeInfo& info, const LayerOptions& options)
       : Layer(info), g_(ConvGeometry::of(info.params, info.inputShapes[0], info.shape.output)),
-        outC_(info.shape.output.channels()), bias_(info.params.flag("bias")), options_(options) {}
+        outC_(info.shape.output.channels()), bias_(info.params.flag("bias")), options_(options) {
+    if (options.device) device_ = *options.device;
+    options_.device = nullptr;  // only good while the layer is made: device_ keeps what it says
+  }
 
   std::string convolutionPath() const override {
     const Choice c = choose(options_.batch);
@@ -50,7 +54,7 @@ class Conv2d final : public Layer {
   uint64_t workspaceFloats(uint32_t batch) const override {
     if (choose(batch).fft) return uint64_t(batch) * g_.imageSize();  // the input gradient, to add it
     const ConvPlan pl = plan(batch, 0);
-    return scratchOffset(pl) + ops::gemmScratchFloats(weightGradShape(pl.chunk, 0));
+    return scratchOffset(pl) + splitScratch(weightGradShape(pl.chunk, 0));
   }
 
   void forward(const ForwardPass& p) const override {
@@ -96,7 +100,7 @@ class Conv2d final : public Layer {
       const ops::GemmShape w = weightGradShape(n, b0);
       const uint64_t offset = p.workspace.offset + scratchOffset(pl) * 4;
       ops::gemm(p.rec, w, tmp, col, p.paramGrads[0], gpu::KernelVariant::Auto,
-                gpu::BufferRange(*p.workspace.buffer, offset, ops::gemmScratchFloats(w) * 4));
+                gpu::BufferRange(*p.workspace.buffer, offset, splitScratch(w) * 4));
       if (!wantsGrad(p, 0) || unrolledInput) continue;
       ops::GemmShape d;  // col = W^T dy
       d.M = g_.colRows();
@@ -198,6 +202,11 @@ class Conv2d final : public Layer {
     w.beta = b0 ? 1.0f : 0.0f;
     return w;
   }
+  // Floats of scratch the weight gradient's GEMM splits K into on the device (the CPU devices'
+  // figure for a layer made without one).
+  uint64_t splitScratch(const ops::GemmShape& w) const {
+    return device_ ? ops::gemmScratchFloats(*device_, w) : ops::gemmScratchFloats(w);
+  }
   // Where the split GEMM's partial sums start, aligned for any device (256 bytes).
   static uint64_t scratchOffset(const ConvPlan& pl) { return (pl.totalFloats + 63) / 64 * 64; }
   ConvPlan plan(uint32_t batch, uint64_t limit) const {
@@ -209,6 +218,7 @@ class Conv2d final : public Layer {
   uint32_t outC_;
   bool bias_;
   LayerOptions options_;
+  std::optional<gpu::DeviceInfo> device_;
   mutable std::mutex fftMutex_;
   mutable std::map<std::pair<const gpu::Context*, uint32_t>, std::unique_ptr<fft::FftConv2d>> fft_;
 };

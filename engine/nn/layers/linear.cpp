@@ -26,11 +26,20 @@ constexpr uint64_t kMaskOffsetAlign = 64;  // floats: 256 bytes, the largest sto
 
 class Linear final : public Layer {
  public:
-  explicit Linear(const NodeInfo& info)
+  Linear(const NodeInfo& info, const LayerOptions& options)
       : Layer(info), in_(info.inputShapes[0].dims[0]), out_(info.shape.output.dims[0]), bias_(info.params.flag("bias")),
-        dropconnect_(float(info.params.real("dropconnect"))) {}
+        dropconnect_(float(info.params.real("dropconnect"))) {
+    // Split-K scratch as the device's plans want it at the network's batch: one stretch for the
+    // forward product and dx (far apart in the step), one for dW (beside dx: they may overlap).
+    if (options.device) {
+      const ops::GemmShape forward = forwardShape(options.batch), dx = inputGradientShape(options.batch);
+      productScratch_ =
+          std::max(ops::gemmScratchFloats(*options.device, forward), ops::gemmScratchFloats(*options.device, dx));
+      weightScratch_ = ops::gemmScratchFloats(*options.device, weightGradientShape(options.batch));
+    }
+  }
 
-  uint64_t workspaceFloats(uint32_t) const override { return dropconnect_ > 0 ? maskOffset() + weights() : 0; }
+  uint64_t workspaceFloats(uint32_t) const override { return weightScratchAt() + weightScratch_; }
 
   // DropConnect's masked weights first (they are the product's B), then y = x W^T + b unless the
   // caller records it.
@@ -38,17 +47,15 @@ class Linear final : public Layer {
     if (dropconnect_ > 0) recordDropConnect(p);
     if (p.productByCaller) return;
     const OutputProduct y = *outputProduct(p);
-    ops::gemm(p.rec, y.shape, y.a, y.b, p.output, gpu::KernelVariant::Auto, {}, {.bias = y.bias});
+    ops::gemm(p.rec, y.shape, y.a, y.b, p.output, gpu::KernelVariant::Auto, y.scratch, {.bias = y.bias});
   }
   std::optional<OutputProduct> outputProduct(const ForwardPass& p) const override {
     OutputProduct y;
-    y.shape.M = p.batch;
-    y.shape.N = out_;
-    y.shape.K = in_;
-    y.shape.transB = true;
+    y.shape = forwardShape(p.batch);
     y.a = p.inputs[0];
     y.b = dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0];
     if (bias_) y.bias = p.params[1];
+    y.scratch = scratch(p.workspace, productScratchAt(), productScratch_);
     return y;
   }
 
@@ -57,7 +64,7 @@ class Linear final : public Layer {
   // here: the mask scales it after the product, so it is not a plain product.
   void backward(const BackwardPass& p) const override {
     if (const auto dx = inputGradientProduct(p); dx && !p.inputGradientByCaller)
-      ops::gemm(p.rec, dx->shape, dx->a, dx->b, p.gradInputs[0]);
+      ops::gemm(p.rec, dx->shape, dx->a, dx->b, p.gradInputs[0], gpu::KernelVariant::Auto, dx->scratch);
     if (dropconnect_ > 0 || !p.productsByCaller)
       recordGradientProduct(p.rec, weightGradient(p), p.paramGrads[0], bias_ ? p.paramGrads[1] : gpu::BufferRange{});
     if (dropconnect_ > 0)
@@ -66,12 +73,11 @@ class Linear final : public Layer {
   std::optional<InputGradientProduct> inputGradientProduct(const BackwardPass& p) const override {
     if (!wantsGrad(p, 0)) return std::nullopt;
     InputGradientProduct dx;
-    dx.shape.M = p.batch;
-    dx.shape.N = in_;
-    dx.shape.K = out_;
+    dx.shape = inputGradientShape(p.batch);
     dx.shape.beta = accumulates(p, 0) ? 1.0f : 0.0f;
     dx.a = p.gradOutput;
     dx.b = dropconnect_ > 0 ? maskedWeight(p.workspace) : p.params[0];
+    dx.scratch = scratch(p.workspace, productScratchAt(), productScratch_);
     return dx;
   }
 
@@ -131,15 +137,31 @@ class Linear final : public Layer {
   // dW = dy^T x (out x in, the sum over the batch), and db = the row sums of dy^T.
   GradientProduct weightGradient(const BackwardPass& p) const {
     GradientProduct g;
-    g.shape.M = out_;
-    g.shape.N = in_;
-    g.shape.K = p.batch;
-    g.shape.transA = true;
+    g.shape = weightGradientShape(p.batch);
     g.a = p.gradOutput;
     g.b = p.inputs[0];
+    g.scratch = scratch(p.workspace, weightScratchAt(), weightScratch_);
     g.param = 0;
     if (bias_) g.rowSumsParam = 1;
     return g;
+  }
+  // y = x W^T, dx = dy W, dW = dy^T x
+  ops::GemmShape forwardShape(uint32_t batch) const { return {.transB = true, .M = batch, .N = out_, .K = in_}; }
+  ops::GemmShape inputGradientShape(uint32_t batch) const { return {.M = batch, .N = in_, .K = out_}; }
+  ops::GemmShape weightGradientShape(uint32_t batch) const { return {.transA = true, .M = out_, .N = in_, .K = batch}; }
+  // The workspace: DropConnect's masked weights and mask, then the split-K scratch, each stretch
+  // 256 bytes aligned (a storage binding's offset).
+  static uint64_t aligned(uint64_t floats) {
+    return (floats + kMaskOffsetAlign - 1) / kMaskOffsetAlign * kMaskOffsetAlign;
+  }
+  uint64_t productScratchAt() const { return dropconnect_ > 0 ? aligned(maskOffset() + weights()) : 0; }
+  uint64_t weightScratchAt() const { return aligned(productScratchAt() + productScratch_); }
+  // `floats` of the workspace from `at`, as far as it holds them; empty for none.
+  static gpu::BufferRange scratch(const gpu::BufferRange& ws, uint64_t at, uint64_t floats) {
+    if (floats == 0 || !ws.buffer) return {};
+    const uint64_t held = (ws.bytes == VK_WHOLE_SIZE ? ws.buffer->bytes() - ws.offset : ws.bytes) / 4;
+    if (held <= at) return {};
+    return gpu::BufferRange(*ws.buffer, ws.offset + at * 4, std::min(floats, held - at) * 4);
   }
   uint64_t weights() const { return uint64_t(in_) * out_; }
   uint64_t maskOffset() const { return (weights() + kMaskOffsetAlign - 1) / kMaskOffsetAlign * kMaskOffsetAlign; }
@@ -161,6 +183,7 @@ class Linear final : public Layer {
   }
 
   uint32_t in_, out_;
+  uint64_t productScratch_ = 0, weightScratch_ = 0;  // floats of split-K scratch
   bool bias_;
   float dropconnect_;  // float on both sides, so the GPU and the reference drop the same weights
   // The reference backward is not told the mode: the last reference forward leaves it here.
@@ -168,8 +191,8 @@ class Linear final : public Layer {
 
 }  // namespace
 
-std::unique_ptr<Layer> createLinear(const NodeInfo& info, const LayerOptions&) {
-  return std::make_unique<Linear>(info);
+std::unique_ptr<Layer> createLinear(const NodeInfo& info, const LayerOptions& options) {
+  return std::make_unique<Linear>(info, options);
 }
 
 void registerLinear(std::vector<LayerDef>& catalog) {

@@ -67,6 +67,8 @@ class Bench {
     setStep(counterBefore + 1);
   }
   std::vector<float> value(size_t k) const { return values_[k]->read<float>(params_[k].count); }
+  gpu::Buffer& control() { return control_; }
+  gpu::Buffer& step() { return step_; }
   const std::vector<optim::ParamRef>& params() const { return params_; }
 
  private:
@@ -307,6 +309,29 @@ class TestOptimizers : public QObject {
     for (const char* name : {"adam", "adamnorm", "sgd"}) {
       compareWithReference({name, {{"lr", "0.01"}}}, 3, {(1u << 20) + 4099});
       if (QTest::currentTestFailed()) return;
+    }
+  }
+
+  // AdamNorm's gradient norm of a tensor longer than one work group's share (4096 values) is
+  // reduced by many work groups and a final pass (three dispatches with the update), a short one by
+  // one work group (two); both equal the double-precision norm of g + wd p.
+  void gradientNormSpreadsOverWorkGroups() {
+    for (const uint32_t n : {1000u, 300000u + 17}) {
+      auto opt = optim::createOptimizer(*context_, "adamnorm", {{"weight_decay", "0.1"}});
+      Bench bench(*context_, {n}, {true}, 23);
+      const auto g = test::randomFloats(n, 24);
+      bench.setGrad(0, g);
+      const auto p = bench.value(0);
+      bench.record(*opt);
+      gpu::Recording rec(*context_);
+      opt->recordUpdate(rec, bench.params(), {bench.control(), bench.step()});
+      QCOMPARE(rec.dispatchCount(), n > 4096 ? 3u : 2u);
+      bench.step(0);
+      double squares = 0;
+      for (uint32_t i = 0; i < n; ++i) squares += std::pow(double(g[i]) + 0.1 * double(p[i]), 2);
+      const auto norms = opt->readState(0, "grad_norm");
+      QVERIFY2(std::abs(norms[0] - std::sqrt(squares)) <= 1e-5 * std::sqrt(squares),
+               qPrintable(QString("%1 values: norm %2, want %3").arg(n).arg(norms[0]).arg(std::sqrt(squares))));
     }
   }
 

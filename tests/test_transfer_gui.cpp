@@ -1,6 +1,7 @@
 // Fine-tuning in the lab: the layer inspector's frozen and lr × fields edit the run's settings (a
 // frozen layer then stays as it was while the others train), a bad multiplier is named and not
 // applied, and File > Initialise from Experiment copies the matching layers and says which.
+#include "data/idx_file.h"
 #include "editor/layer_inspector.h"
 #include "editor/network_editor.h"
 #include "main_window.h"
@@ -20,6 +21,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
+
+#include <filesystem>
 
 using namespace gradlab;
 using namespace gradlab::ui;
@@ -180,6 +183,39 @@ class TestTransferGui : public QObject {
     classes->clear();
     emit classes->editingFinished();
     QCOMPARE(panel.settings().dataset, std::string("fashion-mnist"));
+  }
+
+  // Demos > Fine-tuning as the lab trains it: after 10 steps B's c1 and c3 are still the built-in
+  // pretrained file's, bit for bit (its weights were applied, and c1, c3 stayed frozen), while C,
+  // which starts from the same file but trains them, and A, from scratch, hold other values.
+  void fineTuningDemoTrainsFromThePretrainedWeights() {
+    if (!std::filesystem::exists(data::kFashionMnistDirectory)) QSKIP("no Fashion-MNIST");
+    const Demo* demo = nullptr;
+    for (const Demo& d : demos())
+      if (d.menu.startsWith("Fine-tuning")) demo = &d;
+    QVERIFY(demo);
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.resize(1280, 720);
+    window.show();
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.openDemo(*demo);
+    QVERIFY(ready.wait(120000));
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == train::RunState::Ready, 60000);
+    window.controller().play();
+    QTRY_VERIFY_WITH_TIMEOUT(window.step() >= 10, 60000);
+    window.controller().pause();
+    QTRY_VERIFY_WITH_TIMEOUT(window.controller().state() == train::RunState::Paused, 60000);
+    QTest::qWait(100);  // the paused runs' parameters reach the window
+    const persist::Experiment e = window.experiment();
+    const persist::Experiment pretrained = builtInPretrained("lenet5_fashion_0-4");
+    QCOMPARE(e.comparisons.size(), size_t(2));
+    for (const char* tensor : {"c1.weight", "c3.weight", "c3.bias"}) {
+      QVERIFY2(e.comparisons[0].weights.at(tensor) == pretrained.weights.at(tensor), tensor);
+      QVERIFY2(e.comparisons[1].weights.at(tensor) != pretrained.weights.at(tensor), tensor);
+      QVERIFY2(e.weights.at(tensor) != pretrained.weights.at(tensor), tensor);
+    }
+    QVERIFY(e.comparisons[0].weights.at("f5.weight") != pretrained.weights.at("f5.weight"));  // B trains f5
   }
 
   // A saved run of another network: its h1 (same name and shape) starts the run, the others keep

@@ -1,6 +1,7 @@
 #pragma once
 // A compute kernel: a SPIR-V shader turned into a pipeline with its storage-buffer bindings,
 // push constants and specialization constants (ids 0-2 are the work-group size).
+#include "gpu/push_layout.h"
 #include "gpu/vulkan_api.h"
 
 #include <array>
@@ -25,7 +26,9 @@ constexpr bool texels(Access a) {
 constexpr bool reads(Access a) { return a != Access::Write; }
 constexpr bool writes(Access a) { return a == Access::Write || a == Access::ReadWrite; }
 
-// What a shader declares: binding i is buffer i of set 0, with the given access.
+// What a shader declares: binding i is buffer i of set 0, with the given access. The push
+// constants' layout is read from the SPIR-V itself; `pushConstantBytes`, when not 0, is only an
+// assertion of its size.
 struct KernelSpec {
   std::string name;
   std::span<const uint32_t> spirv;
@@ -33,11 +36,21 @@ struct KernelSpec {
   uint32_t pushConstantBytes = 0;
 };
 
-// The bytes of the push-constant block `spirv` declares (the end of its last member), read from
-// the module itself; 0 when it declares none. Kernel checks every spec against it at start-up, so
-// a push-constant struct copied by hand cannot drift from its shader's. Throws
-// std::invalid_argument for a module it cannot read.
+// The push-constant block a shader declares, read from its SPIR-V: its size (the end of its last
+// member) and its scalars in order, with the block member each belongs to.
+struct PushBlock {
+  uint32_t bytes = 0;  // 0: the shader declares none
+  std::vector<PushLeaf> leaves;
+  std::vector<uint32_t> memberOf;  // memberOf[i]: the block member leaves[i] belongs to
+};
+
+// Throws std::invalid_argument for a module it cannot read.
+PushBlock pushBlock(std::span<const uint32_t> spirv);
 uint32_t pushConstantBytes(std::span<const uint32_t> spirv);
+
+// Empty when `pushed` (a C++ value's layout, gpu::pushLeaves) matches `block`; otherwise one line
+// naming kernel `name`, the first member that differs and both its offsets (or sizes, or kinds).
+std::string pushLayoutMismatch(const std::string& name, const PushBlock& block, const std::vector<PushLeaf>& pushed);
 
 using WorkGroup = std::array<uint32_t, 3>;
 
@@ -59,11 +72,16 @@ class Kernel {
   VkPipeline pipeline() const { return pipeline_; }
   VkPipelineLayout layout() const { return layout_; }
   VkDescriptorSetLayout setLayout() const { return setLayout_; }
+  // The push-constant block its shader declares.
+  const PushBlock& push() const { return push_; }
+  // Throws std::logic_error (pushLayoutMismatch's line) unless `pushed` is the shader's layout.
+  void checkPushLayout(const std::vector<PushLeaf>& pushed) const;
 
  private:
   VkDevice device_;
   KernelSpec spec_;
   WorkGroup localSize_;
+  PushBlock push_;
   VkDescriptorSetLayout setLayout_ = VK_NULL_HANDLE;
   VkPipelineLayout layout_ = VK_NULL_HANDLE;
   VkPipeline pipeline_ = VK_NULL_HANDLE;

@@ -141,8 +141,8 @@ void Recording::dispatch(const Kernel& kernel, std::initializer_list<BufferRange
   if (bindings.size() != spec.bindings.size())
     throw std::invalid_argument("kernel " + spec.name + " takes " + std::to_string(spec.bindings.size()) +
                                 " buffers, got " + std::to_string(bindings.size()));
-  if (pushBytes != spec.pushConstantBytes)
-    throw std::invalid_argument("kernel " + spec.name + " takes " + std::to_string(spec.pushConstantBytes) +
+  if (pushBytes != kernel.push().bytes)
+    throw std::invalid_argument("kernel " + spec.name + " takes " + std::to_string(kernel.push().bytes) +
                                 " bytes of push constants, got " + std::to_string(pushBytes));
   const DeviceInfo& info = context_.device();
   for (int axis = 0; axis < 3; ++axis)

@@ -37,8 +37,12 @@ class Recording {
   // Runs `kernel` over `groups` work groups with `bindings` as its buffers (in binding order).
   void dispatch(const Kernel& kernel, std::initializer_list<BufferRange> bindings, const void* push, uint32_t pushBytes,
                 WorkGroup groups);
+  // `push`'s layout (its members' offsets, sizes and kinds) must be the one the kernel's shader
+  // declares: a mismatch throws std::logic_error naming the member and both offsets.
   template <class Push>
   void dispatch(const Kernel& kernel, std::initializer_list<BufferRange> bindings, const Push& push, WorkGroup groups) {
+    static const std::vector<PushLeaf> layout = pushLeaves(push);
+    kernel.checkPushLayout(layout);
     dispatch(kernel, bindings, &push, sizeof(Push), groups);
   }
   void copy(BufferRange source, BufferRange destination);

@@ -2,6 +2,7 @@
 
 #include "data/device_dataset.h"
 #include "gpu/recording.h"
+#include "persist/run_setup.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -34,6 +35,21 @@ std::unique_ptr<gpu::Context> openContext(const AnalysisSource& source) {
   gpu::ContextOptions options;
   options.device = source.device;
   return std::make_unique<gpu::Context>(options);
+}
+
+std::unique_ptr<nn::Network> buildRunNetwork(gpu::Context& context, const nn::Graph& graph,
+                                             const persist::TrainingSettings& training, uint32_t batch, uint32_t seed) {
+  const std::optional<nn::ConvAlgorithm> conv = persist::runSetup(training).options.conv;
+  return std::make_unique<nn::Network>(context, graph, batch, seed, conv);
+}
+
+std::string convolutionPaths(const nn::Network& net) {
+  std::string paths;
+  const auto& nodes = net.graph().nodes;
+  for (size_t node = 0; node < nodes.size(); ++node)
+    if (const std::string path = net.convolutionPath(node); !path.empty())
+      paths += (paths.empty() ? "" : ", ") + nodes[node].name + " " + path;
+  return paths;
 }
 
 bool writeRunningStatistics(nn::Network& net, const ParameterMap& values) {

@@ -8,10 +8,22 @@
 #include "nn/network.h"
 
 #include <memory>
+#include <string>
 
 namespace gradlab::ui {
 
 std::unique_ptr<gpu::Context> openContext(const AnalysisSource& source);
+
+// The network of `graph` for `batch` samples, built as the lab builds the run whose settings are
+// `training` (persist::runSetup): its convolutions compute as that run's do, not as GRADLAB_CONV
+// or auto would choose, so an analysis sees the numbers training sees. Throws
+// std::invalid_argument (runSetup's line) for settings the lab would refuse.
+std::unique_ptr<nn::Network> buildRunNetwork(gpu::Context& context, const nn::Graph& graph,
+                                             const persist::TrainingSettings& training, uint32_t batch, uint32_t seed);
+
+// How the network's convolutions compute, "c1 direct, c2 fft" (Network::convolutionPath); empty
+// without convolutions.
+std::string convolutionPaths(const nn::Network& net);
 
 // The values of `params` in Network::parameters() order, flattened; throws when one is missing
 // or has the wrong size (a probe that did not snapshot every tensor, or another network's).

@@ -14,7 +14,9 @@ GradientCheckResult computeGradientCheck(const GradientCheckRequest& request) {
     const AnalysisSource& s = *request.source;
     auto context = openContext(s);
     out.device = context->device().name;
-    nn::Network net(*context, s.graph, request.batch, s.seed);
+    const auto network = buildRunNetwork(*context, s.graph, s.training, request.batch, s.seed);
+    nn::Network& net = *network;
+    out.convolution = convolutionPaths(net);
     out.initialWeights = s.current.empty();
     if (!out.initialWeights) analysis::writeParameters(net, flatten(net, s.current));
     loadTrainingBatch(net, s);

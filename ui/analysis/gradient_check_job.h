@@ -22,6 +22,7 @@ struct GradientCheckResult {
   bool initialWeights = false;  // no current weights were given
   double seconds = 0;
   std::string device;
+  std::string convolution;  // how its convolutions computed, as the run's (convolutionPaths); empty: none
 };
 
 GradientCheckResult computeGradientCheck(const GradientCheckRequest& request);

@@ -191,7 +191,10 @@ LandscapeResult computeLandscape(const LandscapeRequest& request, JobProgress& p
     const uint32_t samples = std::min(request.samples, s.train->size());
     auto context = openContext(s);
     out.device = context->device().name;
-    nn::Network net(*context, set ? reference->graph : s.graph, std::min(samples, kEvalBatch), s.seed);
+    const auto network = buildRunNetwork(*context, set ? reference->graph : s.graph,
+                                         set ? reference->training : s.training, std::min(samples, kEvalBatch), s.seed);
+    nn::Network& net = *network;
+    out.convolution = convolutionPaths(net);
     checkData(net, s);
 
     analysis::RunControl control;

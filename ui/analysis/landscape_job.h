@@ -77,6 +77,7 @@ struct LandscapeResult {
   double seconds = 0;
   std::string note;  // a caveat to show with the result
   std::string device;
+  std::string convolution;  // how its convolutions computed, as the run's (convolutionPaths); empty: none
 };
 
 LandscapeResult computeLandscape(const LandscapeRequest& request, JobProgress& progress);

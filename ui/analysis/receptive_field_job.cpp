@@ -13,7 +13,9 @@ ReceptiveFieldResult computeReceptiveField(const ReceptiveFieldRequest& request)
   try {
     const AnalysisSource& s = *request.source;
     auto context = openContext(s);
-    nn::Network net(*context, s.graph, request.batch, s.seed);
+    const auto network = buildRunNetwork(*context, s.graph, s.training, request.batch, s.seed);
+    nn::Network& net = *network;
+    out.convolution = convolutionPaths(net);
     out.initialWeights = s.current.empty();
     if (!out.initialWeights) {
       analysis::writeParameters(net, flatten(net, s.current));

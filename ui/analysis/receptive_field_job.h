@@ -26,6 +26,7 @@ struct ReceptiveFieldResult {
   double insideShare = 0;         // of the summed heat, inside the theoretical box (0 when all is zero)
   bool initialWeights = false;    // no current weights were given
   double seconds = 0;
+  std::string convolution;  // how its convolutions computed, as the run's (convolutionPaths); empty: none
 };
 
 ReceptiveFieldResult computeReceptiveField(const ReceptiveFieldRequest& request);

@@ -8,6 +8,7 @@
 #include "editor/node_item.h"
 #include "main_window.h"
 #include "persist/experiment_file.h"
+#include "run_list_dock.h"
 #include "support/ui_test.h"
 #include "training_charts.h"
 #include "training_controller.h"
@@ -25,6 +26,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTabBar>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolBar>
@@ -153,6 +155,36 @@ class TestProjectorLayout : public QObject {
     window.editor().addLayer("ReLU", QPointF(300, 0));
     QTest::qWait(200);
     QCOMPARE(window.dock("loss")->height(), editing);
+  }
+
+  // A comparison demo's run list at 1280x720 reads whole: what each run changes ("lr 0.1 instead
+  // of 0.001") wraps in its column, also while training widens the state column ("Training · 300/s").
+  void runListReadsWholeInAComparisonDemo() {
+    const auto& demos = ui::demos();
+    const auto demo = std::find_if(demos.begin(), demos.end(), [](const ui::Demo& d) {
+      return d.menu.startsWith("Learning rate: ") && d.experiment.comparisons.size() == 2;
+    });
+    QVERIFY(demo != demos.end());
+    QTemporaryDir autosave;
+    MainWindow window({}, autosave.path());
+    window.resize(1280, 720);
+    window.show();
+    QSignalSpy ready(&window, &MainWindow::demoReady);
+    window.openDemo(*demo);
+    QVERIFY(ready.wait(120000));
+    QTest::qWait(200);
+    const QTableView& runs = *window.runList().table();
+    QCOMPARE(runs.model()->rowCount(), 3);
+    QVERIFY(runs.isVisible());
+    QStringList cut = test::cutCells(runs);
+    QVERIFY2(cut.isEmpty(), qPrintable("ready: " + cut.join(" | ")));
+    window.controller().play();
+    QTRY_VERIFY_WITH_TIMEOUT(window.runList().cellText(2, 3).startsWith("Training ·"), 60000);
+    QTest::qWait(100);
+    cut = test::cutCells(runs);
+    test::screenshot(window, "projector_run_list_learning_rate_1280x720", 0);
+    window.controller().pause();
+    QVERIFY2(cut.isEmpty(), qPrintable("training: " + cut.join(" | ")));
   }
 
   // The docks as the user left them come back at the next start (not shared out anew for the

@@ -60,9 +60,11 @@ RunListDock::RunListDock(QWidget* parent) : QWidget(parent) {
   table_->horizontalHeader()->setSectionResizeMode(Name, QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setSectionResizeMode(Changes, QHeaderView::Stretch);
   table_->horizontalHeader()->setSectionResizeMode(State, QHeaderView::ResizeToContents);
-  table_->setWordWrap(false);
-  // Compact rows: a full set in sight in the settings' column of a projector's 1280x720.
-  table_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
+  // What a run changes wraps onto more lines rather than being cut short where the dock is narrow
+  // (a projector's 1280x720: "lr 0.1 instead of 0.001"); rows stay one line high otherwise, so a
+  // full set is in sight in the settings' column.
+  table_->setWordWrap(true);
+  table_->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->setTextElideMode(Qt::ElideRight);
   connect(table_, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
     if (!filling_ && item->column() == Swatch) setRunVisible(uint32_t(item->row()), item->checkState() == Qt::Checked);

@@ -12,6 +12,8 @@
 #include <QImage>
 #include <QPalette>
 #include <QRectF>
+#include <QStyle>
+#include <QTableView>
 #include <QTest>
 #include <QWidget>
 
@@ -94,6 +96,39 @@ inline QStringList elided(const QStringList& texts) {
   for (const QString& t : texts)
     if (t.contains("...") || t.contains(QChar(0x2026))) shortened << t;
   return shortened;
+}
+
+// The cells of `table` whose text the item delegate would cut short ("…"): wider than the cell on
+// one line, or (where the table wraps words) more lines than the row is high, or out of sight to
+// the side. Each as "row, column: text".
+inline QStringList cutCells(const QTableView& table) {
+  QStringList cut;
+  const QAbstractItemModel* model = table.model();
+  const int margin = table.style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, &table) + 1;
+  for (int row = 0; row < model->rowCount(); ++row)
+    for (int column = 0; column < model->columnCount(); ++column) {
+      const QModelIndex index = model->index(row, column);
+      const QString text = index.data().toString();
+      if (text.isEmpty() || table.isRowHidden(row) || table.isColumnHidden(column)) continue;
+      const QRect cell = table.visualRect(index);
+      const QVariant font = index.data(Qt::FontRole);
+      const QFontMetrics metrics(font.isValid() ? font.value<QFont>() : table.font());
+      int width = cell.width() - 2 * margin;
+      if (!index.data(Qt::DecorationRole).isNull()) width -= table.iconSize().width() + 2 * margin;
+      const int flags = Qt::AlignLeft | Qt::AlignTop | (table.wordWrap() ? Qt::TextWordWrap : 0);
+      const QRect needed = metrics.boundingRect(QRect(0, 0, width, 1 << 20), flags, text);
+      const bool inSight = cell.left() >= 0 && cell.right() < table.viewport()->width();
+      if (needed.width() > width || needed.height() > cell.height() || !inSight)
+        cut << QString("%1, %2: %3 (needs %4x%5 px, has %6x%7)")
+                   .arg(row)
+                   .arg(column)
+                   .arg(text)
+                   .arg(needed.width())
+                   .arg(needed.height())
+                   .arg(width)
+                   .arg(cell.height());
+    }
+  return cut;
 }
 
 // A dark palette like a dark desktop theme's.

@@ -374,10 +374,11 @@ class TestSharpnessView : public QObject {
   }
 
   // The window tells the view each run's optimizer: in the optimizers demo, A (plain SGD) gets
-  // 2 / lr, B (momentum 0.9) (2 + 2β) / lr, C (Adam) 2 / lr marked as not its limit.
+  // 2 / lr, B (momentum 0.9) (2 + 2β) / lr, C (Adam) 2 / lr marked as not its limit. At 1280 x 720
+  // the race tab holds its controls and the distance chart of a quadratic race.
   void theWindowDrawsEachRunsOwnLimit() {
     MainWindow window;
-    window.resize(1280, 800);
+    window.resize(1280, 720);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     const Demo* demo = nullptr;
@@ -395,6 +396,24 @@ class TestSharpnessView : public QObject {
     QVERIFY2(view->limitName(0).endsWith(" 2 / lr"), qPrintable(view->limitName(0)));
     QVERIFY2(view->limitName(1).endsWith(" (2 + 2β) / lr, β 0.9"), qPrintable(view->limitName(1)));
     QVERIFY2(view->limitName(2).endsWith(" 2 / lr: not Adam's limit"), qPrintable(view->limitName(2)));
+
+    window.dock("surface")->raise();
+    auto* race = window.findChild<SurfaceRacePanel*>();
+    QVERIFY(race);
+    race->setSurface("quadratic");
+    race->setOptimizers("sgd:lr=0.1\nsgd:lr=0.05,momentum=0.5");
+    race->setSteps(60);
+    QSignalSpy finished(race->runner(), &SurfaceRaceRunner::finished);
+    race->play();
+    QVERIFY(finished.wait(60000));
+    QTRY_VERIFY(race->distanceChart()->isVisible());
+    test::screenshot(window, "race_distance_in_window_1280x720", 200);
+    const int chartHeight = race->distanceChart()->height();
+    qInfo("race tab %d px tall (at least %d), the distance chart %d px", race->height(),
+          race->minimumSizeHint().height(), chartHeight);
+    QVERIFY2(
+        race->height() >= race->minimumSizeHint().height() && chartHeight >= 150,
+        qPrintable(QString("%1 %2 %3").arg(race->height()).arg(race->minimumSizeHint().height()).arg(chartHeight)));
   }
 
   // The demo as the lab runs it: the controller builds its two runs, the Sharpness view being shown

@@ -98,7 +98,6 @@ SurfaceRacePanel::SurfaceRacePanel(const QString& device, QWidget* parent) : QWi
   controls->addWidget(status_);
   controls->addWidget(theory_, 0, Qt::AlignTop);
   controls->addWidget(distanceView_, 1);
-  controls->addStretch();
   auto* side = new QWidget;
   side->setLayout(controls);
   side->setFixedWidth(fontMetrics().horizontalAdvance(QString(34, 'm')));
@@ -184,7 +183,7 @@ void SurfaceRacePanel::makeDistanceChart() {
   distance_->addAxis(distanceAxis_, Qt::AlignLeft);
   distanceView_ = new QChartView(distance_);
   distanceView_->setRenderHint(QPainter::Antialiasing);
-  distanceView_->setMinimumHeight(220);
+  distanceView_->setMinimumHeight(150);  // the tab docks in a 1280 x 720 window: the controls above need room too
   distanceView_->setToolTip(
       tr("Each racer's distance to the minimum per step on a log scale: measured (solid) and as theory predicts it "
          "(dashed; plain SGD exactly, heavy-ball momentum as the envelope rate^t · d0, √β^t · d0 at Polyak's "

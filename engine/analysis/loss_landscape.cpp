@@ -19,12 +19,10 @@ namespace {
 using gpu::Access;
 const gpu::KernelSpec kPoint{"landscape_point",
                              spirv::landscape_point,
-                             {Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::Write},
-                             8};
+                             {Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::Write}};
 const gpu::KernelSpec kMetrics{"landscape_metrics",
                                spirv::landscape_metrics,
-                               {Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite},
-                               12};
+                               {Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite}};
 
 constexpr size_t kMaxChunk = 256;       // points per submission, at most
 constexpr double kChunkSeconds = 0.25;  // how often progress is reported and cancellation checked

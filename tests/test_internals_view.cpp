@@ -3,8 +3,13 @@
 // colour (the third's where it has BatchNorm), the y-ranges hold the engine's numbers, the constant
 // run's hidden layer is one unit of four, no label is elided, and a report of an earlier step (a
 // timeline moment) draws the run's history up to it.
+#include "data/dataset_choice.h"
+#include "data/idx_file.h"
 #include "data/toy_datasets.h"
+#include "demos.h"
 #include "export/view_export.h"
+#include "persist/run_setup.h"
+#include "persist/run_variant.h"
 #include "support/gpu_test.h"
 #include "support/ui_test.h"
 #include "train/internals.h"
@@ -16,6 +21,8 @@
 #include <QTest>
 #include <QtCharts/QChartView>
 #include <QtCharts/QLineSeries>
+
+#include <filesystem>
 
 using namespace gradlab;
 using gradlab::ui::HistogramPanel;
@@ -203,6 +210,43 @@ class TestInternalsView : public QObject {
     QVERIFY(view.chartTexts().contains("BatchNorm var: bn"));
     QVERIFY2(test::elided(view.chartTexts()).isEmpty(), qPrintable(test::elided(view.chartTexts()).join(" | ")));
     QVERIFY(view.csv().contains(",histogram exp_avg,h.weight ["));
+  }
+
+  // Demos > Batch norm: batch 8 vs 128 says A's batch variance scatters far around its running one
+  // and B's stays close: after 50 steps from the same weights, probed every 10, A's unbiased batch
+  // variance strays from its running variance (relative, summed over bn1's channels) more than
+  // twice as far as B's (sampling theory: sqrt(2 / 7) vs sqrt(2 / 127), 4.3 times).
+  void batchSizeDemoShowsNoisyBatchStatistics() {
+    if (!std::filesystem::exists(data::kFashionMnistDirectory)) QSKIP("no Fashion-MNIST");
+    const ui::Demo* demo = nullptr;
+    for (const ui::Demo& d : ui::demos())
+      if (d.menu == "Batch norm: batch 8 vs 128") demo = &d;
+    QVERIFY(demo);
+    QCOMPARE(demo->view, QString("internals"));
+    const persist::Experiment& base = demo->experiment;
+    QCOMPARE(base.comparisons.size(), size_t(1));
+    const data::DatasetChoice data = data::chooseDataset(persist::runSetup(base.training).dataset);
+    double stray[2] = {0, 0};
+    for (size_t r = 0; r < 2; ++r) {
+      const persist::Experiment e = r == 0 ? base : persist::variantExperiment(base, base.comparisons[0]);
+      const persist::RunSetup setup = persist::runSetup(e.training);
+      QCOMPARE(setup.options.batch, r == 0 ? 8u : 128u);
+      train::TrainingSession session(*context_, test::graphOf(e.network), data.train, nullptr, setup.options,
+                                     optim::createOptimizer(*context_, setup.optimizer, setup.optimizerValues));
+      session.train(50);  // the running variance forgets its initial 1 (0.9^50 = 0.5%)
+      for (int probe = 0; probe < 10; ++probe) {
+        session.train(9);
+        const auto report = session.probeStep();
+        const auto& bn = report.internals->batchNorms.at(0);
+        QCOMPARE(bn.node, std::string("bn1"));
+        const double n = bn.samplesPerChannel;
+        for (size_t c = 0; c < bn.batchVar.size(); ++c)
+          stray[r] += std::abs(bn.batchVar[c] * n / (n - 1) - bn.runningVar[c]) / bn.runningVar[c];
+      }
+    }
+    qInfo("batch variance off the running one, summed over 10 probes x 64 channels: A %.1f, B %.1f", stray[0],
+          stray[1]);
+    QVERIFY2(stray[0] > 2 * stray[1], qPrintable(QString("A %1, B %2").arg(stray[0]).arg(stray[1])));
   }
 };
 

@@ -81,6 +81,20 @@ logits = Linear(a2, out_features=2)
 loss = MSELoss(logits)
 )";
 
+// Two hidden layers of 64 with batch norm: the batch-size demo's network.
+const char* kBatchStatisticsNet = R"(network "MLP 784-64-64-10 with batch norm"
+input x: 1x28x28
+flat = Flatten(x)
+h1 = Linear(flat, out_features=64)
+bn1 = BatchNorm1d(h1)
+a1 = ReLU(bn1)
+h2 = Linear(a1, out_features=64)
+bn2 = BatchNorm1d(h2)
+a2 = ReLU(bn2)
+logits = Linear(a2, out_features=10)
+loss = CrossEntropyLoss(logits)
+)";
+
 // Run `label` ("B", "C") of a comparison: its colour is its place in the set (ui runColor).
 persist::RunVariant run(const std::string& label, const std::string& name, std::map<std::string, std::string> changes) {
   persist::RunVariant v;
@@ -209,6 +223,20 @@ std::vector<Demo> makeDemos() {
                   "trains c1, c3 at a tenth of the rate. With this little data B's and C's validation loss falls far "
                   "faster than A's."),
       "loss", fineTuningExperiment());
+  {
+    // The same network and initial weights normalising with the statistics of 8 or of 128 images.
+    auto e = experiment("Batch norm: batch 8 vs 128", kBatchStatisticsNet, "fashion-mnist", "sgd", "0.05", 3);
+    e.training.sampleLimit = 6000;
+    e.training.batch = 8;
+    e.training.probeInterval = 10;
+    e.comparisons = {run("B", "batch 128", {{"batch", "128"}})};
+    add(QObject::tr("Batch norm: batch 8 vs 128"),
+        QObject::tr("The same MLP with batch norm, from the same weights, normalising with the statistics of 8 images "
+                    "(A, blue) or of 128 (B, vermillion). In Internals choose bn1 and variance: A's thin line, each "
+                    "batch's variance, scatters far around its thick running variance, which evaluation uses; B's "
+                    "stays close to it. The smaller the batch, the noisier the statistics each step normalises with."),
+        "internals", std::move(e));
+  }
   add(QObject::tr("LeNet-5 on Fashion-MNIST"),
       QObject::tr("The classic convolutional network. Watch its first-layer filters turn from noise into "
                   "edge and blob detectors, and their spectra into band-pass shapes."),

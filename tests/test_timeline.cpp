@@ -12,13 +12,16 @@
 #include "training_charts.h"
 #include "views/decision_boundary_view.h"
 #include "views/depth_stats_view.h"
+#include "views/internals_view.h"
 #include "views/layer_histograms_view.h"
+#include "views/sharpness_view.h"
 #include "window/document_files.h"
 #include "window/presentation.h"
 #include "window/run_views.h"
 
 #include <QAction>
 #include <QDir>
+#include <QDockWidget>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QSlider>
@@ -180,6 +183,18 @@ void dragTo(Lab& lab, uint64_t step) {
   QVERIFY(slider && slider->isEnabled() && index < slider->maximum());
   slider->setValue(index);
   QVERIFY(!lab.window.findChild<ui::TimelineBar*>()->live());
+}
+
+// The Sharpness tab raised and the Internals view floating beside it: both shown, both measured.
+void showInstruments(MainWindow& window) {
+  QDockWidget* internals = window.dock("internals");
+  internals->setFloating(true);
+  internals->resize(900, 640);
+  internals->show();
+  window.dock("sharpness")->show();
+  window.dock("sharpness")->raise();
+  QTRY_VERIFY(window.findChild<ui::InternalsView*>()->isVisible() &&
+              window.findChild<ui::SharpnessView*>()->isVisible());
 }
 
 // Live at a step, trained on, dragged back: the same pixels; Play goes on live.
@@ -387,6 +402,80 @@ class TestTimeline : public QObject {
     dragTo(lab, moment);
     compareGrabs(grabViews(lab.window), replayed, "timeline_reopened");
     gradlab::test::screenshot(lab.window, "timeline_reopened", 100);
+  }
+
+  // The sharpness and internals a set measured while both views were shown are saved with each
+  // run's moments and come back in a fresh window: each run's sharpness points, the internals of
+  // every probe by step and value; a saved moment draws them up to its step.
+  void instrumentsReopenInAFreshWindow() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("instruments.gradlab");
+    QList<QPointF> sharpness[2];
+    QString internalsCsv;
+    {
+      auto adam = moons(2);  // an optimizer with state to look at
+      adam.training.optimizer = "adam";
+      adam.training.optimizerValues = {{"lr", "0.01"}};
+      adam.comparisons[0].changes = {{"lr", "0.03"}};
+      Lab lab(adam);
+      showInstruments(lab.window);
+      lab.trainTo(45);
+      auto* view = lab.window.findChild<ui::SharpnessView*>();
+      for (int run = 0; run < 2; ++run) {
+        sharpness[run] = view->sharpnessPoints(run);
+        QVERIFY2(sharpness[run].size() >= 4, qPrintable(QString::number(sharpness[run].size())));
+      }
+      QVERIFY(sharpness[0] != sharpness[1]);  // run B trains at another rate
+      internalsCsv = lab.window.findChild<ui::InternalsView*>()->csv();
+      for (const QString& run : {"A", "B"})
+        for (const QString& step : {"10", "40"})
+          QVERIFY2(internalsCsv.contains("\n" + run + "," + step + ",rms exp_avg,") &&
+                       internalsCsv.contains("\n" + run + "," + step + ",distinct units,"),
+                   qPrintable(run + " " + step + ":\n" + internalsCsv.left(400)));
+      QString error;
+      QVERIFY2(lab.window.saveFile(path, &error), qPrintable(error));
+    }
+    Lab fresh(gradlab::persist::loadExperiment(path.toStdString()));
+    showInstruments(fresh.window);
+    QTest::qWait(300);  // the continued run's first snapshot takes the saved moments over
+    auto* view = fresh.window.findChild<ui::SharpnessView*>();
+    auto* internals = fresh.window.findChild<ui::InternalsView*>();
+    for (int run = 0; run < 2; ++run) QCOMPARE(view->sharpnessPoints(run), sharpness[run]);
+    QCOMPARE(internals->csv(), internalsCsv);
+    internals->refresh();
+    gradlab::test::screenshot(fresh.window, "instruments_reopened", 100);
+    gradlab::test::screenshot(*internals, "instruments_reopened_internals", 100);
+
+    const uint64_t moment = uint64_t(sharpness[0][1].x());  // the second probe's
+    dragTo(fresh, moment);
+    for (int run = 0; run < 2; ++run) QCOMPARE(view->sharpnessPoints(run), sharpness[run].mid(0, 2));
+    const QString replayed = internals->csv();
+    QVERIFY2(
+        replayed.contains(QString("\nA,%1,").arg(moment)) && !replayed.contains(QString("\nA,%1,").arg(moment + 10)),
+        qPrintable(replayed.left(400)));
+    for (const QString& line : replayed.split('\n'))  // histograms: of the step shown alone
+      QVERIFY2(line.contains(",histogram ") || internalsCsv.contains(line), qPrintable(line));
+  }
+
+  // The internals cost a probe 15-30 ms: a run measures them only while the Internals view is shown.
+  void internalsAreMeasuredOnlyWhileShown() {
+    Lab lab(moons(1));
+    lab.window.dock("internals")->close();  // whatever layout the settings gave the window
+    QTRY_VERIFY(!lab.window.findChild<ui::InternalsView*>()->isVisible());
+    std::vector<std::shared_ptr<const train::ProbeReport>> probes;
+    connect(&lab.window.controller(), &ui::TrainingController::snapshot, this,
+            [&](std::shared_ptr<const train::Snapshot> s) {
+              if (s->probes && s->step > 0) probes.push_back(s->probes);
+            });
+    lab.trainTo(35);
+    QVERIFY2(probes.size() >= 3, qPrintable(QString::number(probes.size())));
+    for (const auto& p : probes) QVERIFY2(!p->internals, qPrintable(QString("step %1").arg(p->step)));
+    probes.clear();
+    showInstruments(lab.window);
+    lab.trainTo(lab.window.step() + 35);
+    QVERIFY2(probes.size() >= 3, qPrintable(QString::number(probes.size())));
+    for (size_t i = 1; i < probes.size(); ++i)  // the first may have been measured before the view showed
+      QVERIFY2(probes[i]->internals, qPrintable(QString("step %1").arg(probes[i]->step)));
   }
 
   // Presentation mode shows the timeline under the view, and gives it back to the window after.

@@ -243,8 +243,10 @@ void TrainingController::load(const persist::Experiment& experiment) {
     followsBaseRate_ = prepared->followsBaseRate;
     memberSetups_ = prepared->setups;
     emit datasetLoaded(prepared->members[0].train);
-    for (train::RunConfig& member : prepared->members)
+    for (train::RunConfig& member : prepared->members) {
       member.probeMeasurement = analysis::sharpnessAtProbes(sharpnessWanted_);
+      member.internalsWanted = internalsWanted_;
+    }
     run_ = atTrainingPriority([&] { return std::make_unique<train::Run>(*context_, std::move(prepared->members)); });
     generation_ = 0;
     run_->subscribe([this](std::shared_ptr<const train::Snapshot> s) {

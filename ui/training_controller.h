@@ -38,6 +38,8 @@ class TrainingController : public QObject {
   void reset();  // the run's next generation: its snapshots only, from now on
   // Whether the runs' probes measure the sharpness (analysis/sharpness_probe.h), this run's and later ones'.
   void setSharpnessMeasured(bool on) { sharpnessWanted_->store(on); }
+  // Whether they measure the optimizer and BatchNorm internals (train/internals.h), likewise.
+  void setInternalsMeasured(bool on) { internalsWanted_->store(on); }
   // The first run's learning rate, and that of every run that does not change it.
   void setLearningRate(double rate);
   bool loaded() const { return run_ != nullptr; }
@@ -77,6 +79,7 @@ class TrainingController : public QObject {
   std::vector<bool> followsBaseRate_;
   std::vector<MemberSetup> memberSetups_;
   std::shared_ptr<std::atomic<bool>> sharpnessWanted_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<bool>> internalsWanted_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 // A run's state as a file keeps it, and back.

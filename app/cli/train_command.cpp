@@ -236,6 +236,8 @@ int trainCommand(const std::vector<std::string>& args) {
   if (o.has("internals")) {
     internals.emplace(o.text("internals"), "--internals");
     internals->append("step,quantity,of,value\n");
+  } else {
+    session.setInternalsWanted(nullptr);  // --probes alone: not worth their time
   }
   const bool tty = isatty(STDERR_FILENO) && !o.has("quiet");
   std::string optimizerText = "SGD";

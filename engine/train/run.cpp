@@ -337,6 +337,7 @@ void Run::prepare() {
                                                        std::move(optimizers[r]));
       session->snapshotWeights(c.weightSnapshots);
       session->setProbeMeasurement(c.probeMeasurement);
+      session->setInternalsWanted(c.internalsWanted);
       applyInitialWeights(*session, c.initialWeights);
       if (c.resumeFrom) session->resume(*c.resumeFrom);
       if (c.boundaryEvery)

@@ -11,6 +11,7 @@
 #include "train/run_set.h"
 #include "train/training_session.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -61,6 +62,8 @@ struct RunConfig {
   uint32_t boundaryGrid = 64;  // cells per side of the boundary's grid
   std::function<std::unique_ptr<optim::Optimizer>()> optimizer;  // default: SGD
   ProbeMeasurement probeMeasurement;  // more for each probe report (the sharpness); none by default
+  // Probes measure the internals (ProbeReport::internals) while it holds true; null: never.
+  std::shared_ptr<const std::atomic<bool>> internalsWanted;
   // The member's name in messages of a set ("B"; empty: A, B, C, D by position).
   std::string label;
 };

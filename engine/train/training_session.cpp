@@ -256,8 +256,9 @@ ProbeReport TrainingSession::probeStep(std::vector<StepRecord>* stepRecords) {
   probing_ = false;
   if (stepRecords) stepRecords->insert(stepRecords->end(), records.begin(), records.end());
   ProbeReport report = probes_->measure(step_, true, true);
-  report.internals =
-      std::make_shared<const InternalsReport>(measureInternals(*network_, *optimizer_, step_, options_.layers.frozen));
+  if (internalsAlways_ || (internalsWanted_ && internalsWanted_->load()))
+    report.internals = std::make_shared<const InternalsReport>(
+        measureInternals(*network_, *optimizer_, step_, options_.layers.frozen));
   if (probeMeasurement_) probeMeasurement_(*this, report);
   return report;
 }

@@ -15,6 +15,7 @@
 #include "train/step_builder.h"
 #include "train/transfer.h"
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -112,6 +113,13 @@ class TrainingSession {
   // parameter norms and the step's update), for the lab's plots.
   ProbeReport probeStep(std::vector<StepRecord>* records = nullptr);
   void setProbeMeasurement(ProbeMeasurement measurement) { probeMeasurement_ = std::move(measurement); }
+  // Whether probeStep measures the internals (ProbeReport::internals: 15-30 ms a probe for an MLP
+  // with BatchNorm): once this is called, only while `*wanted` holds true (null: never), as the lab
+  // asks while its Internals view is shown; until then at every probe step.
+  void setInternalsWanted(std::shared_ptr<const std::atomic<bool>> wanted) {
+    internalsWanted_ = std::move(wanted);
+    internalsAlways_ = false;
+  }
   // Measures the network as it is now on the batch the next step trains on, without training:
   // that step's forward and backward passes with nothing kept (parameters, running statistics, the
   // step counter and the optimizer's state stay as they were), so the run goes on bit for bit as
@@ -189,6 +197,8 @@ class TrainingSession {
   std::unique_ptr<Probes> probes_;
   std::vector<std::string> weightSnapshots_;
   ProbeMeasurement probeMeasurement_;
+  bool internalsAlways_ = true;
+  std::shared_ptr<const std::atomic<bool>> internalsWanted_;
 };
 
 }  // namespace gradlab::train

@@ -1,5 +1,7 @@
 #include "timeline/snapshot_store.h"
 
+#include "train/internals.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -29,11 +31,27 @@ size_t bytesOf(const train::Snapshot& s) {
   return bytes;
 }
 
+size_t bytesOf(const train::InternalsReport& internals) {
+  size_t bytes = sizeof(internals) + vectorBytes(internals.optimizer.tensors) + vectorBytes(internals.batchNorms) +
+                 vectorBytes(internals.distinctUnits);
+  for (const train::OptimizerTensorInternals& tensor : internals.optimizer.tensors) {
+    bytes += tensor.parameter.capacity() + vectorBytes(tensor.states);
+    for (const train::StateSummary& state : tensor.states) bytes += state.name.capacity() + statsBytes(state.stats);
+  }
+  for (const train::BatchNormInternals& b : internals.batchNorms)
+    bytes += b.node.capacity() + vectorBytes(b.batchMean) + vectorBytes(b.batchVar) + vectorBytes(b.runningMean) +
+             vectorBytes(b.runningVar);
+  for (const train::DistinctUnits& d : internals.distinctUnits) bytes += d.parameter.capacity();
+  return bytes;
+}
+
+// The internals a report carries count as its own: no other report shares them.
 size_t bytesOf(const train::ProbeReport& report) {
   size_t bytes = sizeof(report) + vectorBytes(report.layers) + vectorBytes(report.parameters);
   for (const train::LayerProbe& layer : report.layers)
     bytes += layer.node.capacity() + layer.type.capacity() + statsBytes(layer.activation) + statsBytes(layer.gradient);
   for (const train::ParameterProbe& p : report.parameters) bytes += p.name.capacity();
+  if (report.internals) bytes += bytesOf(*report.internals);
   return bytes + bytesOf(report.weights);
 }
 

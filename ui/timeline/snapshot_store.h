@@ -83,7 +83,8 @@ class SnapshotStore {
 // Bytes of each object a moment holds, counted apart (a snapshot's probes, boundary and parameters
 // are not part of its own).
 size_t bytesOf(const train::Snapshot& snapshot);
-size_t bytesOf(const train::ProbeReport& report);
+size_t bytesOf(const train::ProbeReport& report);  // with its internals
+size_t bytesOf(const train::InternalsReport& internals);
 size_t bytesOf(const train::DecisionBoundary& boundary);
 size_t bytesOf(const std::vector<train::WeightSnapshot>& weights);
 

@@ -20,13 +20,36 @@
 #include "views/update_ratio_view.h"
 
 #include <QDockWidget>
+#include <QEvent>
 #include <QFutureWatcher>
 #include <QInputDialog>
+#include <QPointer>
 #include <QSettings>
 #include <QToolButton>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <functional>
+
 namespace gradlab::ui {
+namespace {
+
+// Tells `changed` when a widget is shown (true) or hidden (false): its tab raised or left, its dock
+// opened or closed.
+class ShownWatch : public QObject {
+ public:
+  ShownWatch(QWidget* widget, std::function<void(bool)> changed) : QObject(widget), changed_(std::move(changed)) {
+    widget->installEventFilter(this);
+  }
+  bool eventFilter(QObject* /*watched*/, QEvent* event) override {
+    if (event->type() == QEvent::Show || event->type() == QEvent::Hide) changed_(event->type() == QEvent::Show);
+    return false;
+  }
+
+ private:
+  std::function<void(bool)> changed_;
+};
+
+}  // namespace
 
 RunViews::RunViews(QWidget* window, TrainingController* controller, NetworkEditor* editor, TrainingPanel* panel,
                    const QString& deviceRequest)
@@ -36,6 +59,11 @@ RunViews::RunViews(QWidget* window, TrainingController* controller, NetworkEdito
   histograms_ = new LayerHistogramsView(window);
   depth_ = new DepthStatsView(window);
   internals_ = new InternalsView(window);
+  // Internals cost 15-30 ms a probe: measured only while someone looks, as the sharpness is.
+  // The window's teardown hides the view after the controller is gone.
+  new ShownWatch(internals_, [controller = QPointer<TrainingController>(controller_)](bool shown) {
+    if (controller) controller->setInternalsMeasured(shown);
+  });
   filters_ = new FilterGridView(window);
   boundary_ = new DecisionBoundaryView(window);
   landscape_ = new LandscapeView(window);
@@ -369,6 +397,14 @@ void RunViews::restoreMoments(const persist::Moments& moments) {
   showLive();
   if (moments.saved) store_.restore(*moments.saved);
   updateTimeline();
+  if (!moments.saved || !store_.size()) return;
+  // The views that draw a history over the steps get the saved probes' readings, as they got them live.
+  for (const auto& [member, m] : store_.moment(store_.size() - 1).members)
+    for (const auto& report : store_.probesUpTo(store_.size() - 1, member)) {
+      sharpness_->addReport(*report, member);
+      updateRatios_->addReport(*report, member);
+      internals_->setReport(report, member);
+    }
 }
 
 void RunViews::forgetMoments() {

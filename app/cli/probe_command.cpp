@@ -82,12 +82,23 @@ int probeCommand(const std::vector<std::string>& args) {
   const auto report = probes.measure(0, gradients, false);
 
   // The init theory's std for each layer (analysis/init_theory.h), from this batch's input moments.
-  std::map<std::string, double> theory;
+  // The gradient's, back from the measured gradient at the deepest layer the theory reaches.
+  std::map<std::string, double> theory, gradientTheory;
   if (graph.inputs.size() == 1) {
     analysis::Moments input;
     const auto x = net.input().read<float>(uint64_t(batch) * graph.inputs[0].shape.elements());
     for (float v : x) input.mean += v / double(x.size()), input.meanSquare += double(v) * v / double(x.size());
-    for (const auto& l : analysis::predictActivations(graph, input)) theory[l.node] = l.output.std();
+    const auto predicted = analysis::predictActivations(graph, input);
+    for (const auto& l : predicted) theory[l.node] = l.output.std();
+    std::map<std::string, double> measured;
+    for (const auto& l : report.layers)
+      if (l.gradient.count) measured[l.node] = l.gradient.std;
+    for (auto l = predicted.rbegin(); gradients && l != predicted.rend(); ++l)
+      if (const auto from = measured.find(l->node); from != measured.end()) {
+        for (const auto& g : analysis::predictGradients(predicted, from->first, from->second))
+          gradientTheory[g.node] = g.std;
+        break;
+      }
   }
   std::printf("%s on %s, batch %u%s\n\n", networkTitle(graph, networkPath).c_str(),
               source == "gaussian" ? "gaussian noise N(0,1)" : source.c_str(), batch,
@@ -95,7 +106,9 @@ int probeCommand(const std::vector<std::string>& args) {
   if (const std::string c = convolutionSummary(net); !c.empty()) std::printf("%s\n\n", c.c_str());
   std::printf("%-12s %-18s %11s %11s %11s %11s %8s %8s", "layer", "type", "mean", "std", "min", "max", "dead%", "sat%");
   if (gradients) std::printf(" %11s", "grad std");
-  std::printf(" %11s\n", "theory std");
+  std::printf(" %11s", "theory std");
+  if (gradients) std::printf(" %15s", "theory grad std");
+  std::printf("\n");
   for (const auto& l : report.layers) {
     const auto& a = l.activation;
     std::printf("%-12s %-18s %11.4g %11.4g %11.4g %11.4g", l.node.c_str(), l.type.c_str(), a.mean, a.std, a.min, a.max);
@@ -112,9 +125,14 @@ int probeCommand(const std::vector<std::string>& args) {
         std::printf(" %11s", "-");
     }
     if (const auto predicted = theory.find(l.node); predicted != theory.end())
-      std::printf(" %11.4g\n", predicted->second);
+      std::printf(" %11.4g", predicted->second);
     else
-      std::printf(" %11s\n", "-");
+      std::printf(" %11s", "-");
+    if (const auto predicted = gradientTheory.find(l.node); gradients && predicted != gradientTheory.end())
+      std::printf(" %15.4g", predicted->second);
+    else if (gradients)
+      std::printf(" %15s", "-");
+    std::printf("\n");
   }
   if (o.has("out")) {
     std::ofstream out(o.text("out"));

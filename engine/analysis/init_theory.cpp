@@ -28,6 +28,41 @@ bool affineMoments(const nn::NodeInfo& info, const Moments& in, Moments* out) {
   return true;
 }
 
+// Var[dx] = n_out Var[w] E[dy^2] for a layer of the Affine rule (each input feeds n_out outputs);
+// negative where the argument does not hold.
+double affineGradientGain(const nn::NodeInfo& info) {
+  for (const nn::ParamTensor& p : info.shape.params)
+    if (p.role == nn::ParamRole::Weight) {
+      const double fanOut = std::max(p.fanOut, 1u);
+      return fanOut * initialWeightVariance(info.params, std::max(p.fanIn, 1u), fanOut);
+    }
+  return -1;
+}
+
+// E[g(y)] for y ~ N(in) by the trapezoid rule over mean +- 10 std: 4001 points put the error far
+// below what a plot shows for these activations and their derivatives.
+template <class G>
+double gaussianMean(const Moments& in, G g) {
+  const double s = in.std();
+  if (s == 0) return g(in.mean);
+  constexpr int kPoints = 4001;
+  const double h = 20.0 / (kPoints - 1);
+  double weight = 0, sum = 0;
+  for (int i = 0; i < kPoints; ++i) {
+    const double z = -10 + i * h, w = std::exp(-0.5 * z * z) * (i == 0 || i == kPoints - 1 ? 0.5 : 1.0);
+    weight += w, sum += w * g(in.mean + s * z);
+  }
+  return sum / weight;
+}
+
+// How many nodes read each value: a value read twice gets the sum of two gradients.
+std::map<std::string, int> readers(const nn::Graph& graph) {
+  std::map<std::string, int> count;
+  for (const nn::Node& node : graph.nodes)
+    for (const std::string& input : node.inputs) ++count[input];
+  return count;
+}
+
 }  // namespace
 
 double Moments::std() const { return std::sqrt(std::max(meanSquare - mean * mean, 0.0)); }
@@ -54,28 +89,27 @@ Moments initialBiasMoments(const nn::NodeParams& params, double fanIn) {
   return {};
 }
 
-// The Gaussian integrals by the trapezoid rule over mean +- 10 std: 4001 points put the error far
-// below what a plot shows, for any of these activations (their derivatives are bounded).
 bool activationMoments(const std::string& type, const nn::NodeParams& params, const Moments& in, Moments* out) {
   const nn::LayerDef* def = nn::findLayer(type);
   if (!def || def->moments.kind != nn::MomentRule::Kind::PointWise) return false;
   const auto f = def->moments.function;
-  const double parameter = def->moments.parameter.empty() ? 0 : params.real(def->moments.parameter), s = in.std();
-  if (s == 0) {
-    const double y = f(in.mean, parameter);
-    *out = {y, y * y};
-    return true;
-  }
-  constexpr int kPoints = 4001;
-  const double h = 20.0 / (kPoints - 1);
-  double weight = 0, first = 0, second = 0;
-  for (int i = 0; i < kPoints; ++i) {
-    const double z = -10 + i * h, w = std::exp(-0.5 * z * z) * (i == 0 || i == kPoints - 1 ? 0.5 : 1.0);
-    const double y = f(in.mean + s * z, parameter);
-    weight += w, first += w * y, second += w * y * y;
-  }
-  *out = {first / weight, second / weight};
+  const double parameter = def->moments.parameter.empty() ? 0 : params.real(def->moments.parameter);
+  *out = {gaussianMean(in, [&](double y) { return f(y, parameter); }),
+          gaussianMean(in, [&](double y) { return f(y, parameter) * f(y, parameter); })};
   return true;
+}
+
+// f' by central differences: the registrations give f alone, and a kink (ReLU's 0) has measure 0.
+double activationDerivativeMeanSquare(const std::string& type, const nn::NodeParams& params, const Moments& in) {
+  const nn::LayerDef* def = nn::findLayer(type);
+  if (!def || def->moments.kind != nn::MomentRule::Kind::PointWise) return -1;
+  const auto f = def->moments.function;
+  const double parameter = def->moments.parameter.empty() ? 0 : params.real(def->moments.parameter);
+  constexpr double kStep = 1e-5;
+  return gaussianMean(in, [&](double y) {
+    const double slope = (f(y + kStep, parameter) - f(y - kStep, parameter)) / (2 * kStep);
+    return slope * slope;
+  });
 }
 
 Moments inputMoments(const data::Dataset& train, data::Normalization mode, uint32_t limit) {
@@ -97,6 +131,7 @@ std::vector<PredictedLayer> predictActivations(const nn::Graph& graph, const Mom
   std::vector<PredictedLayer> out;
   if (!analysis.ok() || graph.inputs.size() != 1) return out;
   std::map<std::string, Moments> known{{graph.inputs[0].name, input}};
+  const std::map<std::string, int> readCount = readers(graph);
   for (const size_t i : analysis.order) {
     const nn::Node& node = graph.nodes[i];
     const nn::NodeInfo& info = analysis.nodes[i];
@@ -105,18 +140,47 @@ std::vector<PredictedLayer> predictActivations(const nn::Graph& graph, const Mom
     const Moments& in = from->second;
     const nn::MomentRule& rule = info.def->moments;
     Moments y;
+    double gain = 0;
     bool predicted = true;
     switch (rule.kind) {
-      case nn::MomentRule::Kind::Affine: predicted = affineMoments(info, in, &y); break;
-      case nn::MomentRule::Kind::Keeps: y = in; break;
-      case nn::MomentRule::Kind::Rescales: y = {in.mean, in.meanSquare / rule.meanSquareDivisor(info.params)}; break;
-      case nn::MomentRule::Kind::Normalizes: y = {0, 1}; break;
-      case nn::MomentRule::Kind::PointWise: predicted = activationMoments(node.type, info.params, in, &y); break;
+      case nn::MomentRule::Kind::Affine:
+        predicted = affineMoments(info, in, &y);
+        gain = affineGradientGain(info);
+        break;
+      case nn::MomentRule::Kind::Keeps: y = in, gain = 1; break;
+      case nn::MomentRule::Kind::Rescales: {
+        const double divisor = rule.meanSquareDivisor(info.params);
+        y = {in.mean, in.meanSquare / divisor}, gain = 1 / divisor;
+        break;
+      }
+      case nn::MomentRule::Kind::Normalizes: {  // dx ~ dy / std(x) at scale 1
+        const double variance = in.std() * in.std();
+        y = {0, 1}, gain = variance > 0 ? 1 / variance : 0;
+        break;
+      }
+      case nn::MomentRule::Kind::PointWise:
+        predicted = activationMoments(node.type, info.params, in, &y);
+        gain = activationDerivativeMeanSquare(node.type, info.params, in);
+        break;
       case nn::MomentRule::Kind::None: predicted = false; break;
     }
     if (!predicted) break;
+    const bool chained = !out.empty() && out.back().node == node.inputs[0] && readCount.at(node.inputs[0]) == 1;
     known[node.name] = y;
-    out.push_back({node.name, y});
+    out.push_back({node.name, y, chained && std::isfinite(gain) ? std::max(gain, 0.0) : 0.0});
+  }
+  return out;
+}
+
+std::vector<PredictedGradient> predictGradients(const std::vector<PredictedLayer>& layers, const std::string& from,
+                                                double fromStd) {
+  const auto last = std::find_if(layers.begin(), layers.end(), [&](const PredictedLayer& l) { return l.node == from; });
+  if (last == layers.end()) return {};
+  std::vector<PredictedGradient> out{{from, fromStd}};
+  double meanSquare = fromStd * fromStd;
+  for (auto l = last; l != layers.begin() && l->gradientGain > 0; --l) {
+    meanSquare *= l->gradientGain;
+    out.insert(out.begin(), {std::prev(l)->node, std::sqrt(meanSquare)});
   }
   return out;
 }

@@ -29,6 +29,16 @@ struct Moments {
 struct PredictedLayer {
   std::string node;
   Moments output;
+  // Backward: E[dx^2] / E[dy^2], the loss gradient's mean square at the layer's input over the one at
+  // its output (Affine: n_out Var[w]; point-wise f: E[f'(y)^2]; normalisation: 1 / Var[x]). 0 where
+  // the gradient's path does not continue: the input is not the previous layer predicted or feeds
+  // other layers too (their gradients add).
+  double gradientGain = 0;
+};
+
+struct PredictedGradient {
+  std::string node;
+  double std = 0;  // of the loss's gradient with respect to the layer's output
 };
 
 // The weights' variance the layer's initialisation gives (init, init_std, ... as nn/initializer.cpp
@@ -51,5 +61,15 @@ Moments inputMoments(const data::Dataset& train, data::Normalization mode, uint3
 // moments `input`, up to the first layer without a rule (the loss is never predicted). Empty for
 // a graph that does not analyse, or has other than one input.
 std::vector<PredictedLayer> predictActivations(const nn::Graph& graph, const Moments& input);
+
+// E[f'(y)^2] for y ~ N(in) and f the point-wise layer `type`; negative for another type.
+double activationDerivativeMeanSquare(const std::string& type, const nn::NodeParams& params, const Moments& in);
+
+// The gradient std at each layer of `layers` (predictActivations), in forward order, back from the
+// layer `from` whose gradient std is `fromStd` (measured, or the loss's at initialisation) to where
+// the gradient's path stops (PredictedLayer::gradientGain). The gradients' mean is taken as 0, as in
+// the Xavier / He derivations. Empty where `from` is not among `layers`.
+std::vector<PredictedGradient> predictGradients(const std::vector<PredictedLayer>& layers, const std::string& from,
+                                                double fromStd);
 
 }  // namespace gradlab::analysis

@@ -213,6 +213,7 @@ class TestSharpnessView : public QObject {
 
   // Five layers of a tanh MLP initialised N(0, 0.05): the theory's std (analysis/init_theory.h)
   // drawn dashed at each layer, apart from a measured std set at half of it; exported as a column.
+  // The gradient's likewise, back from the logits' measured 0.01, the measured one 0.01 above it.
   void depthViewDrawsTheInitTheory() {
     const nn::Graph graph = test::graphOf(
         "input x: 64\nh1 = Linear(x, out_features=64, init=normal, init_std=0.05)\na1 = Tanh(h1)\n"
@@ -220,6 +221,8 @@ class TestSharpnessView : public QObject {
         "logits = Linear(a2, out_features=3)\nloss = CrossEntropyLoss(logits)\n");
     const auto predicted = analysis::predictActivations(graph, {0, 4});
     QCOMPARE(predicted.size(), size_t(5));
+    const auto gradients = analysis::predictGradients(predicted, "logits", 0.01);
+    QCOMPARE(gradients.size(), size_t(5));
     auto report = std::make_shared<train::ProbeReport>();
     for (const analysis::PredictedLayer& l : predicted) {
       train::LayerProbe probe;
@@ -227,6 +230,8 @@ class TestSharpnessView : public QObject {
       probe.type = l.node.starts_with("a") ? "Tanh" : "Linear";
       probe.activation.count = 64;
       probe.activation.std = l.output.std() / 2;
+      probe.gradient.count = 64;
+      probe.gradient.std = l.node == "logits" ? 0.01 : gradients[report->layers.size()].std + 0.01;
       report->layers.push_back(probe);
     }
     DepthStatsView view;
@@ -256,8 +261,22 @@ class TestSharpnessView : public QObject {
     QVERIFY2(measured > 0.95, qPrintable(QString::number(measured)));
     QVERIFY(test::sceneTexts(*chart.scene()).contains("init theory"));
     const QStringList rows = view.csv().trimmed().split('\n');
-    QVERIFY(rows[0].endsWith(",predicted_std"));
-    QVERIFY2(rows[1].endsWith("," + CsvTable::number(predicted[0].output.std())), qPrintable(rows[1]));
+    QVERIFY(rows[0].endsWith(",predicted_std,predicted_gradient_std"));
+    QVERIFY2(
+        rows[1].endsWith("," + CsvTable::number(predicted[0].output.std()) + "," + CsvTable::number(gradients[0].std)),
+        qPrintable(rows[1]));
+    const QList<QPointF> gradientPoints = view.predictedGradientStd();
+    QCOMPARE(gradientPoints.size(), 5);
+    for (int i = 0; i < 5; ++i) QCOMPARE(gradientPoints[i].y(), gradients[size_t(i)].std);
+    // The two meet at the logits, where the theory starts: compared up to the layer before.
+    const QColor red(214, 39, 40);
+    const QChartView& gradientChart = *view.chartView(1);
+    const double gradientTheory = columnCoverage(image, gradientChart, red, 0.1, 2.9, along(gradientPoints));
+    const double gradientMeasured = columnCoverage(image, gradientChart, red, 0.1, 2.9, along(view.gradientStd()));
+    qInfo("the gradient theory covers %.2f of its columns, the measured std %.2f", gradientTheory, gradientMeasured);
+    QVERIFY2(gradientTheory > 0.25 && gradientTheory < 0.85, qPrintable(QString::number(gradientTheory)));
+    QVERIFY2(gradientMeasured > 0.95, qPrintable(QString::number(gradientMeasured)));
+    QVERIFY(test::sceneTexts(*gradientChart.scene()).contains("init theory"));
   }
 
   // The optimizer race on the quadratic says what theory predicts per step for each optimizer, as

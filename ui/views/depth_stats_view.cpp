@@ -225,7 +225,7 @@ void DepthStatsView::makeSeries(size_t count) {
     for (auto [chart, line] :
          {std::pair{activations_.chart, r.activationMean}, std::pair{activations_.chart, r.activationStd},
           std::pair{gradients_.chart, r.gradientMean}, std::pair{gradients_.chart, r.gradientStd},
-          std::pair{activations_.chart, r.predicted}}) {
+          std::pair{activations_.chart, r.predicted}, std::pair{gradients_.chart, r.predictedGradient}}) {
       chart->removeSeries(line);
       delete line;
     }
@@ -235,14 +235,14 @@ void DepthStatsView::makeSeries(size_t count) {
   }
   while (series_.size() < count) {
     RunSeries r{new QLineSeries, new QLineSeries, new QLineSeries, new QLineSeries,
-                new QBarSet({}), new QBarSet({}), new QLineSeries};
+                new QBarSet({}), new QBarSet({}), new QLineSeries, new QLineSeries};
     for (auto [panel, line] : {std::pair{&activations_, r.activationMean}, std::pair{&activations_, r.activationStd},
                                std::pair{&activations_, r.predicted}}) {
       panel->chart->addSeries(line);
       line->attachAxis(panel->x);
       line->attachAxis(panel->y);
     }
-    for (QLineSeries* line : {r.gradientMean, r.gradientStd}) {
+    for (QLineSeries* line : {r.gradientMean, r.gradientStd, r.predictedGradient}) {
       gradients_.chart->addSeries(line);
       line->attachAxis(gradients_.x);
     }
@@ -255,9 +255,11 @@ void DepthStatsView::makeSeries(size_t count) {
 
 void DepthStatsView::attachGradient(const RunSeries& r) {
   const bool log = logScale_->isChecked();
-  for (QAbstractAxis* axis : r.gradientStd->attachedAxes())
-    if (axis->orientation() == Qt::Vertical) r.gradientStd->detachAxis(axis);
-  r.gradientStd->attachAxis(log ? static_cast<QAbstractAxis*>(gradientLogAxis_) : gradients_.y);
+  for (QLineSeries* line : {r.gradientStd, r.predictedGradient}) {
+    for (QAbstractAxis* axis : line->attachedAxes())
+      if (axis->orientation() == Qt::Vertical) line->detachAxis(axis);
+    line->attachAxis(log ? static_cast<QAbstractAxis*>(gradientLogAxis_) : gradients_.y);
+  }
   // A mean can be negative or zero: it has no place on a log scale.
   r.gradientMean->setVisible(!log);
   if (!log && !r.gradientMean->attachedAxes().contains(gradients_.y)) r.gradientMean->attachAxis(gradients_.y);
@@ -270,6 +272,9 @@ void DepthStatsView::styleSeries(const RunSeries& r, const RunStyle* run) {
   theory.setDashPattern({2, 3});
   r.predicted->setPen(theory);
   r.predicted->setName(run ? run->legend() + tr(" init theory") : tr("init theory"));
+  theory.setColor(run ? run->color : QColor(214, 39, 40));
+  r.predictedGradient->setPen(theory);
+  r.predictedGradient->setName(r.predicted->name());
   if (!run) {  // alone: blue activations, red gradients, std solid, mean dashed and paler
     setLine(r.activationMean, tr("mean"), QColor(130, 180, 225), 2.0, Qt::DashLine);
     setLine(r.activationStd, tr("std"), QColor(31, 119, 180), 2.0, Qt::SolidLine);
@@ -305,6 +310,9 @@ void DepthStatsView::setGradientLogScale(bool on) {
 QList<QPointF> DepthStatsView::activationStd(int run) const { return series_.at(size_t(run)).activationStd->points(); }
 QList<QPointF> DepthStatsView::gradientStd(int run) const { return series_.at(size_t(run)).gradientStd->points(); }
 QList<QPointF> DepthStatsView::predictedStd(int run) const { return series_.at(size_t(run)).predicted->points(); }
+QList<QPointF> DepthStatsView::predictedGradientStd(int run) const {
+  return series_.at(size_t(run)).predictedGradient->points();
+}
 QList<qreal> DepthStatsView::deadPercent(int run) const {
   QList<qreal> values;
   const QBarSet* dead = series_.at(size_t(run)).dead;
@@ -361,10 +369,10 @@ void DepthStatsView::draw() {
     const RunSeries& s = series_[r];
     styleSeries(s, comparing ? &runs[r] : nullptr);
     fillSeries(s, reports[r], names);
-    fillPrediction(s, runs[r].member, names);
+    fillPrediction(s, runs[r].member, reports[r], names);
     activationPoints << s.activationMean->points() << s.activationStd->points() << s.predicted->points();
-    gradientPoints << s.gradientMean->points() << s.gradientStd->points();
-    logPoints << s.gradientStd->points();
+    gradientPoints << s.gradientMean->points() << s.gradientStd->points() << s.predictedGradient->points();
+    logPoints << s.gradientStd->points() << s.predictedGradient->points();
   }
   layers_ = int(names.size());
   if (names != names_) {  // same layers: the axes stay
@@ -433,15 +441,34 @@ void DepthStatsView::fillSeries(const RunSeries& s, const train::ProbeReport* re
   setValues(s.saturated, saturated);
 }
 
-// The predicted std at the layers the run's report shows (none before its first report).
-void DepthStatsView::fillPrediction(const RunSeries& s, uint32_t member, const QStringList& names) const {
-  QList<QPointF> points;
+// The predicted stds at the layers the run's report shows (none before its first report).
+void DepthStatsView::fillPrediction(const RunSeries& s, uint32_t member, const train::ProbeReport* report,
+                                    const QStringList& names) const {
+  QList<QPointF> points, gradientPoints;
   const auto found = predictions_.find(member);
   if (found != predictions_.end())
     for (const analysis::PredictedLayer& l : found->second)
       if (const qsizetype i = names.indexOf(QString::fromStdString(l.node)); i >= 0 && std::isfinite(l.output.std()))
         points << QPointF(qreal(i), l.output.std());
+  const auto gradients = report ? predictedGradients(member, *report) : std::vector<analysis::PredictedGradient>{};
+  for (const analysis::PredictedGradient& g : gradients)
+    if (const qsizetype i = names.indexOf(QString::fromStdString(g.node)); i >= 0 && std::isfinite(g.std) && g.std > 0)
+      gradientPoints << QPointF(qreal(i), g.std);
   s.predicted->replace(points);
+  s.predictedGradient->replace(gradientPoints);
+}
+
+// Back from the deepest predicted layer whose gradient the report measured.
+std::vector<analysis::PredictedGradient> DepthStatsView::predictedGradients(uint32_t member,
+                                                                            const train::ProbeReport& report) const {
+  const auto found = predictions_.find(member);
+  if (found == predictions_.end()) return {};
+  const std::vector<analysis::PredictedLayer>& layers = found->second;
+  for (auto l = layers.rbegin(); l != layers.rend(); ++l)
+    for (const train::LayerProbe& probe : report.layers)
+      if (probe.node == l->node && probe.gradient.count)
+        return analysis::predictGradients(layers, l->node, probe.gradient.std);
+  return {};
 }
 
 // Each run's pen sample and legend in its colour, what the marks mean, and the runs' steps when
@@ -460,12 +487,13 @@ void DepthStatsView::showRunLegend(const RunStyles& runs, const QString& differe
 
 QString DepthStatsView::csv() const {
   CsvTable table({"run", "step", "depth", "layer", "activation_mean", "activation_std", "gradient_mean", "gradient_std",
-                  "dead_percent", "saturated_percent", "predicted_std"});
+                  "dead_percent", "saturated_percent", "predicted_std", "predicted_gradient_std"});
   for (const RunStyle& run : shownRuns(styles_)) {
     const auto found = reports_.find(run.member);
     if (found == reports_.end() || !found->second) continue;
     const train::ProbeReport& report = *found->second;
     const auto prediction = predictions_.find(run.member);
+    const std::vector<analysis::PredictedGradient> gradients = predictedGradients(run.member, report);
     for (int depth = 0; const auto& l : report.layers) {
       if (isLoss(l)) continue;
       const bool gradient = l.gradient.count > 0;
@@ -473,12 +501,15 @@ QString DepthStatsView::csv() const {
       if (prediction != predictions_.end())
         for (const analysis::PredictedLayer& p : prediction->second)
           if (p.node == l.node) predicted = CsvTable::number(p.output.std());
+      QString predictedGradient;
+      for (const analysis::PredictedGradient& g : gradients)
+        if (g.node == l.node) predictedGradient = CsvTable::number(g.std);
       table.row({CsvTable::text(run.legend()), QString::number(report.step), QString::number(depth++),
                  CsvTable::text(QString::fromStdString(l.node)), CsvTable::number(l.activation.mean),
                  CsvTable::number(l.activation.std), gradient ? CsvTable::number(l.gradient.mean) : QString(),
                  gradient ? CsvTable::number(l.gradient.std) : QString(),
                  CsvTable::number(100 * l.activation.deadFraction.value_or(0)),
-                 CsvTable::number(100 * l.activation.saturatedFraction.value_or(0)), predicted});
+                 CsvTable::number(100 * l.activation.saturatedFraction.value_or(0)), predicted, predictedGradient});
     }
   }
   return table.text();

@@ -8,8 +8,10 @@
 // mean; bars solid: dead, hatched: saturated), named once in a legend under the charts.
 //
 // Over the measured activation std, dashed, the std the initialisation theory predicts for each
-// run's network (analysis/init_theory.h): where the two part at step 0, the theory's assumptions
-// fail; as training goes on, the measured line leaves the prediction.
+// run's network (analysis/init_theory.h), and over the measured gradient std the gradient std it
+// predicts back from the measured one at the deepest layer the theory reaches: where the two part
+// at step 0, the theory's assumptions fail; as training goes on, the measured line leaves the
+// prediction.
 #include "analysis/init_theory.h"
 #include "train/probes.h"
 #include "views/run_style.h"
@@ -58,6 +60,7 @@ class DepthStatsView : public QWidget {
   QList<QPointF> activationStd(int run = 0) const;
   QList<QPointF> gradientStd(int run = 0) const;
   QList<QPointF> predictedStd(int run = 0) const;
+  QList<QPointF> predictedGradientStd(int run = 0) const;
   QList<qreal> deadPercent(int run = 0) const;
   // The runs' legend under the charts (comparisons only; empty otherwise).
   QString runLegend() const;
@@ -86,7 +89,8 @@ class DepthStatsView : public QWidget {
     QLineSeries *activationMean = nullptr, *activationStd = nullptr;
     QLineSeries *gradientMean = nullptr, *gradientStd = nullptr;
     QBarSet *dead = nullptr, *saturated = nullptr;
-    QLineSeries* predicted = nullptr;  // the init theory's activation std
+    QLineSeries* predicted = nullptr;          // the init theory's activation std
+    QLineSeries* predictedGradient = nullptr;  // and its gradient std
   };
   void makeSeries(size_t count);
   void attachGradient(const RunSeries& run);                       // to the linear or the log axis, as chosen
@@ -94,7 +98,10 @@ class DepthStatsView : public QWidget {
   void draw();
   static QStringList layerNames(const std::vector<const train::ProbeReport*>& reports);
   void fillSeries(const RunSeries& series, const train::ProbeReport* report, const QStringList& names);
-  void fillPrediction(const RunSeries& series, uint32_t member, const QStringList& names) const;
+  void fillPrediction(const RunSeries& series, uint32_t member, const train::ProbeReport* report,
+                      const QStringList& names) const;
+  // The gradient std the theory predicts for run `member` back from `report`'s measured gradients.
+  std::vector<analysis::PredictedGradient> predictedGradients(uint32_t member, const train::ProbeReport& report) const;
   void showRunLegend(const RunStyles& runs, const QString& differentSteps);
 
   std::map<uint32_t, std::shared_ptr<const train::ProbeReport>> reports_;  // by member

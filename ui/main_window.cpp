@@ -303,7 +303,7 @@ QString MainWindow::deviceText() const { return deviceLabel_->text(); }
 void MainWindow::showSnapshot(const train::Snapshot& s) {
   if (showingRace()) return;  // the last network's run, paused: the race replaced it
   views_->show(s);
-  runList_->showState(s.member, s.state, s.stepsPerSecond, s.nonFinite.has_value());
+  runList_->showState(s.member, s.state, s.nonFinite.has_value());
   setStatus_.note(s);
   if (s.member == 0) {
     lastStep_ = s.step;

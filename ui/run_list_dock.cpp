@@ -31,13 +31,12 @@ QIcon swatch(const QColor& colour, Qt::PenStyle pen) {
   return QIcon(pixmap);
 }
 
-QString stateText(train::RunState state, double stepsPerSecond, bool diverged) {
+// The state alone: each run's steps per second are in the status bar, and a rate here would widen
+// the column that what each run changes needs at 1280x720.
+QString stateText(train::RunState state, bool diverged) {
   if (diverged) return QObject::tr("Diverged");
   static const char* names[] = {"Preparing", "Ready", "Training", "Paused", "Finished", "Stopped", "Failed"};
-  QString text = QObject::tr(names[int(state)]);
-  if (state == train::RunState::Running && stepsPerSecond > 0)
-    text += QString(" · %1/s").arg(stepsPerSecond, 0, 'f', 0);
-  return text;
+  return QObject::tr(names[int(state)]);
 }
 
 }  // namespace
@@ -141,12 +140,12 @@ QString RunListDock::labelOf(uint32_t member) const {
   return name.empty() ? letter : letter + " " + QString::fromStdString(util::printable(name, 40));
 }
 
-void RunListDock::showState(uint32_t member, train::RunState state, double stepsPerSecond, bool diverged) {
+void RunListDock::showState(uint32_t member, train::RunState state, bool diverged) {
   if (member >= runCount()) return;
   states_.resize(runCount());
   diverged_.resize(runCount());
   diverged_[member] = diverged_[member] || diverged;
-  const QString text = stateText(state, stepsPerSecond, diverged_[member]);
+  const QString text = stateText(state, diverged_[member]);
   if (states_[member] == text) return;
   states_[member] = text;
   if (QTableWidgetItem* item = table_->item(int(member), State)) {

@@ -38,7 +38,7 @@ class RunListDock : public QWidget {
   QString notice() const;
 
   // A run's state as its latest snapshot says; `diverged` when it stopped on a NaN or infinity.
-  void showState(uint32_t member, train::RunState state, double stepsPerSecond, bool diverged);
+  void showState(uint32_t member, train::RunState state, bool diverged);
   void clearStates();
 
   // What the buttons do, also for tests and scripts. Each returns false (and changes nothing) for a

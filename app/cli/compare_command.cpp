@@ -183,7 +183,8 @@ int compareCommand(const std::vector<std::string>& args) {
   }
   if (networkPath.empty())
     throw UsageError("give the network file first: gradlab-cli compare NETWORK.net --dataset NAME --run A ...");
-  if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
+  if (!o.has("dataset"))
+    throw UsageError("--dataset is required, e.g. --dataset fashion-mnist or --dataset spiral (every kind: --help)");
   const std::vector<std::string> runTexts = o.all("run");
   if (runTexts.empty() || runTexts.size() > train::kMaxRunsInSet)
     throw UsageError("give 1 to 4 runs, each as --run NAME[:key=value,...] (e.g. --run A --run B:lr=0.01); got " +

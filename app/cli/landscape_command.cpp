@@ -66,7 +66,8 @@ int landscapeCommand(const std::vector<std::string>& args) {
   }
   if (networkPath.empty())
     throw UsageError("give the network file first: gradlab-cli landscape NETWORK.net --dataset NAME");
-  if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
+  if (!o.has("dataset"))
+    throw UsageError("--dataset is required, e.g. --dataset fashion-mnist or --dataset spiral (every kind: --help)");
 
   const persist::RunSetup setup = buildRun(basicTrainingSettings(o, "toy-samples"));
   const train::TrainingOptions options = setup.options;
@@ -141,7 +142,7 @@ int landscapeCommand(const std::vector<std::string>& args) {
   // Evaluation mode needs the running statistics training kept, which live in the session's network.
   if (session.network().runningStatistics().empty()) {
     train::requireDeviceFit({graph, evalBatch, std::nullopt}, context.device());
-    own = std::make_unique<nn::Network>(context, graph, evalBatch, options.seed);
+    own = std::make_unique<nn::Network>(context, graph, evalBatch, options.seed, options.conv);
     analysis::writeParameters(*own, trained);
     evalNet = own.get();
   }

@@ -67,7 +67,8 @@ int raceCommand(const std::vector<std::string>& args) {
     return 0;
   }
   if (networkPath.empty()) throw UsageError("give the network file first: gradlab-cli race NETWORK.net --dataset NAME");
-  if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
+  if (!o.has("dataset"))
+    throw UsageError("--dataset is required, e.g. --dataset fashion-mnist or --dataset spiral (every kind: --help)");
 
   std::vector<optim::OptimizerSpec> specs;
   try {
@@ -129,7 +130,7 @@ int raceCommand(const std::vector<std::string>& args) {
   if (gridSteps == 0) return 0;
 
   train::requireDeviceFit({graph, std::min(samples, 256u), std::nullopt}, context.device());
-  nn::Network net(context, graph, std::min(samples, 256u), options.seed);
+  nn::Network net(context, graph, std::min(samples, 256u), options.seed, options.conv);
   analysis::writeParameters(net, result.initial);
   analysis::LossLandscape landscape(net, data.train,
                                     data::NormalizationTable::compute(data.train, options.normalization), samples);

@@ -193,7 +193,8 @@ int trainCommand(const std::vector<std::string>& args) {
   }
   if (networkPath.empty())
     throw UsageError("give the network file first: gradlab-cli train NETWORK.net --dataset NAME");
-  if (!o.has("dataset")) throw UsageError("--dataset is required (" + std::string(kDatasetHelp) + ")");
+  if (!o.has("dataset"))
+    throw UsageError("--dataset is required, e.g. --dataset fashion-mnist or --dataset spiral (every kind: --help)");
 
   const persist::TrainingSettings settings = trainingSettings(o);
   const persist::RunSetup setup = buildRun(settings);

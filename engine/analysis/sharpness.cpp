@@ -122,7 +122,7 @@ std::vector<double> iterate(const std::vector<double>& w, const GradientAt& grad
 
 using gpu::Access;
 const gpu::KernelSpec kSurfaceGradient{
-    "surface_gradient", spirv::surface_gradient, {Access::Read, Access::Write, Access::Read, Access::ReadWrite}, 16};
+    "surface_gradient", spirv::surface_gradient, {Access::Read, Access::Write, Access::Read, Access::ReadWrite}};
 
 }  // namespace
 

@@ -157,8 +157,9 @@ DatasetChoice chooseWholeDataset(const DatasetSpec& spec) {
   DatasetChoice out;
   const bool idx = spec.name.rfind("idx:", 0) == 0, cifar = spec.name.rfind("cifar:", 0) == 0;
   if (spec.name != "fashion-mnist" && !idx && !cifar)
-    throw std::invalid_argument("the dataset must be " + std::string(kDatasetNames) + ", got '" +
-                                util::printable(spec.name, 60) + "'");
+    throw std::invalid_argument("unknown dataset '" + util::printable(spec.name, 60) +
+                                "': use fashion-mnist, idx:DIR, images:DIR, cifar:DIR, points:FILE.csv, drawn:..., or "
+                                "spiral, circles, xor, blobs, moons (each explained by --help)");
   const std::string directory = spec.name.substr(spec.name.find(':') + 1);
   auto load = [&](const char* split) {
     return idx     ? loadIdxDirectory(directory, split, directory)

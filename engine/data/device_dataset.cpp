@@ -20,14 +20,12 @@ using gpu::Access;
 const gpu::KernelSpec kGather{"gather_batch",
                               spirv::gather_batch,
                               {Access::ReadUintTexels, Access::ReadUintTexels, Access::ReadUintTexels, Access::Read,
-                               Access::ReadFloatTexels, Access::Write, Access::Write},
-                              64};
+                               Access::ReadFloatTexels, Access::Write, Access::Write}};
 // The same shader for whole words of byte images: the normalization table read as vec4s.
 const gpu::KernelSpec kGatherWords{"gather_batch_words",
                                    spirv::gather_batch,
                                    {Access::ReadUintTexels, Access::ReadUintTexels, Access::ReadUintTexels,
-                                    Access::Read, Access::ReadVec4Texels, Access::Write, Access::Write},
-                                   64};
+                                    Access::Read, Access::ReadVec4Texels, Access::Write, Access::Write}};
 }  // namespace
 
 const char* normalizationName(Normalization n) {

@@ -11,10 +11,10 @@ namespace gradlab::fft {
 namespace {
 
 using gpu::Access;
-const gpu::KernelSpec kPad{"fft_conv_pad", spirv::fft_conv_pad, {Access::Read, Access::Write}, 28};
-const gpu::KernelSpec kCrop{"fft_conv_crop", spirv::fft_conv_crop, {Access::Read, Access::Read, Access::Write}, 36};
+const gpu::KernelSpec kPad{"fft_conv_pad", spirv::fft_conv_pad, {Access::Read, Access::Write}};
+const gpu::KernelSpec kCrop{"fft_conv_crop", spirv::fft_conv_crop, {Access::Read, Access::Read, Access::Write}};
 const gpu::KernelSpec kMultiply{
-    "fft_conv_multiply", spirv::fft_conv_multiply, {Access::Read, Access::Read, Access::Write}, 44};
+    "fft_conv_multiply", spirv::fft_conv_multiply, {Access::Read, Access::Read, Access::Write}};
 
 constexpr uint32_t kLocal = 256;
 

@@ -164,9 +164,6 @@ Kernel::Kernel(Context& context, const KernelSpec& spec, WorkGroup localSize, co
     throw Error(ErrorKind::Unsupported, "Kernel " + spec.name + ": work-group size " + std::to_string(localSize[0]) +
                                             "x" + std::to_string(localSize[1]) + "x" + std::to_string(localSize[2]) +
                                             " exceeds the device's limits.");
-  if (spec.pushConstantBytes != 0 && push_.bytes != spec.pushConstantBytes)
-    throw std::logic_error("Kernel " + spec.name + ": its shader declares " + std::to_string(push_.bytes) +
-                           " bytes of push constants, its spec " + std::to_string(spec.pushConstantBytes));
   if (push_.bytes > info.maxPushConstantsSize)
     throw Error(ErrorKind::Unsupported, "Kernel " + spec.name + " needs more push-constant space than the device has.");
 

@@ -27,13 +27,12 @@ constexpr bool reads(Access a) { return a != Access::Write; }
 constexpr bool writes(Access a) { return a == Access::Write || a == Access::ReadWrite; }
 
 // What a shader declares: binding i is buffer i of set 0, with the given access. The push
-// constants' layout is read from the SPIR-V itself; `pushConstantBytes`, when not 0, is only an
-// assertion of its size.
+// constants' layout is read from the SPIR-V itself and checked against the C++ value each
+// dispatch pushes (Recording::dispatch), so a spec never states it.
 struct KernelSpec {
   std::string name;
   std::span<const uint32_t> spirv;
   std::vector<Access> bindings;
-  uint32_t pushConstantBytes = 0;
 };
 
 // The push-constant block a shader declares, read from its SPIR-V: its size (the end of its last

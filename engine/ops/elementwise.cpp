@@ -10,11 +10,11 @@ namespace {
 
 using gpu::Access;
 
-const gpu::KernelSpec kFill{"fill", spirv::fill, {Access::Write}, 8};
+const gpu::KernelSpec kFill{"fill", spirv::fill, {Access::Write}};
 // map_unary and map_binary read vec4 texels and take four values per invocation step.
-const gpu::KernelSpec kUnary{"map_unary", spirv::map_unary, {Access::ReadVec4Texels, Access::Write}, 12};
+const gpu::KernelSpec kUnary{"map_unary", spirv::map_unary, {Access::ReadVec4Texels, Access::Write}};
 const gpu::KernelSpec kBinary{
-    "map_binary", spirv::map_binary, {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::Write}, 8};
+    "map_binary", spirv::map_binary, {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::Write}};
 
 constexpr uint32_t kGroupSize = 256;
 constexpr uint32_t kMaxGroups = 4096;  // the shaders loop over the rest

@@ -38,10 +38,10 @@ std::vector<Access> gemmBindings(Access operands) {
   all.insert(all.end(), kEpilogueBindings.begin(), kEpilogueBindings.end());
   return all;
 }
-const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled, gemmBindings(Access::Read), sizeof(Push)};
-const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers, gemmBindings(Access::Read), sizeof(Push)};
+const gpu::KernelSpec kTiled{"gemm_tiled", spirv::gemm_tiled, gemmBindings(Access::Read)};
+const gpu::KernelSpec kRegisters{"gemm_registers", spirv::gemm_registers, gemmBindings(Access::Read)};
 const gpu::KernelSpec kRegistersTexels{"gemm_registers_texel", spirv::gemm_registers_texel,
-                                       gemmBindings(Access::ReadVec4Texels), sizeof(Push)};
+                                       gemmBindings(Access::ReadVec4Texels)};
 // The split sum's: the slices' products, C, bias, the slices' row sums, the row sums, then the
 // GEMM kernels' epilogue bindings 5-9 (shaders/gemm_split_sum.comp reads C's values before an SGD
 // step directly).
@@ -49,8 +49,7 @@ const gpu::KernelSpec kSplitSum{
     "gemm_split_sum", spirv::gemm_split_sum,
     std::vector<Access>{Access::Read, Access::ReadWrite, Access::ReadFloatTexels, Access::Read, kEpilogueBindings[0],
                         kEpilogueBindings[1], kEpilogueBindings[2], kEpilogueBindings[3], kEpilogueBindings[4],
-                        kEpilogueBindings[5]},
-    sizeof(SplitSumPush)};
+                        kEpilogueBindings[5]}};
 
 // The epilogues as shaders/gemm_epilogue.glsl numbers them (EPILOGUE): GemmEpilogue's alternatives.
 enum class EpilogueKind : uint32_t { None = 0, Activation = 1, CheckedGradient = 2, SgdStep = 3 };

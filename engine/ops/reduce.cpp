@@ -10,9 +10,9 @@ namespace {
 
 using gpu::Access;
 
-const gpu::KernelSpec kRegisters{"reduce_registers", spirv::reduce_registers, {Access::Read, Access::Write}, 4};
-const gpu::KernelSpec kTiled{"reduce_tiled", spirv::reduce_tiled, {Access::Read, Access::Write}, 4};
-const gpu::KernelSpec kFinal{"reduce_final", spirv::reduce_final, {Access::Read, Access::Write}, 4};
+const gpu::KernelSpec kRegisters{"reduce_registers", spirv::reduce_registers, {Access::Read, Access::Write}};
+const gpu::KernelSpec kTiled{"reduce_tiled", spirv::reduce_tiled, {Access::Read, Access::Write}};
+const gpu::KernelSpec kFinal{"reduce_final", spirv::reduce_final, {Access::Read, Access::Write}};
 
 constexpr uint32_t kMaxPartials = kReduceScratchBytes / 16;
 

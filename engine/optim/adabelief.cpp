@@ -13,8 +13,7 @@ using gpu::Access;
 const gpu::KernelSpec kAdaBelief{
     "optim_adabelief",
     spirv::optim_adabelief,
-    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite},
-    36};
+    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite}};
 
 class AdaBelief final : public KernelOptimizer {
  public:

@@ -12,8 +12,7 @@ namespace {
 using gpu::Access;
 const gpu::KernelSpec kAdagrad{"optim_adagrad",
                                spirv::optim_adagrad,
-                               {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite},
-                               16};
+                               {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite}};
 
 class Adagrad final : public KernelOptimizer {
  public:

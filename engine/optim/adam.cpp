@@ -12,8 +12,7 @@ using gpu::Access;
 const gpu::KernelSpec kAdam{"optim_adam",
                             spirv::optim_adam,
                             {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite,
-                             Access::ReadWrite, Access::ReadWrite},
-                            44};
+                             Access::ReadWrite, Access::ReadWrite}};
 
 class Adam final : public KernelOptimizer {
  public:

@@ -14,8 +14,7 @@ using gpu::Access;
 const gpu::KernelSpec kAdamInject{"optim_adam_inject",
                                   spirv::optim_adam_inject,
                                   {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite,
-                                   Access::ReadWrite, Access::ReadWrite},
-                                  40};
+                                   Access::ReadWrite, Access::ReadWrite}};
 
 class AdamInject final : public KernelOptimizer {
  public:

@@ -15,8 +15,7 @@ namespace {
 using gpu::Access;
 const gpu::KernelSpec kNorm{"optim_grad_norm",
                             spirv::optim_grad_norm,
-                            {Access::Read, Access::Read, Access::Read, Access::ReadWrite, Access::ReadWrite},
-                            20};
+                            {Access::Read, Access::Read, Access::Read, Access::ReadWrite, Access::ReadWrite}};
 // optim_grad_norm's passes (PASS) and how a tensor is cut into work groups: one group while it has
 // at most kNormPerGroup values (its 256 invocations summing 16 each), else one per kNormPerGroup
 // values, at most kNormGroups, whose partial sums a final pass adds up.
@@ -26,8 +25,7 @@ constexpr uint32_t kNormGroups = 256;
 const gpu::KernelSpec kAdamNorm{
     "optim_adam_norm",
     spirv::optim_adam_norm,
-    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Read},
-    36};
+    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Read}};
 
 class AdamNorm final : public KernelOptimizer {
  public:

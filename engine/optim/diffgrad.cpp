@@ -13,8 +13,7 @@ using gpu::Access;
 const gpu::KernelSpec kDiffGrad{"optim_diffgrad",
                                 spirv::optim_diffgrad,
                                 {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite,
-                                 Access::ReadWrite, Access::ReadWrite, Access::ReadWrite},
-                                36};
+                                 Access::ReadWrite, Access::ReadWrite, Access::ReadWrite}};
 
 class DiffGrad final : public KernelOptimizer {
  public:

@@ -10,12 +10,11 @@
 namespace gradlab::optim {
 namespace {
 using gpu::Access;
-const gpu::KernelSpec kMu{"optim_nadam_mu", spirv::optim_nadam_mu, {Access::Read, Access::Read, Access::ReadWrite}, 8};
+const gpu::KernelSpec kMu{"optim_nadam_mu", spirv::optim_nadam_mu, {Access::Read, Access::Read, Access::ReadWrite}};
 const gpu::KernelSpec kNadam{
     "optim_nadam",
     spirv::optim_nadam,
-    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Read},
-    40};
+    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Read}};
 
 class Nadam final : public KernelOptimizer {
  public:

@@ -13,8 +13,7 @@ using gpu::Access;
 const gpu::KernelSpec kRadam{
     "optim_radam",
     spirv::optim_radam,
-    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Read},
-    48};
+    {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Read}};
 constexpr uint32_t kTableSize = 16384;  // steps whose r_t the host computes in double
 
 class Radam final : public KernelOptimizer {

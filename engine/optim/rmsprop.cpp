@@ -13,8 +13,7 @@ using gpu::Access;
 const gpu::KernelSpec kRmsprop{"optim_rmsprop",
                                spirv::optim_rmsprop,
                                {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite,
-                                Access::ReadWrite, Access::ReadWrite},
-                               28};
+                                Access::ReadWrite, Access::ReadWrite}};
 
 class Rmsprop final : public KernelOptimizer {
  public:

@@ -17,7 +17,7 @@ namespace {
 
 using gpu::Access;
 [[noreturn]] void fail(const std::string& message) { throw std::invalid_argument(message); }
-const gpu::KernelSpec kSchedule{"lr_schedule", spirv::lr_schedule, {Access::ReadWrite, Access::Read, Access::Read}, 36};
+const gpu::KernelSpec kSchedule{"lr_schedule", spirv::lr_schedule, {Access::ReadWrite, Access::Read, Access::Read}};
 
 struct SchedulePush {
   uint32_t kind, warmup, stepSize, tMax, t0, tMult;

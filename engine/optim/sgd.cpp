@@ -12,14 +12,10 @@
 namespace gradlab::optim {
 namespace {
 using gpu::Access;
-const gpu::KernelSpec kSgd{"sgd_update",
-                           spirv::sgd_update,
-                           {Access::Read, Access::ReadWrite, Access::ReadVec4Texels, Access::ReadVec4Texels},
-                           4};
-const gpu::KernelSpec kSgdFull{"optim_sgd",
-                               spirv::optim_sgd,
-                               {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite},
-                               20};
+const gpu::KernelSpec kSgd{
+    "sgd_update", spirv::sgd_update, {Access::Read, Access::ReadWrite, Access::ReadVec4Texels, Access::ReadVec4Texels}};
+const gpu::KernelSpec kSgdFull{
+    "optim_sgd", spirv::optim_sgd, {Access::Read, Access::Read, Access::ReadWrite, Access::Read, Access::ReadWrite}};
 
 class TorchSgd final : public KernelOptimizer {
  public:

@@ -17,7 +17,7 @@ namespace gradlab::surface {
 namespace {
 using gpu::Access;
 const gpu::KernelSpec kGradient{
-    "surface_gradient", spirv::surface_gradient, {Access::Read, Access::Write, Access::Read, Access::ReadWrite}, 16};
+    "surface_gradient", spirv::surface_gradient, {Access::Read, Access::Write, Access::Read, Access::ReadWrite}};
 constexpr uint32_t kMaxSteps = 1u << 20;
 constexpr uint32_t kStepsPerSubmit = 2048;
 

@@ -13,11 +13,9 @@ using uint = uint32_t;
 namespace {
 using gpu::Access;
 static_assert(sizeof(shared::NonFiniteCheckPush) == 8);
-const gpu::KernelSpec kNonFinite{"nonfinite_check",
-                                 spirv::nonfinite_check,
-                                 {Access::ReadVec4Texels, Access::ReadWrite, Access::Read},
-                                 sizeof(shared::NonFiniteCheckPush)};
-const gpu::KernelSpec kAdvance{"advance_step", spirv::advance_step, {Access::ReadWrite}, 0};
+const gpu::KernelSpec kNonFinite{
+    "nonfinite_check", spirv::nonfinite_check, {Access::ReadVec4Texels, Access::ReadWrite, Access::Read}};
+const gpu::KernelSpec kAdvance{"advance_step", spirv::advance_step, {Access::ReadWrite}};
 }  // namespace
 
 void recordNonFiniteCheck(gpu::Recording& rec, gpu::BufferRange tensor, uint32_t n, uint32_t index,

@@ -74,7 +74,7 @@ BatchNormInternals withoutBatchStatistics(BatchNormInput& bn, uint32_t batch) {
 }
 
 using gpu::Access;
-const gpu::KernelSpec kChannelMoments{"channel_moments", spirv::channel_moments, {Access::Read, Access::Write}, 16};
+const gpu::KernelSpec kChannelMoments{"channel_moments", spirv::channel_moments, {Access::Read, Access::Write}};
 
 }  // namespace
 

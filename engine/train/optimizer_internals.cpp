@@ -80,8 +80,7 @@ OptimizerInternals scalarsOf(const optim::Optimizer& optimizer, const optim::Set
 using gpu::Access;
 const gpu::KernelSpec kQuantity{"internals_quantity",
                                 spirv::internals_quantity,
-                                {Access::Read, Access::Read, Access::Read, Access::Read, Access::Write},
-                                24};
+                                {Access::Read, Access::Read, Access::Read, Access::Read, Access::Write}};
 // internals_quantity.comp's MODE: a kind, and for a quotient the factors it reads.
 enum QuantityMode : uint32_t { kCopy = 0, kRoot = 1, kQuotient = 2, kWithM = 4, kWithXi = 8, kWithC = 16 };
 

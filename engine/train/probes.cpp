@@ -12,9 +12,9 @@ namespace gradlab::train {
 namespace {
 
 using gpu::Access;
-const gpu::KernelSpec kStats{"tensor_stats", spirv::tensor_stats, {Access::Read, Access::ReadWrite}, 16};
+const gpu::KernelSpec kStats{"tensor_stats", spirv::tensor_stats, {Access::Read, Access::ReadWrite}};
 const gpu::KernelSpec kHistogram{
-    "tensor_histogram", spirv::tensor_histogram, {Access::Read, Access::Read, Access::Write}, 8};
+    "tensor_histogram", spirv::tensor_histogram, {Access::Read, Access::Read, Access::Write}};
 
 struct Saturation {
   float low, high;

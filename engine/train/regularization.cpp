@@ -11,12 +11,12 @@ namespace gradlab::train {
 namespace {
 
 using gpu::Access;
-const gpu::KernelSpec kPenalty{"penalty", spirv::penalty, {Access::Read, Access::ReadWrite, Access::Write}, 16};
+const gpu::KernelSpec kPenalty{"penalty", spirv::penalty, {Access::Read, Access::ReadWrite, Access::Write}};
 const gpu::KernelSpec kPenaltyRecord{
-    "penalty_record", spirv::penalty_record, {Access::Read, Access::Read, Access::ReadWrite}, 12};
-const gpu::KernelSpec kSumSquares{"sum_squares", spirv::sum_squares, {Access::Read, Access::Write}, 8};
-const gpu::KernelSpec kClipCoefficient{"clip_coefficient", spirv::clip_coefficient, {Access::Read, Access::Write}, 8};
-const gpu::KernelSpec kClipApply{"clip_apply", spirv::clip_apply, {Access::ReadWrite, Access::Read}, 12};
+    "penalty_record", spirv::penalty_record, {Access::Read, Access::Read, Access::ReadWrite}};
+const gpu::KernelSpec kSumSquares{"sum_squares", spirv::sum_squares, {Access::Read, Access::Write}};
+const gpu::KernelSpec kClipCoefficient{"clip_coefficient", spirv::clip_coefficient, {Access::Read, Access::Write}};
+const gpu::KernelSpec kClipApply{"clip_apply", spirv::clip_apply, {Access::ReadWrite, Access::Read}};
 
 constexpr uint32_t kMaxGroups = 64;  // work groups per tensor in the partial sums
 

@@ -26,8 +26,7 @@ static_assert(sizeof(MetricsPush) == 6 * 4);
 const gpu::KernelSpec kMetrics{
     "step_metrics",
     spirv::step_metrics,
-    {Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite, Access::ReadWrite},
-    sizeof(MetricsPush)};
+    {Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite, Access::ReadWrite}};
 
 constexpr uint32_t kRingSize = 4096;       // per-step records kept on the device
 constexpr uint32_t kEvalSlot = kRingSize;  // one more record for evaluations

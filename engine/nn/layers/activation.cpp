@@ -14,8 +14,7 @@ using gpu::Access;
 const gpu::KernelSpec kActivation{
     "activation",
     spirv::activation,
-    {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite},
-    8};
+    {Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadVec4Texels, Access::ReadWrite}};
 
 using Op = ops::ActivationOp;
 using enum ops::ActivationOp;

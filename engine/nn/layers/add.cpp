@@ -14,8 +14,7 @@ using gpu::Access;
 const gpu::KernelSpec kAddN{"add_n",
                             spirv::add_n,
                             {Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::Read,
-                             Access::Read, Access::Read, Access::Write},
-                            4};
+                             Access::Read, Access::Read, Access::Write}};
 
 class Add final : public Layer {
  public:

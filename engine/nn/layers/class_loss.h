@@ -53,7 +53,7 @@ class ClassLoss : public Layer {
            bool backward, bool accumulate) const {
     using gpu::Access;
     static const gpu::KernelSpec spec{
-        "class_losses", spirv::class_losses, {Access::Read, Access::Read, Access::ReadWrite}, 16};
+        "class_losses", spirv::class_losses, {Access::Read, Access::Read, Access::ReadWrite}};
     struct {
       uint32_t batch, classes;
       float margin;

@@ -11,10 +11,10 @@
 namespace gradlab::nn::layers {
 namespace {
 using gpu::Access;
-const gpu::KernelSpec kBiasAdd{"bias_add", spirv::bias_add, {Access::ReadFloatTexels, Access::ReadWrite}, 12};
-const gpu::KernelSpec kChannelSum{"channel_sum", spirv::channel_sum, {Access::ReadVec4Texels, Access::ReadWrite}, 12};
+const gpu::KernelSpec kBiasAdd{"bias_add", spirv::bias_add, {Access::ReadFloatTexels, Access::ReadWrite}};
+const gpu::KernelSpec kChannelSum{"channel_sum", spirv::channel_sum, {Access::ReadVec4Texels, Access::ReadWrite}};
 const gpu::KernelSpec kChannelSumSmall{
-    "channel_sum_small", spirv::channel_sum_small, {Access::ReadFloatTexels, Access::ReadWrite}, 12};
+    "channel_sum_small", spirv::channel_sum_small, {Access::ReadFloatTexels, Access::ReadWrite}};
 // Below this many values per channel one invocation sums a channel alone: a 256-wide work group
 // would sit mostly idle over a Linear layer's bias gradient, one value per sample, and its
 // start-up costs more than the sum (docs/BENCHMARK_DIARY.md has the figures).

@@ -13,10 +13,10 @@ namespace gradlab::nn::layers {
 namespace {
 
 using gpu::Access;
-const gpu::KernelSpec kIm2col{"im2col", spirv::im2col, {Access::ReadFloatTexels, Access::Write}, 44};
-const gpu::KernelSpec kCol2im{"col2im", spirv::col2im, {Access::ReadFloatTexels, Access::ReadWrite}, 44};
+const gpu::KernelSpec kIm2col{"im2col", spirv::im2col, {Access::ReadFloatTexels, Access::Write}};
+const gpu::KernelSpec kCol2im{"col2im", spirv::col2im, {Access::ReadFloatTexels, Access::ReadWrite}};
 const gpu::KernelSpec kChannelMajor{
-    "channel_major", spirv::channel_major, {Access::ReadFloatTexels, Access::ReadWrite, Access::ReadFloatTexels}, 16};
+    "channel_major", spirv::channel_major, {Access::ReadFloatTexels, Access::ReadWrite, Access::ReadFloatTexels}};
 
 constexpr uint64_t kDefaultChunkLimit = uint64_t(1) << 27;  // Vulkan's minimum maxStorageBufferRange
 constexpr uint64_t kAlignFloats = 64;  // 256 bytes: the largest minStorageBufferOffsetAlignment Vulkan allows

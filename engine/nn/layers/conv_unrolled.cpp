@@ -12,8 +12,7 @@ namespace {
 using gpu::Access;
 const gpu::KernelSpec kUnrolled{"conv2d_unrolled",
                                 spirv::conv2d_unrolled,
-                                {Access::ReadFloatTexels, Access::ReadFloatTexels, Access::Read, Access::ReadWrite},
-                                24};
+                                {Access::ReadFloatTexels, Access::ReadFloatTexels, Access::Read, Access::ReadWrite}};
 constexpr uint32_t kLocalSize = 64;
 
 // One invocation per four output pixels of a row, for every channel.

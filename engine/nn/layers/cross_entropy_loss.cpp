@@ -11,7 +11,7 @@ namespace {
 
 using gpu::Access;
 const gpu::KernelSpec kSoftmaxCe{
-    "softmax_cross_entropy", spirv::softmax_cross_entropy, {Access::Read, Access::Read, Access::ReadWrite}, 8};
+    "softmax_cross_entropy", spirv::softmax_cross_entropy, {Access::Read, Access::Read, Access::ReadWrite}};
 
 class CrossEntropyLoss final : public Layer {
  public:

@@ -12,10 +12,9 @@ namespace gradlab::nn::layers {
 namespace {
 
 using gpu::Access;
-const gpu::KernelSpec kDropout{
-    "dropout", spirv::dropout, {Access::Read, Access::Read, Access::Write, Access::Write}, 16};
+const gpu::KernelSpec kDropout{"dropout", spirv::dropout, {Access::Read, Access::Read, Access::Write, Access::Write}};
 const gpu::KernelSpec kDropoutBackward{
-    "dropout_backward", spirv::dropout, {Access::Read, Access::Read, Access::Read, Access::ReadWrite}, 16};
+    "dropout_backward", spirv::dropout, {Access::Read, Access::Read, Access::Read, Access::ReadWrite}};
 
 class Dropout final : public Layer {
  public:

@@ -21,7 +21,7 @@ namespace {
 
 using gpu::Access;
 const gpu::KernelSpec kDropConnect{
-    "dropconnect", spirv::dropconnect, {Access::Read, Access::Read, Access::Write, Access::Write}, 16};
+    "dropconnect", spirv::dropconnect, {Access::Read, Access::Read, Access::Write, Access::Write}};
 constexpr uint64_t kMaskOffsetAlign = 64;  // floats: 256 bytes, the largest storage-buffer offset alignment
 
 class Linear final : public Layer {

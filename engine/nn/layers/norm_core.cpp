@@ -15,18 +15,16 @@ namespace {
 
 using gpu::Access;
 const gpu::KernelSpec kStats{
-    "norm_stats", spirv::norm_stats, {Access::Read, Access::Read, Access::Read, Access::Write}, 20};
+    "norm_stats", spirv::norm_stats, {Access::Read, Access::Read, Access::Read, Access::Write}};
 const gpu::KernelSpec kStatsUpdate{
-    "norm_stats_update", spirv::norm_stats, {Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Write}, 20};
+    "norm_stats_update", spirv::norm_stats, {Access::Read, Access::ReadWrite, Access::ReadWrite, Access::Write}};
 const gpu::KernelSpec kApply{
     "norm_apply",
     spirv::norm_apply,
-    {Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite},
-    20};
+    {Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::Read, Access::ReadWrite}};
 const gpu::KernelSpec kReduce{"norm_reduce",
                               spirv::norm_reduce,
-                              {Access::Read, Access::Read, Access::Read, Access::Read, Access::Write, Access::Write},
-                              28};
+                              {Access::Read, Access::Read, Access::Read, Access::Read, Access::Write, Access::Write}};
 
 constexpr uint64_t kAlign = 64;  // floats: 256 bytes, the largest storage-buffer offset alignment
 uint64_t aligned(uint64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }

@@ -13,8 +13,8 @@ namespace {
 
 using gpu::Access;
 const gpu::KernelSpec kMaxPool{
-    "max_pool2d", spirv::max_pool2d, {Access::ReadFloatTexels, Access::ReadWrite, Access::ReadWrite}, 36};
-const gpu::KernelSpec kAvgPool{"avg_pool2d", spirv::avg_pool2d, {Access::ReadFloatTexels, Access::ReadWrite}, 36};
+    "max_pool2d", spirv::max_pool2d, {Access::ReadFloatTexels, Access::ReadWrite, Access::ReadWrite}};
+const gpu::KernelSpec kAvgPool{"avg_pool2d", spirv::avg_pool2d, {Access::ReadFloatTexels, Access::ReadWrite}};
 
 class Pool2d final : public Layer {
  public:

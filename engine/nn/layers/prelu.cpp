@@ -10,7 +10,7 @@ namespace gradlab::nn::layers {
 namespace {
 
 using gpu::Access;
-const gpu::KernelSpec kPrelu{"prelu", spirv::prelu, {Access::Read, Access::Read, Access::Read, Access::ReadWrite}, 16};
+const gpu::KernelSpec kPrelu{"prelu", spirv::prelu, {Access::Read, Access::Read, Access::Read, Access::ReadWrite}};
 
 class PRelu final : public Layer {
  public:

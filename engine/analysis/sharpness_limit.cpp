@@ -2,20 +2,11 @@
 
 #include "optim/optimizer.h"
 #include "optim/settings.h"
+#include "util/number_text.h"
 
 #include <cmath>
-#include <sstream>
 
 namespace gradlab::analysis {
-namespace {
-
-std::string number(double v) {
-  std::ostringstream text;
-  text << v;
-  return text.str();
-}
-
-}  // namespace
 
 double StabilityRule::limit(double lr) const { return lr > 0 ? factor / (lr * stepScale) - weightDecay : std::nan(""); }
 
@@ -35,11 +26,12 @@ StabilityRule stabilityRule(const std::string& name, const std::map<std::string,
     rule.label = "2 / lr" + decay;
   } else if (s.flag("nesterov")) {
     rule.factor = (2 + 2 * beta) / (1 + 2 * beta);
-    rule.label = "(2 + 2β) / ((1 + 2β) lr)" + decay + ", Nesterov β " + number(beta);
+    rule.label = "(2 + 2β) / ((1 + 2β) lr)" + decay + ", Nesterov β " + util::numberText(beta);
   } else {
     rule.factor = 2 + 2 * beta;
     rule.stepScale = 1 - s["dampening"];
-    rule.label = (rule.stepScale < 1 ? "(2 + 2β) / ((1 − d) lr)" : "(2 + 2β) / lr") + decay + ", β " + number(beta);
+    rule.label =
+        (rule.stepScale < 1 ? "(2 + 2β) / ((1 − d) lr)" : "(2 + 2β) / lr") + decay + ", β " + util::numberText(beta);
   }
   return rule;
 }

@@ -2,21 +2,17 @@
 
 #include "nn/initializer.h"
 #include "optim/settings.h"
+#include "util/number_text.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 namespace gradlab::train {
 namespace {
 
-std::string numberText(double value) {
-  std::ostringstream o;
-  o << value;
-  return o.str();
-}
+using util::numberText;
 
 double learningRateOf(const RunDefinition& run) {
   if (run.optimizer.empty()) return run.options.learningRate;

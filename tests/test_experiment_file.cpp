@@ -311,6 +311,12 @@ void put32(std::string& bytes, size_t offset, uint32_t v) {
 void resealChecksum(std::string& bytes) {
   put32(bytes, 8, uint32_t(crc32_z(0, reinterpret_cast<const Bytef*>(bytes.data()) + 12, bytes.size() - 12)));
 }
+// A payload edited in place made whole again: the header's payload size (bytes 16-23, after the
+// 40-byte header) and the checksum agree with it, so only what the edit forged is wrong.
+void resealPayload(std::string& bytes) {
+  for (int i = 0; i < 8; ++i) bytes[16 + i] = char((bytes.size() - 40) >> (8 * i));
+  resealChecksum(bytes);
+}
 
 std::vector<fs::path> filesIn(const fs::path& folder) {
   std::vector<fs::path> files;
@@ -597,8 +603,7 @@ class TestExperimentFile : public QObject {
              {units, "4000000000 9 h1.weight 16 15 2 13 logits.weight 3 1 3", "layers of distinct units where"}}) {
       std::string forged = fixture;
       forged.replace(forged.find(from), from.size(), to);
-      for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
-      resealChecksum(forged);
+      resealPayload(forged);
       const auto outcome =
           test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
       const std::string& m = outcome.message;
@@ -623,8 +628,7 @@ class TestExperimentFile : public QObject {
              {"3 50 2 0 10 1 0 0 1 10 0 0 0", "its moments are not in the order of their steps"}}) {
       std::string forged = fixture;
       forged.replace(forged.find(moments), moments.size(), to);
-      for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
-      resealChecksum(forged);
+      resealPayload(forged);
       const auto outcome =
           test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
       const std::string& m = outcome.message;
@@ -650,8 +654,7 @@ class TestExperimentFile : public QObject {
              {"B", bLook, "B 15 slower, with BN 4000000000 1"}}) {
       std::string forged = fixture;
       forged.replace(forged.rfind(from), from.size(), to);
-      for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
-      resealChecksum(forged);
+      resealPayload(forged);
       const std::string m = fileError([&] { persist::fromBytes(forged, "forged.gradlab"); });
       QVERIFY2(contains(m, "forged.gradlab is damaged") && contains(m, "run " + run + " has colour") &&
                    contains(m, "the palette has 8") && test::isOneShortLine(m, 400),
@@ -692,8 +695,7 @@ class TestExperimentFile : public QObject {
     for (const std::string count : {"4", "4000000000", "18446744073709551615"}) {
       std::string forged = fixture;
       forged.replace(at + 1, 1, count);
-      for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
-      resealChecksum(forged);
+      resealPayload(forged);
       const auto outcome =
           test::runInChild([&] { return fileError([&] { persist::fromBytes(forged, "forged.gradlab"); }); }, 20);
       m = outcome.message;
@@ -946,8 +948,7 @@ class TestExperimentFile : public QObject {
       const size_t at = forged.find(from, 40);
       if (at == std::string::npos) return std::string();
       forged.replace(at, from.size(), to);
-      for (int i = 0; i < 8; ++i) forged[16 + i] = char((forged.size() - 40) >> (8 * i));
-      resealChecksum(forged);
+      resealPayload(forged);
       return forged;
     };
     struct Case {
